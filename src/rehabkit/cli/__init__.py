@@ -1,0 +1,145 @@
+"""The ``rehabkit`` command: a click group whose subcommands are imported only when run.
+
+``rehabkit --help`` must stay as fast as importing click alone, so this module
+imports nothing heavier than click; each subcommand lives in its own module,
+named in ``COMMANDS`` with its one-line help.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import click
+
+from .. import __version__
+
+__all__ = ["COMMANDS", "AppState", "main"]
+
+#: name -> (module:function, one-line help shown by ``rehabkit --help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("rehabkit.cli.validate:validate", "Check protocol files against the schema and lint rules."),
+    "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
+    "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
+    "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
+    "schema": ("rehabkit.cli.schema_cmd:schema", "Print the protocol JSON Schema (for editors and CI)."),
+}
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  findings: a document is invalid, or a protocol was not found
+  2  usage error (unknown option, missing file)
+  3  rehabkit or a plugin pack failed (see --strict)
+"""
+
+
+class AppState:
+    """Options shared by every subcommand, and the plugin manager, created on first use."""
+
+    def __init__(self, plugin_options: tuple[str, ...], strict: bool | None) -> None:
+        self.plugin_options = plugin_options
+        self.strict = strict
+        self._manager: Any = None
+
+    def manager(self, *, warn: bool = True, lenient: bool = False) -> Any:
+        """The loaded :class:`rehabkit.plugins.PluginManager` with its registry built.
+
+        ``lenient`` loads without ``--strict`` so that diagnostic commands can
+        still show what is broken; they check ``self.strict_effective`` themselves.
+        """
+        if self._manager is None:
+            from ..plugins import PluginManager
+
+            manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
+            manager.load()
+            manager.registry()
+            if warn:
+                for line in manager.problems():
+                    click.echo(f"rehabkit: warning: {line}", err=True)
+            self._manager = manager
+        return self._manager
+
+
+    @property
+    def strict_effective(self) -> bool:
+        """Whether --strict (or REHABKIT_STRICT_PLUGINS) is in force."""
+        if self.strict is not None:
+            return self.strict
+        from ..plugins import strict_from_environment
+
+        return strict_from_environment()
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[cmd_name][0].split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listed from COMMANDS so that `rehabkit --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..errors import ExitCode, PluginError
+
+        try:
+            return super().invoke(ctx)
+        except PluginError as exc:
+            click.echo(f"rehabkit: error: {exc}", err=True)
+            ctx.exit(ExitCode.FAILURE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("REHABKIT_DEBUG"):
+                raise
+            click.echo(
+                f"rehabkit: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in rehabkit or a plugin pack; set REHABKIT_DEBUG=1 for the traceback and report it.",
+                err=True,
+            )
+            ctx.exit(ExitCode.FAILURE)
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rehabkit")
+@click.option(
+    "-p",
+    "plugin_options",
+    multiple=True,
+    metavar="NAME|no:NAME",
+    help="Load only the named pack (repeatable), or block one with no:NAME. "
+    "Environment: REHABKIT_LOAD_PLUGINS=a,b (allow-list; empty: none), REHABKIT_BLOCK_PLUGINS=a,b.",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Treat a failing plugin pack, a conflict or a misspelt hook as an error (exit 3). "
+    "Environment: REHABKIT_STRICT_PLUGINS=1.",
+)
+@click.pass_context
+def main(ctx: click.Context, plugin_options: tuple[str, ...], strict: bool | None) -> None:
+    """rehabkit: spine-rehabilitation exercise protocols as checked data.
+
+    Protocols are JSON or YAML documents, checked against the published JSON
+    Schema and by lint rules; plugin packs add protocols, exercises, screening
+    questions and rules. Every plan assumes a prior clinical assessment.
+
+    \b
+    Examples:
+      rehabkit validate protocols/
+      rehabkit list
+      rehabkit show neck-pain
+      rehabkit -p no:neck plugins --format json
+    """
+    ctx.obj = AppState(plugin_options, strict)

@@ -1,0 +1,218 @@
+"""``rehabkit list`` and ``rehabkit show``: the protocols installed packs provide."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import TYPE_CHECKING
+
+import click
+
+from . import EXIT_CODES, AppState
+
+if TYPE_CHECKING:
+    from ..model import Criteria, Exercise, Protocol
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+
+
+@click.command("list", epilog=EXIT_CODES)
+@_FORMAT
+@click.pass_obj
+def list_protocols(state: AppState, output_format: str) -> None:
+    """List installed protocols: id, version, title, conditions and pack.
+
+    \b
+    Examples:
+      rehabkit list
+      rehabkit list --format json
+    """
+    registry = state.manager().registry()
+    rows = [
+        {
+            "id": r.item.id,
+            "version": r.item.version,
+            "title": r.item.title,
+            "conditions": list(r.item.conditions),
+            "pack": r.pack,
+        }
+        for r in registry.sorted_protocols()
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No protocols installed. Install a pack, for example: pip install plugins/rehabkit-neck", err=True)
+        return
+    table = [("ID", "VERSION", "TITLE", "CONDITIONS", "PACK")] + [
+        (r["id"], r["version"], r["title"], ", ".join(r["conditions"]), r["pack"]) for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("protocol_id", metavar="ID[@VERSION]")
+@click.option("--version", "version", default=None, help="Show this version (default: the highest installed).")
+@_FORMAT
+@click.pass_obj
+def show(state: AppState, protocol_id: str, version: str | None, output_format: str) -> None:
+    """Show one installed protocol in full.
+
+    Phases in order with their focus, entry and exit criteria and exercises
+    with full doses; then red flags, precautions, symptom rules, daily advice
+    and references.
+
+    \b
+    Examples:
+      rehabkit show neck-pain
+      rehabkit show low-back-pain@1.0.0 --format json
+    """
+    from ..errors import ExitCode
+
+    registry = state.manager().registry()
+    try:
+        registered = registry.find_protocol(protocol_id, version)
+    except LookupError as exc:
+        click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
+        raise SystemExit(ExitCode.FINDINGS) from None
+    protocol: Protocol = registered.item
+    library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
+    if output_format == "json":
+        click.echo(json.dumps({"pack": registered.pack, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join(render_text(protocol, library, registered.pack)))
+
+
+def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> list[str]:
+    """The protocol as lines of plain text, in the order a clinician reads it."""
+    out: list[str] = []
+    add = out.append
+    add(f"{protocol.title}  ({protocol.id} {protocol.version}, pack {pack})")
+    add("=" * min(78, len(out[0])))
+    out += _wrap(protocol.supervision.statement, "! ")
+    if protocol.supervision.surgeon_clearance_required:
+        add("! Start only with your surgeon's clearance.")
+    add("")
+    out += _wrap(protocol.summary)
+    add(f"Conditions: {', '.join(protocol.conditions)}")
+    if protocol.eligibility:
+        out += _section("Suitable for", protocol.eligibility.inclusions)
+        out += _section("Not suitable for", protocol.eligibility.exclusions)
+    out += _section("Goals", protocol.goals)
+
+    add("")
+    add("Red flags: answer before every session")
+    for flag in protocol.red_flags:
+        out += _wrap(f"{flag.question}  [{flag.action}]", "  - ", "    ")
+        out += _wrap(f"If yes: {flag.message}", "    ", "    ")
+
+    for number, phase in enumerate(protocol.phases, 1):
+        add("")
+        add(f"Phase {number}: {phase.name} ({phase.id})")
+        add(f"  Focus: {', '.join(phase.focus)}")
+        timing = []
+        if phase.expected_weeks is not None:
+            timing.append(f"usually {phase.expected_weeks} weeks")
+        if phase.sessions_per_week is not None:
+            timing.append(f"{phase.sessions_per_week} sessions a week")
+        if phase.review_after_weeks is not None:
+            timing.append(f"clinical review if no improvement after {phase.review_after_weeks} weeks")
+        if timing:
+            add("  " + "; ".join(timing).capitalize())
+        for goal in phase.goals:
+            out += _wrap(goal, "  Goal: ", "        ")
+        out += _criteria("Start when", phase.entry)
+        out += _criteria("Move on when", phase.exit)
+        add("  Exercises:")
+        for ref in phase.exercises:
+            exercise = library.get(ref.exercise)
+            dose = ref.dose or (exercise.dose if exercise else None)
+            name = exercise.name if exercise else f"{ref.exercise} (not installed)"
+            add(f"    * {name} [{ref.exercise}]: {dose.describe() if dose else 'no dose given'}")
+            if ref.note:
+                out += _wrap(ref.note, "      ", "      ")
+            if exercise:
+                for step_number, step in enumerate(exercise.steps, 1):
+                    out += _wrap(step, f"      {step_number}. ", "         ")
+                for cue in exercise.cues:
+                    out += _wrap(cue, "      Cue: ", "           ")
+                for item in exercise.contraindications:
+                    out += _wrap(item, "      Do not do it if: ", "                       ")
+                links = [f"easier: {exercise.regression}"] if exercise.regression else []
+                links += [f"harder: {exercise.progression}"] if exercise.progression else []
+                if links:
+                    add(f"      ({'; '.join(links)})")
+
+    if protocol.precautions:
+        add("")
+        add("Precautions")
+        for precaution in protocol.precautions:
+            until = []
+            if precaution.until_weeks_after_surgery:
+                until.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery")
+            if precaution.until_phase:
+                until.append(f"until the {precaution.until_phase} phase")
+            if precaution.until_clearance:
+                until.append("until your clinician clears you")
+            detail = f" {precaution.limit}." if precaution.limit else ""
+            text = f"{precaution.description}{detail} {'; '.join(until).capitalize()}".strip()
+            if precaution.surgeon_may_override:
+                text += " (your surgeon's instructions take precedence)"
+            out += _wrap(f"[{precaution.movement}] {text}", "  - ", "    ")
+
+    add("")
+    add("Pain and symptom rules")
+    for rule in protocol.symptom_rules:
+        threshold = f" above {rule.above:g}" if rule.above is not None else ""
+        band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
+        out += _wrap(f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}", "  - ", "    ")
+
+    out += _section("Daily advice", protocol.advice)
+    add("")
+    add("References")
+    for reference in protocol.references:
+        link = f" doi:{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
+        out += _wrap(reference.citation + link, "  - ", "    ")
+    add("")
+    add(f"Reviewed {protocol.reviewed}" + (f" by {', '.join(protocol.authors)}" if protocol.authors else ""))
+    return out
+
+
+def _wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
+    return textwrap.wrap(text, width=78, initial_indent=first, subsequent_indent=first if rest is None else rest) or [first]
+
+
+def _section(title: str, items: tuple[str, ...]) -> list[str]:
+    if not items:
+        return []
+    lines = ["", title]
+    for item in items:
+        lines += _wrap(item, "  - ", "    ")
+    return lines
+
+
+def _criteria(label: str, criteria: Criteria | None) -> list[str]:
+    if criteria is None:
+        return []
+    lines = _wrap(criteria.summary, f"  {label}: ", " " * (len(label) + 4))
+    for criterion in criteria.all:
+        bounds = []
+        if criterion.at_least is not None:
+            bounds.append(f">= {criterion.at_least:g}")
+        if criterion.at_most is not None:
+            bounds.append(f"<= {criterion.at_most:g}")
+        if criterion.equals is not None:
+            bounds.append("yes" if criterion.equals else "no")
+        if criterion.phase:
+            bounds.append(criterion.phase)
+        lines.append(f"      - {criterion.measure} {' '.join(bounds)}".rstrip())
+    return lines

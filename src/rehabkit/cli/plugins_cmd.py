@@ -1,0 +1,59 @@
+"""``rehabkit plugins``: what each plugin pack is, implements, registered, and whether it loaded."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import EXIT_CODES, AppState
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a block per pack; json: a list of pack objects.",
+)
+@click.pass_obj
+def plugins(state: AppState, output_format: str) -> None:
+    """List plugin packs: name, distribution, version, status, hooks, registrations.
+
+    A pack that failed to load is listed with its error; the others keep
+    working. Status is one of loaded, failed or blocked.
+
+    \b
+    Examples:
+      rehabkit plugins
+      REHABKIT_LOAD_PLUGINS=neck rehabkit plugins --format json
+    """
+    manager = state.manager(warn=False, lenient=True)
+    packs = list(manager.packs.values())
+    if output_format == "json":
+        click.echo(json.dumps([p.to_dict() for p in packs], indent=2))
+    else:
+        _print_text(packs)
+    if state.strict_effective and manager.problems():
+        from ..errors import ExitCode
+
+        for line in manager.problems():
+            click.echo(f"rehabkit: error: {line}", err=True)
+        raise SystemExit(ExitCode.FAILURE)
+
+
+def _print_text(packs: list) -> None:
+    for pack in packs:
+        version = f" {pack.version}" if pack.version else ""
+        dist = f" ({pack.distribution}{version})" if pack.distribution else ""
+        click.echo(f"{pack.name}{dist}: {pack.status}")
+        click.echo(f"  module: {pack.module}")
+        if pack.hooks:
+            click.echo(f"  hooks: {', '.join(pack.hooks)}")
+        for kind, names in pack.registered.items():
+            if names:
+                click.echo(f"  {kind.replace('_', ' ')}: {', '.join(names)}")
+        for error in pack.errors:
+            click.echo(f"  error: {error}")

@@ -1,0 +1,9 @@
+"""rehabkit's own features, registered through the same hooks as third-party packs.
+
+``DEFAULT_PLUGINS`` lists the modules the plugin manager registers before any
+pack, under the pack name ``core``.
+"""
+
+DEFAULT_PLUGINS = ("rehabkit.default_plugins.reference_rules",)
+
+__all__ = ["DEFAULT_PLUGINS"]

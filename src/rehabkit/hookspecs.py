@@ -1,0 +1,117 @@
+"""The hooks through which plugin packs (and rehabkit's own built-ins) extend rehabkit.
+
+A pack implements any of these functions in the module its entry point (group
+``rehabkit``) names, decorated with ``@rehabkit.hookimpl``.  Implementations
+may accept any subset of the arguments shown: the argument names *are* the API.
+
+Contributing hooks receive a ``register`` callback instead of returning values.
+rehabkit validates every registration, builds the model object and tags it
+with the pack that made it, so that every error names its pack.  A pack whose
+hook raises or registers malformed data is reported by name and all of its
+contributions are set aside; the other packs keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from os import PathLike
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .lint import LintRule
+
+__all__ = [
+    "RegisterExercise",
+    "RegisterLintRule",
+    "RegisterProtocol",
+    "RegisterScreening",
+    "hookimpl",
+    "hookspec",
+    "rehabkit_register_exercises",
+    "rehabkit_register_lint_rules",
+    "rehabkit_register_protocols",
+    "rehabkit_register_screening",
+]
+
+#: Marker for hook specifications (used by rehabkit itself).
+hookspec = pluggy.HookspecMarker("rehabkit")
+#: Marker for hook implementations: decorate your pack's hook functions with it.
+hookimpl = pluggy.HookimplMarker("rehabkit")
+
+#: ``register(source)``: a protocol document as a mapping, or the path of a
+#: ``.json``/``.yaml``/``.yml`` file or of a directory searched recursively.
+RegisterProtocol = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
+#: ``register(exercise)``: an exercise as a mapping in the schema's ``exercise`` form.
+RegisterExercise = Callable[[Mapping[str, Any]], None]
+#: ``register(question)``: a screening question in the schema's ``screeningQuestion`` form.
+RegisterScreening = Callable[[Mapping[str, Any]], None]
+#: ``register(rule)``: a :class:`rehabkit.lint.LintRule`.
+RegisterLintRule = Callable[["LintRule"], None]
+
+
+@hookspec
+def rehabkit_register_protocols(register: RegisterProtocol) -> None:
+    """Contribute protocol documents.
+
+    Call ``register`` once per document (a mapping) or per path; a directory
+    registers every protocol document below it.  Each document is loaded with
+    the same limits as ``rehabkit validate`` and checked against
+    ``protocol.schema.json``.  Two packs registering the same protocol id and
+    version are a conflict: neither copy is used and both packs are named.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_protocols(register):
+            register(Path(__file__).parent / "protocols")
+    """
+
+
+@hookspec
+def rehabkit_register_exercises(register: RegisterExercise) -> None:
+    """Contribute exercise-library entries that any protocol's phases may name by id.
+
+    Each entry is checked against the schema's ``exercise`` definition.  Two
+    packs registering the same exercise id are a conflict.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_exercises(register):
+            register({"id": "wall-angel", "name": "Wall angel", "component": "postural-and-movement-re-education",
+                      "region": "thoracic", "steps": ["Stand with your back to a wall.", "..."]})
+    """
+
+
+@hookspec
+def rehabkit_register_screening(register: RegisterScreening) -> None:
+    """Contribute extra red-flag screening questions, asked before exercise in every protocol.
+
+    Each question is checked against the schema's ``screeningQuestion`` definition.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_screening(register):
+            register({"id": "recent-fall", "question": "Have you had a fall since your last session?",
+                      "action": "stop-and-review", "message": "Please see your clinician before exercising again."})
+    """
+
+
+@hookspec
+def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
+    """Contribute semantic lint rules run by ``rehabkit validate`` after the schema.
+
+    Register :class:`rehabkit.lint.LintRule` objects; their codes must be unique
+    across packs.  A rule that raises is reported by its code and pack and the
+    other rules still run.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_lint_rules(register):
+            register(LintRule(code="CLX001", severity=Severity.WARNING, summary="at most six exercises a session",
+                              check=too_many_exercises))
+    """

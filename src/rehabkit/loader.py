@@ -1,0 +1,348 @@
+"""Read protocol documents (.json, .yaml, .yml) safely, with positions for every error.
+
+The fast path parses with the C parsers (``json`` and libyaml) and no position
+bookkeeping; :mod:`rehabkit.positions` is consulted only after something went
+wrong.  Every refusal is a :class:`~rehabkit.errors.DocumentError` with a
+stable code, ``file:line:col`` where known, and a sentence saying what to do.
+
+Limits: a file larger than ``Limits.max_bytes``, nesting deeper than
+``Limits.max_depth``, bytes that are not UTF-8, YAML anchors and aliases (the
+"billion laughs" attack), duplicate keys, non-text keys and YAML-only types are
+all refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import positions
+from .errors import DocumentError, format_json_path
+
+__all__ = [
+    "CODES",
+    "DOCUMENT_SUFFIXES",
+    "Document",
+    "Limits",
+    "load_file",
+    "load_text",
+]
+
+DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
+
+#: Finding codes raised while reading a document, with their meaning.
+CODES = {
+    "RK001": "the file could not be read",
+    "RK002": "the file is larger than the size limit",
+    "RK003": "the file is not valid UTF-8",
+    "RK004": "the file is empty",
+    "RK005": "JSON or YAML syntax error",
+    "RK006": "a key appears twice in one mapping",
+    "RK007": "YAML anchors, aliases and merge keys are not allowed",
+    "RK008": "nesting deeper than the limit",
+    "RK009": "a key or value type JSON cannot represent",
+}
+
+
+@attrs.frozen(slots=True)
+class Limits:
+    """Bounds on what the loader accepts; the defaults suit protocol documents."""
+
+    max_bytes: int = 1_048_576
+    max_depth: int = 32
+
+
+@attrs.frozen(slots=True, eq=False)
+class Document:
+    """A parsed document: its data plus the text, kept to locate errors later."""
+
+    path: str
+    format: str
+    text: str
+    data: Any
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int] | None:
+        """1-based (line, column) of the value (or key) at ``path``, if it can be found."""
+        if self.format == "json":
+            return positions.locate_json(self.text, path, key=key)
+        return positions.locate_yaml(self.text, path, key=key)
+
+
+def load_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Document:
+    """Read and parse one document file; raises :class:`DocumentError`."""
+    name = os.fspath(path)
+    fmt = _format_for(name)
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise DocumentError(
+            "RK001", f"cannot read the file ({exc.strerror or exc}): check the path and its permissions.", path=name
+        ) from None
+    return load_text(raw, path=name, fmt=fmt, limits=limits)
+
+
+def _format_for(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    raise DocumentError(
+        "RK001",
+        f"unknown file type {suffix or '(no suffix)'!r}: protocol documents end in .json, .yaml or .yml.",
+        path=name,
+    )
+
+
+def load_text(
+    raw: bytes | str, *, path: str = "<document>", fmt: str = "yaml", limits: Limits = Limits()
+) -> Document:
+    """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError`."""
+    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    if size > limits.max_bytes:
+        raise DocumentError(
+            "RK002",
+            f"the file is larger than {limits.max_bytes:,} bytes: split it, or check that it is a protocol document.",
+            path=path,
+        )
+    text = _decode(raw, path) if isinstance(raw, bytes) else raw
+    if not text.strip() or (fmt == "yaml" and _only_comments(text)):
+        raise DocumentError("RK004", "the file is empty: it should hold one protocol document.", path=path, line=1, column=1)
+    data = _parse_json(text, path, limits) if fmt == "json" else _parse_yaml(text, path, limits)
+    return Document(path=path, format=fmt, text=text, data=data)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DocumentError(
+            "RK003",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}): save it with UTF-8 encoding.",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+# --- JSON -----------------------------------------------------------------
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+# Strings are matched too so that "NaN" inside a string is skipped.
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|NaN|-?Infinity', re.S)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_json(text: str, path: str, limits: Limits) -> Any:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            "RK005", f"JSON syntax error: {exc.msg}.", path=path, line=exc.lineno, column=exc.colno
+        ) from None
+    except _DuplicateKey:
+        found = positions.first_json_duplicate(text)
+        assert found is not None, "json reported a duplicate key the scanner cannot find"
+        obj_path, key, (line, column) = found
+        raise DocumentError(
+            "RK006",
+            f"duplicate key {key!r}: a key may appear only once in a mapping; keep one and delete the other.",
+            path=path,
+            line=line,
+            column=column,
+            json_path=format_json_path([*obj_path, key]),
+        ) from None
+    except RecursionError:
+        data = None
+    except ValueError as exc:  # NaN / Infinity
+        match = next((m for m in _JSON_CONSTANT.finditer(text) if not m.group().startswith('"')), None)
+        line, column = positions.line_col(text, match.start()) if match else (None, None)
+        raise DocumentError(
+            "RK009", f"{exc}: write a number or a string instead.", path=path, line=line, column=column
+        ) from None
+    if data is None or _too_deep(data, limits.max_depth):
+        point = positions.deepest_json_point(text, limits.max_depth) or (None, None)
+        raise _depth_error(path, limits, *point)
+    return data
+
+
+# --- YAML -----------------------------------------------------------------
+
+
+def _yaml_classes() -> tuple[Any, Any]:
+    """The safe loader (libyaml-backed where available) with rehabkit's refusals."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictLoader(base):  # type: ignore[misc, valid-type]
+        """Safe loader that refuses duplicate keys, non-text keys and merge keys."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[str, Any]:
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _YamlRefusal("RK007", "merge keys ('<<') are not allowed: write the keys out in full.", key_node)
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str):
+                    raise _YamlRefusal("RK009", f"keys must be text, not {_yaml_type(key)}: put the key in quotes.", key_node)
+                if key in mapping:
+                    raise _YamlRefusal(
+                        "RK006",
+                        f"duplicate key {key!r}: a key may appear only once in a mapping; keep one and delete the other.",
+                        key_node,
+                    )
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
+
+        def construct_finite_float(self, node: Any) -> float:
+            value = self.construct_yaml_float(node)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise _YamlRefusal("RK009", f"{node.value!r} is not a finite number: write a number.", node)
+            return value
+
+        def refuse_type(self, node: Any) -> Any:
+            raise _YamlRefusal("RK009", f"the YAML type {node.tag!r} has no JSON equivalent: use a string, number, list or mapping.", node)
+
+    # Dates stay text, as in JSON: the schema checks their format.
+    StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_str)
+    StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_finite_float)
+    for tag in ("binary", "set", "omap", "pairs"):
+        StrictLoader.add_constructor(f"tag:yaml.org,2002:{tag}", StrictLoader.refuse_type)
+    StrictLoader.add_constructor(None, StrictLoader.refuse_type)
+    return yaml, StrictLoader
+
+
+_YAML: tuple[Any, Any] | None = None
+
+
+class _YamlRefusal(Exception):
+    def __init__(self, code: str, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.mark = node.start_mark
+
+
+def _yaml_type(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
+    global _YAML
+    if _YAML is None:
+        _YAML = _yaml_classes()
+    yaml, loader_cls = _YAML
+    try:
+        # One pass over the event stream first: libyaml's composer recurses in C and
+        # would crash on extreme nesting, and aliases must be refused before they expand.
+        _check_events(yaml, loader_cls, text, path, limits)
+        loader = loader_cls(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except _YamlRefusal as exc:
+        raise DocumentError(exc.code, exc.message, path=path, line=exc.mark.line + 1, column=exc.mark.column + 1) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        raise DocumentError(
+            "RK005",
+            f"YAML syntax error: {problem}{context}.",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError("RK005", f"YAML syntax error: {exc}.", path=path) from None
+    return data
+
+
+def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limits) -> None:
+    depth = 0
+    documents = 0
+    for event in yaml.parse(text, Loader=loader_cls):
+        kind = type(event)
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            depth += 1
+            if depth > limits.max_depth:
+                mark = event.start_mark
+                raise _depth_error(path, limits, mark.line + 1, mark.column + 1)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
+        elif kind is yaml.AliasEvent:
+            mark = event.start_mark
+            raise DocumentError(
+                "RK007",
+                f"YAML alias '*{event.anchor}' is not allowed: protocol documents may not use anchors or aliases; write the content out in full.",
+                path=path,
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                mark = event.start_mark
+                raise DocumentError(
+                    "RK005",
+                    "YAML syntax error: more than one document in the file; keep one protocol per file.",
+                    path=path,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _depth_error(path: str, limits: Limits, line: int | None, column: int | None) -> DocumentError:
+    return DocumentError(
+        "RK008",
+        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; check for runaway brackets or indentation.",
+        path=path,
+        line=line,
+        column=column,
+    )

@@ -1,0 +1,358 @@
+"""The protocol model: frozen attrs classes built from a schema-valid document.
+
+Each class mirrors one ``$defs`` entry of ``schemas/protocol.schema.json``
+(the class says which in ``SCHEMA_DEF``); ``tests/test_model_schema.py`` checks
+that the two never drift apart.  Objects are built with ``from_dict`` from an
+already validated document and turned back into plain data with ``to_dict``;
+the round trip is lossless for documents in canonical form (ranges whose
+``min`` equals ``max`` are written as a single number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+__all__ = [
+    "Criteria",
+    "Criterion",
+    "Dose",
+    "Eligibility",
+    "Exercise",
+    "ExerciseRef",
+    "Media",
+    "Phase",
+    "Precaution",
+    "Protocol",
+    "Range",
+    "Reference",
+    "ScreeningQuestion",
+    "Supervision",
+    "SymptomRule",
+]
+
+T = TypeVar("T", bound="_Model")
+
+
+def _nested(kind: type, *, many: bool = False, default: Any = attrs.NOTHING) -> Any:
+    """Declare a field holding another model object (or a tuple of them)."""
+    if default is attrs.NOTHING and many:
+        default = ()
+    return attrs.field(default=default, metadata={"model": kind, "many": many})
+
+
+def _texts() -> Any:
+    """Declare an optional field holding a tuple of strings."""
+    return attrs.field(default=(), converter=tuple, metadata={"many": True})
+
+
+class _Model:
+    """Shared ``from_dict``/``to_dict`` for the model classes."""
+
+    __slots__ = ()
+    SCHEMA_DEF: ClassVar[str]
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+        """Build the object from schema-valid plain data."""
+        kwargs: dict[str, Any] = {}
+        for field in attrs.fields(cls):
+            key = field.metadata.get("key", field.name)
+            if key not in data:
+                continue
+            value = data[key]
+            kind = field.metadata.get("model")
+            if kind is not None:
+                if field.metadata.get("many"):
+                    value = tuple(kind.from_value(v) for v in value)
+                else:
+                    value = kind.from_value(value)
+            elif field.metadata.get("many"):
+                value = tuple(value)
+            kwargs[field.name] = value
+        return cls(**kwargs)
+
+    @classmethod
+    def from_value(cls: type[T], value: Any) -> T:
+        """Build from a document value; overridden where a plain scalar is allowed."""
+        return cls.from_dict(value)
+
+    def to_value(self) -> Any:
+        """The plain-data form of this object inside a document."""
+        return self.to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the document's form: unset fields and empty lists left out."""
+        out: dict[str, Any] = {}
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if value is None or value == ():
+                continue
+            if field.metadata.get("model") is not None:
+                value = [v.to_value() for v in value] if field.metadata.get("many") else value.to_value()
+            elif field.metadata.get("many"):
+                value = list(value)
+            out[field.metadata.get("key", field.name)] = value
+        return out
+
+
+def _model(cls: type[T]) -> type[T]:
+    return attrs.frozen(slots=True, kw_only=True)(cls)
+
+
+@_model
+class Range(_Model):
+    """An inclusive range of counts; a single number is a range with ``min == max``."""
+
+    SCHEMA_DEF: ClassVar[str] = "range"
+    min: int
+    max: int
+
+    @classmethod
+    def from_value(cls, value: Any) -> Range:
+        """Accept either ``5`` or ``{"min": 5, "max": 8}``."""
+        if isinstance(value, int):
+            return cls(min=value, max=value)
+        return cls(min=value["min"], max=value["max"])
+
+    def to_value(self) -> Any:
+        """A single number when the range is one value, else ``{min, max}``."""
+        if self.min == self.max:
+            return self.min
+        return {"min": self.min, "max": self.max}
+
+    def __str__(self) -> str:
+        return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
+
+
+@_model
+class Eligibility(_Model):
+    """Who the protocol suits (inclusions) and who it does not (exclusions)."""
+
+    SCHEMA_DEF: ClassVar[str] = "eligibility"
+    inclusions: tuple[str, ...] = _texts()
+    exclusions: tuple[str, ...] = _texts()
+
+
+@_model
+class Supervision(_Model):
+    """The clinical supervision a protocol assumes."""
+
+    SCHEMA_DEF: ClassVar[str] = "supervision"
+    clinical_assessment_required: bool
+    statement: str
+    surgeon_clearance_required: bool | None = None
+
+
+@_model
+class Media(_Model):
+    """A picture or video showing an exercise."""
+
+    SCHEMA_DEF: ClassVar[str] = "media"
+    type: str
+    url: str
+    alt: str
+
+
+@_model
+class Dose(_Model):
+    """How much of an exercise to do; every count is a :class:`Range`."""
+
+    SCHEMA_DEF: ClassVar[str] = "dose"
+    sets: Range | None = _nested(Range, default=None)
+    reps: Range | None = _nested(Range, default=None)
+    hold_seconds: Range | None = _nested(Range, default=None)
+    times_per_day: Range | None = _nested(Range, default=None)
+    days_per_week: Range | None = _nested(Range, default=None)
+    rest_seconds: Range | None = _nested(Range, default=None)
+    duration_minutes: Range | None = _nested(Range, default=None)
+    side: str | None = None
+    pain_limit: float | None = None
+    note: str | None = None
+
+    def describe(self) -> str:
+        """The dose in one line of plain words, for example ``2 sets x 10 reps, hold 5-8 s``."""
+        parts: list[str] = []
+        if self.sets is not None and self.reps is not None:
+            parts.append(f"{self.sets} sets x {self.reps} reps")
+        elif self.reps is not None:
+            parts.append(f"{self.reps} reps")
+        elif self.sets is not None:
+            parts.append(f"{self.sets} sets")
+        if self.hold_seconds is not None:
+            parts.append(f"hold {self.hold_seconds} s")
+        if self.duration_minutes is not None:
+            parts.append(f"{self.duration_minutes} min")
+        if self.side in ("each", "left", "right"):
+            parts.append("each side" if self.side == "each" else f"{self.side} side")
+        if self.rest_seconds is not None:
+            parts.append(f"rest {self.rest_seconds} s")
+        if self.times_per_day is not None:
+            parts.append(f"{self.times_per_day} times a day")
+        if self.days_per_week is not None:
+            parts.append(f"{self.days_per_week} days a week")
+        if self.pain_limit is not None:
+            parts.append(f"pain limit {self.pain_limit:g}/10")
+        text = ", ".join(parts)
+        return f"{text} ({self.note})" if self.note else text
+
+
+@_model
+class Exercise(_Model):
+    """An exercise: what to do, how, and when not to."""
+
+    SCHEMA_DEF: ClassVar[str] = "exercise"
+    id: str
+    name: str
+    component: str
+    region: str
+    steps: tuple[str, ...] = attrs.field(converter=tuple, metadata={"many": True})
+    position: str | None = None
+    equipment: tuple[str, ...] = _texts()
+    cues: tuple[str, ...] = _texts()
+    contraindications: tuple[str, ...] = _texts()
+    regression: str | None = None
+    progression: str | None = None
+    dose: Dose | None = _nested(Dose, default=None)
+    media: tuple[Media, ...] = _nested(Media, many=True)
+
+
+@_model
+class ExerciseRef(_Model):
+    """An exercise named by id in a phase, with that phase's dose."""
+
+    SCHEMA_DEF: ClassVar[str] = "exerciseRef"
+    exercise: str
+    dose: Dose | None = _nested(Dose, default=None)
+    note: str | None = None
+
+
+@_model
+class Criterion(_Model):
+    """One measurable condition for entering or leaving a phase."""
+
+    SCHEMA_DEF: ClassVar[str] = "criterion"
+    measure: str
+    at_least: float | None = None
+    at_most: float | None = None
+    equals: bool | None = None
+    phase: str | None = None
+    description: str | None = None
+
+
+@_model
+class Criteria(_Model):
+    """Entry or exit criteria of a phase: a plain summary and measurable parts."""
+
+    SCHEMA_DEF: ClassVar[str] = "criteria"
+    summary: str
+    all: tuple[Criterion, ...] = _nested(Criterion, many=True)
+
+
+@_model
+class Phase(_Model):
+    """A stage of a protocol with its focus, criteria and exercises."""
+
+    SCHEMA_DEF: ClassVar[str] = "phase"
+    id: str
+    name: str
+    focus: tuple[str, ...] = attrs.field(converter=tuple, metadata={"many": True})
+    exercises: tuple[ExerciseRef, ...] = _nested(ExerciseRef, many=True)
+    goals: tuple[str, ...] = _texts()
+    entry: Criteria | None = _nested(Criteria, default=None)
+    exit: Criteria | None = _nested(Criteria, default=None)
+    sessions_per_week: Range | None = _nested(Range, default=None)
+    expected_weeks: Range | None = _nested(Range, default=None)
+    review_after_weeks: int | None = None
+
+
+@_model
+class ScreeningQuestion(_Model):
+    """A red-flag question asked before exercise; a yes triggers its action."""
+
+    SCHEMA_DEF: ClassVar[str] = "screeningQuestion"
+    id: str
+    question: str
+    action: str
+    message: str
+
+
+@_model
+class Precaution(_Model):
+    """A movement or load to avoid, its limit and until when."""
+
+    SCHEMA_DEF: ClassVar[str] = "precaution"
+    id: str
+    movement: str
+    description: str
+    limit: str | None = None
+    max_kg: float | None = None
+    max_minutes: int | None = None
+    until_weeks_after_surgery: int | None = None
+    until_phase: str | None = None
+    until_clearance: bool | None = None
+    surgeon_may_override: bool | None = None
+
+
+@_model
+class SymptomRule(_Model):
+    """A pain-monitoring rule: past its threshold, its action applies."""
+
+    SCHEMA_DEF: ClassVar[str] = "symptomRule"
+    id: str
+    measure: str
+    action: str
+    message: str
+    above: float | None = None
+    at_most: float | None = None
+
+
+@_model
+class Reference(_Model):
+    """A source for a protocol's content."""
+
+    SCHEMA_DEF: ClassVar[str] = "reference"
+    citation: str
+    url: str | None = None
+    doi: str | None = None
+    note: str | None = None
+
+
+@_model
+class Protocol(_Model):
+    """A phased rehabilitation protocol, as one document describes it."""
+
+    SCHEMA_DEF: ClassVar[str] = "#"
+    kind: str
+    id: str
+    version: str
+    title: str
+    summary: str
+    conditions: tuple[str, ...] = attrs.field(converter=tuple, metadata={"many": True})
+    supervision: Supervision = _nested(Supervision)
+    phases: tuple[Phase, ...] = _nested(Phase, many=True)
+    red_flags: tuple[ScreeningQuestion, ...] = _nested(ScreeningQuestion, many=True)
+    symptom_rules: tuple[SymptomRule, ...] = _nested(SymptomRule, many=True)
+    references: tuple[Reference, ...] = _nested(Reference, many=True)
+    reviewed: str
+    schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
+    eligibility: Eligibility | None = _nested(Eligibility, default=None)
+    goals: tuple[str, ...] = _texts()
+    exercises: tuple[Exercise, ...] = _nested(Exercise, many=True)
+    precautions: tuple[Precaution, ...] = _nested(Precaution, many=True)
+    advice: tuple[str, ...] = _texts()
+    authors: tuple[str, ...] = _texts()
+
+    @property
+    def key(self) -> str:
+        """``id@version``, the protocol's unique name."""
+        return f"{self.id}@{self.version}"
+
+    def phase(self, phase_id: str) -> Phase:
+        """The phase with this id; raises ``LookupError`` if there is none."""
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise LookupError(f"protocol {self.key!r} has no phase {phase_id!r}")

@@ -1,0 +1,373 @@
+"""Discover, load and isolate plugin packs; collect what they register.
+
+Packs are found through the entry-point group ``rehabkit``; the entry point's
+name is the pack's name.  rehabkit's own built-ins (``default_plugins``) are
+registered first, as the pack ``core``, through the same hooks.
+
+Every pack is loaded inside its own ``try``: one that fails to import, is not a
+valid pluggy plugin, raises in a hook or registers malformed data is reported
+by name (status ``failed``) and all it registered is set aside; the rest keep
+working.  ``strict=True`` (``--strict`` or ``REHABKIT_STRICT_PLUGINS=1``)
+turns every such failure, every conflict and every misspelt hook name into a
+:class:`~rehabkit.errors.PluginError`.
+
+Selection: ``REHABKIT_LOAD_PLUGINS=a,b`` loads only the packs named (empty:
+no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
+``-p no:NAME`` block packs; ``-p NAME`` adds to the allow-list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .default_plugins import DEFAULT_PLUGINS
+from .errors import DocumentError, PluginError
+from .lint import LintRule
+from .loader import DOCUMENT_SUFFIXES, Document, load_file
+from .model import Exercise, ScreeningQuestion
+from .registry import Contributions, Registered, Registry
+from .schemas import def_validator
+from .validation import iter_document_files, protocol_from_document
+
+__all__ = [
+    "CORE",
+    "ENTRY_POINT_GROUP",
+    "PackStatus",
+    "PluginManager",
+    "Selection",
+]
+
+ENTRY_POINT_GROUP = "rehabkit"
+CORE = "core"
+# Exercises first: protocols registered later may name them.
+_REGISTER_HOOKS = (
+    "rehabkit_register_exercises",
+    "rehabkit_register_screening",
+    "rehabkit_register_lint_rules",
+    "rehabkit_register_protocols",
+)
+
+
+@attrs.frozen(slots=True)
+class Selection:
+    """Which packs may load: an allow-list (``None``: all) and a block-list."""
+
+    allow: frozenset[str] | None = None
+    block: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_environment(cls, options: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Selection:
+        """Combine ``REHABKIT_LOAD_PLUGINS``, ``REHABKIT_BLOCK_PLUGINS`` and ``-p`` options."""
+        env = os.environ if env is None else env
+        allow: set[str] | None = None
+        if "REHABKIT_LOAD_PLUGINS" in env:
+            allow = set(_names(env["REHABKIT_LOAD_PLUGINS"]))
+        block = set(_names(env.get("REHABKIT_BLOCK_PLUGINS", "")))
+        for option in options:
+            if option.startswith("no:"):
+                block.add(option[3:])
+            else:
+                allow = (allow or set()) | {option}
+        return cls(allow=frozenset(allow) if allow is not None else None, block=frozenset(block))
+
+    def blocked_by(self, name: str) -> str | None:
+        """Why ``name`` may not load, or ``None`` if it may."""
+        if name in self.block:
+            return "blocked (-p no:NAME or REHABKIT_BLOCK_PLUGINS)"
+        if self.allow is not None and name not in self.allow:
+            return "not in the allow-list (-p NAME or REHABKIT_LOAD_PLUGINS)"
+        return None
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+@attrs.define
+class PackStatus:
+    """What ``rehabkit plugins`` shows about one pack."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    status: str = "loaded"
+    errors: list[str] = attrs.Factory(list)
+    hooks: list[str] = attrs.Factory(list)
+    registered: dict[str, list[str]] = attrs.Factory(dict)
+
+    def fail(self, message: str) -> None:
+        """Mark the pack failed with one more error."""
+        self.status = "failed"
+        self.errors.append(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return attrs.asdict(self)
+
+
+class PluginManager:
+    """Loads packs in isolation and builds the :class:`Registry` from their hooks."""
+
+    def __init__(
+        self,
+        selection: Selection = Selection(),
+        *,
+        strict: bool = False,
+        entry_points: Iterable[metadata.EntryPoint] | None = None,
+    ) -> None:
+        self.selection = selection
+        self.strict = strict
+        self.pm = pluggy.PluginManager("rehabkit")
+        self.pm.add_hookspecs(hookspecs)
+        self.packs: dict[str, PackStatus] = {}
+        self._entry_points = entry_points
+        self._registry: Registry | None = None
+
+    @classmethod
+    def from_environment(cls, options: Sequence[str] = (), strict: bool | None = None) -> PluginManager:
+        """A manager configured from the environment and ``-p`` options."""
+        if strict is None:
+            strict = strict_from_environment()
+        return cls(Selection.from_environment(options), strict=strict)
+
+    # --- loading ---------------------------------------------------------
+
+    def load(self) -> None:
+        """Register the core built-ins, then every selected entry-point pack."""
+        core = PackStatus(name=CORE, module="rehabkit.default_plugins", distribution="rehabkit")
+        core.version = _own_version()
+        self.packs[CORE] = core
+        for module_name in DEFAULT_PLUGINS:
+            self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
+        for entry_point in self._discover():
+            self._load_entry_point(entry_point)
+        for pack in self.packs.values():
+            pack.hooks = self._hooks_of(pack.name)
+        if self.strict:
+            try:
+                self.pm.check_pending()
+            except pluggy.PluginValidationError as exc:
+                raise PluginError(f"plugin pack {exc.plugin_name!r}: {exc}", plugins=(str(exc.plugin_name),)) from None
+            self._raise_failures()
+
+    def _discover(self) -> list[metadata.EntryPoint]:
+        found = self._entry_points
+        if found is None:
+            found = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        return sorted(found, key=lambda ep: ep.name)
+
+    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+        name = entry_point.name
+        dist = getattr(entry_point, "dist", None)
+        status = PackStatus(
+            name=name,
+            module=entry_point.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+        )
+        if name == CORE or name in self.packs:
+            other = self.packs[name].distribution if name in self.packs else "rehabkit"
+            status.fail(
+                f"the pack name {name!r} is already used by distribution {other!r}: "
+                f"rename the entry point in {status.distribution!r}."
+            )
+            self.packs[f"{name} ({status.distribution})"] = status
+            return
+        self.packs[name] = status
+        reason = self.selection.blocked_by(name)
+        if reason:
+            status.status = "blocked"
+            status.errors.append(reason)
+            self.pm.set_blocked(name)
+            return
+        try:
+            plugin = entry_point.load()
+        except BaseException as exc:  # a pack's import may raise anything, even SystemExit
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            status.fail(f"failed to import {entry_point.value!r}: {type(exc).__name__}: {exc}")
+            return
+        try:
+            self.pm.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            status.fail(f"is not a valid rehabkit plugin: {exc}")
+
+    def _hooks_of(self, pack: str) -> list[str]:
+        hooks: set[str] = set()
+        for plugin_name, plugin in self.pm.list_name_plugin():
+            if _pack_of(plugin_name) == pack:
+                hooks.update(caller.name for caller in self.pm.get_hookcallers(plugin) or ())
+        return sorted(hooks)
+
+    # --- collecting --------------------------------------------------------
+
+    def registry(self) -> Registry:
+        """Call every pack's register hooks once and return the merged registry."""
+        if self._registry is None:
+            self._registry = self._build_registry()
+        return self._registry
+
+    def _build_registry(self) -> Registry:
+        staged: dict[str, Contributions] = {}
+        for hook_name in _REGISTER_HOOKS:
+            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                pack = _pack_of(impl.plugin_name)
+                status = self.packs[pack]
+                if status.status != "loaded":
+                    continue
+                contributions = staged.setdefault(pack, Contributions())
+                register = _Registrar(hook_name, pack, contributions, status)
+                arguments = {"register": register}
+                try:
+                    impl.function(**{arg: arguments[arg] for arg in impl.argnames})
+                except Exception as exc:
+                    status.fail(f"hook {hook_name} raised {type(exc).__name__}: {exc}")
+        registry = Registry()
+        for pack in [CORE, *sorted(p for p in staged if p != CORE)]:
+            if pack not in staged:
+                continue
+            status = self.packs[pack]
+            status.registered = staged[pack].counts()
+            if status.status != "loaded":
+                continue
+            registry.add(staged[pack])
+        for conflict in registry.conflicts:
+            for pack in conflict.packs:
+                message = conflict.describe()
+                if message not in self.packs[pack].errors:
+                    self.packs[pack].errors.append(message)
+        if self.strict:
+            self._raise_failures(registry)
+        return registry
+
+    def _raise_failures(self, registry: Registry | None = None) -> None:
+        failed = [p for p in self.packs.values() if p.status == "failed"]
+        if failed:
+            lines = [f"plugin pack {p.name!r} failed: {'; '.join(p.errors)}" for p in failed]
+            raise PluginError("\n".join(lines), plugins=tuple(p.name for p in failed))
+        if registry is not None and registry.conflicts:
+            raise PluginError(
+                "\n".join(c.describe() for c in registry.conflicts),
+                plugins=tuple(p for c in registry.conflicts for p in c.packs),
+            )
+
+    def problems(self) -> list[str]:
+        """One line per failed pack or conflict, for warnings on stderr."""
+        lines = [f"plugin pack {p.name!r} failed: {'; '.join(p.errors)}" for p in self.packs.values() if p.status == "failed"]
+        if self._registry is not None:
+            lines += [c.describe() for c in self._registry.conflicts]
+        return lines
+
+
+def strict_from_environment(env: Mapping[str, str] | None = None) -> bool:
+    """True when ``REHABKIT_STRICT_PLUGINS`` asks for strict plugin loading."""
+    env = os.environ if env is None else env
+    return env.get("REHABKIT_STRICT_PLUGINS", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _pack_of(plugin_name: str) -> str:
+    return CORE if plugin_name.startswith(f"{CORE}:") else plugin_name
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class _Registrar:
+    """The ``register`` callback handed to one pack's hook: validates, builds, stages."""
+
+    def __init__(self, hook: str, pack: str, staged: Contributions, status: PackStatus) -> None:
+        self.hook = hook
+        self.pack = pack
+        self.staged = staged
+        self.status = status
+        self._add: Callable[[Any], None] = {
+            "rehabkit_register_protocols": self._protocol,
+            "rehabkit_register_exercises": self._exercise,
+            "rehabkit_register_screening": self._screening,
+            "rehabkit_register_lint_rules": self._lint_rule,
+        }[hook]
+
+    def __call__(self, item: Any) -> None:
+        try:
+            self._add(item)
+        except _Rejected as exc:
+            self.status.fail(f"{self.hook} registered {exc}")
+
+    def _protocol(self, item: Any) -> None:
+        if isinstance(item, (str, os.PathLike)):
+            path = Path(item)
+            files = list(iter_document_files(path)) if path.is_dir() else [str(path)]
+            if not files:
+                raise _Rejected(f"the directory {str(path)!r}, which holds no {'/'.join(DOCUMENT_SUFFIXES)} files")
+            for name in files:
+                try:
+                    self._add_protocol(load_file(name), source=name)
+                except DocumentError as exc:
+                    raise _Rejected(f"a protocol that could not be read: {exc}") from None
+        elif isinstance(item, Mapping):
+            self._add_protocol(_document_from_mapping(item, f"<pack {self.pack}>"), source=None)
+        else:
+            raise _Rejected(f"{_short(item)}: expected a protocol document (a mapping) or the path of one")
+
+    def _add_protocol(self, document: Document, source: str | None) -> None:
+        try:
+            protocol = protocol_from_document(document)
+        except DocumentError as exc:
+            raise _Rejected(f"an invalid protocol: {exc}") from None
+        self.staged.protocols.append(Registered(protocol, self.pack, source))
+
+    def _exercise(self, item: Any) -> None:
+        self.staged.exercises.append(Registered(_build(Exercise, "exercise", item), self.pack))
+
+    def _screening(self, item: Any) -> None:
+        self.staged.screening.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
+
+    def _lint_rule(self, item: Any) -> None:
+        if not isinstance(item, LintRule):
+            raise _Rejected(f"{_short(item)}: expected a rehabkit.lint.LintRule")
+        self.staged.lint_rules.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
+
+
+class _Rejected(Exception):
+    """A registration that is not acceptable; the message completes 'registered ...'."""
+
+
+def _document_from_mapping(item: Mapping[str, Any], name: str) -> Document:
+    import json
+
+    try:
+        text = json.dumps(item, indent=2)
+    except (TypeError, ValueError) as exc:
+        raise _Rejected(f"a mapping that is not plain JSON data ({exc})") from None
+    return Document(path=name, format="json", text=text, data=json.loads(text))
+
+
+def _build(cls: Any, definition: str, item: Any) -> Any:
+    if not isinstance(item, Mapping):
+        raise _Rejected(f"{_short(item)}: expected a mapping in the schema's {definition!r} form")
+    document = _document_from_mapping(item, f"<{definition}>")
+    findings = def_validator(definition).findings(document)
+    if findings:
+        detail = "; ".join(f"{f.json_path}: {f.message}" for f in findings[:3])
+        raise _Rejected(f"an invalid {definition} {item.get('id', '')!r}: {detail}")
+    return cls.from_dict(document.data)
+
+
+def _short(item: Any) -> str:
+    text = repr(item)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(item).__name__})"

@@ -1,0 +1,154 @@
+"""The registry: what the loaded packs contributed, by id, each tagged with its pack.
+
+Two packs contributing the same protocol id and version, the same exercise id,
+screening question id or lint-rule code is a conflict: neither contribution is
+used and both packs are named.  For clinical content a silent override would
+be unsafe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from .lint import LintRule
+from .model import Exercise, Protocol, ScreeningQuestion
+
+__all__ = ["Conflict", "Contributions", "Registered", "Registry"]
+
+
+@attrs.frozen(slots=True)
+class Registered:
+    """One contribution and the pack (and file, where there is one) it came from."""
+
+    item: Any
+    pack: str
+    source: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Conflict:
+    """Several packs contributed the same thing under the same name."""
+
+    kind: str
+    name: str
+    packs: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One sentence naming the thing and every pack that contributed it."""
+        packs = ", ".join(repr(p) for p in self.packs)
+        return (
+            f"conflict: {self.kind} {self.name!r} is contributed by packs {packs}; neither is used. "
+            "Block one of them (-p no:NAME) or ask the pack authors to rename."
+        )
+
+
+@attrs.define
+class Contributions:
+    """What one pack registered, staged until the pack has finished without error."""
+
+    protocols: list[Registered] = attrs.Factory(list)
+    exercises: list[Registered] = attrs.Factory(list)
+    screening: list[Registered] = attrs.Factory(list)
+    lint_rules: list[Registered] = attrs.Factory(list)
+
+    def counts(self) -> dict[str, list[str]]:
+        """Names of everything staged, per kind, for ``rehabkit plugins``."""
+        return {
+            "protocols": [r.item.key for r in self.protocols],
+            "exercises": [r.item.id for r in self.exercises],
+            "screening": [r.item.id for r in self.screening],
+            "lint_rules": [r.item.code for r in self.lint_rules],
+        }
+
+
+def _protocol_key(item: Protocol) -> str:
+    return item.key
+
+
+def _id(item: Exercise | ScreeningQuestion) -> str:
+    return item.id
+
+
+def _code(item: LintRule) -> str:
+    return item.code
+
+
+_KINDS = (
+    ("protocols", "protocol", _protocol_key),
+    ("exercises", "exercise", _id),
+    ("screening", "screening question", _id),
+    ("lint_rules", "lint rule", _code),
+)
+
+
+@attrs.define
+class Registry:
+    """Everything the loaded packs contributed, keyed by name, with conflicts set aside."""
+
+    protocols: dict[str, Registered] = attrs.Factory(dict)
+    exercises: dict[str, Registered] = attrs.Factory(dict)
+    screening: dict[str, Registered] = attrs.Factory(dict)
+    lint_rules: dict[str, Registered] = attrs.Factory(dict)
+    conflicts: list[Conflict] = attrs.Factory(list)
+
+    def add(self, contributions: Contributions) -> list[Conflict]:
+        """Merge one pack's contributions; returns the conflicts it caused."""
+        found: list[Conflict] = []
+        for attr, kind, key_of in _KINDS:
+            table: dict[str, Registered] = getattr(self, attr)
+            for registered in getattr(contributions, attr):
+                key = key_of(registered.item)
+                existing = next((c for c in self.conflicts if c.kind == kind and c.name == key), None)
+                if existing is not None:
+                    conflict = attrs.evolve(existing, packs=(*existing.packs, registered.pack))
+                    self.conflicts[self.conflicts.index(existing)] = conflict
+                    found.append(conflict)
+                elif key in table:
+                    first = table.pop(key)
+                    conflict = Conflict(kind=kind, name=key, packs=(first.pack, registered.pack))
+                    self.conflicts.append(conflict)
+                    found.append(conflict)
+                else:
+                    table[key] = registered
+        return found
+
+    def find_protocol(self, protocol_id: str, version: str | None = None) -> Registered:
+        """The protocol with this id (the highest version unless ``version`` is given).
+
+        Raises ``LookupError`` with a sentence saying what is installed instead.
+        """
+        if "@" in protocol_id and version is None:
+            protocol_id, version = protocol_id.split("@", 1)
+        candidates = [r for r in self.protocols.values() if r.item.id == protocol_id]
+        if version is not None:
+            candidates = [r for r in candidates if r.item.version == version]
+        if candidates:
+            return max(candidates, key=lambda r: _semver_key(r.item.version))
+        for conflict in self.conflicts:
+            if conflict.kind == "protocol" and conflict.name.split("@")[0] == protocol_id:
+                raise LookupError(conflict.describe())
+        known = ", ".join(sorted({r.item.id for r in self.protocols.values()})) or "none"
+        wanted = f"{protocol_id}@{version}" if version else protocol_id
+        raise LookupError(f"no installed protocol {wanted!r}. Installed: {known}. See 'rehabkit list'.")
+
+    def sorted_protocols(self) -> Iterator[Registered]:
+        """Protocols by id, then version."""
+        return iter(sorted(self.protocols.values(), key=lambda r: (r.item.id, _semver_key(r.item.version))))
+
+    def exercise_library(self) -> dict[str, Exercise]:
+        """Installed exercises by id."""
+        return {key: r.item for key, r in self.exercises.items()}
+
+    def rules(self) -> list[LintRule]:
+        """Installed lint rules, by code."""
+        return [self.lint_rules[code].item for code in sorted(self.lint_rules)]
+
+
+def _semver_key(version: str) -> tuple[Any, ...]:
+    core, _, pre = version.partition("-")
+    numbers = tuple(int(p) for p in core.split(".") if p.isdigit())
+    # a pre-release sorts before its release
+    return (*numbers, 0 if pre else 1, pre)

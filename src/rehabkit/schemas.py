@@ -1,0 +1,207 @@
+"""The published JSON Schemas and schema validation with positions.
+
+Documents are checked with a compiled validator (``jsonschema_rs``) on the fast
+path.  Only a document that fails is handed to the pure-Python ``jsonschema``
+package, whose errors say more (best match for ``anyOf``/``oneOf``, the failing
+keyword); each is then placed at ``file:line:col`` through the document's text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .errors import Finding, format_json_path
+from .loader import Document
+
+__all__ = [
+    "PROTOCOL_SCHEMA",
+    "SCHEMA_CODE",
+    "SchemaValidator",
+    "def_validator",
+    "load_schema",
+    "protocol_validator",
+    "schema_text",
+]
+
+PROTOCOL_SCHEMA = "protocol.schema.json"
+#: Finding code of every schema violation.
+SCHEMA_CODE = "RK020"
+_MAX_ERRORS = 50
+
+
+def schema_text(name: str = PROTOCOL_SCHEMA) -> str:
+    """The text of a shipped schema, exactly as published."""
+    return resources.files("rehabkit").joinpath("schema_files").joinpath(name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str = PROTOCOL_SCHEMA) -> dict[str, Any]:
+    """A shipped schema as data (cached: treat it as read-only)."""
+    return json.loads(schema_text(name))
+
+
+class SchemaValidator:
+    """Validates documents against one schema: fast check first, explanation on failure."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._fast = _compile(schema)
+        self._explainer: Any = None
+
+    def is_valid(self, data: Any) -> bool:
+        """True when ``data`` satisfies the schema."""
+        if self._fast is not None:
+            return bool(self._fast.is_valid(data))
+        return not any(True for _ in self._explain().iter_errors(data))
+
+    def findings(self, document: Document) -> list[Finding]:
+        """Every schema violation in ``document``, placed at its line and column."""
+        if self.is_valid(document.data):
+            return []
+        findings = sorted(
+            (_to_finding(document, error) for error in self._errors(document.data)),
+            key=lambda f: (f.line or 0, f.column or 0),
+        )
+        if not findings:  # the two validators disagree: never let a failing document pass
+            findings = [Finding(path=document.path, code=SCHEMA_CODE, message="the document does not match the schema.", line=1, column=1)]
+        return findings
+
+    def _errors(self, data: Any) -> list[Any]:
+        errors = sorted(self._explain().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        return errors[:_MAX_ERRORS]
+
+    def _explain(self) -> Any:
+        if self._explainer is None:
+            import jsonschema
+
+            cls = jsonschema.validators.validator_for(self.schema)
+            self._explainer = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
+        return self._explainer
+
+
+def _compile(schema: dict[str, Any]) -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:  # no wheel for this platform: jsonschema alone still gives right answers
+        return None
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+@lru_cache(maxsize=None)
+def protocol_validator() -> SchemaValidator:
+    """The shared validator for protocol documents."""
+    return SchemaValidator(load_schema(PROTOCOL_SCHEMA))
+
+
+@lru_cache(maxsize=None)
+def def_validator(definition: str) -> SchemaValidator:
+    """A validator for one ``$defs`` entry of the protocol schema (``exercise``, ``screeningQuestion``, ...)."""
+    schema = load_schema(PROTOCOL_SCHEMA)
+    if definition not in schema["$defs"]:
+        raise LookupError(f"the protocol schema has no definition {definition!r}")
+    return SchemaValidator(
+        {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    )
+
+
+def _to_finding(document: Document, error: Any) -> Finding:
+    error = _best(error)
+    path = list(error.absolute_path)
+    message, key = _message(error)
+    if key is not None:
+        path.append(key)
+    where = document.locate(path, key=key is not None)
+    line, column = where if where else (None, None)
+    return Finding(
+        path=document.path,
+        code=SCHEMA_CODE,
+        message=message,
+        line=line,
+        column=column,
+        json_path=format_json_path(path),
+    )
+
+
+def _best(error: Any) -> Any:
+    """For ``oneOf``/``anyOf``, the sub-error that explains most, unless a combined message says more."""
+    from jsonschema.exceptions import best_match
+
+    while error.context and not _combinable(error):
+        error = best_match(error.context)
+    return error
+
+
+def _combinable(error: Any) -> bool:
+    kinds = {sub.validator for sub in error.context}
+    return kinds in ({"required"}, {"type"}) and all(
+        list(sub.absolute_path) == list(error.absolute_path) for sub in error.context
+    )
+
+
+def _message(error: Any) -> tuple[str, str | None]:
+    """A sentence for the error, and the offending key when the error is about one."""
+    validator = error.validator
+    if validator in ("anyOf", "oneOf") and error.context:
+        kinds = {sub.validator for sub in error.context}
+        if kinds == {"required"}:
+            names = ", ".join(repr(sub.validator_value[0]) for sub in error.context if sub.validator_value)
+            return f"needs at least one of {names}.", None
+        types = " or ".join(_type_names(sub.validator_value for sub in error.context))
+        description = error.schema.get("description")
+        return f"{_short(error.instance)} must be {types}." + (f" {description}" if description else ""), None
+    if validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - allowed)
+        if extra:
+            name = extra[0]
+            hint = difflib.get_close_matches(name, sorted(allowed), n=1)
+            suggestion = f" Did you mean {hint[0]!r}?" if hint else f" Allowed here: {', '.join(sorted(allowed))}."
+            return f"unknown field {name!r}.{suggestion}", name
+    if validator == "required":
+        return f"missing required field {_missing(error)!r}.", None
+    if validator == "type":
+        return f"{_short(error.instance)} must be {' or '.join(_type_names([error.validator_value]))}.", None
+    if validator == "enum":
+        options = ", ".join(repr(v) for v in error.validator_value)
+        close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return f"{_short(error.instance)} is not one of {options}.{hint}", None
+    if validator == "const":
+        return f"{_short(error.instance)} must be {error.validator_value!r}.", None
+    if validator == "minItems":
+        return f"needs at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}.", None
+    if validator == "format":
+        return f"{_short(error.instance)} is not a valid {error.validator_value}.", None
+    if validator == "pattern":
+        description = error.schema.get("description", "")
+        return f"{_short(error.instance)} has the wrong form. {description}".strip(), None
+    return f"{error.message}.", None
+
+
+def _missing(error: Any) -> str:
+    for name in error.validator_value:
+        if isinstance(error.instance, dict) and name not in error.instance:
+            return str(name)
+    return str(error.validator_value[0])
+
+
+def _type_names(values: Iterable[Any]) -> list[str]:
+    names = {"integer": "a whole number", "number": "a number", "string": "text", "object": "a mapping",
+             "array": "a list", "boolean": "true or false", "null": "null"}
+    out: list[str] = []
+    for value in values:
+        for name in value if isinstance(value, list) else [value]:
+            label = names.get(name, str(name))
+            if label not in out:
+                out.append(label)
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,199 @@
+"""Check protocol files: load, schema, model, lint; one file or thousands on every core.
+
+``Checker`` holds what a check needs (the schema validator, the installed
+exercise library and the lint rules) and turns one file into a list of
+findings.  ``check_paths`` expands directories and, for large batches, spreads
+files over worker processes forked with the checker already in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import DocumentError, Finding
+from .lint import LintContext, LintRule, run_rules
+from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
+from .model import Exercise, Protocol
+from .schemas import protocol_validator
+
+__all__ = [
+    "INTERNAL_ERROR_CODE",
+    "NO_FILES_CODE",
+    "Checker",
+    "InvalidDocument",
+    "check_paths",
+    "iter_document_files",
+    "protocol_from_document",
+]
+
+#: Finding code for a directory that holds no protocol documents.
+NO_FILES_CODE = "RK010"
+#: Finding code for a failure of rehabkit itself (exit code 3).
+INTERNAL_ERROR_CODE = "RK000"
+# Below this many files, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 64
+
+
+class InvalidDocument(DocumentError):
+    """A document that does not match the schema; ``findings`` lists every violation."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(
+            first.code,
+            first.message + more,
+            path=first.path,
+            line=first.line,
+            column=first.column,
+            json_path=first.json_path,
+        )
+        self.findings = findings
+
+
+def protocol_from_document(document: Document) -> Protocol:
+    """Check a loaded document against the schema and build its :class:`Protocol`.
+
+    Raises :class:`InvalidDocument` listing every schema violation.
+    """
+    findings = protocol_validator().findings(document)
+    if findings:
+        raise InvalidDocument(findings)
+    return Protocol.from_dict(document.data)
+
+
+def iter_document_files(path: Path) -> Iterator[str]:
+    """Every .json/.yaml/.yml file below ``path``, sorted, skipping hidden entries.
+
+    Symbolic links are followed (packs link to their protocol folders) but each
+    real directory is visited once.
+    """
+    seen: set[str] = set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES):
+                yield os.path.join(root, name)
+
+
+@attrs.frozen(slots=True)
+class Checker:
+    """Everything one file check needs; cheap to share with forked workers."""
+
+    library: Mapping[str, Exercise] = attrs.field(factory=dict)
+    rules: Sequence[LintRule] = ()
+    limits: Limits = Limits()
+
+    def check_file(self, path: str) -> list[Finding]:
+        """All findings for one file; never raises for bad input."""
+        try:
+            document = load_file(path, self.limits)
+            return self.check_document(document)
+        except DocumentError as exc:
+            return [exc.to_finding()]
+        except Exception as exc:  # rehabkit's own failure: report it, keep checking other files
+            return [
+                Finding(
+                    path=path,
+                    code=INTERNAL_ERROR_CODE,
+                    message=f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it.",
+                )
+            ]
+
+    def check_document(self, document: Document) -> list[Finding]:
+        """Schema findings, or lint findings once the document matches the schema."""
+        try:
+            protocol = protocol_from_document(document)
+        except InvalidDocument as exc:
+            return exc.findings
+        exercises = {**self.library, **{e.id: e for e in protocol.exercises}}
+        context = LintContext(protocol=protocol, exercises=exercises, data=document.data)
+        findings = run_rules(self.rules, document, context)
+        return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code))
+
+
+@attrs.frozen(slots=True)
+class FileReport:
+    """The findings for one checked file (or one path that held no files)."""
+
+    path: str
+    findings: tuple[Finding, ...]
+
+
+def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
+    """Files to check (each real file once) and findings for directories holding none."""
+    files: list[str] = []
+    problems: list[Finding] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = list(iter_document_files(path))
+            if not found:
+                problems.append(
+                    Finding(
+                        path=raw,
+                        code=NO_FILES_CODE,
+                        message=f"no protocol documents ({', '.join(DOCUMENT_SUFFIXES)}) in this directory or below it; check the path.",
+                    )
+                )
+        else:
+            found = [raw]
+        for name in found:
+            real = os.path.realpath(name)
+            if real not in seen:
+                seen.add(real)
+                files.append(name)
+    return files, problems
+
+
+_WORKER_CHECKER: Checker | None = None
+
+
+def _check_in_worker(path: str) -> tuple[str, list[Finding]]:
+    assert _WORKER_CHECKER is not None
+    return path, _WORKER_CHECKER.check_file(path)
+
+
+def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None) -> list[FileReport]:
+    """Check files and directories; reports come back in path order."""
+    files, problems = expand_paths(paths)
+    reports = [FileReport(p.path, (p,)) for p in problems]
+    workers = _worker_count(jobs, len(files))
+    if workers <= 1:
+        reports += [FileReport(name, tuple(checker.check_file(name))) for name in files]
+        return reports
+    global _WORKER_CHECKER
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORKER_CHECKER = checker  # inherited by the forked workers: nothing to pickle
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunk = max(1, len(files) // (workers * 8))
+            results: list[Any] = list(pool.map(_check_in_worker, files, chunksize=chunk))
+    finally:
+        _WORKER_CHECKER = None
+    reports += [FileReport(name, tuple(findings)) for name, findings in results]
+    return reports
+
+
+def _worker_count(jobs: int | None, files: int) -> int:
+    if jobs is None:
+        if files < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
+            return 1
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except AttributeError:
+            jobs = os.cpu_count() or 1
+    return max(1, min(jobs, files))
