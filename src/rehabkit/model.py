@@ -127,6 +127,12 @@ class Range(_Model):
         return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
 
 
+def _counted(value: Range | None, noun: str) -> str:
+    if value is None:
+        return ""
+    return f"{value} {noun}" if str(value) == "1" else f"{value} {noun}s"
+
+
 @_model
 class Eligibility(_Model):
     """Who the protocol suits (inclusions) and who it does not (exclusions)."""
@@ -175,12 +181,12 @@ class Dose(_Model):
     def describe(self) -> str:
         """The dose in one line of plain words, for example ``2 sets x 10 reps, hold 5-8 s``."""
         parts: list[str] = []
-        if self.sets is not None and self.reps is not None:
-            parts.append(f"{self.sets} sets x {self.reps} reps")
-        elif self.reps is not None:
-            parts.append(f"{self.reps} reps")
-        elif self.sets is not None:
-            parts.append(f"{self.sets} sets")
+        sets = _counted(self.sets, "set")
+        reps = _counted(self.reps, "rep")
+        if sets and reps:
+            parts.append(f"{sets} x {reps}")
+        elif sets or reps:
+            parts.append(sets or reps)
         if self.hold_seconds is not None:
             parts.append(f"hold {self.hold_seconds} s")
         if self.duration_minutes is not None:
@@ -190,7 +196,7 @@ class Dose(_Model):
         if self.rest_seconds is not None:
             parts.append(f"rest {self.rest_seconds} s")
         if self.times_per_day is not None:
-            parts.append(f"{self.times_per_day} times a day")
+            parts.append("once a day" if str(self.times_per_day) == "1" else f"{self.times_per_day} times a day")
         if self.days_per_week is not None:
             parts.append(f"{self.days_per_week} days a week")
         if self.pain_limit is not None:

@@ -51,8 +51,9 @@ def list_protocols(state: AppState, output_format: str) -> None:
     if not rows:
         click.echo("No protocols installed. Install a pack, for example: pip install plugins/rehabkit-neck", err=True)
         return
-    table = [("ID", "VERSION", "TITLE", "CONDITIONS", "PACK")] + [
-        (r["id"], r["version"], r["title"], ", ".join(r["conditions"]), r["pack"]) for r in rows
+    # Conditions last: the longest column, free to run to the end of the line.
+    table = [("ID", "VERSION", "TITLE", "PACK", "CONDITIONS")] + [
+        (r["id"], r["version"], r["title"], r["pack"], ", ".join(r["conditions"])) for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
@@ -146,7 +147,7 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
                 for cue in exercise.cues:
                     out += _wrap(cue, "      Cue: ", "           ")
                 for item in exercise.contraindications:
-                    out += _wrap(item, "      Do not do it if: ", "                       ")
+                    out += _wrap(item, "      Avoid if: ", "                ")
                 links = [f"easier: {exercise.regression}"] if exercise.regression else []
                 links += [f"harder: {exercise.progression}"] if exercise.progression else []
                 if links:
@@ -163,8 +164,8 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
                 until.append(f"until the {precaution.until_phase} phase")
             if precaution.until_clearance:
                 until.append("until your clinician clears you")
-            detail = f" {precaution.limit}." if precaution.limit else ""
-            text = f"{precaution.description}{detail} {'; '.join(until).capitalize()}".strip()
+            parts = [precaution.description, precaution.limit or "", "; ".join(until).capitalize()]
+            text = " ".join(p if p.endswith(".") else p + "." for p in parts if p)
             if precaution.surgeon_may_override:
                 text += " (your surgeon's instructions take precedence)"
             out += _wrap(f"[{precaution.movement}] {text}", "  - ", "    ")
