@@ -38,8 +38,6 @@ T = TypeVar("T", bound="_Model")
 
 def _nested(kind: type, *, many: bool = False, default: Any = attrs.NOTHING) -> Any:
     """Declare a field holding another model object (or a tuple of them)."""
-    if default is attrs.NOTHING and many:
-        default = ()
     return attrs.field(default=default, metadata={"model": kind, "many": many})
 
 
@@ -222,7 +220,7 @@ class Exercise(_Model):
     regression: str | None = None
     progression: str | None = None
     dose: Dose | None = _nested(Dose, default=None)
-    media: tuple[Media, ...] = _nested(Media, many=True)
+    media: tuple[Media, ...] = _nested(Media, many=True, default=())
 
 
 @_model
@@ -254,7 +252,7 @@ class Criteria(_Model):
 
     SCHEMA_DEF: ClassVar[str] = "criteria"
     summary: str
-    all: tuple[Criterion, ...] = _nested(Criterion, many=True)
+    all: tuple[Criterion, ...] = _nested(Criterion, many=True, default=())
 
 
 @_model
@@ -346,8 +344,8 @@ class Protocol(_Model):
     schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
     eligibility: Eligibility | None = _nested(Eligibility, default=None)
     goals: tuple[str, ...] = _texts()
-    exercises: tuple[Exercise, ...] = _nested(Exercise, many=True)
-    precautions: tuple[Precaution, ...] = _nested(Precaution, many=True)
+    exercises: tuple[Exercise, ...] = _nested(Exercise, many=True, default=())
+    precautions: tuple[Precaution, ...] = _nested(Precaution, many=True, default=())
     advice: tuple[str, ...] = _texts()
     authors: tuple[str, ...] = _texts()
 

@@ -16,12 +16,13 @@ from typing import Any
 import attrs
 
 from .errors import DocumentError, Finding
-from .lint import LintContext, LintRule, run_rules
+from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
 from .model import Exercise, Protocol
 from .schemas import protocol_validator
 
 __all__ = [
+    "FAILURE_CODES",
     "INTERNAL_ERROR_CODE",
     "NO_FILES_CODE",
     "Checker",
@@ -35,6 +36,8 @@ __all__ = [
 NO_FILES_CODE = "RK010"
 #: Finding code for a failure of rehabkit itself (exit code 3).
 INTERNAL_ERROR_CODE = "RK000"
+#: Codes that mean rehabkit or a plugin failed, not the document (exit code 3).
+FAILURE_CODES = frozenset({INTERNAL_ERROR_CODE, RULE_CRASH_CODE})
 # Below this many files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 64
 

@@ -40,7 +40,7 @@ def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: 
       rehabkit validate my-protocol.yaml --format json
     """
     from ..errors import ExitCode, Severity
-    from ..validation import INTERNAL_ERROR_CODE, Checker, check_paths
+    from ..validation import FAILURE_CODES, Checker, check_paths
 
     registry = state.manager().registry()
     checker = Checker(library=registry.exercise_library(), rules=registry.rules())
@@ -74,7 +74,7 @@ def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: 
             + (f"{len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}." if findings else "all valid."),
             err=True,
         )
-    if any(f.code == INTERNAL_ERROR_CODE for f in findings):
+    if any(f.code in FAILURE_CODES for f in findings):
         raise SystemExit(ExitCode.FAILURE)
     if errors:
         raise SystemExit(ExitCode.FINDINGS)

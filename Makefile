@@ -1,0 +1,31 @@
+# rehabkit: the two set-up commands of the README.
+#   make demo   installs rehabkit and the first-party packs into .venv and runs them
+#   make test   installs everything the tests need into .venv-test and runs the suite
+PYTHON ?= python3
+VENV ?= .venv
+TEST_VENV ?= .venv-test
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+PACKS = plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
+
+.PHONY: demo test bench clean
+
+demo: $(VENV)/bin/python
+	$(VENV)/bin/pip install $(PIP_FLAGS) . $(PACKS)
+	$(VENV)/bin/rehabkit plugins
+	$(VENV)/bin/rehabkit list
+	$(VENV)/bin/rehabkit validate protocols/
+	$(VENV)/bin/rehabkit show neck-pain
+
+test: $(TEST_VENV)/bin/python
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]" $(PACKS)
+	$(TEST_VENV)/bin/python -m pytest
+
+bench: $(TEST_VENV)/bin/python
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]" $(PACKS)
+	$(TEST_VENV)/bin/python bench/bench_validate.py
+
+%/bin/python:
+	$(PYTHON) -m venv $*
+
+clean:
+	rm -rf $(VENV) $(TEST_VENV) build dist bench/out

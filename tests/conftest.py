@@ -1,0 +1,79 @@
+"""Shared fixtures: the repository's paths, the CLI in-process and as a real subprocess,
+and the test-only plugin packs installed for real with pip into their own folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from rehabkit.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "corpus"
+PROTOCOLS = REPO / "protocols"
+TEST_PACKS = REPO / "tests" / "plugins"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any REHABKIT_* setting of the developer's, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_")}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run ``rehabkit ARGS`` in-process with click's CliRunner; stdout and stderr kept apart."""
+    for key in list(os.environ):
+        if key.startswith("REHABKIT_"):
+            monkeypatch.delenv(key)
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def test_packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each test-only pack under tests/plugins installed with pip into its own folder.
+
+    Returns pack name -> folder; put a folder on PYTHONPATH to make that pack's
+    entry points visible to a rehabkit subprocess.
+    """
+    root = tmp_path_factory.mktemp("packs")
+    installed: dict[str, Path] = {}
+    for source in sorted(TEST_PACKS.iterdir()):
+        name = source.name.removeprefix("rehabkit-")
+        target = root / name
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
+            check=True,
+            cwd=root,
+        )
+        installed[name] = target
+    return installed
+
+
+@pytest.fixture
+def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real ``python -m rehabkit`` in a subprocess, with the named test packs installed."""
+
+    def run(
+        *args: str, packs: Sequence[str] = (), env: dict[str, str] | None = None, cwd: Path = REPO
+    ) -> subprocess.CompletedProcess[str]:
+        paths = [str(test_packs[p]) for p in packs]
+        environment = clean_env(**(env or {}))
+        environment["PYTHONPATH"] = os.pathsep.join(paths + [environment.get("PYTHONPATH", "")]).strip(os.pathsep)
+        return subprocess.run(
+            [sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=120
+        )
+
+    return run

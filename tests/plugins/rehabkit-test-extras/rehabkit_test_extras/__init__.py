@@ -1,0 +1,43 @@
+"""A pack contributing an exercise-library entry, a screening question and two lint rules.
+
+One rule always raises, on purpose: rehabkit must report it by code and pack
+and still run the other rules.
+"""
+
+from rehabkit import hookimpl
+from rehabkit.errors import Severity
+from rehabkit.lint import LintRule, Violation
+
+
+@hookimpl
+def rehabkit_register_exercises(register):
+    register({
+        "id": "wall-angel",
+        "name": "Wall angel",
+        "component": "postural-and-movement-re-education",
+        "region": "thoracic",
+        "position": "standing",
+        "steps": ["Stand with your back against a wall.", "Slide your arms up and down the wall."],
+        "dose": {"sets": 2, "reps": 10, "pain_limit": 3},
+    })
+
+
+@hookimpl
+def rehabkit_register_screening(register):
+    register({"id": "recent-fall", "question": "Have you had a fall since your last session?",
+              "action": "stop-and-review", "message": "Please see your clinician before exercising again."})
+
+
+def _always_raises(context):
+    raise RuntimeError("this rule is broken on purpose")
+
+
+def _title_shouts(context):
+    if context.protocol.title.isupper():
+        yield Violation("the title is all capitals; write it in sentence case.", ("title",))
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register):
+    register(LintRule(code="TX001", severity=Severity.ERROR, summary="always raises", check=_always_raises))
+    register(LintRule(code="TX002", severity=Severity.WARNING, summary="title in capitals", check=_title_shouts))

@@ -1,0 +1,101 @@
+"""The loader: fast parsing that still refuses what it must, with positions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rehabkit.errors import DocumentError
+from rehabkit.loader import Limits, load_text
+from rehabkit.positions import locate_json, locate_yaml
+
+keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=8)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32), st.text(max_size=20),
+)
+documents = st.dictionaries(
+    keys, st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20),
+    min_size=1, max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents)
+def test_json_and_yaml_round_trip_plain_data(data: dict) -> None:
+    assert load_text(json.dumps(data), fmt="json").data == data
+    assert load_text(yaml.safe_dump(data), fmt="yaml").data == data
+
+
+def _leaf_paths(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaf_paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaf_paths(v, (*path, i))
+    else:
+        yield path
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents)
+def test_located_positions_point_at_the_value(data: dict) -> None:
+    text = json.dumps(data, indent=1)
+    lines = text.splitlines()
+    for path in _leaf_paths(data):
+        line, column = locate_json(text, path)
+        value = data
+        for part in path:
+            value = value[part]
+        assert lines[line - 1][column - 1:].startswith(json.dumps(value)[:5])
+
+
+def test_yaml_positions_for_keys_and_values() -> None:
+    text = "a:\n  b:\n    - 1\n    - {c: 2}\n"
+    assert locate_yaml(text, ["a", "b", 1, "c"]) == (4, 11)
+    assert locate_yaml(text, ["a", "b", 1, "c"], key=True) == (4, 8)
+    assert locate_yaml(text, ["a", "missing"]) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "code", "line", "column"),
+    [
+        ("yaml", "a: 1\nb:\n  c: 2\n  c: 3\n", "RK006", 4, 3),
+        ("json", '{"a": {"b": 1,\n "b": 2}}', "RK006", 2, 2),
+        ("json", '{"a": [{"x": 1}, {"x": 1, "y": 2, "x": 3}]}', "RK006", 1, 35),
+        ("yaml", "a: &x [1]\nb: *x\n", "RK007", 2, 4),
+        ("yaml", "base: {x: 1}\nother:\n  <<: {y: 2}\n", "RK007", 3, 3),
+        ("yaml", "1: a\n", "RK009", 1, 1),
+        ("yaml", "a: .inf\n", "RK009", 1, 4),
+        ("yaml", "a: !!set {x}\n", "RK009", 1, 4),
+        ("json", '{"a": -Infinity}', "RK009", 1, 7),
+        ("yaml", "a: [1,\n", "RK005", 2, 1),
+    ],
+)
+def test_refusals_name_code_and_position(fmt, text, code, line, column) -> None:
+    with pytest.raises(DocumentError) as info:
+        load_text(text, fmt=fmt, path="doc")
+    assert (info.value.code, info.value.line, info.value.column) == (code, line, column)
+    assert isinstance(info.value, ValueError)
+
+
+def test_dates_stay_text_as_in_json() -> None:
+    assert load_text("reviewed: 2026-01-01\n").data == {"reviewed": "2026-01-01"}
+
+
+def test_byte_order_mark_is_accepted() -> None:
+    assert load_text("\ufeffa: 1\n".encode("utf-8")).data == {"a": 1}
+
+
+def test_limits_are_configurable() -> None:
+    with pytest.raises(DocumentError) as info:
+        load_text("a: {b: {c: 1}}\n", limits=Limits(max_depth=2))
+    assert (info.value.code, info.value.line, info.value.column) == ("RK008", 1, 8)
+    with pytest.raises(DocumentError) as info:
+        load_text("a: 1\n", limits=Limits(max_bytes=3))
+    assert info.value.code == "RK002"

@@ -1,0 +1,120 @@
+"""The schema and the attrs model say the same thing, and shipped protocols round-trip."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import pytest
+
+from rehabkit import model
+from rehabkit.loader import load_file
+from rehabkit.schemas import load_schema, protocol_validator
+from rehabkit.validation import iter_document_files
+
+from conftest import CORPUS, PROTOCOLS
+
+SCHEMA = load_schema()
+MODEL_CLASSES = [getattr(model, name) for name in model.__all__]
+
+
+def _definition(cls) -> dict:
+    return SCHEMA if cls.SCHEMA_DEF == "#" else SCHEMA["$defs"][cls.SCHEMA_DEF]
+
+
+def _keys(cls) -> dict[str, attrs.Attribute]:
+    return {f.metadata.get("key", f.name): f for f in attrs.fields(cls)}
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_model_fields_are_the_schema_properties(cls) -> None:
+    assert set(_keys(cls)) == set(_definition(cls)["properties"])
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_required_properties_are_fields_without_defaults(cls) -> None:
+    required = {key for key, field in _keys(cls).items() if field.default is attrs.NOTHING}
+    assert required == set(_definition(cls).get("required", []))
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_model_classes_are_frozen_and_slotted(cls) -> None:
+    assert attrs.has(cls)
+    assert "__slots__" in cls.__dict__
+    instance_fields = attrs.fields(cls)
+    assert instance_fields  # every class holds something
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        object.__new__(cls).__setattr__(instance_fields[0].name, None)
+
+
+def test_every_schema_definition_has_a_model_class() -> None:
+    modelled = {cls.SCHEMA_DEF for cls in MODEL_CLASSES}
+    # 'count' is a scalar-or-range union that the Range class carries.
+    assert set(SCHEMA["$defs"]) - {"count"} <= modelled
+
+
+SHIPPED = sorted(iter_document_files(PROTOCOLS)) + sorted(iter_document_files(CORPUS / "good"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.rsplit("/", 1)[-1])
+def test_shipped_documents_round_trip_through_the_model(path: str) -> None:
+    data = load_file(path).data
+    protocol = model.Protocol.from_dict(data)
+    assert protocol.to_dict() == data
+    assert protocol_validator().is_valid(protocol.to_dict())
+
+
+def test_ranges_round_trip_in_canonical_form() -> None:
+    assert model.Range.from_value(5).to_value() == 5
+    assert model.Range.from_value({"min": 5, "max": 8}).to_value() == {"min": 5, "max": 8}
+    assert str(model.Range.from_value({"min": 5, "max": 8})) == "5-8"
+
+
+def test_dose_reads_as_plain_words() -> None:
+    dose = model.Dose.from_dict(
+        {"sets": 1, "reps": {"min": 8, "max": 10}, "hold_seconds": 5, "side": "each", "times_per_day": 1, "pain_limit": 3}
+    )
+    assert dose.describe() == "1 set x 8-10 reps, hold 5 s, each side, once a day, pain limit 3/10"
+
+
+def test_protocol_phase_lookup() -> None:
+    protocol = model.Protocol.from_dict(load_file(str(CORPUS / "good" / "minimal.yaml")).data)
+    assert protocol.phase("acute").exercises[0].exercise == "chin-tuck"
+    assert protocol.key == "corpus-minimal@0.1.0"
+    with pytest.raises(LookupError, match="has no phase 'later'"):
+        protocol.phase("later")
+
+
+def test_schema_is_a_valid_2020_12_schema_with_a_versioned_id() -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "/1.0/" in SCHEMA["$id"]
+
+
+def _properties(node, path="$"):
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            yield f"{path}.{name}", sub
+        for key, sub in node.items():
+            if key != "properties":
+                yield from _properties(sub, f"{path}/{key}")
+        for name, sub in node.get("properties", {}).items():
+            yield from _properties(sub, f"{path}.{name}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from _properties(sub, f"{path}[{i}]")
+
+
+def test_every_property_has_a_description_for_editors() -> None:
+    missing = [path for path, sub in _properties(SCHEMA) if not sub.get("description")]
+    assert missing == []
+    for name, definition in SCHEMA["$defs"].items():
+        assert definition.get("description"), name
+
+
+def test_schema_file_is_the_one_the_package_ships() -> None:
+    from rehabkit.schemas import schema_text
+
+    assert json.loads(schema_text()) == json.loads((PROTOCOLS.parent / "schemas" / "protocol.schema.json").read_text())
