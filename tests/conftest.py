@@ -50,7 +50,7 @@ def test_packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("packs")
     installed: dict[str, Path] = {}
     for source in sorted(TEST_PACKS.iterdir()):
-        name = source.name.removeprefix("rehabkit-")
+        name = source.name.removeprefix("rehabkit-test-")
         target = root / name
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",

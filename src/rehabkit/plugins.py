@@ -223,8 +223,7 @@ class PluginManager:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                 pack = _pack_of(impl.plugin_name)
                 status = self.packs[pack]
-                if status.status != "loaded":
-                    continue
+                # A pack that already failed is still called, so that its author sees every error at once.
                 contributions = staged.setdefault(pack, Contributions())
                 register = _Registrar(hook_name, pack, contributions, status)
                 arguments = {"register": register}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -184,10 +185,10 @@ def _message(error: Any) -> tuple[str, str | None]:
 
 
 def _missing(error: Any) -> str:
-    for name in error.validator_value:
-        if isinstance(error.instance, dict) and name not in error.instance:
-            return str(name)
-    return str(error.validator_value[0])
+    # jsonschema reports each missing property as its own error, but gives each the whole
+    # list in validator_value: the message is what names this error's property.
+    match = re.match(r"^'(.*)' is a required property$", error.message)
+    return match.group(1) if match else str(error.validator_value[0])
 
 
 def _type_names(values: Iterable[Any]) -> list[str]:

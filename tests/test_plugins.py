@@ -1,0 +1,195 @@
+"""Plugin packs: discovery through real entry points, isolation, selection, conflicts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from rehabkit.errors import PluginError
+from rehabkit.plugins import PluginManager, Selection
+from rehabkit.registry import Contributions, Registered, Registry
+
+from conftest import CORPUS, REPO
+
+FIRST_PARTY = {"neck": "neck-pain@1.0.0", "low-back": "low-back-pain@1.0.0", "post-surgery": "post-surgical-lumbar@1.0.0"}
+
+
+def test_first_party_packs_load_through_entry_points() -> None:
+    manager = PluginManager()
+    manager.load()
+    registry = manager.registry()
+    for pack, key in FIRST_PARTY.items():
+        assert manager.packs[pack].status == "loaded"
+        assert manager.packs[pack].hooks == ["rehabkit_register_protocols"]
+        assert registry.protocols[key].pack == pack
+    assert manager.packs["core"].registered["lint_rules"] == ["RK101", "RK102"]
+
+
+def test_broken_packs_are_reported_by_name_and_the_rest_work(rehabkit) -> None:
+    result = rehabkit("plugins", packs=["broken-import", "garbage"])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for pack in FIRST_PARTY:
+        assert f"\n{pack} (rehabkit-{pack} 1.0.0): loaded" in out
+    assert "test-broken-import (rehabkit-test-broken-import 0.0.1): failed" in out
+    assert "error: failed to import 'rehabkit_test_broken_import': ImportError: this test pack is broken on purpose" in out
+    assert "test-garbage (rehabkit-test-garbage 0.0.1): failed" in out
+    assert "rehabkit_register_protocols registered 42 (int): expected a protocol document" in out
+    assert "rehabkit_register_exercises registered an invalid exercise 'garbage-exercise'" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_plugins_json_lists_status_hooks_and_errors(rehabkit) -> None:
+    result = rehabkit("plugins", "--format", "json", packs=["broken-import"])
+    packs = {p["name"]: p for p in json.loads(result.stdout)}
+    assert packs["neck"]["status"] == "loaded"
+    assert packs["neck"]["registered"]["protocols"] == ["neck-pain@1.0.0"]
+    assert packs["test-broken-import"]["status"] == "failed"
+    assert packs["test-broken-import"]["distribution"] == "rehabkit-test-broken-import"
+    assert "ImportError" in packs["test-broken-import"]["errors"][0]
+
+
+def test_other_commands_warn_about_broken_packs_and_keep_working(rehabkit) -> None:
+    result = rehabkit("list", packs=["broken-import", "garbage"])
+    assert result.returncode == 0
+    assert "rehabkit: warning: plugin pack 'test-broken-import' failed" in result.stderr
+    assert "rehabkit: warning: plugin pack 'test-garbage' failed" in result.stderr
+    assert all(key.split("@")[0] in result.stdout for key in FIRST_PARTY.values())
+
+
+def test_contributions_of_a_failed_pack_are_set_aside(rehabkit, tmp_path) -> None:
+    document = (CORPUS / "good" / "minimal.yaml").read_text().replace("exercise: chin-tuck", "exercise: garbage-valid-exercise")
+    path = tmp_path / "uses-garbage.yaml"
+    path.write_text(document)
+    result = rehabkit("validate", str(path), packs=["garbage"])
+    assert result.returncode == 1
+    assert "RK101 phase 'acute' names exercise 'garbage-valid-exercise'" in result.stdout
+
+
+@pytest.mark.parametrize("how", [("--strict",), ("env",)])
+def test_strict_makes_a_broken_pack_fatal(rehabkit, how) -> None:
+    if how == ("env",):
+        result = rehabkit("list", packs=["broken-import"], env={"REHABKIT_STRICT_PLUGINS": "1"})
+    else:
+        result = rehabkit("--strict", "list", packs=["broken-import"])
+    assert result.returncode == 3
+    assert "rehabkit: error: plugin pack 'test-broken-import' failed" in result.stderr
+    assert result.stdout == ""
+
+
+def test_strict_plugins_command_lists_then_fails(rehabkit) -> None:
+    result = rehabkit("--strict", "plugins", packs=["garbage"])
+    assert result.returncode == 3
+    assert "test-garbage (rehabkit-test-garbage 0.0.1): failed" in result.stdout
+
+
+def test_allow_list_from_environment(cli) -> None:
+    result = cli("list", "--format", "json", env={"REHABKIT_LOAD_PLUGINS": "neck"})
+    assert [row["id"] for row in json.loads(result.stdout)] == ["neck-pain"]
+    result = cli("list", "--format", "json", env={"REHABKIT_LOAD_PLUGINS": ""})
+    assert json.loads(result.stdout) == []
+
+
+def test_block_and_allow_options(cli) -> None:
+    result = cli("-p", "no:neck", "list", "--format", "json")
+    assert sorted(row["id"] for row in json.loads(result.stdout)) == ["low-back-pain", "post-surgical-lumbar"]
+    result = cli("-p", "low-back", "list", "--format", "json")
+    assert [row["id"] for row in json.loads(result.stdout)] == ["low-back-pain"]
+    result = cli("list", "--format", "json", env={"REHABKIT_BLOCK_PLUGINS": "neck,low-back"})
+    assert [row["id"] for row in json.loads(result.stdout)] == ["post-surgical-lumbar"]
+
+
+def test_blocked_pack_is_listed_as_blocked(cli) -> None:
+    result = cli("-p", "no:neck", "plugins", "--format", "json")
+    packs = {p["name"]: p for p in json.loads(result.stdout)}
+    assert packs["neck"]["status"] == "blocked"
+    assert packs["neck"]["registered"] == {}
+    assert packs["low-back"]["status"] == "loaded"
+
+
+def test_a_blocked_broken_pack_is_never_imported(rehabkit) -> None:
+    result = rehabkit("-p", "no:test-broken-import", "list", packs=["broken-import"])
+    assert result.returncode == 0
+    assert "warning" not in result.stderr
+
+
+def test_conflicting_protocol_names_both_packs(rehabkit) -> None:
+    result = rehabkit("list", packs=["conflict"])
+    assert result.returncode == 0
+    assert "conflict: protocol 'neck-pain@1.0.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
+    assert "neck-pain" not in result.stdout
+    shown = rehabkit("show", "neck-pain", packs=["conflict"])
+    assert shown.returncode == 1
+    assert "conflict: protocol 'neck-pain@1.0.0'" in shown.stderr
+    strict = rehabkit("--strict", "list", packs=["conflict"])
+    assert strict.returncode == 3
+    assert "'neck', 'test-conflict'" in strict.stderr
+
+
+def test_registry_conflict_with_three_packs_names_all() -> None:
+    registry = Registry()
+    for pack in ("a", "b", "c"):
+        rule = Registered(item=type("Rule", (), {"code": "XX001"})(), pack=pack)
+        registry.add(Contributions(lint_rules=[rule]))
+    (conflict,) = registry.conflicts
+    assert conflict.packs == ("a", "b", "c")
+    assert "XX001" not in registry.lint_rules
+
+
+def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -> None:
+    document = (CORPUS / "good" / "minimal.yaml").read_text()
+    document = document.replace("exercise: chin-tuck", "exercise: wall-angel").replace("id: arm-weakness", "id: arm-weakness\n  - id: arm-weakness")
+    document = document.replace("  - id: arm-weakness\n  - id: arm-weakness", "  - id: arm-weakness\n    question: Q?\n    action: note\n    message: M.\n  - id: arm-weakness")
+    path = tmp_path / "uses-library.yaml"
+    path.write_text(document)
+    result = rehabkit("validate", str(path), packs=["extras"])
+    # The library exercise resolves; the broken rule is reported by code and pack; other rules still ran.
+    assert "RK101" not in result.stdout
+    assert "RK099 lint rule TX001 from pack 'test-extras' failed (RuntimeError: this rule is broken on purpose)" in result.stdout
+    assert "RK102 id 'arm-weakness' is used twice in 'red_flags'" in result.stdout
+    assert result.returncode == 3
+    plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
+    extras = next(p for p in plugins if p["name"] == "test-extras")
+    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"]}
+    blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
+    assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout
+
+
+def test_strict_loading_in_the_api_raises_plugin_error() -> None:
+    manager = PluginManager(Selection(allow=frozenset({"neck"})), strict=True)
+    manager.load()
+    assert set(manager.registry().protocols) == {"neck-pain@1.0.0"}
+
+
+def test_plugin_error_is_a_runtime_error() -> None:
+    assert issubclass(PluginError, RuntimeError)
+
+
+@pytest.mark.parametrize("pack", ["rehabkit-neck", "rehabkit-low-back", "rehabkit-post-surgery"])
+def test_pack_builds_a_wheel_that_carries_its_protocols(pack, tmp_path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO / "plugins" / pack)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    module = pack.replace("-", "_")
+    folder = pack.removeprefix("rehabkit-")
+    expected = sorted(p.name for p in (REPO / "protocols" / folder).iterdir())
+    assert sorted(n.rsplit("/", 1)[-1] for n in names if n.startswith(f"{module}/protocols/")) == expected
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert f"{folder} = {module}" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_core_wheel_ships_the_schema(tmp_path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("rehabkit-*.whl")
+    shipped = zipfile.ZipFile(wheel).read("rehabkit/schema_files/protocol.schema.json")
+    assert shipped == (REPO / "schemas" / "protocol.schema.json").read_bytes()
