@@ -73,7 +73,7 @@ def test_extreme_flow_nesting_is_refused_not_crashed(rehabkit, tmp_path) -> None
     deep.write_text("a: " + "[" * 100_000, encoding="utf-8")
     result = rehabkit("validate", str(deep))
     assert result.returncode == 1, result.stderr
-    assert result.stdout.startswith(f"{deep}:1:36: RK008 nesting is deeper than 32 levels")
+    assert result.stdout.startswith(f"{deep}:1:35: RK008 nesting is deeper than 32 levels")
 
 
 def test_extreme_json_nesting_is_refused(cli, tmp_path) -> None:

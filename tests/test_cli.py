@@ -1,0 +1,139 @@
+"""The rehabkit command: help, exit codes, validate, list, show, schema, start-up weight."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from rehabkit.cli import COMMANDS
+from rehabkit.loader import load_file
+
+from conftest import CORPUS, PROTOCOLS, REPO, clean_env
+
+
+def test_help_lists_commands_and_exit_codes(cli) -> None:
+    result = cli("--help")
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+    assert "3  rehabkit or a plugin pack failed" in result.stdout
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from rehabkit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('jsonschema', 'jsonschema_rs', 'yaml', 'pluggy', 'attrs', 'rehabkit_neck', 'importlib.metadata') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "rehabkit", "--version"], capture_output=True, text=True, env=clean_env())
+    assert result.returncode == 0
+    assert result.stdout.startswith("rehabkit, version ")
+
+
+def test_validate_shipped_protocols_is_clean(cli, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = cli("validate", "protocols/")
+    assert result.exit_code == 0, result.stdout
+    count = len(list(PROTOCOLS.rglob("*.yaml")))
+    assert f"{count} files checked: all valid." in result.stderr
+
+
+@pytest.mark.parametrize("args", [("validate",), ("validate", "no/such/file.yaml"), ("validate", "--format", "xml", "protocols")])
+def test_usage_errors_exit_2(cli, args, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = cli(*args)
+    assert result.exit_code == 2
+
+
+def test_directory_is_searched_recursively_and_hidden_entries_skipped(cli, tmp_path) -> None:
+    good = (CORPUS / "good" / "minimal.yaml").read_text()
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.yml").write_text(good)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "broken.yaml").write_text("a: [")
+    (tmp_path / "notes.txt").write_text("not a protocol")
+    result = cli("validate", str(tmp_path))
+    assert result.exit_code == 0, result.stdout
+    assert "1 file checked: all valid." in result.stderr
+
+
+def test_parallel_batch_reports_exactly_what_a_serial_run_does(cli, tmp_path) -> None:
+    good = (CORPUS / "good" / "minimal.yaml").read_text()
+    for i in range(120):
+        text = good.replace("corpus-minimal", f"corpus-{i}")
+        if i % 7 == 0:
+            text = text.replace("hold_seconds: 5", "hold_seconds: -1")
+        (tmp_path / f"p{i:03}.yaml").write_text(text)
+    serial = cli("validate", "--jobs", "1", str(tmp_path))
+    parallel = cli("validate", "--jobs", "2", str(tmp_path))
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.stdout == serial.stdout
+    assert len(serial.stdout.splitlines()) == len(range(0, 120, 7))
+
+
+def test_list_shows_installed_protocols_with_their_packs(cli) -> None:
+    result = cli("list")
+    assert result.exit_code == 0
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["ID", "VERSION", "TITLE", "PACK", "CONDITIONS"]
+    ids = [row.split()[0] for row in rows]
+    assert ids == ["low-back-pain", "neck-pain", "post-surgical-lumbar"]
+    rows_json = json.loads(cli("list", "--format", "json").stdout)
+    neck = next(r for r in rows_json if r["id"] == "neck-pain")
+    assert neck["pack"] == "neck" and "neck-pain-with-arm-symptoms" in neck["conditions"]
+
+
+def test_show_prints_phases_in_order_with_doses_and_safety(cli) -> None:
+    result = cli("show", "low-back-pain")
+    assert result.exit_code == 0
+    out = result.stdout
+    document = yaml.safe_load((PROTOCOLS / "low-back" / "low-back-pain.yaml").read_text())
+    assert document["supervision"]["statement"].split()[0] in out.split("\n", 2)[2]
+    positions = [out.index(f"({phase['id']})") for phase in document["phases"]]
+    assert positions == sorted(positions)
+    assert "Table-supported stretch [table-supported-lumbar-stretch]: 1 set x 1 rep, hold 8-10 s, 3-5 times a day, pain limit 3/10" in out
+    for section in ("Red flags", "Precautions", "Pain and symptom rules", "Daily advice", "References"):
+        assert f"\n{section}" in out
+    assert "Start when:" in out and "Move on when:" in out
+    assert "doi:10.2519/jospt.2021.0304" in out
+
+
+def test_show_post_surgical_states_surgeon_clearance(cli) -> None:
+    out = cli("show", "post-surgical-lumbar").stdout
+    assert "! Start only with your surgeon's clearance." in out
+    assert "weeks-since-surgery >= 6" in out
+
+
+def test_show_json_is_the_document(cli) -> None:
+    result = cli("show", "neck-pain@1.0.0", "--format", "json")
+    shown = json.loads(result.stdout)
+    assert shown["pack"] == "neck"
+    assert shown["protocol"] == load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data
+
+
+def test_show_unknown_protocol(cli) -> None:
+    result = cli("show", "neck-pian")
+    assert result.exit_code == 1
+    assert "no installed protocol 'neck-pian'. Installed: low-back-pain, neck-pain, post-surgical-lumbar." in result.stderr
+
+
+def test_schema_command_prints_and_writes(cli, tmp_path) -> None:
+    printed = cli("schema").stdout
+    assert printed == (REPO / "schemas" / "protocol.schema.json").read_text()
+    target = tmp_path / "protocol.schema.json"
+    assert cli("schema", "-o", str(target)).exit_code == 0
+    assert target.read_text() == printed
+    result = cli("schema", "-o", str(tmp_path / "missing" / "x.json"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
