@@ -193,3 +193,15 @@ def test_core_wheel_ships_the_schema(tmp_path) -> None:
     (wheel,) = tmp_path.glob("rehabkit-*.whl")
     shipped = zipfile.ZipFile(wheel).read("rehabkit/schema_files/protocol.schema.json")
     assert shipped == (REPO / "schemas" / "protocol.schema.json").read_bytes()
+
+
+def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:
+    manager = PluginManager()
+    manager.load()
+    partial = manager.registry(protocols=False)
+    assert partial.protocols == {}
+    assert [rule.code for rule in partial.rules()] == ["RK101", "RK102"]
+    full = manager.registry()
+    assert set(full.protocols) == set(FIRST_PARTY.values())
+    assert manager.packs["core"].registered["lint_rules"] == ["RK101", "RK102"]
+    assert manager.packs["neck"].errors == []

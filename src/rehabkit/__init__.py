@@ -6,8 +6,6 @@ The package root stays import-light so that ``rehabkit --help`` starts fast:
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
 #: Version of the hook API that plugin packs declare they were written for.
@@ -16,7 +14,7 @@ HOOK_API_VERSION = 1
 __all__ = ["HOOK_API_VERSION", "__version__", "hookimpl"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # Lazy so that importing rehabkit (and so `rehabkit --help`) does not import pluggy.
     if name == "hookimpl":
         from .hookspecs import hookimpl

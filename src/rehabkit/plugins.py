@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
+from .entrypoints import EntryPoint, entry_points
 from .default_plugins import DEFAULT_PLUGINS
 from .errors import DocumentError, PluginError
 from .lint import LintRule
@@ -123,7 +123,7 @@ class PluginManager:
         selection: Selection = Selection(),
         *,
         strict: bool = False,
-        entry_points: Iterable[metadata.EntryPoint] | None = None,
+        entry_points: Iterable[EntryPoint] | None = None,
     ) -> None:
         self.selection = selection
         self.strict = strict
@@ -132,6 +132,8 @@ class PluginManager:
         self.packs: dict[str, PackStatus] = {}
         self._entry_points = entry_points
         self._registry: Registry | None = None
+        self._registry_full = False
+        self._after_load: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
     def from_environment(cls, options: Sequence[str] = (), strict: bool | None = None) -> PluginManager:
@@ -153,6 +155,7 @@ class PluginManager:
             self._load_entry_point(entry_point)
         for pack in self.packs.values():
             pack.hooks = self._hooks_of(pack.name)
+        self._after_load = {name: (p.status, tuple(p.errors)) for name, p in self.packs.items()}
         if self.strict:
             try:
                 self.pm.check_pending()
@@ -160,20 +163,19 @@ class PluginManager:
                 raise PluginError(f"plugin pack {exc.plugin_name!r}: {exc}", plugins=(str(exc.plugin_name),)) from None
             self._raise_failures()
 
-    def _discover(self) -> list[metadata.EntryPoint]:
+    def _discover(self) -> list[EntryPoint]:
         found = self._entry_points
         if found is None:
-            found = metadata.entry_points(group=ENTRY_POINT_GROUP)
+            found = entry_points(ENTRY_POINT_GROUP)
         return sorted(found, key=lambda ep: ep.name)
 
-    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+    def _load_entry_point(self, entry_point: EntryPoint) -> None:
         name = entry_point.name
-        dist = getattr(entry_point, "dist", None)
         status = PackStatus(
             name=name,
             module=entry_point.value,
-            distribution=dist.metadata["Name"] if dist is not None else None,
-            version=dist.version if dist is not None else None,
+            distribution=entry_point.distribution,
+            version=entry_point.version,
         )
         if name == CORE or name in self.packs:
             other = self.packs[name].distribution if name in self.packs else "rehabkit"
@@ -211,15 +213,26 @@ class PluginManager:
 
     # --- collecting --------------------------------------------------------
 
-    def registry(self) -> Registry:
-        """Call every pack's register hooks once and return the merged registry."""
-        if self._registry is None:
-            self._registry = self._build_registry()
+    def registry(self, *, protocols: bool = True) -> Registry:
+        """Call the packs' register hooks once and return the merged registry.
+
+        ``protocols=False`` skips the protocols hook, so that commands which do
+        not use installed protocols (``validate``) need not parse every pack's
+        documents; a full registry, once built, serves both kinds of call.
+        Strict mode always builds the full registry, so CI sees every failure.
+        """
+        full = protocols or self.strict
+        if self._registry is None or (full and not self._registry_full):
+            self._registry = self._build_registry(_REGISTER_HOOKS if full else _REGISTER_HOOKS[:-1])
+            self._registry_full = full
         return self._registry
 
-    def _build_registry(self) -> Registry:
+    def _build_registry(self, hooks: Sequence[str]) -> Registry:
+        for name, (load_status, load_errors) in self._after_load.items():  # a rebuild starts from the load result
+            pack = self.packs[name]
+            pack.status, pack.errors, pack.registered = load_status, list(load_errors), {}
         staged: dict[str, Contributions] = {}
-        for hook_name in _REGISTER_HOOKS:
+        for hook_name in hooks:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                 pack = _pack_of(impl.plugin_name)
                 status = self.packs[pack]

@@ -43,18 +43,20 @@ class AppState:
         self.strict = strict
         self._manager: Any = None
 
-    def manager(self, *, warn: bool = True, lenient: bool = False) -> Any:
+    def manager(self, *, warn: bool = True, lenient: bool = False, protocols: bool = True) -> Any:
         """The loaded :class:`rehabkit.plugins.PluginManager` with its registry built.
 
         ``lenient`` loads without ``--strict`` so that diagnostic commands can
         still show what is broken; they check ``self.strict_effective`` themselves.
+        ``protocols=False`` leaves the packs' protocols unparsed (see
+        :meth:`rehabkit.plugins.PluginManager.registry`).
         """
         if self._manager is None:
             from ..plugins import PluginManager
 
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
-            manager.registry()
+            manager.registry(protocols=protocols)
             if warn:
                 for line in manager.problems():
                     click.echo(f"rehabkit: warning: {line}", err=True)
@@ -111,7 +113,25 @@ class LazyGroup(click.Group):
             ctx.exit(ExitCode.FAILURE)
 
 
-@click.group(cls=LazyGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+def _help_width() -> int:
+    # click's own rule, min(terminal, 80) - 2 and at least 50, with the terminal size read
+    # as shutil.get_terminal_size() does but without importing shutil (and with it bz2,
+    # lzma and zlib), which click's help formatter would otherwise do on every --help.
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        try:
+            columns = os.get_terminal_size(1).columns
+        except (OSError, ValueError):
+            columns = 80
+    return max(min(columns, 80) - 2, 50)
+
+
+@click.group(
+    cls=LazyGroup,
+    epilog=EXIT_CODES,
+    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _help_width()},
+)
 @click.version_option(__version__, "--version", prog_name="rehabkit")
 @click.option(
     "-p",

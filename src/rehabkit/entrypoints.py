@@ -1,0 +1,129 @@
+"""Find installed entry points of one group without importing ``importlib.metadata``.
+
+``importlib.metadata`` costs about 20 ms to import (email, zipfile, csv...),
+which is most of what a single ``rehabkit validate`` spends on start-up.  The
+installed-package format is simple and standardised (PyPA "Recording installed
+projects" and "Entry points specification"): a ``NAME-VERSION.dist-info``
+folder on ``sys.path`` whose ``entry_points.txt`` is an INI file.  This module
+reads exactly that, with the same rule as ``importlib.metadata`` for a
+distribution installed twice: the first one on ``sys.path`` wins.  Path entries
+that are not folders (zip files, eggs) are handed to ``importlib.metadata``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+__all__ = ["EntryPoint", "entry_points"]
+
+_INFO_DIR = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(-py[^-]*)?\.(dist-info|egg-info)$")
+
+
+@attrs.frozen(slots=True)
+class EntryPoint:
+    """One installed entry point: its name, ``module[:attr]`` value and distribution."""
+
+    name: str
+    value: str
+    group: str
+    distribution: str | None = None
+    version: str | None = None
+
+    def load(self) -> Any:
+        """Import the module (and get the attribute) the entry point names."""
+        module_name, _, attr = self.value.partition(":")
+        target: Any = importlib.import_module(module_name.strip())
+        for part in filter(None, attr.strip().split(".")):
+            target = getattr(target, part)
+        return target
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _parse_group(text: str, group: str) -> Iterator[tuple[str, str]]:
+    in_group = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            in_group = line.strip("[]").strip() == group
+        elif in_group and "=" in line:
+            name, value = line.split("=", 1)
+            yield name.strip(), value.strip()
+
+
+def _display_name(info_dir: str, fallback: str) -> str:
+    for metadata_file in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(info_dir, metadata_file), encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    if not line.strip():
+                        break
+                    if line.startswith("Name:"):
+                        return line[5:].strip()
+        except OSError:
+            continue
+    return fallback
+
+
+def entry_points(group: str, path: Iterable[str] | None = None) -> list[EntryPoint]:
+    """Every entry point of ``group`` installed on ``path`` (default ``sys.path``)."""
+    found: list[EntryPoint] = []
+    seen: set[str] = set()
+    for entry in list(sys.path if path is None else path):
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            if os.path.isfile(folder):
+                found += _from_importlib(group, folder, seen)
+            continue
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            match = _INFO_DIR.match(name)
+            if match is None:
+                continue
+            key = _normalise(match["name"])
+            if key in seen:
+                continue
+            seen.add(key)
+            info_dir = os.path.join(folder, name)
+            try:
+                with open(os.path.join(info_dir, "entry_points.txt"), encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError:
+                continue
+            pairs = list(_parse_group(text, group))
+            if not pairs:
+                continue
+            distribution = _display_name(info_dir, match["name"])
+            found += [EntryPoint(n, v, group, distribution, match["version"]) for n, v in pairs]
+    return found
+
+
+def _from_importlib(group: str, archive: str, seen: set[str]) -> list[EntryPoint]:
+    from importlib import metadata
+
+    found = []
+    for dist in metadata.distributions(path=[archive]):
+        key = _normalise(dist.metadata["Name"] or "")
+        if key in seen:
+            continue
+        seen.add(key)
+        found += [
+            EntryPoint(ep.name, ep.value, group, dist.metadata["Name"], dist.version)
+            for ep in dist.entry_points
+            if ep.group == group
+        ]
+    return found
