@@ -44,6 +44,9 @@ def generate(out: Path, json_count: int, yaml_count: int) -> tuple[Path, Path]:
     for exercise in base["exercises"]:
         exercise.pop("cues", None)
     base["references"] = base["references"][:2]
+    base["red_flags"] = base["red_flags"][:4]
+    for exercise in base["exercises"]:
+        exercise.pop("contraindications", None)
     json_dir, yaml_dir = out / "json", out / "yaml"
     for folder in (json_dir, yaml_dir):
         shutil.rmtree(folder, ignore_errors=True)
@@ -51,7 +54,7 @@ def generate(out: Path, json_count: int, yaml_count: int) -> tuple[Path, Path]:
     for i in range(max(json_count, yaml_count)):
         doc = dict(base, id=f"bench-protocol-{i}", title=f"Benchmark protocol {i}")
         if i < json_count:
-            (json_dir / f"p{i:05}.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+            (json_dir / f"p{i:05}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         if i < yaml_count:
             (yaml_dir / f"p{i:05}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return json_dir, yaml_dir

@@ -56,7 +56,7 @@ class LintRule:
     """A semantic rule with a stable code, a severity, a summary and a check function."""
 
     code: str = attrs.field(validator=_check_code)
-    severity: Severity = attrs.field(converter=Severity)
+    severity: Severity = attrs.field(converter=lambda value: Severity(value))
     summary: str
     check: Callable[[LintContext], Iterable[Violation]] = attrs.field(repr=False)
     explanation: str = ""

@@ -8,7 +8,6 @@ keyword); each is then placed at ``file:line:col`` through the document's text.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable
@@ -160,6 +159,8 @@ def _message(error: Any) -> tuple[str, str | None]:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - allowed)
         if extra:
+            import difflib
+
             name = extra[0]
             hint = difflib.get_close_matches(name, sorted(allowed), n=1)
             suggestion = f" Did you mean {hint[0]!r}?" if hint else f" Allowed here: {', '.join(sorted(allowed))}."
@@ -169,6 +170,8 @@ def _message(error: Any) -> tuple[str, str | None]:
     if validator == "type":
         return f"{_short(error.instance)} must be {' or '.join(_type_names([error.validator_value]))}.", None
     if validator == "enum":
+        import difflib
+
         options = ", ".join(repr(v) for v in error.validator_value)
         close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

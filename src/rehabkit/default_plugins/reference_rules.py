@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from ..errors import Severity
@@ -19,6 +18,8 @@ def unknown_exercise(context: LintContext) -> Iterator[Violation]:
         for j, ref in enumerate(phase.exercises):
             if ref.exercise in known:
                 continue
+            import difflib  # only when a reference is wrong
+
             close = difflib.get_close_matches(ref.exercise, sorted(known), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else " Define it under 'exercises' or install the pack that provides it."
             yield Violation(
