@@ -10,18 +10,21 @@ PACKS = plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-su
 .PHONY: demo test bench clean
 
 demo: $(VENV)/bin/python
-	$(VENV)/bin/pip install $(PIP_FLAGS) . $(PACKS)
+	$(VENV)/bin/pip install $(PIP_FLAGS) .
+	$(VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(VENV)/bin/rehabkit plugins
 	$(VENV)/bin/rehabkit list
 	$(VENV)/bin/rehabkit validate protocols/
 	$(VENV)/bin/rehabkit show neck-pain
 
 test: $(TEST_VENV)/bin/python
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]" $(PACKS)
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python -m pytest
 
 bench: $(TEST_VENV)/bin/python
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]" $(PACKS)
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
 
 %/bin/python:
