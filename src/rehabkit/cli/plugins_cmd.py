@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from . import EXIT_CODES, AppState
+
+if TYPE_CHECKING:
+    from ..plugins import PackStatus
 
 
 @click.command(epilog=EXIT_CODES)
@@ -44,7 +48,7 @@ def plugins(state: AppState, output_format: str) -> None:
         raise SystemExit(ExitCode.FAILURE)
 
 
-def _print_text(packs: list) -> None:
+def _print_text(packs: list[PackStatus]) -> None:
     for pack in packs:
         version = f" {pack.version}" if pack.version else ""
         dist = f" ({pack.distribution}{version})" if pack.distribution else ""
