@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 __all__ = [
     "deepest_json_point",
@@ -143,6 +145,18 @@ def deepest_json_point(text: str, limit: int) -> Position | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _compose_yaml(text: str) -> Any:
+    # Cached: a document with many findings is located once per finding, and
+    # composing is the costly part; the node tree is only read.
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+
+
 def locate_yaml(text: str, path: Sequence[PathPart], *, key: bool = False) -> Position | None:
     """Position of the value at ``path`` in YAML ``text`` (or of its key with ``key=True``).
 
@@ -151,11 +165,7 @@ def locate_yaml(text: str, path: Sequence[PathPart], *, key: bool = False) -> Po
     """
     import yaml
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        node = yaml.compose(text, Loader=loader_cls)
-    except yaml.YAMLError:
-        return None
+    node = _compose_yaml(text)
     if node is None:
         return None
     mark = node.start_mark

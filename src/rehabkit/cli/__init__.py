@@ -64,6 +64,10 @@ class AppState:
         return self._manager
 
 
+    def registry(self, *, protocols: bool = True) -> Any:
+        """The :class:`rehabkit.registry.Registry` (``protocols=False``: without the packs' protocols)."""
+        return self.manager(protocols=protocols).registry(protocols=protocols)
+
     @property
     def strict_effective(self) -> bool:
         """Whether --strict (or REHABKIT_STRICT_PLUGINS) is in force."""

@@ -34,7 +34,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
       rehabkit list
       rehabkit list --format json
     """
-    registry = state.manager().registry()
+    registry = state.registry()
     rows = [
         {
             "id": r.item.id,
@@ -79,7 +79,7 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
     """
     from ..errors import ExitCode
 
-    registry = state.manager().registry()
+    registry = state.registry()
     try:
         registered = registry.find_protocol(protocol_id, version)
     except LookupError as exc:

@@ -42,7 +42,7 @@ def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: 
     from ..errors import ExitCode, Severity
     from ..validation import FAILURE_CODES, Checker, check_paths
 
-    registry = state.manager(protocols=False).registry(protocols=False)
+    registry = state.registry(protocols=False)
     checker = Checker(library=registry.exercise_library(), rules=registry.rules())
     reports = check_paths(paths, checker, jobs=jobs)
     findings = [f for report in reports for f in report.findings]
