@@ -43,8 +43,9 @@ hookimpl = pluggy.HookimplMarker("rehabkit")
 #: ``register(source)``: a protocol document as a mapping, or the path of a
 #: ``.json``/``.yaml``/``.yml`` file or of a directory searched recursively.
 RegisterProtocol = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
-#: ``register(exercise)``: an exercise as a mapping in the schema's ``exercise`` form.
-RegisterExercise = Callable[[Mapping[str, Any]], None]
+#: ``register(source)``: an exercise as a mapping in the schema's ``exercise`` form, or the
+#: path of an exercise-library document (``kind: exercise-library``) or of a directory of them.
+RegisterExercise = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 #: ``register(question)``: a screening question in the schema's ``screeningQuestion`` form.
 RegisterScreening = Callable[[Mapping[str, Any]], None]
 #: ``register(rule)``: a :class:`rehabkit.lint.LintRule`.
@@ -73,11 +74,20 @@ def rehabkit_register_protocols(register: RegisterProtocol) -> None:
 def rehabkit_register_exercises(register: RegisterExercise) -> None:
     """Contribute exercise-library entries that any protocol's phases may name by id.
 
-    Each entry is checked against the schema's ``exercise`` definition.  Two
-    packs registering the same exercise id are a conflict.
+    Call ``register`` with one exercise (a mapping checked against the schema's
+    ``exercise`` definition) or with the path of an exercise-library document
+    (checked against ``exercise-library.schema.json``) or a directory of them.
+    Two packs registering the same exercise id are a conflict.
 
     Example::
 
+        @hookimpl
+        def rehabkit_register_exercises(register):
+            register(Path(__file__).parent / "exercises")
+
+        @hookimpl
+        def rehabkit_register_exercises(register):
+        # or one exercise at a time:
         @hookimpl
         def rehabkit_register_exercises(register):
             register({"id": "wall-angel", "name": "Wall angel", "component": "postural-and-movement-re-education",

@@ -1,4 +1,4 @@
-"""Semantic lint rules: checks on a schema-valid protocol that a schema cannot express.
+"""Semantic lint rules: checks on a schema-valid document that a schema cannot express.
 
 A rule is a :class:`LintRule` with a stable code, a severity, a one-line summary,
 a longer explanation and a ``check`` function.  ``check`` receives a
@@ -6,10 +6,15 @@ a longer explanation and a ``check`` function.  ``check`` receives a
 of the field at fault; :func:`run_rules` turns them into findings placed at
 ``file:line:col``.  Rules come from packs (and from rehabkit's own built-ins)
 through the ``rehabkit_register_lint_rules`` hook.
+
+Which rules run is chosen with :class:`RuleSelection` (``--select``/``--ignore``);
+a document accepts a finding on purpose with a suppression (see
+:mod:`rehabkit.suppressions`).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -18,13 +23,23 @@ import attrs
 
 from .errors import Finding, Severity, format_json_path
 from .loader import Document
-from .model import Exercise, Protocol
+from .model import Exercise, ExerciseLibrary, Protocol
 
-__all__ = ["LintContext", "LintRule", "Violation", "run_rules"]
+__all__ = [
+    "DOCUMENT_KINDS",
+    "RULE_CRASH_CODE",
+    "LintContext",
+    "LintRule",
+    "RuleSelection",
+    "Violation",
+    "run_rules",
+]
 
 _CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 #: Code of the finding reported when a rule itself raises.
 RULE_CRASH_CODE = "RK099"
+#: The kinds of document a rule may apply to.
+DOCUMENT_KINDS = frozenset({"protocol", "exercise-library"})
 
 
 @attrs.frozen(slots=True)
@@ -39,11 +54,35 @@ class Violation:
 
 @attrs.frozen(slots=True)
 class LintContext:
-    """What a rule may look at: the protocol, and every exercise its phases can name."""
+    """What a rule may look at.
 
-    protocol: Protocol
+    ``protocol`` is the protocol being checked (``None`` when the document is an
+    exercise library, which is then in ``library``); ``exercises`` holds every
+    exercise the document can name: its own and those of installed libraries.
+    ``today`` is the date rules compare dates with.
+    """
+
+    protocol: Protocol | None
     exercises: Mapping[str, Exercise]
     data: Mapping[str, Any]
+    library: ExerciseLibrary | None = None
+    today: datetime.date = attrs.field(factory=datetime.date.today)
+
+    @property
+    def kind(self) -> str:
+        """``protocol`` or ``exercise-library``."""
+        return "protocol" if self.protocol is not None else "exercise-library"
+
+    @property
+    def document(self) -> Protocol | ExerciseLibrary:
+        """The document being checked, whatever its kind."""
+        document = self.protocol if self.protocol is not None else self.library
+        assert document is not None
+        return document
+
+    def own_exercises(self) -> tuple[Exercise, ...]:
+        """The exercises the document itself defines."""
+        return self.document.exercises
 
 
 def _check_code(instance: Any, attribute: Any, value: str) -> None:
@@ -51,9 +90,21 @@ def _check_code(instance: Any, attribute: Any, value: str) -> None:
         raise ValueError(f"lint rule code must be 2-5 capital letters and 3 digits, like 'RK101' (got {value!r}).")
 
 
+def _kinds(value: Iterable[str]) -> frozenset[str]:
+    kinds = frozenset(value)
+    unknown = kinds - DOCUMENT_KINDS
+    if unknown or not kinds:
+        raise ValueError(f"applies_to must name one or more of {sorted(DOCUMENT_KINDS)} (got {sorted(kinds)}).")
+    return kinds
+
+
 @attrs.frozen(slots=True)
 class LintRule:
-    """A semantic rule with a stable code, a severity, a summary and a check function."""
+    """A semantic rule with a stable code, a severity, a summary and a check function.
+
+    ``applies_to`` names the document kinds the rule checks (protocols only, by
+    default); ``pack`` is filled in by rehabkit when the rule is registered.
+    """
 
     code: str = attrs.field(validator=_check_code)
     severity: Severity = attrs.field(converter=lambda value: Severity(value))
@@ -61,14 +112,43 @@ class LintRule:
     check: Callable[[LintContext], Iterable[Violation]] = attrs.field(repr=False)
     explanation: str = ""
     pack: str = "core"
+    applies_to: frozenset[str] = attrs.field(default=frozenset({"protocol"}), converter=_kinds)
 
 
-def run_rules(
-    rules: Sequence[LintRule], document: Document, context: LintContext
-) -> list[Finding]:
-    """Run every rule on one document; a rule that raises becomes a finding, not a crash."""
+@attrs.frozen(slots=True)
+class RuleSelection:
+    """Which rule codes run: ``--select`` (only these) and ``--ignore`` (not these).
+
+    Each entry is a full code (``RK204``) or a prefix (``RK2``, ``TX``); an
+    ignore wins over a select.  Findings of the loader and the schema are never
+    filtered: a document that cannot be read cannot be linted.
+    """
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def wants(self, code: str) -> bool:
+        """True when the rule with this code should run."""
+        if any(code.startswith(prefix) for prefix in self.ignore):
+            return False
+        return not self.select or any(code.startswith(prefix) for prefix in self.select)
+
+    def unmatched(self, codes: Iterable[str]) -> list[str]:
+        """Entries that match none of ``codes`` (probably misspelt)."""
+        known = list(codes)
+        return [p for p in (*self.select, *self.ignore) if not any(c.startswith(p) for c in known)]
+
+    def apply(self, rules: Sequence[LintRule]) -> list[LintRule]:
+        """The rules that run."""
+        return [rule for rule in rules if self.wants(rule.code)]
+
+
+def run_rules(rules: Sequence[LintRule], document: Document, context: LintContext) -> list[Finding]:
+    """Run every rule that applies to the document; a rule that raises becomes a finding, not a crash."""
     findings: list[Finding] = []
     for rule in rules:
+        if context.kind not in rule.applies_to:
+            continue
         try:
             violations = list(rule.check(context))
         except Exception as exc:  # a broken rule must not stop the others

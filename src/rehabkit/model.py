@@ -1,7 +1,8 @@
 """The protocol model: frozen attrs classes built from a schema-valid document.
 
 Each class mirrors one ``$defs`` entry of ``schemas/protocol.schema.json``
-(the class says which in ``SCHEMA_DEF``); ``tests/test_model_schema.py`` checks
+or the root of a shipped schema file (the class says which in ``SCHEMA_DEF``:
+``#`` for the protocol schema's root, a file name for another schema's root); ``tests/test_model_schema.py`` checks
 that the two never drift apart.  Objects are built with ``from_dict`` from an
 already validated document and turned back into plain data with ``to_dict``;
 the round trip is lossless for documents in canonical form (ranges whose
@@ -21,6 +22,7 @@ __all__ = [
     "Dose",
     "Eligibility",
     "Exercise",
+    "ExerciseLibrary",
     "ExerciseRef",
     "Media",
     "Phase",
@@ -30,6 +32,7 @@ __all__ = [
     "Reference",
     "ScreeningQuestion",
     "Supervision",
+    "Suppression",
     "SymptomRule",
 ]
 
@@ -220,6 +223,8 @@ class Exercise(_Model):
     region: str
     steps: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
     position: str | None = None
+    movements: tuple[str, ...] = _texts()
+    earliest_stage: str | None = None
     equipment: tuple[str, ...] = _texts()
     cues: tuple[str, ...] = _texts()
     contraindications: tuple[str, ...] = _texts()
@@ -270,6 +275,7 @@ class Phase(_Model):
     name: str
     focus: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
     exercises: tuple[ExerciseRef, ...] = _nested(ExerciseRef, many=True)
+    stage: str | None = None
     goals: tuple[str, ...] = _texts()
     entry: Criteria | None = _nested(Criteria, default=None)
     exit: Criteria | None = _nested(Criteria, default=None)
@@ -287,6 +293,7 @@ class ScreeningQuestion(_Model):
     question: str
     action: str
     message: str
+    covers: tuple[str, ...] = _texts()
 
 
 @_model
@@ -331,6 +338,16 @@ class Reference(_Model):
 
 
 @_model
+class Suppression(_Model):
+    """A lint finding a document accepts on purpose, with the reason."""
+
+    SCHEMA_DEF: ClassVar[str] = "suppression"
+    code: str
+    reason: str
+    path: str | None = None
+
+
+@_model
 class Protocol(_Model):
     """A phased rehabilitation protocol, as one document describes it."""
 
@@ -354,6 +371,7 @@ class Protocol(_Model):
     precautions: tuple[Precaution, ...] = _nested(Precaution, many=True, default=())
     advice: tuple[str, ...] = _texts()
     authors: tuple[str, ...] = _texts()
+    suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
 
     @property
     def key(self) -> str:
@@ -366,3 +384,26 @@ class Protocol(_Model):
             if phase.id == phase_id:
                 return phase
         raise LookupError(f"protocol {self.key!r} has no phase {phase_id!r}")
+
+
+@_model
+class ExerciseLibrary(_Model):
+    """A set of exercises that protocols name by id (``exercise-library.schema.json``)."""
+
+    SCHEMA_DEF: ClassVar[str] = "exercise-library.schema.json"
+    kind: str
+    id: str
+    version: str
+    title: str
+    exercises: tuple[Exercise, ...] = _nested(Exercise, many=True)
+    references: tuple[Reference, ...] = _nested(Reference, many=True)
+    reviewed: str
+    schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
+    summary: str | None = None
+    authors: tuple[str, ...] = _texts()
+    suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
+
+    @property
+    def key(self) -> str:
+        """``id@version``, the library's unique name."""
+        return f"{self.id}@{self.version}"

@@ -36,7 +36,7 @@ from .loader import DOCUMENT_SUFFIXES, Document, load_file
 from .model import Exercise, ScreeningQuestion
 from .registry import Contributions, Registered, Registry
 from .schemas import def_validator
-from .validation import iter_document_files, protocol_from_document
+from .validation import iter_document_files, library_from_document, protocol_from_document
 
 __all__ = [
     "CORE",
@@ -320,11 +320,7 @@ class _Registrar:
 
     def _protocol(self, item: Any) -> None:
         if isinstance(item, (str, os.PathLike)):
-            path = Path(item)
-            files = list(iter_document_files(path)) if path.is_dir() else [str(path)]
-            if not files:
-                raise _Rejected(f"the directory {str(path)!r}, which holds no {'/'.join(DOCUMENT_SUFFIXES)} files")
-            for name in files:
+            for name in _files(item):
                 try:
                     self._add_protocol(load_file(name), source=name)
                 except DocumentError as exc:
@@ -342,7 +338,15 @@ class _Registrar:
         self.staged.protocols.append(Registered(protocol, self.pack, source))
 
     def _exercise(self, item: Any) -> None:
-        self.staged.exercises.append(Registered(_build(Exercise, "exercise", item), self.pack))
+        if not isinstance(item, (str, os.PathLike)):
+            self.staged.exercises.append(Registered(_build(Exercise, "exercise", item), self.pack))
+            return
+        for name in _files(item):
+            try:
+                library = library_from_document(load_file(name))
+            except DocumentError as exc:
+                raise _Rejected(f"an exercise library that could not be used: {exc}") from None
+            self.staged.exercises.extend(Registered(e, self.pack, name) for e in library.exercises)
 
     def _screening(self, item: Any) -> None:
         self.staged.screening.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
@@ -351,6 +355,14 @@ class _Registrar:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.lint.LintRule")
         self.staged.lint_rules.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
+
+
+def _files(item: str | os.PathLike[str]) -> list[str]:
+    path = Path(item)
+    files = list(iter_document_files(path)) if path.is_dir() else [str(path)]
+    if not files:
+        raise _Rejected(f"the directory {str(path)!r}, which holds no {'/'.join(DOCUMENT_SUFFIXES)} files")
+    return files
 
 
 class _Rejected(Exception):

@@ -19,16 +19,22 @@ from .errors import Finding, format_json_path
 from .loader import Document
 
 __all__ = [
+    "LIBRARY_SCHEMA",
     "PROTOCOL_SCHEMA",
     "SCHEMA_CODE",
+    "SCHEMA_FOR_KIND",
     "SchemaValidator",
     "def_validator",
+    "library_validator",
     "load_schema",
     "protocol_validator",
     "schema_text",
 ]
 
 PROTOCOL_SCHEMA = "protocol.schema.json"
+LIBRARY_SCHEMA = "exercise-library.schema.json"
+#: Document ``kind`` -> the shipped schema that describes it.
+SCHEMA_FOR_KIND = {"protocol": PROTOCOL_SCHEMA, "exercise-library": LIBRARY_SCHEMA}
 #: Finding code of every schema violation.
 SCHEMA_CODE = "RK020"
 _MAX_ERRORS = 50
@@ -49,9 +55,11 @@ def load_schema(name: str = PROTOCOL_SCHEMA) -> dict[str, Any]:
 class SchemaValidator:
     """Validates documents against one schema: fast check first, explanation on failure."""
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], resources: tuple[dict[str, Any], ...] = ()) -> None:
         self.schema = schema
-        self._fast = _compile(schema)
+        #: Other schemas that ``schema`` refers to, each identified by its ``$id``.
+        self.resources = resources
+        self._fast = _compile(schema, resources)
         self._explainer: Any = None
 
     def is_valid(self, data: Any) -> bool:
@@ -81,22 +89,38 @@ class SchemaValidator:
             import jsonschema
 
             cls = jsonschema.validators.validator_for(self.schema)
-            self._explainer = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
+            options: dict[str, Any] = {}
+            if self.resources:
+                from referencing import Registry, Resource
+
+                options["registry"] = Registry().with_resources(
+                    (r["$id"], Resource.from_contents(r)) for r in self.resources
+                )
+            self._explainer = cls(self.schema, format_checker=cls.FORMAT_CHECKER, **options)
         return self._explainer
 
 
-def _compile(schema: dict[str, Any]) -> Any:
+def _compile(schema: dict[str, Any], resources: tuple[dict[str, Any], ...]) -> Any:
     try:
         import jsonschema_rs
     except ImportError:  # no wheel for this platform: jsonschema alone still gives right answers
         return None
-    return jsonschema_rs.validator_for(schema, validate_formats=True)
+    options: dict[str, Any] = {}
+    if resources:
+        options["registry"] = jsonschema_rs.Registry([(r["$id"], r) for r in resources])
+    return jsonschema_rs.validator_for(schema, validate_formats=True, **options)
 
 
 @lru_cache(maxsize=None)
 def protocol_validator() -> SchemaValidator:
     """The shared validator for protocol documents."""
     return SchemaValidator(load_schema(PROTOCOL_SCHEMA))
+
+
+@lru_cache(maxsize=None)
+def library_validator() -> SchemaValidator:
+    """The shared validator for exercise-library documents (which refer to the protocol schema)."""
+    return SchemaValidator(load_schema(LIBRARY_SCHEMA), resources=(load_schema(PROTOCOL_SCHEMA),))
 
 
 @lru_cache(maxsize=None)

@@ -8,18 +8,20 @@ files over worker processes forked with the checker already in memory.
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .errors import DocumentError, Finding
+from .errors import DocumentError, Finding, format_json_path
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
-from .model import Exercise, Protocol
-from .schemas import protocol_validator
+from .model import Exercise, ExerciseLibrary, Protocol
+from .schemas import SCHEMA_CODE, SCHEMA_FOR_KIND, library_validator, protocol_validator
 
 __all__ = [
     "FAILURE_CODES",
@@ -29,6 +31,8 @@ __all__ = [
     "InvalidDocument",
     "check_paths",
     "iter_document_files",
+    "library_from_document",
+    "model_from_document",
     "protocol_from_document",
 ]
 
@@ -59,15 +63,91 @@ class InvalidDocument(DocumentError):
         self.findings = findings
 
 
-def protocol_from_document(document: Document) -> Protocol:
-    """Check a loaded document against the schema and build its :class:`Protocol`.
+def document_kind(document: Document) -> str:
+    """The document's ``kind`` (``protocol`` when it has none, so the schema names what is missing).
+
+    Raises :class:`InvalidDocument` for a kind rehabkit does not know.
+    """
+    kind = document.data.get("kind", "protocol") if isinstance(document.data, Mapping) else "protocol"
+    if kind in SCHEMA_FOR_KIND:
+        return str(kind)
+    import json
+
+    where = document.locate(("kind",))
+    line, column = where if where else (None, None)
+    kinds = " or ".join(repr(k) for k in SCHEMA_FOR_KIND)
+    raise InvalidDocument(
+        [Finding(document.path, SCHEMA_CODE, f"kind {json.dumps(kind)} is not a rehabkit document kind: write {kinds}.",
+                 line=line, column=column, json_path=format_json_path(("kind",)))]
+    )
+
+
+def model_from_document(document: Document) -> Protocol | ExerciseLibrary:
+    """Check a loaded document against the schema of its kind and build the model object.
 
     Raises :class:`InvalidDocument` listing every schema violation.
     """
-    findings = protocol_validator().findings(document)
+    kind = document_kind(document)
+    validator = protocol_validator() if kind == "protocol" else library_validator()
+    findings = validator.findings(document)
     if findings:
         raise InvalidDocument(findings)
-    return Protocol.from_dict(document.data)
+    if kind == "protocol":
+        return Protocol.from_dict(document.data)
+    return ExerciseLibrary.from_dict(document.data)
+
+
+def protocol_from_document(document: Document) -> Protocol:
+    """Check a loaded document against the schema and build its :class:`Protocol`.
+
+    Raises :class:`InvalidDocument` listing every schema violation, or when the
+    document is of another kind.
+    """
+    item = model_from_document(document)
+    if not isinstance(item, Protocol):
+        raise _wrong_kind(document, "protocol", "rehabkit_register_exercises")
+    return item
+
+
+def library_from_document(document: Document) -> ExerciseLibrary:
+    """Check a loaded document against the exercise-library schema and build it."""
+    item = model_from_document(document)
+    if not isinstance(item, ExerciseLibrary):
+        raise _wrong_kind(document, "exercise-library", "rehabkit_register_protocols")
+    return item
+
+
+def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
+    where = document.locate(("kind",))
+    line, column = where if where else (None, None)
+    return InvalidDocument(
+        [Finding(document.path, SCHEMA_CODE,
+                 f"this is not a {wanted} document (kind {document.data.get('kind')!r}); register it through {hook}.",
+                 line=line, column=column, json_path="$.kind")]
+    )
+
+
+_LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
+
+
+def library_exercises(files: Iterable[str], limits: Limits = Limits()) -> dict[str, Exercise]:
+    """Exercises of the valid exercise-library documents among ``files`` (others are skipped).
+
+    ``rehabkit validate`` uses them so that protocols can be checked together
+    with the library they name, before that library is installed.
+    """
+    found: dict[str, Exercise] = {}
+    for name in files:
+        try:
+            with open(name, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(limits.max_bytes)
+            if not _LIBRARY_KIND.search(head):
+                continue
+            library = library_from_document(load_file(name, limits))
+        except (OSError, DocumentError):
+            continue  # reported when the file itself is checked
+        found.update((e.id, e) for e in library.exercises)
+    return found
 
 
 def iter_document_files(path: Path) -> Iterator[str]:
@@ -96,6 +176,10 @@ class Checker:
     library: Mapping[str, Exercise] = attrs.field(factory=dict)
     rules: Sequence[LintRule] = ()
     limits: Limits = Limits()
+    #: Codes of every installed rule, selected or not (for suppressions naming unknown codes).
+    known_codes: frozenset[str] = frozenset()
+    #: The date that "in the future" is measured from (today unless a test pins it).
+    today: datetime.date | None = None
 
     def check_file(self, path: str) -> list[Finding]:
         """All findings for one file; never raises for bad input."""
@@ -115,13 +199,22 @@ class Checker:
 
     def check_document(self, document: Document) -> list[Finding]:
         """Schema findings, or lint findings once the document matches the schema."""
+        from .suppressions import apply_suppressions
+
         try:
-            protocol = protocol_from_document(document)
+            item = model_from_document(document)
         except InvalidDocument as exc:
             return exc.findings
-        exercises = {**self.library, **{e.id: e for e in protocol.exercises}}
-        context = LintContext(protocol=protocol, exercises=exercises, data=document.data)
+        exercises = {**self.library, **{e.id: e for e in item.exercises}}
+        options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
+        if isinstance(item, Protocol):
+            context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
+        else:
+            context = LintContext(protocol=None, library=item, exercises=exercises, data=document.data, **options)
         findings = run_rules(self.rules, document, context)
+        ran = {rule.code for rule in self.rules if context.kind in rule.applies_to}
+        known = self.known_codes | {rule.code for rule in self.rules}
+        findings = apply_suppressions(findings, document, item.suppress, ran, known)
         return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code))
 
 
@@ -169,8 +262,15 @@ def _check_in_worker(path: str) -> tuple[str, list[Finding]]:
 
 
 def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None) -> list[FileReport]:
-    """Check files and directories; reports come back in path order."""
+    """Check files and directories; reports come back in path order.
+
+    Exercise libraries among the files lend their exercises to the protocols
+    checked with them (a file's exercises win over an installed pack's).
+    """
     files, problems = expand_paths(paths)
+    local = library_exercises(files, checker.limits)
+    if local:
+        checker = attrs.evolve(checker, library={**checker.library, **local})
     reports = [FileReport(p.path, (p,)) for p in problems]
     workers = _worker_count(jobs, len(files))
     if workers <= 1:
