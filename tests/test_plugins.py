@@ -15,6 +15,15 @@ from rehabkit.registry import Contributions, Registered, Registry
 
 from conftest import CORPUS, REPO
 
+def _core_codes() -> list[str]:
+    import importlib
+
+    from rehabkit.default_plugins import DEFAULT_PLUGINS
+
+    return sorted(rule.code for name in DEFAULT_PLUGINS for rule in importlib.import_module(name).RULES)
+
+
+CORE_CODES = _core_codes()
 FIRST_PARTY = {"neck": "neck-pain@1.0.0", "low-back": "low-back-pain@1.0.0", "post-surgery": "post-surgical-lumbar@1.0.0"}
 
 
@@ -26,7 +35,7 @@ def test_first_party_packs_load_through_entry_points() -> None:
         assert manager.packs[pack].status == "loaded"
         assert manager.packs[pack].hooks == ["rehabkit_register_protocols"]
         assert registry.protocols[key].pack == pack
-    assert manager.packs["core"].registered["lint_rules"] == ["RK101", "RK102"]
+    assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
 
 
 def test_broken_packs_are_reported_by_name_and_the_rest_work(rehabkit) -> None:
@@ -142,15 +151,14 @@ def test_registry_conflict_with_three_packs_names_all() -> None:
 
 def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -> None:
     document = (CORPUS / "good" / "minimal.yaml").read_text()
-    document = document.replace("exercise: chin-tuck", "exercise: wall-angel").replace("id: arm-weakness", "id: arm-weakness\n  - id: arm-weakness")
-    document = document.replace("  - id: arm-weakness\n  - id: arm-weakness", "  - id: arm-weakness\n    question: Q?\n    action: note\n    message: M.\n  - id: arm-weakness")
+    document = document.replace("exercise: chin-tuck", "exercise: wall-angel").replace("  - id: no-better", "  - id: worse")
     path = tmp_path / "uses-library.yaml"
     path.write_text(document)
     result = rehabkit("validate", str(path), packs=["extras"])
     # The library exercise resolves; the broken rule is reported by code and pack; other rules still ran.
     assert "RK101" not in result.stdout
     assert "RK099 lint rule TX001 from pack 'test-extras' failed (RuntimeError: this rule is broken on purpose)" in result.stdout
-    assert "RK102 id 'arm-weakness' is used twice in 'red_flags'" in result.stdout
+    assert "RK102 id 'worse' is used twice in 'red_flags'" in result.stdout
     assert result.returncode == 3
     plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
     extras = next(p for p in plugins if p["name"] == "test-extras")
@@ -200,8 +208,8 @@ def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:
     manager.load()
     partial = manager.registry(protocols=False)
     assert partial.protocols == {}
-    assert [rule.code for rule in partial.rules()] == ["RK101", "RK102"]
+    assert [rule.code for rule in partial.rules()] == CORE_CODES
     full = manager.registry()
     assert set(full.protocols) == set(FIRST_PARTY.values())
-    assert manager.packs["core"].registered["lint_rules"] == ["RK101", "RK102"]
+    assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
     assert manager.packs["neck"].errors == []

@@ -23,13 +23,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
     "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
     "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
-    "schema": ("rehabkit.cli.schema_cmd:schema", "Print the protocol JSON Schema (for editors and CI)."),
+    "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
+    "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
 }
 
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  findings: a document is invalid, or a protocol was not found
+  1  findings: a document is invalid, or a protocol or rule was not found
   2  usage error (unknown option, missing file)
   3  rehabkit or a plugin pack failed (see --strict)
 """

@@ -9,14 +9,21 @@ from . import EXIT_CODES
 
 @click.command(epilog=EXIT_CODES)
 @click.option(
+    "--kind",
+    type=click.Choice(["protocol", "exercise-library"]),
+    default="protocol",
+    show_default=True,
+    help="Which document kind's schema. The exercise-library schema refers to the protocol schema's definitions.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write the schema to this file instead of standard output.",
 )
-def schema(output: str | None) -> None:
-    """Print the protocol JSON Schema (draft 2020-12).
+def schema(kind: str, output: str | None) -> None:
+    """Print the protocol (or exercise-library) JSON Schema (draft 2020-12).
 
     Point your editor's YAML or JSON language server at it to get completion
     and the description of every field, for example with a first line
@@ -25,10 +32,11 @@ def schema(output: str | None) -> None:
     \b
     Examples:
       rehabkit schema -o protocol.schema.json
+      rehabkit schema --kind exercise-library -o exercise-library.schema.json
     """
-    from ..schemas import schema_text
+    from ..schemas import SCHEMA_FOR_KIND, schema_text
 
-    text = schema_text()
+    text = schema_text(SCHEMA_FOR_KIND[kind])
     if output is None:
         click.echo(text, nl=False)
         return

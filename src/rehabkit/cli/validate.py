@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -14,10 +15,25 @@ from . import EXIT_CODES, AppState
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one 'path:line:col: CODE message [$.json.path]' line per finding; json: a report object.",
+    help="text: one 'path:line:col: CODE message [$.json.path]' line per finding; json: a report object; "
+    "github: GitHub Actions workflow annotations.",
+)
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="CODES",
+    help="Run only these lint rules: codes or prefixes, comma-separated or repeated (RK3,RK101).",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Do not run these lint rules (codes or prefixes); wins over --select. Load and schema errors are always reported.",
 )
 @click.option(
     "-j",
@@ -27,23 +43,50 @@ from . import EXIT_CODES, AppState
     help="Worker processes for large batches (default: one per available core, for 64 files or more).",
 )
 @click.pass_obj
-def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: int | None) -> None:
-    """Check protocol documents against the schema, then the lint rules.
+def validate(
+    state: AppState,
+    paths: tuple[str, ...],
+    output_format: str,
+    jobs: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Check protocols and exercise libraries against their schema, then the lint rules.
 
     PATHS are .json, .yaml or .yml files, or directories searched recursively
     (hidden entries skipped). Files need not belong to an installed pack;
-    exercises they name may come from installed exercise libraries.
+    exercises they name may come from installed exercise libraries or from
+    exercise-library documents among PATHS. 'rehabkit rules' lists the rules.
+
+    A document accepts a lint finding on purpose with a reason: in YAML a
+    comment '# rehabkit: ignore[RK204] reason' on the finding's line (or the
+    line above), in any document a 'suppress' entry
+    {code, path, reason}. A suppression without a reason is an error (RK011);
+    one that matches nothing is reported (RK012).
 
     \b
     Examples:
       rehabkit validate protocols/
       rehabkit validate my-protocol.yaml --format json
+      rehabkit validate protocols/ --ignore RK204 --format github
     """
     from ..errors import ExitCode, Severity
+    from ..lint import RuleSelection
     from ..validation import FAILURE_CODES, Checker, check_paths
 
     registry = state.registry(protocols=False)
-    checker = Checker(library=registry.exercise_library(), rules=registry.rules())
+    rules = registry.rules()
+    selection = RuleSelection(select=_codes(select), ignore=_codes(ignore))
+    unmatched = selection.unmatched(rule.code for rule in rules)
+    if unmatched:
+        raise click.UsageError(
+            f"no installed lint rule matches {', '.join(map(repr, unmatched))}; 'rehabkit rules' lists them."
+        )
+    checker = Checker(
+        library=registry.exercise_library(),
+        rules=selection.apply(rules),
+        known_codes=frozenset(rule.code for rule in rules),
+    )
     reports = check_paths(paths, checker, jobs=jobs)
     findings = [f for report in reports for f in report.findings]
     errors = [f for f in findings if f.severity is Severity.ERROR]
@@ -67,7 +110,7 @@ def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: 
         )
     else:
         for finding in findings:
-            click.echo(finding.format_text())
+            click.echo(finding.format_text() if output_format == "text" else _annotation(finding))
         files = len(reports)
         click.echo(
             f"{files} file{'s' if files != 1 else ''} checked: "
@@ -78,3 +121,28 @@ def validate(state: AppState, paths: tuple[str, ...], output_format: str, jobs: 
         raise SystemExit(ExitCode.FAILURE)
     if errors:
         raise SystemExit(ExitCode.FINDINGS)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+
+
+def _annotation(finding: Any) -> str:
+    """A GitHub Actions workflow command: ``::error file=F,line=L,col=C,title=CODE::message``."""
+    from ..errors import Severity
+
+    level = "warning" if finding.severity is Severity.WARNING else "error"
+    properties = [f"file={_escape(finding.path, True)}"]
+    if finding.line is not None:
+        properties += [f"line={finding.line}", f"col={finding.column or 1}"]
+    properties.append(f"title={_escape(finding.code, True)}")
+    message = finding.message + (f" [{finding.json_path}]" if finding.json_path and finding.json_path != "$" else "")
+    return f"::{level} {','.join(properties)}::{_escape(message, False)}"
+
+
+def _escape(text: str, is_property: bool) -> str:
+    # GitHub's rules for workflow command data and properties.
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if is_property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text

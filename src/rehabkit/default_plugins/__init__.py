@@ -4,6 +4,12 @@
 pack, under the pack name ``core``.
 """
 
-DEFAULT_PLUGINS = ("rehabkit.default_plugins.reference_rules",)
+DEFAULT_PLUGINS = (
+    "rehabkit.default_plugins.reference_rules",
+    "rehabkit.default_plugins.phase_rules",
+    "rehabkit.default_plugins.dose_rules",
+    "rehabkit.default_plugins.safety_rules",
+    "rehabkit.default_plugins.metadata_rules",
+)
 
 __all__ = ["DEFAULT_PLUGINS"]

@@ -1,0 +1,72 @@
+"""``rehabkit rules``: list the lint rules installed packs provide, or explain one."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import click
+
+from . import EXIT_CODES, AppState
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("code", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table (or the explanation of CODE); json: a list of rule objects.",
+)
+@click.pass_obj
+def rules(state: AppState, code: str | None, output_format: str) -> None:
+    """List every lint rule (code, severity, pack, summary), or explain CODE.
+
+    Rules come from rehabkit itself (pack 'core') and from installed packs.
+    Choose which run with 'rehabkit validate --select/--ignore'; accept one
+    finding in a document with a suppression (see 'rehabkit validate --help').
+
+    \b
+    Examples:
+      rehabkit rules
+      rehabkit rules RK303
+    """
+    from ..errors import ExitCode
+
+    installed = state.registry(protocols=False).rules()
+    if code is not None:
+        wanted = code.strip().upper()
+        chosen = [rule for rule in installed if rule.code == wanted]
+        if not chosen:
+            import difflib
+
+            close = difflib.get_close_matches(wanted, [r.code for r in installed], n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            click.echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)
+            raise SystemExit(ExitCode.FINDINGS)
+        installed = chosen
+    rows = [
+        {
+            "code": rule.code,
+            "severity": str(rule.severity),
+            "pack": rule.pack,
+            "applies_to": sorted(rule.applies_to),
+            "summary": rule.summary,
+            "explanation": rule.explanation,
+        }
+        for rule in installed
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(rows if code is None else rows[0], indent=2))
+    elif code is not None:
+        row = rows[0]
+        click.echo(f"{row['code']}  {row['summary']}")
+        click.echo(f"severity: {row['severity']}   pack: {row['pack']}   checks: {', '.join(row['applies_to'])} documents")
+        click.echo("")
+        click.echo(textwrap.fill(row["explanation"] or "(no explanation given by its pack)", width=78))
+    else:
+        widths = [max(len(r[k]) for r in rows) for k in ("code", "severity", "pack")] if rows else [0, 0, 0]
+        for r in rows:
+            click.echo(f"{r['code']:<{widths[0]}}  {r['severity']:<{widths[1]}}  {r['pack']:<{widths[2]}}  {r['summary']}")

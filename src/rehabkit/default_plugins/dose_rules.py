@@ -1,0 +1,191 @@
+"""Core lint rules on doses and thresholds: plausible counts, scales respected, a dose for every exercise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..errors import Severity
+from ..hookspecs import RegisterLintRule, hookimpl
+from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+from ..model import Dose, Range
+
+#: Highest plausible value of each dose count, and whether zero is allowed.
+#: These bound typos (a hold of 300 s meant as 30 s), not clinical choices; RK201's explanation lists them.
+DOSE_BOUNDS: dict[str, tuple[int, bool, str]] = {
+    "sets": (10, False, "sets"),
+    "reps": (50, False, "repetitions"),
+    "hold_seconds": (120, False, "seconds of hold"),
+    "times_per_day": (10, False, "times a day"),
+    "days_per_week": (7, False, "days a week"),
+    "rest_seconds": (600, True, "seconds of rest"),
+    "duration_minutes": (120, False, "minutes"),
+}
+#: Measures on the 0-10 numeric pain rating scale, and the scale of outcome scores.
+PAIN_SCALE = (0.0, 10.0)
+SCALES: dict[str, tuple[float, float]] = {
+    "pain-during": PAIN_SCALE,
+    "pain-after": PAIN_SCALE,
+    "pain-next-morning": PAIN_SCALE,
+    "increase-over-baseline": PAIN_SCALE,
+    "next-morning-over-baseline": PAIN_SCALE,
+    "pain-at-rest": PAIN_SCALE,
+    "pain-during-exercise": PAIN_SCALE,
+    "pain-after-exercise": PAIN_SCALE,
+    "odi-percent": (0.0, 100.0),
+    "ndi-raw": (0.0, 50.0),
+    "psfs-mean": (0.0, 10.0),
+}
+#: Symptom-rule actions that end or scale back an exercise.
+STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
+
+
+def _doses(context: LintContext) -> Iterator[tuple[Dose, tuple[str | int, ...], str]]:
+    for i, exercise in enumerate(context.own_exercises()):
+        if exercise.dose is not None:
+            yield exercise.dose, ("exercises", i, "dose"), f"exercise {exercise.id!r}"
+    if context.protocol is not None:
+        for i, phase in enumerate(context.protocol.phases):
+            for j, ref in enumerate(phase.exercises):
+                if ref.dose is not None:
+                    yield ref.dose, ("phases", i, "exercises", j, "dose"), f"{ref.exercise!r} in phase {phase.id!r}"
+
+
+def implausible_dose(context: LintContext) -> Iterator[Violation]:
+    """Counts are positive, ranges run upwards, and nothing exceeds the documented bounds."""
+    for dose, path, what in _doses(context):
+        for name, (highest, zero_ok, noun) in DOSE_BOUNDS.items():
+            value: Range | None = getattr(dose, name)
+            if value is None:
+                continue
+            where = (*path, name)
+            if value.min > value.max:
+                yield Violation(f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.", where)
+            elif value.min == 0 and not zero_ok:
+                yield Violation(f"{what}: 0 {noun} is no dose; give at least 1, or leave the field out.", where)
+            elif value.max > highest:
+                yield Violation(f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').", where)
+
+
+def _check_scale(measure: str, bound: float | None, where: tuple[str | int, ...], what: str) -> Iterator[Violation]:
+    scale = SCALES.get(measure)
+    if scale is None or bound is None:
+        return
+    low, high = scale
+    if not low <= bound <= high:
+        yield Violation(f"{what}: {bound:g} is outside the {low:g}-{high:g} scale of {measure}.", where)
+
+
+def off_scale(context: LintContext) -> Iterator[Violation]:
+    """Thresholds lie on their measure's scale, and a band between two thresholds is not empty."""
+    assert context.protocol is not None
+    protocol = context.protocol
+    for i, rule in enumerate(protocol.symptom_rules):
+        what = f"symptom rule {rule.id!r}"
+        yield from _check_scale(rule.measure, rule.above, ("symptom_rules", i, "above"), what)
+        yield from _check_scale(rule.measure, rule.at_most, ("symptom_rules", i, "at_most"), what)
+        if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
+            yield Violation(
+                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' must be higher than 'above'.",
+                ("symptom_rules", i, "at_most"),
+            )
+    for i, phase in enumerate(protocol.phases):
+        for part in ("entry", "exit"):
+            criteria = getattr(phase, part)
+            for k, criterion in enumerate(criteria.all if criteria else ()):
+                what = f"phase {phase.id!r} {part} criterion {criterion.measure}"
+                for bound in ("at_least", "at_most"):
+                    yield from _check_scale(criterion.measure, getattr(criterion, bound), ("phases", i, part, "all", k, bound), what)
+
+
+def missing_dose(context: LintContext) -> Iterator[Violation]:
+    """Every exercise in a phase has a dose, from the phase or the exercise's default."""
+    assert context.protocol is not None
+    for i, phase in enumerate(context.protocol.phases):
+        for j, ref in enumerate(phase.exercises):
+            exercise = context.exercises.get(ref.exercise)
+            if ref.dose is None and exercise is not None and exercise.dose is None:
+                yield Violation(
+                    f"{ref.exercise!r} in phase {phase.id!r} has no dose: give one here or a default dose on the exercise.",
+                    ("phases", i, "exercises", j, "exercise"),
+                )
+
+
+def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
+    """No exercise allows more pain than the level at which the symptom rules stop it."""
+    assert context.protocol is not None
+    stops = [
+        (rule.above, rule.id) for rule in context.protocol.symptom_rules
+        if rule.measure == "pain-during" and rule.action in STOPPING_ACTIONS and rule.above is not None
+    ]
+    if not stops:
+        return
+    threshold, rule_id = min(stops)
+    for i, phase in enumerate(context.protocol.phases):
+        for j, ref in enumerate(phase.exercises):
+            exercise = context.exercises.get(ref.exercise)
+            dose = ref.dose or (exercise.dose if exercise else None)
+            if dose is None or dose.pain_limit is None or dose.pain_limit <= threshold:
+                continue
+            path = ("phases", i, "exercises", j, "dose", "pain_limit") if ref.dose else ("phases", i, "exercises", j, "exercise")
+            yield Violation(
+                f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {dose.pain_limit:g}/10, but symptom rule "
+                f"{rule_id!r} stops exercise above {threshold:g}/10: the patient would get two different answers.",
+                path,
+            )
+
+
+RULES = (
+    LintRule(
+        code="RK201",
+        severity=Severity.ERROR,
+        summary="a dose is implausible (zero, backwards or beyond bounds)",
+        check=implausible_dose,
+        applies_to=DOCUMENT_KINDS,
+        explanation=(
+            "Dose counts must be at least 1 (rest may be 0), a range's 'min' must not exceed its 'max', and "
+            "no count may exceed these bounds, which catch typos rather than make clinical choices: "
+            + ", ".join(f"{name} {high}" for name, (high, _, _) in DOSE_BOUNDS.items())
+            + ". A dose outside them is almost always a slip (300 s meant as 30 s)."
+        ),
+    ),
+    LintRule(
+        code="RK202",
+        severity=Severity.ERROR,
+        summary="a threshold is outside its measure's scale",
+        check=off_scale,
+        explanation=(
+            "Pain is rated 0-10 (numeric pain rating scale), so pain thresholds in symptom rules and "
+            "criteria must lie in 0-10; the Oswestry Disability Index is a percentage (0-100) and the "
+            "Neck Disability Index a raw score (0-50). A symptom rule with both 'above' and 'at_most' "
+            "describes a band, which must not be empty."
+        ),
+    ),
+    LintRule(
+        code="RK203",
+        severity=Severity.ERROR,
+        summary="an exercise in a phase has no dose",
+        check=missing_dose,
+        explanation=(
+            "The session runner needs to know how much to do. Each exercise a phase names needs a dose, "
+            "either on the phase's entry for it or as the exercise's default 'dose'."
+        ),
+    ),
+    LintRule(
+        code="RK204",
+        severity=Severity.WARNING,
+        summary="a pain limit is higher than the symptom rules allow",
+        check=pain_limit_above_stop,
+        explanation=(
+            "A dose's 'pain_limit' is the most pain allowed during the exercise. If a 'pain-during' "
+            "symptom rule already stops, regresses or refers at a lower level, the two disagree and the "
+            "patient is told both to carry on and to stop. Lower the pain limit or raise the rule."
+        ),
+    ),
+)
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
+    """Register the core dose rules."""
+    for rule in RULES:
+        register(rule)

@@ -1,0 +1,283 @@
+"""Core lint rules on clinical safety: red flags, symptom rules, precautions, stages, surgical gates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..errors import Severity
+from ..hookspecs import RegisterLintRule, hookimpl
+from ..lint import LintContext, LintRule, Violation
+from ..model import Phase, Precaution, Protocol
+from .phase_rules import STAGES
+
+#: Red-flag signs every protocol screens for (the seeds' "pause and review" list).
+REQUIRED_SIGNS: dict[str, str] = {
+    "increasing-or-radiating-pain": "increasing pain, or pain spreading into the arms or legs",
+    "numbness-tingling-weakness": "numbness, tingling or weakness",
+    "night-or-rest-pain": "severe pain at night or at rest",
+    "sudden-worsening": "a sudden worsening of symptoms",
+    "no-improvement": "no improvement despite regular rehabilitation",
+}
+#: Signs that must stop a session at once and send the patient for urgent help.
+URGENT_SIGNS = frozenset({"cauda-equina", "blood-clot"})
+#: Conditions of the lower back, where cauda equina signs are screened too.
+LUMBAR_CONDITIONS = frozenset({
+    "low-back-pain-acute", "low-back-pain-chronic", "recurrent-back-pain",
+    "disc-problem-conservative", "post-surgical-lumbar",
+})
+#: Symptom-rule measures that look at the response after a session.
+AFTER_SESSION = frozenset({
+    "pain-after", "pain-next-morning", "increase-over-baseline", "next-morning-over-baseline", "not-settled-after-hours",
+})
+REVIEW_ACTIONS = frozenset({"stop-and-review", "refer-urgently"})
+
+
+def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
+    """The red-flag questions cover the minimum set of signs (and cauda equina for the low back)."""
+    protocol = context.protocol
+    assert protocol is not None
+    covered = {sign for question in protocol.red_flags for sign in question.covers}
+    required = dict(REQUIRED_SIGNS)
+    if LUMBAR_CONDITIONS & set(protocol.conditions):
+        required["cauda-equina"] = "bladder or bowel changes, or numbness in the saddle area (cauda equina)"
+    for sign, words in required.items():
+        if sign not in covered:
+            yield Violation(
+                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: [{sign}]'.",
+                ("red_flags",),
+                at_key=True,
+            )
+
+
+def weak_red_flag_action(context: LintContext) -> Iterator[Violation]:
+    """A question for a required or urgent sign stops the session, and urgent ones refer urgently."""
+    assert context.protocol is not None
+    for i, question in enumerate(context.protocol.red_flags):
+        urgent = URGENT_SIGNS & set(question.covers)
+        if urgent and question.action != "refer-urgently":
+            yield Violation(
+                f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: set 'action: refer-urgently'.",
+                ("red_flags", i, "action"),
+            )
+        elif question.action == "note" and set(question.covers) & set(REQUIRED_SIGNS):
+            yield Violation(
+                f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the session go on: use 'stop-and-review' or 'refer-urgently'.",
+                ("red_flags", i, "action"),
+            )
+
+
+def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
+    """Symptom rules act on pain during exercise, the response after it, and a lack of improvement."""
+    protocol = context.protocol
+    assert protocol is not None
+    measures = {rule.measure for rule in protocol.symptom_rules}
+    if "pain-during" not in measures:
+        yield Violation("no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the exercise stops or regresses.", ("symptom_rules",), at_key=True)
+    if not measures & AFTER_SESSION:
+        yield Violation(
+            "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to settle): add one so that overload reduces the next dose.",
+            ("symptom_rules",),
+            at_key=True,
+        )
+    if not any(r.measure == "no-improvement-weeks" and r.action in REVIEW_ACTIONS for r in protocol.symptom_rules):
+        yield Violation(
+            "no symptom rule asks for review when there is no improvement: add a 'no-improvement-weeks' rule with 'action: stop-and-review'.",
+            ("symptom_rules",),
+            at_key=True,
+        )
+
+
+def _earliest_weeks(protocol: Protocol) -> list[float]:
+    """For each phase, the fewest weeks since surgery at which it can start."""
+    weeks: list[float] = []
+    floor = 0.0
+    for phase in protocol.phases:
+        for criterion in phase.entry.all if phase.entry else ():
+            if criterion.at_least is None:
+                continue
+            if criterion.measure == "weeks-since-surgery":
+                floor = max(floor, criterion.at_least)
+            elif criterion.measure == "days-since-surgery":
+                floor = max(floor, criterion.at_least / 7)
+        weeks.append(floor)
+    return weeks
+
+
+def _active(precaution: Precaution, index: int, phase: Phase, order: dict[str, int], weeks: float) -> str | None:
+    """Why the precaution applies in this phase, or None."""
+    reasons = []
+    if precaution.until_phase is not None and order.get(precaution.until_phase, 0) > index:
+        reasons.append(f"until phase {precaution.until_phase!r}")
+    if precaution.until_weeks_after_surgery is not None and weeks < precaution.until_weeks_after_surgery:
+        reasons.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at week {weeks:g}")
+    if precaution.until_phase is None and precaution.until_weeks_after_surgery is None:
+        reasons.append("throughout the protocol")
+    return "; ".join(reasons) or None
+
+
+def precaution_conflict(context: LintContext) -> Iterator[Violation]:
+    """No phase uses an exercise involving a movement that a precaution rules out at that time."""
+    protocol = context.protocol
+    assert protocol is not None
+    order = {p.id: i for i, p in enumerate(protocol.phases)}
+    weeks = _earliest_weeks(protocol)
+    for i, phase in enumerate(protocol.phases):
+        for j, ref in enumerate(phase.exercises):
+            exercise = context.exercises.get(ref.exercise)
+            if exercise is None:
+                continue
+            for precaution in protocol.precautions:
+                if precaution.movement == "other" or precaution.movement not in exercise.movements:
+                    continue
+                why = _active(precaution, i, phase, order, weeks[i])
+                if why:
+                    yield Violation(
+                        f"{exercise.id!r} involves '{precaution.movement}', but precaution {precaution.id!r} applies in phase "
+                        f"{phase.id!r} ({why}): move the exercise to a later phase or choose another.",
+                        ("phases", i, "exercises", j, "exercise"),
+                    )
+
+
+def stage_conflict(context: LintContext) -> Iterator[Violation]:
+    """No phase uses an exercise meant for a later stage (loaded twisting in an acute phase)."""
+    assert context.protocol is not None
+    for i, phase in enumerate(context.protocol.phases):
+        if phase.stage is None:
+            continue
+        for j, ref in enumerate(phase.exercises):
+            exercise = context.exercises.get(ref.exercise)
+            if exercise is None or exercise.earliest_stage is None:
+                continue
+            if STAGES.index(exercise.earliest_stage) > STAGES.index(phase.stage):
+                yield Violation(
+                    f"{exercise.id!r} is not suitable before the {exercise.earliest_stage} stage, but phase {phase.id!r} is "
+                    f"{phase.stage}: use it in a later phase"
+                    + (f" or use its regression {exercise.regression!r}." if exercise.regression else "."),
+                    ("phases", i, "exercises", j, "exercise"),
+                )
+
+
+def surgical_gates(context: LintContext) -> Iterator[Violation]:
+    """A post-surgical protocol is gated on the surgeon's clearance and on time since surgery."""
+    protocol = context.protocol
+    assert protocol is not None
+    if not any(c.startswith("post-surgical") for c in protocol.conditions):
+        return
+    if not protocol.supervision.surgeon_clearance_required:
+        yield Violation(
+            "a post-surgical protocol must set 'surgeon_clearance_required: true' in its supervision.",
+            ("supervision",),
+            at_key=True,
+        )
+    first = protocol.phases[0]
+    if not any(c.measure == "surgeon-clearance" and c.equals for c in (first.entry.all if first.entry else ())):
+        yield Violation(
+            f"the first phase {first.id!r} must require the surgeon's clearance: add {{measure: surgeon-clearance, equals: true}} to its entry criteria.",
+            ("phases", 0, "entry") if first.entry else ("phases", 0, "name"),
+            at_key=first.entry is None,
+        )
+    timed = any(
+        c.measure in ("weeks-since-surgery", "days-since-surgery")
+        for phase in protocol.phases
+        for part in (phase.entry, phase.exit)
+        for c in (part.all if part else ())
+    )
+    if not timed:
+        yield Violation(
+            "no phase is gated on time since surgery: add 'weeks-since-surgery' criteria to the phases that protect healing.",
+            ("phases",),
+            at_key=True,
+        )
+    if not any(p.until_weeks_after_surgery or p.until_clearance for p in protocol.precautions):
+        yield Violation(
+            "a post-surgical protocol needs precautions (movements to avoid early) that last until a number of weeks after surgery or until clearance.",
+            ("precautions",) if protocol.precautions else ("phases",),
+            at_key=True,
+        )
+
+
+RULES = (
+    LintRule(
+        code="RK301",
+        severity=Severity.ERROR,
+        summary="the red flags do not cover the minimum set",
+        check=red_flag_coverage,
+        explanation=(
+            "Red-flag screening comes before every session. Each protocol's questions, tagged with "
+            "'covers', must together screen for: "
+            + "; ".join(REQUIRED_SIGNS.values())
+            + ". Protocols for the lower back (conditions "
+            + ", ".join(sorted(LUMBAR_CONDITIONS))
+            + ") must also screen for cauda equina signs: new bladder or bowel disturbance or numbness in "
+            "the saddle area. Source: the spine-rehabilitation seeds' pause-and-review list and the IFOMPT "
+            "framework for red flags (Finucane et al., JOSPT 2020;50(7):350)."
+        ),
+    ),
+    LintRule(
+        code="RK302",
+        severity=Severity.ERROR,
+        summary="the symptom rules are missing a kind of response",
+        check=symptom_rule_coverage,
+        explanation=(
+            "Pain is a signal the protocol acts on. Symptom rules must cover pain during exercise "
+            "('pain-during'), the response after a session (pain after, the next morning, or the time "
+            "it takes to settle), and no improvement over weeks ('no-improvement-weeks' with "
+            "stop-and-review). See the pain-monitoring model (Silbernagel et al. 2007)."
+        ),
+    ),
+    LintRule(
+        code="RK303",
+        severity=Severity.ERROR,
+        summary="an exercise involves a movement a precaution rules out at that time",
+        check=precaution_conflict,
+        explanation=(
+            "An exercise's 'movements' (bend, twist, lift, ...) must not include the movement of a "
+            "precaution that applies in the phase using it. A precaution applies until the phase named "
+            "in 'until_phase', until 'until_weeks_after_surgery' (compared with the earliest week the "
+            "phase can start, from its weeks-since-surgery entry criteria), or, with neither, throughout "
+            "the protocol. Precautions of movement 'other' are not checked."
+        ),
+    ),
+    LintRule(
+        code="RK304",
+        severity=Severity.ERROR,
+        summary="an exercise is used before the stage it suits",
+        check=stage_conflict,
+        explanation=(
+            "An exercise's 'earliest_stage' (acute, recovery, maintenance) says when it becomes suitable; "
+            "a phase's 'stage' says where the phase stands. Loaded or demanding exercises (loaded "
+            "twisting, impact) must not appear in an acute phase: use the exercise's regression instead."
+        ),
+    ),
+    LintRule(
+        code="RK305",
+        severity=Severity.ERROR,
+        summary="a post-surgical protocol is not gated on clearance and time since surgery",
+        check=surgical_gates,
+        explanation=(
+            "After spine surgery, exercise starts only with the surgeon's clearance and early precautions "
+            "(no bending, lifting or twisting) last for weeks. A protocol whose conditions include a "
+            "post-surgical one must require surgeon clearance in its supervision and in its first phase's "
+            "entry criteria, gate phases on weeks since surgery, and have precautions that last until a "
+            "number of weeks after surgery or until clearance."
+        ),
+    ),
+    LintRule(
+        code="RK306",
+        severity=Severity.ERROR,
+        summary="a red flag's action is too weak for what it screens",
+        check=weak_red_flag_action,
+        explanation=(
+            "Cauda equina signs and signs of a blood clot need same-day medical help: their questions "
+            "must 'refer-urgently'. A question for any sign of the minimum set (RK301) must at least "
+            "'stop-and-review'; 'note' would let the session go on."
+        ),
+    ),
+)
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
+    """Register the core safety rules."""
+    for rule in RULES:
+        register(rule)
