@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 TEST_VENV ?= .venv-test
 PIP_FLAGS ?= --quiet --disable-pip-version-check
-PACKS = plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
+PACKS = plugins/rehabkit-exercises plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
 
 .PHONY: demo test bench clean
 
