@@ -88,17 +88,19 @@ def test_list_shows_installed_protocols_with_their_packs(cli) -> None:
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["ID", "VERSION", "TITLE", "PACK", "CONDITIONS"]
     ids = [row.split()[0] for row in rows]
-    assert ids == ["low-back-pain", "neck-pain", "post-surgical-lumbar"]
+    shipped = sorted(yaml.safe_load(p.read_text())["id"] for p in PROTOCOLS.rglob("*.yaml") if p.parent.name != "exercises")
+    assert ids == shipped
+    assert len(ids) == 10
     rows_json = json.loads(cli("list", "--format", "json").stdout)
     neck = next(r for r in rows_json if r["id"] == "neck-pain")
-    assert neck["pack"] == "neck" and "neck-pain-with-arm-symptoms" in neck["conditions"]
+    assert neck["pack"] == "neck" and neck["conditions"] == ["neck-pain"]
 
 
 def test_show_prints_phases_in_order_with_doses_and_safety(cli) -> None:
-    result = cli("show", "low-back-pain")
+    result = cli("show", "low-back-pain-acute")
     assert result.exit_code == 0
     out = result.stdout
-    document = yaml.safe_load((PROTOCOLS / "low-back" / "low-back-pain.yaml").read_text())
+    document = yaml.safe_load((PROTOCOLS / "low-back" / "low-back-pain-acute.yaml").read_text())
     assert document["supervision"]["statement"].split()[0] in out.split("\n", 2)[2]
     positions = [out.index(f"({phase['id']})") for phase in document["phases"]]
     assert positions == sorted(positions)
@@ -116,7 +118,7 @@ def test_show_post_surgical_states_surgeon_clearance(cli) -> None:
 
 
 def test_show_json_is_the_document(cli) -> None:
-    result = cli("show", "neck-pain@1.0.0", "--format", "json")
+    result = cli("show", "neck-pain@2.0.0", "--format", "json")
     shown = json.loads(result.stdout)
     assert shown["pack"] == "neck"
     assert shown["protocol"] == load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data
@@ -125,7 +127,10 @@ def test_show_json_is_the_document(cli) -> None:
 def test_show_unknown_protocol(cli) -> None:
     result = cli("show", "neck-pian")
     assert result.exit_code == 1
-    assert "no installed protocol 'neck-pian'. Installed: low-back-pain, neck-pain, post-surgical-lumbar." in result.stderr
+    assert (
+        "no installed protocol 'neck-pian'. Installed: desk-posture, disc-conservative, low-back-pain-acute, low-back-pain-chronic, neck-arm-pain, neck-pain, "
+        "post-surgical-lumbar, recurrent-back-pain, spinal-stiffness, upper-back-posture."
+    ) in result.stderr
 
 
 def test_schema_command_prints_and_writes(cli, tmp_path) -> None:

@@ -54,4 +54,4 @@ def test_plugin_loading_does_not_import_importlib_metadata() -> None:
         "print('metadata' if 'importlib.metadata' in sys.modules else 'clean', len(m.registry().protocols))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["clean", "3"]
+    assert out.split() == ["clean", "10"]  # the ten first-party protocols

@@ -24,17 +24,27 @@ def _core_codes() -> list[str]:
 
 
 CORE_CODES = _core_codes()
-FIRST_PARTY = {"neck": "neck-pain@1.0.0", "low-back": "low-back-pain@1.0.0", "post-surgery": "post-surgical-lumbar@1.0.0"}
+NECK = ["desk-posture@1.0.0", "neck-arm-pain@1.0.0", "neck-pain@2.0.0", "upper-back-posture@1.0.0"]
+LOW_BACK = ["disc-conservative@1.0.0", "low-back-pain-acute@1.0.0", "low-back-pain-chronic@1.0.0",
+            "recurrent-back-pain@1.0.0", "spinal-stiffness@1.0.0"]
+#: pack -> the protocols it contributes
+FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.0.0"]}
+PACK_VERSIONS = {"exercises": "1.0.0", "neck": "2.0.0", "low-back": "2.0.0", "post-surgery": "2.0.0"}
 
 
 def test_first_party_packs_load_through_entry_points() -> None:
     manager = PluginManager()
     manager.load()
     registry = manager.registry()
-    for pack, key in FIRST_PARTY.items():
+    for pack, keys in FIRST_PARTY.items():
         assert manager.packs[pack].status == "loaded"
         assert manager.packs[pack].hooks == ["rehabkit_register_protocols"]
-        assert registry.protocols[key].pack == pack
+        assert sorted(manager.packs[pack].registered["protocols"]) == keys
+        for key in keys:
+            assert registry.protocols[key].pack == pack
+    assert manager.packs["exercises"].hooks == ["rehabkit_register_exercises"]
+    assert {"chin-tuck", "bird-dog", "bar-hang", "toes-and-chin-stretch"} <= set(manager.packs["exercises"].registered["exercises"])
+    assert all(r.pack == "exercises" for r in registry.exercises.values())
     assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
 
 
@@ -42,8 +52,8 @@ def test_broken_packs_are_reported_by_name_and_the_rest_work(rehabkit) -> None:
     result = rehabkit("plugins", packs=["broken-import", "garbage"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for pack in FIRST_PARTY:
-        assert f"\n{pack} (rehabkit-{pack} 1.0.0): loaded" in out
+    for pack, version in PACK_VERSIONS.items():
+        assert f"\n{pack} (rehabkit-{pack} {version}): loaded" in out
     assert "test-broken-import (rehabkit-test-broken-import 0.0.1): failed" in out
     assert "error: failed to import 'rehabkit_test_broken_import': ImportError: this test pack is broken on purpose" in out
     assert "test-garbage (rehabkit-test-garbage 0.0.1): failed" in out
@@ -56,7 +66,7 @@ def test_plugins_json_lists_status_hooks_and_errors(rehabkit) -> None:
     result = rehabkit("plugins", "--format", "json", packs=["broken-import"])
     packs = {p["name"]: p for p in json.loads(result.stdout)}
     assert packs["neck"]["status"] == "loaded"
-    assert packs["neck"]["registered"]["protocols"] == ["neck-pain@1.0.0"]
+    assert sorted(packs["neck"]["registered"]["protocols"]) == NECK
     assert packs["test-broken-import"]["status"] == "failed"
     assert packs["test-broken-import"]["distribution"] == "rehabkit-test-broken-import"
     assert "ImportError" in packs["test-broken-import"]["errors"][0]
@@ -67,7 +77,7 @@ def test_other_commands_warn_about_broken_packs_and_keep_working(rehabkit) -> No
     assert result.returncode == 0
     assert "rehabkit: warning: plugin pack 'test-broken-import' failed" in result.stderr
     assert "rehabkit: warning: plugin pack 'test-garbage' failed" in result.stderr
-    assert all(key.split("@")[0] in result.stdout for key in FIRST_PARTY.values())
+    assert all(key.split("@")[0] in result.stdout for keys in FIRST_PARTY.values() for key in keys)
 
 
 def test_contributions_of_a_failed_pack_are_set_aside(rehabkit, tmp_path) -> None:
@@ -98,16 +108,16 @@ def test_strict_plugins_command_lists_then_fails(rehabkit) -> None:
 
 def test_allow_list_from_environment(cli) -> None:
     result = cli("list", "--format", "json", env={"REHABKIT_LOAD_PLUGINS": "neck"})
-    assert [row["id"] for row in json.loads(result.stdout)] == ["neck-pain"]
+    assert [f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)] == NECK
     result = cli("list", "--format", "json", env={"REHABKIT_LOAD_PLUGINS": ""})
     assert json.loads(result.stdout) == []
 
 
 def test_block_and_allow_options(cli) -> None:
     result = cli("-p", "no:neck", "list", "--format", "json")
-    assert sorted(row["id"] for row in json.loads(result.stdout)) == ["low-back-pain", "post-surgical-lumbar"]
+    assert sorted(f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)) == sorted(LOW_BACK + FIRST_PARTY["post-surgery"])
     result = cli("-p", "low-back", "list", "--format", "json")
-    assert [row["id"] for row in json.loads(result.stdout)] == ["low-back-pain"]
+    assert [f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)] == LOW_BACK
     result = cli("list", "--format", "json", env={"REHABKIT_BLOCK_PLUGINS": "neck,low-back"})
     assert [row["id"] for row in json.loads(result.stdout)] == ["post-surgical-lumbar"]
 
@@ -129,11 +139,12 @@ def test_a_blocked_broken_pack_is_never_imported(rehabkit) -> None:
 def test_conflicting_protocol_names_both_packs(rehabkit) -> None:
     result = rehabkit("list", packs=["conflict"])
     assert result.returncode == 0
-    assert "conflict: protocol 'neck-pain@1.0.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
-    assert "neck-pain" not in result.stdout
+    assert "conflict: protocol 'neck-pain@2.0.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
+    assert "\nneck-pain " not in result.stdout
+    assert "\nneck-arm-pain " in result.stdout
     shown = rehabkit("show", "neck-pain", packs=["conflict"])
     assert shown.returncode == 1
-    assert "conflict: protocol 'neck-pain@1.0.0'" in shown.stderr
+    assert "conflict: protocol 'neck-pain@2.0.0'" in shown.stderr
     strict = rehabkit("--strict", "list", packs=["conflict"])
     assert strict.returncode == 3
     assert "'neck', 'test-conflict'" in strict.stderr
@@ -170,14 +181,14 @@ def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -
 def test_strict_loading_in_the_api_raises_plugin_error() -> None:
     manager = PluginManager(Selection(allow=frozenset({"neck"})), strict=True)
     manager.load()
-    assert set(manager.registry().protocols) == {"neck-pain@1.0.0"}
+    assert sorted(manager.registry().protocols) == NECK
 
 
 def test_plugin_error_is_a_runtime_error() -> None:
     assert issubclass(PluginError, RuntimeError)
 
 
-@pytest.mark.parametrize("pack", ["rehabkit-neck", "rehabkit-low-back", "rehabkit-post-surgery"])
+@pytest.mark.parametrize("pack", ["rehabkit-exercises", "rehabkit-neck", "rehabkit-low-back", "rehabkit-post-surgery"])
 def test_pack_builds_a_wheel_that_carries_its_protocols(pack, tmp_path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO / "plugins" / pack)],
@@ -187,8 +198,9 @@ def test_pack_builds_a_wheel_that_carries_its_protocols(pack, tmp_path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     module = pack.replace("-", "_")
     folder = pack.removeprefix("rehabkit-")
+    data = "exercises" if folder == "exercises" else "protocols"
     expected = sorted(p.name for p in (REPO / "protocols" / folder).iterdir())
-    assert sorted(n.rsplit("/", 1)[-1] for n in names if n.startswith(f"{module}/protocols/")) == expected
+    assert sorted(n.rsplit("/", 1)[-1] for n in names if n.startswith(f"{module}/{data}/")) == expected
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert f"{folder} = {module}" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
@@ -210,6 +222,6 @@ def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:
     assert partial.protocols == {}
     assert [rule.code for rule in partial.rules()] == CORE_CODES
     full = manager.registry()
-    assert set(full.protocols) == set(FIRST_PARTY.values())
+    assert sorted(full.protocols) == sorted(key for keys in FIRST_PARTY.values() for key in keys)
     assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
     assert manager.packs["neck"].errors == []
