@@ -1,0 +1,229 @@
+"""Every core lint rule fires on a document that breaks it and stays quiet on a close variant that does not."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from rehabkit.default_plugins import DEFAULT_PLUGINS
+from rehabkit.loader import Document
+from rehabkit.model import Exercise
+from rehabkit.validation import Checker
+
+from conftest import CORPUS
+
+TODAY = datetime.date(2026, 11, 21)
+MINIMAL: dict[str, Any] = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
+MINIMAL["reviewed"] = str(MINIMAL["reviewed"])
+
+
+def _core_rules() -> list[Any]:
+    import importlib
+
+    return [rule for name in DEFAULT_PLUGINS for rule in importlib.import_module(name).RULES]
+
+
+RULES = _core_rules()
+LIBRARY = {"library-row": Exercise(id="library-row", name="Row", component="core-and-spinal-strengthening",
+                                   region="thoracic", steps=("Pull.",))}
+
+
+def check(data: dict[str, Any]) -> list[Any]:
+    """Findings for a document, through the real checker (schema first, then every core rule)."""
+    text = json.dumps(data, indent=2)
+    checker = Checker(library=LIBRARY, rules=RULES, today=TODAY)
+    return checker.check_document(Document(path="fixture.json", format="json", text=text, data=json.loads(text)))
+
+
+# --- building blocks -----------------------------------------------------------------
+
+def _exercise(exercise_id: str, **extra: Any) -> dict[str, Any]:
+    return {"id": exercise_id, "name": exercise_id.title(), "component": "mobility-and-flexibility", "region": "lumbar",
+            "steps": ["Move gently."], "dose": {"reps": 10}, **extra}
+
+
+def _two_phases(d: dict[str, Any], *, completed: str | None = "acute") -> dict[str, Any]:
+    second = {"id": "recovery", "name": "Recovery", "focus": ["core-and-spinal-strengthening"],
+              "entry": {"summary": "After the acute phase."}, "exit": {"summary": "Clinician decides."},
+              "exercises": [{"exercise": "chin-tuck", "dose": {"reps": 10}}]}
+    if completed is not None:
+        second["entry"]["all"] = [{"measure": "phase-completed", "phase": completed}]
+    d["phases"].append(second)
+    return d
+
+
+def _mutate(*steps: Callable[[dict[str, Any]], Any]) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        d = copy.deepcopy(MINIMAL)
+        for step in steps:
+            step(d)
+        return d
+    return build
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def step(d: dict[str, Any]) -> None:
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+        node: Any = d
+        for p in parents:
+            node = node[p]
+        node[last] = value
+    return step
+
+
+def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    def step(d: dict[str, Any]) -> None:
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+        node: Any = d
+        for p in parents:
+            node = node[p]
+        del node[last]
+    return step
+
+
+def _add_exercise(**extra: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda d: d["exercises"].append(_exercise(**extra))
+
+
+def _use(exercise_id: str, phase: int = 0, dose: dict[str, Any] | None = None) -> Callable[[dict[str, Any]], None]:
+    ref: dict[str, Any] = {"exercise": exercise_id}
+    if dose:
+        ref["dose"] = dose
+    return lambda d: d["phases"][phase]["exercises"].append(ref)
+
+
+def _lumbar(d: dict[str, Any]) -> None:
+    d["conditions"] = ["post-surgical-lumbar"]
+    d["red_flags"].append({"id": "saddle", "question": "Saddle numbness or bladder change?", "covers": ["cauda-equina"],
+                           "action": "refer-urgently", "message": "Emergency department now."})
+
+
+def _surgical(d: dict[str, Any]) -> None:
+    _lumbar(d)
+    d["supervision"]["surgeon_clearance_required"] = True
+    d["phases"][0]["entry"]["all"] = [{"measure": "surgeon-clearance", "equals": True}]
+    d["phases"][0]["exit"]["all"] = [{"measure": "weeks-since-surgery", "at_least": 6}]
+    d["precautions"] = [{"id": "no-bend", "movement": "bend", "description": "No bending.", "until_weeks_after_surgery": 6}]
+
+
+def _stages(*stages: str) -> Callable[[dict[str, Any]], None]:
+    def step(d: dict[str, Any]) -> None:
+        for phase, stage in zip(d["phases"], stages):
+            phase["stage"] = stage
+    return step
+
+
+# code -> (breaks the rule, close variant that keeps it, words the finding must contain)
+CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]], str]] = {
+    "RK101": (_mutate(_use("chin-tukc", dose={"reps": 5})), _mutate(_use("library-row", dose={"reps": 5})), "Did you mean 'chin-tuck'?"),
+    "RK102": (_mutate(_set("red_flags.1.id", "worse")), _mutate(_set("red_flags.1.id", "acute")), "id 'worse' is used twice in 'red_flags'"),
+    "RK103": (_mutate(_set("exercises.0.regression", "chin-nod")), _mutate(_set("exercises.0.regression", "library-row")),
+              "names 'chin-nod' as its regression"),
+    "RK104": (_mutate(_add_exercise(exercise_id="harder", progression="chin-tuck"), _set("exercises.0.progression", "harder")),
+              _mutate(_add_exercise(exercise_id="harder", regression="chin-tuck"), _set("exercises.0.progression", "harder")),
+              "chin-tuck -> harder -> chin-tuck"),
+    "RK105": (_mutate(_two_phases, _set("phases.1.entry.all.0.phase", "acuet")), _mutate(_two_phases), "refers to phase 'acuet'"),
+    "RK106": (_mutate(_two_phases, _stages("recovery", "acute")), _mutate(_two_phases, _stages("acute", "recovery")),
+              "list phases in the order acute, recovery, maintenance"),
+    "RK107": (_mutate(_delete("phases.0.exit")), _mutate(), "has no 'exit' criteria"),
+    "RK108": (_mutate(lambda d: _two_phases(d, completed=None)), _mutate(_two_phases), "can be entered without completing an earlier phase"),
+    "RK201": (_mutate(_set("phases.0.exercises.0.dose.reps", 0)), _mutate(_set("phases.0.exercises.0.dose.rest_seconds", 0)),
+              "0 repetitions is no dose"),
+    "RK202": (_mutate(_set("symptom_rules.0.above", 12)),
+              _mutate(lambda d: d["symptom_rules"].append({"id": "slow", "measure": "not-settled-after-hours", "above": 12,
+                                                           "action": "reduce-load", "message": "Do less."})),
+              "12 is outside the 0-10 scale of pain-during"),
+    "RK203": (_mutate(_add_exercise(exercise_id="no-dose"), _delete("exercises.1.dose"), _use("no-dose")),
+              _mutate(_add_exercise(exercise_id="no-dose"), _use("no-dose")), "'no-dose' in phase 'acute' has no dose"),
+    "RK204": (_mutate(_set("phases.0.exercises.0.dose.pain_limit", 7)), _mutate(_set("phases.0.exercises.0.dose.pain_limit", 5)),
+              "allows pain up to 7/10"),
+    "RK301": (_mutate(_set("red_flags.1.covers", ["other"])), _mutate(_set("red_flags.1.covers", ["no-improvement", "other"])),
+              "no improvement despite regular rehabilitation"),
+    "RK302": (_mutate(_delete("symptom_rules.1")),
+              _mutate(_set("symptom_rules.1.measure", "next-morning-over-baseline"), _set("symptom_rules.1.above", 1)),
+              "response after a session"),
+    "RK303": (_mutate(lambda d: d.setdefault("precautions", []).append({"id": "no-twist", "movement": "twist", "description": "No twisting."}),
+                      _add_exercise(exercise_id="rocking", movements=["twist"]), _use("rocking")),
+              _mutate(_two_phases,
+                      lambda d: d.setdefault("precautions", []).append({"id": "no-twist", "movement": "twist", "description": "No twisting.",
+                                                                        "until_phase": "recovery"}),
+                      _add_exercise(exercise_id="rocking", movements=["twist"]), _use("rocking", phase=1)),
+              "precaution 'no-twist' applies in phase 'acute' (throughout the protocol)"),
+    "RK304": (_mutate(_stages("acute"), _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"), _use("loaded-twist")),
+              _mutate(_stages("recovery"), _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"), _use("loaded-twist")),
+              "'loaded-twist' is not suitable before the recovery stage"),
+    "RK305": (_mutate(_lumbar), _mutate(_surgical), "surgeon_clearance_required: true"),
+    "RK306": (_mutate(_lumbar, _set("red_flags.2.action", "stop-and-review")), _mutate(_lumbar), "set 'action: refer-urgently'"),
+    "RK401": (_mutate(_delete("references.0.url")), _mutate(_delete("references.0.url"), _set("references.0.doi", "10.1000/example")),
+              "no reference has a 'doi' or 'url'"),
+    "RK402": (_mutate(_set("reviewed", "2026-11-22")), _mutate(_set("reviewed", "2026-11-21")), "is in the future (today is 2026-11-21)"),
+    "RK403": (_mutate(_set("version", "1.0")), _mutate(_set("version", "1.0.0-rc.1+build.5")), "'1.0' is not a semantic version"),
+}
+
+
+def test_every_core_rule_has_a_failing_and_a_passing_case() -> None:
+    assert sorted(CASES) == sorted(rule.code for rule in RULES)
+
+
+def test_the_minimal_document_passes_every_core_rule() -> None:
+    assert check(copy.deepcopy(MINIMAL)) == []
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_fires_on_the_failing_case(code: str) -> None:
+    bad, _, words = CASES[code]
+    findings = check(bad())
+    assert [f.code for f in findings if f.code == "RK020"] == [], findings  # the fixture is schema-valid
+    mine = [f for f in findings if f.code == code]
+    assert mine, f"{code} did not fire; findings: {[f.format_text() for f in findings]}"
+    assert any(words in f.message for f in mine), [f.message for f in mine]
+    assert all(f.line is not None and f.json_path for f in mine)  # placed in the file
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_stays_quiet_on_the_passing_case(code: str) -> None:
+    _, good, _ = CASES[code]
+    findings = check(good())
+    assert [f.format_text() for f in findings if f.code == code] == []
+    assert [f.code for f in findings if f.code == "RK020"] == []
+
+
+def test_post_surgical_rule_names_every_missing_gate() -> None:
+    messages = [f.message for f in check(_mutate(_lumbar)()) if f.code == "RK305"]
+    assert len(messages) == 4
+    assert any("surgeon-clearance" in m for m in messages)
+    assert any("weeks-since-surgery" in m for m in messages)
+    assert any("precautions" in m for m in messages)
+
+
+def test_lumbar_protocols_must_screen_for_cauda_equina() -> None:
+    d = _mutate(_lumbar)()
+    d["red_flags"].pop()  # the saddle question
+    assert any("cauda equina" in f.message for f in check(d) if f.code == "RK301")
+
+
+def test_precaution_gated_on_weeks_since_surgery_lifts_when_the_phase_starts_later() -> None:
+    def with_bending_exercise(phase: int) -> dict[str, Any]:
+        d = _mutate(_surgical, _two_phases, _add_exercise(exercise_id="hinge", movements=["bend"]), _use("hinge", phase=phase))()
+        d["phases"][1]["entry"]["all"].append({"measure": "weeks-since-surgery", "at_least": 6})
+        return d
+
+    early = [f.message for f in check(with_bending_exercise(0)) if f.code == "RK303"]
+    assert early and "until 6 weeks after surgery, and phase 'acute' can start at week 0" in early[0]
+    assert [f for f in check(with_bending_exercise(1)) if f.code == "RK303"] == []
+
+
+def test_library_documents_get_the_rules_that_apply_to_them() -> None:
+    library = {
+        "kind": "exercise-library", "id": "lib", "version": "1", "title": "Library",
+        "exercises": [_exercise("a", progression="b"), _exercise("b", progression="a"), _exercise("c", regression="zz", dose={"reps": 0})],
+        "references": [{"citation": "A book."}], "reviewed": "2027-01-01",
+    }
+    codes = sorted({f.code for f in check(library)})
+    assert codes == ["RK103", "RK104", "RK201", "RK401", "RK402", "RK403"]
