@@ -1,0 +1,178 @@
+"""Lint from the command line: rule listing, selection, suppressions, GitHub annotations, libraries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, PROTOCOLS, REPO
+
+GOOD = (CORPUS / "good" / "minimal.yaml").read_text()
+#: minimal.yaml with a pain limit above the symptom rule's stop level (RK204, a warning) and zero reps (RK201, an error).
+BAD = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n").replace("reps: 10", "reps: 0")
+
+
+def _write(tmp_path: Path, text: str, name: str = "p.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_shipped_protocols_and_plugins_are_clean(cli, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = cli("validate", "protocols/", "plugins/")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout == ""
+    documents = len(list(PROTOCOLS.rglob("*.yaml")))
+    assert f"{documents} files checked: all valid." in result.stderr
+
+
+def test_rules_lists_core_rules_with_severity_and_pack(cli) -> None:
+    result = cli("rules")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["RK101", "error", "core"]
+    assert any(line.split()[:3] == ["RK204", "warning", "core"] for line in lines)
+    rows = json.loads(cli("rules", "--format", "json").stdout)
+    assert {r["code"] for r in rows} >= {"RK101", "RK301", "RK305", "RK403"}
+    assert all(r["summary"] and r["explanation"] for r in rows if r["pack"] == "core")
+
+
+def test_rules_code_explains_one_rule(cli) -> None:
+    result = cli("rules", "rk301")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("RK301  the red flags do not cover the minimum set\nseverity: error   pack: core")
+    assert "cauda equina" in result.stdout
+    missing = cli("rules", "RK310")
+    assert missing.exit_code == 1
+    assert "no installed lint rule 'RK310'. Did you mean RK3" in missing.stderr
+
+
+def test_a_pack_rule_shows_in_rules_and_in_findings(rehabkit, tmp_path) -> None:
+    listed = rehabkit("rules", packs=["extras"])
+    assert "TX002  warning  test-extras  title in capitals" in listed.stdout
+    explained = rehabkit("rules", "TX002", packs=["extras"])
+    assert "pack: test-extras" in explained.stdout
+    path = _write(tmp_path, GOOD.replace("title: Minimal test protocol", "title: SHOUTED TITLE"))
+    result = rehabkit("validate", path, packs=["extras"])
+    assert f"{path}:4:8: TX002 warning: the title is all capitals; write it in sentence case. [$.title]" in result.stdout
+    # the raising rule TX001 is reported by name and the other rules still ran
+    assert "RK099 lint rule TX001 from pack 'test-extras' failed" in result.stdout
+    assert result.returncode == 3
+    quiet = rehabkit("validate", "--ignore", "TX", path, packs=["extras"])
+    assert quiet.returncode == 0 and quiet.stdout == ""
+
+
+def test_select_and_ignore(cli, tmp_path) -> None:
+    path = _write(tmp_path, BAD)
+    both = cli("validate", path)
+    assert [line.split()[1] for line in both.stdout.splitlines()] == ["RK201", "RK204"]
+    assert both.exit_code == 1
+    only = cli("validate", "--select", "RK2", "--ignore", "RK201", path)
+    assert [line.split()[1] for line in only.stdout.splitlines()] == ["RK204"]
+    assert only.exit_code == 0  # a warning alone does not fail validation
+    assert cli("validate", "--select", "RK1,RK3", path).stdout == ""
+
+
+def test_unknown_code_in_select_is_a_usage_error(cli, tmp_path) -> None:
+    result = cli("validate", "--select", "RK999", _write(tmp_path, GOOD))
+    assert result.exit_code == 2
+    assert "no installed lint rule matches 'RK999'" in result.stderr
+
+
+def test_schema_errors_are_never_deselected(cli) -> None:
+    result = cli("validate", "--select", "RK101", str(CORPUS / "bad" / "wrong-type.yaml"))
+    assert result.exit_code == 1
+    assert "RK020" in result.stdout
+
+
+def test_github_format_emits_workflow_annotations(cli, tmp_path) -> None:
+    path = _write(tmp_path, BAD)
+    result = cli("validate", "--format", "github", path)
+    assert result.exit_code == 1
+    error, warning = result.stdout.splitlines()
+    assert error.startswith(f"::error file={path},line=27,col=17,title=RK201::'chin-tuck' in phase 'acute': 0 repetitions is no dose")
+    assert warning.startswith(f"::warning file={path},line=29,col=23,title=RK204::")
+    assert error.endswith("[$.phases[0].exercises[0].dose.reps]")
+
+
+def test_github_format_escapes_percent_and_newlines(cli, tmp_path) -> None:
+    path = _write(tmp_path, "kind: [", "100%,odd:name.yaml")
+    line = cli("validate", "--format", "github", path).stdout.strip()
+    assert line.startswith("::error file=" + path.replace("%", "%25").replace(":", "%3A").replace(",", "%2C") + ",line=")
+    assert "\n" not in line
+
+
+def test_comment_suppression_on_the_line_and_above(cli, tmp_path) -> None:
+    text = BAD.replace("          pain_limit: 7\n", "          pain_limit: 7  # rehabkit: ignore[RK204] surgeon agreed a higher limit for this patient group\n")
+    text = text.replace("          reps: 0\n", "          # rehabkit: ignore[RK201] placeholder dose, replaced per patient\n          reps: 0\n")
+    result = cli("validate", _write(tmp_path, text))
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout == ""
+
+
+def test_suppression_without_a_reason_suppresses_nothing(cli, tmp_path) -> None:
+    text = BAD.replace("          reps: 0\n", "          reps: 0  # rehabkit: ignore[RK201]\n")
+    result = cli("validate", "--select", "RK201", _write(tmp_path, text))
+    assert result.exit_code == 1
+    codes = [line.split()[1] for line in result.stdout.splitlines()]
+    assert codes == ["RK201", "RK011"]
+    assert "suppression of RK201 has no reason" in result.stdout
+
+
+def test_unused_and_unknown_suppressions_are_reported(cli, tmp_path) -> None:
+    text = GOOD.replace("title: Minimal test protocol", "title: Minimal test protocol  # rehabkit: ignore[RK403] version is fine really")
+    text = text.replace("kind: protocol", "kind: protocol  # rehabkit: ignore[ZZ001] a rule from a pack we do not have")
+    result = cli("validate", _write(tmp_path, text))
+    assert result.exit_code == 0  # warnings only
+    lines = result.stdout.splitlines()
+    assert any("RK012 warning: suppression names ZZ001, which no installed lint rule has" in line for line in lines)
+    assert any("RK012 warning: suppression of RK403 matched no finding; delete it." in line for line in lines)
+    assert cli("validate", "--ignore", "RK403", _write(tmp_path, text, "q.yaml")).stdout.count("RK403") == 0
+
+
+def test_suppress_field_in_a_json_document_covers_a_path(cli, tmp_path) -> None:
+    import yaml
+
+    data = yaml.safe_load(BAD)
+    data["reviewed"] = str(data["reviewed"])
+    data["suppress"] = [{"code": "RK204", "path": "$.phases[0]", "reason": "surgeon agreed a higher limit for this group"}]
+    result = cli("validate", _write(tmp_path, json.dumps(data, indent=2), "p.json"))
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["RK201"]
+    data["suppress"][0]["path"] = "$.red_flags"
+    result = cli("validate", _write(tmp_path, json.dumps(data, indent=2), "q.json"))
+    assert sorted(line.split()[1] for line in result.stdout.splitlines()) == ["RK012", "RK201", "RK204"]
+
+
+def test_protocols_resolve_exercises_from_a_library_among_the_paths(cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    alone = cli("-p", "no:exercises", "validate", "protocols/neck/neck-pain.yaml")
+    assert alone.exit_code == 1
+    assert "RK101 phase 'acute' names exercise 'diaphragmatic-breathing', which is not defined" in alone.stdout
+    together = cli("-p", "no:exercises", "validate", "protocols/neck/neck-pain.yaml", "protocols/exercises/")
+    assert together.exit_code == 0, together.stdout
+
+
+def test_exercises_pack_lends_its_library_to_any_protocol_file(cli, tmp_path) -> None:
+    text = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n      - exercise: bird-dog\n")
+    text = text.replace("    focus: [pain-and-spasm-control]\n", "    stage: recovery\n    focus: [pain-and-spasm-control]\n")
+    path = _write(tmp_path, text)
+    assert cli("validate", path).exit_code == 0
+    acute = _write(tmp_path, text.replace("stage: recovery", "stage: acute"), "acute.yaml")
+    result = cli("validate", acute)
+    assert "RK304 'bird-dog' is not suitable before the recovery stage" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["protocol", "exercise-library"])
+def test_schema_command_prints_each_kind(cli, kind) -> None:
+    printed = cli("schema", "--kind", kind).stdout
+    name = "protocol.schema.json" if kind == "protocol" else "exercise-library.schema.json"
+    assert printed == (REPO / "schemas" / name).read_text()
+
+
+def test_unknown_kind_is_named(cli, tmp_path) -> None:
+    result = cli("validate", _write(tmp_path, GOOD.replace("kind: protocol", "kind: exercise-list")))
+    assert result.exit_code == 1
+    assert ':1:7: RK020 kind "exercise-list" is not a rehabkit document kind: write \'protocol\' or \'exercise-library\'. [$.kind]' in result.stdout
