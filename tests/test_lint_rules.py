@@ -227,3 +227,12 @@ def test_library_documents_get_the_rules_that_apply_to_them() -> None:
     }
     codes = sorted({f.code for f in check(library)})
     assert codes == ["RK103", "RK104", "RK201", "RK401", "RK402", "RK403"]
+
+
+def test_readme_lists_every_core_rule_with_its_severity() -> None:
+    import re
+
+    from conftest import REPO
+
+    table = dict(re.findall(r"^\| (RK\d{3}) \| (error|warning) \|", (REPO / "README.md").read_text(), re.MULTILINE))
+    assert table == {rule.code: str(rule.severity) for rule in RULES}

@@ -132,7 +132,7 @@ class PluginManager:
         self.packs: dict[str, PackStatus] = {}
         self._entry_points = entry_points
         self._registry: Registry | None = None
-        self._registry_full = False
+        self._registry_hooks: frozenset[str] = frozenset()
         self._after_load: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
@@ -213,18 +213,25 @@ class PluginManager:
 
     # --- collecting --------------------------------------------------------
 
-    def registry(self, *, protocols: bool = True) -> Registry:
+    def registry(self, *, protocols: bool = True, exercises: bool = True) -> Registry:
         """Call the packs' register hooks once and return the merged registry.
 
-        ``protocols=False`` skips the protocols hook, so that commands which do
-        not use installed protocols (``validate``) need not parse every pack's
-        documents; a full registry, once built, serves both kinds of call.
-        Strict mode always builds the full registry, so CI sees every failure.
+        ``protocols=False`` skips the protocols hook and ``exercises=False`` the
+        exercises hook, so that commands which do not need them need not parse
+        every pack's documents (``validate`` asks for the exercise library only
+        when a document names an exercise it does not define). A registry built
+        with more hooks serves later calls that ask for fewer. Strict mode always
+        builds the full registry, so CI sees every failure.
         """
-        full = protocols or self.strict
-        if self._registry is None or (full and not self._registry_full):
-            self._registry = self._build_registry(_REGISTER_HOOKS if full else _REGISTER_HOOKS[:-1])
-            self._registry_full = full
+        wanted = frozenset(
+            hook for hook in _REGISTER_HOOKS
+            if self.strict
+            or (hook != "rehabkit_register_protocols" or protocols) and (hook != "rehabkit_register_exercises" or exercises)
+        )
+        if self._registry is None or not wanted <= self._registry_hooks:
+            hooks = wanted | self._registry_hooks
+            self._registry = self._build_registry([h for h in _REGISTER_HOOKS if h in hooks])
+            self._registry_hooks = hooks
         return self._registry
 
     def _build_registry(self, hooks: Sequence[str]) -> Registry:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "NO_FILES_CODE",
     "Checker",
     "InvalidDocument",
+    "LazyLibrary",
     "check_paths",
     "iter_document_files",
     "library_from_document",
@@ -141,7 +143,7 @@ def library_exercises(files: Iterable[str], limits: Limits = Limits()) -> dict[s
         try:
             with open(name, encoding="utf-8", errors="replace") as handle:
                 head = handle.read(limits.max_bytes)
-            if not _LIBRARY_KIND.search(head):
+            if "exercise-library" not in head or not _LIBRARY_KIND.search(head):
                 continue
             library = library_from_document(load_file(name, limits))
         except (OSError, DocumentError):
@@ -167,6 +169,33 @@ def iter_document_files(path: Path) -> Iterator[str]:
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES):
                 yield os.path.join(root, name)
+
+
+class LazyLibrary(Mapping[str, Exercise]):
+    """Installed exercises, loaded on the first lookup.
+
+    Parsing the packs' exercise libraries costs more than checking one small
+    document, so ``rehabkit validate`` asks for them only when a document names
+    an exercise it does not define itself.
+    """
+
+    def __init__(self, load: Callable[[], Mapping[str, Exercise]]) -> None:
+        self._load = load
+        self._items: Mapping[str, Exercise] | None = None
+
+    def _get(self) -> Mapping[str, Exercise]:
+        if self._items is None:
+            self._items = dict(self._load())
+        return self._items
+
+    def __getitem__(self, key: str) -> Exercise:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 @attrs.frozen(slots=True)
@@ -205,7 +234,8 @@ class Checker:
             item = model_from_document(document)
         except InvalidDocument as exc:
             return exc.findings
-        exercises = {**self.library, **{e.id: e for e in item.exercises}}
+        # The document's own exercises first; the library is consulted only for the rest.
+        exercises = ChainMap({e.id: e for e in item.exercises}, self.library)
         options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
         if isinstance(item, Protocol):
             context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
@@ -270,7 +300,7 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     files, problems = expand_paths(paths)
     local = library_exercises(files, checker.limits)
     if local:
-        checker = attrs.evolve(checker, library={**checker.library, **local})
+        checker = attrs.evolve(checker, library=ChainMap(local, checker.library))
     reports = [FileReport(p.path, (p,)) for p in problems]
     workers = _worker_count(jobs, len(files))
     if workers <= 1:
@@ -280,6 +310,7 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    len(checker.library)  # load a lazy library once, before the workers inherit it
     _WORKER_CHECKER = checker  # inherited by the forked workers: nothing to pickle
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -43,31 +43,36 @@ class AppState:
         self.plugin_options = plugin_options
         self.strict = strict
         self._manager: Any = None
+        self._warned: set[str] = set()
 
-    def manager(self, *, warn: bool = True, lenient: bool = False, protocols: bool = True) -> Any:
+    def manager(self, *, warn: bool = True, lenient: bool = False, protocols: bool = True, exercises: bool = True) -> Any:
         """The loaded :class:`rehabkit.plugins.PluginManager` with its registry built.
 
         ``lenient`` loads without ``--strict`` so that diagnostic commands can
         still show what is broken; they check ``self.strict_effective`` themselves.
-        ``protocols=False`` leaves the packs' protocols unparsed (see
-        :meth:`rehabkit.plugins.PluginManager.registry`).
+        ``protocols=False`` / ``exercises=False`` leave the packs' protocols or
+        exercise libraries unparsed (see :meth:`rehabkit.plugins.PluginManager.registry`).
         """
         if self._manager is None:
             from ..plugins import PluginManager
 
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
-            manager.registry(protocols=protocols)
-            if warn:
-                for line in manager.problems():
-                    click.echo(f"rehabkit: warning: {line}", err=True)
             self._manager = manager
+        self._manager.registry(protocols=protocols, exercises=exercises)
+        if warn:
+            self._warn()
         return self._manager
 
+    def _warn(self) -> None:
+        for line in self._manager.problems():
+            if line not in self._warned:
+                self._warned.add(line)
+                click.echo(f"rehabkit: warning: {line}", err=True)
 
-    def registry(self, *, protocols: bool = True) -> Any:
-        """The :class:`rehabkit.registry.Registry` (``protocols=False``: without the packs' protocols)."""
-        return self.manager(protocols=protocols).registry(protocols=protocols)
+    def registry(self, *, protocols: bool = True, exercises: bool = True) -> Any:
+        """The :class:`rehabkit.registry.Registry`, with or without the packs' protocols and exercises."""
+        return self.manager(protocols=protocols, exercises=exercises).registry(protocols=protocols, exercises=exercises)
 
     @property
     def strict_effective(self) -> bool:

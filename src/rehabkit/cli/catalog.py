@@ -119,7 +119,7 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
     for number, phase in enumerate(protocol.phases, 1):
         add("")
         add(f"Phase {number}: {phase.name} ({phase.id})")
-        add(f"  Focus: {', '.join(phase.focus)}")
+        add(f"  Focus: {', '.join(phase.focus)}" + (f"; stage: {phase.stage}" if phase.stage else ""))
         timing = []
         if phase.expected_weeks is not None:
             timing.append(f"usually {phase.expected_weeks} weeks")

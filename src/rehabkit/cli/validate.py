@@ -72,9 +72,9 @@ def validate(
     """
     from ..errors import ExitCode, Severity
     from ..lint import RuleSelection
-    from ..validation import FAILURE_CODES, Checker, check_paths
+    from ..validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
 
-    registry = state.registry(protocols=False)
+    registry = state.registry(protocols=False, exercises=False)
     rules = registry.rules()
     selection = RuleSelection(select=_codes(select), ignore=_codes(ignore))
     unmatched = selection.unmatched(rule.code for rule in rules)
@@ -83,7 +83,7 @@ def validate(
             f"no installed lint rule matches {', '.join(map(repr, unmatched))}; 'rehabkit rules' lists them."
         )
     checker = Checker(
-        library=registry.exercise_library(),
+        library=LazyLibrary(lambda: state.registry(protocols=False).exercise_library()),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
     )
