@@ -14,16 +14,18 @@ a document accepts a finding on purpose with a suppression (see
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .errors import Finding, Severity, format_json_path
 from .loader import Document
 from .model import Exercise, ExerciseLibrary, Protocol
+
+if TYPE_CHECKING:
+    import datetime
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -66,7 +68,7 @@ class LintContext:
     exercises: Mapping[str, Exercise]
     data: Mapping[str, Any]
     library: ExerciseLibrary | None = None
-    today: datetime.date = attrs.field(factory=datetime.date.today)
+    today: datetime.date = attrs.field(factory=lambda: _today())
 
     @property
     def kind(self) -> str:
@@ -83,6 +85,12 @@ class LintContext:
     def own_exercises(self) -> tuple[Exercise, ...]:
         """The exercises the document itself defines."""
         return self.document.exercises
+
+
+def _today() -> datetime.date:
+    import datetime  # only when a rule runs: keeps the import off start-up
+
+    return datetime.date.today()
 
 
 def _check_code(instance: Any, attribute: Any, value: str) -> None:

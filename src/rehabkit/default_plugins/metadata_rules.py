@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterator
 
@@ -29,6 +28,8 @@ def citable_references(context: LintContext) -> Iterator[Violation]:
 
 def review_date(context: LintContext) -> Iterator[Violation]:
     """The review date is not in the future."""
+    import datetime
+
     try:
         reviewed = datetime.date.fromisoformat(context.document.reviewed)
     except ValueError:
