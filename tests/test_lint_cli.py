@@ -176,3 +176,17 @@ def test_unknown_kind_is_named(cli, tmp_path) -> None:
     result = cli("validate", _write(tmp_path, GOOD.replace("kind: protocol", "kind: exercise-list")))
     assert result.exit_code == 1
     assert ':1:7: RK020 kind "exercise-list" is not a rehabkit document kind: write \'protocol\' or \'exercise-library\'. [$.kind]' in result.stdout
+
+
+def test_every_library_exercise_is_complete() -> None:
+    import yaml
+
+    library = yaml.safe_load((PROTOCOLS / "exercises" / "spine-exercises.yaml").read_text())
+    ids = {e["id"] for e in library["exercises"]}
+    for exercise in library["exercises"]:
+        assert exercise["steps"] and exercise["cues"] and exercise["contraindications"] and exercise["dose"], exercise["id"]
+        links = [exercise[k] for k in ("regression", "progression") if k in exercise]
+        assert links and set(links) <= ids, exercise["id"]
+    # the seeds' stretches are all there
+    assert {"bar-hang", "half-hang-thoracic-stretch", "wall-bar-hang-facing", "table-supported-lumbar-stretch",
+            "prone-thoracic-stretch", "supine-lumbar-stretch", "toes-and-chin-stretch"} <= ids
