@@ -114,7 +114,7 @@ def _surgical(d: dict[str, Any]) -> None:
 
 def _stages(*stages: str) -> Callable[[dict[str, Any]], None]:
     def step(d: dict[str, Any]) -> None:
-        for phase, stage in zip(d["phases"], stages):
+        for phase, stage in zip(d["phases"], stages, strict=True):
             phase["stage"] = stage
     return step
 

@@ -136,12 +136,13 @@ def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
 _LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
 
 
-def library_exercises(files: Iterable[str], limits: Limits = Limits()) -> dict[str, Exercise]:
+def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dict[str, Exercise]:
     """Exercises of the valid exercise-library documents among ``files`` (others are skipped).
 
     ``rehabkit validate`` uses them so that protocols can be checked together
     with the library they name, before that library is installed.
     """
+    limits = limits or Limits()
     found: dict[str, Exercise] = {}
     for name in files:
         try:
