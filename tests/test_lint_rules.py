@@ -26,7 +26,7 @@ MINIMAL["reviewed"] = str(MINIMAL["reviewed"])
 def _core_rules() -> list[Any]:
     import importlib
 
-    return [rule for name in DEFAULT_PLUGINS for rule in importlib.import_module(name).RULES]
+    return [rule for name in DEFAULT_PLUGINS for rule in getattr(importlib.import_module(name), "RULES", ())]
 
 
 RULES = _core_rules()

@@ -20,7 +20,7 @@ def _core_codes() -> list[str]:
 
     from rehabkit.default_plugins import DEFAULT_PLUGINS
 
-    return sorted(rule.code for name in DEFAULT_PLUGINS for rule in importlib.import_module(name).RULES)
+    return sorted(rule.code for name in DEFAULT_PLUGINS for rule in getattr(importlib.import_module(name), "RULES", ()))
 
 
 CORE_CODES = _core_codes()
@@ -173,7 +173,7 @@ def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -
     assert result.returncode == 3
     plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
     extras = next(p for p in plugins if p["name"] == "test-extras")
-    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"]}
+    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"], "outcome_measures": []}
     blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
     assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout
 
@@ -213,6 +213,10 @@ def test_core_wheel_ships_the_schema(tmp_path) -> None:
     (wheel,) = tmp_path.glob("rehabkit-*.whl")
     shipped = zipfile.ZipFile(wheel).read("rehabkit/schema_files/protocol.schema.json")
     assert shipped == (REPO / "schemas" / "protocol.schema.json").read_bytes()
+    library_schema = zipfile.ZipFile(wheel).read("rehabkit/schema_files/exercise-library.schema.json")
+    assert library_schema == (REPO / "schemas" / "exercise-library.schema.json").read_bytes()
+    measures = zipfile.ZipFile(wheel).read("rehabkit/default_plugins/outcome_measures.json")
+    assert measures == (REPO / "src" / "rehabkit" / "default_plugins" / "outcome_measures.json").read_bytes()
 
 
 def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:

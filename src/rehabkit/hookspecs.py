@@ -21,16 +21,19 @@ import pluggy
 
 if TYPE_CHECKING:
     from .lint import LintRule
+    from .outcomes import OutcomeMeasure
 
 __all__ = [
     "RegisterExercise",
     "RegisterLintRule",
+    "RegisterOutcomeMeasure",
     "RegisterProtocol",
     "RegisterScreening",
     "hookimpl",
     "hookspec",
     "rehabkit_register_exercises",
     "rehabkit_register_lint_rules",
+    "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
     "rehabkit_register_screening",
 ]
@@ -50,6 +53,8 @@ RegisterExercise = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 RegisterScreening = Callable[[Mapping[str, Any]], None]
 #: ``register(rule)``: a :class:`rehabkit.lint.LintRule`.
 RegisterLintRule = Callable[["LintRule"], None]
+#: ``register(measure)``: a :class:`rehabkit.outcomes.OutcomeMeasure`, or a mapping in its ``from_dict`` form.
+RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
 
 
 @hookspec
@@ -124,4 +129,23 @@ def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
         def rehabkit_register_lint_rules(register):
             register(LintRule(code="CLX001", severity=Severity.WARNING, summary="at most six exercises a session",
                               check=too_many_exercises))
+    """
+
+
+@hookspec
+def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None:
+    """Contribute outcome measures (questionnaires with their published scoring rule).
+
+    Register :class:`rehabkit.outcomes.OutcomeMeasure` objects (or mappings in
+    their ``from_dict`` form); ids must be unique across packs. A measure whose
+    ``criterion`` names a protocol criterion measure (``odi-percent``,
+    ``ndi-raw``, ...) feeds phase criteria with its latest score.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_outcome_measures(register):
+            register({"id": "psfs", "name": "Patient-Specific Functional Scale", "method": "mean",
+                      "unit": "/10", "criterion": "psfs-mean",
+                      "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)]})
     """

@@ -53,6 +53,7 @@ _REGISTER_HOOKS = (
     "rehabkit_register_exercises",
     "rehabkit_register_screening",
     "rehabkit_register_lint_rules",
+    "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
 )
 
@@ -317,6 +318,7 @@ class _Registrar:
             "rehabkit_register_exercises": self._exercise,
             "rehabkit_register_screening": self._screening,
             "rehabkit_register_lint_rules": self._lint_rule,
+            "rehabkit_register_outcome_measures": self._outcome_measure,
         }[hook]
 
     def __call__(self, item: Any) -> None:
@@ -358,6 +360,10 @@ class _Registrar:
     def _screening(self, item: Any) -> None:
         self.staged.screening.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
 
+    def _outcome_measure(self, item: Any) -> None:
+        measure = attrs.evolve(_measure(item), pack=self.pack)
+        self.staged.outcome_measures.append(Registered(measure, self.pack))
+
     def _lint_rule(self, item: Any) -> None:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.lint.LintRule")
@@ -374,6 +380,19 @@ def _files(item: str | os.PathLike[str]) -> list[str]:
 
 class _Rejected(Exception):
     """A registration that is not acceptable; the message completes 'registered ...'."""
+
+
+def _measure(item: Any) -> Any:
+    from .outcomes import OutcomeMeasure
+
+    if isinstance(item, OutcomeMeasure):
+        return item
+    if not isinstance(item, Mapping):
+        raise _Rejected(f"{_short(item)}: expected a rehabkit.outcomes.OutcomeMeasure or a mapping in its form")
+    try:
+        return OutcomeMeasure.from_dict(item)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _Rejected(f"an invalid outcome measure {item.get('id', '')!r}: {type(exc).__name__}: {exc}") from None
 
 
 def _document_from_mapping(item: Mapping[str, Any], name: str) -> Document:

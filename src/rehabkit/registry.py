@@ -53,6 +53,7 @@ class Contributions:
     exercises: list[Registered] = attrs.Factory(list)
     screening: list[Registered] = attrs.Factory(list)
     lint_rules: list[Registered] = attrs.Factory(list)
+    outcome_measures: list[Registered] = attrs.Factory(list)
 
     def counts(self) -> dict[str, list[str]]:
         """Names of everything staged, per kind, for ``rehabkit plugins``."""
@@ -61,6 +62,7 @@ class Contributions:
             "exercises": [r.item.id for r in self.exercises],
             "screening": [r.item.id for r in self.screening],
             "lint_rules": [r.item.code for r in self.lint_rules],
+            "outcome_measures": [r.item.id for r in self.outcome_measures],
         }
 
 
@@ -68,7 +70,7 @@ def _protocol_key(item: Protocol) -> str:
     return item.key
 
 
-def _id(item: Exercise | ScreeningQuestion) -> str:
+def _id(item: Any) -> str:
     return item.id
 
 
@@ -81,6 +83,7 @@ _KINDS = (
     ("exercises", "exercise", _id),
     ("screening", "screening question", _id),
     ("lint_rules", "lint rule", _code),
+    ("outcome_measures", "outcome measure", _id),
 )
 
 
@@ -92,6 +95,7 @@ class Registry:
     exercises: dict[str, Registered] = attrs.Factory(dict)
     screening: dict[str, Registered] = attrs.Factory(dict)
     lint_rules: dict[str, Registered] = attrs.Factory(dict)
+    outcome_measures: dict[str, Registered] = attrs.Factory(dict)
     conflicts: list[Conflict] = attrs.Factory(list)
 
     def add(self, contributions: Contributions) -> list[Conflict]:
@@ -141,6 +145,17 @@ class Registry:
     def exercise_library(self) -> dict[str, Exercise]:
         """Installed exercises by id."""
         return {key: r.item for key, r in self.exercises.items()}
+
+    def measure(self, measure_id: str) -> Any:
+        """The installed outcome measure with this id (case-insensitive).
+
+        Raises ``LookupError`` with a sentence naming the installed measures.
+        """
+        registered = self.outcome_measures.get(measure_id.lower())
+        if registered is None:
+            known = ", ".join(sorted(self.outcome_measures)) or "none"
+            raise LookupError(f"no installed outcome measure {measure_id!r}. Installed: {known}.")
+        return registered.item
 
     def rules(self) -> list[LintRule]:
         """Installed lint rules, by code."""

@@ -112,6 +112,11 @@ class LazyGroup(click.Group):
             ctx.exit(ExitCode.FAILURE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`rehabkit list | head`): stop quietly, as other tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            ctx.exit(0)
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise

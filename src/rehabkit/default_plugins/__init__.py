@@ -10,6 +10,7 @@ DEFAULT_PLUGINS = (
     "rehabkit.default_plugins.dose_rules",
     "rehabkit.default_plugins.safety_rules",
     "rehabkit.default_plugins.metadata_rules",
+    "rehabkit.default_plugins.outcome_measures",
 )
 
 __all__ = ["DEFAULT_PLUGINS"]
