@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .lint import LintRule
-from .model import Exercise, Protocol, ScreeningQuestion
+from .model import Exercise, Protocol
 
 __all__ = ["Conflict", "Contributions", "Registered", "Registry"]
 
