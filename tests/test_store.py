@@ -1,0 +1,93 @@
+"""The SQLite session store: real files, versioned schema, every answer durable at once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from rehabkit.store import MIGRATIONS, Store, StoreError, default_db_path
+
+
+def test_default_path_follows_env_and_xdg(tmp_path) -> None:
+    assert default_db_path({"REHABKIT_DB": str(tmp_path / "x.db")}) == tmp_path / "x.db"
+    assert default_db_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "rehabkit" / "rehabkit.sqlite3"
+    assert default_db_path({"HOME": str(tmp_path)}) == tmp_path / ".local" / "share" / "rehabkit" / "rehabkit.sqlite3"
+
+
+def test_new_file_gets_the_current_schema(tmp_path) -> None:
+    with Store(tmp_path / "deep" / "s.db") as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert set(store.iter_tables()) >= {"patients", "sessions", "answers", "measures", "next_day"}
+
+
+def test_a_newer_schema_is_refused_with_advice(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this rehabkit understands.*upgrade rehabkit"):
+        Store(path)
+
+
+def test_unopenable_file_names_the_file(tmp_path) -> None:
+    (tmp_path / "not-a-db").write_text("this is not sqlite " * 100)
+    with pytest.raises(StoreError, match="cannot open the session store .*not-a-db.*--db or REHABKIT_DB"):
+        Store(tmp_path / "not-a-db")
+
+
+def test_patient_ids_are_pseudonymous_codes(tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        store.ensure_patient("P-0042")
+        with pytest.raises(StoreError, match="never a name"):
+            store.ensure_patient("Jane Doe")
+
+
+def test_session_answers_and_decision_round_trip(tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
+        store.record_answer(session, "screening", "numbness-weakness", False)
+        store.record_answer(session, "pain-before", "pain", 3)
+        store.record_answer(session, "pain-during", "chin-tuck", 4)
+        store.record_answer(session, "pain-after", "pain", 2)
+        store.finish_session(session, "complete", "continue", {"rule": "pain-during-acceptable"})
+        (record,) = store.sessions("P1")
+        assert (record.status, record.pain_before, record.pain_after, record.decision) == ("complete", 3, 2, "continue")
+        assert record.decision_detail == {"rule": "pain-during-acceptable"}
+        assert store.answers(session)[0] == ("screening", "numbness-weakness", False)
+
+
+def test_answers_survive_a_killed_process(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    script = (
+        "import os, sys\n"
+        "from rehabkit.store import Store\n"
+        f"s = Store({str(path)!r})\n"
+        "n = s.start_session('P1', 'neck-pain', '2.0.0', 'acute')\n"
+        "s.record_answer(n, 'pain-before', 'pain', 5)\n"
+        "s.record_answer(n, 'pain-during', 'chin-tuck', 6)\n"
+        "os._exit(9)  # no close, no cleanup: as if the machine lost power to this process\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env={**os.environ}, capture_output=True, text=True)
+    assert result.returncode == 9, result.stderr
+    with Store(path) as store:
+        (record,) = store.sessions("P1")
+        assert record.status == "in-progress" and record.pain_before == 5
+        assert [key for _, key, _ in store.answers(record.id)] == ["pain", "chin-tuck"]
+        assert store.mark_unfinished_incomplete("P1") == 1
+        assert store.sessions("P1")[0].status == "incomplete"
+
+
+def test_measures_and_next_day_pain(tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {"walking": 2})
+        store.record_measure("P1", "odi", 32.0, "%", "moderate disability", {"walking": 1})
+        assert store.latest_measures("P1") == {"odi": 32.0}
+        assert store.record_next_day("P1", 4) is None  # no session yet: kept, not attached
+        session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
+        assert store.record_next_day("P1", 3) == session
+        assert store.next_day("P1") == {session: 3}
