@@ -1,0 +1,46 @@
+"""Red-flag screening: every question answered before exercise; any positive answer acts first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from ..model import ScreeningQuestion
+
+__all__ = ["ScreeningResult", "screen"]
+
+#: Screening actions from mildest to most urgent; "clear" means no positive answer.
+SCREENING_ORDER = ("clear", "note", "stop-and-review", "refer-urgently")
+
+
+@attrs.frozen(slots=True)
+class ScreeningResult:
+    """The outcome of screening: the most urgent action, and each question answered yes."""
+
+    action: str
+    positives: tuple[ScreeningQuestion, ...] = ()
+
+    @property
+    def stops_session(self) -> bool:
+        """True when exercise must not go ahead today."""
+        return self.action in ("stop-and-review", "refer-urgently")
+
+    def messages(self) -> list[str]:
+        """What the patient is told, most urgent first."""
+        ordered = sorted(self.positives, key=lambda q: SCREENING_ORDER.index(q.action), reverse=True)
+        return [q.message for q in ordered]
+
+
+def screen(questions: Sequence[ScreeningQuestion], answers: Mapping[str, bool]) -> ScreeningResult:
+    """Screen today's answers (question id -> yes/no).
+
+    Raises ``ValueError`` naming the first unanswered question: screening is
+    never skipped.
+    """
+    missing = [q.id for q in questions if q.id not in answers]
+    if missing:
+        raise ValueError(f"screening question {missing[0]!r} was not answered; every red-flag question must be answered before exercise.")
+    positives = tuple(q for q in questions if answers[q.id])
+    action = max((q.action for q in positives), key=SCREENING_ORDER.index, default="clear")
+    return ScreeningResult(action=action, positives=positives)

@@ -1,0 +1,71 @@
+"""The engine's screening and symptom-rule decisions, on the shipped protocols' own data."""
+
+from __future__ import annotations
+
+import pytest
+
+from rehabkit.engine import Observation, evaluate, screen, worst
+from rehabkit.loader import load_file
+from rehabkit.model import Protocol
+
+from conftest import PROTOCOLS
+
+
+def _protocol(path: str) -> Protocol:
+    return Protocol.from_dict(load_file(str(PROTOCOLS / path)).data)
+
+
+NECK = _protocol("neck/neck-pain.yaml")
+BACK = _protocol("low-back/low-back-pain-acute.yaml")
+
+
+def test_clear_screening_lets_the_session_start() -> None:
+    result = screen(NECK.red_flags, {q.id: False for q in NECK.red_flags})
+    assert result.action == "clear" and not result.stops_session and result.messages() == []
+
+
+def test_the_most_urgent_positive_answer_decides() -> None:
+    answers = {q.id: q.id in ("spreading-pain", "bladder-bowel-saddle") for q in BACK.red_flags}
+    result = screen(BACK.red_flags, answers)
+    assert result.action == "refer-urgently" and result.stops_session
+    assert result.messages()[0].startswith("Do not exercise. These can mean pressure on the nerves")
+    assert [q.id for q in result.positives] == ["bladder-bowel-saddle", "spreading-pain"]
+
+
+def test_screening_is_never_skipped() -> None:
+    answers = {q.id: False for q in NECK.red_flags[1:]}
+    with pytest.raises(ValueError, match=f"screening question '{NECK.red_flags[0].id}' was not answered"):
+        screen(NECK.red_flags, answers)
+
+
+@pytest.mark.parametrize(("pain", "action", "rule"), [
+    (2, "continue", None),                          # 0-2: safe, no rule fires
+    (4, "continue", "pain-during-acceptable"),      # up to 5/10 acceptable
+    (5, "continue", "pain-during-acceptable"),
+    (6, "regress", "pain-during-too-high"),         # above 5/10: regress
+])
+def test_pain_monitoring_model_during_exercise(pain: float, action: str, rule: str | None) -> None:
+    reasons = evaluate(NECK.symptom_rules, [Observation("pain-during", pain, exercise="chin-tuck")])
+    assert worst(reasons) == action
+    assert (reasons[0].rule.id if reasons else None) == rule
+
+
+def test_reason_carries_the_rule_and_the_figures() -> None:
+    (reason,) = evaluate(NECK.symptom_rules, [Observation("pain-during", 6, exercise="glute-bridge")])
+    assert reason.describe({"glute-bridge": "Bridge"}) == "pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress"
+
+
+def test_most_serious_action_wins_across_observations() -> None:
+    observations = [
+        Observation("pain-during", 4, exercise="chin-tuck"),
+        Observation("increase-over-baseline", 3),
+        Observation("new-symptom", 1),
+    ]
+    reasons = evaluate(NECK.symptom_rules, observations)
+    assert [r.action for r in reasons] == ["stop-and-review", "reduce-load", "continue"]
+    assert worst(reasons) == "stop-and-review"
+
+
+def test_next_morning_worse_than_baseline_reduces_the_load() -> None:
+    assert worst(evaluate(NECK.symptom_rules, [Observation("next-morning-over-baseline", 1)])) == "reduce-load"
+    assert worst(evaluate(NECK.symptom_rules, [Observation("next-morning-over-baseline", 0)])) == "continue"
