@@ -69,3 +69,30 @@ def test_most_serious_action_wins_across_observations() -> None:
 def test_next_morning_worse_than_baseline_reduces_the_load() -> None:
     assert worst(evaluate(NECK.symptom_rules, [Observation("next-morning-over-baseline", 1)])) == "reduce-load"
     assert worst(evaluate(NECK.symptom_rules, [Observation("next-morning-over-baseline", 0)])) == "continue"
+
+
+POST = _protocol("post-surgery/post-surgical-lumbar.yaml")
+
+
+def test_post_surgical_acute_exit_waits_for_six_weeks_and_approval() -> None:
+    from rehabkit.engine import Facts, check_criteria
+
+    acute = POST.phase("acute")
+    early = check_criteria(acute.exit, Facts({"weeks-since-surgery": 4, "pain-at-rest": 2, "clinician-approval": True}))
+    assert not early.met
+    assert early.unmet == ("weeks-since-surgery is 4, needs at least 6",)
+    ready = check_criteria(acute.exit, Facts({"weeks-since-surgery": 6, "pain-at-rest": 3, "clinician-approval": True}))
+    assert ready.met
+
+
+def test_unknown_measures_never_meet_a_criterion_and_say_how_to_record_them() -> None:
+    from rehabkit.engine import Facts, check_criteria
+
+    recovery = POST.phase("recovery")
+    result = check_criteria(recovery.exit, Facts({"weeks-since-surgery": 13, "pain-at-rest": 1, "consecutive-sessions-within-limits": 8}))
+    assert result.unmet == ("odi-percent is not known yet; record it with 'rehabkit measure ID odi'",)
+    entry = check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7, "surgeon-clearance": True}, frozenset({"acute"})))
+    assert entry.met
+    assert check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7, "surgeon-clearance": True})).unmet == (
+        "phase 'acute' is not completed yet",
+    )
