@@ -96,3 +96,38 @@ def test_unknown_measures_never_meet_a_criterion_and_say_how_to_record_them() ->
     assert check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7, "surgeon-clearance": True})).unmet == (
         "phase 'acute' is not completed yet",
     )
+
+
+def _library() -> dict:
+    from rehabkit.model import ExerciseLibrary
+
+    data = load_file(str(PROTOCOLS / "exercises" / "spine-exercises.yaml")).data
+    return {e.id: e for e in ExerciseLibrary.from_dict(data).exercises}
+
+
+def test_plan_uses_the_phase_dose_over_the_exercise_default() -> None:
+    from rehabkit.engine import plan_session
+
+    plan = plan_session(BACK, "acute", _library())
+    assert plan.statement.startswith("This plan assumes a clinician has examined you")
+    walking = next(item for item in plan.items if item.exercise.id == "walking-programme")
+    assert walking.dose.describe() == "5-10 min, 2-3 times a day, pain limit 3/10"
+    assert walking.note == "Short, frequent walks on level ground."
+    assert [item.exercise.id for item in plan.items] == [ref.exercise for ref in BACK.phase("acute").exercises]
+
+
+def test_plan_swaps_a_regressed_exercise_for_its_easier_one() -> None:
+    from rehabkit.engine import plan_session
+
+    library = _library()
+    plan = plan_session(BACK, "recovery", library, regressed={"glute-bridge": library["glute-bridge"].regression})
+    swapped = next(item for item in plan.items if item.replaces == "glute-bridge")
+    assert swapped.exercise.id == "pelvic-tilt"
+    assert swapped.dose == library["pelvic-tilt"].dose
+
+
+def test_plan_names_a_missing_exercise() -> None:
+    from rehabkit.engine import plan_session
+
+    with pytest.raises(LookupError, match="exercise 'diaphragmatic-breathing' of phase 'acute' is not installed"):
+        plan_session(BACK, "acute", {})

@@ -2,13 +2,14 @@
 
 Given a protocol, a patient's history and today's answers it decides, in
 order: the red-flag screening result (:mod:`.screening`), whether a phase's
-entry or exit criteria hold (:mod:`.criteria`), then, after the session, which
+entry or exit criteria hold (:mod:`.criteria`), today's plan (:mod:`.plan`), then, after the session, which
 symptom rules fired and what they ask for (:mod:`.symptoms`).
 Every decision carries the rule and the figures that caused it. All
 thresholds and wording come from the protocol's data.
 """
 
 from .criteria import CriteriaResult, Facts, check_criteria
+from .plan import PlannedExercise, SessionPlan, plan_session
 from .screening import ScreeningResult, screen
 from .symptoms import ACTION_ORDER, Observation, Reason, evaluate, worst
 
@@ -17,10 +18,13 @@ __all__ = [
     "CriteriaResult",
     "Facts",
     "Observation",
+    "PlannedExercise",
     "Reason",
     "ScreeningResult",
+    "SessionPlan",
     "check_criteria",
     "evaluate",
+    "plan_session",
     "screen",
     "worst",
 ]
