@@ -131,3 +131,48 @@ def test_plan_names_a_missing_exercise() -> None:
 
     with pytest.raises(LookupError, match="exercise 'diaphragmatic-breathing' of phase 'acute' is not installed"):
         plan_session(BACK, "acute", {})
+
+
+def _decide(protocol, phase, result, facts=None, regressed=None):
+    from rehabkit.engine import Facts, decide, plan_session
+
+    plan = plan_session(protocol, phase, _library(), regressed)
+    return decide(plan, result, facts or Facts())
+
+
+def test_a_pain_flare_regresses_the_exercise_with_rule_and_figures() -> None:
+    from rehabkit.engine import SessionResult
+
+    decision = _decide(BACK, "recovery", SessionResult(pain_before=3, pain_during={"glute-bridge": 6, "cat-camel": 2}, pain_after=3))
+    assert decision.action == "regress"
+    assert decision.regressions == {"glute-bridge": "pelvic-tilt"}
+    assert decision.reasons == ("pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress to pelvic-tilt",)
+    assert decision.messages[0].startswith("Pain above 5/10 is too much")
+
+
+def test_a_new_symptom_stops_for_review() -> None:
+    from rehabkit.engine import SessionResult
+
+    decision = _decide(BACK, "acute", SessionResult(pain_before=3, pain_during={"pelvic-tilt": 3}, pain_after=3, new_symptom=True))
+    assert decision.action == "stop-and-review"
+
+
+def test_criteria_met_progresses_to_the_next_phase() -> None:
+    from rehabkit.engine import Facts, SessionResult
+
+    calm = SessionResult(pain_before=2, pain_during={"pelvic-tilt": 1}, pain_after=2)
+    not_yet = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3}))
+    assert not_yet.action == "continue"
+    assert not_yet.reasons == ("phase 'acute' continues: consecutive-sessions-within-limits is 3, needs at least 5",)
+    ready = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5}))
+    assert (ready.action, ready.next_phase) == ("progress", "recovery")
+
+
+def test_post_surgical_progress_waits_for_the_surgeon() -> None:
+    from rehabkit.engine import Facts, SessionResult
+
+    calm = SessionResult(pain_before=2, pain_during={"ankle-pumps": 1}, pain_after=2)
+    facts = Facts({"weeks-since-surgery": 6, "pain-at-rest": 2, "clinician-approval": True, "surgeon-clearance": False})
+    decision = _decide(POST, "acute", calm, facts)
+    assert decision.action == "hold"
+    assert decision.reasons == ("phase 'recovery' cannot start yet: surgeon-clearance is false, needs true",)
