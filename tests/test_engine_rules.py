@@ -176,3 +176,27 @@ def test_post_surgical_progress_waits_for_the_surgeon() -> None:
     decision = _decide(POST, "acute", calm, facts)
     assert decision.action == "hold"
     assert decision.reasons == ("phase 'recovery' cannot start yet: surgeon-clearance is false, needs true",)
+
+
+def test_progression_policy_is_a_firstresult_hook_a_pack_can_take_over() -> None:
+    from rehabkit import hookimpl
+    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
+    from rehabkit.plugins import PluginManager
+
+    manager = PluginManager()
+    manager.load()
+    plan = plan_session(BACK, "recovery", _library())
+    flare = SessionResult(pain_before=3, pain_during={"glute-bridge": 6}, pain_after=4)
+    assert manager.decide(plan, flare, Facts()).action == "regress"  # rehabkit's default policy
+
+    class ClinicPolicy:
+        @hookimpl
+        def rehabkit_progression_decision(self, plan, result, facts):
+            if max(result.pain_during.values(), default=0) >= 6:
+                return Decision(action="stop-and-review", reasons=("clinic policy: 6/10 or more during exercise",))
+            return None
+
+    manager.pm.register(ClinicPolicy(), name="clinic")
+    assert manager.decide(plan, flare, Facts()).reasons == ("clinic policy: 6/10 or more during exercise",)
+    calm = SessionResult(pain_before=2, pain_during={"glute-bridge": 2}, pain_after=2)
+    assert manager.decide(plan, calm, Facts()).action == "continue"  # the clinic returned None: the default decided

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from .engine import Decision, Facts, SessionPlan, SessionResult
     from .lint import LintRule
     from .outcomes import OutcomeMeasure
 
@@ -33,6 +34,7 @@ __all__ = [
     "hookspec",
     "rehabkit_register_exercises",
     "rehabkit_register_lint_rules",
+    "rehabkit_progression_decision",
     "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
     "rehabkit_register_screening",
@@ -148,4 +150,26 @@ def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None
             register({"id": "psfs", "name": "Patient-Specific Functional Scale", "method": "mean",
                       "unit": "/10", "criterion": "psfs-mean",
                       "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)]})
+    """
+
+
+@hookspec(firstresult=True)
+def rehabkit_progression_decision(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision | None:
+    """Decide what follows a session: continue, progress, hold, reduce the load, regress, or stop.
+
+    ``firstresult``: the first implementation that returns a
+    :class:`rehabkit.engine.Decision` wins; return ``None`` to leave the
+    decision to the next one. rehabkit's default policy
+    (:func:`rehabkit.engine.decide`, symptom rules first, then phase criteria)
+    is registered last, so a pack's policy runs before it. ``plan`` is the
+    session that was done, ``result`` what the patient reported and ``facts``
+    what is known about the patient with this session counted.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_progression_decision(plan, result, facts):
+            if result.pain_after is not None and result.pain_after >= 8:
+                return Decision(action="stop-and-review", reasons=("pain after 8/10 or more (clinic policy)",))
+            return None  # otherwise the default policy decides
     """

@@ -281,6 +281,10 @@ class PluginManager:
                 plugins=tuple(p for c in registry.conflicts for p in c.packs),
             )
 
+    def decide(self, plan: Any, result: Any, facts: Any) -> Any:
+        """The progression decision after a session: the first pack policy that answers, else rehabkit's default."""
+        return self.pm.hook.rehabkit_progression_decision(plan=plan, result=result, facts=facts)
+
     def problems(self) -> list[str]:
         """One line per failed pack or conflict, for warnings on stderr."""
         lines = [f"plugin pack {p.name!r} failed: {'; '.join(p.errors)}" for p in self.packs.values() if p.status == "failed"]

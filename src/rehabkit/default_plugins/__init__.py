@@ -11,6 +11,7 @@ DEFAULT_PLUGINS = (
     "rehabkit.default_plugins.safety_rules",
     "rehabkit.default_plugins.metadata_rules",
     "rehabkit.default_plugins.outcome_measures",
+    "rehabkit.default_plugins.progression",
 )
 
 __all__ = ["DEFAULT_PLUGINS"]
