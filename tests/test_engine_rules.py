@@ -200,3 +200,27 @@ def test_progression_policy_is_a_firstresult_hook_a_pack_can_take_over() -> None
     assert manager.decide(plan, flare, Facts()).reasons == ("clinic policy: 6/10 or more during exercise",)
     calm = SessionResult(pain_before=2, pain_during={"glute-bridge": 2}, pain_after=2)
     assert manager.decide(plan, calm, Facts()).action == "continue"  # the clinic returned None: the default decided
+
+
+def test_weeks_without_improvement_counts_from_the_last_meaningful_fall() -> None:
+    import datetime
+
+    from rehabkit.engine import weeks_without_improvement
+
+    day = datetime.date(2026, 1, 1)
+    week = datetime.timedelta(weeks=1)
+    steady = [(day + n * week, 5) for n in range(6)]
+    assert weeks_without_improvement(steady, day + 6 * week, 2) == 6.0
+    improving = [(day, 6), (day + week, 5), (day + 2 * week, 4), (day + 3 * week, 4)]
+    assert weeks_without_improvement(improving, day + 4 * week, 2) == 2.0  # 6 -> 4 at week 2
+    assert weeks_without_improvement([], day, 2) == 0.0
+
+
+def test_no_improvement_over_the_review_period_asks_for_review() -> None:
+    from rehabkit.engine import SessionResult
+
+    stuck = SessionResult(pain_before=5, pain_during={"pelvic-tilt": 3}, pain_after=5, weeks_without_improvement=4)
+    decision = _decide(BACK, "acute", stuck)
+    assert decision.action == "stop-and-review"
+    assert decision.reasons == ("time without improvement 4 weeks is above 3 weeks (rule no-improvement): stop-and-review",)
+    assert _decide(BACK, "acute", SessionResult(pain_before=5, pain_after=5, weeks_without_improvement=2)).action == "continue"

@@ -236,3 +236,9 @@ def test_readme_lists_every_core_rule_with_its_severity() -> None:
 
     table = dict(re.findall(r"^\| (RK\d{3}) \| (error|warning) \|", (REPO / "README.md").read_text(), re.MULTILINE))
     assert table == {rule.code: str(rule.severity) for rule in RULES}
+
+
+def test_no_improvement_rule_must_say_what_counts_as_improvement() -> None:
+    d = _mutate(_delete("symptom_rules.2.min_change"))()
+    messages = [f.message for f in check(d) if f.code == "RK302"]
+    assert messages == ["symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, for example 2)."]

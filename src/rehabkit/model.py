@@ -324,6 +324,7 @@ class SymptomRule(_Model):
     message: str
     above: float | None = None
     at_most: float | None = None
+    min_change: float | None = None
 
 
 @_model

@@ -85,6 +85,12 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
             ("symptom_rules",),
             at_key=True,
         )
+    for i, rule in enumerate(protocol.symptom_rules):
+        if rule.measure == "no-improvement-weeks" and rule.min_change is None:
+            yield Violation(
+                f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of pain, for example 2).",
+                ("symptom_rules", i, "measure"),
+            )
 
 
 def _earliest_weeks(protocol: Protocol) -> list[float]:
@@ -222,7 +228,8 @@ RULES = (
             "Pain is a signal the protocol acts on. Symptom rules must cover pain during exercise "
             "('pain-during'), the response after a session (pain after, the next morning, or the time "
             "it takes to settle), and no improvement over weeks ('no-improvement-weeks' with "
-            "stop-and-review). See the pain-monitoring model (Silbernagel et al. 2007)."
+            "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). See the "
+            "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. 2005."
         ),
     ),
     LintRule(

@@ -12,6 +12,7 @@ thresholds and wording come from the protocol's data.
 from .criteria import CriteriaResult, Facts, check_criteria
 from .decide import Decision, SessionResult, decide
 from .plan import PlannedExercise, SessionPlan, plan_session
+from .progress import weeks_without_improvement
 from .screening import ScreeningResult, screen
 from .symptoms import ACTION_ORDER, Observation, Reason, evaluate, worst
 
@@ -31,5 +32,6 @@ __all__ = [
     "evaluate",
     "plan_session",
     "screen",
+    "weeks_without_improvement",
     "worst",
 ]

@@ -27,6 +27,8 @@ class SessionResult:
     new_symptom: bool = False
     #: Earlier sessions' next-morning pain above their pre-session pain, when reported.
     next_morning_over_baseline: float | None = None
+    #: Weeks since pain last improved meaningfully (see :func:`rehabkit.engine.progress.weeks_without_improvement`).
+    weeks_without_improvement: float | None = None
 
 
 @attrs.frozen(slots=True)
@@ -55,6 +57,8 @@ def _observations(plan: SessionPlan, result: SessionResult) -> list[Observation]
         observations.append(Observation("new-symptom", 1))
     if result.next_morning_over_baseline is not None:
         observations.append(Observation("next-morning-over-baseline", result.next_morning_over_baseline))
+    if result.weeks_without_improvement is not None:
+        observations.append(Observation("no-improvement-weeks", result.weeks_without_improvement))
     return observations
 
 

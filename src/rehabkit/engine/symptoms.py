@@ -13,6 +13,14 @@ __all__ = ["ACTION_ORDER", "Observation", "Reason", "evaluate", "fires", "worst"
 #: Symptom-rule actions from mildest to most serious.
 ACTION_ORDER = ("continue", "hold", "reduce-load", "regress", "stop-exercise", "stop-and-review", "refer-urgently")
 _PAIN_MEASURES = frozenset({"pain-during", "pain-after", "pain-next-morning"})
+#: How a measure reads in a sentence, and its unit.
+_WORDS = {
+    "increase-over-baseline": ("rise in pain over the pre-session level", " points"),
+    "next-morning-over-baseline": ("next-morning pain over the pre-session level", " points"),
+    "not-settled-after-hours": ("time for pain to settle", " hours"),
+    "no-improvement-weeks": ("time without improvement", " weeks"),
+    "new-symptom": ("new symptom", ""),
+}
 
 
 @attrs.frozen(slots=True)
@@ -39,10 +47,9 @@ class Reason:
     def describe(self, exercise_names: dict[str, str] | None = None) -> str:
         """For example ``pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress``."""
         obs, rule = self.observation, self.rule
-        what = obs.measure.replace("-", " ")
+        what, scale = _WORDS.get(obs.measure, (obs.measure.replace("-", " "), "/10" if obs.measure in _PAIN_MEASURES else ""))
         if obs.exercise:
             what += f" {(exercise_names or {}).get(obs.exercise, obs.exercise)}"
-        scale = "/10" if obs.measure in _PAIN_MEASURES else ""
         band = f" and at most {rule.at_most:g}{scale}" if rule.at_most is not None else ""
         return f"{what} {obs.value:g}{scale} is above {rule.above or 0:g}{scale}{band} (rule {rule.id}): {rule.action}"
 
