@@ -91,3 +91,20 @@ def test_measures_and_next_day_pain(tmp_path) -> None:
         session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
         assert store.record_next_day("P1", 3) == session
         assert store.next_day("P1") == {session: 3}
+
+
+def test_a_version_1_file_is_migrated_in_place_keeping_its_data(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO patients (id, created) VALUES ('P1', '2026-01-01T00:00:00+00:00')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 2
+        assert store.has_patient("P1")
+        store.enter_phase("P1", "neck-pain", "acute", "start")
+        store.record_approval("P1", "surgeon-clearance", True)
+        assert store.phase_history("P1", "neck-pain")[0][:2] == ("acute", "start")
+        assert store.approvals("P1") == {"surgeon-clearance": True}

@@ -78,6 +78,23 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE phases (
+        id INTEGER PRIMARY KEY,
+        patient TEXT NOT NULL REFERENCES patients(id),
+        protocol TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY,
+        patient TEXT NOT NULL REFERENCES patients(id),
+        kind TEXT NOT NULL CHECK (kind IN ('surgeon-clearance', 'clinician-approval')),
+        value INTEGER NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -283,6 +300,35 @@ class Store:
             "SELECT session, pain FROM next_day WHERE patient = ? AND session IS NOT NULL ORDER BY id", (patient,)
         ).fetchall()
         return {session: pain for session, pain in rows}
+
+    # --- phases and approvals (schema version 2) ------------------------------
+
+    def enter_phase(self, patient: str, protocol: str, phase: str, reason: str) -> None:
+        """Record that the patient starts ``phase`` of ``protocol`` now, and why."""
+        self.ensure_patient(patient)
+        self._db.execute(
+            "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES (?, ?, ?, ?, ?)",
+            (patient, protocol, phase, reason, _now()),
+        )
+
+    def phase_history(self, patient: str, protocol: str) -> list[tuple[str, str, str]]:
+        """The phases the patient entered in ``protocol``, oldest first: (phase, reason, at)."""
+        rows = self._db.execute(
+            "SELECT phase, reason, at FROM phases WHERE patient = ? AND protocol = ? ORDER BY id", (patient, protocol)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def record_approval(self, patient: str, kind: str, value: bool) -> None:
+        """Record a surgeon's clearance or a clinician's approval (or its withdrawal)."""
+        self.ensure_patient(patient)
+        self._db.execute(
+            "INSERT INTO approvals (patient, kind, value, at) VALUES (?, ?, ?, ?)", (patient, kind, int(value), _now())
+        )
+
+    def approvals(self, patient: str) -> dict[str, bool]:
+        """The latest answer for each kind of approval."""
+        rows = self._db.execute("SELECT kind, value FROM approvals WHERE patient = ? ORDER BY id", (patient,))
+        return {kind: bool(value) for kind, value in rows}
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""
