@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
     "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
     "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
+    "history": ("rehabkit.cli.patient_cmds:history", "List a patient's sessions, pain and decisions."),
+    "next-day": ("rehabkit.cli.patient_cmds:next_day", "Record a patient's pain the morning after a session."),
+    "measure": ("rehabkit.cli.patient_cmds:measure", "Score and record an outcome measure (ODI, NDI, ...)."),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
 }
