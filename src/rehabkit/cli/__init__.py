@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
     "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
     "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
+    "run": ("rehabkit.cli.run_cmd:run", "Run today's session: screening, exercises, pain, decision."),
     "history": ("rehabkit.cli.patient_cmds:history", "List a patient's sessions, pain and decisions."),
     "next-day": ("rehabkit.cli.patient_cmds:next_day", "Record a patient's pain the morning after a session."),
     "measure": ("rehabkit.cli.patient_cmds:measure", "Score and record an outcome measure (ODI, NDI, ...)."),
