@@ -16,6 +16,9 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit list
 	$(VENV)/bin/rehabkit validate protocols/
 	$(VENV)/bin/rehabkit show neck-pain
+	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --plan
+	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --answers examples/answers-calm-session.yaml --no-timer
+	$(VENV)/bin/rehabkit history demo-1
 
 test: $(TEST_VENV)/bin/python
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
