@@ -111,7 +111,9 @@ def test_plan_uses_the_phase_dose_over_the_exercise_default() -> None:
     plan = plan_session(BACK, "acute", _library())
     assert plan.statement.startswith("This plan assumes a clinician has examined you")
     walking = next(item for item in plan.items if item.exercise.id == "walking-programme")
-    assert walking.dose.describe() == "5-10 min, 2-3 times a day, pain limit 3/10"
+    assert walking.dose.describe() == "5 min, 2 times a day, pain limit 3/10"  # the low end of 5-10 min, 2-3 times
+    high = plan_session(BACK, "acute", _library(), level="high")
+    assert next(i for i in high.items if i.exercise.id == "walking-programme").dose.describe() == "10 min, 3 times a day, pain limit 3/10"
     assert walking.note == "Short, frequent walks on level ground."
     assert [item.exercise.id for item in plan.items] == [ref.exercise for ref in BACK.phase("acute").exercises]
 
@@ -163,7 +165,8 @@ def test_criteria_met_progresses_to_the_next_phase() -> None:
     calm = SessionResult(pain_before=2, pain_during={"pelvic-tilt": 1}, pain_after=2)
     not_yet = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3}))
     assert not_yet.action == "continue"
-    assert not_yet.reasons == ("phase 'acute' continues: consecutive-sessions-within-limits is 3, needs at least 5",)
+    assert not_yet.reasons[0] == "phase 'acute' continues: consecutive-sessions-within-limits is 3, needs at least 5"
+    assert not_yet.dose_level == "high"  # pain stayed within every exercise's limit
     ready = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5}))
     assert (ready.action, ready.next_phase) == ("progress", "recovery")
 

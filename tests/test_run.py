@@ -133,7 +133,7 @@ def test_interactive_session_at_the_terminal(cli, tmp_path) -> None:
     typed = "n\n" * red_flags + "3\n" + "11\n2\n" + "2\n" * 4 + "3\n" + "n\n"  # 11 is refused and asked again
     result = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--no-timer", input=typed)
     assert result.exit_code == 0, result.output
-    assert "[1/5] Relaxed belly breathing: 1 set x 6-10 reps" in result.stdout
+    assert "[1/5] Relaxed belly breathing: 1 set x 6 reps" in result.stdout  # the low end of 6-10 at the start
     assert "[5/5] Side-of-neck stretch" in result.stdout
     assert "Decision: continue" in result.stdout
     assert "Error: 11.0 is not in the range 0<=x<=10." in result.stderr
@@ -162,8 +162,8 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(tmp_path) -> None:
     child.sendline("2")
     child.expect(r"Pain during Shoulder rolls \(0-10\)")
     child.sendline("3")
-    child.expect(r"set 1/1, rep 1/10: hold 10 s")  # Chin nod lying down: a countdown runs
-    child.expect(r"\n\s+9\r?\n")
+    child.expect(r"set 1/1, rep 1/10: hold 5 s")  # Chin nod lying down: a countdown runs
+    child.expect(r"\n\s+4\r?\n")
     child.sendintr()
     child.expect("marked incomplete")
     child.expect(pexpect.EOF)
@@ -175,3 +175,17 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(tmp_path) -> None:
         assert session.status == "incomplete" and session.pain_before == 4
         during = [(key, value) for kind, key, value in store.answers(session.id) if kind == "pain-during"]
         assert during == [("diaphragmatic-breathing", 2), ("shoulder-rolls", 3)]
+
+
+def test_doses_move_up_their_range_within_limits_and_back_down_on_overload(cli, tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    _, first = _run(cli, db, _answers(tmp_path), "neck-pain")
+    assert first["next_plan"]["dose_level"] == "high"
+    stretch = next(e for e in first["next_plan"]["exercises"] if e["id"] == "upper-trapezius-stretch")
+    assert stretch["dose_text"].startswith("1 set x 3 reps, hold 20 s")  # hold 15-20 s: the top of the range
+    overload = _answers(tmp_path, "over.yaml", pain_before=2, pain_after=6)  # +4 over the pre-session level
+    _, second = _run(cli, db, overload, "neck-pain")
+    assert second["decision"]["action"] == "reduce-load"
+    assert second["next_plan"]["dose_level"] == "low"
+    stretch = next(e for e in second["next_plan"]["exercises"] if e["id"] == "upper-trapezius-stretch")
+    assert stretch["dose_text"].startswith("1 set x 3 reps, hold 15 s")

@@ -31,6 +31,8 @@ class CourseState:
     phase: str
     facts: Facts
     regressed: Mapping[str, str]
+    #: ``low`` or ``high``: where in the dose ranges the next session sits.
+    dose_level: str
     sessions_in_phase: int
     weeks_without_improvement: float | None
     next_morning_over_baseline: float | None
@@ -84,9 +86,11 @@ def course_state(
         values["weeks-in-phase"] = round((today - _date(in_phase[0].started)).days / 7, 1)
 
     regressed: dict[str, str] = {}
+    level = "low"
     for session in in_phase:
         detail = session.decision_detail or {}
         regressed.update(detail.get("regressions", {}))
+        level = detail.get("dose_level") or level
 
     rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks" and r.min_change), None)
     stuck = None
@@ -103,6 +107,7 @@ def course_state(
         phase=phase,
         facts=Facts(values=values, completed_phases=completed),
         regressed=regressed,
+        dose_level=level,
         sessions_in_phase=len(in_phase),
         weeks_without_improvement=stuck,
         next_morning_over_baseline=morning,

@@ -121,7 +121,7 @@ def run_session(
     state = course_state(store, patient, protocol, measures, today)
     if not store.phase_history(patient, protocol.id):
         store.enter_phase(patient, protocol.id, state.phase, "start of the protocol")
-    plan = plan_session(protocol, state.phase, library, state.regressed)
+    plan = plan_session(protocol, state.phase, library, state.regressed, state.dose_level)
     session = store.start_session(patient, protocol.id, protocol.version, state.phase)
     try:
         say(plan.statement)
@@ -163,14 +163,16 @@ def run_session(
     decision = decide(plan, result, attrs.evolve(state.facts, values=values))
     detail = {"reasons": list(decision.reasons), "messages": list(decision.messages),
               "regressions": dict(decision.regressions), "next_phase": decision.next_phase,
-              "within_limits": decision.action in WITHIN_LIMITS}
+              "within_limits": decision.action in WITHIN_LIMITS,
+              "dose_level": decision.dose_level or plan.level}
     store.finish_session(session, "complete", decision.action, detail)
     phase = state.phase
     regressed = {**state.regressed, **decision.regressions}
+    level = decision.dose_level or plan.level
     if decision.action == "progress" and decision.next_phase:
         store.enter_phase(patient, protocol.id, decision.next_phase, "; ".join(decision.reasons))
-        phase, regressed = decision.next_phase, {}
-    next_plan = plan_session(protocol, phase, library, regressed)
+        phase, regressed, level = decision.next_phase, {}, "low"
+    next_plan = plan_session(protocol, phase, library, regressed, level)
     return RunOutcome(session, state.phase, False, screening.action, tuple(screening.messages()), decision, next_plan)
 
 

@@ -134,7 +134,7 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
     from ..engine import plan_session
 
     state = course_state(store, patient, protocol, measures, datetime.date.today())
-    plan = plan_session(protocol, state.phase, library, state.regressed)
+    plan = plan_session(protocol, state.phase, library, state.regressed, state.dose_level)
     if output_format == "json":
         click.echo(json.dumps(_plan_dict(plan), indent=2))
         return
@@ -149,6 +149,7 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
     return {
         "statement": plan.statement,
         "phase": plan.phase.id,
+        "dose_level": plan.level,
         "exercises": [
             {"id": i.exercise.id, "name": i.exercise.name, "dose": i.dose.to_dict() if i.dose else None,
              "dose_text": i.dose.describe() if i.dose else None, "replaces": i.replaces}
@@ -168,7 +169,7 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
         "stopped_by_screening": outcome.stopped_by_screening,
         "messages": list(outcome.messages) + (list(decision.messages) if decision else []),
         "decision": None if decision is None else {
-            "action": decision.action, "reasons": list(decision.reasons),
+            "action": decision.action, "reasons": list(decision.reasons), "dose_level": decision.dose_level,
             "next_phase": decision.next_phase, "regressions": dict(decision.regressions),
         },
         "next_plan": _plan_dict(outcome.next_plan) if outcome.next_plan else None,

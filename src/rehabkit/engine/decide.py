@@ -46,6 +46,8 @@ class Decision:
     messages: tuple[str, ...] = ()
     next_phase: str | None = None
     regressions: Mapping[str, str] = attrs.field(factory=dict)
+    #: Where the next session sits in the dose ranges: ``low``, ``high``, or ``None`` to keep this session's.
+    dose_level: str | None = None
 
 
 def _observations(plan: SessionPlan, result: SessionResult) -> list[Observation]:
@@ -82,17 +84,23 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
                     sentence += f" to {easier}"
             sentences.append(sentence)
         return Decision(action=action, reasons=tuple(sentences), messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
-                        regressions=regressions)
+                        regressions=regressions, dose_level=None if action == "hold" else "low")
     phases = plan.protocol.phases
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
     done = check_criteria(plan.phase.exit, facts)
     if not done.met:
-        return Decision(action="continue", reasons=tuple(f"phase {plan.phase.id!r} continues: {u}" for u in done.unmet))
+        reasons = [f"phase {plan.phase.id!r} continues: {u}" for u in done.unmet]
+        level = None
+        limits = {i.exercise.id: i.dose.pain_limit for i in plan.items if i.dose and i.dose.pain_limit is not None}
+        if plan.level == "low" and all(result.pain_during.get(e, 0) <= limit for e, limit in limits.items()):
+            level = "high"
+            reasons.append("pain stayed within every exercise's pain limit: next session moves to the top of each dose range")
+        return Decision(action="continue", reasons=tuple(reasons), dose_level=level)
     if index + 1 == len(phases):
         return Decision(action="continue", reasons=(f"phase {plan.phase.id!r} is complete; it is the last phase: keep going and review with your clinician",))
     following = phases[index + 1]
     ready = check_criteria(following.entry, attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}))
     if not ready.met:
         return Decision(action="hold", reasons=tuple(f"phase {following.id!r} cannot start yet: {u}" for u in ready.unmet))
-    return Decision(action="progress", next_phase=following.id,
+    return Decision(action="progress", next_phase=following.id, dose_level="low",
                     reasons=(f"the exit criteria of phase {plan.phase.id!r} are met: move on to phase {following.id!r}",))
