@@ -170,8 +170,7 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
             )
             continue
         for violation in violations:
-            where = document.locate(violation.path, key=violation.at_key)
-            line, column = where if where else (None, None)
+            line, column = document.position(violation.path, key=violation.at_key)
             findings.append(
                 Finding(
                     path=document.path,

@@ -73,6 +73,10 @@ class Document:
             return positions.locate_json(self.text, path, key=key)
         return positions.locate_yaml(self.text, path, key=key)
 
+    def position(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
+        """Like :meth:`locate`, but ``(None, None)`` when the path cannot be found (a finding's line and column)."""
+        return self.locate(path, key=key) or (None, None)
+
 
 def load_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Document:
     """Read and parse one document file; raises :class:`DocumentError`."""

@@ -140,8 +140,7 @@ def _to_finding(document: Document, error: Any) -> Finding:
     message, key = _message(error)
     if key is not None:
         path.append(key)
-    where = document.locate(path, key=key is not None)
-    line, column = where if where else (None, None)
+    line, column = document.position(path, key=key is not None)
     return Finding(
         path=document.path,
         code=SCHEMA_CODE,

@@ -107,8 +107,7 @@ def _next_content_line(lines: Sequence[str], index: int) -> int | None:
 def _from_field(document: Document, declared: Iterable[Suppression]) -> list[Suppressor]:
     suppressors = []
     for index, item in enumerate(declared):
-        where = document.locate(("suppress", index, "code"))
-        line, column = where if where else (None, None)
+        line, column = document.position(("suppress", index, "code"))
         suppressors.append(
             Suppressor((item.code,), item.reason, line, column, format_json_path(("suppress", index)),
                        target_path=item.path or "$")

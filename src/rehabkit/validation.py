@@ -79,8 +79,7 @@ def document_kind(document: Document) -> str:
         return str(kind)
     import json
 
-    where = document.locate(("kind",))
-    line, column = where if where else (None, None)
+    line, column = document.position(("kind",))
     kinds = " or ".join(repr(k) for k in SCHEMA_FOR_KIND)
     raise InvalidDocument(
         [Finding(document.path, SCHEMA_CODE, f"kind {json.dumps(kind)} is not a rehabkit document kind: write {kinds}.",
@@ -124,8 +123,7 @@ def library_from_document(document: Document) -> ExerciseLibrary:
 
 
 def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
-    where = document.locate(("kind",))
-    line, column = where if where else (None, None)
+    line, column = document.position(("kind",))
     return InvalidDocument(
         [Finding(document.path, SCHEMA_CODE,
                  f"this is not a {wanted} document (kind {document.data.get('kind')!r}); register it through {hook}.",
