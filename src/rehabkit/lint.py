@@ -68,7 +68,7 @@ class LintContext:
     exercises: Mapping[str, Exercise]
     data: Mapping[str, Any]
     library: ExerciseLibrary | None = None
-    today: datetime.date = attrs.field(factory=lambda: _today())
+    today: datetime.date = attrs.field(factory=lambda: _today())  # _today is defined below the class
 
     @property
     def kind(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from .course import WITHIN_LIMITS, course_state
+from .course import course_state
 from .engine import Decision, Facts, SessionPlan, SessionResult, plan_session, screen
 from .model import Exercise, ScreeningQuestion
 from .model import Protocol as ProtocolModel
@@ -163,7 +163,6 @@ def run_session(
     decision = decide(plan, result, attrs.evolve(state.facts, values=values))
     detail = {"reasons": list(decision.reasons), "messages": list(decision.messages),
               "regressions": dict(decision.regressions), "next_phase": decision.next_phase,
-              "within_limits": decision.action in WITHIN_LIMITS,
               "dose_level": decision.dose_level or plan.level}
     store.finish_session(session, "complete", decision.action, detail)
     phase = state.phase
@@ -178,7 +177,7 @@ def run_session(
 
 def _show_exercise(say: Callable[[str], None], number: int, total: int, item: Any, timer: bool) -> None:
     exercise, dose = item.exercise, item.dose
-    say(f"[{number}/{total}] {exercise.name}: {dose.describe() if dose else 'as your clinician showed you'}")
+    say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:
         say(f"  (an easier exercise in place of {item.replaces})")
     for step_number, step in enumerate(exercise.steps, 1):

@@ -50,8 +50,8 @@ def history(patient: str, protocol: str | None, output_format: str, db: str | No
       rehabkit history P-0042 --format json
     """
     with open_store(db) as store:
-        sessions = store.sessions(patient, protocol) if store.has_patient(patient) else []
-        measures = store.latest_measures(patient) if sessions or store.has_patient(patient) else {}
+        sessions = store.sessions(patient, protocol)
+        measures = store.latest_measures(patient)
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "sessions": [_session_dict(s) for s in sessions], "latest_measures": measures}, indent=2))
         return

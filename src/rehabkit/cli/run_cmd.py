@@ -11,11 +11,10 @@ import click
 from . import EXIT_CODES, AppState
 from .patient_cmds import db_option, open_store
 
-RUN_EXIT_CODES = EXIT_CODES.replace(
-    "  3  rehabkit or a plugin pack failed (see --strict)\n",
-    "  3  rehabkit or a plugin pack failed (see --strict)\n"
+# Appended, not substituted: a change to the shared lines cannot silently drop these.
+RUN_EXIT_CODES = EXIT_CODES + (
     "  4  red-flag screening stopped the session (see the message; it is recorded)\n"
-    "  130  interrupted (Ctrl-C): answers so far are recorded, the session is marked incomplete\n",
+    "  130  interrupted (Ctrl-C): answers so far are recorded, the session is marked incomplete\n"
 )
 
 
@@ -141,8 +140,7 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
     click.echo(plan.statement)
     click.echo(f"Today's plan: {protocol.title}, phase {plan.phase.name} ({plan.phase.id})")
     for number, item in enumerate(plan.items, 1):
-        dose = item.dose.describe() if item.dose else "as your clinician showed you"
-        click.echo(f"  {number}. {item.exercise.name}: {dose}" + (f" (in place of {item.replaces})" if item.replaces else ""))
+        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces})" if item.replaces else ""))
 
 
 def _plan_dict(plan: Any) -> dict[str, Any]:
@@ -192,5 +190,4 @@ def _print_outcome(outcome: Any) -> None:
     plan = outcome.next_plan
     click.echo(f"Next session: phase {plan.phase.name} ({plan.phase.id})")
     for number, item in enumerate(plan.items, 1):
-        dose = item.dose.describe() if item.dose else "as your clinician showed you"
-        click.echo(f"  {number}. {item.exercise.name}: {dose}")
+        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}")

@@ -37,6 +37,11 @@ class PlannedExercise:
     note: str | None = None
     replaces: str | None = None
 
+    @property
+    def dose_text(self) -> str:
+        """The dose in plain words, or what to do when the protocol gives none."""
+        return self.dose.describe() if self.dose else "as your clinician showed you"
+
 
 @attrs.frozen(slots=True)
 class SessionPlan:
