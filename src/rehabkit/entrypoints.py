@@ -35,6 +35,8 @@ class EntryPoint:
     group: str
     distribution: str | None = None
     version: str | None = None
+    #: The distribution's ``.dist-info`` folder, where known (for its metadata).
+    info_dir: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def load(self) -> Any:
         """Import the module (and get the attribute) the entry point names."""
@@ -108,7 +110,7 @@ def entry_points(group: str, path: Iterable[str] | None = None) -> list[EntryPoi
             if not pairs:
                 continue
             distribution = _display_name(info_dir, match["name"])
-            found += [EntryPoint(n, v, group, distribution, match["version"]) for n, v in pairs]
+            found += [EntryPoint(n, v, group, distribution, match["version"], info_dir) for n, v in pairs]
     return found
 
 

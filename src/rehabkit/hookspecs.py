@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .engine import Decision, Facts, SessionPlan, SessionResult
     from .lint import LintRule
     from .outcomes import OutcomeMeasure
 
 __all__ = [
+    "RegisterCommand",
     "RegisterExercise",
     "RegisterLintRule",
     "RegisterOutcomeMeasure",
@@ -32,6 +35,7 @@ __all__ = [
     "RegisterScreening",
     "hookimpl",
     "hookspec",
+    "rehabkit_register_commands",
     "rehabkit_register_exercises",
     "rehabkit_register_lint_rules",
     "rehabkit_progression_decision",
@@ -57,6 +61,8 @@ RegisterScreening = Callable[[Mapping[str, Any]], None]
 RegisterLintRule = Callable[["LintRule"], None]
 #: ``register(measure)``: a :class:`rehabkit.outcomes.OutcomeMeasure`, or a mapping in its ``from_dict`` form.
 RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
+#: ``register(command)``: a :class:`click.Command` (or group) with a name no other pack or rehabkit uses.
+RegisterCommand = Callable[["click.Command"], None]
 
 
 @hookspec
@@ -90,13 +96,8 @@ def rehabkit_register_exercises(register: RegisterExercise) -> None:
 
         @hookimpl
         def rehabkit_register_exercises(register):
-            register(Path(__file__).parent / "exercises")
-
-        @hookimpl
-        def rehabkit_register_exercises(register):
-        # or one exercise at a time:
-        @hookimpl
-        def rehabkit_register_exercises(register):
+            register(Path(__file__).parent / "exercises")   # a folder of library documents
+            # or one exercise at a time:
             register({"id": "wall-angel", "name": "Wall angel", "component": "postural-and-movement-re-education",
                       "region": "thoracic", "steps": ["Stand with your back to a wall.", "..."]})
     """
@@ -150,6 +151,34 @@ def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None
             register({"id": "psfs", "name": "Patient-Specific Functional Scale", "method": "mean",
                       "unit": "/10", "criterion": "psfs-mean",
                       "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)]})
+    """
+
+
+@hookspec
+def rehabkit_register_commands(register: RegisterCommand) -> None:
+    """Contribute subcommands of the ``rehabkit`` command line.
+
+    Register :class:`click.Command` objects (a ``click.group`` works too). The
+    name must not be one of rehabkit's own commands, and two packs registering
+    the same name are a conflict. The command runs like a built-in one: its
+    context object is rehabkit's ``AppState``, so ``click.pass_obj`` gives
+    access to the installed packs (``state.registry()``). The command is listed
+    by ``rehabkit --help`` and ``rehabkit plugins``; a failed or blocked pack's
+    commands are not offered.
+
+    Example::
+
+        @click.command("dose-table")
+        @click.argument("protocol_id")
+        @click.pass_obj
+        def dose_table(state, protocol_id):
+            \"\"\"Print each phase's doses of PROTOCOL as a table.\"\"\"
+            protocol = state.registry().find_protocol(protocol_id).item
+            ...
+
+        @hookimpl
+        def rehabkit_register_commands(register):
+            register(dose_table)
     """
 
 

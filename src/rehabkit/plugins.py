@@ -48,12 +48,15 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "rehabkit"
 CORE = "core"
+# Statuses of packs that are not used and are reported as problems.
+_BROKEN = ("failed", "incompatible")
 # Exercises first: protocols registered later may name them.
 _REGISTER_HOOKS = (
     "rehabkit_register_exercises",
     "rehabkit_register_screening",
     "rehabkit_register_lint_rules",
     "rehabkit_register_outcome_measures",
+    "rehabkit_register_commands",
     "rehabkit_register_protocols",
 )
 
@@ -111,6 +114,11 @@ class PackStatus:
         self.status = "failed"
         self.errors.append(message)
 
+    def problem(self) -> str:
+        """One line naming the pack and why it is not used."""
+        verb = "is incompatible" if self.status == "incompatible" else "failed"
+        return f"plugin pack {self.name!r} {verb}: {'; '.join(self.errors)}"
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json``."""
         return attrs.asdict(self)
@@ -155,7 +163,7 @@ class PluginManager:
         for entry_point in self._discover():
             self._load_entry_point(entry_point)
         for pack in self.packs.values():
-            pack.hooks = self._hooks_of(pack.name)
+            pack.hooks = self._hooks_of(pack.name) or pack.hooks
         self._after_load = {name: (p.status, tuple(p.errors)) for name, p in self.packs.items()}
         if self.strict:
             try:
@@ -200,10 +208,44 @@ class PluginManager:
                 raise
             status.fail(f"failed to import {entry_point.value!r}: {type(exc).__name__}: {exc}")
             return
+        from .compat import hook_api_problem, rehabkit_requirement
+
+        problem = hook_api_problem(plugin, name, status.distribution, rehabkit_requirement(entry_point.info_dir))
+        if problem:
+            status.status = "incompatible"
+            status.errors.append(problem)
+            return
+        self._register_pack(plugin, status)
+
+    def _register_pack(self, plugin: Any, status: PackStatus) -> None:
+        """Register one pack's module with pluggy, checking every hook it implements.
+
+        A hook implementation with arguments its hook does not offer, a
+        ``@hookimpl`` whose name is not a hook, or a ``rehabkit_*`` function
+        without ``@hookimpl`` fails the pack, and it is unregistered so that none
+        of its hooks (a progression policy, a command) is called.
+        """
+        from .compat import undecorated_hooks, unknown_hook_problems
+
+        name = status.name
         try:
             self.pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            status.fail(f"is not a valid rehabkit plugin: {exc}")
+            status.fail(f"is not a valid rehabkit plugin: {' '.join(str(exc).split())}")
+            if self.pm.has_plugin(name):
+                self.pm.unregister(name=name)
+            return
+        callers = self.pm.get_hookcallers(plugin) or []
+        status.hooks = sorted(caller.name for caller in callers)
+        problems = unknown_hook_problems((c.name for c in callers if not c.has_spec()), self._hook_names())
+        problems += undecorated_hooks(plugin)
+        for problem in problems:
+            status.fail(problem)
+        if problems:
+            self.pm.unregister(name=name)
+
+    def _hook_names(self) -> list[str]:
+        return [name for name in dir(hookspecs) if name.startswith("rehabkit_")]
 
     def _hooks_of(self, pack: str) -> list[str]:
         hooks: set[str] = set()
@@ -271,9 +313,9 @@ class PluginManager:
         return registry
 
     def _raise_failures(self, registry: Registry | None = None) -> None:
-        failed = [p for p in self.packs.values() if p.status == "failed"]
+        failed = [p for p in self.packs.values() if p.status in _BROKEN]
         if failed:
-            lines = [f"plugin pack {p.name!r} failed: {'; '.join(p.errors)}" for p in failed]
+            lines = [p.problem() for p in failed]
             raise PluginError("\n".join(lines), plugins=tuple(p.name for p in failed))
         if registry is not None and registry.conflicts:
             raise PluginError(
@@ -283,11 +325,20 @@ class PluginManager:
 
     def decide(self, plan: Any, result: Any, facts: Any) -> Any:
         """The progression decision after a session: the first pack policy that answers, else rehabkit's default."""
-        return self.pm.hook.rehabkit_progression_decision(plan=plan, result=result, facts=facts)
+        hook = self.pm.subset_hook_caller("rehabkit_progression_decision", self._unused_plugins())
+        return hook(plan=plan, result=result, facts=facts)
+
+    def _unused_plugins(self) -> list[Any]:
+        # A pack that failed while registering (after loading) is still registered with
+        # pluggy; its policy or commands must not be used either.
+        return [
+            plugin for plugin_name, plugin in self.pm.list_name_plugin()
+            if _pack_of(plugin_name) in self.packs and self.packs[_pack_of(plugin_name)].status != "loaded"
+        ]
 
     def problems(self) -> list[str]:
         """One line per failed pack or conflict, for warnings on stderr."""
-        lines = [f"plugin pack {p.name!r} failed: {'; '.join(p.errors)}" for p in self.packs.values() if p.status == "failed"]
+        lines = [p.problem() for p in self.packs.values() if p.status in _BROKEN]
         if self._registry is not None:
             lines += [c.describe() for c in self._registry.conflicts]
         return lines
@@ -323,6 +374,7 @@ class _Registrar:
             "rehabkit_register_screening": self._screening,
             "rehabkit_register_lint_rules": self._lint_rule,
             "rehabkit_register_outcome_measures": self._outcome_measure,
+            "rehabkit_register_commands": self._command,
         }[hook]
 
     def __call__(self, item: Any) -> None:
@@ -348,7 +400,7 @@ class _Registrar:
             protocol = protocol_from_document(document)
         except DocumentError as exc:
             raise _Rejected(f"an invalid protocol: {exc}") from None
-        self.staged.protocols.append(Registered(protocol, self.pack, source))
+        self.staged.protocols.append(Registered(protocol, self.pack, source, document if source is None else None))
 
     def _exercise(self, item: Any) -> None:
         if not isinstance(item, (str, os.PathLike)):
@@ -367,6 +419,19 @@ class _Registrar:
     def _outcome_measure(self, item: Any) -> None:
         measure = attrs.evolve(_measure(item), pack=self.pack)
         self.staged.outcome_measures.append(Registered(measure, self.pack))
+
+    def _command(self, item: Any) -> None:
+        import click
+
+        from .cli import COMMANDS
+
+        if not isinstance(item, click.Command):
+            raise _Rejected(f"{_short(item)}: expected a click.Command (made with @click.command)")
+        if not item.name or not item.name.replace("-", "").replace("_", "").isalnum():
+            raise _Rejected(f"a command with the name {item.name!r}: use letters, digits and '-'")
+        if item.name in COMMANDS:
+            raise _Rejected(f"a command named {item.name!r}, which is a built-in rehabkit command: choose another name")
+        self.staged.commands.append(Registered(item, self.pack))
 
     def _lint_rule(self, item: Any) -> None:
         if not isinstance(item, LintRule):

@@ -26,6 +26,8 @@ class Registered:
     item: Any
     pack: str
     source: str | None = None
+    #: The document a pack registered as a mapping (it has no file to re-read), for checks and tests.
+    document: Any = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen(slots=True)
@@ -54,6 +56,7 @@ class Contributions:
     screening: list[Registered] = attrs.Factory(list)
     lint_rules: list[Registered] = attrs.Factory(list)
     outcome_measures: list[Registered] = attrs.Factory(list)
+    commands: list[Registered] = attrs.Factory(list)
 
     def counts(self) -> dict[str, list[str]]:
         """Names of everything staged, per kind, for ``rehabkit plugins``."""
@@ -63,6 +66,7 @@ class Contributions:
             "screening": [r.item.id for r in self.screening],
             "lint_rules": [r.item.code for r in self.lint_rules],
             "outcome_measures": [r.item.id for r in self.outcome_measures],
+            "commands": [r.item.name for r in self.commands],
         }
 
 
@@ -78,12 +82,17 @@ def _code(item: LintRule) -> str:
     return item.code
 
 
+def _name(item: Any) -> str:
+    return str(item.name)
+
+
 _KINDS = (
     ("protocols", "protocol", _protocol_key),
     ("exercises", "exercise", _id),
     ("screening", "screening question", _id),
     ("lint_rules", "lint rule", _code),
     ("outcome_measures", "outcome measure", _id),
+    ("commands", "command", _name),
 )
 
 
@@ -96,6 +105,8 @@ class Registry:
     screening: dict[str, Registered] = attrs.Factory(dict)
     lint_rules: dict[str, Registered] = attrs.Factory(dict)
     outcome_measures: dict[str, Registered] = attrs.Factory(dict)
+    #: Subcommands packs add to the ``rehabkit`` command line (click commands), by name.
+    commands: dict[str, Registered] = attrs.Factory(dict)
     conflicts: list[Conflict] = attrs.Factory(list)
 
     def add(self, contributions: Contributions) -> list[Conflict]:

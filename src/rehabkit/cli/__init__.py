@@ -78,6 +78,14 @@ class AppState:
         """The :class:`rehabkit.registry.Registry`, with or without the packs' protocols and exercises."""
         return self.manager(protocols=protocols, exercises=exercises).registry(protocols=protocols, exercises=exercises)
 
+    def commands(self, *, warn: bool = True, lenient: bool = False) -> dict[str, Any]:
+        """The subcommands the loaded packs add: name -> :class:`rehabkit.registry.Registered` (a click command).
+
+        The packs' protocols and exercise libraries are not parsed for this.
+        """
+        manager = self.manager(warn=warn, lenient=lenient, protocols=False, exercises=False)
+        return dict(manager.registry(protocols=False, exercises=False).commands)
+
     @property
     def strict_effective(self) -> bool:
         """Whether --strict (or REHABKIT_STRICT_PLUGINS) is in force."""
@@ -88,23 +96,43 @@ class AppState:
         return strict_from_environment()
 
 
+def _state(ctx: click.Context) -> AppState:
+    # Subcommands are resolved before the group's callback runs, so the state may not exist yet.
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState(tuple(root.params.get("plugin_options") or ()), root.params.get("strict"))
+    return root.obj
+
+
+def _pack_commands(ctx: click.Context) -> dict[str, click.Command]:
+    return {name: registered.item for name, registered in _state(ctx).commands().items()}
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when that subcommand runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted({*COMMANDS, *_pack_commands(ctx)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
-            return None
+            # Only a name rehabkit does not know loads the packs, to look for a pack's command.
+            return _pack_commands(ctx).get(cmd_name)
         module_name, attr = COMMANDS[cmd_name][0].split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Listed from COMMANDS so that `rehabkit --help` imports no command module.
+        # Built-ins are listed from COMMANDS so that `rehabkit --help` imports no command module;
+        # the packs are loaded only to list the commands they add.
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
+        extra = _state(ctx).commands(warn=False, lenient=True)
+        if extra:
+            with formatter.section("Commands from plugin packs"):
+                formatter.write_dl([
+                    (name, f"[{r.pack}] {r.item.get_short_help_str(limit=55)}") for name, r in sorted(extra.items())
+                ])
 
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import ExitCode, PluginError
@@ -181,4 +209,4 @@ def main(ctx: click.Context, plugin_options: tuple[str, ...], strict: bool | Non
       rehabkit show neck-pain
       rehabkit -p no:neck plugins --format json
     """
-    ctx.obj = AppState(plugin_options, strict)
+    _state(ctx)

@@ -1,0 +1,72 @@
+"""``rehabkit handout PROTOCOL``: one phase of a protocol as a printable Markdown handout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+@click.command("handout")
+@click.argument("protocol_id", metavar="PROTOCOL")
+@click.option("--phase", "phase_id", default=None, metavar="ID",
+              help="The phase to print (default: the first phase). 'rehabkit show PROTOCOL' lists them.")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="Write the handout to this file instead of standard output.")
+@click.pass_obj
+def handout(state: Any, protocol_id: str, phase_id: str | None, output: Any) -> None:
+    """Print one phase of PROTOCOL as a Markdown handout for the patient.
+
+    The handout starts with the protocol's statement that the plan assumes a
+    prior clinical assessment, then lists the phase's exercises with their
+    doses and steps, the precautions, the advice, and the warning signs that
+    mean stopping and contacting the clinic. Added by the example-clinic pack.
+
+    \b
+    Examples:
+      rehabkit handout neck-pain
+      rehabkit handout low-back-pain-acute --phase recovery -o handout.md
+    """
+    from rehabkit.engine import plan_session
+
+    registry = state.registry()
+    try:
+        protocol = registry.find_protocol(protocol_id).item
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    phase_id = phase_id or protocol.phases[0].id
+    if phase_id not in {p.id for p in protocol.phases}:
+        known = ", ".join(p.id for p in protocol.phases)
+        raise click.BadParameter(f"{protocol.id} has no phase {phase_id!r}; its phases are {known}.",
+                                 param_hint="'--phase'")
+    plan = plan_session(protocol, phase_id, registry.exercise_library())
+    output.write(render(plan))
+
+
+def render(plan: Any) -> str:
+    """The Markdown text of a session plan's handout."""
+    protocol, phase = plan.protocol, plan.phase
+    lines = [f"# {protocol.title}: {phase.name}", "", f"> {plan.statement}", ""]
+    if phase.goals:
+        lines += ["## Goals of this phase", "", *(f"- {goal}" for goal in phase.goals), ""]
+    lines += ["## Your exercises", ""]
+    for number, item in enumerate(plan.items, 1):
+        lines += [f"### {number}. {item.exercise.name}", "", f"**Dose:** {item.dose_text}", ""]
+        lines += [f"{step_number}. {step}" for step_number, step in enumerate(item.exercise.steps, 1)]
+        if item.exercise.cues:
+            lines += ["", *(f"- {cue}" for cue in item.exercise.cues)]
+        lines.append("")
+    active = [p for p in protocol.precautions if p.until_phase is None or _before(protocol, phase.id, p.until_phase)]
+    if active:
+        lines += ["## Take care", "", *(f"- {p.description}" + (f" {p.limit}" if p.limit else "") for p in active), ""]
+    if protocol.advice:
+        lines += ["## Every day", "", *(f"- {advice}" for advice in protocol.advice), ""]
+    lines += ["## Before every session", "", "If the answer to any of these questions is yes, do not exercise:", ""]
+    lines += [f"- {flag.question} *{flag.message}*" for flag in protocol.red_flags]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _before(protocol: Any, phase_id: str, until_phase: str) -> bool:
+    order = [p.id for p in protocol.phases]
+    return until_phase not in order or order.index(phase_id) < order.index(until_phase)

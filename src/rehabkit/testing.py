@@ -1,0 +1,197 @@
+"""Testing helpers for plugin-pack authors; the pytest fixtures in :mod:`rehabkit.pytest_plugin` hand them out.
+
+A :class:`PackHarness` loads the installed pack under test through its real
+entry point, alone or with named other packs, and offers what a pack's tests
+need: the pack's load status, what it registered, a check that every protocol
+it contributes validates and lints clean with the installed rules, a check of
+any other document, a scripted session through the engine with answers
+recorded in a real SQLite file, and the ``rehabkit`` command line restricted
+to the same packs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import Finding, Severity
+from .plugins import PluginManager, Selection
+from .registry import Registered, Registry
+
+__all__ = ["PackHarness", "PackTestError", "ScriptedSession"]
+
+
+class PackTestError(AssertionError):
+    """A pack under test is missing, failed to load, or contributes documents with findings."""
+
+
+@attrs.frozen
+class ScriptedSession:
+    """A session run from scripted answers: how it ended and everything shown to the patient."""
+
+    outcome: Any
+    transcript: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        """The decision's action, or the screening action when screening stopped the session."""
+        if self.outcome.decision is None:
+            return str(self.outcome.screening_action)
+        return str(self.outcome.decision.action)
+
+    @property
+    def text(self) -> str:
+        """The transcript as one string, for ``in`` checks."""
+        return "\n".join(self.transcript)
+
+
+class PackHarness:
+    """The pack under test, loaded for real through its entry point, alone or with named others."""
+
+    def __init__(self, pack: str, others: Sequence[str] = (), *, db_path: str | os.PathLike[str] | None = None) -> None:
+        self.pack = pack
+        self.packs = (pack, *others)
+        self.db_path = Path(db_path) if db_path is not None else None
+        self.manager = PluginManager(Selection(allow=frozenset(self.packs)))
+        self.manager.load()
+        missing = [name for name in self.packs if name not in self.manager.packs]
+        if missing:
+            installed = ", ".join(sorted(n for n in self.manager.packs if n != "core")) or "none"
+            raise PackTestError(
+                f"pack(s) {', '.join(map(repr, missing))} not installed in this environment (installed: {installed}). "
+                "Install the pack under test first, for example 'pip install -e .'."
+            )
+        self.registry: Registry = self.manager.registry()
+
+    # --- what loaded and what it registered ---------------------------------
+
+    @property
+    def status(self) -> Any:
+        """The :class:`rehabkit.plugins.PackStatus` of the pack under test."""
+        return self.manager.packs[self.pack]
+
+    def assert_loaded(self) -> None:
+        """Fail unless every selected pack loaded with no error and nothing it registered conflicts."""
+        problems = self.manager.problems()
+        problems += [f"pack {p.name!r}: {e}" for p in self.manager.packs.values() if p.status == "loaded" for e in p.errors]
+        if problems:
+            raise PackTestError("the packs did not load cleanly:\n  " + "\n  ".join(problems))
+
+    def contributed(self, kind: str) -> dict[str, Registered]:
+        """What the pack under test registered of one kind (``protocols``, ``lint_rules``, ``commands`` ...)."""
+        table: dict[str, Registered] = getattr(self.registry, kind)
+        return {key: registered for key, registered in table.items() if registered.pack == self.pack}
+
+    # --- documents -------------------------------------------------------------
+
+    def checker(self, today: datetime.date | None = None) -> Any:
+        """A :class:`rehabkit.validation.Checker` with the selected packs' exercises and every installed rule."""
+        from .validation import Checker
+
+        rules = self.registry.rules()
+        return Checker(library=self.registry.exercise_library(), rules=rules,
+                       known_codes=frozenset(r.code for r in rules), today=today)
+
+    def check(self, document: str | os.PathLike[str] | Mapping[str, Any], today: datetime.date | None = None) -> list[Finding]:
+        """Schema and lint findings for a protocol or library: a path, or a mapping (checked as JSON)."""
+        checker = self.checker(today)
+        if isinstance(document, Mapping):
+            return checker.check_document(_document(document))
+        return checker.check_file(os.fspath(document))
+
+    def check_protocols(self, today: datetime.date | None = None) -> dict[str, list[Finding]]:
+        """Findings per protocol (``id@version``) the pack under test contributes."""
+        checker = self.checker(today)
+        results = {}
+        for key, registered in sorted(self.contributed("protocols").items()):
+            if registered.source is not None:
+                results[key] = checker.check_file(registered.source)
+            else:
+                results[key] = checker.check_document(registered.document)
+        return results
+
+    def assert_protocols_clean(self, *, allow_warnings: bool = False, today: datetime.date | None = None) -> None:
+        """Fail unless the pack contributes at least one protocol and none has a finding.
+
+        ``allow_warnings=True`` accepts warning findings and fails on errors only.
+        """
+        self.assert_loaded()
+        results = self.check_protocols(today)
+        if not results:
+            raise PackTestError(f"pack {self.pack!r} contributes no protocol; its register_protocols hook registered none.")
+        lines = [
+            f.format_text() for findings in results.values() for f in findings
+            if not (allow_warnings and f.severity is Severity.WARNING)
+        ]
+        if lines:
+            raise PackTestError(f"pack {self.pack!r}: protocols with findings:\n  " + "\n  ".join(lines))
+
+    # --- sessions and the command line ----------------------------------------
+
+    def run_session(
+        self,
+        protocol: str,
+        answers: Mapping[str, Any],
+        *,
+        patient: str = "test-patient",
+        today: datetime.date | None = None,
+        surgery_date: str | None = None,
+        approvals: Mapping[str, bool] | None = None,
+    ) -> ScriptedSession:
+        """Run one session of an installed protocol with scripted answers, through the engine and the store.
+
+        ``answers`` has the form of a ``--answers`` file (see docs/run.md):
+        ``{"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 2},
+        "pain_after": 2, "new_symptom": False}``. Sessions are recorded in the
+        harness's SQLite file, so successive calls for one patient make a course.
+        ``approvals`` records ``surgeon-clearance`` / ``clinician-approval`` first.
+        """
+        from .runner import FileAnswers, run_session
+        from .store import Store
+
+        if self.db_path is None:
+            raise PackTestError("this harness has no database file; create it with db_path=...")
+        registered = self.registry.find_protocol(protocol)
+        transcript: list[str] = []
+        with Store(self.db_path) as store:
+            store.ensure_patient(patient, surgery_date=surgery_date)
+            for kind, value in (approvals or {}).items():
+                store.record_approval(patient, kind, value)
+            outcome = run_session(
+                store=store, patient=patient, protocol=registered.item, library=self.registry.exercise_library(),
+                measures={key: r.item for key, r in self.registry.outcome_measures.items()},
+                extra_screening=tuple(r.item for r in self.registry.screening.values()),
+                answers=FileAnswers(answers, "<scripted answers>"), decide=self.manager.decide,
+                say=transcript.append, timer=False, today=today,
+            )
+        return ScriptedSession(outcome, tuple(transcript))
+
+    def invoke(self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None) -> Any:
+        """Run ``rehabkit ARGS`` in-process with only the harness's packs; returns click's ``Result``."""
+        from click.testing import CliRunner
+
+        from .cli import main
+
+        environment = {key: None for key in os.environ if key.startswith("REHABKIT_")}
+        environment.update({"REHABKIT_LOAD_PLUGINS": ",".join(self.packs)})
+        if self.db_path is not None:
+            environment["REHABKIT_DB"] = str(self.db_path)
+        environment.update(env or {})
+        return CliRunner().invoke(main, list(args), input=input, env=environment, catch_exceptions=False)
+
+
+def _document(data: Mapping[str, Any]) -> Any:
+    import json
+
+    from .loader import Document
+
+    try:
+        text = json.dumps(data, indent=2)
+    except (TypeError, ValueError) as exc:
+        raise PackTestError(f"the document is not plain JSON data ({exc})") from None
+    return Document(path="<mapping>", format="json", text=text, data=json.loads(text))
