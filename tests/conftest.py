@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"
 PROTOCOLS = REPO / "protocols"
 TEST_PACKS = REPO / "tests" / "plugins"
+#: The example code pack in plugins/, installed like the test packs (as "example-clinic").
+EXAMPLE_PACK = REPO / "plugins" / "rehabkit-example-clinic"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -42,15 +44,15 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
 
 @pytest.fixture(scope="session")
 def test_packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each test-only pack under tests/plugins installed with pip into its own folder.
+    """Each test-only pack under tests/plugins, and the example code pack, installed with pip into its own folder.
 
     Returns pack name -> folder; put a folder on PYTHONPATH to make that pack's
     entry points visible to a rehabkit subprocess.
     """
     root = tmp_path_factory.mktemp("packs")
     installed: dict[str, Path] = {}
-    for source in sorted(TEST_PACKS.iterdir()):
-        name = source.name.removeprefix("rehabkit-test-")
+    for source in [*sorted(TEST_PACKS.iterdir()), EXAMPLE_PACK]:
+        name = source.name.removeprefix("rehabkit-test-").removeprefix("rehabkit-")
         target = root / name
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",

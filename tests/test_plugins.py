@@ -59,6 +59,8 @@ def test_broken_packs_are_reported_by_name_and_the_rest_work(rehabkit) -> None:
     assert "test-garbage (rehabkit-test-garbage 0.0.1): failed" in out
     assert "rehabkit_register_protocols registered 42 (int): expected a protocol document" in out
     assert "rehabkit_register_exercises registered an invalid exercise 'garbage-exercise'" in out
+    assert "rehabkit_register_commands registered 'not a command' (str): expected a click.Command" in out
+    assert "a command named 'list', which is a built-in rehabkit command" in out
     assert "Traceback" not in result.stderr
 
 
@@ -173,7 +175,7 @@ def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -
     assert result.returncode == 3
     plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
     extras = next(p for p in plugins if p["name"] == "test-extras")
-    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"], "outcome_measures": []}
+    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"], "outcome_measures": [], "commands": []}
     blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
     assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout
 

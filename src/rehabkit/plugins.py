@@ -231,7 +231,10 @@ class PluginManager:
         try:
             self.pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            status.fail(f"is not a valid rehabkit plugin: {' '.join(str(exc).split())}")
+            status.fail(
+                f"is not a valid rehabkit plugin: {' '.join(str(exc).split())}. "
+                "docs/hooks.md lists each hook's arguments; an implementation may take any subset of them."
+            )
             if self.pm.has_plugin(name):
                 self.pm.unregister(name=name)
             return

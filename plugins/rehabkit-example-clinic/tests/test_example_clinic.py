@@ -27,7 +27,7 @@ def test_exc001_warns_about_a_phase_with_too_many_exercises(rehabkit_pack, tmp_p
     exercises = [{"id": f"move-{n}", "name": f"Move {n}", "component": "mobility-and-flexibility",
                   "region": "lumbar", "steps": ["Move gently."]} for n in range(7)]
     document = {"kind": "protocol", "id": "busy", "version": "1.0.0", "title": "Busy", "summary": "Too much.",
-                "conditions": ["low-back-pain"], "exercises": exercises,
+                "conditions": ["low-back-pain-acute"], "exercises": exercises,
                 "supervision": {"clinical_assessment_required": True, "statement": "Assumes an assessment."},
                 "phases": [{"id": "only", "name": "Only", "focus": ["mobility-and-flexibility"],
                             "exercises": [{"exercise": e["id"]} for e in exercises]}],

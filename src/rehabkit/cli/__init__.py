@@ -123,16 +123,13 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Built-ins are listed from COMMANDS so that `rehabkit --help` imports no command module;
-        # the packs are loaded only to list the commands they add.
+        # Listed from COMMANDS so that `rehabkit --help` imports no command module and loads no
+        # pack (loading the packs would make --help several times slower); like git's external
+        # commands, pack commands are listed by `rehabkit plugins` and run as `rehabkit NAME`.
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
-        extra = _state(ctx).commands(warn=False, lenient=True)
-        if extra:
-            with formatter.section("Commands from plugin packs"):
-                formatter.write_dl([
-                    (name, f"[{r.pack}] {r.item.get_short_help_str(limit=55)}") for name, r in sorted(extra.items())
-                ])
+        with formatter.section("Commands from plugin packs"):
+            formatter.write_text("Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one.")
 
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import ExitCode, PluginError

@@ -1,21 +1,20 @@
 """rehabkit example code pack: what a clinic's own pack can add beyond protocol documents.
 
-- a red-flag screening question asked before exercise in every protocol
-  (``policy.yaml``);
+- a red-flag screening question asked before exercise in every protocol;
 - a lint rule, ``EXC001``, that warns when a phase has more exercises than the
-  clinic's policy allows (the limit is in ``policy.yaml``);
-- an outcome measure, the Patient-Specific Functional Scale (``psfs.json``),
-  whose score feeds the ``psfs-mean`` phase criterion;
+  clinic's policy allows;
+- an outcome measure, the Patient-Specific Functional Scale, whose score feeds
+  the ``psfs-mean`` phase criterion;
 - a command, ``rehabkit handout PROTOCOL``, that prints a phase of a protocol
   as a printable Markdown handout for the patient.
 
-The values live in the data files; this module only reads and registers them.
+The values (question, limit, measure) live in ``clinic.toml``; this module only
+reads and registers them.
 Heavy imports wait until a hook is called, so loading the pack stays cheap.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +28,19 @@ HERE = Path(__file__).parent
 
 
 def policy() -> dict[str, Any]:
-    """The clinic's policy file (``policy.yaml``) as data."""
-    import yaml
+    """The clinic's policy file, ``clinic.toml``, as data."""
+    import tomllib
 
-    with open(HERE / "policy.yaml", encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
-    return data
+    with open(HERE / "clinic.toml", "rb") as handle:
+        return tomllib.load(handle)
 
 
 @hookimpl
 def rehabkit_register_screening(register: RegisterScreening) -> None:
     """Register the clinic's extra red-flag questions."""
     for question in policy()["screening"]:
-        register(question)
+        # The reference documents the question in clinic.toml; the schema's form has no field for it.
+        register({key: value for key, value in question.items() if key != "reference"})
 
 
 @hookimpl
@@ -56,7 +55,8 @@ def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
 @hookimpl
 def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None:
     """Register the Patient-Specific Functional Scale."""
-    register(json.loads((HERE / "psfs.json").read_text(encoding="utf-8")))
+    for measure in policy()["measures"]:
+        register(measure)
 
 
 @hookimpl

@@ -11,7 +11,7 @@ CODE = "EXC001"
 
 
 def exercise_count_rule(limit: int, reason: str) -> LintRule:
-    """The rule, with the clinic's limit and its reason (both from ``policy.yaml``)."""
+    """The rule, with the clinic's limit and its reason (both from ``clinic.toml``)."""
 
     def check(context: LintContext) -> Iterator[Violation]:
         """Yield one violation per phase with more than ``limit`` exercises."""
@@ -30,5 +30,5 @@ def exercise_count_rule(limit: int, reason: str) -> LintRule:
         severity=Severity.WARNING,
         summary=f"at most {limit} exercises a session (example clinic policy)",
         check=check,
-        explanation=f"{reason}\n\nThe limit is set in the pack's policy.yaml (max_exercises_per_session).",
+        explanation=f"{reason}\n\nThe limit is max_exercises_per_session in the pack's clinic.toml.",
     )

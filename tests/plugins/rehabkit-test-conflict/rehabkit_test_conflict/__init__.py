@@ -1,5 +1,7 @@
 """A pack that registers a protocol with the same id and version as the neck pack's."""
 
+REHABKIT_HOOK_API = 1
+
 from rehabkit import hookimpl
 
 PROTOCOL = {

@@ -4,6 +4,8 @@ One rule always raises, on purpose: rehabkit must report it by code and pack
 and still run the other rules.
 """
 
+REHABKIT_HOOK_API = 1
+
 from rehabkit import hookimpl
 from rehabkit.errors import Severity
 from rehabkit.lint import LintRule, Violation

@@ -1,0 +1,69 @@
+"""The example code pack in plugins/, installed for real: its command, rule, measure and question, and its own tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import yaml
+from conftest import EXAMPLE_PACK, PROTOCOLS, clean_env
+
+PACK = ["example-clinic"]
+
+
+def test_plugins_lists_everything_the_example_pack_adds(rehabkit) -> None:
+    packs = {p["name"]: p for p in json.loads(rehabkit("plugins", "--format", "json", packs=PACK).stdout)}
+    example = packs["example-clinic"]
+    assert example["status"] == "loaded", example["errors"]
+    assert example["registered"] == {
+        "protocols": [], "exercises": [], "screening": ["immune-or-steroid-treatment"], "lint_rules": ["EXC001"],
+        "outcome_measures": ["psfs"], "commands": ["handout"],
+    }
+    assert "  commands: handout" in rehabkit("plugins", packs=PACK).stdout
+
+
+def test_a_pack_command_runs_as_a_rehabkit_subcommand(rehabkit) -> None:
+    result = rehabkit("handout", "neck-pain", "--phase", "recovery", packs=PACK)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# ")
+    statement = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())["supervision"]["statement"]
+    assert f"> {statement}" in result.stdout
+    help_text = rehabkit("handout", "--help", packs=PACK).stdout
+    assert "Print one phase of PROTOCOL as a Markdown handout" in help_text
+    # rehabkit --help stays light: it points to `rehabkit plugins` instead of loading every pack.
+    assert "'rehabkit plugins' lists them" in rehabkit("--help", packs=PACK).stdout
+
+
+def test_a_blocked_packs_command_is_not_offered(rehabkit) -> None:
+    result = rehabkit("-p", "no:example-clinic", "handout", "neck-pain", packs=PACK)
+    assert result.returncode == 2
+    assert "No such command 'handout'" in result.stderr
+
+
+def test_the_example_rule_warns_on_a_shipped_protocol_without_failing_it(rehabkit) -> None:
+    result = rehabkit("validate", "protocols/low-back/spinal-stiffness.yaml", packs=PACK)
+    assert result.returncode == 0, result.stdout
+    assert "EXC001 warning: phase" in result.stdout
+    assert "the clinic's policy is at most 6" in result.stdout
+
+
+def test_psfs_is_scored_and_recorded_by_rehabkit_measure(rehabkit, tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    result = rehabkit("measure", "P-9", "psfs", "--db", db, "--score", "activity-1=4", "--score", "activity-2=6",
+                      "--score", "activity-3=8", "--skip", "activity-4", "--skip", "activity-5", "--format", "json",
+                      packs=PACK)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["value"] == 6.0
+    history = rehabkit("history", "P-9", "--db", db, packs=PACK)
+    assert "psfs" in history.stdout.lower()
+
+
+def test_the_example_packs_own_tests_pass_with_rehabkits_pytest_plugin(test_packs, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE_PACK)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env={**clean_env(), "PYTHONPATH": str(test_packs["example-clinic"])},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "7 passed" in result.stdout
