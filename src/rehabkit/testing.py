@@ -97,6 +97,13 @@ class PackHarness:
         return Checker(library=self.registry.exercise_library(), rules=rules,
                        known_codes=frozenset(r.code for r in rules), today=today)
 
+    def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """A document's data as rehabkit reads it (dates stay strings), to change and :meth:`check` in a test."""
+        from .loader import load_file
+
+        data: dict[str, Any] = load_file(os.fspath(path)).data
+        return data
+
     def check(self, document: str | os.PathLike[str] | Mapping[str, Any], today: datetime.date | None = None) -> list[Finding]:
         """Schema and lint findings for a protocol or library: a path, or a mapping (checked as JSON)."""
         checker = self.checker(today)
@@ -191,7 +198,14 @@ def _document(data: Mapping[str, Any]) -> Any:
     from .loader import Document
 
     try:
-        text = json.dumps(data, indent=2)
+        text = json.dumps(data, indent=2, default=_iso_date)
     except (TypeError, ValueError) as exc:
         raise PackTestError(f"the document is not plain JSON data ({exc})") from None
     return Document(path="<mapping>", format="json", text=text, data=json.loads(text))
+
+
+def _iso_date(value: Any) -> str:
+    # yaml.safe_load reads "reviewed: 2026-11-01" as a date; rehabkit's loader keeps the text.
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "measure": ("rehabkit.cli.patient_cmds:measure", "Score and record an outcome measure (ODI, NDI, ...)."),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
+    "new-plugin": ("rehabkit.cli.new_plugin_cmd:new_plugin", "Create a plugin pack: package, hooks, sample protocol, tests."),
 }
 
 EXIT_CODES = """\b
