@@ -162,8 +162,10 @@ def rehabkit_register_commands(register: RegisterCommand) -> None:
     name must not be one of rehabkit's own commands, and two packs registering
     the same name are a conflict. The command runs like a built-in one: its
     context object is rehabkit's ``AppState``, so ``click.pass_obj`` gives
-    access to the installed packs (``state.registry()``). The command is listed
-    by ``rehabkit --help`` and ``rehabkit plugins``; a failed or blocked pack's
+    access to the installed packs (``state.registry()``, a
+    :class:`rehabkit.registry.Registry`). ``rehabkit plugins`` lists the
+    command and ``rehabkit NAME`` runs it (``rehabkit --help`` loads no pack, so
+    it points to ``rehabkit plugins`` instead); a failed or blocked pack's
     commands are not offered.
 
     Example::
