@@ -4,12 +4,14 @@ Packs are found through the entry-point group ``rehabkit``; the entry point's
 name is the pack's name.  rehabkit's own built-ins (``default_plugins``) are
 registered first, as the pack ``core``, through the same hooks.
 
-Every pack is loaded inside its own ``try``: one that fails to import, is not a
-valid pluggy plugin, raises in a hook or registers malformed data is reported
-by name (status ``failed``) and all it registered is set aside; the rest keep
-working.  ``strict=True`` (``--strict`` or ``REHABKIT_STRICT_PLUGINS=1``)
-turns every such failure, every conflict and every misspelt hook name into a
-:class:`~rehabkit.errors.PluginError`.
+Every pack is loaded inside its own ``try``: one that declares a hook API this
+rehabkit does not provide is refused (status ``incompatible``, see
+:mod:`rehabkit.compat`); one that fails to import, implements a hook that does
+not exist or with arguments it is not offered, raises in a hook or registers
+malformed data is reported by name (status ``failed``) and all it registered is
+set aside; the rest keep working.  ``strict=True`` (``--strict`` or
+``REHABKIT_STRICT_PLUGINS=1``) turns every such failure and every conflict into
+a :class:`~rehabkit.errors.PluginError`.
 
 Selection: ``REHABKIT_LOAD_PLUGINS=a,b`` loads only the packs named (empty:
 no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
@@ -27,7 +29,7 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import hookspecs
+from . import HOOK_API_VERSION, hookspecs
 from .entrypoints import EntryPoint, entry_points
 from .default_plugins import DEFAULT_PLUGINS
 from .errors import DocumentError, PluginError
@@ -105,6 +107,8 @@ class PackStatus:
     distribution: str | None = None
     version: str | None = None
     status: str = "loaded"
+    #: The hook API version the pack declares (``REHABKIT_HOOK_API``), once it is imported.
+    hook_api: int | None = None
     errors: list[str] = attrs.Factory(list)
     hooks: list[str] = attrs.Factory(list)
     registered: dict[str, list[str]] = attrs.Factory(dict)
@@ -155,7 +159,7 @@ class PluginManager:
 
     def load(self) -> None:
         """Register the core built-ins, then every selected entry-point pack."""
-        core = PackStatus(name=CORE, module="rehabkit.default_plugins", distribution="rehabkit")
+        core = PackStatus(name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION)
         core.version = _own_version()
         self.packs[CORE] = core
         for module_name in DEFAULT_PLUGINS:
@@ -210,6 +214,8 @@ class PluginManager:
             return
         from .compat import hook_api_problem, rehabkit_requirement
 
+        declared = getattr(plugin, "REHABKIT_HOOK_API", None)
+        status.hook_api = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
         problem = hook_api_problem(plugin, name, status.distribution, rehabkit_requirement(entry_point.info_dir))
         if problem:
             status.status = "incompatible"

@@ -189,7 +189,7 @@ def _help_width() -> int:
 @click.option(
     "--strict/--no-strict",
     default=None,
-    help="Treat a failing plugin pack, a conflict or a misspelt hook as an error (exit 3). "
+    help="Treat a failed or incompatible plugin pack or a conflict as an error (exit 3). "
     "Environment: REHABKIT_STRICT_PLUGINS=1.",
 )
 @click.pass_context

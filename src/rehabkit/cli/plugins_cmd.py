@@ -27,7 +27,10 @@ def plugins(state: AppState, output_format: str) -> None:
     """List plugin packs: name, distribution, version, status, hooks, registrations.
 
     A pack that failed to load is listed with its error; the others keep
-    working. Status is one of loaded, failed or blocked.
+    working. Status is one of loaded, failed (it broke while loading or
+    registering), incompatible (written for a hook API this rehabkit does not
+    provide; the error names the release it needs) or blocked. Commands a pack
+    adds are listed under it and run as 'rehabkit NAME'.
 
     \b
     Examples:
@@ -53,7 +56,7 @@ def _print_text(packs: list[PackStatus]) -> None:
         version = f" {pack.version}" if pack.version else ""
         dist = f" ({pack.distribution}{version})" if pack.distribution else ""
         click.echo(f"{pack.name}{dist}: {pack.status}")
-        click.echo(f"  module: {pack.module}")
+        click.echo(f"  module: {pack.module}" + (f"   hook API: {pack.hook_api}" if pack.hook_api is not None else ""))
         if pack.hooks:
             click.echo(f"  hooks: {', '.join(pack.hooks)}")
         for kind, names in pack.registered.items():
