@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
-from .errors import Finding, Severity
-from .plugins import PluginManager, Selection
+from .errors import Finding, PluginError, Severity
+from .plugins import PluginManager, Selection, strict_from_environment
 from .registry import Registered, Registry
 
 __all__ = ["PackHarness", "PackTestError", "ScriptedSession"]
@@ -57,8 +57,12 @@ class PackHarness:
         self.pack = pack
         self.packs = (pack, *others)
         self.db_path = Path(db_path) if db_path is not None else None
-        self.manager = PluginManager(Selection(allow=frozenset(self.packs)))
-        self.manager.load()
+        # REHABKIT_STRICT_PLUGINS=1 (recommended in a pack's CI) makes any load problem fail at once.
+        self.manager = PluginManager(Selection(allow=frozenset(self.packs)), strict=strict_from_environment())
+        try:
+            self.manager.load()
+        except PluginError as exc:
+            raise PackTestError(f"the packs did not load cleanly (REHABKIT_STRICT_PLUGINS is set):\n  {exc}") from None
         missing = [name for name in self.packs if name not in self.manager.packs]
         if missing:
             installed = ", ".join(sorted(n for n in self.manager.packs if n != "core")) or "none"
@@ -66,7 +70,10 @@ class PackHarness:
                 f"pack(s) {', '.join(map(repr, missing))} not installed in this environment (installed: {installed}). "
                 "Install the pack under test first, for example 'pip install -e .'."
             )
-        self.registry: Registry = self.manager.registry()
+        try:
+            self.registry: Registry = self.manager.registry()
+        except PluginError as exc:
+            raise PackTestError(f"the packs did not register cleanly (REHABKIT_STRICT_PLUGINS is set):\n  {exc}") from None
 
     # --- what loaded and what it registered ---------------------------------
 
