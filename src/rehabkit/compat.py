@@ -12,10 +12,9 @@ would silently never call it.
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import os
 import re
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -83,6 +82,8 @@ def unknown_hook_problems(names: Iterable[str], known: Iterable[str]) -> list[st
     known = sorted(known)
     problems = []
     for name in sorted(names):
+        import difflib  # only when there is something to report: loading packs must not pay for it
+
         guess = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {guess[0]}?)" if guess else ""
         problems.append(
@@ -96,7 +97,7 @@ def undecorated_hooks(plugin: Any, hookimpl_marker: str = "rehabkit_impl") -> li
     """One message per ``rehabkit_*`` function of ``plugin`` that lacks ``@hookimpl``."""
     problems = []
     for name, value in sorted(vars(plugin).items()) if hasattr(plugin, "__dict__") else ():
-        if not name.startswith("rehabkit_") or not inspect.isfunction(value):
+        if not name.startswith("rehabkit_") or not isinstance(value, types.FunctionType):
             continue
         if hasattr(value, hookimpl_marker):
             continue
