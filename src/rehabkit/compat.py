@@ -108,7 +108,8 @@ def undecorated_hooks(plugin: Any, hookimpl_marker: str = "rehabkit_impl") -> li
     return problems
 
 
-_REQUIREMENT = re.compile(r"^rehabkit\s*(?:\[[^\]]*\])?\s*\(?(?P<spec>[<>=!~][^;()]*)\)?\s*(?:;.*)?$", re.IGNORECASE)
+# Compiled on first use: it is needed only to explain an incompatible pack.
+_REQUIREMENT = r"^rehabkit\s*(?:\[[^\]]*\])?\s*\(?(?P<spec>[<>=!~][^;()]*)\)?\s*(?:;.*)?$"
 
 
 def rehabkit_requirement(info_dir: str | None) -> str | None:
@@ -122,7 +123,7 @@ def rehabkit_requirement(info_dir: str | None) -> str | None:
                     if not line.strip():
                         break
                     if line.startswith("Requires-Dist:"):
-                        match = _REQUIREMENT.match(line[len("Requires-Dist:"):].strip())
+                        match = re.match(_REQUIREMENT, line[len("Requires-Dist:"):].strip(), re.IGNORECASE)
                         if match:
                             return re.sub(r"\s+", "", match["spec"])
         except OSError:

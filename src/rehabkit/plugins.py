@@ -216,7 +216,9 @@ class PluginManager:
 
         declared = getattr(plugin, "REHABKIT_HOOK_API", None)
         status.hook_api = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
-        problem = hook_api_problem(plugin, name, status.distribution, rehabkit_requirement(entry_point.info_dir))
+        problem = hook_api_problem(plugin, name, status.distribution)
+        if problem and status.hook_api is not None:  # read the pack's metadata only to explain a refusal
+            problem = hook_api_problem(plugin, name, status.distribution, rehabkit_requirement(entry_point.info_dir))
         if problem:
             status.status = "incompatible"
             status.errors.append(problem)
@@ -265,21 +267,23 @@ class PluginManager:
 
     # --- collecting --------------------------------------------------------
 
-    def registry(self, *, protocols: bool = True, exercises: bool = True) -> Registry:
+    def registry(self, *, protocols: bool = True, exercises: bool = True, measures: bool = True) -> Registry:
         """Call the packs' register hooks once and return the merged registry.
 
-        ``protocols=False`` skips the protocols hook and ``exercises=False`` the
-        exercises hook, so that commands which do not need them need not parse
-        every pack's documents (``validate`` asks for the exercise library only
+        ``protocols=False`` skips the protocols hook, ``exercises=False`` the
+        exercises hook and ``measures=False`` the outcome-measures hook, so that
+        commands which do not need them need not parse every pack's documents
+        or build its measures (``validate`` asks for the exercise library only
         when a document names an exercise it does not define). A registry built
         with more hooks serves later calls that ask for fewer. Strict mode always
         builds the full registry, so CI sees every failure.
         """
-        wanted = frozenset(
-            hook for hook in _REGISTER_HOOKS
-            if self.strict
-            or (hook != "rehabkit_register_protocols" or protocols) and (hook != "rehabkit_register_exercises" or exercises)
-        )
+        skipped = {
+            "rehabkit_register_protocols": not protocols,
+            "rehabkit_register_exercises": not exercises,
+            "rehabkit_register_outcome_measures": not measures,
+        }
+        wanted = frozenset(hook for hook in _REGISTER_HOOKS if self.strict or not skipped.get(hook, False))
         if self._registry is None or not wanted <= self._registry_hooks:
             hooks = wanted | self._registry_hooks
             self._registry = self._build_registry([h for h in _REGISTER_HOOKS if h in hooks])

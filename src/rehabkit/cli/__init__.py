@@ -50,13 +50,14 @@ class AppState:
         self._manager: Any = None
         self._warned: set[str] = set()
 
-    def manager(self, *, warn: bool = True, lenient: bool = False, protocols: bool = True, exercises: bool = True) -> Any:
+    def manager(self, *, warn: bool = True, lenient: bool = False, **needs: bool) -> Any:
         """The loaded :class:`rehabkit.plugins.PluginManager` with its registry built.
 
         ``lenient`` loads without ``--strict`` so that diagnostic commands can
         still show what is broken; they check ``self.strict_effective`` themselves.
-        ``protocols=False`` / ``exercises=False`` leave the packs' protocols or
-        exercise libraries unparsed (see :meth:`rehabkit.plugins.PluginManager.registry`).
+        ``needs`` (``protocols=False``, ``exercises=False``, ``measures=False``)
+        leaves what a command does not use unbuilt (see
+        :meth:`rehabkit.plugins.PluginManager.registry`).
         """
         if self._manager is None:
             from ..plugins import PluginManager
@@ -64,7 +65,7 @@ class AppState:
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
             self._manager = manager
-        self._manager.registry(protocols=protocols, exercises=exercises)
+        self._manager.registry(**needs)
         if warn:
             self._warn()
         return self._manager
@@ -75,17 +76,17 @@ class AppState:
                 self._warned.add(line)
                 click.echo(f"rehabkit: warning: {line}", err=True)
 
-    def registry(self, *, protocols: bool = True, exercises: bool = True) -> Any:
-        """The :class:`rehabkit.registry.Registry`, with or without the packs' protocols and exercises."""
-        return self.manager(protocols=protocols, exercises=exercises).registry(protocols=protocols, exercises=exercises)
+    def registry(self, **needs: bool) -> Any:
+        """The :class:`rehabkit.registry.Registry`, without what ``needs`` leaves out (``protocols=False`` ...)."""
+        return self.manager(**needs).registry(**needs)
 
     def commands(self, *, warn: bool = True, lenient: bool = False) -> dict[str, Any]:
         """The subcommands the loaded packs add: name -> :class:`rehabkit.registry.Registered` (a click command).
 
         The packs' protocols and exercise libraries are not parsed for this.
         """
-        manager = self.manager(warn=warn, lenient=lenient, protocols=False, exercises=False)
-        return dict(manager.registry(protocols=False, exercises=False).commands)
+        needs = {"protocols": False, "exercises": False, "measures": False}
+        return dict(self.manager(warn=warn, lenient=lenient, **needs).registry(**needs).commands)
 
     @property
     def strict_effective(self) -> bool:

@@ -35,7 +35,7 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
     """
     from ..errors import ExitCode
 
-    installed = state.registry(protocols=False, exercises=False).rules()
+    installed = state.registry(protocols=False, exercises=False, measures=False).rules()
     if code is not None:
         wanted = code.strip().upper()
         chosen = [rule for rule in installed if rule.code == wanted]

@@ -74,7 +74,7 @@ def validate(
     from ..lint import RuleSelection
     from ..validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
 
-    registry = state.registry(protocols=False, exercises=False)
+    registry = state.registry(protocols=False, exercises=False, measures=False)
     rules = registry.rules()
     selection = RuleSelection(select=_codes(select), ignore=_codes(ignore))
     unmatched = selection.unmatched(rule.code for rule in rules)
@@ -83,7 +83,7 @@ def validate(
             f"no installed lint rule matches {', '.join(map(repr, unmatched))}; 'rehabkit rules' lists them."
         )
     checker = Checker(
-        library=LazyLibrary(lambda: state.registry(protocols=False).exercise_library()),
+        library=LazyLibrary(lambda: state.registry(protocols=False, measures=False).exercise_library()),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
     )
