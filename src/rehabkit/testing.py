@@ -3,7 +3,7 @@
 A :class:`PackHarness` loads the installed pack under test through its real
 entry point, alone or with named other packs, and offers what a pack's tests
 need: the pack's load status, what it registered, a check that every protocol
-it contributes validates and lints clean with the installed rules, a check of
+it contributes validates and lints clean with the loaded packs' rules, a check of
 any other document, a scripted session through the engine with answers
 recorded in a real SQLite file, and the ``rehabkit`` command line restricted
 to the same packs.
@@ -97,7 +97,7 @@ class PackHarness:
     # --- documents -------------------------------------------------------------
 
     def checker(self, today: datetime.date | None = None) -> Any:
-        """A :class:`rehabkit.validation.Checker` with the selected packs' exercises and every installed rule."""
+        """A :class:`rehabkit.validation.Checker` with the loaded packs' exercises and lint rules (and rehabkit's own)."""
         from .validation import Checker
 
         rules = self.registry.rules()
