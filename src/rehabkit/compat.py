@@ -12,19 +12,21 @@ would silently never call it.
 
 from __future__ import annotations
 
-import os
 import re
 import types
 from collections.abc import Iterable
 from typing import Any
 
 from . import HOOK_API_VERSION, __version__
+from .entrypoints import metadata_field
 
 __all__ = [
     "HOOK_API_ATTRIBUTE",
     "HOOK_API_INTRODUCED",
     "SUPPORTED_HOOK_APIS",
+    "declared_hook_api",
     "hook_api_problem",
+    "rehabkit_requirement",
     "undecorated_hooks",
     "unknown_hook_problems",
 ]
@@ -39,11 +41,18 @@ HOOK_API_INTRODUCED = {1: "0.1.0"}
 HOOK_API_RETIRED: dict[int, str] = {}
 
 
-def hook_api_problem(plugin: Any, pack: str, distribution: str | None = None, requirement: str | None = None) -> str | None:
+def declared_hook_api(plugin: Any) -> int | None:
+    """The hook API version ``plugin`` declares, or ``None`` if it declares none or not a whole number."""
+    declared = getattr(plugin, HOOK_API_ATTRIBUTE, None)
+    return declared if isinstance(declared, int) and not isinstance(declared, bool) else None
+
+
+def hook_api_problem(plugin: Any, pack: str, distribution: str | None = None, info_dir: str | None = None) -> str | None:
     """Why ``plugin`` cannot be loaded by this rehabkit, or ``None`` if its declared hook API is provided.
 
-    ``requirement`` is the pack distribution's own requirement on rehabkit
-    (such as ``>=0.3``), used to say which release it needs.
+    ``info_dir`` is the pack's installed ``.dist-info`` folder; its requirement
+    on rehabkit (such as ``>=0.3``), read only for a refusal, says which
+    release it needs.
     """
     where = getattr(plugin, "__name__", type(plugin).__name__)
     if not hasattr(plugin, HOOK_API_ATTRIBUTE):
@@ -52,11 +61,13 @@ def hook_api_problem(plugin: Any, pack: str, distribution: str | None = None, re
             f"'{HOOK_API_ATTRIBUTE} = {HOOK_API_VERSION}' to {where!r} (rehabkit {__version__} provides hook API "
             f"{_supported()})."
         )
-    declared = getattr(plugin, HOOK_API_ATTRIBUTE)
-    if isinstance(declared, bool) or not isinstance(declared, int):
-        return f"{HOOK_API_ATTRIBUTE} in {where!r} must be a whole number such as {HOOK_API_VERSION} (got {declared!r})."
+    declared = declared_hook_api(plugin)
+    if declared is None:
+        value = getattr(plugin, HOOK_API_ATTRIBUTE)
+        return f"{HOOK_API_ATTRIBUTE} in {where!r} must be a whole number such as {HOOK_API_VERSION} (got {value!r})."
     if declared in SUPPORTED_HOOK_APIS:
         return None
+    requirement = rehabkit_requirement(info_dir)
     owner = f"{distribution}" if distribution else f"pack {pack!r}"
     if requirement:
         needs = f"it needs rehabkit{requirement} (from the requirements of {owner})"
@@ -114,18 +125,8 @@ _REQUIREMENT = r"^rehabkit\s*(?:\[[^\]]*\])?\s*\(?(?P<spec>[<>=!~][^;()]*)\)?\s*
 
 def rehabkit_requirement(info_dir: str | None) -> str | None:
     """The ``rehabkit`` version specifier in an installed distribution's metadata (``>=0.3``), if any."""
-    if not info_dir:
-        return None
-    for metadata_file in ("METADATA", "PKG-INFO"):
-        try:
-            with open(os.path.join(info_dir, metadata_file), encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    if not line.strip():
-                        break
-                    if line.startswith("Requires-Dist:"):
-                        match = re.match(_REQUIREMENT, line[len("Requires-Dist:"):].strip(), re.IGNORECASE)
-                        if match:
-                            return re.sub(r"\s+", "", match["spec"])
-        except OSError:
-            continue
+    for requirement in metadata_field(info_dir, "Requires-Dist") if info_dir else ():
+        match = re.match(_REQUIREMENT, requirement, re.IGNORECASE)
+        if match:
+            return re.sub(r"\s+", "", match["spec"])
     return None

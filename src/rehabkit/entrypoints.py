@@ -21,7 +21,10 @@ from typing import Any
 
 import attrs
 
-__all__ = ["EntryPoint", "entry_points"]
+__all__ = ["ENTRY_POINT_GROUP", "EntryPoint", "entry_points", "metadata_field"]
+
+#: The entry-point group plugin packs declare.
+ENTRY_POINT_GROUP = "rehabkit"
 
 _INFO_DIR = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(-py[^-]*)?\.(dist-info|egg-info)$")
 
@@ -64,18 +67,27 @@ def _parse_group(text: str, group: str) -> Iterator[tuple[str, str]]:
             yield name.strip(), value.strip()
 
 
-def _display_name(info_dir: str, fallback: str) -> str:
+def metadata_field(info_dir: str, field: str) -> list[str]:
+    """Every value of one header field (``Name``, ``Requires-Dist``) in an installed distribution's metadata."""
     for metadata_file in ("METADATA", "PKG-INFO"):
+        values = []
         try:
             with open(os.path.join(info_dir, metadata_file), encoding="utf-8", errors="replace") as handle:
                 for line in handle:
                     if not line.strip():
                         break
-                    if line.startswith("Name:"):
-                        return line[5:].strip()
+                    if line.startswith(f"{field}:"):
+                        values.append(line[len(field) + 1:].strip())
         except OSError:
             continue
-    return fallback
+        if values:
+            return values
+    return []
+
+
+def _display_name(info_dir: str, fallback: str) -> str:
+    names = metadata_field(info_dir, "Name")
+    return names[0] if names else fallback
 
 
 def entry_points(group: str, path: Iterable[str] | None = None) -> list[EntryPoint]:

@@ -116,13 +116,14 @@ def _aliases() -> dict[str, str]:
     """
     source = Path(hookspecs.__file__).read_text(encoding="utf-8")
     lines = source.splitlines()
+    tree = ast.parse(source)
     found: dict[str, str] = {}
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
             for alias in node.names:
                 found[alias.name] = f"a `rehabkit.{node.module}.{alias.name}`"
     found.update({f"{name} | None": f"{text}, or `None`" for name, text in found.items()})
-    for node in ast.parse(source).body:
+    for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             comment: list[str] = []
             number = node.lineno - 2

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,18 @@ class Document:
     format: str
     text: str
     data: Any
+
+    @classmethod
+    def from_mapping(cls, data: Any, path: str, default: Callable[[Any], Any] | None = None) -> Document:
+        """A JSON document built from in-memory data (a pack's registration, a test's mapping).
+
+        The data goes through JSON text so that the document has text to locate
+        errors in and holds plain JSON values only; ``default`` converts values
+        JSON cannot hold, as in :func:`json.dumps`. Raises ``TypeError`` or
+        ``ValueError`` for data that is not plain JSON.
+        """
+        text = json.dumps(data, indent=2, default=default)
+        return cls(path=path, format="json", text=text, data=json.loads(text))
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int] | None:
         """1-based (line, column) of the value (or key) at ``path``, if it can be found."""

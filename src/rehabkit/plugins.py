@@ -30,7 +30,7 @@ import attrs
 import pluggy
 
 from . import HOOK_API_VERSION, hookspecs
-from .entrypoints import EntryPoint, entry_points
+from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
 from .default_plugins import DEFAULT_PLUGINS
 from .errors import DocumentError, PluginError
 from .lint import LintRule
@@ -48,7 +48,6 @@ __all__ = [
     "Selection",
 ]
 
-ENTRY_POINT_GROUP = "rehabkit"
 CORE = "core"
 # Statuses of packs that are not used and are reported as problems.
 _BROKEN = ("failed", "incompatible")
@@ -164,10 +163,9 @@ class PluginManager:
         self.packs[CORE] = core
         for module_name in DEFAULT_PLUGINS:
             self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
+        core.hooks = self._hooks_of(CORE)  # an entry-point pack's hooks are recorded as it registers
         for entry_point in self._discover():
             self._load_entry_point(entry_point)
-        for pack in self.packs.values():
-            pack.hooks = self._hooks_of(pack.name) or pack.hooks
         self._after_load = {name: (p.status, tuple(p.errors)) for name, p in self.packs.items()}
         if self.strict:
             try:
@@ -212,13 +210,10 @@ class PluginManager:
                 raise
             status.fail(f"failed to import {entry_point.value!r}: {type(exc).__name__}: {exc}")
             return
-        from .compat import hook_api_problem, rehabkit_requirement
+        from .compat import declared_hook_api, hook_api_problem
 
-        declared = getattr(plugin, "REHABKIT_HOOK_API", None)
-        status.hook_api = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
-        problem = hook_api_problem(plugin, name, status.distribution)
-        if problem and status.hook_api is not None:  # read the pack's metadata only to explain a refusal
-            problem = hook_api_problem(plugin, name, status.distribution, rehabkit_requirement(entry_point.info_dir))
+        status.hook_api = declared_hook_api(plugin)
+        problem = hook_api_problem(plugin, name, status.distribution, entry_point.info_dir)
         if problem:
             status.status = "incompatible"
             status.errors.append(problem)
@@ -478,13 +473,10 @@ def _measure(item: Any) -> Any:
 
 
 def _document_from_mapping(item: Mapping[str, Any], name: str) -> Document:
-    import json
-
     try:
-        text = json.dumps(item, indent=2)
+        return Document.from_mapping(item, name)
     except (TypeError, ValueError) as exc:
         raise _Rejected(f"a mapping that is not plain JSON data ({exc})") from None
-    return Document(path=name, format="json", text=text, data=json.loads(text))
 
 
 def _build(cls: Any, definition: str, item: Any) -> Any:

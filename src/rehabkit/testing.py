@@ -200,15 +200,12 @@ class PackHarness:
 
 
 def _document(data: Mapping[str, Any]) -> Any:
-    import json
-
     from .loader import Document
 
     try:
-        text = json.dumps(data, indent=2, default=_iso_date)
+        return Document.from_mapping(data, "<mapping>", default=_iso_date)
     except (TypeError, ValueError) as exc:
         raise PackTestError(f"the document is not plain JSON data ({exc})") from None
-    return Document(path="<mapping>", format="json", text=text, data=json.loads(text))
 
 
 def _iso_date(value: Any) -> str:

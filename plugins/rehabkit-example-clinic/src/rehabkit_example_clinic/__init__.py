@@ -15,6 +15,7 @@ Heavy imports wait until a hook is called, so loading the pack stays cheap.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ REHABKIT_HOOK_API = 1
 HERE = Path(__file__).parent
 
 
+@functools.cache  # read once, though three hooks use it
 def policy() -> dict[str, Any]:
-    """The clinic's policy file, ``clinic.toml``, as data."""
+    """The clinic's policy file, ``clinic.toml``, as data (shared: do not change it)."""
     import tomllib
 
     with open(HERE / "clinic.toml", "rb") as handle:
