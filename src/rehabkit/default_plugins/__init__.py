@@ -5,11 +5,7 @@ pack, under the pack name ``core``.
 """
 
 DEFAULT_PLUGINS = (
-    "rehabkit.default_plugins.reference_rules",
-    "rehabkit.default_plugins.phase_rules",
-    "rehabkit.default_plugins.dose_rules",
-    "rehabkit.default_plugins.safety_rules",
-    "rehabkit.default_plugins.metadata_rules",
+    "rehabkit.default_plugins.lint_rules",
     "rehabkit.default_plugins.outcome_measures",
     "rehabkit.default_plugins.progression",
 )

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Severity
-from ..hookspecs import RegisterLintRule, hookimpl
 from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 
 _SEMVER = re.compile(
@@ -89,10 +88,3 @@ RULES = (
         ),
     ),
 )
-
-
-@hookimpl
-def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
-    """Register the core metadata rules."""
-    for rule in RULES:
-        register(rule)

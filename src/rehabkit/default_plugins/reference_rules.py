@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..errors import Severity
-from ..hookspecs import RegisterLintRule, hookimpl
 from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Exercise
 
@@ -181,10 +180,3 @@ RULES = (
         ),
     ),
 )
-
-
-@hookimpl
-def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
-    """Register the core reference rules."""
-    for rule in RULES:
-        register(rule)

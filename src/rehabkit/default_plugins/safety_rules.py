@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Severity
-from ..hookspecs import RegisterLintRule, hookimpl
 from ..lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
 from .phase_rules import STAGES
@@ -281,10 +280,3 @@ RULES = (
         ),
     ),
 )
-
-
-@hookimpl
-def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
-    """Register the core safety rules."""
-    for rule in RULES:
-        register(rule)
