@@ -15,7 +15,7 @@ import click
 
 from .. import __version__
 
-__all__ = ["COMMANDS", "AppState", "main"]
+__all__ = ["COMMANDS", "AppState", "format_option", "main"]
 
 #: name -> (module:function, one-line help shown by ``rehabkit --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -39,6 +39,12 @@ Exit codes:
   2  usage error (unknown option, missing file)
   3  rehabkit or a plugin pack failed (see --strict)
 """
+
+
+def format_option(help: str, *, more: tuple[str, ...] = ()) -> Any:
+    """The ``--format text|json`` option every command with two kinds of output shares (``more``: extra formats)."""
+    return click.option("--format", "output_format", type=click.Choice(["text", "json", *more]), default="text",
+                        show_default=True, help=help)
 
 
 class AppState:

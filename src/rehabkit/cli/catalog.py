@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 
 if TYPE_CHECKING:
     from ..model import Criteria, Exercise, Protocol
 
-_FORMAT = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+_FORMAT = format_option("text for people, json for programs.")
 
 
 @click.command("list", epilog=EXIT_CODES)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
@@ -39,7 +39,7 @@ def _check_patient(store: Any, patient: str) -> None:
 @click.command(epilog=EXIT_CODES)
 @click.argument("patient")
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text: a table of sessions; json: the patient's sessions and latest measures as one object.")
 @db_option
 def history(patient: str, protocol: str | None, output_format: str, db: str | None) -> None:
     """List PATIENT's sessions: date, protocol and phase, completion, pain before and after, decision.
@@ -105,7 +105,7 @@ def next_day(patient: str, pain: float, db: str | None) -> None:
 @click.argument("measure_id", metavar="MEASURE")
 @click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text: the score and its band; json: the score as one object.")
 @db_option
 @click.pass_obj
 def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, ...], skips: tuple[str, ...],

@@ -7,21 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 
 if TYPE_CHECKING:
     from ..plugins import PackStatus
 
 
 @click.command(epilog=EXIT_CODES)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a block per pack; json: a list of pack objects.",
-)
+@format_option("text: a block per pack; json: a list of pack objects.")
 @click.pass_obj
 def plugins(state: AppState, output_format: str) -> None:
     """List plugin packs: name, distribution, version, status, hooks, registrations.

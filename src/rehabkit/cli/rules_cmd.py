@@ -7,19 +7,12 @@ import textwrap
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("code", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a table (or the explanation of CODE); json: a list of rule objects.",
-)
+@format_option("text: a table (or the explanation of CODE); json: a list of rule objects.")
 @click.pass_obj
 def rules(state: AppState, code: str | None, output_format: str) -> None:
     """List every lint rule (code, severity, pack, summary), or explain CODE.

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 from .patient_cmds import db_option, open_store
 
 # Appended, not substituted: a change to the shared lines cannot silently drop these.
@@ -35,8 +35,7 @@ class TerminalAnswers:
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Run non-interactively from a YAML or JSON file of answers (see docs/run.md).")
 @click.option("--no-timer", is_flag=True, help="Do not count down holds or show rep counters.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the outcome as one JSON object on standard output.")
+@format_option("json: the outcome as one JSON object on standard output.")
 @click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Record the date of the patient's surgery.")
 @click.option("--surgeon-cleared/--surgeon-not-cleared", default=None, help="Record the surgeon's clearance.")
 @click.option("--clinician-approved/--clinician-not-approved", default=None, help="Record the clinician's approval.")

@@ -7,19 +7,15 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState
+from . import EXIT_CODES, AppState, format_option
 
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: one 'path:line:col: CODE message [$.json.path]' line per finding; json: a report object; "
+@format_option(
+    "text: one 'path:line:col: CODE message [$.json.path]' line per finding; json: a report object; "
     "github: GitHub Actions workflow annotations.",
+    more=("github",),
 )
 @click.option(
     "--select",
