@@ -116,19 +116,36 @@ class Range(_Model):
     SCHEMA_DEF: ClassVar[str] = "range"
     min: int
     max: int
+    #: How much one earned step of gradual progression adds (``None``: the count stays at ``min``).
+    step: int | None = None
 
     @classmethod
     def from_value(cls, value: Any) -> Range:
-        """Accept either ``5`` or ``{"min": 5, "max": 8}``."""
+        """Accept either ``5`` or ``{"min": 5, "max": 8}`` (with an optional ``step``)."""
         if isinstance(value, int):
             return cls(min=value, max=value)
-        return cls(min=value["min"], max=value["max"])
+        return cls(min=value["min"], max=value["max"], step=value.get("step"))
 
     def to_value(self) -> Any:
-        """A single number when the range is one value, else ``{min, max}``."""
-        if self.min == self.max:
+        """A single number when the range is one value, else ``{min, max}`` (and ``step``)."""
+        if self.min == self.max and self.step is None:
             return self.min
-        return {"min": self.min, "max": self.max}
+        out = {"min": self.min, "max": self.max}
+        if self.step is not None:
+            out["step"] = self.step
+        return out
+
+    def at_step(self, steps: int) -> int:
+        """The count after ``steps`` earned steps: ``min + steps * step``, never above ``max``; ``min`` without a step."""
+        if self.step is None or steps <= 0:
+            return self.min
+        return min(self.max, self.min + steps * self.step)
+
+    def steps_to_top(self) -> int:
+        """How many steps take this count from ``min`` to ``max`` (0 when it cannot move)."""
+        if self.step is None or self.max <= self.min:
+            return 0
+        return -(-(self.max - self.min) // self.step)
 
     def __str__(self) -> str:
         return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
@@ -184,6 +201,7 @@ class Dose(_Model):
     side: str | None = None
     pain_limit: float | None = None
     note: str | None = None
+    sessions_per_step: int | None = None
 
     def describe(self) -> str:
         """The dose in one line of plain words, for example ``2 sets x 10 reps, hold 5-8 s``."""
@@ -210,6 +228,33 @@ class Dose(_Model):
             parts.append(f"pain limit {self.pain_limit:g}/10")
         text = ", ".join(parts)
         return f"{text} ({self.note})" if self.note else text
+
+    #: Counts that can move inside their range, with the word each is counted in.
+    STEPPED: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("sets", "set"), ("reps", "rep"), ("hold_seconds", "second of hold"), ("duration_minutes", "minute"),
+        ("times_per_day", "time a day"), ("days_per_week", "day a week"),
+    )
+
+    def ranges(self) -> dict[str, Range]:
+        """The counts given as a span (``min`` below ``max``), by field name."""
+        out = {}
+        for name, _ in self.STEPPED:
+            value: Range | None = getattr(self, name)
+            if value is not None and value.max > value.min:
+                out[name] = value
+        return out
+
+    def describe_progression(self) -> str | None:
+        """How the dose moves inside its ranges, in plain words, or None when it cannot move."""
+        steps = []
+        for name, noun in self.STEPPED:
+            value: Range | None = getattr(self, name)
+            if value is not None and value.max > value.min and value.step:
+                steps.append(f"{value.step} {noun}" if value.step == 1 else f"{value.step} {noun.replace(' ', 's ', 1) if ' ' in noun else noun + 's'}")
+        if not steps or not self.sessions_per_step:
+            return None
+        days = "each day" if self.sessions_per_step == 1 else f"every {self.sessions_per_step} days"
+        return f"up {', '.join(steps)} {days} within the pain limits, to the top of the range; back one step after too much pain"
 
 
 @_model
@@ -294,6 +339,7 @@ class ScreeningQuestion(_Model):
     action: str
     message: str
     covers: tuple[str, ...] = _texts()
+    omit_movements: tuple[str, ...] = _texts()
 
 
 @_model
