@@ -14,24 +14,22 @@ from typing import Any
 
 import attrs
 
+from .exit_codes import EXIT_CODE_MEANINGS, GENERAL_EXIT_CODES, RUN_EXIT_CODES, ExitCode, exit_code_help
+
 __all__ = [
+    "EXIT_CODE_MEANINGS",
+    "GENERAL_EXIT_CODES",
+    "RUN_EXIT_CODES",
     "DocumentError",
     "ExitCode",
     "Finding",
     "PluginError",
     "RehabkitError",
     "Severity",
+    "did_you_mean",
+    "exit_code_help",
     "format_json_path",
 ]
-
-
-class ExitCode(enum.IntEnum):
-    """Exit codes of the ``rehabkit`` command (documented in ``--help`` and the README)."""
-
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    FAILURE = 3
 
 
 class Severity(str, enum.Enum):
@@ -42,6 +40,14 @@ class Severity(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def did_you_mean(name: str, known: list[str] | tuple[str, ...], otherwise: str = "") -> str:
+    """`` Did you mean 'x'?`` for the closest known name, else ``otherwise`` (a sentence with a leading space)."""
+    import difflib  # only when something is misspelt
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" Did you mean {close[0]!r}?" if close else otherwise
 
 
 def format_json_path(parts: tuple[str | int, ...] | list[str | int]) -> str:

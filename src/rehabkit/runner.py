@@ -1,8 +1,10 @@
-"""The session runner: screening, pain before, each exercise, pain after, the decision.
+"""The session runner: the course's state and gates, screening, pain before, each exercise, pain after, the decision.
 
 It asks through an :class:`AnswerSource` (the terminal, or a file of answers
 for scripts and tests), records every answer in the store as it is given, and
-leaves the decisions to the engine and the progression-policy hook.
+leaves the decisions to the engine and the progression-policy hook. Before any
+exercise it refuses a stopped course and a closed gate; a red flag, a stop or
+refer decision, or no improvement pauses the course until a clinician's review.
 """
 
 from __future__ import annotations
@@ -14,16 +16,47 @@ from typing import Any, Protocol
 
 import attrs
 
-from .course import course_state
-from .engine import Decision, Facts, SessionPlan, SessionResult, plan_session, screen
-from .model import Exercise, ScreeningQuestion
+from .course import load_course
+from .engine import (
+    Course,
+    CriteriaResult,
+    Decision,
+    DoseState,
+    Facts,
+    PlannedExercise,
+    SessionPlan,
+    SessionResult,
+    advance_doses,
+    check_criteria,
+    ends_screening,
+    plan_session,
+    screen,
+    step_back,
+    within_limits,
+)
+from .engine.course import active_precautions
+from .errors import RehabkitError, did_you_mean
+from .model import Exercise, Precaution, ScreeningQuestion
 from .model import Protocol as ProtocolModel
 from .outcomes import OutcomeMeasure
 from .store import Store
+from .vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
 
-__all__ = ["AnswerSource", "FileAnswers", "RunOutcome", "SessionInterrupted", "run_session"]
+__all__ = [
+    "NEW_SYMPTOM_QUESTION",
+    "AnswerSource",
+    "AnswersFileError",
+    "CourseStopped",
+    "FileAnswers",
+    "GateClosed",
+    "RunOutcome",
+    "SessionInterrupted",
+    "plan_for",
+    "run_session",
+]
 
 NEW_SYMPTOM_QUESTION = "Since you started, has any new pain spread into an arm or leg, or any new numbness or tingling appeared?"
+ANSWER_KEYS = ("screening", "pain_before", "exercises", "pain_after", "new_symptom")
 
 
 class AnswerSource(Protocol):
@@ -36,8 +69,26 @@ class AnswerSource(Protocol):
         """A pain score from 0 to 10."""
 
 
-class AnswersFileError(ValueError):
-    """An answers file that lacks an answer or holds a wrong one; the message names the key."""
+class AnswersFileError(RehabkitError, ValueError):
+    """An answers file that lacks an answer, holds a wrong one or names something unknown; the message names the key."""
+
+
+class CourseStopped(RehabkitError, RuntimeError):
+    """The course is paused, referred or discharged: nothing runs until a clinician records a review."""
+
+    def __init__(self, course: Course) -> None:
+        super().__init__(f"the course is {course.status}")
+        self.course = course
+
+
+class GateClosed(RehabkitError, RuntimeError):
+    """A criterion of the phase's gate does not hold, so no exercise may start."""
+
+    def __init__(self, course: Course, phase: str, result: CriteriaResult) -> None:
+        super().__init__(f"the gate of phase {phase!r} is closed")
+        self.course = course
+        self.phase = phase
+        self.result = result
 
 
 class FileAnswers:
@@ -45,16 +96,38 @@ class FileAnswers:
 
     Form::
 
-        screening: {spreading-pain: no, ...}   # or {all: no}
+        screening: {spreading-pain: no, ...}   # or {all: no}, with named exceptions
         pain_before: 3
-        exercises: {chin-tuck: 2, glute-bridge: 4}   # pain during each
+        exercises: {chin-tuck: 2, glute-bridge: 4}   # pain during each; {all: 2}
         pain_after: 3
         new_symptom: no
+
+    The file is strict: an unknown key, question id or exercise id is an error
+    naming it, with the closest known name.
     """
 
-    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+    def __init__(self, data: Any, source: str) -> None:
         self.data = data
         self.source = source
+
+    def check(self, question_ids: list[str], exercise_ids: list[str]) -> None:
+        """Refuse anything the session would not ask for, before the session starts."""
+        if not isinstance(self.data, Mapping):
+            raise AnswersFileError(f"{self.source}: an answers file is a mapping with the keys {', '.join(ANSWER_KEYS)}.")
+        for key in self.data:
+            if key not in ANSWER_KEYS:
+                raise AnswersFileError(f"{self.source}: unknown key {key!r}." + did_you_mean(str(key), ANSWER_KEYS,
+                                       f" The keys are {', '.join(ANSWER_KEYS)}."))
+        for section, known, what in (("screening", question_ids, "screening question"), ("exercises", exercise_ids, "exercise")):
+            value = self.data.get(section)
+            if value is None:
+                continue
+            if not isinstance(value, Mapping):
+                raise AnswersFileError(f"{self.source}: '{section}' must map each {what} id (or 'all') to an answer.")
+            for item in value:
+                if item != "all" and item not in known:
+                    raise AnswersFileError(f"{self.source}: '{section}' names an unknown {what} {item!r}."
+                                           + did_you_mean(str(item), known, f" Known: {', '.join(known)}."))
 
     def _get(self, section: str, key: str | None) -> Any:
         value: Any = self.data.get(section)
@@ -81,7 +154,7 @@ class FileAnswers:
 
 
 class SessionInterrupted(Exception):
-    """The patient stopped the session (Ctrl-C); answers so far are recorded."""
+    """The patient stopped the session (Ctrl-C or end of input); answers so far are recorded."""
 
     def __init__(self, session: int) -> None:
         super().__init__(f"session {session} interrupted")
@@ -90,7 +163,7 @@ class SessionInterrupted(Exception):
 
 @attrs.frozen(slots=True)
 class RunOutcome:
-    """How a session ended: screening stop or a decision, and the next session's plan."""
+    """How a session ended: screening stop or a decision, the course after it, and the next session's plan."""
 
     session: int
     phase: str
@@ -99,6 +172,56 @@ class RunOutcome:
     messages: tuple[str, ...]
     decision: Decision | None = None
     next_plan: SessionPlan | None = None
+    plan: SessionPlan | None = None
+    #: The course's state after the session: ``active``, or ``paused`` when it now waits for a clinician's review.
+    status: str = "active"
+
+    @property
+    def action(self) -> str:
+        """What ended the session: the screening action when screening stopped it, else the decision's action."""
+        if self.decision is None:
+            return self.screening_action
+        return self.decision.action
+
+    @property
+    def paused(self) -> bool:
+        """True when the course now waits for a clinician's review."""
+        return self.action in REVIEW_ACTIONS
+
+
+def _next_morning(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, ...]]:
+    """Today's dose states after the last session's next-morning report, and the reasons in plain words."""
+    if not course.morning:
+        return course.doses, ()
+    words = "; ".join(reason.describe() for reason in course.morning)
+    messages = " ".join(dict.fromkeys(reason.rule.message for reason in course.morning))
+    action = course.morning_action
+    if action == "reduce-load":
+        return step_back(course.doses), (f"Today's doses are one step lower: {words}. {messages}",)
+    # hold (and milder): keep the dose; the count of days within the limits starts again
+    return {key: DoseState(state.step) for key, state in course.doses.items()}, (f"Today's doses stay as they were: {words}. {messages}",)
+
+
+def plan_for(course: Course, library: Mapping[str, Exercise], omit: frozenset[str] = frozenset(), omit_reason: str = "") -> SessionPlan:
+    """Today's plan for a course, after the next-morning report acted on it."""
+    doses, adjustments = _next_morning(course)
+    return plan_session(course.protocol, course.phase, library, course.regressions,
+                        {key: state.step for key, state in doses.items()}, removed=course.removed,
+                        omit_movements=omit, omit_reason=omit_reason, adjustments=adjustments)
+
+
+def check_gate(course: Course, facts: Facts | None = None, *, session_measured: bool = False) -> CriteriaResult:
+    """The entry criteria of the patient's phase: those known before a session, or (``session_measured``) those it asks."""
+    phase = course.protocol.phase(course.phase)
+    names = {p.id: p.name for p in course.protocol.phases}
+    skip = [m for m in SESSION_MEASURED] if not session_measured else [
+        c.measure for c in (phase.entry.all if phase.entry else ()) if c.measure not in SESSION_MEASURED]
+    return check_criteria(phase.entry, facts or course.facts, phase.id, skip=skip, phase_names=names)
+
+
+def _counted_today(course: Course, today: datetime.date, statuses: tuple[str, ...] = ("complete", "stopped")) -> bool:
+    """True when the current phase already has a session of these statuses on ``today`` (a day counts once)."""
+    return any(s.date == today and s.status in statuses for s in course.stint)
 
 
 def run_session(
@@ -115,29 +238,67 @@ def run_session(
     timer: bool = True,
     today: datetime.date | None = None,
 ) -> RunOutcome:
-    """Run one session and record it. Raises :class:`SessionInterrupted` on Ctrl-C (the session is kept, incomplete)."""
+    """Run one session dated ``today`` and record it.
+
+    Raises :class:`CourseStopped` for a paused, referred or discharged course,
+    :class:`GateClosed` when an entry criterion of the patient's phase does not
+    hold, :class:`AnswersFileError` for a wrong answers file, and
+    :class:`SessionInterrupted` on Ctrl-C or end of input (the session is kept,
+    incomplete).
+    """
     today = today or datetime.date.today()
     store.mark_unfinished_incomplete(patient)
-    state = course_state(store, patient, protocol, measures, today)
-    if not store.phase_history(patient, protocol.id):
-        store.enter_phase(patient, protocol.id, state.phase, "start of the protocol")
-    plan = plan_session(protocol, state.phase, library, state.regressed, state.dose_level)
-    session = store.start_session(patient, protocol.id, protocol.version, state.phase)
+    course = load_course(store, patient, protocol, measures, today)
+    if course.stopped:
+        raise CourseStopped(course)
+    gate = check_gate(course)
+    if not gate.met:
+        raise GateClosed(course, course.phase, gate)
+    questions = (*protocol.red_flags, *extra_screening)
+    check = getattr(answers, "check", None)
+    if check is not None:
+        known = {e.id for e in protocol.exercises} | set(library)
+        check([q.id for q in questions], sorted(known))
+    doses, _ = _next_morning(course)
+
+    if not course.started:
+        store.add_event(patient, "enter-phase", today, protocol=protocol.id, phase=course.phase,
+                        detail={"reason": "start of the protocol"})
+    session = store.start_session(patient, protocol.id, protocol.version, course.phase, today)
     try:
-        say(plan.statement)
+        say(protocol.supervision.statement)
+        _show_cautions(say, active_precautions(course))
         say("Red-flag screening: answer every question before exercise.")
-        questions = (*protocol.red_flags, *extra_screening)
         given: dict[str, bool] = {}
         for question in questions:
             given[question.id] = answers.yes_no(f"screening:{question.id}", question.question)
             store.record_answer(session, "screening", question.id, given[question.id])
+            if ends_screening(question, given[question.id]):
+                break
         screening = screen(questions, given)
         if screening.stops_session:
-            detail = {"positives": [q.id for q in screening.positives]}
+            detail = {"positives": [q.id for q in screening.positives], "within_limits": False,
+                      "messages": screening.messages()}
             store.finish_session(session, "stopped", screening.action, detail)
-            return RunOutcome(session, state.phase, True, screening.action, tuple(screening.messages()))
+            store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
+                            detail={"action": screening.action, "cause": "screening", "session": session,
+                                    "reasons": [q.question for q in screening.positives], "messages": screening.messages()})
+            return RunOutcome(session, course.phase, True, screening.action, tuple(screening.messages()), status="paused")
+        for message in screening.messages():
+            say(message)
         pain_before = answers.pain("pain_before", "Pain now, before exercise (0-10)")
         store.record_answer(session, "pain-before", "pain", pain_before)
+        values = dict(course.facts.values, **{"pain-at-rest": pain_before})
+        asked = check_gate(course, attrs.evolve(course.facts, values=values), session_measured=True)
+        if not asked.met:
+            store.finish_session(session, "stopped", "hold", {"gate": [u.to_dict() for u in asked.missing], "within_limits": False})
+            raise GateClosed(course, course.phase, asked)
+        omitted = screening.omitted_movements
+        plan = plan_for(course, library, omitted, "left out today because of your screening answer")
+        for line in plan.adjustments:
+            say(line)
+        for left in plan.left_out:
+            say(f"Not today: {left.name}: {left.why}.")
         during: dict[str, float] = {}
         for number, item in enumerate(plan.items, 1):
             _show_exercise(say, number, len(plan.items), item, timer)
@@ -153,35 +314,69 @@ def run_session(
 
     result = SessionResult(
         pain_before=pain_before, pain_during=during, pain_after=pain_after, new_symptom=new_symptom,
-        next_morning_over_baseline=state.next_morning_over_baseline,
-        weeks_without_improvement=state.weeks_without_improvement,
+        weeks_without_improvement=course.weeks_without_improvement,
     )
-    values = dict(state.facts.values)
-    values["pain-at-rest"] = pain_before
-    values["consecutive-sessions-within-limits"] = int(values.get("consecutive-sessions-within-limits", 0)) + 1
-    values["sessions-completed"] = int(values.get("sessions-completed", 0)) + 1
-    decision = decide(plan, result, attrs.evolve(state.facts, values=values))
-    detail = {"reasons": list(decision.reasons), "messages": list(decision.messages),
-              "regressions": dict(decision.regressions), "next_phase": decision.next_phase,
-              "dose_level": decision.dose_level or plan.level}
+    streak = int(values.get("consecutive-sessions-within-limits", 0))
+    completed = int(values.get("sessions-completed", 0))
+    values["consecutive-sessions-within-limits"] = streak if _counted_today(course, today) else streak + 1
+    values["sessions-completed"] = completed if _counted_today(course, today, ("complete",)) else completed + 1
+    decision = decide(plan, result, attrs.evolve(course.facts, values=values))
+    new_doses = advance_doses(plan, result, decision, doses, today)
+    regressions = dict(course.regressions)
+    for done, easier in decision.regressions.items():
+        original = next((key for key, value in regressions.items() if value == done), done)
+        regressions[original] = easier
+    removed = tuple(dict.fromkeys((*course.removed, *decision.removed)))
+    detail = {
+        "reasons": list(decision.reasons), "messages": list(decision.messages), "details": [dict(d) for d in decision.details],
+        "regressions": regressions, "removed": list(removed), "next_phase": decision.next_phase,
+        "within_limits": within_limits(decision), "doses": {key: state.to_dict() for key, state in new_doses.items()},
+        "adjustments": list(plan.adjustments), "left_out": [left.exercise for left in plan.left_out],
+        "omitted_movements": sorted(omitted),
+    }
     store.finish_session(session, "complete", decision.action, detail)
-    phase = state.phase
-    regressed = {**state.regressed, **decision.regressions}
-    level = decision.dose_level or plan.level
-    if decision.action == "progress" and decision.next_phase:
-        store.enter_phase(patient, protocol.id, decision.next_phase, "; ".join(decision.reasons))
-        phase, regressed, level = decision.next_phase, {}, "low"
-    next_plan = plan_session(protocol, phase, library, regressed, level)
-    return RunOutcome(session, state.phase, False, screening.action, tuple(screening.messages()), decision, next_plan)
+    outcome_status = "active"
+    next_plan = None
+    if decision.action in REVIEW_ACTIONS:
+        cause = "no-improvement" if any(d.get("measure") == "no-improvement-weeks" for d in decision.details) else "decision"
+        store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
+                        detail={"action": decision.action, "cause": cause, "session": session,
+                                "reasons": list(decision.reasons), "messages": list(decision.messages)})
+        outcome_status = "paused"
+    else:
+        phase, steps = course.phase, {key: state.step for key, state in new_doses.items()}
+        if decision.action == "progress" and decision.next_phase:
+            store.add_event(patient, "enter-phase", today, protocol=protocol.id, phase=decision.next_phase,
+                            detail={"reason": "; ".join(decision.reasons)})
+            phase, regressions, removed, steps = decision.next_phase, {}, (), {}
+        next_plan = plan_session(protocol, phase, library, regressions, steps, removed=removed)
+    return RunOutcome(session, course.phase, False, screening.action, tuple(screening.messages()), decision, next_plan,
+                      plan, outcome_status)
 
 
-def _show_exercise(say: Callable[[str], None], number: int, total: int, item: Any, timer: bool) -> None:
+def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ...]) -> None:
+    if not precautions:
+        return
+    say("Cautions that apply to you now:")
+    for precaution in precautions:
+        say(f"  - {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
+
+
+def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise, timer: bool) -> None:
     exercise, dose = item.exercise, item.dose
     say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:
         say(f"  (an easier exercise in place of {item.replaces})")
+    if item.note:
+        say(f"  Note: {item.note}")
+    if exercise.equipment:
+        say(f"  You need: {', '.join(exercise.equipment)}")
+    for item_text in exercise.contraindications:
+        say(f"  Avoid if: {item_text}")
     for step_number, step in enumerate(exercise.steps, 1):
         say(f"  {step_number}. {step}")
+    for cue in exercise.cues:
+        say(f"  Tip: {cue}")
     if not timer or dose is None:
         return
     sets = dose.sets.max if dose.sets else 1

@@ -16,20 +16,72 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-__all__ = ["MIGRATIONS", "PATIENT_ID", "SessionRecord", "Store", "StoreError", "default_db_path"]
+__all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "SessionRecord", "Store", "StoreError", "default_db_path"]
 
 #: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
 PATIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
-#: Schema migrations, in order; migration N brings the file to user_version N.
-MIGRATIONS: tuple[str, ...] = (
+
+def _migrate_to_dated_courses(db: sqlite3.Connection) -> None:
+    """Schema 3: every record has a calendar date, and a course is a list of dated events.
+
+    Phase entries become ``enter-phase`` events placed after the session that
+    led to them. Approvals recorded before version 3 named no gate: they are
+    kept as events for no phase, which open no gate (a clinician records them
+    again for the phase they open), rather than guessed at.
+    """
+    for statement in (
+        "ALTER TABLE sessions ADD COLUMN date TEXT",
+        "UPDATE sessions SET date = substr(started, 1, 10)",
+        "ALTER TABLE next_day ADD COLUMN date TEXT",
+        "UPDATE next_day SET date = substr(at, 1, 10)",
+        "ALTER TABLE next_day ADD COLUMN settled_hours REAL",
+        "ALTER TABLE measures ADD COLUMN date TEXT",
+        "UPDATE measures SET date = substr(at, 1, 10)",
+        """CREATE TABLE course_events (
+            id INTEGER PRIMARY KEY,
+            patient TEXT NOT NULL REFERENCES patients(id),
+            protocol TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('enter-phase', 'pause', 'review', 'approval')),
+            date TEXT NOT NULL,
+            phase TEXT,
+            by TEXT,
+            after_session INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX course_events_by_patient ON course_events (patient, id)",
+    ):
+        db.execute(statement)
+    rows = db.execute("SELECT id, patient, protocol, phase, reason, at FROM phases ORDER BY id").fetchall()
+    for _, patient, protocol, phase, reason, at in rows:
+        after = db.execute(
+            "SELECT max(id) FROM sessions WHERE patient = ? AND protocol = ? AND (started < ? OR (started = ? AND decision = 'progress'))",
+            (patient, protocol, at, at),
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO course_events (patient, protocol, kind, date, phase, after_session, detail, at) VALUES (?, ?, 'enter-phase', ?, ?, ?, ?, ?)",
+            (patient, protocol, at[:10], phase, after or 0, json.dumps({"reason": reason}), at),
+        )
+    for patient, kind, value, at in db.execute("SELECT patient, kind, value, at FROM approvals ORDER BY id").fetchall():
+        db.execute(
+            "INSERT INTO course_events (patient, kind, date, detail, at) VALUES (?, 'approval', ?, ?, ?)",
+            (patient, at[:10], json.dumps({"kind": kind, "value": bool(value), "legacy": True}), at),
+        )
+    db.execute("DROP TABLE phases")
+    db.execute("DROP TABLE approvals")
+
+
+#: Schema migrations, in order; migration N brings the file to user_version N. A migration is a
+#: SQL script, or a function given the connection for one that moves data.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """
     CREATE TABLE patients (
         id TEXT PRIMARY KEY,
@@ -95,7 +147,14 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    _migrate_to_dated_courses,
 )
+
+
+
+
+#: Kinds of course event.
+EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
 
 
 class StoreError(RuntimeError):
@@ -136,6 +195,24 @@ class SessionRecord:
     pain_after: float | None
     decision: str | None
     decision_detail: Any
+    #: The calendar day of the session (the patient's local date, or the --date given for a paper session).
+    date: str = ""
+
+
+@attrs.frozen(slots=True)
+class EventRecord:
+    """One course event as stored (see :class:`rehabkit.engine.CourseEvent`)."""
+
+    id: int
+    patient: str
+    protocol: str | None
+    kind: str
+    date: str
+    phase: str | None
+    by: str | None
+    after_session: int
+    detail: Any
+    at: str
 
 
 class Store:
@@ -180,9 +257,12 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in (s.strip() for s in script.split(";")):
-                    if statement:
-                        self._db.execute(statement)
+                if callable(script):
+                    script(self._db)
+                else:
+                    for statement in (s.strip() for s in script.split(";")):
+                        if statement:
+                            self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
                 self._db.execute("COMMIT")
             except BaseException:
@@ -213,12 +293,14 @@ class Store:
 
     # --- sessions -----------------------------------------------------------
 
-    def start_session(self, patient: str, protocol: str, version: str, phase: str) -> int:
-        """Open a session (status in-progress) and return its id."""
+    _SESSION_COLUMNS = "id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, decision_detail, date"
+
+    def start_session(self, patient: str, protocol: str, version: str, phase: str, day: date | None = None) -> int:
+        """Open a session (status in-progress) on ``day`` (default today) and return its id."""
         self.ensure_patient(patient)
         cursor = self._db.execute(
-            "INSERT INTO sessions (patient, protocol, version, phase, started, status) VALUES (?, ?, ?, ?, ?, 'in-progress')",
-            (patient, protocol, version, phase, _now()),
+            "INSERT INTO sessions (patient, protocol, version, phase, started, status, date) VALUES (?, ?, ?, ?, ?, 'in-progress', ?)",
+            (patient, protocol, version, phase, _now(), (day or date.today()).isoformat()),
         )
         return int(cursor.lastrowid or 0)
 
@@ -246,15 +328,15 @@ class Store:
         return [(kind, key, json.loads(value)) for kind, key, value in rows]
 
     def sessions(self, patient: str, protocol: str | None = None) -> list[SessionRecord]:
-        """A patient's sessions, oldest first (optionally for one protocol)."""
-        query = "SELECT * FROM sessions WHERE patient = ?"
+        """A patient's sessions in the order recorded, which is date order (optionally for one protocol)."""
+        query = f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE patient = ?"
         args: list[Any] = [patient]
         if protocol is not None:
             query += " AND protocol = ?"
             args.append(protocol)
-        rows = self._db.execute(query + " ORDER BY started, id", args).fetchall()
+        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
         return [
-            SessionRecord(*row[:-1], decision_detail=json.loads(row[-1]) if row[-1] else None)  # type: ignore[misc]
+            SessionRecord(*row[:11], decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
             for row in rows
         ]
 
@@ -265,70 +347,95 @@ class Store:
         )
         return cursor.rowcount
 
+    def last_session_id(self, patient: str) -> int:
+        """The id of the patient's latest session (0 when there is none)."""
+        row = self._db.execute("SELECT max(id) FROM sessions WHERE patient = ?", (patient,)).fetchone()
+        return int(row[0] or 0)
+
     # --- measures and next-day pain ----------------------------------------
 
-    def record_measure(self, patient: str, measure: str, value: float, unit: str, band: str | None, answers: Any) -> None:
-        """Store a scored outcome measure."""
+    def record_measure(self, patient: str, measure: str, value: float, unit: str, band: str | None, answers: Any,
+                       day: date | None = None) -> None:
+        """Store a scored outcome measure, dated ``day`` (default today)."""
         self.ensure_patient(patient)
         self._db.execute(
-            "INSERT INTO measures (patient, measure, value, unit, band, answers, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (patient, measure, value, unit, band, json.dumps(answers), _now()),
+            "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient, measure, value, unit, band, json.dumps(answers), _now(), (day or date.today()).isoformat()),
         )
+
+    def measures(self, patient: str) -> list[tuple[str, float, str]]:
+        """Every scored measure of the patient: (measure, value, date), in date order."""
+        rows = self._db.execute(
+            "SELECT measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures WHERE patient = ? ORDER BY day, id",
+            (patient,),
+        ).fetchall()
+        return [(measure, value, day) for measure, value, day in rows]
 
     def latest_measures(self, patient: str) -> dict[str, float]:
         """The latest value of each measure the patient has recorded."""
-        rows = self._db.execute(
-            "SELECT measure, value FROM measures WHERE patient = ? ORDER BY at, id", (patient,)
-        ).fetchall()
-        return {measure: value for measure, value in rows}
+        return {measure: value for measure, value, _ in self.measures(patient)}
 
-    def record_next_day(self, patient: str, pain: float) -> int | None:
-        """Store next-morning pain against the patient's latest session; returns that session's id."""
-        self.ensure_patient(patient)
-        row = self._db.execute(
-            "SELECT id FROM sessions WHERE patient = ? ORDER BY started DESC, id DESC LIMIT 1", (patient,)
-        ).fetchone()
-        session = row[0] if row else None
+    def session_before(self, patient: str, day: date) -> SessionRecord | None:
+        """The patient's latest finished or stopped session dated before ``day`` (what a next-morning report is about)."""
+        candidates = [s for s in self.sessions(patient) if s.date < day.isoformat() and s.status in ("complete", "stopped")]
+        return candidates[-1] if candidates else None
+
+    def record_next_day(self, patient: str, session: int, pain: float, day: date | None = None,
+                        settled_hours: float | None = None) -> None:
+        """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
         self._db.execute(
-            "INSERT INTO next_day (patient, session, pain, at) VALUES (?, ?, ?, ?)", (patient, session, pain, _now())
+            "INSERT INTO next_day (patient, session, pain, at, date, settled_hours) VALUES (?, ?, ?, ?, ?, ?)",
+            (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours),
         )
-        return session
+
+    def next_days(self, patient: str) -> list[tuple[int, str, float, float | None]]:
+        """Next-morning reports in the order recorded: (session, date, pain, hours to settle)."""
+        rows = self._db.execute(
+            "SELECT session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
+            "WHERE patient = ? AND session IS NOT NULL ORDER BY id",
+            (patient,),
+        ).fetchall()
+        return [(session, day, pain, settled) for session, day, pain, settled in rows]
 
     def next_day(self, patient: str) -> dict[int, float]:
         """Next-morning pain by session id (the latest report for each)."""
+        return {session: pain for session, _, pain, _ in self.next_days(patient)}
+
+    # --- course events (schema version 3) -------------------------------------
+
+    def add_event(self, patient: str, kind: str, day: date, *, protocol: str | None = None, phase: str | None = None,
+                  by: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
+        """Record a course event (enter-phase, pause, review, approval) dated ``day``, after the patient's latest session."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown course event {kind!r}; one of {', '.join(EVENT_KINDS)}")
+        self.ensure_patient(patient)
+        cursor = self._db.execute(
+            "INSERT INTO course_events (patient, protocol, kind, date, phase, by, after_session, detail, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient, protocol, kind, day.isoformat(), phase, by, self.last_session_id(patient),
+             json.dumps(dict(detail or {})), _now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def events(self, patient: str) -> list[EventRecord]:
+        """The patient's course events in the order recorded."""
         rows = self._db.execute(
-            "SELECT session, pain FROM next_day WHERE patient = ? AND session IS NOT NULL ORDER BY id", (patient,)
+            "SELECT id, patient, protocol, kind, date, phase, by, after_session, detail, at FROM course_events "
+            "WHERE patient = ? ORDER BY id",
+            (patient,),
         ).fetchall()
-        return {session: pain for session, pain in rows}
+        return [EventRecord(*row[:8], detail=json.loads(row[8]), at=row[9]) for row in rows]  # type: ignore[misc]
 
-    # --- phases and approvals (schema version 2) ------------------------------
-
-    def enter_phase(self, patient: str, protocol: str, phase: str, reason: str) -> None:
-        """Record that the patient starts ``phase`` of ``protocol`` now, and why."""
-        self.ensure_patient(patient)
-        self._db.execute(
-            "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES (?, ?, ?, ?, ?)",
-            (patient, protocol, phase, reason, _now()),
-        )
-
-    def phase_history(self, patient: str, protocol: str) -> list[tuple[str, str, str]]:
-        """The phases the patient entered in ``protocol``, oldest first: (phase, reason, at)."""
+    def protocols_of(self, patient: str) -> list[str]:
+        """The protocols the patient has sessions or phases in, the most recently used last."""
         rows = self._db.execute(
-            "SELECT phase, reason, at FROM phases WHERE patient = ? AND protocol = ? ORDER BY id", (patient, protocol)
-        )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
-
-    def record_approval(self, patient: str, kind: str, value: bool) -> None:
-        """Record a surgeon's clearance or a clinician's approval (or its withdrawal)."""
-        self.ensure_patient(patient)
-        self._db.execute(
-            "INSERT INTO approvals (patient, kind, value, at) VALUES (?, ?, ?, ?)", (patient, kind, int(value), _now())
-        )
-
-    def approvals(self, patient: str) -> dict[str, bool]:
-        """The latest answer for each kind of approval."""
-        rows = self._db.execute("SELECT kind, value FROM approvals WHERE patient = ? ORDER BY id", (patient,))
-        return {kind: bool(value) for kind, value in rows}
+            "SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)", (patient,)
+        ).fetchall()
+        names = [protocol for protocol, _ in rows]
+        for event in self.events(patient):
+            if event.protocol and event.protocol not in names:
+                names.insert(0, event.protocol)
+        return names
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""

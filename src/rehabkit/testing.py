@@ -163,8 +163,13 @@ class PackHarness:
         ``{"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 2},
         "pain_after": 2, "new_symptom": False}``. Sessions are recorded in the
         harness's SQLite file, so successive calls for one patient make a course.
-        ``approvals`` records ``surgeon-clearance`` / ``clinician-approval`` first.
+        ``approvals`` records ``surgeon-clearance`` / ``clinician-approval`` first, for
+        the gate the patient stands at (the first phase before the course starts,
+        else the next one), as ``rehabkit run --surgeon-cleared`` does. Raises
+        :class:`rehabkit.runner.CourseStopped` or :class:`rehabkit.runner.GateClosed`
+        when the course may not run today.
         """
+        from .course import load_course
         from .runner import FileAnswers, run_session
         from .store import Store
 
@@ -172,16 +177,21 @@ class PackHarness:
             raise PackTestError("this harness has no database file; create it with db_path=...")
         registered = self.registry.find_protocol(protocol)
         transcript: list[str] = []
+        day = today or datetime.date.today()
+        measures = {key: r.item for key, r in self.registry.outcome_measures.items()}
         with Store(self.db_path) as store:
             store.ensure_patient(patient, surgery_date=surgery_date)
-            for kind, value in (approvals or {}).items():
-                store.record_approval(patient, kind, value)
+            if approvals:
+                gate = load_course(store, patient, registered.item, measures, day).gate
+                for kind, value in approvals.items():
+                    store.add_event(patient, "approval", day, protocol=registered.item.id, phase=gate, by="test",
+                                    detail={"kind": kind, "value": value})
             outcome = run_session(
                 store=store, patient=patient, protocol=registered.item, library=self.registry.exercise_library(),
-                measures={key: r.item for key, r in self.registry.outcome_measures.items()},
+                measures=measures,
                 extra_screening=tuple(r.item for r in self.registry.screening.values()),
                 answers=FileAnswers(answers, "<scripted answers>"), decide=self.manager.decide,
-                say=transcript.append, timer=False, today=today,
+                say=transcript.append, timer=False, today=day,
             )
         return ScriptedSession(outcome, tuple(transcript))
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..exit_codes import exit_code_help
 
 __all__ = ["COMMANDS", "AppState", "format_option", "main"]
 
@@ -27,18 +28,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("rehabkit.cli.patient_cmds:history", "List a patient's sessions, pain and decisions."),
     "next-day": ("rehabkit.cli.patient_cmds:next_day", "Record a patient's pain the morning after a session."),
     "measure": ("rehabkit.cli.patient_cmds:measure", "Score and record an outcome measure (ODI, NDI, ...)."),
+    "approve": ("rehabkit.cli.course_cmds:approve", "Record a clinician's approval or a surgeon's clearance for a phase."),
+    "review": ("rehabkit.cli.course_cmds:review", "Record a clinician's review: resume, earlier phase, discharge or refer."),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
     "new-plugin": ("rehabkit.cli.new_plugin_cmd:new_plugin", "Create a plugin pack: package, hooks, sample protocol, tests."),
 }
 
-EXIT_CODES = """\b
-Exit codes:
-  0  success
-  1  findings: a document is invalid, or a protocol or rule was not found
-  2  usage error (unknown option, missing file)
-  3  rehabkit or a plugin pack failed (see --strict)
-"""
+EXIT_CODES = exit_code_help()
 
 
 def format_option(help: str, *, more: tuple[str, ...] = ()) -> Any:

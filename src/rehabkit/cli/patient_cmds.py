@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 import click
 
+from ..exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from ..vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, format_option
+from .course_support import date_option, require_patient
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
@@ -27,22 +31,15 @@ def open_store(db: str | None) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-def _check_patient(store: Any, patient: str) -> None:
-    from ..store import StoreError
-
-    try:
-        store.ensure_patient(patient)
-    except StoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
-
-
 @click.command(epilog=EXIT_CODES)
 @click.argument("patient")
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
-@format_option("text: a table of sessions; json: the patient's sessions and latest measures as one object.")
+@format_option("text: the course and a table of sessions; json: the patient's sessions, course events, next-morning "
+               "reports and measures as one object.")
 @db_option
 def history(patient: str, protocol: str | None, output_format: str, db: str | None) -> None:
-    """List PATIENT's sessions: date, protocol and phase, completion, pain before and after, decision.
+    """List PATIENT's course: sessions (date, phase, status, pain before, after and the next morning, decision),
+    phases entered, pauses, approvals and reviews, and the latest measures.
 
     \b
     Examples:
@@ -50,54 +47,137 @@ def history(patient: str, protocol: str | None, output_format: str, db: str | No
       rehabkit history P-0042 --format json
     """
     with open_store(db) as store:
+        require_patient(store, patient)
         sessions = store.sessions(patient, protocol)
-        measures = store.latest_measures(patient)
+        measures = store.measures(patient)
+        events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
+        mornings: dict[int, tuple[str, float, float | None]] = {}
+        for session, day, pain, settled in store.next_days(patient):
+            mornings[session] = (day, pain, settled)
+        surgery = store.surgery_date(patient)
     if output_format == "json":
-        click.echo(json.dumps({"patient": patient, "sessions": [_session_dict(s) for s in sessions], "latest_measures": measures}, indent=2))
+        click.echo(json.dumps({
+            "patient": patient,
+            "surgery_date": surgery,
+            "status": _status(events),
+            "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
+            "events": [_event_dict(e) for e in events],
+            "measures": [{"measure": m, "value": v, "date": d} for m, v, d in measures],
+            "latest_measures": {m: v for m, v, _ in measures},
+        }, indent=2))
         return
+    click.echo(f"Patient {patient}: course {_status(events)}" + (f"; surgery on {surgery}" if surgery else ""))
     if not sessions:
         click.echo(f"no sessions recorded for {patient}.", err=True)
     else:
-        click.echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<8} DECISION")
+        click.echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<12} DECISION")
     for s in sessions:
-        pain = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}"
-        click.echo(f"{s.started[:10]:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<8} {s.decision or '-'}")
-    for measure, value in sorted(measures.items()):
-        click.echo(f"latest {measure}: {value:g}")
+        morning = mornings.get(s.id)
+        pain = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
+        click.echo(f"{s.date:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<12} {s.decision or '-'}")
+    if sessions:
+        click.echo("PAIN is before->after the session, and /the next morning where reported.")
+    for event in events:
+        if event.kind != "enter-phase" or event.detail.get("reason") != "start of the protocol":
+            click.echo(f"{event.date:<11} {_event_text(event)}")
+    for measure, value, day in measures:
+        click.echo(f"{day:<11} {measure}: {value:g}")
+
+
+def _status(events: list[Any]) -> str:
+    state = "active" if events else "not started"
+    for event in events:
+        if event.kind == "pause":
+            state = f"paused since {event.date} ({event.detail.get('action')}, {event.detail.get('cause')})"
+        elif event.kind == "review":
+            outcome = event.detail.get("outcome")
+            state = {"refer": f"referred on {event.date}", "discharge": f"discharged on {event.date}"}.get(outcome, "active")
+    return state
+
+
+def _event_text(event: Any) -> str:
+    if event.kind == "enter-phase":
+        return f"{event.protocol}: entered phase {event.phase}"
+    if event.kind == "pause":
+        return f"{event.protocol}: paused ({event.detail.get('action')}, {event.detail.get('cause')})"
+    if event.kind == "review":
+        note = f": {event.detail['note']}" if event.detail.get("note") else ""
+        return f"review by {event.by}: {event.detail.get('outcome')}{note}"
+    value = "given" if event.detail.get("value") else "withdrawn"
+    gate = f" for phase {event.phase}" if event.phase else " (before version 3: opens no gate)"
+    return f"{event.protocol or ''}: {event.detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
 
 
 def _pain(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-def _session_dict(s: Any) -> dict[str, Any]:
+def _session_dict(s: Any, morning: tuple[str, float, float | None] | None) -> dict[str, Any]:
     return {
-        "id": s.id, "protocol": s.protocol, "version": s.version, "phase": s.phase, "started": s.started,
+        "id": s.id, "date": s.date, "protocol": s.protocol, "version": s.version, "phase": s.phase, "started": s.started,
         "finished": s.finished, "status": s.status, "pain_before": s.pain_before, "pain_after": s.pain_after,
+        "next_morning": None if morning is None else {"date": morning[0], "pain": morning[1], "settled_after_hours": morning[2]},
         "decision": s.decision, "detail": s.decision_detail,
     }
 
 
-@click.command("next-day", epilog=EXIT_CODES)
+def _event_dict(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "kind": e.kind, "date": e.date, "protocol": e.protocol, "phase": e.phase, "by": e.by, "detail": e.detail}
+
+
+@click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL)))
 @click.argument("patient")
 @click.option("--pain", type=click.FloatRange(0, 10), required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
+@click.option("--settled-after-hours", "settled", type=click.FloatRange(0, 72), default=None, metavar="HOURS",
+              help="How many hours the pain took to settle back to its usual level after the session.")
+@date_option("of the morning report")
 @db_option
-def next_day(patient: str, pain: float, db: str | None) -> None:
-    """Record PATIENT's pain the morning after a session; the next session's symptom rules use it.
+@click.pass_obj
+def next_day(state: AppState, patient: str, pain: float, settled: float | None, day: datetime.date, db: str | None) -> None:
+    """Record PATIENT's pain the morning after a session; it acts on the very next session's plan.
+
+    The report belongs to the patient's latest session before its date. When the
+    protocol's next-morning rules fire, the next plan is lowered or held at once,
+    and a rule that asks for review pauses the course now (exit 4, or 5 for urgent help).
 
     \b
     Examples:
       rehabkit next-day P-0042 --pain 3
+      rehabkit next-day P-0042 --pain 6 --settled-after-hours 4 --date 2026-11-20
     """
+    from ..course import parse_date
+    from ..engine import NextDayRecord, PastSession, morning_reasons
+
     with open_store(db) as store:
-        _check_patient(store, patient)
-        session = store.record_next_day(patient, pain)
-        before = next((s.pain_before for s in store.sessions(patient) if s.id == session), None)
-    if session is None:
-        click.echo(f"next-morning pain {pain:g}/10 recorded for {patient}; there is no session yet to compare it with.")
-    else:
-        compared = f" (pain before that session: {before:g}/10)" if before is not None else ""
-        click.echo(f"next-morning pain {pain:g}/10 recorded for {patient}, after session {session}{compared}.")
+        require_patient(store, patient)
+        session = store.session_before(patient, day)
+        if session is None:
+            click.echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
+            raise SystemExit(ExitCode.FINDINGS)
+        store.record_next_day(patient, session.id, pain, day, settled)
+        compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
+        click.echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
+                   f"{session.date}{compared}.")
+        try:
+            protocol = state.registry().find_protocol(session.protocol).item
+        except LookupError:
+            click.echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules were not checked.)", err=True)
+            return
+        past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
+                           pain_before=session.pain_before)
+        reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
+        if not reasons:
+            return
+        action = reasons[0].action
+        for reason in reasons:
+            click.echo(f"  {reason.describe()}: {reason.rule.message}")
+        if action in REVIEW_ACTIONS:
+            store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase,
+                            detail={"action": action, "cause": "next-day", "session": session.id,
+                                    "reasons": [r.describe() for r in reasons], "messages": [r.rule.message for r in reasons]})
+            click.echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+            raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
+        click.echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
 
 
 @click.command(epilog=EXIT_CODES)
@@ -106,10 +186,11 @@ def next_day(patient: str, pain: float, db: str | None) -> None:
 @click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
 @format_option("text: the score and its band; json: the score as one object.")
+@date_option("the questionnaire was filled in")
 @db_option
 @click.pass_obj
 def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, ...], skips: tuple[str, ...],
-            output_format: str, db: str | None) -> None:
+            output_format: str, day: datetime.date, db: str | None) -> None:
     """Score and record an outcome measure (ODI, NDI, NPRS, ...) for PATIENT.
 
     Each item is scored from the official form (0-5 for ODI and NDI sections);
@@ -127,6 +208,8 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         outcome = state.registry(protocols=False, exercises=False).measure(measure_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'MEASURE'") from None
+    with open_store(db) as store:
+        require_patient(store, patient)
     items = {item.id: item for item in outcome.items}
     answers: dict[str, int | None] = {}
     for text in scores:
@@ -138,16 +221,19 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         if key not in items:
             raise click.BadParameter(f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'")
         answers[key] = None
-    for item in outcome.items:
-        if item.id not in answers:
-            answers[item.id] = _ask_item(item)
+    try:
+        for item in outcome.items:
+            if item.id not in answers:
+                answers[item.id] = _ask_item(item)
+    except click.Abort:
+        click.echo(f"\nStopped: nothing was recorded for {patient}.", err=True)
+        raise SystemExit(ExitCode.INTERRUPTED) from None
     try:
         score = outcome.score(answers)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
     with open_store(db) as store:
-        _check_patient(store, patient)
-        store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers)
+        store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers, day)
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "measure": outcome.id, "value": score.value, "unit": score.unit,
                                "band": score.band, "answered": score.answered, "skipped": list(score.skipped)}, indent=2))

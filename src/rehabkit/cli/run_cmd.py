@@ -1,4 +1,4 @@
-"""``rehabkit run``: red-flag screening, then today's session, then the decision."""
+"""``rehabkit run``: the course's state and gates, red-flag screening, today's session, then the decision."""
 
 from __future__ import annotations
 
@@ -8,67 +8,85 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from ..exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
+from . import AppState, format_option
+from .course_support import date_option, describe_stop, how_to_record, protocol_argument, resolve_protocol
 from .patient_cmds import db_option, open_store
-
-# Appended, not substituted: a change to the shared lines cannot silently drop these.
-RUN_EXIT_CODES = EXIT_CODES + (
-    "  4  red-flag screening stopped the session (see the message; it is recorded)\n"
-    "  130  interrupted (Ctrl-C): answers so far are recorded, the session is marked incomplete\n"
-)
 
 
 class TerminalAnswers:
-    """Answers typed at the terminal, re-asked until valid."""
+    """Answers typed at the terminal, re-asked until valid; Ctrl-C or end of input interrupts the session."""
 
     def yes_no(self, key: str, question: str) -> bool:
-        return bool(click.confirm(question, default=None, err=True))
+        try:
+            return bool(click.confirm(question, default=None, err=True))
+        except click.Abort:
+            raise KeyboardInterrupt from None
 
     def pain(self, key: str, prompt: str) -> float:
-        return float(click.prompt(prompt, type=click.FloatRange(0, 10), err=True))
+        try:
+            return float(click.prompt(prompt, type=click.FloatRange(0, 10), err=True))
+        except click.Abort:
+            raise KeyboardInterrupt from None
 
 
-@click.command(epilog=RUN_EXIT_CODES)
-@click.argument("protocol_id", metavar="PROTOCOL")
+@click.command(epilog=exit_code_help(RUN_EXIT_CODES))
+@protocol_argument
 @click.option("--patient", required=True, help="Pseudonymous patient id (letters, digits, '-', '_', '.'), never a name.")
 @click.option("--plan", "plan_only", is_flag=True, help="Print today's plan without running or recording anything.")
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Run non-interactively from a YAML or JSON file of answers (see docs/run.md).")
 @click.option("--no-timer", is_flag=True, help="Do not count down holds or show rep counters.")
+@date_option("the session took place")
 @format_option("json: the outcome as one JSON object on standard output.")
 @click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Record the date of the patient's surgery.")
-@click.option("--surgeon-cleared/--surgeon-not-cleared", default=None, help="Record the surgeon's clearance.")
-@click.option("--clinician-approved/--clinician-not-approved", default=None, help="Record the clinician's approval.")
+@click.option("--surgeon-cleared/--surgeon-not-cleared", default=None,
+              help="Record the surgeon's clearance (or its withdrawal) for the gate the patient stands at: the current "
+              "phase before it is entered, else the next one.")
+@click.option("--clinician-approved/--clinician-not-approved", default=None,
+              help="Record the clinician's approval (or its withdrawal) for the gate the patient stands at.")
+@click.option("--by", "by", default=None, metavar="ID", help="Who gave the clearance or approval (a pseudonymous staff id).")
 @db_option
 @click.pass_obj
 def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answers_file: str | None, no_timer: bool,
-        output_format: str, surgery_date: str | None, surgeon_cleared: bool | None, clinician_approved: bool | None,
-        db: str | None) -> None:
+        day: datetime.date, output_format: str, surgery_date: str | None, surgeon_cleared: bool | None,
+        clinician_approved: bool | None, by: str | None, db: str | None) -> None:
     """Run today's session of PROTOCOL for a patient.
 
-    Red-flag screening comes first: any yes stops the session with a referral
-    message (exit 4) and is recorded. Then pain now (0-10), each exercise with
-    its dose, set and rep counters and a countdown for holds, pain during each
-    exercise, pain after, and the decision with the next session's plan. Every
-    answer is saved as it is given; Ctrl-C keeps them and marks the session
-    incomplete. The plan assumes a prior clinical assessment.
+    PROTOCOL is an installed protocol id or a protocol file (an author's
+    preview); a protocol with lint errors is refused. A paused, referred or
+    discharged course runs nothing until a clinician records a review
+    ('rehabkit review'). Every entry criterion of the patient's phase (approvals,
+    clearance, weeks since surgery) must hold, or the session is refused with what
+    is missing and how to record it.
+
+    Red-flag screening comes next: a yes that asks to stop pauses the course (an
+    urgent one ends screening at once). Then pain now (0-10), each exercise with
+    its dose, what you need, what to avoid, steps and tips, counters and a
+    countdown for holds, pain during each exercise, pain after, and the decision
+    with the next session's plan. Every answer is saved as it is given; Ctrl-C
+    keeps them and marks the session incomplete. The plan assumes a prior
+    clinical assessment.
 
     \b
     Examples:
       rehabkit run neck-pain --patient P-0042
       rehabkit run neck-pain --patient P-0042 --plan
-      rehabkit run low-back-pain-acute --patient P-7 --answers today.yaml --format json
+      rehabkit run low-back-pain-acute --patient P-7 --answers today.yaml --date 2026-11-20
+      rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
+      rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from ..errors import ExitCode
-    from ..runner import AnswersFileError, FileAnswers, SessionInterrupted, run_session
+    from ..runner import AnswersFileError, CourseStopped, FileAnswers, GateClosed, SessionInterrupted, run_session
     from ..store import StoreError
 
+    recording = [name for name, value in (("--surgery-date", surgery_date), ("--surgeon-cleared", surgeon_cleared),
+                                          ("--clinician-approved", clinician_approved)) if value is not None]
+    if plan_only and recording:
+        raise click.UsageError(f"--plan records nothing, so it does not take {', '.join(recording)}: record "
+                               "them with 'rehabkit approve', or run the session without --plan.")
+    surgery = _surgery_date(surgery_date, day)
+    protocol, _ = resolve_protocol(state, protocol_id)
     registry = state.registry()
-    try:
-        protocol = registry.find_protocol(protocol_id).item
-    except LookupError as exc:
-        click.echo(f"rehabkit: {exc}", err=True)
-        raise SystemExit(ExitCode.FINDINGS) from None
     library = registry.exercise_library()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
     extra = tuple(r.item for r in registry.screening.values())
@@ -80,41 +98,79 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
             click.echo(text)
 
     with open_store(db) as store:
+        if plan_only:
+            _print_plan(store, patient, protocol, library, measures, output_format, day)
+            return
         try:
-            store.ensure_patient(patient, surgery_date=_date(surgery_date))
+            store.ensure_patient(patient, surgery_date=surgery)
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'--patient'") from None
-        if surgeon_cleared is not None:
-            store.record_approval(patient, "surgeon-clearance", surgeon_cleared)
-        if clinician_approved is not None:
-            store.record_approval(patient, "clinician-approval", clinician_approved)
-        if plan_only:
-            _print_plan(store, patient, protocol, library, measures, output_format)
-            return
+        if surgeon_cleared is not None or clinician_approved is not None:
+            _record_approvals(store, patient, protocol, measures, day, by, surgeon_cleared, clinician_approved, say)
         try:
             outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
-                                  timer=not no_timer and answers_file is None)
+                                  timer=not no_timer and answers_file is None, today=day)
         except AnswersFileError as exc:
-            raise click.ClickException(f"{exc} The session is kept as incomplete.") from None
+            click.echo(f"rehabkit: error: {exc}", err=True)
+            raise SystemExit(ExitCode.USAGE) from None
+        except CourseStopped as exc:
+            _refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
+                    status=exc.course.status, code=ExitCode.COURSE_STOPPED)
+        except GateClosed as exc:
+            phase = protocol.phase(exc.phase)
+            lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {exc.result.summary}",
+                     *[f"  - still needed: {u.text}" for u in exc.result.missing],
+                     *how_to_record(exc.result.missing, patient, exc.phase, protocol)]
+            _refuse(output_format, patient, "gate-closed", lines, status=exc.course.status, code=ExitCode.GATE_CLOSED,
+                    unmet=[u.to_dict() for u in exc.result.missing], phase=exc.phase)
         except SessionInterrupted as exc:
             click.echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
-            raise SystemExit(130) from None
+            raise SystemExit(ExitCode.INTERRUPTED) from None
     if output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
     else:
-        _print_outcome(outcome)
-    if outcome.stopped_by_screening:
-        raise SystemExit(4)
+        _print_outcome(outcome, patient, protocol)
+    if outcome.paused:
+        raise SystemExit(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
 
 
-def _date(text: str | None) -> str | None:
+def _surgery_date(text: str | None, today: datetime.date) -> str | None:
     if text is None:
         return None
     try:
-        return datetime.date.fromisoformat(text).isoformat()
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'") from None
+    if day > today:
+        raise click.BadParameter(f"{text} is after the session's date ({today.isoformat()}); a surgery date cannot be in the future.",
+                                 param_hint="'--surgery-date'")
+    return day.isoformat()
+
+
+def _record_approvals(store: Any, patient: str, protocol: Any, measures: Any, day: datetime.date, by: str | None,
+                      surgeon: bool | None, clinician: bool | None, say: Any) -> None:
+    from ..course import load_course
+
+    course = load_course(store, patient, protocol, measures, day)
+    gate = course.gate
+    for kind, value in (("surgeon-clearance", surgeon), ("clinician-approval", clinician)):
+        if value is None:
+            continue
+        store.add_event(patient, "approval", day, protocol=protocol.id, phase=gate, by=by,
+                        detail={"kind": kind, "value": value, "via": "run"})
+        word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
+        say(f"Recorded the {word} ({'given' if value else 'withdrawn'}) for the phase {protocol.phase(gate).name!r}"
+            + (f", by {by}" if by else "") + ".")
+
+
+def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> None:
+    if output_format == "json":
+        click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
+    else:
+        for line in lines:
+            click.echo(line, err=True)
+    raise SystemExit(code)
 
 
 def _load_answers(path: str) -> Any:
@@ -124,34 +180,58 @@ def _load_answers(path: str) -> Any:
     try:
         return load_file(path).data
     except DocumentError as exc:
-        raise click.ClickException(f"cannot read the answers file: {exc}") from None
+        click.echo(f"rehabkit: error: cannot read the answers file: {exc}", err=True)
+        raise SystemExit(ExitCode.USAGE) from None
 
 
-def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures: Any, output_format: str) -> None:
-    from ..course import course_state
-    from ..engine import plan_session
+def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures: Any, output_format: str,
+                day: datetime.date) -> None:
+    from ..course import load_course
+    from ..engine.course import active_precautions
+    from ..runner import check_gate, plan_for
 
-    state = course_state(store, patient, protocol, measures, datetime.date.today())
-    plan = plan_session(protocol, state.phase, library, state.regressed, state.dose_level)
+    course = load_course(store, patient, protocol, measures, day)
+    if course.stopped:
+        _refuse(output_format, patient, "course-stopped", describe_stop(course, patient), status=course.status,
+                code=ExitCode.COURSE_STOPPED)
+    gate = check_gate(course)
+    if not gate.met:
+        phase = protocol.phase(course.phase)
+        lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {gate.summary}",
+                 *[f"  - still needed: {u.text}" for u in gate.missing], *how_to_record(gate.missing, patient, course.phase, protocol)]
+        _refuse(output_format, patient, "gate-closed", lines, status=course.status, code=ExitCode.GATE_CLOSED,
+                unmet=[u.to_dict() for u in gate.missing], phase=course.phase)
+    plan = plan_for(course, library)
     if output_format == "json":
         click.echo(json.dumps(_plan_dict(plan), indent=2))
         return
     click.echo(plan.statement)
-    click.echo(f"Today's plan: {protocol.title}, phase {plan.phase.name} ({plan.phase.id})")
+    for precaution in active_precautions(course):
+        click.echo(f"Caution: {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
+    _print_plan_lines(plan, f"Today's plan: {protocol.title}, phase {plan.phase.name}")
+
+
+def _print_plan_lines(plan: Any, heading: str) -> None:
+    click.echo(heading)
+    for line in plan.adjustments:
+        click.echo(f"  {line}")
     for number, item in enumerate(plan.items, 1):
         click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces})" if item.replaces else ""))
+    for left in plan.left_out:
+        click.echo(f"  Left out: {left.name}: {left.why}.")
 
 
 def _plan_dict(plan: Any) -> dict[str, Any]:
     return {
         "statement": plan.statement,
         "phase": plan.phase.id,
-        "dose_level": plan.level,
+        "adjustments": list(plan.adjustments),
         "exercises": [
             {"id": i.exercise.id, "name": i.exercise.name, "dose": i.dose.to_dict() if i.dose else None,
-             "dose_text": i.dose.describe() if i.dose else None, "replaces": i.replaces}
+             "dose_text": i.dose.describe() if i.dose else None, "step": i.step, "replaces": i.replaces}
             for i in plan.items
         ],
+        "left_out": [{"id": left.exercise, "name": left.name, "why": left.why} for left in plan.left_out],
     }
 
 
@@ -164,29 +244,39 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
         "phase": outcome.phase,
         "screening": outcome.screening_action,
         "stopped_by_screening": outcome.stopped_by_screening,
+        "status": outcome.status,
         "messages": list(outcome.messages) + (list(decision.messages) if decision else []),
         "decision": None if decision is None else {
-            "action": decision.action, "reasons": list(decision.reasons), "dose_level": decision.dose_level,
-            "next_phase": decision.next_phase, "regressions": dict(decision.regressions),
+            "action": decision.action, "reasons": list(decision.reasons), "details": [dict(d) for d in decision.details],
+            "next_phase": decision.next_phase, "regressions": dict(decision.regressions), "removed": list(decision.removed),
+            "within_limits": decision.within_limits,
         },
         "next_plan": _plan_dict(outcome.next_plan) if outcome.next_plan else None,
     }
 
 
-def _print_outcome(outcome: Any) -> None:
+def _print_outcome(outcome: Any, patient: str, protocol: Any) -> None:
     if outcome.stopped_by_screening:
-        click.echo("STOP: no exercise today.")
+        urgent = outcome.action == "refer-urgently"
+        click.echo("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
         for message in outcome.messages:
             click.echo(f"  {message}")
-        click.echo("This answer is recorded.")
+        click.echo("This answer is recorded. The programme is paused until a clinician has reviewed you.")
         return
     decision = outcome.decision
-    click.echo(f"Decision: {decision.action}")
+    words = {"continue": "carry on", "progress": "move on to the next phase", "hold": "keep the same plan",
+             "reduce-load": "do less next time", "regress": "use an easier exercise", "stop-exercise": "stop an exercise",
+             "stop-and-review": "stop and see your clinician", "refer-urgently": "seek medical help now"}
+    click.echo(f"Decision: {words.get(decision.action, decision.action)}")
     for reason in decision.reasons:
         click.echo(f"  because {reason}")
     for message in decision.messages:
         click.echo(f"  {message}")
+    if outcome.paused:
+        click.echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+        return
+    if decision.unmet and decision.gate:
+        for hint in how_to_record(decision.unmet, patient, decision.gate, protocol):
+            click.echo(f"  ({hint})")
     plan = outcome.next_plan
-    click.echo(f"Next session: phase {plan.phase.name} ({plan.phase.id})")
-    for number, item in enumerate(plan.items, 1):
-        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}")
+    _print_plan_lines(plan, f"Next session: phase {plan.phase.name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..errors import Severity
+from ..errors import Severity, did_you_mean
 from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Exercise
 
@@ -12,10 +12,7 @@ _ID_LISTS = ("phases", "exercises", "red_flags", "precautions", "symptom_rules")
 
 
 def _hint(name: str, known: list[str], otherwise: str) -> str:
-    import difflib  # only when a reference is wrong
-
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" Did you mean {close[0]!r}?" if close else otherwise
+    return did_you_mean(name, known, otherwise)
 
 
 def unknown_exercise(context: LintContext) -> Iterator[Violation]:

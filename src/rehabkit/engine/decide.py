@@ -1,20 +1,23 @@
 """The decision after a session: what the symptom rules ask for, else whether the phase is complete.
 
 This is rehabkit's default progression policy; packs may replace it through
-the ``rehabkit_progression_decision`` hook (first result wins).
+the ``rehabkit_progression_decision`` hook (first result wins). Every reason is
+a sentence in plain words from the protocol's data; ``details`` carries the
+same with ids, for programs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
-from .criteria import Facts, check_criteria
+from .criteria import Facts, Unmet, check_criteria
 from .plan import SessionPlan
 from .symptoms import Observation, evaluate, worst
 
-__all__ = ["Decision", "SessionResult", "decide"]
+__all__ = ["Decision", "SessionResult", "decide", "exit_gate", "within_limits"]
 
 
 @attrs.frozen(slots=True)
@@ -25,9 +28,10 @@ class SessionResult:
     pain_during: Mapping[str, float] = attrs.field(factory=dict)
     pain_after: float | None = None
     new_symptom: bool = False
-    #: Earlier sessions' next-morning pain above their pre-session pain, when reported.
+    #: Next-morning pain after the previous session, above its pre-session pain, when reported. rehabkit's
+    #: runner has already acted on it before showing this session's plan (see ``SessionPlan.adjustments``).
     next_morning_over_baseline: float | None = None
-    #: Weeks since pain last improved meaningfully (see :func:`rehabkit.engine.progress.weeks_without_improvement`).
+    #: Weeks without a meaningful improvement in this phase (see :func:`rehabkit.engine.weeks_without_improvement`).
     weeks_without_improvement: float | None = None
 
 
@@ -37,8 +41,14 @@ class Decision:
 
     ``action``: continue, progress (to ``next_phase``), hold, reduce-load,
     regress (``regressions`` maps exercise -> easier exercise), stop-exercise,
-    stop-and-review or refer-urgently. ``reasons`` are sentences that name the
-    rule or criterion and the figures; ``messages`` what the patient is told.
+    stop-and-review or refer-urgently. ``reasons`` are sentences in plain words
+    from the protocol's data; ``messages`` what the protocol tells the patient;
+    ``details`` the same facts with ids (rule, measure, value, limit) for
+    programs. ``removed`` lists exercises that leave the plan until a clinician
+    reviews them. ``within_limits`` says whether the session stayed within the
+    protocol's pain limits (``None``: judge by the action). ``unmet`` holds the
+    criteria that kept the patient in the phase, and ``gate`` the phase whose
+    gate they guard.
     """
 
     action: str
@@ -46,8 +56,25 @@ class Decision:
     messages: tuple[str, ...] = ()
     next_phase: str | None = None
     regressions: Mapping[str, str] = attrs.field(factory=dict)
-    #: Where the next session sits in the dose ranges: ``low``, ``high``, or ``None`` to keep this session's.
-    dose_level: str | None = None
+    removed: tuple[str, ...] = ()
+    within_limits: bool | None = None
+    details: tuple[Mapping[str, Any], ...] = ()
+    unmet: tuple[Unmet, ...] = ()
+    gate: str | None = None
+
+
+def within_limits(decision: Decision) -> bool:
+    """Whether the session counts toward days in a row within the limits (and toward a dose step)."""
+    if decision.within_limits is not None:
+        return decision.within_limits
+    return decision.action in ("continue", "progress")
+
+
+def exit_gate(plan: SessionPlan) -> str:
+    """The gate a phase's exit criteria guard: the next phase, or the phase itself when it is the last."""
+    phases = plan.protocol.phases
+    index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
+    return phases[index + 1].id if index + 1 < len(phases) else plan.phase.id
 
 
 def _observations(plan: SessionPlan, result: SessionResult) -> list[Observation]:
@@ -57,50 +84,76 @@ def _observations(plan: SessionPlan, result: SessionResult) -> list[Observation]
         observations.append(Observation("increase-over-baseline", result.pain_after - result.pain_before))
     if result.new_symptom:
         observations.append(Observation("new-symptom", 1))
-    if result.next_morning_over_baseline is not None:
-        observations.append(Observation("next-morning-over-baseline", result.next_morning_over_baseline))
     if result.weeks_without_improvement is not None:
-        observations.append(Observation("no-improvement-weeks", result.weeks_without_improvement))
+        observations.append(Observation("no-improvement-weeks", result.weeks_without_improvement,
+                                        limit=plan.phase.review_after_weeks))
     return observations
+
+
+def _symptom_decision(plan: SessionPlan, result: SessionResult) -> Decision | None:
+    names = {item.exercise.id: item.exercise.name for item in plan.items}
+    reasons = evaluate(plan.protocol.symptom_rules, _observations(plan, result))
+    action = worst(reasons)
+    if action == "continue":
+        return None
+    acting = [r for r in reasons if r.action == action]
+    in_plan = set(names)
+    regressions: dict[str, str] = {}
+    removed: list[str] = []
+    sentences = []
+    for reason in acting:
+        sentence = reason.describe(names)
+        exercise = reason.observation.exercise
+        item = next((i for i in plan.items if i.exercise.id == exercise), None) if exercise else None
+        if item is not None and action == "regress":
+            easier = item.exercise.regression
+            if easier and easier in in_plan:
+                regressions[exercise] = easier  # type: ignore[index]
+                sentence += f": {item.exercise.name} leaves the plan, as its easier version is already in it"
+            elif easier:
+                regressions[exercise] = easier  # type: ignore[index]
+                sentence += f": {item.exercise.name} is replaced by its easier version ({easier})"
+            else:
+                removed.append(item.exercise.id)
+                sentence += (f": {item.exercise.name} has no easier version, so it leaves the plan; "
+                             "ask your clinician to review it")
+        elif item is not None and action == "stop-exercise":
+            removed.append(item.exercise.id)
+            sentence += f": {item.exercise.name} is stopped and leaves the plan until your clinician has reviewed it"
+        sentences.append(sentence)
+    return Decision(action=action, reasons=tuple(sentences), messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
+                    regressions=regressions, removed=tuple(dict.fromkeys(removed)), within_limits=False,
+                    details=tuple(r.to_dict() for r in acting))
 
 
 def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     """Decide after a session. ``facts`` describe the patient with this session counted."""
-    names = {item.exercise.id: item.exercise.name for item in plan.items}
-    reasons = evaluate(plan.protocol.symptom_rules, _observations(plan, result))
-    action = worst(reasons)
-    if action != "continue":
-        acting = [r for r in reasons if r.action == action]
-        regressions: dict[str, str] = {}
-        sentences = []
-        for reason in acting:
-            sentence = reason.describe(names)
-            exercise = reason.observation.exercise
-            if action == "regress" and exercise is not None:
-                item = next((i for i in plan.items if i.exercise.id == exercise), None)
-                easier = item.exercise.regression if item else None
-                if easier:
-                    regressions[exercise] = easier
-                    sentence += f" to {easier}"
-            sentences.append(sentence)
-        return Decision(action=action, reasons=tuple(sentences), messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
-                        regressions=regressions, dose_level=None if action == "hold" else "low")
-    phases = plan.protocol.phases
+    symptoms = _symptom_decision(plan, result)
+    if symptoms is not None:
+        return symptoms
+    protocol = plan.protocol
+    phases = protocol.phases
+    names = {p.id: p.name for p in phases}
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
-    done = check_criteria(plan.phase.exit, facts)
+    gate = exit_gate(plan)
+    done = check_criteria(plan.phase.exit, facts, gate, phase_names=names)
     if not done.met:
-        reasons = [f"phase {plan.phase.id!r} continues: {u}" for u in done.unmet]
-        level = None
-        limits = {i.exercise.id: i.dose.pain_limit for i in plan.items if i.dose and i.dose.pain_limit is not None}
-        if plan.level == "low" and all(result.pain_during.get(e, 0) <= limit for e, limit in limits.items()):
-            level = "high"
-            reasons.append("pain stayed within every exercise's pain limit: next session moves to the top of each dose range")
-        return Decision(action="continue", reasons=tuple(reasons), dose_level=level)
+        reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
+        reasons += [f"still needed: {u.text}" for u in done.missing]
+        return Decision(action="continue", reasons=tuple(reasons), within_limits=True, unmet=done.missing, gate=gate,
+                        details=tuple({**u.to_dict(), "criteria": "exit", "phase": plan.phase.id} for u in done.missing))
     if index + 1 == len(phases):
-        return Decision(action="continue", reasons=(f"phase {plan.phase.id!r} is complete; it is the last phase: keep going and review with your clinician",))
+        return Decision(action="continue", within_limits=True, reasons=(
+            f"the phase {plan.phase.name!r} is complete and it is the last one: keep going until your clinician reviews "
+            "the programme with you",))
     following = phases[index + 1]
-    ready = check_criteria(following.entry, attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}))
+    ready = check_criteria(following.entry, attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}),
+                           following.id, phase_names=names)
     if not ready.met:
-        return Decision(action="hold", reasons=tuple(f"phase {following.id!r} cannot start yet: {u}" for u in ready.unmet))
-    return Decision(action="progress", next_phase=following.id, dose_level="low",
-                    reasons=(f"the exit criteria of phase {plan.phase.id!r} are met: move on to phase {following.id!r}",))
+        reasons = [f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"]
+        reasons += [f"still needed: {u.text}" for u in ready.missing]
+        return Decision(action="hold", reasons=tuple(reasons), within_limits=True, unmet=ready.missing, gate=following.id,
+                        details=tuple({**u.to_dict(), "criteria": "entry", "phase": following.id} for u in ready.missing))
+    return Decision(action="progress", next_phase=following.id, within_limits=True, reasons=(
+        f"the phase {plan.phase.name!r} is complete ({plan.phase.exit.summary if plan.phase.exit else 'its exit criteria are met'}): "
+        f"move on to {following.name!r}",), details=({"criteria": "exit", "phase": plan.phase.id, "met": True},))

@@ -1,57 +1,86 @@
-"""Today's session plan: the phase's exercises with their doses, after any regressions."""
+"""Today's session plan: the phase's exercises at the patient's own dose, after regressions and omissions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import attrs
 
 from ..model import Dose, Exercise, Phase, Protocol, Range
 
-__all__ = ["DOSE_LEVELS", "PlannedExercise", "SessionPlan", "at_level", "plan_session"]
-
-#: Where in each of a dose's ranges a session sits: the low end (start, after a reduction) or the high end.
-DOSE_LEVELS = ("low", "high")
-_COUNTS = ("sets", "reps", "hold_seconds", "times_per_day", "days_per_week", "duration_minutes")
+__all__ = ["LeftOut", "PlannedExercise", "SessionPlan", "at_step", "plan_session"]
 
 
-def at_level(dose: Dose | None, level: str) -> Dose | None:
-    """The dose with each range narrowed to its low or high end (rest periods keep their range)."""
+def at_step(dose: Dose | None, steps: int) -> Dose | None:
+    """The dose with each range narrowed to the count after ``steps`` earned steps.
+
+    A range starts at its ``min``; each step adds the range's own ``step``,
+    never past ``max``. A range without a step stays at its ``min``: rehabkit
+    invents no increment. Rest periods keep their range.
+    """
     if dose is None:
         return None
     changes = {}
-    for name in _COUNTS:
-        value: Range | None = getattr(dose, name)
-        if value is not None and value.min != value.max:
-            end = value.min if level == "low" else value.max
-            changes[name] = Range(min=end, max=end)
+    for name in dose.ranges():
+        value: Range = getattr(dose, name)
+        count = value.at_step(steps)
+        changes[name] = Range(min=count, max=count)
     return attrs.evolve(dose, **changes) if changes else dose
+
+
+def top_step(dose: Dose | None) -> int:
+    """How many steps take every range of the dose to its top (0: the dose cannot move)."""
+    if dose is None or not dose.sessions_per_step:
+        return 0
+    return max((r.steps_to_top() for r in dose.ranges().values()), default=0)
 
 
 @attrs.frozen(slots=True)
 class PlannedExercise:
-    """One exercise of today's session, with its dose; ``replaces`` names the exercise it regresses from."""
+    """One exercise of today's session at today's dose.
+
+    ``prescribed`` is the phase's full dose (ranges and steps); ``step`` how
+    many steps up its ranges today's dose is; ``replaces`` names the exercise it
+    regresses from; ``note`` the phase's instructions for it.
+    """
 
     exercise: Exercise
     dose: Dose | None
     note: str | None = None
     replaces: str | None = None
+    prescribed: Dose | None = None
+    step: int = 0
 
     @property
     def dose_text(self) -> str:
         """The dose in plain words, or what to do when the protocol gives none."""
         return self.dose.describe() if self.dose else "as your clinician showed you"
 
+    @property
+    def at_top(self) -> bool:
+        """True when the dose cannot move further up (it has reached the top, or has no steps)."""
+        return self.step >= top_step(self.prescribed)
+
+
+@attrs.frozen(slots=True)
+class LeftOut:
+    """An exercise of the phase that is not in today's session, and why in plain words."""
+
+    exercise: str
+    name: str
+    why: str
+
 
 @attrs.frozen(slots=True)
 class SessionPlan:
-    """What to do today: the phase, the supervision statement, and the exercises in order."""
+    """What to do today: the phase, the supervision statement, the exercises in order, and what changed."""
 
     protocol: Protocol
     phase: Phase
     items: tuple[PlannedExercise, ...]
-    #: ``low`` or ``high``: where in the protocol's dose ranges this session sits.
-    level: str = "low"
+    left_out: tuple[LeftOut, ...] = ()
+    #: Changes made to this plan before it was shown (a worse next morning), in plain words.
+    adjustments: tuple[str, ...] = ()
 
     @property
     def statement(self) -> str:
@@ -64,28 +93,60 @@ def plan_session(
     phase_id: str,
     library: Mapping[str, Exercise],
     regressed: Mapping[str, str] | None = None,
-    level: str = "low",
+    steps: Mapping[str, int] | None = None,
+    *,
+    removed: Collection[str] = (),
+    omit_movements: Collection[str] = (),
+    omit_reason: str = "",
+    adjustments: tuple[str, ...] = (),
 ) -> SessionPlan:
     """The plan for a session in ``phase_id``.
 
     ``library`` maps exercise ids to exercises (the protocol's own win);
-    ``regressed`` maps an exercise id to the easier exercise used in its place
-    after a regression decision, which then runs at its own default dose.
-    ``level`` picks the low or high end of every dose range (the protocol's own
-    numbers: a reps range of 8-10 gives 8 or 10). Raises ``LookupError`` for an
-    unknown phase or exercise.
+    ``regressed`` maps a phase exercise to the easier exercise used in its place,
+    which then runs at its own default dose; ``steps`` how many dose steps each
+    exercise (by the id done) has earned. ``removed`` exercises left the plan
+    (they hurt beyond their limit with nothing easier to fall back to);
+    exercises involving a movement in ``omit_movements`` are left out today
+    (``omit_reason`` says why). No exercise appears twice: a regression to an
+    exercise already in the session leaves the harder one out. Raises
+    ``LookupError`` for an unknown phase or exercise.
     """
     phase = protocol.phase(phase_id)
     exercises = {**library, **{e.id: e for e in protocol.exercises}}
+    regressed = regressed or {}
+    steps = steps or {}
     items: list[PlannedExercise] = []
+    left_out: list[LeftOut] = []
+    in_session = {ref.exercise for ref in phase.exercises if ref.exercise not in regressed}
     for ref in phase.exercises:
         if ref.exercise not in exercises:
             raise LookupError(f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'.")
         exercise = exercises[ref.exercise]
-        replacement = (regressed or {}).get(ref.exercise)
+        if ref.exercise in removed:
+            left_out.append(LeftOut(exercise.id, exercise.name, "it hurt beyond its limit and has no easier version: "
+                                    "leave it out until your clinician has reviewed it"))
+            continue
+        replacement = regressed.get(ref.exercise)
         if replacement is not None and replacement in exercises:
             easier = exercises[replacement]
-            items.append(PlannedExercise(easier, at_level(easier.dose, level), ref.note, replaces=exercise.id))
+            if replacement in removed:
+                left_out.append(LeftOut(exercise.id, exercise.name, "it and its easier version hurt beyond their limits: "
+                                        "leave it out until your clinician has reviewed it"))
+                continue
+            if replacement in in_session:
+                left_out.append(LeftOut(exercise.id, exercise.name,
+                                        f"its easier version, {easier.name}, is already in this session"))
+                continue
+            in_session.add(replacement)
+            item = PlannedExercise(easier, at_step(easier.dose, steps.get(easier.id, 0)), ref.note, replaces=exercise.id,
+                                   prescribed=easier.dose, step=steps.get(easier.id, 0))
         else:
-            items.append(PlannedExercise(exercise, at_level(ref.dose or exercise.dose, level), ref.note))
-    return SessionPlan(protocol=protocol, phase=phase, items=tuple(items), level=level)
+            dose = ref.dose or exercise.dose
+            item = PlannedExercise(exercise, at_step(dose, steps.get(exercise.id, 0)), ref.note,
+                                   prescribed=dose, step=steps.get(exercise.id, 0))
+        if omit_movements and set(item.exercise.movements) & set(omit_movements):
+            left_out.append(LeftOut(item.exercise.id, item.exercise.name, omit_reason or "left out today after screening"))
+            continue
+        items.append(item)
+    return SessionPlan(protocol=protocol, phase=phase, items=tuple(items), left_out=tuple(left_out), adjustments=adjustments)

@@ -9,19 +9,27 @@ __all__ = ["weeks_without_improvement"]
 
 
 def weeks_without_improvement(
-    pain_before: Sequence[tuple[datetime.date, float]], today: datetime.date, min_change: float
+    pain_before: Sequence[tuple[datetime.date, float]],
+    today: datetime.date,
+    min_change: float,
+    target: float | None = None,
+    since: datetime.date | None = None,
 ) -> float:
-    """Weeks since pain before a session last fell by at least ``min_change`` points.
+    """Weeks since pain before a session last improved meaningfully.
 
-    ``pain_before`` lists (date, pain before the session) oldest first. The
-    first session sets the mark; each later session at least ``min_change``
-    below the mark counts as an improvement and moves the mark there. With no
-    sessions the answer is 0.
+    ``pain_before`` lists (date, pain before the session) oldest first;
+    ``since`` is when the clock started (the phase was entered, or a clinician
+    last reviewed the course), else the first session. The first session sets the
+    mark; a later session at least ``min_change`` below the mark is an
+    improvement and moves the mark there. So is a session at or below ``target``
+    (the phase's pain goal): a patient who has nothing left to gain is never
+    counted as "not improving".
     """
-    if not pain_before:
+    series = [(date, pain) for date, pain in pain_before if since is None or date >= since]
+    if not series:
         return 0.0
-    mark_date, mark = pain_before[0]
-    for date, pain in pain_before[1:]:
-        if pain <= mark - min_change:
+    mark_date, mark = since or series[0][0], series[0][1]
+    for date, pain in series:
+        if (target is not None and pain <= target) or pain <= mark - min_change:
             mark_date, mark = date, pain
     return round((today - mark_date).days / 7, 1)

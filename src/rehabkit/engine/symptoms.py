@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
 from ..model import SymptomRule
+from ..vocabulary import SYMPTOM_ACTIONS, SYMPTOM_MEASURES
+from .criteria import amount
 
 __all__ = ["ACTION_ORDER", "Observation", "Reason", "evaluate", "fires", "worst"]
 
 #: Symptom-rule actions from mildest to most serious.
-ACTION_ORDER = ("continue", "hold", "reduce-load", "regress", "stop-exercise", "stop-and-review", "refer-urgently")
-_PAIN_MEASURES = frozenset({"pain-during", "pain-after", "pain-next-morning"})
-#: How a measure reads in a sentence, and its unit.
-_WORDS = {
-    "increase-over-baseline": ("rise in pain over the pre-session level", " points"),
-    "next-morning-over-baseline": ("next-morning pain over the pre-session level", " points"),
-    "not-settled-after-hours": ("time for pain to settle", " hours"),
-    "no-improvement-weeks": ("time without improvement", " weeks"),
-    "new-symptom": ("new symptom", ""),
-}
+ACTION_ORDER = SYMPTOM_ACTIONS
 
 
 @attrs.frozen(slots=True)
@@ -30,6 +23,8 @@ class Observation:
     measure: str
     value: float
     exercise: str | None = None
+    #: A limit that replaces the rule's ``above`` (``no-improvement-weeks``: the phase's ``review_after_weeks``).
+    limit: float | None = None
 
 
 @attrs.frozen(slots=True)
@@ -44,20 +39,39 @@ class Reason:
         """The rule's action."""
         return self.rule.action
 
-    def describe(self, exercise_names: dict[str, str] | None = None) -> str:
-        """For example ``pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress``."""
-        obs, rule = self.observation, self.rule
-        what, scale = _WORDS.get(obs.measure, (obs.measure.replace("-", " "), "/10" if obs.measure in _PAIN_MEASURES else ""))
+    @property
+    def limit(self) -> float:
+        """The threshold the observation went past."""
+        return self.observation.limit if self.observation.limit is not None else (self.rule.above or 0)
+
+    def describe(self, exercise_names: Mapping[str, str] | None = None) -> str:
+        """In plain words, for example ``pain during Bridge was 7/10, above 5/10``."""
+        obs = self.observation
+        info = SYMPTOM_MEASURES.get(obs.measure)
+        what = info.label if info else obs.measure.replace("-", " ")
+        unit = info.unit if info else ""
         if obs.exercise:
             what += f" {(exercise_names or {}).get(obs.exercise, obs.exercise)}"
-        band = f" and at most {rule.at_most:g}{scale}" if rule.at_most is not None else ""
-        return f"{what} {obs.value:g}{scale} is above {rule.above or 0:g}{scale}{band} (rule {rule.id}): {rule.action}"
+        if obs.measure == "new-symptom":
+            return "you reported a new symptom"
+        if obs.measure == "no-improvement-weeks":
+            return f"{what}: {amount(obs.value, unit)}, the review point is {amount(self.limit, unit)}"
+        band = f" (this rule covers up to {amount(self.rule.at_most, unit)})" if self.rule.at_most is not None else ""
+        return f"{what} was {amount(obs.value, unit)}, above {amount(self.limit, unit)}{band}"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data, ids included, for ``--format json``."""
+        return {"rule": self.rule.id, "measure": self.observation.measure, "value": self.observation.value,
+                "limit": self.limit, "exercise": self.observation.exercise, "action": self.action}
 
 
 def fires(rule: SymptomRule, observation: Observation) -> bool:
     """True when the observation is of the rule's measure and past its threshold (within its band, if any)."""
     if observation.measure != rule.measure:
         return False
+    if observation.limit is not None:
+        # A limit from the phase (review_after_weeks) is reached, not passed: "after N weeks".
+        return observation.value >= observation.limit
     above = rule.above if rule.above is not None else 0
     return observation.value > above and (rule.at_most is None or observation.value <= rule.at_most)
 

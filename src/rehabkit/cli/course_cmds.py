@@ -1,0 +1,187 @@
+"""``rehabkit approve`` and ``rehabkit review``: what clinicians record about a patient's course."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import click
+
+from ..exit_codes import ExitCode
+from . import EXIT_CODES, AppState, format_option
+from .course_support import date_option, describe_stop, require_patient, resolve_protocol
+from .patient_cmds import db_option, open_store
+
+APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
+OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
+
+
+def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | None, stopped_by: Any = None) -> Any:
+    """The protocol a course command is about: --protocol, else the one the patient was stopped in, else their only or latest one."""
+    if wanted is None and stopped_by is not None and stopped_by.protocol:
+        wanted = stopped_by.protocol
+    if wanted is None:
+        mine = store.protocols_of(patient)
+        if not mine:
+            raise click.UsageError(f"patient {patient!r} has no course yet: name the protocol with --protocol.")
+        wanted = mine[-1]
+    protocol, _ = resolve_protocol(state, wanted, lint=False)
+    return protocol
+
+
+def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
+    """The approval kinds the gate into ``phase_id`` asks for (its entry criteria; the exit criteria of the phase before)."""
+    order = [p.id for p in protocol.phases]
+    index = order.index(phase_id)
+    parts = [protocol.phases[index].entry]
+    parts.append(protocol.phases[index - 1].exit if index > 0 else None)
+    if index + 1 == len(order):
+        parts.append(protocol.phases[index].exit)  # the last phase's own exit: the end of the programme
+    return sorted({c.measure for part in parts if part for c in part.all if c.measure in APPROVAL_KINDS})
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("patient")
+@click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
+@click.option("--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id.")
+@click.option("--kind", type=click.Choice(APPROVAL_KINDS), default=None,
+              help="What is recorded (default: the one the phase's gate asks for).")
+@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
+              help="The protocol (default: the patient's latest; needed for a patient with no course yet).")
+@click.option("--withdraw", is_flag=True, help="Record that the approval or clearance is withdrawn.")
+@click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Also record the date of the patient's surgery.")
+@date_option("it was given")
+@db_option
+@click.pass_obj
+def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | None, protocol_id: str | None,
+            withdraw: bool, surgery_date: str | None, day: datetime.date, db: str | None) -> None:
+    """Record a clinician's approval or a surgeon's clearance for the gate into PHASE.
+
+    An approval opens one gate only: the gate into PHASE (its entry criteria and
+    the exit criteria of the phase before it). An approval for the first phase
+    never opens a later one.
+
+    \b
+    Examples:
+      rehabkit approve P-0042 --protocol neck-pain --phase acute --by PT-7
+      rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --by DR-3 --surgery-date 2026-10-01
+      rehabkit approve P-9 --phase recovery --kind surgeon-clearance --by DR-3 --date 2026-11-12
+    """
+    from ..store import StoreError
+
+    with open_store(db) as store:
+        protocol = _course_protocol(state, store, patient, protocol_id)
+        order = [p.id for p in protocol.phases]
+        if phase_id not in order:
+            raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.",
+                                     param_hint="'--phase'")
+        needed = _gate_kinds(protocol, phase_id)
+        if kind is None:
+            if len(needed) != 1:
+                what = "asks for no approval or clearance" if not needed else f"asks for {' and '.join(needed)}"
+                raise click.UsageError(f"the gate into phase {phase_id!r} {what}: say which with --kind "
+                                       f"({' or '.join(APPROVAL_KINDS)}).")
+            kind = needed[0]
+        surgery = None
+        if surgery_date is not None:
+            try:
+                surgery = datetime.date.fromisoformat(surgery_date)
+            except ValueError:
+                raise click.BadParameter(f"{surgery_date!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'") from None
+            if surgery > datetime.date.today():
+                raise click.BadParameter(f"{surgery_date} is in the future.", param_hint="'--surgery-date'")
+        try:
+            store.ensure_patient(patient, surgery_date=surgery.isoformat() if surgery else None)
+        except StoreError as exc:
+            raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
+        store.add_event(patient, "approval", day, protocol=protocol.id, phase=phase_id, by=by,
+                        detail={"kind": kind, "value": not withdraw, "via": "approve"})
+    word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
+    phase = protocol.phase(phase_id)
+    click.echo(f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
+               f"{phase.name!r} ({phase_id}) of {protocol.title}.")
+    if kind not in needed:
+        click.echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("patient")
+@click.option("--clinician", required=True, metavar="ID", help="The reviewing clinician's pseudonymous staff id.")
+@click.option("--outcome", required=True, type=click.Choice(OUTCOMES),
+              help="resume: carry on in the current phase; earlier-phase: go back to --phase; discharge: end this "
+              "programme; refer: refer the patient on (the course stays stopped).")
+@click.option("--phase", "phase_id", default=None, metavar="PHASE", help="With --outcome earlier-phase: the phase to go back to.")
+@click.option("--note", default=None, metavar="TEXT", help="The clinician's note, kept with the review.")
+@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
+              help="The protocol (default: the one the course was stopped in, else the patient's latest).")
+@date_option("the review took place")
+@format_option("json: the review and the course's state after it.")
+@db_option
+@click.pass_obj
+def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id: str | None, note: str | None,
+           protocol_id: str | None, day: datetime.date, output_format: str, db: str | None) -> None:
+    """Record a clinician's review of PATIENT's course.
+
+    A red-flag stop, a stop or refer decision, or no improvement pauses the
+    course; only a review lets it go on. 'resume' carries on in the current
+    phase (exercises stopped for pain come back into the plan), 'earlier-phase'
+    starts an earlier phase again, 'discharge' ends the programme and 'refer'
+    keeps the course stopped while the patient is seen elsewhere.
+
+    \b
+    Examples:
+      rehabkit review P-0042 --clinician PT-7 --outcome resume --note "disc signs excluded"
+      rehabkit review P-0042 --clinician PT-7 --outcome earlier-phase --phase acute
+    """
+    from ..course import load_course
+
+    registry = state.registry()
+    measures = {key: r.item for key, r in registry.outcome_measures.items()}
+    with open_store(db) as store:
+        require_patient(store, patient)
+        events = store.events(patient)
+        pauses = [e for e in events if e.kind in ("pause", "review")]
+        last = pauses[-1] if pauses else None
+        stopped_by = last if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge")) else None
+        protocol = _course_protocol(state, store, patient, protocol_id, stopped_by)
+        course = load_course(store, patient, protocol, measures, day)
+        if outcome == "earlier-phase":
+            order = [p.id for p in protocol.phases]
+            if phase_id is None:
+                raise click.UsageError(f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}.")
+            if phase_id not in order:
+                raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'")
+            if order.index(phase_id) >= order.index(course.phase) and course.started:
+                raise click.BadParameter(f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'")
+        elif phase_id is not None:
+            raise click.UsageError("--phase goes with --outcome earlier-phase only.")
+        if course.stop is not None and day < course.stop.date:
+            raise click.BadParameter(f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'")
+        before = describe_stop(course, patient)[:1]
+        store.add_event(patient, "review", day, protocol=protocol.id, phase=course.phase, by=clinician,
+                        detail={"outcome": outcome, "note": note, "was": course.status})
+        if outcome == "earlier-phase":
+            store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=phase_id,
+                            detail={"reason": f"clinician review by {clinician}"})
+        after = load_course(store, patient, protocol, measures, day)
+    if output_format == "json":
+        click.echo(json.dumps({"patient": patient, "protocol": protocol.key, "date": day.isoformat(), "clinician": clinician,
+                               "outcome": outcome, "note": note, "was": course.status, "status": after.status,
+                               "phase": after.phase}, indent=2))
+        return
+    click.echo(f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}.")
+    if before:
+        click.echo(f"  It reviews: {before[0]}")
+    elif course.status == "active":
+        click.echo("  (The course was not paused.)")
+    phase = protocol.phase(after.phase)
+    messages = {
+        "resume": f"The course of {protocol.title} goes on in the phase {phase.name!r}.",
+        "earlier-phase": f"The course of {protocol.title} starts the phase {phase.name!r} again.",
+        "discharge": f"The patient is discharged from {protocol.title}: no more sessions of it are run.",
+        "refer": "The patient is referred on: no session runs until a later review resumes the course.",
+    }
+    click.echo(messages[outcome])
+    if after.stopped and outcome in ("resume", "earlier-phase"):
+        raise SystemExit(ExitCode.COURSE_STOPPED)

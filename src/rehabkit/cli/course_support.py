@@ -1,0 +1,173 @@
+"""What the course commands share: dates, the protocol a command names, known patients, and plain-words hints.
+
+Hints that name commands and options live here, not in the engine: the engine
+says which fact is missing, the command line says how to record it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..engine import Course, Unmet
+    from ..model import Protocol
+    from . import AppState
+
+__all__ = ["date_option", "describe_stop", "how_to_record", "protocol_argument", "require_patient", "resolve_protocol"]
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
+    today = datetime.date.today()
+    if value is None:
+        return today
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD.") from None
+    if day > today:
+        raise click.BadParameter(f"{value} is in the future (today is {today.isoformat()}); record only what has happened.")
+    return day
+
+
+def date_option(what: str) -> Any:
+    """``--date YYYY-MM-DD``: the day ``what`` happened (default today, the local date); a future date is refused."""
+    return click.option("--date", "day", default=None, metavar="YYYY-MM-DD", callback=_parse_date,
+                        help=f"The day {what} (default: today). Use it to enter one done on paper; a future date is refused.")
+
+
+def require_patient(store: Any, patient: str) -> None:
+    """Exit 1 unless the store knows the patient (commands that read or add to a record never create one)."""
+    from ..errors import ExitCode
+
+    if not store.has_patient(patient):
+        click.echo(f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
+                   "starts with their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.", err=True)
+        raise SystemExit(ExitCode.FINDINGS)
+
+
+def protocol_argument(function: Any) -> Any:
+    """The PROTOCOL argument: an installed protocol id (``id`` or ``id@version``) or the path of a protocol file."""
+    return click.argument("protocol_id", metavar="PROTOCOL")(function)
+
+
+def _looks_like_path(text: str) -> bool:
+    return os.sep in text or "/" in text or text.endswith((".yaml", ".yml", ".json")) or os.path.isfile(text)
+
+
+def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tuple[Protocol, str]:
+    """The protocol a command names, and where it comes from (its pack, or its file).
+
+    ``wanted`` is an installed id (``id`` or ``id@version``) or a protocol file's
+    path. With ``lint``, a protocol with schema or lint errors is refused (exit 1)
+    with its findings: only lint-clean protocols run for patients.
+    """
+    from ..errors import ExitCode, Severity
+    from ..validation import Checker
+
+    registry = state.registry()
+    rules = registry.rules()
+    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules))
+    if _looks_like_path(wanted):
+        if not os.path.isfile(wanted):
+            raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")
+        findings = checker.check_file(wanted)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        if errors:
+            _refuse(wanted, errors)
+        from ..loader import load_file
+        from ..validation import protocol_from_document
+
+        try:
+            protocol = protocol_from_document(load_file(wanted))
+        except Exception as exc:  # DocumentError / InvalidDocument: reported like validate does
+            click.echo(f"rehabkit: error: {exc}", err=True)
+            raise SystemExit(ExitCode.FINDINGS) from None
+        return protocol, wanted
+    try:
+        registered = registry.find_protocol(wanted)
+    except LookupError as exc:
+        click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
+        raise SystemExit(ExitCode.FINDINGS) from None
+    if lint:
+        errors = protocol_errors(checker, registered)
+        if errors:
+            _refuse(f"{registered.item.key} (pack {registered.pack})", errors)
+    return registered.item, f"pack {registered.pack}"
+
+
+def protocol_errors(checker: Any, registered: Any) -> list[Any]:
+    """The schema and lint errors of an installed protocol (warnings are not errors)."""
+    from ..errors import Severity
+
+    findings = checker.check_file(registered.source) if registered.source else checker.check_document(registered.document)
+    return [f for f in findings if f.severity is Severity.ERROR]
+
+
+def _refuse(what: str, errors: list[Any]) -> None:
+    from ..errors import ExitCode
+
+    click.echo(f"rehabkit: error: {what} has lint errors, so it is not run for patients until they are fixed:", err=True)
+    for finding in errors:
+        click.echo(f"  {finding.format_text()}", err=True)
+    click.echo("Check it with 'rehabkit validate'; 'rehabkit rules CODE' explains a rule.", err=True)
+    raise SystemExit(ExitCode.FINDINGS)
+
+
+def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Protocol) -> list[str]:
+    """For each missing fact, the command or option that records it (in the order the criteria list them)."""
+    from ..vocabulary import CRITERION_MEASURES
+
+    hints: list[str] = []
+    for item in unmet:
+        info = CRITERION_MEASURES.get(item.measure)
+        source = info.recorded_by if info else ""
+        if source == "approval":
+            hint = (f"record it with: rehabkit approve {patient} --phase {gate} --kind {item.measure} --by ID"
+                    + (" (or 'rehabkit run ... --surgeon-cleared --by ID')" if item.measure == "surgeon-clearance"
+                       else " (or 'rehabkit run ... --clinician-approved --by ID')"))
+        elif source == "surgery-date":
+            if item.unknown:
+                hint = f"record the surgery date with: rehabkit approve {patient} --surgery-date YYYY-MM-DD ... (or 'rehabkit run ... --surgery-date YYYY-MM-DD')"
+            else:
+                hint = "this takes time since surgery: it cannot be brought forward"
+        elif source.startswith("outcome:"):
+            hint = f"score it with: rehabkit measure {patient} {source.split(':', 1)[1]}"
+        elif item.measure == "weeks-in-phase":
+            hint = "this takes time in the phase: sessions on the same day do not shorten it"
+        else:
+            continue
+        if hint not in hints:
+            hints.append(hint)
+    return hints
+
+
+def describe_stop(course: Course, patient: str) -> list[str]:
+    """Why a course is stopped, since when, and how a clinician lifts it, in plain words."""
+    stop = course.stop
+    if stop is None:
+        return []
+    since = stop.date.isoformat()
+    lines: list[str]
+    if stop.kind == "pause":
+        cause = {"screening": "a red-flag answer at screening", "no-improvement": "no meaningful improvement over the review period",
+                 "next-day": "the next-morning report"}.get(str(stop.detail.get("cause")), "the session's decision")
+        urgent = stop.detail.get("action") == "refer-urgently"
+        lines = [f"This course has been paused since {since} because of {cause}"
+                 + (": the patient was told to seek medical help urgently." if urgent else ": a clinician must review it.")]
+        lines += [f"  - {reason}" for reason in stop.detail.get("reasons", [])]
+        lines += [f"  {message}" for message in stop.detail.get("messages", [])]
+    else:
+        outcome = stop.detail.get("outcome")
+        who = f" by {stop.by}" if stop.by else ""
+        word = "referred on" if outcome == "refer" else "discharged from this programme"
+        lines = [f"The patient was {word} at a review on {since}{who}."]
+        if stop.detail.get("note"):
+            lines.append(f"  Note: {stop.detail['note']}")
+    lines.append(f"No session runs until a clinician records a review: rehabkit review {patient} --clinician ID "
+                 "--outcome resume|earlier-phase|discharge|refer [--phase P] [--note TEXT]")
+    return lines

@@ -1,0 +1,77 @@
+"""What the engine reads about a patient's past: plain records, as the store keeps them.
+
+The engine never opens the store: :mod:`rehabkit.course` reads these records
+and hands them over, so that a course can be worked out (and tested) from data
+alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession"]
+
+
+@attrs.frozen(slots=True)
+class PastSession:
+    """One recorded session of the course's protocol.
+
+    ``status``: ``complete``, ``stopped`` (screening or the decision stopped it),
+    ``incomplete`` or ``in-progress``. ``detail`` is the decision's record,
+    including the course state after the session (``doses``, ``regressions``,
+    ``removed``) and ``within_limits``.
+    """
+
+    id: int
+    date: datetime.date
+    phase: str
+    status: str
+    pain_before: float | None = None
+    pain_after: float | None = None
+    decision: str | None = None
+    detail: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class CourseEvent:
+    """A dated event of a patient's course.
+
+    ``kind``: ``enter-phase`` (``phase`` entered), ``pause`` (``detail``: action,
+    cause, reasons), ``review`` (``detail``: outcome, note; ``by`` the clinician)
+    or ``approval`` (``detail``: ``kind`` surgeon-clearance or clinician-approval,
+    ``value``; ``phase`` the gate it opens; ``by`` who gave it). ``after_session``
+    is the id of the last session recorded before the event, which orders events
+    among sessions. ``protocol`` is None for an event about the patient as a whole.
+    """
+
+    id: int
+    kind: str
+    date: datetime.date
+    protocol: str | None = None
+    phase: str | None = None
+    by: str | None = None
+    after_session: int = 0
+    detail: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class NextDayRecord:
+    """Pain reported the morning after ``session``, and the hours pain took to settle where given."""
+
+    session: int
+    date: datetime.date
+    pain: float
+    settled_after_hours: float | None = None
+
+
+@attrs.frozen(slots=True)
+class MeasureRecord:
+    """A scored outcome measure (``measure`` is its id, e.g. ``odi``) on a date."""
+
+    measure: str
+    value: float
+    date: datetime.date

@@ -1,0 +1,54 @@
+"""Exit codes of the ``rehabkit`` command, defined in this one place.
+
+Kept in a module of its own, importing only :mod:`enum`, so that ``rehabkit
+--help`` can print them without importing anything heavier. ``--help``, the
+README and docs/run.md print :data:`EXIT_CODE_MEANINGS`; a test keeps the
+documents equal to it.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["EXIT_CODE_MEANINGS", "GENERAL_EXIT_CODES", "RUN_EXIT_CODES", "ExitCode", "exit_code_help"]
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the ``rehabkit`` command, the one place they are defined.
+
+    ``--help``, the README and docs/run.md print :data:`EXIT_CODE_MEANINGS`;
+    a test keeps the documents equal to it.
+    """
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    FAILURE = 3
+    STOPPED_FOR_REVIEW = 4
+    URGENT_REFERRAL = 5
+    COURSE_STOPPED = 6
+    GATE_CLOSED = 7
+    INTERRUPTED = 130
+
+
+#: What each exit code means, in the words ``--help`` and the documents use.
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FINDINGS: "findings: a document is invalid or a protocol has lint errors, or a protocol, rule or patient was not found",
+    ExitCode.USAGE: "usage error: unknown option, missing file, bad date or answers file",
+    ExitCode.FAILURE: "rehabkit or a plugin pack failed (see --strict)",
+    ExitCode.STOPPED_FOR_REVIEW: "stopped for review: a red flag or the decision paused the course until a clinician's review",
+    ExitCode.URGENT_REFERRAL: "urgent referral: seek medical help now; the course is paused until a clinician's review",
+    ExitCode.COURSE_STOPPED: "the course is paused, referred or discharged: nothing ran (record a review with 'rehabkit review')",
+    ExitCode.GATE_CLOSED: "a gate of the phase is not met (clearance, approval, time since surgery): nothing ran",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C or end of input): answers so far are kept, the session is marked incomplete",
+}
+#: The codes every command shares; the course commands add the others.
+GENERAL_EXIT_CODES = (ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE, ExitCode.FAILURE)
+#: The codes of ``rehabkit run``.
+RUN_EXIT_CODES = tuple(ExitCode)
+
+
+def exit_code_help(codes: tuple[ExitCode, ...] = GENERAL_EXIT_CODES) -> str:
+    """The exit-code section of a command's ``--help`` (click's ``\\b`` keeps its lines)."""
+    return "\b\nExit codes:\n" + "".join(f"  {int(code)}  {EXIT_CODE_MEANINGS[code]}\n" for code in codes)
