@@ -85,7 +85,7 @@ def test_nothing_a_refused_pack_registered_reaches_a_session(rehabkit, tmp_path)
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(answers))
     result = rehabkit("run", "neck-pain", "--patient", "P-1", "--answers", str(path), "--db", str(tmp_path / "s.db"),
-                      "--format", "json", packs=BAD)
+                      "--format", "json", "--clinician-approved", "--by", "PT-1", packs=BAD)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["decision"]["action"] == "continue"
 

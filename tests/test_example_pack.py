@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import yaml
+
+from rehabkit.store import Store
 from conftest import EXAMPLE_PACK, PROTOCOLS, clean_env
 
 PACK = ["example-clinic"]
@@ -50,6 +52,8 @@ def test_the_example_rule_warns_on_a_shipped_protocol_without_failing_it(rehabki
 
 def test_psfs_is_scored_and_recorded_by_rehabkit_measure(rehabkit, tmp_path) -> None:
     db = str(tmp_path / "s.db")
+    with Store(db) as store:
+        store.ensure_patient("P-9")  # measure adds to a patient's record, never creates one
     result = rehabkit("measure", "P-9", "psfs", "--db", db, "--score", "activity-1=4", "--score", "activity-2=6",
                       "--score", "activity-3=8", "--skip", "activity-4", "--skip", "activity-5", "--format", "json",
                       packs=PACK)

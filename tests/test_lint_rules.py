@@ -133,6 +133,9 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
               "list phases in the order acute, recovery, maintenance"),
     "RK107": (_mutate(_delete("phases.0.exit")), _mutate(), "has no 'exit' criteria"),
     "RK108": (_mutate(lambda d: _two_phases(d, completed=None)), _mutate(_two_phases), "can be entered without completing an earlier phase"),
+    "RK109": (_mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "at_least": 3}])),
+              _mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "equals": True}])),
+              "is a yes/no fact: use 'equals: true'"),
     "RK201": (_mutate(_set("phases.0.exercises.0.dose.reps", 0)), _mutate(_set("phases.0.exercises.0.dose.rest_seconds", 0)),
               "0 repetitions is no dose"),
     "RK202": (_mutate(_set("symptom_rules.0.above", 12)),
@@ -143,6 +146,14 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
               _mutate(_add_exercise(exercise_id="no-dose"), _use("no-dose")), "'no-dose' in phase 'acute' has no dose"),
     "RK204": (_mutate(_set("phases.0.exercises.0.dose.pain_limit", 7)), _mutate(_set("phases.0.exercises.0.dose.pain_limit", 5)),
               "allows pain up to 7/10"),
+    "RK205": (_mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10})),
+              _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
+                      _set("phases.0.exercises.0.dose.sessions_per_step", 2)),
+              "the range 8-10 of reps has no 'step', so it stays at 8"),
+    "RK206": (_mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1})),
+              _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
+                      _set("phases.0.exercises.0.dose.sessions_per_step", 2)),
+              "add 'sessions_per_step'"),
     "RK301": (_mutate(_set("red_flags.1.covers", ["other"])), _mutate(_set("red_flags.1.covers", ["no-improvement", "other"])),
               "no improvement despite regular rehabilitation"),
     "RK302": (_mutate(_delete("symptom_rules.1")),
@@ -160,6 +171,8 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
               "'loaded-twist' is not suitable before the recovery stage"),
     "RK305": (_mutate(_lumbar), _mutate(_surgical), "surgeon_clearance_required: true"),
     "RK306": (_mutate(_lumbar, _set("red_flags.2.action", "stop-and-review")), _mutate(_lumbar), "set 'action: refer-urgently'"),
+    "RK307": (_mutate(_set("symptom_rules.1.action", "regress")), _mutate(_set("symptom_rules.1.action", "hold")),
+              "which acts on one exercise, but pain-after is not measured per exercise"),
     "RK401": (_mutate(_delete("references.0.url")), _mutate(_delete("references.0.url"), _set("references.0.doi", "10.1000/example")),
               "no reference has a 'doi' or 'url'"),
     "RK402": (_mutate(_set("reviewed", "2026-11-22")), _mutate(_set("reviewed", "2026-11-21")), "is in the future (today is 2026-11-21)"),
@@ -242,3 +255,29 @@ def test_no_improvement_rule_must_say_what_counts_as_improvement() -> None:
     d = _mutate(_delete("symptom_rules.2.min_change"))()
     messages = [f.message for f in check(d) if f.code == "RK302"]
     assert messages == ["symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, for example 2)."]
+
+
+def test_no_improvement_is_one_concept_with_each_phases_review_period() -> None:
+    own_limit = [f.message for f in check(_mutate(_set("symptom_rules.2.above", 3))()) if f.code == "RK302"]
+    assert own_limit and "compared with each phase's 'review_after_weeks'" in own_limit[0]
+    no_period = [f.message for f in check(_mutate(_delete("phases.0.review_after_weeks"))()) if f.code == "RK302"]
+    assert no_period == ["phase 'acute' has no 'review_after_weeks', so symptom rule 'stuck' can never ask for a review in it: "
+                         "add how many weeks without improvement lead to a review."]
+
+
+@pytest.mark.parametrize(("criterion", "words"), [
+    ({"measure": "clinician-approval", "at_least": 3}, "is a yes/no fact"),
+    ({"measure": "pain-at-rest", "equals": True}, "is a number: compare it with 'at_least' or 'at_most'"),
+    ({"measure": "weeks-since-surgery"}, "has no threshold"),
+    ({"measure": "weeks-in-phase", "at_least": -1}, "is below zero"),
+    ({"measure": "surgeon-clearance"}, "says no answer to require"),
+    ({"measure": "phase-completed"}, "names no phase"),
+])
+def test_nonsense_criteria_are_refused(criterion: dict[str, Any], words: str) -> None:
+    messages = [f.message for f in check(_mutate(_set("phases.0.exit.all", [criterion]))()) if f.code == "RK109"]
+    assert any(words in m for m in messages), messages
+
+
+def test_a_rule_above_the_top_of_its_scale_can_never_fire() -> None:
+    messages = [f.message for f in check(_mutate(_set("symptom_rules.0.above", 10))()) if f.code == "RK307"]
+    assert messages == ["symptom rule 'pain-high' fires only above 10, but pain-during never goes above 10: it can never fire."]

@@ -16,8 +16,16 @@ def _scores(values: list[str]) -> list[str]:
     return [arg for value in values for arg in ("--score", value)]
 
 
-def test_measure_scores_and_records_with_a_skipped_section(cli, tmp_path) -> None:
-    db = str(tmp_path / "s.db")
+@pytest.fixture
+def db(tmp_path) -> str:
+    """A store that knows patient P1 (commands that add to a record never create a patient)."""
+    path = str(tmp_path / "s.db")
+    with Store(path) as store:
+        store.ensure_patient("P1")
+    return path
+
+
+def test_measure_scores_and_records_with_a_skipped_section(cli, db) -> None:
     result = cli("measure", "P1", "ODI", "--db", db, *_scores(ODI), "--skip", "sex-life")
     assert result.exit_code == 0, result.output
     assert result.stdout == "ODI 35.6 % (moderate disability), 9 of 10 items answered: recorded for P1.\n"
@@ -25,8 +33,7 @@ def test_measure_scores_and_records_with_a_skipped_section(cli, tmp_path) -> Non
         assert store.latest_measures("P1") == {"odi": 35.6}
 
 
-def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, tmp_path) -> None:
-    db = str(tmp_path / "s.db")
+def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, db) -> None:
     result = cli("measure", "P1", "ndi", "--db", db, "--format", "json", input="2\n1\n9\n2\n2\n3\n1\n2\n\n2\n1\n")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{"):])
@@ -37,40 +44,77 @@ def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, tmp_pat
 @pytest.mark.parametrize(("args", "words"), [
     (("measure", "P1", "sf36"), "no installed outcome measure 'sf36'. Installed: ndi, nprs, odi."),
     (("measure", "P1", "odi", "--score", "walking=x"), "write ITEM=N"),
-    (("measure", "Jane Doe", "nprs", "--score", "pain=3"), "never a name"),
 ])
-def test_bad_measure_input_is_named(cli, tmp_path, args, words) -> None:
-    result = cli(*args, "--db", str(tmp_path / "s.db"))
+def test_bad_measure_input_is_named(cli, db, args, words) -> None:
+    result = cli(*args, "--db", db)
     assert result.exit_code == 2
     assert words in result.stderr
 
 
-def test_out_of_range_score_is_a_clear_error(cli, tmp_path) -> None:
-    result = cli("measure", "P1", "nprs", "--score", "pain=11", "--db", str(tmp_path / "s.db"))
+def test_out_of_range_score_is_a_clear_error(cli, db) -> None:
+    result = cli("measure", "P1", "nprs", "--score", "pain=11", "--db", db)
     assert result.exit_code == 1
     assert "Pain now must be a whole number from 0 to 10 (got 11)" in result.stderr
 
 
-def test_next_day_attaches_to_the_latest_session_and_history_lists_it(cli, tmp_path) -> None:
-    db = str(tmp_path / "s.db")
+def test_next_day_attaches_to_the_session_before_it_and_history_lists_it(cli, db) -> None:
+    import datetime
+
     with Store(db) as store:
-        session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
+        session = store.start_session("P1", "neck-pain", "2.0.0", "acute", datetime.date(2026, 11, 2))
         store.record_answer(session, "pain-before", "pain", 2)
         store.record_answer(session, "pain-after", "pain", 3)
         store.finish_session(session, "complete", "continue")
-    result = cli("next-day", "P1", "--pain", "4", "--db", db)
-    assert result.stdout == f"next-morning pain 4/10 recorded for P1, after session {session} (pain before that session: 2/10).\n"
-    listed = cli("history", "P1", "--db", db)
-    header, row = listed.stdout.splitlines()
-    assert header.split() == ["DATE", "PROTOCOL", "PHASE", "STATUS", "PAIN", "DECISION"]
-    assert row.split()[1:] == ["neck-pain", "acute", "complete", "2->3", "continue"]
+    result = cli("next-day", "P1", "--pain", "4", "--date", "2026-11-03", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Next-morning pain 4/10 recorded for P1 on 2026-11-03, after the session of 2026-11-02 "
+                                    "(pain before that session: 2/10).\n")
+    listed = cli("history", "P1", "--db", db).stdout.splitlines()
+    assert listed[1].split() == ["DATE", "PROTOCOL", "PHASE", "STATUS", "PAIN", "DECISION"]
+    assert listed[2].split() == ["2026-11-02", "neck-pain", "acute", "complete", "2->3/4", "continue"]
     data = json.loads(cli("history", "P1", "--db", db, "--format", "json").stdout)
     assert data["sessions"][0]["pain_after"] == 3
+    assert data["sessions"][0]["next_morning"] == {"date": "2026-11-03", "pain": 4, "settled_after_hours": None}
     assert cli("next-day", "P1", "--pain", "11", "--db", db).exit_code == 2
+    same_day = cli("next-day", "P1", "--pain", "4", "--date", "2026-11-02", "--db", db)
+    assert same_day.exit_code == 1 and "no session before 2026-11-02" in same_day.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("next-day", "NEWGUY", "--pain", "3"),
+    ("measure", "NEWGUY", "nprs", "--score", "pain=3"),
+    ("history", "NEWGUY"),
+    ("review", "NEWGUY", "--clinician", "PT-1", "--outcome", "resume"),
+])
+def test_commands_on_an_unknown_patient_are_errors_and_create_nothing(cli, db, args) -> None:
+    result = cli(*args, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert "no patient 'NEWGUY' in the session store" in result.stderr
+    with Store(db) as store:
+        assert not store.has_patient("NEWGUY")
+
+
+def test_a_measure_can_be_dated_but_not_in_the_future(cli, db) -> None:
+    assert cli("measure", "P1", "nprs", "--score", "pain=3", "--date", "2026-10-01", "--db", db).exit_code == 0
+    with Store(db) as store:
+        assert store.measures("P1") == [("nprs", 3.0, "2026-10-01")]
+    future = cli("measure", "P1", "nprs", "--score", "pain=3", "--date", "2999-01-01", "--db", db)
+    assert future.exit_code == 2 and "is in the future" in future.stderr
+
+
+def test_ctrl_c_or_end_of_input_while_scoring_records_nothing(cli, db) -> None:
+    result = cli("measure", "P1", "odi", "--db", db, input="2\n1\n")  # input ends after two sections
+    assert result.exit_code == 130
+    assert "nothing was recorded for P1" in result.stderr
+    with Store(db) as store:
+        assert store.measures("P1") == []
 
 
 def test_store_path_comes_from_the_environment(cli, tmp_path) -> None:
     db = tmp_path / "env.db"
+    with Store(db) as store:
+        store.ensure_patient("P1")
     result = cli("measure", "P1", "nprs", "--score", "pain=3", env={"REHABKIT_DB": str(db)})
     assert result.exit_code == 0
-    assert db.exists()
+    with Store(db) as store:
+        assert store.latest_measures("P1") == {"nprs": 3.0}

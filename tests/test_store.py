@@ -82,15 +82,23 @@ def test_answers_survive_a_killed_process(tmp_path) -> None:
         assert store.sessions("P1")[0].status == "incomplete"
 
 
-def test_measures_and_next_day_pain(tmp_path) -> None:
+def test_measures_and_next_day_pain_are_dated(tmp_path) -> None:
+    import datetime
+
+    day = datetime.date(2026, 11, 2)
     with Store(tmp_path / "s.db") as store:
-        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {"walking": 2})
-        store.record_measure("P1", "odi", 32.0, "%", "moderate disability", {"walking": 1})
+        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {"walking": 2}, datetime.date(2026, 11, 1))
+        store.record_measure("P1", "odi", 32.0, "%", "moderate disability", {"walking": 1}, day)
         assert store.latest_measures("P1") == {"odi": 32.0}
-        assert store.record_next_day("P1", 4) is None  # no session yet: kept, not attached
-        session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
-        assert store.record_next_day("P1", 3) == session
-        assert store.next_day("P1") == {session: 3}
+        assert store.measures("P1") == [("odi", 40.0, "2026-11-01"), ("odi", 32.0, "2026-11-02")]
+        assert store.session_before("P1", day) is None  # nothing for a next-morning report to follow
+        session = store.start_session("P1", "neck-pain", "2.0.0", "acute", day)
+        store.finish_session(session, "complete", "continue")
+        assert store.session_before("P1", day) is None  # the same day is not "the morning after"
+        after = store.session_before("P1", day + datetime.timedelta(days=1))
+        assert after is not None and after.id == session and after.date == "2026-11-02"
+        store.record_next_day("P1", session, 3, day + datetime.timedelta(days=1), settled_hours=4)
+        assert store.next_days("P1") == [(session, "2026-11-03", 3, 4)]
 
 
 def test_a_version_1_file_is_migrated_in_place_keeping_its_data(tmp_path) -> None:
@@ -102,9 +110,34 @@ def test_a_version_1_file_is_migrated_in_place_keeping_its_data(tmp_path) -> Non
     db.commit()
     db.close()
     with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) >= 2
+        assert store.schema_version == len(MIGRATIONS) >= 3
         assert store.has_patient("P1")
-        store.enter_phase("P1", "neck-pain", "acute", "start")
-        store.record_approval("P1", "surgeon-clearance", True)
-        assert store.phase_history("P1", "neck-pain")[0][:2] == ("acute", "start")
-        assert store.approvals("P1") == {"surgeon-clearance": True}
+
+
+def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(tmp_path) -> None:
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.executescript(MIGRATIONS[1])
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO patients (id, created) VALUES ('P1', '2026-01-01T00:00:00+00:00')")
+    db.execute("INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'acute', 'start of the protocol', '2026-01-02T09:00:00+00:00')")
+    db.execute("INSERT INTO sessions (patient, protocol, version, phase, started, status, decision, pain_before) "
+               "VALUES ('P1', 'neck-pain', '2.0.0', 'acute', '2026-01-02T09:00:05+00:00', 'complete', 'progress', 2)")
+    db.execute("INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'recovery', 'exit met', '2026-01-02T09:10:00+00:00')")
+    db.execute("INSERT INTO approvals (patient, kind, value, at) VALUES ('P1', 'clinician-approval', 1, '2026-01-02T08:00:00+00:00')")
+    db.execute("INSERT INTO measures (patient, measure, value, unit, answers, at) VALUES ('P1', 'ndi', 10, 'points', '{}', '2026-01-03T10:00:00+00:00')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == 3
+        (session,) = store.sessions("P1")
+        assert session.date == "2026-01-02"
+        events = [(e.kind, e.phase, e.after_session, e.detail) for e in store.events("P1")]
+        assert events == [
+            ("enter-phase", "acute", 0, {"reason": "start of the protocol"}),
+            ("enter-phase", "recovery", session.id, {"reason": "exit met"}),
+            ("approval", None, 0, {"kind": "clinician-approval", "value": True, "legacy": True}),
+        ]
+        assert store.measures("P1") == [("ndi", 10.0, "2026-01-03")]
+        assert "phases" not in set(store.iter_tables()) and "approvals" not in set(store.iter_tables())

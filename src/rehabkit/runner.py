@@ -366,7 +366,7 @@ def _show_exercise(say: Callable[[str], None], number: int, total: int, item: Pl
     exercise, dose = item.exercise, item.dose
     say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:
-        say(f"  (an easier exercise in place of {item.replaces})")
+        say(f"  (an easier exercise in place of {item.replaces_name})")
     if item.note:
         say(f"  Note: {item.note}")
     if exercise.equipment:

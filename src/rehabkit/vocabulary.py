@@ -139,10 +139,10 @@ class SymptomMeasure:
 SYMPTOM_MEASURES: dict[str, SymptomMeasure] = {
     "pain-during": SymptomMeasure("pain during", "exercise", "/10", 10),
     "pain-after": SymptomMeasure("pain after the session", "session", "/10", 10),
-    "increase-over-baseline": SymptomMeasure("rise in pain over the level before the session", "session", " points", 10),
-    "new-symptom": SymptomMeasure("a new symptom", "session", "", 1),
     "pain-next-morning": SymptomMeasure("pain the next morning", "next-day", "/10", 10),
+    "increase-over-baseline": SymptomMeasure("rise in pain over the level before the session", "session", " points", 10),
     "next-morning-over-baseline": SymptomMeasure("next-morning pain over the level before the session", "next-day", " points", 10),
     "not-settled-after-hours": SymptomMeasure("time the pain took to settle", "next-day", " hours", None),
     "no-improvement-weeks": SymptomMeasure("time without a meaningful improvement", "course", " weeks", None),
+    "new-symptom": SymptomMeasure("a new symptom", "session", "", 1),
 }

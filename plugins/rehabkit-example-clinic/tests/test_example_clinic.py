@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 CALM = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 2}, "pain_after": 2, "new_symptom": False}
+#: The clinician has assessed the patient and approved the first phase (its gate asks for it).
+APPROVED = {"clinician-approval": True}
 
 
 def test_the_pack_loads_and_registers_what_it_promises(rehabkit_pack):
@@ -53,7 +55,7 @@ def test_psfs_scores_the_mean_of_the_activities_answered(rehabkit_pack):
 def test_the_screening_question_stops_a_session_in_another_packs_protocol(rehabkit_pack):
     rehabkit_pack.assert_loaded()
     answers = {**CALM, "screening": {"all": False, "immune-or-steroid-treatment": True}}
-    session = rehabkit_pack.run_session("neck-pain", answers)
+    session = rehabkit_pack.run_session("neck-pain", answers, approvals=APPROVED)
     assert session.outcome.stopped_by_screening
     assert session.action == "stop-and-review"
     assert "tell your clinician before you exercise again" in " ".join(session.outcome.messages)
@@ -61,7 +63,7 @@ def test_the_screening_question_stops_a_session_in_another_packs_protocol(rehabk
 
 @pytest.mark.rehabkit_with("exercises", "neck")
 def test_a_calm_session_asks_the_question_and_goes_on(rehabkit_pack):
-    session = rehabkit_pack.run_session("neck-pain", CALM)
+    session = rehabkit_pack.run_session("neck-pain", CALM, approvals=APPROVED)
     assert not session.outcome.stopped_by_screening
     assert session.action == "continue"
 

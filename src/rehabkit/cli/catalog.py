@@ -22,22 +22,31 @@ _FORMAT = format_option("text for people, json for programs.")
 def list_protocols(state: AppState, output_format: str) -> None:
     """List installed protocols: id, version, title, conditions and pack.
 
+    A protocol with lint errors is marked: 'rehabkit run' refuses it until it is
+    fixed ('rehabkit validate' shows the findings).
+
     \b
     Examples:
       rehabkit list
       rehabkit list --format json
     """
+    from ..validation import Checker
+    from .course_support import protocol_errors
+
     registry = state.registry()
-    rows = [
-        {
+    rules = registry.rules()
+    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules))
+    rows = []
+    for r in registry.sorted_protocols():
+        errors = protocol_errors(checker, r)
+        rows.append({
             "id": r.item.id,
             "version": r.item.version,
             "title": r.item.title,
             "conditions": list(r.item.conditions),
             "pack": r.pack,
-        }
-        for r in registry.sorted_protocols()
-    ]
+            "lint_errors": sorted({f.code for f in errors}),
+        })
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -46,20 +55,25 @@ def list_protocols(state: AppState, output_format: str) -> None:
         return
     # Conditions last: the longest column, free to run to the end of the line.
     table = [("ID", "VERSION", "TITLE", "PACK", "CONDITIONS")] + [
-        (r["id"], r["version"], r["title"], r["pack"], ", ".join(r["conditions"])) for r in rows
+        (r["id"] + (" (!)" if r["lint_errors"] else ""), r["version"], r["title"], r["pack"], ", ".join(r["conditions"]))
+        for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    broken = [r for r in rows if r["lint_errors"]]
+    for r in broken:
+        click.echo(f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
+                   f"patients; see 'rehabkit validate'.", err=True)
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("protocol_id", metavar="ID[@VERSION]")
+@click.argument("protocol_id", metavar="ID[@VERSION]|FILE")
 @click.option("--version", "version", default=None, help="Show this version (default: the highest installed).")
 @_FORMAT
 @click.pass_obj
 def show(state: AppState, protocol_id: str, version: str | None, output_format: str) -> None:
-    """Show one installed protocol in full.
+    """Show one installed protocol, or a protocol file, in full.
 
     Phases in order with their focus, entry and exit criteria and exercises
     with full doses; then red flags, precautions, symptom rules, daily advice
@@ -71,26 +85,32 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
       rehabkit show low-back-pain@1.0.0 --format json
     """
     from ..errors import ExitCode
+    from .course_support import looks_like_path, resolve_protocol
 
     registry = state.registry()
-    try:
-        registered = registry.find_protocol(protocol_id, version)
-    except LookupError as exc:
-        click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
-        raise SystemExit(ExitCode.FINDINGS) from None
-    protocol: Protocol = registered.item
+    if looks_like_path(protocol_id):
+        protocol, source = resolve_protocol(state, protocol_id, lint=False)
+        pack = None
+    else:
+        try:
+            registered = registry.find_protocol(protocol_id, version)
+        except LookupError as exc:
+            click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
+            raise SystemExit(ExitCode.FINDINGS) from None
+        protocol, pack = registered.item, registered.pack
+        source = f"pack {pack}"
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
     if output_format == "json":
-        click.echo(json.dumps({"pack": registered.pack, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(render_text(protocol, library, registered.pack)))
+    click.echo("\n".join(render_text(protocol, library, source)))
 
 
-def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> list[str]:
-    """The protocol as lines of plain text, in the order a clinician reads it."""
+def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -> list[str]:
+    """The protocol as lines of plain text, in the order a clinician reads it (``source``: "pack NAME" or "file PATH")."""
     out: list[str] = []
     add = out.append
-    add(f"{protocol.title}  ({protocol.id} {protocol.version}, pack {pack})")
+    add(f"{protocol.title}  ({protocol.id} {protocol.version}, {source})")
     add("=" * min(78, len(out[0])))
     out += _wrap(protocol.supervision.statement, "! ")
     if protocol.supervision.surgeon_clearance_required:
@@ -119,7 +139,7 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
         if phase.sessions_per_week is not None:
             timing.append(f"{phase.sessions_per_week} sessions a week")
         if phase.review_after_weeks is not None:
-            timing.append(f"clinical review if no improvement after {phase.review_after_weeks} weeks")
+            timing.append(f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement")
         if timing:
             add("  " + "; ".join(timing).capitalize())
         for goal in phase.goals:
@@ -132,6 +152,9 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
             dose = ref.dose or (exercise.dose if exercise else None)
             name = exercise.name if exercise else f"{ref.exercise} (not installed)"
             add(f"    * {name} [{ref.exercise}]: {dose.describe() if dose else 'no dose given'}")
+            moves = dose.describe_progression() if dose else None
+            if moves:
+                out += _wrap(f"Progression: {moves}", "      ", "      ")
             if ref.note:
                 out += _wrap(ref.note, "      ", "      ")
             if exercise:
@@ -166,7 +189,8 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], pack: str) -> 
     add("")
     add("Pain and symptom rules")
     for rule in protocol.symptom_rules:
-        threshold = f" above {rule.above:g}" if rule.above is not None else ""
+        threshold = f" above {rule.above:g}" if rule.above is not None else (
+            " reaching each phase's review period" if rule.measure == "no-improvement-weeks" else "")
         band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
         out += _wrap(f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}", "  - ", "    ")
 

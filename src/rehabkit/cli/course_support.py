@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -55,7 +55,8 @@ def protocol_argument(function: Any) -> Any:
     return click.argument("protocol_id", metavar="PROTOCOL")(function)
 
 
-def _looks_like_path(text: str) -> bool:
+def looks_like_path(text: str) -> bool:
+    """True when PROTOCOL names a file rather than an installed id."""
     return os.sep in text or "/" in text or text.endswith((".yaml", ".yml", ".json")) or os.path.isfile(text)
 
 
@@ -72,22 +73,25 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     registry = state.registry()
     rules = registry.rules()
     checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules))
-    if _looks_like_path(wanted):
+    if looks_like_path(wanted):
         if not os.path.isfile(wanted):
             raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")
-        findings = checker.check_file(wanted)
-        errors = [f for f in findings if f.severity is Severity.ERROR]
-        if errors:
-            _refuse(wanted, errors)
+        from ..errors import DocumentError
         from ..loader import load_file
-        from ..validation import protocol_from_document
+        from ..validation import InvalidDocument, protocol_from_document
 
         try:
             protocol = protocol_from_document(load_file(wanted))
-        except Exception as exc:  # DocumentError / InvalidDocument: reported like validate does
-            click.echo(f"rehabkit: error: {exc}", err=True)
-            raise SystemExit(ExitCode.FINDINGS) from None
-        return protocol, wanted
+        except InvalidDocument as exc:
+            _refuse(wanted, exc.findings, "does not match the schema")
+        except DocumentError as exc:
+            _refuse(wanted, [exc.to_finding()], "cannot be read")
+        errors = [f for f in checker.check_file(wanted) if f.severity is Severity.ERROR]
+        if errors and lint:
+            _refuse(wanted, errors)
+        for finding in errors:
+            click.echo(f"rehabkit: warning: {finding.format_text()}", err=True)
+        return protocol, f"file {wanted}"
     try:
         registered = registry.find_protocol(wanted)
     except LookupError as exc:
@@ -108,10 +112,10 @@ def protocol_errors(checker: Any, registered: Any) -> list[Any]:
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
-def _refuse(what: str, errors: list[Any]) -> None:
+def _refuse(what: str, errors: list[Any], why: str = "has lint errors") -> NoReturn:
     from ..errors import ExitCode
 
-    click.echo(f"rehabkit: error: {what} has lint errors, so it is not run for patients until they are fixed:", err=True)
+    click.echo(f"rehabkit: error: {what} {why}, so it is not run for patients until it is fixed:", err=True)
     for finding in errors:
         click.echo(f"  {finding.format_text()}", err=True)
     click.echo("Check it with 'rehabkit validate'; 'rehabkit rules CODE' explains a rule.", err=True)

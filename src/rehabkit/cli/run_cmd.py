@@ -216,7 +216,7 @@ def _print_plan_lines(plan: Any, heading: str) -> None:
     for line in plan.adjustments:
         click.echo(f"  {line}")
     for number, item in enumerate(plan.items, 1):
-        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces})" if item.replaces else ""))
+        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces_name})" if item.replaces else ""))
     for left in plan.left_out:
         click.echo(f"  Left out: {left.name}: {left.why}.")
 

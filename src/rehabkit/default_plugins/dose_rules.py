@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..errors import Severity
 from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
+from ..vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 
 #: Highest plausible value of each dose count, and whether zero is allowed.
 #: These bound typos (a hold of 300 s meant as 30 s), not clinical choices; RK201's explanation lists them.
@@ -19,20 +20,10 @@ DOSE_BOUNDS: dict[str, tuple[int, bool, str]] = {
     "rest_seconds": (600, True, "seconds of rest"),
     "duration_minutes": (120, False, "minutes"),
 }
-#: Measures on the 0-10 numeric pain rating scale, and the scale of outcome scores.
-PAIN_SCALE = (0.0, 10.0)
+#: The scale of every measure a criterion or symptom rule can name (from rehabkit's vocabulary).
 SCALES: dict[str, tuple[float, float]] = {
-    "pain-during": PAIN_SCALE,
-    "pain-after": PAIN_SCALE,
-    "pain-next-morning": PAIN_SCALE,
-    "increase-over-baseline": PAIN_SCALE,
-    "next-morning-over-baseline": PAIN_SCALE,
-    "pain-at-rest": PAIN_SCALE,
-    "pain-during-exercise": PAIN_SCALE,
-    "pain-after-exercise": PAIN_SCALE,
-    "odi-percent": (0.0, 100.0),
-    "ndi-raw": (0.0, 50.0),
-    "psfs-mean": (0.0, 10.0),
+    **{name: (0.0, float(m.scale)) for name, m in SYMPTOM_MEASURES.items() if m.scale is not None},
+    **{name: (float(m.scale[0]), float(m.scale[1])) for name, m in CRITERION_MEASURES.items() if m.scale is not None},
 }
 #: Symptom-rule actions that end or scale back an exercise.
 STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
@@ -133,6 +124,28 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
             )
 
 
+def range_without_step(context: LintContext) -> Iterator[Violation]:
+    """Every range says how it moves: a step, and the days within limits that earn one."""
+    for dose, path, what in _doses(context):
+        ranges = dose.ranges()
+        for name, value in ranges.items():
+            if value.step is None:
+                yield Violation(f"{what}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
+                                f"{value.min}; add 'step' (how much one step adds) or give a single number.", (*path, name))
+
+
+def step_without_pace(context: LintContext) -> Iterator[Violation]:
+    """A dose with stepped ranges says how many days within the limits earn a step, and only such a dose does."""
+    for dose, path, what in _doses(context):
+        stepped = [name for name, value in dose.ranges().items() if value.step is not None]
+        if stepped and dose.sessions_per_step is None:
+            yield Violation(f"{what}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
+                            "days within the pain limits: add 'sessions_per_step'.", path, at_key=True)
+        elif dose.sessions_per_step is not None and not stepped:
+            yield Violation(f"{what}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
+                            (*path, "sessions_per_step"))
+
+
 RULES = (
     LintRule(
         code="RK201",
@@ -178,6 +191,32 @@ RULES = (
             "A dose's 'pain_limit' is the most pain allowed during the exercise. If a 'pain-during' "
             "symptom rule already stops, regresses or refers at a lower level, the two disagree and the "
             "patient is told both to carry on and to stop. Lower the pain limit or raise the rule."
+        ),
+    ),
+    LintRule(
+        code="RK205",
+        severity=Severity.WARNING,
+        summary="a dose range has no progression step (it stays at its minimum)",
+        check=range_without_step,
+        applies_to=DOCUMENT_KINDS,
+        explanation=(
+            "A range such as 'reps: {min: 6, max: 10}' is a span the dose moves through as the patient copes: "
+            "rehabkit starts at 'min' and moves up by the range's 'step' after 'sessions_per_step' days in a "
+            "row within the pain limits, never past 'max', and back one step after too much pain. rehabkit "
+            "invents no increment, so a range without a step stays at its minimum. Progression should be "
+            "gradual and guided by the symptom response (seed documents; pain-monitoring model, Silbernagel 2007)."
+        ),
+    ),
+    LintRule(
+        code="RK206",
+        severity=Severity.ERROR,
+        summary="a dose has progression steps but not the days that earn one (or the reverse)",
+        check=step_without_pace,
+        applies_to=DOCUMENT_KINDS,
+        explanation=(
+            "A dose whose ranges have a 'step' must say in 'sessions_per_step' how many days in a row within "
+            "the pain limits earn one step; without it the dose could not move. 'sessions_per_step' on a dose "
+            "with no stepped range does nothing and usually means a step was forgotten."
         ),
     ),
 )

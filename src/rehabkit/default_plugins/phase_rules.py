@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from ..errors import Severity
 from ..lint import LintContext, LintRule, Violation
 from ..model import Criteria
-
-#: Stages in the order a patient goes through them.
-STAGES = ("acute", "recovery", "maintenance")
+from ..vocabulary import CRITERION_MEASURES, STAGES
 
 
 def _completed_phases(criteria: Criteria | None) -> list[tuple[int, str]]:
@@ -97,6 +95,36 @@ def unreachable_phase(context: LintContext) -> Iterator[Violation]:
                     )
 
 
+def unusable_criterion(context: LintContext) -> Iterator[Violation]:
+    """Each criterion is one rehabkit can check: the right kind of threshold for its measure, and one at all."""
+    assert context.protocol is not None
+    for i, phase in enumerate(context.protocol.phases):
+        for part in ("entry", "exit"):
+            criteria = getattr(phase, part)
+            for k, criterion in enumerate(criteria.all if criteria else ()):
+                where = ("phases", i, part, "all", k)
+                kind = CRITERION_MEASURES[criterion.measure].kind
+                what = f"phase {phase.id!r} {part} criterion {criterion.measure!r}"
+                numbers = [name for name in ("at_least", "at_most") if getattr(criterion, name) is not None]
+                if kind == "number":
+                    if criterion.equals is not None:
+                        yield Violation(f"{what} is a number: compare it with 'at_least' or 'at_most', not 'equals'.", (*where, "equals"))
+                    elif not numbers:
+                        yield Violation(f"{what} has no threshold: add 'at_least' or 'at_most'.", where, at_key=True)
+                    for name in numbers:
+                        if getattr(criterion, name) < 0:
+                            yield Violation(f"{what}: {name} {getattr(criterion, name):g} is below zero, which the measure never is.", (*where, name))
+                elif kind == "yes-no":
+                    for name in numbers:
+                        yield Violation(f"{what} is a yes/no fact: use 'equals: true' (or false), not '{name}'.", (*where, name))
+                    if criterion.equals is None and not numbers:
+                        yield Violation(f"{what} says no answer to require: add 'equals: true'.", where, at_key=True)
+                elif criterion.phase is None:
+                    yield Violation(f"{what} names no phase: add 'phase: ID'.", where, at_key=True)
+                if kind != "phase" and criterion.phase is not None:
+                    yield Violation(f"{what}: 'phase' goes with 'phase-completed' only.", (*where, "phase"))
+
+
 RULES = (
     LintRule(
         code="RK106",
@@ -131,6 +159,18 @@ RULES = (
             "phase to be completed (a 'phase-completed' entry criterion), so that patients move through "
             "the phases in order and none is skipped; and criteria must not contradict each other "
             "(at least 6 and at most 4 of the same measure)."
+        ),
+    ),
+    LintRule(
+        code="RK109",
+        severity=Severity.ERROR,
+        summary="a criterion cannot be checked (wrong kind of threshold, or none)",
+        check=unusable_criterion,
+        explanation=(
+            "Number measures (pain, outcome scores, time since surgery, days within the limits, weeks in the "
+            "phase) take 'at_least' and/or 'at_most', never below zero; yes/no facts (clearance, approval, no "
+            "red flags) take 'equals'; 'phase-completed' takes 'phase'. A criterion with the wrong kind of "
+            "threshold, or none, can never be judged, so a gate built on it would never open or always open."
         ),
     ),
 )

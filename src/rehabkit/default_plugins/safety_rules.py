@@ -7,18 +7,11 @@ from collections.abc import Iterator
 from ..errors import Severity
 from ..lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
-from .phase_rules import STAGES
+from ..vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES, URGENT_SIGNS
+from ..vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
 
-#: Red-flag signs every protocol screens for (the seeds' "pause and review" list).
-REQUIRED_SIGNS: dict[str, str] = {
-    "increasing-or-radiating-pain": "increasing pain, or pain spreading into the arms or legs",
-    "numbness-tingling-weakness": "numbness, tingling or weakness",
-    "night-or-rest-pain": "severe pain at night or at rest",
-    "sudden-worsening": "a sudden worsening of symptoms",
-    "no-improvement": "no improvement despite regular rehabilitation",
-}
-#: Signs that must stop a session at once and send the patient for urgent help.
-URGENT_SIGNS = frozenset({"cauda-equina", "blood-clot"})
+#: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
+REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}
 #: Conditions of the lower back, where cauda equina signs are screened too.
 LUMBAR_CONDITIONS = frozenset({
     "low-back-pain-acute", "low-back-pain-chronic", "recurrent-back-pain",
@@ -28,7 +21,6 @@ LUMBAR_CONDITIONS = frozenset({
 AFTER_SESSION = frozenset({
     "pain-after", "pain-next-morning", "increase-over-baseline", "next-morning-over-baseline", "not-settled-after-hours",
 })
-REVIEW_ACTIONS = frozenset({"stop-and-review", "refer-urgently"})
 
 
 def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
@@ -85,11 +77,26 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
             at_key=True,
         )
     for i, rule in enumerate(protocol.symptom_rules):
-        if rule.measure == "no-improvement-weeks" and rule.min_change is None:
+        if rule.measure != "no-improvement-weeks":
+            continue
+        if rule.min_change is None:
             yield Violation(
                 f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of pain, for example 2).",
                 ("symptom_rules", i, "measure"),
             )
+        if rule.above is not None:
+            yield Violation(
+                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without improvement "
+                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' review_after_weeks.",
+                ("symptom_rules", i, "above"),
+            )
+        for k, phase in enumerate(protocol.phases):
+            if phase.review_after_weeks is None:
+                yield Violation(
+                    f"phase {phase.id!r} has no 'review_after_weeks', so symptom rule {rule.id!r} can never ask for a review "
+                    "in it: add how many weeks without improvement lead to a review.",
+                    ("phases", k, "name"),
+                )
 
 
 def _earliest_weeks(protocol: Protocol) -> list[float]:
@@ -201,6 +208,25 @@ def surgical_gates(context: LintContext) -> Iterator[Violation]:
         )
 
 
+def rule_never_acts(context: LintContext) -> Iterator[Violation]:
+    """Every symptom rule can fire and do what it says: the action suits the measure, the threshold is reachable."""
+    assert context.protocol is not None
+    for i, rule in enumerate(context.protocol.symptom_rules):
+        measure = SYMPTOM_MEASURES[rule.measure]
+        if rule.action in EXERCISE_ACTIONS and measure.when != "exercise":
+            yield Violation(
+                f"symptom rule {rule.id!r} would '{rule.action}', which acts on one exercise, but {rule.measure} is not "
+                "measured per exercise: use reduce-load, hold or stop-and-review, or a pain-during rule.",
+                ("symptom_rules", i, "action"),
+            )
+        if measure.scale is not None and rule.above is not None and rule.above >= measure.scale:
+            yield Violation(
+                f"symptom rule {rule.id!r} fires only above {rule.above:g}, but {rule.measure} never goes above "
+                f"{measure.scale:g}: it can never fire.",
+                ("symptom_rules", i, "above"),
+            )
+
+
 RULES = (
     LintRule(
         code="RK301",
@@ -227,7 +253,9 @@ RULES = (
             "Pain is a signal the protocol acts on. Symptom rules must cover pain during exercise "
             "('pain-during'), the response after a session (pain after, the next morning, or the time "
             "it takes to settle), and no improvement over weeks ('no-improvement-weeks' with "
-            "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). See the "
+            "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). The time "
+            "without improvement is compared with each phase's 'review_after_weeks', so every phase needs one "
+            "and the rule gives no 'above' of its own. See the "
             "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. 2005."
         ),
     ),
@@ -277,6 +305,19 @@ RULES = (
             "Cauda equina signs and signs of a blood clot need same-day medical help: their questions "
             "must 'refer-urgently'. A question for any sign of the minimum set (RK301) must at least "
             "'stop-and-review'; 'note' would let the session go on."
+        ),
+    ),
+    LintRule(
+        code="RK307",
+        severity=Severity.ERROR,
+        summary="a symptom rule can never act",
+        check=rule_never_acts,
+        explanation=(
+            "A rule that can never fire gives false reassurance. 'regress' and 'stop-exercise' act on one "
+            "exercise, so only 'pain-during' (measured per exercise) can trigger them; a threshold at or above "
+            "the top of its measure's scale (pain 10/10) is never passed. Every measure a rule names is one "
+            "rehabkit records: pain during each exercise and after the session, new symptoms, and the next "
+            "morning's pain and settling time ('rehabkit next-day')."
         ),
     ),
 )

@@ -107,12 +107,15 @@ def _symptom_decision(plan: SessionPlan, result: SessionResult) -> Decision | No
         item = next((i for i in plan.items if i.exercise.id == exercise), None) if exercise else None
         if item is not None and action == "regress":
             easier = item.exercise.regression
+            if easier is not None and plan.library and easier not in plan.library:
+                easier = None  # its easier version is not installed: treat it as having none
             if easier and easier in in_plan:
                 regressions[exercise] = easier  # type: ignore[index]
                 sentence += f": {item.exercise.name} leaves the plan, as its easier version is already in it"
             elif easier:
                 regressions[exercise] = easier  # type: ignore[index]
-                sentence += f": {item.exercise.name} is replaced by its easier version ({easier})"
+                known = plan.library.get(easier)
+                sentence += f": {item.exercise.name} is replaced by its easier version, {known.name if known else easier}"
             else:
                 removed.append(item.exercise.id)
                 sentence += (f": {item.exercise.name} has no easier version, so it leaves the plan; "

@@ -50,6 +50,8 @@ class PlannedExercise:
     replaces: str | None = None
     prescribed: Dose | None = None
     step: int = 0
+    #: The name of the exercise this one replaces, for people.
+    replaces_name: str | None = None
 
     @property
     def dose_text(self) -> str:
@@ -81,6 +83,8 @@ class SessionPlan:
     left_out: tuple[LeftOut, ...] = ()
     #: Changes made to this plan before it was shown (a worse next morning), in plain words.
     adjustments: tuple[str, ...] = ()
+    #: Every exercise the plan could draw on, by id (to name an easier version in a decision).
+    library: Mapping[str, Exercise] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def statement(self) -> str:
@@ -140,7 +144,7 @@ def plan_session(
                 continue
             in_session.add(replacement)
             item = PlannedExercise(easier, at_step(easier.dose, steps.get(easier.id, 0)), ref.note, replaces=exercise.id,
-                                   prescribed=easier.dose, step=steps.get(easier.id, 0))
+                                   prescribed=easier.dose, step=steps.get(easier.id, 0), replaces_name=exercise.name)
         else:
             dose = ref.dose or exercise.dose
             item = PlannedExercise(exercise, at_step(dose, steps.get(exercise.id, 0)), ref.note,
@@ -149,4 +153,5 @@ def plan_session(
             left_out.append(LeftOut(item.exercise.id, item.exercise.name, omit_reason or "left out today after screening"))
             continue
         items.append(item)
-    return SessionPlan(protocol=protocol, phase=phase, items=tuple(items), left_out=tuple(left_out), adjustments=adjustments)
+    return SessionPlan(protocol=protocol, phase=phase, items=tuple(items), left_out=tuple(left_out), adjustments=adjustments,
+                       library=exercises)
