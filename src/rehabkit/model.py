@@ -229,9 +229,10 @@ class Dose(_Model):
         text = ", ".join(parts)
         return f"{text} ({self.note})" if self.note else text
 
-    #: Counts that can move inside their range, with the word each is counted in.
+    #: Counts that can move inside their range, with the word each is counted in, in the order they take
+    #: turns to move one step: the work within a session first (reps, hold, duration, sets), then how often.
     STEPPED: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("sets", "set"), ("reps", "rep"), ("hold_seconds", "second of hold"), ("duration_minutes", "minute"),
+        ("reps", "rep"), ("hold_seconds", "second of hold"), ("duration_minutes", "minute"), ("sets", "set"),
         ("times_per_day", "time a day"), ("days_per_week", "day a week"),
     )
 
@@ -244,17 +245,45 @@ class Dose(_Model):
                 out[name] = value
         return out
 
+    def counts_at(self, steps: int) -> dict[str, int]:
+        """Each stepped range's count after ``steps`` earned steps.
+
+        One count moves per step, the counts taking turns in :attr:`STEPPED`
+        order (a count at its top drops out), so that progression stays gradual:
+        one step never raises reps and sets and frequency at once. A range
+        without a ``step`` stays at its ``min``.
+        """
+        ranges = {name: value for name, value in self.ranges().items() if value.step}
+        counts = {name: value.min for name, value in self.ranges().items()}
+        left = max(0, steps)
+        while left:
+            movable = [name for name, _ in self.STEPPED if name in ranges and counts[name] < ranges[name].max]
+            if not movable:
+                break
+            for name in movable[:left]:
+                counts[name] = min(ranges[name].max, counts[name] + (ranges[name].step or 0))
+            left -= min(left, len(movable))
+        return counts
+
+    def top_step(self) -> int:
+        """How many steps take every stepped range to its top (0: the dose cannot move)."""
+        if not self.sessions_per_step:
+            return 0
+        return sum(value.steps_to_top() for value in self.ranges().values())
+
     def describe_progression(self) -> str | None:
         """How the dose moves inside its ranges, in plain words, or None when it cannot move."""
         steps = []
         for name, noun in self.STEPPED:
             value: Range | None = getattr(self, name)
             if value is not None and value.max > value.min and value.step:
-                steps.append(f"{value.step} {noun}" if value.step == 1 else f"{value.step} {noun.replace(' ', 's ', 1) if ' ' in noun else noun + 's'}")
+                plural = noun if value.step == 1 else (noun.replace(" ", "s ", 1) if " " in noun else noun + "s")
+                steps.append(f"{value.step} {plural} (to {value.max})")
         if not steps or not self.sessions_per_step:
             return None
-        days = "each day" if self.sessions_per_step == 1 else f"every {self.sessions_per_step} days"
-        return f"up {', '.join(steps)} {days} within the pain limits, to the top of the range; back one step after too much pain"
+        days = "each day" if self.sessions_per_step == 1 else f"every {self.sessions_per_step} days in a row"
+        return (f"one step {days} within the pain limits, one count at a time in turn: {'; '.join(steps)}; "
+                "back one step after too much pain")
 
 
 @_model

@@ -12,27 +12,22 @@ __all__ = ["LeftOut", "PlannedExercise", "SessionPlan", "at_step", "plan_session
 
 
 def at_step(dose: Dose | None, steps: int) -> Dose | None:
-    """The dose with each range narrowed to the count after ``steps`` earned steps.
+    """The dose with each range narrowed to its count after ``steps`` earned steps (:meth:`Dose.counts_at`).
 
-    A range starts at its ``min``; each step adds the range's own ``step``,
-    never past ``max``. A range without a step stays at its ``min``: rehabkit
-    invents no increment. Rest periods keep their range.
+    A range starts at its ``min``; each step moves one count up by its own
+    ``step``, the counts taking turns, never past ``max``. A range without a step
+    stays at its ``min``: rehabkit invents no increment. Rest periods keep their range.
     """
     if dose is None:
         return None
-    changes = {}
-    for name in dose.ranges():
-        value: Range = getattr(dose, name)
-        count = value.at_step(steps)
-        changes[name] = Range(min=count, max=count)
+    counts = dose.counts_at(steps)
+    changes = {name: Range(min=count, max=count) for name, count in counts.items()}
     return attrs.evolve(dose, **changes) if changes else dose
 
 
 def top_step(dose: Dose | None) -> int:
     """How many steps take every range of the dose to its top (0: the dose cannot move)."""
-    if dose is None or not dose.sessions_per_step:
-        return 0
-    return max((r.steps_to_top() for r in dose.ranges().values()), default=0)
+    return dose.top_step() if dose is not None else 0
 
 
 @attrs.frozen(slots=True)
