@@ -118,7 +118,7 @@ def test_show_post_surgical_states_surgeon_clearance(cli) -> None:
 
 
 def test_show_json_is_the_document(cli) -> None:
-    result = cli("show", "neck-pain@2.0.0", "--format", "json")
+    result = cli("show", "neck-pain@2.1.0", "--format", "json")
     shown = json.loads(result.stdout)
     assert shown["pack"] == "neck"
     assert shown["protocol"] == load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data

@@ -1,10 +1,10 @@
-"""A patient's course read back from a real store file into the engine's inputs."""
+"""A patient's course worked out from a real store file: states, dated facts, approvals per gate, next mornings."""
 
 from __future__ import annotations
 
 import datetime
 
-from rehabkit.course import course_state
+from rehabkit.course import load_course
 from rehabkit.loader import load_file
 from rehabkit.model import Protocol
 from rehabkit.outcomes import OutcomeMeasure
@@ -14,7 +14,8 @@ from rehabkit.store import Store
 from conftest import PROTOCOLS
 
 POST = Protocol.from_dict(load_file(str(PROTOCOLS / "post-surgery" / "post-surgical-lumbar.yaml")).data)
-TODAY = datetime.date.today()
+NECK = Protocol.from_dict(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data)
+DAY = datetime.date(2026, 10, 1)
 
 
 def _measures() -> dict[str, OutcomeMeasure]:
@@ -23,52 +24,70 @@ def _measures() -> dict[str, OutcomeMeasure]:
     return {k: r.item for k, r in manager.registry(protocols=False).outcome_measures.items()}
 
 
-def _session(store: Store, phase: str, before: float, decision: str, detail=None) -> int:
-    session = store.start_session("P1", POST.id, POST.version, phase)
+def _session(store: Store, protocol: Protocol, day: datetime.date, before: float, decision: str, **detail) -> int:
+    session = store.start_session("P1", protocol.id, protocol.version, "acute", day)
     store.record_answer(session, "pain-before", "pain", before)
-    store.finish_session(session, "complete", decision, detail)
+    store.finish_session(session, "complete", decision, {"doses": {}, **detail})
     return session
 
 
-def test_a_new_patient_starts_in_the_first_phase(tmp_path) -> None:
+def test_a_new_patient_has_not_started_and_stands_at_the_first_gate(tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
-        state = course_state(store, "P1", POST, _measures(), TODAY)
-    assert state.phase == "acute" and state.sessions_in_phase == 0
-    assert state.facts.values["consecutive-sessions-within-limits"] == 0
-    assert "weeks-since-surgery" not in state.facts.values
+        course = load_course(store, "P1", POST, _measures(), DAY)
+    assert (course.status, course.phase, course.gate, course.started) == ("not-started", "acute", "acute", False)
+    assert course.facts.values["consecutive-sessions-within-limits"] == 0
+    assert "weeks-since-surgery" not in course.facts.values
 
 
-def test_facts_come_from_sessions_measures_approvals_and_the_surgery_date(tmp_path) -> None:
+def test_dated_facts_approvals_per_gate_and_the_streak_by_day(tmp_path) -> None:
+    day = lambda n: DAY + datetime.timedelta(days=n)  # noqa: E731
     with Store(tmp_path / "s.db") as store:
-        store.ensure_patient("P1", surgery_date=(TODAY - datetime.timedelta(weeks=7)).isoformat())
-        store.enter_phase("P1", POST.id, "acute", "start")
-        _session(store, "acute", 4, "continue")
-        _session(store, "acute", 3, "reduce-load")
-        _session(store, "acute", 3, "continue")
-        last = _session(store, "acute", 2, "regress", {"regressions": {"glute-bridge": "heel-slides"}})
-        _session(store, "acute", 2, "continue")
-        store.record_next_day("P1", 4)
-        store.record_measure("P1", "odi", 28.0, "%", "moderate disability", {})
-        store.record_approval("P1", "surgeon-clearance", True)
-        state = course_state(store, "P1", POST, _measures(), TODAY)
-    values = state.facts.values
-    assert values["consecutive-sessions-within-limits"] == 1  # the regress broke the streak
+        store.ensure_patient("P1", surgery_date=(DAY - datetime.timedelta(weeks=5)).isoformat())
+        store.add_event("P1", "enter-phase", DAY, protocol=POST.id, phase="acute")
+        store.add_event("P1", "approval", DAY, protocol=POST.id, phase="acute", by="DR-1",
+                        detail={"kind": "surgeon-clearance", "value": True})
+        _session(store, POST, day(0), 4, "continue", within_limits=True)
+        _session(store, POST, day(1), 3, "reduce-load", within_limits=False)
+        _session(store, POST, day(2), 3, "continue", within_limits=True)
+        _session(store, POST, day(2), 3, "continue", within_limits=True)  # the same day counts once
+        _session(store, POST, day(3), 2, "hold", within_limits=True)  # a hold waiting for a gate keeps the count
+        store.record_measure("P1", "odi", 28.0, "%", "moderate disability", {}, day(3))
+        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {}, day(9))  # later than "today" below
+        course = load_course(store, "P1", POST, _measures(), day(7))
+    values = course.facts.values
+    assert course.status == "active"
+    assert values["consecutive-sessions-within-limits"] == 2  # days 2 and 3, after the reduce-load of day 1
+    assert values["sessions-completed"] == 4  # four days with a completed session
     assert values["pain-at-rest"] == 2.0
-    assert values["weeks-since-surgery"] == 7.0
-    assert values["odi-percent"] == 28.0
-    assert values["surgeon-clearance"] is True
-    assert state.regressed == {"glute-bridge": "heel-slides"}
-    assert state.next_morning_over_baseline == 2  # 4 the next morning after a session started at 2
-    assert state.weeks_without_improvement == 0.0  # 4 -> 2 today
-    assert last > 0
+    assert values["weeks-since-surgery"] == 6.0
+    assert values["weeks-in-phase"] == 1.0
+    assert values["odi-percent"] == 28.0  # only scores dated up to today count
+    assert course.facts.approvals == {"acute": {"surgeon-clearance": True}}  # recorded for the acute gate only
+    assert course.gate == "recovery"
 
 
-def test_entering_a_phase_moves_the_patient_on(tmp_path) -> None:
+def test_a_worse_next_morning_breaks_the_streak_and_acts_on_the_next_plan(tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
-        store.enter_phase("P1", POST.id, "acute", "start")
-        _session(store, "acute", 2, "progress")
-        store.enter_phase("P1", POST.id, "recovery", "the exit criteria of phase 'acute' are met")
-        state = course_state(store, "P1", POST, _measures(), TODAY)
-    assert state.phase == "recovery"
-    assert state.facts.completed_phases == frozenset({"acute"})
-    assert state.sessions_in_phase == 0
+        store.add_event("P1", "enter-phase", DAY, protocol=NECK.id, phase="acute")
+        _session(store, NECK, DAY, 2, "continue", within_limits=True)
+        last = _session(store, NECK, DAY + datetime.timedelta(days=1), 2, "continue", within_limits=True)
+        store.record_next_day("P1", last, 5, DAY + datetime.timedelta(days=2))
+        course = load_course(store, "P1", NECK, _measures(), DAY + datetime.timedelta(days=2))
+    assert course.facts.values["consecutive-sessions-within-limits"] == 0
+    assert course.morning_action == "reduce-load"
+    assert course.morning[0].describe() == "next-morning pain over the level before the session was 3 points, above 0 points"
+
+
+def test_a_pause_stops_every_protocol_until_a_review(tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        store.add_event("P1", "enter-phase", DAY, protocol=NECK.id, phase="acute")
+        store.add_event("P1", "pause", DAY, protocol=NECK.id, detail={"action": "stop-and-review", "cause": "screening"})
+        assert load_course(store, "P1", NECK, _measures(), DAY).status == "paused"
+        assert load_course(store, "P1", POST, _measures(), DAY).status == "paused"  # a red flag concerns the patient
+        store.add_event("P1", "review", DAY, protocol=NECK.id, by="PT-1", detail={"outcome": "resume"})
+        assert load_course(store, "P1", NECK, _measures(), DAY).status == "active"
+        store.add_event("P1", "review", DAY, protocol=NECK.id, by="PT-1", detail={"outcome": "discharge"})
+        assert load_course(store, "P1", NECK, _measures(), DAY).status == "discharged"
+        assert load_course(store, "P1", POST, _measures(), DAY).status == "not-started"
+        store.add_event("P1", "review", DAY, protocol=NECK.id, by="PT-1", detail={"outcome": "refer"})
+        assert load_course(store, "P1", POST, _measures(), DAY).status == "referred"

@@ -52,7 +52,9 @@ def test_pain_monitoring_model_during_exercise(pain: float, action: str, rule: s
 
 def test_reason_carries_the_rule_and_the_figures() -> None:
     (reason,) = evaluate(NECK.symptom_rules, [Observation("pain-during", 6, exercise="glute-bridge")])
-    assert reason.describe({"glute-bridge": "Bridge"}) == "pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress"
+    assert reason.describe({"glute-bridge": "Bridge"}) == "pain during Bridge was 6/10, above 5/10"
+    assert reason.to_dict() == {"rule": "pain-during-too-high", "measure": "pain-during", "value": 6, "limit": 5,
+                                "exercise": "glute-bridge", "action": "regress"}
 
 
 def test_most_serious_action_wins_across_observations() -> None:
@@ -78,11 +80,23 @@ def test_post_surgical_acute_exit_waits_for_six_weeks_and_approval() -> None:
     from rehabkit.engine import Facts, check_criteria
 
     acute = POST.phase("acute")
-    early = check_criteria(acute.exit, Facts({"weeks-since-surgery": 4, "pain-at-rest": 2, "clinician-approval": True}))
+    approved = {"recovery": {"clinician-approval": True}}  # the approval to start strengthening opens the recovery gate
+    early = check_criteria(acute.exit, Facts({"weeks-since-surgery": 4, "pain-at-rest": 2}, approvals=approved), "recovery")
     assert not early.met
-    assert early.unmet == ("weeks-since-surgery is 4, needs at least 6",)
-    ready = check_criteria(acute.exit, Facts({"weeks-since-surgery": 6, "pain-at-rest": 3, "clinician-approval": True}))
+    assert early.unmet == ("weeks since surgery: 4 weeks, needs at least 6 weeks",)
+    ready = check_criteria(acute.exit, Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals=approved), "recovery")
     assert ready.met
+
+
+def test_an_approval_opens_only_the_gate_it_was_recorded_for() -> None:
+    from rehabkit.engine import Facts, check_criteria
+
+    first_gate = Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals={"acute": {"clinician-approval": True}})
+    result = check_criteria(POST.phase("acute").exit, first_gate, "recovery")
+    assert result.unmet == ("your clinician's approval: not recorded yet",)
+    withdrawn = Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals={"recovery": {"clinician-approval": False}})
+    assert check_criteria(POST.phase("acute").exit, withdrawn, "recovery").unmet == (
+        "your clinician's approval: recorded as no, needs yes",)
 
 
 def test_unknown_measures_never_meet_a_criterion_and_say_how_to_record_them() -> None:
@@ -90,12 +104,13 @@ def test_unknown_measures_never_meet_a_criterion_and_say_how_to_record_them() ->
 
     recovery = POST.phase("recovery")
     result = check_criteria(recovery.exit, Facts({"weeks-since-surgery": 13, "pain-at-rest": 1, "consecutive-sessions-within-limits": 8}))
-    assert result.unmet == ("odi-percent is not known yet; record it with 'rehabkit measure ID odi'",)
-    entry = check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7, "surgeon-clearance": True}, frozenset({"acute"})))
+    assert result.unmet == ("Oswestry Disability Index: not recorded yet (needs at most 30%)",)
+    assert result.missing[0].unknown and result.missing[0].measure == "odi-percent"
+    cleared = {"recovery": {"surgeon-clearance": True}}
+    entry = check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7}, frozenset({"acute"}), cleared), "recovery")
     assert entry.met
-    assert check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7, "surgeon-clearance": True})).unmet == (
-        "phase 'acute' is not completed yet",
-    )
+    assert check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7}, approvals=cleared), "recovery",
+                          phase_names={"acute": "Protect and walk"}).unmet == ("the phase 'Protect and walk' is not completed yet",)
 
 
 def _library() -> dict:
@@ -111,9 +126,13 @@ def test_plan_uses_the_phase_dose_over_the_exercise_default() -> None:
     plan = plan_session(BACK, "acute", _library())
     assert plan.statement.startswith("This plan assumes a clinician has examined you")
     walking = next(item for item in plan.items if item.exercise.id == "walking-programme")
-    assert walking.dose.describe() == "5 min, 2 times a day, pain limit 3/10"  # the low end of 5-10 min, 2-3 times
-    high = plan_session(BACK, "acute", _library(), level="high")
-    assert next(i for i in high.items if i.exercise.id == "walking-programme").dose.describe() == "10 min, 3 times a day, pain limit 3/10"
+    assert walking.dose.describe() == "5 min, 2 times a day, pain limit 3/10"  # the start of 5-10 min, 2-3 times a day
+    one = plan_session(BACK, "acute", _library(), steps={"walking-programme": 1})
+    assert next(i for i in one.items if i.exercise.id == "walking-programme").dose.describe() == "6 min, 2 times a day, pain limit 3/10"
+    two = plan_session(BACK, "acute", _library(), steps={"walking-programme": 2})  # one count moves per step, in turn
+    assert next(i for i in two.items if i.exercise.id == "walking-programme").dose.describe() == "6 min, 3 times a day, pain limit 3/10"
+    top = plan_session(BACK, "acute", _library(), steps={"walking-programme": 99})
+    assert next(i for i in top.items if i.exercise.id == "walking-programme").dose.describe() == "10 min, 3 times a day, pain limit 3/10"
     assert walking.note == "Short, frequent walks on level ground."
     assert [item.exercise.id for item in plan.items] == [ref.exercise for ref in BACK.phase("acute").exercises]
 
@@ -148,7 +167,8 @@ def test_a_pain_flare_regresses_the_exercise_with_rule_and_figures() -> None:
     decision = _decide(BACK, "recovery", SessionResult(pain_before=3, pain_during={"glute-bridge": 6, "cat-camel": 2}, pain_after=3))
     assert decision.action == "regress"
     assert decision.regressions == {"glute-bridge": "pelvic-tilt"}
-    assert decision.reasons == ("pain during Bridge 6/10 is above 5/10 (rule pain-during-too-high): regress to pelvic-tilt",)
+    assert decision.reasons == ("pain during Bridge was 6/10, above 5/10: Bridge is replaced by its easier version, Pelvic tilt",)
+    assert decision.details[0]["rule"] == "pain-during-too-high" and decision.within_limits is False
     assert decision.messages[0].startswith("Pain above 5/10 is too much")
 
 
@@ -163,11 +183,14 @@ def test_criteria_met_progresses_to_the_next_phase() -> None:
     from rehabkit.engine import Facts, SessionResult
 
     calm = SessionResult(pain_before=2, pain_during={"pelvic-tilt": 1}, pain_after=2)
-    not_yet = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3}))
-    assert not_yet.action == "continue"
-    assert not_yet.reasons[0] == "phase 'acute' continues: consecutive-sessions-within-limits is 3, needs at least 5"
-    assert not_yet.dose_level == "high"  # pain stayed within every exercise's limit
-    ready = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5}))
+    not_yet = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3, "weeks-in-phase": 1}))
+    assert not_yet.action == "continue" and not_yet.within_limits
+    assert not_yet.reasons == (f"you stay in the phase 'Settle pain and keep moving' until: {BACK.phase('acute').exit.summary}",
+                               "still needed: days in a row within the pain limits: 3 days, needs at least 5 days")
+    too_soon = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 0.6}))
+    assert too_soon.action == "continue"  # a phase's minimum time has to pass, however many days in a row
+    assert too_soon.reasons[1] == "still needed: weeks in this phase: 0.6 weeks, needs at least 1 week"
+    ready = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 1}))
     assert (ready.action, ready.next_phase) == ("progress", "recovery")
 
 
@@ -175,10 +198,12 @@ def test_post_surgical_progress_waits_for_the_surgeon() -> None:
     from rehabkit.engine import Facts, SessionResult
 
     calm = SessionResult(pain_before=2, pain_during={"ankle-pumps": 1}, pain_after=2)
-    facts = Facts({"weeks-since-surgery": 6, "pain-at-rest": 2, "clinician-approval": True, "surgeon-clearance": False})
+    facts = Facts({"weeks-since-surgery": 6, "pain-at-rest": 2},
+                  approvals={"acute": {"surgeon-clearance": True}, "recovery": {"clinician-approval": True}})
     decision = _decide(POST, "acute", calm, facts)
-    assert decision.action == "hold"
-    assert decision.reasons == ("phase 'recovery' cannot start yet: surgeon-clearance is false, needs true",)
+    assert decision.action == "hold" and decision.within_limits  # waiting for a gate is no reason to start the count again
+    assert decision.reasons[1:] == ("still needed: the surgeon's clearance: not recorded yet",)
+    assert (decision.gate, [u.measure for u in decision.unmet]) == ("recovery", ["surgeon-clearance"])
 
 
 def test_progression_policy_is_a_firstresult_hook_a_pack_can_take_over() -> None:
@@ -222,8 +247,24 @@ def test_weeks_without_improvement_counts_from_the_last_meaningful_fall() -> Non
 def test_no_improvement_over_the_review_period_asks_for_review() -> None:
     from rehabkit.engine import SessionResult
 
-    stuck = SessionResult(pain_before=5, pain_during={"pelvic-tilt": 3}, pain_after=5, weeks_without_improvement=4)
+    limit = BACK.phase("acute").review_after_weeks  # the phase's review period is the limit
+    stuck = SessionResult(pain_before=5, pain_during={"pelvic-tilt": 3}, pain_after=5, weeks_without_improvement=limit)
     decision = _decide(BACK, "acute", stuck)
     assert decision.action == "stop-and-review"
-    assert decision.reasons == ("time without improvement 4 weeks is above 3 weeks (rule no-improvement): stop-and-review",)
-    assert _decide(BACK, "acute", SessionResult(pain_before=5, pain_after=5, weeks_without_improvement=2)).action == "continue"
+    assert decision.reasons == (f"time without a meaningful improvement: {limit} weeks, the review point is {limit} weeks",)
+    almost = SessionResult(pain_before=5, pain_after=5, weeks_without_improvement=limit - 0.1)
+    assert _decide(BACK, "acute", almost).action == "continue"
+
+
+def test_a_patient_at_the_pain_goal_is_not_counted_as_not_improving() -> None:
+    import datetime
+
+    from rehabkit.engine import pain_target, weeks_without_improvement
+
+    day = datetime.date(2026, 1, 1)
+    target = pain_target(BACK, "acute")
+    assert target == 3  # the acute phase's exit asks for pain at rest 3/10 or less
+    steady_low = [(day + datetime.timedelta(weeks=n), 2) for n in range(5)]
+    assert weeks_without_improvement(steady_low, day + datetime.timedelta(weeks=5), 2, target) == 1.0
+    assert weeks_without_improvement(steady_low, day + datetime.timedelta(weeks=5), 2) == 5.0  # the old floor effect
+    assert pain_target(BACK, "maintenance") == pain_target(BACK, "recovery")  # kept once reached

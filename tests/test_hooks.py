@@ -76,7 +76,7 @@ def manager(test_packs, monkeypatch) -> PluginManager:
 
 
 def test_hook_rehabkit_register_protocols(manager) -> None:
-    registered = manager.registry().protocols["neck-pain@2.0.0"]
+    registered = manager.registry().protocols["neck-pain@2.1.0"]
     assert registered.pack == "neck"
     assert registered.source.endswith("neck-pain.yaml")
     assert registered.item.phases[0].id == "acute"

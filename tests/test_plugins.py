@@ -24,11 +24,11 @@ def _core_codes() -> list[str]:
 
 
 CORE_CODES = _core_codes()
-NECK = ["desk-posture@1.0.0", "neck-arm-pain@1.0.0", "neck-pain@2.0.0", "upper-back-posture@1.0.0"]
-LOW_BACK = ["disc-conservative@1.0.0", "low-back-pain-acute@1.0.0", "low-back-pain-chronic@1.0.0",
-            "recurrent-back-pain@1.0.0", "spinal-stiffness@1.0.0"]
+NECK = ["desk-posture@1.1.0", "neck-arm-pain@1.1.0", "neck-pain@2.1.0", "upper-back-posture@1.1.0"]
+LOW_BACK = ["disc-conservative@1.1.0", "low-back-pain-acute@1.1.0", "low-back-pain-chronic@1.1.0",
+            "recurrent-back-pain@1.1.0", "spinal-stiffness@1.1.0"]
 #: pack -> the protocols it contributes
-FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.0.0"]}
+FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.1.0"]}
 PACK_VERSIONS = {"exercises": "1.0.0", "neck": "2.0.0", "low-back": "2.0.0", "post-surgery": "2.0.0"}
 
 
@@ -141,12 +141,12 @@ def test_a_blocked_broken_pack_is_never_imported(rehabkit) -> None:
 def test_conflicting_protocol_names_both_packs(rehabkit) -> None:
     result = rehabkit("list", packs=["conflict"])
     assert result.returncode == 0
-    assert "conflict: protocol 'neck-pain@2.0.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
+    assert "conflict: protocol 'neck-pain@2.1.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
     assert "\nneck-pain " not in result.stdout
     assert "\nneck-arm-pain " in result.stdout
     shown = rehabkit("show", "neck-pain", packs=["conflict"])
     assert shown.returncode == 1
-    assert "conflict: protocol 'neck-pain@2.0.0'" in shown.stderr
+    assert "conflict: protocol 'neck-pain@2.1.0'" in shown.stderr
     strict = rehabkit("--strict", "list", packs=["conflict"])
     assert strict.returncode == 3
     assert "'neck', 'test-conflict'" in strict.stderr

@@ -47,6 +47,7 @@ __all__ = [
     "AnswerSource",
     "AnswersFileError",
     "CourseStopped",
+    "DateOrderError",
     "FileAnswers",
     "GateClosed",
     "RunOutcome",
@@ -79,6 +80,10 @@ class CourseStopped(RehabkitError, RuntimeError):
     def __init__(self, course: Course) -> None:
         super().__init__(f"the course is {course.status}")
         self.course = course
+
+
+class DateOrderError(RehabkitError, ValueError):
+    """A session dated before what the course already holds: a course is recorded in date order."""
 
 
 class GateClosed(RehabkitError, RuntimeError):
@@ -249,6 +254,17 @@ def run_session(
     today = today or datetime.date.today()
     store.mark_unfinished_incomplete(patient)
     course = load_course(store, patient, protocol, measures, today)
+    if course.latest_date is not None and today < course.latest_date:
+        raise DateOrderError(
+            f"{today.isoformat()} is before the latest entry of this course ({course.latest_date.isoformat()}): a course is "
+            "recorded in date order, so enter sessions done on paper oldest first, before any later ones."
+        )
+    if not course.stopped and course.morning_action in REVIEW_ACTIONS:
+        # The next-morning report asks for review and nothing has paused the course yet (next-day could not check).
+        store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
+                        detail={"action": course.morning_action, "cause": "next-day",
+                                "reasons": [r.describe() for r in course.morning], "messages": [r.rule.message for r in course.morning]})
+        course = load_course(store, patient, protocol, measures, today)
     if course.stopped:
         raise CourseStopped(course)
     gate = check_gate(course)

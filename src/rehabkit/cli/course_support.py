@@ -131,12 +131,13 @@ def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Pro
         info = CRITERION_MEASURES.get(item.measure)
         source = info.recorded_by if info else ""
         if source == "approval":
-            hint = (f"record it with: rehabkit approve {patient} --phase {gate} --kind {item.measure} --by ID"
+            hint = (f"record it with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} --kind {item.measure} --by ID"
                     + (" (or 'rehabkit run ... --surgeon-cleared --by ID')" if item.measure == "surgeon-clearance"
                        else " (or 'rehabkit run ... --clinician-approved --by ID')"))
         elif source == "surgery-date":
             if item.unknown:
-                hint = f"record the surgery date with: rehabkit approve {patient} --surgery-date YYYY-MM-DD ... (or 'rehabkit run ... --surgery-date YYYY-MM-DD')"
+                hint = (f"record the surgery date with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} "
+                        "--surgery-date YYYY-MM-DD --by ID (or 'rehabkit run ... --surgery-date YYYY-MM-DD')")
             else:
                 hint = "this takes time since surgery: it cannot be brought forward"
         elif source.startswith("outcome:"):

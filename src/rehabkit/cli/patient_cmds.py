@@ -11,7 +11,7 @@ import click
 from ..exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from ..vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, format_option
-from .course_support import date_option, require_patient
+from .course_support import date_option, require_patient, resolve_protocol
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
@@ -130,10 +130,13 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.option("--pain", type=click.FloatRange(0, 10), required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
 @click.option("--settled-after-hours", "settled", type=click.FloatRange(0, 72), default=None, metavar="HOURS",
               help="How many hours the pain took to settle back to its usual level after the session.")
+@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
+              help="The protocol whose rules apply, when the session's is not installed (an id or a protocol file).")
 @date_option("of the morning report")
 @db_option
 @click.pass_obj
-def next_day(state: AppState, patient: str, pain: float, settled: float | None, day: datetime.date, db: str | None) -> None:
+def next_day(state: AppState, patient: str, pain: float, settled: float | None, protocol_id: str | None, day: datetime.date,
+             db: str | None) -> None:
     """Record PATIENT's pain the morning after a session; it acts on the very next session's plan.
 
     The report belongs to the patient's latest session before its date. When the
@@ -159,9 +162,13 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
         click.echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
                    f"{session.date}{compared}.")
         try:
-            protocol = state.registry().find_protocol(session.protocol).item
+            if protocol_id is not None:
+                protocol, _ = resolve_protocol(state, protocol_id, lint=False)
+            else:
+                protocol = state.registry().find_protocol(session.protocol).item
         except LookupError:
-            click.echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules were not checked.)", err=True)
+            click.echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
+                       "starts; name it with --protocol to check them now.)", err=True)
             return
         past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
                            pain_before=session.pain_before)

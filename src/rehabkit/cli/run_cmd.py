@@ -76,7 +76,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
       rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from ..runner import AnswersFileError, CourseStopped, FileAnswers, GateClosed, SessionInterrupted, run_session
+    from ..runner import AnswersFileError, CourseStopped, DateOrderError, FileAnswers, GateClosed, SessionInterrupted, run_session
     from ..store import StoreError
 
     recording = [name for name, value in (("--surgery-date", surgery_date), ("--surgeon-cleared", surgeon_cleared),
@@ -111,7 +111,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
             outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
                                   timer=not no_timer and answers_file is None, today=day)
-        except AnswersFileError as exc:
+        except (AnswersFileError, DateOrderError) as exc:
             click.echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None
         except CourseStopped as exc:
@@ -167,9 +167,8 @@ def _record_approvals(store: Any, patient: str, protocol: Any, measures: Any, da
 def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> None:
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
-    else:
-        for line in lines:
-            click.echo(line, err=True)
+    for line in lines:
+        click.echo(line, err=True)
     raise SystemExit(code)
 
 

@@ -77,22 +77,23 @@ def exit_gate(plan: SessionPlan) -> str:
     return phases[index + 1].id if index + 1 < len(phases) else plan.phase.id
 
 
-def _observations(plan: SessionPlan, result: SessionResult) -> list[Observation]:
+def _observations(plan: SessionPlan, result: SessionResult, settled: bool = False) -> list[Observation]:
+    """What the symptom rules look at; ``settled``: the phase's exit criteria hold, so lack of change is no concern."""
     observations = [Observation("pain-during", value, exercise=exercise) for exercise, value in result.pain_during.items()]
     if result.pain_after is not None:
         observations.append(Observation("pain-after", result.pain_after))
         observations.append(Observation("increase-over-baseline", result.pain_after - result.pain_before))
     if result.new_symptom:
         observations.append(Observation("new-symptom", 1))
-    if result.weeks_without_improvement is not None:
+    if result.weeks_without_improvement is not None and not settled:
         observations.append(Observation("no-improvement-weeks", result.weeks_without_improvement,
                                         limit=plan.phase.review_after_weeks))
     return observations
 
 
-def _symptom_decision(plan: SessionPlan, result: SessionResult) -> Decision | None:
+def _symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -> Decision | None:
     names = {item.exercise.id: item.exercise.name for item in plan.items}
-    reasons = evaluate(plan.protocol.symptom_rules, _observations(plan, result))
+    reasons = evaluate(plan.protocol.symptom_rules, _observations(plan, result, settled))
     action = worst(reasons)
     if action == "continue":
         return None
@@ -130,16 +131,21 @@ def _symptom_decision(plan: SessionPlan, result: SessionResult) -> Decision | No
 
 
 def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
-    """Decide after a session. ``facts`` describe the patient with this session counted."""
-    symptoms = _symptom_decision(plan, result)
-    if symptoms is not None:
-        return symptoms
+    """Decide after a session. ``facts`` describe the patient with this session counted.
+
+    A patient who meets every exit criterion of the phase (waiting for the next
+    gate, or in the last phase) is not asked to a review for lack of change: they
+    are where the phase wants them.
+    """
     protocol = plan.protocol
     phases = protocol.phases
     names = {p.id: p.name for p in phases}
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
     gate = exit_gate(plan)
     done = check_criteria(plan.phase.exit, facts, gate, phase_names=names)
+    symptoms = _symptom_decision(plan, result, settled=done.met)
+    if symptoms is not None:
+        return symptoms
     if not done.met:
         reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
         reasons += [f"still needed: {u.text}" for u in done.missing]

@@ -7,7 +7,7 @@ from rehabkit import hookimpl
 PROTOCOL = {
     "kind": "protocol",
     "id": "neck-pain",
-    "version": "2.0.0",
+    "version": "2.1.0",
     "title": "A clashing neck protocol",
     "summary": "Test-only protocol whose id and version clash with the neck pack's.",
     "conditions": ["neck-pain"],

@@ -1,0 +1,315 @@
+"""Whole courses over many days through the real command, with --date, as a clinic lives them."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from pathlib import Path
+
+import yaml
+
+START = datetime.date(2026, 9, 1)
+
+
+def day(n: int) -> str:
+    return (START + datetime.timedelta(days=n)).isoformat()
+
+
+class Course:
+    """One patient's course in one store file, driven through `rehabkit` in-process."""
+
+    def __init__(self, cli, tmp_path: Path, protocol: str, patient: str = "P1") -> None:
+        self.cli, self.tmp, self.protocol, self.patient = cli, tmp_path, protocol, patient
+        self.db = str(tmp_path / "course.db")
+        self.files = 0
+
+    def answers(self, **overrides) -> str:
+        data = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
+        data.update(overrides)
+        self.files += 1
+        path = self.tmp / f"answers-{self.files}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return str(path)
+
+    def run(self, n: int, *extra: str, **answers):
+        result = self.cli("run", self.protocol, "--patient", self.patient, "--db", self.db, "--answers", self.answers(**answers),
+                          "--date", day(n), "--format", "json", *extra)
+        out = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+        return result, out
+
+    def plan(self, n: int):
+        result = self.cli("run", self.protocol, "--patient", self.patient, "--db", self.db, "--plan", "--date", day(n), "--format", "json")
+        return result, (json.loads(result.stdout) if result.stdout.strip().startswith("{") else None)
+
+    def do(self, *args: str, n: int):
+        return self.cli(*args, "--db", self.db, "--date", day(n))
+
+    def approve(self, phase: str, n: int, *extra: str):
+        result = self.do("approve", self.patient, "--protocol", self.protocol, "--phase", phase, "--by", "PT-1", *extra, n=n)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def history(self):
+        return json.loads(self.cli("history", self.patient, "--db", self.db, "--format", "json").stdout)
+
+
+def _step(out: dict, exercise: str, plan: str = "next_plan") -> int:
+    return next(e["step"] for e in out[plan]["exercises"] if e["id"] == exercise)
+
+
+# --- gates -----------------------------------------------------------------------------
+
+
+def test_post_surgical_course_opens_each_phase_only_on_time_and_its_own_clearance(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "post-surgical-lumbar")
+    surgery = ("--surgery-date", day(-2))
+    refused, _ = course.run(0, "--surgeon-not-cleared", *surgery)
+    assert refused.exit_code == 7
+    assert "starts only when" in refused.stderr and "the surgeon's clearance: recorded as no, needs yes" in refused.stderr
+    assert "rehabkit approve P1 --protocol post-surgical-lumbar --phase acute --kind surgeon-clearance" in refused.stderr
+
+    other = Course(cli, tmp_path, "post-surgical-lumbar", patient="P2")
+    no_date, _ = other.run(0, "--surgeon-cleared", "--by", "DR-1")
+    assert no_date.exit_code == 7 and "weeks since surgery: not recorded yet" in no_date.stderr and "--surgery-date" in no_date.stderr
+
+    # Cleared for the first phase, and the physiotherapist's approval recorded at the same first session ...
+    first, out = course.run(0, "--surgeon-cleared", "--clinician-approved", "--by", "DR-1", *surgery)
+    assert first.exit_code == 0, first.output
+    assert out["phase"] == "acute"
+    # ... opens the first gate only: weeks later the acute phase still waits for approval to start strengthening.
+    for week in range(1, 7):
+        result, out = course.run(7 * week, pain_before=2)
+        assert result.exit_code == 0, result.output
+    assert out["phase"] == "acute" and out["decision"]["action"] == "continue"
+    still = [d["measure"] for d in out["decision"]["details"]]
+    assert still == ["clinician-approval"]
+    course.approve("recovery", 42, "--kind", "clinician-approval")
+    result, out = course.run(43)
+    assert out["decision"]["action"] == "hold"  # the recovery gate needs the surgeon's own clearance for it
+    assert [d["measure"] for d in out["decision"]["details"]] == ["surgeon-clearance"]
+    course.approve("recovery", 44, "--kind", "surgeon-clearance")
+    result, out = course.run(45)
+    assert (out["decision"]["action"], out["decision"]["next_phase"]) == ("progress", "recovery")
+    result, out = course.run(46)
+    assert out["phase"] == "recovery"
+
+
+def test_the_first_phase_gate_applies_at_every_session_and_a_withdrawal_closes_it(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    refused, _ = course.run(0)
+    assert refused.exit_code == 7 and "your clinician's approval: not recorded yet" in refused.stderr
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    course.approve("acute", 1, "--withdraw")
+    assert course.run(1)[0].exit_code == 7
+
+
+# --- stops carry over ----------------------------------------------------------------------
+
+
+def test_a_paused_course_runs_nothing_until_a_clinician_records_a_review(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    stopped, _ = course.run(1, screening={"all": False, "spreading-pain": True})
+    assert stopped.exit_code == 4
+    for n in (2, 3):
+        refused, _ = course.run(n)
+        assert refused.exit_code == 6
+        assert f"This course has been paused since {day(1)} because of a red-flag answer at screening" in refused.stderr
+        assert "rehabkit review P1 --clinician ID" in refused.stderr
+    assert course.plan(3)[0].exit_code == 6
+    early = course.do("review", "P1", "--clinician", "PT-2", "--outcome", "resume", n=0)
+    assert early.exit_code == 2 and "is before the stop it reviews" in early.stderr
+    reviewed = course.do("review", "P1", "--clinician", "PT-2", "--outcome", "resume", "--note", "no nerve signs", n=4)
+    assert reviewed.exit_code == 0, reviewed.output
+    result, out = course.run(4)
+    assert result.exit_code == 0 and out["phase"] == "acute"
+    history = course.history()
+    kinds = [(e["kind"], e["detail"].get("outcome") or e["detail"].get("action")) for e in history["events"] if e["kind"] != "approval"]
+    assert kinds == [("enter-phase", None), ("pause", "stop-and-review"), ("review", "resume")]
+    assert history["events"][-1]["by"] == "PT-2" and history["events"][-1]["detail"]["note"] == "no nerve signs"
+
+
+def test_an_urgent_referral_a_stop_decision_and_the_review_outcomes(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "low-back-pain-acute")
+    course.approve("acute", 0)
+    urgent, _ = course.run(0, screening={"all": False, "bladder-bowel-saddle": True})
+    assert urgent.exit_code == 5
+    assert course.run(1)[0].exit_code == 6
+    refer = course.do("review", "P1", "--clinician", "PT-1", "--outcome", "refer", "--note", "to the spinal team", n=1)
+    assert refer.exit_code == 0
+    referred, _ = course.run(2)
+    assert referred.exit_code == 6 and "referred on" in referred.stderr
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=9).exit_code == 0
+    decided, out = course.run(9, new_symptom=True)  # a new symptom: stop and review, decided after the session
+    assert decided.exit_code == 4 and out["decision"]["action"] == "stop-and-review" and out["status"] == "paused"
+    assert course.run(10)[0].exit_code == 6
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "discharge", n=10).exit_code == 0
+    discharged, _ = course.run(11)
+    assert discharged.exit_code == 6 and "discharged" in discharged.stderr
+
+
+def test_review_can_send_the_patient_back_to_an_earlier_phase(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    for n in range(0, 8):
+        result, out = course.run(n)
+    assert out["decision"]["action"] == "progress"
+    assert course.run(8, new_symptom=True)[0].exit_code == 4
+    missing = course.do("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", n=9)
+    assert missing.exit_code == 2 and "needs --phase" in missing.stderr
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute", n=9).exit_code == 0
+    result, out = course.run(9)
+    assert out["phase"] == "acute"
+    assert [d for d in out["decision"]["details"] if d["measure"] == "consecutive-sessions-within-limits"][0]["value"] == 1
+
+
+# --- calendar time -------------------------------------------------------------------------------
+
+
+def test_sessions_on_one_day_count_once_and_a_phase_takes_its_minimum_time(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    for _ in range(7):
+        result, out = course.run(0)
+        assert out["phase"] == "acute" and out["decision"]["action"] == "continue"
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 1
+    for n in range(1, 6):  # six days in a row within the limits, but less than a week in the phase
+        result, out = course.run(n)
+    needs = {d["measure"] for d in out["decision"]["details"]}
+    assert out["decision"]["action"] == "continue" and needs == {"weeks-in-phase"}
+    result, out = course.run(7)
+    assert (out["decision"]["action"], out["decision"]["next_phase"]) == ("progress", "recovery")
+
+
+def test_a_paper_session_can_be_entered_later_but_not_out_of_order(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(3)[0].exit_code == 0
+    older, _ = course.run(2)
+    assert older.exit_code == 2 and "in date order" in older.stderr
+
+
+def test_waiting_only_for_an_approval_keeps_the_count_of_days(cli, tmp_path) -> None:
+    data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    first = data["phases"][0]
+    first["exit"] = {"summary": "Three days in a row within the limits.",
+                     "all": [{"measure": "consecutive-sessions-within-limits", "at_least": 3}]}
+    second = {**copy.deepcopy(first), "id": "strength", "name": "Strength", "entry": {"summary": "The clinician agrees.", "all": [
+        {"measure": "phase-completed", "phase": "acute"}, {"measure": "clinician-approval", "equals": True}]},
+        "exit": {"summary": "The clinician decides.", "all": [{"measure": "clinician-approval", "equals": True}]}}
+    data["phases"].append(second)
+    path = tmp_path / "gated.yaml"
+    path.write_text(yaml.safe_dump(data))
+    course = Course(cli, tmp_path, str(path))
+    actions = [course.run(n)[1]["decision"]["action"] for n in range(6)]
+    assert actions == ["continue", "continue", "hold", "hold", "hold", "hold"]  # ready after three days, waiting since
+    course.approve("strength", 6)
+    result, out = course.run(6)
+    assert (out["decision"]["action"], out["decision"]["next_phase"]) == ("progress", "strength")  # the count was kept
+
+
+# --- pain acts ---------------------------------------------------------------------------------------
+
+
+def test_doses_move_one_step_at_a_time_and_back_one_after_too_much_pain(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    steps = []
+    for n in range(0, 6):
+        result, out = course.run(n)
+        steps.append(_step(out, "diaphragmatic-breathing"))
+    assert steps[0] == 0  # one good session does not move the dose
+    assert all(b - a in (0, 1) for a, b in zip(steps, steps[1:]))  # never more than one step at a time
+    assert steps[-1] >= 1
+    first = next(e for e in out["next_plan"]["exercises"] if e["id"] == "diaphragmatic-breathing")
+    assert first["dose_text"] != "1 set x 10 reps, 4 times a day, pain limit 2/10"  # not straight to the top
+    before = steps[-1]
+    result, out = course.run(6, pain_before=2, pain_after=6)  # +4 over the pre-session level: reduce the load
+    assert out["decision"]["action"] == "reduce-load"
+    assert _step(out, "diaphragmatic-breathing") == before - 1
+
+
+def test_a_worse_next_morning_lowers_the_very_next_plan(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    for n in range(0, 6):
+        result, out = course.run(n)
+    earned = _step(out, "diaphragmatic-breathing")
+    assert earned >= 1
+    morning = course.do("next-day", "P1", "--pain", "5", n=6)
+    assert morning.exit_code == 0, morning.output
+    assert "The next session's plan is one step lower." in morning.stdout
+    result, plan = course.plan(6)
+    assert plan["adjustments"] and "one step lower" in plan["adjustments"][0]
+    assert next(e["step"] for e in plan["exercises"] if e["id"] == "diaphragmatic-breathing") == earned - 1
+    result, out = course.run(6)
+    assert next(e for e in course.history()["sessions"] if e["date"] == day(5))["next_morning"]["pain"] == 5
+    assert out["decision"]["details"][0]["measure"] != "next-morning-over-baseline"  # acted on once, before the plan
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 1  # the day before the bad morning no longer counts
+
+
+def test_a_next_morning_rule_that_asks_for_review_pauses_at_once(cli, tmp_path) -> None:
+    data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["symptom_rules"].append({"id": "bad-morning", "measure": "pain-next-morning", "above": 6,
+                                  "action": "stop-and-review", "message": "See your clinician before the next session."})
+    path = tmp_path / "morning.yaml"
+    path.write_text(yaml.safe_dump(data))
+    course = Course(cli, tmp_path, str(path))
+    assert course.run(0)[0].exit_code == 0
+    morning = course.do("next-day", "P1", "--pain", "8", "--protocol", str(path), n=1)
+    assert morning.exit_code == 4
+    assert "See your clinician before the next session." in morning.stdout
+    assert course.run(1)[0].exit_code == 6
+    # Without --protocol the report is kept, and the rule acts when the next session starts.
+    other = Course(cli, tmp_path, str(path), patient="P2")
+    assert other.run(0)[0].exit_code == 0
+    assert other.do("next-day", "P2", "--pain", "8", n=1).exit_code == 0
+    refused, _ = other.run(1)
+    assert refused.exit_code == 6 and "because of the next-morning report" in refused.stderr
+
+
+def test_an_exercise_with_no_easier_version_leaves_the_plan_and_regressions_never_duplicate(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    result, out = course.run(0, exercises={"all": 1, "diaphragmatic-breathing": 7})
+    assert out["decision"]["action"] == "regress" and out["decision"]["removed"] == ["diaphragmatic-breathing"]
+    assert "has no easier version, so it leaves the plan; ask your clinician to review it" in out["decision"]["reasons"][0]
+    ids = [e["id"] for e in out["next_plan"]["exercises"]]
+    assert "diaphragmatic-breathing" not in ids
+    assert out["next_plan"]["left_out"][0]["id"] == "diaphragmatic-breathing"
+    result, out = course.run(1, exercises={"all": 1, "upper-trapezius-stretch": 7})  # its easier version is shoulder rolls
+    ids = [e["id"] for e in out["next_plan"]["exercises"]]
+    assert ids.count("shoulder-rolls") == 1 and "upper-trapezius-stretch" not in ids
+    assert "its easier version is already in it" in out["decision"]["reasons"][0]
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=2).exit_code == 0
+    result, plan = course.plan(2)
+    assert "diaphragmatic-breathing" in [e["id"] for e in plan["exercises"]]  # a clinician reviewed it: back in the plan
+
+
+def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_goal(cli, tmp_path) -> None:
+    stuck = Course(cli, tmp_path, "low-back-pain-acute")
+    stuck.approve("acute", 0)
+    for n in range(0, 15, 2):
+        result, out = stuck.run(n, pain_before=6, pain_after=6, exercises={"all": 2})
+        if result.exit_code == 4:
+            break
+    assert out["decision"]["action"] == "stop-and-review" and out["status"] == "paused"
+    assert "time without a meaningful improvement" in out["decision"]["reasons"][0]
+    assert n == 14  # two weeks in the acute phase, its review period
+
+    # At 2/10 the patient has reached the pain goal: weeks without a further 2-point fall are no reason for review.
+    fine = Course(cli, tmp_path, "low-back-pain-acute", patient="P2")
+    fine.approve("acute", 0)
+    phases = set()
+    for n in range(0, 50, 2):
+        result, out = fine.run(n, pain_before=2, pain_after=2, exercises={"all": 1})
+        assert result.exit_code == 0, out
+        phases.add(out["phase"])
+    assert phases == {"acute", "recovery"}  # recovery also waits for an Oswestry score, never recorded here
