@@ -16,6 +16,7 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit list
 	$(VENV)/bin/rehabkit validate protocols/
 	$(VENV)/bin/rehabkit show neck-pain
+	$(VENV)/bin/rehabkit approve demo-1 --protocol neck-pain --phase acute --by demo-physio
 	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --plan
 	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --answers examples/answers-calm-session.yaml --no-timer
 	$(VENV)/bin/rehabkit history demo-1

@@ -1,0 +1,40 @@
+"""Exit codes are defined once (rehabkit.exit_codes): --help, the README and docs/run.md say exactly the same."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rehabkit.exit_codes import EXIT_CODE_MEANINGS, RUN_EXIT_CODES, ExitCode
+
+from conftest import REPO
+
+
+def _table(text: str) -> dict[int, str]:
+    start = text.index("<!-- exit-codes:")
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|$", text[start:], re.MULTILINE)
+    block = []
+    for code, meaning in rows:
+        if block and int(code) <= block[-1][0]:
+            break
+        block.append((int(code), meaning))
+    return dict(block)
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/run.md"])
+def test_documents_list_every_exit_code_with_its_meaning(document: str) -> None:
+    assert _table((REPO / document).read_text()) == {int(code): meaning for code, meaning in EXIT_CODE_MEANINGS.items()}
+
+
+def test_run_help_lists_every_exit_code(cli) -> None:
+    text = " ".join(cli("run", "--help").stdout.split())
+    for code in RUN_EXIT_CODES:
+        assert f"{int(code)} {EXIT_CODE_MEANINGS[code]}" in text
+
+
+@pytest.mark.parametrize("command", ["validate", "list", "history", "approve", "review", "measure"])
+def test_every_command_help_lists_the_general_codes(cli, command: str) -> None:
+    text = " ".join(cli(command, "--help").stdout.split())
+    for code in (ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE, ExitCode.FAILURE):
+        assert f"{int(code)} {EXIT_CODE_MEANINGS[code]}" in text
