@@ -271,3 +271,19 @@ def test_json_outcome_carries_ids_and_plain_reasons(cli, tmp_path) -> None:
     assert detail["consecutive-sessions-within-limits"]["value"] == 1
     assert detail["weeks-in-phase"]["needs"] == "at least 1 week"
     assert out["next_plan"]["exercises"][0]["id"] == "diaphragmatic-breathing"
+
+
+def test_an_installed_protocol_with_lint_errors_is_marked_and_never_runs(rehabkit, tmp_path) -> None:
+    listed = rehabkit("list", packs=["lint-errors"])
+    assert listed.returncode == 0
+    assert "unsafe-neck (!)" in listed.stdout
+    assert "unsafe-neck 0.1.0 has lint errors (RK301, RK302) and does not run for patients" in listed.stderr
+    data = json.loads(rehabkit("list", "--format", "json", packs=["lint-errors"]).stdout)
+    assert next(r for r in data if r["id"] == "unsafe-neck")["lint_errors"] == ["RK301", "RK302"]
+    db = str(tmp_path / "s.db")
+    for extra in (("--plan",), ("--answers", _answers(tmp_path))):
+        refused = rehabkit("run", "unsafe-neck", "--patient", "P1", "--db", db, *extra, packs=["lint-errors"])
+        assert refused.returncode == 1, refused.stderr
+        assert "unsafe-neck@0.1.0 (pack test-lint-errors) has lint errors, so it is not run for patients" in refused.stderr
+        assert "RK301" in refused.stderr
+    assert not Path(db).exists() or not Store(db).has_patient("P1")

@@ -194,7 +194,14 @@ def rehabkit_progression_decision(plan: SessionPlan, result: SessionResult, fact
     (:func:`rehabkit.engine.decide`, symptom rules first, then phase criteria)
     is registered last, so a pack's policy runs before it. ``plan`` is the
     session that was done, ``result`` what the patient reported and ``facts``
-    what is known about the patient with this session counted.
+    what is known about the patient with this session counted (approvals are in
+    ``facts.approvals``, by the phase whose gate they open; check criteria with
+    :func:`rehabkit.engine.check_criteria` and the gate). Whatever the policy
+    decides, rehabkit enforces the course around it: stop-and-review and
+    refer-urgently pause the course until a clinician's review, progress enters
+    the next phase, and doses move by the protocol's steps (set
+    ``Decision.within_limits`` to say whether the session counts toward days
+    within the limits; by default only continue and progress do).
 
     Example::
 

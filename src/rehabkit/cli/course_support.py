@@ -136,8 +136,7 @@ def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Pro
                        else " (or 'rehabkit run ... --clinician-approved --by ID')"))
         elif source == "surgery-date":
             if item.unknown:
-                hint = (f"record the surgery date with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} "
-                        "--surgery-date YYYY-MM-DD --by ID (or 'rehabkit run ... --surgery-date YYYY-MM-DD')")
+                hint = "record the surgery date with --surgery-date YYYY-MM-DD (on 'rehabkit run' or 'rehabkit approve')"
             else:
                 hint = "this takes time since surgery: it cannot be brought forward"
         elif source.startswith("outcome:"):

@@ -250,6 +250,7 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
             "next_phase": decision.next_phase, "regressions": dict(decision.regressions), "removed": list(decision.removed),
             "within_limits": decision.within_limits,
         },
+        "plan": _plan_dict(outcome.plan) if outcome.plan else None,
         "next_plan": _plan_dict(outcome.next_plan) if outcome.next_plan else None,
     }
 
@@ -267,8 +268,10 @@ def _print_outcome(outcome: Any, patient: str, protocol: Any) -> None:
              "reduce-load": "do less next time", "regress": "use an easier exercise", "stop-exercise": "stop an exercise",
              "stop-and-review": "stop and see your clinician", "refer-urgently": "seek medical help now"}
     click.echo(f"Decision: {words.get(decision.action, decision.action)}")
+    if decision.reasons:
+        click.echo("Why:")
     for reason in decision.reasons:
-        click.echo(f"  because {reason}")
+        click.echo(f"  - {reason}")
     for message in decision.messages:
         click.echo(f"  {message}")
     if outcome.paused:
