@@ -209,9 +209,18 @@ def _spawn(args: list[str], tmp_path: Path):
                          encoding="utf-8", timeout=60)
 
 
-def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
+def _interrupt(child) -> None:
+    """Ctrl-C in the terminal: the session says it kept the answers and exits with 130."""
     import pexpect
 
+    child.sendintr()
+    child.expect("marked incomplete")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
     db = tmp_path / "s.db"
     _approve(cli, str(db))
     child = _spawn(["run", "neck-pain", "--patient", "P1", "--db", str(db), "--date", DAY], tmp_path)
@@ -228,11 +237,7 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
     child.sendline("3")
     child.expect(r"set 1/1, rep 1/10: hold 5 s")  # Chin nod lying down: a countdown runs
     child.expect(r"\n\s+4\r?\n")
-    child.sendintr()
-    child.expect("marked incomplete")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    _interrupt(child)
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert session.status == "incomplete" and session.pain_before == 4
@@ -241,19 +246,13 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
 
 
 def test_ctrl_c_at_a_screening_prompt_in_a_real_terminal(cli, tmp_path) -> None:
-    import pexpect
-
     db = tmp_path / "s.db"
     _approve(cli, str(db))
     child = _spawn(["run", "neck-pain", "--patient", "P1", "--db", str(db), "--date", DAY], tmp_path)
     child.expect(r"\[y/n\]")
     child.sendline("n")
     child.expect(r"\[y/n\]")
-    child.sendintr()
-    child.expect("marked incomplete")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    _interrupt(child)
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert session.status == "incomplete"

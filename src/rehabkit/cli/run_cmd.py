@@ -76,7 +76,15 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
       rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from ..runner import AnswersFileError, CourseStopped, DateOrderError, FileAnswers, GateClosed, SessionInterrupted, run_session
+    from ..runner import (
+        AnswersFileError,
+        CourseStopped,
+        DateOrderError,
+        FileAnswers,
+        GateClosed,
+        SessionInterrupted,
+        run_session,
+    )
     from ..store import StoreError
 
     recording = [name for name, value in (("--surgery-date", surgery_date), ("--surgeon-cleared", surgeon_cleared),
