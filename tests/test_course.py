@@ -52,7 +52,7 @@ def test_dated_facts_approvals_per_gate_and_the_streak_by_day(tmp_path) -> None:
         _session(store, POST, day(2), 3, "continue", within_limits=True)  # the same day counts once
         _session(store, POST, day(3), 2, "hold", within_limits=True)  # a hold waiting for a gate keeps the count
         store.record_measure("P1", "odi", 28.0, "%", "moderate disability", {}, day(3))
-        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {}, day(9))  # later than "today" below
+        store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {}, day(1))  # entered later, dated earlier
         course = load_course(store, "P1", POST, _measures(), day(7))
     values = course.facts.values
     assert course.status == "active"
@@ -61,7 +61,7 @@ def test_dated_facts_approvals_per_gate_and_the_streak_by_day(tmp_path) -> None:
     assert values["pain-at-rest"] == 2.0
     assert values["weeks-since-surgery"] == 6.0
     assert values["weeks-in-phase"] == 1.0
-    assert values["odi-percent"] == 28.0  # only scores dated up to today count
+    assert values["odi-percent"] == 28.0  # the latest score by date
     assert course.facts.approvals == {"acute": {"surgeon-clearance": True}}  # recorded for the acute gate only
     assert course.gate == "recovery"
 

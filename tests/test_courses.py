@@ -313,3 +313,18 @@ def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_
         assert result.exit_code == 0, out
         phases.add(out["phase"])
     assert phases == {"acute", "recovery"}  # recovery also waits for an Oswestry score, never recorded here
+
+
+def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(cli, tmp_path) -> None:
+    """Sessions dated in the past, a clinician's approval and review recorded today (no --date): the course goes on."""
+    course = Course(cli, tmp_path, "neck-pain")
+    assert course.cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", course.db).exit_code == 0
+    assert course.run(0)[0].exit_code == 0
+    assert course.run(1, screening={"all": False, "spreading-pain": True})[0].exit_code == 4
+    assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute",
+                      "--db", course.db).exit_code == 2  # already in the first phase: nothing earlier
+    assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--db", course.db).exit_code == 0
+    for n in range(2, 10):
+        result, out = course.run(n)
+        assert result.exit_code == 0, result.output
+    assert out["phase"] == "recovery"

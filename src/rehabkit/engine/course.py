@@ -47,7 +47,7 @@ class Course:
     weeks_without_improvement: float | None = None
     #: The event that stopped the course (a pause, or a review that referred or discharged), when stopped.
     stop: CourseEvent | None = None
-    #: The latest date anything was recorded for this course (sessions are entered in date order).
+    #: The date of the course's latest session (sessions are entered in date order).
     latest_date: datetime.date | None = None
     sessions: tuple[PastSession, ...] = ()
     #: The id of the last session before the current phase was entered.
@@ -182,8 +182,10 @@ def build_course(
     entries = [e for e in events if e.kind == "enter-phase" and e.phase in order]
     entry = entries[-1] if entries else None
     phase = entry.phase if entry and entry.phase else order[0]
-    entered = entry.date if entry else None
     stint = [s for s in sessions if entry is not None and s.id > entry.after_session and s.phase == phase]
+    # Entered on the event's date, or on the stint's first session when that is dated earlier (sessions entered
+    # from paper after a review recorded today): time in the phase is never negative.
+    entered = min([entry.date, *(s.date for s in stint[:1])]) if entry else None
     done = [s for s in stint if s.status in _DONE]
 
     # Days in a row within the limits: a day counts once, and only if every session that day stayed within them.
@@ -211,8 +213,8 @@ def build_course(
         values["days-since-surgery"] = days
         values["weeks-since-surgery"] = round(days / 7, 1)
     latest: dict[str, tuple[datetime.date, float]] = {}
-    for record in measures:
-        if record.date <= today and (record.measure not in latest or record.date >= latest[record.measure][0]):
+    for record in measures:  # the latest score by date; a later-recorded one wins a tie
+        if record.measure not in latest or record.date >= latest[record.measure][0]:
             latest[record.measure] = (record.date, record.value)
     for measure_id, (_, value) in latest.items():
         criterion = (measure_criteria or {}).get(measure_id)
@@ -220,9 +222,9 @@ def build_course(
             values[criterion] = value
 
     approvals: dict[str, dict[str, bool]] = {}
-    for event in sorted((e for e in events if e.kind == "approval" and e.phase), key=lambda e: (e.date, e.id)):
-        if event.date <= today:
-            approvals.setdefault(event.phase or "", {})[str(event.detail.get("kind"))] = bool(event.detail.get("value"))
+    for event in events:  # in the order recorded: a withdrawal recorded after an approval closes the gate again
+        if event.kind == "approval" and event.phase:
+            approvals.setdefault(event.phase, {})[str(event.detail.get("kind"))] = bool(event.detail.get("value"))
 
     # The state the last session of this stint left behind.
     regressions: dict[str, str] = {}
@@ -248,10 +250,11 @@ def build_course(
     stuck = None
     rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)
     if rule is not None and entered is not None:
-        since = entered
-        if last_review is not None and last_review.date > since:
-            since = last_review.date
-        series = [(s.date, float(s.pain_before)) for s in done if s.pain_before is not None]
+        # The clock starts when the phase was entered, or again after the last review (by the order recorded).
+        since_review = [s for s in done if last_review is None or s.id > last_review.after_session]
+        since = entered if len(since_review) == len(done) else min(
+            [last_review.date, *(s.date for s in since_review[:1])]) if last_review else entered
+        series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
         stuck = weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
 
     stop = _stop_event(patient_events, protocol.id)
@@ -261,7 +264,7 @@ def build_course(
     else:
         status = "active" if entered is not None else "not-started"
 
-    dates = [s.date for s in sessions] + [e.date for e in patient_events if e.kind != "approval"]
+    dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
     return Course(
         protocol=protocol, status=status, phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]), approvals=approvals),
