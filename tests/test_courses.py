@@ -328,3 +328,72 @@ def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(c
         result, out = course.run(n)
         assert result.exit_code == 0, result.output
     assert out["phase"] == "recovery"
+
+
+def test_when_pain_empties_the_plan_the_course_pauses_instead_of_counting_empty_days(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    result, out = course.run(0, exercises={"all": 7})
+    assert result.exit_code == 4 and out["decision"]["action"] == "stop-and-review" and out["status"] == "paused"
+    assert "no exercise of this phase is left in the plan" in out["decision"]["reasons"][-1]
+    assert course.run(1)[0].exit_code == 6
+
+
+def test_pain_above_an_exercises_own_limit_never_counts_toward_moving_on(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "low-back-pain-acute")  # the rules allow up to 5/10; each exercise's limit is lower
+    course.approve("acute", 0)
+    for n in range(0, 10):
+        result, out = course.run(n, exercises={"all": 5})
+        assert out["phase"] == "acute" and out["decision"]["action"] == "hold", out["decision"]
+        assert out["decision"]["within_limits"] is False
+    assert "above its limit of" in out["decision"]["reasons"][0]
+
+
+def test_exercises_left_out_after_a_screening_yes_stay_out_of_the_next_plan(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "upper-back-posture")
+    course.approve("acute", 0)
+    result, out = course.run(0, screening={"all": False, "hanging-safety": True})
+    assert result.exit_code == 0
+    hanging = {"bar-hang", "half-hang-thoracic-stretch", "wall-bar-hang-facing"}
+    assert not hanging & {e["id"] for e in out["next_plan"]["exercises"]}
+    result, plan = course.plan(1)
+    assert not hanging & {e["id"] for e in plan["exercises"]}
+
+
+def test_an_urgent_yes_acts_even_when_the_rest_of_the_answers_file_is_wrong(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")  # not even approved: the emergency comes first
+    result, _ = course.run(0, screening={"hand-clumsiness": True}, exercises={"chin-tuk": 3})
+    assert result.exit_code == 5
+    assert "STOP" not in result.stdout  # json on stdout; the outcome says it
+    out = json.loads(result.stdout)
+    assert out["screening"] == "refer-urgently" and out["status"] == "paused"
+    assert course.run(1)[0].exit_code == 6
+
+
+def test_withdrawing_the_surgeons_clearance_at_a_session_closes_the_current_phase(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "post-surgical-lumbar")
+    assert course.run(0, "--surgery-date", day(-14), "--surgeon-cleared", "--by", "DR-1")[0].exit_code == 0
+    withdrawn, _ = course.run(1, "--surgeon-not-cleared", "--by", "DR-1")
+    assert withdrawn.exit_code == 7
+    changed = course.do("approve", "P1", "--phase", "acute", "--by", "DR-1", "--surgery-date", day(-10), n=2)
+    assert changed.exit_code == 0 and f"changes from {day(-14)} to {day(-10)}" in changed.stderr
+    named = course.do("approve", "P1", "--phase", "acute", "--by", "Dr Jones", n=2)
+    assert named.exit_code == 2 and "never a name" in named.stderr
+
+
+def test_a_draft_with_an_installed_id_and_version_cannot_mix_into_a_course(cli, tmp_path) -> None:
+    from conftest import PROTOCOLS
+
+    draft = tmp_path / "my-neck.yaml"
+    draft.write_text((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())
+    result = cli("run", str(draft), "--patient", "P1", "--plan", "--db", str(tmp_path / "s.db"))
+    assert result.exit_code == 2 and "Give your draft its own version" in result.stderr
+
+
+def test_a_next_morning_report_is_for_the_morning_after(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    late = course.do("next-day", "P1", "--pain", "4", n=3)
+    assert late.exit_code == 2 and "is for the morning after a session" in late.stderr
+    assert course.do("next-day", "P1", "--pain", "4", n=1).exit_code == 0

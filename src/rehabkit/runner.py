@@ -134,6 +134,13 @@ class FileAnswers:
                     raise AnswersFileError(f"{self.source}: '{section}' names an unknown {what} {item!r}."
                                            + did_you_mean(str(item), known, f" Known: {', '.join(known)}."))
 
+    def explicit_screening(self) -> dict[str, bool]:
+        """The screening answers given by question id (not by ``all``)."""
+        value = self.data.get("screening") if isinstance(self.data, Mapping) else None
+        if not isinstance(value, Mapping):
+            return {}
+        return {str(k): v for k, v in value.items() if k != "all" and isinstance(v, bool)}
+
     def _get(self, section: str, key: str | None) -> Any:
         value: Any = self.data.get(section)
         if key is not None and isinstance(value, Mapping):
@@ -202,13 +209,26 @@ def _next_morning(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, .
     messages = " ".join(dict.fromkeys(reason.rule.message for reason in course.morning))
     action = course.morning_action
     if action == "reduce-load":
-        return step_back(course.doses), (f"Today's doses are one step lower: {words}. {messages}",)
+        lower = any(state.step > 0 for state in course.doses.values())
+        change = "one step lower" if lower else "at the start of their ranges (they cannot go lower)"
+        return step_back(course.doses), (f"Today's doses are {change}: {words}. {messages}",)
     # hold (and milder): keep the dose; the count of days within the limits starts again
     return {key: DoseState(state.step) for key, state in course.doses.items()}, (f"Today's doses stay as they were: {words}. {messages}",)
 
 
-def plan_for(course: Course, library: Mapping[str, Exercise], omit: frozenset[str] = frozenset(), omit_reason: str = "") -> SessionPlan:
-    """Today's plan for a course, after the next-morning report acted on it."""
+#: Why exercises are left out after a screening answer, in plain words.
+OMITTED_TODAY = "left out today because of your screening answer"
+OMITTED_LAST_TIME = "left out because of your last screening answer; you will be asked again before the session"
+
+
+def plan_for(course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = "") -> SessionPlan:
+    """Today's plan for a course, after the next-morning report acted on it.
+
+    ``omit``: movements left out after today's screening; by default those the
+    last session's screening left out (a plan shown before screening).
+    """
+    if omit is None:
+        omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
     doses, adjustments = _next_morning(course)
     return plan_session(course.protocol, course.phase, library, course.regressions,
                         {key: state.step for key, state in doses.items()}, removed=course.removed,
@@ -227,6 +247,27 @@ def check_gate(course: Course, facts: Facts | None = None, *, session_measured: 
 def _counted_today(course: Course, today: datetime.date, statuses: tuple[str, ...] = ("complete", "stopped")) -> bool:
     """True when the current phase already has a session of these statuses on ``today`` (a day counts once)."""
     return any(s.date == today and s.status in statuses for s in course.stint)
+
+
+def _explicit_urgent(answers: AnswerSource, questions: tuple[ScreeningQuestion, ...]) -> list[ScreeningQuestion]:
+    """Urgent questions an answers file answers yes by name: they act before anything else, whatever else is wrong."""
+    explicit = getattr(answers, "explicit_screening", None)
+    given = explicit() if callable(explicit) else {}
+    return [q for q in questions if q.action == "refer-urgently" and given.get(q.id) is True]
+
+
+def _urgent_stop(store: Store, patient: str, protocol: ProtocolModel, course: Course, urgent: list[ScreeningQuestion],
+                 today: datetime.date) -> RunOutcome:
+    session = store.start_session(patient, protocol.id, protocol.version, course.phase, today)
+    for question in urgent:
+        store.record_answer(session, "screening", question.id, True)
+    messages = [q.message for q in urgent]
+    store.finish_session(session, "stopped", "refer-urgently",
+                         {"positives": [q.id for q in urgent], "within_limits": False, "messages": messages})
+    store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
+                    detail={"action": "refer-urgently", "cause": "screening", "session": session,
+                            "reasons": [q.question for q in urgent], "messages": messages})
+    return RunOutcome(session, course.phase, True, "refer-urgently", tuple(messages), status="paused")
 
 
 def run_session(
@@ -254,6 +295,9 @@ def run_session(
     today = today or datetime.date.today()
     store.mark_unfinished_incomplete(patient)
     course = load_course(store, patient, protocol, measures, today)
+    urgent = _explicit_urgent(answers, (*protocol.red_flags, *extra_screening))
+    if urgent:
+        return _urgent_stop(store, patient, protocol, course, urgent, today)
     if course.latest_date is not None and today < course.latest_date:
         raise DateOrderError(
             f"{today.isoformat()} is before the latest entry of this course ({course.latest_date.isoformat()}): a course is "
@@ -310,16 +354,28 @@ def run_session(
             store.finish_session(session, "stopped", "hold", {"gate": [u.to_dict() for u in asked.missing], "within_limits": False})
             raise GateClosed(course, course.phase, asked)
         omitted = screening.omitted_movements
-        plan = plan_for(course, library, omitted, "left out today because of your screening answer")
+        plan = plan_for(course, library, omitted, OMITTED_TODAY)
         for line in plan.adjustments:
             say(line)
         for left in plan.left_out:
             say(f"Not today: {left.name}: {left.why}.")
+        if not plan.items:
+            reasons = ["no exercise of this phase is left to do today: every one has been left out"]
+            store.finish_session(session, "stopped", "stop-and-review", {"within_limits": False, "reasons": reasons})
+            store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
+                            detail={"action": "stop-and-review", "cause": "empty-plan", "session": session, "reasons": reasons})
+            decision = Decision(action="stop-and-review", reasons=tuple(reasons), within_limits=False)
+            return RunOutcome(session, course.phase, False, screening.action, tuple(screening.messages()), decision,
+                              None, plan, "paused")
         during: dict[str, float] = {}
         for number, item in enumerate(plan.items, 1):
             _show_exercise(say, number, len(plan.items), item, timer)
             during[item.exercise.id] = answers.pain(f"exercises:{item.exercise.id}", f"Pain during {item.exercise.name} (0-10)")
             store.record_answer(session, "pain-during", item.exercise.id, during[item.exercise.id])
+            limit = item.dose.pain_limit if item.dose else None
+            if limit is not None and during[item.exercise.id] > limit:
+                say(f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
+                    "Your answers decide what changes after the session.")
         pain_after = answers.pain("pain_after", "Pain now, after the session (0-10)")
         store.record_answer(session, "pain-after", "pain", pain_after)
         new_symptom = answers.yes_no("new_symptom", NEW_SYMPTOM_QUESTION)
@@ -337,12 +393,17 @@ def run_session(
     values["consecutive-sessions-within-limits"] = streak if _counted_today(course, today) else streak + 1
     values["sessions-completed"] = completed if _counted_today(course, today, ("complete",)) else completed + 1
     decision = decide(plan, result, attrs.evolve(course.facts, values=values))
-    new_doses = advance_doses(plan, result, decision, doses, today)
     regressions = dict(course.regressions)
     for done, easier in decision.regressions.items():
         original = next((key for key, value in regressions.items() if value == done), done)
         regressions[original] = easier
     removed = tuple(dict.fromkeys((*course.removed, *decision.removed)))
+    if decision.action not in REVIEW_ACTIONS and decision.action != "progress":
+        if not plan_session(protocol, course.phase, library, regressions, removed=removed).items:
+            # Nothing of the phase is left to do: the plan cannot go on without a clinician.
+            decision = attrs.evolve(decision, action="stop-and-review", within_limits=False, reasons=(
+                *decision.reasons, "no exercise of this phase is left in the plan: a clinician must review it before the next session"))
+    new_doses = advance_doses(plan, result, decision, doses, today)
     detail = {
         "reasons": list(decision.reasons), "messages": list(decision.messages), "details": [dict(d) for d in decision.details],
         "regressions": regressions, "removed": list(removed), "next_phase": decision.next_phase,
@@ -365,7 +426,8 @@ def run_session(
             store.add_event(patient, "enter-phase", today, protocol=protocol.id, phase=decision.next_phase,
                             detail={"reason": "; ".join(decision.reasons)})
             phase, regressions, removed, steps = decision.next_phase, {}, (), {}
-        next_plan = plan_session(protocol, phase, library, regressions, steps, removed=removed)
+        next_plan = plan_session(protocol, phase, library, regressions, steps, removed=removed,
+                                 omit_movements=omitted, omit_reason=OMITTED_LAST_TIME)
     return RunOutcome(session, course.phase, False, screening.action, tuple(screening.messages()), decision, next_plan,
                       plan, outcome_status)
 

@@ -10,7 +10,7 @@ import click
 
 from ..exit_codes import ExitCode
 from . import EXIT_CODES, AppState, format_option
-from .course_support import date_option, describe_stop, require_patient, resolve_protocol
+from .course_support import check_staff_id, date_option, describe_stop, note_surgery_change, require_patient, resolve_protocol
 from .patient_cmds import db_option, open_store
 
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
@@ -70,6 +70,7 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
     """
     from ..store import StoreError
 
+    check_staff_id(by)
     with open_store(db) as store:
         protocol = _course_protocol(state, store, patient, protocol_id)
         order = [p.id for p in protocol.phases]
@@ -92,6 +93,7 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
             if surgery > datetime.date.today():
                 raise click.BadParameter(f"{surgery_date} is in the future.", param_hint="'--surgery-date'")
         try:
+            note_surgery_change(store, patient, surgery.isoformat() if surgery else None)
             store.ensure_patient(patient, surgery_date=surgery.isoformat() if surgery else None)
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
@@ -136,6 +138,7 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
     """
     from ..course import load_course
 
+    check_staff_id(clinician)
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
     with open_store(db) as store:

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from ..model import Protocol
     from . import AppState
 
-__all__ = ["date_option", "describe_stop", "how_to_record", "protocol_argument", "require_patient", "resolve_protocol"]
+__all__ = [
+    "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
+    "protocol_argument", "protocol_errors", "require_patient", "resolve_protocol",
+]
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
@@ -91,6 +94,12 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
             _refuse(wanted, errors)
         for finding in errors:
             click.echo(f"rehabkit: warning: {finding.format_text()}", err=True)
+        installed = registry.protocols.get(protocol.key)
+        if installed is not None and lint:
+            raise click.BadParameter(
+                f"{wanted} has the id and version of the installed {protocol.key} (pack {installed.pack}); a patient's "
+                "sessions of the two could not be told apart. Give your draft its own version (for example "
+                f"{protocol.version}-draft.1) or run the installed one by its id.", param_hint="'PROTOCOL'")
         return protocol, f"file {wanted}"
     try:
         registered = registry.find_protocol(wanted)
@@ -175,3 +184,20 @@ def describe_stop(course: Course, patient: str) -> list[str]:
     lines.append(f"No session runs until a clinician records a review: rehabkit review {patient} --clinician ID "
                  "--outcome resume|earlier-phase|discharge|refer [--phase P] [--note TEXT]")
     return lines
+
+
+def check_staff_id(by: str) -> None:
+    """A usage error unless ``by`` is a pseudonymous staff id (the same form as patient ids)."""
+    from ..store import PATIENT_ID
+
+    if not PATIENT_ID.match(by):
+        raise click.BadParameter(f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', "
+                                 "never a name.", param_hint="'--by'")
+
+
+def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
+    """Say so when a new surgery date replaces a recorded one (every gate on time since surgery moves with it)."""
+    old = store.surgery_date(patient) if store.has_patient(patient) else None
+    if surgery is not None and old is not None and old != surgery:
+        click.echo(f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
+                   "time since surgery is counted from the new date.", err=True)

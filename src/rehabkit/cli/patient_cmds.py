@@ -157,6 +157,10 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
         if session is None:
             click.echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
             raise SystemExit(ExitCode.FINDINGS)
+        if parse_date(session.date) != day - datetime.timedelta(days=1):
+            raise click.BadParameter(
+                f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
+                "the morning after a session. Date it that morning with --date, or leave it out.", param_hint="'--date'")
         store.record_next_day(patient, session.id, pain, day, settled)
         compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
         click.echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "

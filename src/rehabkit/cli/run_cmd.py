@@ -10,7 +10,15 @@ import click
 
 from ..exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, format_option
-from .course_support import date_option, describe_stop, how_to_record, protocol_argument, resolve_protocol
+from .course_support import (
+    check_staff_id,
+    date_option,
+    describe_stop,
+    how_to_record,
+    note_surgery_change,
+    protocol_argument,
+    resolve_protocol,
+)
 from .patient_cmds import db_option, open_store
 
 
@@ -100,6 +108,8 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     extra = tuple(r.item for r in registry.screening.values())
     answers: Any = TerminalAnswers() if answers_file is None else FileAnswers(_load_answers(answers_file), answers_file)
     quiet = output_format == "json"
+    if by is not None:
+        check_staff_id(by)
 
     def say(text: str) -> None:
         if not quiet:
@@ -110,6 +120,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
             _print_plan(store, patient, protocol, library, measures, output_format, day)
             return
         try:
+            note_surgery_change(store, patient, surgery)
             store.ensure_patient(patient, surgery_date=surgery)
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'--patient'") from None
@@ -161,15 +172,17 @@ def _record_approvals(store: Any, patient: str, protocol: Any, measures: Any, da
     from ..course import load_course
 
     course = load_course(store, patient, protocol, measures, day)
-    gate = course.gate
     for kind, value in (("surgeon-clearance", surgeon), ("clinician-approval", clinician)):
         if value is None:
             continue
-        store.add_event(patient, "approval", day, protocol=protocol.id, phase=gate, by=by,
-                        detail={"kind": kind, "value": value, "via": "run"})
+        # A withdrawal closes the phase the patient is in as well as the next one; an approval opens the next gate.
+        gates = [course.gate] if value or not course.started else list(dict.fromkeys([course.phase, course.gate]))
+        for gate in gates:
+            store.add_event(patient, "approval", day, protocol=protocol.id, phase=gate, by=by,
+                            detail={"kind": kind, "value": value, "via": "run"})
         word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
-        say(f"Recorded the {word} ({'given' if value else 'withdrawn'}) for the phase {protocol.phase(gate).name!r}"
-            + (f", by {by}" if by else "") + ".")
+        names = " and ".join(repr(protocol.phase(gate).name) for gate in gates)
+        say(f"Recorded the {word} ({'given' if value else 'withdrawn'}) for the phase {names}" + (f", by {by}" if by else "") + ".")
 
 
 def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> None:
@@ -210,7 +223,9 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
                 unmet=[u.to_dict() for u in gate.missing], phase=course.phase)
     plan = plan_for(course, library)
     if output_format == "json":
-        click.echo(json.dumps(_plan_dict(plan), indent=2))
+        click.echo(json.dumps({**_plan_dict(plan), "cautions": [
+            {"id": p.id, "movement": p.movement, "text": p.description + (f" {p.limit}" if p.limit else "")}
+            for p in active_precautions(course)]}, indent=2))
         return
     click.echo(plan.statement)
     for precaution in active_precautions(course):
@@ -273,7 +288,8 @@ def _print_outcome(outcome: Any, patient: str, protocol: Any) -> None:
         return
     decision = outcome.decision
     words = {"continue": "carry on", "progress": "move on to the next phase", "hold": "keep the same plan",
-             "reduce-load": "do less next time", "regress": "use an easier exercise", "stop-exercise": "stop an exercise",
+             "reduce-load": "do less next time", "regress": "use an easier exercise" if decision.regressions else
+             "leave out an exercise", "stop-exercise": "stop an exercise",
              "stop-and-review": "stop and see your clinician", "refer-urgently": "seek medical help now"}
     click.echo(f"Decision: {words.get(decision.action, decision.action)}")
     if decision.reasons:

@@ -52,6 +52,8 @@ class Course:
     sessions: tuple[PastSession, ...] = ()
     #: The id of the last session before the current phase was entered.
     entered_after: int = 0
+    #: Movements the last session's screening left out (a plan shown before screening leaves them out too).
+    omitted_movements: frozenset[str] = frozenset()
 
     @property
     def stint(self) -> tuple[PastSession, ...]:
@@ -235,6 +237,8 @@ def build_course(
         regressions = dict(last.detail.get("regressions", {}))
         removed = tuple(last.detail.get("removed", ()))
         doses = {key: DoseState.from_dict(value) for key, value in last.detail.get("doses", {}).items()}
+    latest_done = next((s for s in reversed(sessions) if s.status in _DONE and s.detail), None)
+    omitted = frozenset(latest_done.detail.get("omitted_movements", ())) if latest_done is not None else frozenset()
     reviews = [e for e in patient_events if e.kind == "review"]
     last_review = reviews[-1] if reviews else None
     if last_review is not None and last is not None and last_review.after_session >= last.id:
@@ -270,7 +274,7 @@ def build_course(
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]), approvals=approvals),
         regressions=regressions, removed=removed, doses=doses, morning=morning, weeks_without_improvement=stuck,
         stop=stop, latest_date=max(dates) if dates else None, sessions=sessions,
-        entered_after=entry.after_session if entry else 0,
+        entered_after=entry.after_session if entry else 0, omitted_movements=omitted,
     )
 
 

@@ -146,6 +146,16 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     symptoms = _symptom_decision(plan, result, settled=done.met)
     if symptoms is not None:
         return symptoms
+    over = [(item, result.pain_during[item.exercise.id]) for item in plan.items
+            if item.dose is not None and item.dose.pain_limit is not None
+            and result.pain_during.get(item.exercise.id, 0) > item.dose.pain_limit]
+    if over:
+        # Above an exercise's own pain limit: not a session within the limits, whatever the protocol-wide rules allow.
+        return Decision(action="hold", within_limits=False, reasons=tuple(
+            f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10: "  # type: ignore[union-attr]
+            "the plan stays as it is and the count of days within the limits starts again" for item, pain in over),
+            details=tuple({"measure": "pain-during", "exercise": item.exercise.id, "value": pain,
+                           "limit": item.dose.pain_limit, "rule": "pain_limit"} for item, pain in over))  # type: ignore[union-attr]
     if not done.met:
         reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
         reasons += [f"still needed: {u.text}" for u in done.missing]
