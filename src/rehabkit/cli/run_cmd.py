@@ -137,12 +137,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
             _refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
                     status=exc.course.status, code=ExitCode.COURSE_STOPPED)
         except GateClosed as exc:
-            phase = protocol.phase(exc.phase)
-            lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {exc.result.summary}",
-                     *[f"  - still needed: {u.text}" for u in exc.result.missing],
-                     *how_to_record(exc.result.missing, patient, exc.phase, protocol)]
-            _refuse(output_format, patient, "gate-closed", lines, status=exc.course.status, code=ExitCode.GATE_CLOSED,
-                    unmet=[u.to_dict() for u in exc.result.missing], phase=exc.phase)
+            _refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
         except SessionInterrupted as exc:
             click.echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
             raise SystemExit(ExitCode.INTERRUPTED) from None
@@ -193,6 +188,15 @@ def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, sta
     raise SystemExit(code)
 
 
+def _refuse_gate(output_format: str, patient: str, protocol: Any, phase_id: str, result: Any, status: str) -> None:
+    """Refuse a session whose phase gate is closed: the criteria's summary, what is missing, how to record it (exit 7)."""
+    phase = protocol.phase(phase_id)
+    lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
+             *[f"  - still needed: {u.text}" for u in result.missing], *how_to_record(result.missing, patient, phase_id, protocol)]
+    _refuse(output_format, patient, "gate-closed", lines, status=status, code=ExitCode.GATE_CLOSED,
+            unmet=[u.to_dict() for u in result.missing], phase=phase_id)
+
+
 def _load_answers(path: str) -> Any:
     from ..errors import DocumentError
     from ..loader import load_file
@@ -216,11 +220,7 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
                 code=ExitCode.COURSE_STOPPED)
     gate = check_gate(course)
     if not gate.met:
-        phase = protocol.phase(course.phase)
-        lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {gate.summary}",
-                 *[f"  - still needed: {u.text}" for u in gate.missing], *how_to_record(gate.missing, patient, course.phase, protocol)]
-        _refuse(output_format, patient, "gate-closed", lines, status=course.status, code=ExitCode.GATE_CLOSED,
-                unmet=[u.to_dict() for u in gate.missing], phase=course.phase)
+        _refuse_gate(output_format, patient, protocol, course.phase, gate, course.status)
     plan = plan_for(course, library)
     if output_format == "json":
         click.echo(json.dumps({**_plan_dict(plan), "cautions": [
