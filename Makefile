@@ -24,6 +24,7 @@ demo: $(VENV)/bin/python
 test: $(TEST_VENV)/bin/python
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
+	$(TEST_VENV)/bin/python -m mypy --strict src/rehabkit
 	$(TEST_VENV)/bin/python -m pytest
 
 bench: $(TEST_VENV)/bin/python

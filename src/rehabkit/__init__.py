@@ -1,23 +1,202 @@
 """rehabkit: spine-rehabilitation exercise protocols as validated data, extended by plugins.
 
-The package root stays import-light so that ``rehabkit --help`` starts fast:
-``hookimpl`` (which needs pluggy) is imported on first use.
+This is the public API for pack authors: import what you need from ``rehabkit``
+itself (``from rehabkit import hookimpl, LintRule, Violation``). Names are
+resolved on first use, so that importing rehabkit (and so ``rehabkit --help``)
+stays light. The namespaced modules ``rehabkit.hookspecs``, ``rehabkit.model``,
+``rehabkit.engine`` and ``rehabkit.testing`` are public too; every other module
+is private and may move. docs/api.md describes every name.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-#: Version of the hook API that plugin packs declare they were written for.
+#: Version of the hook API that plugin packs declare they were written for (``REHABKIT_HOOK_API``).
 HOOK_API_VERSION = 1
 
-__all__ = ["HOOK_API_VERSION", "__version__", "hookimpl"]
+#: Each public name and the module that defines it.
+_PUBLIC: dict[str, str] = {
+    # hooks
+    "hookimpl": "hookspecs",
+    "RegisterCommand": "hookspecs",
+    "RegisterExercise": "hookspecs",
+    "RegisterLintRule": "hookspecs",
+    "RegisterOutcomeMeasure": "hookspecs",
+    "RegisterProtocol": "hookspecs",
+    "RegisterScreening": "hookspecs",
+    "CommandState": "command_state",
+    # the model
+    "Criteria": "model",
+    "Criterion": "model",
+    "Dose": "model",
+    "Eligibility": "model",
+    "Exercise": "model",
+    "ExerciseLibrary": "model",
+    "ExerciseRef": "model",
+    "Media": "model",
+    "Phase": "model",
+    "Precaution": "model",
+    "Protocol": "model",
+    "Range": "model",
+    "Reference": "model",
+    "ScreeningQuestion": "model",
+    "Supervision": "model",
+    "Suppression": "model",
+    "SymptomRule": "model",
+    # lint rules
+    "LintContext": "lint",
+    "LintRule": "lint",
+    "Violation": "lint",
+    "Finding": "errors",
+    "Severity": "errors",
+    # sessions and the progression policy
+    "Decision": "engine",
+    "Facts": "engine",
+    "PlannedExercise": "engine",
+    "SessionPlan": "engine",
+    "SessionResult": "engine",
+    "check_criteria": "engine",
+    # outcome measures
+    "OutcomeMeasure": "outcomes",
+    "Score": "outcomes",
+    # the registry a command sees
+    "Registered": "registry",
+    "Registry": "registry",
+    # errors and exit codes
+    "DocumentError": "errors",
+    "ExitCode": "exit_codes",
+    "PluginError": "errors",
+    "RehabkitError": "errors",
+}
+
+__all__ = [
+    "CommandState",
+    "Criteria",
+    "Criterion",
+    "Decision",
+    "DocumentError",
+    "Dose",
+    "Eligibility",
+    "Exercise",
+    "ExerciseLibrary",
+    "ExerciseRef",
+    "ExitCode",
+    "Facts",
+    "Finding",
+    "HOOK_API_VERSION",
+    "LintContext",
+    "LintRule",
+    "Media",
+    "OutcomeMeasure",
+    "Phase",
+    "PlannedExercise",
+    "PluginError",
+    "Precaution",
+    "Protocol",
+    "Range",
+    "Reference",
+    "RegisterCommand",
+    "RegisterExercise",
+    "RegisterLintRule",
+    "RegisterOutcomeMeasure",
+    "RegisterProtocol",
+    "RegisterScreening",
+    "Registered",
+    "Registry",
+    "RehabkitError",
+    "Score",
+    "ScreeningQuestion",
+    "SessionPlan",
+    "SessionResult",
+    "Severity",
+    "Supervision",
+    "Suppression",
+    "SymptomRule",
+    "Violation",
+    "__version__",
+    "check_criteria",
+    "hookimpl",
+]
+
+if TYPE_CHECKING:
+    # "X as X" marks each name as re-exported for type checkers; at run time __getattr__ resolves them.
+    from .command_state import (
+        CommandState as CommandState,
+    )
+    from .engine import (
+        Decision as Decision,
+        Facts as Facts,
+        PlannedExercise as PlannedExercise,
+        SessionPlan as SessionPlan,
+        SessionResult as SessionResult,
+        check_criteria as check_criteria,
+    )
+    from .errors import (
+        DocumentError as DocumentError,
+        Finding as Finding,
+        PluginError as PluginError,
+        RehabkitError as RehabkitError,
+        Severity as Severity,
+    )
+    from .exit_codes import (
+        ExitCode as ExitCode,
+    )
+    from .hookspecs import (
+        RegisterCommand as RegisterCommand,
+        RegisterExercise as RegisterExercise,
+        RegisterLintRule as RegisterLintRule,
+        RegisterOutcomeMeasure as RegisterOutcomeMeasure,
+        RegisterProtocol as RegisterProtocol,
+        RegisterScreening as RegisterScreening,
+        hookimpl as hookimpl,
+    )
+    from .lint import (
+        LintContext as LintContext,
+        LintRule as LintRule,
+        Violation as Violation,
+    )
+    from .model import (
+        Criteria as Criteria,
+        Criterion as Criterion,
+        Dose as Dose,
+        Eligibility as Eligibility,
+        Exercise as Exercise,
+        ExerciseLibrary as ExerciseLibrary,
+        ExerciseRef as ExerciseRef,
+        Media as Media,
+        Phase as Phase,
+        Precaution as Precaution,
+        Protocol as Protocol,
+        Range as Range,
+        Reference as Reference,
+        ScreeningQuestion as ScreeningQuestion,
+        Supervision as Supervision,
+        Suppression as Suppression,
+        SymptomRule as SymptomRule,
+    )
+    from .outcomes import (
+        OutcomeMeasure as OutcomeMeasure,
+        Score as Score,
+    )
+    from .registry import (
+        Registered as Registered,
+        Registry as Registry,
+    )
 
 
-def __getattr__(name: str) -> object:
-    # Lazy so that importing rehabkit (and so `rehabkit --help`) does not import pluggy.
-    if name == "hookimpl":
-        from .hookspecs import hookimpl
+def __getattr__(name: str) -> Any:
+    # Lazy, so that importing rehabkit (and so `rehabkit --help`) imports neither pluggy nor attrs.
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rehabkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # resolved once
+    return value
 
-        return hookimpl
-    raise AttributeError(f"module 'rehabkit' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return __all__

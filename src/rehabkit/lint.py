@@ -93,7 +93,7 @@ def _today() -> datetime.date:
     return datetime.date.today()
 
 
-def _check_code(instance: Any, attribute: Any, value: str) -> None:
+def _check_code(instance: Any, attribute: Any, value: str) -> None:  # an attrs validator
     if not _CODE.match(value):
         raise ValueError(f"lint rule code must be 2-5 capital letters and 3 digits, like 'RK101' (got {value!r}).")
 
@@ -115,7 +115,7 @@ class LintRule:
     """
 
     code: str = attrs.field(validator=_check_code)
-    severity: Severity = attrs.field(converter=lambda value: Severity(value))
+    severity: Severity = attrs.field(converter=Severity)
     summary: str
     check: Callable[[LintContext], Iterable[Violation]] = attrs.field(repr=False)
     explanation: str = ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +200,9 @@ def _parse_json(text: str, path: str, limits: Limits) -> Any:
         data = None
     except ValueError as exc:  # NaN / Infinity
         match = next((m for m in _JSON_CONSTANT.finditer(text) if not m.group().startswith('"')), None)
-        line, column = positions.line_col(text, match.start()) if match else (None, None)
+        where: tuple[int | None, int | None] = positions.line_col(text, match.start()) if match else (None, None)
         raise DocumentError(
-            "RK009", f"{exc}: write a number or a string instead.", path=path, line=line, column=column
+            "RK009", f"{exc}: write a number or a string instead.", path=path, line=where[0], column=where[1]
         ) from None
     if data is None or _too_deep(data, limits.max_depth):
         point = positions.deepest_json_point(text, limits.max_depth) or (None, None)
@@ -240,7 +240,7 @@ def _yaml_classes() -> tuple[Any, Any]:
             return mapping
 
         def construct_finite_float(self, node: Any) -> float:
-            value = self.construct_yaml_float(node)
+            value = float(self.construct_yaml_float(node))
             if value != value or value in (float("inf"), float("-inf")):
                 raise _YamlRefusal("RK009", f"{node.value!r} is not a finite number: write a number.", node)
             return value
@@ -342,6 +342,7 @@ def _too_deep(data: Any, limit: int) -> bool:
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -12,7 +12,7 @@ the round trip is lossless for documents in canonical form (ranges whose
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import attrs
 
@@ -50,9 +50,9 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _texts() -> Any:
-    """Declare an optional field holding a tuple of strings."""
-    return attrs.field(default=(), converter=_as_tuple, metadata={"many": True})
+def _texts(*, default: tuple[str, ...] = ()) -> Any:
+    """Declare an optional field holding a tuple of strings (``default`` is spelt out for type checkers)."""
+    return attrs.field(default=default, converter=_as_tuple, metadata={"many": True})
 
 
 class _Model:
@@ -60,6 +60,8 @@ class _Model:
 
     __slots__ = ()
     SCHEMA_DEF: ClassVar[str]
+    #: Set by attrs on every model class; declared so that type checkers see an attrs class.
+    __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
 
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
@@ -90,6 +92,11 @@ class _Model:
         """The plain-data form of this object inside a document."""
         return self.to_dict()
 
+    def replace(self: T, **changes: Any) -> T:
+        """A copy with some fields changed (the objects are frozen)."""
+        # attrs' mypy plugin does not see classes made through _model, which type checkers know by dataclass_transform.
+        return attrs.evolve(self, **changes)  # type: ignore[misc]
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the document's form: unset fields and empty lists left out."""
         out: dict[str, Any] = {}
@@ -105,7 +112,9 @@ class _Model:
         return out
 
 
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, _nested, _texts))
 def _model(cls: type[T]) -> type[T]:
+    # dataclass_transform tells type checkers what attrs.frozen makes of the class (keyword arguments, frozen).
     return attrs.frozen(slots=True, kw_only=True)(cls)
 
 
@@ -162,8 +171,8 @@ class Eligibility(_Model):
     """Who the protocol suits (inclusions) and who it does not (exclusions)."""
 
     SCHEMA_DEF: ClassVar[str] = "eligibility"
-    inclusions: tuple[str, ...] = _texts()
-    exclusions: tuple[str, ...] = _texts()
+    inclusions: tuple[str, ...] = _texts(default=())
+    exclusions: tuple[str, ...] = _texts(default=())
 
 
 @_model
@@ -297,11 +306,11 @@ class Exercise(_Model):
     region: str
     steps: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
     position: str | None = None
-    movements: tuple[str, ...] = _texts()
+    movements: tuple[str, ...] = _texts(default=())
     earliest_stage: str | None = None
-    equipment: tuple[str, ...] = _texts()
-    cues: tuple[str, ...] = _texts()
-    contraindications: tuple[str, ...] = _texts()
+    equipment: tuple[str, ...] = _texts(default=())
+    cues: tuple[str, ...] = _texts(default=())
+    contraindications: tuple[str, ...] = _texts(default=())
     regression: str | None = None
     progression: str | None = None
     dose: Dose | None = _nested(Dose, default=None)
@@ -350,7 +359,7 @@ class Phase(_Model):
     focus: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
     exercises: tuple[ExerciseRef, ...] = _nested(ExerciseRef, many=True)
     stage: str | None = None
-    goals: tuple[str, ...] = _texts()
+    goals: tuple[str, ...] = _texts(default=())
     entry: Criteria | None = _nested(Criteria, default=None)
     exit: Criteria | None = _nested(Criteria, default=None)
     sessions_per_week: Range | None = _nested(Range, default=None)
@@ -367,8 +376,8 @@ class ScreeningQuestion(_Model):
     question: str
     action: str
     message: str
-    covers: tuple[str, ...] = _texts()
-    omit_movements: tuple[str, ...] = _texts()
+    covers: tuple[str, ...] = _texts(default=())
+    omit_movements: tuple[str, ...] = _texts(default=())
 
 
 @_model
@@ -442,11 +451,11 @@ class Protocol(_Model):
     reviewed: str
     schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
     eligibility: Eligibility | None = _nested(Eligibility, default=None)
-    goals: tuple[str, ...] = _texts()
+    goals: tuple[str, ...] = _texts(default=())
     exercises: tuple[Exercise, ...] = _nested(Exercise, many=True, default=())
     precautions: tuple[Precaution, ...] = _nested(Precaution, many=True, default=())
-    advice: tuple[str, ...] = _texts()
-    authors: tuple[str, ...] = _texts()
+    advice: tuple[str, ...] = _texts(default=())
+    authors: tuple[str, ...] = _texts(default=())
     suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
 
     @property
@@ -476,7 +485,7 @@ class ExerciseLibrary(_Model):
     reviewed: str
     schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
     summary: str | None = None
-    authors: tuple[str, ...] = _texts()
+    authors: tuple[str, ...] = _texts(default=())
     suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
 
     @property

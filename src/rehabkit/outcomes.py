@@ -124,17 +124,18 @@ class OutcomeMeasure:
             raise ScoringError(f"{self.name}: unknown item {unknown[0]!r}; items are {', '.join(known)}.")
         given: dict[str, int] = {}
         for item in self.items:
-            value = answers.get(item.id)
-            if value is None:
+            answer = answers.get(item.id)
+            if answer is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= item.max:
-                raise ScoringError(f"{self.name}: {item.label} must be a whole number from 0 to {item.max} (got {value!r}).")
-            given[item.id] = value
+            if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer <= item.max:
+                raise ScoringError(f"{self.name}: {item.label} must be a whole number from 0 to {item.max} (got {answer!r}).")
+            given[item.id] = answer
         if len(given) < self.min_answered:
             raise ScoringError(f"{self.name}: at least {self.min_answered} item(s) must be answered to give a score.")
         skipped = tuple(item.id for item in self.items if item.id not in given)
         total = sum(given.values())
         possible = sum(known[i].max for i in given)
+        value: float
         if self.method == "percent-of-answered":
             value = total / possible * 100
         elif self.method == "sum-prorated":

@@ -171,7 +171,8 @@ class PluginManager:
             try:
                 self.pm.check_pending()
             except pluggy.PluginValidationError as exc:
-                raise PluginError(f"plugin pack {exc.plugin_name!r}: {exc}", plugins=(str(exc.plugin_name),)) from None
+                name = _pack_of(self.pm.get_name(exc.plugin) or str(exc.plugin))
+                raise PluginError(f"plugin pack {name!r}: {exc}", plugins=(name,)) from None
             self._raise_failures()
 
     def _discover(self) -> list[EntryPoint]:
@@ -287,8 +288,8 @@ class PluginManager:
 
     def _build_registry(self, hooks: Sequence[str]) -> Registry:
         for name, (load_status, load_errors) in self._after_load.items():  # a rebuild starts from the load result
-            pack = self.packs[name]
-            pack.status, pack.errors, pack.registered = load_status, list(load_errors), {}
+            loaded = self.packs[name]
+            loaded.status, loaded.errors, loaded.registered = load_status, list(load_errors), {}
         staged: dict[str, Contributions] = {}
         for hook_name in hooks:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -49,14 +49,14 @@ def _skip_value(text: str, i: int) -> int:
     return end
 
 
-def _members(text: str, i: int):
+def _members(text: str, i: int) -> Iterator[tuple[str, int, int]]:
     """Yield (key, key_index, value_index) for the object starting at ``text[i] == '{'``."""
     i = _skip_ws(text, i + 1)
     if text.startswith("}", i):
         return
     while True:
         key_index = i
-        key, i = json.decoder.scanstring(text, i + 1)
+        key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]  # public since 2.6, absent from typeshed
         i = _skip_ws(text, i)
         i = _skip_ws(text, i + 1)  # past ':'
         yield key, key_index, i
@@ -66,7 +66,7 @@ def _members(text: str, i: int):
         i = _skip_ws(text, i + 1)  # past ','
 
 
-def _items(text: str, i: int):
+def _items(text: str, i: int) -> Iterator[tuple[int, int]]:
     """Yield (index, value_index) for the array starting at ``text[i] == '['``."""
     i = _skip_ws(text, i + 1)
     if text.startswith("]", i):

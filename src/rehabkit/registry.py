@@ -75,7 +75,7 @@ def _protocol_key(item: Protocol) -> str:
 
 
 def _id(item: Any) -> str:
-    return item.id
+    return str(item.id)
 
 
 def _code(item: LintRule) -> str:

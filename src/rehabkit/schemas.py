@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import Finding, format_json_path
+from .errors import Finding, did_you_mean, format_json_path
 from .loader import Document
 
 __all__ = [
@@ -49,7 +49,8 @@ def schema_text(name: str = PROTOCOL_SCHEMA) -> str:
 @lru_cache(maxsize=None)
 def load_schema(name: str = PROTOCOL_SCHEMA) -> dict[str, Any]:
     """A shipped schema as data (cached: treat it as read-only)."""
-    return json.loads(schema_text(name))
+    schema: dict[str, Any] = json.loads(schema_text(name))
+    return schema
 
 
 class SchemaValidator:
@@ -182,22 +183,16 @@ def _message(error: Any) -> tuple[str, str | None]:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - allowed)
         if extra:
-            import difflib
-
             name = extra[0]
-            hint = difflib.get_close_matches(name, sorted(allowed), n=1)
-            suggestion = f" Did you mean {hint[0]!r}?" if hint else f" Allowed here: {', '.join(sorted(allowed))}."
+            suggestion = did_you_mean(name, sorted(allowed), f" Allowed here: {', '.join(sorted(allowed))}.")
             return f"unknown field {name!r}.{suggestion}", name
     if validator == "required":
         return f"missing required field {_missing(error)!r}.", None
     if validator == "type":
         return f"{_short(error.instance)} must be {' or '.join(_type_names([error.validator_value]))}.", None
     if validator == "enum":
-        import difflib
-
         options = ", ".join(repr(v) for v in error.validator_value)
-        close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(str(error.instance), [str(v) for v in error.validator_value])
         return f"{_short(error.instance)} is not one of {options}.{hint}", None
     if validator == "const":
         return f"{_short(error.instance)} must be {error.validator_value!r}.", None

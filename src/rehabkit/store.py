@@ -336,7 +336,9 @@ class Store:
             args.append(protocol)
         rows = self._db.execute(query + " ORDER BY id", args).fetchall()
         return [
-            SessionRecord(*row[:11], decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
+            SessionRecord(id=row[0], patient=row[1], protocol=row[2], version=row[3], phase=row[4], started=row[5],
+                          finished=row[6], status=row[7], pain_before=row[8], pain_after=row[9], decision=row[10],
+                          decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
             for row in rows
         ]
 

@@ -114,9 +114,12 @@ class PackHarness:
     def check(self, document: str | os.PathLike[str] | Mapping[str, Any], today: datetime.date | None = None) -> list[Finding]:
         """Schema and lint findings for a protocol or library: a path, or a mapping (checked as JSON)."""
         checker = self.checker(today)
+        findings: list[Finding]
         if isinstance(document, Mapping):
-            return checker.check_document(_document(document))
-        return checker.check_file(os.fspath(document))
+            findings = checker.check_document(_document(document))
+        else:
+            findings = checker.check_file(os.fspath(document))
+        return findings
 
     def check_protocols(self, today: datetime.date | None = None) -> dict[str, list[Finding]]:
         """Findings per protocol (``id@version``) the pack under test contributes."""
@@ -201,7 +204,7 @@ class PackHarness:
 
         from .cli import main
 
-        environment = {key: None for key in os.environ if key.startswith("REHABKIT_")}
+        environment: dict[str, str | None] = {key: None for key in os.environ if key.startswith("REHABKIT_")}
         environment.update({"REHABKIT_LOAD_PLUGINS": ",".join(self.packs)})
         if self.db_path is not None:
             environment["REHABKIT_DB"] = str(self.db_path)

@@ -236,7 +236,7 @@ class Checker:
         except InvalidDocument as exc:
             return exc.findings
         # The document's own exercises first; the library is consulted only for the rest.
-        exercises = ChainMap({e.id: e for e in item.exercises}, self.library)
+        exercises: ChainMap[str, Exercise] = ChainMap({e.id: e for e in item.exercises}, self.library)  # type: ignore[arg-type]  # read only
         options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
         if isinstance(item, Protocol):
             context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
@@ -304,7 +304,7 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     files, problems = expand_paths(paths)
     local = library_exercises(files, checker.limits)
     if local:
-        checker = attrs.evolve(checker, library=ChainMap(local, checker.library))
+        checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
     reports = [FileReport(p.path, (p,)) for p in problems]
     workers = _worker_count(jobs, len(files))
     if workers <= 1:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -38,7 +39,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_CODES = exit_code_help()
 
 
-def format_option(help: str, *, more: tuple[str, ...] = ()) -> Any:
+#: A command function, as click's decorators take and return it.
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
     """The ``--format text|json`` option every command with two kinds of output shares (``more``: extra formats)."""
     return click.option("--format", "output_format", type=click.Choice(["text", "json", *more]), default="text",
                         show_default=True, help=help)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+from . import F
 
 if TYPE_CHECKING:
     from ..engine import Course, Unmet
@@ -37,7 +39,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     return day
 
 
-def date_option(what: str) -> Any:
+def date_option(what: str) -> Callable[[F], F]:
     """``--date YYYY-MM-DD``: the day ``what`` happened (default today, the local date); a future date is refused."""
     return click.option("--date", "day", default=None, metavar="YYYY-MM-DD", callback=_parse_date,
                         help=f"The day {what} (default: today). Use it to enter one done on paper; a future date is refused.")
@@ -53,7 +55,7 @@ def require_patient(store: Any, patient: str) -> None:
         raise SystemExit(ExitCode.FINDINGS)
 
 
-def protocol_argument(function: Any) -> Any:
+def protocol_argument(function: F) -> F:
     """The PROTOCOL argument: an installed protocol id (``id`` or ``id@version``) or the path of a protocol file."""
     return click.argument("protocol_id", metavar="PROTOCOL")(function)
 

@@ -10,13 +10,13 @@ import click
 
 from ..exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from ..vocabulary import REVIEW_ACTIONS
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, F, format_option
 from .course_support import date_option, require_patient, resolve_protocol
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
 
-def db_option(function: Any) -> Any:
+def db_option(function: F) -> F:
     """The ``--db`` option shared by the commands that use the session store."""
     return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)(function)
 

@@ -247,9 +247,9 @@ def build_course(
     latest_complete = next((s for s in reversed(sessions) if s.status == "complete"), None)
     morning: tuple[Reason, ...] = ()
     if latest_complete is not None and latest_complete in stint:
-        report = reports.get(latest_complete.id)
-        if report is not None and not (last_review is not None and last_review.date >= report.date):
-            morning = morning_reasons(protocol, latest_complete, report)  # a later review has already taken it into account
+        latest_report = reports.get(latest_complete.id)
+        if latest_report is not None and not (last_review is not None and last_review.date >= latest_report.date):
+            morning = morning_reasons(protocol, latest_complete, latest_report)  # a later review has already taken it into account
 
     stuck = None
     rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)

@@ -22,7 +22,7 @@ def at_step(dose: Dose | None, steps: int) -> Dose | None:
         return None
     counts = dose.counts_at(steps)
     changes = {name: Range(min=count, max=count) for name, count in counts.items()}
-    return attrs.evolve(dose, **changes) if changes else dose
+    return dose.replace(**changes) if changes else dose
 
 
 def top_step(dose: Dose | None) -> int:

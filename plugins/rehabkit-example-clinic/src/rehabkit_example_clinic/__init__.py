@@ -19,8 +19,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from rehabkit import hookimpl
-from rehabkit.hookspecs import RegisterCommand, RegisterLintRule, RegisterOutcomeMeasure, RegisterScreening
+from rehabkit import RegisterCommand, RegisterLintRule, RegisterOutcomeMeasure, RegisterScreening, hookimpl
 
 #: Hook API version this pack was written for.
 REHABKIT_HOOK_API = 1

@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from rehabkit import CommandState
+
 
 @click.command("handout")
 @click.argument("protocol_id", metavar="PROTOCOL")
@@ -14,7 +16,7 @@ import click
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
               help="Write the handout to this file instead of standard output.")
 @click.pass_obj
-def handout(state: Any, protocol_id: str, phase_id: str | None, output: Any) -> None:
+def handout(state: CommandState, protocol_id: str, phase_id: str | None, output: Any) -> None:
     """Print one phase of PROTOCOL as a Markdown handout for the patient.
 
     The handout starts with the protocol's statement that the plan assumes a

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rehabkit.errors import Severity
-from rehabkit.lint import LintContext, LintRule, Violation
+from rehabkit import LintContext, LintRule, Severity, Violation
 
 CODE = "EXC001"
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rehabkit import hookimpl
-from rehabkit.hookspecs import RegisterProtocol
+from rehabkit import RegisterProtocol, hookimpl
 
 #: Hook API version this pack was written for.
 REHABKIT_HOOK_API = 1

@@ -1,0 +1,105 @@
+"""The public surface: rehabkit's root names resolve, are documented, stay light, and type-check in a pack."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import rehabkit
+
+from conftest import REPO, clean_env
+
+API_PAGE = (REPO / "docs" / "api.md").read_text()
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert rehabkit.__all__ == sorted(rehabkit.__all__)
+    assert set(rehabkit.__all__) == {"HOOK_API_VERSION", "__version__", *rehabkit._PUBLIC}  # the literal list is complete
+    for name in rehabkit.__all__:
+        assert getattr(rehabkit, name) is not None, name
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        rehabkit.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("name", rehabkit.__all__)
+def test_every_public_name_is_documented_on_the_api_page(name: str) -> None:
+    assert f"| `{name}` |" in API_PAGE
+
+
+@pytest.mark.parametrize("name", [n for n in rehabkit.__all__ if inspect.isclass(getattr(rehabkit, n)) or inspect.isfunction(getattr(rehabkit, n))])
+def test_every_public_class_and_function_has_a_docstring(name: str) -> None:
+    assert inspect.getdoc(getattr(rehabkit, name)), name
+
+
+def test_importing_rehabkit_loads_neither_pluggy_nor_attrs() -> None:
+    code = "import sys, rehabkit; print('pluggy' in sys.modules, 'attrs' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_py_typed_ships_with_the_package() -> None:
+    assert (REPO / "src" / "rehabkit" / "py.typed").exists()
+
+
+def test_a_pack_using_only_public_names_type_checks_strictly(tmp_path) -> None:
+    pack = tmp_path / "mypack.py"
+    pack.write_text(textwrap.dedent('''
+        """A pack written from docs/api.md alone."""
+        from __future__ import annotations
+
+        from collections.abc import Iterator
+
+        import click
+
+        from rehabkit import (CommandState, Decision, Facts, LintContext, LintRule, Range, RegisterCommand,
+                              RegisterLintRule, SessionPlan, SessionResult, Severity, Violation, hookimpl)
+
+        REHABKIT_HOOK_API = 1
+
+
+        def _short_titles(context: LintContext) -> Iterator[Violation]:
+            if context.protocol is not None and len(context.protocol.title) < 5:
+                yield Violation("the title is too short.", ("title",))
+
+
+        @hookimpl
+        def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
+            register(LintRule(code="MY001", severity=Severity.WARNING, summary="short title", check=_short_titles))
+
+
+        @click.command("count")
+        @click.pass_obj
+        def count(state: CommandState) -> None:
+            click.echo(str(len(state.registry().protocols)))
+
+
+        @hookimpl
+        def rehabkit_register_commands(register: RegisterCommand) -> None:
+            register(count)
+
+
+        @hookimpl
+        def rehabkit_progression_decision(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision | None:
+            if plan.protocol.id != "my-protocol":
+                return None
+            reps: Range | None = plan.items[0].dose.reps if plan.items and plan.items[0].dose else None
+            return Decision(action="hold", reasons=(f"clinic policy ({reps})",))
+    '''))
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pack)],
+                            capture_output=True, text=True, cwd=tmp_path, env=clean_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_first_party_and_example_packs_import_only_public_names() -> None:
+    import re
+
+    private = []
+    for path in sorted((REPO / "plugins").glob("*/src/*/*.py")) + sorted((REPO / "src" / "rehabkit" / "scaffold").glob("*.tmpl")):
+        for module in re.findall(r"^\s*from (rehabkit[\w.]*) import", path.read_text(), re.MULTILINE):
+            if module not in ("rehabkit", "rehabkit.hookspecs", "rehabkit.model", "rehabkit.engine", "rehabkit.testing"):
+                private.append(f"{path.relative_to(REPO)}: {module}")
+    assert private == []
