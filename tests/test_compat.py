@@ -49,8 +49,8 @@ def test_misspelt_and_undecorated_hooks_fail_the_pack_at_load_time(rehabkit) -> 
     misspelt = packs["test-misspelt"]
     assert misspelt["status"] == "failed"
     errors = "\n".join(misspelt["errors"])
-    assert "implements rehabkit_register_protocol, which is not a rehabkit hook " \
-           "(did you mean rehabkit_register_protocols?)" in errors
+    assert "implements rehabkit_register_protocol, which is not a rehabkit hook, so rehabkit would never call it. " \
+           "Did you mean 'rehabkit_register_protocols'?" in errors
     assert "defines rehabkit_register_lint_rules without @hookimpl" in errors
     # Its valid hook is set aside with the rest of the pack.
     assert misspelt["registered"] == {}

@@ -38,3 +38,13 @@ def test_every_command_help_lists_the_general_codes(cli, command: str) -> None:
     text = " ".join(cli(command, "--help").stdout.split())
     for code in (ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE, ExitCode.FAILURE):
         assert f"{int(code)} {EXIT_CODE_MEANINGS[code]}" in text
+
+
+def test_the_readme_finding_codes_are_the_ones_rules_explains(cli) -> None:
+    from rehabkit.finding_codes import FINDING_CODES
+
+    text = (REPO / "README.md").read_text()
+    table = dict(re.findall(r"^\| (RK0\d\d) \| (.+?) \|$", text[text.index("### Finding codes"):], re.MULTILINE))
+    assert table == {code: summary for code, (summary, _) in FINDING_CODES.items()}
+    explained = cli("rules", "RK006")
+    assert explained.exit_code == 0 and "a key appears twice in one mapping" in explained.stdout

@@ -47,7 +47,7 @@ def test_rules_code_explains_one_rule(cli) -> None:
     assert "cauda equina" in result.stdout
     missing = cli("rules", "RK310")
     assert missing.exit_code == 1
-    assert "no installed lint rule 'RK310'. Did you mean RK3" in missing.stderr
+    assert "no installed lint rule 'RK310'. Did you mean 'RK3" in missing.stderr
 
 
 def test_a_pack_rule_shows_in_rules_and_in_findings(rehabkit, tmp_path) -> None:

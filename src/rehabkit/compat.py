@@ -93,12 +93,11 @@ def unknown_hook_problems(names: Iterable[str], known: Iterable[str]) -> list[st
     known = sorted(known)
     problems = []
     for name in sorted(names):
-        import difflib  # only when there is something to report: loading packs must not pay for it
+        from .errors import did_you_mean  # only when there is something to report: loading packs must not pay for it
 
-        guess = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {guess[0]}?)" if guess else ""
+        hint = did_you_mean(name, known)
         problems.append(
-            f"implements {name}, which is not a rehabkit hook{hint}; rehabkit would never call it. "
+            f"implements {name}, which is not a rehabkit hook, so rehabkit would never call it.{hint} "
             "The hooks are listed in docs/hooks.md."
         )
     return problems

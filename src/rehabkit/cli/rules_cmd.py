@@ -17,6 +17,9 @@ from . import EXIT_CODES, AppState, format_option
 def rules(state: AppState, code: str | None, output_format: str) -> None:
     """List every lint rule (code, severity, pack, summary), or explain CODE.
 
+    CODE may also be a finding code that is not a lint rule (RK001-RK020,
+    RK099, RK000: reading, parsing and the schema).
+
     Rules come from rehabkit itself (pack 'core') and from installed packs.
     Choose which run with 'rehabkit validate --select/--ignore'; accept one
     finding in a document with a suppression (see 'rehabkit validate --help').
@@ -27,16 +30,27 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
       rehabkit rules RK303
     """
     from ..errors import ExitCode
+    from ..finding_codes import FINDING_CODES
 
     installed = state.registry(protocols=False, exercises=False, measures=False).rules()
     if code is not None:
         wanted = code.strip().upper()
         chosen = [rule for rule in installed if rule.code == wanted]
+        if not chosen and wanted in FINDING_CODES:
+            summary, explanation = FINDING_CODES[wanted]
+            if output_format == "json":
+                click.echo(json.dumps({"code": wanted, "severity": "warning" if wanted == "RK012" else "error", "pack": "core",
+                                       "applies_to": ["any file"], "summary": summary, "explanation": explanation}, indent=2))
+            else:
+                click.echo(f"{wanted}  {summary}")
+                click.echo("reported while reading, parsing or checking a file against the schema (not a lint rule)")
+                click.echo("")
+                click.echo(textwrap.fill(explanation, width=78))
+            return
         if not chosen:
-            import difflib
+            from ..errors import did_you_mean
 
-            close = difflib.get_close_matches(wanted, [r.code for r in installed], n=1)
-            hint = f" Did you mean {close[0]}?" if close else ""
+            hint = did_you_mean(wanted, sorted([r.code for r in installed] + list(FINDING_CODES)))
             click.echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)
             raise SystemExit(ExitCode.FINDINGS)
         installed = chosen
