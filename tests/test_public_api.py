@@ -103,3 +103,32 @@ def test_the_first_party_and_example_packs_import_only_public_names() -> None:
             if module not in ("rehabkit", "rehabkit.hookspecs", "rehabkit.model", "rehabkit.engine", "rehabkit.testing"):
                 private.append(f"{path.relative_to(REPO)}: {module}")
     assert private == []
+
+
+def test_loading_packs_does_not_import_the_command_line() -> None:
+    code = ("import sys; from rehabkit.plugins import PluginManager; m = PluginManager(); m.load(); "
+            "m.registry(); print('rehabkit.cli' in sys.modules, 'click' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True).stdout
+    assert out.split()[0] == "False"
+
+
+def test_the_command_example_in_plugins_md_runs_and_handles_an_unknown_id(tmp_path, monkeypatch) -> None:
+    import importlib
+    import re
+
+    from click.testing import CliRunner
+
+    from rehabkit.cli import AppState
+
+    page = (REPO / "docs" / "plugins.md").read_text()
+    section = page[page.index("### A command"):]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    (tmp_path / "doc_command.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("doc_command")
+    for key in [k for k in __import__("os").environ if k.startswith("REHABKIT_")]:
+        monkeypatch.delenv(key)
+    unknown = CliRunner().invoke(module.dose_table, ["neck-pian"], obj=AppState((), None))
+    assert unknown.exit_code == 1 and "no installed protocol 'neck-pian'" in unknown.output
+    known = CliRunner().invoke(module.dose_table, ["neck-pain"], obj=AppState((), None))
+    assert known.exit_code == 0 and "Settle pain and keep the neck moving" in known.output

@@ -432,7 +432,7 @@ class _Registrar:
     def _command(self, item: Any) -> None:
         import click
 
-        from .cli import COMMANDS
+        from .command_table import COMMANDS
 
         if not isinstance(item, click.Command):
             raise _Rejected(f"{_short(item)}: expected a click.Command (made with @click.command)")

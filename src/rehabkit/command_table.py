@@ -1,0 +1,27 @@
+"""The built-in commands of ``rehabkit``: where each lives and its one-line help.
+
+A module of its own, with no imports, so that the command line can list the
+commands without importing them and the plugin loader can refuse a pack
+command that takes a built-in name without importing the command line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMMANDS"]
+
+#: name -> (module:function, one-line help shown by ``rehabkit --help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("rehabkit.cli.validate:validate", "Check protocol files against the schema and lint rules."),
+    "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
+    "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
+    "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
+    "run": ("rehabkit.cli.run_cmd:run", "Run today's session: screening, exercises, pain, decision."),
+    "history": ("rehabkit.cli.patient_cmds:history", "List a patient's sessions, pain and decisions."),
+    "next-day": ("rehabkit.cli.patient_cmds:next_day", "Record a patient's pain the morning after a session."),
+    "measure": ("rehabkit.cli.patient_cmds:measure", "Score and record an outcome measure (ODI, NDI, ...)."),
+    "approve": ("rehabkit.cli.course_cmds:approve", "Record a clinician's approval or a surgeon's clearance for a phase."),
+    "review": ("rehabkit.cli.course_cmds:review", "Record a clinician's review: resume, earlier phase, discharge or refer."),
+    "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
+    "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
+    "new-plugin": ("rehabkit.cli.new_plugin_cmd:new_plugin", "Create a plugin pack: package, hooks, sample protocol, tests."),
+}
