@@ -88,3 +88,17 @@ def test_a_pack_registers_a_measure_as_a_mapping() -> None:
         "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)],
     })
     assert psfs.score({"activity-1": 4, "activity-2": 6, "activity-3": 8}).value == 6.0
+
+
+def test_a_plain_sum_adds_the_answered_items() -> None:
+    from rehabkit.outcomes import OutcomeMeasure, ScoringError
+
+    eat10 = OutcomeMeasure.from_dict({
+        "id": "eat10", "name": "Eating Assessment Tool", "method": "sum", "unit": "points", "min_answered": 10,
+        "items": [{"id": f"item-{n}", "label": f"Item {n}", "max": 4} for n in range(1, 11)],
+        "bands": [{"low": 0, "high": 2, "label": "normal"}, {"low": 3, "high": 40, "label": "abnormal"}],
+    })
+    score = eat10.score({f"item-{n}": n % 3 for n in range(1, 11)})
+    assert (score.value, score.band) == (sum(n % 3 for n in range(1, 11)), "abnormal")
+    with pytest.raises(ScoringError, match="at least 10 item"):
+        eat10.score({"item-1": 1})

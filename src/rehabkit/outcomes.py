@@ -15,6 +15,9 @@ Scoring methods:
   16/45 = 35.6 %).
 * ``sum-prorated``: the sum, scaled up to all items when some are skipped
   (the Neck Disability Index raw score out of 50, whose percentage is twice it).
+* ``sum``: the plain total of the answered items (EAT-10 and many other
+  questionnaires); set ``min_answered`` to the number of items when the
+  published rule needs every item answered.
 * ``mean``: the mean of the answered items (Patient-Specific Functional Scale).
 * ``single``: one item, its value (numeric pain rating).
 
@@ -32,7 +35,7 @@ import attrs
 
 __all__ = ["METHODS", "Band", "OutcomeItem", "OutcomeMeasure", "Score", "ScoringError"]
 
-METHODS = ("percent-of-answered", "sum-prorated", "mean", "single")
+METHODS = ("percent-of-answered", "sum-prorated", "sum", "mean", "single")
 
 
 class ScoringError(ValueError):
@@ -140,6 +143,8 @@ class OutcomeMeasure:
             value = total / possible * 100
         elif self.method == "sum-prorated":
             value = total * sum(item.max for item in self.items) / possible
+        elif self.method == "sum":
+            value = total
         elif self.method == "mean":
             value = total / len(given)
         else:
