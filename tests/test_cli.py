@@ -142,3 +142,16 @@ def test_schema_command_prints_and_writes(cli, tmp_path) -> None:
     result = cli("schema", "-o", str(tmp_path / "missing" / "x.json"))
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
+
+
+def test_exercises_lists_ids_movements_and_stages_and_shows_one(cli) -> None:
+    listed = cli("exercises", "--movement", "hang")
+    assert listed.exit_code == 0
+    ids = [line.split()[0] for line in listed.stdout.splitlines()[1:]]
+    assert ids == ["bar-hang", "half-hang-thoracic-stretch", "wall-bar-hang-facing"]
+    one = cli("exercises", "bar-hang", "--format", "json")
+    data = json.loads(one.stdout)
+    assert (data["id"], data["earliest_stage"], data["pack"]) == ("bar-hang", "maintenance", "exercises")
+    assert "hang" in data["movements"] and data["dose"]["hold_seconds"]["step"] >= 1
+    missing = cli("exercises", "glute-brige")
+    assert missing.exit_code == 1 and "Did you mean 'glute-bridge'?" in missing.stderr

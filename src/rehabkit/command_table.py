@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("rehabkit.cli.validate:validate", "Check protocol files against the schema and lint rules."),
     "list": ("rehabkit.cli.catalog:list_protocols", "List the protocols installed packs provide."),
     "show": ("rehabkit.cli.catalog:show", "Show one installed protocol in full."),
+    "exercises": ("rehabkit.cli.exercises_cmd:exercises", "List installed exercises (ids, movements, stages), or show one."),
     "plugins": ("rehabkit.cli.plugins_cmd:plugins", "List plugin packs, their hooks and load status."),
     "run": ("rehabkit.cli.run_cmd:run", "Run today's session: screening, exercises, pain, decision."),
     "history": ("rehabkit.cli.patient_cmds:history", "List a patient's sessions, pain and decisions."),

@@ -1,0 +1,86 @@
+"""``rehabkit exercises``: the exercises installed packs provide, for protocol authors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+import click
+
+from . import EXIT_CODES, AppState, format_option
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("exercise_id", metavar="[ID]", required=False)
+@click.option("--region", default=None, help="Only exercises for this region (cervical, thoracic, lumbar, whole-spine).")
+@click.option("--movement", default=None, help="Only exercises involving this movement (bend, twist, hang, ...).")
+@format_option("text: a table, or one exercise in full; json: the exercises as the schema's exercise objects.")
+@click.pass_obj
+def exercises(state: AppState, exercise_id: str | None, region: str | None, movement: str | None, output_format: str) -> None:
+    """List the installed exercises, or show one in full.
+
+    The table gives each exercise's id (what a protocol's phase names), region,
+    the movements it involves (checked against precautions, RK303), the earliest
+    stage it suits (RK304) and its default dose; ID shows its steps, cues,
+    contraindications, easier and harder versions and the pack it comes from.
+
+    \b
+    Examples:
+      rehabkit exercises
+      rehabkit exercises --region cervical
+      rehabkit exercises glute-bridge
+    """
+    from ..errors import ExitCode, did_you_mean
+
+    registry = state.registry(protocols=False, measures=False)
+    installed = registry.exercises
+    if exercise_id is not None:
+        registered = installed.get(exercise_id)
+        if registered is None:
+            hint = did_you_mean(exercise_id, sorted(installed), " 'rehabkit exercises' lists them.")
+            click.echo(f"rehabkit: error: no installed exercise {exercise_id!r}.{hint}", err=True)
+            raise SystemExit(ExitCode.FINDINGS)
+        _show(registered, output_format)
+        return
+    rows = [r for _, r in sorted(installed.items())
+            if (region is None or r.item.region == region) and (movement is None or movement in r.item.movements)]
+    if output_format == "json":
+        click.echo(json.dumps([{**r.item.to_dict(), "pack": r.pack} for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No installed exercise matches. Install a pack with an exercise library, for example "
+                   "pip install plugins/rehabkit-exercises", err=True)
+        return
+    table = [("ID", "REGION", "STAGE", "MOVEMENTS", "DEFAULT DOSE")] + [
+        (r.item.id, r.item.region, r.item.earliest_stage or "any", ",".join(r.item.movements) or "-",
+         r.item.dose.describe() if r.item.dose else "-") for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+def _show(registered: Any, output_format: str) -> None:
+    exercise = registered.item
+    if output_format == "json":
+        click.echo(json.dumps({**exercise.to_dict(), "pack": registered.pack}, indent=2, ensure_ascii=False))
+        return
+    lines = [f"{exercise.name}  ({exercise.id}, pack {registered.pack})",
+             f"Region: {exercise.region}; component: {exercise.component}; position: {exercise.position or '-'}",
+             f"Movements: {', '.join(exercise.movements) or '-'}; earliest stage: {exercise.earliest_stage or 'any'}",
+             f"Default dose: {exercise.dose.describe() if exercise.dose else '-'}"]
+    moves = exercise.dose.describe_progression() if exercise.dose else None
+    if moves:
+        lines.append(f"Progression: {moves}")
+    if exercise.equipment:
+        lines.append(f"Equipment: {', '.join(exercise.equipment)}")
+    lines += [f"  {n}. {step}" for n, step in enumerate(exercise.steps, 1)]
+    lines += [f"  Cue: {cue}" for cue in exercise.cues]
+    lines += [f"  Avoid if: {item}" for item in exercise.contraindications]
+    links = [f"easier: {exercise.regression}"] if exercise.regression else []
+    links += [f"harder: {exercise.progression}"] if exercise.progression else []
+    if links:
+        lines.append("; ".join(links))
+    for line in lines:
+        click.echo("\n".join(textwrap.wrap(line, width=78, subsequent_indent="     ")) or line)
