@@ -122,3 +122,20 @@ def test_schema_file_is_the_one_the_package_ships() -> None:
 
     for name in ("protocol.schema.json", LIBRARY_SCHEMA):
         assert json.loads(schema_text(name)) == json.loads((PROTOCOLS.parent / "schemas" / name).read_text())
+
+
+def test_the_exercise_library_schema_stands_alone_and_matches_the_protocol_definitions() -> None:
+    import jsonschema
+
+    from rehabkit.schema_bundle import bundle_library_schema
+    from rehabkit.schemas import LIBRARY_SCHEMA
+
+    shipped = load_schema(LIBRARY_SCHEMA)
+    assert shipped == bundle_library_schema(shipped, SCHEMA), (
+        "schemas/exercise-library.schema.json is out of step with protocol.schema.json: run "
+        "'python -m rehabkit.schema_bundle --write schemas/exercise-library.schema.json'")
+    assert "protocol.schema.json#" not in json.dumps(shipped)  # nothing a standard validator would have to fetch
+    library = load_file(str(PROTOCOLS / "exercises" / "spine-exercises.yaml")).data
+    jsonschema.Draft202012Validator(shipped).validate(library)  # no registry: the schema alone
+    broken = {**library, "exercises": [{**library["exercises"][0], "dose": {"reps": "ten"}}]}
+    assert not jsonschema.Draft202012Validator(shipped).is_valid(broken)

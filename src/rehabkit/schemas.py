@@ -121,7 +121,7 @@ def protocol_validator() -> SchemaValidator:
 @lru_cache(maxsize=None)
 def library_validator() -> SchemaValidator:
     """The shared validator for exercise-library documents (which refer to the protocol schema)."""
-    return SchemaValidator(load_schema(LIBRARY_SCHEMA), resources=(load_schema(PROTOCOL_SCHEMA),))
+    return SchemaValidator(load_schema(LIBRARY_SCHEMA))  # self-contained: see rehabkit.schema_bundle
 
 
 @lru_cache(maxsize=None)
