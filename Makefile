@@ -7,7 +7,7 @@ TEST_VENV ?= .venv-test
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 PACKS = plugins/rehabkit-exercises plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench wheels clean
 
 demo: $(VENV)/bin/python
 	$(VENV)/bin/pip install $(PIP_FLAGS) .
@@ -31,6 +31,11 @@ bench: $(TEST_VENV)/bin/python
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
+
+# Wheels of rehabkit and every first-party pack into dist/, for installing where the package index has none.
+wheels: $(TEST_VENV)/bin/python
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
+	$(TEST_VENV)/bin/pip wheel $(PIP_FLAGS) --no-deps --no-build-isolation -w dist . $(PACKS) plugins/rehabkit-example-clinic
 
 %/bin/python:
 	$(PYTHON) -m venv $*

@@ -132,3 +132,22 @@ def test_the_command_example_in_plugins_md_runs_and_handles_an_unknown_id(tmp_pa
     assert unknown.exit_code == 1 and "no installed protocol 'neck-pian'" in unknown.output
     known = CliRunner().invoke(module.dose_table, ["neck-pain"], obj=AppState((), None))
     assert known.exit_code == 0 and "Settle pain and keep the neck moving" in known.output
+
+
+def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> None:
+    import re
+    import zipfile
+
+    makefile = (REPO / "Makefile").read_text()
+    packs = re.search(r"^PACKS = (.+)$", makefile, re.MULTILINE).group(1).split()
+    line = next(l for l in makefile.splitlines() if "pip wheel" in l)
+    assert all(p in line or "$(PACKS)" in line for p in packs)
+    projects = [str(REPO), *(str(REPO / p) for p in packs)]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path), *projects], check=True, cwd=tmp_path, env=clean_env())
+    wheels = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.whl"))
+    assert wheels == sorted(["rehabkit", "rehabkit_exercises", "rehabkit_neck", "rehabkit_low_back", "rehabkit_post_surgery"])
+    neck = next(tmp_path.glob("rehabkit_neck-*.whl"))
+    assert any(name.endswith("neck-pain.yaml") for name in zipfile.ZipFile(neck).namelist())  # the protocols travel
+    workflow = (REPO / ".github" / "workflows" / "release.yml").read_text()
+    assert "make wheels" in workflow and "dist/*.whl" in workflow
