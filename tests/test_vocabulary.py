@@ -96,3 +96,21 @@ def test_every_symptom_measure_has_a_producer() -> None:
 @pytest.mark.parametrize("measure", sorted(vocabulary.CRITERION_MEASURES))
 def test_every_criterion_measure_is_explained_in_the_schema(measure: str) -> None:
     assert measure in DEFS["criterion"]["properties"]["measure"]["description"]
+
+
+def test_the_clinical_policy_data_names_only_known_things() -> None:
+    from rehabkit.clinical_policy import policy
+    from rehabkit.model import Dose
+
+    data = policy()
+    signs = set(vocabulary.RED_FLAG_SIGNS)
+    assert set(data["red_flags"]["required_signs"]) <= signs
+    assert set(data["red_flags"]["urgent_signs"]) <= signs
+    assert set(data["red_flags"]["lumbar_required_signs"]) <= signs
+    conditions = set(SCHEMA["properties"]["conditions"]["items"]["enum"])
+    assert set(data["red_flags"]["lumbar_conditions"]) <= conditions
+    counts = {name for name in DEFS["dose"]["properties"] if DEFS["dose"]["properties"][name].get("$ref") == "#/$defs/count"}
+    assert set(data["dose_bounds"]) == counts
+    assert data["session"]["new_symptom_question"].endswith("?")
+    assert vocabulary.REQUIRED_SIGNS == tuple(data["red_flags"]["required_signs"])
+    assert {name for name, _ in Dose.STEPPED} <= counts

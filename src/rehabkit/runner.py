@@ -35,6 +35,7 @@ from .engine import (
     within_limits,
 )
 from .engine.course import active_precautions
+from .clinical_policy import policy
 from .errors import RehabkitError, did_you_mean
 from .model import Exercise, Precaution, ScreeningQuestion
 from .model import Protocol as ProtocolModel
@@ -56,7 +57,8 @@ __all__ = [
     "run_session",
 ]
 
-NEW_SYMPTOM_QUESTION = "Since you started, has any new pain spread into an arm or leg, or any new numbness or tingling appeared?"
+#: Asked after every session; its wording is data (default_plugins/clinical_policy.json).
+NEW_SYMPTOM_QUESTION: str = policy()["session"]["new_symptom_question"]
 ANSWER_KEYS = ("screening", "pain_before", "exercises", "pain_after", "new_symptom")
 
 

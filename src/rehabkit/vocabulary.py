@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import attrs
 
+from .clinical_policy import policy
+
 __all__ = [
     "CRITERION_MEASURES",
     "EXERCISE_ACTIONS",
@@ -72,12 +74,10 @@ RED_FLAG_SIGNS: dict[str, str] = {
     "spine-surgery": "previous spine surgery",
     "other": "another sign",
 }
-#: Signs every protocol screens for (the seeds' pause-and-review list; lint rule RK301).
-REQUIRED_SIGNS: tuple[str, ...] = (
-    "increasing-or-radiating-pain", "numbness-tingling-weakness", "night-or-rest-pain", "sudden-worsening", "no-improvement",
-)
-#: Signs whose question must refer urgently (lint rule RK306).
-URGENT_SIGNS: frozenset[str] = frozenset({"cauda-equina", "blood-clot"})
+#: Signs every protocol screens for (lint rule RK301) and signs whose question must refer urgently (RK306):
+#: clinical choices, read from the core pack's data (see :mod:`rehabkit.clinical_policy`).
+REQUIRED_SIGNS: tuple[str, ...] = tuple(policy()["red_flags"]["required_signs"])
+URGENT_SIGNS: frozenset[str] = frozenset(policy()["red_flags"]["urgent_signs"])
 
 
 @attrs.frozen(slots=True)

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..clinical_policy import policy
 from ..errors import Severity
 from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
 from ..vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 
-#: Highest plausible value of each dose count, and whether zero is allowed.
-#: These bound typos (a hold of 300 s meant as 30 s), not clinical choices; RK201's explanation lists them.
+#: Highest plausible value of each dose count, whether zero is allowed, and its noun (clinical_policy.json).
+#: These bound typos (a hold of 300 s meant as 30 s); RK201's explanation lists them.
 DOSE_BOUNDS: dict[str, tuple[int, bool, str]] = {
-    "sets": (10, False, "sets"),
-    "reps": (50, False, "repetitions"),
-    "hold_seconds": (120, False, "seconds of hold"),
-    "times_per_day": (10, False, "times a day"),
-    "days_per_week": (7, False, "days a week"),
-    "rest_seconds": (600, True, "seconds of rest"),
-    "duration_minutes": (120, False, "minutes"),
+    name: (int(bound["max"]), bool(bound["zero_allowed"]), str(bound["noun"]))
+    for name, bound in policy()["dose_bounds"].items()
 }
 #: The scale of every measure a criterion or symptom rule can name (from rehabkit's vocabulary).
 SCALES: dict[str, tuple[float, float]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..clinical_policy import policy
 from ..errors import Severity
 from ..lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
@@ -12,11 +13,9 @@ from ..vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
 
 #: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
 REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}
-#: Conditions of the lower back, where cauda equina signs are screened too.
-LUMBAR_CONDITIONS = frozenset({
-    "low-back-pain-acute", "low-back-pain-chronic", "recurrent-back-pain",
-    "disc-problem-conservative", "post-surgical-lumbar",
-})
+#: Conditions of the lower back, where cauda equina signs are screened too (clinical_policy.json).
+LUMBAR_CONDITIONS = frozenset(policy()["red_flags"]["lumbar_conditions"])
+LUMBAR_SIGNS: tuple[str, ...] = tuple(policy()["red_flags"]["lumbar_required_signs"])
 #: Symptom-rule measures that look at the response after a session.
 AFTER_SESSION = frozenset({
     "pain-after", "pain-next-morning", "increase-over-baseline", "next-morning-over-baseline", "not-settled-after-hours",
@@ -30,7 +29,7 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     covered = {sign for question in protocol.red_flags for sign in question.covers}
     required = dict(REQUIRED_SIGNS)
     if LUMBAR_CONDITIONS & set(protocol.conditions):
-        required["cauda-equina"] = "bladder or bowel changes, or numbness in the saddle area (cauda equina)"
+        required.update({sign: RED_FLAG_SIGNS[sign] for sign in LUMBAR_SIGNS})
     for sign, words in required.items():
         if sign not in covered:
             yield Violation(
