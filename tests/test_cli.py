@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from rehabkit.cli import COMMANDS
-from rehabkit.loader import load_file
+from rehabkit._documents.loader import load_file
 
 from conftest import CORPUS, PROTOCOLS, REPO, clean_env
 

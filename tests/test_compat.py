@@ -13,7 +13,7 @@ import json
 import yaml
 
 from rehabkit import HOOK_API_VERSION, __version__
-from rehabkit.compat import HOOK_API_INTRODUCED, SUPPORTED_HOOK_APIS
+from rehabkit._plugins.compat import HOOK_API_INTRODUCED, SUPPORTED_HOOK_APIS
 
 from conftest import PROTOCOLS
 

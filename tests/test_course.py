@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from rehabkit.course import load_course
-from rehabkit.loader import load_file
+from rehabkit._sessions.course import load_course
+from rehabkit._documents.loader import load_file
 from rehabkit.model import Protocol
-from rehabkit.outcomes import OutcomeMeasure
-from rehabkit.plugins import PluginManager
-from rehabkit.store import Store
+from rehabkit._sessions.outcomes import OutcomeMeasure
+from rehabkit._plugins.manager import PluginManager
+from rehabkit._sessions.store import Store
 
 from conftest import PROTOCOLS
 

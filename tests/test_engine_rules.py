@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rehabkit.engine import Observation, evaluate, screen, worst
-from rehabkit.loader import load_file
+from rehabkit._documents.loader import load_file
 from rehabkit.model import Protocol
 
 from conftest import PROTOCOLS
@@ -209,7 +209,7 @@ def test_post_surgical_progress_waits_for_the_surgeon() -> None:
 def test_progression_policy_is_a_firstresult_hook_a_pack_can_take_over() -> None:
     from rehabkit import hookimpl
     from rehabkit.engine import Decision, Facts, SessionResult, plan_session
-    from rehabkit.plugins import PluginManager
+    from rehabkit._plugins.manager import PluginManager
 
     manager = PluginManager()
     manager.load()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from rehabkit.entrypoints import _parse_group, entry_points
+from rehabkit._plugins.entrypoints import _parse_group, entry_points
 
 
 def _importlib_view(group: str, path: list[str] | None = None) -> list[tuple[str, str, str, str]]:
@@ -50,7 +50,7 @@ def test_parser_reads_sections_and_ignores_comments() -> None:
 
 def test_plugin_loading_does_not_import_importlib_metadata() -> None:
     code = (
-        "import sys\nfrom rehabkit.plugins import PluginManager\nm = PluginManager(); m.load(); m.registry()\n"
+        "import sys\nfrom rehabkit._plugins.manager import PluginManager\nm = PluginManager(); m.load(); m.registry()\n"
         "print('metadata' if 'importlib.metadata' in sys.modules else 'clean', len(m.registry().protocols))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

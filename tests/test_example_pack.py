@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from rehabkit.store import Store
+from rehabkit._sessions.store import Store
 from conftest import EXAMPLE_PACK, PROTOCOLS, clean_env
 
 PACK = ["example-clinic"]

@@ -1,4 +1,4 @@
-"""Exit codes are defined once (rehabkit.exit_codes): --help, the README and docs/run.md say exactly the same."""
+"""Exit codes are defined once (rehabkit._common.exit_codes): --help, the README and docs/run.md say exactly the same."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rehabkit.exit_codes import EXIT_CODE_MEANINGS, RUN_EXIT_CODES, ExitCode
+from rehabkit._common.exit_codes import EXIT_CODE_MEANINGS, RUN_EXIT_CODES, ExitCode
 
 from conftest import REPO
 
@@ -41,7 +41,7 @@ def test_every_command_help_lists_the_general_codes(cli, command: str) -> None:
 
 
 def test_the_readme_finding_codes_are_the_ones_rules_explains(cli) -> None:
-    from rehabkit.finding_codes import FINDING_CODES
+    from rehabkit._documents.finding_codes import FINDING_CODES
 
     text = (REPO / "README.md").read_text()
     table = dict(re.findall(r"^\| (RK0\d\d) \| (.+?) \|$", text[text.index("### Finding codes"):], re.MULTILINE))

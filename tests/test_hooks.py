@@ -15,9 +15,9 @@ import pluggy
 import pytest
 
 from rehabkit import hookimpl, hookspecs
-from rehabkit.entrypoints import entry_points
-from rehabkit.hookdoc import hook_docs, render_hook_reference
-from rehabkit.plugins import ENTRY_POINT_GROUP, PluginManager
+from rehabkit._plugins.entrypoints import entry_points
+from rehabkit._authoring.hookdoc import hook_docs, render_hook_reference
+from rehabkit._plugins.manager import ENTRY_POINT_GROUP, PluginManager
 
 from conftest import REPO
 
@@ -28,7 +28,7 @@ def test_docs_hooks_md_is_generated_from_hookspecs() -> None:
     written = (REPO / "docs" / "hooks.md").read_text(encoding="utf-8")
     assert written == render_hook_reference(), (
         "docs/hooks.md does not match src/rehabkit/hookspecs.py: "
-        "run 'python -m rehabkit.hookdoc --write docs/hooks.md' and review the change."
+        "run 'python -m rehabkit._authoring.hookdoc --write docs/hooks.md' and review the change."
     )
 
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from rehabkit.default_plugins import DEFAULT_PLUGINS
-from rehabkit.loader import Document
+from rehabkit._documents.loader import Document
 from rehabkit.model import Exercise
-from rehabkit.validation import Checker
+from rehabkit._documents.validation import Checker
 
 from conftest import CORPUS
 

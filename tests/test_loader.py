@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rehabkit.errors import DocumentError
-from rehabkit.loader import Limits, load_text
-from rehabkit.positions import locate_json, locate_yaml
+from rehabkit._common.errors import DocumentError
+from rehabkit._documents.loader import Limits, load_text
+from rehabkit._documents.positions import locate_json, locate_yaml
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=8)
 scalars = st.one_of(

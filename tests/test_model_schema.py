@@ -8,9 +8,9 @@ import attrs
 import pytest
 
 from rehabkit import model
-from rehabkit.loader import load_file
-from rehabkit.schemas import LIBRARY_SCHEMA, load_schema
-from rehabkit.validation import iter_document_files, model_from_document
+from rehabkit._documents.loader import load_file
+from rehabkit._documents.schemas import LIBRARY_SCHEMA, load_schema
+from rehabkit._documents.validation import iter_document_files, model_from_document
 
 from conftest import CORPUS, PROTOCOLS
 
@@ -118,7 +118,7 @@ def test_every_property_has_a_description_for_editors(name: str) -> None:
 
 
 def test_schema_file_is_the_one_the_package_ships() -> None:
-    from rehabkit.schemas import schema_text
+    from rehabkit._documents.schemas import schema_text
 
     for name in ("protocol.schema.json", LIBRARY_SCHEMA):
         assert json.loads(schema_text(name)) == json.loads((PROTOCOLS.parent / "schemas" / name).read_text())
@@ -127,13 +127,13 @@ def test_schema_file_is_the_one_the_package_ships() -> None:
 def test_the_exercise_library_schema_stands_alone_and_matches_the_protocol_definitions() -> None:
     import jsonschema
 
-    from rehabkit.schema_bundle import bundle_library_schema
-    from rehabkit.schemas import LIBRARY_SCHEMA
+    from rehabkit._documents.schema_bundle import bundle_library_schema
+    from rehabkit._documents.schemas import LIBRARY_SCHEMA
 
     shipped = load_schema(LIBRARY_SCHEMA)
     assert shipped == bundle_library_schema(shipped, SCHEMA), (
         "schemas/exercise-library.schema.json is out of step with protocol.schema.json: run "
-        "'python -m rehabkit.schema_bundle --write schemas/exercise-library.schema.json'")
+        "'python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json'")
     assert "protocol.schema.json#" not in json.dumps(shipped)  # nothing a standard validator would have to fetch
     library = load_file(str(PROTOCOLS / "exercises" / "spine-exercises.yaml")).data
     jsonschema.Draft202012Validator(shipped).validate(library)  # no registry: the schema alone

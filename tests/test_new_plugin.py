@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rehabkit.scaffold import ScaffoldError, pack_names
+from rehabkit._authoring.scaffold import ScaffoldError, pack_names
 
 from conftest import clean_env
 

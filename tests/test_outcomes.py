@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rehabkit.outcomes import OutcomeMeasure, ScoringError
-from rehabkit.plugins import PluginManager
+from rehabkit._sessions.outcomes import OutcomeMeasure, ScoringError
+from rehabkit._plugins.manager import PluginManager
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_a_pack_registers_a_measure_as_a_mapping() -> None:
 
 
 def test_a_plain_sum_adds_the_answered_items() -> None:
-    from rehabkit.outcomes import OutcomeMeasure, ScoringError
+    from rehabkit._sessions.outcomes import OutcomeMeasure, ScoringError
 
     eat10 = OutcomeMeasure.from_dict({
         "id": "eat10", "name": "Eating Assessment Tool", "method": "sum", "unit": "points", "min_answered": 10,

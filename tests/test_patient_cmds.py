@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rehabkit.store import Store
+from rehabkit._sessions.store import Store
 
 ODI = ["pain-intensity=2", "personal-care=1", "lifting=3", "walking=1", "sitting=2", "standing=2", "sleeping=1",
        "social-life=2", "travelling=2"]

@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from rehabkit.errors import PluginError
-from rehabkit.plugins import PluginManager, Selection
-from rehabkit.registry import Contributions, Registered, Registry
+from rehabkit._common.errors import PluginError
+from rehabkit._plugins.manager import PluginManager, Selection
+from rehabkit._plugins.registry import Contributions, Registered, Registry
 
 from conftest import CORPUS, REPO
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rehabkit.loader import load_file
+from rehabkit._documents.loader import load_file
 from rehabkit.model import ExerciseLibrary, Protocol
-from rehabkit.validation import iter_document_files
+from rehabkit._documents.validation import iter_document_files
 
 from conftest import PROTOCOLS
 

@@ -106,7 +106,7 @@ def test_the_first_party_and_example_packs_import_only_public_names() -> None:
 
 
 def test_loading_packs_does_not_import_the_command_line() -> None:
-    code = ("import sys; from rehabkit.plugins import PluginManager; m = PluginManager(); m.load(); "
+    code = ("import sys; from rehabkit._plugins.manager import PluginManager; m = PluginManager(); m.load(); "
             "m.registry(); print('rehabkit.cli' in sys.modules, 'click' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True).stdout
     assert out.split()[0] == "False"
@@ -151,3 +151,21 @@ def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> Non
     assert any(name.endswith("neck-pain.yaml") for name in zipfile.ZipFile(neck).namelist())  # the protocols travel
     workflow = (REPO / ".github" / "workflows" / "release.yml").read_text()
     assert "make wheels" in workflow and "dist/*.whl" in workflow
+
+
+def test_old_module_paths_keep_working_for_packs_written_for_0_1(recwarn) -> None:
+    code = ("import warnings; warnings.simplefilter('always'); "
+            "from rehabkit.lint import LintRule, Violation; from rehabkit.errors import Severity; "
+            "from rehabkit.outcomes import OutcomeMeasure; import rehabkit; "
+            "print(LintRule is rehabkit.LintRule, Severity is rehabkit.Severity, OutcomeMeasure is rehabkit.OutcomeMeasure)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True)
+    assert result.stdout.split() == ["True", "True", "True"]
+    assert "rehabkit.lint moved to a private module; import its public names from 'rehabkit'" in result.stderr
+
+
+def test_the_package_root_holds_only_the_public_modules() -> None:
+    root = REPO / "src" / "rehabkit"
+    public = sorted(p.stem for p in root.glob("*.py"))
+    assert public == ["__init__", "__main__", "hookspecs", "model", "pytest_plugin", "testing"]
+    packages = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    assert packages == ["_authoring", "_common", "_documents", "_plugins", "_sessions", "cli", "default_plugins", "engine"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rehabkit.store import Store
+from rehabkit._sessions.store import Store
 
 from conftest import CORPUS
 
@@ -167,7 +167,7 @@ def test_a_protocol_with_lint_errors_is_refused_but_an_author_can_preview_a_clea
 
 
 def test_interactive_session_at_the_terminal(cli, tmp_path) -> None:
-    from rehabkit.loader import load_file
+    from rehabkit._documents.loader import load_file
 
     from conftest import PROTOCOLS
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rehabkit.store import MIGRATIONS, Store, StoreError, default_db_path
+from rehabkit._sessions.store import MIGRATIONS, Store, StoreError, default_db_path
 
 
 def test_default_path_follows_env_and_xdg(tmp_path) -> None:
@@ -65,7 +65,7 @@ def test_answers_survive_a_killed_process(tmp_path) -> None:
     path = tmp_path / "s.db"
     script = (
         "import os, sys\n"
-        "from rehabkit.store import Store\n"
+        "from rehabkit._sessions.store import Store\n"
         f"s = Store({str(path)!r})\n"
         "n = s.start_session('P1', 'neck-pain', '2.0.0', 'acute')\n"
         "s.record_answer(n, 'pain-before', 'pain', 5)\n"

@@ -6,12 +6,12 @@ import datetime
 
 import pytest
 
-from rehabkit import vocabulary
+from rehabkit._common import vocabulary
 from rehabkit.engine import CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, morning_reasons
 from rehabkit.engine.decide import _observations
 from rehabkit.engine.screening import SCREENING_ORDER
 from rehabkit.engine.symptoms import ACTION_ORDER
-from rehabkit.schemas import load_schema
+from rehabkit._documents.schemas import load_schema
 
 SCHEMA = load_schema()
 DEFS = SCHEMA["$defs"]
@@ -99,7 +99,7 @@ def test_every_criterion_measure_is_explained_in_the_schema(measure: str) -> Non
 
 
 def test_the_clinical_policy_data_names_only_known_things() -> None:
-    from rehabkit.clinical_policy import policy
+    from rehabkit._common.clinical_policy import policy
     from rehabkit.model import Dose
 
     data = policy()

@@ -11,6 +11,9 @@ is private and may move. docs/api.md describes every name.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -28,7 +31,7 @@ _PUBLIC: dict[str, str] = {
     "RegisterOutcomeMeasure": "hookspecs",
     "RegisterProtocol": "hookspecs",
     "RegisterScreening": "hookspecs",
-    "CommandState": "command_state",
+    "CommandState": "_plugins.command_state",
     # the model
     "Criteria": "model",
     "Criterion": "model",
@@ -48,11 +51,11 @@ _PUBLIC: dict[str, str] = {
     "Suppression": "model",
     "SymptomRule": "model",
     # lint rules
-    "LintContext": "lint",
-    "LintRule": "lint",
-    "Violation": "lint",
-    "Finding": "errors",
-    "Severity": "errors",
+    "LintContext": "_documents.lint",
+    "LintRule": "_documents.lint",
+    "Violation": "_documents.lint",
+    "Finding": "_common.errors",
+    "Severity": "_common.errors",
     # sessions and the progression policy
     "Decision": "engine",
     "Facts": "engine",
@@ -61,16 +64,16 @@ _PUBLIC: dict[str, str] = {
     "SessionResult": "engine",
     "check_criteria": "engine",
     # outcome measures
-    "OutcomeMeasure": "outcomes",
-    "Score": "outcomes",
+    "OutcomeMeasure": "_sessions.outcomes",
+    "Score": "_sessions.outcomes",
     # the registry a command sees
-    "Registered": "registry",
-    "Registry": "registry",
+    "Registered": "_plugins.registry",
+    "Registry": "_plugins.registry",
     # errors and exit codes
-    "DocumentError": "errors",
-    "ExitCode": "exit_codes",
-    "PluginError": "errors",
-    "RehabkitError": "errors",
+    "DocumentError": "_common.errors",
+    "ExitCode": "_common.exit_codes",
+    "PluginError": "_common.errors",
+    "RehabkitError": "_common.errors",
 }
 
 __all__ = [
@@ -124,7 +127,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     # "X as X" marks each name as re-exported for type checkers; at run time __getattr__ resolves them.
-    from .command_state import (
+    from ._plugins.command_state import (
         CommandState as CommandState,
     )
     from .engine import (
@@ -135,14 +138,14 @@ if TYPE_CHECKING:
         SessionResult as SessionResult,
         check_criteria as check_criteria,
     )
-    from .errors import (
+    from ._common.errors import (
         DocumentError as DocumentError,
         Finding as Finding,
         PluginError as PluginError,
         RehabkitError as RehabkitError,
         Severity as Severity,
     )
-    from .exit_codes import (
+    from ._common.exit_codes import (
         ExitCode as ExitCode,
     )
     from .hookspecs import (
@@ -154,7 +157,7 @@ if TYPE_CHECKING:
         RegisterScreening as RegisterScreening,
         hookimpl as hookimpl,
     )
-    from .lint import (
+    from ._documents.lint import (
         LintContext as LintContext,
         LintRule as LintRule,
         Violation as Violation,
@@ -178,11 +181,11 @@ if TYPE_CHECKING:
         Suppression as Suppression,
         SymptomRule as SymptomRule,
     )
-    from .outcomes import (
+    from ._sessions.outcomes import (
         OutcomeMeasure as OutcomeMeasure,
         Score as Score,
     )
-    from .registry import (
+    from ._plugins.registry import (
         Registered as Registered,
         Registry as Registry,
     )
@@ -200,3 +203,39 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+#: Modules that moved into private subpackages, by their old name: packs written for rehabkit 0.1 import
+#: ``rehabkit.lint``, ``rehabkit.errors``, ``rehabkit.outcomes`` ...; those imports keep working, with a warning.
+_MOVED: dict[str, str] = {
+    f"{__name__}.{old}": f"{__name__}.{new}"
+    for old, new in {
+        "loader": "_documents.loader", "positions": "_documents.positions", "schemas": "_documents.schemas",
+        "validation": "_documents.validation", "lint": "_documents.lint", "suppressions": "_documents.suppressions",
+        "plugins": "_plugins.manager", "registry": "_plugins.registry", "entrypoints": "_plugins.entrypoints",
+        "compat": "_plugins.compat", "store": "_sessions.store", "course": "_sessions.course",
+        "runner": "_sessions.runner", "outcomes": "_sessions.outcomes", "hookdoc": "_authoring.hookdoc",
+        "scaffold": "_authoring.scaffold", "errors": "_common.errors", "exit_codes": "_common.exit_codes",
+        "vocabulary": "_common.vocabulary",
+    }.items()
+}
+
+
+class _MovedModules:
+    """Imports a moved module under its old name (a meta-path finder and loader, by duck typing)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name not in _MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(name, self)  # type: ignore[arg-type]  # a loader by duck typing
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
+        warnings.warn(f"{spec.name} moved to a private module; import its public names from 'rehabkit' "
+                      "(see docs/api.md).", DeprecationWarning, stacklevel=2)
+        return importlib.import_module(_MOVED[spec.name])
+
+    def exec_module(self, module: Any) -> None:
+        """The module is the moved one, already executed."""
+
+
+sys.meta_path.append(_MovedModules())

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     import click
 
     from .engine import Decision, Facts, SessionPlan, SessionResult
-    from .lint import LintRule
-    from .outcomes import OutcomeMeasure
+    from ._documents.lint import LintRule
+    from ._sessions.outcomes import OutcomeMeasure
 
 __all__ = [
     "RegisterCommand",
@@ -57,9 +57,9 @@ RegisterProtocol = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 RegisterExercise = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 #: ``register(question)``: a screening question in the schema's ``screeningQuestion`` form.
 RegisterScreening = Callable[[Mapping[str, Any]], None]
-#: ``register(rule)``: a :class:`rehabkit.lint.LintRule`.
+#: ``register(rule)``: a :class:`rehabkit.LintRule`.
 RegisterLintRule = Callable[["LintRule"], None]
-#: ``register(measure)``: a :class:`rehabkit.outcomes.OutcomeMeasure`, or a mapping in its ``from_dict`` form.
+#: ``register(measure)``: a :class:`rehabkit.OutcomeMeasure`, or a mapping in its ``from_dict`` form.
 RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
 #: ``register(command)``: a :class:`click.Command` (or group) with a name no other pack or rehabkit uses.
 RegisterCommand = Callable[["click.Command"], None]
@@ -122,7 +122,7 @@ def rehabkit_register_screening(register: RegisterScreening) -> None:
 def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
     """Contribute semantic lint rules run by ``rehabkit validate`` after the schema.
 
-    Register :class:`rehabkit.lint.LintRule` objects; their codes must be unique
+    Register :class:`rehabkit.LintRule` objects; their codes must be unique
     across packs.  A rule that raises is reported by its code and pack and the
     other rules still run.
 
@@ -139,7 +139,7 @@ def rehabkit_register_lint_rules(register: RegisterLintRule) -> None:
 def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None:
     """Contribute outcome measures (questionnaires with their published scoring rule).
 
-    Register :class:`rehabkit.outcomes.OutcomeMeasure` objects (or mappings in
+    Register :class:`rehabkit.OutcomeMeasure` objects (or mappings in
     their ``from_dict`` form); ids must be unique across packs. A measure whose
     ``criterion`` names a protocol criterion measure (``odi-percent``,
     ``ndi-raw``, ...) feeds phase criteria with its latest score.
@@ -163,7 +163,7 @@ def rehabkit_register_commands(register: RegisterCommand) -> None:
     the same name are a conflict. The command runs like a built-in one: its
     context object is rehabkit's ``AppState``, so ``click.pass_obj`` gives
     access to the installed packs (``state.registry()``, a
-    :class:`rehabkit.registry.Registry`). ``rehabkit plugins`` lists the
+    :class:`rehabkit.Registry`). ``rehabkit plugins`` lists the
     command and ``rehabkit NAME`` runs it (``rehabkit --help`` loads no pack, so
     it points to ``rehabkit plugins`` instead); a failed or blocked pack's
     commands are not offered.

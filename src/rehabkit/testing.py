@@ -19,9 +19,9 @@ from typing import Any
 
 import attrs
 
-from .errors import Finding, PluginError, Severity
-from .plugins import PluginManager, Selection, strict_from_environment
-from .registry import Registered, Registry
+from ._common.errors import Finding, PluginError, Severity
+from ._plugins.manager import PluginManager, Selection, strict_from_environment
+from ._plugins.registry import Registered, Registry
 
 __all__ = ["PackHarness", "PackTestError", "ScriptedSession"]
 
@@ -79,7 +79,7 @@ class PackHarness:
 
     @property
     def status(self) -> Any:
-        """The :class:`rehabkit.plugins.PackStatus` of the pack under test."""
+        """The :class:`rehabkit._plugins.manager.PackStatus` of the pack under test."""
         return self.manager.packs[self.pack]
 
     def assert_loaded(self) -> None:
@@ -97,8 +97,8 @@ class PackHarness:
     # --- documents -------------------------------------------------------------
 
     def checker(self, today: datetime.date | None = None) -> Any:
-        """A :class:`rehabkit.validation.Checker` with the loaded packs' exercises and lint rules (and rehabkit's own)."""
-        from .validation import Checker
+        """A :class:`rehabkit._documents.validation.Checker` with the loaded packs' exercises and lint rules (and rehabkit's own)."""
+        from ._documents.validation import Checker
 
         rules = self.registry.rules()
         return Checker(library=self.registry.exercise_library(), rules=rules,
@@ -106,7 +106,7 @@ class PackHarness:
 
     def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """A document's data as rehabkit reads it (dates stay strings), to change and :meth:`check` in a test."""
-        from .loader import load_file
+        from ._documents.loader import load_file
 
         data: dict[str, Any] = load_file(os.fspath(path)).data
         return data
@@ -169,12 +169,12 @@ class PackHarness:
         ``approvals`` records ``surgeon-clearance`` / ``clinician-approval`` first, for
         the gate the patient stands at (the first phase before the course starts,
         else the next one), as ``rehabkit run --surgeon-cleared`` does. Raises
-        :class:`rehabkit.runner.CourseStopped` or :class:`rehabkit.runner.GateClosed`
+        :class:`rehabkit._sessions.runner.CourseStopped` or :class:`rehabkit._sessions.runner.GateClosed`
         when the course may not run today.
         """
-        from .course import load_course
-        from .runner import FileAnswers, run_session
-        from .store import Store
+        from ._sessions.course import load_course
+        from ._sessions.runner import FileAnswers, run_session
+        from ._sessions.store import Store
 
         if self.db_path is None:
             raise PackTestError("this harness has no database file; create it with db_path=...")
@@ -213,7 +213,7 @@ class PackHarness:
 
 
 def _document(data: Mapping[str, Any]) -> Any:
-    from .loader import Document
+    from ._documents.loader import Document
 
     try:
         return Document.from_mapping(data, "<mapping>", default=_iso_date)

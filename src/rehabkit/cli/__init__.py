@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
-from ..command_table import COMMANDS
-from ..exit_codes import exit_code_help
+from .._plugins.command_table import COMMANDS
+from .._common.exit_codes import exit_code_help
 
 __all__ = ["COMMANDS", "AppState", "format_option", "main"]
 
@@ -43,16 +43,16 @@ class AppState:
         self._warned: set[str] = set()
 
     def manager(self, *, warn: bool = True, lenient: bool = False, **needs: bool) -> Any:
-        """The loaded :class:`rehabkit.plugins.PluginManager` with its registry built.
+        """The loaded :class:`rehabkit._plugins.manager.PluginManager` with its registry built.
 
         ``lenient`` loads without ``--strict`` so that diagnostic commands can
         still show what is broken; they check ``self.strict_effective`` themselves.
         ``needs`` (``protocols=False``, ``exercises=False``, ``measures=False``)
         leaves what a command does not use unbuilt (see
-        :meth:`rehabkit.plugins.PluginManager.registry`).
+        :meth:`rehabkit._plugins.manager.PluginManager.registry`).
         """
         if self._manager is None:
-            from ..plugins import PluginManager
+            from .._plugins.manager import PluginManager
 
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
@@ -69,11 +69,11 @@ class AppState:
                 click.echo(f"rehabkit: warning: {line}", err=True)
 
     def registry(self, **needs: bool) -> Any:
-        """The :class:`rehabkit.registry.Registry`, without what ``needs`` leaves out (``protocols=False`` ...)."""
+        """The :class:`rehabkit.Registry`, without what ``needs`` leaves out (``protocols=False`` ...)."""
         return self.manager(**needs).registry(**needs)
 
     def commands(self, *, warn: bool = True, lenient: bool = False) -> dict[str, Any]:
-        """The subcommands the loaded packs add: name -> :class:`rehabkit.registry.Registered` (a click command).
+        """The subcommands the loaded packs add: name -> :class:`rehabkit.Registered` (a click command).
 
         The packs' protocols and exercise libraries are not parsed for this.
         """
@@ -85,7 +85,7 @@ class AppState:
         """Whether --strict (or REHABKIT_STRICT_PLUGINS) is in force."""
         if self.strict is not None:
             return self.strict
-        from ..plugins import strict_from_environment
+        from .._plugins.manager import strict_from_environment
 
         return strict_from_environment()
 
@@ -126,7 +126,7 @@ class LazyGroup(click.Group):
             formatter.write_text("Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one.")
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ..errors import ExitCode, PluginError
+        from .._common.errors import ExitCode, PluginError
 
         try:
             return super().invoke(ctx)

@@ -30,7 +30,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
       rehabkit list
       rehabkit list --format json
     """
-    from ..validation import Checker
+    from .._documents.validation import Checker
     from .course_support import protocol_errors
 
     registry = state.registry()
@@ -84,7 +84,7 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
       rehabkit show neck-pain
       rehabkit show low-back-pain@1.0.0 --format json
     """
-    from ..errors import ExitCode
+    from .._common.errors import ExitCode
     from .course_support import looks_like_path, resolve_protocol
 
     registry = state.registry()

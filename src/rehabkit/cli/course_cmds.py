@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..exit_codes import ExitCode
+from .._common.exit_codes import ExitCode
 from . import EXIT_CODES, AppState, format_option
 from .course_support import check_staff_id, date_option, describe_stop, note_surgery_change, require_patient, resolve_protocol
 from .patient_cmds import db_option, open_store
@@ -68,7 +68,7 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
       rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --by DR-3 --surgery-date 2026-10-01
       rehabkit approve P-9 --phase recovery --kind surgeon-clearance --by DR-3 --date 2026-11-12
     """
-    from ..store import StoreError
+    from .._sessions.store import StoreError
 
     check_staff_id(by)
     with open_store(db) as store:
@@ -136,7 +136,7 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
       rehabkit review P-0042 --clinician PT-7 --outcome resume --note "disc signs excluded"
       rehabkit review P-0042 --clinician PT-7 --outcome earlier-phase --phase acute
     """
-    from ..course import load_course
+    from .._sessions.course import load_course
 
     check_staff_id(clinician)
     registry = state.registry()

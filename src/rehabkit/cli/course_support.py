@@ -47,7 +47,7 @@ def date_option(what: str) -> Callable[[F], F]:
 
 def require_patient(store: Any, patient: str) -> None:
     """Exit 1 unless the store knows the patient (commands that read or add to a record never create one)."""
-    from ..errors import ExitCode
+    from .._common.errors import ExitCode
 
     if not store.has_patient(patient):
         click.echo(f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
@@ -72,8 +72,8 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     path. With ``lint``, a protocol with schema or lint errors is refused (exit 1)
     with its findings: only lint-clean protocols run for patients.
     """
-    from ..errors import ExitCode, Severity
-    from ..validation import Checker
+    from .._common.errors import ExitCode, Severity
+    from .._documents.validation import Checker
 
     registry = state.registry()
     rules = registry.rules()
@@ -81,9 +81,9 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     if looks_like_path(wanted):
         if not os.path.isfile(wanted):
             raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")
-        from ..errors import DocumentError
-        from ..loader import load_file
-        from ..validation import InvalidDocument, protocol_from_document
+        from .._common.errors import DocumentError
+        from .._documents.loader import load_file
+        from .._documents.validation import InvalidDocument, protocol_from_document
 
         try:
             protocol = protocol_from_document(load_file(wanted))
@@ -117,14 +117,14 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
 
 def protocol_errors(checker: Any, registered: Any) -> list[Any]:
     """The schema and lint errors of an installed protocol (warnings are not errors)."""
-    from ..errors import Severity
+    from .._common.errors import Severity
 
     findings = checker.check_file(registered.source) if registered.source else checker.check_document(registered.document)
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
 def _refuse(what: str, errors: list[Any], why: str = "has lint errors") -> NoReturn:
-    from ..errors import ExitCode
+    from .._common.errors import ExitCode
 
     click.echo(f"rehabkit: error: {what} {why}, so it is not run for patients until it is fixed:", err=True)
     for finding in errors:
@@ -135,7 +135,7 @@ def _refuse(what: str, errors: list[Any], why: str = "has lint errors") -> NoRet
 
 def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Protocol) -> list[str]:
     """For each missing fact, the command or option that records it (in the order the criteria list them)."""
-    from ..vocabulary import CRITERION_MEASURES
+    from .._common.vocabulary import CRITERION_MEASURES
 
     hints: list[str] = []
     for item in unmet:
@@ -190,7 +190,7 @@ def describe_stop(course: Course, patient: str) -> list[str]:
 
 def check_staff_id(by: str) -> None:
     """A usage error unless ``by`` is a pseudonymous staff id (the same form as patient ids)."""
-    from ..store import PATIENT_ID
+    from .._sessions.store import PATIENT_ID
 
     if not PATIENT_ID.match(by):
         raise click.BadParameter(f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', "

@@ -31,7 +31,7 @@ def exercises(state: AppState, exercise_id: str | None, region: str | None, move
       rehabkit exercises --region cervical
       rehabkit exercises glute-bridge
     """
-    from ..errors import ExitCode, did_you_mean
+    from .._common.errors import ExitCode, did_you_mean
 
     registry = state.registry(protocols=False, measures=False)
     installed = registry.exercises

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
-from ..vocabulary import REVIEW_ACTIONS
+from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from .._common.vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, F, format_option
 from .course_support import date_option, require_patient, resolve_protocol
 
@@ -23,7 +23,7 @@ def db_option(function: F) -> F:
 
 def open_store(db: str | None) -> Any:
     """Open the session store, turning a failure into a clear error (exit 1)."""
-    from ..store import Store, StoreError, default_db_path
+    from .._sessions.store import Store, StoreError, default_db_path
 
     try:
         return Store(db or default_db_path())
@@ -148,7 +148,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
       rehabkit next-day P-0042 --pain 3
       rehabkit next-day P-0042 --pain 6 --settled-after-hours 4 --date 2026-11-20
     """
-    from ..course import parse_date
+    from .._sessions.course import parse_date
     from ..engine import NextDayRecord, PastSession, morning_reasons
 
     with open_store(db) as store:
@@ -213,7 +213,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
       rehabkit measure P-0042 odi
       rehabkit measure P-0042 ndi --score pain-intensity=2 --skip driving ...
     """
-    from ..outcomes import ScoringError
+    from .._sessions.outcomes import ScoringError
 
     try:
         outcome = state.registry(protocols=False, exercises=False).measure(measure_id)

@@ -10,7 +10,7 @@ import click
 from . import EXIT_CODES, AppState, format_option
 
 if TYPE_CHECKING:
-    from ..plugins import PackStatus
+    from .._plugins.manager import PackStatus
 
 
 @click.command(epilog=EXIT_CODES)
@@ -37,7 +37,7 @@ def plugins(state: AppState, output_format: str) -> None:
     else:
         _print_text(packs)
     if state.strict_effective and manager.problems():
-        from ..errors import ExitCode
+        from .._common.errors import ExitCode
 
         for line in manager.problems():
             click.echo(f"rehabkit: error: {line}", err=True)

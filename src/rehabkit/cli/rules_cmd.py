@@ -29,8 +29,8 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
       rehabkit rules
       rehabkit rules RK303
     """
-    from ..errors import ExitCode
-    from ..finding_codes import FINDING_CODES
+    from .._common.errors import ExitCode
+    from .._documents.finding_codes import FINDING_CODES
 
     installed = state.registry(protocols=False, exercises=False, measures=False).rules()
     if code is not None:
@@ -48,7 +48,7 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
                 click.echo(textwrap.fill(explanation, width=78))
             return
         if not chosen:
-            from ..errors import did_you_mean
+            from .._common.errors import did_you_mean
 
             hint = did_you_mean(wanted, sorted([r.code for r in installed] + list(FINDING_CODES)))
             click.echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
+from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, format_option
 from .course_support import (
     check_staff_id,
@@ -84,7 +84,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
       rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from ..runner import (
+    from .._sessions.runner import (
         AnswersFileError,
         CourseStopped,
         DateOrderError,
@@ -93,7 +93,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         SessionInterrupted,
         run_session,
     )
-    from ..store import StoreError
+    from .._sessions.store import StoreError
 
     recording = [name for name, value in (("--surgery-date", surgery_date), ("--surgeon-cleared", surgeon_cleared),
                                           ("--clinician-approved", clinician_approved)) if value is not None]
@@ -164,7 +164,7 @@ def _surgery_date(text: str | None, today: datetime.date) -> str | None:
 
 def _record_approvals(store: Any, patient: str, protocol: Any, measures: Any, day: datetime.date, by: str | None,
                       surgeon: bool | None, clinician: bool | None, say: Any) -> None:
-    from ..course import load_course
+    from .._sessions.course import load_course
 
     course = load_course(store, patient, protocol, measures, day)
     for kind, value in (("surgeon-clearance", surgeon), ("clinician-approval", clinician)):
@@ -198,8 +198,8 @@ def _refuse_gate(output_format: str, patient: str, protocol: Any, phase_id: str,
 
 
 def _load_answers(path: str) -> Any:
-    from ..errors import DocumentError
-    from ..loader import load_file
+    from .._common.errors import DocumentError
+    from .._documents.loader import load_file
 
     try:
         return load_file(path).data
@@ -210,9 +210,9 @@ def _load_answers(path: str) -> Any:
 
 def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures: Any, output_format: str,
                 day: datetime.date) -> None:
-    from ..course import load_course
+    from .._sessions.course import load_course
     from ..engine.course import active_precautions
-    from ..runner import check_gate, plan_for
+    from .._sessions.runner import check_gate, plan_for
 
     course = load_course(store, patient, protocol, measures, day)
     if course.stopped:

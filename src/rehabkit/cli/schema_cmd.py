@@ -34,7 +34,7 @@ def schema(kind: str, output: str | None) -> None:
       rehabkit schema -o protocol.schema.json
       rehabkit schema --kind exercise-library -o exercise-library.schema.json
     """
-    from ..schemas import SCHEMA_FOR_KIND, schema_text
+    from .._documents.schemas import SCHEMA_FOR_KIND, schema_text
 
     text = schema_text(SCHEMA_FOR_KIND[kind])
     if output is None:

@@ -66,9 +66,9 @@ def validate(
       rehabkit validate my-protocol.yaml --format json
       rehabkit validate protocols/ --ignore RK204 --format github
     """
-    from ..errors import ExitCode, Severity
-    from ..lint import RuleSelection
-    from ..validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
+    from .._common.errors import ExitCode, Severity
+    from .._documents.lint import RuleSelection
+    from .._documents.validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
 
     registry = state.registry(protocols=False, exercises=False, measures=False)
     rules = registry.rules()
@@ -125,7 +125,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _annotation(finding: Any) -> str:
     """A GitHub Actions workflow command: ``::error file=F,line=L,col=C,title=CODE::message``."""
-    from ..errors import Severity
+    from .._common.errors import Severity
 
     level = "warning" if finding.severity is Severity.WARNING else "error"
     properties = [f"file={_escape(finding.path, True)}"]

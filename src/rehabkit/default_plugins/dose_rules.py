@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..clinical_policy import policy
-from ..errors import Severity
-from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+from .._common.clinical_policy import policy
+from .._common.errors import Severity
+from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
-from ..vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
+from .._common.vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 
 #: Highest plausible value of each dose count, whether zero is allowed, and its noun (clinical_policy.json).
 #: These bound typos (a hold of 300 s meant as 30 s); RK201's explanation lists them.

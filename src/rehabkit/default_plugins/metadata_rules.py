@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..errors import Severity
-from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+from .._common.errors import Severity
+from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..errors import Severity
-from ..lint import LintContext, LintRule, Violation
+from .._common.errors import Severity
+from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Criteria
-from ..vocabulary import CRITERION_MEASURES, STAGES
+from .._common.vocabulary import CRITERION_MEASURES, STAGES
 
 
 def _completed_phases(criteria: Criteria | None) -> list[tuple[int, str]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..errors import Severity, did_you_mean
-from ..lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+from .._common.errors import Severity, did_you_mean
+from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Exercise
 
 _ID_LISTS = ("phases", "exercises", "red_flags", "precautions", "symptom_rules")

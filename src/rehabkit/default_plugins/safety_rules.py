@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..clinical_policy import policy
-from ..errors import Severity
-from ..lint import LintContext, LintRule, Violation
+from .._common.clinical_policy import policy
+from .._common.errors import Severity
+from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
-from ..vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES, URGENT_SIGNS
-from ..vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
+from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES, URGENT_SIGNS
+from .._common.vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
 
 #: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
 REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}

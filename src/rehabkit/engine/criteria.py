@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 import attrs
 
 from ..model import Criteria, Criterion
-from ..vocabulary import CRITERION_MEASURES
+from .._common.vocabulary import CRITERION_MEASURES
 
 __all__ = ["APPROVAL_MEASURES", "CriteriaResult", "Facts", "Unmet", "amount", "check_criteria"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..vocabulary import REVIEW_ACTIONS
+from .._common.vocabulary import REVIEW_ACTIONS
 from .decide import Decision, SessionResult, within_limits
 from .plan import SessionPlan, top_step
 

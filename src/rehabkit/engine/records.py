@@ -1,6 +1,6 @@
 """What the engine reads about a patient's past: plain records, as the store keeps them.
 
-The engine never opens the store: :mod:`rehabkit.course` reads these records
+The engine never opens the store: :mod:`rehabkit._sessions.course` reads these records
 and hands them over, so that a course can be worked out (and tested) from data
 alone.
 """

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from ..model import ScreeningQuestion
-from ..vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS
+from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS
 
 __all__ = ["SCREENING_ORDER", "ScreeningResult", "ends_screening", "screen"]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from ..model import SymptomRule
-from ..vocabulary import SYMPTOM_ACTIONS, SYMPTOM_MEASURES
+from .._common.vocabulary import SYMPTOM_ACTIONS, SYMPTOM_MEASURES
 from .criteria import amount
 
 __all__ = ["ACTION_ORDER", "Observation", "Reason", "evaluate", "fires", "worst"]

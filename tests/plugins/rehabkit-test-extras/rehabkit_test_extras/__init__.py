@@ -7,8 +7,7 @@ and still run the other rules.
 REHABKIT_HOOK_API = 1
 
 from rehabkit import hookimpl
-from rehabkit.errors import Severity
-from rehabkit.lint import LintRule, Violation
+from rehabkit import LintRule, Severity, Violation
 
 
 @hookimpl

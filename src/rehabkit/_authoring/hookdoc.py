@@ -1,6 +1,6 @@
 """Generate the hook reference (docs/hooks.md) from ``hookspecs.py``, so that it cannot drift.
 
-``python -m rehabkit.hookdoc`` prints it; ``python -m rehabkit.hookdoc --write
+``python -m rehabkit._authoring.hookdoc`` prints it; ``python -m rehabkit._authoring.hookdoc --write
 docs/hooks.md`` rewrites the file. A test compares the file with this output,
 so changing a hook without regenerating the reference fails the suite.
 """
@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import HOOK_API_VERSION, hookspecs
+from .. import HOOK_API_VERSION, hookspecs
 
 __all__ = ["HookDoc", "hook_docs", "main", "render_hook_reference"]
 
 HEADER = """\
 # Hook reference
 
-<!-- Generated from src/rehabkit/hookspecs.py by `python -m rehabkit.hookdoc --write docs/hooks.md`.
+<!-- Generated from src/rehabkit/hookspecs.py by `python -m rehabkit._authoring.hookdoc --write docs/hooks.md`.
      Do not edit by hand: tests/test_hooks.py fails when this file and the hooks disagree. -->
 
 A plugin pack implements any of these functions in the module its entry point
@@ -158,14 +158,14 @@ def render_hook_reference() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m rehabkit.hookdoc [--write FILE]``."""
+    """``python -m rehabkit._authoring.hookdoc [--write FILE]``."""
     args = sys.argv[1:] if argv is None else argv
     text = render_hook_reference()
     if args[:1] == ["--write"] and len(args) == 2:
         Path(args[1]).write_text(text, encoding="utf-8")
         return 0
     if args:
-        print("usage: python -m rehabkit.hookdoc [--write FILE]", file=sys.stderr)
+        print("usage: python -m rehabkit._authoring.hookdoc [--write FILE]", file=sys.stderr)
         return 2
     sys.stdout.write(text)
     return 0

@@ -4,7 +4,7 @@ A standard validator given only ``exercise-library.schema.json`` (check-jsonsche
 an editor's YAML language server) cannot fetch ``protocol.schema.json`` from the
 schema's ``$id``, so the library schema carries copies of the ``$defs`` it
 needs. The protocol schema stays the one place they are written:
-``python -m rehabkit.schema_bundle --write schemas/exercise-library.schema.json``
+``python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json``
 refreshes the copies, and a test fails when they drift.
 """
 
@@ -63,7 +63,7 @@ def bundle_library_schema(library: dict[str, Any], protocol: dict[str, Any]) -> 
 
 def main(argv: list[str]) -> int:
     """``--write PATH`` writes the bundled library schema; without it, prints it."""
-    root = Path(__file__).parent / "schema_files"
+    root = Path(__file__).parent.parent / "schema_files"
     library = json.loads((root / "exercise-library.schema.json").read_text(encoding="utf-8"))
     protocol = json.loads((root / "protocol.schema.json").read_text(encoding="utf-8"))
     text = json.dumps(bundle_library_schema(library, protocol), indent=2, ensure_ascii=False) + "\n"

@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["POLICY_FILE", "policy"]
 
-POLICY_FILE = Path(__file__).parent / "default_plugins" / "clinical_policy.json"
+POLICY_FILE = Path(__file__).parent.parent / "default_plugins" / "clinical_policy.json"
 
 
 @lru_cache(maxsize=None)

@@ -20,9 +20,9 @@ from collections.abc import Collection, Iterable, Sequence
 
 import attrs
 
-from .errors import Finding, Severity, format_json_path
+from .._common.errors import Finding, Severity, format_json_path
 from .loader import Document
-from .model import Suppression
+from ..model import Suppression
 
 __all__ = ["MISSING_REASON_CODE", "UNUSED_CODE", "Suppressor", "apply_suppressions"]
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import attrs
 
 from .course import load_course
-from .engine import (
+from ..engine import (
     Course,
     CriteriaResult,
     Decision,
@@ -34,14 +34,14 @@ from .engine import (
     step_back,
     within_limits,
 )
-from .engine.course import active_precautions
-from .clinical_policy import policy
-from .errors import RehabkitError, did_you_mean
-from .model import Exercise, Precaution, ScreeningQuestion
-from .model import Protocol as ProtocolModel
+from ..engine.course import active_precautions
+from .._common.clinical_policy import policy
+from .._common.errors import RehabkitError, did_you_mean
+from ..model import Exercise, Precaution, ScreeningQuestion
+from ..model import Protocol as ProtocolModel
 from .outcomes import OutcomeMeasure
 from .store import Store
-from .vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
+from .._common.vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
 
 __all__ = [
     "NEW_SYMPTOM_QUESTION",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 
-from .engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course
-from .model import Protocol
+from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course
+from ..model import Protocol
 from .outcomes import OutcomeMeasure
 from .store import Store
 

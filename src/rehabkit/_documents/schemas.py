@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import Finding, did_you_mean, format_json_path
+from .._common.errors import Finding, did_you_mean, format_json_path
 from .loader import Document
 
 __all__ = [
@@ -43,7 +43,7 @@ _MAX_ERRORS = 50
 def schema_text(name: str = PROTOCOL_SCHEMA) -> str:
     """The text of a shipped schema, exactly as published."""
     # A plain path, not importlib.resources (5 ms to import): rehabkit is never run from a zip.
-    return (Path(__file__).parent / "schema_files" / name).read_text(encoding="utf-8")
+    return (Path(__file__).parent.parent / "schema_files" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)
@@ -121,7 +121,7 @@ def protocol_validator() -> SchemaValidator:
 @lru_cache(maxsize=None)
 def library_validator() -> SchemaValidator:
     """The shared validator for exercise-library documents (which refer to the protocol schema)."""
-    return SchemaValidator(load_schema(LIBRARY_SCHEMA))  # self-contained: see rehabkit.schema_bundle
+    return SchemaValidator(load_schema(LIBRARY_SCHEMA))  # self-contained: see rehabkit._documents.schema_bundle
 
 
 @lru_cache(maxsize=None)

@@ -76,7 +76,7 @@ def create_pack(name: str, parent: str | os.PathLike[str] = ".", installed: froz
     already uses (``installed``), or a folder that exists. Nothing is written
     unless everything can be.
     """
-    from .. import HOOK_API_VERSION, __version__
+    from ... import HOOK_API_VERSION, __version__
 
     names = pack_names(name)
     if names.pack in installed:

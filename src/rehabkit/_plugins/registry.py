@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from .lint import LintRule
-from .model import Exercise, Protocol
+from .._documents.lint import LintRule
+from ..model import Exercise, Protocol
 
 __all__ = ["Conflict", "Contributions", "Registered", "Registry"]
 

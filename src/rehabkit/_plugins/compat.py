@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from . import HOOK_API_VERSION, __version__
+from .. import HOOK_API_VERSION, __version__
 from .entrypoints import metadata_field
 
 __all__ = [
@@ -93,7 +93,7 @@ def unknown_hook_problems(names: Iterable[str], known: Iterable[str]) -> list[st
     known = sorted(known)
     problems = []
     for name in sorted(names):
-        from .errors import did_you_mean  # only when there is something to report: loading packs must not pay for it
+        from .._common.errors import did_you_mean  # only when there is something to report: loading packs must not pay for it
 
         hint = did_you_mean(name, known)
         problems.append(

@@ -6,12 +6,12 @@ registered first, as the pack ``core``, through the same hooks.
 
 Every pack is loaded inside its own ``try``: one that declares a hook API this
 rehabkit does not provide is refused (status ``incompatible``, see
-:mod:`rehabkit.compat`); one that fails to import, implements a hook that does
+:mod:`rehabkit._plugins.compat`); one that fails to import, implements a hook that does
 not exist or with arguments it is not offered, raises in a hook or registers
 malformed data is reported by name (status ``failed``) and all it registered is
 set aside; the rest keep working.  ``strict=True`` (``--strict`` or
 ``REHABKIT_STRICT_PLUGINS=1``) turns every such failure and every conflict into
-a :class:`~rehabkit.errors.PluginError`.
+a :class:`~rehabkit._common.errors.PluginError`.
 
 Selection: ``REHABKIT_LOAD_PLUGINS=a,b`` loads only the packs named (empty:
 no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
@@ -29,16 +29,16 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import HOOK_API_VERSION, hookspecs
+from .. import HOOK_API_VERSION, hookspecs
 from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
-from .default_plugins import DEFAULT_PLUGINS
-from .errors import DocumentError, PluginError
-from .lint import LintRule
-from .loader import DOCUMENT_SUFFIXES, Document, load_file
-from .model import Exercise, ScreeningQuestion
+from ..default_plugins import DEFAULT_PLUGINS
+from .._common.errors import DocumentError, PluginError
+from .._documents.lint import LintRule
+from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_file
+from ..model import Exercise, ScreeningQuestion
 from .registry import Contributions, Registered, Registry
-from .schemas import def_validator
-from .validation import iter_document_files, library_from_document, protocol_from_document
+from .._documents.schemas import def_validator
+from .._documents.validation import iter_document_files, library_from_document, protocol_from_document
 
 __all__ = [
     "CORE",
@@ -364,7 +364,7 @@ def _pack_of(plugin_name: str) -> str:
 
 
 def _own_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -444,7 +444,7 @@ class _Registrar:
 
     def _lint_rule(self, item: Any) -> None:
         if not isinstance(item, LintRule):
-            raise _Rejected(f"{_short(item)}: expected a rehabkit.lint.LintRule")
+            raise _Rejected(f"{_short(item)}: expected a rehabkit.LintRule")
         self.staged.lint_rules.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
 
 
@@ -461,12 +461,12 @@ class _Rejected(Exception):
 
 
 def _measure(item: Any) -> Any:
-    from .outcomes import OutcomeMeasure
+    from .._sessions.outcomes import OutcomeMeasure
 
     if isinstance(item, OutcomeMeasure):
         return item
     if not isinstance(item, Mapping):
-        raise _Rejected(f"{_short(item)}: expected a rehabkit.outcomes.OutcomeMeasure or a mapping in its form")
+        raise _Rejected(f"{_short(item)}: expected a rehabkit.OutcomeMeasure or a mapping in its form")
     try:
         return OutcomeMeasure.from_dict(item)
     except (KeyError, TypeError, ValueError) as exc:

@@ -9,7 +9,7 @@ through the ``rehabkit_register_lint_rules`` hook.
 
 Which rules run is chosen with :class:`RuleSelection` (``--select``/``--ignore``);
 a document accepts a finding on purpose with a suppression (see
-:mod:`rehabkit.suppressions`).
+:mod:`rehabkit._documents.suppressions`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import Finding, Severity, format_json_path
+from .._common.errors import Finding, Severity, format_json_path
 from .loader import Document
-from .model import Exercise, ExerciseLibrary, Protocol
+from ..model import Exercise, ExerciseLibrary, Protocol
 
 if TYPE_CHECKING:
     import datetime

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import DocumentError, Finding, format_json_path
+from .._common.errors import DocumentError, Finding, format_json_path
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
-from .model import Exercise, ExerciseLibrary, Protocol
+from ..model import Exercise, ExerciseLibrary, Protocol
 from .schemas import SCHEMA_CODE, SCHEMA_FOR_KIND, library_validator, protocol_validator
 
 if TYPE_CHECKING:

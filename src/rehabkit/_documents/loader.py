@@ -1,8 +1,8 @@
 """Read protocol documents (.json, .yaml, .yml) safely, with positions for every error.
 
 The fast path parses with the C parsers (``json`` and libyaml) and no position
-bookkeeping; :mod:`rehabkit.positions` is consulted only after something went
-wrong.  Every refusal is a :class:`~rehabkit.errors.DocumentError` with a
+bookkeeping; :mod:`rehabkit._documents.positions` is consulted only after something went
+wrong.  Every refusal is a :class:`~rehabkit.DocumentError` with a
 stable code, ``file:line:col`` where known, and a sentence saying what to do.
 
 Limits: a file larger than ``Limits.max_bytes``, nesting deeper than
@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from . import positions
-from .errors import DocumentError, format_json_path
+from .._common.errors import DocumentError, format_json_path
 
 __all__ = [
     "CODES",

@@ -1,0 +1,1 @@
+"""Private: the authoring kit (the pack scaffold and the generated hook reference)."""

@@ -1,0 +1,1 @@
+"""Private: what every part shares (errors, exit codes, the controlled vocabularies, clinical defaults)."""

@@ -1,0 +1,1 @@
+"""Private: plugin packs (discovery through entry points, compatibility, loading in isolation, the registry)."""

@@ -1,0 +1,1 @@
+"""Private: sessions and courses (the store, reading a course for the engine, the runner, outcome measures)."""
