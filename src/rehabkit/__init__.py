@@ -127,67 +127,137 @@ __all__ = [
 
 if TYPE_CHECKING:
     # "X as X" marks each name as re-exported for type checkers; at run time __getattr__ resolves them.
-    from ._plugins.command_state import (
-        CommandState as CommandState,
-    )
-    from .engine import (
-        Decision as Decision,
-        Facts as Facts,
-        PlannedExercise as PlannedExercise,
-        SessionPlan as SessionPlan,
-        SessionResult as SessionResult,
-        check_criteria as check_criteria,
-    )
     from ._common.errors import (
         DocumentError as DocumentError,
+    )
+    from ._common.errors import (
         Finding as Finding,
+    )
+    from ._common.errors import (
         PluginError as PluginError,
+    )
+    from ._common.errors import (
         RehabkitError as RehabkitError,
+    )
+    from ._common.errors import (
         Severity as Severity,
     )
     from ._common.exit_codes import (
         ExitCode as ExitCode,
     )
-    from .hookspecs import (
-        RegisterCommand as RegisterCommand,
-        RegisterExercise as RegisterExercise,
-        RegisterLintRule as RegisterLintRule,
-        RegisterOutcomeMeasure as RegisterOutcomeMeasure,
-        RegisterProtocol as RegisterProtocol,
-        RegisterScreening as RegisterScreening,
-        hookimpl as hookimpl,
-    )
     from ._documents.lint import (
         LintContext as LintContext,
+    )
+    from ._documents.lint import (
         LintRule as LintRule,
+    )
+    from ._documents.lint import (
         Violation as Violation,
     )
-    from .model import (
-        Criteria as Criteria,
-        Criterion as Criterion,
-        Dose as Dose,
-        Eligibility as Eligibility,
-        Exercise as Exercise,
-        ExerciseLibrary as ExerciseLibrary,
-        ExerciseRef as ExerciseRef,
-        Media as Media,
-        Phase as Phase,
-        Precaution as Precaution,
-        Protocol as Protocol,
-        Range as Range,
-        Reference as Reference,
-        ScreeningQuestion as ScreeningQuestion,
-        Supervision as Supervision,
-        Suppression as Suppression,
-        SymptomRule as SymptomRule,
-    )
-    from ._sessions.outcomes import (
-        OutcomeMeasure as OutcomeMeasure,
-        Score as Score,
+    from ._plugins.command_state import (
+        CommandState as CommandState,
     )
     from ._plugins.registry import (
         Registered as Registered,
+    )
+    from ._plugins.registry import (
         Registry as Registry,
+    )
+    from ._sessions.outcomes import (
+        OutcomeMeasure as OutcomeMeasure,
+    )
+    from ._sessions.outcomes import (
+        Score as Score,
+    )
+    from .engine import (
+        Decision as Decision,
+    )
+    from .engine import (
+        Facts as Facts,
+    )
+    from .engine import (
+        PlannedExercise as PlannedExercise,
+    )
+    from .engine import (
+        SessionPlan as SessionPlan,
+    )
+    from .engine import (
+        SessionResult as SessionResult,
+    )
+    from .engine import (
+        check_criteria as check_criteria,
+    )
+    from .hookspecs import (
+        RegisterCommand as RegisterCommand,
+    )
+    from .hookspecs import (
+        RegisterExercise as RegisterExercise,
+    )
+    from .hookspecs import (
+        RegisterLintRule as RegisterLintRule,
+    )
+    from .hookspecs import (
+        RegisterOutcomeMeasure as RegisterOutcomeMeasure,
+    )
+    from .hookspecs import (
+        RegisterProtocol as RegisterProtocol,
+    )
+    from .hookspecs import (
+        RegisterScreening as RegisterScreening,
+    )
+    from .hookspecs import (
+        hookimpl as hookimpl,
+    )
+    from .model import (
+        Criteria as Criteria,
+    )
+    from .model import (
+        Criterion as Criterion,
+    )
+    from .model import (
+        Dose as Dose,
+    )
+    from .model import (
+        Eligibility as Eligibility,
+    )
+    from .model import (
+        Exercise as Exercise,
+    )
+    from .model import (
+        ExerciseLibrary as ExerciseLibrary,
+    )
+    from .model import (
+        ExerciseRef as ExerciseRef,
+    )
+    from .model import (
+        Media as Media,
+    )
+    from .model import (
+        Phase as Phase,
+    )
+    from .model import (
+        Precaution as Precaution,
+    )
+    from .model import (
+        Protocol as Protocol,
+    )
+    from .model import (
+        Range as Range,
+    )
+    from .model import (
+        Reference as Reference,
+    )
+    from .model import (
+        ScreeningQuestion as ScreeningQuestion,
+    )
+    from .model import (
+        Supervision as Supervision,
+    )
+    from .model import (
+        Suppression as Suppression,
+    )
+    from .model import (
+        SymptomRule as SymptomRule,
     )
 
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._common.errors import Finding, Severity, format_json_path
-from .loader import Document
 from ..model import Exercise, ExerciseLibrary, Protocol
+from .loader import Document
 
 if TYPE_CHECKING:
     import datetime

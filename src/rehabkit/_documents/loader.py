@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from . import positions
 from .._common.errors import DocumentError, format_json_path
+from . import positions
 
 __all__ = [
     "CODES",

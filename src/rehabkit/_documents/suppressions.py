@@ -21,8 +21,8 @@ from collections.abc import Collection, Iterable, Sequence
 import attrs
 
 from .._common.errors import Finding, Severity, format_json_path
-from .loader import Document
 from ..model import Suppression
+from .loader import Document
 
 __all__ = ["MISSING_REASON_CODE", "UNUSED_CODE", "Suppressor", "apply_suppressions"]
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._common.errors import DocumentError, Finding, format_json_path
+from .._common.errors import DocumentError, Finding
+from ..model import Exercise, Protocol
+from .builders import InvalidDocument, document_kind, library_from_document, model_from_document, protocol_from_document
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
-from ..model import Exercise, ExerciseLibrary, Protocol
-from .schemas import SCHEMA_CODE, SCHEMA_FOR_KIND, library_validator, protocol_validator
 
 if TYPE_CHECKING:
     import datetime
@@ -48,90 +48,9 @@ NO_FILES_CODE = "RK010"
 INTERNAL_ERROR_CODE = "RK000"
 #: Codes that mean rehabkit or a plugin failed, not the document (exit code 3).
 FAILURE_CODES = frozenset({INTERNAL_ERROR_CODE, RULE_CRASH_CODE})
+_LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
 # Below this many files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 64
-
-
-class InvalidDocument(DocumentError):
-    """A document that does not match the schema; ``findings`` lists every violation."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        first = findings[0]
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        super().__init__(
-            first.code,
-            first.message + more,
-            path=first.path,
-            line=first.line,
-            column=first.column,
-            json_path=first.json_path,
-        )
-        self.findings = findings
-
-
-def document_kind(document: Document) -> str:
-    """The document's ``kind`` (``protocol`` when it has none, so the schema names what is missing).
-
-    Raises :class:`InvalidDocument` for a kind rehabkit does not know.
-    """
-    kind = document.data.get("kind", "protocol") if isinstance(document.data, Mapping) else "protocol"
-    if kind in SCHEMA_FOR_KIND:
-        return str(kind)
-    import json
-
-    line, column = document.position(("kind",))
-    kinds = " or ".join(repr(k) for k in SCHEMA_FOR_KIND)
-    raise InvalidDocument(
-        [Finding(document.path, SCHEMA_CODE, f"kind {json.dumps(kind)} is not a rehabkit document kind: write {kinds}.",
-                 line=line, column=column, json_path=format_json_path(("kind",)))]
-    )
-
-
-def model_from_document(document: Document) -> Protocol | ExerciseLibrary:
-    """Check a loaded document against the schema of its kind and build the model object.
-
-    Raises :class:`InvalidDocument` listing every schema violation.
-    """
-    kind = document_kind(document)
-    validator = protocol_validator() if kind == "protocol" else library_validator()
-    findings = validator.findings(document)
-    if findings:
-        raise InvalidDocument(findings)
-    if kind == "protocol":
-        return Protocol.from_dict(document.data)
-    return ExerciseLibrary.from_dict(document.data)
-
-
-def protocol_from_document(document: Document) -> Protocol:
-    """Check a loaded document against the schema and build its :class:`Protocol`.
-
-    Raises :class:`InvalidDocument` listing every schema violation, or when the
-    document is of another kind.
-    """
-    item = model_from_document(document)
-    if not isinstance(item, Protocol):
-        raise _wrong_kind(document, "protocol", "rehabkit_register_exercises")
-    return item
-
-
-def library_from_document(document: Document) -> ExerciseLibrary:
-    """Check a loaded document against the exercise-library schema and build it."""
-    item = model_from_document(document)
-    if not isinstance(item, ExerciseLibrary):
-        raise _wrong_kind(document, "exercise-library", "rehabkit_register_protocols")
-    return item
-
-
-def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
-    line, column = document.position(("kind",))
-    return InvalidDocument(
-        [Finding(document.path, SCHEMA_CODE,
-                 f"this is not a {wanted} document (kind {document.data.get('kind')!r}); register it through {hook}.",
-                 line=line, column=column, json_path="$.kind")]
-    )
-
-
-_LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
 
 
 def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dict[str, Exercise]:

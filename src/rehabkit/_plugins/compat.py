@@ -93,7 +93,9 @@ def unknown_hook_problems(names: Iterable[str], known: Iterable[str]) -> list[st
     known = sorted(known)
     problems = []
     for name in sorted(names):
-        from .._common.errors import did_you_mean  # only when there is something to report: loading packs must not pay for it
+        from .._common.errors import (
+            did_you_mean,  # only when there is something to report: loading packs must not pay for it
+        )
 
         hint = did_you_mean(name, known)
         problems.append(

@@ -30,15 +30,16 @@ import attrs
 import pluggy
 
 from .. import HOOK_API_VERSION, hookspecs
-from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
-from ..default_plugins import DEFAULT_PLUGINS
 from .._common.errors import DocumentError, PluginError
+from .._documents.builders import library_from_document, protocol_from_document
 from .._documents.lint import LintRule
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_file
-from ..model import Exercise, ScreeningQuestion
-from .registry import Contributions, Registered, Registry
 from .._documents.schemas import def_validator
-from .._documents.validation import iter_document_files, library_from_document, protocol_from_document
+from .._documents.validation import iter_document_files
+from ..default_plugins import DEFAULT_PLUGINS
+from ..model import Exercise, ScreeningQuestion
+from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
+from .registry import Contributions, Registered, Registry
 
 __all__ = [
     "CORE",

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from .course import load_course
+from .._common.clinical_policy import policy
+from .._common.errors import RehabkitError, did_you_mean
+from .._common.vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
 from ..engine import (
     Course,
     CriteriaResult,
@@ -35,13 +37,11 @@ from ..engine import (
     within_limits,
 )
 from ..engine.course import active_precautions
-from .._common.clinical_policy import policy
-from .._common.errors import RehabkitError, did_you_mean
 from ..model import Exercise, Precaution, ScreeningQuestion
 from ..model import Protocol as ProtocolModel
+from .course import load_course
 from .outcomes import OutcomeMeasure
 from .store import Store
-from .._common.vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
 
 __all__ = [
     "NEW_SYMPTOM_QUESTION",

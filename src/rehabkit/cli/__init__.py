@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
-from .._plugins.command_table import COMMANDS
 from .._common.exit_codes import exit_code_help
+from .._plugins.command_table import COMMANDS
 
 __all__ = ["COMMANDS", "AppState", "format_option", "main"]
 

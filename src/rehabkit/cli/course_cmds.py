@@ -10,7 +10,14 @@ import click
 
 from .._common.exit_codes import ExitCode
 from . import EXIT_CODES, AppState, format_option
-from .course_support import check_staff_id, date_option, describe_stop, note_surgery_change, require_patient, resolve_protocol
+from .course_support import (
+    check_staff_id,
+    date_option,
+    describe_stop,
+    note_surgery_change,
+    require_patient,
+    resolve_protocol,
+)
 from .patient_cmds import db_option, open_store
 
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")

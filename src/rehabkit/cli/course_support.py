@@ -82,8 +82,8 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         if not os.path.isfile(wanted):
             raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")
         from .._common.errors import DocumentError
+        from .._documents.builders import InvalidDocument, protocol_from_document
         from .._documents.loader import load_file
-        from .._documents.validation import InvalidDocument, protocol_from_document
 
         try:
             protocol = protocol_from_document(load_file(wanted))

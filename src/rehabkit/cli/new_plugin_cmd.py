@@ -29,8 +29,8 @@ def new_plugin(name: str, parent: str) -> None:
       pip install -e "./myclinic[test]" && pytest myclinic
       rehabkit plugins
     """
-    from .._plugins.entrypoints import ENTRY_POINT_GROUP, entry_points
     from .._authoring.scaffold import ScaffoldError, create_pack
+    from .._plugins.entrypoints import ENTRY_POINT_GROUP, entry_points
 
     installed = frozenset(ep.name for ep in entry_points(ENTRY_POINT_GROUP))
     try:

@@ -211,8 +211,8 @@ def _load_answers(path: str) -> Any:
 def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures: Any, output_format: str,
                 day: datetime.date) -> None:
     from .._sessions.course import load_course
-    from ..engine.course import active_precautions
     from .._sessions.runner import check_gate, plan_for
+    from ..engine.course import active_precautions
 
     course = load_course(store, patient, protocol, measures, day)
     if course.stopped:
