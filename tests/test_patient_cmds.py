@@ -118,3 +118,15 @@ def test_store_path_comes_from_the_environment(cli, tmp_path) -> None:
     assert result.exit_code == 0
     with Store(db) as store:
         assert store.latest_measures("P1") == {"nprs": 3.0}
+
+
+def test_history_says_which_programme_a_discharge_ended(cli, db) -> None:
+    import datetime
+
+    day = datetime.date(2026, 11, 2)
+    with Store(db) as store:
+        store.add_event("P1", "enter-phase", day, protocol="neck-pain", phase="acute")
+        store.add_event("P1", "review", day, protocol="neck-pain", by="PT-1", detail={"outcome": "discharge"})
+        store.add_event("P1", "enter-phase", day, protocol="low-back-pain-acute", phase="acute")
+    data = json.loads(cli("history", "P1", "--db", db, "--format", "json").stdout)
+    assert data["status"] == "active; discharged from neck-pain on 2026-11-02"

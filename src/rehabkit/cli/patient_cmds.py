@@ -85,14 +85,21 @@ def history(patient: str, protocol: str | None, output_format: str, db: str | No
 
 
 def _status(events: list[Any]) -> str:
+    """The patient's state in words: a pause or referral stops every programme; a discharge ends one."""
     state = "active" if events else "not started"
+    discharged: dict[str, str] = {}
     for event in events:
         if event.kind == "pause":
             state = f"paused since {event.date} ({event.detail.get('action')}, {event.detail.get('cause')})"
         elif event.kind == "review":
             outcome = event.detail.get("outcome")
-            state = {"refer": f"referred on {event.date}", "discharge": f"discharged on {event.date}"}.get(outcome, "active")
-    return state
+            state = f"referred on {event.date}" if outcome == "refer" else "active"
+            if outcome == "discharge" and event.protocol:
+                discharged[event.protocol] = event.date
+            elif event.protocol:
+                discharged.pop(event.protocol, None)
+    ended = "; ".join(f"discharged from {protocol} on {day}" for protocol, day in sorted(discharged.items()))
+    return f"{state}; {ended}" if ended else state
 
 
 def _event_text(event: Any) -> str:
