@@ -130,3 +130,18 @@ def test_hook_rehabkit_progression_decision(manager) -> None:
 
     manager.pm.register(AlwaysReview(), name="always-review")
     assert manager.decide(plan, calm, Facts()).reasons == ("weekly review day",)
+
+
+def test_every_contribution_hook_has_one_row_a_registry_table_and_a_builder() -> None:
+    import attrs
+
+    from rehabkit import hookspecs
+    from rehabkit._plugins.manager import _Registrar
+    from rehabkit._plugins.registry import KINDS, Registry
+
+    specs = sorted(name for name in hookspecs.__all__ if name.startswith("rehabkit_register_"))
+    assert sorted(kind.hook for kind in KINDS) == specs
+    tables = {field.name for field in attrs.fields(Registry)}
+    for kind in KINDS:
+        assert kind.attribute in tables, kind
+        assert callable(getattr(_Registrar, f"_{kind.hook.removeprefix('rehabkit_register_')}", None)), kind

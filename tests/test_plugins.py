@@ -156,7 +156,7 @@ def test_registry_conflict_with_three_packs_names_all() -> None:
     registry = Registry()
     for pack in ("a", "b", "c"):
         rule = Registered(item=type("Rule", (), {"code": "XX001"})(), pack=pack)
-        registry.add(Contributions(lint_rules=[rule]))
+        registry.add(Contributions.of(lint_rules=[rule]))
     (conflict,) = registry.conflicts
     assert conflict.packs == ("a", "b", "c")
     assert "XX001" not in registry.lint_rules

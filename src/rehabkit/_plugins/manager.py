@@ -39,7 +39,7 @@ from .._documents.validation import iter_document_files
 from ..default_plugins import DEFAULT_PLUGINS
 from ..model import Exercise, ScreeningQuestion
 from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
-from .registry import Contributions, Registered, Registry
+from .registry import KINDS, Contributions, Registered, Registry
 
 __all__ = [
     "CORE",
@@ -52,15 +52,10 @@ __all__ = [
 CORE = "core"
 # Statuses of packs that are not used and are reported as problems.
 _BROKEN = ("failed", "incompatible")
-# Exercises first: protocols registered later may name them.
-_REGISTER_HOOKS = (
-    "rehabkit_register_exercises",
-    "rehabkit_register_screening",
-    "rehabkit_register_lint_rules",
-    "rehabkit_register_outcome_measures",
-    "rehabkit_register_commands",
-    "rehabkit_register_protocols",
-)
+#: Each contribution hook's row of the registry's table.
+KIND_OF = {kind.hook: kind for kind in KINDS}
+# In the registry's order (exercises first: protocols registered later may name them).
+_REGISTER_HOOKS = tuple(kind.hook for kind in KINDS)
 
 
 @attrs.frozen(slots=True)
@@ -378,14 +373,8 @@ class _Registrar:
         self.pack = pack
         self.staged = staged
         self.status = status
-        self._add: Callable[[Any], None] = {
-            "rehabkit_register_protocols": self._protocol,
-            "rehabkit_register_exercises": self._exercise,
-            "rehabkit_register_screening": self._screening,
-            "rehabkit_register_lint_rules": self._lint_rule,
-            "rehabkit_register_outcome_measures": self._outcome_measure,
-            "rehabkit_register_commands": self._command,
-        }[hook]
+        self._add: Callable[[Any], None] = getattr(self, f"_{hook.removeprefix('rehabkit_register_')}")
+        self._staged: list[Registered] = staged.items[KIND_OF[hook].attribute]
 
     def __call__(self, item: Any) -> None:
         try:
@@ -393,7 +382,7 @@ class _Registrar:
         except _Rejected as exc:
             self.status.fail(f"{self.hook} registered {exc}")
 
-    def _protocol(self, item: Any) -> None:
+    def _protocols(self, item: Any) -> None:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
@@ -410,27 +399,27 @@ class _Registrar:
             protocol = protocol_from_document(document)
         except DocumentError as exc:
             raise _Rejected(f"an invalid protocol: {exc}") from None
-        self.staged.protocols.append(Registered(protocol, self.pack, source, document if source is None else None))
+        self._staged.append(Registered(protocol, self.pack, source, document if source is None else None))
 
-    def _exercise(self, item: Any) -> None:
+    def _exercises(self, item: Any) -> None:
         if not isinstance(item, (str, os.PathLike)):
-            self.staged.exercises.append(Registered(_build(Exercise, "exercise", item), self.pack))
+            self._staged.append(Registered(_build(Exercise, "exercise", item), self.pack))
             return
         for name in _files(item):
             try:
                 library = library_from_document(load_file(name))
             except DocumentError as exc:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
-            self.staged.exercises.extend(Registered(e, self.pack, name) for e in library.exercises)
+            self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)
 
     def _screening(self, item: Any) -> None:
-        self.staged.screening.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
+        self._staged.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
 
-    def _outcome_measure(self, item: Any) -> None:
+    def _outcome_measures(self, item: Any) -> None:
         measure = attrs.evolve(_measure(item), pack=self.pack)
-        self.staged.outcome_measures.append(Registered(measure, self.pack))
+        self._staged.append(Registered(measure, self.pack))
 
-    def _command(self, item: Any) -> None:
+    def _commands(self, item: Any) -> None:
         import click
 
         from .command_table import COMMANDS
@@ -441,12 +430,12 @@ class _Registrar:
             raise _Rejected(f"a command with the name {item.name!r}: use letters, digits and '-'")
         if item.name in COMMANDS:
             raise _Rejected(f"a command named {item.name!r}, which is a built-in rehabkit command: choose another name")
-        self.staged.commands.append(Registered(item, self.pack))
+        self._staged.append(Registered(item, self.pack))
 
-    def _lint_rule(self, item: Any) -> None:
+    def _lint_rules(self, item: Any) -> None:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.LintRule")
-        self.staged.lint_rules.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
+        self._staged.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
 
 
 def _files(item: str | os.PathLike[str]) -> list[str]:

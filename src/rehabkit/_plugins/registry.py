@@ -8,7 +8,7 @@ be unsafe.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -16,7 +16,7 @@ import attrs
 from .._documents.lint import LintRule
 from ..model import Exercise, Protocol
 
-__all__ = ["Conflict", "Contributions", "Registered", "Registry"]
+__all__ = ["KINDS", "Conflict", "ContributionKind", "Contributions", "Registered", "Registry"]
 
 
 @attrs.frozen(slots=True)
@@ -47,27 +47,19 @@ class Conflict:
         )
 
 
-@attrs.define
-class Contributions:
-    """What one pack registered, staged until the pack has finished without error."""
+@attrs.frozen(slots=True)
+class ContributionKind:
+    """One kind of contribution a pack makes through a ``rehabkit_register_*`` hook.
 
-    protocols: list[Registered] = attrs.Factory(list)
-    exercises: list[Registered] = attrs.Factory(list)
-    screening: list[Registered] = attrs.Factory(list)
-    lint_rules: list[Registered] = attrs.Factory(list)
-    outcome_measures: list[Registered] = attrs.Factory(list)
-    commands: list[Registered] = attrs.Factory(list)
+    ``attribute`` names the list in :class:`Contributions` and the table in
+    :class:`Registry`; ``noun`` names the kind in messages; ``key`` gives an
+    item's name in the registry (two packs with the same name conflict).
+    """
 
-    def counts(self) -> dict[str, list[str]]:
-        """Names of everything staged, per kind, for ``rehabkit plugins``."""
-        return {
-            "protocols": [r.item.key for r in self.protocols],
-            "exercises": [r.item.id for r in self.exercises],
-            "screening": [r.item.id for r in self.screening],
-            "lint_rules": [r.item.code for r in self.lint_rules],
-            "outcome_measures": [r.item.id for r in self.outcome_measures],
-            "commands": [r.item.name for r in self.commands],
-        }
+    hook: str
+    attribute: str
+    noun: str
+    key: Callable[[Any], str]
 
 
 def _protocol_key(item: Protocol) -> str:
@@ -86,14 +78,40 @@ def _name(item: Any) -> str:
     return str(item.name)
 
 
-_KINDS = (
-    ("protocols", "protocol", _protocol_key),
-    ("exercises", "exercise", _id),
-    ("screening", "screening question", _id),
-    ("lint_rules", "lint rule", _code),
-    ("outcome_measures", "outcome measure", _id),
-    ("commands", "command", _name),
+#: Every contribution hook, in the order packs are called: exercises first, as protocols registered later
+#: may name them. A new contribution hook is its spec in hookspecs.py, a row here, a table on Registry and
+#: its builder in the plugin manager (keyed by the same hook name); tests/test_hooks.py checks they agree.
+KINDS: tuple[ContributionKind, ...] = (
+    ContributionKind("rehabkit_register_exercises", "exercises", "exercise", _id),
+    ContributionKind("rehabkit_register_screening", "screening", "screening question", _id),
+    ContributionKind("rehabkit_register_lint_rules", "lint_rules", "lint rule", _code),
+    ContributionKind("rehabkit_register_outcome_measures", "outcome_measures", "outcome measure", _id),
+    ContributionKind("rehabkit_register_commands", "commands", "command", _name),
+    ContributionKind("rehabkit_register_protocols", "protocols", "protocol", _protocol_key),
 )
+
+
+def _empty_lists() -> dict[str, list[Registered]]:
+    return {kind.attribute: [] for kind in KINDS}
+
+
+@attrs.define
+class Contributions:
+    """What one pack registered, staged until the pack has finished without error: a list per kind."""
+
+    items: dict[str, list[Registered]] = attrs.Factory(_empty_lists)
+
+    @classmethod
+    def of(cls, **lists: list[Registered]) -> Contributions:
+        """Contributions given by kind (``lint_rules=[...]``), for tests and tools."""
+        staged = cls()
+        for attribute, registered in lists.items():
+            staged.items[attribute].extend(registered)
+        return staged
+
+    def counts(self) -> dict[str, list[str]]:
+        """Names of everything staged, per kind, for ``rehabkit plugins``."""
+        return {kind.attribute: [kind.key(r.item) for r in self.items[kind.attribute]] for kind in KINDS}
 
 
 @attrs.define
@@ -112,9 +130,10 @@ class Registry:
     def add(self, contributions: Contributions) -> list[Conflict]:
         """Merge one pack's contributions; returns the conflicts it caused."""
         found: list[Conflict] = []
-        for attr, kind, key_of in _KINDS:
-            table: dict[str, Registered] = getattr(self, attr)
-            for registered in getattr(contributions, attr):
+        for contribution in KINDS:
+            kind, key_of = contribution.noun, contribution.key
+            table: dict[str, Registered] = getattr(self, contribution.attribute)
+            for registered in contributions.items[contribution.attribute]:
                 key = key_of(registered.item)
                 existing = next((c for c in self.conflicts if c.kind == kind and c.name == key), None)
                 if existing is not None:
