@@ -281,3 +281,18 @@ def test_nonsense_criteria_are_refused(criterion: dict[str, Any], words: str) ->
 def test_a_rule_above_the_top_of_its_scale_can_never_fire() -> None:
     messages = [f.message for f in check(_mutate(_set("symptom_rules.0.above", 10))()) if f.code == "RK307"]
     assert messages == ["symptom rule 'pain-high' fires only above 10, but pain-during never goes above 10: it can never fire."]
+
+
+def test_a_precaution_with_a_region_applies_to_exercises_of_that_region() -> None:
+    def with_turning(exercise_region: str, precaution_region: str | None) -> list[str]:
+        precaution = {"id": "no-neck-turning", "movement": "twist", "description": "Do not turn the head."}
+        if precaution_region:
+            precaution["region"] = precaution_region
+        d = _mutate(lambda d: d.setdefault("precautions", []).append(precaution),
+                    _add_exercise(exercise_id="turns", movements=["twist"], region=exercise_region), _use("turns"))()
+        return [f.message for f in check(d) if f.code == "RK303"]
+
+    assert with_turning("cervical", "cervical")  # a neck exercise that turns the head: refused
+    assert with_turning("whole-spine", "cervical")  # whole-spine exercises move the neck too
+    assert with_turning("lumbar", "cervical") == []  # a lower-back rotation is not a neck rotation
+    assert with_turning("lumbar", None)  # no region: every exercise with the movement

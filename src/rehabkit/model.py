@@ -388,6 +388,7 @@ class Precaution(_Model):
     id: str
     movement: str
     description: str
+    region: str | None = None
     limit: str | None = None
     max_kg: float | None = None
     max_minutes: int | None = None

@@ -140,6 +140,8 @@ def precaution_conflict(context: LintContext) -> Iterator[Violation]:
             for precaution in protocol.precautions:
                 if precaution.movement == "other" or precaution.movement not in exercise.movements:
                     continue
+                if precaution.region is not None and exercise.region not in (precaution.region, "whole-spine"):
+                    continue  # restricted in another part of the spine
                 why = _active(precaution, i, phase, order, weeks[i])
                 if why:
                     yield Violation(
@@ -268,7 +270,9 @@ RULES = (
             "precaution that applies in the phase using it. A precaution applies until the phase named "
             "in 'until_phase', until 'until_weeks_after_surgery' (compared with the earliest week the "
             "phase can start, from its weeks-since-surgery entry criteria), or, with neither, throughout "
-            "the protocol. Precautions of movement 'other' are not checked."
+            "the protocol. A precaution with a 'region' applies only to exercises of that region (and "
+            "whole-spine ones): 'no turning the head' is movement 'twist' in region 'cervical'. "
+            "Precautions of movement 'other' are not checked."
         ),
     ),
     LintRule(
