@@ -268,3 +268,29 @@ def test_a_patient_at_the_pain_goal_is_not_counted_as_not_improving() -> None:
     assert weeks_without_improvement(steady_low, day + datetime.timedelta(weeks=5), 2, target) == 1.0
     assert weeks_without_improvement(steady_low, day + datetime.timedelta(weeks=5), 2) == 5.0  # the old floor effect
     assert pain_target(BACK, "maintenance") == pain_target(BACK, "recovery")  # kept once reached
+
+
+def test_of_two_packs_policies_the_last_registered_answers_first_and_tryfirst_goes_before() -> None:
+    from rehabkit import hookimpl
+    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
+    from rehabkit._plugins.manager import PluginManager
+
+    manager = PluginManager()
+    manager.load()
+    plan = plan_session(BACK, "recovery", _library())
+    calm = SessionResult(pain_before=2, pain_during={"glute-bridge": 2}, pain_after=2)
+
+    def policy(name: str, **marker: bool) -> object:
+        class Policy:
+            @hookimpl(**marker)
+            def rehabkit_progression_decision(self, plan, result, facts):
+                return Decision(action="hold", reasons=(name,))
+        return Policy()
+
+    manager.pm.register(policy("a-pack"), name="a-pack")
+    manager.pm.register(policy("z-pack"), name="z-pack")
+    assert manager.decide(plan, calm, Facts()).reasons == ("z-pack",)  # registered last, asked first
+    first = policy("first", tryfirst=True)
+    manager.pm.register(first, name="first")
+    manager.pm.register(policy("zz-later"), name="zz-later")
+    assert manager.decide(plan, calm, Facts()).reasons == ("first",)
