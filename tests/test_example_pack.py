@@ -6,10 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from rehabkit._sessions.store import Store
-from conftest import EXAMPLE_PACK, PROTOCOLS, clean_env
+from conftest import CORPUS, EXAMPLE_PACK, PROTOCOLS, clean_env
 
 PACK = ["example-clinic"]
 
@@ -20,7 +21,7 @@ def test_plugins_lists_everything_the_example_pack_adds(rehabkit) -> None:
     assert example["status"] == "loaded", example["errors"]
     assert example["registered"] == {
         "protocols": [], "exercises": [], "screening": ["immune-or-steroid-treatment"], "lint_rules": ["EXC001"],
-        "outcome_measures": ["psfs"], "commands": ["handout"],
+        "outcome_measures": ["psfs"], "commands": ["handout"], "clinical_policy": ["red_flags.required_signs"],
     }
     assert "  commands: handout" in rehabkit("plugins", packs=PACK).stdout
 
@@ -71,3 +72,33 @@ def test_the_example_packs_own_tests_pass_with_rehabkits_pytest_plugin(test_pack
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "7 passed" in result.stdout
+
+
+def test_a_clinic_tunes_the_red_flag_minimum_set_through_its_pack(rehabkit) -> None:
+    minimal = str(CORPUS / "good" / "minimal.yaml")  # screens for the default minimum set only
+    assert rehabkit("validate", minimal).returncode == 0
+    tuned = rehabkit("validate", minimal, packs=PACK)
+    assert tuned.returncode == 1
+    assert "RK301 no red-flag question screens for immunosuppression or long-term steroids" in tuned.stdout
+    shipped = rehabkit("validate", "protocols/", packs=PACK)
+    assert "RK301" not in shipped.stdout  # the shipped protocols already ask about it
+
+
+def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> None:
+    from rehabkit._common.clinical_policy import PolicySetting, settings_from
+    from rehabkit._plugins.registry import Contributions, Registered, Registry
+
+    with pytest.raises(ValueError, match="unknown signs"):
+        settings_from({"red_flags": {"required_signs": ["no-improvment"]}})
+    with pytest.raises(ValueError, match="unknown setting red_flags.required"):
+        settings_from({"red_flags": {"required": []}})
+    with pytest.raises(ValueError, match="must be a question"):
+        settings_from({"session": {"new_symptom_question": "Tell us"}})
+    registry = Registry()
+    one = PolicySetting("dose_bounds.reps", {"max": 30, "zero_allowed": False, "noun": "repetitions"})
+    registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-a")]))
+    conflicts = registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-b")]))
+    assert [c.describe() for c in conflicts] == [
+        "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither is "
+        "used. Block one of them (-p no:NAME) or ask the pack authors to rename."]
+    assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # neither is used: the default stays

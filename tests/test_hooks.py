@@ -145,3 +145,11 @@ def test_every_contribution_hook_has_one_row_a_registry_table_and_a_builder() ->
     for kind in KINDS:
         assert kind.attribute in tables, kind
         assert callable(getattr(_Registrar, f"_{kind.hook.removeprefix('rehabkit_register_')}", None)), kind
+
+
+def test_hook_rehabkit_register_clinical_policy(manager) -> None:
+    registry = manager.registry()
+    setting = registry.clinical_policy["red_flags.required_signs"]
+    assert setting.pack == "example-clinic"
+    assert "immunosuppression" in registry.policy()["red_flags"]["required_signs"]
+    assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # settings it did not give keep their default

@@ -25,6 +25,7 @@ HOOK_API_VERSION = 1
 _PUBLIC: dict[str, str] = {
     # hooks
     "hookimpl": "hookspecs",
+    "RegisterClinicalPolicy": "hookspecs",
     "RegisterCommand": "hookspecs",
     "RegisterExercise": "hookspecs",
     "RegisterLintRule": "hookspecs",
@@ -102,6 +103,7 @@ __all__ = [
     "Protocol",
     "Range",
     "Reference",
+    "RegisterClinicalPolicy",
     "RegisterCommand",
     "RegisterExercise",
     "RegisterLintRule",
@@ -188,6 +190,7 @@ if TYPE_CHECKING:
         check_criteria as check_criteria,
     )
     from .hookspecs import (
+        RegisterClinicalPolicy as RegisterClinicalPolicy,
         RegisterCommand as RegisterCommand,
     )
     from .hookspecs import (

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._sessions.outcomes import OutcomeMeasure
 
 __all__ = [
+    "RegisterClinicalPolicy",
     "RegisterCommand",
     "RegisterExercise",
     "RegisterLintRule",
@@ -35,6 +36,7 @@ __all__ = [
     "RegisterScreening",
     "hookimpl",
     "hookspec",
+    "rehabkit_register_clinical_policy",
     "rehabkit_register_commands",
     "rehabkit_register_exercises",
     "rehabkit_register_lint_rules",
@@ -63,6 +65,9 @@ RegisterLintRule = Callable[["LintRule"], None]
 RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
 #: ``register(command)``: a :class:`click.Command` (or group) with a name no other pack or rehabkit uses.
 RegisterCommand = Callable[["click.Command"], None]
+#: ``register(settings)``: part of rehabkit's clinical defaults, in the shape of ``clinical_policy.json``
+#: (for example ``{"red_flags": {"required_signs": [...]}}``); each setting given replaces the default.
+RegisterClinicalPolicy = Callable[["Mapping[str, Any]"], None]
 
 
 @hookspec
@@ -181,6 +186,31 @@ def rehabkit_register_commands(register: RegisterCommand) -> None:
         @hookimpl
         def rehabkit_register_commands(register):
             register(dose_table)
+    """
+
+
+@hookspec
+def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
+    """Tune rehabkit's clinical defaults for a clinic, instead of suppressing the rules that use them.
+
+    The defaults are data (``rehabkit/default_plugins/clinical_policy.json``):
+    ``red_flags`` (``required_signs`` every protocol screens for, RK301;
+    ``urgent_signs`` whose question must refer urgently, RK306;
+    ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the
+    typo bounds of each dose count, RK201) and ``session``
+    (``new_symptom_question``, asked after every session). Register a mapping of
+    that shape; each setting it gives (``red_flags.required_signs``) replaces the
+    default whole. Settings are checked (known signs, conditions and counts);
+    two packs setting the same one are a conflict: neither is used and both are
+    named, and the default stays.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_clinical_policy(register):
+            register({"red_flags": {"required_signs": [
+                "increasing-or-radiating-pain", "numbness-tingling-weakness", "night-or-rest-pain",
+                "sudden-worsening", "no-improvement", "immunosuppression"]}})
     """
 
 

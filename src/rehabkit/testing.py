@@ -101,7 +101,7 @@ class PackHarness:
         from ._documents.validation import Checker
 
         rules = self.registry.rules()
-        return Checker(library=self.registry.exercise_library(), rules=rules,
+        return Checker(library=self.registry.exercise_library(), rules=rules, policy=self.registry.policy(),
                        known_codes=frozenset(r.code for r in rules), today=today)
 
     def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -194,7 +194,7 @@ class PackHarness:
                 measures=measures,
                 extra_screening=tuple(r.item for r in self.registry.screening.values()),
                 answers=FileAnswers(answers, "<scripted answers>"), decide=self.manager.decide,
-                say=transcript.append, timer=False, today=day,
+                say=transcript.append, timer=False, today=day, policy=self.registry.policy(),
             )
         return ScriptedSession(outcome, tuple(transcript))
 

@@ -16,13 +16,14 @@ APPROVED = {"clinician-approval": True}
 def test_the_pack_loads_and_registers_what_it_promises(rehabkit_pack):
     rehabkit_pack.assert_loaded()
     assert set(rehabkit_pack.status.hooks) == {
-        "rehabkit_register_commands", "rehabkit_register_lint_rules",
+        "rehabkit_register_clinical_policy", "rehabkit_register_commands", "rehabkit_register_lint_rules",
         "rehabkit_register_outcome_measures", "rehabkit_register_screening",
     }
     assert list(rehabkit_pack.contributed("screening")) == ["immune-or-steroid-treatment"]
     assert list(rehabkit_pack.contributed("lint_rules")) == ["EXC001"]
     assert list(rehabkit_pack.contributed("outcome_measures")) == ["psfs"]
     assert list(rehabkit_pack.contributed("commands")) == ["handout"]
+    assert list(rehabkit_pack.contributed("clinical_policy")) == ["red_flags.required_signs"]
 
 
 def test_exc001_warns_about_a_phase_with_too_many_exercises(rehabkit_pack, tmp_path):

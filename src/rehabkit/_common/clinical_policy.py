@@ -3,17 +3,23 @@
 The red-flag minimum set, the urgent signs, the lower-back conditions that
 screen for cauda equina, the typo bounds of doses and the question asked after
 each session are clinical choices, so they are data with their sources, not
-constants in the rules that use them.
+constants in the rules that use them. A clinic's pack may replace any setting
+through ``rehabkit_register_clinical_policy``; :func:`settings_from` checks what
+it registers and :func:`effective_policy` lays it over the defaults.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["POLICY_FILE", "policy"]
+import attrs
+
+__all__ = ["POLICY_FILE", "PolicySetting", "effective_policy", "policy", "settings_from"]
 
 POLICY_FILE = Path(__file__).parent.parent / "default_plugins" / "clinical_policy.json"
 
@@ -23,3 +29,81 @@ def policy() -> dict[str, Any]:
     """The clinical defaults (cached: treat as read-only)."""
     data: dict[str, Any] = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
     return data
+
+
+@attrs.frozen(slots=True)
+class PolicySetting:
+    """One setting a pack gives, named ``section.key`` (``red_flags.required_signs``), with its checked value."""
+
+    name: str
+    value: Any
+
+
+def _signs(value: Any, name: str) -> list[str]:
+    from .vocabulary import RED_FLAG_SIGNS
+
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a non-empty list of red-flag signs")
+    unknown = [v for v in value if v not in RED_FLAG_SIGNS]
+    if unknown:
+        raise ValueError(f"{name} names unknown signs {unknown}; the signs are {', '.join(RED_FLAG_SIGNS)}")
+    return list(value)
+
+
+def _conditions(value: Any, name: str) -> list[str]:
+    from .._documents.schemas import load_schema
+
+    known = load_schema()["properties"]["conditions"]["items"]["enum"]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in known for v in value):
+        raise ValueError(f"{name} must be a list of conditions from {', '.join(known)}")
+    return list(value)
+
+
+def _bound(value: Any, name: str) -> dict[str, Any]:
+    if not (isinstance(value, Mapping) and set(value) == {"max", "zero_allowed", "noun"}
+            and isinstance(value["max"], int) and not isinstance(value["max"], bool) and value["max"] > 0
+            and isinstance(value["zero_allowed"], bool) and isinstance(value["noun"], str) and value["noun"]):
+        raise ValueError(f"{name} must be {{max: a whole number above 0, zero_allowed: true or false, noun: text}}")
+    return dict(value)
+
+
+def _question(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip().endswith("?"):
+        raise ValueError(f"{name} must be a question (text ending with '?')")
+    return value
+
+
+def _check(section: str, key: str, value: Any) -> Any:
+    name = f"{section}.{key}"
+    if section == "red_flags" and key in ("required_signs", "urgent_signs", "lumbar_required_signs"):
+        return _signs(value, name)
+    if section == "red_flags" and key == "lumbar_conditions":
+        return _conditions(value, name)
+    if section == "dose_bounds":
+        return _bound(value, name)
+    return _question(value, name)
+
+
+def settings_from(data: Any) -> list[PolicySetting]:
+    """The settings a pack registered, each checked; raises ``ValueError`` naming the first wrong one."""
+    defaults = policy()
+    if not isinstance(data, Mapping):
+        raise ValueError("expected a mapping in the shape of clinical_policy.json")
+    settings = []
+    for section, values in data.items():
+        if section not in defaults or section == "about" or not isinstance(values, Mapping):
+            raise ValueError(f"unknown section {section!r}; the sections are red_flags, dose_bounds, session")
+        for key, value in values.items():
+            if key not in defaults[section]:
+                raise ValueError(f"unknown setting {section}.{key}; known: {', '.join(defaults[section])}")
+            settings.append(PolicySetting(f"{section}.{key}", _check(section, key, value)))
+    return settings
+
+
+def effective_policy(settings: Iterable[PolicySetting]) -> dict[str, Any]:
+    """The defaults with each setting laid over them."""
+    merged = copy.deepcopy(policy())
+    for setting in settings:
+        section, _, key = setting.name.partition(".")
+        merged[section][key] = setting.value
+    return merged

@@ -61,7 +61,9 @@ class LintContext:
     ``protocol`` is the protocol being checked (``None`` when the document is an
     exercise library, which is then in ``library``); ``exercises`` holds every
     exercise the document can name: its own and those of installed libraries.
-    ``today`` is the date rules compare dates with.
+    ``today`` is the date rules compare dates with; ``policy`` rehabkit's
+    clinical defaults with any setting a clinic's pack gave (see
+    ``rehabkit_register_clinical_policy``).
     """
 
     protocol: Protocol | None
@@ -69,6 +71,7 @@ class LintContext:
     data: Mapping[str, Any]
     library: ExerciseLibrary | None = None
     today: datetime.date = attrs.field(factory=lambda: _today())  # _today is defined below the class
+    policy: Mapping[str, Any] = attrs.field(factory=lambda: _default_policy())
 
     @property
     def kind(self) -> str:
@@ -184,3 +187,9 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
                 )
             )
     return findings
+
+
+def _default_policy() -> Mapping[str, Any]:
+    from .._common.clinical_policy import policy
+
+    return policy()

@@ -131,6 +131,8 @@ class Checker:
     known_codes: frozenset[str] = frozenset()
     #: The date that "in the future" is measured from (today unless a test pins it).
     today: datetime.date | None = None
+    #: rehabkit's clinical defaults with the installed packs' settings (None: the defaults).
+    policy: Mapping[str, Any] | None = None
 
     def check_file(self, path: str) -> list[Finding]:
         """All findings for one file; never raises for bad input."""
@@ -157,6 +159,8 @@ class Checker:
         # The document's own exercises first; the library is consulted only for the rest.
         exercises: ChainMap[str, Exercise] = ChainMap({e.id: e for e in item.exercises}, self.library)  # type: ignore[arg-type]  # read only
         options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
+        if self.policy is not None:
+            options["policy"] = self.policy
         if isinstance(item, Protocol):
             context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
         else:

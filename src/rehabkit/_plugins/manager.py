@@ -432,6 +432,15 @@ class _Registrar:
             raise _Rejected(f"a command named {item.name!r}, which is a built-in rehabkit command: choose another name")
         self._staged.append(Registered(item, self.pack))
 
+    def _clinical_policy(self, item: Any) -> None:
+        from .._common.clinical_policy import settings_from
+
+        try:
+            settings = settings_from(item)
+        except ValueError as exc:
+            raise _Rejected(f"a clinical policy that cannot be used: {exc}") from None
+        self._staged.extend(Registered(setting, self.pack) for setting in settings)
+
     def _lint_rules(self, item: Any) -> None:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.LintRule")

@@ -87,6 +87,7 @@ KINDS: tuple[ContributionKind, ...] = (
     ContributionKind("rehabkit_register_lint_rules", "lint_rules", "lint rule", _code),
     ContributionKind("rehabkit_register_outcome_measures", "outcome_measures", "outcome measure", _id),
     ContributionKind("rehabkit_register_commands", "commands", "command", _name),
+    ContributionKind("rehabkit_register_clinical_policy", "clinical_policy", "clinical policy setting", _name),
     ContributionKind("rehabkit_register_protocols", "protocols", "protocol", _protocol_key),
 )
 
@@ -125,6 +126,8 @@ class Registry:
     outcome_measures: dict[str, Registered] = attrs.Factory(dict)
     #: Subcommands packs add to the ``rehabkit`` command line (click commands), by name.
     commands: dict[str, Registered] = attrs.Factory(dict)
+    #: Clinical settings packs replaced, by name (``red_flags.required_signs``).
+    clinical_policy: dict[str, Registered] = attrs.Factory(dict)
     conflicts: list[Conflict] = attrs.Factory(list)
 
     def add(self, contributions: Contributions) -> list[Conflict]:
@@ -148,6 +151,12 @@ class Registry:
                 else:
                     table[key] = registered
         return found
+
+    def policy(self) -> dict[str, Any]:
+        """rehabkit's clinical defaults with the settings packs registered laid over them."""
+        from .._common.clinical_policy import effective_policy
+
+        return effective_policy(r.item for r in self.clinical_policy.values())
 
     def find_protocol(self, protocol_id: str, version: str | None = None) -> Registered:
         """The protocol with this id (the highest version unless ``version`` is given).

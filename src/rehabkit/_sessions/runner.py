@@ -285,6 +285,7 @@ def run_session(
     say: Callable[[str], None],
     timer: bool = True,
     today: datetime.date | None = None,
+    policy: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Run one session dated ``today`` and record it.
 
@@ -380,7 +381,8 @@ def run_session(
                     "Your answers decide what changes after the session.")
         pain_after = answers.pain("pain_after", "Pain now, after the session (0-10)")
         store.record_answer(session, "pain-after", "pain", pain_after)
-        new_symptom = answers.yes_no("new_symptom", NEW_SYMPTOM_QUESTION)
+        question = (policy or {}).get("session", {}).get("new_symptom_question", NEW_SYMPTOM_QUESTION)
+        new_symptom = answers.yes_no("new_symptom", question)
         store.record_answer(session, "new-symptom", "new-symptom", new_symptom)
     except KeyboardInterrupt:
         store.finish_session(session, "incomplete")

@@ -77,7 +77,8 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
 
     registry = state.registry()
     rules = registry.rules()
-    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules))
+    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
+                      policy=registry.policy())
     if looks_like_path(wanted):
         if not os.path.isfile(wanted):
             raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")

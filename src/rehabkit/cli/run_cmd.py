@@ -129,7 +129,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         try:
             outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
-                                  timer=not no_timer and answers_file is None, today=day)
+                                  timer=not no_timer and answers_file is None, today=day, policy=registry.policy())
         except (AnswersFileError, DateOrderError) as exc:
             click.echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None

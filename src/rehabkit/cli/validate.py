@@ -79,6 +79,7 @@ def validate(
             f"no installed lint rule matches {', '.join(map(repr, unmatched))}; 'rehabkit rules' lists them."
         )
     checker = Checker(
+        policy=registry.policy(),
         library=LazyLibrary(lambda: state.registry(protocols=False, measures=False).exercise_library()),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),

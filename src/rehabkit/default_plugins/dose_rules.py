@@ -39,7 +39,8 @@ def _doses(context: LintContext) -> Iterator[tuple[Dose, tuple[str | int, ...], 
 def implausible_dose(context: LintContext) -> Iterator[Violation]:
     """Counts are positive, ranges run upwards, and nothing exceeds the documented bounds."""
     for dose, path, what in _doses(context):
-        for name, (highest, zero_ok, noun) in DOSE_BOUNDS.items():
+        for name, bound in context.policy["dose_bounds"].items():
+            highest, zero_ok, noun = bound["max"], bound["zero_allowed"], bound["noun"]
             value: Range | None = getattr(dose, name)
             if value is None:
                 continue

@@ -8,14 +8,13 @@ from .._common.clinical_policy import policy
 from .._common.errors import Severity
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
-from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES, URGENT_SIGNS
+from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
 from .._common.vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
 
 #: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
 REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}
 #: Conditions of the lower back, where cauda equina signs are screened too (clinical_policy.json).
 LUMBAR_CONDITIONS = frozenset(policy()["red_flags"]["lumbar_conditions"])
-LUMBAR_SIGNS: tuple[str, ...] = tuple(policy()["red_flags"]["lumbar_required_signs"])
 #: Symptom-rule measures that look at the response after a session.
 AFTER_SESSION = frozenset({
     "pain-after", "pain-next-morning", "increase-over-baseline", "next-morning-over-baseline", "not-settled-after-hours",
@@ -27,9 +26,10 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     protocol = context.protocol
     assert protocol is not None
     covered = {sign for question in protocol.red_flags for sign in question.covers}
-    required = dict(REQUIRED_SIGNS)
-    if LUMBAR_CONDITIONS & set(protocol.conditions):
-        required.update({sign: RED_FLAG_SIGNS[sign] for sign in LUMBAR_SIGNS})
+    flags = context.policy["red_flags"]
+    required = {sign: RED_FLAG_SIGNS[sign] for sign in flags["required_signs"]}
+    if set(flags["lumbar_conditions"]) & set(protocol.conditions):
+        required.update({sign: RED_FLAG_SIGNS[sign] for sign in flags["lumbar_required_signs"]})
     for sign, words in required.items():
         if sign not in covered:
             yield Violation(
@@ -42,14 +42,15 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
 def weak_red_flag_action(context: LintContext) -> Iterator[Violation]:
     """A question for a required or urgent sign stops the session, and urgent ones refer urgently."""
     assert context.protocol is not None
+    flags = context.policy["red_flags"]
     for i, question in enumerate(context.protocol.red_flags):
-        urgent = URGENT_SIGNS & set(question.covers)
+        urgent = set(flags["urgent_signs"]) & set(question.covers)
         if urgent and question.action != "refer-urgently":
             yield Violation(
                 f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: set 'action: refer-urgently'.",
                 ("red_flags", i, "action"),
             )
-        elif question.action == "note" and set(question.covers) & set(REQUIRED_SIGNS):
+        elif question.action == "note" and set(question.covers) & set(flags["required_signs"]):
             yield Violation(
                 f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the session go on: use 'stop-and-review' or 'refer-urgently'.",
                 ("red_flags", i, "action"),
@@ -242,7 +243,8 @@ RULES = (
             + ", ".join(sorted(LUMBAR_CONDITIONS))
             + ") must also screen for cauda equina signs: new bladder or bowel disturbance or numbness in "
             "the saddle area. Source: the spine-rehabilitation seeds' pause-and-review list and the IFOMPT "
-            "framework for red flags (Finucane et al., JOSPT 2020;50(7):350)."
+            "framework for red flags (Finucane et al., JOSPT 2020;50(7):350). These are rehabkit's defaults "
+            "(clinical_policy.json); a clinic's pack may set its own through rehabkit_register_clinical_policy."
         ),
     ),
     LintRule(

@@ -6,7 +6,9 @@
 - an outcome measure, the Patient-Specific Functional Scale, whose score feeds
   the ``psfs-mean`` phase criterion;
 - a command, ``rehabkit handout PROTOCOL``, that prints a phase of a protocol
-  as a printable Markdown handout for the patient.
+  as a printable Markdown handout for the patient;
+- a clinical setting: every protocol must also screen for immunosuppression
+  (rehabkit's red-flag minimum set, tuned through the clinical-policy hook).
 
 The values (question, limit, measure) live in ``clinic.toml``; this module only
 reads and registers them.
@@ -19,7 +21,14 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from rehabkit import RegisterCommand, RegisterLintRule, RegisterOutcomeMeasure, RegisterScreening, hookimpl
+from rehabkit import (
+    RegisterClinicalPolicy,
+    RegisterCommand,
+    RegisterLintRule,
+    RegisterOutcomeMeasure,
+    RegisterScreening,
+    hookimpl,
+)
 
 #: Hook API version this pack was written for.
 REHABKIT_HOOK_API = 1
@@ -66,3 +75,9 @@ def rehabkit_register_commands(register: RegisterCommand) -> None:
     from .handout import handout
 
     register(handout)
+
+
+@hookimpl
+def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
+    """Register the clinic's own clinical settings."""
+    register(policy()["clinical_policy"])
