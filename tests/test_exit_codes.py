@@ -48,3 +48,27 @@ def test_the_readme_finding_codes_are_the_ones_rules_explains(cli) -> None:
     assert table == {code: summary for code, (summary, _) in FINDING_CODES.items()}
     explained = cli("rules", "RK006")
     assert explained.exit_code == 0 and "a key appears twice in one mapping" in explained.stdout
+
+
+def test_every_rehabkit_exception_is_a_rehabkit_error_and_a_builtin() -> None:
+    import inspect
+
+    from rehabkit._authoring.scaffold import ScaffoldError
+    from rehabkit._common.errors import RehabkitError
+    from rehabkit._sessions import outcomes, runner, store
+    from rehabkit.testing import PackTestError
+
+    errors = [ScaffoldError, PackTestError, outcomes.ScoringError, store.StoreError,
+              *(cls for _, cls in inspect.getmembers(runner, inspect.isclass) if issubclass(cls, Exception) and cls.__module__ == runner.__name__)]
+    for error in errors:
+        assert issubclass(error, RehabkitError), error
+        assert len(error.__mro__) > 3 or error.__name__ == "SessionInterrupted", error  # and the built-in it specialises
+
+
+def test_no_bare_exit_code_literals_in_the_command_line() -> None:
+    offenders = []
+    for path in sorted((REPO / "src" / "rehabkit").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"(SystemExit|ctx\.exit|sys\.exit)\((\d+)\)", line):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert offenders == []

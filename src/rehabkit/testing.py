@@ -19,14 +19,14 @@ from typing import Any
 
 import attrs
 
-from ._common.errors import Finding, PluginError, Severity
+from ._common.errors import Finding, PluginError, RehabkitError, Severity
 from ._plugins.manager import PluginManager, Selection, strict_from_environment
 from ._plugins.registry import Registered, Registry
 
 __all__ = ["PackHarness", "PackTestError", "ScriptedSession"]
 
 
-class PackTestError(AssertionError):
+class PackTestError(RehabkitError, AssertionError):
     """A pack under test is missing, failed to load, or contributes documents with findings."""
 
 

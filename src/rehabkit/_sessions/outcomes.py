@@ -33,12 +33,14 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import RehabkitError
+
 __all__ = ["METHODS", "Band", "OutcomeItem", "OutcomeMeasure", "Score", "ScoringError"]
 
 METHODS = ("percent-of-answered", "sum-prorated", "sum", "mean", "single")
 
 
-class ScoringError(ValueError):
+class ScoringError(RehabkitError, ValueError):
     """Answers that cannot be scored (out of range, unknown item, nothing answered)."""
 
 

@@ -167,7 +167,7 @@ class FileAnswers:
         return float(value)
 
 
-class SessionInterrupted(Exception):
+class SessionInterrupted(RehabkitError):
     """The patient stopped the session (Ctrl-C or end of input); answers so far are recorded."""
 
     def __init__(self, session: int) -> None:

@@ -23,6 +23,8 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import RehabkitError
+
 __all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "SessionRecord", "Store", "StoreError", "default_db_path"]
 
 #: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
@@ -157,7 +159,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
 EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
 
 
-class StoreError(RuntimeError):
+class StoreError(RehabkitError, RuntimeError):
     """The store cannot be opened or used; the message names the file and what to do."""
 
 

@@ -139,7 +139,7 @@ class LazyGroup(click.Group):
             # The reader went away (`rehabkit list | head`): stop quietly, as other tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
-            ctx.exit(0)
+            ctx.exit(ExitCode.OK)
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise

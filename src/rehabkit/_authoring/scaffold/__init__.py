@@ -14,6 +14,8 @@ from string import Template
 
 import attrs
 
+from ..._common.errors import RehabkitError
+
 __all__ = ["PackNames", "ScaffoldError", "create_pack", "pack_names"]
 
 HERE = Path(__file__).parent
@@ -21,7 +23,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _RESERVED = {"core", "rehabkit", "test", "tests"}
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(RehabkitError, ValueError):
     """A pack name that cannot be used, or a folder that already exists; the message says what to do."""
 
 
