@@ -102,3 +102,16 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
         "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither is "
         "used. Block one of them (-p no:NAME) or ask the pack authors to rename."]
     assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # neither is used: the default stays
+
+
+def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, tmp_path) -> None:
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["phases"][0]["exit"]["all"] = [{"measure": "psfs-mean", "at_least": 15}, {"measure": "odi-percent", "at_most": 120}]
+    path = tmp_path / "scales.yaml"
+    path.write_text(yaml.safe_dump(data))
+    without = rehabkit("validate", str(path))
+    assert "120 is outside the 0-100 scale of odi-percent" in without.stdout  # rehabkit's own ODI definition
+    assert "psfs-mean" not in without.stdout  # no installed measure says what PSFS scores
+    with_pack = rehabkit("validate", str(path), packs=PACK)
+    assert "15 is outside the 0-10 scale of psfs-mean" in with_pack.stdout  # the example clinic's PSFS

@@ -102,6 +102,7 @@ class PackHarness:
 
         rules = self.registry.rules()
         return Checker(library=self.registry.exercise_library(), rules=rules, policy=self.registry.policy(),
+                       measure_scales=self.registry.measure_scales() or None,
                        known_codes=frozenset(r.code for r in rules), today=today)
 
     def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -101,9 +101,10 @@ class CriterionMeasure:
 
 CRITERION_MEASURES: dict[str, CriterionMeasure] = {
     "pain-at-rest": CriterionMeasure("pain at rest", "number", "session", (0, 10), "/10"),
-    "odi-percent": CriterionMeasure("Oswestry Disability Index", "number", "outcome:odi", (0, 100), "%"),
-    "ndi-raw": CriterionMeasure("Neck Disability Index", "number", "outcome:ndi", (0, 50), " points"),
-    "psfs-mean": CriterionMeasure("Patient-Specific Functional Scale", "number", "outcome:psfs", (0, 10)),
+    # Outcome scores take their scale from the registered measure (its items and scoring method).
+    "odi-percent": CriterionMeasure("Oswestry Disability Index", "number", "outcome:odi", None, "%"),
+    "ndi-raw": CriterionMeasure("Neck Disability Index", "number", "outcome:ndi", None, " points"),
+    "psfs-mean": CriterionMeasure("Patient-Specific Functional Scale", "number", "outcome:psfs", None),
     "days-since-surgery": CriterionMeasure("days since surgery", "number", "surgery-date", (0, 36500), " days"),
     "weeks-since-surgery": CriterionMeasure("weeks since surgery", "number", "surgery-date", (0, 5200), " weeks"),
     "consecutive-sessions-within-limits": CriterionMeasure(

@@ -61,7 +61,8 @@ class LintContext:
     ``protocol`` is the protocol being checked (``None`` when the document is an
     exercise library, which is then in ``library``); ``exercises`` holds every
     exercise the document can name: its own and those of installed libraries.
-    ``today`` is the date rules compare dates with; ``policy`` rehabkit's
+    ``today`` is the date rules compare dates with; ``measure_scales`` the
+    scales of outcome-score criteria, from the installed measures; ``policy`` rehabkit's
     clinical defaults with any setting a clinic's pack gave (see
     ``rehabkit_register_clinical_policy``).
     """
@@ -72,6 +73,8 @@ class LintContext:
     library: ExerciseLibrary | None = None
     today: datetime.date = attrs.field(factory=lambda: _today())  # _today is defined below the class
     policy: Mapping[str, Any] = attrs.field(factory=lambda: _default_policy())
+    #: The scale of each criterion an installed outcome measure feeds (``odi-percent`` -> 0-100), from the measures.
+    measure_scales: Mapping[str, tuple[float, float]] = attrs.field(factory=lambda: _core_measure_scales())
 
     @property
     def kind(self) -> str:
@@ -193,3 +196,14 @@ def _default_policy() -> Mapping[str, Any]:
     from .._common.clinical_policy import policy
 
     return policy()
+
+
+def _core_measure_scales() -> Mapping[str, tuple[float, float]]:
+    """The scales of the criteria rehabkit's own outcome measures feed (checks without the installed packs)."""
+    import json
+
+    from .._sessions.outcomes import OutcomeMeasure
+    from ..default_plugins.outcome_measures import DEFINITIONS
+
+    measures = [OutcomeMeasure.from_dict(d) for d in json.loads(DEFINITIONS.read_text(encoding="utf-8"))["measures"]]
+    return {m.criterion: m.scale for m in measures if m.criterion}

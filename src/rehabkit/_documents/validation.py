@@ -133,6 +133,8 @@ class Checker:
     today: datetime.date | None = None
     #: rehabkit's clinical defaults with the installed packs' settings (None: the defaults).
     policy: Mapping[str, Any] | None = None
+    #: Scales of the outcome-score criteria from the installed measures (None: rehabkit's own measures).
+    measure_scales: Mapping[str, tuple[float, float]] | None = None
 
     def check_file(self, path: str) -> list[Finding]:
         """All findings for one file; never raises for bad input."""
@@ -161,6 +163,8 @@ class Checker:
         options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
         if self.policy is not None:
             options["policy"] = self.policy
+        if self.measure_scales is not None:
+            options["measure_scales"] = self.measure_scales
         if isinstance(item, Protocol):
             context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
         else:

@@ -152,6 +152,10 @@ class Registry:
                     table[key] = registered
         return found
 
+    def measure_scales(self) -> dict[str, tuple[float, float]]:
+        """The scale of each criterion an installed outcome measure feeds (``odi-percent`` -> 0-100)."""
+        return {r.item.criterion: r.item.scale for r in self.outcome_measures.values() if r.item.criterion}
+
     def policy(self) -> dict[str, Any]:
         """rehabkit's clinical defaults with the settings packs registered laid over them."""
         from .._common.clinical_policy import effective_policy

@@ -154,6 +154,15 @@ class OutcomeMeasure:
         value = round(value, 1)
         return Score(measure=self.id, value=value, unit=self.unit, band=self.band(value), answered=len(given), skipped=skipped)
 
+    @property
+    def scale(self) -> tuple[float, float]:
+        """The lowest and highest score the measure can give, from its items and method."""
+        if self.method == "percent-of-answered":
+            return (0.0, 100.0)
+        if self.method in ("sum-prorated", "sum"):
+            return (0.0, float(sum(item.max for item in self.items)))
+        return (0.0, float(max((item.max for item in self.items), default=0)))
+
     def band(self, value: float) -> str | None:
         """The band a score falls in; between two bands' ends (20.5 with bands 0-20, 21-40), the higher band."""
         for band in self.bands:

@@ -36,7 +36,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
     registry = state.registry()
     rules = registry.rules()
     checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
-                      policy=registry.policy())
+                      policy=registry.policy(), measure_scales=registry.measure_scales() or None)
     rows = []
     for r in registry.sorted_protocols():
         errors = protocol_errors(checker, r)

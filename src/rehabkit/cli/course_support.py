@@ -78,7 +78,7 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     registry = state.registry()
     rules = registry.rules()
     checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
-                      policy=registry.policy())
+                      policy=registry.policy(), measure_scales=registry.measure_scales() or None)
     if looks_like_path(wanted):
         if not os.path.isfile(wanted):
             raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")

@@ -53,8 +53,9 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
                 yield Violation(f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').", where)
 
 
-def _check_scale(measure: str, bound: float | None, where: tuple[str | int, ...], what: str) -> Iterator[Violation]:
-    scale = SCALES.get(measure)
+def _check_scale(context: LintContext, measure: str, bound: float | None, where: tuple[str | int, ...],
+                 what: str) -> Iterator[Violation]:
+    scale = SCALES.get(measure) or context.measure_scales.get(measure)
     if scale is None or bound is None:
         return
     low, high = scale
@@ -68,8 +69,8 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
     protocol = context.protocol
     for i, rule in enumerate(protocol.symptom_rules):
         what = f"symptom rule {rule.id!r}"
-        yield from _check_scale(rule.measure, rule.above, ("symptom_rules", i, "above"), what)
-        yield from _check_scale(rule.measure, rule.at_most, ("symptom_rules", i, "at_most"), what)
+        yield from _check_scale(context, rule.measure, rule.above, ("symptom_rules", i, "above"), what)
+        yield from _check_scale(context, rule.measure, rule.at_most, ("symptom_rules", i, "at_most"), what)
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
                 f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' must be higher than 'above'.",
@@ -81,7 +82,7 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
             for k, criterion in enumerate(criteria.all if criteria else ()):
                 what = f"phase {phase.id!r} {part} criterion {criterion.measure}"
                 for bound in ("at_least", "at_most"):
-                    yield from _check_scale(criterion.measure, getattr(criterion, bound), ("phases", i, part, "all", k, bound), what)
+                    yield from _check_scale(context, criterion.measure, getattr(criterion, bound), ("phases", i, part, "all", k, bound), what)
 
 
 def missing_dose(context: LintContext) -> Iterator[Violation]:
