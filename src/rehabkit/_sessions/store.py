@@ -28,7 +28,7 @@ from .._common.errors import RehabkitError
 __all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "SessionRecord", "Store", "StoreError", "default_db_path"]
 
 #: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
-PATIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # use fullmatch: "$" would accept a trailing newline
 
 
 def _migrate_to_dated_courses(db: sqlite3.Connection) -> None:
@@ -220,19 +220,40 @@ class EventRecord:
 class Store:
     """An open session store. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        """Open (or, with ``create``, create) the store; a file that is not a rehabkit store is refused."""
         self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(
+                f"there is no session store at {str(self.path)!r}: check --db or REHABKIT_DB (a store is created by "
+                "the first 'rehabkit run' or 'rehabkit approve')."
+            )
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{str(self.path)!r} is not a file: choose a session store file with --db or REHABKIT_DB.")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: each write is durable at once
+            # autocommit: each write is durable at once; wait for another process's write instead of failing at once
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._refuse_foreign()
+            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
-                f"cannot open the session store {str(self.path)!r}: {exc}. "
-                "Choose another file with --db or REHABKIT_DB."
+                f"cannot open the session store {str(self.path)!r}: {exc}. Check that the file is a rehabkit store "
+                "you may write to and that the disk has room, or choose another file with --db or REHABKIT_DB."
             ) from None
+
+    def _refuse_foreign(self) -> None:
+        """A database of another program is never turned into a store (nor switched to WAL)."""
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = {"patients", "sessions", "answers", "measures", "next_day", "phases", "approvals", "course_events"}
+        if tables - ours or (tables and "patients" not in tables):
+            raise StoreError(
+                f"{str(self.path)!r} is not a rehabkit session store (it holds the tables {', '.join(sorted(tables))}); "
+                "rehabkit will not change it. Choose another file with --db or REHABKIT_DB."
+            )
 
     def __enter__(self) -> Store:
         return self
@@ -256,8 +277,15 @@ class Store:
                 f"the session store {str(self.path)!r} has schema version {version}, newer than this rehabkit "
                 f"understands ({len(MIGRATIONS)}); upgrade rehabkit."
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        if version == len(MIGRATIONS):
+            return
+        for number, script in enumerate(MIGRATIONS, start=1):
+            # Each step in its own write transaction, its version read inside it: several processes opening a
+            # new or old store at once wait for each other, and each step runs once.
             self._db.execute("BEGIN IMMEDIATE")
+            if self.schema_version >= number:
+                self._db.execute("COMMIT")
+                continue
             try:
                 if callable(script):
                     script(self._db)
@@ -275,7 +303,7 @@ class Store:
 
     def ensure_patient(self, patient: str, surgery_date: str | None = None) -> None:
         """Create the patient record if needed; record or update the surgery date when given."""
-        if not PATIENT_ID.match(patient):
+        if not PATIENT_ID.fullmatch(patient):
             raise StoreError(
                 f"patient id {patient!r} is not valid: use a pseudonymous code of letters, digits, '-', '_' or '.' "
                 "(up to 64 characters), never a name."

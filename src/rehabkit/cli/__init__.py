@@ -143,6 +143,14 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise
+            if type(exc).__module__ == "sqlite3":  # the store's file, not a bug: say what to check
+                click.echo(
+                    f"rehabkit: error: the session store could not be written or read ({exc}). Check that the file is "
+                    "writable and the disk has room, or choose another with --db; an interrupted session is marked "
+                    "incomplete when the next one starts.",
+                    err=True,
+                )
+                ctx.exit(ExitCode.FINDINGS)
             click.echo(
                 f"rehabkit: internal error: {type(exc).__name__}: {exc}\n"
                 "This is a bug in rehabkit or a plugin pack; set REHABKIT_DEBUG=1 for the traceback and report it.",

@@ -148,7 +148,7 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
     check_staff_id(clinician)
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
         events = store.events(patient)
         pauses = [e for e in events if e.kind in ("pause", "review")]

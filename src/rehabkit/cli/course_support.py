@@ -21,9 +21,27 @@ if TYPE_CHECKING:
     from . import AppState
 
 __all__ = [
-    "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
+    "PAIN_SCORE", "Score", "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
     "protocol_argument", "protocol_errors", "require_patient", "resolve_protocol",
 ]
+
+
+class Score(click.FloatRange):
+    """A number in a closed range, refusing NaN and infinity (which compare false with any bound)."""
+
+    name = "score"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number: give one from {self.min:g} to {self.max:g}.", param, ctx)
+        return number
+
+
+#: A pain score as typed or given on the command line: 0 (none) to 10 (worst imaginable).
+PAIN_SCORE = Score(0, 10)
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date:
@@ -193,7 +211,7 @@ def check_staff_id(by: str) -> None:
     """A usage error unless ``by`` is a pseudonymous staff id (the same form as patient ids)."""
     from .._sessions.store import PATIENT_ID
 
-    if not PATIENT_ID.match(by):
+    if not PATIENT_ID.fullmatch(by):
         raise click.BadParameter(f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', "
                                  "never a name.", param_hint="'--by'")
 

@@ -11,7 +11,7 @@ import click
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from .._common.vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, F, format_option
-from .course_support import date_option, require_patient, resolve_protocol
+from .course_support import PAIN_SCORE, Score, date_option, require_patient, resolve_protocol
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
@@ -21,12 +21,13 @@ def db_option(function: F) -> F:
     return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)(function)
 
 
-def open_store(db: str | None) -> Any:
-    """Open the session store, turning a failure into a clear error (exit 1)."""
+def open_store(db: str | None, *, create: bool = True) -> Any:
+    """Open the session store, turning a failure into a clear error (exit 1); ``create=False`` for commands that only
+    read or add to an existing record, which never create a store."""
     from .._sessions.store import Store, StoreError, default_db_path
 
     try:
-        return Store(db or default_db_path())
+        return Store(db or default_db_path(), create=create)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -46,7 +47,7 @@ def history(patient: str, protocol: str | None, output_format: str, db: str | No
       rehabkit history P-0042
       rehabkit history P-0042 --format json
     """
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
         sessions = store.sessions(patient, protocol)
         measures = store.measures(patient)
@@ -134,8 +135,8 @@ def _event_dict(e: Any) -> dict[str, Any]:
 
 @click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL)))
 @click.argument("patient")
-@click.option("--pain", type=click.FloatRange(0, 10), required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
-@click.option("--settled-after-hours", "settled", type=click.FloatRange(0, 72), default=None, metavar="HOURS",
+@click.option("--pain", type=PAIN_SCORE, required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
+@click.option("--settled-after-hours", "settled", type=Score(0, 72), default=None, metavar="HOURS",
               help="How many hours the pain took to settle back to its usual level after the session.")
 @click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
               help="The protocol whose rules apply, when the session's is not installed (an id or a protocol file).")
@@ -158,7 +159,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
     from .._sessions.course import parse_date
     from ..engine import NextDayRecord, PastSession, morning_reasons
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
         session = store.session_before(patient, day)
         if session is None:
@@ -226,7 +227,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         outcome = state.registry(protocols=False, exercises=False).measure(measure_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'MEASURE'") from None
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
     items = {item.id: item for item in outcome.items}
     answers: dict[str, int | None] = {}
@@ -250,7 +251,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         score = outcome.score(answers)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers, day)
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "measure": outcome.id, "value": score.value, "unit": score.unit,

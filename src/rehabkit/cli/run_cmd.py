@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,6 +12,7 @@ import click
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, format_option
 from .course_support import (
+    PAIN_SCORE,
     check_staff_id,
     date_option,
     describe_stop,
@@ -33,7 +35,7 @@ class TerminalAnswers:
 
     def pain(self, key: str, prompt: str) -> float:
         try:
-            return float(click.prompt(prompt, type=click.FloatRange(0, 10), err=True))
+            return float(click.prompt(prompt, type=PAIN_SCORE, err=True))
         except click.Abort:
             raise KeyboardInterrupt from None
 
@@ -115,7 +117,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         if not quiet:
             click.echo(text)
 
-    with open_store(db) as store:
+    with open_store(db if not plan_only or _store_exists(db) else ":memory:") as store:  # --plan creates nothing
         if plan_only:
             _print_plan(store, patient, protocol, library, measures, output_format, day)
             return
@@ -147,6 +149,12 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         _print_outcome(outcome, patient, protocol)
     if outcome.paused:
         raise SystemExit(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
+
+
+def _store_exists(db: str | None) -> bool:
+    from .._sessions.store import default_db_path
+
+    return Path(db or default_db_path()).exists()
 
 
 def _surgery_date(text: str | None, today: datetime.date) -> str | None:

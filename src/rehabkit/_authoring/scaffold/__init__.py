@@ -46,7 +46,7 @@ def pack_names(name: str) -> PackNames:
     ``myclinic``, the distribution ``rehabkit-myclinic`` and the module
     ``rehabkit_myclinic``; the folder is ``name`` as given.
     """
-    if not _NAME.match(name) or len(name) > 60:
+    if not _NAME.fullmatch(name) or len(name) > 60:
         raise ScaffoldError(
             f"{name!r} is not a usable pack name: use lower-case letters, digits and single hyphens, "
             "starting with a letter and at most 60 characters (for example 'myclinic' or 'north-clinic')."
