@@ -158,3 +158,78 @@ def test_a_damaged_store_is_a_clear_error_not_a_bug(cli, tmp_path) -> None:
     assert result.exit_code == 1, result.output
     assert "internal error" not in result.stderr and "Traceback" not in result.output
     assert "session store" in result.stderr
+
+
+HOSTILE = ["hostile"]  # the folder under tests/plugins; its entry point is "test-hostile"
+
+
+def _hostile(rehabkit, behaviour: str, *args: str):
+    return rehabkit(*args, packs=HOSTILE, env={"HOSTILE_BEHAVIOUR": behaviour})
+
+
+@pytest.mark.parametrize(("behaviour", "words"), [
+    ("exit-in-import", "failed to import 'rehabkit_test_hostile': SystemExit: 0"),
+    ("exit-in-hook", "hook rehabkit_register_lint_rules raised SystemExit: 0"),
+    ("base-in-hook", "hook rehabkit_register_protocols raised HostileError: a BaseException of the pack's own"),
+])
+def test_whatever_a_pack_raises_it_is_named_and_the_rest_keep_working(rehabkit, behaviour, words) -> None:
+    listed = _hostile(rehabkit, behaviour, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "plugin pack 'test-hostile'" in listed.stderr and words in listed.stderr
+    assert "neck-pain" in listed.stdout
+    invalid = _hostile(rehabkit, behaviour, "validate", str(REPO / "tests" / "corpus" / "bad" / "wrong-type.yaml"))
+    assert invalid.returncode == 1  # an invalid document never passes because a pack misbehaved
+
+
+def test_a_lint_rule_that_exits_is_a_named_failure_and_cannot_be_suppressed(rehabkit, tmp_path) -> None:
+    import yaml
+
+    bad = REPO / "tests" / "corpus" / "bad" / "wrong-type.yaml"
+    assert _hostile(rehabkit, "rule-exits", "validate", str(bad)).returncode == 1
+    data = yaml.safe_load((REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["suppress"] = [{"code": "RK099", "reason": "hide the crash"}, {"code": "HX001", "reason": "and the rule"}]
+    path = tmp_path / "suppressed.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = _hostile(rehabkit, "rule-exits", "validate", str(path))
+    assert result.returncode == 3
+    assert "RK099 lint rule HX001 from pack 'test-hostile' failed (SystemExit: 0)" in result.stdout
+
+
+def test_a_pack_that_prints_never_spoils_json_on_stdout(rehabkit) -> None:
+    import json
+
+    result = _hostile(rehabkit, "print-on-import,print-in-hook", "validate", str(REPO / "protocols" / "neck"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)
+    assert "hostile pack says hello on stdout" in result.stderr
+
+
+def test_a_keyboard_interrupt_in_a_pack_names_it_and_says_how_to_block_it(rehabkit) -> None:
+    result = _hostile(rehabkit, "interrupt-in-hook", "list")
+    assert result.returncode == 130
+    assert "interrupted while plugin pack 'test-hostile' was running in its hook rehabkit_register_screening" in result.stderr
+    assert "block it with -p no:test-hostile" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("behaviour", "words"), [
+    ("policy-exits", "its progression policy raised SystemExit: 0"),
+    ("policy-string", "its progression policy answered 'continue' (str), which is not a rehabkit.Decision"),
+    ("policy-raises", "its progression policy raised ValueError: the policy broke"),
+])
+def test_a_broken_progression_policy_is_named_and_the_session_kept_incomplete(rehabkit, tmp_path, behaviour, words) -> None:
+    import yaml
+
+    db = str(tmp_path / "s.db")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
+                                       "pain_after": 2, "new_symptom": False}))
+    assert _hostile(rehabkit, behaviour, "approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1",
+                    "--db", db).returncode == 0
+    result = _hostile(rehabkit, behaviour, "run", "neck-pain", "--patient", "P1", "--db", db, "--answers", str(answers))
+    assert result.returncode == 3
+    assert f"plugin pack 'test-hostile': {words}" in result.stderr
+    with Store(db) as store:
+        (session,) = store.sessions("P1")
+        assert session.status == "incomplete" and session.pain_before == 2

@@ -23,6 +23,7 @@ __all__ = [
     "DocumentError",
     "ExitCode",
     "Finding",
+    "PackInterrupted",
     "PluginError",
     "RehabkitError",
     "Severity",
@@ -152,3 +153,10 @@ class PluginError(RehabkitError, RuntimeError):
     def __init__(self, message: str, *, plugins: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.plugins = plugins
+
+
+class PackInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a KeyboardInterrupt) while a pack's code ran: the message names the pack and how to block it.
+
+    Still a ``KeyboardInterrupt``, so that everything that stops on Ctrl-C stops.
+    """

@@ -14,7 +14,9 @@ a document accepts a finding on purpose with a suppression (see
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -164,8 +166,11 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
         if context.kind not in rule.applies_to:
             continue
         try:
-            violations = list(rule.check(context))
-        except Exception as exc:  # a broken rule must not stop the others
+            with contextlib.redirect_stdout(sys.stderr):  # a rule's prints never reach a report on stdout
+                violations = list(rule.check(context))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
             findings.append(
                 Finding(
                     path=document.path,

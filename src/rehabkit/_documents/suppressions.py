@@ -115,6 +115,10 @@ def _from_field(document: Document, declared: Iterable[Suppression]) -> list[Sup
     return suppressors
 
 
+#: Codes no suppression hides: a lint rule that crashed (RK099) and rehabkit's own failure (RK000).
+UNSUPPRESSIBLE = frozenset({"RK099", "RK000"})
+
+
 def apply_suppressions(
     findings: list[Finding],
     document: Document,
@@ -134,6 +138,9 @@ def apply_suppressions(
         return findings + problems
     kept: list[Finding] = []
     for finding in findings:
+        if finding.code in UNSUPPRESSIBLE:  # a tool's failure is never the document's to accept
+            kept.append(finding)
+            continue
         match = next((s for s in suppressors if s.covers(finding)), None)
         if match is None:
             kept.append(finding)

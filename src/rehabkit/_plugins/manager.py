@@ -20,9 +20,11 @@ no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ import attrs
 import pluggy
 
 from .. import HOOK_API_VERSION, hookspecs
-from .._common.errors import DocumentError, PluginError
+from .._common.errors import DocumentError, PackInterrupted, PluginError
 from .._documents.builders import library_from_document, protocol_from_document
 from .._documents.lint import LintRule
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_file
@@ -201,11 +203,10 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            plugin = entry_point.load()
-        except BaseException as exc:  # a pack's import may raise anything, even SystemExit
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            status.fail(f"failed to import {entry_point.value!r}: {type(exc).__name__}: {exc}")
+            with _pack_code(name, "while it was being imported"):
+                plugin = entry_point.load()
+        except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
+            status.fail(f"failed to import {entry_point.value!r}: {exc}")
             return
         from .compat import declared_hook_api, hook_api_problem
 
@@ -296,9 +297,10 @@ class PluginManager:
                 register = _Registrar(hook_name, pack, contributions, status)
                 arguments = {"register": register}
                 try:
-                    impl.function(**{arg: arguments[arg] for arg in impl.argnames})
-                except Exception as exc:
-                    status.fail(f"hook {hook_name} raised {type(exc).__name__}: {exc}")
+                    with _pack_code(pack, f"in its hook {hook_name}"):
+                        impl.function(**{arg: arguments[arg] for arg in impl.argnames})
+                except PackFailure as exc:
+                    status.fail(f"hook {hook_name} raised {exc}")
         registry = Registry()
         for pack in [CORE, *sorted(p for p in staged if p != CORE)]:
             if pack not in staged:
@@ -329,9 +331,35 @@ class PluginManager:
             )
 
     def decide(self, plan: Any, result: Any, facts: Any) -> Any:
-        """The progression decision after a session: the first pack policy that answers, else rehabkit's default."""
-        hook = self.pm.subset_hook_caller("rehabkit_progression_decision", self._unused_plugins())
-        return hook(plan=plan, result=result, facts=facts)
+        """The progression decision after a session: the first pack policy that answers, else rehabkit's default.
+
+        Called one implementation at a time, in pluggy's order (the last registered first, tryfirst and
+        trylast respected), so that a policy that raises or answers with something that is not a
+        :class:`rehabkit.Decision` is named: a :class:`PluginError` says which pack and what it did.
+        """
+        from ..engine import Decision
+        from .._common.vocabulary import SYMPTOM_ACTIONS
+
+        unused = {id(p) for p in self._unused_plugins()}
+        arguments = {"plan": plan, "result": result, "facts": facts}
+        for impl in reversed(self.pm.hook.rehabkit_progression_decision.get_hookimpls()):
+            if id(impl.plugin) in unused:
+                continue
+            pack = _pack_of(impl.plugin_name)
+            try:
+                with _pack_code(pack, "in its progression policy"):
+                    answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
+            except PackFailure as exc:
+                raise PluginError(f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
+                                  f"decision could not be made. Block the pack with -p no:{pack}.", plugins=(pack,)) from None
+            if answer is None:
+                continue
+            if not isinstance(answer, Decision) or answer.action not in (*SYMPTOM_ACTIONS, "progress"):
+                raise PluginError(f"plugin pack {pack!r}: its progression policy answered {_short(answer)}, which is not a "
+                                  f"rehabkit.Decision with a known action; block the pack with -p no:{pack}.",
+                                  plugins=(pack,))
+            return answer
+        raise PluginError("no progression policy answered (rehabkit's own is missing)")
 
     def _unused_plugins(self) -> list[Any]:
         # A pack that failed while registering (after loading) is still registered with
@@ -445,6 +473,26 @@ class _Registrar:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.LintRule")
         self._staged.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
+
+
+class PackFailure(Exception):
+    """A pack's own code raised (anything, even SystemExit); the message names the exception."""
+
+
+@contextlib.contextmanager
+def _pack_code(pack: str, where: str) -> Iterator[None]:
+    """Run a pack's code: its output goes to standard error (stdout carries rehabkit's reports and JSON), and
+    whatever it raises becomes a :class:`PackFailure`, except Ctrl-C, which names the pack and stops."""
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    except KeyboardInterrupt:
+        raise PackInterrupted(
+            f"interrupted while plugin pack {pack!r} was running {where}. If it hangs, block it with -p no:{pack} "
+            f"(or REHABKIT_BLOCK_PLUGINS={pack})."
+        ) from None
+    except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed
+        raise PackFailure(f"{type(exc).__name__}: {exc}") from None
 
 
 def _files(item: str | os.PathLike[str]) -> list[str]:

@@ -396,7 +396,11 @@ def run_session(
     completed = int(values.get("sessions-completed", 0))
     values["consecutive-sessions-within-limits"] = streak if _counted_today(course, today) else streak + 1
     values["sessions-completed"] = completed if _counted_today(course, today, ("complete",)) else completed + 1
-    decision = decide(plan, result, attrs.evolve(course.facts, values=values))
+    try:
+        decision = decide(plan, result, attrs.evolve(course.facts, values=values))
+    except BaseException:
+        store.finish_session(session, "incomplete")  # no decision: the answers are kept, the session is not complete
+        raise
     regressions = dict(course.regressions)
     for done, easier in decision.regressions.items():
         original = next((key for key, value in regressions.items() if value == done), done)

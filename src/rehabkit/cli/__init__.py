@@ -126,10 +126,13 @@ class LazyGroup(click.Group):
             formatter.write_text("Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one.")
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .._common.errors import ExitCode, PluginError
+        from .._common.errors import ExitCode, PackInterrupted, PluginError
 
         try:
             return super().invoke(ctx)
+        except PackInterrupted as exc:
+            click.echo(f"\nrehabkit: {exc}", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
         except PluginError as exc:
             click.echo(f"rehabkit: error: {exc}", err=True)
             ctx.exit(ExitCode.FAILURE)

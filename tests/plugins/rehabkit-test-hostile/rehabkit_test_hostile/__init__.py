@@ -1,0 +1,62 @@
+"""A pack that misbehaves on purpose, in the ways HOSTILE_BEHAVIOUR (comma-separated) names:
+
+print-on-import, print-in-hook, exit-in-import, exit-in-hook (SystemExit(0) in its lint-rules hook),
+interrupt-in-hook (KeyboardInterrupt in its screening hook), base-in-hook (a BaseException of its own in
+its protocols hook), rule-exits (a registered lint rule raising SystemExit(0)), policy-exits (its
+progression policy raising SystemExit(0)), policy-string (its policy answering a string),
+policy-raises (its policy raising ValueError). rehabkit must name the pack for each, keep stdout clean
+and keep every other pack working.
+"""
+
+import os
+
+from rehabkit import LintRule, Severity, hookimpl
+
+REHABKIT_HOOK_API = 1
+BEHAVIOUR = set(filter(None, os.environ.get("HOSTILE_BEHAVIOUR", "").split(",")))
+
+if "print-on-import" in BEHAVIOUR:
+    print("hostile pack says hello on stdout")
+if "exit-in-import" in BEHAVIOUR:
+    raise SystemExit(0)
+
+
+class HostileError(BaseException):
+    """Not an Exception: only a catch-all for BaseException stops it."""
+
+
+def _exits(context):
+    raise SystemExit(0)
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register):
+    if "print-in-hook" in BEHAVIOUR:
+        print("hostile pack prints from a hook")
+    if "exit-in-hook" in BEHAVIOUR:
+        raise SystemExit(0)
+    if "rule-exits" in BEHAVIOUR:
+        register(LintRule(code="HX001", severity=Severity.ERROR, summary="exits", check=_exits))
+
+
+@hookimpl
+def rehabkit_register_screening(register):
+    if "interrupt-in-hook" in BEHAVIOUR:
+        raise KeyboardInterrupt
+
+
+@hookimpl
+def rehabkit_register_protocols(register):
+    if "base-in-hook" in BEHAVIOUR:
+        raise HostileError("a BaseException of the pack's own")
+
+
+@hookimpl
+def rehabkit_progression_decision(plan, result, facts):
+    if "policy-exits" in BEHAVIOUR:
+        raise SystemExit(0)
+    if "policy-string" in BEHAVIOUR:
+        return "continue"
+    if "policy-raises" in BEHAVIOUR:
+        raise ValueError("the policy broke")
+    return None
