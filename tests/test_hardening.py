@@ -233,3 +233,107 @@ def test_a_broken_progression_policy_is_named_and_the_session_kept_incomplete(re
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert session.status == "incomplete" and session.pain_before == 2
+
+
+def test_what_cannot_be_read_in_a_folder_is_a_finding_never_skipped(cli, tmp_path) -> None:
+    import os
+
+    (tmp_path / "good.yaml").write_text((REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text())
+    os.symlink("loop", tmp_path / "loop")  # a symlink loop: nothing can be read there
+    os.symlink("nowhere", tmp_path / "gone")  # a dangling link
+    result = cli("validate", str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert f"{tmp_path / 'loop'}: RK001 cannot read this directory" in result.stdout
+    assert f"{tmp_path / 'gone'}: RK001 cannot read this directory" in result.stdout
+    if os.geteuid() != 0:  # root reads a chmod 000 folder; others must be told it was not checked
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0)
+        try:
+            assert "locked: RK001 cannot read this directory" in cli("validate", str(tmp_path)).stdout
+        finally:
+            locked.chmod(0o755)
+
+
+def test_a_fifo_is_never_read_among_paths_or_as_answers(cli, tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "x.yaml"
+    os.mkfifo(fifo)
+    result = cli("validate", str(tmp_path))  # would block for ever if it were opened for reading
+    assert result.exit_code == 1 and "RK001 this is not a regular file" in result.stdout
+    answers = cli("run", "neck-pain", "--patient", "P1", "--answers", str(fifo), "--db", str(tmp_path / "s.db"))
+    assert answers.exit_code == 2 and "not a regular file" in answers.stderr
+
+
+def test_a_folder_deeper_than_pythons_recursion_limit_is_walked(cli, tmp_path) -> None:
+    import os
+
+    here = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        for _ in range(1100):
+            os.mkdir("d")
+            os.chdir("d")
+        (Path.cwd() / "x.yaml").write_text("kind: protocol\n")
+    finally:
+        os.chdir(here)
+    try:
+        result = cli("validate", str(tmp_path / "d"))
+        assert result.exit_code == 1 and "RK020" in result.stdout and "internal error" not in result.output
+    finally:
+        _remove_deep(tmp_path)
+
+
+def _remove_deep(top: Path) -> None:
+    """Remove the d/d/d/... chain from the bottom up (shutil.rmtree, and so pytest's cleanup, recurses)."""
+    import os
+
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        depth = 0
+        while os.path.isdir("d"):
+            os.chdir("d")
+            depth += 1
+        for name in os.listdir("."):
+            os.remove(name)
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("reps: !!int abc", "'abc' is not a whole number YAML can read"),
+    ("reps: !!float abc", "'abc' is not a number"),
+    ("reps: " + "9" * 5001, "is not a whole number YAML can read"),
+    ("reps: &a 10", "YAML anchor '&a' is not allowed"),
+])
+def test_yaml_values_that_cannot_be_read_are_findings_with_a_position(cli, tmp_path, text, words) -> None:
+    source = (REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text()
+    path = tmp_path / "doc.yaml"
+    path.write_text(source.replace("reps: 10", text))
+    result = cli("validate", str(path))
+    assert result.exit_code == 1, result.output
+    assert words in result.stdout and f"{path}:" in result.stdout and ":27:" in result.stdout
+
+
+def test_json_numbers_too_large_or_written_as_floats(cli, tmp_path) -> None:
+    source = (REPO / "tests" / "corpus" / "good" / "minimal.json").read_text()
+    assert '"reps": 10' in source
+    for written, code in (("10.0", 0), ("1e1", 0), ("1e400", 1)):
+        path = tmp_path / f"doc-{written}.json"
+        path.write_text(source.replace('"reps": 10', f'"reps": {written}', 1))
+        result = cli("validate", str(path))
+        assert result.exit_code == code, (written, result.output)
+    assert "RK009 1e400 is too large to be a number" in result.stdout
+
+
+def test_a_score_that_is_not_a_plain_digit_is_a_usage_error(cli, tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    with Store(db) as store:
+        store.ensure_patient("P1")
+    result = cli("measure", "P1", "odi", "--score", "pain-intensity=²", "--db", db)
+    assert result.exit_code == 2 and "write ITEM=N" in result.stderr

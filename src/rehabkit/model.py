@@ -131,9 +131,11 @@ class Range(_Model):
     @classmethod
     def from_value(cls, value: Any) -> Range:
         """Accept either ``5`` or ``{"min": 5, "max": 8}`` (with an optional ``step``)."""
-        if isinstance(value, int):
-            return cls(min=value, max=value)
-        return cls(min=value["min"], max=value["max"], step=value.get("step"))
+        # The schema's "integer" also admits 10.0 (and JSON's 1e1): a whole number either way.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return cls(min=int(value), max=int(value))
+        step = value.get("step")
+        return cls(min=int(value["min"]), max=int(value["max"]), step=int(step) if step is not None else None)
 
     def to_value(self) -> Any:
         """A single number when the range is one value, else ``{min, max}`` (and ``step``)."""

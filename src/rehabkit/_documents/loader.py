@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,12 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Docume
     name = os.fspath(path)
     fmt = _format_for(name)
     try:
-        with open(name, "rb") as handle:
+        # Non-blocking open, then only a regular file is read: a FIFO or a device would hang or never end.
+        descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise DocumentError("RK001", "this is not a regular file (a pipe, a device or a socket): only files are "
+                                    "read; point rehabkit at the document itself.", path=name)
             raw = handle.read(limits.max_bytes + 1)
     except OSError as exc:
         raise DocumentError(
@@ -177,9 +183,24 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _NotFinite(ValueError):
+    """A JSON number too large for a float (``1e400``), which Python would read as infinity."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(f"{token} is too large to be a number")
+        self.token = token
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(token)
+    return value
+
+
 def _parse_json(text: str, path: str, limits: Limits) -> Any:
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise DocumentError(
             "RK005", f"JSON syntax error: {exc.msg}.", path=path, line=exc.lineno, column=exc.colno
@@ -198,7 +219,13 @@ def _parse_json(text: str, path: str, limits: Limits) -> Any:
         ) from None
     except RecursionError:
         data = None
-    except ValueError as exc:  # NaN / Infinity
+    except _NotFinite as exc:  # 1e400: at the first place the number is written
+        token = re.search(r"(?<![\w.\"])" + re.escape(exc.token) + r"(?![\w.])", text)
+        where_big: tuple[int | None, int | None] = positions.line_col(text, token.start()) if token else (None, None)
+        raise DocumentError(
+            "RK009", f"{exc}: write a number JSON and YAML read alike.", path=path, line=where_big[0], column=where_big[1]
+        ) from None
+    except ValueError as exc:  # NaN / Infinity; a number too long to read
         match = next((m for m in _JSON_CONSTANT.finditer(text) if not m.group().startswith('"')), None)
         where: tuple[int | None, int | None] = positions.line_col(text, match.start()) if match else (None, None)
         raise DocumentError(
@@ -240,10 +267,27 @@ def _yaml_classes() -> tuple[Any, Any]:
             return mapping
 
         def construct_finite_float(self, node: Any) -> float:
-            value = float(self.construct_yaml_float(node))
+            try:
+                value = float(self.construct_yaml_float(node))
+            except ValueError:
+                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not a number: write a number, or quote it to make "
+                                   "it text.", node) from None
             if value != value or value in (float("inf"), float("-inf")):
                 raise _YamlRefusal("RK009", f"{node.value!r} is not a finite number: write a number.", node)
             return value
+
+        def construct_checked_int(self, node: Any) -> int:
+            try:
+                return int(self.construct_yaml_int(node))
+            except ValueError:
+                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not a whole number YAML can read: write one, or "
+                                   "quote it to make it text.", node) from None
+
+        def construct_checked_bool(self, node: Any) -> bool:
+            try:
+                return bool(self.construct_yaml_bool(node))
+            except (KeyError, ValueError):
+                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not true or false: write true or false.", node) from None
 
         def refuse_type(self, node: Any) -> Any:
             raise _YamlRefusal("RK009", f"the YAML type {node.tag!r} has no JSON equivalent: use a string, number, list or mapping.", node)
@@ -251,6 +295,8 @@ def _yaml_classes() -> tuple[Any, Any]:
     # Dates stay text, as in JSON: the schema checks their format.
     StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_str)
     StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_finite_float)
+    StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_checked_int)
+    StrictLoader.add_constructor("tag:yaml.org,2002:bool", StrictLoader.construct_checked_bool)
     for tag in ("binary", "set", "omap", "pairs"):
         StrictLoader.add_constructor(f"tag:yaml.org,2002:{tag}", StrictLoader.refuse_type)
     StrictLoader.add_constructor(None, StrictLoader.refuse_type)
@@ -266,6 +312,12 @@ class _YamlRefusal(Exception):
         self.code = code
         self.message = message
         self.mark = node.start_mark
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: quoted, and cut short when it is long."""
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _yaml_type(value: Any) -> str:
@@ -316,6 +368,16 @@ def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limi
                 raise _depth_error(path, limits, mark.line + 1, mark.column + 1)
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             depth -= 1
+        elif getattr(event, "anchor", None) is not None and kind is not yaml.AliasEvent:
+            mark = event.start_mark
+            raise DocumentError(
+                "RK007",
+                f"YAML anchor '&{event.anchor}' is not allowed: protocol documents may not use anchors or aliases; "
+                "remove it (write repeated content out in full).",
+                path=path,
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
         elif kind is yaml.AliasEvent:
             mark = event.start_mark
             raise DocumentError(

@@ -8,6 +8,7 @@ files over worker processes forked with the checker already in memory.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections import ChainMap
@@ -42,6 +43,8 @@ __all__ = [
     "protocol_from_document",
 ]
 
+#: Finding code for something that cannot be read (a file, or a directory of them).
+READ_ERROR_CODE = "RK001"
 #: Finding code for a directory that holds no protocol documents.
 NO_FILES_CODE = "RK010"
 #: Finding code for a failure of rehabkit itself (exit code 3).
@@ -63,6 +66,8 @@ def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dic
     found: dict[str, Exercise] = {}
     for name in files:
         try:
+            if not os.path.isfile(name):  # a FIFO would block this read; it is reported when the file is checked
+                continue
             with open(name, encoding="utf-8", errors="replace") as handle:
                 head = handle.read(limits.max_bytes)
             if "exercise-library" not in head or not _LIBRARY_KIND.search(head):
@@ -74,23 +79,46 @@ def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dic
     return found
 
 
-def iter_document_files(path: Path) -> Iterator[str]:
-    """Every .json/.yaml/.yml file below ``path``, sorted, skipping hidden entries.
+def iter_document_files(path: Path, unreadable: list[tuple[str, str]] | None = None) -> Iterator[str]:
+    """Every .json/.yaml/.yml entry below ``path``, sorted, skipping hidden entries.
 
     Symbolic links are followed (packs link to their protocol folders) but each
-    real directory is visited once.
+    real directory is visited once. The walk keeps its own stack, so no folder
+    depth can exhaust Python's recursion; a directory that cannot be read is
+    added to ``unreadable`` as (path, reason) rather than skipped in silence.
     """
-    seen: set[str] = set()
-    for root, dirs, files in os.walk(path, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:
-            dirs[:] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [str(path)]
+    while stack:
+        root = stack.pop()
+        try:
+            info = os.stat(root)  # a directory is known by device and inode: cheaper than realpath at any depth
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(root) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((root, exc.strerror or type(exc).__name__))
             continue
-        seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES):
-                yield os.path.join(root, name)
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                if not is_dir and entry.is_symlink() and not os.path.exists(entry.path):
+                    raise OSError(errno.ENOENT, "a link to nothing")
+            except OSError as exc:  # a symlink loop or a dangling link: say so rather than skip it
+                if unreadable is not None:
+                    unreadable.append((entry.path, exc.strerror or type(exc).__name__))
+                continue
+            if is_dir:
+                subdirs.append(entry.path)
+            elif entry.name.lower().endswith(DOCUMENT_SUFFIXES):
+                yield entry.path  # not only regular files: reading says what is wrong with a FIFO or a socket
+        stack.extend(reversed(subdirs))
 
 
 class LazyLibrary(Mapping[str, Exercise]):
@@ -195,8 +223,12 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = list(iter_document_files(path))
-            if not found:
+            unreadable: list[tuple[str, str]] = []
+            found = list(iter_document_files(path, unreadable))
+            problems += [Finding(path=folder, code=READ_ERROR_CODE, message=f"cannot read this directory ({reason}): "
+                                 "its documents were not checked; fix its permissions or leave it out.")
+                         for folder, reason in unreadable]
+            if not found and not unreadable:
                 problems.append(
                     Finding(
                         path=raw,

@@ -233,7 +233,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
     answers: dict[str, int | None] = {}
     for text in scores:
         key, _, value = text.partition("=")
-        if key not in items or not value.strip().lstrip("-").isdigit():
+        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
             raise click.BadParameter(f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'")
         answers[key] = int(value)
     for key in skips:
