@@ -115,3 +115,23 @@ def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, 
     assert "psfs-mean" not in without.stdout  # no installed measure says what PSFS scores
     with_pack = rehabkit("validate", str(path), packs=PACK)
     assert "15 is outside the 0-10 scale of psfs-mean" in with_pack.stdout  # the example clinic's PSFS
+
+
+def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
+    import importlib.util
+
+    from rehabkit.engine import plan_session
+    from rehabkit.model import Protocol
+
+    spec = importlib.util.spec_from_file_location("handout", EXAMPLE_PACK / "src" / "rehabkit_example_clinic" / "handout.py")
+    handout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handout)
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["title"] = "<script>alert(1)</script>"
+    data["exercises"][0]["name"] = "[click](javascript:alert(1))"
+    data["exercises"][0]["steps"] = ["Step\n# injected heading", '<img src=x onerror="alert(1)">']
+    text = handout.render(plan_session(Protocol.from_dict(data), "acute", {}))
+    assert "<script>" not in text and "<img" not in text and "](javascript:" not in text
+    assert "\n# injected" not in text
+    assert "&lt;script&gt;" in text

@@ -337,3 +337,38 @@ def test_a_score_that_is_not_a_plain_digit_is_a_usage_error(cli, tmp_path) -> No
         store.ensure_patient("P1")
     result = cli("measure", "P1", "odi", "--score", "pain-intensity=²", "--db", db)
     assert result.exit_code == 2 and "write ITEM=N" in result.stderr
+
+
+ESCAPES = "\u001b]0;pwned\a\u001b[2J"
+
+
+def test_terminal_escapes_in_a_protocol_are_shown_never_sent(cli, tmp_path) -> None:
+    import yaml
+
+    data = yaml.safe_load((REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["title"] = f"Evil{ESCAPES} title"
+    data["exercises"][0]["steps"] = [f"Step{ESCAPES}\u2028fake line"]
+    path = tmp_path / "evil.yaml"
+    path.write_text(yaml.safe_dump(data))
+    shown = cli("show", str(path))
+    plan = cli("run", str(path), "--patient", "T1", "--plan", "--db", str(tmp_path / "s.db"))
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 1, "exercises": {"all": 1},
+                                       "pain_after": 1, "new_symptom": False}))
+    ran = cli("run", str(path), "--patient", "T1", "--answers", str(answers), "--db", str(tmp_path / "s.db"))
+    for result in (shown, plan, ran):
+        assert result.exit_code == 0, result.output
+        assert "\u001b" not in result.output and "\a" not in result.output and "\u2028" not in result.output
+    assert "Evil\\x1b]0;pwned\\x07\\x1b[2J title" in shown.stdout
+    assert "Step\\x1b]0;pwned\\x07\\x1b[2J\\u2028fake line" in ran.stdout
+
+
+def test_a_file_name_cannot_forge_a_finding_line(cli, tmp_path) -> None:
+    evil = tmp_path / "evil\nfake.yaml:1:1: RK000 spoofed.yaml"
+    evil.write_text("kind: protocol\n")
+    result = cli("validate", str(evil))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith("fake.yaml") for line in lines)
+    assert "evil\\x0afake.yaml:1:1: RK000 spoofed.yaml" in result.stdout

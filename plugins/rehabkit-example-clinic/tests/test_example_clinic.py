@@ -75,12 +75,14 @@ def test_the_handout_command_prints_a_phase_for_the_patient(rehabkit_packs, tmp_
     assert result.exit_code == 0, result.output
     text = (tmp_path / "h.md").read_text(encoding="utf-8")
     protocol = harness.registry.find_protocol("low-back-pain-acute").item
-    assert text.startswith(f"# {protocol.title}: ")
-    assert protocol.supervision.statement in text
+    from rehabkit_example_clinic.handout import md  # protocol text is escaped for Markdown
+
+    assert text.startswith(f"# {md(protocol.title)}: ")
+    assert md(protocol.supervision.statement) in text
     phase = protocol.phase("recovery")
     library = harness.registry.exercise_library()
     for ref in phase.exercises:
-        assert library[ref.exercise].name in text
+        assert md(library[ref.exercise].name) in text
     assert "do not exercise" in text
 
 

@@ -79,14 +79,17 @@ class Finding:
 
     def format_text(self) -> str:
         """``path:line:col: CODE message [$.json.path]``, the form editors and CI parse."""
-        where = self.path
+        from .text import visible  # a file name or message must not forge a line or move the cursor
+
+        where = visible(self.path)
         if self.line is not None:
             where += f":{self.line}:{self.column or 1}"
-        text = f"{where}: {self.code} {self.message}"
+        message = visible(self.message)
+        text = f"{where}: {self.code} {message}"
         if self.severity is Severity.WARNING:
-            text = f"{where}: {self.code} warning: {self.message}"
+            text = f"{where}: {self.code} warning: {message}"
         if self.json_path and self.json_path != "$":
-            text += f" [{self.json_path}]"
+            text += f" [{visible(self.json_path)}]"
         return text
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,13 +18,20 @@ from .. import __version__
 from .._common.exit_codes import exit_code_help
 from .._plugins.command_table import COMMANDS
 
-__all__ = ["COMMANDS", "AppState", "format_option", "main"]
+__all__ = ["COMMANDS", "AppState", "echo", "format_option", "main"]
 
 EXIT_CODES = exit_code_help()
 
 
 #: A command function, as click's decorators take and return it.
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """``click.echo`` for text that may come from a pack or a document: control characters are shown, not sent."""
+    from .._common.text import visible
+
+    click.echo(visible(message, keep_newlines=True), err=err)
 
 
 def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
@@ -66,7 +73,7 @@ class AppState:
         for line in self._manager.problems():
             if line not in self._warned:
                 self._warned.add(line)
-                click.echo(f"rehabkit: warning: {line}", err=True)
+                echo(f"rehabkit: warning: {line}", err=True)
 
     def registry(self, **needs: bool) -> Any:
         """The :class:`rehabkit.Registry`, without what ``needs`` leaves out (``protocols=False`` ...)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 
 if TYPE_CHECKING:
     from ..model import Criteria, Exercise, Protocol
@@ -52,7 +52,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo("No protocols installed. Install a pack, for example: pip install plugins/rehabkit-neck", err=True)
+        echo("No protocols installed. Install a pack, for example: pip install plugins/rehabkit-neck", err=True)
         return
     # Conditions last: the longest column, free to run to the end of the line.
     table = [("ID", "VERSION", "TITLE", "PACK", "CONDITIONS")] + [
@@ -61,10 +61,10 @@ def list_protocols(state: AppState, output_format: str) -> None:
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
     broken = [r for r in rows if r["lint_errors"]]
     for r in broken:
-        click.echo(f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
+        echo(f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
                    f"patients; see 'rehabkit validate'.", err=True)
 
 
@@ -96,7 +96,7 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         try:
             registered = registry.find_protocol(protocol_id, version)
         except LookupError as exc:
-            click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
+            echo(f"rehabkit: error: {exc.args[0]}", err=True)
             raise SystemExit(ExitCode.FINDINGS) from None
         protocol, pack = registered.item, registered.pack
         source = f"pack {pack}"
@@ -104,7 +104,7 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
     if output_format == "json":
         click.echo(json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(render_text(protocol, library, source)))
+    echo("\n".join(render_text(protocol, library, source)))
 
 
 def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .._common.exit_codes import ExitCode
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 from .course_support import (
     check_staff_id,
     date_option,
@@ -108,10 +108,10 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
                         detail={"kind": kind, "value": not withdraw, "via": "approve"})
     word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
     phase = protocol.phase(phase_id)
-    click.echo(f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
+    echo(f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
                f"{phase.name!r} ({phase_id}) of {protocol.title}.")
     if kind not in needed:
-        click.echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
+        echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -180,11 +180,11 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
                                "outcome": outcome, "note": note, "was": course.status, "status": after.status,
                                "phase": after.phase}, indent=2))
         return
-    click.echo(f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}.")
+    echo(f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}.")
     if before:
-        click.echo(f"  It reviews: {before[0]}")
+        echo(f"  It reviews: {before[0]}")
     elif course.status == "active":
-        click.echo("  (The course was not paused.)")
+        echo("  (The course was not paused.)")
     phase = protocol.phase(after.phase)
     messages = {
         "resume": f"The course of {protocol.title} goes on in the phase {phase.name!r}.",
@@ -192,6 +192,6 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
         "discharge": f"The patient is discharged from {protocol.title}: no more sessions of it are run.",
         "refer": "The patient is referred on: no session runs until a later review resumes the course.",
     }
-    click.echo(messages[outcome])
+    echo(messages[outcome])
     if after.stopped and outcome in ("resume", "earlier-phase"):
         raise SystemExit(ExitCode.COURSE_STOPPED)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import F
+from . import F, echo
 
 if TYPE_CHECKING:
     from ..engine import Course, Unmet
@@ -68,7 +68,7 @@ def require_patient(store: Any, patient: str) -> None:
     from .._common.errors import ExitCode
 
     if not store.has_patient(patient):
-        click.echo(f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
+        echo(f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
                    "starts with their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.", err=True)
         raise SystemExit(ExitCode.FINDINGS)
 
@@ -114,7 +114,7 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         if errors and lint:
             _refuse(wanted, errors)
         for finding in errors:
-            click.echo(f"rehabkit: warning: {finding.format_text()}", err=True)
+            echo(f"rehabkit: warning: {finding.format_text()}", err=True)
         installed = registry.protocols.get(protocol.key)
         if installed is not None and lint:
             raise click.BadParameter(
@@ -125,7 +125,7 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     try:
         registered = registry.find_protocol(wanted)
     except LookupError as exc:
-        click.echo(f"rehabkit: error: {exc.args[0]}", err=True)
+        echo(f"rehabkit: error: {exc.args[0]}", err=True)
         raise SystemExit(ExitCode.FINDINGS) from None
     if lint:
         errors = protocol_errors(checker, registered)
@@ -145,10 +145,10 @@ def protocol_errors(checker: Any, registered: Any) -> list[Any]:
 def _refuse(what: str, errors: list[Any], why: str = "has lint errors") -> NoReturn:
     from .._common.errors import ExitCode
 
-    click.echo(f"rehabkit: error: {what} {why}, so it is not run for patients until it is fixed:", err=True)
+    echo(f"rehabkit: error: {what} {why}, so it is not run for patients until it is fixed:", err=True)
     for finding in errors:
-        click.echo(f"  {finding.format_text()}", err=True)
-    click.echo("Check it with 'rehabkit validate'; 'rehabkit rules CODE' explains a rule.", err=True)
+        echo(f"  {finding.format_text()}", err=True)
+    echo("Check it with 'rehabkit validate'; 'rehabkit rules CODE' explains a rule.", err=True)
     raise SystemExit(ExitCode.FINDINGS)
 
 
@@ -220,5 +220,5 @@ def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
     """Say so when a new surgery date replaces a recorded one (every gate on time since surgery moves with it)."""
     old = store.surgery_date(patient) if store.has_patient(patient) else None
     if surgery is not None and old is not None and old != surgery:
-        click.echo(f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
+        echo(f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
                    "time since surgery is counted from the new date.", err=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 
 
 @click.command(epilog=EXIT_CODES)
@@ -39,7 +39,7 @@ def exercises(state: AppState, exercise_id: str | None, region: str | None, move
         registered = installed.get(exercise_id)
         if registered is None:
             hint = did_you_mean(exercise_id, sorted(installed), " 'rehabkit exercises' lists them.")
-            click.echo(f"rehabkit: error: no installed exercise {exercise_id!r}.{hint}", err=True)
+            echo(f"rehabkit: error: no installed exercise {exercise_id!r}.{hint}", err=True)
             raise SystemExit(ExitCode.FINDINGS)
         _show(registered, output_format)
         return
@@ -49,7 +49,7 @@ def exercises(state: AppState, exercise_id: str | None, region: str | None, move
         click.echo(json.dumps([{**r.item.to_dict(), "pack": r.pack} for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
-        click.echo("No installed exercise matches. Install a pack with an exercise library, for example "
+        echo("No installed exercise matches. Install a pack with an exercise library, for example "
                    "pip install plugins/rehabkit-exercises", err=True)
         return
     table = [("ID", "REGION", "STAGE", "MOVEMENTS", "DEFAULT DOSE")] + [
@@ -58,7 +58,7 @@ def exercises(state: AppState, exercise_id: str | None, region: str | None, move
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
 
 
 def _show(registered: Any, output_format: str) -> None:
@@ -83,4 +83,4 @@ def _show(registered: Any, output_format: str) -> None:
     if links:
         lines.append("; ".join(links))
     for line in lines:
-        click.echo("\n".join(textwrap.wrap(line, width=78, subsequent_indent="     ")) or line)
+        echo("\n".join(textwrap.wrap(line, width=78, subsequent_indent="     ")) or line)

@@ -10,7 +10,7 @@ import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from .._common.vocabulary import REVIEW_ACTIONS
-from . import EXIT_CODES, AppState, F, format_option
+from . import EXIT_CODES, AppState, F, echo, format_option
 from .course_support import PAIN_SCORE, Score, date_option, require_patient, resolve_protocol
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
@@ -67,22 +67,22 @@ def history(patient: str, protocol: str | None, output_format: str, db: str | No
             "latest_measures": {m: v for m, v, _ in measures},
         }, indent=2))
         return
-    click.echo(f"Patient {patient}: course {_status(events)}" + (f"; surgery on {surgery}" if surgery else ""))
+    echo(f"Patient {patient}: course {_status(events)}" + (f"; surgery on {surgery}" if surgery else ""))
     if not sessions:
-        click.echo(f"no sessions recorded for {patient}.", err=True)
+        echo(f"no sessions recorded for {patient}.", err=True)
     else:
-        click.echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<12} DECISION")
+        echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<12} DECISION")
     for s in sessions:
         morning = mornings.get(s.id)
         pain = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
-        click.echo(f"{s.date:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<12} {s.decision or '-'}")
+        echo(f"{s.date:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<12} {s.decision or '-'}")
     if sessions:
-        click.echo("PAIN is before->after the session, and /the next morning where reported.")
+        echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:
         if event.kind != "enter-phase" or event.detail.get("reason") != "start of the protocol":
-            click.echo(f"{event.date:<11} {_event_text(event)}")
+            echo(f"{event.date:<11} {_event_text(event)}")
     for measure, value, day in measures:
-        click.echo(f"{day:<11} {measure}: {value:g}")
+        echo(f"{day:<11} {measure}: {value:g}")
 
 
 def _status(events: list[Any]) -> str:
@@ -163,7 +163,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
         require_patient(store, patient)
         session = store.session_before(patient, day)
         if session is None:
-            click.echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
+            echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
             raise SystemExit(ExitCode.FINDINGS)
         if parse_date(session.date) != day - datetime.timedelta(days=1):
             raise click.BadParameter(
@@ -171,7 +171,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
                 "the morning after a session. Date it that morning with --date, or leave it out.", param_hint="'--date'")
         store.record_next_day(patient, session.id, pain, day, settled)
         compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
-        click.echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
+        echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
                    f"{session.date}{compared}.")
         try:
             if protocol_id is not None:
@@ -179,7 +179,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
             else:
                 protocol = state.registry().find_protocol(session.protocol).item
         except LookupError:
-            click.echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
+            echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
                        "starts; name it with --protocol to check them now.)", err=True)
             return
         past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
@@ -189,14 +189,14 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
             return
         action = reasons[0].action
         for reason in reasons:
-            click.echo(f"  {reason.describe()}: {reason.rule.message}")
+            echo(f"  {reason.describe()}: {reason.rule.message}")
         if action in REVIEW_ACTIONS:
             store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase,
                             detail={"action": action, "cause": "next-day", "session": session.id,
                                     "reasons": [r.describe() for r in reasons], "messages": [r.rule.message for r in reasons]})
-            click.echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+            echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
             raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
-        click.echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
+        echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
 
 
 @click.command(epilog=EXIT_CODES)
@@ -245,7 +245,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
             if item.id not in answers:
                 answers[item.id] = _ask_item(item)
     except click.Abort:
-        click.echo(f"\nStopped: nothing was recorded for {patient}.", err=True)
+        echo(f"\nStopped: nothing was recorded for {patient}.", err=True)
         raise SystemExit(ExitCode.INTERRUPTED) from None
     try:
         score = outcome.score(answers)
@@ -257,7 +257,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         click.echo(json.dumps({"patient": patient, "measure": outcome.id, "value": score.value, "unit": score.unit,
                                "band": score.band, "answered": score.answered, "skipped": list(score.skipped)}, indent=2))
     else:
-        click.echo(f"{score.describe()}: recorded for {patient}.")
+        echo(f"{score.describe()}: recorded for {patient}.")
 
 
 def _ask_item(item: Any) -> int | None:
@@ -267,4 +267,4 @@ def _ask_item(item: Any) -> int | None:
             return None
         if text.isdigit() and 0 <= int(text) <= item.max:
             return int(text)
-        click.echo(f"  please answer a whole number from 0 to {item.max}, or leave it blank.", err=True)
+        echo(f"  please answer a whole number from 0 to {item.max}, or leave it blank.", err=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 
 if TYPE_CHECKING:
     from .._plugins.manager import PackStatus
@@ -40,7 +40,7 @@ def plugins(state: AppState, output_format: str) -> None:
         from .._common.errors import ExitCode
 
         for line in manager.problems():
-            click.echo(f"rehabkit: error: {line}", err=True)
+            echo(f"rehabkit: error: {line}", err=True)
         raise SystemExit(ExitCode.FAILURE)
 
 
@@ -48,12 +48,12 @@ def _print_text(packs: list[PackStatus]) -> None:
     for pack in packs:
         version = f" {pack.version}" if pack.version else ""
         dist = f" ({pack.distribution}{version})" if pack.distribution else ""
-        click.echo(f"{pack.name}{dist}: {pack.status}")
-        click.echo(f"  module: {pack.module}" + (f"   hook API: {pack.hook_api}" if pack.hook_api is not None else ""))
+        echo(f"{pack.name}{dist}: {pack.status}")
+        echo(f"  module: {pack.module}" + (f"   hook API: {pack.hook_api}" if pack.hook_api is not None else ""))
         if pack.hooks:
-            click.echo(f"  hooks: {', '.join(pack.hooks)}")
+            echo(f"  hooks: {', '.join(pack.hooks)}")
         for kind, names in pack.registered.items():
             if names:
-                click.echo(f"  {kind.replace('_', ' ')}: {', '.join(names)}")
+                echo(f"  {kind.replace('_', ' ')}: {', '.join(names)}")
         for error in pack.errors:
-            click.echo(f"  error: {error}")
+            echo(f"  error: {error}")

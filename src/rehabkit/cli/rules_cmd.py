@@ -7,7 +7,7 @@ import textwrap
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 
 
 @click.command(epilog=EXIT_CODES)
@@ -42,16 +42,16 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
                 click.echo(json.dumps({"code": wanted, "severity": "warning" if wanted == "RK012" else "error", "pack": "core",
                                        "applies_to": ["any file"], "summary": summary, "explanation": explanation}, indent=2))
             else:
-                click.echo(f"{wanted}  {summary}")
-                click.echo("reported while reading, parsing or checking a file against the schema (not a lint rule)")
-                click.echo("")
-                click.echo(textwrap.fill(explanation, width=78))
+                echo(f"{wanted}  {summary}")
+                echo("reported while reading, parsing or checking a file against the schema (not a lint rule)")
+                echo("")
+                echo(textwrap.fill(explanation, width=78))
             return
         if not chosen:
             from .._common.errors import did_you_mean
 
             hint = did_you_mean(wanted, sorted([r.code for r in installed] + list(FINDING_CODES)))
-            click.echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)
+            echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)
             raise SystemExit(ExitCode.FINDINGS)
         installed = chosen
     rows = [
@@ -69,11 +69,11 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
         click.echo(json.dumps(rows if code is None else rows[0], indent=2))
     elif code is not None:
         row = rows[0]
-        click.echo(f"{row['code']}  {row['summary']}")
-        click.echo(f"severity: {row['severity']}   pack: {row['pack']}   checks: {', '.join(row['applies_to'])} documents")
-        click.echo("")
-        click.echo(textwrap.fill(row["explanation"] or "(no explanation given by its pack)", width=78))
+        echo(f"{row['code']}  {row['summary']}")
+        echo(f"severity: {row['severity']}   pack: {row['pack']}   checks: {', '.join(row['applies_to'])} documents")
+        echo("")
+        echo(textwrap.fill(row["explanation"] or "(no explanation given by its pack)", width=78))
     else:
         widths = [max(len(r[k]) for r in rows) for k in ("code", "severity", "pack")] if rows else [0, 0, 0]
         for r in rows:
-            click.echo(f"{r['code']:<{widths[0]}}  {r['severity']:<{widths[1]}}  {r['pack']:<{widths[2]}}  {r['summary']}")
+            echo(f"{r['code']:<{widths[0]}}  {r['severity']:<{widths[1]}}  {r['pack']:<{widths[2]}}  {r['summary']}")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
-from . import AppState, format_option
+from . import AppState, echo, format_option
 from .course_support import (
     PAIN_SCORE,
     check_staff_id,
@@ -115,7 +115,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
 
     def say(text: str) -> None:
         if not quiet:
-            click.echo(text)
+            echo(text)
 
     with open_store(db if not plan_only or _store_exists(db) else ":memory:") as store:  # --plan creates nothing
         if plan_only:
@@ -133,7 +133,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
                                   timer=not no_timer and answers_file is None, today=day, policy=registry.policy())
         except (AnswersFileError, DateOrderError) as exc:
-            click.echo(f"rehabkit: error: {exc}", err=True)
+            echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None
         except CourseStopped as exc:
             _refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
@@ -141,7 +141,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         except GateClosed as exc:
             _refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
         except SessionInterrupted as exc:
-            click.echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
+            echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
             raise SystemExit(ExitCode.INTERRUPTED) from None
     if output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
@@ -192,7 +192,7 @@ def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, sta
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
     for line in lines:
-        click.echo(line, err=True)
+        echo(line, err=True)
     raise SystemExit(code)
 
 
@@ -212,7 +212,7 @@ def _load_answers(path: str) -> Any:
     try:
         return load_file(path).data
     except DocumentError as exc:
-        click.echo(f"rehabkit: error: cannot read the answers file: {exc}", err=True)
+        echo(f"rehabkit: error: cannot read the answers file: {exc}", err=True)
         raise SystemExit(ExitCode.USAGE) from None
 
 
@@ -235,20 +235,20 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
             {"id": p.id, "movement": p.movement, "text": p.description + (f" {p.limit}" if p.limit else "")}
             for p in active_precautions(course)]}, indent=2))
         return
-    click.echo(plan.statement)
+    echo(plan.statement)
     for precaution in active_precautions(course):
-        click.echo(f"Caution: {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
+        echo(f"Caution: {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
     _print_plan_lines(plan, f"Today's plan: {protocol.title}, phase {plan.phase.name}")
 
 
 def _print_plan_lines(plan: Any, heading: str) -> None:
-    click.echo(heading)
+    echo(heading)
     for line in plan.adjustments:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     for number, item in enumerate(plan.items, 1):
-        click.echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces_name})" if item.replaces else ""))
+        echo(f"  {number}. {item.exercise.name}: {item.dose_text}" + (f" (in place of {item.replaces_name})" if item.replaces else ""))
     for left in plan.left_out:
-        click.echo(f"  Left out: {left.name}: {left.why}.")
+        echo(f"  Left out: {left.name}: {left.why}.")
 
 
 def _plan_dict(plan: Any) -> dict[str, Any]:
@@ -289,28 +289,28 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
 def _print_outcome(outcome: Any, patient: str, protocol: Any) -> None:
     if outcome.stopped_by_screening:
         urgent = outcome.action == "refer-urgently"
-        click.echo("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
+        echo("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
         for message in outcome.messages:
-            click.echo(f"  {message}")
-        click.echo("This answer is recorded. The programme is paused until a clinician has reviewed you.")
+            echo(f"  {message}")
+        echo("This answer is recorded. The programme is paused until a clinician has reviewed you.")
         return
     decision = outcome.decision
     words = {"continue": "carry on", "progress": "move on to the next phase", "hold": "keep the same plan",
              "reduce-load": "do less next time", "regress": "use an easier exercise" if decision.regressions else
              "leave out an exercise", "stop-exercise": "stop an exercise",
              "stop-and-review": "stop and see your clinician", "refer-urgently": "seek medical help now"}
-    click.echo(f"Decision: {words.get(decision.action, decision.action)}")
+    echo(f"Decision: {words.get(decision.action, decision.action)}")
     if decision.reasons:
-        click.echo("Why:")
+        echo("Why:")
     for reason in decision.reasons:
-        click.echo(f"  - {reason}")
+        echo(f"  - {reason}")
     for message in decision.messages:
-        click.echo(f"  {message}")
+        echo(f"  {message}")
     if outcome.paused:
-        click.echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+        echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
         return
     if decision.unmet and decision.gate:
         for hint in how_to_record(decision.unmet, patient, decision.gate, protocol):
-            click.echo(f"  ({hint})")
+            echo(f"  ({hint})")
     plan = outcome.next_plan
     _print_plan_lines(plan, f"Next session: phase {plan.phase.name}")

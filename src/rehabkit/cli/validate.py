@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState, format_option
+from . import EXIT_CODES, AppState, echo, format_option
 
 
 @click.command(epilog=EXIT_CODES)
@@ -90,7 +90,7 @@ def validate(
     errors = [f for f in findings if f.severity is Severity.ERROR]
     invalid = {f.path for f in errors}
     if output_format == "json":
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "files": [
@@ -108,9 +108,9 @@ def validate(
         )
     else:
         for finding in findings:
-            click.echo(finding.format_text() if output_format == "text" else _annotation(finding))
+            echo(finding.format_text() if output_format == "text" else _annotation(finding))
         files = len(reports)
-        click.echo(
+        echo(
             f"{files} file{'s' if files != 1 else ''} checked: "
             + (f"{len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}." if findings else "all valid."),
             err=True,

@@ -45,26 +45,48 @@ def handout(state: CommandState, protocol_id: str, phase_id: str | None, output:
     output.write(render(plan))
 
 
+def md(text: Any) -> str:
+    """Text from a protocol or pack, safe in Markdown: no HTML, links, headings or emphasis it did not mean,
+    and control characters shown rather than written."""
+    import unicodedata
+
+    out = []
+    for character in " ".join(str(text).split()):  # one line: a newline could start a heading or a list
+        if character == "<":
+            out.append("&lt;")
+        elif character == ">":
+            out.append("&gt;")
+        elif character == "&":
+            out.append("&amp;")
+        elif character in "\\`*_{}[]()#+-!|~":
+            out.append("\\" + character)
+        elif unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(f"\\u{ord(character):04x}")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
 def render(plan: Any) -> str:
-    """The Markdown text of a session plan's handout."""
+    """The Markdown text of a session plan's handout; every text from the protocol or a pack is escaped."""
     protocol, phase = plan.protocol, plan.phase
-    lines = [f"# {protocol.title}: {phase.name}", "", f"> {plan.statement}", ""]
+    lines = [f"# {md(protocol.title)}: {md(phase.name)}", "", f"> {md(plan.statement)}", ""]
     if phase.goals:
-        lines += ["## Goals of this phase", "", *(f"- {goal}" for goal in phase.goals), ""]
+        lines += ["## Goals of this phase", "", *(f"- {md(goal)}" for goal in phase.goals), ""]
     lines += ["## Your exercises", ""]
     for number, item in enumerate(plan.items, 1):
-        lines += [f"### {number}. {item.exercise.name}", "", f"**Dose:** {item.dose_text}", ""]
-        lines += [f"{step_number}. {step}" for step_number, step in enumerate(item.exercise.steps, 1)]
+        lines += [f"### {number}. {md(item.exercise.name)}", "", f"**Dose:** {md(item.dose_text)}", ""]
+        lines += [f"{step_number}. {md(step)}" for step_number, step in enumerate(item.exercise.steps, 1)]
         if item.exercise.cues:
-            lines += ["", *(f"- {cue}" for cue in item.exercise.cues)]
+            lines += ["", *(f"- {md(cue)}" for cue in item.exercise.cues)]
         lines.append("")
     active = [p for p in protocol.precautions if p.until_phase is None or _before(protocol, phase.id, p.until_phase)]
     if active:
-        lines += ["## Take care", "", *(f"- {p.description}" + (f" {p.limit}" if p.limit else "") for p in active), ""]
+        lines += ["## Take care", "", *(f"- {md(p.description)}" + (f" {md(p.limit)}" if p.limit else "") for p in active), ""]
     if protocol.advice:
-        lines += ["## Every day", "", *(f"- {advice}" for advice in protocol.advice), ""]
+        lines += ["## Every day", "", *(f"- {md(advice)}" for advice in protocol.advice), ""]
     lines += ["## Before every session", "", "If the answer to any of these questions is yes, do not exercise:", ""]
-    lines += [f"- {flag.question} *{flag.message}*" for flag in protocol.red_flags]
+    lines += [f"- {md(flag.question)} *{md(flag.message)}*" for flag in protocol.red_flags]
     lines.append("")
     return "\n".join(lines)
 
