@@ -372,3 +372,13 @@ def test_a_file_name_cannot_forge_a_finding_line(cli, tmp_path) -> None:
     lines = result.stdout.splitlines()
     assert not any(line.startswith("fake.yaml") for line in lines)
     assert "evil\\x0afake.yaml:1:1: RK000 spoofed.yaml" in result.stdout
+
+
+def test_a_character_yaml_refuses_is_one_line_with_line_and_column(cli, tmp_path) -> None:
+    path = tmp_path / "ctrl.yaml"
+    path.write_bytes(b'kind: protocol\ntitle: "a\x01b"\n')
+    result = cli("validate", str(path))
+    assert result.exit_code == 1
+    (line,) = [l for l in result.stdout.splitlines() if "RK005" in l]
+    assert line == f"{path}:2:10: RK005 YAML syntax error: the character U+0001 is not allowed in YAML: remove it, or " \
+                   "write it as an escape inside double quotes."

@@ -39,7 +39,7 @@ def document_kind(document: Document) -> str:
     Raises :class:`InvalidDocument` for a kind rehabkit does not know.
     """
     kind = document.data.get("kind", "protocol") if isinstance(document.data, Mapping) else "protocol"
-    if kind in SCHEMA_FOR_KIND:
+    if isinstance(kind, str) and kind in SCHEMA_FOR_KIND:
         return str(kind)
     import json
 

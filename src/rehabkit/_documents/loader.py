@@ -346,13 +346,18 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
         context = f" ({exc.context})" if exc.context and exc.problem else ""
         raise DocumentError(
             "RK005",
-            f"YAML syntax error: {problem}{context}.",
+            " ".join(f"YAML syntax error: {problem}{context}.".split()),
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: at its line and column, on one line
+        line, column = positions.line_col(text, exc.position)
+        shown = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise DocumentError("RK005", f"YAML syntax error: the character {shown} is not allowed in YAML: remove it, or "
+                            "write it as an escape inside double quotes.", path=path, line=line, column=column) from None
     except yaml.YAMLError as exc:
-        raise DocumentError("RK005", f"YAML syntax error: {exc}.", path=path) from None
+        raise DocumentError("RK005", f"YAML syntax error: {' '.join(str(exc).split())}.", path=path) from None
     return data
 
 
