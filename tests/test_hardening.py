@@ -382,3 +382,20 @@ def test_a_character_yaml_refuses_is_one_line_with_line_and_column(cli, tmp_path
     (line,) = [l for l in result.stdout.splitlines() if "RK005" in l]
     assert line == f"{path}:2:10: RK005 YAML syntax error: the character U+0001 is not allowed in YAML: remove it, or " \
                    "write it as an escape inside double quotes."
+
+
+def test_thousands_of_findings_are_each_placed_on_their_own_line(cli, tmp_path) -> None:
+    import json
+
+    data = json.loads((REPO / "tests" / "corpus" / "good" / "minimal.json").read_text())
+    data["phases"][0]["exercises"] = [{"exercise": f"nope-{i}", "dose": {"reps": 10}} for i in range(2000)]
+    path = tmp_path / "many.json"
+    text = json.dumps(data, indent=2)
+    path.write_text(text)
+    result = cli("validate", str(path))
+    lines = {f"nope-{i}": text[: text.index(f'"nope-{i}"')].count("\n") + 1 for i in range(2000)}
+    placed = [line for line in result.stdout.splitlines() if "RK101" in line]
+    assert len(placed) == 2000
+    for line in placed:
+        name = line.split("names exercise '")[1].split("'")[0]
+        assert line.startswith(f"{path}:{lines[name]}:"), line

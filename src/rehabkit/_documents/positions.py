@@ -8,6 +8,7 @@ where nesting first goes too deep.  Lines and columns are 1-based.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -32,10 +33,15 @@ _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 
 def line_col(text: str, index: int) -> Position:
-    """1-based line and column of a character offset in ``text``."""
-    line = text.count("\n", 0, index) + 1
-    start = text.rfind("\n", 0, index) + 1
-    return line, index - start + 1
+    """1-based line and column of a character offset in ``text`` (newline offsets found once per text)."""
+    starts = _line_starts(text)
+    line = bisect.bisect_right(starts, index)
+    return line, index - starts[line - 1] + 1
+
+
+@lru_cache(maxsize=8)
+def _line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer("\n", text))]
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -85,31 +91,59 @@ def locate_json(text: str, path: Sequence[PathPart], *, key: bool = False) -> Po
     """Position of the value at ``path`` in JSON ``text`` (or of its key with ``key=True``).
 
     Returns the deepest position reached when the path does not fully exist, and
-    ``None`` when ``text`` is not a JSON document.
+    ``None`` when ``text`` is not a JSON document. Every path of the document is
+    indexed in one pass the first time a position is asked for, so that locating
+    thousands of findings costs one scan, not one scan each.
     """
-    try:
-        i = _skip_ws(text, 0)
-        found_key = i
-        for part in path:
-            if text.startswith("{", i) and isinstance(part, str):
-                for name, key_index, value_index in _members(text, i):
-                    if name == part:
-                        found_key, i = key_index, value_index
-                        break
-                else:
-                    break
-            elif text.startswith("[", i) and isinstance(part, int):
-                for n, value_index in _items(text, i):
-                    if n == part:
-                        found_key, i = value_index, value_index
-                        break
-                else:
-                    break
-            else:
-                break
-        return line_col(text, found_key if key else i)
-    except (ValueError, IndexError):
+    index = _json_index(text)
+    if index is None:
         return None
+    parts = tuple(path)
+    while parts not in index:
+        parts = parts[:-1]
+    key_index, value_index = index[parts]
+    return line_col(text, key_index if key else value_index)
+
+
+@lru_cache(maxsize=8)
+def _json_index(text: str) -> dict[tuple[PathPart, ...], tuple[int, int]] | None:
+    """(key offset, value offset) of every value in the document, by path; None when the text is not JSON."""
+    index: dict[tuple[PathPart, ...], tuple[int, int]] = {}
+
+    def value(i: int, path: tuple[PathPart, ...], key_index: int) -> int:
+        i = _skip_ws(text, i)
+        index[path] = (key_index, i)
+        if text.startswith("{", i):
+            i = _skip_ws(text, i + 1)
+            if text.startswith("}", i):
+                return i + 1
+            while True:
+                at = i
+                name, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]  # public, absent from typeshed
+                i = _skip_ws(text, _skip_ws(text, i) + 1)  # past ':'
+                i = _skip_ws(text, value(i, (*path, name), at))
+                if text.startswith("}", i):
+                    return i + 1
+                i = _skip_ws(text, i + 1)  # past ','
+        if text.startswith("[", i):
+            i = _skip_ws(text, i + 1)
+            if text.startswith("]", i):
+                return i + 1
+            n = 0
+            while True:
+                i = _skip_ws(text, value(i, (*path, n), _skip_ws(text, i)))
+                if text.startswith("]", i):
+                    return i + 1
+                i = _skip_ws(text, i + 1)
+                n += 1
+        return _skip_value(text, i)  # a scalar
+
+    try:
+        start = _skip_ws(text, 0)
+        value(start, (), start)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return index
 
 
 def first_json_duplicate(text: str) -> tuple[list[PathPart], str, Position] | None:
