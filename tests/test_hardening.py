@@ -208,7 +208,7 @@ def test_a_pack_that_prints_never_spoils_json_on_stdout(rehabkit) -> None:
 def test_a_keyboard_interrupt_in_a_pack_names_it_and_says_how_to_block_it(rehabkit) -> None:
     result = _hostile(rehabkit, "interrupt-in-hook", "list")
     assert result.returncode == 130
-    assert "interrupted while plugin pack 'test-hostile' was running in its hook rehabkit_register_screening" in result.stderr
+    assert "interrupted while plugin pack 'test-hostile' was running its hook rehabkit_register_screening" in result.stderr
     assert "block it with -p no:test-hostile" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -399,3 +399,23 @@ def test_thousands_of_findings_are_each_placed_on_their_own_line(cli, tmp_path) 
     for line in placed:
         name = line.split("names exercise '")[1].split("'")[0]
         assert line.startswith(f"{path}:{lines[name]}:"), line
+
+
+def test_ctrl_c_on_a_pack_that_hangs_in_import_names_it(test_packs, tmp_path) -> None:
+    import os
+    import signal
+    import time
+
+    env = clean_env(HOSTILE_BEHAVIOUR="hang-in-import", PYTHONPATH=str(test_packs["hostile"]))
+    process = subprocess.Popen([sys.executable, "-m", "rehabkit", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=REPO, env=env)
+    deadline = time.monotonic() + 60
+    line = ""
+    while "hostile pack hangs" not in line and time.monotonic() < deadline:
+        line = process.stderr.readline()  # the pack's prints go to stderr
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted while plugin pack 'test-hostile' was being imported" in err
+    assert "block it with -p no:test-hostile" in err and "Traceback" not in err
+    assert os.environ.get("HOSTILE_BEHAVIOUR") is None

@@ -203,7 +203,7 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            with _pack_code(name, "while it was being imported"):
+            with _pack_code(name, "being imported"):
                 plugin = entry_point.load()
         except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
             status.fail(f"failed to import {entry_point.value!r}: {exc}")
@@ -297,7 +297,7 @@ class PluginManager:
                 register = _Registrar(hook_name, pack, contributions, status)
                 arguments = {"register": register}
                 try:
-                    with _pack_code(pack, f"in its hook {hook_name}"):
+                    with _pack_code(pack, f"running its hook {hook_name}"):
                         impl.function(**{arg: arguments[arg] for arg in impl.argnames})
                 except PackFailure as exc:
                     status.fail(f"hook {hook_name} raised {exc}")
@@ -347,7 +347,7 @@ class PluginManager:
                 continue
             pack = _pack_of(impl.plugin_name)
             try:
-                with _pack_code(pack, "in its progression policy"):
+                with _pack_code(pack, "running its progression policy"):
                     answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except PackFailure as exc:
                 raise PluginError(f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
@@ -488,7 +488,7 @@ def _pack_code(pack: str, where: str) -> Iterator[None]:
             yield
     except KeyboardInterrupt:
         raise PackInterrupted(
-            f"interrupted while plugin pack {pack!r} was running {where}. If it hangs, block it with -p no:{pack} "
+            f"interrupted while plugin pack {pack!r} was {where}. If it hangs, block it with -p no:{pack} "
             f"(or REHABKIT_BLOCK_PLUGINS={pack})."
         ) from None
     except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed

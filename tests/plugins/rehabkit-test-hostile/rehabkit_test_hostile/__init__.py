@@ -1,6 +1,6 @@
 """A pack that misbehaves on purpose, in the ways HOSTILE_BEHAVIOUR (comma-separated) names:
 
-print-on-import, print-in-hook, exit-in-import, exit-in-hook (SystemExit(0) in its lint-rules hook),
+print-on-import, print-in-hook, exit-in-import, hang-in-import (sleeps until interrupted), exit-in-hook (SystemExit(0) in its lint-rules hook),
 interrupt-in-hook (KeyboardInterrupt in its screening hook), base-in-hook (a BaseException of its own in
 its protocols hook), rule-exits (a registered lint rule raising SystemExit(0)), policy-exits (its
 progression policy raising SystemExit(0)), policy-string (its policy answering a string),
@@ -19,6 +19,11 @@ if "print-on-import" in BEHAVIOUR:
     print("hostile pack says hello on stdout")
 if "exit-in-import" in BEHAVIOUR:
     raise SystemExit(0)
+if "hang-in-import" in BEHAVIOUR:
+    import time
+
+    print("hostile pack hangs", flush=True)
+    time.sleep(600)
 
 
 class HostileError(BaseException):
