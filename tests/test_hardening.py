@@ -419,3 +419,31 @@ def test_ctrl_c_on_a_pack_that_hangs_in_import_names_it(test_packs, tmp_path) ->
     assert "interrupted while plugin pack 'test-hostile' was being imported" in err
     assert "block it with -p no:test-hostile" in err and "Traceback" not in err
     assert os.environ.get("HOSTILE_BEHAVIOUR") is None
+
+
+def test_a_full_disk_during_a_session_is_a_clear_error_and_the_session_is_marked_incomplete(cli, tmp_path) -> None:
+    """A file-size limit (RLIMIT_FSIZE, honoured for root too) stands in for a full disk mid-session."""
+    import resource
+    import signal
+
+    import yaml
+
+    db = str(tmp_path / "s.db")
+    assert cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
+                                       "pain_after": 2, "new_symptom": False}))
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    result = subprocess.run([sys.executable, "-m", "rehabkit", "run", "neck-pain", "--patient", "P1", "--answers",
+                             str(answers), "--db", db], capture_output=True, text=True, cwd=REPO, env=clean_env(),
+                            preexec_fn=full_disk, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "the session store could not be written or read" in result.stderr and "Traceback" not in result.stderr
+    assert cli("run", "neck-pain", "--patient", "P1", "--answers", str(answers), "--db", db).exit_code == 0
+    with Store(db) as store:
+        statuses = [s.status for s in store.sessions("P1")]
+    assert statuses in (["incomplete", "complete"], ["complete"])  # a started session is never left in progress
