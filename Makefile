@@ -31,6 +31,7 @@ bench: $(TEST_VENV)/bin/python
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
+	$(TEST_VENV)/bin/python bench/bench_registration.py
 
 # Wheels of rehabkit and every first-party pack into dist/, for installing where the package index has none.
 wheels: $(TEST_VENV)/bin/python

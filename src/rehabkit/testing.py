@@ -130,7 +130,7 @@ class PackHarness:
             if registered.source is not None:
                 results[key] = checker.check_file(registered.source)
             else:
-                results[key] = checker.check_document(registered.document)
+                results[key] = checker.check_document(registered.as_document())
         return results
 
     def assert_protocols_clean(self, *, allow_warnings: bool = False, today: datetime.date | None = None) -> None:

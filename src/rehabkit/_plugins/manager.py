@@ -427,7 +427,9 @@ class _Registrar:
             protocol = protocol_from_document(document)
         except DocumentError as exc:
             raise _Rejected(f"an invalid protocol: {exc}") from None
-        self._staged.append(Registered(protocol, self.pack, source, document if source is None else None))
+        # Only the model is kept: the document's text and data would triple what a pack's protocols cost in memory
+        # (a check rebuilds a document from the model when one is needed: Registered.as_document()).
+        self._staged.append(Registered(protocol, self.pack, source))
 
     def _exercises(self, item: Any) -> None:
         if not isinstance(item, (str, os.PathLike)):

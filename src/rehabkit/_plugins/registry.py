@@ -26,8 +26,16 @@ class Registered:
     item: Any
     pack: str
     source: str | None = None
-    #: The document a pack registered as a mapping (it has no file to re-read), for checks and tests.
+    #: The document a pack registered as a mapping, when one was kept (see :meth:`as_document`).
     document: Any = attrs.field(default=None, eq=False, repr=False)
+
+    def as_document(self) -> Any:
+        """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the model."""
+        if self.document is not None:
+            return self.document
+        from .._documents.loader import Document
+
+        return Document.from_mapping(self.item.to_dict(), f"<pack {self.pack}>")
 
 
 @attrs.frozen(slots=True)

@@ -138,7 +138,7 @@ def protocol_errors(checker: Any, registered: Any) -> list[Any]:
     """The schema and lint errors of an installed protocol (warnings are not errors)."""
     from .._common.errors import Severity
 
-    findings = checker.check_file(registered.source) if registered.source else checker.check_document(registered.document)
+    findings = checker.check_file(registered.source) if registered.source else checker.check_document(registered.as_document())
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
