@@ -18,7 +18,7 @@ import attrs
 
 from .._common.clinical_policy import policy
 from .._common.errors import RehabkitError, did_you_mean
-from .._common.vocabulary import REVIEW_ACTIONS, SESSION_MEASURED
+from .._common.vocabulary import CRITERION_MEASURES, REVIEW_ACTIONS, SESSION_MEASURED
 from ..engine import (
     Course,
     CriteriaResult,
@@ -241,8 +241,7 @@ def check_gate(course: Course, facts: Facts | None = None, *, session_measured: 
     """The entry criteria of the patient's phase: those known before a session, or (``session_measured``) those it asks."""
     phase = course.protocol.phase(course.phase)
     names = {p.id: p.name for p in course.protocol.phases}
-    skip = [m for m in SESSION_MEASURED] if not session_measured else [
-        c.measure for c in (phase.entry.all if phase.entry else ()) if c.measure not in SESSION_MEASURED]
+    skip = set(CRITERION_MEASURES) - SESSION_MEASURED if session_measured else SESSION_MEASURED
     return check_criteria(phase.entry, facts or course.facts, phase.id, skip=skip, phase_names=names)
 
 

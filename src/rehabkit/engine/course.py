@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from ..model import Precaution, Protocol
+from ..model import Phase, Precaution, Protocol
 from .criteria import Facts
 from .dose import DoseState
 from .progress import weeks_without_improvement
@@ -87,28 +87,21 @@ class Course:
         return worst(self.morning)
 
 
+def _pain_limits(phase: Phase) -> list[float]:
+    """The phase's exit ``pain-at-rest`` limits, in the order written."""
+    return [c.at_most for c in (phase.exit.all if phase.exit else ()) if c.measure == "pain-at-rest" and c.at_most is not None]
+
+
 def pain_target(protocol: Protocol, phase_id: str) -> float | None:
     """The phase's pain goal: its exit ``pain-at-rest`` limit, else the nearest earlier phase's (kept once reached)."""
-    target = None
+    earlier = None
     for phase in protocol.phases:
-        for criterion in phase.exit.all if phase.exit else ():
-            if criterion.measure == "pain-at-rest" and criterion.at_most is not None:
-                target = criterion.at_most
+        limits = _pain_limits(phase)
         if phase.id == phase_id:
-            own = [c.at_most for c in (phase.exit.all if phase.exit else ()) if c.measure == "pain-at-rest" and c.at_most is not None]
-            return own[0] if own else _earlier_target(protocol, phase_id)
-    return target
-
-
-def _earlier_target(protocol: Protocol, phase_id: str) -> float | None:
-    target = None
-    for phase in protocol.phases:
-        if phase.id == phase_id:
-            return target
-        for criterion in phase.exit.all if phase.exit else ():
-            if criterion.measure == "pain-at-rest" and criterion.at_most is not None:
-                target = criterion.at_most
-    return target
+            return limits[0] if limits else earlier
+        if limits:
+            earlier = limits[-1]
+    return earlier
 
 
 def morning_reasons(protocol: Protocol, session: PastSession, report: NextDayRecord | None) -> tuple[Reason, ...]:
