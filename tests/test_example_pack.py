@@ -1,4 +1,4 @@
-"""The example code pack in plugins/, installed for real: its command, rule, measure and question, and its own tests."""
+"""The example code pack in plugins/, installed for real: its renderer, command, rule, measure and question, and its tests."""
 
 from __future__ import annotations
 
@@ -21,27 +21,46 @@ def test_plugins_lists_everything_the_example_pack_adds(rehabkit) -> None:
     assert example["status"] == "loaded", example["errors"]
     assert example["registered"] == {
         "protocols": [], "exercises": [], "screening": ["immune-or-steroid-treatment"], "lint_rules": ["EXC001"],
-        "outcome_measures": ["psfs"], "commands": ["handout"], "clinical_policy": ["red_flags.required_signs"],
+        "outcome_measures": ["psfs"], "commands": ["dose-table"], "clinical_policy": ["red_flags.required_signs"],
+        "renderers": ["clinic-handout"],
     }
-    assert "  commands: handout" in rehabkit("plugins", packs=PACK).stdout
+    text = rehabkit("plugins", packs=PACK).stdout
+    assert "  commands: dose-table" in text and "  renderers: clinic-handout" in text
 
 
 def test_a_pack_command_runs_as_a_rehabkit_subcommand(rehabkit) -> None:
-    result = rehabkit("handout", "neck-pain", "--phase", "recovery", packs=PACK)
+    result = rehabkit("dose-table", "neck-pain", packs=PACK)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# ")
-    statement = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())["supervision"]["statement"]
-    assert f"> {statement}" in result.stdout
-    help_text = rehabkit("handout", "--help", packs=PACK).stdout
-    assert "Print one phase of PROTOCOL as a Markdown handout" in help_text
+    protocol = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())
+    assert result.stdout.splitlines()[0] == f"acute: {protocol['phases'][0]['name']}"
+    assert "Print each phase of PROTOCOL" in rehabkit("dose-table", "--help", packs=PACK).stdout
     # rehabkit --help stays light: it points to `rehabkit plugins` instead of loading every pack.
     assert "'rehabkit plugins' lists them" in rehabkit("--help", packs=PACK).stdout
 
 
-def test_a_blocked_packs_command_is_not_offered(rehabkit) -> None:
-    result = rehabkit("-p", "no:example-clinic", "handout", "neck-pain", packs=PACK)
+def test_the_packs_renderer_writes_a_handout_under_its_letterhead(rehabkit, tmp_path) -> None:
+    out = tmp_path / "h.md"
+    result = rehabkit("handout", "neck-pain", "--phase", "recovery", "--renderer", "clinic-handout", "-o", str(out), packs=PACK)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("**Example Spine Clinic")
+    statement = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())["supervision"]["statement"]
+    assert statement.split(":")[0].replace(".", "\\.") in text
+    # Without --renderer, .md is rehabkit's own Markdown renderer.
+    own = tmp_path / "own.md"
+    assert rehabkit("handout", "neck-pain", "-o", str(own), packs=PACK).returncode == 0
+    assert not own.read_text(encoding="utf-8").startswith("**Example Spine Clinic")
+
+
+def test_a_blocked_packs_command_and_renderer_are_not_offered(rehabkit, tmp_path) -> None:
+    result = rehabkit("-p", "no:example-clinic", "dose-table", "neck-pain", packs=PACK)
     assert result.returncode == 2
-    assert "No such command 'handout'" in result.stderr
+    assert "No such command 'dose-table'" in result.stderr
+    result = rehabkit("-p", "no:example-clinic", "handout", "neck-pain", "--renderer", "clinic-handout",
+                      "-o", str(tmp_path / "h.md"), packs=PACK)
+    assert result.returncode == 2
+    assert "no installed renderer 'clinic-handout'" in result.stderr
+    assert not (tmp_path / "h.md").exists()
 
 
 def test_the_example_rule_warns_on_a_shipped_protocol_without_failing_it(rehabkit) -> None:
@@ -120,6 +139,8 @@ def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, 
 def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     import importlib.util
 
+    from rehabkit._outputs.handout import build_handout
+    from rehabkit._common.clinical_policy import policy
     from rehabkit.engine import plan_session
     from rehabkit.model import Protocol
 
@@ -131,7 +152,7 @@ def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     data["title"] = "<script>alert(1)</script>"
     data["exercises"][0]["name"] = "[click](javascript:alert(1))"
     data["exercises"][0]["steps"] = ["Step\n# injected heading", '<img src=x onerror="alert(1)">']
-    text = handout.render(plan_session(Protocol.from_dict(data), "acute", {}))
+    text = handout.render(build_handout(plan_session(Protocol.from_dict(data), "acute", {}), policy=policy()), "<b>Clinic</b>")
     assert "<script>" not in text and "<img" not in text and "](javascript:" not in text
     assert "\n# injected" not in text
-    assert "&lt;script&gt;" in text
+    assert "&lt;script&gt;" in text and "&lt;b&gt;Clinic" in text

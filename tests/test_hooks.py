@@ -110,8 +110,30 @@ def test_hook_rehabkit_register_outcome_measures(manager) -> None:
 
 def test_hook_rehabkit_register_commands(manager) -> None:
     commands = manager.registry().commands
-    assert isinstance(commands["handout"].item, click.Command)
-    assert commands["handout"].pack == "example-clinic"
+    assert isinstance(commands["dose-table"].item, click.Command)
+    assert commands["dose-table"].pack == "example-clinic"
+
+
+def test_hook_rehabkit_register_renderers(manager) -> None:
+    from rehabkit import Handout, Renderer
+    from rehabkit._outputs.handout import build_handout
+    from rehabkit.engine import plan_session
+
+    registry = manager.registry()
+    renderers = registry.renderers
+    assert {name: r.pack for name, r in renderers.items()} == {
+        "html": "core", "pdf": "core", "markdown": "core", "icalendar": "core", "clinic-handout": "example-clinic"}
+    assert isinstance(renderers["clinic-handout"].item, Renderer)
+    # By the file's ending rehabkit's own comes first; by name, the pack's.
+    assert registry.renderer_for("protocol-phase", "md").name == "markdown"
+    assert registry.renderer_for("protocol-phase", "md", "clinic-handout").pack == "example-clinic"
+    with pytest.raises(LookupError, match="no installed renderer writes course-reports as .md files"):
+        registry.renderer_for("course-report", "md")
+    protocol = registry.find_protocol("neck-pain").item
+    handout = build_handout(plan_session(protocol, "acute", registry.exercise_library()), policy=registry.policy())
+    assert isinstance(handout, Handout)
+    text = renderers["clinic-handout"].item.function(handout)
+    assert text.startswith("**Example Spine Clinic")
 
 
 def test_hook_rehabkit_progression_decision(manager) -> None:

@@ -176,7 +176,7 @@ def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -
     plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
     extras = next(p for p in plugins if p["name"] == "test-extras")
     assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"],
-                                    "outcome_measures": [], "commands": [], "clinical_policy": []}
+                                    "outcome_measures": [], "commands": [], "clinical_policy": [], "renderers": []}
     blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
     assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout
 

@@ -168,4 +168,5 @@ def test_the_package_root_holds_only_the_public_modules() -> None:
     public = sorted(p.stem for p in root.glob("*.py"))
     assert public == ["__init__", "__main__", "hookspecs", "model", "pytest_plugin", "testing"]
     packages = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists())
-    assert packages == ["_authoring", "_common", "_documents", "_plugins", "_sessions", "cli", "default_plugins", "engine"]
+    assert packages == ["_authoring", "_common", "_documents", "_outputs", "_plugins", "_sessions", "cli", "default_plugins",
+                        "engine"]

@@ -31,6 +31,7 @@ _PUBLIC: dict[str, str] = {
     "RegisterLintRule": "hookspecs",
     "RegisterOutcomeMeasure": "hookspecs",
     "RegisterProtocol": "hookspecs",
+    "RegisterRenderer": "hookspecs",
     "RegisterScreening": "hookspecs",
     "CommandState": "_plugins.command_state",
     # the model
@@ -67,6 +68,10 @@ _PUBLIC: dict[str, str] = {
     # outcome measures
     "OutcomeMeasure": "_sessions.outcomes",
     "Score": "_sessions.outcomes",
+    # outputs: renderers and what they are given
+    "CourseReport": "_outputs.content",
+    "Handout": "_outputs.content",
+    "Renderer": "_outputs.content",
     # the registry a command sees
     "Registered": "_plugins.registry",
     "Registry": "_plugins.registry",
@@ -79,6 +84,7 @@ _PUBLIC: dict[str, str] = {
 
 __all__ = [
     "CommandState",
+    "CourseReport",
     "Criteria",
     "Criterion",
     "Decision",
@@ -92,6 +98,7 @@ __all__ = [
     "Facts",
     "Finding",
     "HOOK_API_VERSION",
+    "Handout",
     "LintContext",
     "LintRule",
     "Media",
@@ -109,10 +116,12 @@ __all__ = [
     "RegisterLintRule",
     "RegisterOutcomeMeasure",
     "RegisterProtocol",
+    "RegisterRenderer",
     "RegisterScreening",
     "Registered",
     "Registry",
     "RehabkitError",
+    "Renderer",
     "Score",
     "ScreeningQuestion",
     "SessionPlan",
@@ -149,6 +158,15 @@ if TYPE_CHECKING:
     )
     from ._documents.lint import (
         LintContext as LintContext,
+    )
+    from ._outputs.content import (
+        CourseReport as CourseReport,
+    )
+    from ._outputs.content import (
+        Handout as Handout,
+    )
+    from ._outputs.content import (
+        Renderer as Renderer,
     )
     from ._documents.lint import (
         LintRule as LintRule,
@@ -198,6 +216,9 @@ if TYPE_CHECKING:
     )
     from .hookspecs import (
         RegisterLintRule as RegisterLintRule,
+    )
+    from .hookspecs import (
+        RegisterRenderer as RegisterRenderer,
     )
     from .hookspecs import (
         RegisterOutcomeMeasure as RegisterOutcomeMeasure,

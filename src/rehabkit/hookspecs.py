@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .engine import Decision, Facts, SessionPlan, SessionResult
     from ._documents.lint import LintRule
+    from ._outputs.content import Renderer
     from ._sessions.outcomes import OutcomeMeasure
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "RegisterLintRule",
     "RegisterOutcomeMeasure",
     "RegisterProtocol",
+    "RegisterRenderer",
     "RegisterScreening",
     "hookimpl",
     "hookspec",
@@ -43,6 +45,7 @@ __all__ = [
     "rehabkit_progression_decision",
     "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
+    "rehabkit_register_renderers",
     "rehabkit_register_screening",
 ]
 
@@ -65,6 +68,8 @@ RegisterLintRule = Callable[["LintRule"], None]
 RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
 #: ``register(command)``: a :class:`click.Command` (or group) with a name no other pack or rehabkit uses.
 RegisterCommand = Callable[["click.Command"], None]
+#: ``register(renderer)``: a :class:`rehabkit.Renderer` (a name, the kinds it renders, the file types it writes, a function).
+RegisterRenderer = Callable[["Renderer"], None]
 #: ``register(settings)``: part of rehabkit's clinical defaults, in the shape of ``clinical_policy.json``
 #: (for example ``{"red_flags": {"required_signs": [...]}}``); each setting given replaces the default.
 RegisterClinicalPolicy = Callable[["Mapping[str, Any]"], None]
@@ -186,6 +191,38 @@ def rehabkit_register_commands(register: RegisterCommand) -> None:
         @hookimpl
         def rehabkit_register_commands(register):
             register(dose_table)
+    """
+
+
+@hookspec
+def rehabkit_register_renderers(register: RegisterRenderer) -> None:
+    """Contribute output formats: handouts, course reports, calendars in a format of your own.
+
+    Register :class:`rehabkit.Renderer` objects. A renderer has a ``name``
+    (unique across packs), the ``kinds`` it renders (``protocol-phase`` and
+    ``patient-plan`` are given a :class:`rehabkit.Handout`, ``course-report`` a
+    :class:`rehabkit.CourseReport`), the ``file_types`` it writes (``"html"``,
+    ``"md"``) and a ``function`` that returns the file's text or bytes.
+    rehabkit's own HTML, PDF, Markdown and iCalendar renderers are registered
+    the same way, as pack ``core``. ``rehabkit handout -o FILE`` and ``rehabkit
+    report -o FILE`` choose by the file's ending (rehabkit's own first) and
+    ``--renderer NAME`` by name; ``rehabkit plugins`` lists every renderer.
+
+    The content is worked out by rehabkit (doses, cautions, "stop if" lines,
+    warning signs grouped by urgency): lay it out, and escape every string for
+    your format, as it is the protocol's and the packs' text as written.
+
+    Example::
+
+        def letterhead(handout):
+            from html import escape
+            cards = "".join(f"<h2>{escape(c.name)}</h2><p>{escape(c.dose)}</p>" for c in handout.cards)
+            return f"<p>{escape(handout.statement)}</p>{cards}"
+
+        @hookimpl
+        def rehabkit_register_renderers(register):
+            register(Renderer(name="clinic-letterhead", kinds=("protocol-phase", "patient-plan"),
+                              file_types=("html",), function=letterhead))
     """
 
 

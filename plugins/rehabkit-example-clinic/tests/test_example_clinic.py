@@ -17,12 +17,13 @@ def test_the_pack_loads_and_registers_what_it_promises(rehabkit_pack):
     rehabkit_pack.assert_loaded()
     assert set(rehabkit_pack.status.hooks) == {
         "rehabkit_register_clinical_policy", "rehabkit_register_commands", "rehabkit_register_lint_rules",
-        "rehabkit_register_outcome_measures", "rehabkit_register_screening",
+        "rehabkit_register_outcome_measures", "rehabkit_register_renderers", "rehabkit_register_screening",
     }
     assert list(rehabkit_pack.contributed("screening")) == ["immune-or-steroid-treatment"]
     assert list(rehabkit_pack.contributed("lint_rules")) == ["EXC001"]
     assert list(rehabkit_pack.contributed("outcome_measures")) == ["psfs"]
-    assert list(rehabkit_pack.contributed("commands")) == ["handout"]
+    assert list(rehabkit_pack.contributed("commands")) == ["dose-table"]
+    assert list(rehabkit_pack.contributed("renderers")) == ["clinic-handout"]
     assert list(rehabkit_pack.contributed("clinical_policy")) == ["red_flags.required_signs"]
 
 
@@ -69,24 +70,25 @@ def test_a_calm_session_asks_the_question_and_goes_on(rehabkit_pack):
     assert session.action == "continue"
 
 
-def test_the_handout_command_prints_a_phase_for_the_patient(rehabkit_packs, tmp_path):
+def test_the_clinic_handout_renders_a_phase_for_the_patient(rehabkit_packs, tmp_path):
     harness = rehabkit_packs("exercises", "low-back")
-    result = harness.invoke("handout", "low-back-pain-acute", "--phase", "recovery", "-o", str(tmp_path / "h.md"))
+    out = tmp_path / "h.md"
+    result = harness.invoke("handout", "low-back-pain-acute", "--phase", "recovery", "--renderer", "clinic-handout",
+                            "-o", str(out))
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "h.md").read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8")
     protocol = harness.registry.find_protocol("low-back-pain-acute").item
     from rehabkit_example_clinic.handout import md  # protocol text is escaped for Markdown
 
-    assert text.startswith(f"# {md(protocol.title)}: ")
+    assert text.startswith("**Example Spine Clinic")
     assert md(protocol.supervision.statement) in text
-    phase = protocol.phase("recovery")
     library = harness.registry.exercise_library()
-    for ref in phase.exercises:
+    for ref in protocol.phase("recovery").exercises:
         assert md(library[ref.exercise].name) in text
-    assert "do not exercise" in text
 
 
-def test_the_handout_names_the_phases_when_one_is_wrong(rehabkit_packs):
-    result = rehabkit_packs("exercises", "neck").invoke("handout", "neck-pain", "--phase", "nope")
-    assert result.exit_code == 2
-    assert "its phases are acute, recovery, maintenance" in result.output
+def test_the_dose_table_lists_every_phase(rehabkit_packs):
+    result = rehabkit_packs("exercises", "neck").invoke("dose-table", "neck-pain")
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.output.splitlines() if not line.startswith(" ")] == [
+        "acute", "recovery", "maintenance"]

@@ -81,7 +81,22 @@ def _check(section: str, key: str, value: Any) -> Any:
         return _conditions(value, name)
     if section == "dose_bounds":
         return _bound(value, name)
+    if section == "handout":
+        return _handout(key, value, name)
     return _question(value, name)
+
+
+def _handout(key: str, value: Any, name: str) -> Any:
+    if key == "log_days_without_review":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 84:
+            raise ValueError(f"{name} must be a whole number of days from 1 to 84")
+        return value
+    actions = set(policy()["handout"]["help"])
+    if not (isinstance(value, Mapping) and set(value) == actions and all(
+            isinstance(v, Mapping) and set(v) == {"heading", "what_to_do"} and all(isinstance(t, str) and t.strip() for t in v.values())
+            for v in value.values())):
+        raise ValueError(f"{name} must give {{heading: text, what_to_do: text}} for each of {', '.join(sorted(actions))}")
+    return {action: dict(texts) for action, texts in value.items()}
 
 
 def settings_from(data: Any) -> list[PolicySetting]:
@@ -92,7 +107,8 @@ def settings_from(data: Any) -> list[PolicySetting]:
     settings = []
     for section, values in data.items():
         if section not in defaults or section == "about" or not isinstance(values, Mapping):
-            raise ValueError(f"unknown section {section!r}; the sections are red_flags, dose_bounds, session")
+            sections = ", ".join(s for s in defaults if s != "about")
+            raise ValueError(f"unknown section {section!r}; the sections are {sections}")
         for key, value in values.items():
             if key not in defaults[section]:
                 raise ValueError(f"unknown setting {section}.{key}; known: {', '.join(defaults[section])}")

@@ -203,7 +203,7 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            with _pack_code(name, "being imported"):
+            with pack_code(name, "being imported"):
                 plugin = entry_point.load()
         except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
             status.fail(f"failed to import {entry_point.value!r}: {exc}")
@@ -297,7 +297,7 @@ class PluginManager:
                 register = _Registrar(hook_name, pack, contributions, status)
                 arguments = {"register": register}
                 try:
-                    with _pack_code(pack, f"running its hook {hook_name}"):
+                    with pack_code(pack, f"running its hook {hook_name}"):
                         impl.function(**{arg: arguments[arg] for arg in impl.argnames})
                 except PackFailure as exc:
                     status.fail(f"hook {hook_name} raised {exc}")
@@ -347,7 +347,7 @@ class PluginManager:
                 continue
             pack = _pack_of(impl.plugin_name)
             try:
-                with _pack_code(pack, "running its progression policy"):
+                with pack_code(pack, "running its progression policy"):
                     answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except PackFailure as exc:
                 raise PluginError(f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
@@ -471,6 +471,17 @@ class _Registrar:
             raise _Rejected(f"a clinical policy that cannot be used: {exc}") from None
         self._staged.extend(Registered(setting, self.pack) for setting in settings)
 
+    def _renderers(self, item: Any) -> None:
+        from .._outputs.content import Renderer
+
+        if not isinstance(item, Renderer):
+            raise _Rejected(f"{_short(item)}: expected a rehabkit.Renderer")
+        if not item.name or not item.name.replace("-", "").replace("_", "").isalnum():
+            raise _Rejected(f"a renderer with the name {item.name!r}: use letters, digits and '-'")
+        if not callable(item.function):
+            raise _Rejected(f"the renderer {item.name!r}, whose function is not callable")
+        self._staged.append(Registered(attrs.evolve(item, pack=self.pack), self.pack))
+
     def _lint_rules(self, item: Any) -> None:
         if not isinstance(item, LintRule):
             raise _Rejected(f"{_short(item)}: expected a rehabkit.LintRule")
@@ -482,7 +493,7 @@ class PackFailure(Exception):
 
 
 @contextlib.contextmanager
-def _pack_code(pack: str, where: str) -> Iterator[None]:
+def pack_code(pack: str, where: str) -> Iterator[None]:
     """Run a pack's code: its output goes to standard error (stdout carries rehabkit's reports and JSON), and
     whatever it raises becomes a :class:`PackFailure`, except Ctrl-C, which names the pack and stops."""
     try:

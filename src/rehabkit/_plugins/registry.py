@@ -96,6 +96,7 @@ KINDS: tuple[ContributionKind, ...] = (
     ContributionKind("rehabkit_register_outcome_measures", "outcome_measures", "outcome measure", _id),
     ContributionKind("rehabkit_register_commands", "commands", "command", _name),
     ContributionKind("rehabkit_register_clinical_policy", "clinical_policy", "clinical policy setting", _name),
+    ContributionKind("rehabkit_register_renderers", "renderers", "renderer", _name),
     ContributionKind("rehabkit_register_protocols", "protocols", "protocol", _protocol_key),
 )
 
@@ -136,6 +137,8 @@ class Registry:
     commands: dict[str, Registered] = attrs.Factory(dict)
     #: Clinical settings packs replaced, by name (``red_flags.required_signs``).
     clinical_policy: dict[str, Registered] = attrs.Factory(dict)
+    #: Output formats (:class:`rehabkit.Renderer`), by name.
+    renderers: dict[str, Registered] = attrs.Factory(dict)
     conflicts: list[Conflict] = attrs.Factory(list)
 
     def add(self, contributions: Contributions) -> list[Conflict]:
@@ -207,6 +210,30 @@ class Registry:
             known = ", ".join(sorted(self.outcome_measures)) or "none"
             raise LookupError(f"no installed outcome measure {measure_id!r}. Installed: {known}.")
         return registered.item
+
+    def renderer_for(self, kind: str, file_type: str | None = None, name: str | None = None) -> Any:
+        """The renderer to use: the one named ``name``, else the first that renders ``kind`` to ``file_type``,
+        rehabkit's own (pack ``core``) before the packs'.
+
+        Raises ``LookupError`` with a sentence saying what is installed instead.
+        """
+        usable = [r.item for r in self.renderers.values() if kind in r.item.kinds]
+        if name is not None:
+            found = self.renderers.get(name)
+            if found is None or kind not in found.item.kinds:
+                names = ", ".join(sorted(r.name for r in usable)) or "none"
+                what = "no installed renderer" if found is None else f"the renderer {name!r} does not render {kind}s; no renderer"
+                raise LookupError(f"{what} {name!r} for {kind}s. Renderers for {kind}s: {names} (see 'rehabkit plugins').")
+            if file_type is not None and file_type not in found.item.file_types:
+                raise LookupError(f"the renderer {name!r} writes {', '.join(found.item.file_types)} files, not {file_type}: "
+                                  f"name the output file {'|'.join(f'*.{t}' for t in found.item.file_types)}.")
+            return found.item
+        matching = sorted((r for r in usable if file_type in r.file_types), key=lambda r: (r.pack != "core", r.name))
+        if not matching:
+            types = sorted({t for r in usable for t in r.file_types})
+            raise LookupError(f"no installed renderer writes {kind}s as .{file_type} files; the file types are: "
+                              f"{', '.join('.' + t for t in types) or 'none'}.")
+        return matching[0]
 
     def rules(self) -> list[LintRule]:
         """Installed lint rules, by code."""

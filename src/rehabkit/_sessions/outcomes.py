@@ -83,6 +83,14 @@ class Score:
         return f"{self.measure.upper()} {self.value:g} {self.unit}{band}{items}".replace("  ", " ")
 
 
+def _change(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ValueError(f"meaningful_change must be a number above 0 (got {value!r})")
+    return float(value)
+
+
 @attrs.frozen(slots=True)
 class OutcomeMeasure:
     """A questionnaire and its published scoring rule.
@@ -102,6 +110,8 @@ class OutcomeMeasure:
     min_answered: int = 1
     reference: str = ""
     pack: str = "core"
+    #: The smallest change in score that matters to a patient (from the measure's reference), if known.
+    meaningful_change: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OutcomeMeasure:
@@ -115,6 +125,7 @@ class OutcomeMeasure:
             id=data["id"], name=data["name"], method=data["method"], items=items, unit=data["unit"],
             criterion=data.get("criterion"), bands=bands, min_answered=int(data.get("min_answered", 1)),
             reference=data.get("reference", ""),
+            meaningful_change=_change(data.get("meaningful_change")),
         )
 
     def score(self, answers: Mapping[str, int | None]) -> Score:

@@ -7,12 +7,14 @@ says which fact is missing, the command line says how to record it.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from .._common.exit_codes import ExitCode
 from . import F, echo
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PAIN_SCORE", "Score", "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
-    "protocol_argument", "protocol_errors", "require_patient", "resolve_protocol",
+    "protocol_argument", "protocol_errors", "refuse", "refuse_gate", "require_patient", "resolve_protocol",
 ]
 
 
@@ -222,3 +224,21 @@ def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
     if surgery is not None and old is not None and old != surgery:
         echo(f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
                    "time since surgery is counted from the new date.", err=True)
+
+
+def refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> NoReturn:
+    """Refuse to go on for ``patient``: the lines on stderr (and an object on stdout with ``--format json``), exit ``code``."""
+    if output_format == "json":
+        click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
+    for line in lines:
+        echo(line, err=True)
+    raise SystemExit(code)
+
+
+def refuse_gate(output_format: str, patient: str, protocol: Any, phase_id: str, result: Any, status: str) -> NoReturn:
+    """Refuse a session whose phase gate is closed: the criteria's summary, what is missing, how to record it (exit 7)."""
+    phase = protocol.phase(phase_id)
+    lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
+             *[f"  - still needed: {u.text}" for u in result.missing], *how_to_record(result.missing, patient, phase_id, protocol)]
+    refuse(output_format, patient, "gate-closed", lines, status=status, code=ExitCode.GATE_CLOSED,
+            unmet=[u.to_dict() for u in result.missing], phase=phase_id)

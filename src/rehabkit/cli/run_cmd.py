@@ -19,6 +19,8 @@ from .course_support import (
     how_to_record,
     note_surgery_change,
     protocol_argument,
+    refuse,
+    refuse_gate,
     resolve_protocol,
 )
 from .patient_cmds import db_option, open_store
@@ -136,10 +138,10 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
             echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None
         except CourseStopped as exc:
-            _refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
+            refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
                     status=exc.course.status, code=ExitCode.COURSE_STOPPED)
         except GateClosed as exc:
-            _refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
+            refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
         except SessionInterrupted as exc:
             echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
             raise SystemExit(ExitCode.INTERRUPTED) from None
@@ -188,23 +190,6 @@ def _record_approvals(store: Any, patient: str, protocol: Any, measures: Any, da
         say(f"Recorded the {word} ({'given' if value else 'withdrawn'}) for the phase {names}" + (f", by {by}" if by else "") + ".")
 
 
-def _refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> None:
-    if output_format == "json":
-        click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
-    for line in lines:
-        echo(line, err=True)
-    raise SystemExit(code)
-
-
-def _refuse_gate(output_format: str, patient: str, protocol: Any, phase_id: str, result: Any, status: str) -> None:
-    """Refuse a session whose phase gate is closed: the criteria's summary, what is missing, how to record it (exit 7)."""
-    phase = protocol.phase(phase_id)
-    lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
-             *[f"  - still needed: {u.text}" for u in result.missing], *how_to_record(result.missing, patient, phase_id, protocol)]
-    _refuse(output_format, patient, "gate-closed", lines, status=status, code=ExitCode.GATE_CLOSED,
-            unmet=[u.to_dict() for u in result.missing], phase=phase_id)
-
-
 def _load_answers(path: str) -> Any:
     from .._common.errors import DocumentError
     from .._documents.loader import load_file
@@ -224,11 +209,11 @@ def _print_plan(store: Any, patient: str, protocol: Any, library: Any, measures:
 
     course = load_course(store, patient, protocol, measures, day)
     if course.stopped:
-        _refuse(output_format, patient, "course-stopped", describe_stop(course, patient), status=course.status,
+        refuse(output_format, patient, "course-stopped", describe_stop(course, patient), status=course.status,
                 code=ExitCode.COURSE_STOPPED)
     gate = check_gate(course)
     if not gate.met:
-        _refuse_gate(output_format, patient, protocol, course.phase, gate, course.status)
+        refuse_gate(output_format, patient, protocol, course.phase, gate, course.status)
     plan = plan_for(course, library)
     if output_format == "json":
         click.echo(json.dumps({**_plan_dict(plan), "cautions": [

@@ -5,8 +5,9 @@
   clinic's policy allows;
 - an outcome measure, the Patient-Specific Functional Scale, whose score feeds
   the ``psfs-mean`` phase criterion;
-- a command, ``rehabkit handout PROTOCOL``, that prints a phase of a protocol
-  as a printable Markdown handout for the patient;
+- a renderer, ``clinic-handout``, that writes rehabkit's handouts as Markdown
+  under the clinic's letterhead (``rehabkit handout ... --renderer clinic-handout -o FILE.md``);
+- a command, ``rehabkit dose-table PROTOCOL``, that prints each phase's starting doses;
 - a clinical setting: every protocol must also screen for immunosuppression
   (rehabkit's red-flag minimum set, tuned through the clinical-policy hook).
 
@@ -26,6 +27,7 @@ from rehabkit import (
     RegisterCommand,
     RegisterLintRule,
     RegisterOutcomeMeasure,
+    RegisterRenderer,
     RegisterScreening,
     hookimpl,
 )
@@ -70,11 +72,24 @@ def rehabkit_register_outcome_measures(register: RegisterOutcomeMeasure) -> None
 
 
 @hookimpl
-def rehabkit_register_commands(register: RegisterCommand) -> None:
-    """Register ``rehabkit handout``."""
-    from .handout import handout
+def rehabkit_register_renderers(register: RegisterRenderer) -> None:
+    """Register the ``clinic-handout`` renderer, with the clinic's letterhead from ``clinic.toml``."""
+    from rehabkit import Renderer
 
-    register(handout)
+    from .handout import render
+
+    letterhead = policy()["letterhead"]["title"]
+    register(Renderer(name="clinic-handout", kinds=("protocol-phase", "patient-plan"), file_types=("md",),
+                      function=lambda handout: render(handout, letterhead),
+                      description="Markdown handout under the clinic's letterhead."))
+
+
+@hookimpl
+def rehabkit_register_commands(register: RegisterCommand) -> None:
+    """Register ``rehabkit dose-table``."""
+    from .dose_table import dose_table
+
+    register(dose_table)
 
 
 @hookimpl

@@ -1,0 +1,7 @@
+"""What rehabkit hands to people: handouts, course reports and calendars, made by renderers.
+
+The content (:mod:`.content`) is worked out once from the protocol and the
+patient's course; each renderer only lays it out for its format, escaping
+every string for that format. rehabkit's own renderers are registered as pack
+``core`` (:mod:`rehabkit.default_plugins.renderers`).
+"""

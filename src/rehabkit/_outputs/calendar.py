@@ -1,0 +1,98 @@
+"""A patient's plan as an iCalendar file (RFC 5545, VERSION:2.0), for a phone's or computer's calendar.
+
+One all-day event repeats on the phase's sessions per week (its lower bound:
+the least the phase asks for) until the next review, with a reminder in the
+morning; one event marks the review, with a reminder the day before. UIDs are
+made from the patient, protocol and phase, so importing a newer file updates
+the events instead of doubling them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from .._common.text import visible
+from .content import Handout
+
+__all__ = ["render_calendar", "weekdays"]
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: Days (from the first session's weekday) for n sessions a week, spread over the week.
+_SPREAD = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4), 6: (0, 1, 2, 3, 4, 5)}
+
+
+def weekdays(start: datetime.date, per_week: int) -> tuple[str, ...]:
+    """The RFC 5545 weekdays of ``per_week`` sessions spread over a week beginning on ``start``'s weekday."""
+    offsets = _SPREAD.get(per_week, tuple(range(7)))
+    return tuple(_DAYS[(start.weekday() + offset) % 7] for offset in sorted(offsets))
+
+
+def _text(value: str) -> str:
+    """An RFC 5545 TEXT value: backslash, semicolon, comma and newline escaped, control characters shown."""
+    value = visible(value, keep_newlines=True)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """A content line folded at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, current, size, limit = [], "", 0, 75
+    for character in line:
+        width = len(character.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size, limit = "", 0, 74  # continuation lines start with a space
+        current += character
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def _per_week(handout: Handout) -> int:
+    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week, else daily."""
+    if handout.phase.sessions_per_week is not None:
+        return max(1, min(7, handout.phase.sessions_per_week.min))
+    days = [i.dose.days_per_week.min for i in handout.plan.items if i.dose is not None and i.dose.days_per_week is not None]
+    return max(1, min(7, min(days))) if days else 7
+
+
+def render_calendar(handout: Handout) -> str:
+    """The calendar of a patient's plan (a :class:`Handout` of kind ``patient-plan``)."""
+    from .. import __version__
+
+    start = handout.date or datetime.date.today()
+    patient = handout.patient or "patient"
+    uid = f"{patient}.{handout.protocol.id}.{handout.phase.id}"
+    stamp = f"{start.strftime('%Y%m%d')}T000000Z"
+    per_week = _per_week(handout)
+    exercises = "\n".join(f"- {card.name}: {card.dose}" for card in handout.cards)
+    spw = handout.phase.sessions_per_week
+    planned = f"{spw.min}-{spw.max}" if spw is not None and spw.min != spw.max else str(per_week)
+    description = (f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first "
+                   f"(rehabkit run {handout.protocol.id} --patient {patient}).\n\n{exercises}\n\n"
+                   f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}.")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//rehabkit//rehabkit {__version__}//EN", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(handout.protocol.title)}"]
+    rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(weekdays(start, per_week))}"
+    review = handout.log.review
+    if review is not None:
+        rule += f";UNTIL={(review - datetime.timedelta(days=1)).strftime('%Y%m%d')}"
+    lines += ["BEGIN:VEVENT", f"UID:{uid}.sessions@rehabkit", f"DTSTAMP:{stamp}",
+              f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
+              f"DTEND;VALUE=DATE:{(start + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
+              f"RRULE:{rule}", f"SUMMARY:{_text(f'Exercises: {handout.protocol.title}, {handout.phase.name}')}",
+              f"DESCRIPTION:{_text(description)}", "TRANSP:TRANSPARENT",
+              "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text('Time for your exercises: warning-sign questions first')}",
+              "TRIGGER;RELATED=START:PT9H", "END:VALARM", "END:VEVENT"]
+    if review is not None:
+        lines += ["BEGIN:VEVENT", f"UID:{uid}.review@rehabkit", f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{review.strftime('%Y%m%d')}",
+                  f"DTEND;VALUE=DATE:{(review + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
+                  f"SUMMARY:{_text(f'Review with your clinician: {handout.protocol.title}')}",
+                  f"DESCRIPTION:{_text('Bring your exercise log. Your clinician reviews your progress and the next phase.')}",
+                  "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text('Review with your clinician tomorrow')}",
+                  "TRIGGER;RELATED=START:-PT15H", "END:VALARM", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

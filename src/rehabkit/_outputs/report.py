@@ -1,0 +1,124 @@
+"""A course report's content, read from the session store for the clinician at follow-up.
+
+Pain before and after each session and the next morning, against the
+protocol's pain limits; each outcome measure over time with the change that
+counts as meaningful; sessions done each week against the phase's sessions per
+week; the course's events; and the criteria of the next gate still open.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from .._common.vocabulary import SYMPTOM_ACTIONS
+from ..engine import Course, check_criteria, pain_target
+from ..model import Protocol
+from .content import ChartPoint, CourseReport, MeasureSeries, ReportSession, TimelineEntry, WeekAdherence
+
+__all__ = ["build_report"]
+
+
+def _date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text[:10])
+
+
+def _pain_limits(protocol: Protocol, phase_id: str) -> tuple[tuple[str, float], ...]:
+    limits = []
+    target = pain_target(protocol, phase_id)
+    if target is not None:
+        limits.append(("pain goal of the phase (at rest)", float(target)))
+    heavy = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("reduce-load"):]
+    during = [r.above for r in protocol.symptom_rules if r.measure == "pain-during" and r.above is not None and r.action in heavy]
+    if during:
+        limits.append(("too much pain during exercise", float(min(during))))
+    return tuple(limits)
+
+
+def _weeks(protocol: Protocol, sessions: list[ReportSession], today: datetime.date) -> tuple[WeekAdherence, ...]:
+    """Sessions done per week of the course (weeks counted from the first session) against the phase's prescription."""
+    if not sessions:
+        return ()
+    first = sessions[0].date
+    weeks: list[WeekAdherence] = []
+    start = first
+    while start <= today:
+        end = start + datetime.timedelta(days=7)
+        inside = [s for s in sessions if start <= s.date < end]
+        done = len({s.date for s in inside if s.status == "complete"})
+        phase_id = inside[-1].phase if inside else (weeks[-1].phase if weeks else sessions[0].phase)
+        spw = protocol.phase(phase_id).sessions_per_week if phase_id in {p.id for p in protocol.phases} else None
+        weeks.append(WeekAdherence(start=start, done=done, prescribed_min=spw.min if spw else None,
+                                   prescribed_max=spw.max if spw else None, phase=phase_id))
+        start = end
+    return tuple(weeks)
+
+
+def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) -> tuple[TimelineEntry, ...]:
+    names = {p.id: p.name for p in protocol.phases}
+    entries = []
+    for event in store_events:
+        if event.protocol not in (None, protocol.id):
+            continue
+        detail = event.detail or {}
+        if event.kind == "enter-phase":
+            text = f"entered phase {names.get(event.phase, event.phase)}" + (f" ({detail['reason']})" if detail.get("reason") else "")
+        elif event.kind == "pause":
+            text = f"course paused: {detail.get('action')} ({detail.get('cause')})"
+        elif event.kind == "review":
+            text = f"review by {event.by}: {detail.get('outcome')}" + (f": {detail['note']}" if detail.get("note") else "")
+        else:
+            value = "given" if detail.get("value") else "withdrawn"
+            gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
+            text = f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
+        entries.append(TimelineEntry(_date(event.date), event.kind, text))
+    for session in sessions:
+        if session.status == "stopped" or (session.decision and session.decision != "continue"):
+            what = session.decision or "stopped"
+            entries.append(TimelineEntry(_date(session.date), "decision", f"session {session.id}: {what}"))
+    return tuple(sorted(entries, key=lambda e: e.date))
+
+
+def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str, Any]) -> tuple[MeasureSeries, ...]:
+    grouped: dict[str, list[ChartPoint]] = {}
+    for measure_id, value, day in store_measures:
+        grouped.setdefault(measure_id, []).append(ChartPoint(_date(day), float(value)))
+    series = []
+    for measure_id, points in sorted(grouped.items()):
+        measure = measures.get(measure_id)
+        if measure is None:  # scored with a pack that is no longer installed: still shown, without its scale
+            top = max(p.value for p in points)
+            series.append(MeasureSeries(measure_id, measure_id, "", (0.0, top or 1.0), tuple(points)))
+            continue
+        series.append(MeasureSeries(measure.id, measure.name, measure.unit, measure.scale, tuple(points),
+                                    measure.meaningful_change, measure.band(points[-1].value)))
+    return tuple(series)
+
+
+def build_report(store: Any, patient: str, course: Course, measures: Mapping[str, Any], today: datetime.date,
+                 paper: str = "a4") -> CourseReport:
+    """The course report of ``patient`` in ``course.protocol`` on ``today``."""
+    protocol = course.protocol
+    mornings = {session: pain for session, _day, pain, _settled in store.next_days(patient)}
+    stored = store.sessions(patient, protocol.id)
+    sessions = [ReportSession(s.id, _date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id),
+                              s.decision) for s in stored]
+    names = {p.id: p.name for p in protocol.phases}
+    open_criteria: tuple[str, ...] = ()
+    next_gate = None
+    if not course.stopped:
+        phase = protocol.phase(course.phase)
+        criteria = phase.exit if course.started else phase.entry
+        next_gate = course.gate if course.started else course.phase
+        if criteria is not None:
+            result = check_criteria(criteria, course.facts, next_gate, phase_names=names)
+            open_criteria = result.unmet
+    return CourseReport(
+        patient=patient, protocol=protocol, course=course, date=today, status=course.status,
+        phase_name=names.get(course.phase, course.phase), sessions=tuple(sessions),
+        pain_limits=_pain_limits(protocol, course.phase), measures=_series(store.measures(patient), measures),
+        weeks=_weeks(protocol, sessions, today), timeline=_timeline(store.events(patient), stored, protocol),
+        open_criteria=open_criteria, next_gate=names.get(next_gate) if next_gate else None,
+        statement=protocol.supervision.statement, source=protocol.key, paper=paper,
+    )

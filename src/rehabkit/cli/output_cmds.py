@@ -1,0 +1,280 @@
+"""``rehabkit handout``, ``report`` and ``calendar``: files for patients and clinicians, written by renderers.
+
+The content is worked out here and in :mod:`rehabkit._outputs`; the renderer
+(rehabkit's own or a pack's) is chosen by the output file's ending or by
+``--renderer``. A file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from . import AppState, F, echo
+from .course_support import date_option, describe_stop, refuse, refuse_gate, require_patient, resolve_protocol
+from .patient_cmds import db_option, open_store
+
+_PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CLOSED)
+
+
+def _output_options(function: F) -> F:
+    function = click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+                            help="Paper size of the printed page (HTML print and PDF).")(function)
+    function = click.option("--renderer", "renderer_name", default=None, metavar="NAME",
+                            help="Use this renderer (see 'rehabkit plugins'); default: rehabkit's own for the file's ending.")(function)
+    return click.option("-o", "--output", required=True, metavar="FILE",
+                        help="The file to write; its ending picks the format. '-' writes text formats to standard output.")(function)
+
+
+def _file_type(output: str, renderer_name: str | None, default: str) -> str | None:
+    if output == "-":
+        return None if renderer_name else default
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if not suffix and renderer_name is None:
+        raise click.BadParameter(f"{output!r} has no ending: name the file FILE.html, FILE.pdf, FILE.md or FILE.ics, "
+                                 "or choose a renderer with --renderer.", param_hint="'-o'")
+    return suffix or None
+
+
+def _renderer(state: AppState, kind: str, output: str, renderer_name: str | None, default: str = "md") -> Any:
+    file_type = _file_type(output, renderer_name, default)
+    needs = {"protocols": False, "exercises": False, "measures": False}
+    registry = state.registry(**needs)
+    try:
+        return registry.renderer_for(kind, file_type, renderer_name)
+    except LookupError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--renderer'" if renderer_name else "'-o'") from None
+
+
+def _render(state: AppState, renderer: Any, content: Any) -> bytes:
+    """Run the renderer; a pack's failure names the pack (exit 3), a missing extra says how to install it (exit 2)."""
+    from .._common.errors import PluginError
+    from .._outputs.pdf import MissingExtraError
+    from .._plugins.manager import PackFailure, pack_code
+
+    missing: MissingExtraError | None = None
+    try:
+        with pack_code(renderer.pack, f"running its renderer {renderer.name}"):
+            try:
+                result = renderer.function(content)
+            except MissingExtraError as exc:  # rehabkit's PDF renderer without the pdf extra
+                missing = exc
+    except PackFailure as exc:
+        raise PluginError(f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} raised {exc}; nothing was written."
+                          + ("" if renderer.pack == "core" else f" Block the pack with -p no:{renderer.pack}."),
+                          plugins=(renderer.pack,)) from None
+    if missing is not None:
+        echo(f"rehabkit: error: {missing}", err=True)
+        raise SystemExit(ExitCode.USAGE)
+    if isinstance(result, str):
+        return result.encode("utf-8")
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result)
+    raise PluginError(f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} returned {type(result).__name__}, "
+                      "not text or bytes; nothing was written.", plugins=(renderer.pack,))
+
+
+def _write(output: str, data: bytes) -> str:
+    """Write the whole file or nothing (a temporary file renamed into place); '-' is standard output."""
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return "standard output"
+    path = Path(output)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {str(folder)!r} does not exist: create it first or write elsewhere.", param_hint="'-o'")
+    if path.is_dir():
+        raise click.BadParameter(f"{output!r} is a folder: give a file name.", param_hint="'-o'")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        echo(f"rehabkit: error: cannot write {output!r}: {exc.strerror or exc}. Check the folder's permissions and "
+             "free space, or write elsewhere with -o.", err=True)
+        raise SystemExit(ExitCode.FINDINGS) from None
+    return str(path)
+
+
+def _patient_protocol(state: AppState, store: Any, patient: str, protocol_id: str | None) -> Any:
+    """The protocol of the patient's course: the one named, else the only one the store has sessions or events of."""
+    if protocol_id is not None:
+        return resolve_protocol(state, protocol_id)[0]
+    known = store.protocols_of(patient)
+    if len(known) != 1:
+        which = f"has courses in {', '.join(known)}" if known else "has no course yet"
+        raise click.UsageError(f"{patient} {which}: name the protocol with --protocol ID.")
+    return resolve_protocol(state, known[0])[0]
+
+
+def _patient_handout(state: AppState, store: Any, patient: str, protocol: Any, day: datetime.date, **options: Any) -> Any:
+    """The handout of the patient's plan today, refused like 'run --plan' when the course is stopped or a gate closed."""
+    from .._outputs.handout import build_handout
+    from .._sessions.course import load_course
+    from .._sessions.runner import check_gate, plan_for
+    from ..engine.course import active_precautions
+
+    registry = state.registry()
+    measures = {key: r.item for key, r in registry.outcome_measures.items()}
+    course = load_course(store, patient, protocol, measures, day)
+    if course.stopped:
+        refuse("text", patient, "course-stopped", describe_stop(course, patient), status=course.status,
+               code=ExitCode.COURSE_STOPPED)
+    gate = check_gate(course)
+    if not gate.met:
+        refuse_gate("text", patient, protocol, course.phase, gate, course.status)
+    plan = plan_for(course, registry.exercise_library())
+    return build_handout(plan, policy=registry.policy(), extra_screening=[r.item for r in registry.screening.values()],
+                         course=course, precautions=active_precautions(course), patient=patient, date=day, **options)
+
+
+@click.command(epilog=exit_code_help(_PATIENT_CODES))
+@click.argument("protocol_id", metavar="[PROTOCOL]", required=False)
+@click.option("--patient", default=None, metavar="ID", help="The patient's current plan, at the patient's own dose.")
+@click.option("--phase", "phase_id", default=None, metavar="ID",
+              help="The phase to print (default: the first). Not with --patient: a patient's phase is the course's.")
+@click.option("--large-print", is_flag=True, help="Larger type for readers who need it.")
+@_output_options
+@date_option("the plan is for (with --patient)")
+@db_option
+@click.pass_obj
+def handout(state: AppState, protocol_id: str | None, patient: str | None, phase_id: str | None, large_print: bool,
+            output: str, renderer_name: str | None, paper: str, day: datetime.date, db: str | None) -> None:
+    """Write a printable handout: a phase of PROTOCOL, or a patient's current plan (--patient).
+
+    The handout starts with the statement that the plan assumes a prior
+    clinical assessment, then a card per exercise (dose in words, equipment,
+    steps, cues, when to avoid it and when to stop), the warning signs grouped
+    by urgency, daily advice, and a paper log whose columns are what 'rehabkit
+    run' and 'next-day' record, so that a paper session can be entered later
+    with --date. The file's ending picks the format: .html (self-contained,
+    prints on A4 or Letter), .pdf (needs: pip install "rehabkit[pdf]"), .md.
+
+    \b
+    Examples:
+      rehabkit handout neck-pain -o neck-pain.html
+      rehabkit handout low-back-pain-acute --phase recovery -o recovery.pdf
+      rehabkit handout --patient P-0042 -o plan.html --large-print
+    """
+    kind = "patient-plan" if patient is not None else "protocol-phase"
+    if patient is None and protocol_id is None:
+        raise click.UsageError("name a PROTOCOL, or a patient with --patient ID.")
+    if patient is not None and phase_id is not None:
+        raise click.UsageError("--phase is for a protocol's handout; a patient's handout shows the phase of their course.")
+    renderer = _renderer(state, kind, output, renderer_name)
+    options = {"large_print": large_print, "paper": paper}
+    if patient is not None:
+        with open_store(db, create=False) as store:
+            require_patient(store, patient)
+            protocol = _patient_protocol(state, store, patient, protocol_id)
+            content = _patient_handout(state, store, patient, protocol, day, **options)
+    else:
+        content = _phase_handout(state, str(protocol_id), phase_id, options)
+    where = _write(output, _render(state, renderer, content))
+    if output != "-":
+        echo(f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
+             + (f", for {patient}" if patient else "") + f", to {where}.", err=True)
+
+
+def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, options: dict[str, Any]) -> Any:
+    from .._outputs.handout import build_handout
+    from ..engine import plan_session
+
+    protocol = resolve_protocol(state, protocol_id)[0]
+    registry = state.registry()
+    phase_id = phase_id or protocol.phases[0].id
+    if phase_id not in {p.id for p in protocol.phases}:
+        known = ", ".join(p.id for p in protocol.phases)
+        raise click.BadParameter(f"{protocol.id} has no phase {phase_id!r}; its phases are {known}.", param_hint="'--phase'")
+    try:
+        plan = plan_session(protocol, phase_id, registry.exercise_library())
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    return build_handout(plan, policy=registry.policy(), extra_screening=[r.item for r in registry.screening.values()],
+                         **options)
+
+
+@click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
+@click.argument("patient")
+@click.option("--protocol", "protocol_id", default=None, metavar="ID",
+              help="The protocol of the course (needed only when the patient has more than one).")
+@_output_options
+@date_option("the report is made for")
+@db_option
+@click.pass_obj
+def report(state: AppState, patient: str, protocol_id: str | None, output: str, renderer_name: str | None, paper: str,
+           day: datetime.date, db: str | None) -> None:
+    """Write PATIENT's course report for the clinician: charts of pain and measures, adherence, events.
+
+    Pain before and after each session and the next morning against the
+    protocol's pain limits; each outcome measure over time against the change
+    that counts as meaningful; sessions done each week against those planned;
+    decisions, pauses, approvals and reviews; the current phase and the
+    criteria still open. Charts are SVG, each with a data table beside it.
+    .html or .pdf (pip install "rehabkit[pdf]").
+
+    \b
+    Examples:
+      rehabkit report P-0042 -o P-0042.html
+      rehabkit report P-0042 --protocol neck-pain -o P-0042.pdf
+    """
+    from .._outputs.report import build_report
+    from .._sessions.course import load_course
+
+    renderer = _renderer(state, "course-report", output, renderer_name, default="html")
+    with open_store(db, create=False) as store:
+        require_patient(store, patient)
+        protocol = _patient_protocol(state, store, patient, protocol_id)
+        registry = state.registry()
+        measures = {key: r.item for key, r in registry.outcome_measures.items()}
+        course = load_course(store, patient, protocol, measures, day)
+        content = build_report(store, patient, course, measures, day, paper=paper)
+    where = _write(output, _render(state, renderer, content))
+    if output != "-":
+        echo(f"Wrote the course report of {patient} ({protocol.key}, {len(content.sessions)} sessions) to {where}.", err=True)
+
+
+@click.command(epilog=exit_code_help(_PATIENT_CODES))
+@click.argument("patient")
+@click.option("--protocol", "protocol_id", default=None, metavar="ID",
+              help="The protocol of the course (needed only when the patient has more than one).")
+@click.option("-o", "--output", required=True, metavar="FILE.ics", help="The calendar file to write ('-': standard output).")
+@date_option("the calendar starts")
+@db_option
+@click.pass_obj
+def calendar(state: AppState, patient: str, protocol_id: str | None, output: str, day: datetime.date, db: str | None) -> None:
+    """Write PATIENT's plan as an iCalendar file (.ics) for a phone or computer calendar.
+
+    Sessions repeat on the phase's sessions per week until the next review,
+    each with a morning reminder to answer the warning-sign questions first;
+    the review date is an event of its own. Importing a newer file updates the
+    events rather than doubling them.
+
+    \b
+    Examples:
+      rehabkit calendar P-0042 -o plan.ics
+    """
+    if output != "-" and not output.lower().endswith(".ics"):
+        raise click.BadParameter(f"{output!r}: a calendar is written to a file ending in .ics.", param_hint="'-o'")
+    renderer = _renderer(state, "patient-plan", output, None if output != "-" else "icalendar", default="ics")
+    with open_store(db, create=False) as store:
+        require_patient(store, patient)
+        protocol = _patient_protocol(state, store, patient, protocol_id)
+        content = _patient_handout(state, store, patient, protocol, day)
+    where = _write(output, _render(state, renderer, content))
+    if output != "-":
+        review = f"; review on {content.log.review.isoformat()}" if content.log.review else ""
+        echo(f"Wrote the calendar of {patient} ({protocol.key}, phase {content.phase.id}{review}) to {where}.", err=True)
