@@ -7,7 +7,10 @@ TEST_VENV ?= .venv-test
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 PACKS = plugins/rehabkit-exercises plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
 
-.PHONY: demo test bench wheels clean
+# What the tests need from the system: a real Chromium for pages, pdftotext/pdfinfo for PDFs, Pango for WeasyPrint.
+SYSTEM_PACKAGES = chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+
+.PHONY: demo test bench wheels clean system-packages
 
 demo: $(VENV)/bin/python
 	$(VENV)/bin/pip install $(PIP_FLAGS) .
@@ -21,8 +24,8 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --answers examples/answers-calm-session.yaml --no-timer
 	$(VENV)/bin/rehabkit history demo-1
 
-test: $(TEST_VENV)/bin/python
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
+test: $(TEST_VENV)/bin/python system-packages
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python -m mypy --strict src/rehabkit
 	$(TEST_VENV)/bin/python -m pytest
@@ -37,6 +40,18 @@ bench: $(TEST_VENV)/bin/python
 wheels: $(TEST_VENV)/bin/python
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test]"
 	$(TEST_VENV)/bin/pip wheel $(PIP_FLAGS) --no-deps --no-build-isolation -w dist . $(PACKS) plugins/rehabkit-example-clinic
+
+# Installs SYSTEM_PACKAGES with apt-get when one is missing (as root); elsewhere the tests that need them skip, saying why.
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make test: installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| echo "make test: apt-get could not install $$missing: the tests that need them skip"; \
+	else \
+		echo "make test: $$missing not installed and cannot be (not root, or no apt-get): the tests that need them skip"; \
+	fi
 
 %/bin/python:
 	$(PYTHON) -m venv $*

@@ -4,13 +4,14 @@ print-on-import, print-in-hook, exit-in-import, hang-in-import (sleeps until int
 interrupt-in-hook (KeyboardInterrupt in its screening hook), base-in-hook (a BaseException of its own in
 its protocols hook), rule-exits (a registered lint rule raising SystemExit(0)), policy-exits (its
 progression policy raising SystemExit(0)), policy-string (its policy answering a string),
-policy-raises (its policy raising ValueError). rehabkit must name the pack for each, keep stdout clean
+policy-raises (its policy raising ValueError), renderer-raises / renderer-exits / renderer-number (its
+renderer ``hostile`` raising ValueError, SystemExit(0), or returning a number). rehabkit must name the pack for each, keep stdout clean
 and keep every other pack working.
 """
 
 import os
 
-from rehabkit import LintRule, Severity, hookimpl
+from rehabkit import LintRule, Renderer, Severity, hookimpl
 
 REHABKIT_HOOK_API = 1
 BEHAVIOUR = set(filter(None, os.environ.get("HOSTILE_BEHAVIOUR", "").split(",")))
@@ -65,3 +66,18 @@ def rehabkit_progression_decision(plan, result, facts):
     if "policy-raises" in BEHAVIOUR:
         raise ValueError("the policy broke")
     return None
+
+
+def _render(content):
+    if "renderer-raises" in BEHAVIOUR:
+        raise ValueError("the renderer broke")
+    if "renderer-exits" in BEHAVIOUR:
+        raise SystemExit(0)
+    if "renderer-number" in BEHAVIOUR:
+        return 42
+    return "<p>" + content.statement + "</p>"  # unescaped on purpose: rehabkit's own renderers must not be like this
+
+
+@hookimpl
+def rehabkit_register_renderers(register):
+    register(Renderer(name="hostile", kinds=("protocol-phase", "course-report"), file_types=("html",), function=_render))
