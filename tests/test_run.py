@@ -231,12 +231,16 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
             break
         child.sendline("n")
     child.sendline("4")
-    child.expect(r"Pain during Relaxed belly breathing \(0-10\)")
-    child.sendline("2")
-    child.expect(r"Pain during Shoulder rolls \(0-10\)")
-    child.sendline("3")
-    child.expect(r"set 1/1, rep 1/10: hold 5 s")  # Chin nod lying down: a countdown runs
-    child.expect(r"\n\s+4\r?\n")
+    for exercise, pain in (("Relaxed belly breathing", "2"), ("Shoulder rolls", "3")):
+        child.expect(r"Press Enter to start set 1/1")  # the screen waits for the patient before each set
+        child.sendline("")
+        child.expect(r"reps at your own pace, then press Enter")  # reps without a hold are the patient's pace
+        child.sendline("")
+        child.expect(rf"Pain during {exercise} \(0-10\)")
+        child.sendline(pain)
+    child.expect(r"Press Enter to start set 1/1")
+    child.sendline("")
+    child.expect(r"set 1/1 · rep 1/10 · hold 4 s")  # Chin nod lying down: a countdown runs
     _interrupt(child)
     with Store(db) as store:
         (session,) = store.sessions("P1")

@@ -195,7 +195,7 @@ class PackHarness:
                 measures=measures,
                 extra_screening=tuple(r.item for r in self.registry.screening.values()),
                 answers=FileAnswers(answers, "<scripted answers>"), decide=self.manager.decide,
-                say=transcript.append, timer=False, today=day, policy=self.registry.policy(),
+                say=transcript.append, today=day, policy=self.registry.policy(),
             )
         return ScriptedSession(outcome, tuple(transcript))
 

@@ -10,7 +10,6 @@ refer decision, or no improvement pauses the course until a clinician's review.
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -282,11 +281,16 @@ def run_session(
     answers: AnswerSource,
     decide: Callable[[SessionPlan, SessionResult, Facts], Decision],
     say: Callable[[str], None],
-    timer: bool = True,
+    pace: Callable[[PlannedExercise], None] | None = None,
     today: datetime.date | None = None,
     policy: Mapping[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     """Run one session dated ``today`` and record it.
+
+    ``say`` shows a line to the patient and ``warn`` a warning (by default
+    through ``say``); ``pace`` guides the patient through an exercise's sets,
+    holds and rests at a terminal (``None``: no guiding, as with an answers file).
 
     Raises :class:`CourseStopped` for a paused, referred or discharged course,
     :class:`GateClosed` when an entry criterion of the patient's phase does not
@@ -347,7 +351,7 @@ def run_session(
                                     "reasons": [q.question for q in screening.positives], "messages": screening.messages()})
             return RunOutcome(session, course.phase, True, screening.action, tuple(screening.messages()), status="paused")
         for message in screening.messages():
-            say(message)
+            (warn or say)(message)
         pain_before = answers.pain("pain_before", "Pain now, before exercise (0-10)")
         store.record_answer(session, "pain-before", "pain", pain_before)
         values = dict(course.facts.values, **{"pain-at-rest": pain_before})
@@ -358,9 +362,9 @@ def run_session(
         omitted = screening.omitted_movements
         plan = plan_for(course, library, omitted, OMITTED_TODAY)
         for line in plan.adjustments:
-            say(line)
+            (warn or say)(line)
         for left in plan.left_out:
-            say(f"Not today: {left.name}: {left.why}.")
+            (warn or say)(f"Not today: {left.name}: {left.why}.")
         if not plan.items:
             reasons = ["no exercise of this phase is left to do today: every one has been left out"]
             store.finish_session(session, "stopped", "stop-and-review", {"within_limits": False, "reasons": reasons})
@@ -371,12 +375,14 @@ def run_session(
                               None, plan, "paused")
         during: dict[str, float] = {}
         for number, item in enumerate(plan.items, 1):
-            _show_exercise(say, number, len(plan.items), item, timer)
+            _show_exercise(say, number, len(plan.items), item)
+            if pace is not None:
+                pace(item)
             during[item.exercise.id] = answers.pain(f"exercises:{item.exercise.id}", f"Pain during {item.exercise.name} (0-10)")
             store.record_answer(session, "pain-during", item.exercise.id, during[item.exercise.id])
             limit = item.dose.pain_limit if item.dose else None
             if limit is not None and during[item.exercise.id] > limit:
-                say(f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
+                (warn or say)(f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
                     "Your answers decide what changes after the session.")
         pain_after = answers.pain("pain_after", "Pain now, after the session (0-10)")
         store.record_answer(session, "pain-after", "pain", pain_after)
@@ -447,8 +453,8 @@ def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ..
         say(f"  - {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
 
 
-def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise, timer: bool) -> None:
-    exercise, dose = item.exercise, item.dose
+def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise) -> None:
+    exercise = item.exercise
     say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:
         say(f"  (an easier exercise in place of {item.replaces_name})")
@@ -462,14 +468,3 @@ def _show_exercise(say: Callable[[str], None], number: int, total: int, item: Pl
         say(f"  {step_number}. {step}")
     for cue in exercise.cues:
         say(f"  Tip: {cue}")
-    if not timer or dose is None:
-        return
-    sets = dose.sets.max if dose.sets else 1
-    reps = dose.reps.max if dose.reps else 1
-    hold = dose.hold_seconds.max if dose.hold_seconds else 0
-    for set_number in range(1, sets + 1):
-        for rep in range(1, reps + 1):
-            say(f"  set {set_number}/{sets}, rep {rep}/{reps}" + (f": hold {hold} s" if hold else ""))
-            for remaining in range(hold, 0, -1):
-                say(f"    {remaining}")
-                time.sleep(1)

@@ -115,9 +115,20 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     if by is not None:
         check_staff_id(by)
 
+    from .session_screen import SessionScreen
+
+    screen = SessionScreen()
+
     def say(text: str) -> None:
         if not quiet:
-            echo(text)
+            screen.say(text)
+
+    def warn(text: str) -> None:
+        if not quiet:
+            screen.warn(text)
+
+    # At a terminal (no answers file) the screen guides each exercise: Enter before a set, holds and rests timed.
+    pace = screen.pace if answers_file is None and not no_timer and not quiet else None
 
     with open_store(db if not plan_only or _store_exists(db) else ":memory:") as store:  # --plan creates nothing
         if plan_only:
@@ -133,7 +144,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         try:
             outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
-                                  timer=not no_timer and answers_file is None, today=day, policy=registry.policy())
+                                  pace=pace, today=day, policy=registry.policy(), warn=warn)
         except (AnswersFileError, DateOrderError) as exc:
             echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None
@@ -148,7 +159,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     if output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
     else:
-        _print_outcome(outcome, patient, protocol)
+        _print_outcome(outcome, patient, protocol, screen)
     if outcome.paused:
         raise SystemExit(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
 
@@ -271,28 +282,31 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
     }
 
 
-def _print_outcome(outcome: Any, patient: str, protocol: Any) -> None:
+def _print_outcome(outcome: Any, patient: str, protocol: Any, screen: Any) -> None:
     if outcome.stopped_by_screening:
         urgent = outcome.action == "refer-urgently"
-        echo("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
+        screen.stop("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
         for message in outcome.messages:
-            echo(f"  {message}")
-        echo("This answer is recorded. The programme is paused until a clinician has reviewed you.")
+            screen.stop(f"  {message}")
+        screen.say("This answer is recorded. The programme is paused until a clinician has reviewed you.")
         return
     decision = outcome.decision
     words = {"continue": "carry on", "progress": "move on to the next phase", "hold": "keep the same plan",
              "reduce-load": "do less next time", "regress": "use an easier exercise" if decision.regressions else
              "leave out an exercise", "stop-exercise": "stop an exercise",
              "stop-and-review": "stop and see your clinician", "refer-urgently": "seek medical help now"}
-    echo(f"Decision: {words.get(decision.action, decision.action)}")
+    from .._common.vocabulary import REVIEW_ACTIONS
+
+    tell = screen.stop if decision.action in REVIEW_ACTIONS else screen.say
+    tell(f"Decision: {words.get(decision.action, decision.action)}")
     if decision.reasons:
-        echo("Why:")
+        screen.say("Why:")
     for reason in decision.reasons:
-        echo(f"  - {reason}")
+        screen.say(f"  - {reason}")
     for message in decision.messages:
-        echo(f"  {message}")
+        tell(f"  {message}")
     if outcome.paused:
-        echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+        screen.stop("The programme is paused until a clinician has reviewed you (rehabkit review).")
         return
     if decision.unmet and decision.gate:
         for hint in how_to_record(decision.unmet, patient, decision.gate, protocol):

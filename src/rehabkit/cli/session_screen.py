@@ -1,0 +1,149 @@
+"""The session screen: what a patient follows at a terminal while lying on the floor.
+
+Text is wrapped to the terminal; warnings and stops are in colour (never with
+``NO_COLOR`` set, nor when the output is not a terminal); before each set the
+patient presses Enter; a hold, a rest or a timed exercise (walking) counts down
+on one line that updates in place, with a bell at the end of a hold; an
+exercise done on each side is done side by side. Everything comes from the
+plan's dose: no time is invented here. Imported only by ``rehabkit run``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from typing import TextIO
+
+import click
+
+from .._common.text import visible
+from ..engine import PlannedExercise
+
+__all__ = ["SessionScreen", "colour_wanted"]
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org) or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class SessionScreen:
+    """Shows a session at a terminal, and guides the patient through each exercise's sets, holds and rests."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.terminal = _isatty(self.stream)
+        self.colour = colour_wanted(self.stream)
+        try:
+            self.width = max(40, os.get_terminal_size(self.stream.fileno()).columns) if self.terminal else 0
+        except (OSError, ValueError, AttributeError):
+            self.width = 80
+
+    # --- lines ---------------------------------------------------------------
+
+    def _wrap(self, text: str) -> str:
+        text = visible(text, keep_newlines=True)
+        if not self.width:
+            return text
+        out = []
+        for line in text.split("\n"):
+            stripped = line.lstrip(" ")
+            indent = " " * (len(line) - len(stripped))
+            marker = stripped.split(" ", 1)[0]
+            hanging = indent + " " * (len(marker) + 1 if marker[:-1].isdigit() and marker.endswith(".") or marker == "-" else 0)
+            out.append(textwrap.fill(line, width=self.width - 1, subsequent_indent=hanging) if line.strip() else line)
+        return "\n".join(out)
+
+    def say(self, text: str) -> None:
+        """A line of the session, wrapped to the terminal."""
+        click.echo(self._wrap(text), file=self.stream)
+
+    def warn(self, text: str) -> None:
+        """A warning (a note from screening, a plan lowered, pain above a limit): in yellow on a colour terminal."""
+        click.echo(self._styled(self._wrap(text), fg="yellow", bold=True), file=self.stream)
+
+    def stop(self, text: str) -> None:
+        """A stop (the session or the course is stopped, see your clinician, get help): in red on a colour terminal."""
+        click.echo(self._styled(self._wrap(text), fg="red", bold=True), file=self.stream)
+
+    def _styled(self, text: str, **style: object) -> str:
+        return click.style(text, **style) if self.colour else text  # type: ignore[arg-type]
+
+    # --- guiding ------------------------------------------------------------
+
+    def pace(self, item: PlannedExercise) -> None:
+        """Guide one exercise at today's dose: Enter before each set (and side), holds and rests counted down."""
+        dose = item.dose
+        if dose is None:
+            self._enter("Do it as your clinician showed you, then press Enter")
+            return
+        sets = dose.sets.min if dose.sets else 1
+        reps = dose.reps.min if dose.reps else 1
+        hold = dose.hold_seconds.min if dose.hold_seconds else 0
+        rest = dose.rest_seconds.max if dose.rest_seconds else 0
+        minutes = dose.duration_minutes.min if dose.duration_minutes else 0
+        sides = ("left side", "right side") if dose.side == "each" else (None,)
+        for set_number in range(1, sets + 1):
+            for side in sides:
+                where = f"set {set_number}/{sets}" + (f", {side}" if side else "")
+                self._enter(f"Press Enter to start {where}")
+                if minutes:
+                    self._countdown(minutes * 60, f"{item.exercise.name}: {{}} left", clock=True)
+                    self._bell()
+                elif hold:
+                    for rep in range(1, reps + 1):
+                        self._countdown(hold, f"{where} · rep {rep}/{reps} · hold {{}}")
+                        self._bell()
+                else:
+                    self._enter(f"Do {reps} {'rep' if reps == 1 else 'reps'} at your own pace, then press Enter")
+            if rest and set_number < sets:
+                self._countdown(rest, "Rest {} before the next set")
+        self.say(f"  Done: {item.exercise.name}.")
+
+    def _enter(self, prompt: str) -> None:
+        try:
+            click.prompt(f"  {prompt}", default="", show_default=False, prompt_suffix=" ", err=False)
+        except click.Abort:
+            raise KeyboardInterrupt from None
+
+    def _countdown(self, seconds: int, template: str, *, clock: bool = False) -> None:
+        """Count ``seconds`` down on one line (updated in place on a terminal, shown once otherwise)."""
+        def shown(left: int) -> str:
+            return template.format(f"{left // 60}:{left % 60:02d}" if clock else f"{left} s")
+
+        if not self.terminal:
+            self.say(f"  {shown(seconds)}")
+            time.sleep(seconds)
+            return
+        try:
+            for left in range(seconds, 0, -1):
+                self.stream.write(f"\r  {shown(left)}\x1b[K")
+                self.stream.flush()
+                time.sleep(1)
+            self.stream.write(f"\r  {shown(0)}\x1b[K\n")
+            self.stream.flush()
+        except KeyboardInterrupt:
+            self.stream.write("\n")
+            self.stream.flush()
+            raise
+
+    def _bell(self) -> None:
+        if self.terminal:
+            self.stream.write("\a")
+            self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
