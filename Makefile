@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 TEST_VENV ?= .venv-test
 PIP_FLAGS ?= --quiet --disable-pip-version-check
+# Where make demo writes its patient's store, handout, report and calendar (inside the clone, ignored by git).
+DEMO = demo-output
 PACKS = plugins/rehabkit-exercises plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
 
 # What the tests need from the system: a real Chromium for pages, pdftotext/pdfinfo for PDFs, Pango for WeasyPrint.
@@ -15,14 +17,25 @@ SYSTEM_PACKAGES = chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0
 demo: $(VENV)/bin/python
 	$(VENV)/bin/pip install $(PIP_FLAGS) .
 	$(VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(VENV)/bin/rehabkit plugins
 	$(VENV)/bin/rehabkit list
 	$(VENV)/bin/rehabkit validate protocols/
-	$(VENV)/bin/rehabkit show neck-pain
-	$(VENV)/bin/rehabkit approve demo-1 --protocol neck-pain --phase acute --by demo-physio
-	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --plan
-	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --answers examples/answers-calm-session.yaml --no-timer
-	$(VENV)/bin/rehabkit history demo-1
+	$(VENV)/bin/rehabkit approve demo-1 --protocol neck-pain --phase acute --by demo-physio --db $(DEMO)/demo.sqlite3
+	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3 --plan
+	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3 --answers examples/answers-calm-session.yaml
+	$(VENV)/bin/rehabkit history demo-1 --db $(DEMO)/demo.sqlite3
+	$(VENV)/bin/rehabkit handout --patient demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/handout.html
+	$(VENV)/bin/rehabkit report demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/report.html
+	$(VENV)/bin/rehabkit calendar demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/plan.ics
+	@echo ""
+	@echo "Demo done. It made, in $(DEMO)/ (started afresh at every run; your own session store is untouched):"
+	@echo "  demo.sqlite3  the demo patient's record: an approval and one scripted session"
+	@echo "  handout.html  demo-1's plan to print (open it in a browser; .pdf with pip install \"rehabkit[pdf]\")"
+	@echo "  report.html   demo-1's course report for the clinician, with charts"
+	@echo "  plan.ics      demo-1's sessions and review for a calendar"
+	@echo "Next: $(VENV)/bin/rehabkit show neck-pain, or a session at the terminal:"
+	@echo "  $(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3"
 
 test: $(TEST_VENV)/bin/python system-packages
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf]"
@@ -57,4 +70,4 @@ system-packages:
 	$(PYTHON) -m venv $*
 
 clean:
-	rm -rf $(VENV) $(TEST_VENV) build dist bench/out
+	rm -rf $(VENV) $(TEST_VENV) build dist bench/out $(DEMO)

@@ -112,9 +112,11 @@ class FileAnswers:
     naming it, with the closest known name.
     """
 
-    def __init__(self, data: Any, source: str) -> None:
+    def __init__(self, data: Any, source: str, show: Callable[[str], None] | None = None) -> None:
         self.data = data
         self.source = source
+        #: Shows each question with the answer the file gives, so a scripted session reads like one at the terminal.
+        self.show = show
 
     def check(self, question_ids: list[str], exercise_ids: list[str]) -> None:
         """Refuse anything the session would not ask for, before the session starts."""
@@ -156,6 +158,8 @@ class FileAnswers:
         value = self._get(section, item or None)
         if not isinstance(value, bool):
             raise AnswersFileError(f"{self.source}: {key!r} must be yes or no (got {value!r}).")
+        if self.show is not None:
+            self.show(f"{question} {'yes' if value else 'no'}")
         return value
 
     def pain(self, key: str, prompt: str) -> float:
@@ -163,6 +167,8 @@ class FileAnswers:
         value = self._get(section, item or None)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10:
             raise AnswersFileError(f"{self.source}: {key!r} must be a pain score from 0 to 10 (got {value!r}).")
+        if self.show is not None:
+            self.show(f"{prompt}: {value:g}")
         return float(value)
 
 

@@ -110,7 +110,6 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     library = registry.exercise_library()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
     extra = tuple(r.item for r in registry.screening.values())
-    answers: Any = TerminalAnswers() if answers_file is None else FileAnswers(_load_answers(answers_file), answers_file)
     quiet = output_format == "json"
     if by is not None:
         check_staff_id(by)
@@ -127,6 +126,8 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         if not quiet:
             screen.warn(text)
 
+    # An answers file's answers are shown after each question, so a scripted session reads like one typed in.
+    answers: Any = TerminalAnswers() if answers_file is None else FileAnswers(_load_answers(answers_file), answers_file, show=say)
     # At a terminal (no answers file) the screen guides each exercise: Enter before a set, holds and rests timed.
     pace = screen.pace if answers_file is None and not no_timer and not quiet else None
 
