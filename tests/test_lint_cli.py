@@ -190,3 +190,41 @@ def test_every_library_exercise_is_complete() -> None:
     # the seeds' stretches are all there
     assert {"bar-hang", "half-hang-thoracic-stretch", "wall-bar-hang-facing", "table-supported-lumbar-stretch",
             "prone-thoracic-stretch", "supine-lumbar-stretch", "toes-and-chin-stretch"} <= ids
+
+
+def test_strict_makes_warnings_fail_for_ci(cli, tmp_path) -> None:
+    warned = _write(tmp_path, GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n"))
+    plain = cli("validate", warned)
+    assert plain.exit_code == 0 and "RK204 warning:" in plain.stdout
+    strict = cli("validate", "--strict", warned)
+    assert strict.exit_code == 1 and "RK204 warning:" in strict.stdout
+    assert cli("validate", "--strict", _write(tmp_path, GOOD, "clean.yaml")).exit_code == 0
+
+
+def test_the_same_id_and_version_in_two_files_is_a_finding_naming_both(cli, tmp_path) -> None:
+    first, second = _write(tmp_path, GOOD, "a.yaml"), _write(tmp_path, GOOD, "b.yaml")
+    result = cli("validate", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{first}:2:5: RK013 protocol corpus-minimal@0.1.0 is also in {second}" in lines[0]
+    assert f"{second}:2:5: RK013 protocol corpus-minimal@0.1.0 is also in {first}" in lines[1]
+    json_copy = tmp_path / "c.json"
+    json_copy.write_text((CORPUS / "good" / "minimal.json").read_text())
+    three = cli("validate", str(tmp_path), "--format", "json", "-j", "2")
+    names = {f["path"] for file in json.loads(three.stdout)["files"] for f in file["findings"] if f["code"] == "RK013"}
+    same = json.loads(json_copy.read_text())["id"] == "corpus-minimal"
+    assert names == ({first, second, str(json_copy)} if same else {first, second})
+    # A new version is a different document.
+    Path(second).write_text(GOOD.replace("version: 0.1.0", "version: 0.2.0"))
+    assert "RK013" not in cli("validate", first, second).stdout
+
+
+def test_the_summary_says_when_lint_rules_did_not_run(cli, tmp_path) -> None:
+    schema_bad = _write(tmp_path, GOOD.replace("hold_seconds: 5", "hold_secs: 5").replace("reps: 10", "reps: 10"), "s.yaml")
+    result = cli("validate", schema_bad)
+    assert result.exit_code == 1 and "RK020" in result.stdout
+    assert "Lint rules did not run on 1 file that could not be read or do not match the schema" in result.stderr
+    report = json.loads(cli("validate", schema_bad, "--format", "json").stdout)
+    assert report["files"][0]["linted"] is False and report["summary"]["not_linted"] == 1
+    clean = cli("validate", _write(tmp_path, BAD, "lint.yaml"), "--format", "json")
+    assert json.loads(clean.stdout)["files"][0]["linted"] is True

@@ -34,7 +34,7 @@ class ExitCode(enum.IntEnum):
 #: What each exit code means, in the words ``--help`` and the documents use.
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
-    ExitCode.FINDINGS: "findings: a document is invalid or a protocol has lint errors, or a protocol, rule or patient was not found",
+    ExitCode.FINDINGS: "findings: a document is invalid or a protocol has lint errors (warnings too with validate --strict), or a protocol, rule or patient was not found",
     ExitCode.USAGE: "usage error: unknown option, missing file, bad date or answers file",
     ExitCode.FAILURE: "rehabkit or a plugin pack failed (see --strict)",
     ExitCode.STOPPED_FOR_REVIEW: "stopped for review: a red flag or the decision paused the course until a clinician's review",

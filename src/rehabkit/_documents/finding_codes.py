@@ -34,6 +34,8 @@ FINDING_CODES: dict[str, tuple[str, str]] = {
               "Add the reason after the code: '# rehabkit: ignore[RK204] why this is accepted', or a 'reason' field."),
     "RK012": ("warning: a suppression that matched no finding, or names an unknown rule",
               "Remove the stale suppression, or correct its code or path."),
+    "RK013": ("two files among the paths hold the same protocol (or library) id and version",
+              "Give one of them a new version (or id), or remove the copy: a patient's sessions must name one document."),
     "RK020": ("the document does not match the schema (or has an unknown `kind`)",
               "The message names the field and what it must be; 'rehabkit schema' prints the schema with every field described."),
     "RK099": ("a lint rule from a pack raised; its check was skipped (exit 3)",

@@ -166,11 +166,15 @@ class Checker:
 
     def check_file(self, path: str) -> list[Finding]:
         """All findings for one file; never raises for bad input."""
+        return self.check_file_keyed(path)[0]
+
+    def check_file_keyed(self, path: str) -> tuple[list[Finding], DocumentKey | None]:
+        """All findings for one file, and the document's kind, id, version and where its id is (to find duplicates)."""
         try:
             document = load_file(path, self.limits)
-            return self.check_document(document)
+            return self.check_document(document), _document_key(document)
         except DocumentError as exc:
-            return [exc.to_finding()]
+            return [exc.to_finding()], None
         except Exception as exc:  # rehabkit's own failure: report it, keep checking other files
             return [
                 Finding(
@@ -178,7 +182,7 @@ class Checker:
                     code=INTERNAL_ERROR_CODE,
                     message=f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it.",
                 )
-            ]
+            ], None
 
     def check_document(self, document: Document) -> list[Finding]:
         """Schema findings, or lint findings once the document matches the schema."""
@@ -208,11 +212,55 @@ class Checker:
 
 
 @attrs.frozen(slots=True)
+class DocumentKey:
+    """A document's kind, id and version, and the line and column of its id."""
+
+    kind: str
+    name: str
+    line: int | None = None
+    column: int | None = None
+
+
+def _document_key(document: Document) -> DocumentKey | None:
+    data = document.data
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("kind", "id", "version")):
+        return None
+    line, column = document.position(["id"])
+    return DocumentKey(data["kind"], f"{data['id']}@{data['version']}", line, column)
+
+
+@attrs.frozen(slots=True)
 class FileReport:
-    """The findings for one checked file (or one path that held no files)."""
+    """The findings for one checked file (or one path that held no files), and the key of its document."""
 
     path: str
     findings: tuple[Finding, ...]
+    key: DocumentKey | None = None
+
+
+def with_duplicates(reports: list[FileReport]) -> list[FileReport]:
+    """Reports with an RK013 error on every file whose document's kind, id and version another file also has."""
+    by_key: dict[tuple[str, str], list[FileReport]] = {}
+    for report in reports:
+        if report.key is not None:
+            by_key.setdefault((report.key.kind, report.key.name), []).append(report)
+    duplicated = {id(r): group for group in by_key.values() if len(group) > 1 for r in group}
+    if not duplicated:
+        return reports
+    out = []
+    for report in reports:
+        group = duplicated.get(id(report))
+        if group is None or report.key is None:
+            out.append(report)
+            continue
+        others = ", ".join(r.path for r in group if r is not report)
+        finding = Finding(
+            path=report.path, code="RK013", line=report.key.line, column=report.key.column, json_path="$.id",
+            message=f"{report.key.kind} {report.key.name} is also in {others}: two documents with one id and version "
+                    "cannot be told apart. Give one a new version (or id), or remove the copy.",
+        )
+        out.append(attrs.evolve(report, findings=(*report.findings, finding)))
+    return out
 
 
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
@@ -249,16 +297,17 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
 _WORKER_CHECKER: Checker | None = None
 
 
-def _check_in_worker(path: str) -> tuple[str, list[Finding]]:
+def _check_in_worker(path: str) -> tuple[str, list[Finding], DocumentKey | None]:
     assert _WORKER_CHECKER is not None
-    return path, _WORKER_CHECKER.check_file(path)
+    return (path, *_WORKER_CHECKER.check_file_keyed(path))
 
 
 def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None) -> list[FileReport]:
     """Check files and directories; reports come back in path order.
 
     Exercise libraries among the files lend their exercises to the protocols
-    checked with them (a file's exercises win over an installed pack's).
+    checked with them (a file's exercises win over an installed pack's). Two
+    files holding the same kind, id and version are each given an RK013 error.
     """
     files, problems = expand_paths(paths)
     local = library_exercises(files, checker.limits)
@@ -267,8 +316,10 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     reports = [FileReport(p.path, (p,)) for p in problems]
     workers = _worker_count(jobs, len(files))
     if workers <= 1:
-        reports += [FileReport(name, tuple(checker.check_file(name))) for name in files]
-        return reports
+        for name in files:
+            findings, key = checker.check_file_keyed(name)
+            reports.append(FileReport(name, tuple(findings), key))
+        return with_duplicates(reports)
     global _WORKER_CHECKER
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -281,8 +332,8 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
             results: list[Any] = list(pool.map(_check_in_worker, files, chunksize=chunk))
     finally:
         _WORKER_CHECKER = None
-    reports += [FileReport(name, tuple(findings)) for name, findings in results]
-    return reports
+    reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
+    return with_duplicates(reports)
 
 
 def _worker_count(jobs: int | None, files: int) -> int:

@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._common.vocabulary import EXERCISE_ACTIONS, REVIEW_ACTIONS, SCREENING_ACTIONS, SYMPTOM_ACTIONS
+from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS, SYMPTOM_ACTIONS
 from ..engine import Course, PlannedExercise, SessionPlan
 from ..model import Phase, Precaution, Protocol, ScreeningQuestion
 from .content import ExerciseCard, Handout, HelpGroup, PaperLog
@@ -88,11 +88,12 @@ def _stop_if(item: PlannedExercise, protocol: Protocol) -> tuple[str, ...]:
     """When to stop an exercise: above its own pain limit, else the protocol's lowest pain-during limit that acts on
     the exercise; and each new-symptom rule's message."""
     lines = []
-    serious = {a for a in SYMPTOM_ACTIONS if SYMPTOM_ACTIONS.index(a) >= SYMPTOM_ACTIONS.index("regress")}
+    # Actions from "regress" up act on the exercise (or the whole session): pain above their threshold means stop it.
+    stopping = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("regress"):]
     limit = item.dose.pain_limit if item.dose is not None else None
     if limit is None:
         limits = [r.above for r in protocol.symptom_rules
-                  if r.measure == "pain-during" and r.above is not None and (r.action in EXERCISE_ACTIONS or r.action in serious)]
+                  if r.measure == "pain-during" and r.above is not None and r.action in stopping]
         limit = min(limits) if limits else None
     if limit is not None:
         lines.append(f"pain during it goes above {limit:g}/10")

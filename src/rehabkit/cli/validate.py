@@ -38,6 +38,12 @@ from . import EXIT_CODES, AppState, echo, format_option
     default=None,
     help="Worker processes for large batches (default: one per available core, for 64 files or more).",
 )
+@click.option(
+    "--strict",
+    "fail_on_warnings",
+    is_flag=True,
+    help="Warnings fail too (exit 1), for CI. Not the same as 'rehabkit --strict', which makes a broken plugin pack fatal.",
+)
 @click.pass_obj
 def validate(
     state: AppState,
@@ -46,6 +52,7 @@ def validate(
     jobs: int | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    fail_on_warnings: bool,
 ) -> None:
     """Check protocols and exercise libraries against their schema, then the lint rules.
 
@@ -58,13 +65,16 @@ def validate(
     comment '# rehabkit: ignore[RK204] reason' on the finding's line (or the
     line above), in any document a 'suppress' entry
     {code, path, reason}. A suppression without a reason is an error (RK011);
-    one that matches nothing is reported (RK012).
+    one that matches nothing is reported (RK012). Two files holding the same
+    id and version are an error (RK013). Lint rules run on a document once it
+    matches the schema: the summary says which did not get that far.
 
     \b
     Examples:
       rehabkit validate protocols/
       rehabkit validate my-protocol.yaml --format json
       rehabkit validate protocols/ --ignore RK204 --format github
+      rehabkit validate protocols/ --strict
     """
     from .._common.errors import ExitCode, Severity
     from .._documents.lint import RuleSelection
@@ -88,7 +98,10 @@ def validate(
     reports = check_paths(paths, checker, jobs=jobs)
     findings = [f for report in reports for f in report.findings]
     errors = [f for f in findings if f.severity is Severity.ERROR]
+    warnings = [f for f in findings if f.severity is Severity.WARNING]
     invalid = {f.path for f in errors}
+    # Lint rules run only on a document that reads and matches the schema; say which did not get that far.
+    unlinted = {r.path for r in reports if any(f.code in _BEFORE_LINT for f in r.findings)}
     if output_format == "json":
         echo(
             json.dumps(
@@ -97,11 +110,13 @@ def validate(
                         {
                             "path": r.path,
                             "valid": r.path not in invalid,
+                            "linted": r.path not in unlinted,
                             "findings": [f.to_dict() for f in r.findings],
                         }
                         for r in reports
                     ],
-                    "summary": {"files": len(reports), "invalid": len(invalid), "findings": len(findings)},
+                    "summary": {"files": len(reports), "invalid": len(invalid), "findings": len(findings),
+                                "warnings": len(warnings), "not_linted": len(unlinted)},
                 },
                 indent=2,
             )
@@ -115,10 +130,17 @@ def validate(
             + (f"{len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}." if findings else "all valid."),
             err=True,
         )
+        if unlinted:
+            echo(f"Lint rules did not run on {len(unlinted)} file{'s' if len(unlinted) != 1 else ''} that could not be read "
+                 "or do not match the schema: fix those findings first, then validate again for the lint findings.", err=True)
     if any(f.code in FAILURE_CODES for f in findings):
         raise SystemExit(ExitCode.FAILURE)
-    if errors:
+    if errors or (fail_on_warnings and warnings):
         raise SystemExit(ExitCode.FINDINGS)
+
+
+#: Findings that stop a document before the lint rules: it could not be read, or does not match the schema.
+_BEFORE_LINT = frozenset({*(f"RK00{n}" for n in range(1, 10)), "RK020"})
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
