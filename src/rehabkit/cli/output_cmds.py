@@ -244,7 +244,8 @@ def report(state: AppState, patient: str, protocol_id: str | None, output: str, 
         content = build_report(store, patient, course, measures, day, paper=paper)
     where = _write(output, _render(state, renderer, content))
     if output != "-":
-        echo(f"Wrote the course report of {patient} ({protocol.key}, {len(content.sessions)} session{"" if len(content.sessions) == 1 else "s"}) to {where}.", err=True)
+        sessions = f"{len(content.sessions)} session" + ("" if len(content.sessions) == 1 else "s")
+        echo(f"Wrote the course report of {patient} ({protocol.key}, {sessions}) to {where}.", err=True)
 
 
 @click.command(epilog=exit_code_help(_PATIENT_CODES))
