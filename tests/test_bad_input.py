@@ -51,9 +51,10 @@ def test_json_format_gives_position_and_json_path(cli) -> None:
     result = cli("validate", "--format", "json", "tests/corpus/bad/wrong-type.yaml", "tests/corpus/good/minimal.yaml")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"files": 2, "invalid": 1, "findings": 1}
+    assert report["summary"] == {"files": 2, "invalid": 1, "findings": 1, "warnings": 0, "not_linted": 1}
     bad, good = report["files"]
-    assert good == {"path": "tests/corpus/good/minimal.yaml", "valid": True, "findings": []}
+    assert good == {"path": "tests/corpus/good/minimal.yaml", "valid": True, "linted": True, "findings": []}
+    assert bad["linted"] is False
     (finding,) = bad["findings"]
     assert (finding["line"], finding["column"], finding["code"]) == (24, 25, "RK020")
     assert finding["json_path"] == "$.phases[0].exercises[0].dose.hold_seconds"

@@ -228,3 +228,21 @@ def test_the_summary_says_when_lint_rules_did_not_run(cli, tmp_path) -> None:
     assert report["files"][0]["linted"] is False and report["summary"]["not_linted"] == 1
     clean = cli("validate", _write(tmp_path, BAD, "lint.yaml"), "--format", "json")
     assert json.loads(clean.stdout)["files"][0]["linted"] is True
+
+
+@pytest.mark.parametrize(("text", "where", "hint"), [
+    ("title: Neck care: the basics\n", "1:17", "put the whole value in quotes"),
+    ("steps:\n\t- Breathe\n", "2:1", "indent with spaces"),
+    ('note: "C:\\qfolder"\n', "1:10", "write \\\\ for a backslash, or use single quotes"),
+    ('note: "never closed\n', "2:1", "a quoted text is not closed"),
+    ("a:\n  - x\n b: 2\n", "3:2", "the keys of one mapping line up"),
+    ("conditions: [neck-pain, low-back\n", "2:1", "a [list] written on one line is not closed"),
+    ("author: @clinic\n", "1:9", "a value starting with @"),
+])
+def test_yaml_syntax_errors_say_what_to_do(cli, tmp_path, text, where, hint) -> None:
+    path = _write(tmp_path, text)
+    result = cli("validate", path)
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"{path}:{where}: RK005 YAML syntax error: ")
+    assert "Hint: " in line and hint in line

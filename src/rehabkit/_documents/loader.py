@@ -342,11 +342,15 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
         raise DocumentError(exc.code, exc.message, path=path, line=exc.mark.line + 1, column=exc.mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = (exc.problem or exc.context or "invalid YAML").replace("\t", "\\t")  # a tab, shown as \t
         context = f" ({exc.context})" if exc.context and exc.problem else ""
+        from .yaml_hints import yaml_hint
+
+        at = text[mark.index] if mark is not None and 0 <= mark.index < len(text) else ""
+        hint = yaml_hint(problem, exc.context or "", at)
         raise DocumentError(
             "RK005",
-            " ".join(f"YAML syntax error: {problem}{context}.".split()),
+            " ".join(f"YAML syntax error: {problem}{context}.".split()) + (f" Hint: {hint}." if hint else ""),
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,

@@ -23,6 +23,7 @@ from ..model import Exercise, Protocol
 from .builders import InvalidDocument, document_kind, library_from_document, model_from_document, protocol_from_document
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
+from .schemas import SCHEMA_CODE
 
 if TYPE_CHECKING:
     import datetime
@@ -172,7 +173,10 @@ class Checker:
         """All findings for one file, and the document's kind, id, version and where its id is (to find duplicates)."""
         try:
             document = load_file(path, self.limits)
-            return self.check_document(document), _document_key(document)
+            findings = self.check_document(document)
+            # Only a document that matches the schema counts as a duplicate: fix the schema errors first.
+            matches = not any(f.code == SCHEMA_CODE for f in findings)
+            return findings, _document_key(document) if matches else None
         except DocumentError as exc:
             return [exc.to_finding()], None
         except Exception as exc:  # rehabkit's own failure: report it, keep checking other files
