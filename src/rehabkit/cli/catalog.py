@@ -70,7 +70,8 @@ def list_protocols(state: AppState, output_format: str) -> None:
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("protocol_id", metavar="ID[@VERSION]|FILE")
-@click.option("--version", "version", default=None, help="Show this version (default: the highest installed).")
+@click.option("--protocol-version", "version", default=None, metavar="VERSION",
+              help="Show this version of the protocol (default: the highest installed); the same as ID@VERSION.")
 @_FORMAT
 @click.pass_obj
 def show(state: AppState, protocol_id: str, version: str | None, output_format: str) -> None:
@@ -83,7 +84,8 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
     \b
     Examples:
       rehabkit show neck-pain
-      rehabkit show low-back-pain@1.0.0 --format json
+      rehabkit show low-back-pain-acute@1.1.0 --format json
+      rehabkit show neck-pain --protocol-version 2.1.0
     """
     from .._common.errors import ExitCode
     from .course_support import looks_like_path, resolve_protocol
