@@ -20,7 +20,7 @@ def test_help_lists_commands_and_exit_codes(cli) -> None:
     assert result.exit_code == 0
     for name in COMMANDS:
         assert name in result.stdout
-    assert "3  rehabkit or a plugin pack failed" in result.stdout
+    assert "3    rehabkit or a plugin pack failed" in result.stdout
 
 
 def test_help_imports_nothing_heavy() -> None:

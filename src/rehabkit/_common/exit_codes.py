@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["EXIT_CODE_MEANINGS", "GENERAL_EXIT_CODES", "RUN_EXIT_CODES", "ExitCode", "exit_code_help"]
+__all__ = ["EXIT_CODE_MEANINGS", "EXIT_CODE_NAMES", "GENERAL_EXIT_CODES", "RUN_EXIT_CODES", "ExitCode", "exit_code_help",
+           "exit_code_table"]
 
 
 class ExitCode(enum.IntEnum):
@@ -49,6 +50,26 @@ GENERAL_EXIT_CODES = (ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE, ExitCode.F
 RUN_EXIT_CODES = tuple(ExitCode)
 
 
+#: A word or two for each code, for the one line each command's ``--help`` gives.
+EXIT_CODE_NAMES: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FINDINGS: "findings",
+    ExitCode.USAGE: "usage error",
+    ExitCode.FAILURE: "failure",
+    ExitCode.STOPPED_FOR_REVIEW: "stopped for review",
+    ExitCode.URGENT_REFERRAL: "urgent referral",
+    ExitCode.COURSE_STOPPED: "course stopped",
+    ExitCode.GATE_CLOSED: "gate closed",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
+def exit_code_table() -> str:
+    """The one complete exit-code table, for ``rehabkit --help`` (click's ``\\b`` keeps its lines)."""
+    return "\b\nExit codes:\n" + "".join(f"  {int(code):<3}  {EXIT_CODE_MEANINGS[code]}\n" for code in ExitCode)
+
+
 def exit_code_help(codes: tuple[ExitCode, ...] = GENERAL_EXIT_CODES) -> str:
-    """The exit-code section of a command's ``--help`` (click's ``\\b`` keeps its lines)."""
-    return "\b\nExit codes:\n" + "".join(f"  {int(code)}  {EXIT_CODE_MEANINGS[code]}\n" for code in codes)
+    """The line of a command's ``--help`` naming the codes it can return; the table lives in ``rehabkit --help``."""
+    named = ", ".join(f"{int(code)} {EXIT_CODE_NAMES[code]}" for code in codes)
+    return f"Exit codes: {named} ('rehabkit --help' explains each)."

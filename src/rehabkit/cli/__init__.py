@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
-from .._common.exit_codes import exit_code_help
+from .._common.exit_codes import exit_code_help, exit_code_table
 from .._plugins.command_table import COMMANDS
 
 __all__ = ["COMMANDS", "AppState", "echo", "format_option", "main"]
@@ -185,7 +185,7 @@ def _help_width() -> int:
 
 @click.group(
     cls=LazyGroup,
-    epilog=EXIT_CODES,
+    epilog=exit_code_table(),
     context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _help_width()},
 )
 @click.version_option(__version__, "--version", prog_name="rehabkit")

@@ -199,7 +199,7 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
         echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.INTERRUPTED)))
 @click.argument("patient")
 @click.argument("measure_id", metavar="MEASURE")
 @click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
