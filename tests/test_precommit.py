@@ -20,9 +20,11 @@ from conftest import CORPUS, REPO, clean_env
 _HOOK_FILES = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "src", "schemas")
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _git(cwd: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # A commit runs the installed hook, which builds its environment in PRE_COMMIT_HOME: keep it in the test's folder.
     env = clean_env(GIT_AUTHOR_NAME="Clinic", GIT_AUTHOR_EMAIL="clinic@example.org",
-                    GIT_COMMITTER_NAME="Clinic", GIT_COMMITTER_EMAIL="clinic@example.org")
+                    GIT_COMMITTER_NAME="Clinic", GIT_COMMITTER_EMAIL="clinic@example.org",
+                    PRE_COMMIT_HOME=str(home or cwd / ".no-pre-commit-home"), HOME=str(cwd.parent / "user-home"))
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=False)
 
 
@@ -75,7 +77,7 @@ def test_clinic_repository_validates_protocols_on_commit(hook_repo: tuple[Path, 
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
     _git(clinic, "add", "-A")
-    first = _git(clinic, "commit", "-m", "Add our neck protocol")
+    first = _git(clinic, "commit", "-m", "Add our neck protocol", home=home)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "rehabkit validate" in first.stdout + first.stderr
     assert "Passed" in first.stdout + first.stderr
@@ -83,7 +85,7 @@ def test_clinic_repository_validates_protocols_on_commit(hook_repo: tuple[Path, 
     bad = good.replace("corpus-minimal", "clinic-bad").replace("reps: 10", "reps: 0").replace("id: clinic-neck", "id: clinic-bad")
     (clinic / "protocols" / "clinic-bad.yaml").write_text(bad)
     _git(clinic, "add", "-A")
-    refused = _git(clinic, "commit", "-m", "Add a broken protocol")
+    refused = _git(clinic, "commit", "-m", "Add a broken protocol", home=home)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
     assert "Failed" in output
@@ -92,5 +94,7 @@ def test_clinic_repository_validates_protocols_on_commit(hook_repo: tuple[Path, 
 
     (clinic / "protocols" / "clinic-bad.yaml").write_text(bad.replace("reps: 0", "reps: 8"))
     _git(clinic, "add", "-A")
-    fixed = _git(clinic, "commit", "-m", "Add a fixed protocol")
+    fixed = _git(clinic, "commit", "-m", "Add a fixed protocol", home=home)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    # The hook's environment was built in the test's folder, not in the user's ~/.cache/pre-commit.
+    assert any(home.iterdir()) and not (tmp_path / "user-home" / ".cache" / "pre-commit").exists()

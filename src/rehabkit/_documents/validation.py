@@ -54,6 +54,8 @@ INTERNAL_ERROR_CODE = "RK000"
 FAILURE_CODES = frozenset({INTERNAL_ERROR_CODE, RULE_CRASH_CODE})
 _LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
 # Below this many files, starting worker processes costs more than it saves.
+#: The least number of files worth a worker process of its own.
+FILES_PER_WORKER = 250
 _PARALLEL_THRESHOLD = 64
 
 
@@ -341,11 +343,19 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
 
 
 def _worker_count(jobs: int | None, files: int) -> int:
+    """``jobs`` when given; else one worker per core that is free (the cores this process may use, less the
+    1-minute load average), at most one per :data:`FILES_PER_WORKER` files: on a busy machine, or for a small batch,
+    forking costs more than it saves."""
     if jobs is None:
         if files < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
             return 1
         try:
-            jobs = len(os.sched_getaffinity(0))
+            cores = len(os.sched_getaffinity(0))
         except AttributeError:
-            jobs = os.cpu_count() or 1
+            cores = os.cpu_count() or 1
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            busy = 0.0
+        jobs = max(1, min(int(cores - busy + 0.5), files // FILES_PER_WORKER))
     return max(1, min(jobs, files))

@@ -36,7 +36,8 @@ from . import EXIT_CODES, AppState, echo, format_option
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for large batches (default: one per available core, for 64 files or more).",
+    help="Worker processes (default: one per core that is free, i.e. the cores less the 1-minute load average, "
+    "and at most one per 250 files; fewer than 64 files run in one process).",
 )
 @click.option(
     "--strict",
