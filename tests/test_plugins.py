@@ -232,3 +232,56 @@ def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:
     assert sorted(full.protocols) == sorted(key for keys in FIRST_PARTY.values() for key in keys)
     assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
     assert manager.packs["neck"].errors == []
+
+
+def test_one_broken_document_is_named_and_the_packs_other_protocols_stay_usable(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import CORPUS, clean_env
+
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    good = (CORPUS / "good" / "minimal.yaml").read_text()
+    (documents / "good.yaml").write_text(good)
+    (documents / "broken.yaml").write_text(good.replace("corpus-minimal", "broken-one").replace("hold_seconds: 5", "hold_secs: 5"))
+    (documents / "unreadable.yaml").write_text("title: a: b\n")
+    pack = tmp_path / "site"
+    (pack / "halfpack").mkdir(parents=True)
+    (pack / "halfpack" / "__init__.py").write_text(
+        "import os\nfrom rehabkit import hookimpl\nREHABKIT_HOOK_API = 1\n\n"
+        "@hookimpl\ndef rehabkit_register_protocols(register):\n    register(os.environ['HALF_DOCS'])\n")
+    info = pack / "halfpack-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: halfpack\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[rehabkit]\nhalfpack = halfpack\n")
+    env = clean_env(PYTHONPATH=str(pack), HALF_DOCS=str(documents))
+
+    def rehabkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120)
+
+    listed = rehabkit("list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert "corpus-minimal" in {p["id"] for p in json.loads(listed.stdout)}  # the good one is still there
+    assert f"plugin pack 'halfpack': the protocol {documents / 'broken.yaml'} does not match the schema" in listed.stderr
+    assert "RK020 unknown field 'hold_secs'" in listed.stderr
+    assert f"the protocol {documents / 'unreadable.yaml'} could not be read" in listed.stderr
+    planned = rehabkit("run", "corpus-minimal", "--patient", "P-1", "--plan")
+    assert planned.returncode == 0 and "Chin tuck" in planned.stdout  # the pack's good protocol runs
+    plugins = rehabkit("plugins")
+    assert "halfpack (halfpack 1.0): loaded" in plugins.stdout and "set aside: the protocol" in plugins.stdout
+    strict = rehabkit("--strict", "list")
+    assert strict.returncode == 3 and "broken.yaml" in strict.stderr
+
+
+def test_with_no_protocols_list_says_how_to_get_some_outside_a_clone(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import clean_env
+
+    result = subprocess.run([sys.executable, "-m", "rehabkit", "-p", "core", "list"], capture_output=True, text=True,
+                            env=clean_env(), cwd=tmp_path, timeout=120)
+    assert result.returncode == 0
+    assert "No protocols installed" in result.stderr and "rehabkit-neck" in result.stderr
+    assert "plugins/rehabkit-neck" not in result.stderr  # a path that exists only inside a clone

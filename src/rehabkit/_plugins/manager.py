@@ -109,6 +109,8 @@ class PackStatus:
     errors: list[str] = attrs.Factory(list)
     hooks: list[str] = attrs.Factory(list)
     registered: dict[str, list[str]] = attrs.Factory(dict)
+    #: Documents the pack registered that could not be used, each named with why; the pack's others still are.
+    set_aside: list[str] = attrs.Factory(list)
 
     def fail(self, message: str) -> None:
         """Mark the pack failed with one more error."""
@@ -286,7 +288,7 @@ class PluginManager:
     def _build_registry(self, hooks: Sequence[str]) -> Registry:
         for name, (load_status, load_errors) in self._after_load.items():  # a rebuild starts from the load result
             loaded = self.packs[name]
-            loaded.status, loaded.errors, loaded.registered = load_status, list(load_errors), {}
+            loaded.status, loaded.errors, loaded.registered, loaded.set_aside = load_status, list(load_errors), {}, []
         staged: dict[str, Contributions] = {}
         for hook_name in hooks:
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
@@ -320,9 +322,9 @@ class PluginManager:
         return registry
 
     def _raise_failures(self, registry: Registry | None = None) -> None:
-        failed = [p for p in self.packs.values() if p.status in _BROKEN]
+        failed = [p for p in self.packs.values() if p.status in _BROKEN or p.set_aside]
         if failed:
-            lines = [p.problem() for p in failed]
+            lines = [p.problem() if p.status in _BROKEN else f"plugin pack {p.name!r}: {'; '.join(p.set_aside)}" for p in failed]
             raise PluginError("\n".join(lines), plugins=tuple(p.name for p in failed))
         if registry is not None and registry.conflicts:
             raise PluginError(
@@ -370,8 +372,10 @@ class PluginManager:
         ]
 
     def problems(self) -> list[str]:
-        """One line per failed pack or conflict, for warnings on stderr."""
+        """One line per failed pack, document a pack set aside, or conflict, for warnings on stderr."""
         lines = [p.problem() for p in self.packs.values() if p.status in _BROKEN]
+        lines += [f"plugin pack {p.name!r}: {what.rstrip('.')}; its other protocols are used." for p in self.packs.values()
+                  if p.status not in _BROKEN for what in p.set_aside]
         if self._registry is not None:
             lines += [c.describe() for c in self._registry.conflicts]
         return lines
@@ -411,12 +415,14 @@ class _Registrar:
             self.status.fail(f"{self.hook} registered {exc}")
 
     def _protocols(self, item: Any) -> None:
+        # A protocol document that cannot be read or does not match the schema is set aside by itself, named:
+        # the pack's other protocols stay usable (strict mode makes it fatal).
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
                     self._add_protocol(load_file(name), source=name)
                 except DocumentError as exc:
-                    raise _Rejected(f"a protocol that could not be read: {exc}") from None
+                    self.status.set_aside.append(f"the protocol {name} could not be read: {_one_line(exc)}")
         elif isinstance(item, Mapping):
             self._add_protocol(_document_from_mapping(item, f"<pack {self.pack}>"), source=None)
         else:
@@ -426,7 +432,10 @@ class _Registrar:
         try:
             protocol = protocol_from_document(document)
         except DocumentError as exc:
-            raise _Rejected(f"an invalid protocol: {exc}") from None
+            ident = document.data.get("id") if isinstance(document.data, Mapping) else None
+            what = source if source is not None else f"registered as a mapping (id {ident!r})"
+            self.status.set_aside.append(f"the protocol {what} does not match the schema: {_one_line(exc)}")
+            return
         # Only the model is kept: the document's text and data would triple what a pack's protocols cost in memory
         # (a check rebuilds a document from the model when one is needed: Registered.as_document()).
         self._staged.append(Registered(protocol, self.pack, source))
@@ -506,6 +515,17 @@ def pack_code(pack: str, where: str) -> Iterator[None]:
         ) from None
     except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed
         raise PackFailure(f"{type(exc).__name__}: {exc}") from None
+
+
+def _one_line(exc: Exception) -> str:
+    """An error's first finding (or message) on one line, with how many more there are."""
+    findings = getattr(exc, "findings", None)
+    if findings:
+        first = findings[0]
+        where = f"{first.line}:{first.column or 1}: " if first.line else ""
+        more = f" (and {len(findings) - 1} more; 'rehabkit validate' lists them)" if len(findings) > 1 else ""
+        return f"{where}{first.code} {first.message}{more}"
+    return " ".join(str(exc).split())
 
 
 def _files(item: str | os.PathLike[str]) -> list[str]:

@@ -52,7 +52,9 @@ def list_protocols(state: AppState, output_format: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        echo("No protocols installed. Install a pack, for example: pip install plugins/rehabkit-neck", err=True)
+        echo("No protocols installed. Install a protocol pack: rehabkit's own are rehabkit-neck, rehabkit-low-back and "
+             "rehabkit-post-surgery (with rehabkit-exercises); docs/install.md says how, from git or from wheels. "
+             "'rehabkit plugins' shows any pack that failed; 'rehabkit new-plugin NAME' starts your own.", err=True)
         return
     # Conditions last: the longest column, free to run to the end of the line.
     table = [("ID", "VERSION", "TITLE", "PACK", "CONDITIONS")] + [

@@ -57,3 +57,5 @@ def _print_text(packs: list[PackStatus]) -> None:
                 echo(f"  {kind.replace('_', ' ')}: {', '.join(names)}")
         for error in pack.errors:
             echo(f"  error: {error}")
+        for what in pack.set_aside:
+            echo(f"  set aside: {what}")
