@@ -83,10 +83,10 @@ def test_parallel_batch_reports_exactly_what_a_serial_run_does(cli, tmp_path) ->
 
 
 def test_list_shows_installed_protocols_with_their_packs(cli) -> None:
-    result = cli("list")
+    result = cli("list", env={"COLUMNS": "200"})
     assert result.exit_code == 0
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["ID", "VERSION", "TITLE", "PACK", "CONDITIONS"]
+    assert header.split() == ["ID", "VERSION", "PACK", "TITLE", "CONDITIONS"]
     ids = [row.split()[0] for row in rows]
     shipped = sorted(yaml.safe_load(p.read_text())["id"] for p in PROTOCOLS.rglob("*.yaml") if p.parent.name != "exercises")
     assert ids == shipped
@@ -155,3 +155,18 @@ def test_exercises_lists_ids_movements_and_stages_and_shows_one(cli) -> None:
     assert "hang" in data["movements"] and data["dose"]["hold_seconds"]["step"] >= 1
     missing = cli("exercises", "glute-brige")
     assert missing.exit_code == 1 and "Did you mean 'glute-bridge'?" in missing.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "200"])
+def test_list_fits_the_terminal_and_json_keeps_every_field_whole(cli, columns) -> None:
+    import json as _json
+
+    result = cli("list", env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= int(columns)
+    rows = _json.loads(cli("list", "--format", "json").stdout)
+    words = " ".join(result.stdout.split())
+    for row in rows:
+        assert row["id"] in words and " ".join(row["title"].split()) in words  # nothing cut: wrapped, not truncated
+        assert all(condition in words for condition in row["conditions"])

@@ -20,7 +20,7 @@ _FORMAT = format_option("text for people, json for programs.")
 @_FORMAT
 @click.pass_obj
 def list_protocols(state: AppState, output_format: str) -> None:
-    """List installed protocols: id, version, title, conditions and pack.
+    """List installed protocols: id, version, pack, title and conditions.
 
     A protocol with lint errors is marked: 'rehabkit run' refuses it until it is
     fixed ('rehabkit validate' shows the findings).
@@ -56,14 +56,12 @@ def list_protocols(state: AppState, output_format: str) -> None:
              "rehabkit-post-surgery (with rehabkit-exercises); docs/install.md says how, from git or from wheels. "
              "'rehabkit plugins' shows any pack that failed; 'rehabkit new-plugin NAME' starts your own.", err=True)
         return
-    # Conditions last: the longest column, free to run to the end of the line.
-    table = [("ID", "VERSION", "TITLE", "PACK", "CONDITIONS")] + [
-        (r["id"] + (" (!)" if r["lint_errors"] else ""), r["version"], r["title"], r["pack"], ", ".join(r["conditions"]))
+    table = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")] + [
+        (r["id"] + (" (!)" if r["lint_errors"] else ""), r["version"], r["pack"], r["title"], ", ".join(r["conditions"]))
         for r in rows
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    for line in _fit(table, _width()):
+        echo(line)
     broken = [r for r in rows if r["lint_errors"]]
     for r in broken:
         echo(f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
@@ -238,4 +236,60 @@ def _criteria(label: str, criteria: Criteria | None) -> list[str]:
         if criterion.phase:
             bounds.append(criterion.phase)
         lines.append(f"      - {criterion.measure} {' '.join(bounds)}".rstrip())
+    return lines
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS first), 80 when the output is not a terminal."""
+    import os
+    import shutil
+    import sys
+
+    if os.environ.get("COLUMNS", "").isdigit():
+        return max(40, int(os.environ["COLUMNS"]))
+    if not sys.stdout.isatty():
+        return 80
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _fit(table: list[tuple[str, ...]], width: int) -> list[str]:
+    """Rows laid out within ``width`` columns: id, version and pack whole, the title wrapped in what is left and the
+    conditions on an indented line of their own when they do not fit beside it (``--format json`` has every field
+    on one line)."""
+    import textwrap
+
+    fixed = [max(len(row[i]) for row in table) for i in range(3)]
+    room = width - 1 - sum(fixed) - 6
+    longest_title = max(len(row[3]) for row in table)
+    longest_conditions = max(len(row[4]) for row in table)
+    beside = longest_title + 2 + longest_conditions <= room
+    if room < 20:  # too narrow for columns: each protocol as a short block
+        return _stacked(table[1:], width)
+    lines = []
+    indent = " " * (sum(fixed) + 6)
+    for number, row in enumerate(table):
+        if number == 0 and not beside:
+            row = (*row[:3], "TITLE (conditions below)", "")
+        cells = [cell.ljust(fixed[i]) for i, cell in enumerate(row[:3])]
+        if beside:
+            lines.append("  ".join([*cells, row[3].ljust(longest_title), row[4]]).rstrip())
+            continue
+        title = textwrap.wrap(row[3], max(12, room), break_on_hyphens=False) or [""]
+        lines.append("  ".join([*cells, title[0]]).rstrip())
+        lines += [indent + more for more in title[1:]]
+        if row[4]:
+            lines += textwrap.wrap(f"conditions: {row[4]}", max(width - 1, len(indent) + 24), initial_indent=indent,
+                                   subsequent_indent=indent, break_on_hyphens=False)
+    return lines
+
+
+def _stacked(rows: list[tuple[str, ...]], width: int) -> list[str]:
+    """Each protocol as 'id version (pack)' with its title and conditions wrapped below, for a narrow terminal."""
+    import textwrap
+
+    lines = []
+    for identifier, version, pack, title, conditions in rows:
+        lines += textwrap.wrap(f"{identifier} {version} ({pack})", width - 1, break_on_hyphens=False)
+        for text in (title, f"conditions: {conditions}" if conditions else ""):
+            lines += textwrap.wrap(text, width - 1, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
     return lines
