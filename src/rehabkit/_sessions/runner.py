@@ -291,12 +291,14 @@ def run_session(
     today: datetime.date | None = None,
     policy: Mapping[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
+    brief: bool = False,
 ) -> RunOutcome:
     """Run one session dated ``today`` and record it.
 
     ``say`` shows a line to the patient and ``warn`` a warning (by default
     through ``say``); ``pace`` guides the patient through an exercise's sets,
-    holds and rests at a terminal (``None``: no guiding, as with an answers file).
+    holds and rests at a terminal (``None``: no guiding, as with an answers file);
+    ``brief`` shows each exercise's name, dose and cautions without its steps and tips.
 
     Raises :class:`CourseStopped` for a paused, referred or discharged course,
     :class:`GateClosed` when an entry criterion of the patient's phase does not
@@ -381,7 +383,7 @@ def run_session(
                               None, plan, "paused")
         during: dict[str, float] = {}
         for number, item in enumerate(plan.items, 1):
-            _show_exercise(say, number, len(plan.items), item)
+            _show_exercise(say, number, len(plan.items), item, brief)
             if pace is not None:
                 pace(item)
             during[item.exercise.id] = answers.pain(f"exercises:{item.exercise.id}", f"Pain during {item.exercise.name} (0-10)")
@@ -459,7 +461,7 @@ def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ..
         say(f"  - {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
 
 
-def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise) -> None:
+def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise, brief: bool = False) -> None:
     exercise = item.exercise
     say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:
@@ -470,6 +472,8 @@ def _show_exercise(say: Callable[[str], None], number: int, total: int, item: Pl
         say(f"  You need: {', '.join(exercise.equipment)}")
     for item_text in exercise.contraindications:
         say(f"  Avoid if: {item_text}")
+    if brief:
+        return
     for step_number, step in enumerate(exercise.steps, 1):
         say(f"  {step_number}. {step}")
     for cue in exercise.cues:

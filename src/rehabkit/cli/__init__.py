@@ -43,11 +43,27 @@ def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
 class AppState:
     """Options shared by every subcommand, and the plugin manager, created on first use."""
 
-    def __init__(self, plugin_options: tuple[str, ...], strict: bool | None) -> None:
+    def __init__(self, plugin_options: tuple[str, ...], strict: bool | None, color: str = "auto") -> None:
         self.plugin_options = plugin_options
         self.strict = strict
+        #: ``--color``: ``auto`` (a terminal without NO_COLOR), ``always`` or ``never``.
+        self.color = color
         self._manager: Any = None
         self._warned: set[str] = set()
+
+    def colour(self, err: bool = False) -> bool:
+        """Whether to colour standard output (``err``: standard error) under ``--color``."""
+        if self.color != "auto":
+            return self.color == "always"
+        import sys
+
+        from .session_screen import colour_wanted
+
+        return colour_wanted(sys.stderr if err else sys.stdout)
+
+    def style(self, text: str, *, err: bool = False, **style: Any) -> str:
+        """``text`` in colour when :meth:`colour` says so (``fg="red"``, ``bold=True``), else as it is."""
+        return click.style(text, **style) if self.colour(err) else text
 
     def manager(self, *, warn: bool = True, lenient: bool = False, **needs: bool) -> Any:
         """The loaded :class:`rehabkit._plugins.manager.PluginManager` with its registry built.
@@ -101,7 +117,8 @@ def _state(ctx: click.Context) -> AppState:
     # Subcommands are resolved before the group's callback runs, so the state may not exist yet.
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
-        root.obj = AppState(tuple(root.params.get("plugin_options") or ()), root.params.get("strict"))
+        root.obj = AppState(tuple(root.params.get("plugin_options") or ()), root.params.get("strict"),
+                            root.params.get("color") or "auto")
     return root.obj
 
 
@@ -203,8 +220,15 @@ def _help_width() -> int:
     help="Treat a failed or incompatible plugin pack or a conflict as an error (exit 3). "
     "Environment: REHABKIT_STRICT_PLUGINS=1.",
 )
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour errors, warnings and stops: auto colours a terminal unless NO_COLOR is set.",
+)
 @click.pass_context
-def main(ctx: click.Context, plugin_options: tuple[str, ...], strict: bool | None) -> None:
+def main(ctx: click.Context, plugin_options: tuple[str, ...], strict: bool | None, color: str) -> None:
     """rehabkit: spine-rehabilitation exercise protocols as checked data.
 
     Protocols are JSON or YAML documents, checked against the published JSON

@@ -48,7 +48,9 @@ class TerminalAnswers:
 @click.option("--plan", "plan_only", is_flag=True, help="Print today's plan without running or recording anything.")
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Run non-interactively from a YAML or JSON file of answers (see docs/run.md).")
-@click.option("--no-timer", is_flag=True, help="Do not count down holds or show rep counters.")
+@click.option("--no-timer", is_flag=True, help="Do not guide the sets: no 'press Enter', countdowns or rests.")
+@click.option("-q", "--quiet", "brief", is_flag=True,
+              help="Shorter: each exercise's name and dose without its steps and tips (for a patient who knows them).")
 @date_option("the session took place")
 @format_option("json: the outcome as one JSON object on standard output.")
 @click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Record the date of the patient's surgery.")
@@ -61,7 +63,7 @@ class TerminalAnswers:
 @db_option
 @click.pass_obj
 def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answers_file: str | None, no_timer: bool,
-        day: datetime.date, output_format: str, surgery_date: str | None, surgeon_cleared: bool | None,
+        brief: bool, day: datetime.date, output_format: str, surgery_date: str | None, surgeon_cleared: bool | None,
         clinician_approved: bool | None, by: str | None, db: str | None) -> None:
     """Run today's session of PROTOCOL for a patient.
 
@@ -116,7 +118,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
 
     from .session_screen import SessionScreen
 
-    screen = SessionScreen()
+    screen = SessionScreen(colour=None if state.color == "auto" else state.color == "always")
 
     def say(text: str) -> None:
         if not quiet:
@@ -145,7 +147,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
         try:
             outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
                                   extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
-                                  pace=pace, today=day, policy=registry.policy(), warn=warn)
+                                  pace=pace, today=day, policy=registry.policy(), warn=warn, brief=brief)
         except (AnswersFileError, DateOrderError) as exc:
             echo(f"rehabkit: error: {exc}", err=True)
             raise SystemExit(ExitCode.USAGE) from None

@@ -39,10 +39,11 @@ def colour_wanted(stream: TextIO) -> bool:
 class SessionScreen:
     """Shows a session at a terminal, and guides the patient through each exercise's sets, holds and rests."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, colour: bool | None = None) -> None:
         self.stream = stream or sys.stdout
         self.terminal = _isatty(self.stream)
-        self.colour = colour_wanted(self.stream)
+        #: ``None``: colour on a terminal unless NO_COLOR; ``True``/``False``: ``--color always``/``never``.
+        self.colour = colour_wanted(self.stream) if colour is None else colour
         try:
             self.width = max(40, os.get_terminal_size(self.stream.fileno()).columns) if self.terminal else 0
         except (OSError, ValueError, AttributeError):
@@ -69,11 +70,11 @@ class SessionScreen:
 
     def warn(self, text: str) -> None:
         """A warning (a note from screening, a plan lowered, pain above a limit): in yellow on a colour terminal."""
-        click.echo(self._styled(self._wrap(text), fg="yellow", bold=True), file=self.stream)
+        click.echo(self._styled(self._wrap(text), fg="yellow", bold=True), file=self.stream, color=self.colour)
 
     def stop(self, text: str) -> None:
         """A stop (the session or the course is stopped, see your clinician, get help): in red on a colour terminal."""
-        click.echo(self._styled(self._wrap(text), fg="red", bold=True), file=self.stream)
+        click.echo(self._styled(self._wrap(text), fg="red", bold=True), file=self.stream, color=self.colour)
 
     def _styled(self, text: str, **style: object) -> str:
         return click.style(text, **style) if self.colour else text  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .._common.text import visible
 from . import EXIT_CODES, AppState, echo, format_option
 
 
@@ -45,6 +46,8 @@ from . import EXIT_CODES, AppState, echo, format_option
     is_flag=True,
     help="Warnings fail too (exit 1), for CI. Not the same as 'rehabkit --strict', which makes a broken plugin pack fatal.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only, without the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Also name every file checked, with 'ok' when it has no finding.")
 @click.pass_obj
 def validate(
     state: AppState,
@@ -54,6 +57,8 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_on_warnings: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Check protocols and exercise libraries against their schema, then the lint rules.
 
@@ -123,15 +128,25 @@ def validate(
             )
         )
     else:
-        for finding in findings:
-            echo(finding.format_text() if output_format == "text" else _annotation(finding))
-        files = len(reports)
-        echo(
-            f"{files} file{'s' if files != 1 else ''} checked: "
-            + (f"{len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}." if findings else "all valid."),
-            err=True,
-        )
-        if unlinted:
+        colour = state.colour() and output_format == "text"
+        for report in reports:
+            if verbose and output_format == "text" and not report.findings:
+                click.echo(f"{visible(report.path)}: " + state.style("ok", fg="green"), color=colour)
+            for finding in report.findings:
+                if output_format == "text":
+                    click.echo(_coloured(finding) if colour else finding.format_text(), color=colour)
+                else:
+                    echo(_annotation(finding))
+        if quiet:
+            pass
+        elif findings:
+            files = len(reports)
+            summary = f"{files} file{'s' if files != 1 else ''} checked: {len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}."
+            click.echo(state.style(summary, err=True, fg="red" if errors else "yellow", bold=True), err=True, color=state.colour(err=True))
+        else:
+            files = len(reports)
+            click.echo(f"{files} file{'s' if files != 1 else ''} checked: all valid.", err=True)
+        if unlinted and not quiet:
             echo(f"Lint rules did not run on {len(unlinted)} file{'s' if len(unlinted) != 1 else ''} that could not be read "
                  "or do not match the schema: fix those findings first, then validate again for the lint findings.", err=True)
     if any(f.code in FAILURE_CODES for f in findings):
@@ -142,6 +157,19 @@ def validate(
 
 #: Findings that stop a document before the lint rules: it could not be read, or does not match the schema.
 _BEFORE_LINT = frozenset({*(f"RK00{n}" for n in range(1, 10)), "RK020"})
+
+
+def _coloured(finding: Any) -> str:
+    """A finding's text line with its code in red (an error) or yellow (a warning)."""
+    from .._common.errors import Severity
+
+    text: str = finding.format_text()
+    colour = "yellow" if finding.severity is Severity.WARNING else "red"
+    marker = f": {finding.code} "
+    at = text.find(marker, len(visible(finding.path)))  # after the file name, which may hold anything
+    if at < 0:
+        return text
+    return f"{text[:at]}: {click.style(finding.code, fg=colour, bold=True)} {text[at + len(marker):]}"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
