@@ -78,3 +78,58 @@ def test_quiet_run_leaves_out_the_steps_and_tips(cli, tmp_path) -> None:
     assert "  1. Glide the chin straight back" in full.stdout
     assert "Glide the chin" not in brief.stdout and "[1/1] Chin tuck: 10 reps, hold 5 s" in brief.stdout
     assert "Decision:" in brief.stdout  # the session itself is the same
+
+
+def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
+    import subprocess
+
+    script = Path(sys.executable).parent / "rehabkit"
+    cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    result = subprocess.run([str(script)], capture_output=True, text=True, timeout=120,
+                            env=clean_env(_REHABKIT_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=cword, **(env or {})))
+    assert result.returncode == 0, result.stderr
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]  # "type,value"; none: an empty line
+
+
+def test_shell_completion_offers_commands_protocols_patients_rules_and_measures(cli, tmp_path) -> None:
+    assert "history" in _complete("rehabkit hist")
+    assert _complete("rehabkit show neck") == ["neck-arm-pain", "neck-pain"]
+    assert _complete("rehabkit show neck-pain@")[0].startswith("neck-pain@")
+    assert "RK303" in _complete("rehabkit rules RK3") and "RK013" in _complete("rehabkit validate --ignore RK01")
+    assert "ndi" in _complete("rehabkit measure P-1 n")
+    assert "glute-bridge" in _complete("rehabkit exercises glute")
+    db = str(tmp_path / "s.db")
+    for patient in ("P-0042", "P-0043", "Q-1"):
+        assert cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    assert _complete("rehabkit history P-", {"REHABKIT_DB": db}) == ["P-0042", "P-0043"]
+    assert _complete(f"rehabkit next-day --db {db} Q") == ["Q-1"]
+    assert _complete("rehabkit run neck-pain --patient P-004", {"REHABKIT_DB": db}) == ["P-0042", "P-0043"]
+    assert _complete("rehabkit history P-", {"REHABKIT_DB": str(tmp_path / "none.db")}) == []  # no store: nothing, no error
+    assert not (tmp_path / "none.db").exists()  # and completion created none
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_are_generated_for_each_shell(shell) -> None:
+    import subprocess
+
+    script = Path(sys.executable).parent / "rehabkit"
+    result = subprocess.run([str(script)], capture_output=True, text=True, timeout=60,
+                            env=clean_env(_REHABKIT_COMPLETE=f"{shell}_source"))
+    assert result.returncode == 0 and "_REHABKIT_COMPLETE" in result.stdout
+
+
+def test_every_patient_command_takes_patient_as_an_option_too(cli, tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    assert cli("approve", "--patient", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    assert cli("history", "--patient", "P-1", "--db", db).stdout == cli("history", "P-1", "--db", db).stdout
+    scores = [f"--score={i}=1" for i in ("pain-intensity", "personal-care", "lifting", "reading", "headaches",
+                                          "concentration", "work", "driving", "sleeping", "recreation")]
+    by_option = cli("measure", "--patient", "P-1", "ndi", *scores, "--db", db, "--format", "json")
+    assert by_option.exit_code == 0 and '"measure": "ndi"' in by_option.stdout
+    assert cli("measure", "P-1", "ndi", *scores, "--db", db).exit_code == 0
+    twice = cli("history", "P-1", "--patient", "P-2", "--db", db)
+    assert twice.exit_code == 2 and "two patients given" in twice.output
+    none = cli("history", "--db", db)
+    assert none.exit_code == 2 and "name the patient" in none.output
+    no_measure = cli("measure", "--patient", "P-1", "--db", db)
+    assert no_measure.exit_code == 2 and "Missing argument 'MEASURE'" in no_measure.output

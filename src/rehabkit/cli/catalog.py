@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import EXIT_CODES, AppState, echo, format_option
+from .completion import complete_protocols
 
 if TYPE_CHECKING:
     from ..model import Criteria, Exercise, Protocol
@@ -69,7 +70,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("protocol_id", metavar="ID[@VERSION]|FILE")
+@click.argument("protocol_id", metavar="ID[@VERSION]|FILE", shell_complete=complete_protocols)
 @click.option("--protocol-version", "version", default=None, metavar="VERSION",
               help="Show this version of the protocol (default: the highest installed); the same as ID@VERSION.")
 @_FORMAT

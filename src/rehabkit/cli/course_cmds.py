@@ -15,6 +15,7 @@ from .course_support import (
     date_option,
     describe_stop,
     note_surgery_change,
+    patient_argument,
     require_patient,
     resolve_protocol,
 )
@@ -49,7 +50,7 @@ def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("patient")
+@patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
 @click.option("--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id.")
 @click.option("--kind", type=click.Choice(APPROVAL_KINDS), default=None,
@@ -115,7 +116,7 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("patient")
+@patient_argument()
 @click.option("--clinician", required=True, metavar="ID", help="The reviewing clinician's pseudonymous staff id.")
 @click.option("--outcome", required=True, type=click.Choice(OUTCOMES),
               help="resume: carry on in the current phase; earlier-phase: go back to --phase; discharge: end this "

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PAIN_SCORE", "Score", "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
-    "protocol_argument", "protocol_errors", "refuse", "refuse_gate", "require_patient", "resolve_protocol",
+    "patient_argument", "protocol_argument", "protocol_errors", "refuse", "refuse_gate", "require_patient", "resolve_protocol",
 ]
 
 
@@ -75,9 +75,45 @@ def require_patient(store: Any, patient: str) -> None:
         raise SystemExit(ExitCode.FINDINGS)
 
 
+def patient_argument(then: str | None = None) -> Callable[[F], F]:
+    """The patient a command is about: its first argument (``history P-0042``) or ``--patient ID``, the form
+    ``run`` and ``handout`` use, so that ``--patient`` works on every patient command.
+
+    ``then`` names the argument after PATIENT (``measure PATIENT MEASURE``): with ``--patient`` given, the first
+    argument typed is that one.
+    """
+    import functools
+
+    from .completion import complete_patients
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, patient: str | None = None, patient_option: str | None = None, **kwargs: Any) -> Any:
+            if patient_option is not None:
+                if patient is not None and then is not None and kwargs.get(then) is None:
+                    kwargs[then], patient = patient, None  # `measure --patient P-1 odi`: odi is the measure
+                if patient is not None and patient != patient_option:
+                    raise click.UsageError(f"two patients given, {patient!r} and --patient {patient_option!r}: give one.")
+                patient = patient_option
+            if patient is None:
+                raise click.UsageError("name the patient: PATIENT, or --patient ID.")
+            if then is not None and kwargs.get(then) is None:
+                raise click.UsageError(f"Missing argument '{then.split('_')[0].upper()}'.")
+            return function(*args, patient=patient, **kwargs)
+
+        wrapper = click.option("--patient", "patient_option", default=None, metavar="ID", shell_complete=complete_patients,
+                               help="The patient, as an option (the same as the PATIENT argument).")(wrapper)
+        wrapper = click.argument("patient", metavar="PATIENT", required=False, shell_complete=complete_patients)(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 def protocol_argument(function: F) -> F:
     """The PROTOCOL argument: an installed protocol id (``id`` or ``id@version``) or the path of a protocol file."""
-    return click.argument("protocol_id", metavar="PROTOCOL")(function)
+    from .completion import complete_protocols
+
+    return click.argument("protocol_id", metavar="PROTOCOL", shell_complete=complete_protocols)(function)
 
 
 def looks_like_path(text: str) -> bool:

@@ -9,10 +9,11 @@ from typing import Any
 import click
 
 from . import EXIT_CODES, AppState, echo, format_option
+from .completion import complete_exercises
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("exercise_id", metavar="[ID]", required=False)
+@click.argument("exercise_id", metavar="[ID]", required=False, shell_complete=complete_exercises)
 @click.option("--region", default=None, help="Only exercises for this region (cervical, thoracic, lumbar, whole-spine).")
 @click.option("--movement", default=None, help="Only exercises involving this movement (bend, twist, hang, ...).")
 @format_option("text: a table, or one exercise in full; json: the exercises as the schema's exercise objects.")

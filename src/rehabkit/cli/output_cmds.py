@@ -18,7 +18,16 @@ import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, F, echo
-from .course_support import date_option, describe_stop, refuse, refuse_gate, require_patient, resolve_protocol
+from .completion import complete_patients, complete_protocols
+from .course_support import (
+    date_option,
+    describe_stop,
+    patient_argument,
+    refuse,
+    refuse_gate,
+    require_patient,
+    resolve_protocol,
+)
 from .patient_cmds import db_option, open_store
 
 _PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CLOSED)
@@ -142,8 +151,9 @@ def _patient_handout(state: AppState, store: Any, patient: str, protocol: Any, d
 
 
 @click.command(epilog=exit_code_help(_PATIENT_CODES))
-@click.argument("protocol_id", metavar="[PROTOCOL]", required=False)
-@click.option("--patient", default=None, metavar="ID", help="The patient's current plan, at the patient's own dose.")
+@click.argument("protocol_id", metavar="[PROTOCOL]", required=False, shell_complete=complete_protocols)
+@click.option("--patient", default=None, metavar="ID", shell_complete=complete_patients,
+              help="The patient's current plan, at the patient's own dose.")
 @click.option("--phase", "phase_id", default=None, metavar="ID",
               help="The phase to print (default: the first). Not with --patient: a patient's phase is the course's.")
 @click.option("--large-print", is_flag=True, help="Larger type for readers who need it.")
@@ -208,7 +218,7 @@ def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, opti
 
 
 @click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
-@click.argument("patient")
+@patient_argument()
 @click.option("--protocol", "protocol_id", default=None, metavar="ID",
               help="The protocol of the course (needed only when the patient has more than one).")
 @_output_options
@@ -249,7 +259,7 @@ def report(state: AppState, patient: str, protocol_id: str | None, output: str, 
 
 
 @click.command(epilog=exit_code_help(_PATIENT_CODES))
-@click.argument("patient")
+@patient_argument()
 @click.option("--protocol", "protocol_id", default=None, metavar="ID",
               help="The protocol of the course (needed only when the patient has more than one).")
 @click.option("-o", "--output", required=True, metavar="FILE.ics", help="The calendar file to write ('-': standard output).")

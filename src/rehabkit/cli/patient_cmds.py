@@ -11,7 +11,8 @@ import click
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from .._common.vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, F, echo, format_option
-from .course_support import PAIN_SCORE, Score, date_option, require_patient, resolve_protocol
+from .completion import complete_measures
+from .course_support import PAIN_SCORE, Score, date_option, patient_argument, require_patient, resolve_protocol
 
 DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
 
@@ -33,7 +34,7 @@ def open_store(db: str | None, *, create: bool = True) -> Any:
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("patient")
+@patient_argument()
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
 @format_option("text: the course and a table of sessions; json: the patient's sessions, course events, next-morning "
                "reports and measures as one object.")
@@ -134,7 +135,7 @@ def _event_dict(e: Any) -> dict[str, Any]:
 
 
 @click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL)))
-@click.argument("patient")
+@patient_argument()
 @click.option("--pain", type=PAIN_SCORE, required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
 @click.option("--settled-after-hours", "settled", type=Score(0, 72), default=None, metavar="HOURS",
               help="How many hours the pain took to settle back to its usual level after the session.")
@@ -200,8 +201,8 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
 
 
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.INTERRUPTED)))
-@click.argument("patient")
-@click.argument("measure_id", metavar="MEASURE")
+@patient_argument(then="measure_id")
+@click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)
 @click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
 @format_option("text: the score and its band; json: the score as one object.")

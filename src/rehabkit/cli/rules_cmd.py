@@ -8,10 +8,11 @@ import textwrap
 import click
 
 from . import EXIT_CODES, AppState, echo, format_option
+from .completion import complete_rule_codes
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("code", required=False)
+@click.argument("code", required=False, shell_complete=complete_rule_codes)
 @format_option("text: a table (or the explanation of CODE); json: a list of rule objects.")
 @click.pass_obj
 def rules(state: AppState, code: str | None, output_format: str) -> None:

@@ -11,6 +11,7 @@ import click
 
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, echo, format_option
+from .completion import complete_patients
 from .course_support import (
     PAIN_SCORE,
     check_staff_id,
@@ -44,7 +45,7 @@ class TerminalAnswers:
 
 @click.command(epilog=exit_code_help(RUN_EXIT_CODES))
 @protocol_argument
-@click.option("--patient", required=True, help="Pseudonymous patient id (letters, digits, '-', '_', '.'), never a name.")
+@click.option("--patient", required=True, shell_complete=complete_patients, help="Pseudonymous patient id (letters, digits, '-', '_', '.'), never a name.")
 @click.option("--plan", "plan_only", is_flag=True, help="Print today's plan without running or recording anything.")
 @click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Run non-interactively from a YAML or JSON file of answers (see docs/run.md).")

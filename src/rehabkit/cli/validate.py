@@ -9,6 +9,7 @@ import click
 
 from .._common.text import visible
 from . import EXIT_CODES, AppState, echo, format_option
+from .completion import complete_rule_codes
 
 
 @click.command(epilog=EXIT_CODES)
@@ -22,6 +23,7 @@ from . import EXIT_CODES, AppState, echo, format_option
     "--select",
     "select",
     multiple=True,
+    shell_complete=complete_rule_codes,
     metavar="CODES",
     help="Run only these lint rules: codes or prefixes, comma-separated or repeated (RK3,RK101).",
 )
@@ -29,6 +31,7 @@ from . import EXIT_CODES, AppState, echo, format_option
     "--ignore",
     "ignore",
     multiple=True,
+    shell_complete=complete_rule_codes,
     metavar="CODES",
     help="Do not run these lint rules (codes or prefixes); wins over --select. Load and schema errors are always reported.",
 )
