@@ -130,7 +130,7 @@ def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(
     db.commit()
     db.close()
     with Store(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == len(MIGRATIONS)
         (session,) = store.sessions("P1")
         assert session.date == "2026-01-02"
         events = [(e.kind, e.phase, e.after_session, e.detail) for e in store.events("P1")]
@@ -141,3 +141,51 @@ def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(
         ]
         assert store.measures("P1") == [("ndi", 10.0, "2026-01-03")]
         assert "phases" not in set(store.iter_tables()) and "approvals" not in set(store.iter_tables())
+
+
+def test_every_query_a_course_command_runs_uses_an_index(cli, tmp_path, monkeypatch) -> None:
+    """The store's queries, traced while real commands run a course, each find a patient's rows by an index."""
+    import sqlite3 as real_sqlite3
+
+    import yaml
+
+    from rehabkit._sessions import store as store_module
+
+    statements: list[str] = []
+    connect = real_sqlite3.connect
+
+    def traced_connect(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    db = str(tmp_path / "s.db")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
+                                       "pain_after": 2, "new_symptom": False}))
+    # A store with other patients in it, so that a scan would have something to scan.
+    for other in ("Q-1", "Q-2"):
+        assert cli("approve", other, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db,
+                   "--date", "2026-11-01").exit_code == 0
+    monkeypatch.setattr(store_module.sqlite3, "connect", traced_connect)
+    steps = [
+        ("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"),
+        ("run", "neck-pain", "--patient", "P-1", "--answers", str(answers), "--date", "2026-11-02"),
+        ("next-day", "P-1", "--pain", "2", "--date", "2026-11-03"),
+        ("measure", "P-1", "nprs", "--score", "pain=2", "--date", "2026-11-03"),
+        ("run", "neck-pain", "--patient", "P-1", "--plan", "--date", "2026-11-03"),
+        ("run", "neck-pain", "--patient", "P-1", "--answers", str(answers), "--date", "2026-11-03"),
+        ("history", "P-1"), ("review", "P-1", "--clinician", "PT-1", "--outcome", "resume", "--date", "2026-11-03"),
+    ]
+    for step in steps:
+        result = cli(*step, "--db", db)
+        assert result.exit_code == 0, (step, result.output)
+    monkeypatch.undo()
+    queries = sorted({s for s in statements if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+                      and "sqlite_master" not in s})
+    assert len(queries) >= 8
+    with real_sqlite3.connect(db) as connection:
+        for query in queries:
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query}")]
+            scans = [step for step in plan if step.startswith("SCAN") and "CONSTANT ROW" not in step]
+            assert not scans, (query, plan)

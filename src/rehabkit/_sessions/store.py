@@ -150,6 +150,12 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     );
     """,
     _migrate_to_dated_courses,
+    # Every query a command runs finds a patient's rows through an index, not a scan of every patient's.
+    """
+    CREATE INDEX IF NOT EXISTS measures_by_patient ON measures (patient, date, id);
+    CREATE INDEX IF NOT EXISTS next_day_by_patient ON next_day (patient, id);
+    CREATE INDEX IF NOT EXISTS next_day_by_session ON next_day (session);
+    """,
 )
 
 
