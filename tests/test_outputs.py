@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import CORPUS, PROTOCOLS
+from test_courses import START as START_DAY
 from test_courses import Course, day
 
 NECK = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text(encoding="utf-8"))
@@ -66,8 +67,9 @@ def test_a_phase_handout_is_one_self_contained_page_with_the_statement_first(cli
     statement = " ".join(NECK["supervision"]["statement"].split())
     assert words.index(statement) < words.index("Your exercises")
     phase = next(p for p in NECK["phases"] if p["id"] == "recovery")
-    for ref in phase["exercises"]:
-        assert f'ex-' in text and ref["exercise"]  # every exercise has its card
+    for number in range(1, len(phase["exercises"]) + 1):
+        assert f'<article class="card" aria-labelledby="ex-{number}">' in text  # a card per exercise
+    assert f'aria-labelledby="ex-{len(phase["exercises"]) + 1}"' not in text
     assert words.count("Stop if:") == len(phase["exercises"])
     assert "Get help now" in words and "Stop and contact your clinician" in words  # grouped by urgency
     assert "@page" in text and "counter(pages)" in text and "break-inside: avoid" in text
@@ -287,5 +289,65 @@ def test_history_json_gives_next_morning_pain_and_dated_measures(cli, tmp_path) 
     data = course.history()
     assert data["sessions"][-1]["next_morning"]["pain"] == 3
     text = cli("history", "P-7", "--db", course.db).output
-    assert "->2/3" in text or "/3" in text
-    assert json.dumps(data)  # plain data
+    assert "2->2/3" in text  # pain before -> after / the next morning
+    assert {m["date"] for m in data["measures"]} <= {day(n) for n in range(3)}
+
+
+def test_a_calendar_made_after_a_phase_change_replaces_the_earlier_one(cli, tmp_path) -> None:
+    icalendar = pytest.importorskip("icalendar")
+    course = _calm_course(cli, tmp_path, days=3)
+    early, late = tmp_path / "early.ics", tmp_path / "late.ics"
+    assert cli("calendar", "P-7", "--db", course.db, "--date", day(3), "-o", str(early)).exit_code == 0
+    for n in range(3, 10):  # the patient moves on from acute to recovery
+        assert course.run(n)[0].exit_code == 0
+    assert cli("calendar", "P-7", "--db", course.db, "--date", day(10), "-o", str(late)).exit_code == 0
+    first = icalendar.Calendar.from_ical(early.read_bytes()).walk("VEVENT")
+    second = icalendar.Calendar.from_ical(late.read_bytes()).walk("VEVENT")
+    assert "Settle pain" in str(first[0]["SUMMARY"]) and "Restore movement" in str(second[0]["SUMMARY"])
+    assert [e["UID"] for e in first] == [e["UID"] for e in second]  # same events, updated
+    assert all(int(b["SEQUENCE"]) >= int(a["SEQUENCE"]) for a, b in zip(first, second))
+
+
+def test_an_overdue_review_is_said_and_bounds_the_calendar(cli, tmp_path) -> None:
+    icalendar = pytest.importorskip("icalendar")
+    course = _calm_course(cli, tmp_path, days=3)
+    weeks = NECK["phases"][0]["review_after_weeks"]
+    late = weeks * 7 + 2  # still in the first phase, its review date passed
+    handout = tmp_path / "late.html"
+    assert cli("handout", "--patient", "P-7", "--db", course.db, "--date", day(late), "-o", str(handout)).exit_code == 0
+    due = (START_DAY + __import__("datetime").timedelta(weeks=weeks)).isoformat()
+    assert f"Your review was due on {due}: contact your clinician" in Page(handout.read_text(encoding="utf-8")).words
+    ics = tmp_path / "late.ics"
+    assert cli("calendar", "P-7", "--db", course.db, "--date", day(late), "-o", str(ics)).exit_code == 0
+    sessions, review = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert "UNTIL" in sessions["RRULE"]  # never an endless series
+    assert review["DTSTART"].dt.isoformat() == day(late) and "Ask your clinician for a review" in str(review["SUMMARY"])
+
+
+def test_a_next_morning_report_asking_for_review_stops_the_handout(cli, tmp_path) -> None:
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    data["symptom_rules"].append({"id": "bad-night", "measure": "pain-next-morning", "above": 6,
+                                  "action": "stop-and-review", "message": "See your clinician before exercising again."})
+    protocol = tmp_path / "file-protocol.yaml"  # not installed: next-day cannot act on it at once
+    protocol.write_text(yaml.safe_dump(data), encoding="utf-8")
+    db = str(tmp_path / "s.db")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
+                                       "pain_after": 2, "new_symptom": False}))
+    assert cli("run", str(protocol), "--patient", "P-8", "--answers", str(answers), "--db", db, "--date", day(0)).exit_code == 0
+    assert cli("next-day", "P-8", "--pain", "8", "--db", db, "--date", day(1)).exit_code == 0
+    refused = cli("handout", str(protocol), "--patient", "P-8", "--db", db, "--date", day(1), "-o", str(tmp_path / "h.html"))
+    assert refused.exit_code == 6 and "asks for a review" in refused.output
+    assert not (tmp_path / "h.html").exists()
+
+
+def test_a_file_that_cannot_be_written_is_a_usage_error_and_binary_never_goes_to_stdout(cli, tmp_path) -> None:
+    pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
+    (tmp_path / "taken").mkdir()
+    folder = cli("handout", "neck-pain", "-o", str(tmp_path / "taken"), "--renderer", "html")
+    assert folder.exit_code == 2 and "is a folder" in folder.output
+    binary = cli("handout", "neck-pain", "-o", "-", "--renderer", "pdf")
+    assert binary.exit_code == 2 and "binary" in binary.output and "%PDF" not in binary.output
+    text = cli("handout", "neck-pain", "-o", "-", "--renderer", "markdown")
+    assert text.exit_code == 0 and text.stdout.startswith("# ")

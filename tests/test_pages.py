@@ -24,6 +24,7 @@ from test_outputs import _calm_course
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's chromium)")
+PDFTOTEXT = shutil.which("pdftotext")
 #: Flags that keep Chromium off the network it would otherwise try to reach at start.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -78,6 +79,8 @@ def test_the_handout_opens_cleanly_is_accessible_and_prints_without_stranded_hea
     assert _serious_violations(page) == []
     _screenshot(page, "handout.png", tmp_path)
     # An A4 print, laid out by Chromium's print engine, read back page by page.
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext (Debian's poppler-utils) is not installed: the print check needs it")
     pdf = tmp_path / "print.pdf"
     page.emulate_media(media="print")
     page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)

@@ -24,7 +24,7 @@ DAY = "2026-11-02"
 def _protocol(tmp_path: Path) -> Path:
     data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
     data["reviewed"] = str(data["reviewed"])
-    data["exercises"].append({"id": "walk", "name": "Easy walk", "component": "aerobic-conditioning",
+    data["exercises"].append({"id": "walk", "name": "Easy walk {brisk}\u001b[2J", "component": "aerobic-conditioning",
                               "region": "whole-spine", "steps": ["Walk at an easy pace."]})
     data["phases"][0]["exercises"] = [
         {"exercise": "chin-tuck", "dose": {"sets": 2, "reps": 2, "hold_seconds": 2, "rest_seconds": 2, "side": "each"}},
@@ -69,10 +69,12 @@ def test_holds_count_down_on_one_line_sets_wait_for_enter_and_rest_is_timed(tmp_
     assert "\a" in seen  # the bell at the end of a hold
     assert "\r  Rest 1 s before the next set" in seen
     child.expect(r"Pain during Chin tuck \(0-10\)")
+    assert "\x1b[2J" not in child.before
     child.sendline("1")
     child.expect(r"Press Enter to start set 1/1")
     child.sendline("")
-    child.expect(r"Easy walk: 0:59 left")  # a timed exercise counts minutes and seconds
+    # A timed exercise counts minutes and seconds; its name, pack text, is shown (braces and all), never sent raw.
+    child.expect_exact("Easy walk {brisk}\\x1b[2J: 0:59 left")
     child.sendintr()
     child.expect("marked incomplete")
     child.expect(pexpect.EOF)

@@ -3,8 +3,8 @@
 One all-day event repeats on the phase's sessions per week (its lower bound:
 the least the phase asks for) until the next review, with a reminder in the
 morning; one event marks the review, with a reminder the day before. UIDs are
-made from the patient, protocol and phase, so importing a newer file updates
-the events instead of doubling them.
+made from the patient and protocol, so importing a newer file (after a phase
+change too) updates the events instead of doubling them.
 """
 
 from __future__ import annotations
@@ -59,13 +59,21 @@ def _per_week(handout: Handout) -> int:
 
 
 def render_calendar(handout: Handout) -> str:
-    """The calendar of a patient's plan (a :class:`Handout` of kind ``patient-plan``)."""
+    """The calendar of a patient's plan (a :class:`Handout` of kind ``patient-plan``).
+
+    UIDs name the patient and protocol, not the phase, so a calendar made after the patient moves on replaces the
+    earlier one's events; ``SEQUENCE`` and ``DTSTAMP`` (the time it was made) tell calendar programs it is newer.
+    Sessions repeat until the review; when the review is already due, or the phase names none, they repeat for the
+    log's days (the clinical policy's ``handout.log_days_without_review``) and the review is an event today.
+    """
     from .. import __version__
 
     start = handout.date or datetime.date.today()
     patient = handout.patient or "patient"
-    uid = f"{patient}.{handout.protocol.id}.{handout.phase.id}"
-    stamp = f"{start.strftime('%Y%m%d')}T000000Z"
+    uid = f"{patient}.{handout.protocol.id}"
+    made = datetime.datetime.now(datetime.timezone.utc)
+    stamp = made.strftime("%Y%m%dT%H%M%SZ")
+    sequence = int(made.timestamp()) // 60  # grows with every calendar made, as RFC 5545 asks of a revision
     per_week = _per_week(handout)
     exercises = "\n".join(f"- {card.name}: {card.dose}" for card in handout.cards)
     spw = handout.phase.sessions_per_week
@@ -75,24 +83,25 @@ def render_calendar(handout: Handout) -> str:
                    f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}.")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//rehabkit//rehabkit {__version__}//EN", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(handout.protocol.title)}"]
+    review = handout.log.review if not handout.log.overdue else None
+    last = (review - datetime.timedelta(days=1)) if review is not None else start + datetime.timedelta(days=len(handout.log.rows) - 1)
     rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(weekdays(start, per_week))}"
-    review = handout.log.review
-    if review is not None:
-        rule += f";UNTIL={(review - datetime.timedelta(days=1)).strftime('%Y%m%d')}"
-    lines += ["BEGIN:VEVENT", f"UID:{uid}.sessions@rehabkit", f"DTSTAMP:{stamp}",
+    rule += f";UNTIL={last.strftime('%Y%m%d')}"
+    lines += ["BEGIN:VEVENT", f"UID:{uid}.sessions@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
               f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
               f"DTEND;VALUE=DATE:{(start + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
               f"RRULE:{rule}", f"SUMMARY:{_text(f'Exercises: {handout.protocol.title}, {handout.phase.name}')}",
               f"DESCRIPTION:{_text(description)}", "TRANSP:TRANSPARENT",
               "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text('Time for your exercises: warning-sign questions first')}",
               "TRIGGER;RELATED=START:PT9H", "END:VALARM", "END:VEVENT"]
-    if review is not None:
-        lines += ["BEGIN:VEVENT", f"UID:{uid}.review@rehabkit", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{review.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{(review + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
-                  f"SUMMARY:{_text(f'Review with your clinician: {handout.protocol.title}')}",
-                  f"DESCRIPTION:{_text('Bring your exercise log. Your clinician reviews your progress and the next phase.')}",
-                  "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text('Review with your clinician tomorrow')}",
-                  "TRIGGER;RELATED=START:-PT15H", "END:VALARM", "END:VEVENT"]
+    day = review or start  # a review already due, or none planned: ask for one now
+    summary = "Review with your clinician" if review is not None else "Ask your clinician for a review"
+    lines += ["BEGIN:VEVENT", f"UID:{uid}.review@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
+              f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+              f"DTEND;VALUE=DATE:{(day + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
+              f"SUMMARY:{_text(f'{summary}: {handout.protocol.title}')}",
+              f"DESCRIPTION:{_text('Bring your exercise log. Your clinician reviews your progress and the next phase.')}",
+              "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(summary)}",
+              "TRIGGER;RELATED=START:-PT15H" if review is not None else "TRIGGER;RELATED=START:PT9H", "END:VALARM", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -84,6 +84,8 @@ class PaperLog:
     review: datetime.date | None
     #: How to enter a paper session and a next-morning report later.
     how_to_enter: tuple[str, ...]
+    #: True when the review date has already passed: the patient should book it now.
+    overdue: bool = False
 
 
 @attrs.frozen(slots=True)

@@ -19,7 +19,7 @@ from ..engine import Course, PlannedExercise, SessionPlan
 from ..model import Phase, Precaution, Protocol, ScreeningQuestion
 from .content import ExerciseCard, Handout, HelpGroup, PaperLog
 
-__all__ = ["build_handout", "phase_precautions", "review_date"]
+__all__ = ["build_handout", "phase_precautions", "review_date", "stop_threshold"]
 
 #: The longest paper log printed at once (six weeks); a later review gets a note to print another sheet.
 MAX_LOG_DAYS = 42
@@ -74,27 +74,30 @@ def phase_precautions(protocol: Protocol, phase_id: str) -> tuple[Precaution, ..
 def review_date(phase: Phase, course: Course | None, today: datetime.date | None) -> datetime.date | None:
     """The next review of a patient's phase: its start plus ``review_after_weeks`` (else the least expected weeks).
 
-    ``None`` when the phase names neither, or the date has already passed (the review is due now).
+    ``None`` when the phase names neither; a date on or before ``today`` means the review is due now.
     """
     weeks = phase.review_after_weeks or (phase.expected_weeks.min if phase.expected_weeks else None)
     start = course.entered if course is not None and course.entered is not None else today
     if weeks is None or start is None:
         return None
-    due = start + datetime.timedelta(weeks=weeks)
-    return due if today is None or due > today else None
+    return start + datetime.timedelta(weeks=weeks)
+
+
+def stop_threshold(protocol: Protocol) -> float | None:
+    """The protocol's pain-during level above which an exercise stops: the lowest ``above`` of its pain-during rules
+    whose action is ``regress`` or stronger (they act on the exercise, or the whole session)."""
+    stopping = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("regress"):]
+    limits = [r.above for r in protocol.symptom_rules if r.measure == "pain-during" and r.above is not None and r.action in stopping]
+    return min(limits) if limits else None
 
 
 def _stop_if(item: PlannedExercise, protocol: Protocol) -> tuple[str, ...]:
-    """When to stop an exercise: above its own pain limit, else the protocol's lowest pain-during limit that acts on
-    the exercise; and each new-symptom rule's message."""
+    """When to stop an exercise: above its own pain limit, else the protocol's stop threshold; and each new-symptom
+    rule's message."""
     lines = []
-    # Actions from "regress" up act on the exercise (or the whole session): pain above their threshold means stop it.
-    stopping = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("regress"):]
     limit = item.dose.pain_limit if item.dose is not None else None
     if limit is None:
-        limits = [r.above for r in protocol.symptom_rules
-                  if r.measure == "pain-during" and r.above is not None and r.action in stopping]
-        limit = min(limits) if limits else None
+        limit = stop_threshold(protocol)
     if limit is not None:
         lines.append(f"pain during it goes above {limit:g}/10")
     lines += [r.message for r in protocol.symptom_rules if r.measure == "new-symptom" and r.action in REVIEW_ACTIONS]
@@ -134,7 +137,8 @@ def _paper_log(plan: SessionPlan, patient: str | None, today: datetime.date | No
         keys.append(f"exercises.{item.exercise.id}")
     columns += ["Pain after (0-10)", "New symptoms? (yes/no)", "Next-morning pain (0-10)", "Hours until settled"]
     keys += ["pain_after", "new_symptom", "next-day --pain", "next-day --settled-after-hours"]
-    if review is not None and today is not None:
+    overdue = review is not None and today is not None and review <= today
+    if review is not None and today is not None and not overdue:
         days = (review - today).days
     elif plan.phase.review_after_weeks:
         days = plan.phase.review_after_weeks * 7
@@ -149,4 +153,4 @@ def _paper_log(plan: SessionPlan, patient: str | None, today: datetime.date | No
         "(DAY.yaml holds the row: screening, pain_before, exercises, pain_after, new_symptom)",
         f"rehabkit next-day {who} --pain N [--settled-after-hours H] --date YYYY-MM-DD",
     )
-    return PaperLog(columns=tuple(columns), keys=tuple(keys), rows=rows, review=review, how_to_enter=how)
+    return PaperLog(columns=tuple(columns), keys=tuple(keys), rows=rows, review=review, how_to_enter=how, overdue=overdue)

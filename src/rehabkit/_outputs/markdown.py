@@ -42,6 +42,8 @@ def render_handout_markdown(handout: Handout) -> str:
     lines = [f"# {md(h.protocol.title)}: {md(h.phase.name)}", "", f"> **{md(h.statement)}**", ""]
     if h.patient:
         review = f" Next review: {h.log.review.isoformat()}." if h.log.review else ""
+        if h.log.overdue and h.log.review:
+            review = f" **Your review was due on {h.log.review.isoformat()}: contact your clinician to have it now.**"
         made = f", made on {h.date.isoformat()}" if h.date else ""
         lines += [f"Plan for {md(h.patient)}{made}.{review}", ""]
     else:

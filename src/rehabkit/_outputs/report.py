@@ -12,10 +12,10 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from .._common.vocabulary import SYMPTOM_ACTIONS
 from ..engine import Course, check_criteria, pain_target
 from ..model import Protocol
 from .content import ChartPoint, CourseReport, MeasureSeries, ReportSession, TimelineEntry, WeekAdherence
+from .handout import stop_threshold
 
 __all__ = ["build_report"]
 
@@ -29,10 +29,9 @@ def _pain_limits(protocol: Protocol, phase_id: str) -> tuple[tuple[str, float], 
     target = pain_target(protocol, phase_id)
     if target is not None:
         limits.append(("pain goal of the phase (at rest)", float(target)))
-    heavy = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("reduce-load"):]
-    during = [r.above for r in protocol.symptom_rules if r.measure == "pain-during" and r.above is not None and r.action in heavy]
-    if during:
-        limits.append(("too much pain during exercise", float(min(during))))
+    stop = stop_threshold(protocol)  # the same level the handout's "stop if" line gives
+    if stop is not None:
+        limits.append(("too much pain during exercise", float(stop)))
     return tuple(limits)
 
 
@@ -59,7 +58,9 @@ def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) 
     names = {p.id: p.name for p in protocol.phases}
     entries = []
     for event in store_events:
-        if event.protocol not in (None, protocol.id):
+        # Pauses and reviews concern the patient in every protocol (a red flag in one stops all): keep them, named.
+        other = event.protocol not in (None, protocol.id)
+        if other and event.kind not in ("pause", "review"):
             continue
         detail = event.detail or {}
         if event.kind == "enter-phase":
@@ -72,7 +73,7 @@ def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) 
             value = "given" if detail.get("value") else "withdrawn"
             gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
             text = f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
-        entries.append(TimelineEntry(_date(event.date), event.kind, text))
+        entries.append(TimelineEntry(_date(event.date), event.kind, f"{text} (in {event.protocol})" if other else text))
     for session in sessions:
         if session.status == "stopped" or (session.decision and session.decision != "continue"):
             what = session.decision or "stopped"

@@ -327,13 +327,6 @@ class Store:
         """True when the patient has a record."""
         return self._db.execute("SELECT 1 FROM patients WHERE id = ?", (patient,)).fetchone() is not None
 
-    def patient_ids(self, prefix: str = "", limit: int = 200) -> list[str]:
-        """The ids of the patients whose id starts with ``prefix``, in order (for shell completion)."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self._db.execute("SELECT id FROM patients WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                                (escaped + "%", limit)).fetchall()
-        return [row[0] for row in rows]
-
     # --- sessions -----------------------------------------------------------
 
     _SESSION_COLUMNS = "id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, decision_detail, date"

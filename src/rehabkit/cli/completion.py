@@ -58,10 +58,23 @@ def complete_protocols(ctx: click.Context, param: click.Parameter, incomplete: s
 def complete_patients(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Patient ids in the session store the command would use (``--db``, REHABKIT_DB or the default)."""
     def values() -> Iterable[str]:
-        from .._sessions.store import Store, default_db_path
+        import sqlite3
+        from pathlib import Path
 
-        with Store(ctx.params.get("db") or default_db_path(), create=False) as store:
-            return store.patient_ids(incomplete)
+        from .._sessions.store import default_db_path
+
+        # Read-only and quick: completion never creates, upgrades or waits on a store another command is writing.
+        path = Path(ctx.params.get("db") or default_db_path())
+        if not path.is_file():
+            return []
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+        try:
+            escaped = incomplete.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            rows = connection.execute("SELECT id FROM patients WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200",
+                                      (escaped + "%",)).fetchall()
+        finally:
+            connection.close()
+        return [row[0] for row in rows]
 
     return _matching(_quietly(values), incomplete)
 

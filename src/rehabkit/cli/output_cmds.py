@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from .._common.vocabulary import REVIEW_ACTIONS
 from . import AppState, F, echo
 from .completion import complete_patients, complete_protocols
 from .course_support import (
@@ -62,8 +63,10 @@ def _renderer(state: AppState, kind: str, output: str, renderer_name: str | None
         raise click.BadParameter(str(exc), param_hint="'--renderer'" if renderer_name else "'-o'") from None
 
 
-def _render(state: AppState, renderer: Any, content: Any) -> bytes:
-    """Run the renderer; a pack's failure names the pack (exit 3), a missing extra says how to install it (exit 2)."""
+def _render(state: AppState, renderer: Any, content: Any) -> tuple[bytes, bool]:
+    """Run the renderer: the file's bytes, and whether it gave bytes (a binary format) rather than text.
+
+    A pack's failure names the pack (exit 3); a missing extra says how to install it (exit 2)."""
     from .._common.errors import PluginError
     from .._outputs.pdf import MissingExtraError
     from .._plugins.manager import PackFailure, pack_code
@@ -83,16 +86,19 @@ def _render(state: AppState, renderer: Any, content: Any) -> bytes:
         echo(f"rehabkit: error: {missing}", err=True)
         raise SystemExit(ExitCode.USAGE)
     if isinstance(result, str):
-        return result.encode("utf-8")
+        return result.encode("utf-8"), False
     if isinstance(result, (bytes, bytearray)):
-        return bytes(result)
+        return bytes(result), True
     raise PluginError(f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} returned {type(result).__name__}, "
                       "not text or bytes; nothing was written.", plugins=(renderer.pack,))
 
 
-def _write(output: str, data: bytes) -> str:
+def _write(output: str, data: bytes, binary: bool = False) -> str:
     """Write the whole file or nothing (a temporary file renamed into place); '-' is standard output."""
     if output == "-":
+        if binary:
+            raise click.BadParameter("this format is binary: write it to a file (-o FILE.pdf), not to standard output.",
+                                     param_hint="'-o'")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return "standard output"
@@ -114,18 +120,19 @@ def _write(output: str, data: bytes) -> str:
     except OSError as exc:
         echo(f"rehabkit: error: cannot write {output!r}: {exc.strerror or exc}. Check the folder's permissions and "
              "free space, or write elsewhere with -o.", err=True)
-        raise SystemExit(ExitCode.FINDINGS) from None
+        raise SystemExit(ExitCode.USAGE) from None
     return str(path)
 
 
-def _patient_protocol(state: AppState, store: Any, patient: str, protocol_id: str | None) -> Any:
-    """The protocol of the patient's course: the one named, else the only one the store has sessions or events of."""
+def _patient_protocol(state: AppState, store: Any, patient: str, protocol_id: str | None, how: str = "--protocol ID") -> Any:
+    """The protocol of the patient's course: the one named, else the only one the store has sessions or events of
+    (``how`` says how the command names one)."""
     if protocol_id is not None:
         return resolve_protocol(state, protocol_id)[0]
     known = store.protocols_of(patient)
     if len(known) != 1:
         which = f"has courses in {', '.join(known)}" if known else "has no course yet"
-        raise click.UsageError(f"{patient} {which}: name the protocol with --protocol ID.")
+        raise click.UsageError(f"{patient} {which}: name the protocol with {how}.")
     return resolve_protocol(state, known[0])[0]
 
 
@@ -139,6 +146,14 @@ def _patient_handout(state: AppState, store: Any, patient: str, protocol: Any, d
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
     course = load_course(store, patient, protocol, measures, day)
+    if not course.stopped and course.morning_action in REVIEW_ACTIONS:
+        # The next-morning report asks for review (next-day could not act on it): no plan, as run would not run.
+        refuse("text", patient, "course-stopped", [
+            f"{patient}'s last next-morning report asks for a review ({', '.join(r.describe() for r in course.morning)}): "
+            "the next session would pause the course, so no plan is handed out.",
+            *[f"  {r.rule.message}" for r in course.morning],
+            f"A clinician records the review with: rehabkit review {patient} --clinician ID --outcome resume|earlier-phase|discharge|refer"],
+            status="paused", code=ExitCode.COURSE_STOPPED)
     if course.stopped:
         refuse("text", patient, "course-stopped", describe_stop(course, patient), status=course.status,
                code=ExitCode.COURSE_STOPPED)
@@ -189,11 +204,11 @@ def handout(state: AppState, protocol_id: str | None, patient: str | None, phase
     if patient is not None:
         with open_store(db, create=False) as store:
             require_patient(store, patient)
-            protocol = _patient_protocol(state, store, patient, protocol_id)
+            protocol = _patient_protocol(state, store, patient, protocol_id, f"rehabkit handout PROTOCOL --patient {patient}")
             content = _patient_handout(state, store, patient, protocol, day, **options)
     else:
         content = _phase_handout(state, str(protocol_id), phase_id, options)
-    where = _write(output, _render(state, renderer, content))
+    where = _write(output, *_render(state, renderer, content))
     if output != "-":
         echo(f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
              + (f", for {patient}" if patient else "") + f", to {where}.", err=True)
@@ -252,7 +267,7 @@ def report(state: AppState, patient: str, protocol_id: str | None, output: str, 
         measures = {key: r.item for key, r in registry.outcome_measures.items()}
         course = load_course(store, patient, protocol, measures, day)
         content = build_report(store, patient, course, measures, day, paper=paper)
-    where = _write(output, _render(state, renderer, content))
+    where = _write(output, *_render(state, renderer, content))
     if output != "-":
         sessions = f"{len(content.sessions)} session" + ("" if len(content.sessions) == 1 else "s")
         echo(f"Wrote the course report of {patient} ({protocol.key}, {sessions}) to {where}.", err=True)
@@ -285,7 +300,7 @@ def calendar(state: AppState, patient: str, protocol_id: str | None, output: str
         require_patient(store, patient)
         protocol = _patient_protocol(state, store, patient, protocol_id)
         content = _patient_handout(state, store, patient, protocol, day)
-    where = _write(output, _render(state, renderer, content))
+    where = _write(output, *_render(state, renderer, content))
     if output != "-":
         review = f"; review on {content.log.review.isoformat()}" if content.log.review else ""
         echo(f"Wrote the calendar of {patient} ({protocol.key}, phase {content.phase.id}{review}) to {where}.", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,9 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     # An answers file's answers are shown after each question, so a scripted session reads like one typed in.
     answers: Any = TerminalAnswers() if answers_file is None else FileAnswers(_load_answers(answers_file), answers_file, show=say)
     # At a terminal (no answers file) the screen guides each exercise: Enter before a set, holds and rests timed.
-    pace = screen.pace if answers_file is None and not no_timer and not quiet else None
+    # Only at a real terminal: piped answers would be taken for the "press Enter" prompts.
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    pace = screen.pace if answers_file is None and not no_timer and not quiet and interactive else None
 
     with open_store(db if not plan_only or _store_exists(db) else ":memory:") as store:  # --plan creates nothing
         if plan_only:

@@ -14,6 +14,7 @@ import os
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import click
@@ -98,16 +99,17 @@ class SessionScreen:
                 where = f"set {set_number}/{sets}" + (f", {side}" if side else "")
                 self._enter(f"Press Enter to start {where}")
                 if minutes:
-                    self._countdown(minutes * 60, f"{item.exercise.name}: {{}} left", clock=True)
+                    name = visible(item.exercise.name)  # pack text: never sent raw, never a format string
+                    self._countdown(minutes * 60, _line(f"{name}: ", " left"), clock=True)
                     self._bell()
                 elif hold:
                     for rep in range(1, reps + 1):
-                        self._countdown(hold, f"{where} · rep {rep}/{reps} · hold {{}}")
+                        self._countdown(hold, _line(f"{where} · rep {rep}/{reps} · hold ", ""))
                         self._bell()
                 else:
                     self._enter(f"Do {reps} {'rep' if reps == 1 else 'reps'} at your own pace, then press Enter")
             if rest and set_number < sets:
-                self._countdown(rest, "Rest {} before the next set")
+                self._countdown(rest, _line("Rest ", " before the next set"))
         self.say(f"  Done: {item.exercise.name}.")
 
     def _enter(self, prompt: str) -> None:
@@ -116,10 +118,11 @@ class SessionScreen:
         except click.Abort:
             raise KeyboardInterrupt from None
 
-    def _countdown(self, seconds: int, template: str, *, clock: bool = False) -> None:
-        """Count ``seconds`` down on one line (updated in place on a terminal, shown once otherwise)."""
+    def _countdown(self, seconds: int, line: Callable[[str], str], *, clock: bool = False) -> None:
+        """Count ``seconds`` down on one line (updated in place on a terminal, shown once otherwise); ``line`` makes
+        the line from the time left."""
         def shown(left: int) -> str:
-            return template.format(f"{left // 60}:{left % 60:02d}" if clock else f"{left} s")
+            return line(f"{left // 60}:{left % 60:02d}" if clock else f"{left} s")
 
         if not self.terminal:
             self.say(f"  {shown(seconds)}")
@@ -141,6 +144,14 @@ class SessionScreen:
         if self.terminal:
             self.stream.write("\a")
             self.stream.flush()
+
+
+def _line(before: str, after: str) -> Callable[[str], str]:
+    """A countdown line: ``before``, the time left, ``after`` (joined, never formatted: names may hold braces)."""
+    def line(left: str) -> str:
+        return before + left + after
+
+    return line
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -39,6 +39,8 @@ def render(handout: Any, letterhead: str = "") -> str:
     lines += [f"# {md(handout.protocol.title)}: {md(handout.phase.name)}", "", f"> {md(handout.statement)}", ""]
     if handout.patient:
         lines += [f"For {md(handout.patient)}" + (f", {handout.date.isoformat()}" if handout.date else "") + ".", ""]
+    if handout.changes:  # a dose lowered after a worse morning, an exercise left out: the patient must see it
+        lines += ["## Changed for now", "", *(f"- {md(c)}" for c in handout.changes), ""]
     if handout.cautions:
         lines += ["## Take care", "", *(f"- {md(c)}" for c in handout.cautions), ""]
     lines += ["## Your exercises", ""]
@@ -47,6 +49,8 @@ def render(handout: Any, letterhead: str = "") -> str:
         lines += [f"{step_number}. {md(step)}" for step_number, step in enumerate(card.steps, 1)]
         if card.cues:
             lines += ["", *(f"- {md(cue)}" for cue in card.cues)]
+        if card.avoid_if:
+            lines += ["", "**Avoid if:** " + "; ".join(md(a) for a in card.avoid_if)]
         if card.stop_if:
             lines += ["", "**Stop if:** " + "; ".join(md(s) for s in card.stop_if)]
         lines.append("")
