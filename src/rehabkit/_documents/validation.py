@@ -265,7 +265,8 @@ def with_duplicates(reports: list[FileReport]) -> list[FileReport]:
             message=f"{report.key.kind} {report.key.name} is also in {others}: two documents with one id and version "
                     "cannot be told apart. Give one a new version (or id), or remove the copy.",
         )
-        out.append(attrs.evolve(report, findings=(*report.findings, finding)))
+        findings = sorted((*report.findings, finding), key=lambda f: (f.line or 0, f.column or 0, f.code))
+        out.append(attrs.evolve(report, findings=tuple(findings)))
     return out
 
 

@@ -1,0 +1,68 @@
+"""Findings stay byte-identical while rehabkit gets faster: a golden file of validate's output on a mixed corpus.
+
+The corpus is the test corpus, every shipped protocol, and four deterministic
+mutations of each shipped protocol in YAML and in JSON (an unknown exercise, a
+zero dose, red flags cut to one, a malformed version; the YAML and JSON copies
+of the last share an id and version, so RK013 is in the corpus too). A change that alters a
+finding fails here; one that means to (a better message) regenerates the file
+with ``UPDATE_GOLDEN=1 pytest tests/test_golden_findings.py`` and the diff shows
+every finding that changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import PROTOCOLS, REPO, clean_env
+
+GOLDEN = REPO / "tests" / "golden" / "findings.txt"
+
+
+def _mutations(data: dict) -> dict[str, dict]:
+    unknown, zero, one_flag, version = (copy.deepcopy(data) for _ in range(4))
+    unknown["phases"][0]["exercises"][0]["exercise"] = "no-such-exercise"
+    zero["phases"][0]["exercises"][0]["dose"] = {"reps": 0}
+    one_flag["red_flags"] = one_flag["red_flags"][:1]
+    version["version"] = "1.0"
+    for name, mutated in (("unknown-exercise", unknown), ("zero-dose", zero), ("one-red-flag", one_flag)):
+        mutated["id"] = f"{data['id']}-{name}"  # its own id: the duplicate check has its pair below (bad-version)
+    return {"unknown-exercise": unknown, "zero-dose": zero, "one-red-flag": one_flag, "bad-version": version}
+
+
+def _corpus(folder: Path) -> Path:
+    for source in sorted(PROTOCOLS.rglob("*.yaml")):
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if data.get("kind") != "protocol":
+            continue
+        data["reviewed"] = str(data["reviewed"])
+        for name, mutated in _mutations(data).items():
+            (folder / f"{source.stem}.{name}.yaml").write_text(yaml.safe_dump(mutated, sort_keys=False), encoding="utf-8")
+            as_json = mutated if name == "bad-version" else {**mutated, "id": f"{mutated['id']}-json"}
+            (folder / f"{source.stem}.{name}.json").write_text(json.dumps(as_json, indent=2), encoding="utf-8")
+    return folder
+
+
+def _findings(folder: Path, *options: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "rehabkit", "validate", *options, str(folder), "tests/corpus", "protocols"],
+                            capture_output=True, text=True, env=clean_env(), cwd=REPO, timeout=300)
+    assert result.returncode == 1, result.stderr
+    return result.stdout.replace(str(folder), "<mutations>")
+
+
+def test_findings_on_the_mixed_corpus_are_the_golden_ones(tmp_path) -> None:
+    folder = _corpus(tmp_path)
+    text = _findings(folder, "-j", "1")
+    assert _findings(folder, "-j", "2") == text  # worker processes change nothing
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert GOLDEN.exists(), "no golden file yet: run UPDATE_GOLDEN=1 pytest tests/test_golden_findings.py"
+    expected = GOLDEN.read_text(encoding="utf-8")
+    assert text.count("\n") > 100 and "RK020" in text and "RK101" in text and "RK201" in text and "RK301" in text
+    assert text == expected, "findings changed: if on purpose, regenerate with UPDATE_GOLDEN=1 and review the diff"
