@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import attrs
 
-from ..engine import Course, SessionPlan
-from ..model import Phase, Protocol
+if TYPE_CHECKING:  # annotations only: registering a renderer must not import the engine (validate's start-up)
+    from ..engine import Course, SessionPlan
+    from ..model import Phase, Protocol
 
 __all__ = [
     "RENDER_KINDS",

@@ -262,14 +262,16 @@ class PluginManager:
 
     # --- collecting --------------------------------------------------------
 
-    def registry(self, *, protocols: bool = True, exercises: bool = True, measures: bool = True) -> Registry:
+    def registry(self, *, protocols: bool = True, exercises: bool = True, measures: bool = True,
+                 renderers: bool = True) -> Registry:
         """Call the packs' register hooks once and return the merged registry.
 
         ``protocols=False`` skips the protocols hook, ``exercises=False`` the
         exercises hook and ``measures=False`` the outcome-measures hook, so that
         commands which do not need them need not parse every pack's documents
         or build its measures (``validate`` asks for the exercise library only
-        when a document names an exercise it does not define). A registry built
+        when a document names an exercise it does not define); ``renderers=False``
+        skips the renderers hook (only the output commands and ``plugins`` use it). A registry built
         with more hooks serves later calls that ask for fewer. Strict mode always
         builds the full registry, so CI sees every failure.
         """
@@ -277,6 +279,7 @@ class PluginManager:
             "rehabkit_register_protocols": not protocols,
             "rehabkit_register_exercises": not exercises,
             "rehabkit_register_outcome_measures": not measures,
+            "rehabkit_register_renderers": not renderers,
         }
         wanted = frozenset(hook for hook in _REGISTER_HOOKS if self.strict or not skipped.get(hook, False))
         if self._registry is None or not wanted <= self._registry_hooks:

@@ -89,7 +89,7 @@ def validate(
     from .._documents.lint import RuleSelection
     from .._documents.validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
 
-    registry = state.registry(protocols=False, exercises=False)
+    registry = state.registry(protocols=False, exercises=False, renderers=False)
     rules = registry.rules()
     selection = RuleSelection(select=_codes(select), ignore=_codes(ignore))
     unmatched = selection.unmatched(rule.code for rule in rules)
@@ -100,7 +100,7 @@ def validate(
     checker = Checker(
         policy=registry.policy(),
         measure_scales=registry.measure_scales() or None,
-        library=LazyLibrary(lambda: state.registry(protocols=False, measures=False).exercise_library()),
+        library=LazyLibrary(lambda: state.registry(protocols=False, measures=False, renderers=False).exercise_library()),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
     )
