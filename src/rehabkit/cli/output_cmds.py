@@ -113,6 +113,9 @@ def _write(output: str, data: bytes, binary: bool = False) -> str:
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file would be, not mkstemp's private 0600
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
