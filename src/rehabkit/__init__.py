@@ -72,6 +72,7 @@ _PUBLIC: dict[str, str] = {
     "CourseReport": "_outputs.content",
     "Handout": "_outputs.content",
     "Renderer": "_outputs.content",
+    "escape_markdown": "_outputs.markdown",
     # the registry a command sees
     "Registered": "_plugins.registry",
     "Registry": "_plugins.registry",
@@ -133,6 +134,7 @@ __all__ = [
     "Violation",
     "__version__",
     "check_criteria",
+    "escape_markdown",
     "hookimpl",
 ]
 
@@ -173,6 +175,9 @@ if TYPE_CHECKING:
     )
     from ._documents.lint import (
         Violation as Violation,
+    )
+    from ._outputs.markdown import (
+        escape_markdown as escape_markdown,
     )
     from ._plugins.command_state import (
         CommandState as CommandState,

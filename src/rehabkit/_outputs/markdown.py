@@ -12,13 +12,14 @@ from typing import Any
 
 from .content import Handout
 
-__all__ = ["md", "render_handout_markdown"]
+__all__ = ["escape_markdown", "render_handout_markdown"]
 
 _SPECIAL = set("\\`*_{}[]()#+-!|~.")
 
 
-def md(text: Any) -> str:
-    """Text from a protocol or pack, safe in Markdown, on one line."""
+def escape_markdown(text: Any) -> str:
+    """Text from a protocol or pack, safe in Markdown, on one line: no HTML, link, heading, list or emphasis it did
+    not mean, and control characters shown rather than written (public: a pack's Markdown renderer uses it too)."""
     out = []
     for character in " ".join(str(text).split()):  # one line: a newline could start a heading or a list
         if character == "<":
@@ -34,6 +35,9 @@ def md(text: Any) -> str:
         else:
             out.append(character)
     return "".join(out)
+
+
+md = escape_markdown
 
 
 def render_handout_markdown(handout: Handout) -> str:

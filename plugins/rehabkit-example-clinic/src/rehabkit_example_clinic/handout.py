@@ -9,28 +9,10 @@ escaping every text from a protocol or pack for Markdown.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
-
-def md(text: Any) -> str:
-    """Text from a protocol or pack, safe in Markdown: no HTML, links, headings or emphasis it did not mean,
-    and control characters shown rather than written."""
-    out = []
-    for character in " ".join(str(text).split()):  # one line: a newline could start a heading or a list
-        if character == "<":
-            out.append("&lt;")
-        elif character == ">":
-            out.append("&gt;")
-        elif character == "&":
-            out.append("&amp;")
-        elif character in "\\`*_{}[]()#+-!|~.":
-            out.append("\\" + character)
-        elif unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(f"\\\\u{ord(character):04x}")
-        else:
-            out.append(character)
-    return "".join(out)
+# rehabkit's own Markdown escaping: no HTML, links, headings or emphasis a protocol did not mean, control characters shown.
+from rehabkit import escape_markdown as md
 
 
 def render(handout: Any, letterhead: str = "") -> str:
