@@ -214,7 +214,12 @@ class Checker:
             ran = {rule.code for rule in self.rules if context.kind in rule.applies_to}
             known = self.known_codes | {rule.code for rule in self.rules}
             findings = apply_suppressions(findings, document, item.suppress, ran, known)
-        return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code))
+        return in_order(findings)
+
+
+def in_order(findings: Iterable[Finding]) -> list[Finding]:
+    """A file's findings in the order they are reported: by line, column, then code."""
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code))
 
 
 @attrs.frozen(slots=True)
@@ -265,8 +270,7 @@ def with_duplicates(reports: list[FileReport]) -> list[FileReport]:
             message=f"{report.key.kind} {report.key.name} is also in {others}: two documents with one id and version "
                     "cannot be told apart. Give one a new version (or id), or remove the copy.",
         )
-        findings = sorted((*report.findings, finding), key=lambda f: (f.line or 0, f.column or 0, f.code))
-        out.append(attrs.evolve(report, findings=tuple(findings)))
+        out.append(attrs.evolve(report, findings=tuple(in_order([*report.findings, finding]))))
     return out
 
 

@@ -50,6 +50,17 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def _event(uid: str, stamp: str, sequence: int, day: datetime.date, summary: str, description: str, reminder: str,
+           trigger: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day (``PT9H``, ``-PT15H``)."""
+    return ["BEGIN:VEVENT", f"UID:{uid}@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
+            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(day + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
+            *extra, f"SUMMARY:{_text(summary)}", f"DESCRIPTION:{_text(description)}",
+            "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(reminder)}", f"TRIGGER;RELATED=START:{trigger}",
+            "END:VALARM", "END:VEVENT"]
+
+
 def _per_week(handout: Handout) -> int:
     """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week, else daily."""
     if handout.phase.sessions_per_week is not None:
@@ -87,21 +98,13 @@ def render_calendar(handout: Handout) -> str:
     last = (review - datetime.timedelta(days=1)) if review is not None else start + datetime.timedelta(days=len(handout.log.rows) - 1)
     rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(weekdays(start, per_week))}"
     rule += f";UNTIL={last.strftime('%Y%m%d')}"
-    lines += ["BEGIN:VEVENT", f"UID:{uid}.sessions@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
-              f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
-              f"DTEND;VALUE=DATE:{(start + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
-              f"RRULE:{rule}", f"SUMMARY:{_text(f'Exercises: {handout.protocol.title}, {handout.phase.name}')}",
-              f"DESCRIPTION:{_text(description)}", "TRANSP:TRANSPARENT",
-              "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text('Time for your exercises: warning-sign questions first')}",
-              "TRIGGER;RELATED=START:PT9H", "END:VALARM", "END:VEVENT"]
+    lines += _event(f"{uid}.sessions", stamp, sequence, start, f"Exercises: {handout.protocol.title}, {handout.phase.name}",
+                    description, "Time for your exercises: warning-sign questions first", "PT9H",
+                    extra=(f"RRULE:{rule}", "TRANSP:TRANSPARENT"))
     day = review or start  # a review already due, or none planned: ask for one now
     summary = "Review with your clinician" if review is not None else "Ask your clinician for a review"
-    lines += ["BEGIN:VEVENT", f"UID:{uid}.review@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
-              f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-              f"DTEND;VALUE=DATE:{(day + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
-              f"SUMMARY:{_text(f'{summary}: {handout.protocol.title}')}",
-              f"DESCRIPTION:{_text('Bring your exercise log. Your clinician reviews your progress and the next phase.')}",
-              "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(summary)}",
-              "TRIGGER;RELATED=START:-PT15H" if review is not None else "TRIGGER;RELATED=START:PT9H", "END:VALARM", "END:VEVENT"]
+    lines += _event(f"{uid}.review", stamp, sequence, day, f"{summary}: {handout.protocol.title}",
+                    "Bring your exercise log. Your clinician reviews your progress and the next phase.", summary,
+                    "-PT15H" if review is not None else "PT9H")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -55,8 +55,7 @@ def _file_type(output: str, renderer_name: str | None, default: str) -> str | No
 
 def _renderer(state: AppState, kind: str, output: str, renderer_name: str | None, default: str = "md") -> Any:
     file_type = _file_type(output, renderer_name, default)
-    needs = {"protocols": False, "exercises": False, "measures": False}
-    registry = state.registry(**needs)
+    registry = state.registry()  # the whole registry, which every output command then needs: built once
     try:
         return registry.renderer_for(kind, file_type, renderer_name)
     except LookupError as exc:
