@@ -38,6 +38,9 @@ RENDER_KINDS: dict[str, str] = {
     "protocol-phase": "Handout",
     "patient-plan": "Handout",
     "course-report": "CourseReport",
+    # Whole records for exports such as FHIR (rehabkit._outputs.exports): a protocol, a patient's course.
+    "protocol": "ProtocolExport",
+    "patient-course": "CourseExport",
 }
 
 

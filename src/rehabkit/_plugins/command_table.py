@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "handout": ("rehabkit.cli.output_cmds:handout", "Write a printable handout: a protocol's phase or a patient's plan."),
     "report": ("rehabkit.cli.output_cmds:report", "Write a patient's course report with charts (HTML or PDF)."),
     "calendar": ("rehabkit.cli.output_cmds:calendar", "Write a patient's plan as an iCalendar (.ics) file."),
+    "export": ("rehabkit.cli.fhir_cmds:export", "Export a protocol or a patient's course as HL7 FHIR (R4B or R5)."),
+    "import": ("rehabkit.cli.fhir_cmds:import_protocol", "Read a FHIR PlanDefinition rehabkit exported back into a protocol."),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
     "new-plugin": ("rehabkit.cli.new_plugin_cmd:new_plugin", "Create a plugin pack: package, hooks, sample protocol, tests."),

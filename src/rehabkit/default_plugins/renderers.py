@@ -1,4 +1,4 @@
-"""rehabkit's own renderers: HTML, PDF (with the ``pdf`` extra), Markdown and iCalendar, registered as pack ``core``.
+"""rehabkit's own renderers: HTML, PDF (with the ``pdf`` extra), Markdown, iCalendar and FHIR, registered as pack ``core``.
 
 Each function is imported only when a file is written, so registering them costs nothing.
 """
@@ -40,6 +40,20 @@ def icalendar(content: Any) -> str:
     return render_calendar(content)
 
 
+def fhir_r4b(content: Any) -> str:
+    """A protocol as a PlanDefinition, or a patient's course as a Bundle, in HL7 FHIR R4B JSON."""
+    from .._fhir import render
+
+    return render(content, "r4b")
+
+
+def fhir_r5(content: Any) -> str:
+    """A protocol as a PlanDefinition, or a patient's course as a Bundle, in HL7 FHIR R5 JSON."""
+    from .._fhir import render
+
+    return render(content, "r5")
+
+
 @hookimpl
 def rehabkit_register_renderers(register: RegisterRenderer) -> None:
     """Register rehabkit's own output formats."""
@@ -51,3 +65,7 @@ def rehabkit_register_renderers(register: RegisterRenderer) -> None:
     register(Renderer("markdown", _HANDOUTS, ("md", "markdown"), markdown, "Markdown handout, every pack string escaped."))
     register(Renderer("icalendar", ("patient-plan",), ("ics",), icalendar,
                       "iCalendar (RFC 5545): sessions until the review, and the review date."))
+    register(Renderer("fhir-r4b", ("protocol", "patient-course"), ("json",), fhir_r4b,
+                      "HL7 FHIR R4B JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md)."))
+    register(Renderer("fhir-r5", ("protocol", "patient-course"), ("json",), fhir_r5,
+                      "HL7 FHIR R5 JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md)."))
