@@ -223,13 +223,13 @@ def _precaution_action(precaution: Precaution) -> dict[str, Any]:
 def _red_flags(protocol: Protocol, status: str) -> dict[str, Any]:
     items = []
     for flag in protocol.red_flags:
-        codes = [{"system": terms.SCREENING_ACTION_CS, "code": flag.action}]
+        # The signs the question covers, what a yes does and the movements it leaves out are codes of the question
+        # itself, each in its own code system (a display item may carry no code: invariant que-3).
+        codes = [{"system": terms.SIGN_CS, "code": sign} for sign in flag.covers]
+        codes.append({"system": terms.SCREENING_ACTION_CS, "code": flag.action})
         codes += [{"system": terms.MOVEMENT_CS, "code": movement} for movement in flag.omit_movements]
-        item: dict[str, Any] = {"linkId": flag.id}
-        if flag.covers:
-            item["code"] = [{"system": terms.SIGN_CS, "code": sign} for sign in flag.covers]
-        item.update({"text": flag.question, "type": "boolean", "required": True,
-                     "item": [{"linkId": f"{flag.id}.if-yes", "code": codes, "text": flag.message, "type": "display"}]})
+        item: dict[str, Any] = {"linkId": flag.id, "code": codes, "text": flag.question, "type": "boolean", "required": True,
+                                "item": [{"linkId": f"{flag.id}.if-yes", "text": flag.message, "type": "display"}]}
         items.append(item)
     return {"resourceType": "Questionnaire", "id": RED_FLAGS_ID, "url": terms.questionnaire_url(f"{protocol.id}-red-flags"),
             "version": protocol.version, "name": computable_name(f"{protocol.id}-red-flags"),

@@ -221,9 +221,9 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
         covers = [c["code"] for c in item.get("code", ()) if c.get("system") == terms.SIGN_CS]
         if covers:
             flag["covers"] = covers
-        flag["action"] = next(c["code"] for c in display["code"] if c["system"] == terms.SCREENING_ACTION_CS)
+        flag["action"] = next(c["code"] for c in item["code"] if c["system"] == terms.SCREENING_ACTION_CS)
         flag["message"] = display["text"]
-        movements = [c["code"] for c in display["code"] if c["system"] == terms.MOVEMENT_CS]
+        movements = [c["code"] for c in item["code"] if c["system"] == terms.MOVEMENT_CS]
         if movements:
             flag["omit_movements"] = movements
         red_flags.append(flag)
