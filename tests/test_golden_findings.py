@@ -36,7 +36,31 @@ def _mutations(data: dict) -> dict[str, dict]:
     return {"unknown-exercise": unknown, "zero-dose": zero, "one-red-flag": one_flag, "bad-version": version}
 
 
+def _edge_cases(folder: Path, base: dict) -> None:
+    """Documents on the loader's shortcuts (nesting checked late, YAML read in one pass when plainly safe)."""
+    deep: object = "x"
+    for _ in range(40):
+        deep = [deep]
+    nested_phase = {**base, "id": "edge-deep", "phases": deep}
+    (folder / "edge.deep.json").write_text(json.dumps(nested_phase), encoding="utf-8")
+    (folder / "edge.deep.yaml").write_text(yaml.safe_dump(nested_phase, sort_keys=False), encoding="utf-8")
+    (folder / "edge.deep-flow.yaml").write_text("kind: protocol\nid: edge-flow\nphases: " + "[" * 40 + "]" * 40 + "\n",
+                                                encoding="utf-8")
+    (folder / "edge.deep-unknown-kind.json").write_text(json.dumps({"kind": "nonsense", "x": deep}), encoding="utf-8")
+    (folder / "edge.deep-and-duplicate.yaml").write_text(
+        "kind: protocol\nid: a\nid: b\nx: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8")
+    text = yaml.safe_dump({**base, "id": "edge-ampersand", "title": "Sit & stand * slowly"}, sort_keys=False)
+    (folder / "edge.ampersand.yaml").write_text(text, encoding="utf-8")
+    (folder / "edge.anchor.yaml").write_text(text.replace("\nphases:", "\nphases: &p", 1), encoding="utf-8")
+    (folder / "edge.two-documents.yaml").write_text(text + "---\nkind: protocol\n", encoding="utf-8")
+    (folder / "edge.bad-tag.yaml").write_text(text.replace("title:", "title: !!binary", 1), encoding="utf-8")
+    (folder / "edge.long-line.yaml").write_text(text.replace("title:", "title: " + "x" * 1200 + " #", 1), encoding="utf-8")
+
+
 def _corpus(folder: Path) -> Path:
+    neck = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text(encoding="utf-8"))
+    neck["reviewed"] = str(neck["reviewed"])
+    _edge_cases(folder, neck)
     for source in sorted(PROTOCOLS.rglob("*.yaml")):
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
         if data.get("kind") != "protocol":

@@ -68,7 +68,9 @@ def test_yaml_positions_for_keys_and_values() -> None:
         ("yaml", "a: 1\nb:\n  c: 2\n  c: 3\n", "RK006", 4, 3),
         ("json", '{"a": {"b": 1,\n "b": 2}}', "RK006", 2, 2),
         ("json", '{"a": [{"x": 1}, {"x": 1, "y": 2, "x": 3}]}', "RK006", 1, 35),
-        ("yaml", "a: &x [1]\nb: *x\n", "RK007", 2, 4),
+        ("yaml", "a: &x [1]\nb: *x\n", "RK007", 1, 4),  # the anchor, before its alias
+        ("yaml", "a: &x\n  b: 1\n", "RK007", 1, 4),  # an anchor on a mapping, even with no alias
+        ("yaml", "a: 1\nb: *x\n", "RK007", 2, 4),  # an alias, even to nothing
         ("yaml", "base: {x: 1}\nother:\n  <<: {y: 2}\n", "RK007", 3, 3),
         ("yaml", "1: a\n", "RK009", 1, 1),
         ("yaml", "a: .inf\n", "RK009", 1, 4),

@@ -55,6 +55,18 @@ def _texts(*, default: tuple[str, ...] = ()) -> Any:
     return attrs.field(default=default, converter=_as_tuple, metadata={"many": True})
 
 
+#: Per model class, what from_dict reads: (document key, field name, nested model class or None, many), worked
+#: out once from the attrs fields (a validation run builds thousands of objects).
+_PLANS: dict[type, tuple[tuple[str, str, Any, bool], ...]] = {}
+
+
+def _field_plan(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+    plan = tuple((f.metadata.get("key", f.name), f.name, f.metadata.get("model"), bool(f.metadata.get("many")))
+                 for f in attrs.fields(cls))
+    _PLANS[cls] = plan
+    return plan
+
+
 class _Model:
     """Shared ``from_dict``/``to_dict`` for the model classes."""
 
@@ -66,21 +78,16 @@ class _Model:
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         """Build the object from schema-valid plain data."""
+        plan = _PLANS.get(cls) or _field_plan(cls)
         kwargs: dict[str, Any] = {}
-        for field in attrs.fields(cls):
-            key = field.metadata.get("key", field.name)
-            if key not in data:
-                continue
-            value = data[key]
-            kind = field.metadata.get("model")
-            if kind is not None:
-                if field.metadata.get("many"):
-                    value = tuple(kind.from_value(v) for v in value)
-                else:
-                    value = kind.from_value(value)
-            elif field.metadata.get("many"):
-                value = tuple(value)
-            kwargs[field.name] = value
+        for key, name, kind, many in plan:
+            if key in data:
+                value = data[key]
+                if kind is not None:
+                    value = tuple(map(kind.from_value, value)) if many else kind.from_value(value)
+                elif many:
+                    value = tuple(value)
+                kwargs[name] = value
         return cls(**kwargs)
 
     @classmethod

@@ -41,6 +41,7 @@ def document_kind(document: Document) -> str:
     kind = document.data.get("kind", "protocol") if isinstance(document.data, Mapping) else "protocol"
     if isinstance(kind, str) and kind in SCHEMA_FOR_KIND:
         return str(kind)
+    document.check_depth()
     import json
 
     line, column = document.position(("kind",))

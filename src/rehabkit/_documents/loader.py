@@ -67,6 +67,22 @@ class Document:
     format: str
     text: str
     data: Any
+    #: The nesting limit still to be checked, when the loader was asked to leave it (``defer_depth``) to whoever
+    #: finds the document does not match its schema (a valid document is bounded by the schema); see check_depth.
+    unchecked_depth: int | None = None
+
+    def check_depth(self) -> None:
+        """Raise the RK008 :class:`DocumentError` the loader would have raised, if the check was deferred."""
+        limit = self.unchecked_depth
+        if limit is None or not _too_deep(self.data, limit):
+            return
+        if self.format == "yaml":
+            global _YAML
+            if _YAML is None:
+                _YAML = _yaml_classes()
+            _check_events(*_YAML, self.text, self.path, Limits(max_depth=limit))  # raises RK008 where it is
+        point = positions.deepest_json_point(self.text, limit) or (None, None)
+        raise _depth_error(self.path, Limits(max_depth=limit), *point)
 
     @classmethod
     def from_mapping(cls, data: Any, path: str, default: Callable[[Any], Any] | None = None) -> Document:
@@ -91,8 +107,12 @@ class Document:
         return self.locate(path, key=key) or (None, None)
 
 
-def load_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Document:
-    """Read and parse one document file; raises :class:`DocumentError`."""
+def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_depth: bool = False) -> Document:
+    """Read and parse one document file; raises :class:`DocumentError`.
+
+    ``defer_depth`` leaves the nesting limit to :meth:`Document.check_depth` (the batch checker calls it only
+    for a document that fails its schema); the C parsers' own recursion limits still apply.
+    """
     name = os.fspath(path)
     fmt = _format_for(name)
     try:
@@ -107,7 +127,7 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Docume
         raise DocumentError(
             "RK001", f"cannot read the file ({exc.strerror or exc}): check the path and its permissions.", path=name
         ) from None
-    return load_text(raw, path=name, fmt=fmt, limits=limits)
+    return load_text(raw, path=name, fmt=fmt, limits=limits, defer_depth=defer_depth)
 
 
 def _format_for(name: str) -> str:
@@ -124,9 +144,9 @@ def _format_for(name: str) -> str:
 
 
 def load_text(
-    raw: bytes | str, *, path: str = "<document>", fmt: str = "yaml", limits: Limits = Limits()
+    raw: bytes | str, *, path: str = "<document>", fmt: str = "yaml", limits: Limits = Limits(), defer_depth: bool = False
 ) -> Document:
-    """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError`."""
+    """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError` (see :func:`load_file`)."""
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > limits.max_bytes:
         raise DocumentError(
@@ -138,7 +158,11 @@ def load_text(
     if not text.strip() or (fmt == "yaml" and _only_comments(text)):
         raise DocumentError("RK004", "the file is empty: it should hold one protocol document.", path=path, line=1, column=1)
     data = _parse_json(text, path, limits) if fmt == "json" else _parse_yaml(text, path, limits)
-    return Document(path=path, format=fmt, text=text, data=data)
+    if defer_depth:
+        return Document(path=path, format=fmt, text=text, data=data, unchecked_depth=limits.max_depth)
+    document = Document(path=path, format=fmt, text=text, data=data, unchecked_depth=limits.max_depth)
+    document.check_depth()
+    return attrs.evolve(document, unchecked_depth=None)
 
 
 def _decode(raw: bytes, path: str) -> str:
@@ -231,7 +255,7 @@ def _parse_json(text: str, path: str, limits: Limits) -> Any:
         raise DocumentError(
             "RK009", f"{exc}: write a number or a string instead.", path=path, line=where[0], column=where[1]
         ) from None
-    if data is None or _too_deep(data, limits.max_depth):
+    if data is None:  # deeper than Python's own parser goes: far past any limit
         point = positions.deepest_json_point(text, limits.max_depth) or (None, None)
         raise _depth_error(path, limits, *point)
     return data
@@ -329,6 +353,17 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
     if _YAML is None:
         _YAML = _yaml_classes()
     yaml, loader_cls = _YAML
+    if _plainly_safe(text):
+        # No anchor or alias can be written without '&' or '*', and the text cannot nest deep enough to
+        # trouble libyaml's composer: one C pass. Any error is read again the careful way below, so that
+        # it is reported exactly as before; the nesting limit is checked on the data by the caller.
+        loader = loader_cls(text)
+        try:
+            return loader.get_single_data()
+        except Exception:  # noqa: BLE001 - the careful pass below reports it
+            pass
+        finally:
+            loader.dispose()
     try:
         # One pass over the event stream first: libyaml's composer recurses in C and
         # would crash on extreme nesting, and aliases must be refused before they expand.
@@ -365,19 +400,32 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
     return data
 
 
+#: Nesting that libyaml's recursive composer is known to survive (it crashed at 100,000 levels, not at 10,000).
+_SAFE_NESTING = 2_000
+
+
+def _plainly_safe(text: str) -> bool:
+    """True when ``text`` holds no anchor or alias and cannot nest more than :data:`_SAFE_NESTING` levels.
+
+    A bound, not a measure: flow collections nest once per bracket at most, and block collections once per
+    column (a block child is indented past its parent, or is a sequence at its mapping's indentation), so
+    depth <= brackets + 2 x (longest line + 1).
+    """
+    if "&" in text or "*" in text:
+        return False
+    brackets = text.count("[") + text.count("{")
+    if brackets > _SAFE_NESTING:
+        return False
+    longest = max(map(len, text.splitlines()), default=0)
+    return brackets + 2 * (longest + 1) <= _SAFE_NESTING
+
+
 def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limits) -> None:
     depth = 0
     documents = 0
     for event in yaml.parse(text, Loader=loader_cls):
         kind = type(event)
-        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            depth += 1
-            if depth > limits.max_depth:
-                mark = event.start_mark
-                raise _depth_error(path, limits, mark.line + 1, mark.column + 1)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            depth -= 1
-        elif getattr(event, "anchor", None) is not None and kind is not yaml.AliasEvent:
+        if getattr(event, "anchor", None) is not None and kind is not yaml.AliasEvent:
             mark = event.start_mark
             raise DocumentError(
                 "RK007",
@@ -387,6 +435,13 @@ def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limi
                 line=mark.line + 1,
                 column=mark.column + 1,
             )
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            depth += 1
+            if depth > limits.max_depth:
+                mark = event.start_mark
+                raise _depth_error(path, limits, mark.line + 1, mark.column + 1)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
         elif kind is yaml.AliasEvent:
             mark = event.start_mark
             raise DocumentError(

@@ -73,6 +73,7 @@ class SchemaValidator:
         """Every schema violation in ``document``, placed at its line and column."""
         if self.is_valid(document.data):
             return []
+        document.check_depth()  # a deferred nesting check: RK008 rather than schema errors deep inside
         findings = sorted(
             (_to_finding(document, error) for error in self._errors(document.data)),
             key=lambda f: (f.line or 0, f.column or 0),

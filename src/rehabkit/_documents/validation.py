@@ -174,7 +174,7 @@ class Checker:
     def check_file_keyed(self, path: str) -> tuple[list[Finding], DocumentKey | None]:
         """All findings for one file, and the document's kind, id, version and where its id is (to find duplicates)."""
         try:
-            document = load_file(path, self.limits)
+            document = load_file(path, self.limits, defer_depth=True)
             findings = self.check_document(document)
             # Only a document that matches the schema counts as a duplicate: fix the schema errors first.
             matches = not any(f.code == SCHEMA_CODE for f in findings)
@@ -224,20 +224,25 @@ def in_order(findings: Iterable[Finding]) -> list[Finding]:
 
 @attrs.frozen(slots=True)
 class DocumentKey:
-    """A document's kind, id and version, and the line and column of its id."""
+    """A document's kind, id and version (where its id stands is worked out only for a duplicate)."""
 
     kind: str
     name: str
-    line: int | None = None
-    column: int | None = None
 
 
 def _document_key(document: Document) -> DocumentKey | None:
     data = document.data
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("kind", "id", "version")):
         return None
-    line, column = document.position(["id"])
-    return DocumentKey(data["kind"], f"{data['id']}@{data['version']}", line, column)
+    return DocumentKey(data["kind"], f"{data['id']}@{data['version']}")
+
+
+def _id_position(path: str, limits: Limits) -> tuple[int | None, int | None]:
+    """Line and column of a document's id: read again, for a duplicate only (placing costs more than checking)."""
+    try:
+        return load_file(path, limits).position(["id"])
+    except (DocumentError, OSError):  # changed since it was checked: the finding names the file
+        return None, None
 
 
 @attrs.frozen(slots=True)
@@ -249,7 +254,7 @@ class FileReport:
     key: DocumentKey | None = None
 
 
-def with_duplicates(reports: list[FileReport]) -> list[FileReport]:
+def with_duplicates(reports: list[FileReport], limits: Limits = Limits()) -> list[FileReport]:
     """Reports with an RK013 error on every file whose document's kind, id and version another file also has."""
     by_key: dict[tuple[str, str], list[FileReport]] = {}
     for report in reports:
@@ -265,8 +270,9 @@ def with_duplicates(reports: list[FileReport]) -> list[FileReport]:
             out.append(report)
             continue
         others = ", ".join(r.path for r in group if r is not report)
+        line, column = _id_position(report.path, limits)
         finding = Finding(
-            path=report.path, code="RK013", line=report.key.line, column=report.key.column, json_path="$.id",
+            path=report.path, code="RK013", line=line, column=column, json_path="$.id",
             message=f"{report.key.kind} {report.key.name} is also in {others}: two documents with one id and version "
                     "cannot be told apart. Give one a new version (or id), or remove the copy.",
         )
@@ -330,7 +336,7 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
         for name in files:
             findings, key = checker.check_file_keyed(name)
             reports.append(FileReport(name, tuple(findings), key))
-        return with_duplicates(reports)
+        return with_duplicates(reports, checker.limits)
     global _WORKER_CHECKER
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -344,13 +350,12 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     finally:
         _WORKER_CHECKER = None
     reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
-    return with_duplicates(reports)
+    return with_duplicates(reports, checker.limits)
 
 
 def _worker_count(jobs: int | None, files: int) -> int:
-    """``jobs`` when given; else one worker per core that is free (the cores this process may use, less the
-    1-minute load average), at most one per :data:`FILES_PER_WORKER` files: on a busy machine, or for a small batch,
-    forking costs more than it saves."""
+    """``jobs`` when given; else one worker per core this process may use, at most one per
+    :data:`FILES_PER_WORKER` files (for a small batch, forking costs more than it saves)."""
     if jobs is None:
         if files < _PARALLEL_THRESHOLD or not hasattr(os, "fork"):
             return 1
@@ -358,9 +363,5 @@ def _worker_count(jobs: int | None, files: int) -> int:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:
             cores = os.cpu_count() or 1
-        try:
-            busy = os.getloadavg()[0]
-        except (AttributeError, OSError):
-            busy = 0.0
-        jobs = max(1, min(int(cores - busy + 0.5), files // FILES_PER_WORKER))
+        jobs = max(1, min(cores, files // FILES_PER_WORKER))
     return max(1, min(jobs, files))

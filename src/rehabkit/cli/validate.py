@@ -40,8 +40,8 @@ from .completion import complete_rule_codes
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: one per core that is free, i.e. the cores less the 1-minute load average, "
-    "and at most one per 250 files; fewer than 64 files run in one process).",
+    help="Worker processes (default: one per core this process may use, and at most one per 250 files; "
+    "fewer than 64 files run in one process).",
 )
 @click.option(
     "--strict",
