@@ -13,7 +13,8 @@ of the hl7.fhir.r4b.core and hl7.fhir.r5.core packages) and reports:
   is kept apart;
 * a ``#id`` reference (Reference.reference, canonical) with no contained
   resource of that id, a ``urn:uuid`` reference with no Bundle entry of that
-  fullUrl, and a contained resource nothing refers to;
+  fullUrl, a contained resource nothing refers to, and a goal or related action
+  a plan's action names that the plan does not have;
 * an extension whose URL is not one rehabkit publishes (schemas/fhir/), or
   whose parts and value types its StructureDefinition does not allow.
 """
@@ -54,10 +55,15 @@ def _goals_defined(node: dict[str, Any], root: Any) -> bool:
     return all(goal in goals for action in actions(node.get("action")) for goal in action.get("goalId", ()))
 
 
-#: Invariants whose FHIRPath fhirpathpy cannot evaluate (a Quantity comparison, a collection on one side of 'in' or
+#: Invariants whose FHIRPath fhirpathpy cannot evaluate (a Quantity or date boundary comparison, a collection on one side of 'in' or
 #: 'as'), checked by the same rule written in Python instead. dom-3 (contained resources referred to) is the
 #: reference check below.
-NATIVE = {"rng-2": _range_ordered, "pld-3": _goals_defined, "dom-3": lambda node, root: True}
+def _period_ordered(node: dict[str, Any], root: Any) -> bool:
+    start, end = node.get("start"), node.get("end")
+    return start is None or end is None or start[:10] <= end[:10]  # the exports write dates and UTC instants
+
+
+NATIVE = {"rng-2": _range_ordered, "per-1": _period_ordered, "pld-3": _goals_defined, "dom-3": lambda node, root: True}
 
 
 @attrs.frozen
@@ -248,6 +254,22 @@ def _references(resource: dict[str, Any], where: str, full_urls: set[str], error
         errors.append(f"{where}.contained: the contained resource {unused!r} is not referred to")
     for n, inner in enumerate(resource.get("contained", ())):
         _references(inner, f"{where}.contained[{n}]", full_urls, errors)
+    if resource.get("resourceType") == "PlanDefinition":
+        # Inside a plan, actions name goals and other actions by their element id: each must exist.
+        def actions(items: Any) -> Iterator[dict[str, Any]]:
+            for action in items or ():
+                yield action
+                yield from actions(action.get("action"))
+        goals = {g.get("id") for g in resource.get("goal", ())}
+        ids = {a.get("id") for a in actions(resource.get("action"))}
+        for action in actions(resource.get("action")):
+            for goal in action.get("goalId", ()):
+                if goal not in goals:
+                    errors.append(f"{where}: action {action.get('id')!r} names goal {goal!r}, which the plan does not define")
+            for related in action.get("relatedAction", ()):
+                target = related.get("targetId", related.get("actionId"))
+                if target not in ids:
+                    errors.append(f"{where}: action {action.get('id')!r} follows action {target!r}, which the plan lacks")
 
 
 def _extensions(resource: Any, where: str, errors: list[str]) -> None:
