@@ -297,7 +297,7 @@ def test_the_checker_rejects_what_fhir_resources_accepts(cli, version) -> None:
 
 def test_a_renderer_that_writes_a_bad_status_is_caught(cli, monkeypatch) -> None:
     """Export a protocol the checker rejects: an exporter bug (a status outside publication-status) fails the checks."""
-    from rehabkit._fhir import plan as plan_module
+    from rehabkit._outputs.fhir import plan as plan_module
 
     monkeypatch.setattr(plan_module, "_status", lambda protocol: "published")
     resource = _neck(cli, "r5")
@@ -311,8 +311,8 @@ def test_a_renderer_that_writes_a_bad_status_is_caught(cli, monkeypatch) -> None
 
 
 def test_the_extensions_are_published_where_the_export_says() -> None:
-    from rehabkit._fhir import terms
-    from rehabkit._fhir.plan import DOSE_COUNTS
+    from rehabkit._outputs.fhir import terms
+    from rehabkit._outputs.fhir.plan import DOSE_COUNTS
 
     published = published_extensions()
     assert set(published) == {terms.DOSE_EXTENSION, terms.PHASE_EXTENSION}
@@ -329,7 +329,7 @@ def test_the_extensions_are_published_where_the_export_says() -> None:
 
 def test_the_docs_describe_the_export() -> None:
     text = (REPO / "docs" / "fhir.md").read_text(encoding="utf-8")
-    from rehabkit._fhir import terms
+    from rehabkit._outputs.fhir import terms
 
     for needle in (terms.DOSE_EXTENSION, terms.PHASE_EXTENSION, "72514-3", "97909-6", "229065009", "actionId", "targetId",
                    "on-hold", "revoked", "completed", "R4", "rehabkit import", "lost"):

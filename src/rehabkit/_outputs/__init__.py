@@ -1,4 +1,5 @@
-"""What rehabkit hands to people: handouts, course reports and calendars, made by renderers.
+"""What rehabkit hands to people and systems: handouts, course reports, calendars and FHIR exports (:mod:`.fhir`),
+made by renderers.
 
 The content (:mod:`.content`) is worked out once from the protocol and the
 patient's course; each renderer only lays it out for its format, escaping

@@ -116,7 +116,7 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     from .._common.errors import Severity
     from .._documents.loader import load_text
     from .._documents.validation import Checker
-    from .._fhir.reader import NotAnExport, protocol_document
+    from .._outputs.fhir.reader import NotAnExport, protocol_document
 
     suffix = Path(output).suffix.lower() if output != "-" else ".yaml"
     if suffix not in (".yaml", ".yml", ".json"):

@@ -42,14 +42,14 @@ def icalendar(content: Any) -> str:
 
 def fhir_r4b(content: Any) -> str:
     """A protocol as a PlanDefinition, or a patient's course as a Bundle, in HL7 FHIR R4B JSON."""
-    from .._fhir import render
+    from .._outputs.fhir import render
 
     return render(content, "r4b")
 
 
 def fhir_r5(content: Any) -> str:
     """A protocol as a PlanDefinition, or a patient's course as a Bundle, in HL7 FHIR R5 JSON."""
-    from .._fhir import render
+    from .._outputs.fhir import render
 
     return render(content, "r5")
 

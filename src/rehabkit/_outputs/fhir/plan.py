@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import Criteria, Dose, Exercise, Phase, Precaution, Protocol, Range
+from ...model import Criteria, Dose, Exercise, Phase, Precaution, Protocol, Range
 from . import terms
 from .expressions import format_criteria, format_fields, format_rule, write_sections
 
