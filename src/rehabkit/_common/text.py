@@ -8,9 +8,23 @@ prints from such sources passes through :func:`visible`.
 
 from __future__ import annotations
 
+import os
 import unicodedata
+from typing import TextIO
 
-__all__ = ["visible"]
+__all__ = ["colour_wanted", "visible"]
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org) or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 _ALLOWED = {"\t"}
 

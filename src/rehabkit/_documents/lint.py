@@ -162,39 +162,43 @@ class RuleSelection:
 def run_rules(rules: Sequence[LintRule], document: Document, context: LintContext) -> list[Finding]:
     """Run every rule that applies to the document; a rule that raises becomes a finding, not a crash."""
     findings: list[Finding] = []
-    for rule in rules:
-        if context.kind not in rule.applies_to:
-            continue
-        try:
-            with contextlib.redirect_stdout(sys.stderr):  # a rule's prints never reach a report on stdout
-                violations = list(rule.check(context))
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
-            findings.append(
-                Finding(
-                    path=document.path,
-                    code=RULE_CRASH_CODE,
-                    message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
-                    source=rule.pack,
-                )
-            )
-            continue
-        for violation in violations:
-            line, column = document.position(violation.path, key=violation.at_key)
-            findings.append(
-                Finding(
-                    path=document.path,
-                    code=rule.code,
-                    message=violation.message,
-                    line=line,
-                    column=column,
-                    json_path=format_json_path(violation.path),
-                    severity=rule.severity,
-                    source=rule.pack,
-                )
-            )
+    with contextlib.redirect_stdout(sys.stderr):  # a rule's prints never reach a report on stdout
+        for rule in rules:
+            if context.kind in rule.applies_to:
+                _run_rule(rule, document, context, findings)
     return findings
+
+
+def _run_rule(rule: LintRule, document: Document, context: LintContext, findings: list[Finding]) -> None:
+    """One rule's violations as findings (or one finding saying the rule failed)."""
+    try:
+        violations = list(rule.check(context))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+        findings.append(
+            Finding(
+                path=document.path,
+                code=RULE_CRASH_CODE,
+                message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
+                source=rule.pack,
+            )
+        )
+        return
+    for violation in violations:
+        line, column = document.position(violation.path, key=violation.at_key)
+        findings.append(
+            Finding(
+                path=document.path,
+                code=rule.code,
+                message=violation.message,
+                line=line,
+                column=column,
+                json_path=format_json_path(violation.path),
+                severity=rule.severity,
+                source=rule.pack,
+            )
+        )
 
 
 def _default_policy() -> Mapping[str, Any]:

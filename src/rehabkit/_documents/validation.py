@@ -197,7 +197,12 @@ class Checker:
         except InvalidDocument as exc:
             return exc.findings
         # The document's own exercises first; the library is consulted only for the rest.
-        exercises: ChainMap[str, Exercise] = ChainMap({e.id: e for e in item.exercises}, self.library)  # type: ignore[arg-type]  # read only
+        exercises: Mapping[str, Exercise]
+        if type(self.library) is dict:  # in memory already (a batch): one plain dict, the document's own winning
+            exercises = self.library.copy()
+            exercises.update((e.id, e) for e in item.exercises)
+        else:  # a lazy library is read only if the document names an exercise it does not define
+            exercises = ChainMap({e.id: e for e in item.exercises}, self.library)  # type: ignore[arg-type]  # read only
         options: dict[str, Any] = {"today": self.today} if self.today is not None else {}
         if self.policy is not None:
             options["policy"] = self.policy
@@ -328,7 +333,9 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     """
     files, problems = expand_paths(paths)
     local = library_exercises(files, checker.limits)
-    if local:
+    if len(files) >= _PARALLEL_THRESHOLD:  # a batch: read the installed library once, as one plain dict
+        checker = attrs.evolve(checker, library={**checker.library, **local})
+    elif local:
         checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
     reports = [FileReport(p.path, (p,)) for p in problems]
     workers = _worker_count(jobs, len(files))
@@ -341,7 +348,6 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    len(checker.library)  # load a lazy library once, before the workers inherit it
     _WORKER_CHECKER = checker  # inherited by the forked workers: nothing to pickle
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -57,7 +57,7 @@ class AppState:
             return self.color == "always"
         import sys
 
-        from .session_screen import colour_wanted
+        from .._common.text import colour_wanted
 
         return colour_wanted(sys.stderr if err else sys.stdout)
 

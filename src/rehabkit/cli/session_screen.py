@@ -19,22 +19,10 @@ from typing import TextIO
 
 import click
 
-from .._common.text import visible
+from .._common.text import colour_wanted, visible
 from ..engine import PlannedExercise
 
 __all__ = ["SessionScreen", "colour_wanted"]
-
-
-def colour_wanted(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org) or ``TERM=dumb``."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 class SessionScreen:
