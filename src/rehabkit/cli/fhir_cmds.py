@@ -84,12 +84,9 @@ def export(state: AppState, protocol_id: str | None, patient: str | None, course
             require_patient(store, patient)
             protocol = _patient_protocol(state, store, patient, course_protocol)
             content = build_course_export(store, registry, patient, protocol, day)
-    try:
-        data, binary = _render(state, renderer, content)
-    except (LookupError, ValueError) as exc:  # an exercise not installed, an id FHIR cannot hold
-        echo(f"rehabkit: error: cannot export {protocol.key}: {exc}", err=True)
-        raise SystemExit(ExitCode.FINDINGS) from None
-    where = _write(output, data, binary)
+    # A protocol that names an exercise nobody installed is refused above (resolve_protocol lints it); a renderer's
+    # failure is reported by _render with the pack's name.
+    where = _write(output, *_render(state, renderer, content))
     if output != "-":
         what = f"the course of {patient} in {protocol.key}" if patient else protocol.key
         echo(f"Wrote {what} as FHIR {version.upper()} to {where}.", err=True)
