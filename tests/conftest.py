@@ -14,6 +14,9 @@ from click.testing import CliRunner, Result
 
 from rehabkit.cli import main
 
+# The throwaway PostgreSQL server and the store_db fixture that runs a test on SQLite, then on PostgreSQL.
+from pg_server import pg_server, pg_url, store_db  # noqa: E402,F401
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"
 PROTOCOLS = REPO / "protocols"

@@ -37,8 +37,8 @@ GENERAL = {0, 1, 2, 3}
 
 
 @pytest.mark.parametrize(("command", "codes"), [
-    ("validate", GENERAL), ("list", GENERAL), ("show", GENERAL), ("history", GENERAL), ("approve", GENERAL),
-    ("review", GENERAL), ("report", GENERAL), ("measure", GENERAL | {130}), ("next-day", GENERAL | {4, 5}),
+    ("validate", GENERAL), ("list", GENERAL), ("show", GENERAL), ("history", GENERAL), ("approve", GENERAL | {8}),
+    ("review", GENERAL | {8}), ("report", GENERAL), ("measure", GENERAL | {8, 130}), ("next-day", GENERAL | {4, 5, 8}),
     ("handout", GENERAL | {6, 7}), ("calendar", GENERAL | {6, 7}), ("run", {int(c) for c in RUN_EXIT_CODES}),
 ])
 def test_each_command_names_only_the_codes_it_can_return(cli, command: str, codes: set[int]) -> None:

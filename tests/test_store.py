@@ -1,4 +1,8 @@
-"""The SQLite session store: real files, versioned schema, every answer durable at once."""
+"""The session store on SQLite and on PostgreSQL: versioned schema, every answer durable at once.
+
+Tests taking ``store_db`` run twice, on a new SQLite file and on a new database of the throwaway
+PostgreSQL server (tests/pg_server.py); the SQLite file format's own migrations are tested on SQLite,
+the PostgreSQL-only behaviour in tests/test_pg_store.py."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import sys
 
 import pytest
 
+from rehabkit._sessions.backends import open_store
 from rehabkit._sessions.store import MIGRATIONS, Store, StoreError, default_db_path
 
 
@@ -24,14 +29,29 @@ def test_new_file_gets_the_current_schema(tmp_path) -> None:
         assert set(store.iter_tables()) >= {"patients", "sessions", "answers", "measures", "next_day"}
 
 
-def test_a_newer_schema_is_refused_with_advice(tmp_path) -> None:
-    path = tmp_path / "s.db"
-    Store(path).close()
-    db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+def test_a_new_store_gets_the_current_schema_on_either_database(store_db) -> None:
+    with open_store(store_db) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert set(store.iter_tables()) >= {"patients", "sessions", "answers", "measures", "next_day"}
+
+
+def _set_schema_version(location: str, version: int) -> None:
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as connection:
+            connection.execute("UPDATE rehabkit_schema SET version = %s", (version,))
+        return
+    db = sqlite3.connect(location)
+    db.execute(f"PRAGMA user_version = {version}")
     db.close()
+
+
+def test_a_newer_schema_is_refused_with_advice(store_db) -> None:
+    open_store(store_db).close()
+    _set_schema_version(store_db, len(MIGRATIONS) + 1)
     with pytest.raises(StoreError, match="newer than this rehabkit understands.*upgrade rehabkit"):
-        Store(path)
+        open_store(store_db)
 
 
 def test_unopenable_file_names_the_file(tmp_path) -> None:
@@ -40,15 +60,15 @@ def test_unopenable_file_names_the_file(tmp_path) -> None:
         Store(tmp_path / "not-a-db")
 
 
-def test_patient_ids_are_pseudonymous_codes(tmp_path) -> None:
-    with Store(tmp_path / "s.db") as store:
+def test_patient_ids_are_pseudonymous_codes(store_db) -> None:
+    with open_store(store_db) as store:
         store.ensure_patient("P-0042")
         with pytest.raises(StoreError, match="never a name"):
             store.ensure_patient("Jane Doe")
 
 
-def test_session_answers_and_decision_round_trip(tmp_path) -> None:
-    with Store(tmp_path / "s.db") as store:
+def test_session_answers_and_decision_round_trip(store_db) -> None:
+    with open_store(store_db) as store:
         session = store.start_session("P1", "neck-pain", "2.0.0", "acute")
         store.record_answer(session, "screening", "numbness-weakness", False)
         store.record_answer(session, "pain-before", "pain", 3)
@@ -61,12 +81,12 @@ def test_session_answers_and_decision_round_trip(tmp_path) -> None:
         assert store.answers(session)[0] == ("screening", "numbness-weakness", False)
 
 
-def test_answers_survive_a_killed_process(tmp_path) -> None:
-    path = tmp_path / "s.db"
+def test_answers_survive_a_killed_process(store_db) -> None:
+    path = store_db
     script = (
         "import os, sys\n"
-        "from rehabkit._sessions.store import Store\n"
-        f"s = Store({str(path)!r})\n"
+        "from rehabkit._sessions.backends import open_store\n"
+        f"s = open_store({str(path)!r})\n"
         "n = s.start_session('P1', 'neck-pain', '2.0.0', 'acute')\n"
         "s.record_answer(n, 'pain-before', 'pain', 5)\n"
         "s.record_answer(n, 'pain-during', 'chin-tuck', 6)\n"
@@ -74,7 +94,7 @@ def test_answers_survive_a_killed_process(tmp_path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], env={**os.environ}, capture_output=True, text=True)
     assert result.returncode == 9, result.stderr
-    with Store(path) as store:
+    with open_store(path) as store:
         (record,) = store.sessions("P1")
         assert record.status == "in-progress" and record.pain_before == 5
         assert [key for _, key, _ in store.answers(record.id)] == ["pain", "chin-tuck"]
@@ -82,11 +102,11 @@ def test_answers_survive_a_killed_process(tmp_path) -> None:
         assert store.sessions("P1")[0].status == "incomplete"
 
 
-def test_measures_and_next_day_pain_are_dated(tmp_path) -> None:
+def test_measures_and_next_day_pain_are_dated(store_db) -> None:
     import datetime
 
     day = datetime.date(2026, 11, 2)
-    with Store(tmp_path / "s.db") as store:
+    with open_store(store_db) as store:
         store.record_measure("P1", "odi", 40.0, "%", "moderate disability", {"walking": 2}, datetime.date(2026, 11, 1))
         store.record_measure("P1", "odi", 32.0, "%", "moderate disability", {"walking": 1}, day)
         assert store.latest_measures("P1") == {"odi": 32.0}

@@ -29,6 +29,7 @@ class ExitCode(enum.IntEnum):
     URGENT_REFERRAL = 5
     COURSE_STOPPED = 6
     GATE_CLOSED = 7
+    PATIENT_BUSY = 8
     INTERRUPTED = 130
 
 
@@ -42,6 +43,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.URGENT_REFERRAL: "urgent referral: seek medical help now; the course is paused until a clinician's review",
     ExitCode.COURSE_STOPPED: "the course is paused, referred or discharged: nothing ran (record a review with 'rehabkit review')",
     ExitCode.GATE_CLOSED: "a gate of the phase is not met (clearance, approval, time since surgery): nothing ran",
+    ExitCode.PATIENT_BUSY: "another command is recording this patient's course right now: nothing was recorded (try again when it has ended)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C or end of input): answers so far are kept, the session is marked incomplete",
 }
 #: The codes every command shares; the course commands add the others.
@@ -60,6 +62,7 @@ EXIT_CODE_NAMES: dict[ExitCode, str] = {
     ExitCode.URGENT_REFERRAL: "urgent referral",
     ExitCode.COURSE_STOPPED: "course stopped",
     ExitCode.GATE_CLOSED: "gate closed",
+    ExitCode.PATIENT_BUSY: "patient busy",
     ExitCode.INTERRUPTED: "interrupted",
 }
 

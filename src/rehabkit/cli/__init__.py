@@ -170,6 +170,15 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise
+            if type(exc).__module__.split(".")[0] == "psycopg":  # the store's PostgreSQL server, not a bug
+                click.echo(
+                    f"rehabkit: error: the session store's PostgreSQL database could not be reached or written "
+                    f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}). Check that the "
+                    "server is running and reachable and that the database user may write to it; an interrupted "
+                    "session is marked incomplete when the next one starts.",
+                    err=True,
+                )
+                ctx.exit(ExitCode.FINDINGS)
             if type(exc).__module__ == "sqlite3":  # the store's file, not a bug: say what to check
                 click.echo(
                     f"rehabkit: error: the session store could not be written or read ({exc}). Check that the file is "

@@ -61,15 +61,23 @@ def complete_patients(ctx: click.Context, param: click.Parameter, incomplete: st
         import sqlite3
         from pathlib import Path
 
-        from .._sessions.store import default_db_path
+        from .._sessions.backends import store_location
 
         # Read-only and quick: completion never creates, upgrades or waits on a store another command is writing.
-        path = Path(ctx.params.get("db") or default_db_path())
+        escaped = incomplete.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        location = store_location(ctx.params.get("db"))
+        if isinstance(location, str):  # a PostgreSQL store (psycopg is imported only here)
+            import psycopg
+
+            with psycopg.connect(location, connect_timeout=1, autocommit=True) as database:
+                found = database.execute("SELECT id FROM patients WHERE id LIKE %s ESCAPE '\\' ORDER BY id LIMIT 200",
+                                         (escaped + "%",)).fetchall()
+            return [row[0] for row in found]
+        path = Path(location)
         if not path.is_file():
             return []
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
         try:
-            escaped = incomplete.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             rows = connection.execute("SELECT id FROM patients WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200",
                                       (escaped + "%",)).fetchall()
         finally:

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .._common.exit_codes import ExitCode
-from . import EXIT_CODES, AppState, echo, format_option
+from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from . import AppState, echo, format_option
 from .course_support import (
     check_staff_id,
     date_option,
@@ -19,7 +19,7 @@ from .course_support import (
     require_patient,
     resolve_protocol,
 )
-from .patient_cmds import db_option, open_store
+from .patient_cmds import clinician_option, course_lock, db_option, open_store
 
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
@@ -49,7 +49,7 @@ def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
     return sorted({c.measure for part in parts if part for c in part.all if c.measure in APPROVAL_KINDS})
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
 @patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
 @click.option("--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id.")
@@ -60,10 +60,11 @@ def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
 @click.option("--withdraw", is_flag=True, help="Record that the approval or clearance is withdrawn.")
 @click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Also record the date of the patient's surgery.")
 @date_option("it was given")
+@clinician_option
 @db_option
 @click.pass_obj
 def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | None, protocol_id: str | None,
-            withdraw: bool, surgery_date: str | None, day: datetime.date, db: str | None) -> None:
+            withdraw: bool, surgery_date: str | None, day: datetime.date, clinician: str | None, db: str | None) -> None:
     """Record a clinician's approval or a surgeon's clearance for the gate into PHASE.
 
     An approval opens one gate only: the gate into PHASE (its entry criteria and
@@ -79,7 +80,7 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
     from .._sessions.store import StoreError
 
     check_staff_id(by)
-    with open_store(db) as store:
+    with open_store(db, clinician=clinician) as store, course_lock(store, patient, "an approval", clinician):
         protocol = _course_protocol(state, store, patient, protocol_id)
         order = [p.id for p in protocol.phases]
         if phase_id not in order:
@@ -115,9 +116,10 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
 @patient_argument()
-@click.option("--clinician", required=True, metavar="ID", help="The reviewing clinician's pseudonymous staff id.")
+@click.option("--clinician", required=True, metavar="ID", envvar="REHABKIT_CLINICIAN",
+              help="The reviewing clinician's pseudonymous staff id (default: REHABKIT_CLINICIAN).")
 @click.option("--outcome", required=True, type=click.Choice(OUTCOMES),
               help="resume: carry on in the current phase; earlier-phase: go back to --phase; discharge: end this "
               "programme; refer: refer the patient on (the course stays stopped).")
@@ -144,38 +146,14 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
       rehabkit review P-0042 --clinician PT-7 --outcome resume --note "disc signs excluded"
       rehabkit review P-0042 --clinician PT-7 --outcome earlier-phase --phase acute
     """
-    from .._sessions.course import load_course
-
     check_staff_id(clinician)
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
-    with open_store(db, create=False) as store:
+    with open_store(db, create=False, clinician=clinician) as store:
         require_patient(store, patient)
-        events = store.events(patient)
-        pauses = [e for e in events if e.kind in ("pause", "review")]
-        last = pauses[-1] if pauses else None
-        stopped_by = last if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge")) else None
-        protocol = _course_protocol(state, store, patient, protocol_id, stopped_by)
-        course = load_course(store, patient, protocol, measures, day)
-        if outcome == "earlier-phase":
-            order = [p.id for p in protocol.phases]
-            if phase_id is None:
-                raise click.UsageError(f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}.")
-            if phase_id not in order:
-                raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'")
-            if order.index(phase_id) >= order.index(course.phase) and course.started:
-                raise click.BadParameter(f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'")
-        elif phase_id is not None:
-            raise click.UsageError("--phase goes with --outcome earlier-phase only.")
-        if course.stop is not None and day < course.stop.date:
-            raise click.BadParameter(f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'")
-        before = describe_stop(course, patient)[:1]
-        store.add_event(patient, "review", day, protocol=protocol.id, phase=course.phase, by=clinician,
-                        detail={"outcome": outcome, "note": note, "was": course.status})
-        if outcome == "earlier-phase":
-            store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=phase_id,
-                            detail={"reason": f"clinician review by {clinician}"})
-        after = load_course(store, patient, protocol, measures, day)
+        with course_lock(store, patient, "a review", clinician):
+            protocol, course, before, after = _record_review(state, store, patient, clinician, outcome, phase_id, note,
+                                                             protocol_id, day, measures)
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "protocol": protocol.key, "date": day.isoformat(), "clinician": clinician,
                                "outcome": outcome, "note": note, "was": course.status, "status": after.status,
@@ -196,3 +174,36 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
     echo(messages[outcome])
     if after.stopped and outcome in ("resume", "earlier-phase"):
         raise SystemExit(ExitCode.COURSE_STOPPED)
+
+
+def _record_review(state: AppState, store: Any, patient: str, clinician: str, outcome: str, phase_id: str | None,
+                   note: str | None, protocol_id: str | None, day: datetime.date, measures: Any) -> tuple[Any, Any, list[str], Any]:
+    """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course after."""
+    from .._sessions.course import load_course
+
+    events = store.events(patient)
+    pauses = [e for e in events if e.kind in ("pause", "review")]
+    last = pauses[-1] if pauses else None
+    stopped_by = last if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge")) else None
+    protocol = _course_protocol(state, store, patient, protocol_id, stopped_by)
+    course = load_course(store, patient, protocol, measures, day)
+    if outcome == "earlier-phase":
+        order = [p.id for p in protocol.phases]
+        if phase_id is None:
+            raise click.UsageError(f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}.")
+        if phase_id not in order:
+            raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'")
+        if order.index(phase_id) >= order.index(course.phase) and course.started:
+            raise click.BadParameter(f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'")
+    elif phase_id is not None:
+        raise click.UsageError("--phase goes with --outcome earlier-phase only.")
+    if course.stop is not None and day < course.stop.date:
+        raise click.BadParameter(f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'")
+    before = describe_stop(course, patient)[:1]
+    store.add_event(patient, "review", day, protocol=protocol.id, phase=course.phase, by=clinician,
+                    detail={"outcome": outcome, "note": note, "was": course.status})
+    if outcome == "earlier-phase":
+        store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=phase_id,
+                        detail={"reason": f"clinician review by {clinician}"})
+    after = load_course(store, patient, protocol, measures, day)
+    return protocol, course, before, after

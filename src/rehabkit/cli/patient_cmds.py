@@ -14,23 +14,65 @@ from . import EXIT_CODES, AppState, F, echo, format_option
 from .completion import complete_measures
 from .course_support import PAIN_SCORE, Score, date_option, patient_argument, require_patient, resolve_protocol
 
-DB_HELP = "Session store file (default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
+DB_HELP = ("Session store: a SQLite file, or postgresql://USER@HOST/DBNAME for a clinic's PostgreSQL database "
+           "(default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory).")
+CLINICIAN_HELP = ("The clinician recording this, a pseudonymous staff id kept with every record it makes (default: "
+                  "REHABKIT_CLINICIAN; none for a patient's own session at home).")
 
 
 def db_option(function: F) -> F:
     """The ``--db`` option shared by the commands that use the session store."""
-    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, help=DB_HELP)(function)
+    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, metavar="FILE|URL",
+                        help=DB_HELP)(function)
 
 
-def open_store(db: str | None, *, create: bool = True) -> Any:
-    """Open the session store, turning a failure into a clear error (exit 1); ``create=False`` for commands that only
-    read or add to an existing record, which never create a store."""
-    from .._sessions.store import Store, StoreError, default_db_path
+def clinician_option(function: F) -> F:
+    """``--clinician ID`` (else ``REHABKIT_CLINICIAN``): who makes the records a command writes."""
+    return click.option("--clinician", "clinician", default=None, metavar="ID", envvar="REHABKIT_CLINICIAN",
+                        callback=_check_clinician, help=CLINICIAN_HELP)(function)
+
+
+def _check_clinician(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .._sessions.store import PATIENT_ID
+
+    if value is not None and not PATIENT_ID.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' "
+                                 "or '.', never a name (from --clinician or REHABKIT_CLINICIAN).")
+    return value or None
+
+
+def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
+    """Open the session store (a SQLite file, or a PostgreSQL database by URL), turning a failure into a clear error
+    (exit 1; 2 when a PostgreSQL URL is given without the postgres extra); ``create=False`` for commands that only
+    read or add to an existing record, which never create a store. ``clinician`` is kept with every record made."""
+    from .._sessions.backends import StoreUnavailable, open_store as open_location
+    from .._sessions.store import StoreError
 
     try:
-        return Store(db or default_db_path(), create=create)
+        return open_location(db, create=create, clinician=clinician)
+    except StoreUnavailable as exc:
+        echo(f"rehabkit: error: {exc}", err=True)
+        raise SystemExit(ExitCode.USAGE) from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def course_lock(store: Any, patient: str, what: str, clinician: str | None = None) -> Any:
+    """The patient's lock for a command that writes their course: exit 8 (patient busy) when another command holds it."""
+    import contextlib
+
+    from .._sessions.locks import PatientBusy, patient_lock
+
+    @contextlib.contextmanager
+    def held() -> Any:
+        try:
+            with patient_lock(store, patient, what, clinician):
+                yield
+        except PatientBusy as exc:
+            echo(f"rehabkit: error: {exc}", err=True)
+            raise SystemExit(ExitCode.PATIENT_BUSY) from None
+
+    return held()
 
 
 @click.command(epilog=EXIT_CODES)
@@ -134,7 +176,8 @@ def _event_dict(e: Any) -> dict[str, Any]:
     return {"id": e.id, "kind": e.kind, "date": e.date, "protocol": e.protocol, "phase": e.phase, "by": e.by, "detail": e.detail}
 
 
-@click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL)))
+@click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL,
+                                                  ExitCode.PATIENT_BUSY)))
 @patient_argument()
 @click.option("--pain", type=PAIN_SCORE, required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
 @click.option("--settled-after-hours", "settled", type=Score(0, 72), default=None, metavar="HOURS",
@@ -142,10 +185,11 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
               help="The protocol whose rules apply, when the session's is not installed (an id or a protocol file).")
 @date_option("of the morning report")
+@clinician_option
 @db_option
 @click.pass_obj
 def next_day(state: AppState, patient: str, pain: float, settled: float | None, protocol_id: str | None, day: datetime.date,
-             db: str | None) -> None:
+             clinician: str | None, db: str | None) -> None:
     """Record PATIENT's pain the morning after a session; it acts on the very next session's plan.
 
     The report belongs to the patient's latest session before its date. When the
@@ -157,60 +201,68 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
       rehabkit next-day P-0042 --pain 3
       rehabkit next-day P-0042 --pain 6 --settled-after-hours 4 --date 2026-11-20
     """
+    with open_store(db, create=False, clinician=clinician) as store:
+        require_patient(store, patient)
+        with course_lock(store, patient, "a next-morning report", clinician):
+            _record_next_day(state, store, patient, pain, settled, protocol_id, day)
+
+
+def _record_next_day(state: AppState, store: Any, patient: str, pain: float, settled: float | None,
+                     protocol_id: str | None, day: datetime.date) -> None:
+    """Record the report (under the patient's lock) and act on the protocol's next-morning rules."""
     from .._sessions.course import parse_date
     from ..engine import NextDayRecord, PastSession, morning_reasons
 
-    with open_store(db, create=False) as store:
-        require_patient(store, patient)
-        session = store.session_before(patient, day)
-        if session is None:
-            echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
-            raise SystemExit(ExitCode.FINDINGS)
-        if parse_date(session.date) != day - datetime.timedelta(days=1):
-            raise click.BadParameter(
-                f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
-                "the morning after a session. Date it that morning with --date, or leave it out.", param_hint="'--date'")
-        store.record_next_day(patient, session.id, pain, day, settled)
-        compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
-        echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
-                   f"{session.date}{compared}.")
-        try:
-            if protocol_id is not None:
-                protocol, _ = resolve_protocol(state, protocol_id, lint=False)
-            else:
-                protocol = state.registry().find_protocol(session.protocol).item
-        except LookupError:
-            echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
-                       "starts; name it with --protocol to check them now.)", err=True)
-            return
-        past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
-                           pain_before=session.pain_before)
-        reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
-        if not reasons:
-            return
-        action = reasons[0].action
-        for reason in reasons:
-            echo(f"  {reason.describe()}: {reason.rule.message}")
-        if action in REVIEW_ACTIONS:
-            store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase,
-                            detail={"action": action, "cause": "next-day", "session": session.id,
-                                    "reasons": [r.describe() for r in reasons], "messages": [r.rule.message for r in reasons]})
-            echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
-            raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
-        echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
+    session = store.session_before(patient, day)
+    if session is None:
+        echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
+        raise SystemExit(ExitCode.FINDINGS)
+    if parse_date(session.date) != day - datetime.timedelta(days=1):
+        raise click.BadParameter(
+            f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
+            "the morning after a session. Date it that morning with --date, or leave it out.", param_hint="'--date'")
+    store.record_next_day(patient, session.id, pain, day, settled)
+    compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
+    echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
+               f"{session.date}{compared}.")
+    try:
+        if protocol_id is not None:
+            protocol, _ = resolve_protocol(state, protocol_id, lint=False)
+        else:
+            protocol = state.registry().find_protocol(session.protocol).item
+    except LookupError:
+        echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
+                   "starts; name it with --protocol to check them now.)", err=True)
+        return
+    past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
+                       pain_before=session.pain_before)
+    reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
+    if not reasons:
+        return
+    action = reasons[0].action
+    for reason in reasons:
+        echo(f"  {reason.describe()}: {reason.rule.message}")
+    if action in REVIEW_ACTIONS:
+        store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase,
+                        detail={"action": action, "cause": "next-day", "session": session.id,
+                                "reasons": [r.describe() for r in reasons], "messages": [r.rule.message for r in reasons]})
+        echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
+        raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
+    echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.INTERRUPTED)))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.INTERRUPTED)))
 @patient_argument(then="measure_id")
 @click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)
 @click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
 @format_option("text: the score and its band; json: the score as one object.")
 @date_option("the questionnaire was filled in")
+@clinician_option
 @db_option
 @click.pass_obj
 def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, ...], skips: tuple[str, ...],
-            output_format: str, day: datetime.date, db: str | None) -> None:
+            output_format: str, day: datetime.date, clinician: str | None, db: str | None) -> None:
     """Score and record an outcome measure (ODI, NDI, NPRS, ...) for PATIENT.
 
     Each item is scored from the official form (0-5 for ODI and NDI sections);
@@ -252,7 +304,7 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         score = outcome.score(answers)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
-    with open_store(db, create=False) as store:
+    with open_store(db, create=False, clinician=clinician) as store, course_lock(store, patient, "a measure", clinician):
         store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers, day)
     if output_format == "json":
         click.echo(json.dumps({"patient": patient, "measure": outcome.id, "value": score.value, "unit": score.unit,

@@ -25,7 +25,7 @@ from .course_support import (
     refuse_gate,
     resolve_protocol,
 )
-from .patient_cmds import db_option, open_store
+from .patient_cmds import clinician_option, course_lock, db_option, open_store
 
 
 class TerminalAnswers:
@@ -62,11 +62,12 @@ class TerminalAnswers:
 @click.option("--clinician-approved/--clinician-not-approved", default=None,
               help="Record the clinician's approval (or its withdrawal) for the gate the patient stands at.")
 @click.option("--by", "by", default=None, metavar="ID", help="Who gave the clearance or approval (a pseudonymous staff id).")
+@clinician_option
 @db_option
 @click.pass_obj
 def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answers_file: str | None, no_timer: bool,
         brief: bool, day: datetime.date, output_format: str, surgery_date: str | None, surgeon_cleared: bool | None,
-        clinician_approved: bool | None, by: str | None, db: str | None) -> None:
+        clinician_approved: bool | None, by: str | None, clinician: str | None, db: str | None) -> None:
     """Run today's session of PROTOCOL for a patient.
 
     PROTOCOL is an installed protocol id or a protocol file (an author's
@@ -82,7 +83,8 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     countdown for holds, pain during each exercise, pain after, and the decision
     with the next session's plan. Every answer is saved as it is given; Ctrl-C
     keeps them and marks the session incomplete. The plan assumes a prior
-    clinical assessment.
+    clinical assessment. Two sessions for one patient never run at once: the
+    second is refused (exit 8) while the first is being recorded.
 
     \b
     Examples:
@@ -92,16 +94,7 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
       rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from .._sessions.runner import (
-        AnswersFileError,
-        CourseStopped,
-        DateOrderError,
-        FileAnswers,
-        GateClosed,
-        SessionInterrupted,
-        run_session,
-    )
-    from .._sessions.store import StoreError
+    from .._sessions.runner import FileAnswers
 
     recording = [name for name, value in (("--surgery-date", surgery_date), ("--surgeon-cleared", surgeon_cleared),
                                           ("--clinician-approved", clinician_approved)) if value is not None]
@@ -137,32 +130,54 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     pace = screen.pace if answers_file is None and not no_timer and not quiet and interactive else None
 
-    with open_store(db if not plan_only or _store_exists(db) else ":memory:") as store:  # --plan creates nothing
+    # --plan creates nothing: without a store file it plans from an empty one in memory, and never makes a database's tables.
+    location = db if not plan_only or _store_exists(db) else ":memory:"
+    with open_store(location, create=not plan_only or location == ":memory:", clinician=clinician) as store:
         if plan_only:
             _print_plan(store, patient, protocol, library, measures, output_format, day)
             return
-        try:
-            note_surgery_change(store, patient, surgery)
-            store.ensure_patient(patient, surgery_date=surgery)
-        except StoreError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--patient'") from None
-        if surgeon_cleared is not None or clinician_approved is not None:
-            _record_approvals(store, patient, protocol, measures, day, by, surgeon_cleared, clinician_approved, say)
-        try:
-            outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
-                                  extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
-                                  pace=pace, today=day, policy=registry.policy(), warn=warn, brief=brief)
-        except (AnswersFileError, DateOrderError) as exc:
-            echo(f"rehabkit: error: {exc}", err=True)
-            raise SystemExit(ExitCode.USAGE) from None
-        except CourseStopped as exc:
-            refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
-                    status=exc.course.status, code=ExitCode.COURSE_STOPPED)
-        except GateClosed as exc:
-            refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
-        except SessionInterrupted as exc:
-            echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
-            raise SystemExit(ExitCode.INTERRUPTED) from None
+        with course_lock(store, patient, "a session", clinician):
+            _record_session(store, state, patient, protocol, registry, library, measures, extra, answers, pace, day,
+                            surgery, by, surgeon_cleared, clinician_approved, say, warn, brief, output_format, screen, quiet)
+
+
+def _record_session(store: Any, state: AppState, patient: str, protocol: Any, registry: Any, library: Any, measures: Any,
+                    extra: Any, answers: Any, pace: Any, day: datetime.date, surgery: str | None, by: str | None,
+                    surgeon_cleared: bool | None, clinician_approved: bool | None, say: Any, warn: Any, brief: bool,
+                    output_format: str, screen: Any, quiet: bool) -> None:
+    """The session itself, under the patient's lock: approvals given with it, screening, exercises, the decision."""
+    from .._sessions.runner import (
+        AnswersFileError,
+        CourseStopped,
+        DateOrderError,
+        GateClosed,
+        SessionInterrupted,
+        run_session,
+    )
+    from .._sessions.store import StoreError
+
+    try:
+        note_surgery_change(store, patient, surgery)
+        store.ensure_patient(patient, surgery_date=surgery)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--patient'") from None
+    if surgeon_cleared is not None or clinician_approved is not None:
+        _record_approvals(store, patient, protocol, measures, day, by, surgeon_cleared, clinician_approved, say)
+    try:
+        outcome = run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
+                              extra_screening=extra, answers=answers, decide=state.manager().decide, say=say,
+                              pace=pace, today=day, policy=registry.policy(), warn=warn, brief=brief)
+    except (AnswersFileError, DateOrderError) as exc:
+        echo(f"rehabkit: error: {exc}", err=True)
+        raise SystemExit(ExitCode.USAGE) from None
+    except CourseStopped as exc:
+        refuse(output_format, patient, "course-stopped", describe_stop(exc.course, patient),
+                status=exc.course.status, code=ExitCode.COURSE_STOPPED)
+    except GateClosed as exc:
+        refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
+    except SessionInterrupted as exc:
+        echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
+        raise SystemExit(ExitCode.INTERRUPTED) from None
     if output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
     else:
@@ -172,9 +187,10 @@ def run(state: AppState, protocol_id: str, patient: str, plan_only: bool, answer
 
 
 def _store_exists(db: str | None) -> bool:
-    from .._sessions.store import default_db_path
+    from .._sessions.backends import store_location
 
-    return Path(db or default_db_path()).exists()
+    location = store_location(db)
+    return isinstance(location, str) or location.exists()  # a PostgreSQL store is opened without creating one
 
 
 def _surgery_date(text: str | None, today: datetime.date) -> str | None:
