@@ -9,8 +9,9 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 DEMO = demo-output
 PACKS = plugins/rehabkit-exercises plugins/rehabkit-neck plugins/rehabkit-low-back plugins/rehabkit-post-surgery
 
-# What the tests need from the system: a real Chromium for pages, pdftotext/pdfinfo for PDFs, Pango for WeasyPrint.
-SYSTEM_PACKAGES = chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+# What the tests need from the system: a real Chromium for pages, pdftotext/pdfinfo for PDFs, Pango for WeasyPrint,
+# and a PostgreSQL server (initdb, pg_ctl, postgres) that the store tests start in a temporary directory.
+SYSTEM_PACKAGES = chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 postgresql
 
 .PHONY: demo test bench wheels clean system-packages
 
@@ -38,7 +39,7 @@ demo: $(VENV)/bin/python
 	@echo "  $(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3"
 
 test: $(TEST_VENV)/bin/python system-packages
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python -m mypy --strict src/rehabkit
 	$(TEST_VENV)/bin/python -m pytest
