@@ -9,9 +9,11 @@ patient stands.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course
+from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, current_entry
 from ..model import Protocol
 from .outcomes import OutcomeMeasure
 from .store import Store
@@ -24,6 +26,38 @@ def parse_date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text[:10])
 
 
+class _StoredDetail(Mapping[str, Any]):
+    """A session's decision record, decoded from the store's JSON on first use.
+
+    The engine reads the records of the current phase and of the latest sessions only, so a long history
+    costs a row each, not a JSON document each.
+    """
+
+    __slots__ = ("_text", "_data")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._data: dict[str, Any] | None = None
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._data is None:
+            value = json.loads(self._text)
+            self._data = value if isinstance(value, dict) else {}
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+
 def load_course(
     store: Store,
     patient: str,
@@ -32,17 +66,20 @@ def load_course(
     today: datetime.date,
 ) -> Course:
     """The patient's course in ``protocol`` on ``today`` (not started when nothing is recorded yet)."""
-    sessions = [
-        PastSession(id=s.id, date=parse_date(s.date), phase=s.phase, status=s.status, pain_before=s.pain_before,
-                    pain_after=s.pain_after, decision=s.decision, detail=s.decision_detail or {})
-        for s in store.sessions(patient, protocol.id)
-    ]
     events = [
         CourseEvent(id=e.id, kind=e.kind, date=parse_date(e.date), protocol=e.protocol, phase=e.phase, by=e.by,
                     after_session=e.after_session, detail=e.detail or {})
         for e in store.events(patient)
     ]
-    next_days = [NextDayRecord(session, parse_date(day), pain, settled) for session, day, pain, settled in store.next_days(patient)]
+    entry = current_entry(protocol, events)
+    sessions = [
+        PastSession(id=id_, date=parse_date(day), phase=phase, status=status, pain_before=before, pain_after=after,
+                    decision=decision, detail=_StoredDetail(detail) if detail else {})
+        for id_, day, phase, status, before, after, decision, detail
+        in store.course_sessions(patient, protocol.id, entry.after_session if entry else None)
+    ]
+    next_days = [NextDayRecord(session, parse_date(day), pain, settled)
+                 for session, day, pain, settled in store.next_days(patient, sessions=[s.id for s in sessions])]
     scored = [MeasureRecord(measure, value, parse_date(day)) for measure, value, day in store.measures(patient)]
     surgery = store.surgery_date(patient)
     return build_course(

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -156,10 +156,18 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX IF NOT EXISTS next_day_by_patient ON next_day (patient, id);
     CREATE INDEX IF NOT EXISTS next_day_by_session ON next_day (session);
     """,
+    # A course is read from its latest sessions, however long the history (issue 14): by protocol, id and date.
+    """
+    CREATE INDEX IF NOT EXISTS sessions_by_course ON sessions (patient, protocol, id);
+    CREATE INDEX IF NOT EXISTS sessions_by_course_date ON sessions (patient, protocol, date, id);
+    """,
 )
 
 
 
+
+#: Larger than any session id (SQLite's largest integer): "after it" matches no session.
+_NO_SESSION = 2**63 - 1
 
 #: Kinds of course event.
 EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
@@ -363,20 +371,56 @@ class Store:
         rows = self._db.execute("SELECT kind, key, value FROM answers WHERE session = ? ORDER BY id", (session,))
         return [(kind, key, json.loads(value)) for kind, key, value in rows]
 
-    def sessions(self, patient: str, protocol: str | None = None) -> list[SessionRecord]:
-        """A patient's sessions in the order recorded, which is date order (optionally for one protocol)."""
+    def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[SessionRecord]:
+        """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only
+        the ``last`` so many)."""
         query = f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE patient = ?"
         args: list[Any] = [patient]
         if protocol is not None:
             query += " AND protocol = ?"
             args.append(protocol)
-        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [
-            SessionRecord(id=row[0], patient=row[1], protocol=row[2], version=row[3], phase=row[4], started=row[5],
-                          finished=row[6], status=row[7], pain_before=row[8], pain_after=row[9], decision=row[10],
-                          decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
-            for row in rows
-        ]
+        if last is not None:
+            rows = self._db.execute(query + " ORDER BY id DESC LIMIT ?", [*args, last]).fetchall()[::-1]
+        else:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [self._session_record(row) for row in rows]
+
+    def count_sessions(self, patient: str, protocol: str | None = None) -> int:
+        """How many sessions the patient has (of one protocol, when given)."""
+        if protocol is None:
+            return int(self._db.execute("SELECT count(*) FROM sessions WHERE patient = ?", (patient,)).fetchone()[0])
+        return int(self._db.execute("SELECT count(*) FROM sessions WHERE patient = ? AND protocol = ?",
+                                    (patient, protocol)).fetchone()[0])
+
+    @staticmethod
+    def _session_record(row: Any) -> SessionRecord:
+        return SessionRecord(id=row[0], patient=row[1], protocol=row[2], version=row[3], phase=row[4], started=row[5],
+                             finished=row[6], status=row[7], pain_before=row[8], pain_after=row[9], decision=row[10],
+                             decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
+
+    def course_sessions(self, patient: str, protocol: str, after: int | None) -> list[tuple[int, str, str, str, float | None,
+                                                                                          float | None, str | None, str | None]]:
+        """What a course is worked out from (see :data:`rehabkit.engine.LATEST_NEEDED`): the patient's sessions of
+        ``protocol`` after session ``after`` (the current phase's; ``None`` before the course starts), and the
+        latest session of each kind the course reads from before it, in the order recorded.
+
+        Each is (id, date, phase, status, pain before, pain after, decision, the decision's record as JSON text).
+        """
+        course = "patient = ? AND protocol = ?"
+        latest = (
+            "status IN ('complete', 'stopped') AND pain_before IS NOT NULL",
+            "status IN ('complete', 'stopped') AND decision_detail IS NOT NULL AND decision_detail NOT IN ('', '{}', 'null')",
+        )
+        picks = " OR ".join(
+            [f"id = (SELECT id FROM sessions WHERE {course} AND {where} ORDER BY id DESC LIMIT 1)" for where in latest]
+            + [f"id = (SELECT id FROM sessions WHERE {course} ORDER BY date DESC, id DESC LIMIT 1)"]
+        )
+        rows: list[Any] = self._db.execute(
+            "SELECT id, date, phase, status, pain_before, pain_after, decision, decision_detail FROM sessions "
+            f"WHERE {course} AND (id > ? OR {picks}) ORDER BY id",
+            (patient, protocol, _NO_SESSION if after is None else after) + (patient, protocol) * (len(latest) + 1),
+        ).fetchall()
+        return rows
 
     def mark_unfinished_incomplete(self, patient: str) -> int:
         """Sessions left in progress (a crash, a killed terminal) become incomplete; returns how many."""
@@ -415,8 +459,12 @@ class Store:
 
     def session_before(self, patient: str, day: date) -> SessionRecord | None:
         """The patient's latest finished or stopped session dated before ``day`` (what a next-morning report is about)."""
-        candidates = [s for s in self.sessions(patient) if s.date < day.isoformat() and s.status in ("complete", "stopped")]
-        return candidates[-1] if candidates else None
+        row = self._db.execute(
+            f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE patient = ? AND date < ? "
+            "AND status IN ('complete', 'stopped') ORDER BY id DESC LIMIT 1",
+            (patient, day.isoformat()),
+        ).fetchone()
+        return self._session_record(row) if row else None
 
     def record_next_day(self, patient: str, session: int, pain: float, day: date | None = None,
                         settled_hours: float | None = None) -> None:
@@ -426,14 +474,21 @@ class Store:
             (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours),
         )
 
-    def next_days(self, patient: str) -> list[tuple[int, str, float, float | None]]:
-        """Next-morning reports in the order recorded: (session, date, pain, hours to settle)."""
-        rows = self._db.execute(
-            "SELECT session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
-            "WHERE patient = ? AND session IS NOT NULL ORDER BY id",
-            (patient,),
-        ).fetchall()
-        return [(session, day, pain, settled) for session, day, pain, settled in rows]
+    def next_days(self, patient: str, sessions: Iterable[int] | None = None) -> list[tuple[int, str, float, float | None]]:
+        """Next-morning reports in the order recorded: (session, date, pain, hours to settle); only those about
+        ``sessions`` when given."""
+        query = ("SELECT id, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
+                 "WHERE patient = ? AND session IS NOT NULL")
+        if sessions is None:
+            rows = self._db.execute(query + " ORDER BY id", (patient,)).fetchall()
+        else:
+            wanted, rows = list(sessions), []
+            for start in range(0, len(wanted), 500):  # each report found through its session's index
+                chunk = wanted[start:start + 500]
+                rows += self._db.execute(query + f" AND session IN ({', '.join('?' * len(chunk))})",
+                                         (patient, *chunk)).fetchall()
+            rows.sort()
+        return [(session, day, pain, settled) for _, session, day, pain, settled in rows]
 
     def next_day(self, patient: str) -> dict[int, float]:
         """Next-morning pain by session id (the latest report for each)."""

@@ -10,7 +10,7 @@ Every decision carries the rule and the figures that caused it, in plain words
 from the protocol's data. All thresholds and wording come from the protocol.
 """
 
-from .course import STOPPED_STATES, Course, build_course, morning_reasons, pain_target
+from .course import LATEST_NEEDED, STOPPED_STATES, Course, build_course, current_entry, morning_reasons, pain_target
 from .criteria import CriteriaResult, Facts, Unmet, check_criteria
 from .decide import Decision, SessionResult, decide, exit_gate, within_limits
 from .dose import DoseState, advance_doses, step_back
@@ -43,6 +43,8 @@ __all__ = [
     "advance_doses",
     "at_step",
     "build_course",
+    "current_entry",
+    "LATEST_NEEDED",
     "check_criteria",
     "decide",
     "ends_screening",

@@ -22,7 +22,8 @@ from .progress import weeks_without_improvement
 from .records import CourseEvent, MeasureRecord, NextDayRecord, PastSession
 from .symptoms import Observation, Reason, evaluate, worst
 
-__all__ = ["STOPPED_STATES", "Course", "active_precautions", "build_course", "morning_reasons", "pain_target"]
+__all__ = ["LATEST_NEEDED", "STOPPED_STATES", "Course", "active_precautions", "build_course", "current_entry", "morning_reasons",
+           "pain_target"]
 
 #: Course states in which no session runs.
 STOPPED_STATES = frozenset({"paused", "referred", "discharged"})
@@ -147,6 +148,23 @@ def _stop_event(events: Sequence[CourseEvent], protocol_id: str) -> CourseEvent 
     return stop
 
 
+def current_entry(protocol: Protocol, events: Iterable[CourseEvent]) -> CourseEvent | None:
+    """The event by which the patient entered the phase of ``protocol`` they are in (``None``: not started)."""
+    order = {p.id for p in protocol.phases}
+    entry = None
+    for event in events:
+        if event.kind == "enter-phase" and event.protocol in (None, protocol.id) and event.phase in order:
+            entry = event
+    return entry
+
+
+#: Which sessions :func:`build_course` reads: every session after the current phase was entered, and before that
+#: only the latest of each of these kinds (a store can give just those, however long the history): the latest
+#: complete or stopped session with a pain score (pain at rest), the latest with a decision record (movements
+#: screening left out), and the latest by date. (The latest complete session matters only within the phase.)
+LATEST_NEEDED = ("done-with-pain", "done-with-record", "latest-date")
+
+
 def build_course(
     protocol: Protocol,
     sessions: Iterable[PastSession],
@@ -162,7 +180,8 @@ def build_course(
 
     ``sessions`` are the patient's sessions of this protocol and ``events``
     every course event of the patient (any protocol), both in the order
-    recorded; ``next_days`` the next-morning reports; ``measures`` the scored
+    recorded (of the sessions before the current phase was entered, only the
+    latest of each kind in :data:`LATEST_NEEDED` are read); ``next_days`` the next-morning reports; ``measures`` the scored
     outcome measures, whose latest value up to ``today`` feeds the criterion
     named in ``measure_criteria`` (measure id -> criterion measure, e.g. odi -> odi-percent).
     """
@@ -174,8 +193,7 @@ def build_course(
         reports[report.session] = report  # the latest report for a session wins
     order = [p.id for p in protocol.phases]
 
-    entries = [e for e in events if e.kind == "enter-phase" and e.phase in order]
-    entry = entries[-1] if entries else None
+    entry = current_entry(protocol, patient_events)
     phase = entry.phase if entry and entry.phase else order[0]
     stint = [s for s in sessions if entry is not None and s.id > entry.after_session and s.phase == phase]
     # Entered on the event's date, or on the stint's first session when that is dated earlier (sessions entered
