@@ -141,7 +141,7 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=50, help="sessions of the short history (and the template)")
     parser.add_argument("--long", type=int, default=2000, help="sessions of the long history")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "history")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()

@@ -10,6 +10,7 @@ bounded read with the one worked out from every recorded session.
 from __future__ import annotations
 
 import datetime
+import json
 
 import attrs
 import pytest
@@ -74,3 +75,18 @@ def test_the_bounded_read_gives_the_whole_course_every_day(cli, tmp_path, protoc
     history = course.history()
     assert len(history["sessions"]) > 60 and any(e["kind"] == "enter-phase" for e in history["events"])
     assert checked == 69
+
+    # history lists the latest 50 sessions in text and says how many more there are; --all and JSON list every one
+    total = len(history["sessions"])
+    text = course.cli("history", course.patient, "--db", course.db).stdout
+    rows = [line for line in text.splitlines() if line[:4].isdigit() and line.split()[1] == protocol]
+    assert len(rows) == 50 and f"The latest 50 of {total} sessions" in text and f"{total - 50} earlier sessions" in text
+    everything = course.cli("history", course.patient, "--db", course.db, "--all").stdout
+    assert len([line for line in everything.splitlines() if line[:4].isdigit() and line.split()[1] == protocol]) == total
+    assert "earlier session" not in everything
+    five = course.cli("history", course.patient, "--db", course.db, "--last", "5").stdout
+    assert [line[:10] for line in five.splitlines() if line[:4].isdigit() and line.split()[1] == protocol] == \
+        [s["date"] for s in history["sessions"][-5:]]
+    assert len(json.loads(course.cli("history", course.patient, "--db", course.db, "--format", "json", "--last", "5")
+                          .stdout)["sessions"]) == 5
+    assert course.cli("history", course.patient, "--db", course.db, "--all", "--last", "5").exit_code == 2

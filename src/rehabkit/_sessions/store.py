@@ -156,8 +156,9 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX IF NOT EXISTS next_day_by_patient ON next_day (patient, id);
     CREATE INDEX IF NOT EXISTS next_day_by_session ON next_day (session);
     """,
-    # A course is read from its latest sessions, however long the history (issue 14): by protocol, id and date.
+    # A course (and history's latest sessions) are read from the latest sessions, however long the history (issue 14).
     """
+    CREATE INDEX IF NOT EXISTS sessions_by_patient_id ON sessions (patient, id);
     CREATE INDEX IF NOT EXISTS sessions_by_course ON sessions (patient, protocol, id);
     CREATE INDEX IF NOT EXISTS sessions_by_course_date ON sessions (patient, protocol, date, id);
     """,

@@ -75,42 +75,67 @@ def course_lock(store: Any, patient: str, what: str, clinician: str | None = Non
     return held()
 
 
+#: Sessions ``history`` lists in text by default (the latest; --all for every one).
+HISTORY_SHOWN = 50
+
+
 @click.command(epilog=EXIT_CODES)
 @patient_argument()
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
 @format_option("text: the course and a table of sessions; json: the patient's sessions, course events, next-morning "
                "reports and measures as one object.")
+@click.option("--last", "last", type=click.IntRange(min=1), default=None, metavar="N",
+              help=f"Only the latest N sessions, with the events and measures since the first of them (text default: "
+                   f"{HISTORY_SHOWN}; json default: every record).")
+@click.option("--all", "show_all", is_flag=True, help="Every session, event and measure (the default for json).")
 @db_option
-def history(patient: str, protocol: str | None, output_format: str, db: str | None) -> None:
+def history(patient: str, protocol: str | None, output_format: str, last: int | None, show_all: bool,
+            db: str | None) -> None:
     """List PATIENT's course: sessions (date, phase, status, pain before, after and the next morning, decision),
     phases entered, pauses, approvals and reviews, and the latest measures.
+
+    The text lists the latest sessions (and the events and measures since the first of them) and says how many
+    earlier ones there are: --all lists everything.
 
     \b
     Examples:
       rehabkit history P-0042
+      rehabkit history P-0042 --all
       rehabkit history P-0042 --format json
     """
+    if show_all and last is not None:
+        raise click.UsageError("give --last N or --all, not both.")
+    if last is None and not show_all and output_format == "text":
+        last = HISTORY_SHOWN
     with open_store(db, create=False) as store:
         require_patient(store, patient)
-        sessions = store.sessions(patient, protocol)
-        measures = store.measures(patient)
-        events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
+        sessions = store.sessions(patient, protocol, last=last)
+        total = store.count_sessions(patient, protocol) if last is not None else len(sessions)
+        since = sessions[0].date if total > len(sessions) else ""  # what the shown sessions span
+        measures = [m for m in store.measures(patient) if m[2] >= since]
+        course_events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
+        events = [e for e in course_events if e.date >= since]
         mornings: dict[int, tuple[str, float, float | None]] = {}
-        for session, day, pain, settled in store.next_days(patient):
+        for session, day, pain, settled in store.next_days(patient, sessions=[s.id for s in sessions] if since else None):
             mornings[session] = (day, pain, settled)
         surgery = store.surgery_date(patient)
+    status = _status(course_events)
     if output_format == "json":
         click.echo(json.dumps({
             "patient": patient,
             "surgery_date": surgery,
-            "status": _status(events),
+            "status": status,
             "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
             "events": [_event_dict(e) for e in events],
             "measures": [{"measure": m, "value": v, "date": d} for m, v, d in measures],
             "latest_measures": {m: v for m, v, _ in measures},
         }, indent=2))
         return
-    echo(f"Patient {patient}: course {_status(events)}" + (f"; surgery on {surgery}" if surgery else ""))
+    echo(f"Patient {patient}: course {status}" + (f"; surgery on {surgery}" if surgery else ""))
+    if since:
+        earlier = total - len(sessions)
+        echo(f"The latest {len(sessions)} of {total:,} sessions, with the events and measures since {since}; "
+             f"{earlier:,} earlier session{'s' if earlier != 1 else ''} not shown (--all shows every one).")
     if not sessions:
         echo(f"no sessions recorded for {patient}.", err=True)
     else:
