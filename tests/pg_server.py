@@ -41,8 +41,10 @@ def find_binaries() -> Path | None:
 class PostgresServer:
     """``initdb`` + ``pg_ctl start`` in a temporary directory; :meth:`url` gives a libpq URL for a database in it."""
 
-    def __init__(self, binaries: Path, user: str | None = None) -> None:
+    def __init__(self, binaries: Path, user: str | None = None, *, durable: bool = False) -> None:
         self.binaries = binaries
+        #: With ``durable``, commits reach the disk as on a real server (the benchmark); the tests skip that.
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="rehabkit-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
@@ -73,8 +75,9 @@ class PostgresServer:
                       "--encoding=UTF8", "--locale=C", "-U", self.role)
         except subprocess.CalledProcessError as exc:
             raise RuntimeError(f"initdb failed: {exc.stderr or exc.stdout}") from None
-        options = (f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=100")
+        options = f"-c listen_addresses='' -k {self.socket_dir} -c max_connections=100"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = self.root / "server.log"
         result = self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-o", options,
                            "-w", "-t", "60", "start", check=False)

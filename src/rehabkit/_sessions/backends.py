@@ -84,6 +84,4 @@ def open_store(db: str | None, *, create: bool = True, clinician: str | None = N
         return PgStore(location, create=create, clinician=clinician, migrate=migrate)
     from .store import Store
 
-    store = Store(location, create=create)
-    store.clinician = clinician  # type: ignore[attr-defined]
-    return store
+    return Store(location, create=create, clinician=clinician, migrate=migrate)

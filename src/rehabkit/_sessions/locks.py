@@ -62,16 +62,7 @@ def holder_name(what: str, patient: str, clinician: str | None) -> str:
 @contextmanager
 def patient_lock(store: Any, patient: str, what: str = "a session", clinician: str | None = None) -> Iterator[None]:
     """Hold ``patient``'s lock in ``store`` while the block writes; :class:`PatientBusy` when another holds it."""
-    own = getattr(store, "patient_lock", None)
-    if own is not None:
-        with own(patient, what, clinician):
-            yield
-        return
-    path = getattr(store, "path", None)
-    if path is None or str(path) == ":memory:":
-        yield
-        return
-    with sqlite_patient_lock(Path(path), patient, what, clinician):
+    with store.patient_lock(patient, what, clinician):
         yield
 
 

@@ -102,9 +102,20 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX course_events_by_patient ON course_events (patient, id);
     """,
-    # A course is read from its latest sessions, however long the history (issue 14): by protocol, id and date.
+    # A course (and history's latest sessions) are read from the latest sessions, however long the history (issue 14).
     5: """
+    CREATE INDEX sessions_by_patient_id ON sessions (patient, id);
     CREATE INDEX sessions_by_course ON sessions (patient, protocol, id);
     CREATE INDEX sessions_by_course_date ON sessions (patient, protocol, date, id);
+    """,
+    # Every record names the clinician who made it (NULL: not given); a session keeps its decision's within_limits.
+    6: """
+    ALTER TABLE sessions ADD COLUMN clinician TEXT;
+    ALTER TABLE measures ADD COLUMN clinician TEXT;
+    ALTER TABLE next_day ADD COLUMN clinician TEXT;
+    ALTER TABLE course_events ADD COLUMN clinician TEXT;
+    ALTER TABLE sessions ADD COLUMN within_limits INTEGER;
+    UPDATE sessions SET within_limits = CASE decision_detail::json ->> 'within_limits' WHEN 'true' THEN 1 WHEN 'false' THEN 0
+        END WHERE decision_detail IS NOT NULL AND decision_detail NOT IN ('', 'null')
     """,
 }

@@ -126,7 +126,7 @@ class PgStore(Store):
                 "server is running and the URL's user, host and database are right (--db or REHABKIT_DB); the "
                 "database itself must exist (createdb NAME)."
             ) from None
-        self._db = _Connection(self._conn)  # type: ignore[assignment]
+        self._db = _Connection(self._conn)
         try:
             self._refuse_foreign()
             if not create and self.schema_version == 0:

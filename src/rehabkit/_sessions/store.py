@@ -25,7 +25,8 @@ import attrs
 
 from .._common.errors import RehabkitError
 
-__all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "SessionRecord", "Store", "StoreError", "default_db_path"]
+__all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "Overview", "SessionRecord", "Store", "StoreError",
+           "default_db_path"]
 
 #: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # use fullmatch: "$" would accept a trailing newline
@@ -79,6 +80,36 @@ def _migrate_to_dated_courses(db: sqlite3.Connection) -> None:
         )
     db.execute("DROP TABLE phases")
     db.execute("DROP TABLE approvals")
+
+
+def _migrate_to_clinicians(db: sqlite3.Connection) -> None:
+    """Schema 6 (issue 16): every record names the clinician who made it, and a session keeps ``within_limits``.
+
+    ``clinician`` is NULL where none was given: every record made before version 6, and a patient's own session at
+    home. ``within_limits`` (1, 0, or NULL for a session without a decision) is the value of the decision record's key
+    of that name, kept beside it so that the clinic overview reads a thousand courses without decoding 50,000 JSON
+    documents; it is filled here from the records already stored.
+    """
+    for table in ("sessions", "measures", "next_day", "course_events"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN clinician TEXT")
+    db.execute("ALTER TABLE sessions ADD COLUMN within_limits INTEGER")
+    rows = db.execute("SELECT id, decision_detail FROM sessions WHERE decision_detail IS NOT NULL").fetchall()
+    for session, text in rows:
+        db.execute("UPDATE sessions SET within_limits = ? WHERE id = ?", (_within_limits(_loads(text)), session))
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _within_limits(detail: Any) -> int | None:
+    """A decision record's ``within_limits`` as the column keeps it: 1, 0, or None when the record has none."""
+    if isinstance(detail, Mapping) and "within_limits" in detail:
+        return int(bool(detail["within_limits"]))
+    return None
 
 
 #: Schema migrations, in order; migration N brings the file to user_version N. A migration is a
@@ -162,6 +193,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX IF NOT EXISTS sessions_by_course ON sessions (patient, protocol, id);
     CREATE INDEX IF NOT EXISTS sessions_by_course_date ON sessions (patient, protocol, date, id);
     """,
+    _migrate_to_clinicians,
 )
 
 
@@ -214,6 +246,8 @@ class SessionRecord:
     decision_detail: Any
     #: The calendar day of the session (the patient's local date, or the --date given for a paper session).
     date: str = ""
+    #: The clinician who recorded it (None: not given, as for a patient's own session at home).
+    clinician: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -230,14 +264,49 @@ class EventRecord:
     after_session: int
     detail: Any
     at: str
+    #: The clinician who recorded it (None: not given). ``by`` is who gave an approval or made a review.
+    clinician: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Overview:
+    """Every patient's records as rows, from :meth:`Store.overview`.
+
+    ``sessions``: (patient, protocol, id, date, phase, status, pain before, pain after, decision, within_limits, has a
+    decision record, the record's JSON for the latest two of each course else None, clinician); ``events``: (patient,
+    id, protocol, kind, date, phase, by, after_session, detail JSON, clinician); ``next_days``: (patient, session,
+    date, pain, hours to settle); ``measures``: (patient, measure, value, date); ``patients``: (id, surgery date).
+    """
+
+    patients: list[Any]
+    sessions: list[Any]
+    events: list[Any]
+    next_days: list[Any]
+    measures: list[Any]
 
 
 class Store:
-    """An open session store. Use as a context manager, or call :meth:`close`."""
+    """An open session store. Use as a context manager, or call :meth:`close`.
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
-        """Open (or, with ``create``, create) the store; a file that is not a rehabkit store is refused."""
+    :class:`rehabkit._sessions.pg_store.PgStore` is the same store on PostgreSQL: it inherits every query method
+    below, so the SQL here is written for both (standard SQL; the few differences are translated there).
+    """
+
+    #: Which database holds the store (``db status`` and messages say so).
+    backend = "sqlite"
+    #: The connection: sqlite3's here, PostgreSQL's through its dialect adapter in PgStore.
+    _db: Any
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, clinician: str | None = None,
+                 migrate: bool = True) -> None:
+        """Open (or, with ``create``, create) the store; a file that is not a rehabkit store is refused.
+
+        ``clinician`` is kept with every record made through this store (None: not given, as for a patient's own
+        session at home). ``migrate=False`` opens an older store without upgrading it (``rehabkit db status``).
+        """
         self.path = Path(path)
+        #: The clinician every record made through this store is attributed to (None: not given).
+        self.clinician = clinician
         if not create and not self.path.is_file():
             raise StoreError(
                 f"there is no session store at {str(self.path)!r}: check --db or REHABKIT_DB (a store is created by "
@@ -253,7 +322,8 @@ class Store:
             self._refuse_foreign()
             if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self._db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            if migrate:
+                self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"cannot open the session store {str(self.path)!r}: {exc}. Check that the file is a rehabkit store "
@@ -284,6 +354,23 @@ class Store:
     def schema_version(self) -> int:
         """The file's schema version (``PRAGMA user_version``)."""
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring the store to this rehabkit's schema; returns (version before, version after)."""
+        before = self.schema_version
+        self._migrate()
+        return before, self.schema_version
+
+    def patient_lock(self, patient: str, what: str = "a session", clinician: str | None = None) -> Any:
+        """A context manager holding the patient's lock while a command writes their course (see
+        :mod:`rehabkit._sessions.locks`); :class:`~rehabkit._sessions.locks.PatientBusy` when another holds it."""
+        from contextlib import nullcontext
+
+        from .locks import sqlite_patient_lock
+
+        if str(self.path) == ":memory:":
+            return nullcontext()
+        return sqlite_patient_lock(self.path, patient, what, clinician or self.clinician)
 
     def _migrate(self) -> None:
         version = self.schema_version
@@ -338,14 +425,16 @@ class Store:
 
     # --- sessions -----------------------------------------------------------
 
-    _SESSION_COLUMNS = "id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, decision_detail, date"
+    _SESSION_COLUMNS = ("id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, "
+                        "decision_detail, date, clinician")
 
     def start_session(self, patient: str, protocol: str, version: str, phase: str, day: date | None = None) -> int:
         """Open a session (status in-progress) on ``day`` (default today) and return its id."""
         self.ensure_patient(patient)
         cursor = self._db.execute(
-            "INSERT INTO sessions (patient, protocol, version, phase, started, status, date) VALUES (?, ?, ?, ?, ?, 'in-progress', ?)",
-            (patient, protocol, version, phase, _now(), (day or date.today()).isoformat()),
+            "INSERT INTO sessions (patient, protocol, version, phase, started, status, date, clinician) "
+            "VALUES (?, ?, ?, ?, ?, 'in-progress', ?, ?)",
+            (patient, protocol, version, phase, _now(), (day or date.today()).isoformat(), self.clinician),
         )
         return int(cursor.lastrowid or 0)
 
@@ -363,8 +452,8 @@ class Store:
     def finish_session(self, session: int, status: str, decision: str | None = None, detail: Any = None) -> None:
         """Close a session with its status (complete, incomplete, stopped) and decision."""
         self._db.execute(
-            "UPDATE sessions SET finished = ?, status = ?, decision = ?, decision_detail = ? WHERE id = ?",
-            (_now(), status, decision, json.dumps(detail) if detail is not None else None, session),
+            "UPDATE sessions SET finished = ?, status = ?, decision = ?, decision_detail = ?, within_limits = ? WHERE id = ?",
+            (_now(), status, decision, json.dumps(detail) if detail is not None else None, _within_limits(detail), session),
         )
 
     def answers(self, session: int) -> list[tuple[str, str, Any]]:
@@ -397,7 +486,8 @@ class Store:
     def _session_record(row: Any) -> SessionRecord:
         return SessionRecord(id=row[0], patient=row[1], protocol=row[2], version=row[3], phase=row[4], started=row[5],
                              finished=row[6], status=row[7], pain_before=row[8], pain_after=row[9], decision=row[10],
-                             decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10])
+                             decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10],
+                             clinician=row[13])
 
     def course_sessions(self, patient: str, protocol: str, after: int | None) -> list[tuple[int, str, str, str, float | None,
                                                                                           float | None, str | None, str | None]]:
@@ -428,7 +518,7 @@ class Store:
         cursor = self._db.execute(
             "UPDATE sessions SET status = 'incomplete' WHERE patient = ? AND status = 'in-progress'", (patient,)
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     def last_session_id(self, patient: str) -> int:
         """The id of the patient's latest session (0 when there is none)."""
@@ -442,8 +532,10 @@ class Store:
         """Store a scored outcome measure, dated ``day`` (default today)."""
         self.ensure_patient(patient)
         self._db.execute(
-            "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient, measure, value, unit, band, json.dumps(answers), _now(), (day or date.today()).isoformat()),
+            "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient, measure, value, unit, band, json.dumps(answers), _now(), (day or date.today()).isoformat(),
+             self.clinician),
         )
 
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
@@ -471,8 +563,8 @@ class Store:
                         settled_hours: float | None = None) -> None:
         """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
         self._db.execute(
-            "INSERT INTO next_day (patient, session, pain, at, date, settled_hours) VALUES (?, ?, ?, ?, ?, ?)",
-            (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours),
+            "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours, self.clinician),
         )
 
     def next_days(self, patient: str, sessions: Iterable[int] | None = None) -> list[tuple[int, str, float, float | None]]:
@@ -504,21 +596,21 @@ class Store:
             raise ValueError(f"unknown course event {kind!r}; one of {', '.join(EVENT_KINDS)}")
         self.ensure_patient(patient)
         cursor = self._db.execute(
-            "INSERT INTO course_events (patient, protocol, kind, date, phase, by, after_session, detail, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO course_events (patient, protocol, kind, date, phase, by, after_session, detail, at, clinician) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (patient, protocol, kind, day.isoformat(), phase, by, self.last_session_id(patient),
-             json.dumps(dict(detail or {})), _now()),
+             json.dumps(dict(detail or {})), _now(), self.clinician),
         )
         return int(cursor.lastrowid or 0)
 
     def events(self, patient: str) -> list[EventRecord]:
         """The patient's course events in the order recorded."""
         rows = self._db.execute(
-            "SELECT id, patient, protocol, kind, date, phase, by, after_session, detail, at FROM course_events "
+            "SELECT id, patient, protocol, kind, date, phase, by, after_session, detail, at, clinician FROM course_events "
             "WHERE patient = ? ORDER BY id",
             (patient,),
         ).fetchall()
-        return [EventRecord(*row[:8], detail=json.loads(row[8]), at=row[9]) for row in rows]  # type: ignore[misc]
+        return [EventRecord(*row[:8], detail=json.loads(row[8]), at=row[9], clinician=row[10]) for row in rows]  # type: ignore[misc]
 
     def protocols_of(self, patient: str) -> list[str]:
         """The protocols the patient has sessions or phases in, the most recently used last."""
@@ -530,6 +622,36 @@ class Store:
             if event.protocol and event.protocol not in names:
                 names.insert(0, event.protocol)
         return names
+
+    # --- the whole clinic -----------------------------------------------------
+
+    def overview(self) -> Overview:
+        """Every patient's records, one query per table, for the clinic overview (:mod:`rehabkit._sessions.clinic`).
+
+        A session's decision record comes whole only for the latest two of each course (all the engine reads of it
+        beyond ``within_limits``, which has a column); :meth:`decision_detail` reads any other when asked.
+        """
+        sessions = self._db.execute(
+            "SELECT patient, protocol, id, COALESCE(NULLIF(date, ''), substr(started, 1, 10)), phase, status, pain_before, "
+            "pain_after, decision, within_limits, CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{}', 'null') "
+            "THEN 0 ELSE 1 END, CASE WHEN latest <= 2 THEN decision_detail END, clinician FROM (SELECT sessions.*, "
+            "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
+            "ORDER BY id").fetchall()
+        return Overview(
+            patients=self._db.execute("SELECT id, surgery_date FROM patients").fetchall(),
+            sessions=sessions,
+            events=self._db.execute("SELECT patient, id, protocol, kind, date, phase, by, after_session, detail, clinician "
+                                    "FROM course_events ORDER BY id").fetchall(),
+            next_days=self._db.execute("SELECT patient, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours "
+                                       "FROM next_day WHERE session IS NOT NULL ORDER BY id").fetchall(),
+            measures=self._db.execute("SELECT patient, measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures "
+                                      "ORDER BY day, id").fetchall(),
+        )
+
+    def decision_detail(self, session: int) -> str | None:
+        """A session's decision record as stored (JSON text)."""
+        row = self._db.execute("SELECT decision_detail FROM sessions WHERE id = ?", (session,)).fetchone()
+        return row[0] if row else None
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""
