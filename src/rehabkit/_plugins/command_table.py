@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("rehabkit.cli.fhir_cmds:import_protocol", "Read a FHIR PlanDefinition rehabkit exported back into a protocol."),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
+    "clinic": ("rehabkit.cli.clinic_cmd:clinic", "List the patients who need attention, most urgent first."),
     "db": ("rehabkit.cli.db_cmds:db", "Show, upgrade or copy a session store (SQLite or PostgreSQL)."),
     "new-plugin": ("rehabkit.cli.new_plugin_cmd:new_plugin", "Create a plugin pack: package, hooks, sample protocol, tests."),
 }

@@ -1,0 +1,350 @@
+"""The clinic overview: which patients need a clinician's attention, most urgent first.
+
+Every patient's course is worked out by the engine (:func:`rehabkit.engine.build_course`)
+from the whole store, read in one pass per table rather than a few queries per
+patient, so that a clinic of a thousand patients is assessed in well under a
+second. Each reason is decided by the protocol's own data, never by a constant
+of rehabkit's (docs/postgres.md lists where each comes from):
+
+* **paused** (urgent referral first, then for review): the course state;
+* **worse pain**: pain at rest, before the latest session of the last seven
+  days, above the last one before them by at least the protocol's meaningful
+  change (the ``min_change`` of its ``no-improvement-weeks`` rule, else the
+  ``above`` of its ``increase-over-baseline`` rule), or a next-morning rule
+  that fired on the latest session; and no meaningful improvement for the
+  phase's ``review_after_weeks``;
+* **waiting for a clearance**: every criterion of the next gate holds but a
+  surgeon's clearance or clinician's approval;
+* **outcome measure due**: the phase's exit criteria name a score
+  (``ndi-raw``, ``odi-percent``, ...) not recorded since the phase began, and
+  the phase's review date has come or it is the only criterion left;
+* **no recent session**: more days without a session than the phase's least
+  ``sessions_per_week`` allows (7 / min, rounded up);
+* **referred**: referred on at a review (listed last, for follow-up).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
+from ..engine import (
+    Course,
+    CourseEvent,
+    MeasureRecord,
+    NextDayRecord,
+    PastSession,
+    build_course,
+    check_criteria,
+)
+from ..engine.criteria import APPROVAL_MEASURES
+from ..model import Protocol
+from .outcomes import OutcomeMeasure
+
+__all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
+
+#: Reasons for attention, most urgent first (a course is ranked by its most urgent reason).
+KINDS = ("urgent-referral", "paused", "worse-pain", "no-improvement", "waiting-for-clearance", "measure-due",
+         "no-recent-session", "referred")
+
+
+@attrs.frozen(slots=True)
+class Attention:
+    """One reason a course needs attention: its kind (one of :data:`KINDS`), a sentence, and since when."""
+
+    kind: str
+    text: str
+    since: str | None = None
+
+    @property
+    def rank(self) -> int:
+        """The kind's place in :data:`KINDS` (0 is the most urgent)."""
+        return KINDS.index(self.kind)
+
+
+@attrs.frozen(slots=True)
+class CourseAttention:
+    """A patient's course in one protocol and why it needs attention, most urgent reason first."""
+
+    patient: str
+    protocol: str
+    phase: str
+    status: str
+    last_session: str | None
+    reasons: tuple[Attention, ...]
+    clinician: str | None = None
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        """Most urgent reason first, then the oldest, then by patient id."""
+        first = self.reasons[0]
+        return first.rank, first.since or "9999", self.patient, self.protocol
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {"patient": self.patient, "protocol": self.protocol, "phase": self.phase, "status": self.status,
+                "last_session": self.last_session, "clinician": self.clinician,
+                "reasons": [{"kind": r.kind, "text": r.text, "since": r.since} for r in self.reasons]}
+
+
+class _Detail(Mapping[str, Any]):
+    """A session's decision record as the engine reads it, without decoding most of them.
+
+    ``within_limits`` (what the engine reads of every session in the phase) comes from its own column; the record
+    itself is decoded only when another key is read, from the text the overview brought (the latest two sessions of a
+    course) or, for an older one, read from the store then.
+    """
+
+    __slots__ = ("_data", "_present", "_session", "_store", "_text", "_within")
+
+    def __init__(self, text: str | None, within: Any, present: bool, store: Any, session: int) -> None:
+        self._text = text
+        self._within = None if within is None else bool(within)
+        self._present = present
+        self._store = store
+        self._session = session
+        self._data: dict[str, Any] | None = None
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._data is None:
+            text = self._text if self._text is not None else self._store.decision_detail(self._session)
+            value = json.loads(text) if text else {}
+            self._data = value if isinstance(value, dict) else {}
+        return self._data
+
+    def __bool__(self) -> bool:
+        return self._present
+
+    def __contains__(self, key: object) -> bool:
+        if key == "within_limits" and self._within is not None:
+            return True
+        return key in self._decoded()
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "within_limits" and self._within is not None:
+            return self._within
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+
+@attrs.define
+class _Patient:
+    surgery: str | None = None
+    sessions: dict[str, list[PastSession]] = attrs.Factory(dict)
+    clinician: str | None = None
+    events: list[CourseEvent] = attrs.Factory(list)
+    next_days: list[NextDayRecord] = attrs.Factory(list)
+    measures: list[MeasureRecord] = attrs.Factory(list)
+    latest: str = ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text[:10])
+
+
+def read_store(store: Any) -> dict[str, _Patient]:
+    """Every patient's records from :meth:`rehabkit._sessions.store.Store.overview`, grouped by patient."""
+    overview = store.overview()
+    patients: dict[str, _Patient] = {pid: _Patient(surgery) for pid, surgery in overview.patients}
+    for (patient, protocol, sid, day, phase, status, before, after, decision, within, present, text,
+         clinician) in overview.sessions:
+        record = patients[patient]
+        record.sessions.setdefault(protocol, []).append(PastSession(
+            int(sid), _day(day), phase, status, before, after, decision, _Detail(text, within, bool(present), store, sid)))
+        if day > record.latest:
+            record.latest = day
+        if clinician:
+            record.clinician = clinician
+    for patient, eid, protocol, kind, day, phase, by, after_session, detail_text, clinician in overview.events:
+        record = patients[patient]
+        record.events.append(CourseEvent(id=int(eid), kind=kind, date=_day(day), protocol=protocol, phase=phase, by=by,
+                                         after_session=int(after_session),
+                                         detail=json.loads(detail_text) if detail_text else {}))
+        record.latest = max(record.latest, day)
+        record.clinician = clinician or by or record.clinician
+    for patient, session, day, pain, settled in overview.next_days:
+        patients[patient].next_days.append(NextDayRecord(int(session), _day(day), pain, settled))
+        patients[patient].latest = max(patients[patient].latest, day)
+    for patient, measure, value, day in overview.measures:
+        patients[patient].measures.append(MeasureRecord(measure, value, _day(day)))
+        patients[patient].latest = max(patients[patient].latest, day)
+    return patients
+
+
+def assess(
+    store: Any,
+    find_protocol: Callable[[str], Protocol | None],
+    measures: Mapping[str, OutcomeMeasure],
+    today: datetime.date,
+    since: datetime.date | None = None,
+) -> tuple[int, list[CourseAttention]]:
+    """How many patients were considered, and the courses that need attention, most urgent first.
+
+    ``find_protocol`` gives the installed protocol for an id (``None`` when it is not installed: such a course is
+    listed as one rehabkit cannot assess). ``since`` leaves out patients with nothing recorded on or after it.
+    """
+    criteria = {key: m.criterion for key, m in measures.items() if m.criterion}
+    considered = 0
+    found: list[CourseAttention] = []
+    for patient, record in read_store(store).items():
+        if since is not None and record.latest < since.isoformat():
+            continue
+        considered += 1
+        protocols = list(record.sessions)
+        protocols += [e.protocol for e in record.events if e.protocol and e.protocol not in protocols]
+        for protocol_id in dict.fromkeys(protocols):
+            protocol = find_protocol(protocol_id)
+            sessions = record.sessions.get(protocol_id, [])
+            if protocol is None:
+                continue
+            surgery = _day(record.surgery) if record.surgery else None
+            course = build_course(protocol, sessions, record.events, record.next_days, record.measures, today,
+                                  surgery_date=surgery, measure_criteria=criteria)
+            if course.status == "discharged":
+                continue
+            reasons = sorted(_reasons(course, protocol, sessions, record, today, criteria), key=lambda r: r.rank)
+            if reasons:
+                last = max((s.date for s in sessions), default=None)
+                found.append(CourseAttention(patient, protocol_id, course.phase, course.status,
+                                             last.isoformat() if last else None, tuple(reasons), record.clinician))
+    found.sort(key=CourseAttention.sort_key)
+    return considered, found
+
+
+def _reasons(course: Course, protocol: Protocol, sessions: list[PastSession], record: _Patient, today: datetime.date,
+             criteria: Mapping[str, str]) -> Iterator[Attention]:
+    stop = course.stop
+    if course.status == "paused" and stop is not None:
+        action = str(stop.detail.get("action", "stop-and-review"))
+        cause = {"screening": "a red-flag answer at screening", "no-improvement": "no meaningful improvement",
+                 "next-day": "the next-morning report", "empty-plan": "no exercise left in the plan"}.get(
+            str(stop.detail.get("cause")), "the session's decision")
+        urgent = action == "refer-urgently"
+        yield Attention("urgent-referral" if urgent else "paused",
+                        f"paused since {stop.date.isoformat()} because of {cause}"
+                        + (": told to seek medical help urgently" if urgent else ": waiting for a clinician's review"),
+                        stop.date.isoformat())
+        return
+    if course.status == "referred" and stop is not None:
+        by = f" by {stop.by}" if stop.by else ""
+        yield Attention("referred", f"referred on at a review on {stop.date.isoformat()}{by}", stop.date.isoformat())
+        return
+    yield from _worse_pain(course, protocol, sessions, today)
+    yield from _waiting_for_clearance(course, protocol)
+    yield from _measures_due(course, protocol, record, today, criteria)
+    yield from _no_recent_session(course, protocol, sessions, record, today)
+
+
+def meaningful_change(protocol: Protocol) -> float | None:
+    """The protocol's meaningful change in pain: its no-improvement rule's ``min_change``, else the lowest ``above`` of
+    its increase-over-baseline rules (``None``: the protocol names none, and worse pain is not judged)."""
+    changes = [r.min_change for r in protocol.symptom_rules if r.measure == "no-improvement-weeks" and r.min_change]
+    if changes:
+        return float(min(changes))
+    rises = [r.above for r in protocol.symptom_rules if r.measure == "increase-over-baseline" and r.above is not None]
+    return float(min(rises)) if rises else None
+
+
+def _worse_pain(course: Course, protocol: Protocol, sessions: list[PastSession], today: datetime.date) -> Iterator[Attention]:
+    week_ago = today - datetime.timedelta(days=7)
+    scored = [(s.date, float(s.pain_before)) for s in sessions
+              if s.status in ("complete", "stopped") and s.pain_before is not None and s.date <= today]
+    recent = [item for item in scored if item[0] > week_ago]
+    earlier = [item for item in scored if item[0] <= week_ago]
+    change = meaningful_change(protocol)
+    if recent and change is not None:
+        reference = earlier[-1] if earlier else recent[0]
+        latest = recent[-1]
+        if latest[1] - reference[1] >= change:
+            yield Attention("worse-pain", f"pain at rest rose from {reference[1]:g}/10 ({reference[0].isoformat()}) to "
+                            f"{latest[1]:g}/10 ({latest[0].isoformat()}), at least the protocol's meaningful change of "
+                            f"{change:g}", latest[0].isoformat())
+    if course.morning:
+        yield Attention("worse-pain", "the next-morning report after the latest session: "
+                        + "; ".join(reason.describe() for reason in course.morning), None)
+    phase = protocol.phase(course.phase)
+    stuck = course.weeks_without_improvement
+    if stuck is not None and phase.review_after_weeks and stuck >= phase.review_after_weeks:
+        yield Attention("no-improvement", f"no meaningful improvement for {stuck:g} weeks (the phase's review period is "
+                        f"{phase.review_after_weeks} weeks)", None)
+
+
+def _waiting_for_clearance(course: Course, protocol: Protocol) -> Iterator[Attention]:
+    order = [p.id for p in protocol.phases]
+    if not course.started:
+        missing = check_criteria(protocol.phases[0].entry, course.facts, order[0], skip=SESSION_MEASURED).missing
+        gate = order[0]
+    else:
+        gate = course.gate
+        if gate == course.phase:
+            return  # the last phase: its end is the clinician's to decide
+        leaving = check_criteria(protocol.phase(course.phase).exit, course.facts, gate).missing
+        done = attrs.evolve(course.facts, completed_phases=course.facts.completed_phases | {course.phase})
+        entering = check_criteria(protocol.phase(gate).entry, done, gate, skip=SESSION_MEASURED).missing
+        missing = (*leaving, *entering)
+    kinds = sorted({m.measure for m in missing})
+    if missing and set(kinds) <= APPROVAL_MEASURES:
+        words = " and ".join(CRITERION_MEASURES[k].label for k in kinds)
+        name = protocol.phase(gate).name
+        yield Attention("waiting-for-clearance", f"ready for the phase {name!r} ({gate}) but for {words}", None)
+
+
+def _measures_due(course: Course, protocol: Protocol, record: _Patient, today: datetime.date,
+                  criteria: Mapping[str, str]) -> Iterator[Attention]:
+    if not course.started or course.entered is None:
+        return
+    phase = protocol.phase(course.phase)
+    by_criterion = {criterion: measure for measure, criterion in criteria.items()}
+    named = [c.measure for c in (phase.exit.all if phase.exit else ()) if
+             CRITERION_MEASURES.get(c.measure) and CRITERION_MEASURES[c.measure].recorded_by.startswith("outcome:")]
+    if not named:
+        return
+    weeks = phase.review_after_weeks or (phase.expected_weeks.min if phase.expected_weeks else None)
+    review = course.entered + datetime.timedelta(weeks=weeks) if weeks else None
+    rest_met = check_criteria(phase.exit, course.facts, course.gate, skip=set(named)).met
+    for criterion in named:
+        measure = by_criterion.get(criterion, CRITERION_MEASURES[criterion].recorded_by.split(":", 1)[1])
+        scored = [m.date for m in record.measures if m.measure == measure and m.date >= course.entered]
+        if scored:
+            continue
+        if review is not None and today >= review:
+            yield Attention("measure-due", f"{measure} is due: the phase's review date was {review.isoformat()} and it "
+                            f"has not been scored since the phase began ({course.entered.isoformat()})", review.isoformat())
+        elif rest_met:
+            yield Attention("measure-due", f"{measure} is due: every other criterion for leaving the phase holds, and it "
+                            f"has not been scored since the phase began ({course.entered.isoformat()})", None)
+
+
+def _no_recent_session(course: Course, protocol: Protocol, sessions: list[PastSession], record: _Patient,
+                       today: datetime.date) -> Iterator[Attention]:
+    phase = protocol.phase(course.phase)
+    per_week = phase.sessions_per_week
+    if per_week is None or per_week.min <= 0:
+        return
+    allowed = math.ceil(7 / per_week.min)
+    last = max((s.date for s in sessions), default=None)
+    if last is None:
+        dates = [e.date for e in record.events if e.protocol in (None, protocol.id)]
+        last = course.entered or (max(dates) if dates else None)
+        what = "no session yet since"
+    else:
+        what = "no session since"
+    if last is None:
+        return
+    days = (today - last).days
+    if days > allowed:
+        yield Attention("no-recent-session", f"{what} {last.isoformat()} ({days} days; the phase asks for at least "
+                        f"{per_week.min} a week, one every {allowed} days or sooner)", last.isoformat())
+

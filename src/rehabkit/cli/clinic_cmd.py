@@ -1,0 +1,76 @@
+"""``rehabkit clinic``: the patients who need a clinician's attention, most urgent first."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import click
+
+from . import EXIT_CODES, AppState, echo, format_option
+from .course_support import date_option
+from .patient_cmds import db_option, open_store
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD.") from None
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option("--since", default=None, metavar="YYYY-MM-DD", callback=_since,
+              help="Only patients with something recorded on or after this date (leaves out courses long ended).")
+@date_option("to assess the courses on")
+@format_option("text: one line a course, its reasons below; json: the ranked courses and their reasons as one object.")
+@db_option
+@click.pass_obj
+def clinic(state: AppState, since: datetime.date | None, day: datetime.date, output_format: str, db: str | None) -> None:
+    """List the patients who need attention, most urgent first.
+
+    Ranked by their most urgent reason: a course paused for urgent referral,
+    then for review; pain worse over the last week (by the protocol's meaningful
+    change) or no improvement over the phase's review period; a phase waiting
+    only for a clearance or approval; an outcome measure due; no session for
+    longer than the phase's sessions per week allow; referred on. Every
+    threshold is the protocol's own (docs/postgres.md says where each comes from).
+
+    \b
+    Examples:
+      rehabkit clinic
+      rehabkit clinic --since 2026-11-01 --format json
+    """
+    from .._sessions.clinic import assess
+
+    registry = state.registry()
+    measures = {key: r.item for key, r in registry.outcome_measures.items()}
+
+    def find(protocol_id: str) -> Any:
+        try:
+            return registry.find_protocol(protocol_id).item
+        except LookupError:
+            return None
+
+    with open_store(db, create=False) as store:
+        considered, courses = assess(store, find, measures, day, since)
+    if output_format == "json":
+        click.echo(json.dumps({"date": day.isoformat(), "since": since.isoformat() if since else None,
+                               "patients_considered": considered,
+                               "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(courses, 1)]}, indent=2))
+        return
+    scope = f" with records since {since.isoformat()}" if since else ""
+    if not courses:
+        echo(f"No patient needs attention on {day.isoformat()} ({considered} patients{scope}).")
+        return
+    patients = len({c.patient for c in courses})
+    echo(f"{patients} of {considered} patients{scope} need attention on {day.isoformat()}, most urgent first:")
+    width = len(str(len(courses)))
+    for number, course in enumerate(courses, 1):
+        head = f"{number:>{width}}. {course.patient}  {course.protocol} ({course.phase}, {course.status})"
+        echo(head)
+        for reason in course.reasons:
+            echo(f"{'':>{width}}   - {reason.kind}: {reason.text}")
