@@ -44,11 +44,12 @@ test: $(TEST_VENV)/bin/python system-packages
 	$(TEST_VENV)/bin/python -m mypy --strict src/rehabkit
 	$(TEST_VENV)/bin/python -m pytest
 
-bench: $(TEST_VENV)/bin/python
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench]"
+bench: $(TEST_VENV)/bin/python system-packages
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench,postgres]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
 	$(TEST_VENV)/bin/python bench/bench_registration.py
+	$(TEST_VENV)/bin/python bench/bench_store.py
 
 # Wheels of rehabkit and every first-party pack into dist/, for installing where the package index has none.
 wheels: $(TEST_VENV)/bin/python
