@@ -48,6 +48,8 @@ bench: $(TEST_VENV)/bin/python system-packages
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench,postgres]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
+	$(TEST_VENV)/bin/python bench/bench_packs.py
+	$(TEST_VENV)/bin/python bench/bench_history.py
 	$(TEST_VENV)/bin/python bench/bench_registration.py
 	$(TEST_VENV)/bin/python bench/bench_store.py
 

@@ -82,3 +82,10 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
         )
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands keep parsed pack documents in a cache (rehabkit._plugins.doc_cache): the suite's go to a
+    temporary folder, not the user's ~/.cache (XDG_CACHE_HOME, inherited by every subprocess)."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

@@ -33,6 +33,7 @@ __all__ = [
     "Limits",
     "load_file",
     "load_text",
+    "read_file",
 ]
 
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
@@ -114,6 +115,14 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_
     for a document that fails its schema); the C parsers' own recursion limits still apply.
     """
     name = os.fspath(path)
+    fmt, raw = read_file(name, limits)
+    return load_text(raw, path=name, fmt=fmt, limits=limits, defer_depth=defer_depth)
+
+
+def read_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> tuple[str, bytes]:
+    """A document file's format (``json`` or ``yaml``, from its name) and bytes, read safely but not parsed
+    (up to one byte past the size limit, so that :func:`load_text` can refuse it); raises :class:`DocumentError`."""
+    name = os.fspath(path)
     fmt = _format_for(name)
     try:
         # Non-blocking open, then only a regular file is read: a FIFO or a device would hang or never end.
@@ -127,7 +136,7 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_
         raise DocumentError(
             "RK001", f"cannot read the file ({exc.strerror or exc}): check the path and its permissions.", path=name
         ) from None
-    return load_text(raw, path=name, fmt=fmt, limits=limits, defer_depth=defer_depth)
+    return fmt, raw
 
 
 def _format_for(name: str) -> str:

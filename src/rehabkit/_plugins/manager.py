@@ -35,11 +35,12 @@ from .. import HOOK_API_VERSION, hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
 from .._documents.builders import library_from_document, protocol_from_document
 from .._documents.lint import LintRule
-from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_file
+from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
 from .._documents.schemas import def_validator
 from .._documents.validation import iter_document_files
 from ..default_plugins import DEFAULT_PLUGINS
 from ..model import Exercise, ScreeningQuestion
+from .doc_cache import DocumentCache
 from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
 from .registry import KINDS, Contributions, Registered, Registry
 
@@ -146,6 +147,8 @@ class PluginManager:
         self._registry: Registry | None = None
         self._registry_hooks: frozenset[str] = frozenset()
         self._after_load: dict[str, tuple[str, tuple[str, ...]]] = {}
+        #: Models of the packs' document files, kept between commands (see :mod:`rehabkit._plugins.doc_cache`).
+        self.cache = DocumentCache.from_environment()
 
     @classmethod
     def from_environment(cls, options: Sequence[str] = (), strict: bool | None = None) -> PluginManager:
@@ -299,7 +302,7 @@ class PluginManager:
                 status = self.packs[pack]
                 # A pack that already failed is still called, so that its author sees every error at once.
                 contributions = staged.setdefault(pack, Contributions())
-                register = _Registrar(hook_name, pack, contributions, status)
+                register = _Registrar(hook_name, pack, contributions, status, self.cache)
                 arguments = {"register": register}
                 try:
                     with pack_code(pack, f"running its hook {hook_name}"):
@@ -320,6 +323,7 @@ class PluginManager:
                 message = conflict.describe()
                 if message not in self.packs[pack].errors:
                     self.packs[pack].errors.append(message)
+        self.cache.save()
         if self.strict:
             self._raise_failures(registry)
         return registry
@@ -403,7 +407,9 @@ def _own_version() -> str:
 class _Registrar:
     """The ``register`` callback handed to one pack's hook: validates, builds, stages."""
 
-    def __init__(self, hook: str, pack: str, staged: Contributions, status: PackStatus) -> None:
+    def __init__(self, hook: str, pack: str, staged: Contributions, status: PackStatus,
+                 cache: DocumentCache | None = None) -> None:
+        self.cache = cache or DocumentCache(None)
         self.hook = hook
         self.pack = pack
         self.staged = staged
@@ -423,9 +429,13 @@ class _Registrar:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
-                    self._add_protocol(load_file(name), source=name)
+                    protocol = self.cache.model(name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw))
+                except _NotMatching as exc:
+                    self.status.set_aside.append(f"the protocol {name} does not match the schema: {_one_line(exc.error)}")
                 except DocumentError as exc:
                     self.status.set_aside.append(f"the protocol {name} could not be read: {_one_line(exc)}")
+                else:
+                    self._staged.append(Registered(protocol, self.pack, name))
         elif isinstance(item, Mapping):
             self._add_protocol(_document_from_mapping(item, f"<pack {self.pack}>"), source=None)
         else:
@@ -449,7 +459,8 @@ class _Registrar:
             return
         for name in _files(item):
             try:
-                library = library_from_document(load_file(name))
+                library = self.cache.model(name, "exercise-library",
+                                           lambda fmt, raw: library_from_document(load_text(raw, path=name, fmt=fmt)))
             except DocumentError as exc:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
             self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)
@@ -541,6 +552,22 @@ def _files(item: str | os.PathLike[str]) -> list[str]:
 
 class _Rejected(Exception):
     """A registration that is not acceptable; the message completes 'registered ...'."""
+
+
+class _NotMatching(Exception):
+    """A protocol file that was read but does not match the schema (``error`` says how)."""
+
+    def __init__(self, error: DocumentError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _protocol_file(name: str, fmt: str, raw: bytes) -> Any:
+    document = load_text(raw, path=name, fmt=fmt)
+    try:
+        return protocol_from_document(document)
+    except DocumentError as exc:  # read, but not a protocol that matches the schema
+        raise _NotMatching(exc) from None
 
 
 def _measure(item: Any) -> Any:

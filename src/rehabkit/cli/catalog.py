@@ -32,23 +32,28 @@ def list_protocols(state: AppState, output_format: str) -> None:
       rehabkit list --format json
     """
     from .._documents.validation import Checker
-    from .course_support import protocol_errors
+    from .course_support import lint_fingerprint, protocol_errors
 
-    registry = state.registry()
+    manager = state.manager()
+    registry = manager.registry()
     rules = registry.rules()
     checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
                       policy=registry.policy(), measure_scales=registry.measure_scales() or None)
+    fingerprint = lint_fingerprint(checker)
     rows = []
     for r in registry.sorted_protocols():
-        errors = protocol_errors(checker, r)
+        # Lint results are kept with the cached model while neither the file nor what the rules read changes.
+        codes = manager.cache.lint_codes(r.source, fingerprint,
+                                         lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r)})))
         rows.append({
             "id": r.item.id,
             "version": r.item.version,
             "title": r.item.title,
             "conditions": list(r.item.conditions),
             "pack": r.pack,
-            "lint_errors": sorted({f.code for f in errors}),
+            "lint_errors": list(codes),
         })
+    manager.cache.save()
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
         return

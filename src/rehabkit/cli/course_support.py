@@ -172,6 +172,32 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     return registered.item, f"pack {registered.pack}"
 
 
+def lint_fingerprint(checker: Any) -> str:
+    """A digest of everything the lint rules read besides the protocol: the rules (and their code), the clinical
+    policy, the outcome measures' scales, the exercise library and today's date. Lint results kept under it
+    (rehabkit._plugins.doc_cache) are reused only while none of these changes."""
+    import datetime
+    import json
+    import sys
+
+    from .._plugins.doc_cache import fingerprint
+
+    def code_of(function: Any) -> tuple[Any, ...]:
+        module = sys.modules.get(getattr(function, "__module__", "") or "")
+        try:
+            stat = os.stat(module.__file__) if module is not None and module.__file__ else None
+        except OSError:
+            stat = None
+        code = getattr(function, "__code__", None)
+        return (getattr(function, "__module__", None), getattr(function, "__qualname__", repr(function)),
+                code.co_code if code is not None else None, (stat.st_mtime_ns, stat.st_size) if stat else None)
+
+    rules = [(r.code, r.pack, r.severity.value, sorted(r.applies_to), code_of(r.check)) for r in checker.rules]
+    return fingerprint(rules, sorted(checker.known_codes), json.dumps(checker.policy, sort_keys=True, default=str),
+                       sorted((checker.measure_scales or {}).items()), sorted(dict(checker.library).items()),
+                       (checker.today or datetime.date.today()).isoformat())
+
+
 def protocol_errors(checker: Any, registered: Any) -> list[Any]:
     """The schema and lint errors of an installed protocol (warnings are not errors)."""
     from .._common.errors import Severity

@@ -1,0 +1,157 @@
+"""A cache of the protocols and exercise libraries packs register as files, keyed by what the file holds.
+
+Every command that reads the installed protocols used to parse every pack's documents (YAML, the schema, the
+model): with 200 packs that was most of what ``rehabkit list`` or ``run --plan`` cost. A document read once is
+kept here as its built model; the next command reads the file's bytes (a few microseconds) and takes the model
+back when they are the same bytes (SHA-256), in a file of the same format, built by the same rehabkit (version
+and schemas) on the same Python. Keyed by content rather than by modification time, an edit is never missed,
+however quickly it follows the last read and whatever the file system's clock resolution.
+
+Why a cache rather than parsing only what a command shows: ``list`` shows every protocol, and every command
+that runs a protocol needs the registry's conflicts (two packs with one id) and the exercise libraries, so
+each command would still have to read every document; a cache serves all of them.
+
+Where: ``$REHABKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/rehabkit``, else ``~/.cache/rehabkit``; one file
+per rehabkit version, written whole (temporary file and rename), readable by its owner only.
+``REHABKIT_CACHE_DIR=off`` turns it off. The cache is never needed: a cache that cannot be read or written
+(a read-only home, a damaged file) is ignored, and documents are parsed as before. Only documents that
+loaded and matched their schema are kept; a broken one is read (and reported) every time.
+
+Lint results of ``list`` are kept beside the models, under a fingerprint of everything the lint rules
+read (the rules, the clinical policy, the outcome measures' scales and the exercise library).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .._documents.loader import Limits, read_file
+
+__all__ = ["DocumentCache", "cache_dir", "fingerprint"]
+
+#: Bumped when what is stored changes shape.
+_FORMAT = 1
+
+
+def cache_dir(env: dict[str, str] | None = None) -> Path | None:
+    """Where the cache lives (``None``: turned off)."""
+    env = dict(os.environ) if env is None else env
+    chosen = env.get("REHABKIT_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "no", "false") else Path(chosen)
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rehabkit"
+
+
+def _build_id() -> str:
+    """This rehabkit's version and the hash of its schemas: a model built by another is not reused."""
+    from .. import __version__
+    from .._documents.schemas import LIBRARY_SCHEMA, PROTOCOL_SCHEMA, schema_text
+
+    digest = hashlib.sha256()
+    for name in (PROTOCOL_SCHEMA, LIBRARY_SCHEMA):
+        digest.update(schema_text(name).encode("utf-8"))
+    return f"{__version__}-{digest.hexdigest()[:16]}-py{sys.version_info[0]}.{sys.version_info[1]}-f{_FORMAT}"
+
+
+class DocumentCache:
+    """Models built from document files, reused while the file holds the same bytes."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._entries: dict[str, Any] | None = None
+        self._lint: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: The content key of each file read this run (the lint results are kept by it).
+        self._keys: dict[str, str] = {}
+        self._changed = False
+        self._file: Path | None = None
+
+    @classmethod
+    def from_environment(cls) -> DocumentCache:
+        """The cache the environment chooses (see the module's documentation)."""
+        return cls(cache_dir())
+
+    def _load(self) -> dict[str, Any]:
+        if self._entries is not None:
+            return self._entries
+        self._entries = {}
+        if self.folder is None:
+            return self._entries
+        self._file = self.folder / f"documents-{_build_id()}.pickle"
+        try:
+            with open(self._file, "rb") as handle:
+                stored = pickle.load(handle)
+            if isinstance(stored, dict) and stored.get("format") == _FORMAT:
+                self._entries = dict(stored["models"])
+                self._lint = dict(stored.get("lint", {}))
+        except Exception:  # noqa: BLE001 - no cache, an old one or a damaged one: documents are parsed as before
+            self._entries, self._lint = {}, {}
+        return self._entries
+
+    def model(self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits()) -> Any:
+        """The model (of ``kind``) of the document file at ``path``: the cached one when the file holds the bytes
+        it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
+        one is kept). Reading the file raises :class:`DocumentError` as loading it would."""
+        fmt, raw = read_file(path, limits)
+        if self.folder is None:
+            return build(fmt, raw)
+        key = f"{kind}:{fmt}:{hashlib.sha256(raw).hexdigest()}"
+        self._keys[os.path.abspath(path)] = key
+        entries = self._load()
+        if key in entries:
+            return entries[key]
+        model = entries[key] = build(fmt, raw)
+        self._changed = True
+        return model
+
+    def lint_codes(self, path: str | None, fingerprint: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+        """The lint error codes of the protocol read from ``path`` this run, under ``fingerprint`` (see
+        :func:`fingerprint`): computed once while neither the file nor what the rules read changes."""
+        key = self._keys.get(os.path.abspath(path)) if path is not None and self.folder is not None else None
+        if key is None:
+            return compute()
+        found = self._lint.get((key, fingerprint))
+        if found is None:
+            found = self._lint[(key, fingerprint)] = tuple(compute())
+            self._changed = True
+        return found
+
+    def save(self) -> None:
+        """Write the cache back if anything was added (best effort: a failure is ignored).
+
+        Kept: the models of the files read this run and of up to as many others (other environments' packs
+        share the folder), and the lint results of those models under the fingerprints met last.
+        """
+        if not self._changed or self.folder is None or self._entries is None or self._file is None:
+            return
+        used = set(self._keys.values())
+        others = [k for k in self._entries if k not in used][-max(len(used), 64):]
+        models = {k: self._entries[k] for k in (*used, *others) if k in self._entries}
+        lint = dict(list((k, v) for k, v in self._lint.items() if k[0] in models)[-4 * max(len(models), 16):])
+        import tempfile  # only when something is written: tempfile costs start-up
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".documents-", suffix=".tmp")
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    pickle.dump({"format": _FORMAT, "models": models, "lint": lint}, handle,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, self._file)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except Exception:  # noqa: BLE001 - a read-only or full disk: the next command parses again
+            return
+        self._changed = False
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable digest of what lint results depend on (anything pickle can write)."""
+    return hashlib.sha256(pickle.dumps(parts, protocol=4)).hexdigest()

@@ -1,0 +1,144 @@
+"""The cache of packs' parsed documents (issue 14): never stale, never needed.
+
+A real installed pack (a .dist-info folder with its entry point, on PYTHONPATH) registers a protocol
+file; `rehabkit` runs in subprocesses as a clinic would run it, with its own cache folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROTOCOLS, clean_env
+
+MODULE = '''from pathlib import Path
+from rehabkit import hookimpl
+
+REHABKIT_HOOK_API = 1
+
+
+@hookimpl
+def rehabkit_register_protocols(register):
+    register(Path(__file__).parent / "protocol.yaml")
+'''
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    """An installed pack whose one protocol is a copy of neck-pain with its own id; returns the protocol file."""
+    site = tmp_path / "site"
+    package = site / "cache_test_pack"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(MODULE, encoding="utf-8")
+    document = (PROTOCOLS / "neck" / "neck-pain.yaml").read_text(encoding="utf-8")
+    protocol = package / "protocol.yaml"
+    protocol.write_text(document.replace("id: neck-pain\n", "id: cached-neck\n", 1), encoding="utf-8")
+    info = site / "cache_test_pack-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cache-test-pack\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[rehabkit]\ncache-test = cache_test_pack\n", encoding="utf-8")
+    return protocol
+
+
+def run(pack: Path, *args: str, cache: Path | str) -> subprocess.CompletedProcess[str]:
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
+    return subprocess.run([sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def listed(pack: Path, cache: Path | str) -> dict[str, dict]:
+    result = run(pack, "list", "--format", "json", cache=cache)
+    assert result.returncode == 0, result.stderr
+    return {row["id"]: row for row in json.loads(result.stdout)}
+
+
+def test_an_edit_is_seen_at_once_even_of_the_same_size(pack: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert listed(pack, cache)["cached-neck"]["title"].startswith("Neck pain")
+    assert [p.name for p in cache.iterdir() if p.name.startswith("documents-")]  # the model was kept
+    text = pack.read_text(encoding="utf-8")
+    title = yaml.safe_load(text)["title"]
+    same_size = "X" * len(title)
+    pack.write_text(text.replace(f"title: {title}", f"title: {same_size}", 1), encoding="utf-8")
+    assert len(pack.read_bytes()) == len(text.encode("utf-8"))  # same size, written at once: a stamp could miss it
+    assert listed(pack, cache)["cached-neck"]["title"] == same_size
+    shown = run(pack, "show", "cached-neck", cache=cache)
+    assert same_size in shown.stdout
+
+
+def test_lint_marks_follow_the_document(pack: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
+    data = yaml.safe_load(pack.read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    data["phases"][0]["exercises"][0]["dose"] = {"reps": 0}  # RK201: no dose
+    pack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert "RK201" in listed(pack, cache)["cached-neck"]["lint_errors"]
+    assert "RK201" in listed(pack, cache)["cached-neck"]["lint_errors"]  # and from the cache, the same
+
+
+def test_a_broken_document_is_reported_every_time(pack: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    pack.write_text("kind: protocol\nid: [unclosed\n", encoding="utf-8")
+    for _ in range(2):
+        result = run(pack, "plugins", cache=cache)
+        assert "set aside" in result.stdout + result.stderr and "protocol.yaml" in result.stdout + result.stderr
+
+
+def test_the_cache_is_private_and_can_be_turned_off(pack: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    listed(pack, cache)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in cache.iterdir())
+    off = tmp_path / "off"
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR="off", XDG_CACHE_HOME=str(off), HOME=str(off))
+    result = subprocess.run([sys.executable, "-m", "rehabkit", "list"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and "cached-neck" in result.stdout
+    assert not off.exists()
+
+
+def test_a_damaged_or_unwritable_cache_is_ignored(pack: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = listed(pack, cache)
+    for kept in cache.iterdir():
+        kept.write_bytes(b"\x80\x04not a pickle at all")
+    assert listed(pack, cache) == expected
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert listed(pack, blocked / "cache") == expected  # cannot be created: parsed as before, nothing said
+    assert run(pack, "list", cache=blocked / "cache").stderr == ""
+
+
+def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
+    """The second command reads the model back instead of parsing the file (seen through a counting hook)."""
+    cache = tmp_path / "cache"
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import runpy, sys\n"
+        "from rehabkit._documents import builders\n"
+        "calls = []\n"
+        "original = builders.protocol_from_document\n"
+        "def counted(document):\n"
+        "    calls.append(document.path)\n"
+        "    return original(document)\n"
+        "builders.protocol_from_document = counted\n"
+        "import rehabkit._plugins.manager as manager\n"
+        "manager.protocol_from_document = counted\n"
+        "sys.argv = ['rehabkit', 'show', 'cached-neck']\n"
+        "try:\n"
+        "    runpy.run_module('rehabkit', run_name='__main__')\n"
+        "finally:\n"
+        "    print('PARSED', sum(1 for c in calls if c.endswith('protocol.yaml')), file=sys.stderr)\n",
+        encoding="utf-8",
+    )
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
+    first, second = (subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, env=env)
+                     for _ in range(2))
+    assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
+    assert first.stdout == second.stdout and "cached-neck" in second.stdout
