@@ -231,6 +231,7 @@ def _finite_float(token: str) -> float:
     return value
 
 
+_orjson: Any
 try:  # orjson reads JSON several times faster than the standard library; without it, the careful path does all
     import orjson as _orjson
 except ImportError:  # pragma: no cover - a platform without an orjson wheel
