@@ -44,6 +44,9 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
         rows = store._db.execute("SELECT clinician FROM next_day").fetchall() + store._db.execute(
             "SELECT clinician FROM measures").fetchall()
         assert [row[0] for row in rows] == ["PT-3", "PT-4"]
+    history = json.loads(cli("history", "P-1", "--db", store_db, "--format", "json").stdout)
+    assert [s["clinician"] for s in history["sessions"]] == ["PT-2", None]
+    assert history["events"][0]["clinician"] == "PT-1"
 
 
 def test_a_clinician_id_is_a_pseudonymous_code(cli, tmp_path) -> None:

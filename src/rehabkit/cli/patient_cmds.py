@@ -193,12 +193,13 @@ def _session_dict(s: Any, morning: tuple[str, float, float | None] | None) -> di
         "id": s.id, "date": s.date, "protocol": s.protocol, "version": s.version, "phase": s.phase, "started": s.started,
         "finished": s.finished, "status": s.status, "pain_before": s.pain_before, "pain_after": s.pain_after,
         "next_morning": None if morning is None else {"date": morning[0], "pain": morning[1], "settled_after_hours": morning[2]},
-        "decision": s.decision, "detail": s.decision_detail,
+        "decision": s.decision, "detail": s.decision_detail, "clinician": s.clinician,
     }
 
 
 def _event_dict(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "kind": e.kind, "date": e.date, "protocol": e.protocol, "phase": e.phase, "by": e.by, "detail": e.detail}
+    return {"id": e.id, "kind": e.kind, "date": e.date, "protocol": e.protocol, "phase": e.phase, "by": e.by, "detail": e.detail,
+            "clinician": e.clinician}
 
 
 @click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL,
