@@ -234,3 +234,15 @@ def test_an_old_sqlite_format_cannot_be_written_into_postgresql(pg_url) -> None:
         db.execute("UPDATE rehabkit_schema SET version = 2")
     with pytest.raises(StoreError, match="schema version 2, which no PostgreSQL store of rehabkit has had"):
         open_store(pg_url)
+
+
+def test_shell_completion_offers_the_patients_of_a_postgresql_store(cli, pg_url) -> None:
+    import click
+
+    from rehabkit.cli.completion import complete_patients
+
+    for patient in ("P-17", "P-18", "Q-1"):
+        assert cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url).exit_code == 0
+    ctx = click.Context(click.Command("history"))
+    ctx.params = {"db": pg_url}
+    assert [item.value for item in complete_patients(ctx, None, "P-")] == ["P-17", "P-18"]  # type: ignore[arg-type]
