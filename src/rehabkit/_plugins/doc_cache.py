@@ -50,13 +50,16 @@ def cache_dir(env: dict[str, str] | None = None) -> Path | None:
 
 
 def _build_id() -> str:
-    """This rehabkit's version and the hash of its schemas: a model built by another is not reused."""
+    """This rehabkit's version and the hash of its schemas and model classes: a model built by another is not
+    reused."""
     from .. import __version__
     from .._documents.schemas import LIBRARY_SCHEMA, PROTOCOL_SCHEMA, schema_text
 
     digest = hashlib.sha256()
     for name in (PROTOCOL_SCHEMA, LIBRARY_SCHEMA):
         digest.update(schema_text(name).encode("utf-8"))
+    # The model classes too: a checkout whose model changed without a new version must not get old objects back.
+    digest.update((Path(__file__).parent.parent / "model.py").read_bytes())
     return f"{__version__}-{digest.hexdigest()[:16]}-py{sys.version_info[0]}.{sys.version_info[1]}-f{_FORMAT}"
 
 
