@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .content import TimelineEntry
+
 if TYPE_CHECKING:  # annotations only: registering a renderer must not import the engine
     from ..engine import Course
     from ..model import Exercise, Protocol
 
-__all__ = ["CourseEvent", "CourseExport", "CourseMeasure", "CourseSession", "ProtocolExport", "build_course_export",
+__all__ = ["CourseExport", "CourseMeasure", "CourseSession", "ProtocolExport", "build_course_export",
            "build_protocol_export"]
 
 
@@ -72,15 +74,6 @@ class CourseMeasure:
 
 
 @attrs.frozen(slots=True)
-class CourseEvent:
-    """A dated event of the course: a phase entered, a pause, a review or an approval, in plain words."""
-
-    date: datetime.date
-    kind: str
-    text: str
-
-
-@attrs.frozen(slots=True)
 class CourseExport:
     """A patient's whole course in one protocol (kind ``patient-course``), by the pseudonymous id only."""
 
@@ -91,7 +84,7 @@ class CourseExport:
     date: datetime.date
     sessions: tuple[CourseSession, ...]
     measures: tuple[CourseMeasure, ...]
-    events: tuple[CourseEvent, ...]
+    events: tuple[TimelineEntry, ...]
 
     @property
     def kind(self) -> str:
@@ -121,32 +114,14 @@ def build_protocol_export(registry: Any, protocol: Protocol) -> ProtocolExport:
     return ProtocolExport(protocol, exercises, sources)
 
 
-def _date(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text[:10])
-
-
-def _event_text(event: Any, names: Mapping[str, str]) -> str:
-    detail = event.detail or {}
-    if event.kind == "enter-phase":
-        return f"entered phase {names.get(event.phase, event.phase)}" + (f" ({detail['reason']})" if detail.get("reason") else "")
-    if event.kind == "pause":
-        reasons = "; ".join(str(r) for r in detail.get("reasons", []))
-        return f"course paused: {detail.get('action')} ({detail.get('cause')})" + (f": {reasons}" if reasons else "")
-    if event.kind == "review":
-        who = f" by {event.by}" if event.by else ""
-        return f"review{who}: {detail.get('outcome')}" + (f": {detail['note']}" if detail.get("note") else "")
-    value = "given" if detail.get("value") else "withdrawn"
-    gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
-    return f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
-
-
 def build_course_export(store: Any, registry: Any, patient: str, protocol: Protocol, today: datetime.date) -> CourseExport:
     """The patient's course record in ``protocol`` up to ``today``, whatever the course's state."""
-    from .._sessions.course import load_course
+    from .._sessions.course import load_course, parse_date
+    from .report import event_text
 
     definitions = {key: r.item for key, r in registry.outcome_measures.items()}
     course = load_course(store, patient, protocol, definitions, today)
-    mornings = {session: (pain, _date(day)) for session, day, pain, _settled in store.next_days(patient)}
+    mornings = {session: (pain, parse_date(day)) for session, day, pain, _settled in store.next_days(patient)}
     sessions = []
     for record in store.sessions(patient, protocol.id):
         answers = store.answers(record.id)
@@ -154,16 +129,16 @@ def build_course_export(store: Any, registry: Any, patient: str, protocol: Proto
         screening = tuple((key, bool(value)) for kind, key, value in answers if kind == "screening")
         morning = mornings.get(record.id)
         sessions.append(CourseSession(
-            record.id, _date(record.date), record.phase, record.status, record.pain_before, record.pain_after,
+            record.id, parse_date(record.date), record.phase, record.status, record.pain_before, record.pain_after,
             record.decision, during, screening, morning[0] if morning else None, morning[1] if morning else None))
     measures = []
     for measure_id, value, day in store.measures(patient):
         definition = definitions.get(measure_id)
         measures.append(CourseMeasure(measure_id, definition.name if definition else measure_id, float(value),
                                       definition.unit if definition else "", definition.band(value) if definition else None,
-                                      _date(day)))
+                                      parse_date(day)))
     names = {p.id: p.name for p in protocol.phases}
-    events = tuple(CourseEvent(_date(e.date), e.kind, _event_text(e, names)) for e in store.events(patient)
+    events = tuple(TimelineEntry(parse_date(e.date), e.kind, event_text(e, names, reasons=True)) for e in store.events(patient)
                    if e.protocol in (None, protocol.id) or e.kind in ("pause", "review"))
     return CourseExport(patient, build_protocol_export(registry, protocol), course, today, tuple(sessions),
                         tuple(measures), events)

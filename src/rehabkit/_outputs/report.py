@@ -12,16 +12,13 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from .._sessions.course import parse_date
 from ..engine import Course, check_criteria, pain_target
 from ..model import Protocol
 from .content import ChartPoint, CourseReport, MeasureSeries, ReportSession, TimelineEntry, WeekAdherence
 from .handout import stop_threshold
 
-__all__ = ["build_report"]
-
-
-def _date(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text[:10])
+__all__ = ["build_report", "event_text"]
 
 
 def _pain_limits(protocol: Protocol, phase_id: str) -> tuple[tuple[str, float], ...]:
@@ -54,6 +51,22 @@ def _weeks(protocol: Protocol, sessions: list[ReportSession], today: datetime.da
     return tuple(weeks)
 
 
+def event_text(event: Any, names: Mapping[str, str], *, reasons: bool = False) -> str:
+    """A stored course event in plain words (``names``: phase id -> name); ``reasons`` adds a pause's reasons."""
+    detail = event.detail or {}
+    if event.kind == "enter-phase":
+        return f"entered phase {names.get(event.phase, event.phase)}" + (f" ({detail['reason']})" if detail.get("reason") else "")
+    if event.kind == "pause":
+        why = "; ".join(str(r) for r in detail.get("reasons", [])) if reasons else ""
+        return f"course paused: {detail.get('action')} ({detail.get('cause')})" + (f": {why}" if why else "")
+    if event.kind == "review":
+        who = f" by {event.by}" if event.by else ""
+        return f"review{who}: {detail.get('outcome')}" + (f": {detail['note']}" if detail.get("note") else "")
+    value = "given" if detail.get("value") else "withdrawn"
+    gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
+    return f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
+
+
 def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) -> tuple[TimelineEntry, ...]:
     names = {p.id: p.name for p in protocol.phases}
     entries = []
@@ -62,29 +75,19 @@ def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) 
         other = event.protocol not in (None, protocol.id)
         if other and event.kind not in ("pause", "review"):
             continue
-        detail = event.detail or {}
-        if event.kind == "enter-phase":
-            text = f"entered phase {names.get(event.phase, event.phase)}" + (f" ({detail['reason']})" if detail.get("reason") else "")
-        elif event.kind == "pause":
-            text = f"course paused: {detail.get('action')} ({detail.get('cause')})"
-        elif event.kind == "review":
-            text = f"review by {event.by}: {detail.get('outcome')}" + (f": {detail['note']}" if detail.get("note") else "")
-        else:
-            value = "given" if detail.get("value") else "withdrawn"
-            gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
-            text = f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
-        entries.append(TimelineEntry(_date(event.date), event.kind, f"{text} (in {event.protocol})" if other else text))
+        text = event_text(event, names)
+        entries.append(TimelineEntry(parse_date(event.date), event.kind, f"{text} (in {event.protocol})" if other else text))
     for session in sessions:
         if session.status == "stopped" or (session.decision and session.decision != "continue"):
             what = session.decision or "stopped"
-            entries.append(TimelineEntry(_date(session.date), "decision", f"session {session.id}: {what}"))
+            entries.append(TimelineEntry(parse_date(session.date), "decision", f"session {session.id}: {what}"))
     return tuple(sorted(entries, key=lambda e: e.date))
 
 
 def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str, Any]) -> tuple[MeasureSeries, ...]:
     grouped: dict[str, list[ChartPoint]] = {}
     for measure_id, value, day in store_measures:
-        grouped.setdefault(measure_id, []).append(ChartPoint(_date(day), float(value)))
+        grouped.setdefault(measure_id, []).append(ChartPoint(parse_date(day), float(value)))
     series = []
     for measure_id, points in sorted(grouped.items()):
         measure = measures.get(measure_id)
@@ -103,7 +106,7 @@ def build_report(store: Any, patient: str, course: Course, measures: Mapping[str
     protocol = course.protocol
     mornings = {session: pain for session, _day, pain, _settled in store.next_days(patient)}
     stored = store.sessions(patient, protocol.id)
-    sessions = [ReportSession(s.id, _date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id),
+    sessions = [ReportSession(s.id, parse_date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id),
                               s.decision) for s in stored]
     names = {p.id: p.name for p in protocol.phases}
     open_criteria: tuple[str, ...] = ()
