@@ -12,7 +12,7 @@ import errno
 import os
 import re
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,6 @@ __all__ = [
     "NO_FILES_CODE",
     "Checker",
     "InvalidDocument",
-    "LazyLibrary",
     "check_paths",
     "document_kind",
     "iter_document_files",
@@ -122,33 +121,6 @@ def iter_document_files(path: Path, unreadable: list[tuple[str, str]] | None = N
             elif entry.name.lower().endswith(DOCUMENT_SUFFIXES):
                 yield entry.path  # not only regular files: reading says what is wrong with a FIFO or a socket
         stack.extend(reversed(subdirs))
-
-
-class LazyLibrary(Mapping[str, Exercise]):
-    """Installed exercises, loaded on the first lookup.
-
-    Parsing the packs' exercise libraries costs more than checking one small
-    document, so ``rehabkit validate`` asks for them only when a document names
-    an exercise it does not define itself.
-    """
-
-    def __init__(self, load: Callable[[], Mapping[str, Exercise]]) -> None:
-        self._load = load
-        self._items: Mapping[str, Exercise] | None = None
-
-    def _get(self) -> Mapping[str, Exercise]:
-        if self._items is None:
-            self._items = dict(self._load())
-        return self._items
-
-    def __getitem__(self, key: str) -> Exercise:
-        return self._get()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
 
 
 @attrs.frozen(slots=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from .._common.lazy import LazyMapping
 from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, current_entry
 from ..model import Protocol
 from .outcomes import OutcomeMeasure
@@ -26,36 +27,15 @@ def parse_date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text[:10])
 
 
-class _StoredDetail(Mapping[str, Any]):
-    """A session's decision record, decoded from the store's JSON on first use.
+def _stored_detail(text: str) -> LazyMapping[Any]:
+    """A session's decision record, decoded from the store's JSON on first use: the engine reads those of the
+    current phase and of the latest sessions only, so a long history costs a row each, not a document each."""
+    return LazyMapping(lambda: _decision_record(text))
 
-    The engine reads the records of the current phase and of the latest sessions only, so a long history
-    costs a row each, not a JSON document each.
-    """
 
-    __slots__ = ("_text", "_data")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._data: dict[str, Any] | None = None
-
-    def _decoded(self) -> dict[str, Any]:
-        if self._data is None:
-            value = json.loads(self._text)
-            self._data = value if isinstance(value, dict) else {}
-        return self._data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._decoded()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._decoded())
-
-    def __len__(self) -> int:
-        return len(self._decoded())
-
-    def __repr__(self) -> str:
-        return repr(self._decoded())
+def _decision_record(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def load_course(
@@ -74,7 +54,7 @@ def load_course(
     entry = current_entry(protocol, events)
     sessions = [
         PastSession(id=id_, date=parse_date(day), phase=phase, status=status, pain_before=before, pain_after=after,
-                    decision=decision, detail=_StoredDetail(detail) if detail else {})
+                    decision=decision, detail=_stored_detail(detail) if detail else {})
         for id_, day, phase, status, before, after, decision, detail
         in store.course_sessions(patient, protocol.id, entry.after_session if entry else None)
     ]

@@ -86,8 +86,9 @@ def validate(
       rehabkit validate protocols/ --strict
     """
     from .._common.errors import ExitCode, Severity
+    from .._common.lazy import LazyMapping
     from .._documents.lint import RuleSelection
-    from .._documents.validation import FAILURE_CODES, Checker, LazyLibrary, check_paths
+    from .._documents.validation import FAILURE_CODES, Checker, check_paths
 
     registry = state.registry(protocols=False, exercises=False, renderers=False)
     rules = registry.rules()
@@ -100,7 +101,8 @@ def validate(
     checker = Checker(
         policy=registry.policy(),
         measure_scales=registry.measure_scales() or None,
-        library=LazyLibrary(lambda: state.registry(protocols=False, measures=False, renderers=False).exercise_library()),
+        # the installed libraries, read only if a document names an exercise it does not define itself
+        library=LazyMapping(lambda: state.registry(protocols=False, measures=False, renderers=False).exercise_library()),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
     )
