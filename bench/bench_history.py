@@ -33,11 +33,19 @@ START = datetime.date(2020, 1, 6)
 TEMPLATE = "template"
 
 
+#: The commands' environment: no REHABKIT_* setting of the caller's, and bytecode written as on a user's machine.
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_") and k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "rehabkit"), *args, "--db", str(db)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, env=ENV)
+
+
 def rehabkit(*args: str, db: Path, ok: tuple[int, ...] = (0,)) -> float:
-    command = [str(BIN / "rehabkit"), *args, "--db", str(db)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_") and k != "PYTHONDONTWRITEBYTECODE"}
+    """Seconds the command took; a code outside ``ok`` stops the benchmark."""
     began = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    result = _run(*args, db=db)
     elapsed = time.perf_counter() - began
     if result.returncode not in ok:
         raise SystemExit(f"benchmark command failed ({result.returncode}): {' '.join(args)}\n{result.stderr[-2000:]}")
@@ -45,9 +53,7 @@ def rehabkit(*args: str, db: Path, ok: tuple[int, ...] = (0,)) -> float:
 
 
 def _run_code(*args: str, db: Path) -> int:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_")}
-    return subprocess.run([str(BIN / "rehabkit"), *args, "--db", str(db)], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, env=env).returncode
+    return _run(*args, db=db).returncode
 
 
 def record_template(db: Path, sessions: int) -> None:

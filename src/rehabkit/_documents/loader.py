@@ -167,9 +167,9 @@ def load_text(
     if not text.strip() or (fmt == "yaml" and _only_comments(text)):
         raise DocumentError("RK004", "the file is empty: it should hold one protocol document.", path=path, line=1, column=1)
     data = _parse_json(text, path, limits) if fmt == "json" else _parse_yaml(text, path, limits)
-    if defer_depth:
-        return Document(path=path, format=fmt, text=text, data=data, unchecked_depth=limits.max_depth)
     document = Document(path=path, format=fmt, text=text, data=data, unchecked_depth=limits.max_depth)
+    if defer_depth:
+        return document
     document.check_depth()
     return attrs.evolve(document, unchecked_depth=None)
 
