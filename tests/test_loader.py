@@ -101,3 +101,67 @@ def test_limits_are_configurable() -> None:
     with pytest.raises(DocumentError) as info:
         load_text("a: 1\n", limits=Limits(max_bytes=3))
     assert info.value.code == "RK002"
+
+
+TRICKY_JSON = [
+    '{"reps": 18446744073709551617}',  # beyond 64 bits: orjson would give a float
+    '{"reps": -9223372036854775809}',
+    '{"reps": 9223372036854775808}',  # fits unsigned 64 bits
+    '{"reps": 1234567890123456789}',  # 19 digits, fits
+    '{"reps": 123456789012345678901234567890, "note": "e+ here"}',
+    '{"x": 1e16, "y": 12345678901234567890.5, "z": 0.00000000000000000001}',
+    '{"note": "call 12345678901234567890123 e+ later"}',
+    '{"a": 1, "a": 2}',
+    '{"a": {"b": 1, "b": 1}}',
+    '{"a\\u003a": 1, "a:": 2}',
+    '{"a\\u003a": 1, "a": 2, "b": 3}',
+    '{"t": "x:y", "t": "z"}',
+    '{"n": NaN}',
+    '{"n": 1e400}',
+    '{"s": "\\ud800"}',
+    '[1, 2, 3]',
+    '"text"',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_JSON)
+def test_the_fast_json_reading_is_the_careful_one(text: str, monkeypatch) -> None:
+    """orjson's reading is used only where it equals the standard library's strict reading (or its error)."""
+    from rehabkit._documents import loader
+
+    def outcome() -> object:
+        try:
+            data = load_text(text, fmt="json")
+        except DocumentError as exc:
+            return ("error", exc.code, exc.message, exc.line, exc.column)
+        return ("data", json.dumps(data.data, sort_keys=True), repr(data.data))
+
+    fast = outcome()
+    monkeypatch.setattr(loader, "_orjson", None)  # the careful path alone
+    assert fast == outcome()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(), lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+                    max_leaves=20))
+def test_the_fast_json_reading_matches_on_any_value(value: object) -> None:
+    from rehabkit._documents import loader
+
+    text = json.dumps(value)
+    fast = loader._fast_json(text)
+    if fast is not None:  # when it answers at all, it answers as the standard library does
+        assert repr(fast) == repr(json.loads(text))
+
+
+def test_a_file_that_states_no_size_is_read_to_its_end(tmp_path) -> None:
+    """/proc files are regular files of size 0: the reader asks for more until the end, as it would for a file that grew."""
+    from rehabkit._documents.loader import read_file
+
+    link = tmp_path / "status.json"
+    link.symlink_to("/proc/self/status")
+    fmt, raw = read_file(link)
+    assert fmt == "json" and b"Name:" in raw and len(raw) > 100
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 5000)
+    assert len(read_file(big, Limits(max_bytes=100))[1]) == 101  # one byte past the limit, for the size error

@@ -139,3 +139,28 @@ def test_the_exercise_library_schema_stands_alone_and_matches_the_protocol_defin
     jsonschema.Draft202012Validator(shipped).validate(library)  # no registry: the schema alone
     broken = {**library, "exercises": [{**library["exercises"][0], "dose": {"reps": "ten"}}]}
     assert not jsonschema.Draft202012Validator(shipped).is_valid(broken)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.rsplit("/", 1)[-1])
+def test_generated_builders_give_what_init_gives(path: str) -> None:
+    """from_dict's generated builders build the same objects as the classes' own __init__."""
+    document = load_file(path)
+    cls = model.Protocol if document.data["kind"] == "protocol" else model.ExerciseLibrary
+    built = cls.from_dict(document.data)
+    assert built == model._build_by_init(cls, document.data)
+    assert repr(built) == repr(model._build_by_init(cls, document.data))
+
+
+def test_a_builder_fails_as_init_does() -> None:
+    """Data a builder cannot read raises __init__'s own error, naming what is missing."""
+    with pytest.raises(TypeError, match="citation"):
+        model.Reference.from_dict({"url": "https://example.org"})
+    with pytest.raises(TypeError, match="summary"):
+        model.Phase.from_dict({"id": "p", "name": "P", "focus": ["x"], "exercises": [], "entry": {"all": []}})
+    criteria = model.Criteria.from_dict({"summary": "s", "all": [{"measure": "pain-during", "at_most": 3}]})
+    assert criteria.all == (model.Criterion(measure="pain-during", at_most=3),)
+    texts = model.Eligibility.from_dict({"inclusions": ["a"]})
+    assert texts.inclusions == ("a",) and texts.exclusions == ()
+    dose = model.Dose.from_dict({"reps": 10, "hold_seconds": {"min": 5, "max": 8, "step": 1}})
+    assert dose.reps == model.Range(min=10, max=10) and dose.hold_seconds == model.Range(min=5, max=8, step=1)
+    assert dose.sets is None and dose.describe() == "10 reps, hold 5-8 s"

@@ -11,6 +11,7 @@ the round trip is lossless for documents in canonical form (ranges whose
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
@@ -55,16 +56,66 @@ def _texts(*, default: tuple[str, ...] = ()) -> Any:
     return attrs.field(default=default, converter=_as_tuple, metadata={"many": True})
 
 
-#: Per model class, what from_dict reads: (document key, field name, nested model class or None, many), worked
-#: out once from the attrs fields (a validation run builds thousands of objects).
-_PLANS: dict[type, tuple[tuple[str, str, Any, bool], ...]] = {}
+#: Per model class, its builder: a function from schema-valid plain data to the object, generated once from the
+#: attrs fields as straight-line code (a validation run builds hundreds of objects a document).
+_BUILDERS: dict[type, Any] = {}
+_ABSENT = object()
 
 
-def _field_plan(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
-    plan = tuple((f.metadata.get("key", f.name), f.name, f.metadata.get("model"), bool(f.metadata.get("many")))
-                 for f in attrs.fields(cls))
-    _PLANS[cls] = plan
-    return plan
+def _builder(cls: type) -> Any:
+    """Generate ``cls``'s builder: each field read by its key, nested objects built by their own builders.
+
+    The builder sets the fields as attrs' own ``__init__`` would (``object.__setattr__`` on the frozen, slotted
+    instance) and applies the one converter the model uses (``_as_tuple``) itself. A class whose fields have a
+    validator, another converter or a factory default gets ``_build_by_init`` instead, which calls
+    ``__init__``; so does data the builder cannot read (a missing required key, a list where a mapping
+    belongs), so that the error raised is ``__init__``'s own, as it always was.
+    """
+    fields = attrs.fields(cls)
+    if any(f.validator is not None or f.converter not in (None, _as_tuple) or type(f.default) is type(attrs.Factory(list))
+           for f in fields) or getattr(cls, "__attrs_post_init__", None) is not None:
+        def by_init(data: Mapping[str, Any]) -> Any:
+            return _build_by_init(cls, data)
+
+        _BUILDERS[cls] = by_init
+        return by_init
+    names: dict[str, Any] = {"cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_ABSENT": _ABSENT,
+                             "_fallback": _build_by_init, "Exception": Exception, "tuple": tuple, "map": map}
+    lines = ["def build(data):", "    try:", "        self = _new(cls)", "        get = data.get"]
+    for i, f in enumerate(fields):
+        key, kind, many = f.metadata.get("key", f.name), f.metadata.get("model"), bool(f.metadata.get("many"))
+        required = f.default is attrs.NOTHING
+        if kind is not None:  # a nested object's own builder, unless its class reads a plain value its own way
+            own = getattr(kind.from_value, "__func__", None) is not getattr(_Model.from_value, "__func__", None)
+            names[f"make{i}"] = kind.from_value if own else (_BUILDERS.get(kind) or _builder(kind))
+            convert = f"tuple(map(make{i}, {{}}))" if many else f"make{i}({{}})"
+        else:
+            convert = "tuple({})" if many or f.converter is _as_tuple else "{}"
+        if required:
+            lines.append(f"        _set(self, {f.name!r}, {convert.format(f'data[{key!r}]')})")
+        else:
+            names[f"default{i}"] = _as_tuple(f.default) if f.converter is _as_tuple else f.default  # as __init__ would
+            lines.append(f"        value = get({key!r}, _ABSENT)")
+            lines.append(f"        _set(self, {f.name!r}, default{i} if value is _ABSENT else {convert.format('value')})")
+    lines += ["    except Exception:", "        return _fallback(cls, data)", "    return self"]
+    exec(compile("\n".join(lines), f"<rehabkit builder {cls.__qualname__}>", "exec"), names)  # noqa: S102 - generated from the field list
+    _BUILDERS[cls] = built = names["build"]
+    return built
+
+
+def _build_by_init(cls: type[T], data: Mapping[str, Any]) -> T:
+    """Build through ``__init__``: the general way, and the one whose errors name a missing field."""
+    kwargs: dict[str, Any] = {}
+    for f in attrs.fields(cls):
+        key, kind, many = f.metadata.get("key", f.name), f.metadata.get("model"), f.metadata.get("many")
+        if key in data:
+            value = data[key]
+            if kind is not None:
+                value = tuple(map(kind.from_value, value)) if many else kind.from_value(value)
+            elif many:
+                value = tuple(value)
+            kwargs[f.name] = value
+    return cls(**kwargs)
 
 
 class _Model:
@@ -78,17 +129,8 @@ class _Model:
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         """Build the object from schema-valid plain data."""
-        plan = _PLANS.get(cls) or _field_plan(cls)
-        kwargs: dict[str, Any] = {}
-        for key, name, kind, many in plan:
-            if key in data:
-                value = data[key]
-                if kind is not None:
-                    value = tuple(map(kind.from_value, value)) if many else kind.from_value(value)
-                elif many:
-                    value = tuple(value)
-                kwargs[name] = value
-        return cls(**kwargs)
+        built: T = (_BUILDERS.get(cls) or _builder(cls))(data)
+        return built
 
     @classmethod
     def from_value(cls: type[T], value: Any) -> T:
@@ -138,6 +180,8 @@ class Range(_Model):
     @classmethod
     def from_value(cls, value: Any) -> Range:
         """Accept either ``5`` or ``{"min": 5, "max": 8}`` (with an optional ``step``)."""
+        if type(value) is int and cls is Range and 0 <= value < len(_SMALL_COUNTS):
+            return _SMALL_COUNTS[value]  # frozen: one shared object per small count serves every document
         # The schema's "integer" also admits 10.0 (and JSON's 1e1): a whole number either way.
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return cls(min=int(value), max=int(value))
@@ -167,6 +211,10 @@ class Range(_Model):
 
     def __str__(self) -> str:
         return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
+
+
+#: ``Range(min=n, max=n)`` for the counts documents write most (sets, reps, seconds, minutes).
+_SMALL_COUNTS = tuple(Range(min=n, max=n) for n in range(121))
 
 
 def _counted(value: Range | None, noun: str) -> str:
@@ -256,12 +304,8 @@ class Dose(_Model):
 
     def ranges(self) -> dict[str, Range]:
         """The counts given as a span (``min`` below ``max``), by field name."""
-        out = {}
-        for name, _ in self.STEPPED:
-            value: Range | None = getattr(self, name)
-            if value is not None and value.max > value.min:
-                out[name] = value
-        return out
+        return {name: value for name, value in zip(_STEPPED_NAMES, _stepped_values(self))
+                if value is not None and value.max > value.min}
 
     def counts_at(self, steps: int) -> dict[str, int]:
         """Each stepped range's count after ``steps`` earned steps.
@@ -302,6 +346,10 @@ class Dose(_Model):
         days = "each day" if self.sessions_per_step == 1 else f"every {self.sessions_per_step} days in a row"
         return (f"one step {days} within the pain limits, one count at a time in turn: {'; '.join(steps)}; "
                 "back one step after too much pain")
+
+
+_STEPPED_NAMES = tuple(name for name, _ in Dose.STEPPED)
+_stepped_values = operator.attrgetter(*_STEPPED_NAMES)
 
 
 @_model

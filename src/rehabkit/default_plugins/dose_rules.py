@@ -21,30 +21,40 @@ SCALES: dict[str, tuple[float, float]] = {
     **{name: (0.0, float(m.scale)) for name, m in SYMPTOM_MEASURES.items() if m.scale is not None},
     **{name: (float(m.scale[0]), float(m.scale[1])) for name, m in CRITERION_MEASURES.items() if m.scale is not None},
 }
+#: A symptom rule's thresholds, in the order they are checked.
+_BOUNDS = ("above", "at_most")
 #: Symptom-rule actions that end or scale back an exercise.
 STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
 
 
-def _doses(context: LintContext) -> Iterator[tuple[Dose, tuple[str | int, ...], str]]:
+def _doses(context: LintContext) -> Iterator[tuple[Dose, tuple[str | int, ...], tuple[str, str | None]]]:
+    """Every dose in the document, where it is, and whose it is (words for a message: see :func:`_whose`)."""
     for i, exercise in enumerate(context.own_exercises()):
         if exercise.dose is not None:
-            yield exercise.dose, ("exercises", i, "dose"), f"exercise {exercise.id!r}"
+            yield exercise.dose, ("exercises", i, "dose"), (exercise.id, None)
     if context.protocol is not None:
         for i, phase in enumerate(context.protocol.phases):
             for j, ref in enumerate(phase.exercises):
                 if ref.dose is not None:
-                    yield ref.dose, ("phases", i, "exercises", j, "dose"), f"{ref.exercise!r} in phase {phase.id!r}"
+                    yield ref.dose, ("phases", i, "exercises", j, "dose"), (ref.exercise, phase.id)
+
+
+def _whose(owner: tuple[str, str | None]) -> str:
+    """``exercise 'x'`` for an exercise's own dose, ``'x' in phase 'p'`` for a phase's (made only for a message)."""
+    exercise, phase = owner
+    return f"exercise {exercise!r}" if phase is None else f"{exercise!r} in phase {phase!r}"
 
 
 def implausible_dose(context: LintContext) -> Iterator[Violation]:
     """Counts are positive, ranges run upwards, and nothing exceeds the documented bounds."""
-    for dose, path, what in _doses(context):
-        for name, bound in context.policy["dose_bounds"].items():
-            highest, zero_ok, noun = bound["max"], bound["zero_allowed"], bound["noun"]
+    bounds = [(name, bound["max"], bound["zero_allowed"], bound["noun"])
+              for name, bound in context.policy["dose_bounds"].items()]
+    for dose, path, owner in _doses(context):
+        for name, highest, zero_ok, noun in bounds:
             value: Range | None = getattr(dose, name)
-            if value is None:
-                continue
-            where = (*path, name)
+            if value is None or (0 < value.min <= value.max <= highest):
+                continue  # the usual case, decided at once
+            where, what = (*path, name), _whose(owner)
             if value.min > value.max:
                 yield Violation(f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.", where)
             elif value.min == 0 and not zero_ok:
@@ -53,14 +63,18 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
                 yield Violation(f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').", where)
 
 
-def _check_scale(context: LintContext, measure: str, bound: float | None, where: tuple[str | int, ...],
-                 what: str) -> Iterator[Violation]:
+def _outside(context: LintContext, measure: str, bound: float | None) -> tuple[float, float] | None:
+    """The scale of ``measure`` when ``bound`` lies outside it, else None."""
+    if bound is None:
+        return None
     scale = SCALES.get(measure) or context.measure_scales.get(measure)
-    if scale is None or bound is None:
-        return
-    low, high = scale
-    if not low <= bound <= high:
-        yield Violation(f"{what}: {bound:g} is outside the {low:g}-{high:g} scale of {measure}.", where)
+    if scale is None or scale[0] <= bound <= scale[1]:
+        return None
+    return scale
+
+
+def _off_scale(what: str, measure: str, bound: float, scale: tuple[float, float], where: tuple[str | int, ...]) -> Violation:
+    return Violation(f"{what}: {bound:g} is outside the {scale[0]:g}-{scale[1]:g} scale of {measure}.", where)
 
 
 def off_scale(context: LintContext) -> Iterator[Violation]:
@@ -69,8 +83,11 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
     protocol = context.protocol
     for i, rule in enumerate(protocol.symptom_rules):
         what = f"symptom rule {rule.id!r}"
-        yield from _check_scale(context, rule.measure, rule.above, ("symptom_rules", i, "above"), what)
-        yield from _check_scale(context, rule.measure, rule.at_most, ("symptom_rules", i, "at_most"), what)
+        for name in _BOUNDS:
+            bound = getattr(rule, name)
+            scale = _outside(context, rule.measure, bound)
+            if scale is not None:
+                yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
                 f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' must be higher than 'above'.",
@@ -80,9 +97,12 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
         for part in ("entry", "exit"):
             criteria = getattr(phase, part)
             for k, criterion in enumerate(criteria.all if criteria else ()):
-                what = f"phase {phase.id!r} {part} criterion {criterion.measure}"
-                for bound in ("at_least", "at_most"):
-                    yield from _check_scale(context, criterion.measure, getattr(criterion, bound), ("phases", i, part, "all", k, bound), what)
+                for bound_name in ("at_least", "at_most"):
+                    bound = getattr(criterion, bound_name)
+                    scale = _outside(context, criterion.measure, bound)
+                    if scale is not None:
+                        what = f"phase {phase.id!r} {part} criterion {criterion.measure}"
+                        yield _off_scale(what, criterion.measure, bound, scale, ("phases", i, part, "all", k, bound_name))
 
 
 def missing_dose(context: LintContext) -> Iterator[Violation]:
@@ -124,23 +144,22 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
 
 def range_without_step(context: LintContext) -> Iterator[Violation]:
     """Every range says how it moves: a step, and the days within limits that earn one."""
-    for dose, path, what in _doses(context):
-        ranges = dose.ranges()
-        for name, value in ranges.items():
+    for dose, path, owner in _doses(context):
+        for name, value in dose.ranges().items():
             if value.step is None:
-                yield Violation(f"{what}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
+                yield Violation(f"{_whose(owner)}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
                                 f"{value.min}; add 'step' (how much one step adds) or give a single number.", (*path, name))
 
 
 def step_without_pace(context: LintContext) -> Iterator[Violation]:
     """A dose with stepped ranges says how many days within the limits earn a step, and only such a dose does."""
-    for dose, path, what in _doses(context):
+    for dose, path, owner in _doses(context):
         stepped = [name for name, value in dose.ranges().items() if value.step is not None]
         if stepped and dose.sessions_per_step is None:
-            yield Violation(f"{what}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
+            yield Violation(f"{_whose(owner)}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
                             "days within the pain limits: add 'sessions_per_step'.", path, at_key=True)
         elif dose.sessions_per_step is not None and not stepped:
-            yield Violation(f"{what}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
+            yield Violation(f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
                             (*path, "sessions_per_step"))
 
 
