@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import CORPUS, PROTOCOLS, REPO
 
@@ -153,6 +154,29 @@ def test_protocols_resolve_exercises_from_a_library_among_the_paths(cli, tmp_pat
     assert "RK101 phase 'acute' names exercise 'diaphragmatic-breathing', which is not defined" in alone.stdout
     together = cli("-p", "no:exercises", "validate", "protocols/neck/neck-pain.yaml", "protocols/exercises/")
     assert together.exit_code == 0, together.stdout
+
+
+def test_a_library_later_in_a_batch_lends_its_exercises_in_any_layout(cli, tmp_path, monkeypatch) -> None:
+    """A library found anywhere among the files (after the protocols, written on one line) lends its exercises,
+    on one process and on several; a file reached twice (a link, the same path given again) is checked once."""
+    monkeypatch.chdir(REPO)
+    library = yaml.safe_load((PROTOCOLS / "exercises" / "spine-exercises.yaml").read_text())
+    library["reviewed"] = str(library["reviewed"])
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    protocol = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())
+    protocol["reviewed"] = str(protocol["reviewed"])
+    for i in range(70):  # enough files for worker processes
+        (batch / f"a{i:03}.json").write_text(json.dumps({**protocol, "id": f"neck-{i}"}), encoding="utf-8")
+    (batch / "zz-library.json").write_text(json.dumps(library, separators=(",", ":")), encoding="utf-8")
+    (batch / "zz-link.json").symlink_to(batch / "a000.json")
+    for jobs in ("1", "2"):
+        result = cli("-p", "no:exercises", "validate", "--jobs", jobs, str(batch), str(batch / "a001.json"))
+        assert result.exit_code == 0, result.stdout
+        assert "71 files checked: all valid." in result.stdout + result.stderr
+    (batch / "zz-library.json").unlink()
+    result = cli("-p", "no:exercises", "validate", str(batch))
+    assert result.exit_code == 1 and "RK101" in result.stdout
 
 
 def test_exercises_pack_lends_its_library_to_any_protocol_file(cli, tmp_path) -> None:

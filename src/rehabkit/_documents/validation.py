@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -51,7 +50,6 @@ NO_FILES_CODE = "RK010"
 INTERNAL_ERROR_CODE = "RK000"
 #: Codes that mean rehabkit or a plugin failed, not the document (exit code 3).
 FAILURE_CODES = frozenset({INTERNAL_ERROR_CODE, RULE_CRASH_CODE})
-_LIBRARY_KIND = re.compile(r"""^\s*"?kind"?\s*:\s*["']?exercise-library\b""", re.MULTILINE)
 # Below this many files, starting worker processes costs more than it saves.
 #: The least number of files worth a worker process of its own.
 FILES_PER_WORKER = 250
@@ -59,7 +57,8 @@ _PARALLEL_THRESHOLD = 64
 
 
 def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dict[str, Exercise]:
-    """Exercises of the valid exercise-library documents among ``files`` (others are skipped).
+    """Exercises of the valid exercise-library documents among ``files`` (others are skipped; a later file's
+    exercise wins over an earlier one's with the same id).
 
     ``rehabkit validate`` uses them so that protocols can be checked together
     with the library they name, before that library is installed.
@@ -68,13 +67,10 @@ def library_exercises(files: Iterable[str], limits: Limits | None = None) -> dic
     found: dict[str, Exercise] = {}
     for name in files:
         try:
-            if not os.path.isfile(name):  # a FIFO would block this read; it is reported when the file is checked
+            document = load_file(name, limits)
+            if document_kind(document) != "exercise-library":
                 continue
-            with open(name, encoding="utf-8", errors="replace") as handle:
-                head = handle.read(limits.max_bytes)
-            if "exercise-library" not in head or not _LIBRARY_KIND.search(head):
-                continue
-            library = library_from_document(load_file(name, limits))
+            library = library_from_document(document)
         except (OSError, DocumentError):
             continue  # reported when the file itself is checked
         found.update((e.id, e) for e in library.exercises)
@@ -89,6 +85,14 @@ def iter_document_files(path: Path, unreadable: list[tuple[str, str]] | None = N
     depth can exhaust Python's recursion; a directory that cannot be read is
     added to ``unreadable`` as (path, reason) rather than skipped in silence.
     """
+    for name, _ in _walk(path, unreadable):
+        yield name
+
+
+def _walk(path: Path, unreadable: list[tuple[str, str]] | None) -> Iterator[tuple[str, object]]:
+    """:func:`iter_document_files` with each file's identity: (device, inode) where the directory listing
+    gives it without a system call (a plain file), else its real path (a link, or an entry that cannot
+    be examined), so that a file reached twice is checked once."""
     seen: set[tuple[int, int]] = set()
     stack = [str(path)]
     while stack:
@@ -105,6 +109,7 @@ def iter_document_files(path: Path, unreadable: list[tuple[str, str]] | None = N
                 unreadable.append((root, exc.strerror or type(exc).__name__))
             continue
         subdirs = []
+        device = info.st_dev
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
@@ -119,7 +124,8 @@ def iter_document_files(path: Path, unreadable: list[tuple[str, str]] | None = N
             if is_dir:
                 subdirs.append(entry.path)
             elif entry.name.lower().endswith(DOCUMENT_SUFFIXES):
-                yield entry.path  # not only regular files: reading says what is wrong with a FIFO or a socket
+                # not only regular files: reading says what is wrong with a FIFO or a socket
+                yield entry.path, _identity(entry.path) if entry.is_symlink() else (device, entry.inode())
         stack.extend(reversed(subdirs))
 
 
@@ -257,16 +263,25 @@ def with_duplicates(reports: list[FileReport], limits: Limits = Limits()) -> lis
     return out
 
 
+def _identity(name: str) -> object:
+    """What tells a file apart from every other: (device, inode), or the real path if it cannot be examined."""
+    try:
+        info = os.stat(name)
+    except (OSError, ValueError):
+        return os.path.realpath(name)
+    return (info.st_dev, info.st_ino)
+
+
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
-    """Files to check (each real file once) and findings for directories holding none."""
+    """Files to check (each real file once, however it is reached) and findings for directories holding none."""
     files: list[str] = []
     problems: list[Finding] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             unreadable: list[tuple[str, str]] = []
-            found = list(iter_document_files(path, unreadable))
+            found = list(_walk(path, unreadable))
             problems += [Finding(path=folder, code=READ_ERROR_CODE, message=f"cannot read this directory ({reason}): "
                                  "its documents were not checked; fix its permissions or leave it out.")
                          for folder, reason in unreadable]
@@ -279,11 +294,10 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
                     )
                 )
         else:
-            found = [raw]
-        for name in found:
-            real = os.path.realpath(name)
-            if real not in seen:
-                seen.add(real)
+            found = [(raw, _identity(raw))]
+        for name, identity in found:
+            if identity not in seen:
+                seen.add(identity)
                 files.append(name)
     return files, problems
 
@@ -299,23 +313,37 @@ def _check_in_worker(path: str) -> tuple[str, list[Finding], DocumentKey | None]
 def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None) -> list[FileReport]:
     """Check files and directories; reports come back in path order.
 
-    Exercise libraries among the files lend their exercises to the protocols
-    checked with them (a file's exercises win over an installed pack's). Two
-    files holding the same kind, id and version are each given an RK013 error.
+    Exercise libraries among the files lend their exercises to the documents
+    checked with them (a file's exercises win over an installed pack's): when
+    the first pass finds a valid library among the files, every document that
+    reached the lint rules is checked again with those exercises (a batch of
+    protocols alone is read once). Two files holding the same kind, id and
+    version are each given an RK013 error.
     """
     files, problems = expand_paths(paths)
-    local = library_exercises(files, checker.limits)
     if len(files) >= _PARALLEL_THRESHOLD:  # a batch: read the installed library once, as one plain dict
-        checker = attrs.evolve(checker, library={**checker.library, **local})
-    elif local:
-        checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
-    reports = [FileReport(p.path, (p,)) for p in problems]
+        checker = attrs.evolve(checker, library=dict(checker.library))
     workers = _worker_count(jobs, len(files))
+    results = _check_files(files, checker, workers)
+    libraries = [name for name, _, key in results if key is not None and key.kind == "exercise-library"]
+    local = library_exercises(libraries, checker.limits) if libraries else {}
+    if local:
+        if type(checker.library) is dict:
+            checker = attrs.evolve(checker, library={**checker.library, **local})
+        else:
+            checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
+        again = [name for name, _, key in results if key is not None]
+        redone = dict(zip(again, _check_files(again, checker, _worker_count(jobs, len(again)))))
+        results = [redone.get(name, result) for name, result in zip(files, results)]
+    reports = [FileReport(p.path, (p,)) for p in problems]
+    reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
+    return with_duplicates(reports, checker.limits)
+
+
+def _check_files(files: list[str], checker: Checker, workers: int) -> list[tuple[str, list[Finding], DocumentKey | None]]:
+    """(file, findings, key) for each file, in order: in this process, or on ``workers`` forked processes."""
     if workers <= 1:
-        for name in files:
-            findings, key = checker.check_file_keyed(name)
-            reports.append(FileReport(name, tuple(findings), key))
-        return with_duplicates(reports, checker.limits)
+        return [(name, *checker.check_file_keyed(name)) for name in files]
     global _WORKER_CHECKER
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -324,11 +352,9 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             chunk = max(1, len(files) // (workers * 8))
-            results: list[Any] = list(pool.map(_check_in_worker, files, chunksize=chunk))
+            return list(pool.map(_check_in_worker, files, chunksize=chunk))
     finally:
         _WORKER_CHECKER = None
-    reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
-    return with_duplicates(reports, checker.limits)
 
 
 def _worker_count(jobs: int | None, files: int) -> int:
