@@ -23,9 +23,7 @@ read (the rules, the clinical policy, the outcome measures' scales and the exerc
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +50,7 @@ def cache_dir(env: dict[str, str] | None = None) -> Path | None:
 def _build_id() -> str:
     """This rehabkit's version and the hash of its schemas and model classes: a model built by another is not
     reused."""
+    import hashlib  # on use: keeps start-up light
     from .. import __version__
     from .._documents.schemas import LIBRARY_SCHEMA, PROTOCOL_SCHEMA, schema_text
 
@@ -81,6 +80,7 @@ class DocumentCache:
         return cls(cache_dir())
 
     def _load(self) -> dict[str, Any]:
+        import pickle  # on use: keeps start-up light
         if self._entries is not None:
             return self._entries
         self._entries = {}
@@ -101,6 +101,7 @@ class DocumentCache:
         """The model (of ``kind``) of the document file at ``path``: the cached one when the file holds the bytes
         it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
         one is kept). Reading the file raises :class:`DocumentError` as loading it would."""
+        import hashlib  # on use: keeps start-up light
         fmt, raw = read_file(path, limits)
         if self.folder is None:
             return build(fmt, raw)
@@ -131,6 +132,7 @@ class DocumentCache:
         Kept: the models of the files read this run and of up to as many others (other environments' packs
         share the folder), and the lint results of those models under the fingerprints met last.
         """
+        import pickle  # on use: keeps start-up light
         if not self._changed or self.folder is None or self._entries is None or self._file is None:
             return
         used = set(self._keys.values())
@@ -157,4 +159,6 @@ class DocumentCache:
 
 def fingerprint(*parts: Any) -> str:
     """A stable digest of what lint results depend on (anything pickle can write)."""
+    import hashlib  # on use: keeps start-up light
+    import pickle  # on use: keeps start-up light
     return hashlib.sha256(pickle.dumps(parts, protocol=4)).hexdigest()
