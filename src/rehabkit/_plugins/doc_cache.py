@@ -51,6 +51,7 @@ def _build_id() -> str:
     """This rehabkit's version and the hash of its schemas and model classes: a model built by another is not
     reused."""
     import hashlib  # on use: keeps start-up light
+
     from .. import __version__
     from .._documents.schemas import LIBRARY_SCHEMA, PROTOCOL_SCHEMA, schema_text
 
@@ -80,9 +81,10 @@ class DocumentCache:
         return cls(cache_dir())
 
     def _load(self) -> dict[str, Any]:
-        import pickle  # on use: keeps start-up light
         if self._entries is not None:
             return self._entries
+        import pickle  # on use: keeps start-up light
+
         self._entries = {}
         if self.folder is None:
             return self._entries
@@ -102,6 +104,7 @@ class DocumentCache:
         it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
         one is kept). Reading the file raises :class:`DocumentError` as loading it would."""
         import hashlib  # on use: keeps start-up light
+
         fmt, raw = read_file(path, limits)
         if self.folder is None:
             return build(fmt, raw)
@@ -132,9 +135,10 @@ class DocumentCache:
         Kept: the models of the files read this run and of up to as many others (other environments' packs
         share the folder), and the lint results of those models under the fingerprints met last.
         """
-        import pickle  # on use: keeps start-up light
         if not self._changed or self.folder is None or self._entries is None or self._file is None:
             return
+        import pickle  # on use: keeps start-up light
+
         used = set(self._keys.values())
         others = [k for k in self._entries if k not in used][-max(len(used), 64):]
         models = {k: self._entries[k] for k in (*used, *others) if k in self._entries}
@@ -161,4 +165,5 @@ def fingerprint(*parts: Any) -> str:
     """A stable digest of what lint results depend on (anything pickle can write)."""
     import hashlib  # on use: keeps start-up light
     import pickle  # on use: keeps start-up light
+
     return hashlib.sha256(pickle.dumps(parts, protocol=4)).hexdigest()
