@@ -35,6 +35,23 @@ def test_help_imports_nothing_heavy() -> None:
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
 
 
+def test_validating_one_json_file_imports_only_what_it_needs(tmp_path) -> None:
+    """One JSON protocol is checked without YAML, the pure-Python schema validator, the store, the pack-document
+    cache's hashing and pickling or the session code (packs are loaded: their lint rules run) (start-up is most of its time)."""
+    document = tmp_path / "one.json"
+    document.write_text(json.dumps(yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text()), default=str))
+    code = (
+        "import sys\n"
+        "from rehabkit.cli import main\n"
+        f"try:\n    main(['validate', {str(document)!r}])\nexcept SystemExit as exc:\n    print('EXIT', exc.code)\n"
+        "unneeded = [m for m in ('yaml', 'jsonschema', 'sqlite3', 'hashlib', 'pickle', "
+        "'rehabkit._sessions.runner', 'rehabkit.engine', 'jinja2') if m in sys.modules]\n"
+        "print('UNNEEDED', unneeded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
+    assert "EXIT 0" in result.stdout and "UNNEEDED []" in result.stdout, result.stdout + result.stderr
+
+
 def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run([sys.executable, "-m", "rehabkit", "--version"], capture_output=True, text=True, env=clean_env())
     assert result.returncode == 0
