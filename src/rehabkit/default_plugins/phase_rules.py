@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .._common.errors import Severity
 from .._documents.lint import LintContext, LintRule, Violation
-from ..model import Criteria
+from ..model import Criteria, Criterion
 from .._common.vocabulary import CRITERION_MEASURES, STAGES
 
 
@@ -95,6 +95,17 @@ def unreachable_phase(context: LintContext) -> Iterator[Violation]:
                     )
 
 
+def _usable(kind: str, criterion: Criterion) -> bool:
+    """True when the criterion has exactly the threshold its measure's kind takes (the checks below find nothing)."""
+    least, most = criterion.at_least, criterion.at_most
+    if kind == "number":
+        return (criterion.equals is None and criterion.phase is None and (least is not None or most is not None)
+                and (least is None or least >= 0) and (most is None or most >= 0))
+    if kind == "yes-no":
+        return least is None and most is None and criterion.equals is not None and criterion.phase is None
+    return kind == "phase" and criterion.phase is not None
+
+
 def unusable_criterion(context: LintContext) -> Iterator[Violation]:
     """Each criterion is one rehabkit can check: the right kind of threshold for its measure, and one at all."""
     assert context.protocol is not None
@@ -102,8 +113,10 @@ def unusable_criterion(context: LintContext) -> Iterator[Violation]:
         for part in ("entry", "exit"):
             criteria = getattr(phase, part)
             for k, criterion in enumerate(criteria.all if criteria else ()):
-                where = ("phases", i, part, "all", k)
                 kind = CRITERION_MEASURES[criterion.measure].kind
+                if _usable(kind, criterion):
+                    continue  # the usual case: nothing to say
+                where = ("phases", i, part, "all", k)
                 what = f"phase {phase.id!r} {part} criterion {criterion.measure!r}"
                 numbers = [name for name in ("at_least", "at_most") if getattr(criterion, name) is not None]
                 if kind == "number":
