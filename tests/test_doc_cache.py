@@ -142,3 +142,79 @@ def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
                      for _ in range(2))
     assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
     assert first.stdout == second.stdout and "cached-neck" in second.stdout
+
+
+def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path) -> None:
+    """With the cache warm, list needs only each protocol's summary; show reads back the one it shows."""
+    cache = tmp_path / "cache"
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import runpy, sys\n"
+        "from rehabkit._plugins import doc_cache\n"
+        "loads = []\n"
+        "original = doc_cache.CachedProtocol.load\n"
+        "def counted(self):\n"
+        "    loads.append(self.key)\n"
+        "    return original(self)\n"
+        "doc_cache.CachedProtocol.load = counted\n"
+        "sys.argv = ['rehabkit', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('rehabkit', run_name='__main__')\n"
+        "finally:\n"
+        "    print('READ BACK', sorted(set(loads)), file=sys.stderr)\n",
+        encoding="utf-8",
+    )
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
+
+    def probed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(probe), *args], capture_output=True, text=True, env=env, timeout=120)
+
+    cold = probed("list", "--format", "json")
+    warm = probed("list", "--format", "json")
+    assert cold.returncode == warm.returncode == 0, warm.stderr
+    assert cold.stdout == warm.stdout and "cached-neck" in warm.stdout
+    assert "READ BACK []" in warm.stderr, warm.stderr[-500:]
+    shown = probed("show", "cached-neck")
+    assert shown.returncode == 0 and "READ BACK ['cached-neck@" in shown.stderr, shown.stderr[-500:]
+    assert shown.stdout == run(pack, "show", "cached-neck", cache="off").stdout
+
+
+def test_a_damaged_model_in_the_cache_is_parsed_again(pack: Path, tmp_path: Path) -> None:
+    """One stored model that cannot be read back: the file is parsed again and the command answers as without a cache."""
+    import pickle
+
+    cache = tmp_path / "cache"
+    assert run(pack, "list", cache=cache).returncode == 0
+    (stored,) = cache.glob("documents-*.pickle")
+    data = pickle.loads(stored.read_bytes())
+    data["models"] = {key: (summary, b"not a pickle" if summary else model) for key, (summary, model) in data["models"].items()}
+    stored.write_bytes(pickle.dumps(data))
+    shown = run(pack, "show", "cached-neck", cache=cache)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == run(pack, "show", "cached-neck", cache="off").stdout
+
+
+def test_a_cached_protocol_stands_for_its_model(pack: Path, tmp_path: Path) -> None:
+    """In the registry, a protocol not yet read back compares, hashes, finds and reads as the model itself."""
+    from rehabkit._plugins.doc_cache import CachedProtocol
+    from rehabkit._plugins.manager import PluginManager
+    from rehabkit._plugins.registry import Registered
+
+    os.environ["REHABKIT_CACHE_DIR"] = str(tmp_path / "cache")
+    sys.path.insert(0, str(pack.parent.parent))
+    try:
+        registries = []
+        for _ in range(2):
+            manager = PluginManager.from_environment((), strict=False)
+            manager.load()
+            registries.append(manager.registry())
+    finally:
+        sys.path.remove(str(pack.parent.parent))
+        del os.environ["REHABKIT_CACHE_DIR"]
+        for name in [m for m in sys.modules if m.startswith("cache_test_pack")]:
+            del sys.modules[name]
+    fresh, warm = (r.find_protocol("cached-neck") for r in registries)
+    assert type(warm.peek()) is CachedProtocol and warm.peek().key == fresh.item.key
+    assert warm == fresh and hash(warm) == hash(fresh)
+    assert warm.item == fresh.item and type(warm.peek()) is type(fresh.item)
+    assert Registered(item=fresh.item, pack=fresh.pack, source=fresh.source) == fresh

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from .._documents.loader import Limits, read_file
+from ..model import Protocol
 
-__all__ = ["DocumentCache", "cache_dir", "fingerprint"]
+__all__ = ["CachedProtocol", "DocumentCache", "cache_dir", "fingerprint"]
 
-#: Bumped when what is stored changes shape.
-_FORMAT = 1
+#: Bumped when what is stored changes shape (2: each model pickled on its own, beside a protocol's summary).
+_FORMAT = 2
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path | None:
@@ -93,16 +94,22 @@ class DocumentCache:
             with open(self._file, "rb") as handle:
                 stored = pickle.load(handle)
             if isinstance(stored, dict) and stored.get("format") == _FORMAT:
-                self._entries = dict(stored["models"])
+                self._entries = {key: (summary, model) for key, (summary, model) in stored["models"].items()}
                 self._lint = dict(stored.get("lint", {}))
         except Exception:  # noqa: BLE001 - no cache, an old one or a damaged one: documents are parsed as before
             self._entries, self._lint = {}, {}
         return self._entries
 
-    def model(self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits()) -> Any:
+    def model(self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits(),
+              *, lazy: bool = False) -> Any:
         """The model (of ``kind``) of the document file at ``path``: the cached one when the file holds the bytes
         it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
-        one is kept). Reading the file raises :class:`DocumentError` as loading it would."""
+        one is kept). Reading the file raises :class:`DocumentError` as loading it would.
+
+        With ``lazy``, a cached protocol comes back as a :class:`CachedProtocol`: its id, version, title and
+        conditions at once, the model itself read from the cache only when something uses it (``list`` and
+        the lookups by id need no more, and 200 packs' models cost more to read back than everything else).
+        """
         import hashlib  # on use: keeps start-up light
 
         fmt, raw = read_file(path, limits)
@@ -112,10 +119,29 @@ class DocumentCache:
         self._keys[os.path.abspath(path)] = key
         entries = self._load()
         if key in entries:
-            return entries[key]
-        model = entries[key] = build(fmt, raw)
+            summary, stored = entries[key]
+            if lazy and summary is not None and type(stored) is bytes:
+                return CachedProtocol(summary, lambda: self._read_back(key, lambda: build(fmt, raw)))
+            return self._read_back(key, lambda: build(fmt, raw))
+        model = build(fmt, raw)
+        entries[key] = (_summary(model), model)
         self._changed = True
         return model
+
+    def _read_back(self, key: str, build: Callable[[], Any]) -> Any:
+        """The model stored under ``key``, unpickled once; built again if what is stored cannot be read."""
+        assert self._entries is not None
+        summary, stored = self._entries[key]
+        if type(stored) is bytes:
+            import pickle  # on use: keeps start-up light
+
+            try:
+                stored = pickle.loads(stored)
+            except Exception:  # noqa: BLE001 - a damaged entry: the file is parsed again, as without a cache
+                stored = build()
+                self._changed = True
+            self._entries[key] = (summary, stored)
+        return stored
 
     def lint_codes(self, path: str | None, fingerprint: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         """The lint error codes of the protocol read from ``path`` this run, under ``fingerprint`` (see
@@ -149,6 +175,9 @@ class DocumentCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".documents-", suffix=".tmp")
             try:
+                # Each model pickled on its own, so that the next command reads back only those it uses.
+                models = {key: (summary, stored if type(stored) is bytes else pickle.dumps(stored, pickle.HIGHEST_PROTOCOL))
+                          for key, (summary, stored) in models.items()}
                 with os.fdopen(descriptor, "wb") as handle:
                     pickle.dump({"format": _FORMAT, "models": models, "lint": lint}, handle,
                                 protocol=pickle.HIGHEST_PROTOCOL)
@@ -159,6 +188,44 @@ class DocumentCache:
         except Exception:  # noqa: BLE001 - a read-only or full disk: the next command parses again
             return
         self._changed = False
+
+
+def _summary(model: Any) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """What ``list`` and the lookups by id read of a protocol (None for anything else)."""
+    if isinstance(model, Protocol):
+        return (model.id, model.version, model.title, tuple(model.conditions))
+    return None
+
+
+class CachedProtocol:
+    """A cached protocol whose model is not read back yet: its id, version, title and conditions, and
+    :meth:`load` for the model. :class:`rehabkit.Registered` loads it when its ``item`` is first used;
+    it compares and hashes as the model does."""
+
+    __slots__ = ("_load", "conditions", "id", "title", "version")
+
+    def __init__(self, summary: tuple[str, str, str, tuple[str, ...]], load: Callable[[], Any]) -> None:
+        self.id, self.version, self.title, self.conditions = summary
+        self._load = load
+
+    @property
+    def key(self) -> str:
+        """``id@version``, as :attr:`rehabkit.Protocol.key`."""
+        return f"{self.id}@{self.version}"
+
+    def load(self) -> Protocol:
+        """The protocol model (read back from the cache once)."""
+        model: Protocol = self._load()
+        return model
+
+    def __eq__(self, other: object) -> bool:
+        return self.load() == (other.load() if isinstance(other, CachedProtocol) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.load())
+
+    def __repr__(self) -> str:
+        return f"<CachedProtocol {self.key}>"
 
 
 def fingerprint(*parts: Any) -> str:

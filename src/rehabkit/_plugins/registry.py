@@ -15,19 +15,38 @@ import attrs
 
 from .._documents.lint import LintRule
 from ..model import Exercise, Protocol
+from .doc_cache import CachedProtocol
 
 __all__ = ["KINDS", "Conflict", "ContributionKind", "Contributions", "Registered", "Registry"]
 
 
 @attrs.frozen(slots=True)
 class Registered:
-    """One contribution and the pack (and file, where there is one) it came from."""
+    """One contribution and the pack (and file, where there is one) it came from.
 
-    item: Any
+    ``Registered(item, pack, source)`` as ever; a protocol read from the document cache is held as its
+    summary until :attr:`item` is first used (see :meth:`peek`).
+    """
+
+    _item: Any = attrs.field(alias="item")
     pack: str
     source: str | None = None
     #: The document a pack registered as a mapping, when one was kept (see :meth:`as_document`).
     document: Any = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def item(self) -> Any:
+        """The contribution: a :class:`rehabkit.Protocol`, :class:`rehabkit.Exercise`, :class:`rehabkit.LintRule` ..."""
+        item = self._item
+        if type(item) is CachedProtocol:
+            item = item.load()
+            object.__setattr__(self, "_item", item)  # read back once
+        return item
+
+    def peek(self) -> Any:
+        """The contribution, or for a protocol still in the cache an object with only its ``id``, ``version``,
+        ``key``, ``title`` and ``conditions``: enough to list, sort and find protocols without reading them back."""
+        return self._item
 
     def as_document(self) -> Any:
         """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the model."""
@@ -121,7 +140,7 @@ class Contributions:
 
     def counts(self) -> dict[str, list[str]]:
         """Names of everything staged, per kind, for ``rehabkit plugins``."""
-        return {kind.attribute: [kind.key(r.item) for r in self.items[kind.attribute]] for kind in KINDS}
+        return {kind.attribute: [kind.key(r.peek()) for r in self.items[kind.attribute]] for kind in KINDS}
 
 
 @attrs.define
@@ -148,7 +167,7 @@ class Registry:
             kind, key_of = contribution.noun, contribution.key
             table: dict[str, Registered] = getattr(self, contribution.attribute)
             for registered in contributions.items[contribution.attribute]:
-                key = key_of(registered.item)
+                key = key_of(registered.peek())
                 existing = next((c for c in self.conflicts if c.kind == kind and c.name == key), None)
                 if existing is not None:
                     conflict = attrs.evolve(existing, packs=(*existing.packs, registered.pack))
@@ -180,21 +199,21 @@ class Registry:
         """
         if "@" in protocol_id and version is None:
             protocol_id, version = protocol_id.split("@", 1)
-        candidates = [r for r in self.protocols.values() if r.item.id == protocol_id]
+        candidates = [r for r in self.protocols.values() if r.peek().id == protocol_id]
         if version is not None:
-            candidates = [r for r in candidates if r.item.version == version]
+            candidates = [r for r in candidates if r.peek().version == version]
         if candidates:
-            return max(candidates, key=lambda r: _semver_key(r.item.version))
+            return max(candidates, key=lambda r: _semver_key(r.peek().version))
         for conflict in self.conflicts:
             if conflict.kind == "protocol" and conflict.name.split("@")[0] == protocol_id:
                 raise LookupError(conflict.describe())
-        known = ", ".join(sorted({r.item.id for r in self.protocols.values()})) or "none"
+        known = ", ".join(sorted({r.peek().id for r in self.protocols.values()})) or "none"
         wanted = f"{protocol_id}@{version}" if version else protocol_id
         raise LookupError(f"no installed protocol {wanted!r}. Installed: {known}. See 'rehabkit list'.")
 
     def sorted_protocols(self) -> Iterator[Registered]:
         """Protocols by id, then version."""
-        return iter(sorted(self.protocols.values(), key=lambda r: (r.item.id, _semver_key(r.item.version))))
+        return iter(sorted(self.protocols.values(), key=lambda r: (r.peek().id, _semver_key(r.peek().version))))
 
     def exercise_library(self) -> dict[str, Exercise]:
         """Installed exercises by id."""

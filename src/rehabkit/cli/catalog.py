@@ -45,11 +45,12 @@ def list_protocols(state: AppState, output_format: str) -> None:
         # Lint results are kept with the cached model while neither the file nor what the rules read changes.
         codes = manager.cache.lint_codes(r.source, fingerprint,
                                          lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r)})))
+        protocol = r.peek()  # id, version, title and conditions: no need to read the model back from the cache
         rows.append({
-            "id": r.item.id,
-            "version": r.item.version,
-            "title": r.item.title,
-            "conditions": list(r.item.conditions),
+            "id": protocol.id,
+            "version": protocol.version,
+            "title": protocol.title,
+            "conditions": list(protocol.conditions),
             "pack": r.pack,
             "lint_errors": list(codes),
         })

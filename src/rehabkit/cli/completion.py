@@ -50,7 +50,8 @@ def complete_protocols(ctx: click.Context, param: click.Parameter, incomplete: s
     def values() -> Iterable[str]:
         registry = _registry(ctx, exercises=False, measures=False)
         for registered in registry.protocols.values():
-            yield registered.item.key if "@" in incomplete else registered.item.id
+            protocol = registered.peek()
+            yield protocol.key if "@" in incomplete else protocol.id
 
     return _matching(_quietly(values), incomplete)
 
