@@ -17,6 +17,10 @@ per rehabkit version, written whole (temporary file and rename), readable by its
 (a read-only home, a damaged file) is ignored, and documents are parsed as before. Only documents that
 loaded and matched their schema are kept; a broken one is read (and reported) every time.
 
+Each model is stored pickled on its own, beside a protocol's id, version, title and conditions: a protocol
+comes back as a :class:`CachedProtocol` (that summary) and its model is read back only when used, so that
+``list`` reads none back and ``show`` one.
+
 Lint results of ``list`` are kept beside the models, under a fingerprint of everything the lint rules
 read (the rules, the clinical policy, the outcome measures' scales and the exercise library).
 """
