@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,14 +116,33 @@ def test_a_damaged_or_unwritable_cache_is_ignored(pack: Path, tmp_path: Path) ->
     assert run(pack, "list", cache=blocked / "cache").stderr == ""
 
 
+def probe(pack: Path, tmp_path: Path, patch: str, report: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A runner of `rehabkit ARGS...` in a subprocess with ``patch`` (Python that counts into ``calls``) applied
+    first and ``report`` (an expression over ``calls``) printed to standard error at the end."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import runpy, sys\n"
+        "calls = []\n"
+        f"{patch}"
+        "sys.argv = ['rehabkit', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('rehabkit', run_name='__main__')\n"
+        "finally:\n"
+        f"    print({report}, file=sys.stderr)\n",
+        encoding="utf-8",
+    )
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(tmp_path / "cache"))
+
+    def probed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120)
+
+    return probed
+
+
 def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
     """The second command reads the model back instead of parsing the file (seen through a counting hook)."""
-    cache = tmp_path / "cache"
-    probe = tmp_path / "probe.py"
-    probe.write_text(
-        "import runpy, sys\n"
+    probed = probe(pack, tmp_path, (
         "from rehabkit._documents import builders\n"
-        "calls = []\n"
         "original = builders.protocol_from_document\n"
         "def counted(document):\n"
         "    calls.append(document.path)\n"
@@ -130,45 +150,22 @@ def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
         "builders.protocol_from_document = counted\n"
         "import rehabkit._plugins.manager as manager\n"
         "manager.protocol_from_document = counted\n"
-        "sys.argv = ['rehabkit', 'show', 'cached-neck']\n"
-        "try:\n"
-        "    runpy.run_module('rehabkit', run_name='__main__')\n"
-        "finally:\n"
-        "    print('PARSED', sum(1 for c in calls if c.endswith('protocol.yaml')), file=sys.stderr)\n",
-        encoding="utf-8",
-    )
-    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
-    first, second = (subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, env=env)
-                     for _ in range(2))
+    ), "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))")
+    first, second = (probed("show", "cached-neck") for _ in range(2))
     assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
     assert first.stdout == second.stdout and "cached-neck" in second.stdout
 
 
 def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path) -> None:
     """With the cache warm, list needs only each protocol's summary; show reads back the one it shows."""
-    cache = tmp_path / "cache"
-    probe = tmp_path / "probe.py"
-    probe.write_text(
-        "import runpy, sys\n"
+    probed = probe(pack, tmp_path, (
         "from rehabkit._plugins import doc_cache\n"
-        "loads = []\n"
         "original = doc_cache.CachedProtocol.load\n"
         "def counted(self):\n"
-        "    loads.append(self.key)\n"
+        "    calls.append(self.key)\n"
         "    return original(self)\n"
         "doc_cache.CachedProtocol.load = counted\n"
-        "sys.argv = ['rehabkit', *sys.argv[1:]]\n"
-        "try:\n"
-        "    runpy.run_module('rehabkit', run_name='__main__')\n"
-        "finally:\n"
-        "    print('READ BACK', sorted(set(loads)), file=sys.stderr)\n",
-        encoding="utf-8",
-    )
-    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
-
-    def probed(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(probe), *args], capture_output=True, text=True, env=env, timeout=120)
-
+    ), "'READ BACK', sorted(set(calls))")
     cold = probed("list", "--format", "json")
     warm = probed("list", "--format", "json")
     assert cold.returncode == warm.returncode == 0, warm.stderr
