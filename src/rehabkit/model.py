@@ -60,6 +60,10 @@ def _texts(*, default: tuple[str, ...] = ()) -> Any:
 #: attrs fields as straight-line code (a validation run builds hundreds of objects a document).
 _BUILDERS: dict[type, Any] = {}
 _ABSENT = object()
+#: How many objects of a class ``from_dict`` builds through ``__init__`` before generating the class's builder:
+#: generating one costs about as much as building a hundred objects, which checking one file never repays.
+_BUILD_BY_INIT_FIRST = 8
+_BUILT_BY_INIT: dict[type, int] = {}
 
 
 def _builder(cls: type) -> Any:
@@ -118,18 +122,61 @@ def _build_by_init(cls: type[T], data: Mapping[str, Any]) -> T:
     return cls(**kwargs)
 
 
+def _field_values(cls: type) -> Any:
+    """A function giving an object's field values as a tuple, in field order (made once per class)."""
+    getter = _FIELD_VALUES.get(cls)
+    if getter is None:
+        names = [f.name for f in attrs.fields(cls)]
+        get = operator.attrgetter(*names)
+        getter = _FIELD_VALUES[cls] = get if len(names) > 1 else (lambda obj: (get(obj),))
+    return getter
+
+
+_FIELD_VALUES: dict[type, Any] = {}
+
+
 class _Model:
-    """Shared ``from_dict``/``to_dict`` for the model classes."""
+    """Shared ``from_dict``/``to_dict``, equality, hash and repr for the model classes.
+
+    Equality, hash and repr behave exactly as attrs' would (objects of the same class with equal fields are
+    equal and hash alike; ``Range(min=1, max=1, step=None)``), written once here rather than generated and
+    compiled by attrs for each class: that compiling was a tenth of a single ``rehabkit validate``.
+    """
 
     __slots__ = ()
     SCHEMA_DEF: ClassVar[str]
     #: Set by attrs on every model class; declared so that type checkers see an attrs class.
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        values = _FIELD_VALUES.get(self.__class__) or _field_values(self.__class__)
+        return bool(values(self) == values(other))
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return NotImplemented if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        values = _FIELD_VALUES.get(self.__class__) or _field_values(self.__class__)
+        return hash((self.__class__, values(self)))
+
+    def __repr__(self) -> str:
+        values = (_FIELD_VALUES.get(self.__class__) or _field_values(self.__class__))(self)
+        fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values))
+        return f"{self.__class__.__qualname__}({fields})"
+
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         """Build the object from schema-valid plain data."""
-        built: T = (_BUILDERS.get(cls) or _builder(cls))(data)
+        builder = _BUILDERS.get(cls)
+        if builder is None:
+            count = _BUILT_BY_INIT[cls] = _BUILT_BY_INIT.get(cls, 0) + 1
+            if count <= _BUILD_BY_INIT_FIRST:
+                return _build_by_init(cls, data)
+            builder = _builder(cls)
+        built: T = builder(data)
         return built
 
     @classmethod
@@ -164,7 +211,7 @@ class _Model:
 @dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field, _nested, _texts))
 def _model(cls: type[T]) -> type[T]:
     # dataclass_transform tells type checkers what attrs.frozen makes of the class (keyword arguments, frozen).
-    return attrs.frozen(slots=True, kw_only=True)(cls)
+    return attrs.frozen(slots=True, kw_only=True, eq=False, repr=False)(cls)  # _Model's equality, hash and repr
 
 
 @_model
