@@ -77,6 +77,8 @@ class LintContext:
     policy: Mapping[str, Any] = attrs.field(factory=lambda: _default_policy())
     #: The scale of each criterion an installed outcome measure feeds (``odi-percent`` -> 0-100), from the measures.
     measure_scales: Mapping[str, tuple[float, float]] = attrs.field(factory=lambda: _core_measure_scales())
+    #: What the core rules work out once and share within one check (every dose and where it is).
+    _shared: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     @property
     def kind(self) -> str:
@@ -162,29 +164,32 @@ class RuleSelection:
 def run_rules(rules: Sequence[LintRule], document: Document, context: LintContext) -> list[Finding]:
     """Run every rule that applies to the document; a rule that raises becomes a finding, not a crash."""
     findings: list[Finding] = []
+    kind = context.kind
     with contextlib.redirect_stdout(sys.stderr):  # a rule's prints never reach a report on stdout
         for rule in rules:
-            if context.kind in rule.applies_to:
-                _run_rule(rule, document, context, findings)
+            if kind not in rule.applies_to:
+                continue
+            try:
+                violations = list(rule.check(context))
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+                findings.append(
+                    Finding(
+                        path=document.path,
+                        code=RULE_CRASH_CODE,
+                        message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
+                        source=rule.pack,
+                    )
+                )
+                continue
+            if violations:
+                _report(rule, document, violations, findings)
     return findings
 
 
-def _run_rule(rule: LintRule, document: Document, context: LintContext, findings: list[Finding]) -> None:
-    """One rule's violations as findings (or one finding saying the rule failed)."""
-    try:
-        violations = list(rule.check(context))
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
-        findings.append(
-            Finding(
-                path=document.path,
-                code=RULE_CRASH_CODE,
-                message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
-                source=rule.pack,
-            )
-        )
-        return
+def _report(rule: LintRule, document: Document, violations: list[Violation], findings: list[Finding]) -> None:
+    """One rule's violations as findings, placed at their line and column."""
     for violation in violations:
         line, column = document.position(violation.path, key=violation.at_key)
         findings.append(

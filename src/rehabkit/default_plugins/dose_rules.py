@@ -27,16 +27,27 @@ _BOUNDS = ("above", "at_most")
 STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
 
 
-def _doses(context: LintContext) -> Iterator[tuple[Dose, tuple[str | int, ...], tuple[str, str | None]]]:
-    """Every dose in the document, where it is, and whose it is (words for a message: see :func:`_whose`)."""
+#: A dose, where it is, whose it is (words for a message: see :func:`_whose`) and its ranges (``Dose.ranges()``).
+_Found = tuple[Dose, tuple[str | int, ...], tuple[str, str | None], dict[str, Range]]
+
+
+def _doses(context: LintContext) -> list[_Found]:
+    """Every dose in the document, found once per check and shared by the dose rules."""
+    found: list[_Found] | None = context._shared.get("doses")
+    if found is None:
+        found = context._shared["doses"] = list(_find_doses(context))
+    return found
+
+
+def _find_doses(context: LintContext) -> Iterator[_Found]:
     for i, exercise in enumerate(context.own_exercises()):
         if exercise.dose is not None:
-            yield exercise.dose, ("exercises", i, "dose"), (exercise.id, None)
+            yield exercise.dose, ("exercises", i, "dose"), (exercise.id, None), exercise.dose.ranges()
     if context.protocol is not None:
         for i, phase in enumerate(context.protocol.phases):
             for j, ref in enumerate(phase.exercises):
                 if ref.dose is not None:
-                    yield ref.dose, ("phases", i, "exercises", j, "dose"), (ref.exercise, phase.id)
+                    yield ref.dose, ("phases", i, "exercises", j, "dose"), (ref.exercise, phase.id), ref.dose.ranges()
 
 
 def _whose(owner: tuple[str, str | None]) -> str:
@@ -49,7 +60,7 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
     """Counts are positive, ranges run upwards, and nothing exceeds the documented bounds."""
     bounds = [(name, bound["max"], bound["zero_allowed"], bound["noun"])
               for name, bound in context.policy["dose_bounds"].items()]
-    for dose, path, owner in _doses(context):
+    for dose, path, owner, _ in _doses(context):
         for name, highest, zero_ok, noun in bounds:
             value: Range | None = getattr(dose, name)
             if value is None or (0 < value.min <= value.max <= highest):
@@ -144,8 +155,8 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
 
 def range_without_step(context: LintContext) -> Iterator[Violation]:
     """Every range says how it moves: a step, and the days within limits that earn one."""
-    for dose, path, owner in _doses(context):
-        for name, value in dose.ranges().items():
+    for _, path, owner, ranges in _doses(context):
+        for name, value in ranges.items():
             if value.step is None:
                 yield Violation(f"{_whose(owner)}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
                                 f"{value.min}; add 'step' (how much one step adds) or give a single number.", (*path, name))
@@ -153,8 +164,8 @@ def range_without_step(context: LintContext) -> Iterator[Violation]:
 
 def step_without_pace(context: LintContext) -> Iterator[Violation]:
     """A dose with stepped ranges says how many days within the limits earn a step, and only such a dose does."""
-    for dose, path, owner in _doses(context):
-        stepped = [name for name, value in dose.ranges().items() if value.step is not None]
+    for dose, path, owner, ranges in _doses(context):
+        stepped = [name for name, value in ranges.items() if value.step is not None]
         if stepped and dose.sessions_per_step is None:
             yield Violation(f"{_whose(owner)}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
                             "days within the pain limits: add 'sessions_per_step'.", path, at_key=True)
