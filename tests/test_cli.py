@@ -11,6 +11,7 @@ import yaml
 
 from rehabkit.cli import COMMANDS
 from rehabkit._documents.loader import load_file
+from rehabkit._documents.validation import iter_document_files
 
 from conftest import CORPUS, PROTOCOLS, REPO, clean_env
 
@@ -50,6 +51,28 @@ def test_validating_one_json_file_imports_only_what_it_needs(tmp_path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
     assert "EXIT 0" in result.stdout and "UNNEEDED []" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_the_command_ends_with_its_exit_code_and_all_of_its_output(how, tmp_path) -> None:
+    """The console script and python -m (rehabkit.cli.run: the command, then a quick shutdown) keep the exit
+    code and write every byte, to a file as to a pipe."""
+    from importlib import metadata
+
+    script = next(ep for ep in metadata.entry_points(group="console_scripts") if ep.name == "rehabkit")
+    assert script.value == "rehabkit.cli:run"
+    command = [str(REPO / ".venv-test" / "bin" / "rehabkit")] if how == "script" else [sys.executable, "-m", "rehabkit"]
+    if how == "script" and not (REPO / ".venv-test" / "bin" / "rehabkit").exists():
+        command = [sys.executable, "-c", "import sys; from rehabkit.cli import run; sys.argv[0] = 'rehabkit'; run()"]
+    args = [*command, "validate", "--format", "json", str(CORPUS / "bad"), str(CORPUS / "good")]
+    piped = subprocess.run(args, capture_output=True, text=True, env=clean_env())
+    with open(tmp_path / "out.json", "w") as handle:
+        to_file = subprocess.run(args, stdout=handle, stderr=subprocess.PIPE, text=True, env=clean_env())
+    assert piped.returncode == to_file.returncode == 1, piped.stderr
+    report = json.loads(piped.stdout)
+    assert report == json.loads((tmp_path / "out.json").read_text())
+    expected = [p for d in ("bad", "good") for p in iter_document_files(CORPUS / d)]
+    assert [f["path"] for f in report["files"]] == expected and report["summary"]["files"] == len(expected) > 20
 
 
 def test_python_dash_m_runs_the_same_command() -> None:

@@ -1,6 +1,6 @@
 """``python -m rehabkit``: the same as the ``rehabkit`` command."""
 
-from rehabkit.cli import main
+from rehabkit.cli import run
 
 if __name__ == "__main__":
-    main(prog_name="rehabkit")
+    run(prog_name="rehabkit")
