@@ -18,9 +18,12 @@ from .. import __version__
 from .._common.exit_codes import exit_code_help, exit_code_table
 from .._plugins.command_table import COMMANDS
 
-__all__ = ["COMMANDS", "AppState", "echo", "format_option", "main", "run"]
+__all__ = ["COMMANDS", "AppState", "echo", "format_option", "main"]
 
 EXIT_CODES = exit_code_help()
+#: Called once, when the packs are loaded and the registry built: set by the rehabkit command's own process
+#: (:func:`rehabkit.__main__.run`) to let its paused garbage collector run again; ``None`` under CliRunner.
+_after_start_up: Callable[[], None] | None = None
 
 
 #: A command function, as click's decorators take and return it.
@@ -80,6 +83,9 @@ class AppState:
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
             self._manager = manager
+            self._manager.registry(**needs)
+            if _after_start_up is not None:
+                _after_start_up()
         self._manager.registry(**needs)
         if warn:
             self._warn()
@@ -252,20 +258,3 @@ def main(ctx: click.Context, plugin_options: tuple[str, ...], strict: bool | Non
       rehabkit -p no:neck plugins --format json
     """
     _state(ctx)
-
-
-def run(prog_name: str | None = None) -> None:
-    """The ``rehabkit`` command itself (the console script and ``python -m rehabkit``): :data:`main`, then exit.
-
-    When the command has finished, the objects still alive are frozen (``gc.freeze``) before the interpreter
-    shuts down, so that its last garbage collections do not walk them all: that walk took 10-15 ms, a tenth
-    of a short command. Objects are still released as usual when their modules are cleared; only reference
-    cycles left at exit are not searched for (every file and database the commands open is closed by then).
-    Tests and plugins call :data:`main` (through click's ``CliRunner``), which is unchanged.
-    """
-    try:
-        main(prog_name=prog_name)
-    finally:
-        import gc
-
-        gc.freeze()
