@@ -285,3 +285,59 @@ def test_with_no_protocols_list_says_how_to_get_some_outside_a_clone(tmp_path) -
     assert result.returncode == 0
     assert "No protocols installed" in result.stderr and "rehabkit-neck" in result.stderr
     assert "plugins/rehabkit-neck" not in result.stderr  # a path that exists only inside a clone
+
+
+def test_hook_discovery_finds_what_pluggy_itself_finds(tmp_path, monkeypatch) -> None:
+    """The manager's quick reading of a pack module's functions gives pluggy's own answer for every name of
+    every shipped and test pack (and of a module with the awkward cases), and names the hooks it found."""
+    import importlib
+    import types
+
+    import pluggy
+
+    from rehabkit._plugins.manager import _Pluggy
+
+    module = types.ModuleType("awkward_pack")
+    exec(  # noqa: S102 - a test module with the cases pluggy treats specially
+        "import os\nfrom functools import partial\nfrom rehabkit import hookimpl\n"
+        "@hookimpl\ndef rehabkit_register_protocols(register): pass\n"
+        "@hookimpl(specname='rehabkit_register_exercises')\ndef exercises(register): pass\n"
+        "def rehabkit_register_screening(register): pass\n"
+        "class Holder:\n    @staticmethod\n    @hookimpl\n    def rehabkit_register_lint_rules(register): pass\n"
+        "static_hook = Holder.__dict__['rehabkit_register_lint_rules']\n"
+        "bound = partial(print)\nnot_a_marker = print\nNUMBER = 3\n",
+        module.__dict__,
+    )
+    module.odd = lambda: None
+    module.odd.rehabkit_impl = "not options"  # type: ignore[attr-defined]
+    plugins: list[object] = [module]
+    before = set(sys.modules)
+    for folder in [*(REPO / "plugins").glob("rehabkit-*/src/*"), *(REPO / "tests" / "plugins").glob("*/rehabkit_*")]:
+        monkeypatch.syspath_prepend(str(folder.parent))
+        try:
+            plugins.append(importlib.import_module(folder.name))
+        except Exception:  # a test pack that fails to import on purpose
+            continue
+    for name in set(sys.modules) - before:  # other tests import the packs as installed
+        del sys.modules[name]
+    assert len(plugins) > 8
+    ours, theirs = _Pluggy("rehabkit"), pluggy.PluginManager("rehabkit")
+    for plugin in plugins:
+        ours.found = []
+        expected = []
+        for name in dir(plugin):
+            mine, pluggys = ours.parse_hookimpl_opts(plugin, name), theirs.parse_hookimpl_opts(plugin, name)
+            assert mine == pluggys, (plugin, name)
+            if pluggys is not None:
+                expected.append(pluggys.get("specname") or name)
+        assert ours.found == expected
+    assert "rehabkit_register_exercises" in _found(module) and "rehabkit_register_screening" not in _found(module)
+
+
+def _found(module: object) -> list[str]:
+    from rehabkit._plugins.manager import _Pluggy
+
+    manager = _Pluggy("rehabkit")
+    for name in dir(module):
+        manager.parse_hookimpl_opts(module, name)
+    return manager.found
