@@ -168,3 +168,21 @@ def test_a_builder_fails_as_init_does() -> None:
     dose = model.Dose.from_dict({"reps": 10, "hold_seconds": {"min": 5, "max": 8, "step": 1}})
     assert dose.reps == model.Range(min=10, max=10) and dose.hold_seconds == model.Range(min=5, max=8, step=1)
     assert dose.sets is None and dose.describe() == "10 reps, hold 5-8 s"
+
+
+def test_model_objects_compare_hash_and_print_by_their_fields() -> None:
+    """The model classes' shared equality, hash and repr behave as attrs' generated ones did."""
+    a, b, c = model.Range(min=1, max=3, step=1), model.Range(min=1, max=3, step=1), model.Range(min=1, max=3)
+    assert a == b and not a != b and hash(a) == hash(b)
+    assert a != c and c != a and len({a, b, c}) == 2
+    assert a != (1, 3, 1) and (a == "Range") is False and a.__eq__(1) is NotImplemented
+    assert repr(a) == "Range(min=1, max=3, step=1)"
+    assert repr(model.Reference(citation="A 'quoted' work")) == (
+        "Reference(citation=\"A 'quoted' work\", url=None, doi=None, note=None)")
+    # same field values, different classes: never equal
+    media = model.Media(type="image", url="u", alt="a")
+    assert media != model.Reference(citation="image", url="u", doi="a") and media == model.Media(type="image", url="u", alt="a")
+    data = next(d for d in (load_file(p).data for p in SHIPPED) if d["kind"] == "protocol")
+    protocol = model.Protocol.from_dict(data)
+    changed = protocol.replace(title=protocol.title + " (changed)")
+    assert protocol != changed and {protocol: 1}[protocol.replace()] == 1
