@@ -10,7 +10,7 @@ paused from the first import until the registry is built; then those objects are
 collector leaves them alone, as Python's documentation advises before forking workers, which ``validate``
 does) and it runs again for the command's own work. When the command has finished, what is still alive is
 frozen too, so that the interpreter's last collections at shutdown do not walk it all. Together about
-20 ms, a fifth of ``rehabkit validate one.json``. Objects are still released as soon as nothing refers to
+15 ms, a sixth of ``rehabkit validate one.json``. Objects are still released as soon as nothing refers to
 them; only reference cycles made during start-up or left at exit are not searched for, and every file and
 database a command opens is closed by then. A command that loads no pack (``db``, ``schema``,
 ``new-plugin``) runs with the collector paused throughout: it makes no cycles worth collecting.

@@ -140,7 +140,7 @@ class _Model:
 
     Equality, hash and repr behave exactly as attrs' would (objects of the same class with equal fields are
     equal and hash alike; ``Range(min=1, max=1, step=None)``), written once here rather than generated and
-    compiled by attrs for each class: that compiling was a tenth of a single ``rehabkit validate``.
+    compiled by attrs for each class (that compiling took about 3.5 ms of every command's start-up).
     """
 
     __slots__ = ()

@@ -83,10 +83,11 @@ class AppState:
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
             self._manager = manager
-            self._manager.registry(**needs)
+            manager.registry(**needs)
             if _after_start_up is not None:
                 _after_start_up()
-        self._manager.registry(**needs)
+        else:
+            self._manager.registry(**needs)
         if warn:
             self._warn()
         return self._manager
