@@ -93,9 +93,15 @@ def _builder(cls: type) -> Any:
             own = getattr(kind.from_value, "__func__", None) is not getattr(_Model.from_value, "__func__", None)
             names[f"make{i}"] = kind.from_value if own else (_BUILDERS.get(kind) or _builder(kind))
             convert = f"tuple(map(make{i}, {{}}))" if many else f"make{i}({{}})"
+            if kind is Range and not many:  # Range.from_value's shared small counts, without the call
+                names["_small"] = _SMALL_COUNTS
+                convert = f"(_small[value] if type(value) is int and 0 <= value < {len(_SMALL_COUNTS)} else make{i}(value))"
         else:
             convert = "tuple({})" if many or f.converter is _as_tuple else "{}"
-        if required:
+        if required and "value" in convert:
+            lines.append(f"        value = data[{key!r}]")
+            lines.append(f"        _set(self, {f.name!r}, {convert})")
+        elif required:
             lines.append(f"        _set(self, {f.name!r}, {convert.format(f'data[{key!r}]')})")
         else:
             names[f"default{i}"] = _as_tuple(f.default) if f.converter is _as_tuple else f.default  # as __init__ would
