@@ -116,9 +116,10 @@ def test_a_damaged_or_unwritable_cache_is_ignored(pack: Path, tmp_path: Path) ->
     assert run(pack, "list", cache=blocked / "cache").stderr == ""
 
 
-def probe(pack: Path, tmp_path: Path, patch: str, report: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+def probe(pack: Path, tmp_path: Path, patch: str, report: str, cache: str | None = None) -> Callable[..., subprocess.CompletedProcess[str]]:
     """A runner of `rehabkit ARGS...` in a subprocess with ``patch`` (Python that counts into ``calls``) applied
-    first and ``report`` (an expression over ``calls``) printed to standard error at the end."""
+    first and ``report`` (an expression over ``calls``) printed to standard error at the end (``cache``: the
+    REHABKIT_CACHE_DIR, by default a folder of its own)."""
     script = tmp_path / "probe.py"
     script.write_text(
         "import runpy, sys\n"
@@ -131,7 +132,7 @@ def probe(pack: Path, tmp_path: Path, patch: str, report: str) -> Callable[..., 
         f"    print({report}, file=sys.stderr)\n",
         encoding="utf-8",
     )
-    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(tmp_path / "cache"))
+    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=cache or str(tmp_path / "cache"))
 
     def probed(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120)
@@ -154,6 +155,30 @@ def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
     first, second = (probed("show", "cached-neck") for _ in range(2))
     assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
     assert first.stdout == second.stdout and "cached-neck" in second.stdout
+
+
+@pytest.mark.parametrize("cache", ["cold", "off"])
+def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Path, cache: str) -> None:
+    """list and run lint the protocols they read: one just parsed to register it is not read and parsed again,
+    with a cold cache or none; with a warm cache list parses nothing. The lint marks stay those of validate."""
+    probed = probe(pack, tmp_path, (
+        "from rehabkit._documents import loader\n"
+        "original = loader._parse_yaml\n"
+        "def counted(text, path, limits):\n"
+        "    calls.append(path)\n"
+        "    return original(text, path, limits)\n"
+        "loader._parse_yaml = counted\n"
+    ), "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))", cache=None if cache == "cold" else "off")
+    listed_once = probed("list", "--format", "json")
+    assert listed_once.returncode == 0 and "PARSED 1" in listed_once.stderr, listed_once.stderr[-500:]
+    assert json.loads(listed_once.stdout) == json.loads(run(pack, "list", "--format", "json", cache="off").stdout)
+    planned = probed("run", "cached-neck", "--patient", "P-1", "--plan", "--db", str(tmp_path / "s.sqlite3"))
+    # linted before its plan, parsed once: cache off, to register it (not again to lint it); cache warm after
+    # list, to lint it (registered from the cache)
+    assert planned.returncode == 7 and "still needed: your clinician's approval" in planned.stderr
+    assert "PARSED 1" in planned.stderr, planned.stderr[-500:]
+    if cache == "cold":
+        assert "PARSED 0" in probed("list").stderr  # warm now
 
 
 def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path) -> None:

@@ -129,6 +129,14 @@ def _walk(path: Path, unreadable: list[tuple[str, str]] | None) -> Iterator[tupl
         stack.extend(reversed(subdirs))
 
 
+def _internal_error(path: str, exc: Exception) -> Finding:
+    return Finding(
+        path=path,
+        code=INTERNAL_ERROR_CODE,
+        message=f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it.",
+    )
+
+
 @attrs.frozen(slots=True)
 class Checker:
     """Everything one file check needs; cheap to share with forked workers."""
@@ -160,13 +168,16 @@ class Checker:
         except DocumentError as exc:
             return [exc.to_finding()], None
         except Exception as exc:  # rehabkit's own failure: report it, keep checking other files
-            return [
-                Finding(
-                    path=path,
-                    code=INTERNAL_ERROR_CODE,
-                    message=f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it.",
-                )
-            ], None
+            return [_internal_error(path, exc)], None
+
+    def check_parsed(self, document: Document) -> list[Finding]:
+        """All findings for a document already read and parsed, as :meth:`check_file` gives them for its file."""
+        try:
+            return self.check_document(document)
+        except DocumentError as exc:
+            return [exc.to_finding()]
+        except Exception as exc:  # rehabkit's own failure: report it
+            return [_internal_error(document.path, exc)]
 
     def check_document(self, document: Document) -> list[Finding]:
         """Schema findings, or lint findings once the document matches the schema."""

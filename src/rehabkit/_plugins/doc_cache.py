@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .._documents.loader import Limits, read_file
+from .._documents.loader import Document, Limits, read_file
 from ..model import Protocol
 
 __all__ = ["CachedProtocol", "DocumentCache", "cache_dir", "fingerprint"]
@@ -79,6 +79,10 @@ class DocumentCache:
         self._keys: dict[str, str] = {}
         self._changed = False
         self._file: Path | None = None
+        #: Documents parsed in this process, by absolute path (in memory, for this command only): linting a
+        #: protocol just parsed (``list`` or ``run`` with a cold cache) then needs no second reading and parsing.
+        self.parsed: dict[str, Document] = {}
+        self._pickled: dict[str, bytes] = {}
 
     @classmethod
     def from_environment(cls) -> DocumentCache:
@@ -179,8 +183,10 @@ class DocumentCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".documents-", suffix=".tmp")
             try:
-                # Each model pickled on its own, so that the next command reads back only those it uses.
-                models = {key: (summary, stored if type(stored) is bytes else pickle.dumps(stored, pickle.HIGHEST_PROTOCOL))
+                # Each model pickled on its own, so that the next command reads back only those it uses (and
+                # once: a command that saves twice, as list does after its lint, reuses the bytes).
+                models = {key: (summary, stored if type(stored) is bytes else self._pickled.get(key)
+                                or self._pickled.setdefault(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)))
                           for key, (summary, stored) in models.items()}
                 with os.fdopen(descriptor, "wb") as handle:
                     pickle.dump({"format": _FORMAT, "models": models, "lint": lint}, handle,

@@ -466,7 +466,8 @@ class _Registrar:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
-                    protocol = self.cache.model(name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw), lazy=True)
+                    protocol = self.cache.model(name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed),
+                                                lazy=True)
                 except _NotMatching as exc:
                     self.status.set_aside.append(f"the protocol {name} does not match the schema: {_one_line(exc.error)}")
                 except DocumentError as exc:
@@ -599,12 +600,15 @@ class _NotMatching(Exception):
         self.error = error
 
 
-def _protocol_file(name: str, fmt: str, raw: bytes) -> Any:
+def _protocol_file(name: str, fmt: str, raw: bytes, parsed: dict[str, Document]) -> Any:
+    """The protocol in a pack's file; the parsed document is kept in ``parsed`` for the lint rules."""
     document = load_text(raw, path=name, fmt=fmt)
     try:
-        return protocol_from_document(document)
+        protocol = protocol_from_document(document)
     except DocumentError as exc:  # read, but not a protocol that matches the schema
         raise _NotMatching(exc) from None
+    parsed[os.path.abspath(name)] = document
+    return protocol
 
 
 def _measure(item: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -143,12 +143,13 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         from .._documents.loader import load_file
 
         try:
-            protocol = protocol_from_document(load_file(wanted))
+            document = load_file(wanted)
+            protocol = protocol_from_document(document)
         except InvalidDocument as exc:
             _refuse(wanted, exc.findings, "does not match the schema")
         except DocumentError as exc:
             _refuse(wanted, [exc.to_finding()], "cannot be read")
-        errors = [f for f in checker.check_file(wanted) if f.severity is Severity.ERROR]
+        errors = [f for f in checker.check_parsed(document) if f.severity is Severity.ERROR]
         if errors and lint:
             _refuse(wanted, errors)
         for finding in errors:
@@ -166,7 +167,7 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         echo(f"rehabkit: error: {exc.args[0]}", err=True)
         raise SystemExit(ExitCode.FINDINGS) from None
     if lint:
-        errors = protocol_errors(checker, registered)
+        errors = protocol_errors(checker, registered, state.manager().cache.parsed)
         if errors:
             _refuse(f"{registered.item.key} (pack {registered.pack})", errors)
     return registered.item, f"pack {registered.pack}"
@@ -198,11 +199,18 @@ def lint_fingerprint(checker: Any) -> str:
                        (checker.today or datetime.date.today()).isoformat())
 
 
-def protocol_errors(checker: Any, registered: Any) -> list[Any]:
-    """The schema and lint errors of an installed protocol (warnings are not errors)."""
+def protocol_errors(checker: Any, registered: Any, parsed: Mapping[str, Any] | None = None) -> list[Any]:
+    """The schema and lint errors of an installed protocol (warnings are not errors); ``parsed`` holds the
+    documents this command has already parsed, by absolute path (the document cache's ``parsed``)."""
     from .._common.errors import Severity
 
-    findings = checker.check_file(registered.source) if registered.source else checker.check_document(registered.as_document())
+    document = parsed.get(os.path.abspath(registered.source)) if parsed and registered.source else None
+    if document is not None:  # parsed moments ago to register it: not read and parsed again
+        findings = checker.check_parsed(document)
+    elif registered.source:
+        findings = checker.check_file(registered.source)
+    else:
+        findings = checker.check_document(registered.as_document())
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
