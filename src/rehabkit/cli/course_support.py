@@ -167,7 +167,13 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         echo(f"rehabkit: error: {exc.args[0]}", err=True)
         raise SystemExit(ExitCode.FINDINGS) from None
     if lint:
-        errors = protocol_errors(checker, registered, state.manager().cache.parsed)
+        # The lint result kept with the cached model (as list keeps it) while neither the file nor anything the
+        # rules read has changed; the protocol is read and checked again only to show errors it is known to have.
+        cache = state.manager().cache
+        codes = cache.lint_codes(registered.source, lint_fingerprint(checker),
+                                 lambda: tuple(sorted({f.code for f in protocol_errors(checker, registered, cache.parsed)})))
+        cache.save()
+        errors = protocol_errors(checker, registered, cache.parsed) if codes else []
         if errors:
             _refuse(f"{registered.item.key} (pack {registered.pack})", errors)
     return registered.item, f"pack {registered.pack}"
