@@ -84,6 +84,34 @@ def test_lint_marks_follow_the_document(pack: Path, tmp_path: Path) -> None:
     assert "RK201" in listed(pack, cache)["cached-neck"]["lint_errors"]  # and from the cache, the same
 
 
+def test_run_checks_the_bytes_it_runs_not_the_file_as_it_is_later(pack: Path, tmp_path: Path) -> None:
+    """A protocol is checked in the bytes its model was built from: a file that changes between the two (here
+    made clean just after the packs are loaded) cannot pass a broken protocol's model; list marks it too."""
+    data = yaml.safe_load(pack.read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    clean = yaml.safe_dump(data, sort_keys=False)
+    data["phases"][0]["exercises"][0]["dose"] = {"reps": 0}  # RK201
+    pack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    db = str(tmp_path / "s.sqlite3")
+    assert run(pack, "show", "cached-neck", cache=tmp_path / "cache").returncode == 0  # its model cached, not linted
+    probed = probe(pack, tmp_path, (
+        "from rehabkit._plugins import manager\n"
+        "original = manager.PluginManager._build_registry\n"
+        "def then_mended(self, hooks):\n"
+        "    registry = original(self, hooks)\n"
+        f"    open({str(pack)!r}, 'w', encoding='utf-8').write({clean!r})\n"
+        "    calls.append('mended')\n"
+        "    return registry\n"
+        "manager.PluginManager._build_registry = then_mended\n"
+    ), "'MENDED', len(calls)")
+    refused = probed("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
+    assert refused.returncode == 1 and "RK201" in refused.stderr and "MENDED 1" in refused.stderr, refused.stderr[-800:]
+    pack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")  # broken again, for list
+    listing = probed("list", "--format", "json")
+    marks = {row["id"]: row["lint_errors"] for row in json.loads(listing.stdout)}
+    assert marks["cached-neck"] == ["RK201"] and "MENDED 1" in listing.stderr
+
+
 def test_run_refuses_a_protocol_whose_edit_broke_it_though_a_clean_result_is_cached(pack: Path, tmp_path: Path) -> None:
     """run takes a protocol's lint result from the cache while its file is unchanged; an edit is linted at once."""
     cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
@@ -191,10 +219,10 @@ def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Pa
     assert listed_once.returncode == 0 and "PARSED 1" in listed_once.stderr, listed_once.stderr[-500:]
     assert json.loads(listed_once.stdout) == json.loads(run(pack, "list", "--format", "json", cache="off").stdout)
     planned = probed("run", "cached-neck", "--patient", "P-1", "--plan", "--db", str(tmp_path / "s.sqlite3"))
-    # linted before its plan: cache off, parsed to register it and not again to lint it; cache warm after list,
-    # not parsed at all (the model and list's lint result come from the cache)
+    # linted before its plan, always, and parsed once: cache off, to register it (not again to lint it); cache
+    # warm after list, to lint the bytes its cached model was built from
     assert planned.returncode == 7 and "still needed: your clinician's approval" in planned.stderr
-    assert f"PARSED {1 if cache == 'off' else 0}" in planned.stderr, planned.stderr[-500:]
+    assert "PARSED 1" in planned.stderr, planned.stderr[-500:]
     if cache == "cold":
         assert "PARSED 0" in probed("list").stderr  # warm now
 
@@ -258,3 +286,73 @@ def test_a_cached_protocol_stands_for_its_model(pack: Path, tmp_path: Path) -> N
     assert warm == fresh and hash(warm) == hash(fresh)
     assert warm.item == fresh.item and type(warm.peek()) is type(fresh.item)
     assert Registered(item=fresh.item, pack=fresh.pack, source=fresh.source) == fresh
+
+
+RULE_MODULE = '''from rehabkit import LintRule, Severity, Violation, hookimpl
+
+from . import words
+
+
+def check(context):
+    if words.FORBIDDEN in context.protocol.title:
+        yield Violation(f"the title holds {words.FORBIDDEN!r}", ("title",))
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register):
+    register(LintRule(code="TX101", severity=Severity.ERROR, summary="a forbidden word in a title", check=check))
+'''
+
+
+def test_a_cached_lint_result_follows_the_modules_a_rule_imports(pack: Path, tmp_path: Path) -> None:
+    """An edit to a module a pack's rule reads (not the rule's own module) is linted afresh by list and run."""
+    package = pack.parent
+    (package / "rule.py").write_text(RULE_MODULE, encoding="utf-8")
+    (package / "words.py").write_text('FORBIDDEN = "nothing of the sort"\n', encoding="utf-8")
+    (package / "__init__.py").write_text(MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n",
+                                         encoding="utf-8")
+    cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
+    assert run(pack, "approve", "P-1", "--protocol", "cached-neck", "--phase", "acute", "--by", "PT-1", "--db", db,
+               cache=cache).returncode == 0
+    plan = ("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
+    assert run(pack, *plan, cache=cache).returncode == 0
+    (package / "words.py").write_text('FORBIDDEN = "Neck"\n', encoding="utf-8")
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == ["TX101"]
+    refused = run(pack, *plan, cache=cache)
+    assert refused.returncode == 1 and "TX101" in refused.stderr and "'Neck'" in refused.stderr
+
+
+FACTORY_MODULE = '''import json
+from pathlib import Path
+
+from rehabkit import LintRule, Severity, Violation, hookimpl
+
+
+def make_rule(limit):
+    def check(context):
+        if len(context.protocol.phases) > limit:
+            yield Violation(f"more than {limit} phases", ("phases",))
+    return LintRule(code="TX102", severity=Severity.ERROR, summary="too many phases", check=check)
+
+
+@hookimpl
+def rehabkit_register_lint_rules(register):
+    settings = json.loads((Path(__file__).parent / "settings.json").read_text())
+    register(make_rule(settings["max_phases"]))
+'''
+
+
+def test_list_marks_follow_the_settings_a_rule_was_made_with(pack: Path, tmp_path: Path) -> None:
+    """A rule made with a limit from its pack's settings (held in its closure): a new limit is linted afresh."""
+    package = pack.parent
+    (package / "rule.py").write_text(FACTORY_MODULE, encoding="utf-8")
+    (package / "settings.json").write_text('{"max_phases": 99}', encoding="utf-8")
+    (package / "__init__.py").write_text(MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n",
+                                         encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
+    (package / "settings.json").write_text('{"max_phases": 1}', encoding="utf-8")
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == ["TX102"]
+    (package / "settings.json").write_text('{"max_phases": 99}', encoding="utf-8")
+    assert listed(pack, cache)["cached-neck"]["lint_errors"] == []

@@ -82,6 +82,9 @@ class DocumentCache:
         #: Documents parsed in this process, by absolute path (in memory, for this command only): linting a
         #: protocol just parsed (``list`` or ``run`` with a cold cache) then needs no second reading and parsing.
         self.parsed: dict[str, Document] = {}
+        #: The format and bytes of each file whose model came from the cache this command, by absolute path:
+        #: what :meth:`document` parses when the file's model must be checked.
+        self._read: dict[str, tuple[str, bytes]] = {}
         self._pickled: dict[str, bytes] = {}
 
     @classmethod
@@ -127,6 +130,7 @@ class DocumentCache:
         self._keys[os.path.abspath(path)] = key
         entries = self._load()
         if key in entries:
+            self._read[os.path.abspath(path)] = (fmt, raw)
             summary, stored = entries[key]
             if lazy and summary is not None and type(stored) is bytes:
                 return CachedProtocol(summary, lambda: self._read_back(key, lambda: build(fmt, raw)))
@@ -150,6 +154,19 @@ class DocumentCache:
                 self._changed = True
             self._entries[key] = (summary, stored)
         return stored
+
+    def document(self, path: str, limits: Limits = Limits()) -> Document | None:
+        """The document of the file at ``path`` exactly as this command read it to build its model (parsed then,
+        or now from the bytes kept), or None for a file it did not read; raises :class:`DocumentError` as
+        loading would. Checking this rather than the file as it is now means checking what is used."""
+        key = os.path.abspath(path)
+        document = self.parsed.get(key)
+        if document is None and key in self._read:
+            from .._documents.loader import load_text
+
+            fmt, raw = self._read[key]
+            document = load_text(raw, path=path, fmt=fmt, limits=limits, defer_depth=True)
+        return document
 
     def lint_codes(self, path: str | None, fingerprint: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         """The lint error codes of the protocol read from ``path`` this run, under ``fingerprint`` (see

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -167,51 +167,101 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
         echo(f"rehabkit: error: {exc.args[0]}", err=True)
         raise SystemExit(ExitCode.FINDINGS) from None
     if lint:
-        # The lint result kept with the cached model (as list keeps it) while neither the file nor anything the
-        # rules read has changed; the protocol is read and checked again only to show errors it is known to have.
-        cache = state.manager().cache
-        codes = cache.lint_codes(registered.source, lint_fingerprint(checker),
-                                 lambda: tuple(sorted({f.code for f in protocol_errors(checker, registered, cache.parsed)})))
-        cache.save()
-        errors = protocol_errors(checker, registered, cache.parsed) if codes else []
+        # Always linted here, never taken from a cached result: this is the gate before a patient's session, and
+        # a rule may read what no fingerprint covers (a pack's data file, the environment).
+        errors = protocol_errors(checker, registered, state.manager().cache)
         if errors:
             _refuse(f"{registered.item.key} (pack {registered.pack})", errors)
     return registered.item, f"pack {registered.pack}"
 
 
 def lint_fingerprint(checker: Any) -> str:
-    """A digest of everything the lint rules read besides the protocol: the rules (and their code), the clinical
-    policy, the outcome measures' scales, the exercise library and today's date. Lint results kept under it
-    (rehabkit._plugins.doc_cache) are reused only while none of these changes."""
+    """A digest of everything the lint rules read besides the protocol: the rules (their code, the plain values
+    they were made with, such as a limit from a pack's settings, and every source file of the package each
+    rule comes from, so that an edit to a module a rule imports counts), the clinical policy, the outcome
+    measures' scales, the exercise library and today's date. ``list`` marks protocols by lint results kept
+    under it (rehabkit._plugins.doc_cache) while none of these changes; a file a rule reads as it checks is not
+    covered, which is why ``run`` always checks the protocol it runs."""
     import datetime
     import json
-    import sys
 
     from .._plugins.doc_cache import fingerprint
 
+    def plain(value: Any) -> Any:  # a value a rule was made with (a limit read from a pack's settings)
+        if value is None or isinstance(value, (bool, int, float, str, bytes)):
+            return value
+        if isinstance(value, (tuple, list, frozenset, set)):
+            return (type(value).__name__, sorted(map(repr, map(plain, value))))
+        if isinstance(value, dict):
+            return ("dict", sorted((repr(k), repr(plain(v))) for k, v in value.items()))
+        return type(value).__qualname__  # an object: its type (its repr may hold an address)
+
     def code_of(function: Any) -> tuple[Any, ...]:
-        module = sys.modules.get(getattr(function, "__module__", "") or "")
-        try:
-            stat = os.stat(module.__file__) if module is not None and module.__file__ else None
-        except OSError:
-            stat = None
         code = getattr(function, "__code__", None)
+        cells = [plain(cell.cell_contents) for cell in getattr(function, "__closure__", None) or () if _filled(cell)]
         return (getattr(function, "__module__", None), getattr(function, "__qualname__", repr(function)),
-                code.co_code if code is not None else None, (stat.st_mtime_ns, stat.st_size) if stat else None)
+                code.co_code if code is not None else None, cells,
+                plain(getattr(function, "__defaults__", None)), plain(getattr(function, "__kwdefaults__", None)))
 
     rules = [(r.code, r.pack, r.severity.value, sorted(r.applies_to), code_of(r.check)) for r in checker.rules]
-    return fingerprint(rules, sorted(checker.known_codes), json.dumps(checker.policy, sort_keys=True, default=str),
+    packages = sorted({(getattr(r.check, "__module__", None) or "").partition(".")[0] for r in checker.rules} - {""})
+    sources = [_source_files(name) for name in packages]
+    return fingerprint(rules, sources, sorted(checker.known_codes), json.dumps(checker.policy, sort_keys=True, default=str),
                        sorted((checker.measure_scales or {}).items()), sorted(dict(checker.library).items()),
                        (checker.today or datetime.date.today()).isoformat())
 
 
-def protocol_errors(checker: Any, registered: Any, parsed: Mapping[str, Any] | None = None) -> list[Any]:
-    """The schema and lint errors of an installed protocol (warnings are not errors); ``parsed`` holds the
-    documents this command has already parsed, by absolute path (the document cache's ``parsed``)."""
-    from .._common.errors import Severity
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a cell not yet filled
+        return False
+    return True
 
-    document = parsed.get(os.path.abspath(registered.source)) if parsed and registered.source else None
-    if document is not None:  # parsed moments ago to register it: not read and parsed again
+
+def _source_files(package: str) -> list[tuple[str, int, int]]:
+    """Each Python source file of an imported package (or the file of a plain module), with its modification
+    time and size."""
+    import sys
+
+    module = sys.modules.get(package)
+    if module is None:
+        return []
+    folders = list(getattr(module, "__path__", None) or ())
+    files = [] if folders or not module.__file__ else [module.__file__]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                files.append(entry.path)
+            elif entry.name != "__pycache__" and not entry.name.startswith(".") and entry.is_dir():
+                folders.append(entry.path)
+    found = []
+    for name in sorted(files):
+        try:
+            info = os.stat(name)
+        except OSError:
+            continue
+        found.append((name, info.st_mtime_ns, info.st_size))
+    return found
+
+
+def protocol_errors(checker: Any, registered: Any, cache: Any = None) -> list[Any]:
+    """The schema and lint errors of an installed protocol (warnings are not errors).
+
+    With the pack manager's document ``cache``, a protocol registered from a file is checked in the very bytes
+    its model was built from this command (parsed then, or parsed now from the bytes kept), never in a later
+    reading of the file."""
+    from .._common.errors import DocumentError, Severity
+
+    try:
+        document = cache.document(registered.source, checker.limits) if cache is not None and registered.source else None
+    except DocumentError as exc:  # the bytes read no longer load (they did when the model was built): say so
+        return [exc.to_finding()]
+    if document is not None:
         findings = checker.check_parsed(document)
     elif registered.source:
         findings = checker.check_file(registered.source)
