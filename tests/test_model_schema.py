@@ -186,3 +186,56 @@ def test_model_objects_compare_hash_and_print_by_their_fields() -> None:
     protocol = model.Protocol.from_dict(data)
     changed = protocol.replace(title=protocol.title + " (changed)")
     assert protocol != changed and {protocol: 1}[protocol.replace()] == 1
+
+
+def test_model_objects_compare_and_print_as_attrs_own_methods_would() -> None:
+    """Every object of every shipped document against a twin class whose equality, hash and repr attrs makes."""
+    twins: dict[type, type] = {}
+
+    def twin(obj: object) -> object:
+        cls = type(obj)
+        if cls not in twins:
+            twins[cls] = attrs.make_class(cls.__name__, [f.name for f in attrs.fields(cls)], frozen=True, slots=True)
+        return twins[cls](*(getattr(obj, f.name) for f in attrs.fields(cls)))
+
+    def walk(value: object):
+        if attrs.has(type(value)):
+            yield value
+            for f in attrs.fields(type(value)):
+                yield from walk(getattr(value, f.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                yield from walk(item)
+
+    objects = []
+    for path in SHIPPED:
+        data = load_file(path).data
+        cls = model.Protocol if data["kind"] == "protocol" else model.ExerciseLibrary
+        objects += walk(cls.from_dict(data))
+    assert len({type(o) for o in objects}) >= 12
+    for obj in objects:
+        assert repr(obj) == repr(twin(obj))
+    by_class: dict[type, list[object]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    for group in by_class.values():
+        sample = group[:40]
+        for a in sample:
+            for b in sample:
+                assert (a == b) == (twin(a) == twin(b)) and (a != b) == (twin(a) != twin(b))
+                assert a != b or hash(a) == hash(b)
+
+    def made_in_a_function() -> object:
+        @model._model
+        class Local(model._Model):
+            SCHEMA_DEF = "local"
+            size: int = 1
+
+        @attrs.frozen(slots=True, kw_only=True)
+        class Reference:
+            size: int = 1
+
+        assert repr(Local()) == repr(Reference()).replace("Reference", "Local")
+        return Local()
+
+    assert repr(made_in_a_function()) == "Local(size=1)"

@@ -305,7 +305,16 @@ def test_hook_discovery_finds_what_pluggy_itself_finds(tmp_path, monkeypatch) ->
         "def rehabkit_register_screening(register): pass\n"
         "class Holder:\n    @staticmethod\n    @hookimpl\n    def rehabkit_register_lint_rules(register): pass\n"
         "static_hook = Holder.__dict__['rehabkit_register_lint_rules']\n"
-        "bound = partial(print)\nnot_a_marker = print\nNUMBER = 3\n",
+        "bound = partial(print)\nnot_a_marker = print\nNUMBER = 3\n"
+        "import functools\n"
+        "@hookimpl\n@functools.lru_cache(maxsize=None)\ndef rehabkit_register_outcome_measures(register): pass\n"
+        "class Proxy:\n"
+        "    def __init__(self, wrapped): self.__wrapped__ = wrapped\n"
+        "    def __call__(self, *a, **k): return self.__wrapped__(*a, **k)\n"
+        "    def __getattr__(self, name): return getattr(self.__wrapped__, name)\n"
+        "    @property\n    def __class__(self): return type(self.__wrapped__)\n"
+        "@hookimpl\ndef _policy(register): pass\n"
+        "rehabkit_register_clinical_policy = Proxy(_policy)\n",
         module.__dict__,
     )
     module.odd = lambda: None

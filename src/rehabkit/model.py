@@ -171,7 +171,7 @@ class _Model:
     def __repr__(self) -> str:
         values = (_FIELD_VALUES.get(self.__class__) or _field_values(self.__class__))(self)
         fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values))
-        return f"{self.__class__.__qualname__}({fields})"
+        return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}({fields})"  # as attrs names a class made in a function
 
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
