@@ -314,7 +314,8 @@ def test_hook_discovery_finds_what_pluggy_itself_finds(tmp_path, monkeypatch) ->
         "    def __getattr__(self, name): return getattr(self.__wrapped__, name)\n"
         "    @property\n    def __class__(self): return type(self.__wrapped__)\n"
         "@hookimpl\ndef _policy(register): pass\n"
-        "rehabkit_register_clinical_policy = Proxy(_policy)\n",
+        "rehabkit_register_clinical_policy = Proxy(_policy)\n"
+        "@hookimpl\nclass rehabkit_register_renderers: pass\n",
         module.__dict__,
     )
     module.odd = lambda: None

@@ -137,8 +137,8 @@ class _Pluggy(pluggy.PluginManager):
 
     pluggy looks up every name a plugin module has with ``inspect.getattr_static`` (some microseconds a
     name, a tenth of loading 200 packs); for a module that lookup gives the ``__dict__`` value itself, so a
-    plain function is read from there, with pluggy's own rule for its marker (a dict, else none), and a value
-    that cannot be called (a constant, an imported module) is no hook. Anything else callable (a class, a
+    plain function is read from there, with pluggy's own rule for its marker (a dict, else none), and a class
+    or a value that cannot be called (a constant, an imported module) is no hook. Anything else callable (a
     function wrapped by a decorator, a proxy), and any plugin that is not a module, goes to pluggy's own
     ``parse_hookimpl_opts`` (its documented way to customise discovery), whatever pluggy version decides. ``found`` names the hooks the latest ``register`` found, so that a pack's
     hooks are known without ``get_hookcallers``, which searches every hook's implementations (quadratic in
@@ -155,9 +155,10 @@ class _Pluggy(pluggy.PluginManager):
             opts = getattr(value, self.project_name + "_impl", None)
             if not isinstance(opts, dict):
                 return None
-        elif value is not _ABSENT and not callable(value) and not isinstance(value, (staticmethod, classmethod)):
-            return None  # a module's constant or imported module: never a hook
-        else:  # anything else callable (a class, a wrapped function, a proxy) is pluggy's to judge
+        elif value is not _ABSENT and (isinstance(value, type) or not callable(value)) \
+                and not isinstance(value, (staticmethod, classmethod)):
+            return None  # a module's class, constant or imported module: never a hook (for pluggy neither)
+        else:  # anything else callable (a wrapped function, a proxy) is pluggy's to judge
             opts = super().parse_hookimpl_opts(plugin, name)
             if opts is None:
                 return None
