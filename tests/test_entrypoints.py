@@ -55,3 +55,25 @@ def test_plugin_loading_does_not_import_importlib_metadata() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["clean", "10"]  # the ten first-party protocols
+
+
+def test_odd_bytes_in_installed_metadata_do_not_stop_the_search(tmp_path) -> None:
+    """An entry_points.txt or METADATA with bytes that are not UTF-8 (a broken install) is read around them;
+    a file without the group is skipped before it is parsed; an unreadable one is passed over."""
+    def dist(name: str, entry_points: bytes | None, metadata_bytes: bytes) -> None:
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_bytes(metadata_bytes)
+        if entry_points is not None:
+            (info / "entry_points.txt").write_bytes(entry_points)
+
+    dist("odd_pack", b"[console_scripts]\nx = caf\xe9:main\n\n[rehabkit]\nodd = odd_pack\n",
+         b"Metadata-Version: 2.1\nName: Odd-Pack\nSummary: caf\xe9\n\nlong text\n")
+    dist("plain_tool", b"[console_scripts]\ntool = plain_tool:main\n", b"Metadata-Version: 2.1\nName: plain-tool\n")
+    dist("no_entry_points", None, b"Metadata-Version: 2.1\nName: no-entry-points\n")
+    dist("bad_name", b"[rehabkit]\nbad = bad_name\n", b"Metadata-Version: 2.1\nName: Bad\xff-Name\n")
+    (tmp_path / "locked-1.0.dist-info").mkdir()
+    (tmp_path / "locked-1.0.dist-info" / "entry_points.txt").mkdir()  # not a file: cannot be read
+    found = sorted((ep.name, ep.value, ep.distribution, ep.version) for ep in entry_points("rehabkit", [str(tmp_path)]))
+    assert found == [("bad", "bad_name", "Bad\ufffd-Name", "1.0"), ("odd", "odd_pack", "Odd-Pack", "1.0")]
+    assert sorted(ep.name for ep in entry_points("console_scripts", [str(tmp_path)])) == ["tool", "x"]
