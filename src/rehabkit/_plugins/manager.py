@@ -140,9 +140,9 @@ class _Pluggy(pluggy.PluginManager):
     plain function is read from there, with pluggy's own rule for its marker (a dict, else none), and a class
     or a value that cannot be called (a constant, an imported module) is no hook. Anything else callable (a
     function wrapped by a decorator, a proxy), and any plugin that is not a module, goes to pluggy's own
-    ``parse_hookimpl_opts`` (its documented way to customise discovery), whatever pluggy version decides. ``found`` names the hooks the latest ``register`` found, so that a pack's
-    hooks are known without ``get_hookcallers``, which searches every hook's implementations (quadratic in
-    the packs installed).
+    ``parse_hookimpl_opts`` (its documented way to customise discovery), as the installed pluggy decides.
+    ``found`` names the hooks the latest ``register`` found, so that a pack's hooks are known without
+    ``get_hookcallers``, which searches every hook's implementations (quadratic in the packs installed).
     """
 
     def __init__(self, project_name: str) -> None:
