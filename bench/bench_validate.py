@@ -117,7 +117,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json-files", type=int, default=2000)
     parser.add_argument("--yaml-files", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3, help="runs per batch command (start-up and one-file rows run 5x this)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per batch command (start-up and one-file rows run 5x this)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
@@ -157,7 +158,8 @@ def main() -> int:
             rows.append((f"validate {label} --jobs 1 vs the floor", t["one-job"], t["floor"],
                          t["one-job"] / t["floor"], "(reported)", True))
     for label, one in (("one JSON file", json_files[0]), ("one YAML file", yaml_files[0])):
-        t = interleaved({"ours": [rehabkit, "validate", one], "theirs": cj + [one]}, args.runs * 5)  # as many as start-up: 0.1 s each
+        # as many runs as start-up: 0.1 s each
+        t = interleaved({"ours": [rehabkit, "validate", one], "theirs": cj + [one]}, args.runs * 5)
         rows.append(faster(f"validate {label} vs check-jsonschema", t["ours"], t["theirs"], 2.5))
 
     width = max(len(r[0]) for r in rows)

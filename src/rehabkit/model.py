@@ -95,7 +95,8 @@ def _builder(cls: type) -> Any:
             convert = f"tuple(map(make{i}, {{}}))" if many else f"make{i}({{}})"
             if kind is Range and not many:  # Range.from_value's shared small counts, without the call
                 names["_small"] = _SMALL_COUNTS
-                convert = f"(_small[value] if type(value) is int and 0 <= value < {len(_SMALL_COUNTS)} else make{i}(value))"
+                convert = (f"(_small[value] if type(value) is int and 0 <= value < {len(_SMALL_COUNTS)} "
+                           f"else make{i}(value))")
         else:
             convert = "tuple({})" if many or f.converter is _as_tuple else "{}"
         if required and "value" in convert:
@@ -171,7 +172,8 @@ class _Model:
     def __repr__(self) -> str:
         values = (_FIELD_VALUES.get(self.__class__) or _field_values(self.__class__))(self)
         fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values))
-        return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}({fields})"  # as attrs names a class made in a function
+        name = self.__class__.__qualname__.rsplit(">.", 1)[-1]  # as attrs names a class made in a function
+        return f"{name}({fields})"
 
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:

@@ -468,8 +468,8 @@ class _Registrar:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
-                    protocol = self.cache.model(name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed),
-                                                lazy=True)
+                    protocol = self.cache.model(
+                        name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed), lazy=True)
                 except _NotMatching as exc:
                     self.status.set_aside.append(f"the protocol {name} does not match the schema: {_one_line(exc.error)}")
                 except DocumentError as exc:

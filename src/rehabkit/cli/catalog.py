@@ -43,8 +43,8 @@ def list_protocols(state: AppState, output_format: str) -> None:
     rows = []
     for r in registry.sorted_protocols():
         # Lint results are kept with the cached model while neither the file nor what the rules read changes.
-        codes = manager.cache.lint_codes(r.source, fingerprint,
-                                         lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r, manager.cache)})))
+        codes = manager.cache.lint_codes(
+            r.source, fingerprint, lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r, manager.cache)})))
         protocol = r.peek()  # id, version, title and conditions: no need to read the model back from the cache
         rows.append({
             "id": protocol.id,

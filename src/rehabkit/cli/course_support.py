@@ -206,7 +206,8 @@ def lint_fingerprint(checker: Any) -> str:
     rules = [(r.code, r.pack, r.severity.value, sorted(r.applies_to), code_of(r.check)) for r in checker.rules]
     packages = sorted({(getattr(r.check, "__module__", None) or "").partition(".")[0] for r in checker.rules} - {""})
     sources = [_source_files(name) for name in packages]
-    return fingerprint(rules, sources, sorted(checker.known_codes), json.dumps(checker.policy, sort_keys=True, default=str),
+    return fingerprint(rules, sources, sorted(checker.known_codes),
+                       json.dumps(checker.policy, sort_keys=True, default=str),
                        sorted((checker.measure_scales or {}).items()), sorted(dict(checker.library).items()),
                        (checker.today or datetime.date.today()).isoformat())
 
@@ -258,7 +259,8 @@ def protocol_errors(checker: Any, registered: Any, cache: Any = None) -> list[An
     from .._common.errors import DocumentError, Severity
 
     try:
-        document = cache.document(registered.source, checker.limits) if cache is not None and registered.source else None
+        document = cache.document(registered.source, checker.limits) if cache is not None and registered.source \
+            else None
     except DocumentError as exc:  # the bytes read no longer load (they did when the model was built): say so
         return [exc.to_finding()]
     if document is not None:
