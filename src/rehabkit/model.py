@@ -155,22 +155,17 @@ class _Model:
     #: Set by attrs on every model class; declared so that type checkers see an attrs class.
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> bool:  # != is Python's inverse of it
         if other.__class__ is not self.__class__:
             return NotImplemented
-        values = _FIELD_VALUES.get(self.__class__) or _field_values(self.__class__)
+        values = _field_values(self.__class__)
         return bool(values(self) == values(other))
 
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return NotImplemented if equal is NotImplemented else not equal
-
     def __hash__(self) -> int:
-        values = _FIELD_VALUES.get(self.__class__) or _field_values(self.__class__)
-        return hash((self.__class__, values(self)))
+        return hash((self.__class__, _field_values(self.__class__)(self)))
 
     def __repr__(self) -> str:
-        values = (_FIELD_VALUES.get(self.__class__) or _field_values(self.__class__))(self)
+        values = _field_values(self.__class__)(self)
         fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values))
         name = self.__class__.__qualname__.rsplit(">.", 1)[-1]  # as attrs names a class made in a function
         return f"{name}({fields})"
