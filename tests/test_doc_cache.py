@@ -186,18 +186,24 @@ def probe(pack: Path, tmp_path: Path, patch: str, report: str, cache: str | None
     return probed
 
 
+def counting(module: str, attribute: str, record: str, also: tuple[str, ...] = ()) -> str:
+    """A ``patch`` for :func:`probe`: ``module.attribute`` (a function, or ``Class.method``) wrapped so that each
+    call appends ``record`` (an expression over the call's ``args``) to ``calls``; the modules in ``also``,
+    which imported the same function by name, get the wrapper too."""
+    return (f"import {module}\n"
+            f"original = {module}.{attribute}\n"
+            "def counted(*args, **kwargs):\n"
+            f"    calls.append({record})\n"
+            "    return original(*args, **kwargs)\n"
+            f"{module}.{attribute} = counted\n"
+            + "".join(f"import {other}\n{other}.{attribute} = counted\n" for other in also))
+
+
 def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
     """The second command reads the model back instead of parsing the file (seen through a counting hook)."""
-    probed = probe(pack, tmp_path, (
-        "from rehabkit._documents import builders\n"
-        "original = builders.protocol_from_document\n"
-        "def counted(document):\n"
-        "    calls.append(document.path)\n"
-        "    return original(document)\n"
-        "builders.protocol_from_document = counted\n"
-        "import rehabkit._plugins.manager as manager\n"
-        "manager.protocol_from_document = counted\n"
-    ), "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))")
+    probed = probe(pack, tmp_path, counting("rehabkit._documents.builders", "protocol_from_document", "args[0].path",
+                                            also=("rehabkit._plugins.manager",)),
+                   "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))")
     first, second = (probed("show", "cached-neck") for _ in range(2))
     assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
     assert first.stdout == second.stdout and "cached-neck" in second.stdout
@@ -207,14 +213,8 @@ def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
 def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Path, cache: str) -> None:
     """list and run lint the protocols they read: one just parsed to register it is not read and parsed again,
     with a cold cache or none; with a warm cache list parses nothing. The lint marks stay those of validate."""
-    probed = probe(pack, tmp_path, (
-        "from rehabkit._documents import loader\n"
-        "original = loader._parse_yaml\n"
-        "def counted(text, path, limits):\n"
-        "    calls.append(path)\n"
-        "    return original(text, path, limits)\n"
-        "loader._parse_yaml = counted\n"
-    ), "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))", cache=None if cache == "cold" else "off")
+    probed = probe(pack, tmp_path, counting("rehabkit._documents.loader", "_parse_yaml", "args[1]"),  # (text, path, limits)
+                   "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))", cache=None if cache == "cold" else "off")
     listed_once = probed("list", "--format", "json")
     assert listed_once.returncode == 0 and "PARSED 1" in listed_once.stderr, listed_once.stderr[-500:]
     assert json.loads(listed_once.stdout) == json.loads(run(pack, "list", "--format", "json", cache="off").stdout)
@@ -229,14 +229,8 @@ def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Pa
 
 def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path) -> None:
     """With the cache warm, list needs only each protocol's summary; show reads back the one it shows."""
-    probed = probe(pack, tmp_path, (
-        "from rehabkit._plugins import doc_cache\n"
-        "original = doc_cache.CachedProtocol.load\n"
-        "def counted(self):\n"
-        "    calls.append(self.key)\n"
-        "    return original(self)\n"
-        "doc_cache.CachedProtocol.load = counted\n"
-    ), "'READ BACK', sorted(set(calls))")
+    probed = probe(pack, tmp_path, counting("rehabkit._plugins.doc_cache", "CachedProtocol.load", "args[0].key"),
+                   "'READ BACK', sorted(set(calls))")
     cold = probed("list", "--format", "json")
     warm = probed("list", "--format", "json")
     assert cold.returncode == warm.returncode == 0, warm.stderr
