@@ -38,8 +38,13 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_") and 
 
 
 def _run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "rehabkit"), *args, "--db", str(db)], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, env=ENV)
+    return subprocess.run(
+        [str(BIN / "rehabkit"), *args, "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
 
 
 def rehabkit(*args: str, db: Path, ok: tuple[int, ...] = (0,)) -> float:
@@ -58,21 +63,50 @@ def _run_code(*args: str, db: Path) -> int:
 
 def record_template(db: Path, sessions: int) -> None:
     """A real course: an approval, then a calm session a day with a next-morning report after each."""
-    rehabkit("approve", TEMPLATE, "--protocol", "neck-pain", "--phase", "acute", "--by", "bench-physio",
-             "--date", START.isoformat(), db=db)
+    rehabkit(
+        "approve",
+        TEMPLATE,
+        "--protocol",
+        "neck-pain",
+        "--phase",
+        "acute",
+        "--by",
+        "bench-physio",
+        "--date",
+        START.isoformat(),
+        db=db,
+    )
     for day in range(sessions):
         date = START + datetime.timedelta(days=day)
         # 4: the protocol paused the course for a review (no improvement at its review point): a clinician
         # reviews it that day and the course resumes, as in a clinic; 7: a later phase's gate, left closed
-        code = _run_code("run", "neck-pain", "--patient", TEMPLATE, "--answers", str(ANSWERS), "--date", date.isoformat(),
-                         db=db)
+        code = _run_code(
+            "run", "neck-pain", "--patient", TEMPLATE, "--answers", str(ANSWERS), "--date", date.isoformat(), db=db
+        )
         if code == 4:
-            rehabkit("review", TEMPLATE, "--clinician", "bench-physio", "--outcome", "resume", "--date", date.isoformat(),
-                     db=db)
+            rehabkit(
+                "review",
+                TEMPLATE,
+                "--clinician",
+                "bench-physio",
+                "--outcome",
+                "resume",
+                "--date",
+                date.isoformat(),
+                db=db,
+            )
         elif code not in (0, 7):
             raise SystemExit(f"the template course stopped unexpectedly (exit {code}) on {date}")
-        rehabkit("next-day", TEMPLATE, "--pain", "2", "--date", (date + datetime.timedelta(days=1)).isoformat(),
-                 db=db, ok=(0, 2, 6))
+        rehabkit(
+            "next-day",
+            TEMPLATE,
+            "--pain",
+            "2",
+            "--date",
+            (date + datetime.timedelta(days=1)).isoformat(),
+            db=db,
+            ok=(0, 2, 6),
+        )
 
 
 def _shift(text: str | None, days: int) -> str | None:
@@ -84,11 +118,18 @@ def _shift(text: str | None, days: int) -> str | None:
 
 def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -> None:
     """``patient`` gets the template's rows ``repeats`` times over, each copy ``span`` days after the last."""
-    columns = {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-               for table in ("sessions", "answers", "measures", "next_day", "course_events")}
+    columns = {
+        table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        for table in ("sessions", "answers", "measures", "next_day", "course_events")
+    }
     db.execute("INSERT INTO patients (id, created) VALUES (?, ?)", (patient, START.isoformat()))
-    template_rows = {table: db.execute(f"SELECT * FROM {table} WHERE {'session IN (SELECT id FROM sessions WHERE patient = ?)' if table == 'answers' else 'patient = ?'} ORDER BY id",
-                                       (TEMPLATE,)).fetchall() for table in columns}
+    template_rows = {
+        table: db.execute(
+            f"SELECT * FROM {table} WHERE {'session IN (SELECT id FROM sessions WHERE patient = ?)' if table == 'answers' else 'patient = ?'} ORDER BY id",
+            (TEMPLATE,),
+        ).fetchall()
+        for table in columns
+    }
     dated = {"started", "finished", "date", "at"}
     for copy in range(repeats):
         days = copy * span
@@ -100,8 +141,10 @@ def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -
             values["patient"] = patient
             for key in dated & values.keys():
                 values[key] = _shift(values[key], days)
-            cursor = db.execute(f"INSERT INTO sessions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                                tuple(values.values()))
+            cursor = db.execute(
+                f"INSERT INTO sessions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                tuple(values.values()),
+            )
             new_ids[old] = int(cursor.lastrowid or 0)
         for table in ("answers", "measures", "next_day", "course_events"):
             cols = columns[table]
@@ -114,13 +157,18 @@ def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -
                 if values.get("session") is not None:
                     values["session"] = new_ids[values["session"]]
                 if "after_session" in values:
-                    values["after_session"] = max([v for k, v in new_ids.items() if k <= values["after_session"]], default=0)
+                    values["after_session"] = max(
+                        [v for k, v in new_ids.items() if k <= values["after_session"]], default=0
+                    )
                 for key in dated & values.keys():
                     values[key] = _shift(values[key], days)
                 rows.append(tuple(values.values()))
             if rows:
-                db.executemany(f"INSERT INTO {table} ({', '.join(v for v in cols if v != 'id')}) "
-                               f"VALUES ({', '.join('?' * (len(cols) - 1))})", rows)
+                db.executemany(
+                    f"INSERT INTO {table} ({', '.join(v for v in cols if v != 'id')}) "
+                    f"VALUES ({', '.join('?' * (len(cols) - 1))})",
+                    rows,
+                )
 
 
 def build_store(folder: Path, patients: int, template_sessions: int, long_sessions: int) -> tuple[Path, datetime.date]:
@@ -155,19 +203,27 @@ def main() -> int:
     began = time.perf_counter()
     store, _ = build_store(args.out, args.patients, args.sessions, args.long)
     db = sqlite3.connect(store)
-    counts = {who: db.execute("SELECT count(*) FROM sessions WHERE patient = ?", (who,)).fetchone()[0]
-              for who in ("short", "long")}
+    counts = {
+        who: db.execute("SELECT count(*) FROM sessions WHERE patient = ?", (who,)).fetchone()[0]
+        for who in ("short", "long")
+    }
     total = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
     db.close()
-    print(f"store: {args.patients + 3} patients, {total:,} sessions ({store.stat().st_size / 1e6:.0f} MB, built in "
-          f"{time.perf_counter() - began:.0f} s); short history {counts['short']} sessions, long {counts['long']}")
+    print(
+        f"store: {args.patients + 3} patients, {total:,} sessions ({store.stat().st_size / 1e6:.0f} MB, built in "
+        f"{time.perf_counter() - began:.0f} s); short history {counts['short']} sessions, long {counts['long']}"
+    )
 
     # Each patient's commands run on the days after that patient's last session: the short history is the
     # template's first copy and the long one's last block its 40th, so both stand at the same point of a course.
     db = sqlite3.connect(store)
-    first_day = {who: datetime.date.fromisoformat(db.execute("SELECT max(date) FROM sessions WHERE patient = ?",
-                                                             (who,)).fetchone()[0]) + datetime.timedelta(days=1)
-                 for who in ("short", "long")}
+    first_day = {
+        who: datetime.date.fromisoformat(
+            db.execute("SELECT max(date) FROM sessions WHERE patient = ?", (who,)).fetchone()[0]
+        )
+        + datetime.timedelta(days=1)
+        for who in ("short", "long")
+    }
     db.close()
 
     def on(who: str, n: int) -> str:
@@ -175,8 +231,16 @@ def main() -> int:
 
     commands = {
         "run --plan": lambda who, n: ("run", "neck-pain", "--patient", who, "--plan", "--date", on(who, 0)),
-        "run --answers": lambda who, n: ("run", "neck-pain", "--patient", who, "--answers", str(ANSWERS),
-                                         "--date", on(who, n)),
+        "run --answers": lambda who, n: (
+            "run",
+            "neck-pain",
+            "--patient",
+            who,
+            "--answers",
+            str(ANSWERS),
+            "--date",
+            on(who, n),
+        ),
         "history": lambda who, n: ("history", who),
         "next-day": lambda who, n: ("next-day", who, "--pain", "2", "--date", on(who, n + 1)),
     }
@@ -189,15 +253,26 @@ def main() -> int:
             for who in ("short", "long"):
                 times[who].append(rehabkit(*make(who, n), db=store, ok=(0, 4, 7)))
                 if name == "run --answers":  # a session the protocol paused for review is reviewed (not timed)
-                    _run_code("review", who, "--clinician", "bench-physio", "--outcome", "resume", "--date",
-                              on(who, n), db=store)
+                    _run_code(
+                        "review",
+                        who,
+                        "--clinician",
+                        "bench-physio",
+                        "--outcome",
+                        "resume",
+                        "--date",
+                        on(who, n),
+                        db=store,
+                    )
         short, long = statistics.median(times["short"]), statistics.median(times["long"])
         rows.append((name, short, long, long / short, long / short <= 1.2))
     width = max(len(r[0]) for r in rows)
     print(f"{'command'.ljust(width)}  {counts['short']:>5} sessions  {counts['long']:>5} sessions   ratio  target")
     for name, short, long, ratio, ok in rows:
-        print(f"{name.ljust(width)}  {short * 1000:11.0f}ms  {long * 1000:11.0f}ms  {ratio:5.2f}x  <= 1.2x "
-              f"{'ok' if ok else 'MISSED'}")
+        print(
+            f"{name.ljust(width)}  {short * 1000:11.0f}ms  {long * 1000:11.0f}ms  {ratio:5.2f}x  <= 1.2x "
+            f"{'ok' if ok else 'MISSED'}"
+        )
     return 1 if args.check and not all(r[-1] for r in rows) else 0
 
 

@@ -61,19 +61,23 @@ def make_packs(site: Path, count: int) -> None:
         (package / "protocol.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         info = site / f"{name}-1.0.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
-                                       "Requires-Dist: rehabkit\n", encoding="utf-8")
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nRequires-Dist: rehabkit\n", encoding="utf-8"
+        )
         (info / "entry_points.txt").write_text(f"[rehabkit]\n{name} = {name}\n", encoding="utf-8")
         (info / "top_level.txt").write_text(f"{name}\n", encoding="utf-8")
 
 
 def timed(args: list[str], env: dict[str, str]) -> float:
     began = time.perf_counter()
-    result = subprocess.run([str(BIN / "rehabkit"), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    result = subprocess.run(
+        [str(BIN / "rehabkit"), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
     elapsed = time.perf_counter() - began
     if result.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({result.returncode}): rehabkit {' '.join(args)}\n{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({result.returncode}): rehabkit {' '.join(args)}\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -87,19 +91,42 @@ def main() -> int:
     site = args.out / "site"
     make_packs(site, args.packs - 4)
     home = Path(tempfile.mkdtemp(prefix="rehabkit-bench-"))
-    base_env = {k: v for k, v in os.environ.items()
-                if not k.startswith("REHABKIT_") and k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    base_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("REHABKIT_") and k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    }
     # Each side with its own home (caches included), as two machines would be.
-    envs = {"4": dict(base_env, HOME=str(home / "four"), XDG_CACHE_HOME=str(home / "four" / "cache")),
-            "200": dict(base_env, HOME=str(home / "many"), XDG_CACHE_HOME=str(home / "many" / "cache"),
-                        PYTHONPATH=str(site))}
-    listing = subprocess.run([str(BIN / "rehabkit"), "list", "--format", "json"], capture_output=True, text=True,
-                             env=envs["200"], check=True)
+    envs = {
+        "4": dict(base_env, HOME=str(home / "four"), XDG_CACHE_HOME=str(home / "four" / "cache")),
+        "200": dict(
+            base_env, HOME=str(home / "many"), XDG_CACHE_HOME=str(home / "many" / "cache"), PYTHONPATH=str(site)
+        ),
+    }
+    listing = subprocess.run(
+        [str(BIN / "rehabkit"), "list", "--format", "json"], capture_output=True, text=True, env=envs["200"], check=True
+    )
     installed = len(json.loads(listing.stdout))
     one = str(SOURCE)
     db = str(home / "plan.sqlite3")
-    subprocess.run([str(BIN / "rehabkit"), "approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by",
-                    "PT-1", "--db", db], capture_output=True, check=True, env=envs["4"])
+    subprocess.run(
+        [
+            str(BIN / "rehabkit"),
+            "approve",
+            "P-1",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+        ],
+        capture_output=True,
+        check=True,
+        env=envs["4"],
+    )
     commands = {
         "list": ["list"],
         "show neck-pain": ["show", "neck-pain"],
@@ -110,8 +137,10 @@ def main() -> int:
     for env in envs.values():  # a first run of each, untimed: caches filled as after any first use
         for command in commands.values():
             timed(command, env)
-    print(f"packs: 4 (first-party) and {args.packs} ({args.packs - 4} generated, {installed} protocols installed); "
-          f"medians of {args.runs} interleaved runs")
+    print(
+        f"packs: 4 (first-party) and {args.packs} ({args.packs - 4} generated, {installed} protocols installed); "
+        f"medians of {args.runs} interleaved runs"
+    )
     rows = []
     for name, command in commands.items():
         times: dict[str, list[float]] = {"4": [], "200": []}

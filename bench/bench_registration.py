@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACK = textwrap.dedent('''
+PACK = textwrap.dedent("""
     import copy, os
     from pathlib import Path
     import yaml
@@ -32,12 +32,16 @@ PACK = textwrap.dedent('''
             document = copy.deepcopy(BASE)
             document["id"] = f"bench-{i}"
             register(document)
-''')
+""")
 
 
 def _run(folder: Path, n: int) -> tuple[float, int]:
-    env = {**os.environ, "PYTHONPATH": str(folder), "BENCH_N": str(n),
-           "BENCH_DOC": str(REPO / "protocols" / "neck" / "neck-pain.yaml")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(folder),
+        "BENCH_N": str(n),
+        "BENCH_DOC": str(REPO / "protocols" / "neck" / "neck-pain.yaml"),
+    }
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     subprocess.run([sys.executable, "-m", "rehabkit", "list"], env=env, check=True, capture_output=True)
@@ -58,8 +62,10 @@ def main() -> None:
         large_time, large_memory = _run(folder, 1000)
     per_protocol_ms = (large_time - small_time) / 900 * 1000
     per_protocol_kb = (large_memory - small_memory) / 900
-    print(f"rehabkit list with a pack of 100 vs 1000 protocols (neck-pain, 12 KB each): "
-          f"{small_time:.2f} s / {large_time:.2f} s; {per_protocol_ms:.2f} ms and {per_protocol_kb:.0f} KB a protocol")
+    print(
+        f"rehabkit list with a pack of 100 vs 1000 protocols (neck-pain, 12 KB each): "
+        f"{small_time:.2f} s / {large_time:.2f} s; {per_protocol_ms:.2f} ms and {per_protocol_kb:.0f} KB a protocol"
+    )
 
 
 if __name__ == "__main__":

@@ -75,8 +75,15 @@ def _clinician(location: str, number: int, sessions: int, start: Any, results: A
     timings: list[tuple[float, float]] = []
     with open_store(location, clinician=clinician) as store:
         for patient in patients:
-            store.add_event(patient, "approval", TODAY - datetime.timedelta(days=sessions + 1), protocol=protocol.id,
-                            phase=protocol.phases[0].id, by=clinician, detail={"kind": "clinician-approval", "value": True})
+            store.add_event(
+                patient,
+                "approval",
+                TODAY - datetime.timedelta(days=sessions + 1),
+                protocol=protocol.id,
+                phase=protocol.phases[0].id,
+                by=clinician,
+                detail={"kind": "clinician-approval", "value": True},
+            )
         timed = _Timed(store._db)
         store._db = timed
         start.wait()
@@ -86,9 +93,19 @@ def _clinician(location: str, number: int, sessions: int, start: Any, results: A
             timed.writes = 0.0
             begun = time.perf_counter()
             with patient_lock(store, patient, "a session", clinician):
-                run_session(store=store, patient=patient, protocol=protocol, library=library, measures=measures,
-                            extra_screening=(), answers=FileAnswers(CALM, "bench"), decide=manager.decide,
-                            say=lambda _: None, today=day, policy=registry.policy())
+                run_session(
+                    store=store,
+                    patient=patient,
+                    protocol=protocol,
+                    library=library,
+                    measures=measures,
+                    extra_screening=(),
+                    answers=FileAnswers(CALM, "bench"),
+                    decide=manager.decide,
+                    say=lambda _: None,
+                    today=day,
+                    policy=registry.policy(),
+                )
             timings.append((timed.writes, time.perf_counter() - begun))
     results.put(timings)
 
@@ -97,7 +114,9 @@ def concurrent_sessions(location: str, clinicians: int, sessions: int) -> dict[s
     """Sessions per second and p95 times with ``clinicians`` processes recording at once."""
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_clinician, args=(location, n, sessions, start, results)) for n in range(clinicians)]
+    workers = [
+        context.Process(target=_clinician, args=(location, n, sessions, start, results)) for n in range(clinicians)
+    ]
     for worker in workers:
         worker.start()
     time.sleep(3 + clinicians * 0.3)  # every clinician has loaded rehabkit and its packs and is waiting
@@ -109,10 +128,14 @@ def concurrent_sessions(location: str, clinicians: int, sessions: int) -> dict[s
         worker.join(60)
     writes = sorted(w for w, _ in timings)
     whole = sorted(s for _, s in timings)
-    return {"sessions": len(timings), "wall_s": wall, "per_second": len(timings) / wall,
-            "p95_writes_ms": 1000 * statistics.quantiles(writes, n=20)[18],
-            "p95_session_ms": 1000 * statistics.quantiles(whole, n=20)[18],
-            "median_writes_ms": 1000 * statistics.median(writes)}
+    return {
+        "sessions": len(timings),
+        "wall_s": wall,
+        "per_second": len(timings) / wall,
+        "p95_writes_ms": 1000 * statistics.quantiles(writes, n=20)[18],
+        "p95_session_ms": 1000 * statistics.quantiles(whole, n=20)[18],
+        "median_writes_ms": 1000 * statistics.median(writes),
+    }
 
 
 def _detail_template() -> str:
@@ -121,8 +144,10 @@ def _detail_template() -> str:
         db = str(Path(folder) / "one.sqlite3")
         answers = Path(folder) / "calm.json"
         answers.write_text(json.dumps(CALM))
-        for args in (["approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"],
-                     ["run", "neck-pain", "--patient", "P1", "--answers", str(answers), "--date", "2026-11-02"]):
+        for args in (
+            ["approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"],
+            ["run", "neck-pain", "--patient", "P1", "--answers", str(answers), "--date", "2026-11-02"],
+        ):
             subprocess.run([sys.executable, "-m", "rehabkit", *args, "--db", db], check=True, capture_output=True)
         with open_store(db) as store:
             return json.dumps(store.sessions("P1")[0].decision_detail)
@@ -138,7 +163,9 @@ def build_clinic(location: str, patients: int, sessions: int, detail: str) -> No
     from rehabkit._sessions.transfer import _write, _writing
 
     at = "2026-11-20T09:00:00+00:00"
-    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in ("patients", "sessions", "course_events", "next_day", "measures")}
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        t: [] for t in ("patients", "sessions", "course_events", "next_day", "measures")
+    }
     sid = eid = nid = mid = 0
     for p in range(patients):
         patient = f"P-{p:04}"
@@ -146,34 +173,115 @@ def build_clinic(location: str, patients: int, sessions: int, detail: str) -> No
         gap = 7 if p % 7 == 0 else 0
         first = TODAY - datetime.timedelta(days=sessions + gap)
         eid += 1
-        rows["course_events"].append((eid, patient, "neck-pain", "approval", first.isoformat(), "acute", "PT-1", 0,
-                                      json.dumps({"kind": "clinician-approval", "value": True}), at))
+        rows["course_events"].append(
+            (
+                eid,
+                patient,
+                "neck-pain",
+                "approval",
+                first.isoformat(),
+                "acute",
+                "PT-1",
+                0,
+                json.dumps({"kind": "clinician-approval", "value": True}),
+                at,
+            )
+        )
         eid += 1
-        rows["course_events"].append((eid, patient, "neck-pain", "enter-phase", first.isoformat(), "acute", None, 0,
-                                      json.dumps({"reason": "start of the protocol"}), at))
+        rows["course_events"].append(
+            (
+                eid,
+                patient,
+                "neck-pain",
+                "enter-phase",
+                first.isoformat(),
+                "acute",
+                None,
+                0,
+                json.dumps({"reason": "start of the protocol"}),
+                at,
+            )
+        )
         for k in range(sessions):
             sid += 1
             day = first + datetime.timedelta(days=k)
             pain = 5 - min(k // 10, 3)
             if p % 15 == 0 and k >= sessions - 5:
                 pain = 6
-            rows["sessions"].append((sid, patient, "neck-pain", "2.1.0", "acute", f"{day.isoformat()}T09:00:00+00:00",
-                                     f"{day.isoformat()}T09:20:00+00:00", "complete", float(pain), float(pain), "continue",
-                                     detail, day.isoformat(), f"PT-{p % 20}", 1))
+            rows["sessions"].append(
+                (
+                    sid,
+                    patient,
+                    "neck-pain",
+                    "2.1.0",
+                    "acute",
+                    f"{day.isoformat()}T09:00:00+00:00",
+                    f"{day.isoformat()}T09:20:00+00:00",
+                    "complete",
+                    float(pain),
+                    float(pain),
+                    "continue",
+                    detail,
+                    day.isoformat(),
+                    f"PT-{p % 20}",
+                    1,
+                )
+            )
             if k % 5 == 0:
                 nid += 1
-                rows["next_day"].append((nid, patient, sid, float(pain), at, (day + datetime.timedelta(days=1)).isoformat(), None))
+                rows["next_day"].append(
+                    (nid, patient, sid, float(pain), at, (day + datetime.timedelta(days=1)).isoformat(), None)
+                )
         if p % 20 == 0:
             eid += 1
-            rows["course_events"].append((eid, patient, "neck-pain", "pause", day.isoformat(), "acute", None, sid,
-                                          json.dumps({"action": "stop-and-review", "cause": "screening"}), at))
+            rows["course_events"].append(
+                (
+                    eid,
+                    patient,
+                    "neck-pain",
+                    "pause",
+                    day.isoformat(),
+                    "acute",
+                    None,
+                    sid,
+                    json.dumps({"action": "stop-and-review", "cause": "screening"}),
+                    at,
+                )
+            )
         if p % 11 != 0:
             mid += 1
-            rows["measures"].append((mid, patient, "ndi", 12.0, "points", "mild", "{}", at, (TODAY - datetime.timedelta(days=3)).isoformat()))
+            rows["measures"].append(
+                (
+                    mid,
+                    patient,
+                    "ndi",
+                    12.0,
+                    "points",
+                    "mild",
+                    "{}",
+                    at,
+                    (TODAY - datetime.timedelta(days=3)).isoformat(),
+                )
+            )
     columns = {
         "patients": ["id", "created", "surgery_date"],
-        "sessions": ["id", "patient", "protocol", "version", "phase", "started", "finished", "status", "pain_before",
-                     "pain_after", "decision", "decision_detail", "date", "clinician", "within_limits"],
+        "sessions": [
+            "id",
+            "patient",
+            "protocol",
+            "version",
+            "phase",
+            "started",
+            "finished",
+            "status",
+            "pain_before",
+            "pain_after",
+            "decision",
+            "decision_detail",
+            "date",
+            "clinician",
+            "within_limits",
+        ],
         "course_events": ["id", "patient", "protocol", "kind", "date", "phase", "by", "after_session", "detail", "at"],
         "next_day": ["id", "patient", "session", "pain", "at", "date", "settled_hours"],
         "measures": ["id", "patient", "measure", "value", "unit", "band", "answers", "at", "date"],
@@ -188,8 +296,23 @@ def time_clinic(location: str, runs: int = 5) -> tuple[float, int]:
     best, listed = float("inf"), 0
     for _ in range(runs):
         begun = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "rehabkit", "clinic", "--db", location, "--date", TODAY.isoformat(),
-                                 "--format", "json"], check=True, capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rehabkit",
+                "clinic",
+                "--db",
+                location,
+                "--date",
+                TODAY.isoformat(),
+                "--format",
+                "json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         best = min(best, time.perf_counter() - begun)
         listed = len(json.loads(result.stdout)["courses"])
     return best, listed
@@ -218,25 +341,35 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             stores = {"SQLite": str(Path(tmp) / "clinic.sqlite3"), "PostgreSQL": server.create_database("clinic")}
-            print(f"Concurrent sessions: {options.clinicians} clinicians (processes), {options.sessions} scripted "
-                  "neck-pain sessions each, every answer committed as given")
-            print(f"{'store':<11} {'sessions':>8} {'wall s':>7} {'sessions/s':>10} {'p95 writes ms':>13} "
-                  f"{'median writes ms':>16} {'p95 session ms':>14}")
+            print(
+                f"Concurrent sessions: {options.clinicians} clinicians (processes), {options.sessions} scripted "
+                "neck-pain sessions each, every answer committed as given"
+            )
+            print(
+                f"{'store':<11} {'sessions':>8} {'wall s':>7} {'sessions/s':>10} {'p95 writes ms':>13} "
+                f"{'median writes ms':>16} {'p95 session ms':>14}"
+            )
             for name, location in stores.items():
                 r = concurrent_sessions(location, options.clinicians, options.sessions)
-                print(f"{name:<11} {r['sessions']:>8} {r['wall_s']:>7.2f} {r['per_second']:>10.1f} "
-                      f"{r['p95_writes_ms']:>13.1f} {r['median_writes_ms']:>16.1f} {r['p95_session_ms']:>14.1f}")
+                print(
+                    f"{name:<11} {r['sessions']:>8} {r['wall_s']:>7.2f} {r['per_second']:>10.1f} "
+                    f"{r['p95_writes_ms']:>13.1f} {r['median_writes_ms']:>16.1f} {r['p95_session_ms']:>14.1f}"
+                )
             detail = _detail_template()
             clinics = {"SQLite": str(Path(tmp) / "big.sqlite3"), "PostgreSQL": server.create_database("big")}
-            print(f"\nrehabkit clinic over {options.patients:,} patients x {options.per_patient} sessions "
-                  f"(whole command, best of 5; 'rehabkit --version' alone takes {_help_time():.2f} s; target 1 s)")
+            print(
+                f"\nrehabkit clinic over {options.patients:,} patients x {options.per_patient} sessions "
+                f"(whole command, best of 5; 'rehabkit --version' alone takes {_help_time():.2f} s; target 1 s)"
+            )
             for name, location in clinics.items():
                 begun = time.perf_counter()
                 build_clinic(location, options.patients, options.per_patient, detail)
                 built = time.perf_counter() - begun
                 seconds, listed = time_clinic(location)
-                print(f"{name:<11} {seconds:>6.2f} s  {'within' if seconds <= 1 else 'OVER'} 1 s   "
-                      f"({listed} courses listed; store built in {built:.1f} s)")
+                print(
+                    f"{name:<11} {seconds:>6.2f} s  {'within' if seconds <= 1 else 'OVER'} 1 s   "
+                    f"({listed} courses listed; store built in {built:.1f} s)"
+                )
     finally:
         server.stop()
 

@@ -65,7 +65,9 @@ def generate(out: Path, json_count: int, yaml_count: int) -> tuple[Path, Path]:
         if i < json_count:
             (json_dir / f"p{i:05}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         if i < yaml_count:
-            (yaml_dir / f"p{i:05}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            (yaml_dir / f"p{i:05}.yaml").write_text(
+                yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
+            )
     return json_dir, yaml_dir
 
 
@@ -87,7 +89,9 @@ def timed(command: list[str], expect: int = 0) -> float:
     result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != expect:
-        raise SystemExit(f"benchmark command failed ({result.returncode}): {' '.join(command[:4])} ...\n{result.stderr[-2000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({result.returncode}): {' '.join(command[:4])} ...\n{result.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -117,8 +121,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json-files", type=int, default=2000)
     parser.add_argument("--yaml-files", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3,
-                        help="runs per batch command (start-up and one-file rows run 5x this)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per batch command (start-up and one-file rows run 5x this)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
@@ -131,15 +136,18 @@ def main() -> int:
     json_files = sorted(str(p) for p in json_dir.iterdir())
     yaml_files = sorted(str(p) for p in yaml_dir.iterdir())
     size = statistics.mean(os.path.getsize(p) for p in json_files[:50])
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; documents ~{size / 1024:.1f} KB "
-          f"(JSON); medians of {args.runs} interleaved runs")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; documents ~{size / 1024:.1f} KB "
+        f"(JSON); medians of {args.runs} interleaved runs"
+    )
     cj = [checker, "--schemafile", str(SCHEMA)]
     floor = [sys.executable, "-c", FLOOR, str(SCHEMA)]
     click_only = [sys.executable, "-c", "import click"]
 
     rows: list[Row] = []
-    t = interleaved({"help": [rehabkit, "--help"], "one": [rehabkit, "validate", json_files[0]], "click": click_only},
-                    args.runs * 5)
+    t = interleaved(
+        {"help": [rehabkit, "--help"], "one": [rehabkit, "validate", json_files[0]], "click": click_only}, args.runs * 5
+    )
     rows.append(within("start-up: rehabkit --help vs import click", t["help"], t["click"], 1.3))
     rows.append(within("start-up: rehabkit validate one.json vs import click", t["one"], t["click"], 2))
     for kind, folder, files, default_target, one_job_target in (
@@ -147,16 +155,34 @@ def main() -> int:
         ("YAML", yaml_dir, yaml_files, 15, 10),
     ):
         label = f"{len(files)} {kind}"
-        t = interleaved({"default": [rehabkit, "validate", str(folder)],
-                         "one-job": [rehabkit, "validate", "--jobs", "1", str(folder)],
-                         "theirs": cj + files, "floor": floor + files}, args.runs)
-        rows.append(faster(f"validate {label} vs check-jsonschema (default jobs)", t["default"], t["theirs"], default_target))
-        rows.append(faster(f"validate {label} vs check-jsonschema (--jobs 1)", t["one-job"], t["theirs"], one_job_target))
+        t = interleaved(
+            {
+                "default": [rehabkit, "validate", str(folder)],
+                "one-job": [rehabkit, "validate", "--jobs", "1", str(folder)],
+                "theirs": cj + files,
+                "floor": floor + files,
+            },
+            args.runs,
+        )
+        rows.append(
+            faster(f"validate {label} vs check-jsonschema (default jobs)", t["default"], t["theirs"], default_target)
+        )
+        rows.append(
+            faster(f"validate {label} vs check-jsonschema (--jobs 1)", t["one-job"], t["theirs"], one_job_target)
+        )
         if kind == "JSON":
             rows.append(within(f"validate {label} --jobs 1 vs the floor", t["one-job"], t["floor"], 3))
         else:  # reported, no target: libyaml's own parse is most of the floor
-            rows.append((f"validate {label} --jobs 1 vs the floor", t["one-job"], t["floor"],
-                         t["one-job"] / t["floor"], "(reported)", True))
+            rows.append(
+                (
+                    f"validate {label} --jobs 1 vs the floor",
+                    t["one-job"],
+                    t["floor"],
+                    t["one-job"] / t["floor"],
+                    "(reported)",
+                    True,
+                )
+            )
     for label, one in (("one JSON file", json_files[0]), ("one YAML file", yaml_files[0])):
         # as many runs as start-up: 0.1 s each
         t = interleaved({"ours": [rehabkit, "validate", one], "theirs": cj + [one]}, args.runs * 5)
@@ -165,7 +191,9 @@ def main() -> int:
     width = max(len(r[0]) for r in rows)
     print(f"{'measure'.ljust(width)}  {'rehabkit':>9}  {'other':>9}  {'ratio':>7}  target")
     for name, a, b, ratio, target, ok in rows:
-        print(f"{name.ljust(width)}  {a * 1000:7.0f}ms  {b * 1000:7.0f}ms  {ratio:6.2f}x  {target} {'ok' if ok else 'MISSED'}")
+        print(
+            f"{name.ljust(width)}  {a * 1000:7.0f}ms  {b * 1000:7.0f}ms  {ratio:6.2f}x  {target} {'ok' if ok else 'MISSED'}"
+        )
     return 1 if args.check and not all(r[-1] for r in rows) else 0
 
 

@@ -58,8 +58,20 @@ def test_packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         name = source.name.removeprefix("rehabkit-test-").removeprefix("rehabkit-")
         target = root / name
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-deps", "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(target),
+                str(source),
+            ],
             check=True,
             cwd=root,
         )
@@ -78,7 +90,12 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
         environment = clean_env(**(env or {}))
         environment["PYTHONPATH"] = os.pathsep.join(paths + [environment.get("PYTHONPATH", "")]).strip(os.pathsep)
         return subprocess.run(
-            [sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=120
+            [sys.executable, "-m", "rehabkit", *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=cwd,
+            timeout=120,
         )
 
     return run

@@ -48,10 +48,12 @@ def _range_ordered(node: dict[str, Any], root: Any) -> bool:
 
 def _goals_defined(node: dict[str, Any], root: Any) -> bool:
     goals = {g.get("id") for g in node.get("goal", ())}
+
     def actions(items: Any) -> Any:
         for action in items or ():
             yield action
             yield from actions(action.get("action"))
+
     return all(goal in goals for action in actions(node.get("action")) for goal in action.get("goalId", ()))
 
 
@@ -113,7 +115,9 @@ def _evaluate(node: Any, base: str, expression: str, model: Any, root: Any) -> l
     # The node with its type path (PlanDefinition.action, Extension), so that choice elements such as value[x]
     # resolve; %resource is the resource the element belongs to.
     typed = fhirpathpy.ResourceNode.create_node(node, base)
-    return fhirpathpy.apply_parsed_path(typed, _parsed(expression), {"resource": root, "rootResource": root}, model, _OPTIONS)
+    return fhirpathpy.apply_parsed_path(
+        typed, _parsed(expression), {"resource": root, "rootResource": root}, model, _OPTIONS
+    )
 
 
 def _upper(code: str) -> str:
@@ -138,7 +142,7 @@ class _Walker:
             return element, None
         for candidate_path, candidate in self.data["by_path"].get(type_name, {}).items():
             if candidate_path.startswith(f"{path}.") and candidate_path.endswith("[x]"):
-                stem = candidate_path[len(path) + 1:-3]
+                stem = candidate_path[len(path) + 1 : -3]
                 if "." not in stem and key.startswith(stem):
                     for code in candidate["types"]:
                         if key == stem + _upper(code):
@@ -177,7 +181,9 @@ class _Walker:
             return
         valueset = self.data["valueSets"][url]
         if "codes" not in valueset:
-            self.errors.append(f"{where}: the required binding {url} cannot be checked offline ({valueset['unexpandable']})")
+            self.errors.append(
+                f"{where}: the required binding {url} cannot be checked offline ({valueset['unexpandable']})"
+            )
             return
         allowed = {(s, c) for s, c in valueset["codes"]}
         codes = {c for _, c in allowed}
@@ -186,7 +192,9 @@ class _Walker:
                 self.errors.append(f"{where}: {value!r} is not in the required value set {url}")
         elif code_type == "Coding":
             if (value.get("system"), value.get("code")) not in allowed:
-                self.errors.append(f"{where}: {value.get('system')}#{value.get('code')} is not in the required value set {url}")
+                self.errors.append(
+                    f"{where}: {value.get('system')}#{value.get('code')} is not in the required value set {url}"
+                )
         elif code_type == "CodeableConcept":
             if not any((c.get("system"), c.get("code")) in allowed for c in value.get("coding", ())):
                 self.errors.append(f"{where}: no coding is in the required value set {url}")
@@ -243,8 +251,11 @@ def _references(resource: dict[str, Any], where: str, full_urls: set[str], error
         if not isinstance(value, str):
             continue
         last = path.rsplit(".", 1)[-1]
-        if value.startswith("#") and (last.startswith("reference") or last.startswith("definitionCanonical")
-                                      or last in ("questionnaire", "instantiatesCanonical")):
+        if value.startswith("#") and (
+            last.startswith("reference")
+            or last.startswith("definitionCanonical")
+            or last in ("questionnaire", "instantiatesCanonical")
+        ):
             used.add(value[1:])
             if value[1:] not in contained:
                 errors.append(f"{where}.{path}: {value} names no contained resource")
@@ -260,16 +271,21 @@ def _references(resource: dict[str, Any], where: str, full_urls: set[str], error
             for action in items or ():
                 yield action
                 yield from actions(action.get("action"))
+
         goals = {g.get("id") for g in resource.get("goal", ())}
         ids = {a.get("id") for a in actions(resource.get("action"))}
         for action in actions(resource.get("action")):
             for goal in action.get("goalId", ()):
                 if goal not in goals:
-                    errors.append(f"{where}: action {action.get('id')!r} names goal {goal!r}, which the plan does not define")
+                    errors.append(
+                        f"{where}: action {action.get('id')!r} names goal {goal!r}, which the plan does not define"
+                    )
             for related in action.get("relatedAction", ()):
                 target = related.get("targetId", related.get("actionId"))
                 if target not in ids:
-                    errors.append(f"{where}: action {action.get('id')!r} follows action {target!r}, which the plan lacks")
+                    errors.append(
+                        f"{where}: action {action.get('id')!r} follows action {target!r}, which the plan lacks"
+                    )
 
 
 def _extensions(resource: Any, where: str, errors: list[str]) -> None:
@@ -282,6 +298,7 @@ def _extensions(resource: Any, where: str, errors: list[str]) -> None:
             continue  # a part of an extension: checked with its extension below
         if value not in published:
             errors.append(f"{where}.{parent}: extension {value!r} is not one rehabkit publishes in schemas/fhir/")
+
     def visit(node: Any, at: str) -> None:
         if isinstance(node, dict):
             for extension in node.get("extension", ()):
@@ -293,12 +310,15 @@ def _extensions(resource: Any, where: str, errors: list[str]) -> None:
                         if allowed is None:
                             errors.append(f"{at}: {extension['url']} has no part {part.get('url')!r}")
                         elif len(values) != 1 or values[0] not in {"value" + _upper(t) for t in allowed}:
-                            errors.append(f"{at}: part {part.get('url')!r} of {extension['url']} must be one of {allowed}")
+                            errors.append(
+                                f"{at}: part {part.get('url')!r} of {extension['url']} must be one of {allowed}"
+                            )
             for key, item in node.items():
                 visit(item, f"{at}.{key}")
         elif isinstance(node, list):
             for n, item in enumerate(node):
                 visit(item, f"{at}[{n}]")
+
     visit(resource, where)
 
 

@@ -25,8 +25,10 @@ __all__ = ["PostgresServer", "find_binaries"]
 
 def find_binaries() -> Path | None:
     """The folder holding ``initdb``, ``pg_ctl`` and ``postgres`` (the newest Debian version), or None."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-                        if Path(p).parent.name.isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+    )
     for folder in reversed(candidates):
         if all(os.access(Path(folder) / name, os.X_OK) for name in ("initdb", "pg_ctl", "postgres")):
             return Path(folder)
@@ -71,16 +73,37 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         """Create the cluster and start the server; raises RuntimeError with the server's log when it cannot."""
         try:
-            self._run(str(self.binaries / "initdb"), "-D", str(self.data), "--auth=trust", "--no-sync",
-                      "--encoding=UTF8", "--locale=C", "-U", self.role)
+            self._run(
+                str(self.binaries / "initdb"),
+                "-D",
+                str(self.data),
+                "--auth=trust",
+                "--no-sync",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                self.role,
+            )
         except subprocess.CalledProcessError as exc:
             raise RuntimeError(f"initdb failed: {exc.stderr or exc.stdout}") from None
         options = f"-c listen_addresses='' -k {self.socket_dir} -c max_connections=100"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = self.root / "server.log"
-        result = self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-o", options,
-                           "-w", "-t", "60", "start", check=False)
+        result = self._run(
+            str(self.binaries / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            check=False,
+        )
         if result.returncode != 0:
             text = log.read_text(errors="replace") if log.exists() else ""
             raise RuntimeError(f"the PostgreSQL server did not start: {result.stderr}{text}")
@@ -106,8 +129,24 @@ class PostgresServer:
         """Run SQL with the psql client on the socket; its output."""
         psql = self.binaries / "psql"
         program = str(psql) if psql.exists() else "psql"
-        result = self._run(program, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
-                           "-U", self.role, "-d", database, "-c", sql, check=False)
+        result = self._run(
+            program,
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.socket_dir),
+            "-U",
+            self.role,
+            "-d",
+            database,
+            "-c",
+            sql,
+            check=False,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"psql failed on {sql!r}: {result.stderr}")
         return result.stdout
@@ -171,8 +210,10 @@ if pytest is not None:
         """One throwaway PostgreSQL server for the whole run; the tests that need it skip, saying why, without it."""
         folder = find_binaries()
         if folder is None:
-            pytest.skip("the PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed: 'make test' "
-                        "installs Debian's postgresql package; apt-get install postgresql")
+            pytest.skip(
+                "the PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed: 'make test' "
+                "installs Debian's postgresql package; apt-get install postgresql"
+            )
         pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]' (make test does)")
         server = PostgresServer(folder)
         try:

@@ -62,7 +62,9 @@ def test_the_command_ends_with_its_exit_code_and_all_of_its_output(how, tmp_path
 
     script = next(ep for ep in metadata.entry_points(group="console_scripts") if ep.name == "rehabkit")
     assert script.value == "rehabkit.__main__:run"
-    command = [str(Path(sys.executable).with_name("rehabkit"))] if how == "script" else [sys.executable, "-m", "rehabkit"]
+    command = (
+        [str(Path(sys.executable).with_name("rehabkit"))] if how == "script" else [sys.executable, "-m", "rehabkit"]
+    )
     args = [*command, "validate", "--format", "json", str(CORPUS / "bad"), str(CORPUS / "good")]
     piped = subprocess.run(args, capture_output=True, text=True, env=clean_env())
     with open(tmp_path / "out.json", "w") as handle:
@@ -86,7 +88,9 @@ def test_the_command_runs_its_own_work_with_the_garbage_collector_on(tmp_path) -
         "run()\n"
     )
     good = CORPUS / "good" / "minimal.yaml"
-    result = subprocess.run([sys.executable, "-c", code, "validate", str(good)], capture_output=True, text=True, env=clean_env())
+    result = subprocess.run(
+        [sys.executable, "-c", code, "validate", str(good)], capture_output=True, text=True, env=clean_env()
+    )
     assert result.returncode == 0, result.stderr
     assert "AT IMPORT False" in result.stdout and "AT EXIT True True" in result.stdout, result.stdout
     import gc
@@ -101,7 +105,9 @@ def test_the_command_runs_its_own_work_with_the_garbage_collector_on(tmp_path) -
 
 
 def test_python_dash_m_runs_the_same_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "rehabkit", "--version"], capture_output=True, text=True, env=clean_env())
+    result = subprocess.run(
+        [sys.executable, "-m", "rehabkit", "--version"], capture_output=True, text=True, env=clean_env()
+    )
     assert result.returncode == 0
     assert result.stdout.startswith("rehabkit, version ")
 
@@ -114,7 +120,9 @@ def test_validate_shipped_protocols_is_clean(cli, monkeypatch) -> None:
     assert f"{count} files checked: all valid." in result.stderr
 
 
-@pytest.mark.parametrize("args", [("validate",), ("validate", "no/such/file.yaml"), ("validate", "--format", "xml", "protocols")])
+@pytest.mark.parametrize(
+    "args", [("validate",), ("validate", "no/such/file.yaml"), ("validate", "--format", "xml", "protocols")]
+)
 def test_usage_errors_exit_2(cli, args, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     result = cli(*args)
@@ -153,7 +161,9 @@ def test_list_shows_installed_protocols_with_their_packs(cli) -> None:
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["ID", "VERSION", "PACK", "TITLE", "CONDITIONS"]
     ids = [row.split()[0] for row in rows]
-    shipped = sorted(yaml.safe_load(p.read_text())["id"] for p in PROTOCOLS.rglob("*.yaml") if p.parent.name != "exercises")
+    shipped = sorted(
+        yaml.safe_load(p.read_text())["id"] for p in PROTOCOLS.rglob("*.yaml") if p.parent.name != "exercises"
+    )
     assert ids == shipped
     assert len(ids) == 10
     rows_json = json.loads(cli("list", "--format", "json").stdout)
@@ -169,7 +179,10 @@ def test_show_prints_phases_in_order_with_doses_and_safety(cli) -> None:
     assert document["supervision"]["statement"].split()[0] in out.split("\n", 2)[2]
     positions = [out.index(f"({phase['id']})") for phase in document["phases"]]
     assert positions == sorted(positions)
-    assert "Table-supported stretch [table-supported-lumbar-stretch]: 1 set x 1 rep, hold 8-10 s, 3-5 times a day, pain limit 3/10" in out
+    assert (
+        "Table-supported stretch [table-supported-lumbar-stretch]: 1 set x 1 rep, hold 8-10 s, 3-5 times a day, pain limit 3/10"
+        in out
+    )
     for section in ("Red flags", "Precautions", "Pain and symptom rules", "Daily advice", "References"):
         assert f"\n{section}" in out
     assert "Start when:" in out and "Move on when:" in out

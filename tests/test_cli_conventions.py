@@ -26,8 +26,15 @@ def _files(tmp_path: Path) -> tuple[str, str]:
 
 
 def _in_a_terminal(args: list[str], **env: str) -> str:
-    child = pexpect.spawn(sys.executable, ["-m", "rehabkit", *args], cwd=str(REPO), env=clean_env(**env),
-                          encoding="utf-8", timeout=60, dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "rehabkit", *args],
+        cwd=str(REPO),
+        env=clean_env(**env),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     child.expect(pexpect.EOF)
     child.close()
     return child.before
@@ -67,8 +74,17 @@ def test_quiet_and_verbose_validate(cli, tmp_path) -> None:
 
 def test_quiet_run_leaves_out_the_steps_and_tips(cli, tmp_path) -> None:
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
-                                       "pain_after": 2, "new_symptom": False}))
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
     protocol = tmp_path / "p.yaml"
     protocol.write_text(GOOD)
     base = ["run", str(protocol), "--patient", "P-1", "--answers", str(answers), "--date", "2026-11-02"]
@@ -85,8 +101,13 @@ def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
 
     script = Path(sys.executable).parent / "rehabkit"
     cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
-    result = subprocess.run([str(script)], capture_output=True, text=True, timeout=120,
-                            env=clean_env(_REHABKIT_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=cword, **(env or {})))
+    result = subprocess.run(
+        [str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(_REHABKIT_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=cword, **(env or {})),
+    )
     assert result.returncode == 0, result.stderr
     return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]  # "type,value"; none: an empty line
 
@@ -100,11 +121,16 @@ def test_shell_completion_offers_commands_protocols_patients_rules_and_measures(
     assert "glute-bridge" in _complete("rehabkit exercises glute")
     db = str(tmp_path / "s.db")
     for patient in ("P-0042", "P-0043", "Q-1"):
-        assert cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+        assert (
+            cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code
+            == 0
+        )
     assert _complete("rehabkit history P-", {"REHABKIT_DB": db}) == ["P-0042", "P-0043"]
     assert _complete(f"rehabkit next-day --db {db} Q") == ["Q-1"]
     assert _complete("rehabkit run neck-pain --patient P-004", {"REHABKIT_DB": db}) == ["P-0042", "P-0043"]
-    assert _complete("rehabkit history P-", {"REHABKIT_DB": str(tmp_path / "none.db")}) == []  # no store: nothing, no error
+    assert (
+        _complete("rehabkit history P-", {"REHABKIT_DB": str(tmp_path / "none.db")}) == []
+    )  # no store: nothing, no error
     assert not (tmp_path / "none.db").exists()  # and completion created none
 
 
@@ -113,17 +139,36 @@ def test_completion_scripts_are_generated_for_each_shell(shell) -> None:
     import subprocess
 
     script = Path(sys.executable).parent / "rehabkit"
-    result = subprocess.run([str(script)], capture_output=True, text=True, timeout=60,
-                            env=clean_env(_REHABKIT_COMPLETE=f"{shell}_source"))
+    result = subprocess.run(
+        [str(script)], capture_output=True, text=True, timeout=60, env=clean_env(_REHABKIT_COMPLETE=f"{shell}_source")
+    )
     assert result.returncode == 0 and "_REHABKIT_COMPLETE" in result.stdout
 
 
 def test_every_patient_command_takes_patient_as_an_option_too(cli, tmp_path) -> None:
     db = str(tmp_path / "s.db")
-    assert cli("approve", "--patient", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    assert (
+        cli(
+            "approve", "--patient", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db
+        ).exit_code
+        == 0
+    )
     assert cli("history", "--patient", "P-1", "--db", db).stdout == cli("history", "P-1", "--db", db).stdout
-    scores = [f"--score={i}=1" for i in ("pain-intensity", "personal-care", "lifting", "reading", "headaches",
-                                          "concentration", "work", "driving", "sleeping", "recreation")]
+    scores = [
+        f"--score={i}=1"
+        for i in (
+            "pain-intensity",
+            "personal-care",
+            "lifting",
+            "reading",
+            "headaches",
+            "concentration",
+            "work",
+            "driving",
+            "sleeping",
+            "recreation",
+        )
+    ]
     by_option = cli("measure", "--patient", "P-1", "ndi", *scores, "--db", db, "--format", "json")
     assert by_option.exit_code == 0 and '"measure": "ndi"' in by_option.stdout
     assert cli("measure", "P-1", "ndi", *scores, "--db", db).exit_code == 0

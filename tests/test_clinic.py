@@ -26,23 +26,86 @@ def _day(n: int) -> str:
 
 def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -> None:
     calm = _file(tmp_path, "calm")
-    assert cli("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "DR-3", "--clinician", "PT-1",
-               "--db", store_db, "--date", _day(0)).exit_code == 0
-    assert cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", store_db, "--date", _day(1),
-               env={"REHABKIT_CLINICIAN": "PT-2"}).exit_code == 0
-    assert cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", store_db, "--date", _day(2)).exit_code == 0
-    assert cli("next-day", "P-1", "--pain", "2", "--db", store_db, "--date", _day(3), "--clinician", "PT-3").exit_code == 0
-    assert cli("measure", "P-1", "nprs", "--score", "pain=2", "--db", store_db, "--date", _day(3),
-               env={"REHABKIT_CLINICIAN": "PT-4"}).exit_code == 0
-    assert cli("review", "P-1", "--outcome", "resume", "--db", store_db, "--date", _day(3),
-               env={"REHABKIT_CLINICIAN": "PT-5"}).exit_code == 0
+    assert (
+        cli(
+            "approve",
+            "P-1",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "DR-3",
+            "--clinician",
+            "PT-1",
+            "--db",
+            store_db,
+            "--date",
+            _day(0),
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "run",
+            "neck-pain",
+            "--patient",
+            "P-1",
+            "--answers",
+            calm,
+            "--db",
+            store_db,
+            "--date",
+            _day(1),
+            env={"REHABKIT_CLINICIAN": "PT-2"},
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", store_db, "--date", _day(2)).exit_code
+        == 0
+    )
+    assert (
+        cli("next-day", "P-1", "--pain", "2", "--db", store_db, "--date", _day(3), "--clinician", "PT-3").exit_code == 0
+    )
+    assert (
+        cli(
+            "measure",
+            "P-1",
+            "nprs",
+            "--score",
+            "pain=2",
+            "--db",
+            store_db,
+            "--date",
+            _day(3),
+            env={"REHABKIT_CLINICIAN": "PT-4"},
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "review",
+            "P-1",
+            "--outcome",
+            "resume",
+            "--db",
+            store_db,
+            "--date",
+            _day(3),
+            env={"REHABKIT_CLINICIAN": "PT-5"},
+        ).exit_code
+        == 0
+    )
     with open_store(store_db) as store:
         assert [s.clinician for s in store.sessions("P-1")] == ["PT-2", None]  # the second: the patient at home
         events = [(e.kind, e.by, e.clinician) for e in store.events("P-1")]
         assert events[0] == ("approval", "DR-3", "PT-1")  # given by the surgeon, recorded by the physiotherapist
         assert ("enter-phase", None, "PT-2") in events and ("review", "PT-5", "PT-5") in events
-        rows = store._db.execute("SELECT clinician FROM next_day").fetchall() + store._db.execute(
-            "SELECT clinician FROM measures").fetchall()
+        rows = (
+            store._db.execute("SELECT clinician FROM next_day").fetchall()
+            + store._db.execute("SELECT clinician FROM measures").fetchall()
+        )
         assert [row[0] for row in rows] == ["PT-3", "PT-4"]
     history = json.loads(cli("history", "P-1", "--db", store_db, "--format", "json").stdout)
     assert [s["clinician"] for s in history["sessions"]] == ["PT-2", None]
@@ -50,7 +113,9 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
 
 
 def test_a_clinician_id_is_a_pseudonymous_code(cli, tmp_path) -> None:
-    result = cli("measure", "P-1", "nprs", "--score", "pain=2", "--db", str(tmp_path / "s.db"), "--clinician", "Dr Jane Doe")
+    result = cli(
+        "measure", "P-1", "nprs", "--score", "pain=2", "--db", str(tmp_path / "s.db"), "--clinician", "Dr Jane Doe"
+    )
     assert result.exit_code == 2 and "not a staff id" in result.stderr
     assert not (tmp_path / "s.db").exists()
 
@@ -66,9 +131,11 @@ def test_version_6_fills_within_limits_from_the_stored_decisions(tmp_path) -> No
         db.execute(f"PRAGMA user_version = {number}")
     db.execute("INSERT INTO patients (id, created) VALUES ('P1', 'x')")
     for n, detail in enumerate([{"within_limits": True}, {"within_limits": False}, {}, None], 1):
-        db.execute("INSERT INTO sessions (id, patient, protocol, version, phase, started, status, decision_detail, date) "
-                   "VALUES (?, 'P1', 'neck-pain', '2.1.0', 'acute', 'x', 'complete', ?, '2026-11-01')",
-                   (n, None if detail is None else json.dumps(detail)))
+        db.execute(
+            "INSERT INTO sessions (id, patient, protocol, version, phase, started, status, decision_detail, date) "
+            "VALUES (?, 'P1', 'neck-pain', '2.1.0', 'acute', 'x', 'complete', ?, '2026-11-01')",
+            (n, None if detail is None else json.dumps(detail)),
+        )
     db.commit()
     db.close()
     with Store(path) as store:
@@ -90,12 +157,29 @@ def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(cli, 
     worse = _file(tmp_path, "worse", pain_before=5)
 
     def run(patient: str, answers: str, n: int) -> None:
-        result = cli("run", "neck-pain", "--patient", patient, "--answers", answers, "--db", store_db, "--date", _day(n))
+        result = cli(
+            "run", "neck-pain", "--patient", patient, "--answers", answers, "--db", store_db, "--date", _day(n)
+        )
         assert result.exit_code in (0, 4, 5), result.output
 
     for patient in ("P-STEADY", "P-PAUSED", "P-URGENT", "P-WORSE", "P-AWAY", "P-DONE"):
-        assert cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", store_db,
-                   "--date", _day(0)).exit_code == 0
+        assert (
+            cli(
+                "approve",
+                patient,
+                "--protocol",
+                "neck-pain",
+                "--phase",
+                "acute",
+                "--by",
+                "PT-1",
+                "--db",
+                store_db,
+                "--date",
+                _day(0),
+            ).exit_code
+            == 0
+        )
     for n in range(1, 11):
         run("P-STEADY", calm, n)
         run("P-WORSE", worse if n >= 9 else calm, n)
@@ -106,11 +190,31 @@ def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(cli, 
             run("P-AWAY", calm, n)
     run("P-PAUSED", flag, 11)
     run("P-URGENT", urgent, 11)
-    assert cli("review", "P-DONE", "--clinician", "PT-1", "--outcome", "discharge", "--db", store_db,
-               "--date", _day(11)).exit_code == 0
+    assert (
+        cli(
+            "review", "P-DONE", "--clinician", "PT-1", "--outcome", "discharge", "--db", store_db, "--date", _day(11)
+        ).exit_code
+        == 0
+    )
     # one waiting for the clinician's approval and nothing else
-    assert cli("approve", "P-NEW", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--withdraw",
-               "--db", store_db, "--date", _day(11)).exit_code == 0
+    assert (
+        cli(
+            "approve",
+            "P-NEW",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--withdraw",
+            "--db",
+            store_db,
+            "--date",
+            _day(11),
+        ).exit_code
+        == 0
+    )
     report = _clinic(cli, store_db, "--date", _day(11))
     ranked = [(c["patient"], [r["kind"] for r in c["reasons"]]) for c in report["courses"]]
     patients = [p for p, _ in ranked]
@@ -133,11 +237,28 @@ def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(cli, 
 def test_a_measure_due_at_the_phase_review(cli, tmp_path) -> None:
     db = str(tmp_path / "s.db")
     calm = _file(tmp_path, "calm")
-    assert cli("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db,
-               "--date", _day(0)).exit_code == 0
+    assert (
+        cli(
+            "approve",
+            "P-1",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+            "--date",
+            _day(0),
+        ).exit_code
+        == 0
+    )
     n = 1
     while n < 60:  # calm sessions until the patient moves on to recovery, whose exit names the NDI
-        assert cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", db, "--date", _day(n)).exit_code == 0
+        assert (
+            cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", db, "--date", _day(n)).exit_code == 0
+        )
         with open_store(db) as store:
             if store.sessions("P-1")[-1].decision == "progress":
                 break
@@ -145,13 +266,40 @@ def test_a_measure_due_at_the_phase_review(cli, tmp_path) -> None:
     entered = n
     settled = _file(tmp_path, "settled", pain_before=1, pain_after=1)  # at the recovery phase's pain goal
     for m in range(entered + 1, entered + 23):
-        assert cli("run", "neck-pain", "--patient", "P-1", "--answers", settled, "--db", db, "--date", _day(m)).exit_code == 0
+        assert (
+            cli("run", "neck-pain", "--patient", "P-1", "--answers", settled, "--db", db, "--date", _day(m)).exit_code
+            == 0
+        )
     report = _clinic(cli, db, "--date", _day(entered + 23))
     reasons = {r["kind"]: r["text"] for c in report["courses"] for r in c["reasons"]}
     assert list(reasons) == ["measure-due"] and reasons["measure-due"].startswith("ndi is due: every other criterion")
-    assert cli("measure", "P-1", "ndi", *[f"--score={i}=1" for i in (
-        "pain-intensity", "personal-care", "lifting", "reading", "headaches", "concentration", "work", "driving",
-        "sleeping", "recreation")], "--db", db, "--date", _day(entered + 23)).exit_code == 0
+    assert (
+        cli(
+            "measure",
+            "P-1",
+            "ndi",
+            *[
+                f"--score={i}=1"
+                for i in (
+                    "pain-intensity",
+                    "personal-care",
+                    "lifting",
+                    "reading",
+                    "headaches",
+                    "concentration",
+                    "work",
+                    "driving",
+                    "sleeping",
+                    "recreation",
+                )
+            ],
+            "--db",
+            db,
+            "--date",
+            _day(entered + 23),
+        ).exit_code
+        == 0
+    )
     after = _clinic(cli, db, "--date", _day(entered + 23))
     assert "measure-due" not in {r["kind"] for c in after["courses"] for r in c["reasons"]}
 

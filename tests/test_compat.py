@@ -49,8 +49,10 @@ def test_misspelt_and_undecorated_hooks_fail_the_pack_at_load_time(rehabkit) -> 
     misspelt = packs["test-misspelt"]
     assert misspelt["status"] == "failed"
     errors = "\n".join(misspelt["errors"])
-    assert "implements rehabkit_register_protocol, which is not a rehabkit hook, so rehabkit would never call it. " \
-           "Did you mean 'rehabkit_register_protocols'?" in errors
+    assert (
+        "implements rehabkit_register_protocol, which is not a rehabkit hook, so rehabkit would never call it. "
+        "Did you mean 'rehabkit_register_protocols'?" in errors
+    )
     assert "defines rehabkit_register_lint_rules without @hookimpl" in errors
     # Its valid hook is set aside with the rest of the pack.
     assert misspelt["registered"] == {}
@@ -71,8 +73,12 @@ def test_the_other_packs_keep_working_and_every_bad_pack_is_named(rehabkit) -> N
     listed = rehabkit("list", packs=BAD)
     assert listed.returncode == 0
     assert "neck-pain" in listed.stdout
-    for name, verb in (("test-future-api", "is incompatible"), ("test-undeclared", "is incompatible"),
-                       ("test-misspelt", "failed"), ("test-wrong-args", "failed")):
+    for name, verb in (
+        ("test-future-api", "is incompatible"),
+        ("test-undeclared", "is incompatible"),
+        ("test-misspelt", "failed"),
+        ("test-wrong-args", "failed"),
+    ):
         assert f"rehabkit: warning: plugin pack {name!r} {verb}:" in listed.stderr
     assert "Traceback" not in listed.stderr
 
@@ -80,12 +86,31 @@ def test_the_other_packs_keep_working_and_every_bad_pack_is_named(rehabkit) -> N
 def test_nothing_a_refused_pack_registered_reaches_a_session(rehabkit, tmp_path) -> None:
     # Answers name neck-pain's own red flags one by one: an extra question from a bad pack would be unanswered.
     protocol = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text())
-    answers = {"screening": {flag["id"]: False for flag in protocol["red_flags"]}, "pain_before": 2,
-               "exercises": {"all": 2}, "pain_after": 2, "new_symptom": False}
+    answers = {
+        "screening": {flag["id"]: False for flag in protocol["red_flags"]},
+        "pain_before": 2,
+        "exercises": {"all": 2},
+        "pain_after": 2,
+        "new_symptom": False,
+    }
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(answers))
-    result = rehabkit("run", "neck-pain", "--patient", "P-1", "--answers", str(path), "--db", str(tmp_path / "s.db"),
-                      "--format", "json", "--clinician-approved", "--by", "PT-1", packs=BAD)
+    result = rehabkit(
+        "run",
+        "neck-pain",
+        "--patient",
+        "P-1",
+        "--answers",
+        str(path),
+        "--db",
+        str(tmp_path / "s.db"),
+        "--format",
+        "json",
+        "--clinician-approved",
+        "--by",
+        "PT-1",
+        packs=BAD,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["decision"]["action"] == "continue"
 

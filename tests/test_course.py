@@ -44,8 +44,15 @@ def test_dated_facts_approvals_per_gate_and_the_streak_by_day(tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         store.ensure_patient("P1", surgery_date=(DAY - datetime.timedelta(weeks=5)).isoformat())
         store.add_event("P1", "enter-phase", DAY, protocol=POST.id, phase="acute")
-        store.add_event("P1", "approval", DAY, protocol=POST.id, phase="acute", by="DR-1",
-                        detail={"kind": "surgeon-clearance", "value": True})
+        store.add_event(
+            "P1",
+            "approval",
+            DAY,
+            protocol=POST.id,
+            phase="acute",
+            by="DR-1",
+            detail={"kind": "surgeon-clearance", "value": True},
+        )
         _session(store, POST, day(0), 4, "continue", within_limits=True)
         _session(store, POST, day(1), 3, "reduce-load", within_limits=False)
         _session(store, POST, day(2), 3, "continue", within_limits=True)
@@ -75,13 +82,18 @@ def test_a_worse_next_morning_breaks_the_streak_and_acts_on_the_next_plan(tmp_pa
         course = load_course(store, "P1", NECK, _measures(), DAY + datetime.timedelta(days=2))
     assert course.facts.values["consecutive-sessions-within-limits"] == 0
     assert course.morning_action == "reduce-load"
-    assert course.morning[0].describe() == "next-morning pain over the level before the session was 3 points, above 0 points"
+    assert (
+        course.morning[0].describe()
+        == "next-morning pain over the level before the session was 3 points, above 0 points"
+    )
 
 
 def test_a_pause_stops_every_protocol_until_a_review(tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         store.add_event("P1", "enter-phase", DAY, protocol=NECK.id, phase="acute")
-        store.add_event("P1", "pause", DAY, protocol=NECK.id, detail={"action": "stop-and-review", "cause": "screening"})
+        store.add_event(
+            "P1", "pause", DAY, protocol=NECK.id, detail={"action": "stop-and-review", "cause": "screening"}
+        )
         assert load_course(store, "P1", NECK, _measures(), DAY).status == "paused"
         assert load_course(store, "P1", POST, _measures(), DAY).status == "paused"  # a red flag concerns the patient
         store.add_event("P1", "review", DAY, protocol=NECK.id, by="PT-1", detail={"outcome": "resume"})

@@ -22,11 +22,32 @@ from test_courses import Course, day
 
 
 def _from_everything(store: Store, patient: str, protocol, today: datetime.date):
-    sessions = [PastSession(id=s.id, date=parse_date(s.date), phase=s.phase, status=s.status, pain_before=s.pain_before,
-                            pain_after=s.pain_after, decision=s.decision, detail=s.decision_detail or {})
-                for s in store.sessions(patient, protocol.id)]
-    events = [CourseEvent(id=e.id, kind=e.kind, date=parse_date(e.date), protocol=e.protocol, phase=e.phase, by=e.by,
-                          after_session=e.after_session, detail=e.detail or {}) for e in store.events(patient)]
+    sessions = [
+        PastSession(
+            id=s.id,
+            date=parse_date(s.date),
+            phase=s.phase,
+            status=s.status,
+            pain_before=s.pain_before,
+            pain_after=s.pain_after,
+            decision=s.decision,
+            detail=s.decision_detail or {},
+        )
+        for s in store.sessions(patient, protocol.id)
+    ]
+    events = [
+        CourseEvent(
+            id=e.id,
+            kind=e.kind,
+            date=parse_date(e.date),
+            protocol=e.protocol,
+            phase=e.phase,
+            by=e.by,
+            after_session=e.after_session,
+            detail=e.detail or {},
+        )
+        for e in store.events(patient)
+    ]
     mornings = [NextDayRecord(s, parse_date(d), p, h) for s, d, p, h in store.next_days(patient)]
     scored = [MeasureRecord(m, v, parse_date(d)) for m, v, d in store.measures(patient)]
     return build_course(protocol, sessions, events, mornings, scored, today)
@@ -82,11 +103,20 @@ def test_the_bounded_read_gives_the_whole_course_every_day(cli, tmp_path, protoc
     rows = [line for line in text.splitlines() if line[:4].isdigit() and line.split()[1] == protocol]
     assert len(rows) == 50 and f"The latest 50 of {total} sessions" in text and f"{total - 50} earlier sessions" in text
     everything = course.cli("history", course.patient, "--db", course.db, "--all").stdout
-    assert len([line for line in everything.splitlines() if line[:4].isdigit() and line.split()[1] == protocol]) == total
+    assert (
+        len([line for line in everything.splitlines() if line[:4].isdigit() and line.split()[1] == protocol]) == total
+    )
     assert "earlier session" not in everything
     five = course.cli("history", course.patient, "--db", course.db, "--last", "5").stdout
-    assert [line[:10] for line in five.splitlines() if line[:4].isdigit() and line.split()[1] == protocol] == \
-        [s["date"] for s in history["sessions"][-5:]]
-    assert len(json.loads(course.cli("history", course.patient, "--db", course.db, "--format", "json", "--last", "5")
-                          .stdout)["sessions"]) == 5
+    assert [line[:10] for line in five.splitlines() if line[:4].isdigit() and line.split()[1] == protocol] == [
+        s["date"] for s in history["sessions"][-5:]
+    ]
+    assert (
+        len(
+            json.loads(
+                course.cli("history", course.patient, "--db", course.db, "--format", "json", "--last", "5").stdout
+            )["sessions"]
+        )
+        == 5
+    )
     assert course.cli("history", course.patient, "--db", course.db, "--all", "--last", "5").exit_code == 2

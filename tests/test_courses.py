@@ -25,7 +25,13 @@ class Course:
         self.files = 0
 
     def answers(self, **overrides) -> str:
-        data = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
+        data = {
+            "screening": {"all": False},
+            "pain_before": 2,
+            "exercises": {"all": 1},
+            "pain_after": 2,
+            "new_symptom": False,
+        }
         data.update(overrides)
         self.files += 1
         path = self.tmp / f"answers-{self.files}.yaml"
@@ -33,20 +39,47 @@ class Course:
         return str(path)
 
     def run(self, n: int, *extra: str, **answers):
-        result = self.cli("run", self.protocol, "--patient", self.patient, "--db", self.db, "--answers", self.answers(**answers),
-                          "--date", day(n), "--format", "json", *extra)
+        result = self.cli(
+            "run",
+            self.protocol,
+            "--patient",
+            self.patient,
+            "--db",
+            self.db,
+            "--answers",
+            self.answers(**answers),
+            "--date",
+            day(n),
+            "--format",
+            "json",
+            *extra,
+        )
         out = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
         return result, out
 
     def plan(self, n: int):
-        result = self.cli("run", self.protocol, "--patient", self.patient, "--db", self.db, "--plan", "--date", day(n), "--format", "json")
+        result = self.cli(
+            "run",
+            self.protocol,
+            "--patient",
+            self.patient,
+            "--db",
+            self.db,
+            "--plan",
+            "--date",
+            day(n),
+            "--format",
+            "json",
+        )
         return result, (json.loads(result.stdout) if result.stdout.strip().startswith("{") else None)
 
     def do(self, *args: str, n: int):
         return self.cli(*args, "--db", self.db, "--date", day(n))
 
     def approve(self, phase: str, n: int, *extra: str):
-        result = self.do("approve", self.patient, "--protocol", self.protocol, "--phase", phase, "--by", "PT-1", *extra, n=n)
+        result = self.do(
+            "approve", self.patient, "--protocol", self.protocol, "--phase", phase, "--by", "PT-1", *extra, n=n
+        )
         assert result.exit_code == 0, result.output
         return result
 
@@ -66,12 +99,20 @@ def test_post_surgical_course_opens_each_phase_only_on_time_and_its_own_clearanc
     surgery = ("--surgery-date", day(-2))
     refused, _ = course.run(0, "--surgeon-not-cleared", *surgery)
     assert refused.exit_code == 7
-    assert "starts only when" in refused.stderr and "the surgeon's clearance: recorded as no, needs yes" in refused.stderr
-    assert "rehabkit approve P1 --protocol post-surgical-lumbar --phase acute --kind surgeon-clearance" in refused.stderr
+    assert (
+        "starts only when" in refused.stderr and "the surgeon's clearance: recorded as no, needs yes" in refused.stderr
+    )
+    assert (
+        "rehabkit approve P1 --protocol post-surgical-lumbar --phase acute --kind surgeon-clearance" in refused.stderr
+    )
 
     other = Course(cli, tmp_path, "post-surgical-lumbar", patient="P2")
     no_date, _ = other.run(0, "--surgeon-cleared", "--by", "DR-1")
-    assert no_date.exit_code == 7 and "weeks since surgery: not recorded yet" in no_date.stderr and "--surgery-date" in no_date.stderr
+    assert (
+        no_date.exit_code == 7
+        and "weeks since surgery: not recorded yet" in no_date.stderr
+        and "--surgery-date" in no_date.stderr
+    )
 
     # Cleared for the first phase, and the physiotherapist's approval recorded at the same first session ...
     first, out = course.run(0, "--surgeon-cleared", "--clinician-approved", "--by", "DR-1", *surgery)
@@ -127,7 +168,11 @@ def test_a_paused_course_runs_nothing_until_a_clinician_records_a_review(cli, tm
     result, out = course.run(4)
     assert result.exit_code == 0 and out["phase"] == "acute"
     history = course.history()
-    kinds = [(e["kind"], e["detail"].get("outcome") or e["detail"].get("action")) for e in history["events"] if e["kind"] != "approval"]
+    kinds = [
+        (e["kind"], e["detail"].get("outcome") or e["detail"].get("action"))
+        for e in history["events"]
+        if e["kind"] != "approval"
+    ]
     assert kinds == [("enter-phase", None), ("pause", "stop-and-review"), ("review", "resume")]
     assert history["events"][-1]["by"] == "PT-2" and history["events"][-1]["detail"]["note"] == "no nerve signs"
 
@@ -160,10 +205,17 @@ def test_review_can_send_the_patient_back_to_an_earlier_phase(cli, tmp_path) -> 
     assert course.run(8, new_symptom=True)[0].exit_code == 4
     missing = course.do("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", n=9)
     assert missing.exit_code == 2 and "needs --phase" in missing.stderr
-    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute", n=9).exit_code == 0
+    assert (
+        course.do(
+            "review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute", n=9
+        ).exit_code
+        == 0
+    )
     result, out = course.run(9)
     assert out["phase"] == "acute"
-    assert [d for d in out["decision"]["details"] if d["measure"] == "consecutive-sessions-within-limits"][0]["value"] == 1
+    assert [d for d in out["decision"]["details"] if d["measure"] == "consecutive-sessions-within-limits"][0][
+        "value"
+    ] == 1
 
 
 # --- calendar time -------------------------------------------------------------------------------
@@ -197,11 +249,23 @@ def test_waiting_only_for_an_approval_keeps_the_count_of_days(cli, tmp_path) -> 
     data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
     data["reviewed"] = str(data["reviewed"])
     first = data["phases"][0]
-    first["exit"] = {"summary": "Three days in a row within the limits.",
-                     "all": [{"measure": "consecutive-sessions-within-limits", "at_least": 3}]}
-    second = {**copy.deepcopy(first), "id": "strength", "name": "Strength", "entry": {"summary": "The clinician agrees.", "all": [
-        {"measure": "phase-completed", "phase": "acute"}, {"measure": "clinician-approval", "equals": True}]},
-        "exit": {"summary": "The clinician decides.", "all": [{"measure": "clinician-approval", "equals": True}]}}
+    first["exit"] = {
+        "summary": "Three days in a row within the limits.",
+        "all": [{"measure": "consecutive-sessions-within-limits", "at_least": 3}],
+    }
+    second = {
+        **copy.deepcopy(first),
+        "id": "strength",
+        "name": "Strength",
+        "entry": {
+            "summary": "The clinician agrees.",
+            "all": [
+                {"measure": "phase-completed", "phase": "acute"},
+                {"measure": "clinician-approval", "equals": True},
+            ],
+        },
+        "exit": {"summary": "The clinician decides.", "all": [{"measure": "clinician-approval", "equals": True}]},
+    }
     data["phases"].append(second)
     path = tmp_path / "gated.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -257,8 +321,15 @@ def test_a_worse_next_morning_lowers_the_very_next_plan(cli, tmp_path) -> None:
 def test_a_next_morning_rule_that_asks_for_review_pauses_at_once(cli, tmp_path) -> None:
     data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
     data["reviewed"] = str(data["reviewed"])
-    data["symptom_rules"].append({"id": "bad-morning", "measure": "pain-next-morning", "above": 6,
-                                  "action": "stop-and-review", "message": "See your clinician before the next session."})
+    data["symptom_rules"].append(
+        {
+            "id": "bad-morning",
+            "measure": "pain-next-morning",
+            "above": 6,
+            "action": "stop-and-review",
+            "message": "See your clinician before the next session.",
+        }
+    )
     path = tmp_path / "morning.yaml"
     path.write_text(yaml.safe_dump(data))
     course = Course(cli, tmp_path, str(path))
@@ -280,17 +351,23 @@ def test_an_exercise_with_no_easier_version_leaves_the_plan_and_regressions_neve
     course.approve("acute", 0)
     result, out = course.run(0, exercises={"all": 1, "diaphragmatic-breathing": 7})
     assert out["decision"]["action"] == "regress" and out["decision"]["removed"] == ["diaphragmatic-breathing"]
-    assert "has no easier version, so it leaves the plan; ask your clinician to review it" in out["decision"]["reasons"][0]
+    assert (
+        "has no easier version, so it leaves the plan; ask your clinician to review it" in out["decision"]["reasons"][0]
+    )
     ids = [e["id"] for e in out["next_plan"]["exercises"]]
     assert "diaphragmatic-breathing" not in ids
     assert out["next_plan"]["left_out"][0]["id"] == "diaphragmatic-breathing"
-    result, out = course.run(1, exercises={"all": 1, "upper-trapezius-stretch": 7})  # its easier version is shoulder rolls
+    result, out = course.run(
+        1, exercises={"all": 1, "upper-trapezius-stretch": 7}
+    )  # its easier version is shoulder rolls
     ids = [e["id"] for e in out["next_plan"]["exercises"]]
     assert ids.count("shoulder-rolls") == 1 and "upper-trapezius-stretch" not in ids
     assert "its easier version is already in it" in out["decision"]["reasons"][0]
     assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=2).exit_code == 0
     result, plan = course.plan(2)
-    assert "diaphragmatic-breathing" in [e["id"] for e in plan["exercises"]]  # a clinician reviewed it: back in the plan
+    assert "diaphragmatic-breathing" in [
+        e["id"] for e in plan["exercises"]
+    ]  # a clinician reviewed it: back in the plan
 
 
 def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_goal(cli, tmp_path) -> None:
@@ -318,11 +395,20 @@ def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_
 def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(cli, tmp_path) -> None:
     """Sessions dated in the past, a clinician's approval and review recorded today (no --date): the course goes on."""
     course = Course(cli, tmp_path, "neck-pain")
-    assert course.cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", course.db).exit_code == 0
+    assert (
+        course.cli(
+            "approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", course.db
+        ).exit_code
+        == 0
+    )
     assert course.run(0)[0].exit_code == 0
     assert course.run(1, screening={"all": False, "spreading-pain": True})[0].exit_code == 4
-    assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute",
-                      "--db", course.db).exit_code == 2  # already in the first phase: nothing earlier
+    assert (
+        course.cli(
+            "review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", "--phase", "acute", "--db", course.db
+        ).exit_code
+        == 2
+    )  # already in the first phase: nothing earlier
     assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--db", course.db).exit_code == 0
     for n in range(2, 10):
         result, out = course.run(n)

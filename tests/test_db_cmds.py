@@ -15,8 +15,17 @@ from rehabkit._sessions.store import MIGRATIONS
 def _course(cli, db: str, tmp_path, patients: int = 3) -> None:
     """A few patients with sessions, reports, measures, a pause and a review: every table has rows."""
     calm = tmp_path / "calm.yaml"
-    calm.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2.5, "exercises": {"all": 1},
-                                    "pain_after": 2, "new_symptom": False}))
+    calm.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2.5,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
     flag = tmp_path / "flag.yaml"
     flag.write_text(yaml.safe_dump({"screening": {"all": False, "spreading-pain": True}}))
     for n in range(patients):
@@ -25,9 +34,29 @@ def _course(cli, db: str, tmp_path, patients: int = 3) -> None:
             ("approve", p, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"),
             ("run", "neck-pain", "--patient", p, "--answers", str(calm), "--date", "2026-11-02", "--clinician", "PT-1"),
             ("next-day", p, "--pain", "3", "--settled-after-hours", "2.5", "--date", "2026-11-03"),
-            ("measure", p, "ndi", *[f"--score={i}=1" for i in ("pain-intensity", "personal-care", "lifting", "reading",
-                                                                "headaches", "concentration", "work", "sleeping",
-                                                                "recreation")], "--skip", "driving", "--date", "2026-11-03"),
+            (
+                "measure",
+                p,
+                "ndi",
+                *[
+                    f"--score={i}=1"
+                    for i in (
+                        "pain-intensity",
+                        "personal-care",
+                        "lifting",
+                        "reading",
+                        "headaches",
+                        "concentration",
+                        "work",
+                        "sleeping",
+                        "recreation",
+                    )
+                ],
+                "--skip",
+                "driving",
+                "--date",
+                "2026-11-03",
+            ),
             ("run", "neck-pain", "--patient", p, "--answers", str(flag), "--date", "2026-11-04"),
             ("review", p, "--clinician", "PT-2", "--outcome", "resume", "--note", "é ü — ok", "--date", "2026-11-05"),
         ]
@@ -80,9 +109,16 @@ def _dump(location: str) -> dict:
     """Everything a store holds as the store's own methods return it."""
     with open_store(location, create=False) as store:
         patients = sorted({p for p in (f"P-{n}" for n in range(10)) if store.has_patient(p)})
-        return {p: {"sessions": [(s, store.answers(s.id)) for s in store.sessions(p)], "events": store.events(p),
-                    "measures": store.measures(p), "next_days": store.next_days(p), "surgery": store.surgery_date(p)}
-                for p in patients}
+        return {
+            p: {
+                "sessions": [(s, store.answers(s.id)) for s in store.sessions(p)],
+                "events": store.events(p),
+                "measures": store.measures(p),
+                "next_days": store.next_days(p),
+                "surgery": store.surgery_date(p),
+            }
+            for p in patients
+        }
 
 
 def test_a_sqlite_store_copied_into_postgresql_and_back_is_the_same_store(cli, pg_url, tmp_path) -> None:
@@ -91,7 +127,9 @@ def test_a_sqlite_store_copied_into_postgresql_and_back_is_the_same_store(cli, p
     into = cli("db", "copy", source, pg_url, "--format", "json")
     assert into.exit_code == 0, into.output
     report = json.loads(into.stdout)
-    assert report["identical"] and all(t["rows"] == t["copied"] and t["digest"] == t["copy_digest"] for t in report["tables"])
+    assert report["identical"] and all(
+        t["rows"] == t["copied"] and t["digest"] == t["copy_digest"] for t in report["tables"]
+    )
     assert {t["table"]: t["rows"] for t in report["tables"]}["answers"] > 30
     back = str(tmp_path / "back.sqlite3")
     result = cli("db", "copy", pg_url, back)

@@ -19,7 +19,7 @@ import yaml
 
 from conftest import PROTOCOLS, clean_env
 
-MODULE = '''from pathlib import Path
+MODULE = """from pathlib import Path
 from rehabkit import hookimpl
 
 REHABKIT_HOOK_API = 1
@@ -28,7 +28,7 @@ REHABKIT_HOOK_API = 1
 @hookimpl
 def rehabkit_register_protocols(register):
     register(Path(__file__).parent / "protocol.yaml")
-'''
+"""
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def pack(tmp_path: Path) -> Path:
 
 def run(pack: Path, *args: str, cache: Path | str) -> subprocess.CompletedProcess[str]:
     env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
-    return subprocess.run([sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def listed(pack: Path, cache: Path | str) -> dict[str, dict]:
@@ -94,16 +96,21 @@ def test_run_checks_the_bytes_it_runs_not_the_file_as_it_is_later(pack: Path, tm
     pack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     db = str(tmp_path / "s.sqlite3")
     assert run(pack, "show", "cached-neck", cache=tmp_path / "cache").returncode == 0  # its model cached, not linted
-    probed = probe(pack, tmp_path, (
-        "from rehabkit._plugins import manager\n"
-        "original = manager.PluginManager._build_registry\n"
-        "def then_mended(self, hooks):\n"
-        "    registry = original(self, hooks)\n"
-        f"    open({str(pack)!r}, 'w', encoding='utf-8').write({clean!r})\n"
-        "    calls.append('mended')\n"
-        "    return registry\n"
-        "manager.PluginManager._build_registry = then_mended\n"
-    ), "'MENDED', len(calls)")
+    probed = probe(
+        pack,
+        tmp_path,
+        (
+            "from rehabkit._plugins import manager\n"
+            "original = manager.PluginManager._build_registry\n"
+            "def then_mended(self, hooks):\n"
+            "    registry = original(self, hooks)\n"
+            f"    open({str(pack)!r}, 'w', encoding='utf-8').write({clean!r})\n"
+            "    calls.append('mended')\n"
+            "    return registry\n"
+            "manager.PluginManager._build_registry = then_mended\n"
+        ),
+        "'MENDED', len(calls)",
+    )
     refused = probed("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
     assert refused.returncode == 1 and "RK201" in refused.stderr and "MENDED 1" in refused.stderr, refused.stderr[-800:]
     pack.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")  # broken again, for list
@@ -116,8 +123,23 @@ def test_run_refuses_a_protocol_whose_edit_broke_it_though_a_clean_result_is_cac
     """run takes a protocol's lint result from the cache while its file is unchanged; an edit is linted at once."""
     cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
     plan = ("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
-    assert run(pack, "approve", "P-1", "--protocol", "cached-neck", "--phase", "acute", "--by", "PT-1", "--db", db,
-               cache=cache).returncode == 0
+    assert (
+        run(
+            pack,
+            "approve",
+            "P-1",
+            "--protocol",
+            "cached-neck",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+            cache=cache,
+        ).returncode
+        == 0
+    )
     for _ in range(2):  # linted, then the clean result from the cache
         assert run(pack, *plan, cache=cache).returncode == 0
     data = yaml.safe_load(pack.read_text(encoding="utf-8"))
@@ -144,7 +166,9 @@ def test_the_cache_is_private_and_can_be_turned_off(pack: Path, tmp_path: Path) 
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in cache.iterdir())
     off = tmp_path / "off"
-    env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR="off", XDG_CACHE_HOME=str(off), HOME=str(off))
+    env = clean_env(
+        PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR="off", XDG_CACHE_HOME=str(off), HOME=str(off)
+    )
     result = subprocess.run([sys.executable, "-m", "rehabkit", "list"], capture_output=True, text=True, env=env)
     assert result.returncode == 0 and "cached-neck" in result.stdout
     assert not off.exists()
@@ -162,7 +186,9 @@ def test_a_damaged_or_unwritable_cache_is_ignored(pack: Path, tmp_path: Path) ->
     assert run(pack, "list", cache=blocked / "cache").stderr == ""
 
 
-def probe(pack: Path, tmp_path: Path, patch: str, report: str, cache: str | None = None) -> Callable[..., subprocess.CompletedProcess[str]]:
+def probe(
+    pack: Path, tmp_path: Path, patch: str, report: str, cache: str | None = None
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     """A runner of `rehabkit ARGS...` in a subprocess with ``patch`` (Python that counts into ``calls``) applied
     first and ``report`` (an expression over ``calls``) printed to standard error at the end (``cache``: the
     REHABKIT_CACHE_DIR, by default a folder of its own)."""
@@ -181,7 +207,9 @@ def probe(pack: Path, tmp_path: Path, patch: str, report: str, cache: str | None
     env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=cache or str(tmp_path / "cache"))
 
     def probed(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120
+        )
 
     return probed
 
@@ -190,20 +218,30 @@ def counting(module: str, attribute: str, record: str, also: tuple[str, ...] = (
     """A ``patch`` for :func:`probe`: ``module.attribute`` (a function, or ``Class.method``) wrapped so that each
     call appends ``record`` (an expression over the call's ``args``) to ``calls``; the modules in ``also``,
     which imported the same function by name, get the wrapper too."""
-    return (f"import {module}\n"
-            f"original = {module}.{attribute}\n"
-            "def counted(*args, **kwargs):\n"
-            f"    calls.append({record})\n"
-            "    return original(*args, **kwargs)\n"
-            f"{module}.{attribute} = counted\n"
-            + "".join(f"import {other}\n{other}.{attribute} = counted\n" for other in also))
+    return (
+        f"import {module}\n"
+        f"original = {module}.{attribute}\n"
+        "def counted(*args, **kwargs):\n"
+        f"    calls.append({record})\n"
+        "    return original(*args, **kwargs)\n"
+        f"{module}.{attribute} = counted\n"
+        + "".join(f"import {other}\n{other}.{attribute} = counted\n" for other in also)
+    )
 
 
 def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
     """The second command reads the model back instead of parsing the file (seen through a counting hook)."""
-    probed = probe(pack, tmp_path, counting("rehabkit._documents.builders", "protocol_from_document", "args[0].path",
-                                            also=("rehabkit._plugins.manager",)),
-                   "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))")
+    probed = probe(
+        pack,
+        tmp_path,
+        counting(
+            "rehabkit._documents.builders",
+            "protocol_from_document",
+            "args[0].path",
+            also=("rehabkit._plugins.manager",),
+        ),
+        "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))",
+    )
     first, second = (probed("show", "cached-neck") for _ in range(2))
     assert "PARSED 1" in first.stderr and "PARSED 0" in second.stderr, (first.stderr[-500:], second.stderr[-500:])
     assert first.stdout == second.stdout and "cached-neck" in second.stdout
@@ -213,8 +251,13 @@ def test_the_cache_is_used(pack: Path, tmp_path: Path) -> None:
 def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Path, cache: str) -> None:
     """list and run lint the protocols they read: one just parsed to register it is not read and parsed again,
     with a cold cache or none; with a warm cache list parses nothing. The lint marks stay those of validate."""
-    probed = probe(pack, tmp_path, counting("rehabkit._documents.loader", "_parse_yaml", "args[1]"),  # (text, path, limits)
-                   "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))", cache=None if cache == "cold" else "off")
+    probed = probe(
+        pack,
+        tmp_path,
+        counting("rehabkit._documents.loader", "_parse_yaml", "args[1]"),  # (text, path, limits)
+        "'PARSED', sum(1 for c in calls if c.endswith('protocol.yaml'))",
+        cache=None if cache == "cold" else "off",
+    )
     listed_once = probed("list", "--format", "json")
     assert listed_once.returncode == 0 and "PARSED 1" in listed_once.stderr, listed_once.stderr[-500:]
     assert json.loads(listed_once.stdout) == json.loads(run(pack, "list", "--format", "json", cache="off").stdout)
@@ -229,8 +272,12 @@ def test_a_command_that_lints_a_protocol_parses_it_once(pack: Path, tmp_path: Pa
 
 def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path) -> None:
     """With the cache warm, list needs only each protocol's summary; show reads back the one it shows."""
-    probed = probe(pack, tmp_path, counting("rehabkit._plugins.doc_cache", "CachedProtocol.load", "args[0].key"),
-                   "'READ BACK', sorted(set(calls))")
+    probed = probe(
+        pack,
+        tmp_path,
+        counting("rehabkit._plugins.doc_cache", "CachedProtocol.load", "args[0].key"),
+        "'READ BACK', sorted(set(calls))",
+    )
     cold = probed("list", "--format", "json")
     warm = probed("list", "--format", "json")
     assert cold.returncode == warm.returncode == 0, warm.stderr
@@ -249,7 +296,9 @@ def test_a_damaged_model_in_the_cache_is_parsed_again(pack: Path, tmp_path: Path
     assert run(pack, "list", cache=cache).returncode == 0
     (stored,) = cache.glob("documents-*.pickle")
     data = pickle.loads(stored.read_bytes())
-    data["models"] = {key: (summary, b"not a pickle" if summary else model) for key, (summary, model) in data["models"].items()}
+    data["models"] = {
+        key: (summary, b"not a pickle" if summary else model) for key, (summary, model) in data["models"].items()
+    }
     stored.write_bytes(pickle.dumps(data))
     shown = run(pack, "show", "cached-neck", cache=cache)
     assert shown.returncode == 0, shown.stderr
@@ -282,7 +331,7 @@ def test_a_cached_protocol_stands_for_its_model(pack: Path, tmp_path: Path) -> N
     assert Registered(item=fresh.item, pack=fresh.pack, source=fresh.source) == fresh
 
 
-RULE_MODULE = '''from rehabkit import LintRule, Severity, Violation, hookimpl
+RULE_MODULE = """from rehabkit import LintRule, Severity, Violation, hookimpl
 
 from . import words
 
@@ -295,7 +344,7 @@ def check(context):
 @hookimpl
 def rehabkit_register_lint_rules(register):
     register(LintRule(code="TX101", severity=Severity.ERROR, summary="a forbidden word in a title", check=check))
-'''
+"""
 
 
 def test_a_cached_lint_result_follows_the_modules_a_rule_imports(pack: Path, tmp_path: Path) -> None:
@@ -303,11 +352,27 @@ def test_a_cached_lint_result_follows_the_modules_a_rule_imports(pack: Path, tmp
     package = pack.parent
     (package / "rule.py").write_text(RULE_MODULE, encoding="utf-8")
     (package / "words.py").write_text('FORBIDDEN = "nothing of the sort"\n', encoding="utf-8")
-    (package / "__init__.py").write_text(MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n",
-                                         encoding="utf-8")
+    (package / "__init__.py").write_text(
+        MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n", encoding="utf-8"
+    )
     cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
-    assert run(pack, "approve", "P-1", "--protocol", "cached-neck", "--phase", "acute", "--by", "PT-1", "--db", db,
-               cache=cache).returncode == 0
+    assert (
+        run(
+            pack,
+            "approve",
+            "P-1",
+            "--protocol",
+            "cached-neck",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+            cache=cache,
+        ).returncode
+        == 0
+    )
     plan = ("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
     assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
     assert run(pack, *plan, cache=cache).returncode == 0
@@ -317,7 +382,7 @@ def test_a_cached_lint_result_follows_the_modules_a_rule_imports(pack: Path, tmp
     assert refused.returncode == 1 and "TX101" in refused.stderr and "'Neck'" in refused.stderr
 
 
-FACTORY_MODULE = '''import json
+FACTORY_MODULE = """import json
 from pathlib import Path
 
 from rehabkit import LintRule, Severity, Violation, hookimpl
@@ -334,7 +399,7 @@ def make_rule(limit):
 def rehabkit_register_lint_rules(register):
     settings = json.loads((Path(__file__).parent / "settings.json").read_text())
     register(make_rule(settings["max_phases"]))
-'''
+"""
 
 
 def test_list_marks_follow_the_settings_a_rule_was_made_with(pack: Path, tmp_path: Path) -> None:
@@ -342,8 +407,9 @@ def test_list_marks_follow_the_settings_a_rule_was_made_with(pack: Path, tmp_pat
     package = pack.parent
     (package / "rule.py").write_text(FACTORY_MODULE, encoding="utf-8")
     (package / "settings.json").write_text('{"max_phases": 99}', encoding="utf-8")
-    (package / "__init__.py").write_text(MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n",
-                                         encoding="utf-8")
+    (package / "__init__.py").write_text(
+        MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n", encoding="utf-8"
+    )
     cache = tmp_path / "cache"
     assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
     (package / "settings.json").write_text('{"max_phases": 1}', encoding="utf-8")

@@ -38,12 +38,15 @@ def test_screening_is_never_skipped() -> None:
         screen(NECK.red_flags, answers)
 
 
-@pytest.mark.parametrize(("pain", "action", "rule"), [
-    (2, "continue", None),                          # 0-2: safe, no rule fires
-    (4, "continue", "pain-during-acceptable"),      # up to 5/10 acceptable
-    (5, "continue", "pain-during-acceptable"),
-    (6, "regress", "pain-during-too-high"),         # above 5/10: regress
-])
+@pytest.mark.parametrize(
+    ("pain", "action", "rule"),
+    [
+        (2, "continue", None),  # 0-2: safe, no rule fires
+        (4, "continue", "pain-during-acceptable"),  # up to 5/10 acceptable
+        (5, "continue", "pain-during-acceptable"),
+        (6, "regress", "pain-during-too-high"),  # above 5/10: regress
+    ],
+)
 def test_pain_monitoring_model_during_exercise(pain: float, action: str, rule: str | None) -> None:
     reasons = evaluate(NECK.symptom_rules, [Observation("pain-during", pain, exercise="chin-tuck")])
     assert worst(reasons) == action
@@ -53,8 +56,14 @@ def test_pain_monitoring_model_during_exercise(pain: float, action: str, rule: s
 def test_reason_carries_the_rule_and_the_figures() -> None:
     (reason,) = evaluate(NECK.symptom_rules, [Observation("pain-during", 6, exercise="glute-bridge")])
     assert reason.describe({"glute-bridge": "Bridge"}) == "pain during Bridge was 6/10, above 5/10"
-    assert reason.to_dict() == {"rule": "pain-during-too-high", "measure": "pain-during", "value": 6, "limit": 5,
-                                "exercise": "glute-bridge", "action": "regress"}
+    assert reason.to_dict() == {
+        "rule": "pain-during-too-high",
+        "measure": "pain-during",
+        "value": 6,
+        "limit": 5,
+        "exercise": "glute-bridge",
+        "action": "regress",
+    }
 
 
 def test_most_serious_action_wins_across_observations() -> None:
@@ -81,10 +90,14 @@ def test_post_surgical_acute_exit_waits_for_six_weeks_and_approval() -> None:
 
     acute = POST.phase("acute")
     approved = {"recovery": {"clinician-approval": True}}  # the approval to start strengthening opens the recovery gate
-    early = check_criteria(acute.exit, Facts({"weeks-since-surgery": 4, "pain-at-rest": 2}, approvals=approved), "recovery")
+    early = check_criteria(
+        acute.exit, Facts({"weeks-since-surgery": 4, "pain-at-rest": 2}, approvals=approved), "recovery"
+    )
     assert not early.met
     assert early.unmet == ("weeks since surgery: 4 weeks, needs at least 6 weeks",)
-    ready = check_criteria(acute.exit, Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals=approved), "recovery")
+    ready = check_criteria(
+        acute.exit, Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals=approved), "recovery"
+    )
     assert ready.met
 
 
@@ -94,23 +107,32 @@ def test_an_approval_opens_only_the_gate_it_was_recorded_for() -> None:
     first_gate = Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals={"acute": {"clinician-approval": True}})
     result = check_criteria(POST.phase("acute").exit, first_gate, "recovery")
     assert result.unmet == ("your clinician's approval: not recorded yet",)
-    withdrawn = Facts({"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals={"recovery": {"clinician-approval": False}})
+    withdrawn = Facts(
+        {"weeks-since-surgery": 6, "pain-at-rest": 3}, approvals={"recovery": {"clinician-approval": False}}
+    )
     assert check_criteria(POST.phase("acute").exit, withdrawn, "recovery").unmet == (
-        "your clinician's approval: recorded as no, needs yes",)
+        "your clinician's approval: recorded as no, needs yes",
+    )
 
 
 def test_unknown_measures_never_meet_a_criterion_and_say_how_to_record_them() -> None:
     from rehabkit.engine import Facts, check_criteria
 
     recovery = POST.phase("recovery")
-    result = check_criteria(recovery.exit, Facts({"weeks-since-surgery": 13, "pain-at-rest": 1, "consecutive-sessions-within-limits": 8}))
+    result = check_criteria(
+        recovery.exit, Facts({"weeks-since-surgery": 13, "pain-at-rest": 1, "consecutive-sessions-within-limits": 8})
+    )
     assert result.unmet == ("Oswestry Disability Index: not recorded yet (needs at most 30%)",)
     assert result.missing[0].unknown and result.missing[0].measure == "odi-percent"
     cleared = {"recovery": {"surgeon-clearance": True}}
     entry = check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7}, frozenset({"acute"}), cleared), "recovery")
     assert entry.met
-    assert check_criteria(recovery.entry, Facts({"weeks-since-surgery": 7}, approvals=cleared), "recovery",
-                          phase_names={"acute": "Protect and walk"}).unmet == ("the phase 'Protect and walk' is not completed yet",)
+    assert check_criteria(
+        recovery.entry,
+        Facts({"weeks-since-surgery": 7}, approvals=cleared),
+        "recovery",
+        phase_names={"acute": "Protect and walk"},
+    ).unmet == ("the phase 'Protect and walk' is not completed yet",)
 
 
 def _library() -> dict:
@@ -128,11 +150,20 @@ def test_plan_uses_the_phase_dose_over_the_exercise_default() -> None:
     walking = next(item for item in plan.items if item.exercise.id == "walking-programme")
     assert walking.dose.describe() == "5 min, 2 times a day, pain limit 3/10"  # the start of 5-10 min, 2-3 times a day
     one = plan_session(BACK, "acute", _library(), steps={"walking-programme": 1})
-    assert next(i for i in one.items if i.exercise.id == "walking-programme").dose.describe() == "6 min, 2 times a day, pain limit 3/10"
+    assert (
+        next(i for i in one.items if i.exercise.id == "walking-programme").dose.describe()
+        == "6 min, 2 times a day, pain limit 3/10"
+    )
     two = plan_session(BACK, "acute", _library(), steps={"walking-programme": 2})  # one count moves per step, in turn
-    assert next(i for i in two.items if i.exercise.id == "walking-programme").dose.describe() == "6 min, 3 times a day, pain limit 3/10"
+    assert (
+        next(i for i in two.items if i.exercise.id == "walking-programme").dose.describe()
+        == "6 min, 3 times a day, pain limit 3/10"
+    )
     top = plan_session(BACK, "acute", _library(), steps={"walking-programme": 99})
-    assert next(i for i in top.items if i.exercise.id == "walking-programme").dose.describe() == "10 min, 3 times a day, pain limit 3/10"
+    assert (
+        next(i for i in top.items if i.exercise.id == "walking-programme").dose.describe()
+        == "10 min, 3 times a day, pain limit 3/10"
+    )
     assert walking.note == "Short, frequent walks on level ground."
     assert [item.exercise.id for item in plan.items] == [ref.exercise for ref in BACK.phase("acute").exercises]
 
@@ -164,10 +195,14 @@ def _decide(protocol, phase, result, facts=None, regressed=None):
 def test_a_pain_flare_regresses_the_exercise_with_rule_and_figures() -> None:
     from rehabkit.engine import SessionResult
 
-    decision = _decide(BACK, "recovery", SessionResult(pain_before=3, pain_during={"glute-bridge": 6, "cat-camel": 2}, pain_after=3))
+    decision = _decide(
+        BACK, "recovery", SessionResult(pain_before=3, pain_during={"glute-bridge": 6, "cat-camel": 2}, pain_after=3)
+    )
     assert decision.action == "regress"
     assert decision.regressions == {"glute-bridge": "pelvic-tilt"}
-    assert decision.reasons == ("pain during Bridge was 6/10, above 5/10: Bridge is replaced by its easier version, Pelvic tilt",)
+    assert decision.reasons == (
+        "pain during Bridge was 6/10, above 5/10: Bridge is replaced by its easier version, Pelvic tilt",
+    )
     assert decision.details[0]["rule"] == "pain-during-too-high" and decision.within_limits is False
     assert decision.messages[0].startswith("Pain above 5/10 is too much")
 
@@ -175,7 +210,9 @@ def test_a_pain_flare_regresses_the_exercise_with_rule_and_figures() -> None:
 def test_a_new_symptom_stops_for_review() -> None:
     from rehabkit.engine import SessionResult
 
-    decision = _decide(BACK, "acute", SessionResult(pain_before=3, pain_during={"pelvic-tilt": 3}, pain_after=3, new_symptom=True))
+    decision = _decide(
+        BACK, "acute", SessionResult(pain_before=3, pain_during={"pelvic-tilt": 3}, pain_after=3, new_symptom=True)
+    )
     assert decision.action == "stop-and-review"
 
 
@@ -183,14 +220,22 @@ def test_criteria_met_progresses_to_the_next_phase() -> None:
     from rehabkit.engine import Facts, SessionResult
 
     calm = SessionResult(pain_before=2, pain_during={"pelvic-tilt": 1}, pain_after=2)
-    not_yet = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3, "weeks-in-phase": 1}))
+    not_yet = _decide(
+        BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 3, "weeks-in-phase": 1})
+    )
     assert not_yet.action == "continue" and not_yet.within_limits
-    assert not_yet.reasons == (f"you stay in the phase 'Settle pain and keep moving' until: {BACK.phase('acute').exit.summary}",
-                               "still needed: days in a row within the pain limits: 3 days, needs at least 5 days")
-    too_soon = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 0.6}))
+    assert not_yet.reasons == (
+        f"you stay in the phase 'Settle pain and keep moving' until: {BACK.phase('acute').exit.summary}",
+        "still needed: days in a row within the pain limits: 3 days, needs at least 5 days",
+    )
+    too_soon = _decide(
+        BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 0.6})
+    )
     assert too_soon.action == "continue"  # a phase's minimum time has to pass, however many days in a row
     assert too_soon.reasons[1] == "still needed: weeks in this phase: 0.6 weeks, needs at least 1 week"
-    ready = _decide(BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 1}))
+    ready = _decide(
+        BACK, "acute", calm, Facts({"pain-at-rest": 2, "consecutive-sessions-within-limits": 5, "weeks-in-phase": 1})
+    )
     assert (ready.action, ready.next_phase) == ("progress", "recovery")
 
 
@@ -198,10 +243,14 @@ def test_post_surgical_progress_waits_for_the_surgeon() -> None:
     from rehabkit.engine import Facts, SessionResult
 
     calm = SessionResult(pain_before=2, pain_during={"ankle-pumps": 1}, pain_after=2)
-    facts = Facts({"weeks-since-surgery": 6, "pain-at-rest": 2},
-                  approvals={"acute": {"surgeon-clearance": True}, "recovery": {"clinician-approval": True}})
+    facts = Facts(
+        {"weeks-since-surgery": 6, "pain-at-rest": 2},
+        approvals={"acute": {"surgeon-clearance": True}, "recovery": {"clinician-approval": True}},
+    )
     decision = _decide(POST, "acute", calm, facts)
-    assert decision.action == "hold" and decision.within_limits  # waiting for a gate is no reason to start the count again
+    assert (
+        decision.action == "hold" and decision.within_limits
+    )  # waiting for a gate is no reason to start the count again
     assert decision.reasons[1:] == ("still needed: the surgeon's clearance: not recorded yet",)
     assert (decision.gate, [u.measure for u in decision.unmet]) == ("recovery", ["surgeon-clearance"])
 
@@ -251,7 +300,9 @@ def test_no_improvement_over_the_review_period_asks_for_review() -> None:
     stuck = SessionResult(pain_before=5, pain_during={"pelvic-tilt": 3}, pain_after=5, weeks_without_improvement=limit)
     decision = _decide(BACK, "acute", stuck)
     assert decision.action == "stop-and-review"
-    assert decision.reasons == (f"time without a meaningful improvement: {limit} weeks, the review point is {limit} weeks",)
+    assert decision.reasons == (
+        f"time without a meaningful improvement: {limit} weeks, the review point is {limit} weeks",
+    )
     almost = SessionResult(pain_before=5, pain_after=5, weeks_without_improvement=limit - 0.1)
     assert _decide(BACK, "acute", almost).action == "continue"
 
@@ -285,6 +336,7 @@ def test_of_two_packs_policies_the_last_registered_answers_first_and_tryfirst_go
             @hookimpl(**marker)
             def rehabkit_progression_decision(self, plan, result, facts):
                 return Decision(action="hold", reasons=(name,))
+
         return Policy()
 
     manager.pm.register(policy("a-pack"), name="a-pack")

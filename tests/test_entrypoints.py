@@ -17,7 +17,9 @@ def _importlib_view(group: str, path: list[str] | None = None) -> list[tuple[str
         if key in seen:
             continue
         seen.add(key)
-        rows += [(ep.name, ep.value, dist.metadata["Name"], dist.version) for ep in dist.entry_points if ep.group == group]
+        rows += [
+            (ep.name, ep.value, dist.metadata["Name"], dist.version) for ep in dist.entry_points if ep.group == group
+        ]
     return sorted(rows)
 
 
@@ -60,6 +62,7 @@ def test_plugin_loading_does_not_import_importlib_metadata() -> None:
 def test_odd_bytes_in_installed_metadata_do_not_stop_the_search(tmp_path) -> None:
     """An entry_points.txt or METADATA with bytes that are not UTF-8 (a broken install) is read around them;
     a file without the group is skipped before it is parsed; an unreadable one is passed over."""
+
     def dist(name: str, entry_points: bytes | None, metadata_bytes: bytes) -> None:
         info = tmp_path / f"{name}-1.0.dist-info"
         info.mkdir()
@@ -67,8 +70,11 @@ def test_odd_bytes_in_installed_metadata_do_not_stop_the_search(tmp_path) -> Non
         if entry_points is not None:
             (info / "entry_points.txt").write_bytes(entry_points)
 
-    dist("odd_pack", b"[console_scripts]\nx = caf\xe9:main\n\n[rehabkit]\nodd = odd_pack\n",
-         b"Metadata-Version: 2.1\nName: Odd-Pack\nSummary: caf\xe9\n\nlong text\n")
+    dist(
+        "odd_pack",
+        b"[console_scripts]\nx = caf\xe9:main\n\n[rehabkit]\nodd = odd_pack\n",
+        b"Metadata-Version: 2.1\nName: Odd-Pack\nSummary: caf\xe9\n\nlong text\n",
+    )
     dist("plain_tool", b"[console_scripts]\ntool = plain_tool:main\n", b"Metadata-Version: 2.1\nName: plain-tool\n")
     dist("no_entry_points", None, b"Metadata-Version: 2.1\nName: no-entry-points\n")
     dist("bad_name", b"[rehabkit]\nbad = bad_name\n", b"Metadata-Version: 2.1\nName: Bad\xff-Name\n")

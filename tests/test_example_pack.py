@@ -20,8 +20,13 @@ def test_plugins_lists_everything_the_example_pack_adds(rehabkit) -> None:
     example = packs["example-clinic"]
     assert example["status"] == "loaded", example["errors"]
     assert example["registered"] == {
-        "protocols": [], "exercises": [], "screening": ["immune-or-steroid-treatment"], "lint_rules": ["EXC001"],
-        "outcome_measures": ["psfs"], "commands": ["dose-table"], "clinical_policy": ["red_flags.required_signs"],
+        "protocols": [],
+        "exercises": [],
+        "screening": ["immune-or-steroid-treatment"],
+        "lint_rules": ["EXC001"],
+        "outcome_measures": ["psfs"],
+        "commands": ["dose-table"],
+        "clinical_policy": ["red_flags.required_signs"],
         "renderers": ["clinic-handout"],
     }
     text = rehabkit("plugins", packs=PACK).stdout
@@ -40,7 +45,9 @@ def test_a_pack_command_runs_as_a_rehabkit_subcommand(rehabkit) -> None:
 
 def test_the_packs_renderer_writes_a_handout_under_its_letterhead(rehabkit, tmp_path) -> None:
     out = tmp_path / "h.md"
-    result = rehabkit("handout", "neck-pain", "--phase", "recovery", "--renderer", "clinic-handout", "-o", str(out), packs=PACK)
+    result = rehabkit(
+        "handout", "neck-pain", "--phase", "recovery", "--renderer", "clinic-handout", "-o", str(out), packs=PACK
+    )
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert text.startswith("**Example Spine Clinic")
@@ -56,8 +63,17 @@ def test_a_blocked_packs_command_and_renderer_are_not_offered(rehabkit, tmp_path
     result = rehabkit("-p", "no:example-clinic", "dose-table", "neck-pain", packs=PACK)
     assert result.returncode == 2
     assert "No such command 'dose-table'" in result.stderr
-    result = rehabkit("-p", "no:example-clinic", "handout", "neck-pain", "--renderer", "clinic-handout",
-                      "-o", str(tmp_path / "h.md"), packs=PACK)
+    result = rehabkit(
+        "-p",
+        "no:example-clinic",
+        "handout",
+        "neck-pain",
+        "--renderer",
+        "clinic-handout",
+        "-o",
+        str(tmp_path / "h.md"),
+        packs=PACK,
+    )
     assert result.returncode == 2
     assert "no installed renderer 'clinic-handout'" in result.stderr
     assert not (tmp_path / "h.md").exists()
@@ -74,9 +90,26 @@ def test_psfs_is_scored_and_recorded_by_rehabkit_measure(rehabkit, tmp_path) -> 
     db = str(tmp_path / "s.db")
     with Store(db) as store:
         store.ensure_patient("P-9")  # measure adds to a patient's record, never creates one
-    result = rehabkit("measure", "P-9", "psfs", "--db", db, "--score", "activity-1=4", "--score", "activity-2=6",
-                      "--score", "activity-3=8", "--skip", "activity-4", "--skip", "activity-5", "--format", "json",
-                      packs=PACK)
+    result = rehabkit(
+        "measure",
+        "P-9",
+        "psfs",
+        "--db",
+        db,
+        "--score",
+        "activity-1=4",
+        "--score",
+        "activity-2=6",
+        "--score",
+        "activity-3=8",
+        "--skip",
+        "activity-4",
+        "--skip",
+        "activity-5",
+        "--format",
+        "json",
+        packs=PACK,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["value"] == 6.0
     history = rehabkit("history", "P-9", "--db", db, packs=PACK)
@@ -86,7 +119,10 @@ def test_psfs_is_scored_and_recorded_by_rehabkit_measure(rehabkit, tmp_path) -> 
 def test_the_example_packs_own_tests_pass_with_rehabkits_pytest_plugin(test_packs, tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE_PACK)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
         env={**clean_env(), "PYTHONPATH": str(test_packs["example-clinic"])},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -119,14 +155,18 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
     conflicts = registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-b")]))
     assert [c.describe() for c in conflicts] == [
         "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither is "
-        "used. Block one of them (-p no:NAME) or ask the pack authors to rename."]
+        "used. Block one of them (-p no:NAME) or ask the pack authors to rename."
+    ]
     assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # neither is used: the default stays
 
 
 def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, tmp_path) -> None:
     data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
     data["reviewed"] = str(data["reviewed"])
-    data["phases"][0]["exit"]["all"] = [{"measure": "psfs-mean", "at_least": 15}, {"measure": "odi-percent", "at_most": 120}]
+    data["phases"][0]["exit"]["all"] = [
+        {"measure": "psfs-mean", "at_least": 15},
+        {"measure": "odi-percent", "at_most": 120},
+    ]
     path = tmp_path / "scales.yaml"
     path.write_text(yaml.safe_dump(data))
     without = rehabkit("validate", str(path))
@@ -144,7 +184,9 @@ def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     from rehabkit.engine import plan_session
     from rehabkit.model import Protocol
 
-    spec = importlib.util.spec_from_file_location("handout", EXAMPLE_PACK / "src" / "rehabkit_example_clinic" / "handout.py")
+    spec = importlib.util.spec_from_file_location(
+        "handout", EXAMPLE_PACK / "src" / "rehabkit_example_clinic" / "handout.py"
+    )
     handout = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(handout)
     data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
@@ -152,7 +194,9 @@ def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     data["title"] = "<script>alert(1)</script>"
     data["exercises"][0]["name"] = "[click](javascript:alert(1))"
     data["exercises"][0]["steps"] = ["Step\n# injected heading", '<img src=x onerror="alert(1)">']
-    text = handout.render(build_handout(plan_session(Protocol.from_dict(data), "acute", {}), policy=policy()), "<b>Clinic</b>")
+    text = handout.render(
+        build_handout(plan_session(Protocol.from_dict(data), "acute", {}), policy=policy()), "<b>Clinic</b>"
+    )
     assert "<script>" not in text and "<img" not in text and "](javascript:" not in text
     assert "\n# injected" not in text
     assert "&lt;script&gt;" in text and "&lt;b&gt;Clinic" in text

@@ -36,16 +36,28 @@ def test_the_top_level_help_has_the_one_complete_table(cli) -> None:
 GENERAL = {0, 1, 2, 3}
 
 
-@pytest.mark.parametrize(("command", "codes"), [
-    ("validate", GENERAL), ("list", GENERAL), ("show", GENERAL), ("history", GENERAL), ("approve", GENERAL | {8}),
-    ("review", GENERAL | {8}), ("report", GENERAL), ("measure", GENERAL | {8, 130}), ("next-day", GENERAL | {4, 5, 8}),
-    ("handout", GENERAL | {6, 7}), ("calendar", GENERAL | {6, 7}), ("run", {int(c) for c in RUN_EXIT_CODES}),
-])
+@pytest.mark.parametrize(
+    ("command", "codes"),
+    [
+        ("validate", GENERAL),
+        ("list", GENERAL),
+        ("show", GENERAL),
+        ("history", GENERAL),
+        ("approve", GENERAL | {8}),
+        ("review", GENERAL | {8}),
+        ("report", GENERAL),
+        ("measure", GENERAL | {8, 130}),
+        ("next-day", GENERAL | {4, 5, 8}),
+        ("handout", GENERAL | {6, 7}),
+        ("calendar", GENERAL | {6, 7}),
+        ("run", {int(c) for c in RUN_EXIT_CODES}),
+    ],
+)
 def test_each_command_names_only_the_codes_it_can_return(cli, command: str, codes: set[int]) -> None:
     from rehabkit._common.exit_codes import EXIT_CODE_NAMES
 
     text = " ".join(cli(command, "--help").stdout.split())
-    line = text[text.index("Exit codes: "):]
+    line = text[text.index("Exit codes: ") :]
     named = {int(n) for n in re.findall(r"(\d+) [a-z]", line.split("(")[0])}
     assert named == codes
     for code in codes:
@@ -57,7 +69,7 @@ def test_the_readme_finding_codes_are_the_ones_rules_explains(cli) -> None:
     from rehabkit._documents.finding_codes import FINDING_CODES
 
     text = (REPO / "README.md").read_text()
-    table = dict(re.findall(r"^\| (RK0\d\d) \| (.+?) \|$", text[text.index("### Finding codes"):], re.MULTILINE))
+    table = dict(re.findall(r"^\| (RK0\d\d) \| (.+?) \|$", text[text.index("### Finding codes") :], re.MULTILINE))
     assert table == {code: summary for code, (summary, _) in FINDING_CODES.items()}
     explained = cli("rules", "RK006")
     assert explained.exit_code == 0 and "a key appears twice in one mapping" in explained.stdout
@@ -71,11 +83,22 @@ def test_every_rehabkit_exception_is_a_rehabkit_error_and_a_builtin() -> None:
     from rehabkit._sessions import outcomes, runner, store
     from rehabkit.testing import PackTestError
 
-    errors = [ScaffoldError, PackTestError, outcomes.ScoringError, store.StoreError,
-              *(cls for _, cls in inspect.getmembers(runner, inspect.isclass) if issubclass(cls, Exception) and cls.__module__ == runner.__name__)]
+    errors = [
+        ScaffoldError,
+        PackTestError,
+        outcomes.ScoringError,
+        store.StoreError,
+        *(
+            cls
+            for _, cls in inspect.getmembers(runner, inspect.isclass)
+            if issubclass(cls, Exception) and cls.__module__ == runner.__name__
+        ),
+    ]
     for error in errors:
         assert issubclass(error, RehabkitError), error
-        assert len(error.__mro__) > 3 or error.__name__ == "SessionInterrupted", error  # and the built-in it specialises
+        assert len(error.__mro__) > 3 or error.__name__ == "SessionInterrupted", (
+            error
+        )  # and the built-in it specialises
 
 
 def test_no_bare_exit_code_literals_in_the_command_line() -> None:

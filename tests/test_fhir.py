@@ -14,7 +14,9 @@ from conftest import CORPUS, REPO
 from fhir_check import check, published_extensions
 from test_courses import Course, day
 
-fhir_resources = pytest.importorskip("fhir.resources", reason="the FHIR tests need fhir.resources (pip install -e '.[test]')")
+fhir_resources = pytest.importorskip(
+    "fhir.resources", reason="the FHIR tests need fhir.resources (pip install -e '.[test]')"
+)
 pytest.importorskip("fhirpathpy", reason="the FHIR tests need fhirpathpy (pip install -e '.[test]')")
 
 VERSIONS = ("r4b", "r5")
@@ -73,7 +75,12 @@ def test_every_shipped_protocol_exports_parses_and_passes_the_checks(cli, tmp_pa
     _checked(version, plan)
     protocol = _installed(key)
     assert plan["type"]["coding"][0]["code"] == "clinical-protocol"
-    assert (plan["id"], plan["version"], plan["title"], plan["status"]) == (protocol.id, protocol.version, protocol.title, "active")
+    assert (plan["id"], plan["version"], plan["title"], plan["status"]) == (
+        protocol.id,
+        protocol.version,
+        protocol.title,
+        "active",
+    )
     assert plan["usage"] == protocol.supervision.statement and plan["date"] == protocol.reviewed
     assert len(plan["relatedArtifact"]) == len(protocol.references)
     activities = [r for r in plan["contained"] if r["resourceType"] == "ActivityDefinition"]
@@ -167,8 +174,21 @@ def _course(cli, tmp_path) -> Course:
         result, _ = course.run(n, pain_before=3, pain_after=2)
         assert result.exit_code == 0, result.output
     assert course.do("next-day", "P-0042", "--pain", "2", n=4).exit_code == 0
-    scores = [f"--score={item}=1" for item in ("pain-intensity", "personal-care", "lifting", "reading", "headaches",
-                                               "concentration", "work", "driving", "sleeping", "recreation")]
+    scores = [
+        f"--score={item}=1"
+        for item in (
+            "pain-intensity",
+            "personal-care",
+            "lifting",
+            "reading",
+            "headaches",
+            "concentration",
+            "work",
+            "driving",
+            "sleeping",
+            "recreation",
+        )
+    ]
     measured = course.do("measure", "P-0042", "ndi", *scores, n=4)
     assert measured.exit_code == 0, measured.output
     stopped, _ = course.run(5, screening={"all": False, "spreading-pain": True})
@@ -211,7 +231,9 @@ def test_a_patients_course_exports_as_a_bundle_that_passes_the_checks(cli, tmp_p
     observations = _resources(bundle, "Observation")
     assert {o["code"]["coding"][0]["code"] for o in observations} == {"72514-3"}
     expected = sum((s.get("pain_before") is not None) + (s.get("pain_after") is not None) for s in sessions)
-    expected += sum(1 for s in sessions if s.get("status") == "complete") * 5  # pain during each of the five acute exercises
+    expected += (
+        sum(1 for s in sessions if s.get("status") == "complete") * 5
+    )  # pain during each of the five acute exercises
     expected += 1  # the next-morning report
     assert len(observations) == expected
     morning = [o for o in observations if o["code"]["text"] == "Pain the morning after the session"]
@@ -232,8 +254,9 @@ def test_a_patients_course_exports_as_a_bundle_that_passes_the_checks(cli, tmp_p
     text = json.dumps(bundle)
     assert "Patient/" not in text and '"resourceType": "Patient"' not in text
     for resource in [careplan, *observations, *responses]:
-        assert resource["subject"] == {"identifier": {"system": "https://rehabkit.org/schemas/fhir/identifier/patient",
-                                                      "value": "P-0042"}}
+        assert resource["subject"] == {
+            "identifier": {"system": "https://rehabkit.org/schemas/fhir/identifier/patient", "value": "P-0042"}
+        }
 
 
 def test_referral_and_discharge_are_revoked_and_completed_care_plans(cli, tmp_path) -> None:
@@ -241,7 +264,9 @@ def test_referral_and_discharge_are_revoked_and_completed_care_plans(cli, tmp_pa
     assert course.do("review", "P-0042", "--clinician", "PT-1", "--outcome", "refer", n=6).exit_code == 0
     careplan = _resources(_export(cli, course, "r5", 6), "CarePlan")[0]
     assert careplan["status"] == "revoked" and careplan["period"]["end"] == day(6)
-    other = Course(cli, tmp_path / "other", "neck-pain", patient="P-7") if (tmp_path / "other").mkdir() is None else None
+    other = (
+        Course(cli, tmp_path / "other", "neck-pain", patient="P-7") if (tmp_path / "other").mkdir() is None else None
+    )
     other.approve("acute", 0)
     assert other.run(0)[0].exit_code == 0
     assert other.do("review", "P-7", "--clinician", "PT-1", "--outcome", "discharge", n=1).exit_code == 0
@@ -275,14 +300,20 @@ def test_the_checker_rejects_what_fhir_resources_accepts(cli, version) -> None:
     broken = {
         "a bad status": lambda p: p.update(status="published"),
         "a bad activity kind": lambda p: p["contained"][activity].update(kind="Exercise"),
-        "a bad time unit": lambda p: p["contained"][activity]["timingTiming"]["repeat"].update(periodUnit="week")
-        if "timingTiming" in p["contained"][activity] else p["contained"][activity].update(
-            timingTiming={"repeat": {"frequency": 1, "period": 1, "periodUnit": "week"}}),
+        "a bad time unit": lambda p: (
+            p["contained"][activity]["timingTiming"]["repeat"].update(periodUnit="week")
+            if "timingTiming" in p["contained"][activity]
+            else p["contained"][activity].update(
+                timingTiming={"repeat": {"frequency": 1, "period": 1, "periodUnit": "week"}}
+            )
+        ),
         "a missing contained activity": lambda p: p["contained"].pop(activity),
         "an extension rehabkit does not publish": lambda p: p["contained"][activity]["extension"][0].update(
-            url="https://rehabkit.org/schemas/fhir/StructureDefinition/dosage"),
+            url="https://rehabkit.org/schemas/fhir/StructureDefinition/dosage"
+        ),
         "a dose part the extension lacks": lambda p: p["contained"][activity]["extension"][0]["extension"].append(
-            {"url": "weightKg", "valueDecimal": 2}),
+            {"url": "weightKg", "valueDecimal": 2}
+        ),
         "a range upside down": lambda p: p["action"][1].update(timingRange={"low": {"value": 3}, "high": {"value": 1}}),
         "a goal that is not defined": lambda p: p["action"][1].update(goalId=["goal-nowhere"]),
     }
@@ -303,8 +334,10 @@ def test_a_renderer_that_writes_a_bad_status_is_caught(cli, monkeypatch) -> None
     resource = _neck(cli, "r5")
     _parse("r5", resource)
     errors = check(resource, "r5").errors
-    assert any("'published' is not in the required value set http://hl7.org/fhir/ValueSet/publication-status" in e
-               for e in errors), errors
+    assert any(
+        "'published' is not in the required value set http://hl7.org/fhir/ValueSet/publication-status" in e
+        for e in errors
+    ), errors
 
 
 # --- the published extensions ----------------------------------------------------------------------
@@ -331,7 +364,20 @@ def test_the_docs_describe_the_export() -> None:
     text = (REPO / "docs" / "fhir.md").read_text(encoding="utf-8")
     from rehabkit._outputs.fhir import terms
 
-    for needle in (terms.DOSE_EXTENSION, terms.PHASE_EXTENSION, "72514-3", "97909-6", "229065009", "actionId", "targetId",
-                   "on-hold", "revoked", "completed", "R4", "rehabkit import", "lost"):
+    for needle in (
+        terms.DOSE_EXTENSION,
+        terms.PHASE_EXTENSION,
+        "72514-3",
+        "97909-6",
+        "229065009",
+        "actionId",
+        "targetId",
+        "on-hold",
+        "revoked",
+        "completed",
+        "R4",
+        "rehabkit import",
+        "lost",
+    ):
         assert needle in text, needle
     assert "docs/fhir.md" in (REPO / "README.md").read_text(encoding="utf-8")

@@ -44,17 +44,21 @@ def _edge_cases(folder: Path, base: dict) -> None:
     nested_phase = {**base, "id": "edge-deep", "phases": deep}
     (folder / "edge.deep.json").write_text(json.dumps(nested_phase), encoding="utf-8")
     (folder / "edge.deep.yaml").write_text(yaml.safe_dump(nested_phase, sort_keys=False), encoding="utf-8")
-    (folder / "edge.deep-flow.yaml").write_text("kind: protocol\nid: edge-flow\nphases: " + "[" * 40 + "]" * 40 + "\n",
-                                                encoding="utf-8")
+    (folder / "edge.deep-flow.yaml").write_text(
+        "kind: protocol\nid: edge-flow\nphases: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8"
+    )
     (folder / "edge.deep-unknown-kind.json").write_text(json.dumps({"kind": "nonsense", "x": deep}), encoding="utf-8")
     (folder / "edge.deep-and-duplicate.yaml").write_text(
-        "kind: protocol\nid: a\nid: b\nx: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8")
+        "kind: protocol\nid: a\nid: b\nx: " + "[" * 40 + "]" * 40 + "\n", encoding="utf-8"
+    )
     text = yaml.safe_dump({**base, "id": "edge-ampersand", "title": "Sit & stand * slowly"}, sort_keys=False)
     (folder / "edge.ampersand.yaml").write_text(text, encoding="utf-8")
     (folder / "edge.anchor.yaml").write_text(text.replace("\nphases:", "\nphases: &p", 1), encoding="utf-8")
     (folder / "edge.two-documents.yaml").write_text(text + "---\nkind: protocol\n", encoding="utf-8")
     (folder / "edge.bad-tag.yaml").write_text(text.replace("title:", "title: !!binary", 1), encoding="utf-8")
-    (folder / "edge.long-line.yaml").write_text(text.replace("title:", "title: " + "x" * 1200 + " #", 1), encoding="utf-8")
+    (folder / "edge.long-line.yaml").write_text(
+        text.replace("title:", "title: " + "x" * 1200 + " #", 1), encoding="utf-8"
+    )
 
 
 def _corpus(folder: Path) -> Path:
@@ -67,15 +71,23 @@ def _corpus(folder: Path) -> Path:
             continue
         data["reviewed"] = str(data["reviewed"])
         for name, mutated in _mutations(data).items():
-            (folder / f"{source.stem}.{name}.yaml").write_text(yaml.safe_dump(mutated, sort_keys=False), encoding="utf-8")
+            (folder / f"{source.stem}.{name}.yaml").write_text(
+                yaml.safe_dump(mutated, sort_keys=False), encoding="utf-8"
+            )
             as_json = mutated if name == "bad-version" else {**mutated, "id": f"{mutated['id']}-json"}
             (folder / f"{source.stem}.{name}.json").write_text(json.dumps(as_json, indent=2), encoding="utf-8")
     return folder
 
 
 def _findings(folder: Path, *options: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "rehabkit", "validate", *options, str(folder), "tests/corpus", "protocols"],
-                            capture_output=True, text=True, env=clean_env(), cwd=REPO, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "rehabkit", "validate", *options, str(folder), "tests/corpus", "protocols"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=REPO,
+        timeout=300,
+    )
     assert result.returncode == 1, result.stderr
     return result.stdout.replace(str(folder), "<mutations>")
 

@@ -33,8 +33,23 @@ def test_a_pack_name_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
 
 def test_nan_is_never_a_pain_score(cli, tmp_path) -> None:
     db = str(tmp_path / "s.db")
-    assert cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db,
-               "--date", "2026-11-01").exit_code == 0
+    assert (
+        cli(
+            "approve",
+            "P1",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+            "--date",
+            "2026-11-01",
+        ).exit_code
+        == 0
+    )
     flags = 10
     typed = "n\n" * flags + "nan\n2\n" + "1\n" * 5 + "2\n" + "n\n"  # nan is refused and asked again
     result = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--no-timer", "--date", "2026-11-02", input=typed)
@@ -49,8 +64,12 @@ def test_nan_is_never_a_pain_score(cli, tmp_path) -> None:
 
 def test_commands_that_read_a_record_never_create_a_store(cli, tmp_path) -> None:
     missing = tmp_path / "typo" / "store.db"
-    for args in (("history", "P1"), ("next-day", "P1", "--pain", "3"), ("measure", "P1", "nprs", "--score", "pain=3"),
-                 ("review", "P1", "--clinician", "PT-1", "--outcome", "resume")):
+    for args in (
+        ("history", "P1"),
+        ("next-day", "P1", "--pain", "3"),
+        ("measure", "P1", "nprs", "--score", "pain=3"),
+        ("review", "P1", "--clinician", "PT-1", "--outcome", "resume"),
+    ):
         result = cli(*args, "--db", str(missing))
         assert result.exit_code == 1, args
         assert "there is no session store at" in result.stderr
@@ -83,8 +102,17 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(cli, tmp_path) -> None:
 
 
 def _spawn_many(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
-    processes = [subprocess.Popen([sys.executable, "-m", "rehabkit", *c], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=clean_env()) for c in commands]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rehabkit", *c],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=clean_env(),
+        )
+        for c in commands
+    ]
     results = []
     for process, command in zip(processes, commands, strict=True):
         out, err = process.communicate(timeout=120)
@@ -94,8 +122,10 @@ def _spawn_many(commands: list[list[str]]) -> list[subprocess.CompletedProcess[s
 
 def test_concurrent_first_use_of_a_new_store_by_real_processes(tmp_path) -> None:
     db = str(tmp_path / "new.db")
-    commands = [["approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db]
-                for n in range(6)]
+    commands = [
+        ["approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db]
+        for n in range(6)
+    ]
     results = _spawn_many(commands)
     assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results]
     with Store(db) as store:
@@ -123,7 +153,10 @@ def test_a_read_only_store_is_a_clear_error_not_a_bug(cli, tmp_path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root writes to read-only files; the check needs an unprivileged user")
     db = tmp_path / "s.db"
-    assert cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", str(db)).exit_code == 0
+    assert (
+        cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", str(db)).exit_code
+        == 0
+    )
     db.chmod(0o444)
     tmp_path.chmod(0o555)
     try:
@@ -148,7 +181,12 @@ def test_the_docs_name_the_guarantees_and_their_tests() -> None:
 def test_a_damaged_store_is_a_clear_error_not_a_bug(cli, tmp_path) -> None:
     db = tmp_path / "s.db"
     for n in range(30):
-        assert cli("approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", str(db)).exit_code == 0
+        assert (
+            cli(
+                "approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", str(db)
+            ).exit_code
+            == 0
+        )
     with Store(db) as store:
         store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(db.read_bytes())
@@ -167,11 +205,14 @@ def _hostile(rehabkit, behaviour: str, *args: str):
     return rehabkit(*args, packs=HOSTILE, env={"HOSTILE_BEHAVIOUR": behaviour})
 
 
-@pytest.mark.parametrize(("behaviour", "words"), [
-    ("exit-in-import", "failed to import 'rehabkit_test_hostile': SystemExit: 0"),
-    ("exit-in-hook", "hook rehabkit_register_lint_rules raised SystemExit: 0"),
-    ("base-in-hook", "hook rehabkit_register_protocols raised HostileError: a BaseException of the pack's own"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "words"),
+    [
+        ("exit-in-import", "failed to import 'rehabkit_test_hostile': SystemExit: 0"),
+        ("exit-in-hook", "hook rehabkit_register_lint_rules raised SystemExit: 0"),
+        ("base-in-hook", "hook rehabkit_register_protocols raised HostileError: a BaseException of the pack's own"),
+    ],
+)
 def test_whatever_a_pack_raises_it_is_named_and_the_rest_keep_working(rehabkit, behaviour, words) -> None:
     listed = _hostile(rehabkit, behaviour, "list")
     assert listed.returncode == 0, listed.stderr
@@ -199,7 +240,9 @@ def test_a_lint_rule_that_exits_is_a_named_failure_and_cannot_be_suppressed(reha
 def test_a_pack_that_prints_never_spoils_json_on_stdout(rehabkit) -> None:
     import json
 
-    result = _hostile(rehabkit, "print-on-import,print-in-hook", "validate", str(REPO / "protocols" / "neck"), "--format", "json")
+    result = _hostile(
+        rehabkit, "print-on-import,print-in-hook", "validate", str(REPO / "protocols" / "neck"), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     json.loads(result.stdout)
     assert "hostile pack says hello on stdout" in result.stderr
@@ -208,25 +251,56 @@ def test_a_pack_that_prints_never_spoils_json_on_stdout(rehabkit) -> None:
 def test_a_keyboard_interrupt_in_a_pack_names_it_and_says_how_to_block_it(rehabkit) -> None:
     result = _hostile(rehabkit, "interrupt-in-hook", "list")
     assert result.returncode == 130
-    assert "interrupted while plugin pack 'test-hostile' was running its hook rehabkit_register_screening" in result.stderr
+    assert (
+        "interrupted while plugin pack 'test-hostile' was running its hook rehabkit_register_screening" in result.stderr
+    )
     assert "block it with -p no:test-hostile" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("behaviour", "words"), [
-    ("policy-exits", "its progression policy raised SystemExit: 0"),
-    ("policy-string", "its progression policy answered 'continue' (str), which is not a rehabkit.Decision"),
-    ("policy-raises", "its progression policy raised ValueError: the policy broke"),
-])
-def test_a_broken_progression_policy_is_named_and_the_session_kept_incomplete(rehabkit, tmp_path, behaviour, words) -> None:
+@pytest.mark.parametrize(
+    ("behaviour", "words"),
+    [
+        ("policy-exits", "its progression policy raised SystemExit: 0"),
+        ("policy-string", "its progression policy answered 'continue' (str), which is not a rehabkit.Decision"),
+        ("policy-raises", "its progression policy raised ValueError: the policy broke"),
+    ],
+)
+def test_a_broken_progression_policy_is_named_and_the_session_kept_incomplete(
+    rehabkit, tmp_path, behaviour, words
+) -> None:
     import yaml
 
     db = str(tmp_path / "s.db")
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
-                                       "pain_after": 2, "new_symptom": False}))
-    assert _hostile(rehabkit, behaviour, "approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1",
-                    "--db", db).returncode == 0
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
+    assert (
+        _hostile(
+            rehabkit,
+            behaviour,
+            "approve",
+            "P1",
+            "--protocol",
+            "neck-pain",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-1",
+            "--db",
+            db,
+        ).returncode
+        == 0
+    )
     result = _hostile(rehabkit, behaviour, "run", "neck-pain", "--patient", "P1", "--db", db, "--answers", str(answers))
     assert result.returncode == 3
     assert f"plugin pack 'test-hostile': {words}" in result.stderr
@@ -305,12 +379,15 @@ def _remove_deep(top: Path) -> None:
         os.chdir(here)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("reps: !!int abc", "'abc' is not a whole number YAML can read"),
-    ("reps: !!float abc", "'abc' is not a number"),
-    ("reps: " + "9" * 5001, "is not a whole number YAML can read"),
-    ("reps: &a 10", "YAML anchor '&a' is not allowed"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("reps: !!int abc", "'abc' is not a whole number YAML can read"),
+        ("reps: !!float abc", "'abc' is not a number"),
+        ("reps: " + "9" * 5001, "is not a whole number YAML can read"),
+        ("reps: &a 10", "YAML anchor '&a' is not allowed"),
+    ],
+)
 def test_yaml_values_that_cannot_be_read_are_findings_with_a_position(cli, tmp_path, text, words) -> None:
     source = (REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text()
     path = tmp_path / "doc.yaml"
@@ -354,8 +431,17 @@ def test_terminal_escapes_in_a_protocol_are_shown_never_sent(cli, tmp_path) -> N
     shown = cli("show", str(path))
     plan = cli("run", str(path), "--patient", "T1", "--plan", "--db", str(tmp_path / "s.db"))
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 1, "exercises": {"all": 1},
-                                       "pain_after": 1, "new_symptom": False}))
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 1,
+                "exercises": {"all": 1},
+                "pain_after": 1,
+                "new_symptom": False,
+            }
+        )
+    )
     ran = cli("run", str(path), "--patient", "T1", "--answers", str(answers), "--db", str(tmp_path / "s.db"))
     for result in (shown, plan, ran):
         assert result.exit_code == 0, result.output
@@ -380,8 +466,10 @@ def test_a_character_yaml_refuses_is_one_line_with_line_and_column(cli, tmp_path
     result = cli("validate", str(path))
     assert result.exit_code == 1
     (line,) = [l for l in result.stdout.splitlines() if "RK005" in l]
-    assert line == f"{path}:2:10: RK005 YAML syntax error: the character U+0001 is not allowed in YAML: remove it, or " \
-                   "write it as an escape inside double quotes."
+    assert (
+        line == f"{path}:2:10: RK005 YAML syntax error: the character U+0001 is not allowed in YAML: remove it, or "
+        "write it as an escape inside double quotes."
+    )
 
 
 def test_thousands_of_findings_are_each_placed_on_their_own_line(cli, tmp_path) -> None:
@@ -407,8 +495,14 @@ def test_ctrl_c_on_a_pack_that_hangs_in_import_names_it(test_packs, tmp_path) ->
     import time
 
     env = clean_env(HOSTILE_BEHAVIOUR="hang-in-import", PYTHONPATH=str(test_packs["hostile"]))
-    process = subprocess.Popen([sys.executable, "-m", "rehabkit", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=REPO, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rehabkit", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     line = ""
     while "hostile pack hangs" not in line and time.monotonic() < deadline:
@@ -429,18 +523,47 @@ def test_a_full_disk_during_a_session_is_a_clear_error_and_the_session_is_marked
     import yaml
 
     db = str(tmp_path / "s.db")
-    assert cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    assert (
+        cli("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db).exit_code == 0
+    )
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
-                                       "pain_after": 2, "new_symptom": False}))
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
 
     def full_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails, as on a full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
 
-    result = subprocess.run([sys.executable, "-m", "rehabkit", "run", "neck-pain", "--patient", "P1", "--answers",
-                             str(answers), "--db", db], capture_output=True, text=True, cwd=REPO, env=clean_env(),
-                            preexec_fn=full_disk, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rehabkit",
+            "run",
+            "neck-pain",
+            "--patient",
+            "P1",
+            "--answers",
+            str(answers),
+            "--db",
+            db,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=clean_env(),
+        preexec_fn=full_disk,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stderr
     assert "the session store could not be written or read" in result.stderr and "Traceback" not in result.stderr
     assert cli("run", "neck-pain", "--patient", "P1", "--answers", str(answers), "--db", db).exit_code == 0

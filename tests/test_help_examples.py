@@ -24,11 +24,21 @@ from rehabkit._plugins.command_table import COMMANDS
 PATIENT_COMMANDS = {"approve", "review", "run", "next-day", "measure", "history", "calendar", "report", "handout"}
 STATE_CODES = {0, 1, 4, 5, 6, 7, 130}
 #: The usage errors that come from the course's state, not from the command line.
-_STATE_REFUSALS = ("is before the latest entry of this course", "is not earlier than the patient's phase",
-                   "a next-morning report is for the morning after a session")
+_STATE_REFUSALS = (
+    "is before the latest entry of this course",
+    "is not earlier than the patient's phase",
+    "a next-morning report is for the morning after a session",
+)
 #: What click says when a command line itself is wrong.
-_MALFORMED = ("No such option", "Missing argument", "Missing option", "unexpected extra argument", "is not one of",
-              "is not a valid", "requires an argument")
+_MALFORMED = (
+    "No such option",
+    "Missing argument",
+    "Missing option",
+    "unexpected extra argument",
+    "is not one of",
+    "is not a valid",
+    "requires an argument",
+)
 
 
 def _help_examples() -> list[str]:
@@ -64,19 +74,53 @@ def clinic(tmp_path_factory, test_packs):
 
     folder = tmp_path_factory.mktemp("clinic")
     (folder / "protocols").symlink_to(REPO / "protocols")
-    (folder / "today.yaml").write_text(yaml.safe_dump(
-        {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}))
+    (folder / "today.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
     draft = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
     draft["reviewed"] = str(draft["reviewed"])
     for name in ("my-protocol.yaml", "draft.yaml"):
         (folder / name).write_text(yaml.safe_dump(draft))
     env = {"REHABKIT_DB": str(folder / "store.sqlite3")}
     runner = CliRunner()
-    for args in (["approve", "P-0042", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-7", "--date", "2026-11-01"],
-                 ["run", "neck-pain", "--patient", "P-0042", "--answers", str(folder / "today.yaml"), "--date", "2026-11-19"],
-                 ["approve", "P-7", "--protocol", "low-back-pain-acute", "--phase", "acute", "--by", "PT-7", "--date", "2026-11-01"],
-                 ["approve", "P-9", "--protocol", "post-surgical-lumbar", "--phase", "acute", "--by", "DR-3",
-                  "--surgery-date", "2026-10-01", "--date", "2026-11-01"]):
+    for args in (
+        ["approve", "P-0042", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-7", "--date", "2026-11-01"],
+        ["run", "neck-pain", "--patient", "P-0042", "--answers", str(folder / "today.yaml"), "--date", "2026-11-19"],
+        [
+            "approve",
+            "P-7",
+            "--protocol",
+            "low-back-pain-acute",
+            "--phase",
+            "acute",
+            "--by",
+            "PT-7",
+            "--date",
+            "2026-11-01",
+        ],
+        [
+            "approve",
+            "P-9",
+            "--protocol",
+            "post-surgical-lumbar",
+            "--phase",
+            "acute",
+            "--by",
+            "DR-3",
+            "--surgery-date",
+            "2026-10-01",
+            "--date",
+            "2026-11-01",
+        ],
+    ):
         result = runner.invoke(main, args, env=env)
         assert result.exit_code == 0, result.output
     return folder, env
@@ -103,8 +147,9 @@ def test_every_example_runs_as_written(clinic, monkeypatch, example) -> None:
     if command in PATIENT_COMMANDS and (command != "handout" or "--patient" in args):
         # The shared store's state may refuse it, even as a usage error, but only for these reasons of state (a date
         # before the last session, a phase that is not earlier, ...): never because the example itself is malformed.
-        assert result.exit_code in STATE_CODES or (result.exit_code == 2 and any(s in output for s in _STATE_REFUSALS)), (
-            example, output)
+        assert result.exit_code in STATE_CODES or (
+            result.exit_code == 2 and any(s in output for s in _STATE_REFUSALS)
+        ), (example, output)
         assert not any(words in output for words in _MALFORMED), (example, output)
     else:
         assert result.exit_code == 0, (example, output)

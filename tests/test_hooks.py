@@ -122,8 +122,14 @@ def test_hook_rehabkit_register_renderers(manager) -> None:
     registry = manager.registry()
     renderers = registry.renderers
     assert {name: r.pack for name, r in renderers.items()} == {
-        "html": "core", "pdf": "core", "markdown": "core", "icalendar": "core", "fhir-r4b": "core", "fhir-r5": "core",
-        "clinic-handout": "example-clinic"}
+        "html": "core",
+        "pdf": "core",
+        "markdown": "core",
+        "icalendar": "core",
+        "fhir-r4b": "core",
+        "fhir-r5": "core",
+        "clinic-handout": "example-clinic",
+    }
     assert isinstance(renderers["clinic-handout"].item, Renderer)
     # By the file's ending rehabkit's own comes first; by name, the pack's.
     assert registry.renderer_for("protocol-phase", "md").name == "markdown"

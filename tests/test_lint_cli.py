@@ -12,7 +12,9 @@ from conftest import CORPUS, PROTOCOLS, REPO
 
 GOOD = (CORPUS / "good" / "minimal.yaml").read_text()
 #: minimal.yaml with a pain limit above the symptom rule's stop level (RK204, a warning) and zero reps (RK201, an error).
-BAD = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n").replace("reps: 10", "reps: 0")
+BAD = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n").replace(
+    "reps: 10", "reps: 0"
+)
 
 
 def _write(tmp_path: Path, text: str, name: str = "p.yaml") -> str:
@@ -58,7 +60,9 @@ def test_a_pack_rule_shows_in_rules_and_in_findings(rehabkit, tmp_path) -> None:
     assert "pack: test-extras" in explained.stdout
     path = _write(tmp_path, GOOD.replace("title: Minimal test protocol", "title: SHOUTED TITLE"))
     result = rehabkit("validate", path, packs=["extras"])
-    assert f"{path}:4:8: TX002 warning: the title is all capitals; write it in sentence case. [$.title]" in result.stdout
+    assert (
+        f"{path}:4:8: TX002 warning: the title is all capitals; write it in sentence case. [$.title]" in result.stdout
+    )
     # the raising rule TX001 is reported by name and the other rules still ran
     assert "RK099 lint rule TX001 from pack 'test-extras' failed" in result.stdout
     assert result.returncode == 3
@@ -94,7 +98,9 @@ def test_github_format_emits_workflow_annotations(cli, tmp_path) -> None:
     result = cli("validate", "--format", "github", path)
     assert result.exit_code == 1
     error, warning = result.stdout.splitlines()
-    assert error.startswith(f"::error file={path},line=27,col=17,title=RK201::'chin-tuck' in phase 'acute': 0 repetitions is no dose")
+    assert error.startswith(
+        f"::error file={path},line=27,col=17,title=RK201::'chin-tuck' in phase 'acute': 0 repetitions is no dose"
+    )
     assert warning.startswith(f"::warning file={path},line=29,col=23,title=RK204::")
     assert error.endswith("[$.phases[0].exercises[0].dose.reps]")
 
@@ -102,13 +108,21 @@ def test_github_format_emits_workflow_annotations(cli, tmp_path) -> None:
 def test_github_format_escapes_percent_and_newlines(cli, tmp_path) -> None:
     path = _write(tmp_path, "kind: [", "100%,odd:name.yaml")
     line = cli("validate", "--format", "github", path).stdout.strip()
-    assert line.startswith("::error file=" + path.replace("%", "%25").replace(":", "%3A").replace(",", "%2C") + ",line=")
+    assert line.startswith(
+        "::error file=" + path.replace("%", "%25").replace(":", "%3A").replace(",", "%2C") + ",line="
+    )
     assert "\n" not in line
 
 
 def test_comment_suppression_on_the_line_and_above(cli, tmp_path) -> None:
-    text = BAD.replace("          pain_limit: 7\n", "          pain_limit: 7  # rehabkit: ignore[RK204] surgeon agreed a higher limit for this patient group\n")
-    text = text.replace("          reps: 0\n", "          # rehabkit: ignore[RK201] placeholder dose, replaced per patient\n          reps: 0\n")
+    text = BAD.replace(
+        "          pain_limit: 7\n",
+        "          pain_limit: 7  # rehabkit: ignore[RK204] surgeon agreed a higher limit for this patient group\n",
+    )
+    text = text.replace(
+        "          reps: 0\n",
+        "          # rehabkit: ignore[RK201] placeholder dose, replaced per patient\n          reps: 0\n",
+    )
     result = cli("validate", _write(tmp_path, text))
     assert result.exit_code == 0, result.stdout
     assert result.stdout == ""
@@ -124,7 +138,9 @@ def test_suppression_without_a_reason_suppresses_nothing(cli, tmp_path) -> None:
 
 
 def test_unused_and_unknown_suppressions_are_reported(cli, tmp_path) -> None:
-    text = GOOD.replace("title: Minimal test protocol", "title: Minimal test protocol  # rehabkit: ignore[RK403] version is fine really")
+    text = GOOD.replace(
+        "title: Minimal test protocol", "title: Minimal test protocol  # rehabkit: ignore[RK403] version is fine really"
+    )
     text = text.replace("kind: protocol", "kind: protocol  # rehabkit: ignore[ZZ001] a rule from a pack we do not have")
     result = cli("validate", _write(tmp_path, text))
     assert result.exit_code == 0  # warnings only
@@ -139,7 +155,9 @@ def test_suppress_field_in_a_json_document_covers_a_path(cli, tmp_path) -> None:
 
     data = yaml.safe_load(BAD)
     data["reviewed"] = str(data["reviewed"])
-    data["suppress"] = [{"code": "RK204", "path": "$.phases[0]", "reason": "surgeon agreed a higher limit for this group"}]
+    data["suppress"] = [
+        {"code": "RK204", "path": "$.phases[0]", "reason": "surgeon agreed a higher limit for this group"}
+    ]
     result = cli("validate", _write(tmp_path, json.dumps(data, indent=2), "p.json"))
     assert [line.split()[1] for line in result.stdout.splitlines()] == ["RK201"]
     data["suppress"][0]["path"] = "$.red_flags"
@@ -181,7 +199,9 @@ def test_a_library_later_in_a_batch_lends_its_exercises_in_any_layout(cli, tmp_p
 
 def test_exercises_pack_lends_its_library_to_any_protocol_file(cli, tmp_path) -> None:
     text = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n      - exercise: bird-dog\n")
-    text = text.replace("    focus: [pain-and-spasm-control]\n", "    stage: recovery\n    focus: [pain-and-spasm-control]\n")
+    text = text.replace(
+        "    focus: [pain-and-spasm-control]\n", "    stage: recovery\n    focus: [pain-and-spasm-control]\n"
+    )
     path = _write(tmp_path, text)
     assert cli("validate", path).exit_code == 0
     acute = _write(tmp_path, text.replace("stage: recovery", "stage: acute"), "acute.yaml")
@@ -199,7 +219,10 @@ def test_schema_command_prints_each_kind(cli, kind) -> None:
 def test_unknown_kind_is_named(cli, tmp_path) -> None:
     result = cli("validate", _write(tmp_path, GOOD.replace("kind: protocol", "kind: exercise-list")))
     assert result.exit_code == 1
-    assert ':1:7: RK020 kind "exercise-list" is not a rehabkit document kind: write \'protocol\' or \'exercise-library\'. [$.kind]' in result.stdout
+    assert (
+        ":1:7: RK020 kind \"exercise-list\" is not a rehabkit document kind: write 'protocol' or 'exercise-library'. [$.kind]"
+        in result.stdout
+    )
 
 
 def test_every_library_exercise_is_complete() -> None:
@@ -208,16 +231,27 @@ def test_every_library_exercise_is_complete() -> None:
     library = yaml.safe_load((PROTOCOLS / "exercises" / "spine-exercises.yaml").read_text())
     ids = {e["id"] for e in library["exercises"]}
     for exercise in library["exercises"]:
-        assert exercise["steps"] and exercise["cues"] and exercise["contraindications"] and exercise["dose"], exercise["id"]
+        assert exercise["steps"] and exercise["cues"] and exercise["contraindications"] and exercise["dose"], exercise[
+            "id"
+        ]
         links = [exercise[k] for k in ("regression", "progression") if k in exercise]
         assert links and set(links) <= ids, exercise["id"]
     # the seeds' stretches are all there
-    assert {"bar-hang", "half-hang-thoracic-stretch", "wall-bar-hang-facing", "table-supported-lumbar-stretch",
-            "prone-thoracic-stretch", "supine-lumbar-stretch", "toes-and-chin-stretch"} <= ids
+    assert {
+        "bar-hang",
+        "half-hang-thoracic-stretch",
+        "wall-bar-hang-facing",
+        "table-supported-lumbar-stretch",
+        "prone-thoracic-stretch",
+        "supine-lumbar-stretch",
+        "toes-and-chin-stretch",
+    } <= ids
 
 
 def test_strict_makes_warnings_fail_for_ci(cli, tmp_path) -> None:
-    warned = _write(tmp_path, GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n"))
+    warned = _write(
+        tmp_path, GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n")
+    )
     plain = cli("validate", warned)
     assert plain.exit_code == 0 and "RK204 warning:" in plain.stdout
     strict = cli("validate", "--strict", warned)
@@ -244,7 +278,9 @@ def test_the_same_id_and_version_in_two_files_is_a_finding_naming_both(cli, tmp_
 
 
 def test_the_summary_says_when_lint_rules_did_not_run(cli, tmp_path) -> None:
-    schema_bad = _write(tmp_path, GOOD.replace("hold_seconds: 5", "hold_secs: 5").replace("reps: 10", "reps: 10"), "s.yaml")
+    schema_bad = _write(
+        tmp_path, GOOD.replace("hold_seconds: 5", "hold_secs: 5").replace("reps: 10", "reps: 10"), "s.yaml"
+    )
     result = cli("validate", schema_bad)
     assert result.exit_code == 1 and "RK020" in result.stdout
     assert "Lint rules did not run on 1 file that could not be read or do not match the schema" in result.stderr
@@ -254,15 +290,18 @@ def test_the_summary_says_when_lint_rules_did_not_run(cli, tmp_path) -> None:
     assert json.loads(clean.stdout)["files"][0]["linted"] is True
 
 
-@pytest.mark.parametrize(("text", "where", "hint"), [
-    ("title: Neck care: the basics\n", "1:17", "put the whole value in quotes"),
-    ("steps:\n\t- Breathe\n", "2:1", "indent with spaces"),
-    ('note: "C:\\qfolder"\n', "1:10", "write \\\\ for a backslash, or use single quotes"),
-    ('note: "never closed\n', "2:1", "a quoted text is not closed"),
-    ("a:\n  - x\n b: 2\n", "3:2", "the keys of one mapping line up"),
-    ("conditions: [neck-pain, low-back\n", "2:1", "a [list] written on one line is not closed"),
-    ("author: @clinic\n", "1:9", "a value starting with @"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "hint"),
+    [
+        ("title: Neck care: the basics\n", "1:17", "put the whole value in quotes"),
+        ("steps:\n\t- Breathe\n", "2:1", "indent with spaces"),
+        ('note: "C:\\qfolder"\n', "1:10", "write \\\\ for a backslash, or use single quotes"),
+        ('note: "never closed\n', "2:1", "a quoted text is not closed"),
+        ("a:\n  - x\n b: 2\n", "3:2", "the keys of one mapping line up"),
+        ("conditions: [neck-pain, low-back\n", "2:1", "a [list] written on one line is not closed"),
+        ("author: @clinic\n", "1:9", "a value starting with @"),
+    ],
+)
 def test_yaml_syntax_errors_say_what_to_do(cli, tmp_path, text, where, hint) -> None:
     path = _write(tmp_path, text)
     result = cli("validate", path)
@@ -272,13 +311,16 @@ def test_yaml_syntax_errors_say_what_to_do(cli, tmp_path, text, where, hint) -> 
     assert "Hint: " in line and hint in line
 
 
-@pytest.mark.parametrize(("files", "cores", "workers"), [
-    (40, 2, 1),      # a small batch: one process
-    (400, 2, 1),     # fewer than 250 files a worker: forking would cost more than it saves
-    (2000, 2, 2),    # every core
-    (2000, 8, 8),
-    (1000, 8, 4),    # at most one worker per 250 files
-])
+@pytest.mark.parametrize(
+    ("files", "cores", "workers"),
+    [
+        (40, 2, 1),  # a small batch: one process
+        (400, 2, 1),  # fewer than 250 files a worker: forking would cost more than it saves
+        (2000, 2, 2),  # every core
+        (2000, 8, 8),
+        (1000, 8, 4),  # at most one worker per 250 files
+    ],
+)
 def test_the_default_jobs_follow_the_work_and_the_cores(monkeypatch, files, cores, workers) -> None:
     import os
 

@@ -30,8 +30,11 @@ def _core_rules() -> list[Any]:
 
 
 RULES = _core_rules()
-LIBRARY = {"library-row": Exercise(id="library-row", name="Row", component="core-and-spinal-strengthening",
-                                   region="thoracic", steps=("Pull.",))}
+LIBRARY = {
+    "library-row": Exercise(
+        id="library-row", name="Row", component="core-and-spinal-strengthening", region="thoracic", steps=("Pull.",)
+    )
+}
 
 
 def check(data: dict[str, Any]) -> list[Any]:
@@ -43,15 +46,28 @@ def check(data: dict[str, Any]) -> list[Any]:
 
 # --- building blocks -----------------------------------------------------------------
 
+
 def _exercise(exercise_id: str, **extra: Any) -> dict[str, Any]:
-    return {"id": exercise_id, "name": exercise_id.title(), "component": "mobility-and-flexibility", "region": "lumbar",
-            "steps": ["Move gently."], "dose": {"reps": 10}, **extra}
+    return {
+        "id": exercise_id,
+        "name": exercise_id.title(),
+        "component": "mobility-and-flexibility",
+        "region": "lumbar",
+        "steps": ["Move gently."],
+        "dose": {"reps": 10},
+        **extra,
+    }
 
 
 def _two_phases(d: dict[str, Any], *, completed: str | None = "acute") -> dict[str, Any]:
-    second = {"id": "recovery", "name": "Recovery", "focus": ["core-and-spinal-strengthening"],
-              "entry": {"summary": "After the acute phase."}, "exit": {"summary": "Clinician decides."},
-              "exercises": [{"exercise": "chin-tuck", "dose": {"reps": 10}}]}
+    second = {
+        "id": "recovery",
+        "name": "Recovery",
+        "focus": ["core-and-spinal-strengthening"],
+        "entry": {"summary": "After the acute phase."},
+        "exit": {"summary": "Clinician decides."},
+        "exercises": [{"exercise": "chin-tuck", "dose": {"reps": 10}}],
+    }
     if completed is not None:
         second["entry"]["all"] = [{"measure": "phase-completed", "phase": completed}]
     d["phases"].append(second)
@@ -64,6 +80,7 @@ def _mutate(*steps: Callable[[dict[str, Any]], Any]) -> Callable[[], dict[str, A
         for step in steps:
             step(d)
         return d
+
     return build
 
 
@@ -74,6 +91,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         for p in parents:
             node = node[p]
         node[last] = value
+
     return step
 
 
@@ -84,6 +102,7 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
         for p in parents:
             node = node[p]
         del node[last]
+
     return step
 
 
@@ -100,8 +119,15 @@ def _use(exercise_id: str, phase: int = 0, dose: dict[str, Any] | None = None) -
 
 def _lumbar(d: dict[str, Any]) -> None:
     d["conditions"] = ["post-surgical-lumbar"]
-    d["red_flags"].append({"id": "saddle", "question": "Saddle numbness or bladder change?", "covers": ["cauda-equina"],
-                           "action": "refer-urgently", "message": "Emergency department now."})
+    d["red_flags"].append(
+        {
+            "id": "saddle",
+            "question": "Saddle numbness or bladder change?",
+            "covers": ["cauda-equina"],
+            "action": "refer-urgently",
+            "message": "Emergency department now.",
+        }
+    )
 
 
 def _surgical(d: dict[str, Any]) -> None:
@@ -109,74 +135,175 @@ def _surgical(d: dict[str, Any]) -> None:
     d["supervision"]["surgeon_clearance_required"] = True
     d["phases"][0]["entry"]["all"] = [{"measure": "surgeon-clearance", "equals": True}]
     d["phases"][0]["exit"]["all"] = [{"measure": "weeks-since-surgery", "at_least": 6}]
-    d["precautions"] = [{"id": "no-bend", "movement": "bend", "description": "No bending.", "until_weeks_after_surgery": 6}]
+    d["precautions"] = [
+        {"id": "no-bend", "movement": "bend", "description": "No bending.", "until_weeks_after_surgery": 6}
+    ]
 
 
 def _stages(*stages: str) -> Callable[[dict[str, Any]], None]:
     def step(d: dict[str, Any]) -> None:
         for phase, stage in zip(d["phases"], stages, strict=True):
             phase["stage"] = stage
+
     return step
 
 
 # code -> (breaks the rule, close variant that keeps it, words the finding must contain)
 CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]], str]] = {
-    "RK101": (_mutate(_use("chin-tukc", dose={"reps": 5})), _mutate(_use("library-row", dose={"reps": 5})), "Did you mean 'chin-tuck'?"),
-    "RK102": (_mutate(_set("red_flags.1.id", "worse")), _mutate(_set("red_flags.1.id", "acute")), "id 'worse' is used twice in 'red_flags'"),
-    "RK103": (_mutate(_set("exercises.0.regression", "chin-nod")), _mutate(_set("exercises.0.regression", "library-row")),
-              "names 'chin-nod' as its regression"),
-    "RK104": (_mutate(_add_exercise(exercise_id="harder", progression="chin-tuck"), _set("exercises.0.progression", "harder")),
-              _mutate(_add_exercise(exercise_id="harder", regression="chin-tuck"), _set("exercises.0.progression", "harder")),
-              "chin-tuck -> harder -> chin-tuck"),
-    "RK105": (_mutate(_two_phases, _set("phases.1.entry.all.0.phase", "acuet")), _mutate(_two_phases), "refers to phase 'acuet'"),
-    "RK106": (_mutate(_two_phases, _stages("recovery", "acute")), _mutate(_two_phases, _stages("acute", "recovery")),
-              "list phases in the order acute, recovery, maintenance"),
+    "RK101": (
+        _mutate(_use("chin-tukc", dose={"reps": 5})),
+        _mutate(_use("library-row", dose={"reps": 5})),
+        "Did you mean 'chin-tuck'?",
+    ),
+    "RK102": (
+        _mutate(_set("red_flags.1.id", "worse")),
+        _mutate(_set("red_flags.1.id", "acute")),
+        "id 'worse' is used twice in 'red_flags'",
+    ),
+    "RK103": (
+        _mutate(_set("exercises.0.regression", "chin-nod")),
+        _mutate(_set("exercises.0.regression", "library-row")),
+        "names 'chin-nod' as its regression",
+    ),
+    "RK104": (
+        _mutate(
+            _add_exercise(exercise_id="harder", progression="chin-tuck"), _set("exercises.0.progression", "harder")
+        ),
+        _mutate(_add_exercise(exercise_id="harder", regression="chin-tuck"), _set("exercises.0.progression", "harder")),
+        "chin-tuck -> harder -> chin-tuck",
+    ),
+    "RK105": (
+        _mutate(_two_phases, _set("phases.1.entry.all.0.phase", "acuet")),
+        _mutate(_two_phases),
+        "refers to phase 'acuet'",
+    ),
+    "RK106": (
+        _mutate(_two_phases, _stages("recovery", "acute")),
+        _mutate(_two_phases, _stages("acute", "recovery")),
+        "list phases in the order acute, recovery, maintenance",
+    ),
     "RK107": (_mutate(_delete("phases.0.exit")), _mutate(), "has no 'exit' criteria"),
-    "RK108": (_mutate(lambda d: _two_phases(d, completed=None)), _mutate(_two_phases), "can be entered without completing an earlier phase"),
-    "RK109": (_mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "at_least": 3}])),
-              _mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "equals": True}])),
-              "is a yes/no fact: use 'equals: true'"),
-    "RK201": (_mutate(_set("phases.0.exercises.0.dose.reps", 0)), _mutate(_set("phases.0.exercises.0.dose.rest_seconds", 0)),
-              "0 repetitions is no dose"),
-    "RK202": (_mutate(_set("symptom_rules.0.above", 12)),
-              _mutate(lambda d: d["symptom_rules"].append({"id": "slow", "measure": "not-settled-after-hours", "above": 12,
-                                                           "action": "reduce-load", "message": "Do less."})),
-              "12 is outside the 0-10 scale of pain-during"),
-    "RK203": (_mutate(_add_exercise(exercise_id="no-dose"), _delete("exercises.1.dose"), _use("no-dose")),
-              _mutate(_add_exercise(exercise_id="no-dose"), _use("no-dose")), "'no-dose' in phase 'acute' has no dose"),
-    "RK204": (_mutate(_set("phases.0.exercises.0.dose.pain_limit", 7)), _mutate(_set("phases.0.exercises.0.dose.pain_limit", 5)),
-              "allows pain up to 7/10"),
-    "RK205": (_mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10})),
-              _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
-                      _set("phases.0.exercises.0.dose.sessions_per_step", 2)),
-              "the range 8-10 of reps has no 'step', so it stays at 8"),
-    "RK206": (_mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1})),
-              _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
-                      _set("phases.0.exercises.0.dose.sessions_per_step", 2)),
-              "add 'sessions_per_step'"),
-    "RK301": (_mutate(_set("red_flags.1.covers", ["other"])), _mutate(_set("red_flags.1.covers", ["no-improvement", "other"])),
-              "no improvement despite regular rehabilitation"),
-    "RK302": (_mutate(_delete("symptom_rules.1")),
-              _mutate(_set("symptom_rules.1.measure", "next-morning-over-baseline"), _set("symptom_rules.1.above", 1)),
-              "response after a session"),
-    "RK303": (_mutate(lambda d: d.setdefault("precautions", []).append({"id": "no-twist", "movement": "twist", "description": "No twisting."}),
-                      _add_exercise(exercise_id="rocking", movements=["twist"]), _use("rocking")),
-              _mutate(_two_phases,
-                      lambda d: d.setdefault("precautions", []).append({"id": "no-twist", "movement": "twist", "description": "No twisting.",
-                                                                        "until_phase": "recovery"}),
-                      _add_exercise(exercise_id="rocking", movements=["twist"]), _use("rocking", phase=1)),
-              "precaution 'no-twist' applies in phase 'acute' (throughout the protocol)"),
-    "RK304": (_mutate(_stages("acute"), _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"), _use("loaded-twist")),
-              _mutate(_stages("recovery"), _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"), _use("loaded-twist")),
-              "'loaded-twist' is not suitable before the recovery stage"),
+    "RK108": (
+        _mutate(lambda d: _two_phases(d, completed=None)),
+        _mutate(_two_phases),
+        "can be entered without completing an earlier phase",
+    ),
+    "RK109": (
+        _mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "at_least": 3}])),
+        _mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "equals": True}])),
+        "is a yes/no fact: use 'equals: true'",
+    ),
+    "RK201": (
+        _mutate(_set("phases.0.exercises.0.dose.reps", 0)),
+        _mutate(_set("phases.0.exercises.0.dose.rest_seconds", 0)),
+        "0 repetitions is no dose",
+    ),
+    "RK202": (
+        _mutate(_set("symptom_rules.0.above", 12)),
+        _mutate(
+            lambda d: d["symptom_rules"].append(
+                {
+                    "id": "slow",
+                    "measure": "not-settled-after-hours",
+                    "above": 12,
+                    "action": "reduce-load",
+                    "message": "Do less.",
+                }
+            )
+        ),
+        "12 is outside the 0-10 scale of pain-during",
+    ),
+    "RK203": (
+        _mutate(_add_exercise(exercise_id="no-dose"), _delete("exercises.1.dose"), _use("no-dose")),
+        _mutate(_add_exercise(exercise_id="no-dose"), _use("no-dose")),
+        "'no-dose' in phase 'acute' has no dose",
+    ),
+    "RK204": (
+        _mutate(_set("phases.0.exercises.0.dose.pain_limit", 7)),
+        _mutate(_set("phases.0.exercises.0.dose.pain_limit", 5)),
+        "allows pain up to 7/10",
+    ),
+    "RK205": (
+        _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10})),
+        _mutate(
+            _set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
+            _set("phases.0.exercises.0.dose.sessions_per_step", 2),
+        ),
+        "the range 8-10 of reps has no 'step', so it stays at 8",
+    ),
+    "RK206": (
+        _mutate(_set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1})),
+        _mutate(
+            _set("phases.0.exercises.0.dose.reps", {"min": 8, "max": 10, "step": 1}),
+            _set("phases.0.exercises.0.dose.sessions_per_step", 2),
+        ),
+        "add 'sessions_per_step'",
+    ),
+    "RK301": (
+        _mutate(_set("red_flags.1.covers", ["other"])),
+        _mutate(_set("red_flags.1.covers", ["no-improvement", "other"])),
+        "no improvement despite regular rehabilitation",
+    ),
+    "RK302": (
+        _mutate(_delete("symptom_rules.1")),
+        _mutate(_set("symptom_rules.1.measure", "next-morning-over-baseline"), _set("symptom_rules.1.above", 1)),
+        "response after a session",
+    ),
+    "RK303": (
+        _mutate(
+            lambda d: d.setdefault("precautions", []).append(
+                {"id": "no-twist", "movement": "twist", "description": "No twisting."}
+            ),
+            _add_exercise(exercise_id="rocking", movements=["twist"]),
+            _use("rocking"),
+        ),
+        _mutate(
+            _two_phases,
+            lambda d: d.setdefault("precautions", []).append(
+                {"id": "no-twist", "movement": "twist", "description": "No twisting.", "until_phase": "recovery"}
+            ),
+            _add_exercise(exercise_id="rocking", movements=["twist"]),
+            _use("rocking", phase=1),
+        ),
+        "precaution 'no-twist' applies in phase 'acute' (throughout the protocol)",
+    ),
+    "RK304": (
+        _mutate(
+            _stages("acute"), _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"), _use("loaded-twist")
+        ),
+        _mutate(
+            _stages("recovery"),
+            _add_exercise(exercise_id="loaded-twist", earliest_stage="recovery"),
+            _use("loaded-twist"),
+        ),
+        "'loaded-twist' is not suitable before the recovery stage",
+    ),
     "RK305": (_mutate(_lumbar), _mutate(_surgical), "surgeon_clearance_required: true"),
-    "RK306": (_mutate(_lumbar, _set("red_flags.2.action", "stop-and-review")), _mutate(_lumbar), "set 'action: refer-urgently'"),
-    "RK307": (_mutate(_set("symptom_rules.1.action", "regress")), _mutate(_set("symptom_rules.1.action", "hold")),
-              "which acts on one exercise, but pain-after is not measured per exercise"),
-    "RK401": (_mutate(_delete("references.0.url")), _mutate(_delete("references.0.url"), _set("references.0.doi", "10.1000/example")),
-              "no reference has a 'doi' or 'url'"),
-    "RK402": (_mutate(_set("reviewed", "2026-11-22")), _mutate(_set("reviewed", "2026-11-21")), "is in the future (today is 2026-11-21)"),
-    "RK403": (_mutate(_set("version", "1.0")), _mutate(_set("version", "1.0.0-rc.1+build.5")), "'1.0' is not a semantic version"),
+    "RK306": (
+        _mutate(_lumbar, _set("red_flags.2.action", "stop-and-review")),
+        _mutate(_lumbar),
+        "set 'action: refer-urgently'",
+    ),
+    "RK307": (
+        _mutate(_set("symptom_rules.1.action", "regress")),
+        _mutate(_set("symptom_rules.1.action", "hold")),
+        "which acts on one exercise, but pain-after is not measured per exercise",
+    ),
+    "RK401": (
+        _mutate(_delete("references.0.url")),
+        _mutate(_delete("references.0.url"), _set("references.0.doi", "10.1000/example")),
+        "no reference has a 'doi' or 'url'",
+    ),
+    "RK402": (
+        _mutate(_set("reviewed", "2026-11-22")),
+        _mutate(_set("reviewed", "2026-11-21")),
+        "is in the future (today is 2026-11-21)",
+    ),
+    "RK403": (
+        _mutate(_set("version", "1.0")),
+        _mutate(_set("version", "1.0.0-rc.1+build.5")),
+        "'1.0' is not a semantic version",
+    ),
 }
 
 
@@ -223,7 +350,9 @@ def test_lumbar_protocols_must_screen_for_cauda_equina() -> None:
 
 def test_precaution_gated_on_weeks_since_surgery_lifts_when_the_phase_starts_later() -> None:
     def with_bending_exercise(phase: int) -> dict[str, Any]:
-        d = _mutate(_surgical, _two_phases, _add_exercise(exercise_id="hinge", movements=["bend"]), _use("hinge", phase=phase))()
+        d = _mutate(
+            _surgical, _two_phases, _add_exercise(exercise_id="hinge", movements=["bend"]), _use("hinge", phase=phase)
+        )()
         d["phases"][1]["entry"]["all"].append({"measure": "weeks-since-surgery", "at_least": 6})
         return d
 
@@ -234,9 +363,17 @@ def test_precaution_gated_on_weeks_since_surgery_lifts_when_the_phase_starts_lat
 
 def test_library_documents_get_the_rules_that_apply_to_them() -> None:
     library = {
-        "kind": "exercise-library", "id": "lib", "version": "1", "title": "Library",
-        "exercises": [_exercise("a", progression="b"), _exercise("b", progression="a"), _exercise("c", regression="zz", dose={"reps": 0})],
-        "references": [{"citation": "A book."}], "reviewed": "2027-01-01",
+        "kind": "exercise-library",
+        "id": "lib",
+        "version": "1",
+        "title": "Library",
+        "exercises": [
+            _exercise("a", progression="b"),
+            _exercise("b", progression="a"),
+            _exercise("c", regression="zz", dose={"reps": 0}),
+        ],
+        "references": [{"citation": "A book."}],
+        "reviewed": "2027-01-01",
     }
     codes = sorted({f.code for f in check(library)})
     assert codes == ["RK103", "RK104", "RK201", "RK401", "RK402", "RK403"]
@@ -254,25 +391,32 @@ def test_readme_lists_every_core_rule_with_its_severity() -> None:
 def test_no_improvement_rule_must_say_what_counts_as_improvement() -> None:
     d = _mutate(_delete("symptom_rules.2.min_change"))()
     messages = [f.message for f in check(d) if f.code == "RK302"]
-    assert messages == ["symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, for example 2)."]
+    assert messages == [
+        "symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, for example 2)."
+    ]
 
 
 def test_no_improvement_is_one_concept_with_each_phases_review_period() -> None:
     own_limit = [f.message for f in check(_mutate(_set("symptom_rules.2.above", 3))()) if f.code == "RK302"]
     assert own_limit and "compared with each phase's 'review_after_weeks'" in own_limit[0]
     no_period = [f.message for f in check(_mutate(_delete("phases.0.review_after_weeks"))()) if f.code == "RK302"]
-    assert no_period == ["phase 'acute' has no 'review_after_weeks', so symptom rule 'stuck' can never ask for a review in it: "
-                         "add how many weeks without improvement lead to a review."]
+    assert no_period == [
+        "phase 'acute' has no 'review_after_weeks', so symptom rule 'stuck' can never ask for a review in it: "
+        "add how many weeks without improvement lead to a review."
+    ]
 
 
-@pytest.mark.parametrize(("criterion", "words"), [
-    ({"measure": "clinician-approval", "at_least": 3}, "is a yes/no fact"),
-    ({"measure": "pain-at-rest", "equals": True}, "is a number: compare it with 'at_least' or 'at_most'"),
-    ({"measure": "weeks-since-surgery"}, "has no threshold"),
-    ({"measure": "weeks-in-phase", "at_least": -1}, "is below zero"),
-    ({"measure": "surgeon-clearance"}, "says no answer to require"),
-    ({"measure": "phase-completed"}, "names no phase"),
-])
+@pytest.mark.parametrize(
+    ("criterion", "words"),
+    [
+        ({"measure": "clinician-approval", "at_least": 3}, "is a yes/no fact"),
+        ({"measure": "pain-at-rest", "equals": True}, "is a number: compare it with 'at_least' or 'at_most'"),
+        ({"measure": "weeks-since-surgery"}, "has no threshold"),
+        ({"measure": "weeks-in-phase", "at_least": -1}, "is below zero"),
+        ({"measure": "surgeon-clearance"}, "says no answer to require"),
+        ({"measure": "phase-completed"}, "names no phase"),
+    ],
+)
 def test_nonsense_criteria_are_refused(criterion: dict[str, Any], words: str) -> None:
     messages = [f.message for f in check(_mutate(_set("phases.0.exit.all", [criterion]))()) if f.code == "RK109"]
     assert any(words in m for m in messages), messages
@@ -280,7 +424,9 @@ def test_nonsense_criteria_are_refused(criterion: dict[str, Any], words: str) ->
 
 def test_a_rule_above_the_top_of_its_scale_can_never_fire() -> None:
     messages = [f.message for f in check(_mutate(_set("symptom_rules.0.above", 10))()) if f.code == "RK307"]
-    assert messages == ["symptom rule 'pain-high' fires only above 10, but pain-during never goes above 10: it can never fire."]
+    assert messages == [
+        "symptom rule 'pain-high' fires only above 10, but pain-during never goes above 10: it can never fire."
+    ]
 
 
 def test_a_precaution_with_a_region_applies_to_exercises_of_that_region() -> None:
@@ -288,8 +434,11 @@ def test_a_precaution_with_a_region_applies_to_exercises_of_that_region() -> Non
         precaution = {"id": "no-neck-turning", "movement": "twist", "description": "Do not turn the head."}
         if precaution_region:
             precaution["region"] = precaution_region
-        d = _mutate(lambda d: d.setdefault("precautions", []).append(precaution),
-                    _add_exercise(exercise_id="turns", movements=["twist"], region=exercise_region), _use("turns"))()
+        d = _mutate(
+            lambda d: d.setdefault("precautions", []).append(precaution),
+            _add_exercise(exercise_id="turns", movements=["twist"], region=exercise_region),
+            _use("turns"),
+        )()
         return [f.message for f in check(d) if f.code == "RK303"]
 
     assert with_turning("cervical", "cervical")  # a neck exercise that turns the head: refused

@@ -15,12 +15,19 @@ from rehabkit._documents.positions import locate_json, locate_yaml
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=8)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6),
-    st.floats(allow_nan=False, allow_infinity=False, width=32), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=20),
 )
 documents = st.dictionaries(
-    keys, st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20),
-    min_size=1, max_size=6,
+    keys,
+    st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20
+    ),
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -52,7 +59,7 @@ def test_located_positions_point_at_the_value(data: dict) -> None:
         value = data
         for part in path:
             value = value[part]
-        assert lines[line - 1][column - 1:].startswith(json.dumps(value)[:5])
+        assert lines[line - 1][column - 1 :].startswith(json.dumps(value)[:5])
 
 
 def test_yaml_positions_for_keys_and_values() -> None:
@@ -119,7 +126,7 @@ TRICKY_JSON = [
     '{"n": NaN}',
     '{"n": 1e400}',
     '{"s": "\\ud800"}',
-    '[1, 2, 3]',
+    "[1, 2, 3]",
     '"text"',
 ]
 
@@ -142,9 +149,13 @@ def test_the_fast_json_reading_is_the_careful_one(text: str, monkeypatch) -> Non
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                    | st.text(), lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+        max_leaves=20,
+    )
+)
 def test_the_fast_json_reading_matches_on_any_value(value: object) -> None:
     from rehabkit._documents import loader
 

@@ -74,7 +74,14 @@ def test_ranges_round_trip_in_canonical_form() -> None:
 
 def test_dose_reads_as_plain_words() -> None:
     dose = model.Dose.from_dict(
-        {"sets": 1, "reps": {"min": 8, "max": 10}, "hold_seconds": 5, "side": "each", "times_per_day": 1, "pain_limit": 3}
+        {
+            "sets": 1,
+            "reps": {"min": 8, "max": 10},
+            "hold_seconds": 5,
+            "side": "each",
+            "times_per_day": 1,
+            "pain_limit": 3,
+        }
     )
     assert dose.describe() == "1 set x 8-10 reps, hold 5 s, each side, once a day, pain limit 3/10"
 
@@ -133,7 +140,8 @@ def test_the_exercise_library_schema_stands_alone_and_matches_the_protocol_defin
     shipped = load_schema(LIBRARY_SCHEMA)
     assert shipped == bundle_library_schema(shipped, SCHEMA), (
         "schemas/exercise-library.schema.json is out of step with protocol.schema.json: run "
-        "'python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json'")
+        "'python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json'"
+    )
     assert "protocol.schema.json#" not in json.dumps(shipped)  # nothing a standard validator would have to fetch
     library = load_file(str(PROTOCOLS / "exercises" / "spine-exercises.yaml")).data
     jsonschema.Draft202012Validator(shipped).validate(library)  # no registry: the schema alone
@@ -178,10 +186,13 @@ def test_model_objects_compare_hash_and_print_by_their_fields() -> None:
     assert a != (1, 3, 1) and (a == "Range") is False and a.__eq__(1) is NotImplemented
     assert repr(a) == "Range(min=1, max=3, step=1)"
     assert repr(model.Reference(citation="A 'quoted' work")) == (
-        "Reference(citation=\"A 'quoted' work\", url=None, doi=None, note=None)")
+        "Reference(citation=\"A 'quoted' work\", url=None, doi=None, note=None)"
+    )
     # same field values, different classes: never equal
     media = model.Media(type="image", url="u", alt="a")
-    assert media != model.Reference(citation="image", url="u", doi="a") and media == model.Media(type="image", url="u", alt="a")
+    assert media != model.Reference(citation="image", url="u", doi="a") and media == model.Media(
+        type="image", url="u", alt="a"
+    )
     data = next(d for d in (load_file(p).data for p in SHIPPED) if d["kind"] == "protocol")
     protocol = model.Protocol.from_dict(data)
     changed = protocol.replace(title=protocol.title + " (changed)")

@@ -23,8 +23,9 @@ def _layered_env(root: Path) -> Path:
     """
     venv.EnvBuilder(with_pip=False).create(root)
     python = root / "bin" / "python"
-    purelib = subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                      text=True).strip()
+    purelib = subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+    ).strip()
     # addsitedir, not a plain path line, so that the test environment's own .pth files (the
     # editable rehabkit) are processed too.
     Path(purelib, "_test_environment.pth").write_text(
@@ -41,15 +42,30 @@ def test_a_generated_pack_installs_passes_its_tests_and_shows_in_plugins_and_lis
     created = _run(Path(sys.executable), "-m", "rehabkit", "new-plugin", "myclinic", cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     pack = tmp_path / "myclinic"
-    for name in ("pyproject.toml", "README.md", "src/rehabkit_myclinic/__init__.py",
-                 "src/rehabkit_myclinic/protocols/myclinic-sample.yaml", "tests/test_rehabkit_myclinic.py"):
+    for name in (
+        "pyproject.toml",
+        "README.md",
+        "src/rehabkit_myclinic/__init__.py",
+        "src/rehabkit_myclinic/protocols/myclinic-sample.yaml",
+        "tests/test_rehabkit_myclinic.py",
+    ):
         assert (pack / name).is_file(), name
         assert name.rsplit("/", 1)[-1] in created.stdout
     assert 'pip install -e "./myclinic[test]"' in created.stdout
 
     python = _layered_env(tmp_path / "env")
-    installed = _run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                     "--disable-pip-version-check", "./myclinic", cwd=tmp_path)
+    installed = _run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--disable-pip-version-check",
+        "./myclinic",
+        cwd=tmp_path,
+    )
     assert installed.returncode == 0, installed.stderr
 
     tests = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "myclinic", cwd=tmp_path)
@@ -98,7 +114,11 @@ def test_an_installed_packs_name_is_refused(cli, tmp_path: Path) -> None:
 def test_names_derive_from_the_one_given() -> None:
     names = pack_names("rehabkit-north-clinic")
     assert (names.folder, names.pack, names.distribution, names.module) == (
-        "rehabkit-north-clinic", "north-clinic", "rehabkit-north-clinic", "rehabkit_north_clinic")
+        "rehabkit-north-clinic",
+        "north-clinic",
+        "rehabkit-north-clinic",
+        "rehabkit_north_clinic",
+    )
     assert names.code_prefix == "NOR"
     # RK is rehabkit's own code prefix; a pack's codes never start with it.
     assert pack_names("rkclinic").code_prefix == "XRK"

@@ -23,13 +23,23 @@ def _answers(measure: OutcomeMeasure, scores: list[int | None]) -> dict[str, int
 def test_core_registers_pain_rating_odi_and_ndi_through_the_hook(measures) -> None:
     assert sorted(measures) == ["ndi", "nprs", "odi"]
     assert all(m.pack == "core" and m.reference for m in measures.values())
-    assert [m.criterion for m in (measures["odi"], measures["ndi"], measures["nprs"])] == ["odi-percent", "ndi-raw", "pain-at-rest"]
+    assert [m.criterion for m in (measures["odi"], measures["ndi"], measures["nprs"])] == [
+        "odi-percent",
+        "ndi-raw",
+        "pain-at-rest",
+    ]
 
 
 def test_odi_16_of_50_is_32_percent_moderate(measures) -> None:
     odi = measures["odi"]
     score = odi.score(_answers(odi, [2, 1, 3, 1, 2, 2, 1, 0, 2, 2]))
-    assert (score.value, score.unit, score.band, score.answered, score.skipped) == (32.0, "%", "moderate disability", 10, ())
+    assert (score.value, score.unit, score.band, score.answered, score.skipped) == (
+        32.0,
+        "%",
+        "moderate disability",
+        10,
+        (),
+    )
 
 
 def test_odi_with_one_section_skipped_divides_by_45(measures) -> None:
@@ -40,8 +50,18 @@ def test_odi_with_one_section_skipped_divides_by_45(measures) -> None:
     assert score.describe() == "ODI 35.6 % (moderate disability), 9 of 10 items answered"
 
 
-@pytest.mark.parametrize(("total", "band"), [(0, "minimal disability"), (10, "minimal disability"), (11, "moderate disability"),
-                                             (25, "severe disability"), (35, "crippled"), (45, "bed-bound"), (50, "bed-bound")])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "minimal disability"),
+        (10, "minimal disability"),
+        (11, "moderate disability"),
+        (25, "severe disability"),
+        (35, "crippled"),
+        (45, "bed-bound"),
+        (50, "bed-bound"),
+    ],
+)
 def test_odi_bands(measures, total: int, band: str) -> None:
     odi = measures["odi"]
     scores = [min(5, max(0, total - 5 * i)) for i in range(10)]
@@ -70,34 +90,49 @@ def test_pain_rating_is_the_single_answer(measures) -> None:
     assert nprs.score({"pain": 6}).value == 6
 
 
-@pytest.mark.parametrize(("answers", "words"), [
-    ({"pain-intensity": 6}, "Section 1, pain intensity must be a whole number from 0 to 5 (got 6)"),
-    ({"pain-intensity": -1}, "from 0 to 5 (got -1)"),
-    ({"pain-intensity": True}, "(got True)"),
-    ({"nope": 1}, "unknown item 'nope'"),
-    ({}, "at least 1 item(s) must be answered"),
-])
+@pytest.mark.parametrize(
+    ("answers", "words"),
+    [
+        ({"pain-intensity": 6}, "Section 1, pain intensity must be a whole number from 0 to 5 (got 6)"),
+        ({"pain-intensity": -1}, "from 0 to 5 (got -1)"),
+        ({"pain-intensity": True}, "(got True)"),
+        ({"nope": 1}, "unknown item 'nope'"),
+        ({}, "at least 1 item(s) must be answered"),
+    ],
+)
 def test_bad_answers_are_named(measures, answers, words: str) -> None:
     with pytest.raises(ScoringError, match=__import__("re").escape(words)):
         measures["odi"].score(answers)
 
 
 def test_a_pack_registers_a_measure_as_a_mapping() -> None:
-    psfs = OutcomeMeasure.from_dict({
-        "id": "psfs", "name": "Patient-Specific Functional Scale", "method": "mean", "unit": "/10", "criterion": "psfs-mean",
-        "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)],
-    })
+    psfs = OutcomeMeasure.from_dict(
+        {
+            "id": "psfs",
+            "name": "Patient-Specific Functional Scale",
+            "method": "mean",
+            "unit": "/10",
+            "criterion": "psfs-mean",
+            "items": [{"id": f"activity-{n}", "label": f"Activity {n}", "max": 10} for n in (1, 2, 3)],
+        }
+    )
     assert psfs.score({"activity-1": 4, "activity-2": 6, "activity-3": 8}).value == 6.0
 
 
 def test_a_plain_sum_adds_the_answered_items() -> None:
     from rehabkit._sessions.outcomes import OutcomeMeasure, ScoringError
 
-    eat10 = OutcomeMeasure.from_dict({
-        "id": "eat10", "name": "Eating Assessment Tool", "method": "sum", "unit": "points", "min_answered": 10,
-        "items": [{"id": f"item-{n}", "label": f"Item {n}", "max": 4} for n in range(1, 11)],
-        "bands": [{"low": 0, "high": 2, "label": "normal"}, {"low": 3, "high": 40, "label": "abnormal"}],
-    })
+    eat10 = OutcomeMeasure.from_dict(
+        {
+            "id": "eat10",
+            "name": "Eating Assessment Tool",
+            "method": "sum",
+            "unit": "points",
+            "min_answered": 10,
+            "items": [{"id": f"item-{n}", "label": f"Item {n}", "max": 4} for n in range(1, 11)],
+            "bands": [{"low": 0, "high": 2, "label": "normal"}, {"low": 3, "high": 40, "label": "abnormal"}],
+        }
+    )
     score = eat10.score({f"item-{n}": n % 3 for n in range(1, 11)})
     assert (score.value, score.band) == (sum(n % 3 for n in range(1, 11)), "abnormal")
     with pytest.raises(ScoringError, match="at least 10 item"):

@@ -134,7 +134,9 @@ def test_a_patients_handout_shows_their_own_dose_and_a_log_that_run_and_next_day
     assert any(item["step"] > 0 for item in plan["exercises"])  # ten calm days earned steps: not the starting dose
     # The log's columns are what run's answers file and next-day record, one row a day from today to the review.
     keys = set(__import__("re").findall(r'data-key="([^"]+)"', text))
-    assert {k.split(".")[0] for k in keys} - {"--date", "next-day --pain", "next-day --settled-after-hours"} == set(ANSWER_KEYS)
+    assert {k.split(".")[0] for k in keys} - {"--date", "next-day --pain", "next-day --settled-after-hours"} == set(
+        ANSWER_KEYS
+    )
     assert {f"exercises.{item['id']}" for item in plan["exercises"]} <= keys
     assert day(10) in words and "Next review:" in words
 
@@ -157,11 +159,45 @@ def test_a_stopped_course_gets_no_plan_handout_but_still_a_report(cli, tmp_path)
 def test_a_course_report_charts_pain_measures_and_adherence_with_tables_beside_them(cli, tmp_path) -> None:
     course = _calm_course(cli, tmp_path, days=9)
     assert course.do("next-day", "P-7", "--pain", "2", n=9).exit_code == 0
-    scores = ["--score", "pain-intensity=3", "--skip", "driving", *[f"--score={i}=2" for i in (
-        "personal-care", "lifting", "reading", "headaches", "concentration", "work", "sleeping", "recreation")]]
+    scores = [
+        "--score",
+        "pain-intensity=3",
+        "--skip",
+        "driving",
+        *[
+            f"--score={i}=2"
+            for i in (
+                "personal-care",
+                "lifting",
+                "reading",
+                "headaches",
+                "concentration",
+                "work",
+                "sleeping",
+                "recreation",
+            )
+        ],
+    ]
     assert course.do("measure", "P-7", "ndi", *scores, n=0).exit_code == 0
-    better = ["--score", "pain-intensity=1", "--skip", "driving", *[f"--score={i}=1" for i in (
-        "personal-care", "lifting", "reading", "headaches", "concentration", "work", "sleeping", "recreation")]]
+    better = [
+        "--score",
+        "pain-intensity=1",
+        "--skip",
+        "driving",
+        *[
+            f"--score={i}=1"
+            for i in (
+                "personal-care",
+                "lifting",
+                "reading",
+                "headaches",
+                "concentration",
+                "work",
+                "sleeping",
+                "recreation",
+            )
+        ],
+    ]
     assert course.do("measure", "P-7", "ndi", *better, n=8).exit_code == 0
     out = tmp_path / "r.html"
     result = cli("report", "P-7", "--db", course.db, "--date", day(9), "-o", str(out))
@@ -220,11 +256,22 @@ def test_output_file_errors_are_usage_errors_and_write_nothing(cli, tmp_path) ->
 
 
 def test_a_packs_renderer_that_fails_is_named_and_writes_nothing(rehabkit, tmp_path) -> None:
-    for behaviour, said in (("renderer-raises", "ValueError: the renderer broke"), ("renderer-exits", "SystemExit"),
-                            ("renderer-number", "returned int")):
+    for behaviour, said in (
+        ("renderer-raises", "ValueError: the renderer broke"),
+        ("renderer-exits", "SystemExit"),
+        ("renderer-number", "returned int"),
+    ):
         out = tmp_path / f"{behaviour}.html"
-        result = rehabkit("handout", "neck-pain", "--renderer", "hostile", "-o", str(out), packs=["hostile"],
-                          env={"HOSTILE_BEHAVIOUR": behaviour})
+        result = rehabkit(
+            "handout",
+            "neck-pain",
+            "--renderer",
+            "hostile",
+            "-o",
+            str(out),
+            packs=["hostile"],
+            env={"HOSTILE_BEHAVIOUR": behaviour},
+        )
         assert result.returncode == 3, (behaviour, result.stderr)
         assert "plugin pack 'test-hostile'" in result.stderr and said in result.stderr
         assert result.stdout == "" and not out.exists()
@@ -273,7 +320,11 @@ def test_a_pdf_handout_holds_every_exercise_keeps_cards_whole_and_follows_the_pa
         assert any(last_step in " ".join(pages[n].split()) for n in on), exercise.name
     for n, page in enumerate(pages):
         assert f"Page {n + 1} of {len(pages)}" in page
-        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().startswith(("Page ", "neck-pain@"))]
+        lines = [
+            line.strip()
+            for line in page.splitlines()
+            if line.strip() and not line.strip().startswith(("Page ", "neck-pain@"))
+        ]
         assert lines[-1] not in ("Your exercises", "Stop and get help", "Every day", "Your exercise log", "Take care")
     letter = tmp_path / "letter.pdf"
     assert cli("handout", "neck-pain", "--paper", "letter", "-o", str(letter)).exit_code == 0
@@ -327,17 +378,38 @@ def test_an_overdue_review_is_said_and_bounds_the_calendar(cli, tmp_path) -> Non
 def test_a_next_morning_report_asking_for_review_stops_the_handout(cli, tmp_path) -> None:
     data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
     data["reviewed"] = str(data["reviewed"])
-    data["symptom_rules"].append({"id": "bad-night", "measure": "pain-next-morning", "above": 6,
-                                  "action": "stop-and-review", "message": "See your clinician before exercising again."})
+    data["symptom_rules"].append(
+        {
+            "id": "bad-night",
+            "measure": "pain-next-morning",
+            "above": 6,
+            "action": "stop-and-review",
+            "message": "See your clinician before exercising again.",
+        }
+    )
     protocol = tmp_path / "file-protocol.yaml"  # not installed: next-day cannot act on it at once
     protocol.write_text(yaml.safe_dump(data), encoding="utf-8")
     db = str(tmp_path / "s.db")
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
-                                       "pain_after": 2, "new_symptom": False}))
-    assert cli("run", str(protocol), "--patient", "P-8", "--answers", str(answers), "--db", db, "--date", day(0)).exit_code == 0
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
+    assert (
+        cli("run", str(protocol), "--patient", "P-8", "--answers", str(answers), "--db", db, "--date", day(0)).exit_code
+        == 0
+    )
     assert cli("next-day", "P-8", "--pain", "8", "--db", db, "--date", day(1)).exit_code == 0
-    refused = cli("handout", str(protocol), "--patient", "P-8", "--db", db, "--date", day(1), "-o", str(tmp_path / "h.html"))
+    refused = cli(
+        "handout", str(protocol), "--patient", "P-8", "--db", db, "--date", day(1), "-o", str(tmp_path / "h.html")
+    )
     assert refused.exit_code == 6 and "asks for a review" in refused.output
     assert not (tmp_path / "h.html").exists()
 

@@ -23,17 +23,28 @@ from test_courses import day
 from test_outputs import _calm_course
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's chromium)"
+)
 PDFTOTEXT = shutil.which("pdftotext")
 #: Flags that keep Chromium off the network it would otherwise try to reach at start.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 HEADINGS = ("Goals of this phase", "Take care", "Your exercises", "Stop and get help", "Every day", "Your exercise log")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    )
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
@@ -117,8 +128,25 @@ def test_a_title_with_a_script_tag_stays_inert_in_the_browser(browser, cli, tmp_
 def test_the_course_report_opens_cleanly_and_is_accessible(browser, cli, tmp_path) -> None:
     course = _calm_course(cli, tmp_path)
     assert course.do("next-day", "P-7", "--pain", "2", n=10).exit_code == 0
-    scores = ["--score", "pain-intensity=3", "--skip", "driving", *[f"--score={i}=2" for i in (
-        "personal-care", "lifting", "reading", "headaches", "concentration", "work", "sleeping", "recreation")]]
+    scores = [
+        "--score",
+        "pain-intensity=3",
+        "--skip",
+        "driving",
+        *[
+            f"--score={i}=2"
+            for i in (
+                "personal-care",
+                "lifting",
+                "reading",
+                "headaches",
+                "concentration",
+                "work",
+                "sleeping",
+                "recreation",
+            )
+        ],
+    ]
     assert course.do("measure", "P-7", "ndi", *scores, n=0).exit_code == 0
     out = tmp_path / "report.html"
     assert cli("report", "P-7", "--db", course.db, "--date", day(10), "-o", str(out)).exit_code == 0

@@ -8,8 +8,17 @@ import pytest
 
 from rehabkit._sessions.store import Store
 
-ODI = ["pain-intensity=2", "personal-care=1", "lifting=3", "walking=1", "sitting=2", "standing=2", "sleeping=1",
-       "social-life=2", "travelling=2"]
+ODI = [
+    "pain-intensity=2",
+    "personal-care=1",
+    "lifting=3",
+    "walking=1",
+    "sitting=2",
+    "standing=2",
+    "sleeping=1",
+    "social-life=2",
+    "travelling=2",
+]
 
 
 def _scores(values: list[str]) -> list[str]:
@@ -36,15 +45,18 @@ def test_measure_scores_and_records_with_a_skipped_section(cli, db) -> None:
 def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, db) -> None:
     result = cli("measure", "P1", "ndi", "--db", db, "--format", "json", input="2\n1\n9\n2\n2\n3\n1\n2\n\n2\n1\n")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     assert (report["value"], report["skipped"]) == (17.8, ["driving"])
     assert "please answer a whole number from 0 to 5" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("measure", "P1", "sf36"), "no installed outcome measure 'sf36'. Installed: ndi, nprs, odi."),
-    (("measure", "P1", "odi", "--score", "walking=x"), "write ITEM=N"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("measure", "P1", "sf36"), "no installed outcome measure 'sf36'. Installed: ndi, nprs, odi."),
+        (("measure", "P1", "odi", "--score", "walking=x"), "write ITEM=N"),
+    ],
+)
 def test_bad_measure_input_is_named(cli, db, args, words) -> None:
     result = cli(*args, "--db", db)
     assert result.exit_code == 2
@@ -67,8 +79,10 @@ def test_next_day_attaches_to_the_session_before_it_and_history_lists_it(cli, db
         store.finish_session(session, "complete", "continue")
     result = cli("next-day", "P1", "--pain", "4", "--date", "2026-11-03", "--db", db)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Next-morning pain 4/10 recorded for P1 on 2026-11-03, after the session of 2026-11-02 "
-                                    "(pain before that session: 2/10).\n")
+    assert result.stdout.startswith(
+        "Next-morning pain 4/10 recorded for P1 on 2026-11-03, after the session of 2026-11-02 "
+        "(pain before that session: 2/10).\n"
+    )
     listed = cli("history", "P1", "--db", db).stdout.splitlines()
     assert listed[1].split() == ["DATE", "PROTOCOL", "PHASE", "STATUS", "PAIN", "DECISION"]
     assert listed[2].split() == ["2026-11-02", "neck-pain", "acute", "complete", "2->3/4", "continue"]
@@ -80,12 +94,15 @@ def test_next_day_attaches_to_the_session_before_it_and_history_lists_it(cli, db
     assert same_day.exit_code == 1 and "no session before 2026-11-02" in same_day.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ("next-day", "NEWGUY", "--pain", "3"),
-    ("measure", "NEWGUY", "nprs", "--score", "pain=3"),
-    ("history", "NEWGUY"),
-    ("review", "NEWGUY", "--clinician", "PT-1", "--outcome", "resume"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("next-day", "NEWGUY", "--pain", "3"),
+        ("measure", "NEWGUY", "nprs", "--score", "pain=3"),
+        ("history", "NEWGUY"),
+        ("review", "NEWGUY", "--clinician", "PT-1", "--outcome", "resume"),
+    ],
+)
 def test_commands_on_an_unknown_patient_are_errors_and_create_nothing(cli, db, args) -> None:
     result = cli(*args, "--db", db)
     assert result.exit_code == 1, result.output

@@ -39,14 +39,23 @@ def test_the_postgresql_schema_has_the_sqlite_tables_columns_and_indexes(pg_url,
         lite = store._db
         tables = {name for (name,) in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         lite_columns = {t: {row[1] for row in lite.execute(f"PRAGMA table_info({t})")} for t in tables}
-        lite_indexes = {name for (name,) in lite.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+        lite_indexes = {
+            name
+            for (name,) in lite.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
     open_store(pg_url).close()
     with _pg(pg_url) as db:
-        rows = db.execute("SELECT table_name, column_name FROM information_schema.columns "
-                          "WHERE table_schema = current_schema()").fetchall()
-        indexes = {name for (name,) in db.execute(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey'")}
+        rows = db.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        ).fetchall()
+        indexes = {
+            name
+            for (name,) in db.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey'"
+            )
+        }
     pg_columns: dict[str, set[str]] = {}
     for table, column in rows:
         pg_columns.setdefault(table, set()).add(column)
@@ -63,15 +72,22 @@ def test_a_database_of_another_program_is_refused_and_left_alone(pg_url, cli) ->
     assert result.exit_code == 1
     assert "is not a rehabkit session store (it holds the tables invoices)" in result.stderr
     with _pg(pg_url) as db:
-        assert [name for (name,) in db.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")] == ["invoices"]
+        assert [
+            name
+            for (name,) in db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        ] == ["invoices"]
 
 
 def test_a_missing_database_or_server_is_a_clear_error(pg_server, cli) -> None:
     missing = pg_server.url("no_such_database")
     result = cli("history", "P1", "--db", missing)
     assert result.exit_code == 1, result.output
-    assert "cannot connect to the session store" in result.stderr and 'database "no_such_database" does not exist' in result.stderr
+    assert (
+        "cannot connect to the session store" in result.stderr
+        and 'database "no_such_database" does not exist' in result.stderr
+    )
     assert "Traceback" not in result.output
     nowhere = "postgresql://rehabkit:secret@/db?host=/nonexistent/socket/dir"
     result = cli("history", "P1", "--db", nowhere)
@@ -92,12 +108,18 @@ def test_a_url_in_rehabkit_db_names_a_postgresql_store(tmp_path) -> None:
 
 
 def test_read_only_commands_never_create_a_postgresql_store(pg_url, cli) -> None:
-    for args in (("history", "P1"), ("next-day", "P1", "--pain", "3"), ("review", "P1", "--clinician", "PT-1", "--outcome", "resume")):
+    for args in (
+        ("history", "P1"),
+        ("next-day", "P1", "--pain", "3"),
+        ("review", "P1", "--clinician", "PT-1", "--outcome", "resume"),
+    ):
         result = cli(*args, "--db", pg_url)
         assert result.exit_code == 1 and "there is no session store in" in result.stderr, (args, result.output)
     assert cli("run", "neck-pain", "--patient", "P1", "--plan", "--db", pg_url).exit_code == 1
     with _pg(pg_url) as db:
-        assert db.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchone() == (0,)
 
 
 def test_without_the_driver_a_postgresql_url_says_how_to_install_it(tmp_path) -> None:
@@ -127,7 +149,13 @@ def test_psycopg_is_imported_only_for_a_postgresql_url(tmp_path) -> None:
 
 
 def _answers(tmp_path, **overrides) -> str:
-    data = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
+    data = {
+        "screening": {"all": False},
+        "pain_before": 2,
+        "exercises": {"all": 1},
+        "pain_after": 2,
+        "new_symptom": False,
+    }
     data.update(overrides)
     path = tmp_path / f"answers-{len(list(tmp_path.iterdir()))}.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -184,16 +212,37 @@ def test_every_query_a_course_command_runs_can_use_an_index(cli, pg_url, tmp_pat
         return execute(self, query, params, **kwargs)
 
     for other in ("Q-1", "Q-2"):
-        assert cli("approve", other, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url,
-                   "--date", "2026-11-01").exit_code == 0
+        assert (
+            cli(
+                "approve",
+                other,
+                "--protocol",
+                "neck-pain",
+                "--phase",
+                "acute",
+                "--by",
+                "PT-1",
+                "--db",
+                pg_url,
+                "--date",
+                "2026-11-01",
+            ).exit_code
+            == 0
+        )
     monkeypatch.setattr(psycopg.Connection, "execute", traced)
     for step in [*COURSE, ("history", "P-1")]:
         result = cli(*[part.format(**files) for part in step], "--db", pg_url)
         assert "Traceback" not in result.output, result.output
     monkeypatch.undo()
-    queries = {(q, json.dumps(p, default=str)): p for q, p in statements
-               if q.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")) and " FROM " in q.upper()
-               and "information_schema" not in q and "pg_" not in q and "rehabkit_schema" not in q}
+    queries = {
+        (q, json.dumps(p, default=str)): p
+        for q, p in statements
+        if q.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+        and " FROM " in q.upper()
+        and "information_schema" not in q
+        and "pg_" not in q
+        and "rehabkit_schema" not in q
+    }
     assert len(queries) >= 8
     with _pg(pg_url) as db:
         db.execute("SET enable_seqscan = off")
@@ -203,10 +252,21 @@ def test_every_query_a_course_command_runs_can_use_an_index(cli, pg_url, tmp_pat
 
 
 def test_concurrent_first_use_of_a_new_database_by_real_processes(pg_url) -> None:
-    commands = [["approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url]
-                for n in range(6)]
-    processes = [subprocess.Popen([sys.executable, "-m", "rehabkit", *c], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=clean_env()) for c in commands]
+    commands = [
+        ["approve", f"P{n}", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url]
+        for n in range(6)
+    ]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rehabkit", *c],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=clean_env(),
+        )
+        for c in commands
+    ]
     results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
     assert [code for code, _ in results] == [0] * 6, results
     with open_store(pg_url) as store:
@@ -242,7 +302,12 @@ def test_shell_completion_offers_the_patients_of_a_postgresql_store(cli, pg_url)
     from rehabkit.cli.completion import complete_patients
 
     for patient in ("P-17", "P-18", "Q-1"):
-        assert cli("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url).exit_code == 0
+        assert (
+            cli(
+                "approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", pg_url
+            ).exit_code
+            == 0
+        )
     ctx = click.Context(click.Command("history"))
     ctx.params = {"db": pg_url}
     assert [item.value for item in complete_patients(ctx, None, "P-")] == ["P-17", "P-18"]  # type: ignore[arg-type]

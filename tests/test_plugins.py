@@ -15,6 +15,7 @@ from rehabkit._plugins.registry import Contributions, Registered, Registry
 
 from conftest import CORPUS, REPO
 
+
 def _core_codes() -> list[str]:
     import importlib
 
@@ -25,8 +26,13 @@ def _core_codes() -> list[str]:
 
 CORE_CODES = _core_codes()
 NECK = ["desk-posture@1.1.0", "neck-arm-pain@1.1.0", "neck-pain@2.1.0", "upper-back-posture@1.1.0"]
-LOW_BACK = ["disc-conservative@1.1.0", "low-back-pain-acute@1.1.0", "low-back-pain-chronic@1.1.0",
-            "recurrent-back-pain@1.1.0", "spinal-stiffness@1.1.0"]
+LOW_BACK = [
+    "disc-conservative@1.1.0",
+    "low-back-pain-acute@1.1.0",
+    "low-back-pain-chronic@1.1.0",
+    "recurrent-back-pain@1.1.0",
+    "spinal-stiffness@1.1.0",
+]
 #: pack -> the protocols it contributes
 FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.1.0"]}
 PACK_VERSIONS = {"exercises": "1.0.0", "neck": "2.0.0", "low-back": "2.0.0", "post-surgery": "2.0.0"}
@@ -43,7 +49,9 @@ def test_first_party_packs_load_through_entry_points() -> None:
         for key in keys:
             assert registry.protocols[key].pack == pack
     assert manager.packs["exercises"].hooks == ["rehabkit_register_exercises"]
-    assert {"chin-tuck", "bird-dog", "bar-hang", "toes-and-chin-stretch"} <= set(manager.packs["exercises"].registered["exercises"])
+    assert {"chin-tuck", "bird-dog", "bar-hang", "toes-and-chin-stretch"} <= set(
+        manager.packs["exercises"].registered["exercises"]
+    )
     assert all(r.pack == "exercises" for r in registry.exercises.values())
     assert manager.packs["core"].registered["lint_rules"] == CORE_CODES
 
@@ -55,7 +63,9 @@ def test_broken_packs_are_reported_by_name_and_the_rest_work(rehabkit) -> None:
     for pack, version in PACK_VERSIONS.items():
         assert f"\n{pack} (rehabkit-{pack} {version}): loaded" in out
     assert "test-broken-import (rehabkit-test-broken-import 0.0.1): failed" in out
-    assert "error: failed to import 'rehabkit_test_broken_import': ImportError: this test pack is broken on purpose" in out
+    assert (
+        "error: failed to import 'rehabkit_test_broken_import': ImportError: this test pack is broken on purpose" in out
+    )
     assert "test-garbage (rehabkit-test-garbage 0.0.1): failed" in out
     assert "rehabkit_register_protocols registered 42 (int): expected a protocol document" in out
     assert "rehabkit_register_exercises registered an invalid exercise 'garbage-exercise'" in out
@@ -83,7 +93,11 @@ def test_other_commands_warn_about_broken_packs_and_keep_working(rehabkit) -> No
 
 
 def test_contributions_of_a_failed_pack_are_set_aside(rehabkit, tmp_path) -> None:
-    document = (CORPUS / "good" / "minimal.yaml").read_text().replace("exercise: chin-tuck", "exercise: garbage-valid-exercise")
+    document = (
+        (CORPUS / "good" / "minimal.yaml")
+        .read_text()
+        .replace("exercise: chin-tuck", "exercise: garbage-valid-exercise")
+    )
     path = tmp_path / "uses-garbage.yaml"
     path.write_text(document)
     result = rehabkit("validate", str(path), packs=["garbage"])
@@ -117,7 +131,9 @@ def test_allow_list_from_environment(cli) -> None:
 
 def test_block_and_allow_options(cli) -> None:
     result = cli("-p", "no:neck", "list", "--format", "json")
-    assert sorted(f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)) == sorted(LOW_BACK + FIRST_PARTY["post-surgery"])
+    assert sorted(f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)) == sorted(
+        LOW_BACK + FIRST_PARTY["post-surgery"]
+    )
     result = cli("-p", "low-back", "list", "--format", "json")
     assert [f"{row['id']}@{row['version']}" for row in json.loads(result.stdout)] == LOW_BACK
     result = cli("list", "--format", "json", env={"REHABKIT_BLOCK_PLUGINS": "neck,low-back"})
@@ -141,7 +157,10 @@ def test_a_blocked_broken_pack_is_never_imported(rehabkit) -> None:
 def test_conflicting_protocol_names_both_packs(rehabkit) -> None:
     result = rehabkit("list", packs=["conflict"])
     assert result.returncode == 0
-    assert "conflict: protocol 'neck-pain@2.1.0' is contributed by packs 'neck', 'test-conflict'; neither is used." in result.stderr
+    assert (
+        "conflict: protocol 'neck-pain@2.1.0' is contributed by packs 'neck', 'test-conflict'; neither is used."
+        in result.stderr
+    )
     assert "\nneck-pain " not in result.stdout
     assert "\nneck-arm-pain " in result.stdout
     shown = rehabkit("show", "neck-pain", packs=["conflict"])
@@ -164,19 +183,32 @@ def test_registry_conflict_with_three_packs_names_all() -> None:
 
 def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -> None:
     document = (CORPUS / "good" / "minimal.yaml").read_text()
-    document = document.replace("exercise: chin-tuck", "exercise: wall-angel").replace("  - id: no-better", "  - id: worse")
+    document = document.replace("exercise: chin-tuck", "exercise: wall-angel").replace(
+        "  - id: no-better", "  - id: worse"
+    )
     path = tmp_path / "uses-library.yaml"
     path.write_text(document)
     result = rehabkit("validate", str(path), packs=["extras"])
     # The library exercise resolves; the broken rule is reported by code and pack; other rules still ran.
     assert "RK101" not in result.stdout
-    assert "RK099 lint rule TX001 from pack 'test-extras' failed (RuntimeError: this rule is broken on purpose)" in result.stdout
+    assert (
+        "RK099 lint rule TX001 from pack 'test-extras' failed (RuntimeError: this rule is broken on purpose)"
+        in result.stdout
+    )
     assert "RK102 id 'worse' is used twice in 'red_flags'" in result.stdout
     assert result.returncode == 3
     plugins = json.loads(rehabkit("plugins", "--format", "json", packs=["extras"]).stdout)
     extras = next(p for p in plugins if p["name"] == "test-extras")
-    assert extras["registered"] == {"protocols": [], "exercises": ["wall-angel"], "screening": ["recent-fall"], "lint_rules": ["TX001", "TX002"],
-                                    "outcome_measures": [], "commands": [], "clinical_policy": [], "renderers": []}
+    assert extras["registered"] == {
+        "protocols": [],
+        "exercises": ["wall-angel"],
+        "screening": ["recent-fall"],
+        "lint_rules": ["TX001", "TX002"],
+        "outcome_measures": [],
+        "commands": [],
+        "clinical_policy": [],
+        "renderers": [],
+    }
     blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
     assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout
 
@@ -194,7 +226,18 @@ def test_plugin_error_is_a_runtime_error() -> None:
 @pytest.mark.parametrize("pack", ["rehabkit-exercises", "rehabkit-neck", "rehabkit-low-back", "rehabkit-post-surgery"])
 def test_pack_builds_a_wheel_that_carries_its_protocols(pack, tmp_path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO / "plugins" / pack)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO / "plugins" / pack),
+        ],
         check=True,
     )
     (wheel,) = tmp_path.glob("*.whl")
@@ -210,7 +253,18 @@ def test_pack_builds_a_wheel_that_carries_its_protocols(pack, tmp_path) -> None:
 
 def test_core_wheel_ships_the_schema(tmp_path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
         check=True,
     )
     (wheel,) = tmp_path.glob("rehabkit-*.whl")
@@ -244,13 +298,16 @@ def test_one_broken_document_is_named_and_the_packs_other_protocols_stay_usable(
     documents.mkdir()
     good = (CORPUS / "good" / "minimal.yaml").read_text()
     (documents / "good.yaml").write_text(good)
-    (documents / "broken.yaml").write_text(good.replace("corpus-minimal", "broken-one").replace("hold_seconds: 5", "hold_secs: 5"))
+    (documents / "broken.yaml").write_text(
+        good.replace("corpus-minimal", "broken-one").replace("hold_seconds: 5", "hold_secs: 5")
+    )
     (documents / "unreadable.yaml").write_text("title: a: b\n")
     pack = tmp_path / "site"
     (pack / "halfpack").mkdir(parents=True)
     (pack / "halfpack" / "__init__.py").write_text(
         "import os\nfrom rehabkit import hookimpl\nREHABKIT_HOOK_API = 1\n\n"
-        "@hookimpl\ndef rehabkit_register_protocols(register):\n    register(os.environ['HALF_DOCS'])\n")
+        "@hookimpl\ndef rehabkit_register_protocols(register):\n    register(os.environ['HALF_DOCS'])\n"
+    )
     info = pack / "halfpack-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: halfpack\nVersion: 1.0\n")
@@ -258,12 +315,16 @@ def test_one_broken_document_is_named_and_the_packs_other_protocols_stay_usable(
     env = clean_env(PYTHONPATH=str(pack), HALF_DOCS=str(documents))
 
     def rehabkit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120
+        )
 
     listed = rehabkit("list", "--format", "json")
     assert listed.returncode == 0, listed.stderr
     assert "corpus-minimal" in {p["id"] for p in json.loads(listed.stdout)}  # the good one is still there
-    assert f"plugin pack 'halfpack': the protocol {documents / 'broken.yaml'} does not match the schema" in listed.stderr
+    assert (
+        f"plugin pack 'halfpack': the protocol {documents / 'broken.yaml'} does not match the schema" in listed.stderr
+    )
     assert "RK020 unknown field 'hold_secs'" in listed.stderr
     assert f"the protocol {documents / 'unreadable.yaml'} could not be read" in listed.stderr
     planned = rehabkit("run", "corpus-minimal", "--patient", "P-1", "--plan")
@@ -280,8 +341,14 @@ def test_with_no_protocols_list_says_how_to_get_some_outside_a_clone(tmp_path) -
 
     from conftest import clean_env
 
-    result = subprocess.run([sys.executable, "-m", "rehabkit", "-p", "core", "list"], capture_output=True, text=True,
-                            env=clean_env(), cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "rehabkit", "-p", "core", "list"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 0
     assert "No protocols installed" in result.stderr and "rehabkit-neck" in result.stderr
     assert "plugins/rehabkit-neck" not in result.stderr  # a path that exists only inside a clone

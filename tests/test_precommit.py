@@ -22,9 +22,14 @@ _HOOK_FILES = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml
 
 def _git(cwd: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
     # A commit runs the installed hook, which builds its environment in PRE_COMMIT_HOME: keep it in the test's folder.
-    env = clean_env(GIT_AUTHOR_NAME="Clinic", GIT_AUTHOR_EMAIL="clinic@example.org",
-                    GIT_COMMITTER_NAME="Clinic", GIT_COMMITTER_EMAIL="clinic@example.org",
-                    PRE_COMMIT_HOME=str(home or cwd / ".no-pre-commit-home"), HOME=str(cwd.parent / "user-home"))
+    env = clean_env(
+        GIT_AUTHOR_NAME="Clinic",
+        GIT_AUTHOR_EMAIL="clinic@example.org",
+        GIT_COMMITTER_NAME="Clinic",
+        GIT_COMMITTER_EMAIL="clinic@example.org",
+        PRE_COMMIT_HOME=str(home or cwd / ".no-pre-commit-home"),
+        HOME=str(cwd.parent / "user-home"),
+    )
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=False)
 
 
@@ -46,10 +51,17 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def _pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(PRE_COMMIT_HOME=str(home), GIT_AUTHOR_NAME="Clinic", GIT_AUTHOR_EMAIL="clinic@example.org",
-                    GIT_COMMITTER_NAME="Clinic", GIT_COMMITTER_EMAIL="clinic@example.org")
+    env = clean_env(
+        PRE_COMMIT_HOME=str(home),
+        GIT_AUTHOR_NAME="Clinic",
+        GIT_AUTHOR_EMAIL="clinic@example.org",
+        GIT_COMMITTER_NAME="Clinic",
+        GIT_COMMITTER_EMAIL="clinic@example.org",
+    )
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=900
+    )
 
 
 def test_hook_definitions_are_valid_and_run_validate() -> None:
@@ -82,7 +94,11 @@ def test_clinic_repository_validates_protocols_on_commit(hook_repo: tuple[Path, 
     assert "rehabkit validate" in first.stdout + first.stderr
     assert "Passed" in first.stdout + first.stderr
 
-    bad = good.replace("corpus-minimal", "clinic-bad").replace("reps: 10", "reps: 0").replace("id: clinic-neck", "id: clinic-bad")
+    bad = (
+        good.replace("corpus-minimal", "clinic-bad")
+        .replace("reps: 10", "reps: 0")
+        .replace("id: clinic-neck", "id: clinic-bad")
+    )
     (clinic / "protocols" / "clinic-bad.yaml").write_text(bad)
     _git(clinic, "add", "-A")
     refused = _git(clinic, "commit", "-m", "Add a broken protocol", home=home)

@@ -21,10 +21,22 @@ from rehabkit import DocumentError
 from conftest import PROTOCOLS
 
 SHIPPED = [load_file(path).data for path in sorted(iter_document_files(PROTOCOLS)) if "exercises/" not in path]
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=20), st.just(""), st.just("\u001b[2J"), st.just(10.0), st.just(-1))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                      st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=6)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+    st.just(""),
+    st.just("\u001b[2J"),
+    st.just(10.0),
+    st.just(-1),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

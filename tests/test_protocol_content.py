@@ -15,8 +15,18 @@ PROTOCOL_LIST = [Protocol.from_dict(d) for d in DOCUMENTS if d["kind"] == "proto
 LIBRARY = next(ExerciseLibrary.from_dict(d) for d in DOCUMENTS if d["kind"] == "exercise-library")
 EXERCISES = {e.id: e for e in LIBRARY.exercises}
 HANGING = sorted(e.id for e in LIBRARY.exercises if "hang" in e.movements)
-LOW_BACK = [p for p in PROTOCOL_LIST if set(p.conditions) & {"low-back-pain-acute", "low-back-pain-chronic", "recurrent-back-pain",
-                                                             "disc-problem-conservative", "stiffness-after-injury-or-rest"}]
+LOW_BACK = [
+    p
+    for p in PROTOCOL_LIST
+    if set(p.conditions)
+    & {
+        "low-back-pain-acute",
+        "low-back-pain-chronic",
+        "recurrent-back-pain",
+        "disc-problem-conservative",
+        "stiffness-after-injury-or-rest",
+    }
+]
 BY_ID = {p.id: p for p in PROTOCOL_LIST}
 
 
@@ -39,7 +49,9 @@ def test_no_hanging_exercise_swings_the_legs() -> None:
 
 
 @pytest.mark.parametrize("protocol", [p for p in PROTOCOL_LIST if _uses(p, HANGING)], ids=lambda p: p.id)
-def test_a_protocol_that_prescribes_hanging_asks_about_osteoporosis_and_leaves_it_out_on_a_yes(protocol: Protocol) -> None:
+def test_a_protocol_that_prescribes_hanging_asks_about_osteoporosis_and_leaves_it_out_on_a_yes(
+    protocol: Protocol,
+) -> None:
     asks = [q for q in protocol.red_flags if "osteoporosis" in q.covers]
     assert asks and any("hang" in q.omit_movements for q in asks)
 
@@ -54,8 +66,13 @@ def test_after_spine_surgery_hanging_is_never_allowed_on_the_patients_word() -> 
 
 @pytest.mark.parametrize("protocol", LOW_BACK, ids=lambda p: p.id)
 def test_new_weakness_in_one_leg_is_urgent_in_every_low_back_protocol(protocol: Protocol) -> None:
-    urgent = [q for q in protocol.red_flags if q.action == "refer-urgently" and "weak" in q.question.lower()
-              and ("leg" in q.question.lower() or "foot" in q.question.lower())]
+    urgent = [
+        q
+        for q in protocol.red_flags
+        if q.action == "refer-urgently"
+        and "weak" in q.question.lower()
+        and ("leg" in q.question.lower() or "foot" in q.question.lower())
+    ]
     assert urgent, [q.id for q in protocol.red_flags]
 
 
@@ -77,8 +94,11 @@ def test_immunosuppression_is_screened_wherever_systemic_red_flags_are(protocol:
 def test_low_back_maintenance_phases_include_postural_correction(protocol: Protocol) -> None:
     last = protocol.phases[-1]
     assert "postural-and-movement-re-education" in last.focus
-    assert any(EXERCISES[ref.exercise].component == "postural-and-movement-re-education"
-               for ref in last.exercises if ref.exercise in EXERCISES)
+    assert any(
+        EXERCISES[ref.exercise].component == "postural-and-movement-re-education"
+        for ref in last.exercises
+        if ref.exercise in EXERCISES
+    )
 
 
 @pytest.mark.parametrize("protocol", PROTOCOL_LIST, ids=lambda p: p.id)

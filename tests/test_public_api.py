@@ -18,7 +18,11 @@ API_PAGE = (REPO / "docs" / "api.md").read_text()
 
 def test_all_is_sorted_and_every_name_resolves() -> None:
     assert rehabkit.__all__ == sorted(rehabkit.__all__)
-    assert set(rehabkit.__all__) == {"HOOK_API_VERSION", "__version__", *rehabkit._PUBLIC}  # the literal list is complete
+    assert set(rehabkit.__all__) == {
+        "HOOK_API_VERSION",
+        "__version__",
+        *rehabkit._PUBLIC,
+    }  # the literal list is complete
     for name in rehabkit.__all__:
         assert getattr(rehabkit, name) is not None, name
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
@@ -30,14 +34,19 @@ def test_every_public_name_is_documented_on_the_api_page(name: str) -> None:
     assert f"| `{name}` |" in API_PAGE
 
 
-@pytest.mark.parametrize("name", [n for n in rehabkit.__all__ if inspect.isclass(getattr(rehabkit, n)) or inspect.isfunction(getattr(rehabkit, n))])
+@pytest.mark.parametrize(
+    "name",
+    [n for n in rehabkit.__all__ if inspect.isclass(getattr(rehabkit, n)) or inspect.isfunction(getattr(rehabkit, n))],
+)
 def test_every_public_class_and_function_has_a_docstring(name: str) -> None:
     assert inspect.getdoc(getattr(rehabkit, name)), name
 
 
 def test_importing_rehabkit_loads_neither_pluggy_nor_attrs() -> None:
     code = "import sys, rehabkit; print('pluggy' in sys.modules, 'attrs' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True
+    ).stdout
     assert out.split() == ["False", "False"]
 
 
@@ -47,7 +56,8 @@ def test_py_typed_ships_with_the_package() -> None:
 
 def test_a_pack_using_only_public_names_type_checks_strictly(tmp_path) -> None:
     pack = tmp_path / "mypack.py"
-    pack.write_text(textwrap.dedent('''
+    pack.write_text(
+        textwrap.dedent('''
         """A pack written from docs/api.md alone."""
         from __future__ import annotations
 
@@ -88,9 +98,15 @@ def test_a_pack_using_only_public_names_type_checks_strictly(tmp_path) -> None:
                 return None
             reps: Range | None = plan.items[0].dose.reps if plan.items and plan.items[0].dose else None
             return Decision(action="hold", reasons=(f"clinic policy ({reps})",))
-    '''))
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pack)],
-                            capture_output=True, text=True, cwd=tmp_path, env=clean_env())
+    ''')
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pack)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -98,17 +114,29 @@ def test_the_first_party_and_example_packs_import_only_public_names() -> None:
     import re
 
     private = []
-    for path in sorted((REPO / "plugins").glob("*/src/*/*.py")) + sorted((REPO / "src" / "rehabkit" / "scaffold").glob("*.tmpl")):
+    for path in sorted((REPO / "plugins").glob("*/src/*/*.py")) + sorted(
+        (REPO / "src" / "rehabkit" / "scaffold").glob("*.tmpl")
+    ):
         for module in re.findall(r"^\s*from (rehabkit[\w.]*) import", path.read_text(), re.MULTILINE):
-            if module not in ("rehabkit", "rehabkit.hookspecs", "rehabkit.model", "rehabkit.engine", "rehabkit.testing"):
+            if module not in (
+                "rehabkit",
+                "rehabkit.hookspecs",
+                "rehabkit.model",
+                "rehabkit.engine",
+                "rehabkit.testing",
+            ):
                 private.append(f"{path.relative_to(REPO)}: {module}")
     assert private == []
 
 
 def test_loading_packs_does_not_import_the_command_line() -> None:
-    code = ("import sys; from rehabkit._plugins.manager import PluginManager; m = PluginManager(); m.load(); "
-            "m.registry(); print('rehabkit.cli' in sys.modules, 'click' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True).stdout
+    code = (
+        "import sys; from rehabkit._plugins.manager import PluginManager; m = PluginManager(); m.load(); "
+        "m.registry(); print('rehabkit.cli' in sys.modules, 'click' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True
+    ).stdout
     assert out.split()[0] == "False"
 
 
@@ -121,7 +149,7 @@ def test_the_command_example_in_plugins_md_runs_and_handles_an_unknown_id(tmp_pa
     from rehabkit.cli import AppState
 
     page = (REPO / "docs" / "plugins.md").read_text()
-    section = page[page.index("### A command"):]
+    section = page[page.index("### A command") :]
     code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     (tmp_path / "doc_command.py").write_text(code)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -143,10 +171,28 @@ def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> Non
     line = next(l for l in makefile.splitlines() if "pip wheel" in l)
     assert all(p in line or "$(PACKS)" in line for p in packs)
     projects = [str(REPO), *(str(REPO / p) for p in packs)]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path), *projects], check=True, cwd=tmp_path, env=clean_env())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            *projects,
+        ],
+        check=True,
+        cwd=tmp_path,
+        env=clean_env(),
+    )
     wheels = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.whl"))
-    assert wheels == sorted(["rehabkit", "rehabkit_exercises", "rehabkit_neck", "rehabkit_low_back", "rehabkit_post_surgery"])
+    assert wheels == sorted(
+        ["rehabkit", "rehabkit_exercises", "rehabkit_neck", "rehabkit_low_back", "rehabkit_post_surgery"]
+    )
     neck = next(tmp_path.glob("rehabkit_neck-*.whl"))
     assert any(name.endswith("neck-pain.yaml") for name in zipfile.ZipFile(neck).namelist())  # the protocols travel
     workflow = (REPO / ".github" / "workflows" / "release.yml").read_text()
@@ -154,10 +200,12 @@ def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> Non
 
 
 def test_old_module_paths_keep_working_for_packs_written_for_0_1(recwarn) -> None:
-    code = ("import warnings; warnings.simplefilter('always'); "
-            "from rehabkit.lint import LintRule, Violation; from rehabkit.errors import Severity; "
-            "from rehabkit.outcomes import OutcomeMeasure; import rehabkit; "
-            "print(LintRule is rehabkit.LintRule, Severity is rehabkit.Severity, OutcomeMeasure is rehabkit.OutcomeMeasure)")
+    code = (
+        "import warnings; warnings.simplefilter('always'); "
+        "from rehabkit.lint import LintRule, Violation; from rehabkit.errors import Severity; "
+        "from rehabkit.outcomes import OutcomeMeasure; import rehabkit; "
+        "print(LintRule is rehabkit.LintRule, Severity is rehabkit.Severity, OutcomeMeasure is rehabkit.OutcomeMeasure)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), check=True)
     assert result.stdout.split() == ["True", "True", "True"]
     assert "rehabkit.lint moved to a private module; import its public names from 'rehabkit'" in result.stderr
@@ -168,5 +216,14 @@ def test_the_package_root_holds_only_the_public_modules() -> None:
     public = sorted(p.stem for p in root.glob("*.py"))
     assert public == ["__init__", "__main__", "hookspecs", "model", "pytest_plugin", "testing"]
     packages = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists())
-    assert packages == ["_authoring", "_common", "_documents", "_outputs", "_plugins", "_sessions", "cli", "default_plugins",
-                        "engine"]
+    assert packages == [
+        "_authoring",
+        "_common",
+        "_documents",
+        "_outputs",
+        "_plugins",
+        "_sessions",
+        "cli",
+        "default_plugins",
+        "engine",
+    ]

@@ -18,14 +18,16 @@ CASES = {
     "test_misspelt.py": ("test-misspelt", "def test_loads(rehabkit_pack):\n    rehabkit_pack.assert_loaded()\n"),
     "test_missing.py": ("no-such-pack", "def test_loads(rehabkit_pack):\n    pass\n"),
     "test_lint.py": ("test-conflict", "def test_clean(rehabkit_pack):\n    rehabkit_pack.assert_protocols_clean()\n"),
-    "test_good.py": ("example-clinic",
-                     "import pytest\n\n"
-                     "@pytest.mark.rehabkit_with('exercises', 'neck')\n"
-                     "def test_good(rehabkit_pack, rehabkit_packs):\n"
-                     "    rehabkit_pack.assert_loaded()\n"
-                     "    assert rehabkit_pack.packs == ('example-clinic', 'exercises', 'neck')\n"
-                     "    assert rehabkit_packs('low-back').packs == ('example-clinic', 'exercises', 'neck', 'low-back')\n"
-                     "    assert rehabkit_pack.contributed('protocols') == {}\n"),
+    "test_good.py": (
+        "example-clinic",
+        "import pytest\n\n"
+        "@pytest.mark.rehabkit_with('exercises', 'neck')\n"
+        "def test_good(rehabkit_pack, rehabkit_packs):\n"
+        "    rehabkit_pack.assert_loaded()\n"
+        "    assert rehabkit_pack.packs == ('example-clinic', 'exercises', 'neck')\n"
+        "    assert rehabkit_packs('low-back').packs == ('example-clinic', 'exercises', 'neck', 'low-back')\n"
+        "    assert rehabkit_pack.contributed('protocols') == {}\n",
+    ),
 }
 
 
@@ -41,9 +43,14 @@ def _project(tmp_path: Path, ini: str = "") -> Path:
 
 def _pytest(tmp_path: Path, test_packs: dict[str, Path], *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join(str(test_packs[name]) for name in ("misspelt", "conflict", "example-clinic"))
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                          env={**clean_env(**env), "PYTHONPATH": path})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env={**clean_env(**env), "PYTHONPATH": path},
+    )
 
 
 def test_each_broken_pack_fails_its_test_with_the_reason_and_a_good_pack_passes(tmp_path, test_packs) -> None:
@@ -75,6 +82,8 @@ def test_a_project_that_names_no_pack_is_told_where_to_name_it(tmp_path, test_pa
     (tests / "test_x.py").write_text("def test_x(rehabkit_pack):\n    pass\n")
     result = _pytest(tmp_path, test_packs)
     assert result.returncode == 1
-    assert "no rehabkit pack under test: set 'rehabkit_pack = \"NAME\"' under [tool.pytest.ini_options]" in result.stdout
+    assert (
+        "no rehabkit pack under test: set 'rehabkit_pack = \"NAME\"' under [tool.pytest.ini_options]" in result.stdout
+    )
     passed = _pytest(tmp_path, test_packs, "--rehabkit-pack", "example-clinic")
     assert passed.returncode == 0, passed.stdout

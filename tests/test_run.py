@@ -16,7 +16,13 @@ DAY = "2026-11-02"
 
 
 def _answers(tmp_path: Path, name: str = "a.yaml", **overrides) -> str:
-    data = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
+    data = {
+        "screening": {"all": False},
+        "pain_before": 2,
+        "exercises": {"all": 1},
+        "pain_after": 2,
+        "new_symptom": False,
+    }
     data.update(overrides)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data))
@@ -24,7 +30,20 @@ def _answers(tmp_path: Path, name: str = "a.yaml", **overrides) -> str:
 
 
 def _approve(cli, db: str, protocol: str = "neck-pain", patient: str = "P1") -> None:
-    result = cli("approve", patient, "--protocol", protocol, "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01", "--db", db)
+    result = cli(
+        "approve",
+        patient,
+        "--protocol",
+        protocol,
+        "--phase",
+        "acute",
+        "--by",
+        "PT-1",
+        "--date",
+        "2026-11-01",
+        "--db",
+        db,
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -47,7 +66,9 @@ def test_a_session_shows_what_matters_before_each_exercise(cli, tmp_path) -> Non
 def test_the_phase_note_is_shown_with_its_exercise(cli, tmp_path) -> None:
     db = str(tmp_path / "s.db")
     _approve(cli, db, "low-back-pain-acute")
-    result = cli("run", "low-back-pain-acute", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path), "--date", DAY)
+    result = cli(
+        "run", "low-back-pain-acute", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path), "--date", DAY
+    )
     assert result.exit_code == 0, result.output
     assert "  Note: Short, frequent walks on level ground." in result.stdout
 
@@ -95,13 +116,22 @@ def test_a_missing_answer_names_the_key_and_keeps_the_answers_given(cli, tmp_pat
         assert store.sessions("P1")[0].status == "incomplete"
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    ({"screening": {"all": False, "numbness-weaknes": True}}, "names an unknown screening question 'numbness-weaknes'. Did you mean 'numbness-weakness'?"),
-    ({"screening": {"all": False}, "pain_befor": 2}, "unknown key 'pain_befor'. Did you mean 'pain_before'?"),
-    ({"screening": {"all": False}, "exercises": {"all": 1, "chin-tuk": 6}}, "names an unknown exercise 'chin-tuk'. Did you mean 'chin-tuck'?"),
-    ({"screening": "no"}, "'screening' must map each screening question id (or 'all') to an answer"),
-    (["not", "a", "mapping"], "an answers file is a mapping with the keys screening, pain_before"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (
+            {"screening": {"all": False, "numbness-weaknes": True}},
+            "names an unknown screening question 'numbness-weaknes'. Did you mean 'numbness-weakness'?",
+        ),
+        ({"screening": {"all": False}, "pain_befor": 2}, "unknown key 'pain_befor'. Did you mean 'pain_before'?"),
+        (
+            {"screening": {"all": False}, "exercises": {"all": 1, "chin-tuk": 6}},
+            "names an unknown exercise 'chin-tuk'. Did you mean 'chin-tuck'?",
+        ),
+        ({"screening": "no"}, "'screening' must map each screening question id (or 'all') to an answer"),
+        (["not", "a", "mapping"], "an answers file is a mapping with the keys screening, pain_before"),
+    ],
+)
 def test_an_answers_file_is_strict_and_nothing_is_recorded(cli, tmp_path, data, words) -> None:
     db = str(tmp_path / "s.db")
     _approve(cli, db)
@@ -135,10 +165,25 @@ def test_unknown_protocol_bad_patient_id_and_future_dates(cli, tmp_path) -> None
     assert cli("run", "neck-pian", "--patient", "P1", "--db", db, "--plan").exit_code == 1
     result = cli("run", "neck-pain", "--patient", "Jane Doe", "--db", db, "--answers", _answers(tmp_path))
     assert result.exit_code == 2 and "never a name" in result.stderr
-    future = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path), "--date", "2999-01-01")
+    future = cli(
+        "run", "neck-pain", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path), "--date", "2999-01-01"
+    )
     assert future.exit_code == 2 and "is in the future" in future.stderr
-    surgery = cli("run", "post-surgical-lumbar", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path),
-                  "--date", DAY, "--surgery-date", "2026-11-05", "--surgeon-cleared")
+    surgery = cli(
+        "run",
+        "post-surgical-lumbar",
+        "--patient",
+        "P1",
+        "--db",
+        db,
+        "--answers",
+        _answers(tmp_path),
+        "--date",
+        DAY,
+        "--surgery-date",
+        "2026-11-05",
+        "--surgeon-cleared",
+    )
     assert surgery.exit_code == 2 and "a surgery date cannot be in the future" in surgery.stderr
     with Store(db) as store:
         assert not store.has_patient("P1")
@@ -205,8 +250,14 @@ def _spawn(args: list[str], tmp_path: Path):
 
     from conftest import REPO, clean_env
 
-    return pexpect.spawn(sys.executable, ["-m", "rehabkit", *args], cwd=str(REPO), env=clean_env(COLUMNS="100"),
-                         encoding="utf-8", timeout=60)
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "rehabkit", *args],
+        cwd=str(REPO),
+        env=clean_env(COLUMNS="100"),
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 def _interrupt(child) -> None:
@@ -266,8 +317,20 @@ def test_ctrl_c_at_a_screening_prompt_in_a_real_terminal(cli, tmp_path) -> None:
 def test_json_outcome_carries_ids_and_plain_reasons(cli, tmp_path) -> None:
     db = str(tmp_path / "s.db")
     _approve(cli, db)
-    result = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--answers", _answers(tmp_path), "--date", DAY,
-                 "--format", "json")
+    result = cli(
+        "run",
+        "neck-pain",
+        "--patient",
+        "P1",
+        "--db",
+        db,
+        "--answers",
+        _answers(tmp_path),
+        "--date",
+        DAY,
+        "--format",
+        "json",
+    )
     out = json.loads(result.stdout)
     assert out["status"] == "active" and out["decision"]["action"] == "continue"
     detail = {d["measure"]: d for d in out["decision"]["details"]}
@@ -287,6 +350,8 @@ def test_an_installed_protocol_with_lint_errors_is_marked_and_never_runs(rehabki
     for extra in (("--plan",), ("--answers", _answers(tmp_path))):
         refused = rehabkit("run", "unsafe-neck", "--patient", "P1", "--db", db, *extra, packs=["lint-errors"])
         assert refused.returncode == 1, refused.stderr
-        assert "unsafe-neck@0.1.0 (pack test-lint-errors) has lint errors, so it is not run for patients" in refused.stderr
+        assert (
+            "unsafe-neck@0.1.0 (pack test-lint-errors) has lint errors, so it is not run for patients" in refused.stderr
+        )
         assert "RK301" in refused.stderr
     assert not Path(db).exists() or not Store(db).has_patient("P1")

@@ -24,8 +24,15 @@ DAY = "2026-11-02"
 def _protocol(tmp_path: Path) -> Path:
     data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
     data["reviewed"] = str(data["reviewed"])
-    data["exercises"].append({"id": "walk", "name": "Easy walk {brisk}\u001b[2J", "component": "aerobic-conditioning",
-                              "region": "whole-spine", "steps": ["Walk at an easy pace."]})
+    data["exercises"].append(
+        {
+            "id": "walk",
+            "name": "Easy walk {brisk}\u001b[2J",
+            "component": "aerobic-conditioning",
+            "region": "whole-spine",
+            "steps": ["Walk at an easy pace."],
+        }
+    )
     data["phases"][0]["exercises"] = [
         {"exercise": "chin-tuck", "dose": {"sets": 2, "reps": 2, "hold_seconds": 2, "rest_seconds": 2, "side": "each"}},
         {"exercise": "walk", "dose": {"duration_minutes": 1}},
@@ -36,10 +43,15 @@ def _protocol(tmp_path: Path) -> Path:
 
 
 def _spawn(tmp_path: Path, protocol: Path, **env: str):
-    return pexpect.spawn(sys.executable, ["-m", "rehabkit", "run", str(protocol), "--patient", "P1", "--db",
-                                          str(tmp_path / "s.db"), "--date", DAY],
-                         cwd=str(REPO), env=clean_env(COLUMNS="60", LINES="24", **env), encoding="utf-8", timeout=30,
-                         dimensions=(24, 60))
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "rehabkit", "run", str(protocol), "--patient", "P1", "--db", str(tmp_path / "s.db"), "--date", DAY],
+        cwd=str(REPO),
+        env=clean_env(COLUMNS="60", LINES="24", **env),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(24, 60),
+    )
 
 
 def test_holds_count_down_on_one_line_sets_wait_for_enter_and_rest_is_timed(tmp_path) -> None:
@@ -106,5 +118,7 @@ def test_text_is_wrapped_to_the_terminal(tmp_path) -> None:
     child.sendline("y")
     child.expect(pexpect.EOF)
     child.close()
-    lines = [line for line in child.before.replace("\r", "").split("\n") if line and not line.startswith(("Is your", "y"))]
+    lines = [
+        line for line in child.before.replace("\r", "").split("\n") if line and not line.startswith(("Is your", "y"))
+    ]
     assert lines and max(len(line) for line in lines) <= 60

@@ -141,12 +141,22 @@ def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(
     db.executescript(MIGRATIONS[1])
     db.execute("PRAGMA user_version = 2")
     db.execute("INSERT INTO patients (id, created) VALUES ('P1', '2026-01-01T00:00:00+00:00')")
-    db.execute("INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'acute', 'start of the protocol', '2026-01-02T09:00:00+00:00')")
-    db.execute("INSERT INTO sessions (patient, protocol, version, phase, started, status, decision, pain_before) "
-               "VALUES ('P1', 'neck-pain', '2.0.0', 'acute', '2026-01-02T09:00:05+00:00', 'complete', 'progress', 2)")
-    db.execute("INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'recovery', 'exit met', '2026-01-02T09:10:00+00:00')")
-    db.execute("INSERT INTO approvals (patient, kind, value, at) VALUES ('P1', 'clinician-approval', 1, '2026-01-02T08:00:00+00:00')")
-    db.execute("INSERT INTO measures (patient, measure, value, unit, answers, at) VALUES ('P1', 'ndi', 10, 'points', '{}', '2026-01-03T10:00:00+00:00')")
+    db.execute(
+        "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'acute', 'start of the protocol', '2026-01-02T09:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO sessions (patient, protocol, version, phase, started, status, decision, pain_before) "
+        "VALUES ('P1', 'neck-pain', '2.0.0', 'acute', '2026-01-02T09:00:05+00:00', 'complete', 'progress', 2)"
+    )
+    db.execute(
+        "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'recovery', 'exit met', '2026-01-02T09:10:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO approvals (patient, kind, value, at) VALUES ('P1', 'clinician-approval', 1, '2026-01-02T08:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO measures (patient, measure, value, unit, answers, at) VALUES ('P1', 'ndi', 10, 'points', '{}', '2026-01-03T10:00:00+00:00')"
+    )
     db.commit()
     db.close()
     with Store(path) as store:
@@ -181,12 +191,36 @@ def test_every_query_a_course_command_runs_uses_an_index(cli, tmp_path, monkeypa
 
     db = str(tmp_path / "s.db")
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
-                                       "pain_after": 2, "new_symptom": False}))
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "screening": {"all": False},
+                "pain_before": 2,
+                "exercises": {"all": 1},
+                "pain_after": 2,
+                "new_symptom": False,
+            }
+        )
+    )
     # A store with other patients in it, so that a scan would have something to scan.
     for other in ("Q-1", "Q-2"):
-        assert cli("approve", other, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--db", db,
-                   "--date", "2026-11-01").exit_code == 0
+        assert (
+            cli(
+                "approve",
+                other,
+                "--protocol",
+                "neck-pain",
+                "--phase",
+                "acute",
+                "--by",
+                "PT-1",
+                "--db",
+                db,
+                "--date",
+                "2026-11-01",
+            ).exit_code
+            == 0
+        )
     monkeypatch.setattr(store_module.sqlite3, "connect", traced_connect)
     steps = [
         ("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"),
@@ -195,14 +229,20 @@ def test_every_query_a_course_command_runs_uses_an_index(cli, tmp_path, monkeypa
         ("measure", "P-1", "nprs", "--score", "pain=2", "--date", "2026-11-03"),
         ("run", "neck-pain", "--patient", "P-1", "--plan", "--date", "2026-11-03"),
         ("run", "neck-pain", "--patient", "P-1", "--answers", str(answers), "--date", "2026-11-03"),
-        ("history", "P-1"), ("review", "P-1", "--clinician", "PT-1", "--outcome", "resume", "--date", "2026-11-03"),
+        ("history", "P-1"),
+        ("review", "P-1", "--clinician", "PT-1", "--outcome", "resume", "--date", "2026-11-03"),
     ]
     for step in steps:
         result = cli(*step, "--db", db)
         assert result.exit_code == 0, (step, result.output)
     monkeypatch.undo()
-    queries = sorted({s for s in statements if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
-                      and "sqlite_master" not in s})
+    queries = sorted(
+        {
+            s
+            for s in statements
+            if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")) and "sqlite_master" not in s
+        }
+    )
     assert len(queries) >= 8
     with real_sqlite3.connect(db) as connection:
         for query in queries:

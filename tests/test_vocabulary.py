@@ -43,19 +43,49 @@ def test_stages_movements_and_signs_are_the_schema_enums() -> None:
 def _protocol_with_every_measure():
     from rehabkit.model import Protocol
 
-    criteria = [{"measure": m, **({"equals": True} if info.kind == "yes-no" else {"phase": "one"} if info.kind == "phase"
-                                   else {"at_least": 0})}
-                for m, info in vocabulary.CRITERION_MEASURES.items()]
-    rules = [{"id": f"r{i}", "measure": m, "above": 0, "action": "hold", "message": "m"}
-             for i, m in enumerate(vocabulary.SYMPTOM_MEASURES)]
-    return Protocol.from_dict({
-        "kind": "protocol", "id": "every", "version": "1.0.0", "title": "t", "summary": "s", "conditions": ["neck-pain"],
-        "supervision": {"clinical_assessment_required": True, "statement": "s"},
-        "phases": [{"id": "one", "name": "One", "focus": ["pain-and-spasm-control"], "exercises": [{"exercise": "x"}],
-                    "exit": {"summary": "all", "all": criteria}, "review_after_weeks": 1},
-                   {"id": "two", "name": "Two", "focus": ["pain-and-spasm-control"], "exercises": [{"exercise": "x"}]}],
-        "red_flags": [], "symptom_rules": rules, "references": [], "reviewed": "2026-01-01",
-    })
+    criteria = [
+        {
+            "measure": m,
+            **(
+                {"equals": True}
+                if info.kind == "yes-no"
+                else {"phase": "one"}
+                if info.kind == "phase"
+                else {"at_least": 0}
+            ),
+        }
+        for m, info in vocabulary.CRITERION_MEASURES.items()
+    ]
+    rules = [
+        {"id": f"r{i}", "measure": m, "above": 0, "action": "hold", "message": "m"}
+        for i, m in enumerate(vocabulary.SYMPTOM_MEASURES)
+    ]
+    return Protocol.from_dict(
+        {
+            "kind": "protocol",
+            "id": "every",
+            "version": "1.0.0",
+            "title": "t",
+            "summary": "s",
+            "conditions": ["neck-pain"],
+            "supervision": {"clinical_assessment_required": True, "statement": "s"},
+            "phases": [
+                {
+                    "id": "one",
+                    "name": "One",
+                    "focus": ["pain-and-spasm-control"],
+                    "exercises": [{"exercise": "x"}],
+                    "exit": {"summary": "all", "all": criteria},
+                    "review_after_weeks": 1,
+                },
+                {"id": "two", "name": "Two", "focus": ["pain-and-spasm-control"], "exercises": [{"exercise": "x"}]},
+            ],
+            "red_flags": [],
+            "symptom_rules": rules,
+            "references": [],
+            "reviewed": "2026-01-01",
+        }
+    )
 
 
 def test_every_criterion_measure_has_a_producer() -> None:
@@ -63,16 +93,34 @@ def test_every_criterion_measure_has_a_producer() -> None:
     protocol = _protocol_with_every_measure()
     day = datetime.date(2026, 3, 1)
     sessions = [PastSession(1, day, "one", "complete", 3, 3, "continue", {"within_limits": True, "doses": {}})]
-    events = [CourseEvent(1, "enter-phase", day, "every", "one"),
-              CourseEvent(2, "approval", day, "every", "two", detail={"kind": "surgeon-clearance", "value": True}),
-              CourseEvent(3, "approval", day, "every", "two", detail={"kind": "clinician-approval", "value": True})]
+    events = [
+        CourseEvent(1, "enter-phase", day, "every", "one"),
+        CourseEvent(2, "approval", day, "every", "two", detail={"kind": "surgeon-clearance", "value": True}),
+        CourseEvent(3, "approval", day, "every", "two", detail={"kind": "clinician-approval", "value": True}),
+    ]
     measures = [MeasureRecord("odi", 20, day), MeasureRecord("ndi", 10, day), MeasureRecord("psfs", 6, day)]
-    course = build_course(protocol, sessions, events, [], measures, day, surgery_date=datetime.date(2026, 1, 1),
-                          measure_criteria={"odi": "odi-percent", "ndi": "ndi-raw", "psfs": "psfs-mean"})
-    produced = set(course.facts.values) | {k for gate in course.facts.approvals.values() for k in gate} | {"phase-completed"}
+    course = build_course(
+        protocol,
+        sessions,
+        events,
+        [],
+        measures,
+        day,
+        surgery_date=datetime.date(2026, 1, 1),
+        measure_criteria={"odi": "odi-percent", "ndi": "ndi-raw", "psfs": "psfs-mean"},
+    )
+    produced = (
+        set(course.facts.values) | {k for gate in course.facts.approvals.values() for k in gate} | {"phase-completed"}
+    )
     assert produced >= set(vocabulary.CRITERION_MEASURES)
     for name, info in vocabulary.CRITERION_MEASURES.items():
-        assert info.recorded_by in ("session", "screening", "course", "surgery-date", "approval") or info.recorded_by.startswith("outcome:"), name
+        assert info.recorded_by in (
+            "session",
+            "screening",
+            "course",
+            "surgery-date",
+            "approval",
+        ) or info.recorded_by.startswith("outcome:"), name
 
 
 def test_every_symptom_measure_has_a_producer() -> None:
@@ -83,7 +131,9 @@ def test_every_symptom_measure_has_a_producer() -> None:
     protocol = _protocol_with_every_measure()
     library = {"x": Exercise(id="x", name="X", component="c", region="lumbar", steps=("s",))}
     plan = plan_session(protocol, "one", library)
-    result = SessionResult(pain_before=2, pain_during={"x": 3}, pain_after=4, new_symptom=True, weeks_without_improvement=2)
+    result = SessionResult(
+        pain_before=2, pain_during={"x": 3}, pain_after=4, new_symptom=True, weeks_without_improvement=2
+    )
     seen = {o.measure for o in _observations(plan, result)}
     day = datetime.date(2026, 3, 1)
     session = PastSession(1, day, "one", "complete", 2)
@@ -109,7 +159,9 @@ def test_the_clinical_policy_data_names_only_known_things() -> None:
     assert set(data["red_flags"]["lumbar_required_signs"]) <= signs
     conditions = set(SCHEMA["properties"]["conditions"]["items"]["enum"])
     assert set(data["red_flags"]["lumbar_conditions"]) <= conditions
-    counts = {name for name in DEFS["dose"]["properties"] if DEFS["dose"]["properties"][name].get("$ref") == "#/$defs/count"}
+    counts = {
+        name for name in DEFS["dose"]["properties"] if DEFS["dose"]["properties"][name].get("$ref") == "#/$defs/count"
+    }
     assert set(data["dose_bounds"]) == counts
     assert data["session"]["new_symptom_question"].endswith("?")
     assert vocabulary.REQUIRED_SIGNS == tuple(data["red_flags"]["required_signs"])

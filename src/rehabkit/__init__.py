@@ -309,12 +309,24 @@ def __dir__() -> list[str]:
 _MOVED: dict[str, str] = {
     f"{__name__}.{old}": f"{__name__}.{new}"
     for old, new in {
-        "loader": "_documents.loader", "positions": "_documents.positions", "schemas": "_documents.schemas",
-        "validation": "_documents.validation", "lint": "_documents.lint", "suppressions": "_documents.suppressions",
-        "plugins": "_plugins.manager", "registry": "_plugins.registry", "entrypoints": "_plugins.entrypoints",
-        "compat": "_plugins.compat", "store": "_sessions.store", "course": "_sessions.course",
-        "runner": "_sessions.runner", "outcomes": "_sessions.outcomes", "hookdoc": "_authoring.hookdoc",
-        "scaffold": "_authoring.scaffold", "errors": "_common.errors", "exit_codes": "_common.exit_codes",
+        "loader": "_documents.loader",
+        "positions": "_documents.positions",
+        "schemas": "_documents.schemas",
+        "validation": "_documents.validation",
+        "lint": "_documents.lint",
+        "suppressions": "_documents.suppressions",
+        "plugins": "_plugins.manager",
+        "registry": "_plugins.registry",
+        "entrypoints": "_plugins.entrypoints",
+        "compat": "_plugins.compat",
+        "store": "_sessions.store",
+        "course": "_sessions.course",
+        "runner": "_sessions.runner",
+        "outcomes": "_sessions.outcomes",
+        "hookdoc": "_authoring.hookdoc",
+        "scaffold": "_authoring.scaffold",
+        "errors": "_common.errors",
+        "exit_codes": "_common.exit_codes",
         "vocabulary": "_common.vocabulary",
     }.items()
 }
@@ -329,8 +341,11 @@ class _MovedModules:
         return importlib.machinery.ModuleSpec(name, self)  # type: ignore[arg-type]  # a loader by duck typing
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
-        warnings.warn(f"{spec.name} moved to a private module; import its public names from 'rehabkit' "
-                      "(see docs/api.md).", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"{spec.name} moved to a private module; import its public names from 'rehabkit' (see docs/api.md).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return importlib.import_module(_MOVED[spec.name])
 
     def exec_module(self, module: Any) -> None:

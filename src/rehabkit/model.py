@@ -76,15 +76,31 @@ def _builder(cls: type) -> Any:
     belongs), so that the error raised is ``__init__``'s own, as it always was.
     """
     fields = attrs.fields(cls)
-    if any(f.validator is not None or f.converter not in (None, _as_tuple) or type(f.default) is type(attrs.Factory(list))
-           for f in fields) or getattr(cls, "__attrs_post_init__", None) is not None:
+    if (
+        any(
+            f.validator is not None
+            or f.converter not in (None, _as_tuple)
+            or type(f.default) is type(attrs.Factory(list))
+            for f in fields
+        )
+        or getattr(cls, "__attrs_post_init__", None) is not None
+    ):
+
         def by_init(data: Mapping[str, Any]) -> Any:
             return _build_by_init(cls, data)
 
         _BUILDERS[cls] = by_init
         return by_init
-    names: dict[str, Any] = {"cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_ABSENT": _ABSENT,
-                             "_fallback": _build_by_init, "Exception": Exception, "tuple": tuple, "map": map}
+    names: dict[str, Any] = {
+        "cls": cls,
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_ABSENT": _ABSENT,
+        "_fallback": _build_by_init,
+        "Exception": Exception,
+        "tuple": tuple,
+        "map": map,
+    }
     lines = ["def build(data):", "    try:", "        self = _new(cls)", "        get = data.get"]
     for i, f in enumerate(fields):
         key, kind, many = f.metadata.get("key", f.name), f.metadata.get("model"), bool(f.metadata.get("many"))
@@ -95,8 +111,9 @@ def _builder(cls: type) -> Any:
             convert = f"tuple(map(make{i}, {{}}))" if many else f"make{i}({{}})"
             if kind is Range and not many:  # Range.from_value's shared small counts, without the call
                 names["_small"] = _SMALL_COUNTS
-                convert = (f"(_small[value] if type(value) is int and 0 <= value < {len(_SMALL_COUNTS)} "
-                           f"else make{i}(value))")
+                convert = (
+                    f"(_small[value] if type(value) is int and 0 <= value < {len(_SMALL_COUNTS)} else make{i}(value))"
+                )
         else:
             convert = "tuple({})" if many or f.converter is _as_tuple else "{}"
         if required and "value" in convert:
@@ -107,7 +124,9 @@ def _builder(cls: type) -> Any:
         else:
             names[f"default{i}"] = _as_tuple(f.default) if f.converter is _as_tuple else f.default  # as __init__ would
             lines.append(f"        value = get({key!r}, _ABSENT)")
-            lines.append(f"        _set(self, {f.name!r}, default{i} if value is _ABSENT else {convert.format('value')})")
+            lines.append(
+                f"        _set(self, {f.name!r}, default{i} if value is _ABSENT else {convert.format('value')})"
+            )
     lines += ["    except Exception:", "        return _fallback(cls, data)", "    return self"]
     exec(compile("\n".join(lines), f"<rehabkit builder {cls.__qualname__}>", "exec"), names)  # noqa: S102 - generated from the field list
     _BUILDERS[cls] = built = names["build"]
@@ -348,14 +367,21 @@ class Dose(_Model):
     #: Counts that can move inside their range, with the word each is counted in, in the order they take
     #: turns to move one step: the work within a session first (reps, hold, duration, sets), then how often.
     STEPPED: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("reps", "rep"), ("hold_seconds", "second of hold"), ("duration_minutes", "minute"), ("sets", "set"),
-        ("times_per_day", "time a day"), ("days_per_week", "day a week"),
+        ("reps", "rep"),
+        ("hold_seconds", "second of hold"),
+        ("duration_minutes", "minute"),
+        ("sets", "set"),
+        ("times_per_day", "time a day"),
+        ("days_per_week", "day a week"),
     )
 
     def ranges(self) -> dict[str, Range]:
         """The counts given as a span (``min`` below ``max``), by field name."""
-        return {name: value for name, value in zip(_STEPPED_NAMES, _stepped_values(self))
-                if value is not None and value.max > value.min}
+        return {
+            name: value
+            for name, value in zip(_STEPPED_NAMES, _stepped_values(self))
+            if value is not None and value.max > value.min
+        }
 
     def counts_at(self, steps: int) -> dict[str, int]:
         """Each stepped range's count after ``steps`` earned steps.
@@ -394,8 +420,10 @@ class Dose(_Model):
         if not steps or not self.sessions_per_step:
             return None
         days = "each day" if self.sessions_per_step == 1 else f"every {self.sessions_per_step} days in a row"
-        return (f"one step {days} within the pain limits, one count at a time in turn: {'; '.join(steps)}; "
-                "back one step after too much pain")
+        return (
+            f"one step {days} within the pain limits, one count at a time in turn: {'; '.join(steps)}; "
+            "back one step after too much pain"
+        )
 
 
 _STEPPED_NAMES = tuple(name for name, _ in Dose.STEPPED)

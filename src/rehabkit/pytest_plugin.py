@@ -37,11 +37,19 @@ __all__ = ["rehabkit_pack", "rehabkit_pack_name", "rehabkit_packs"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add ``--rehabkit-pack`` and the ini options ``rehabkit_pack`` and ``rehabkit_with``."""
     group = parser.getgroup("rehabkit", "rehabkit plugin-pack testing")
-    group.addoption("--rehabkit-pack", default=None, metavar="NAME",
-                    help="The rehabkit pack under test (entry-point name); overrides the ini option rehabkit_pack.")
+    group.addoption(
+        "--rehabkit-pack",
+        default=None,
+        metavar="NAME",
+        help="The rehabkit pack under test (entry-point name); overrides the ini option rehabkit_pack.",
+    )
     parser.addini("rehabkit_pack", "The rehabkit pack under test (its entry-point name).", default="")
-    parser.addini("rehabkit_with", "Other installed rehabkit packs the pack under test needs (e.g. exercises).",
-                  type="args", default=[])
+    parser.addini(
+        "rehabkit_with",
+        "Other installed rehabkit packs the pack under test needs (e.g. exercises).",
+        type="args",
+        default=[],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,7 +93,9 @@ def rehabkit_pack(request: pytest.FixtureRequest, rehabkit_pack_name: str, tmp_p
 
 
 @pytest.fixture
-def rehabkit_packs(request: pytest.FixtureRequest, rehabkit_pack_name: str, tmp_path: Any) -> Callable[..., PackHarness]:
+def rehabkit_packs(
+    request: pytest.FixtureRequest, rehabkit_pack_name: str, tmp_path: Any
+) -> Callable[..., PackHarness]:
     """A factory: ``rehabkit_packs("exercises")`` is a harness with the pack under test plus the named packs."""
 
     def make(*others: str) -> PackHarness:

@@ -73,7 +73,9 @@ class PackHarness:
         try:
             self.registry: Registry = self.manager.registry()
         except PluginError as exc:
-            raise PackTestError(f"the packs did not register cleanly (REHABKIT_STRICT_PLUGINS is set):\n  {exc}") from None
+            raise PackTestError(
+                f"the packs did not register cleanly (REHABKIT_STRICT_PLUGINS is set):\n  {exc}"
+            ) from None
 
     # --- what loaded and what it registered ---------------------------------
 
@@ -85,7 +87,9 @@ class PackHarness:
     def assert_loaded(self) -> None:
         """Fail unless every selected pack loaded with no error and nothing it registered conflicts."""
         problems = self.manager.problems()
-        problems += [f"pack {p.name!r}: {e}" for p in self.manager.packs.values() if p.status == "loaded" for e in p.errors]
+        problems += [
+            f"pack {p.name!r}: {e}" for p in self.manager.packs.values() if p.status == "loaded" for e in p.errors
+        ]
         if problems:
             raise PackTestError("the packs did not load cleanly:\n  " + "\n  ".join(problems))
 
@@ -101,9 +105,14 @@ class PackHarness:
         from ._documents.validation import Checker
 
         rules = self.registry.rules()
-        return Checker(library=self.registry.exercise_library(), rules=rules, policy=self.registry.policy(),
-                       measure_scales=self.registry.measure_scales() or None,
-                       known_codes=frozenset(r.code for r in rules), today=today)
+        return Checker(
+            library=self.registry.exercise_library(),
+            rules=rules,
+            policy=self.registry.policy(),
+            measure_scales=self.registry.measure_scales() or None,
+            known_codes=frozenset(r.code for r in rules),
+            today=today,
+        )
 
     def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """A document's data as rehabkit reads it (dates stay strings), to change and :meth:`check` in a test."""
@@ -112,7 +121,9 @@ class PackHarness:
         data: dict[str, Any] = load_file(os.fspath(path)).data
         return data
 
-    def check(self, document: str | os.PathLike[str] | Mapping[str, Any], today: datetime.date | None = None) -> list[Finding]:
+    def check(
+        self, document: str | os.PathLike[str] | Mapping[str, Any], today: datetime.date | None = None
+    ) -> list[Finding]:
         """Schema and lint findings for a protocol or library: a path, or a mapping (checked as JSON)."""
         checker = self.checker(today)
         findings: list[Finding]
@@ -141,9 +152,13 @@ class PackHarness:
         self.assert_loaded()
         results = self.check_protocols(today)
         if not results:
-            raise PackTestError(f"pack {self.pack!r} contributes no protocol; its register_protocols hook registered none.")
+            raise PackTestError(
+                f"pack {self.pack!r} contributes no protocol; its register_protocols hook registered none."
+            )
         lines = [
-            f.format_text() for findings in results.values() for f in findings
+            f.format_text()
+            for findings in results.values()
+            for f in findings
             if not (allow_warnings and f.severity is Severity.WARNING)
         ]
         if lines:
@@ -188,14 +203,27 @@ class PackHarness:
             if approvals:
                 gate = load_course(store, patient, registered.item, measures, day).gate
                 for kind, value in approvals.items():
-                    store.add_event(patient, "approval", day, protocol=registered.item.id, phase=gate, by="test",
-                                    detail={"kind": kind, "value": value})
+                    store.add_event(
+                        patient,
+                        "approval",
+                        day,
+                        protocol=registered.item.id,
+                        phase=gate,
+                        by="test",
+                        detail={"kind": kind, "value": value},
+                    )
             outcome = run_session(
-                store=store, patient=patient, protocol=registered.item, library=self.registry.exercise_library(),
+                store=store,
+                patient=patient,
+                protocol=registered.item,
+                library=self.registry.exercise_library(),
                 measures=measures,
                 extra_screening=tuple(r.item for r in self.registry.screening.values()),
-                answers=FileAnswers(answers, "<scripted answers>"), decide=self.manager.decide,
-                say=transcript.append, today=day, policy=self.registry.policy(),
+                answers=FileAnswers(answers, "<scripted answers>"),
+                decide=self.manager.decide,
+                say=transcript.append,
+                today=day,
+                policy=self.registry.policy(),
             )
         return ScriptedSession(outcome, tuple(transcript))
 

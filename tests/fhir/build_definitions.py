@@ -24,8 +24,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PACKAGES = {"r4b": "hl7.fhir.r4b.core@4.3.0", "r5": "hl7.fhir.r5.core@5.0.0"}
 #: What the exports hold; data types are followed from their elements.
-RESOURCES = ("PlanDefinition", "ActivityDefinition", "Questionnaire", "QuestionnaireResponse", "CarePlan", "Observation",
-             "Bundle")
+RESOURCES = (
+    "PlanDefinition",
+    "ActivityDefinition",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "CarePlan",
+    "Observation",
+    "Bundle",
+)
 
 
 def _load(folder: Path) -> dict[str, dict]:
@@ -68,8 +75,13 @@ def _expand(url: str, by_url: dict[str, dict]) -> dict:
 def build(folder: Path, version: str, package: str) -> dict:
     files = _load(folder)
     by_url = {f["url"]: f for f in files.values() if "url" in f}
-    structures = {f["id"]: f for name, f in files.items() if name.startswith("StructureDefinition-")
-                  and f.get("kind") in ("resource", "complex-type") and f.get("derivation") != "constraint"}
+    structures = {
+        f["id"]: f
+        for name, f in files.items()
+        if name.startswith("StructureDefinition-")
+        and f.get("kind") in ("resource", "complex-type")
+        and f.get("derivation") != "constraint"
+    }
     wanted = list(RESOURCES) + ["Resource", "DomainResource", "Element", "BackboneElement"]
     types: dict[str, list[dict]] = {}
     valuesets: dict[str, dict] = {}
@@ -79,16 +91,23 @@ def build(folder: Path, version: str, package: str) -> dict:
             continue
         elements = []
         for element in structures[name]["snapshot"]["element"]:
-            kept = {"path": element["path"], "min": element.get("min", 0), "max": element.get("max", "*"),
-                    "types": [t["code"] for t in element.get("type", [])]}
+            kept = {
+                "path": element["path"],
+                "min": element.get("min", 0),
+                "max": element.get("max", "*"),
+                "types": [t["code"] for t in element.get("type", [])],
+            }
             if "contentReference" in element:
                 kept["contentReference"] = element["contentReference"].split("#", 1)[1]
             binding = element.get("binding", {})
             if binding.get("strength") == "required" and binding.get("valueSet"):
                 kept["binding"] = binding["valueSet"]
                 valuesets.setdefault(binding["valueSet"], _expand(binding["valueSet"], by_url))
-            constraints = [{"key": c["key"], "severity": c["severity"], "human": c.get("human", ""),
-                            "expression": c["expression"]} for c in element.get("constraint", []) if c.get("expression")]
+            constraints = [
+                {"key": c["key"], "severity": c["severity"], "human": c.get("human", ""), "expression": c["expression"]}
+                for c in element.get("constraint", [])
+                if c.get("expression")
+            ]
             if constraints:
                 kept["constraints"] = constraints
             elements.append(kept)
@@ -96,7 +115,12 @@ def build(folder: Path, version: str, package: str) -> dict:
                 if code[:1].isupper() and code not in types:
                     wanted.append(code)
         types[name] = elements
-    return {"package": package, "license": "CC0-1.0 (HL7 FHIR core definitions)", "types": types, "valueSets": valuesets}
+    return {
+        "package": package,
+        "license": "CC0-1.0 (HL7 FHIR core definitions)",
+        "types": types,
+        "valueSets": valuesets,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -106,7 +130,9 @@ def main(argv: list[str]) -> int:
             out = build(folder, version, package)
         else:
             with tempfile.TemporaryDirectory() as temporary:
-                subprocess.run(["npm", "pack", package, "--silent"], cwd=temporary, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    ["npm", "pack", package, "--silent"], cwd=temporary, check=True, stdout=subprocess.DEVNULL
+                )
                 tarball = next(Path(temporary).glob("*.tgz"))
                 with tarfile.open(tarball) as archive:
                     archive.extractall(temporary, filter="data")

@@ -16,8 +16,12 @@ APPROVED = {"clinician-approval": True}
 def test_the_pack_loads_and_registers_what_it_promises(rehabkit_pack):
     rehabkit_pack.assert_loaded()
     assert set(rehabkit_pack.status.hooks) == {
-        "rehabkit_register_clinical_policy", "rehabkit_register_commands", "rehabkit_register_lint_rules",
-        "rehabkit_register_outcome_measures", "rehabkit_register_renderers", "rehabkit_register_screening",
+        "rehabkit_register_clinical_policy",
+        "rehabkit_register_commands",
+        "rehabkit_register_lint_rules",
+        "rehabkit_register_outcome_measures",
+        "rehabkit_register_renderers",
+        "rehabkit_register_screening",
     }
     assert list(rehabkit_pack.contributed("screening")) == ["immune-or-steroid-treatment"]
     assert list(rehabkit_pack.contributed("lint_rules")) == ["EXC001"]
@@ -28,16 +32,40 @@ def test_the_pack_loads_and_registers_what_it_promises(rehabkit_pack):
 
 
 def test_exc001_warns_about_a_phase_with_too_many_exercises(rehabkit_pack, tmp_path):
-    exercises = [{"id": f"move-{n}", "name": f"Move {n}", "component": "mobility-and-flexibility",
-                  "region": "lumbar", "steps": ["Move gently."]} for n in range(7)]
-    document = {"kind": "protocol", "id": "busy", "version": "1.0.0", "title": "Busy", "summary": "Too much.",
-                "conditions": ["low-back-pain-acute"], "exercises": exercises,
-                "supervision": {"clinical_assessment_required": True, "statement": "Assumes an assessment."},
-                "phases": [{"id": "only", "name": "Only", "focus": ["mobility-and-flexibility"],
-                            "exercises": [{"exercise": e["id"]} for e in exercises]}],
-                "red_flags": [{"id": "x", "question": "Any?", "action": "stop-and-review", "message": "Stop."}],
-                "symptom_rules": [{"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}],
-                "references": [{"citation": "Test."}], "reviewed": "2026-01-01"}
+    exercises = [
+        {
+            "id": f"move-{n}",
+            "name": f"Move {n}",
+            "component": "mobility-and-flexibility",
+            "region": "lumbar",
+            "steps": ["Move gently."],
+        }
+        for n in range(7)
+    ]
+    document = {
+        "kind": "protocol",
+        "id": "busy",
+        "version": "1.0.0",
+        "title": "Busy",
+        "summary": "Too much.",
+        "conditions": ["low-back-pain-acute"],
+        "exercises": exercises,
+        "supervision": {"clinical_assessment_required": True, "statement": "Assumes an assessment."},
+        "phases": [
+            {
+                "id": "only",
+                "name": "Only",
+                "focus": ["mobility-and-flexibility"],
+                "exercises": [{"exercise": e["id"]} for e in exercises],
+            }
+        ],
+        "red_flags": [{"id": "x", "question": "Any?", "action": "stop-and-review", "message": "Stop."}],
+        "symptom_rules": [
+            {"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}
+        ],
+        "references": [{"citation": "Test."}],
+        "reviewed": "2026-01-01",
+    }
     findings = {f.code: f for f in rehabkit_pack.check(document)}
     assert "RK020" not in findings  # the document itself matches the schema
     assert findings["EXC001"].json_path == "$.phases[0].exercises"
@@ -73,8 +101,9 @@ def test_a_calm_session_asks_the_question_and_goes_on(rehabkit_pack):
 def test_the_clinic_handout_renders_a_phase_for_the_patient(rehabkit_packs, tmp_path):
     harness = rehabkit_packs("exercises", "low-back")
     out = tmp_path / "h.md"
-    result = harness.invoke("handout", "low-back-pain-acute", "--phase", "recovery", "--renderer", "clinic-handout",
-                            "-o", str(out))
+    result = harness.invoke(
+        "handout", "low-back-pain-acute", "--phase", "recovery", "--renderer", "clinic-handout", "-o", str(out)
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     protocol = harness.registry.find_protocol("low-back-pain-acute").item
@@ -91,4 +120,7 @@ def test_the_dose_table_lists_every_phase(rehabkit_packs):
     result = rehabkit_packs("exercises", "neck").invoke("dose-table", "neck-pain")
     assert result.exit_code == 0, result.output
     assert [line.split(":")[0] for line in result.output.splitlines() if not line.startswith(" ")] == [
-        "acute", "recovery", "maintenance"]
+        "acute",
+        "recovery",
+        "maintenance",
+    ]

@@ -82,17 +82,31 @@ class HookDoc:
     def render(self) -> str:
         """The reference section for this hook, in Markdown."""
         arguments = ", ".join(f"{name}: {annotation}" for name, annotation, _ in self.arguments())
-        lines = [f"## `{self.name}`", "", f"```python\n@hookspec{'(firstresult=True)' if self.firstresult else ''}",
-                 f"def {self.name}({arguments}) -> {self.returns}\n```", "", self.summary, ""]
+        lines = [
+            f"## `{self.name}`",
+            "",
+            f"```python\n@hookspec{'(firstresult=True)' if self.firstresult else ''}",
+            f"def {self.name}({arguments}) -> {self.returns}\n```",
+            "",
+            self.summary,
+            "",
+        ]
         if self.body:
             lines += [self.body, ""]
         lines += ["| argument | type | what it is |", "|----------|------|------------|"]
         for name, annotation, meaning in self.arguments():
             lines.append(f"| `{name}` | {_cell(f'`{annotation}`')} | {_cell(meaning)} |")
-        lines += ["", f"**Returns** `{self.returns}`. "
-                  + ("**firstresult**: the first implementation that returns something other than `None` "
-                     "decides; the others are not called." if self.firstresult else
-                     "Every pack's implementation is called; the order between packs is not guaranteed."), ""]
+        lines += [
+            "",
+            f"**Returns** `{self.returns}`. "
+            + (
+                "**firstresult**: the first implementation that returns something other than `None` "
+                "decides; the others are not called."
+                if self.firstresult
+                else "Every pack's implementation is called; the order between packs is not guaranteed."
+            ),
+            "",
+        ]
         if self.example:
             lines += ["Example:", "", "```python", self.example, "```", ""]
         return "\n".join(lines)
@@ -138,8 +152,9 @@ def _aliases() -> dict[str, str]:
 def hook_docs() -> list[HookDoc]:
     """Every hook in ``hookspecs.py``, in the order the file defines them."""
     aliases = _aliases()
-    functions = [value for name, value in vars(hookspecs).items()
-                 if name.startswith("rehabkit_") and inspect.isfunction(value)]
+    functions = [
+        value for name, value in vars(hookspecs).items() if name.startswith("rehabkit_") and inspect.isfunction(value)
+    ]
     functions.sort(key=lambda f: f.__code__.co_firstlineno)
     return [HookDoc(function, aliases) for function in functions]
 
@@ -151,7 +166,9 @@ def render_hook_reference() -> str:
     for doc in docs:
         arguments = ", ".join(f"`{name}`" for name, _, _ in doc.arguments())
         returns = _cell(f"`{doc.returns}`")
-        lines.append(f"| [`{doc.name}`](#{doc.name}) | {arguments} | {returns} | {'yes' if doc.firstresult else 'no'} |")
+        lines.append(
+            f"| [`{doc.name}`](#{doc.name}) | {arguments} | {returns} | {'yes' if doc.firstresult else 'no'} |"
+        )
     lines.append("")
     lines += [doc.render() for doc in docs]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -60,9 +60,16 @@ def _conditions(value: Any, name: str) -> list[str]:
 
 
 def _bound(value: Any, name: str) -> dict[str, Any]:
-    if not (isinstance(value, Mapping) and set(value) == {"max", "zero_allowed", "noun"}
-            and isinstance(value["max"], int) and not isinstance(value["max"], bool) and value["max"] > 0
-            and isinstance(value["zero_allowed"], bool) and isinstance(value["noun"], str) and value["noun"]):
+    if not (
+        isinstance(value, Mapping)
+        and set(value) == {"max", "zero_allowed", "noun"}
+        and isinstance(value["max"], int)
+        and not isinstance(value["max"], bool)
+        and value["max"] > 0
+        and isinstance(value["zero_allowed"], bool)
+        and isinstance(value["noun"], str)
+        and value["noun"]
+    ):
         raise ValueError(f"{name} must be {{max: a whole number above 0, zero_allowed: true or false, noun: text}}")
     return dict(value)
 
@@ -92,10 +99,19 @@ def _handout(key: str, value: Any, name: str) -> Any:
             raise ValueError(f"{name} must be a whole number of days from 1 to 84")
         return value
     actions = set(policy()["handout"]["help"])
-    if not (isinstance(value, Mapping) and set(value) == actions and all(
-            isinstance(v, Mapping) and set(v) == {"heading", "what_to_do"} and all(isinstance(t, str) and t.strip() for t in v.values())
-            for v in value.values())):
-        raise ValueError(f"{name} must give {{heading: text, what_to_do: text}} for each of {', '.join(sorted(actions))}")
+    if not (
+        isinstance(value, Mapping)
+        and set(value) == actions
+        and all(
+            isinstance(v, Mapping)
+            and set(v) == {"heading", "what_to_do"}
+            and all(isinstance(t, str) and t.strip() for t in v.values())
+            for v in value.values()
+        )
+    ):
+        raise ValueError(
+            f"{name} must give {{heading: text, what_to_do: text}} for each of {', '.join(sorted(actions))}"
+        )
     return {action: dict(texts) for action, texts in value.items()}
 
 

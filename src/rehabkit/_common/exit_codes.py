@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["EXIT_CODE_MEANINGS", "EXIT_CODE_NAMES", "GENERAL_EXIT_CODES", "RUN_EXIT_CODES", "ExitCode", "exit_code_help",
-           "exit_code_table"]
+__all__ = [
+    "EXIT_CODE_MEANINGS",
+    "EXIT_CODE_NAMES",
+    "GENERAL_EXIT_CODES",
+    "RUN_EXIT_CODES",
+    "ExitCode",
+    "exit_code_help",
+    "exit_code_table",
+]
 
 
 class ExitCode(enum.IntEnum):

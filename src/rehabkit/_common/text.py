@@ -26,6 +26,7 @@ def colour_wanted(stream: TextIO) -> bool:
     except (AttributeError, ValueError):
         return False
 
+
 _ALLOWED = {"\t"}
 
 

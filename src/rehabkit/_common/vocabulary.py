@@ -40,7 +40,13 @@ SCREENING_ACTIONS: tuple[str, ...] = ("note", "stop-and-review", "refer-urgently
 
 #: Symptom-rule actions, mildest first.
 SYMPTOM_ACTIONS: tuple[str, ...] = (
-    "continue", "hold", "reduce-load", "regress", "stop-exercise", "stop-and-review", "refer-urgently",
+    "continue",
+    "hold",
+    "reduce-load",
+    "regress",
+    "stop-exercise",
+    "stop-and-review",
+    "refer-urgently",
 )
 #: Actions that pause the course until a clinician records a review.
 REVIEW_ACTIONS: frozenset[str] = frozenset({"stop-and-review", "refer-urgently"})
@@ -49,8 +55,23 @@ EXERCISE_ACTIONS: frozenset[str] = frozenset({"regress", "stop-exercise"})
 
 #: Movements and loads an exercise may involve and a precaution may rule out.
 MOVEMENTS: tuple[str, ...] = (
-    "bend", "extend", "twist", "side-bend", "lift", "carry", "push", "pull", "reach", "overhead", "impact",
-    "hang", "kneel", "sit", "stand", "drive", "other",
+    "bend",
+    "extend",
+    "twist",
+    "side-bend",
+    "lift",
+    "carry",
+    "push",
+    "pull",
+    "reach",
+    "overhead",
+    "impact",
+    "hang",
+    "kneel",
+    "sit",
+    "stand",
+    "drive",
+    "other",
 )
 
 #: Red-flag signs a screening question may cover, with plain words for messages.
@@ -108,8 +129,11 @@ CRITERION_MEASURES: dict[str, CriterionMeasure] = {
     "days-since-surgery": CriterionMeasure("days since surgery", "number", "surgery-date", (0, 36500), " days"),
     "weeks-since-surgery": CriterionMeasure("weeks since surgery", "number", "surgery-date", (0, 5200), " weeks"),
     "consecutive-sessions-within-limits": CriterionMeasure(
-        "days in a row within the pain limits", "number", "course", (0, 10000), " days"),
-    "sessions-completed": CriterionMeasure("days with a completed session in this phase", "number", "course", (0, 10000), " days"),
+        "days in a row within the pain limits", "number", "course", (0, 10000), " days"
+    ),
+    "sessions-completed": CriterionMeasure(
+        "days with a completed session in this phase", "number", "course", (0, 10000), " days"
+    ),
     "weeks-in-phase": CriterionMeasure("weeks in this phase", "number", "course", (0, 5200), " weeks"),
     "surgeon-clearance": CriterionMeasure("the surgeon's clearance", "yes-no", "approval"),
     "clinician-approval": CriterionMeasure("your clinician's approval", "yes-no", "approval"),
@@ -141,8 +165,12 @@ SYMPTOM_MEASURES: dict[str, SymptomMeasure] = {
     "pain-during": SymptomMeasure("pain during", "exercise", "/10", 10),
     "pain-after": SymptomMeasure("pain after the session", "session", "/10", 10),
     "pain-next-morning": SymptomMeasure("pain the next morning", "next-day", "/10", 10),
-    "increase-over-baseline": SymptomMeasure("rise in pain over the level before the session", "session", " points", 10),
-    "next-morning-over-baseline": SymptomMeasure("next-morning pain over the level before the session", "next-day", " points", 10),
+    "increase-over-baseline": SymptomMeasure(
+        "rise in pain over the level before the session", "session", " points", 10
+    ),
+    "next-morning-over-baseline": SymptomMeasure(
+        "next-morning pain over the level before the session", "next-day", " points", 10
+    ),
     "not-settled-after-hours": SymptomMeasure("time the pain took to settle", "next-day", " hours", None),
     "no-improvement-weeks": SymptomMeasure("time without a meaningful improvement", "course", " weeks", None),
     "new-symptom": SymptomMeasure("a new symptom", "session", "", 1),

@@ -47,8 +47,16 @@ def document_kind(document: Document) -> str:
     line, column = document.position(("kind",))
     kinds = " or ".join(repr(k) for k in SCHEMA_FOR_KIND)
     raise InvalidDocument(
-        [Finding(document.path, SCHEMA_CODE, f"kind {json.dumps(kind)} is not a rehabkit document kind: write {kinds}.",
-                 line=line, column=column, json_path=format_json_path(("kind",)))]
+        [
+            Finding(
+                document.path,
+                SCHEMA_CODE,
+                f"kind {json.dumps(kind)} is not a rehabkit document kind: write {kinds}.",
+                line=line,
+                column=column,
+                json_path=format_json_path(("kind",)),
+            )
+        ]
     )
 
 
@@ -90,7 +98,14 @@ def library_from_document(document: Document) -> ExerciseLibrary:
 def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
     line, column = document.position(("kind",))
     return InvalidDocument(
-        [Finding(document.path, SCHEMA_CODE,
-                 f"this is not a {wanted} document (kind {document.data.get('kind')!r}); register it through {hook}.",
-                 line=line, column=column, json_path="$.kind")]
+        [
+            Finding(
+                document.path,
+                SCHEMA_CODE,
+                f"this is not a {wanted} document (kind {document.data.get('kind')!r}); register it through {hook}.",
+                line=line,
+                column=column,
+                json_path="$.kind",
+            )
+        ]
     )

@@ -130,8 +130,12 @@ def read_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> tuple[
         try:
             info = os.fstat(descriptor)
             if not stat.S_ISREG(info.st_mode):
-                raise DocumentError("RK001", "this is not a regular file (a pipe, a device or a socket): only files are "
-                                    "read; point rehabkit at the document itself.", path=name)
+                raise DocumentError(
+                    "RK001",
+                    "this is not a regular file (a pipe, a device or a socket): only files are "
+                    "read; point rehabkit at the document itself.",
+                    path=name,
+                )
             raw = _read_all(descriptor, info.st_size, limits.max_bytes + 1)
         finally:
             os.close(descriptor)
@@ -173,7 +177,12 @@ def _format_for(name: str) -> str:
 
 
 def load_text(
-    raw: bytes | str, *, path: str = "<document>", fmt: str = "yaml", limits: Limits = Limits(), defer_depth: bool = False
+    raw: bytes | str,
+    *,
+    path: str = "<document>",
+    fmt: str = "yaml",
+    limits: Limits = Limits(),
+    defer_depth: bool = False,
 ) -> Document:
     """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError` (see :func:`load_file`)."""
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
@@ -185,7 +194,9 @@ def load_text(
         )
     text = _decode(raw, path) if isinstance(raw, bytes) else raw
     if not text or text.isspace() or (fmt == "yaml" and _only_comments(text)):
-        raise DocumentError("RK004", "the file is empty: it should hold one protocol document.", path=path, line=1, column=1)
+        raise DocumentError(
+            "RK004", "the file is empty: it should hold one protocol document.", path=path, line=1, column=1
+        )
     data = _parse_json(text, path, limits) if fmt == "json" else _parse_yaml(text, path, limits)
     document = Document(path=path, format=fmt, text=text, data=data, unchecked_depth=limits.max_depth)
     if defer_depth:
@@ -293,7 +304,9 @@ def _parse_json(text: str, path: str, limits: Limits) -> Any:
     if fast is not None:
         return fast
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float)
+        data = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except json.JSONDecodeError as exc:
         raise DocumentError(
             "RK005", f"JSON syntax error: {exc.msg}.", path=path, line=exc.lineno, column=exc.colno
@@ -316,7 +329,11 @@ def _parse_json(text: str, path: str, limits: Limits) -> Any:
         token = re.search(r"(?<![\w.\"])" + re.escape(exc.token) + r"(?![\w.])", text)
         where_big: tuple[int | None, int | None] = positions.line_col(text, token.start()) if token else (None, None)
         raise DocumentError(
-            "RK009", f"{exc}: write a number JSON and YAML read alike.", path=path, line=where_big[0], column=where_big[1]
+            "RK009",
+            f"{exc}: write a number JSON and YAML read alike.",
+            path=path,
+            line=where_big[0],
+            column=where_big[1],
         ) from None
     except ValueError as exc:  # NaN / Infinity; a number too long to read
         match = next((m for m in _JSON_CONSTANT.finditer(text) if not m.group().startswith('"')), None)
@@ -346,10 +363,14 @@ def _yaml_classes() -> tuple[Any, Any]:
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise _YamlRefusal("RK007", "merge keys ('<<') are not allowed: write the keys out in full.", key_node)
+                    raise _YamlRefusal(
+                        "RK007", "merge keys ('<<') are not allowed: write the keys out in full.", key_node
+                    )
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, str):
-                    raise _YamlRefusal("RK009", f"keys must be text, not {_yaml_type(key)}: put the key in quotes.", key_node)
+                    raise _YamlRefusal(
+                        "RK009", f"keys must be text, not {_yaml_type(key)}: put the key in quotes.", key_node
+                    )
                 if key in mapping:
                     raise _YamlRefusal(
                         "RK006",
@@ -363,8 +384,9 @@ def _yaml_classes() -> tuple[Any, Any]:
             try:
                 value = float(self.construct_yaml_float(node))
             except ValueError:
-                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not a number: write a number, or quote it to make "
-                                   "it text.", node) from None
+                raise _YamlRefusal(
+                    "RK009", f"{_shown(node.value)} is not a number: write a number, or quote it to make it text.", node
+                ) from None
             if value != value or value in (float("inf"), float("-inf")):
                 raise _YamlRefusal("RK009", f"{node.value!r} is not a finite number: write a number.", node)
             return value
@@ -373,17 +395,27 @@ def _yaml_classes() -> tuple[Any, Any]:
             try:
                 return int(self.construct_yaml_int(node))
             except ValueError:
-                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not a whole number YAML can read: write one, or "
-                                   "quote it to make it text.", node) from None
+                raise _YamlRefusal(
+                    "RK009",
+                    f"{_shown(node.value)} is not a whole number YAML can read: write one, or "
+                    "quote it to make it text.",
+                    node,
+                ) from None
 
         def construct_checked_bool(self, node: Any) -> bool:
             try:
                 return bool(self.construct_yaml_bool(node))
             except (KeyError, ValueError):
-                raise _YamlRefusal("RK009", f"{_shown(node.value)} is not true or false: write true or false.", node) from None
+                raise _YamlRefusal(
+                    "RK009", f"{_shown(node.value)} is not true or false: write true or false.", node
+                ) from None
 
         def refuse_type(self, node: Any) -> Any:
-            raise _YamlRefusal("RK009", f"the YAML type {node.tag!r} has no JSON equivalent: use a string, number, list or mapping.", node)
+            raise _YamlRefusal(
+                "RK009",
+                f"the YAML type {node.tag!r} has no JSON equivalent: use a string, number, list or mapping.",
+                node,
+            )
 
     # Dates stay text, as in JSON: the schema checks their format.
     StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_str)
@@ -414,7 +446,9 @@ def _shown(value: Any) -> str:
 
 
 def _yaml_type(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {bool: "true/false", int: "a number", float: "a number", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
@@ -443,7 +477,9 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
         finally:
             loader.dispose()
     except _YamlRefusal as exc:
-        raise DocumentError(exc.code, exc.message, path=path, line=exc.mark.line + 1, column=exc.mark.column + 1) from None
+        raise DocumentError(
+            exc.code, exc.message, path=path, line=exc.mark.line + 1, column=exc.mark.column + 1
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").replace("\t", "\\t")  # a tab, shown as \t
@@ -462,8 +498,14 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
     except yaml.reader.ReaderError as exc:  # a character YAML refuses: at its line and column, on one line
         line, column = positions.line_col(text, exc.position)
         shown = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise DocumentError("RK005", f"YAML syntax error: the character {shown} is not allowed in YAML: remove it, or "
-                            "write it as an escape inside double quotes.", path=path, line=line, column=column) from None
+        raise DocumentError(
+            "RK005",
+            f"YAML syntax error: the character {shown} is not allowed in YAML: remove it, or "
+            "write it as an escape inside double quotes.",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
     except yaml.YAMLError as exc:
         raise DocumentError("RK005", f"YAML syntax error: {' '.join(str(exc).split())}.", path=path) from None
     return data

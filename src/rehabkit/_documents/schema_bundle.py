@@ -39,8 +39,14 @@ def _refs(node: Any) -> set[str]:
 def _local(node: Any) -> Any:
     """The node with references to the protocol schema's definitions made local (``#/$defs/NAME``)."""
     if isinstance(node, dict):
-        return {k: (f"#/$defs/{_REF.match(v).group(1)}" if k == "$ref" and isinstance(v, str) and _REF.match(v)  # type: ignore[union-attr]
-                    else _local(v)) for k, v in node.items()}
+        return {
+            k: (
+                f"#/$defs/{_REF.match(v).group(1)}"
+                if k == "$ref" and isinstance(v, str) and _REF.match(v)  # type: ignore[union-attr]
+                else _local(v)
+            )
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_local(v) for v in node]
     return node

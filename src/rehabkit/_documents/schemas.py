@@ -79,7 +79,15 @@ class SchemaValidator:
             key=lambda f: (f.line or 0, f.column or 0),
         )
         if not findings:  # the two validators disagree: never let a failing document pass
-            findings = [Finding(path=document.path, code=SCHEMA_CODE, message="the document does not match the schema.", line=1, column=1)]
+            findings = [
+                Finding(
+                    path=document.path,
+                    code=SCHEMA_CODE,
+                    message="the document does not match the schema.",
+                    line=1,
+                    column=1,
+                )
+            ]
         return findings
 
     def _errors(self, data: Any) -> list[Any]:
@@ -131,9 +139,7 @@ def def_validator(definition: str) -> SchemaValidator:
     schema = load_schema(PROTOCOL_SCHEMA)
     if definition not in schema["$defs"]:
         raise LookupError(f"the protocol schema has no definition {definition!r}")
-    return SchemaValidator(
-        {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
-    )
+    return SchemaValidator({"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"})
 
 
 def _to_finding(document: Document, error: Any) -> Finding:
@@ -215,8 +221,15 @@ def _missing(error: Any) -> str:
 
 
 def _type_names(values: Iterable[Any]) -> list[str]:
-    names = {"integer": "a whole number", "number": "a number", "string": "text", "object": "a mapping",
-             "array": "a list", "boolean": "true or false", "null": "null"}
+    names = {
+        "integer": "a whole number",
+        "number": "a number",
+        "string": "text",
+        "object": "a mapping",
+        "array": "a list",
+        "boolean": "true or false",
+        "null": "null",
+    }
     out: list[str] = []
     for value in values:
         for name in value if isinstance(value, list) else [value]:

@@ -78,16 +78,24 @@ def _from_comments(document: Document) -> tuple[list[Suppressor], list[Finding]]
         bad = [c for c in codes if not _CODE.match(c)]
         if not codes or bad:
             problems.append(
-                Finding(document.path, MISSING_REASON_CODE,
-                        f"suppression names {', '.join(map(repr, bad)) or 'no code'}: write rule codes such as 'RK204', comma-separated, inside the brackets.",
-                        line=line, column=column)
+                Finding(
+                    document.path,
+                    MISSING_REASON_CODE,
+                    f"suppression names {', '.join(map(repr, bad)) or 'no code'}: write rule codes such as 'RK204', comma-separated, inside the brackets.",
+                    line=line,
+                    column=column,
+                )
             )
             continue
         if len(reason) < _MIN_REASON:
             problems.append(
-                Finding(document.path, MISSING_REASON_CODE,
-                        f"suppression of {', '.join(codes)} has no reason: write why the finding is acceptable after the brackets (at least {_MIN_REASON} characters); it suppresses nothing until then.",
-                        line=line, column=column)
+                Finding(
+                    document.path,
+                    MISSING_REASON_CODE,
+                    f"suppression of {', '.join(codes)} has no reason: write why the finding is acceptable after the brackets (at least {_MIN_REASON} characters); it suppresses nothing until then.",
+                    line=line,
+                    column=column,
+                )
             )
             continue
         own_line = text.lstrip().startswith("#")
@@ -109,8 +117,14 @@ def _from_field(document: Document, declared: Iterable[Suppression]) -> list[Sup
     for index, item in enumerate(declared):
         line, column = document.position(("suppress", index, "code"))
         suppressors.append(
-            Suppressor((item.code,), item.reason, line, column, format_json_path(("suppress", index)),
-                       target_path=item.path or "$")
+            Suppressor(
+                (item.code,),
+                item.reason,
+                line,
+                column,
+                format_json_path(("suppress", index)),
+                target_path=item.path or "$",
+            )
         )
     return suppressors
 
@@ -157,7 +171,14 @@ def apply_suppressions(
         else:
             continue
         problems.append(
-            Finding(document.path, UNUSED_CODE, message, line=s.line, column=s.column,
-                    json_path=s.json_path, severity=Severity.WARNING)
+            Finding(
+                document.path,
+                UNUSED_CODE,
+                message,
+                line=s.line,
+                column=s.column,
+                json_path=s.json_path,
+                severity=Severity.WARNING,
+            )
         )
     return kept + problems

@@ -266,9 +266,13 @@ def with_duplicates(reports: list[FileReport], limits: Limits = Limits()) -> lis
         others = ", ".join(r.path for r in group if r is not report)
         line, column = _id_position(report.path, limits)
         finding = Finding(
-            path=report.path, code="RK013", line=line, column=column, json_path="$.id",
+            path=report.path,
+            code="RK013",
+            line=line,
+            column=column,
+            json_path="$.id",
             message=f"{report.key.kind} {report.key.name} is also in {others}: two documents with one id and version "
-                    "cannot be told apart. Give one a new version (or id), or remove the copy.",
+            "cannot be told apart. Give one a new version (or id), or remove the copy.",
         )
         out.append(attrs.evolve(report, findings=tuple(in_order([*report.findings, finding]))))
     return out
@@ -293,9 +297,15 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
         if path.is_dir():
             unreadable: list[tuple[str, str]] = []
             found = list(_walk(path, unreadable))
-            problems += [Finding(path=folder, code=READ_ERROR_CODE, message=f"cannot read this directory ({reason}): "
-                                 "its documents were not checked; fix its permissions or leave it out.")
-                         for folder, reason in unreadable]
+            problems += [
+                Finding(
+                    path=folder,
+                    code=READ_ERROR_CODE,
+                    message=f"cannot read this directory ({reason}): "
+                    "its documents were not checked; fix its permissions or leave it out.",
+                )
+                for folder, reason in unreadable
+            ]
             if not found and not unreadable:
                 problems.append(
                     Finding(
@@ -351,7 +361,9 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
     return with_duplicates(reports, checker.limits)
 
 
-def _check_files(files: list[str], checker: Checker, workers: int) -> list[tuple[str, list[Finding], DocumentKey | None]]:
+def _check_files(
+    files: list[str], checker: Checker, workers: int
+) -> list[tuple[str, list[Finding], DocumentKey | None]]:
     """(file, findings, key) for each file, in order: in this process, or on ``workers`` forked processes."""
     if workers <= 1:
         return [(name, *checker.check_file_keyed(name)) for name in files]

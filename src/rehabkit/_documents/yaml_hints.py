@@ -10,29 +10,42 @@ __all__ = ["yaml_hint"]
 
 #: (words in the parser's problem or context, the hint), most specific first.
 _HINTS: tuple[tuple[str, str], ...] = (
-    ("mapping values are not allowed",
-     "a colon followed by a space inside a value starts a new key: put the whole value in quotes "
-     "(steps: ['Breathe out: relax'])"),
-    ("found unknown escape character",
-     "inside double quotes a backslash starts an escape: write \\\\ for a backslash, or use single quotes"),
-    ("found unexpected end of stream",
-     "a quoted text is not closed: end it with the same quote it starts with"),
-    ("could not find expected ':'",
-     "a key needs a colon and a space after it (key: value); text that runs on over lines needs quotes or '>-'"),
-    ("expected ',' or ']'",
-     "a [list] written on one line is not closed, or a value in it holding a comma or colon needs quotes"),
-    ("expected ',' or '}'",
-     "a {mapping} written on one line is not closed, or a value in it holding a comma or colon needs quotes"),
-    ("did not find expected '-' indicator",
-     "the items of a list must line up: start each with '- ' at the same indentation"),
-    ("did not find expected key",
-     "the indentation is off: the keys of one mapping line up under each other"),
-    ("expected <block end>",
-     "the indentation is off: the keys of one mapping, and the items of one list, line up under each other"),
-    ("that cannot start any token",
-     "a value starting with @, ` or % needs quotes"),
-    ("block sequence entries are not allowed",
-     "a list cannot start on the same line as its key's value: put '- item' on the next lines, indented"),
+    (
+        "mapping values are not allowed",
+        "a colon followed by a space inside a value starts a new key: put the whole value in quotes "
+        "(steps: ['Breathe out: relax'])",
+    ),
+    (
+        "found unknown escape character",
+        "inside double quotes a backslash starts an escape: write \\\\ for a backslash, or use single quotes",
+    ),
+    ("found unexpected end of stream", "a quoted text is not closed: end it with the same quote it starts with"),
+    (
+        "could not find expected ':'",
+        "a key needs a colon and a space after it (key: value); text that runs on over lines needs quotes or '>-'",
+    ),
+    (
+        "expected ',' or ']'",
+        "a [list] written on one line is not closed, or a value in it holding a comma or colon needs quotes",
+    ),
+    (
+        "expected ',' or '}'",
+        "a {mapping} written on one line is not closed, or a value in it holding a comma or colon needs quotes",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "the items of a list must line up: start each with '- ' at the same indentation",
+    ),
+    ("did not find expected key", "the indentation is off: the keys of one mapping line up under each other"),
+    (
+        "expected <block end>",
+        "the indentation is off: the keys of one mapping, and the items of one list, line up under each other",
+    ),
+    ("that cannot start any token", "a value starting with @, ` or % needs quotes"),
+    (
+        "block sequence entries are not allowed",
+        "a list cannot start on the same line as its key's value: put '- item' on the next lines, indented",
+    ),
 )
 
 

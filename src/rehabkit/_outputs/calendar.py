@@ -50,22 +50,44 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _event(uid: str, stamp: str, sequence: int, day: datetime.date, summary: str, description: str, reminder: str,
-           trigger: str, extra: tuple[str, ...] = ()) -> list[str]:
+def _event(
+    uid: str,
+    stamp: str,
+    sequence: int,
+    day: datetime.date,
+    summary: str,
+    description: str,
+    reminder: str,
+    trigger: str,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
     """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day (``PT9H``, ``-PT15H``)."""
-    return ["BEGIN:VEVENT", f"UID:{uid}@rehabkit", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(day + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
-            *extra, f"SUMMARY:{_text(summary)}", f"DESCRIPTION:{_text(description)}",
-            "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(reminder)}", f"TRIGGER;RELATED=START:{trigger}",
-            "END:VALARM", "END:VEVENT"]
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid}@rehabkit",
+        f"DTSTAMP:{stamp}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(day + datetime.timedelta(days=1)).strftime('%Y%m%d')}",
+        *extra,
+        f"SUMMARY:{_text(summary)}",
+        f"DESCRIPTION:{_text(description)}",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        f"DESCRIPTION:{_text(reminder)}",
+        f"TRIGGER;RELATED=START:{trigger}",
+        "END:VALARM",
+        "END:VEVENT",
+    ]
 
 
 def _per_week(handout: Handout) -> int:
     """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week, else daily."""
     if handout.phase.sessions_per_week is not None:
         return max(1, min(7, handout.phase.sessions_per_week.min))
-    days = [i.dose.days_per_week.min for i in handout.plan.items if i.dose is not None and i.dose.days_per_week is not None]
+    days = [
+        i.dose.days_per_week.min for i in handout.plan.items if i.dose is not None and i.dose.days_per_week is not None
+    ]
     return max(1, min(7, min(days))) if days else 7
 
 
@@ -89,22 +111,49 @@ def render_calendar(handout: Handout) -> str:
     exercises = "\n".join(f"- {card.name}: {card.dose}" for card in handout.cards)
     spw = handout.phase.sessions_per_week
     planned = f"{spw.min}-{spw.max}" if spw is not None and spw.min != spw.max else str(per_week)
-    description = (f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first "
-                   f"(rehabkit run {handout.protocol.id} --patient {patient}).\n\n{exercises}\n\n"
-                   f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}.")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//rehabkit//rehabkit {__version__}//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(handout.protocol.title)}"]
+    description = (
+        f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first "
+        f"(rehabkit run {handout.protocol.id} --patient {patient}).\n\n{exercises}\n\n"
+        f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}."
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//rehabkit//rehabkit {__version__}//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text(handout.protocol.title)}",
+    ]
     review = handout.log.review if not handout.log.overdue else None
-    last = (review - datetime.timedelta(days=1)) if review is not None else start + datetime.timedelta(days=len(handout.log.rows) - 1)
+    last = (
+        (review - datetime.timedelta(days=1))
+        if review is not None
+        else start + datetime.timedelta(days=len(handout.log.rows) - 1)
+    )
     rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(weekdays(start, per_week))}"
     rule += f";UNTIL={last.strftime('%Y%m%d')}"
-    lines += _event(f"{uid}.sessions", stamp, sequence, start, f"Exercises: {handout.protocol.title}, {handout.phase.name}",
-                    description, "Time for your exercises: warning-sign questions first", "PT9H",
-                    extra=(f"RRULE:{rule}", "TRANSP:TRANSPARENT"))
+    lines += _event(
+        f"{uid}.sessions",
+        stamp,
+        sequence,
+        start,
+        f"Exercises: {handout.protocol.title}, {handout.phase.name}",
+        description,
+        "Time for your exercises: warning-sign questions first",
+        "PT9H",
+        extra=(f"RRULE:{rule}", "TRANSP:TRANSPARENT"),
+    )
     day = review or start  # a review already due, or none planned: ask for one now
     summary = "Review with your clinician" if review is not None else "Ask your clinician for a review"
-    lines += _event(f"{uid}.review", stamp, sequence, day, f"{summary}: {handout.protocol.title}",
-                    "Bring your exercise log. Your clinician reviews your progress and the next phase.", summary,
-                    "-PT15H" if review is not None else "PT9H")
+    lines += _event(
+        f"{uid}.review",
+        stamp,
+        sequence,
+        day,
+        f"{summary}: {handout.protocol.title}",
+        "Bring your exercise log. Your clinician reviews your progress and the next phase.",
+        summary,
+        "-PT15H" if review is not None else "PT9H",
+    )
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

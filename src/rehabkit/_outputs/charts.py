@@ -81,12 +81,16 @@ def line_chart(
         clamped = min(max(value, low), high)
         return TOP + (1 - (clamped - low) / (high - low)) * plot_h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 20 * (1 + len(lines) // 3)}" '
-             f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" font-family="sans-serif" font-size="11">',
-             f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(description)}</desc>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 20 * (1 + len(lines) // 3)}" '
+        f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" font-family="sans-serif" font-size="11">',
+        f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
     if band is not None:
         top_y, bottom_y = y(band[1]), y(band[0])
-        parts.append(f'<rect x="{LEFT}" y="{top_y:.1f}" width="{plot_w}" height="{bottom_y - top_y:.1f}" fill="#e8e8e8"/>')
+        parts.append(
+            f'<rect x="{LEFT}" y="{top_y:.1f}" width="{plot_w}" height="{bottom_y - top_y:.1f}" fill="#e8e8e8"/>'
+        )
         parts.append(f'<text x="{LEFT + 4}" y="{top_y + 12:.1f}" fill="#444">{escape(band[2])}</text>')
     for tick in _nice_ticks(low, high):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>')
@@ -97,13 +101,19 @@ def line_chart(
         anchor = "start" if day == first else "end"
         parts.append(f'<text x="{x(day):.1f}" y="{TOP + plot_h + 16}" text-anchor="{anchor}">{escape(label)}</text>')
     for label, value in limits:
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#8b0000" '
-                     f'stroke-dasharray="8 4" stroke-width="1.5"/>')
-        parts.append(f'<text x="{WIDTH - RIGHT - 4}" y="{y(value) - 4:.1f}" text-anchor="end" fill="#8b0000">'
-                     f'{escape(label)} ({value:g}{escape(unit)})</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#8b0000" '
+            f'stroke-dasharray="8 4" stroke-width="1.5"/>'
+        )
+        parts.append(
+            f'<text x="{WIDTH - RIGHT - 4}" y="{y(value) - 4:.1f}" text-anchor="end" fill="#8b0000">'
+            f"{escape(label)} ({value:g}{escape(unit)})</text>"
+        )
     for day, label in markers:
-        parts.append(f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#555" '
-                     f'stroke-dasharray="1 3"><title>{escape(day.isoformat())}: {escape(label)}</title></line>')
+        parts.append(
+            f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#555" '
+            f'stroke-dasharray="1 3"><title>{escape(day.isoformat())}: {escape(label)}</title></line>'
+        )
     for (label, points), (colour, dash, shape) in zip(lines, itertools.cycle(_STYLES)):
         if len(points) > 1:
             path = " ".join(f"{x(p.date):.1f},{y(p.value):.1f}" for p in points)
@@ -124,14 +134,24 @@ def line_chart(
 
 def pain_chart(report: CourseReport) -> Any:
     """Pain before and after each session and the next morning, against the protocol's pain limits."""
-    def points(attribute: str) -> list[ChartPoint]:
-        return [ChartPoint(s.date, float(getattr(s, attribute))) for s in report.sessions if getattr(s, attribute) is not None]
 
-    lines = [("before the session", points("pain_before")), ("after the session", points("pain_after")),
-             ("next morning", points("next_morning"))]
+    def points(attribute: str) -> list[ChartPoint]:
+        return [
+            ChartPoint(s.date, float(getattr(s, attribute)))
+            for s in report.sessions
+            if getattr(s, attribute) is not None
+        ]
+
+    lines = [
+        ("before the session", points("pain_before")),
+        ("after the session", points("pain_after")),
+        ("next morning", points("next_morning")),
+    ]
     limits = ", ".join(f"{label} {value:g}/10" for label, value in report.pain_limits) or "none set"
-    description = (f"Pain from 0 to 10 at {len(report.sessions)} sessions of {report.patient}; limits: {limits}. "
-                   "The table below gives every value.")
+    description = (
+        f"Pain from 0 to 10 at {len(report.sessions)} sessions of {report.patient}; limits: {limits}. "
+        "The table below gives every value."
+    )
     markers = [(e.date, e.text) for e in report.timeline if e.kind in ("pause", "review", "decision", "enter-phase")]
     return line_chart("Pain at each session", description, lines, (0, 10), limits=report.pain_limits, markers=markers)
 
@@ -141,12 +161,21 @@ def measure_chart(series: MeasureSeries) -> Any:
     band = None
     if series.meaningful_change and series.points:
         base = series.points[0].value
-        band = (base - series.meaningful_change, base + series.meaningful_change,
-                f"within {series.meaningful_change:g} of the first score: no meaningful change")
+        band = (
+            base - series.meaningful_change,
+            base + series.meaningful_change,
+            f"within {series.meaningful_change:g} of the first score: no meaningful change",
+        )
     values = ", ".join(f"{p.date.isoformat()} {p.value:g}" for p in series.points)
     description = f"{series.name} scores over time ({series.scale[0]:g} to {series.scale[1]:g}): {values}."
-    return line_chart(f"{series.name} over time", description, [(series.name, series.points)], series.scale, band=band,
-                      unit="" if series.unit.startswith("/") else series.unit)
+    return line_chart(
+        f"{series.name} over time",
+        description,
+        [(series.name, series.points)],
+        series.scale,
+        band=band,
+        unit="" if series.unit.startswith("/") else series.unit,
+    )
 
 
 def adherence_chart(report: CourseReport) -> Any:
@@ -160,26 +189,41 @@ def adherence_chart(report: CourseReport) -> Any:
     def y(value: float) -> float:
         return TOP + (1 - value / top) * plot_h
 
-    summary = "; ".join(f"week of {w.start.isoformat()}: {w.done} done"
-                        + (f", {w.prescribed_min}-{w.prescribed_max} planned" if w.prescribed_min is not None else "")
-                        for w in weeks) or "no sessions yet"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="sans-serif" font-size="11">',
-             f'<title id="{chart_id}-t">Sessions done each week</title><desc id="{chart_id}-d">{escape(summary)}</desc>']
+    summary = (
+        "; ".join(
+            f"week of {w.start.isoformat()}: {w.done} done"
+            + (f", {w.prescribed_min}-{w.prescribed_max} planned" if w.prescribed_min is not None else "")
+            for w in weeks
+        )
+        or "no sessions yet"
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="sans-serif" font-size="11">',
+        f'<title id="{chart_id}-t">Sessions done each week</title><desc id="{chart_id}-d">{escape(summary)}</desc>',
+    ]
     for tick in range(0, top + 1, 1 if top <= 7 else 2):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>')
     for index, week in enumerate(weeks):
         x0 = LEFT + index * slot
         if week.prescribed_min is not None and week.prescribed_max is not None:
-            parts.append(f'<rect x="{x0 + 2:.1f}" y="{y(week.prescribed_max):.1f}" width="{slot - 4:.1f}" '
-                         f'height="{max(y(week.prescribed_min) - y(week.prescribed_max), 2):.1f}" fill="#d8d8d8"/>')
+            parts.append(
+                f'<rect x="{x0 + 2:.1f}" y="{y(week.prescribed_max):.1f}" width="{slot - 4:.1f}" '
+                f'height="{max(y(week.prescribed_min) - y(week.prescribed_max), 2):.1f}" fill="#d8d8d8"/>'
+            )
         bar_h = TOP + plot_h - y(week.done)
-        parts.append(f'<rect x="{x0 + slot * 0.3:.1f}" y="{y(week.done):.1f}" width="{slot * 0.4:.1f}" '
-                     f'height="{bar_h:.1f}" fill="#1f4e9a"><title>{escape(week.start.isoformat())}: {week.done}</title></rect>')
+        parts.append(
+            f'<rect x="{x0 + slot * 0.3:.1f}" y="{y(week.done):.1f}" width="{slot * 0.4:.1f}" '
+            f'height="{bar_h:.1f}" fill="#1f4e9a"><title>{escape(week.start.isoformat())}: {week.done}</title></rect>'
+        )
         if len(weeks) <= 16 or index % 2 == 0:
-            parts.append(f'<text x="{x0 + slot / 2:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{index + 1}</text>')
+            parts.append(
+                f'<text x="{x0 + slot / 2:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{index + 1}</text>'
+            )
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#000"/>')
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">week of the course (grey: planned range)</text>')
+    parts.append(
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">week of the course (grey: planned range)</text>'
+    )
     parts.append("</svg>")
     return _markup("".join(parts))

@@ -21,8 +21,14 @@ if TYPE_CHECKING:  # annotations only: registering a renderer must not import th
     from ..engine import Course
     from ..model import Exercise, Protocol
 
-__all__ = ["CourseExport", "CourseMeasure", "CourseSession", "ProtocolExport", "build_course_export",
-           "build_protocol_export"]
+__all__ = [
+    "CourseExport",
+    "CourseMeasure",
+    "CourseSession",
+    "ProtocolExport",
+    "build_course_export",
+    "build_protocol_export",
+]
 
 
 @attrs.frozen(slots=True)
@@ -114,7 +120,9 @@ def build_protocol_export(registry: Any, protocol: Protocol) -> ProtocolExport:
     return ProtocolExport(protocol, exercises, sources)
 
 
-def build_course_export(store: Any, registry: Any, patient: str, protocol: Protocol, today: datetime.date) -> CourseExport:
+def build_course_export(
+    store: Any, registry: Any, patient: str, protocol: Protocol, today: datetime.date
+) -> CourseExport:
     """The patient's course record in ``protocol`` up to ``today``, whatever the course's state."""
     from .._sessions.course import load_course, parse_date
     from .report import event_text
@@ -125,20 +133,45 @@ def build_course_export(store: Any, registry: Any, patient: str, protocol: Proto
     sessions = []
     for record in store.sessions(patient, protocol.id):
         answers = store.answers(record.id)
-        during = tuple((key, float(value)) for kind, key, value in answers if kind == "pain-during" and value is not None)
+        during = tuple(
+            (key, float(value)) for kind, key, value in answers if kind == "pain-during" and value is not None
+        )
         screening = tuple((key, bool(value)) for kind, key, value in answers if kind == "screening")
         morning = mornings.get(record.id)
-        sessions.append(CourseSession(
-            record.id, parse_date(record.date), record.phase, record.status, record.pain_before, record.pain_after,
-            record.decision, during, screening, morning[0] if morning else None, morning[1] if morning else None))
+        sessions.append(
+            CourseSession(
+                record.id,
+                parse_date(record.date),
+                record.phase,
+                record.status,
+                record.pain_before,
+                record.pain_after,
+                record.decision,
+                during,
+                screening,
+                morning[0] if morning else None,
+                morning[1] if morning else None,
+            )
+        )
     measures = []
     for measure_id, value, day in store.measures(patient):
         definition = definitions.get(measure_id)
-        measures.append(CourseMeasure(measure_id, definition.name if definition else measure_id, float(value),
-                                      definition.unit if definition else "", definition.band(value) if definition else None,
-                                      parse_date(day)))
+        measures.append(
+            CourseMeasure(
+                measure_id,
+                definition.name if definition else measure_id,
+                float(value),
+                definition.unit if definition else "",
+                definition.band(value) if definition else None,
+                parse_date(day),
+            )
+        )
     names = {p.id: p.name for p in protocol.phases}
-    events = tuple(TimelineEntry(parse_date(e.date), e.kind, event_text(e, names, reasons=True)) for e in store.events(patient)
-                   if e.protocol in (None, protocol.id) or e.kind in ("pause", "review"))
-    return CourseExport(patient, build_protocol_export(registry, protocol), course, today, tuple(sessions),
-                        tuple(measures), events)
+    events = tuple(
+        TimelineEntry(parse_date(e.date), e.kind, event_text(e, names, reasons=True))
+        for e in store.events(patient)
+        if e.protocol in (None, protocol.id) or e.kind in ("pause", "review")
+    )
+    return CourseExport(
+        patient, build_protocol_export(registry, protocol), course, today, tuple(sessions), tuple(measures), events
+    )

@@ -46,7 +46,9 @@ def build_handout(
     changes = [*plan.adjustments, *(f"{left.name} is left out: {left.why}." for left in plan.left_out)]
     return Handout(
         kind="patient-plan" if patient is not None else "protocol-phase",
-        protocol=protocol, phase=phase, plan=plan,
+        protocol=protocol,
+        phase=phase,
+        plan=plan,
         statement=plan.statement,
         cards=tuple(_card(item, protocol) for item in plan.items),
         get_help=_help_groups((*protocol.red_flags, *extra_screening), policy["handout"]["help"]),
@@ -54,8 +56,12 @@ def build_handout(
         advice=protocol.advice,
         log=log,
         changes=tuple(changes),
-        patient=patient, date=date, large_print=large_print, paper=paper,
-        source=protocol.key, reviewed=protocol.reviewed,
+        patient=patient,
+        date=date,
+        large_print=large_print,
+        paper=paper,
+        source=protocol.key,
+        reviewed=protocol.reviewed,
     )
 
 
@@ -67,8 +73,11 @@ def phase_precautions(protocol: Protocol, phase_id: str) -> tuple[Precaution, ..
     """
     order = [p.id for p in protocol.phases]
     here = order.index(phase_id)
-    return tuple(p for p in protocol.precautions
-                 if p.until_phase is None or p.until_phase not in order or here < order.index(p.until_phase))
+    return tuple(
+        p
+        for p in protocol.precautions
+        if p.until_phase is None or p.until_phase not in order or here < order.index(p.until_phase)
+    )
 
 
 def review_date(phase: Phase, course: Course | None, today: datetime.date | None) -> datetime.date | None:
@@ -86,8 +95,12 @@ def review_date(phase: Phase, course: Course | None, today: datetime.date | None
 def stop_threshold(protocol: Protocol) -> float | None:
     """The protocol's pain-during level above which an exercise stops: the lowest ``above`` of its pain-during rules
     whose action is ``regress`` or stronger (they act on the exercise, or the whole session)."""
-    stopping = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("regress"):]
-    limits = [r.above for r in protocol.symptom_rules if r.measure == "pain-during" and r.above is not None and r.action in stopping]
+    stopping = SYMPTOM_ACTIONS[SYMPTOM_ACTIONS.index("regress") :]
+    limits = [
+        r.above
+        for r in protocol.symptom_rules
+        if r.measure == "pain-during" and r.above is not None and r.action in stopping
+    ]
     return min(limits) if limits else None
 
 
@@ -107,13 +120,22 @@ def _stop_if(item: PlannedExercise, protocol: Protocol) -> tuple[str, ...]:
 def _card(item: PlannedExercise, protocol: Protocol) -> ExerciseCard:
     exercise = item.exercise
     return ExerciseCard(
-        id=exercise.id, name=exercise.name, dose=item.dose_text, steps=exercise.steps, equipment=exercise.equipment,
-        cues=exercise.cues, avoid_if=exercise.contraindications, stop_if=_stop_if(item, protocol),
-        note=item.note, replaces=item.replaces_name,
+        id=exercise.id,
+        name=exercise.name,
+        dose=item.dose_text,
+        steps=exercise.steps,
+        equipment=exercise.equipment,
+        cues=exercise.cues,
+        avoid_if=exercise.contraindications,
+        stop_if=_stop_if(item, protocol),
+        note=item.note,
+        replaces=item.replaces_name,
     )
 
 
-def _help_groups(questions: Iterable[ScreeningQuestion], wording: Mapping[str, Mapping[str, str]]) -> tuple[HelpGroup, ...]:
+def _help_groups(
+    questions: Iterable[ScreeningQuestion], wording: Mapping[str, Mapping[str, str]]
+) -> tuple[HelpGroup, ...]:
     """Warning signs grouped by urgency, the most urgent first; a question asked twice is shown once."""
     groups = []
     for action in reversed(SCREENING_ACTIONS):
@@ -122,13 +144,20 @@ def _help_groups(questions: Iterable[ScreeningQuestion], wording: Mapping[str, M
             if question.action == action and question.question not in seen:
                 seen[question.question] = question.message
         if seen:
-            groups.append(HelpGroup(action=action, heading=wording[action]["heading"],
-                                    what_to_do=wording[action]["what_to_do"], signs=tuple(seen.items())))
+            groups.append(
+                HelpGroup(
+                    action=action,
+                    heading=wording[action]["heading"],
+                    what_to_do=wording[action]["what_to_do"],
+                    signs=tuple(seen.items()),
+                )
+            )
     return tuple(groups)
 
 
-def _paper_log(plan: SessionPlan, patient: str | None, today: datetime.date | None, review: datetime.date | None,
-               default_days: int) -> PaperLog:
+def _paper_log(
+    plan: SessionPlan, patient: str | None, today: datetime.date | None, review: datetime.date | None, default_days: int
+) -> PaperLog:
     """The paper log: its columns are what ``run`` (the answers file's keys) and ``next-day`` record."""
     columns = ["Date", "Any warning sign? (yes/no)", "Pain before (0-10)"]
     keys = ["--date", "screening", "pain_before"]
@@ -145,12 +174,15 @@ def _paper_log(plan: SessionPlan, patient: str | None, today: datetime.date | No
     else:
         days = default_days
     days = max(1, min(days, MAX_LOG_DAYS))
-    rows = tuple(today + datetime.timedelta(days=n) if today is not None and patient is not None else None
-                 for n in range(days))
+    rows = tuple(
+        today + datetime.timedelta(days=n) if today is not None and patient is not None else None for n in range(days)
+    )
     who = patient or "PATIENT"
     how = (
         f"rehabkit run {plan.protocol.id} --patient {who} --answers DAY.yaml --date YYYY-MM-DD "
         "(DAY.yaml holds the row: screening, pain_before, exercises, pain_after, new_symptom)",
         f"rehabkit next-day {who} --pain N [--settled-after-hours H] --date YYYY-MM-DD",
     )
-    return PaperLog(columns=tuple(columns), keys=tuple(keys), rows=rows, review=review, how_to_enter=how, overdue=overdue)
+    return PaperLog(
+        columns=tuple(columns), keys=tuple(keys), rows=rows, review=review, how_to_enter=how, overdue=overdue
+    )

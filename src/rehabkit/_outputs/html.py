@@ -57,7 +57,11 @@ def _css(paper: str, large_print: bool, footer: str) -> Any:
     # CSS is not HTML, so its template is rendered without HTML escaping: the values are rehabkit's own
     # (paper size, print size) and the footer, escaped as a CSS string.
     source = jinja2.PackageLoader("rehabkit._outputs", "templates").get_source(_environment(), "base.css")[0]
-    text = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined).from_string(source).render(paper=PAPER_SIZES[paper], large_print=large_print, footer_css=css_string(footer))
+    text = (
+        jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
+        .from_string(source)
+        .render(paper=PAPER_SIZES[paper], large_print=large_print, footer_css=css_string(footer))
+    )
     return markupsafe.Markup(text.replace("</", "<\\/"))
 
 

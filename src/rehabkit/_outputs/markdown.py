@@ -83,7 +83,12 @@ def render_handout_markdown(handout: Handout) -> str:
         lines.append("")
     if h.advice:
         lines += ["## Every day", "", *(f"- {md(line)}" for line in h.advice), ""]
-    lines += ["## Your exercise log", "", "Pain from 0 (none) to 10 (worst imaginable). Your clinician can enter a paper row later:", ""]
+    lines += [
+        "## Your exercise log",
+        "",
+        "Pain from 0 (none) to 10 (worst imaginable). Your clinician can enter a paper row later:",
+        "",
+    ]
     lines += [f"- `{line}`" for line in h.log.how_to_enter]
     lines += ["", "| " + " | ".join(md(c) for c in h.log.columns) + " |", "|" + "---|" * len(h.log.columns)]
     for day in h.log.rows:

@@ -13,8 +13,10 @@ from .content import CourseReport, Handout
 
 __all__ = ["MissingExtraError", "render_handout_pdf", "render_report_pdf"]
 
-INSTALL_HINT = ('install the PDF extra: pip install "rehabkit[pdf]" (it needs the system\'s Pango library: '
-                "apt-get install libpango-1.0-0 libpangoft2-1.0-0 on Debian), or write .html and print it from a browser")
+INSTALL_HINT = (
+    'install the PDF extra: pip install "rehabkit[pdf]" (it needs the system\'s Pango library: '
+    "apt-get install libpango-1.0-0 libpangoft2-1.0-0 on Debian), or write .html and print it from a browser"
+)
 
 
 class MissingExtraError(RehabkitError, ImportError):

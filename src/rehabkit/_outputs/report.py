@@ -45,8 +45,15 @@ def _weeks(protocol: Protocol, sessions: list[ReportSession], today: datetime.da
         done = len({s.date for s in inside if s.status == "complete"})
         phase_id = inside[-1].phase if inside else (weeks[-1].phase if weeks else sessions[0].phase)
         spw = protocol.phase(phase_id).sessions_per_week if phase_id in {p.id for p in protocol.phases} else None
-        weeks.append(WeekAdherence(start=start, done=done, prescribed_min=spw.min if spw else None,
-                                   prescribed_max=spw.max if spw else None, phase=phase_id))
+        weeks.append(
+            WeekAdherence(
+                start=start,
+                done=done,
+                prescribed_min=spw.min if spw else None,
+                prescribed_max=spw.max if spw else None,
+                phase=phase_id,
+            )
+        )
         start = end
     return tuple(weeks)
 
@@ -55,7 +62,9 @@ def event_text(event: Any, names: Mapping[str, str], *, reasons: bool = False) -
     """A stored course event in plain words (``names``: phase id -> name); ``reasons`` adds a pause's reasons."""
     detail = event.detail or {}
     if event.kind == "enter-phase":
-        return f"entered phase {names.get(event.phase, event.phase)}" + (f" ({detail['reason']})" if detail.get("reason") else "")
+        return f"entered phase {names.get(event.phase, event.phase)}" + (
+            f" ({detail['reason']})" if detail.get("reason") else ""
+        )
     if event.kind == "pause":
         why = "; ".join(str(r) for r in detail.get("reasons", [])) if reasons else ""
         return f"course paused: {detail.get('action')} ({detail.get('cause')})" + (f": {why}" if why else "")
@@ -76,7 +85,9 @@ def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) 
         if other and event.kind not in ("pause", "review"):
             continue
         text = event_text(event, names)
-        entries.append(TimelineEntry(parse_date(event.date), event.kind, f"{text} (in {event.protocol})" if other else text))
+        entries.append(
+            TimelineEntry(parse_date(event.date), event.kind, f"{text} (in {event.protocol})" if other else text)
+        )
     for session in sessions:
         if session.status == "stopped" or (session.decision and session.decision != "continue"):
             what = session.decision or "stopped"
@@ -95,19 +106,33 @@ def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str,
             top = max(p.value for p in points)
             series.append(MeasureSeries(measure_id, measure_id, "", (0.0, top or 1.0), tuple(points)))
             continue
-        series.append(MeasureSeries(measure.id, measure.name, measure.unit, measure.scale, tuple(points),
-                                    measure.meaningful_change, measure.band(points[-1].value)))
+        series.append(
+            MeasureSeries(
+                measure.id,
+                measure.name,
+                measure.unit,
+                measure.scale,
+                tuple(points),
+                measure.meaningful_change,
+                measure.band(points[-1].value),
+            )
+        )
     return tuple(series)
 
 
-def build_report(store: Any, patient: str, course: Course, measures: Mapping[str, Any], today: datetime.date,
-                 paper: str = "a4") -> CourseReport:
+def build_report(
+    store: Any, patient: str, course: Course, measures: Mapping[str, Any], today: datetime.date, paper: str = "a4"
+) -> CourseReport:
     """The course report of ``patient`` in ``course.protocol`` on ``today``."""
     protocol = course.protocol
     mornings = {session: pain for session, _day, pain, _settled in store.next_days(patient)}
     stored = store.sessions(patient, protocol.id)
-    sessions = [ReportSession(s.id, parse_date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id),
-                              s.decision) for s in stored]
+    sessions = [
+        ReportSession(
+            s.id, parse_date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id), s.decision
+        )
+        for s in stored
+    ]
     names = {p.id: p.name for p in protocol.phases}
     open_criteria: tuple[str, ...] = ()
     next_gate = None
@@ -119,10 +144,20 @@ def build_report(store: Any, patient: str, course: Course, measures: Mapping[str
             result = check_criteria(criteria, course.facts, next_gate, phase_names=names)
             open_criteria = result.unmet
     return CourseReport(
-        patient=patient, protocol=protocol, course=course, date=today, status=course.status,
-        phase_name=names.get(course.phase, course.phase), sessions=tuple(sessions),
-        pain_limits=_pain_limits(protocol, course.phase), measures=_series(store.measures(patient), measures),
-        weeks=_weeks(protocol, sessions, today), timeline=_timeline(store.events(patient), stored, protocol),
-        open_criteria=open_criteria, next_gate=names.get(next_gate) if next_gate else None,
-        statement=protocol.supervision.statement, source=protocol.key, paper=paper,
+        patient=patient,
+        protocol=protocol,
+        course=course,
+        date=today,
+        status=course.status,
+        phase_name=names.get(course.phase, course.phase),
+        sessions=tuple(sessions),
+        pain_limits=_pain_limits(protocol, course.phase),
+        measures=_series(store.measures(patient), measures),
+        weeks=_weeks(protocol, sessions, today),
+        timeline=_timeline(store.events(patient), stored, protocol),
+        open_criteria=open_criteria,
+        next_gate=names.get(next_gate) if next_gate else None,
+        statement=protocol.supervision.statement,
+        source=protocol.key,
+        paper=paper,
     )

@@ -47,7 +47,9 @@ def declared_hook_api(plugin: Any) -> int | None:
     return declared if isinstance(declared, int) and not isinstance(declared, bool) else None
 
 
-def hook_api_problem(plugin: Any, pack: str, distribution: str | None = None, info_dir: str | None = None) -> str | None:
+def hook_api_problem(
+    plugin: Any, pack: str, distribution: str | None = None, info_dir: str | None = None
+) -> str | None:
     """Why ``plugin`` cannot be loaded by this rehabkit, or ``None`` if its declared hook API is provided.
 
     ``info_dir`` is the pack's installed ``.dist-info`` folder; its requirement
@@ -73,11 +75,23 @@ def hook_api_problem(plugin: Any, pack: str, distribution: str | None = None, in
         needs = f"it needs rehabkit{requirement} (from the requirements of {owner})"
     elif declared > max(SUPPORTED_HOOK_APIS):
         since = HOOK_API_INTRODUCED.get(declared)
-        needs = f"it needs rehabkit>={since}" if since else f"it needs a rehabkit newer than {__version__} that provides hook API {declared}"
+        needs = (
+            f"it needs rehabkit>={since}"
+            if since
+            else f"it needs a rehabkit newer than {__version__} that provides hook API {declared}"
+        )
     else:
         retired = HOOK_API_RETIRED.get(declared)
-        needs = f"it needs rehabkit<{retired}" if retired else f"it needs an older rehabkit that provides hook API {declared}"
-    advice = "upgrade rehabkit" if declared > max(SUPPORTED_HOOK_APIS) else f"install a release of {owner} written for hook API {_supported()}"
+        needs = (
+            f"it needs rehabkit<{retired}"
+            if retired
+            else f"it needs an older rehabkit that provides hook API {declared}"
+        )
+    advice = (
+        "upgrade rehabkit"
+        if declared > max(SUPPORTED_HOOK_APIS)
+        else f"install a release of {owner} written for hook API {_supported()}"
+    )
     return (
         f"was written for hook API {declared}, but rehabkit {__version__} provides hook API {_supported()}: "
         f"{needs}. Refused; {advice}, or block it with -p no:{pack}."

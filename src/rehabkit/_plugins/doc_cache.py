@@ -111,8 +111,9 @@ class DocumentCache:
             self._entries, self._lint = {}, {}
         return self._entries
 
-    def model(self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits(),
-              *, lazy: bool = False) -> Any:
+    def model(
+        self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits(), *, lazy: bool = False
+    ) -> Any:
         """The model (of ``kind``) of the document file at ``path``: the cached one when the file holds the bytes
         it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
         one is kept). Reading the file raises :class:`DocumentError` as loading it would.
@@ -191,9 +192,9 @@ class DocumentCache:
         import pickle  # on use: keeps start-up light
 
         used = set(self._keys.values())
-        others = [k for k in self._entries if k not in used][-max(len(used), 64):]
+        others = [k for k in self._entries if k not in used][-max(len(used), 64) :]
         models = {k: self._entries[k] for k in (*used, *others) if k in self._entries}
-        lint = dict(list((k, v) for k, v in self._lint.items() if k[0] in models)[-4 * max(len(models), 16):])
+        lint = dict(list((k, v) for k, v in self._lint.items() if k[0] in models)[-4 * max(len(models), 16) :])
         import tempfile  # only when something is written: tempfile costs start-up
 
         try:
@@ -202,12 +203,20 @@ class DocumentCache:
             try:
                 # Each model pickled on its own, so that the next command reads back only those it uses (and
                 # once: a command that saves twice, as list does after its lint, reuses the bytes).
-                models = {key: (summary, stored if type(stored) is bytes else self._pickled.get(key)
-                                or self._pickled.setdefault(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)))
-                          for key, (summary, stored) in models.items()}
+                models = {
+                    key: (
+                        summary,
+                        stored
+                        if type(stored) is bytes
+                        else self._pickled.get(key)
+                        or self._pickled.setdefault(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)),
+                    )
+                    for key, (summary, stored) in models.items()
+                }
                 with os.fdopen(descriptor, "wb") as handle:
-                    pickle.dump({"format": _FORMAT, "models": models, "lint": lint}, handle,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(
+                        {"format": _FORMAT, "models": models, "lint": lint}, handle, protocol=pickle.HIGHEST_PROTOCOL
+                    )
                 os.replace(temporary, self._file)
             except BaseException:
                 os.unlink(temporary)

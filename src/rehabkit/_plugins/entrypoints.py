@@ -91,7 +91,7 @@ def metadata_field(info_dir: str, field: str) -> list[str]:
             if not line.strip():
                 break  # the end of the headers
             if line.startswith(f"{field}:"):
-                values.append(line[len(field) + 1:].strip())
+                values.append(line[len(field) + 1 :].strip())
         if values:
             return values
     return []

@@ -155,8 +155,11 @@ class _Pluggy(pluggy.PluginManager):
             opts = getattr(value, self.project_name + "_impl", None)
             if not isinstance(opts, dict):
                 return None
-        elif value is not _ABSENT and (isinstance(value, type) or not callable(value)) \
-                and not isinstance(value, (staticmethod, classmethod)):
+        elif (
+            value is not _ABSENT
+            and (isinstance(value, type) or not callable(value))
+            and not isinstance(value, (staticmethod, classmethod))
+        ):
             return None  # a module's class, constant or imported module: never a hook (for pluggy neither)
         else:  # anything else callable (a wrapped function, a proxy) is pluggy's to judge
             opts = super().parse_hookimpl_opts(plugin, name)
@@ -199,7 +202,9 @@ class PluginManager:
 
     def load(self) -> None:
         """Register the core built-ins, then every selected entry-point pack."""
-        core = PackStatus(name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION)
+        core = PackStatus(
+            name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION
+        )
         core.version = _own_version()
         self.packs[CORE] = core
         for module_name in DEFAULT_PLUGINS:
@@ -304,8 +309,9 @@ class PluginManager:
 
     # --- collecting --------------------------------------------------------
 
-    def registry(self, *, protocols: bool = True, exercises: bool = True, measures: bool = True,
-                 renderers: bool = True) -> Registry:
+    def registry(
+        self, *, protocols: bool = True, exercises: bool = True, measures: bool = True, renderers: bool = True
+    ) -> Registry:
         """Call the packs' register hooks once and return the merged registry.
 
         ``protocols=False`` skips the protocols hook, ``exercises=False`` the
@@ -370,7 +376,10 @@ class PluginManager:
     def _raise_failures(self, registry: Registry | None = None) -> None:
         failed = [p for p in self.packs.values() if p.status in _BROKEN or p.set_aside]
         if failed:
-            lines = [p.problem() if p.status in _BROKEN else f"plugin pack {p.name!r}: {'; '.join(p.set_aside)}" for p in failed]
+            lines = [
+                p.problem() if p.status in _BROKEN else f"plugin pack {p.name!r}: {'; '.join(p.set_aside)}"
+                for p in failed
+            ]
             raise PluginError("\n".join(lines), plugins=tuple(p.name for p in failed))
         if registry is not None and registry.conflicts:
             raise PluginError(
@@ -398,14 +407,19 @@ class PluginManager:
                 with pack_code(pack, "running its progression policy"):
                     answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except PackFailure as exc:
-                raise PluginError(f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
-                                  f"decision could not be made. Block the pack with -p no:{pack}.", plugins=(pack,)) from None
+                raise PluginError(
+                    f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
+                    f"decision could not be made. Block the pack with -p no:{pack}.",
+                    plugins=(pack,),
+                ) from None
             if answer is None:
                 continue
             if not isinstance(answer, Decision) or answer.action not in (*SYMPTOM_ACTIONS, "progress"):
-                raise PluginError(f"plugin pack {pack!r}: its progression policy answered {_short(answer)}, which is not a "
-                                  f"rehabkit.Decision with a known action; block the pack with -p no:{pack}.",
-                                  plugins=(pack,))
+                raise PluginError(
+                    f"plugin pack {pack!r}: its progression policy answered {_short(answer)}, which is not a "
+                    f"rehabkit.Decision with a known action; block the pack with -p no:{pack}.",
+                    plugins=(pack,),
+                )
             return answer
         raise PluginError("no progression policy answered (rehabkit's own is missing)")
 
@@ -413,15 +427,20 @@ class PluginManager:
         # A pack that failed while registering (after loading) is still registered with
         # pluggy; its policy or commands must not be used either.
         return [
-            plugin for plugin_name, plugin in self.pm.list_name_plugin()
+            plugin
+            for plugin_name, plugin in self.pm.list_name_plugin()
             if _pack_of(plugin_name) in self.packs and self.packs[_pack_of(plugin_name)].status != "loaded"
         ]
 
     def problems(self) -> list[str]:
         """One line per failed pack, document a pack set aside, or conflict, for warnings on stderr."""
         lines = [p.problem() for p in self.packs.values() if p.status in _BROKEN]
-        lines += [f"plugin pack {p.name!r}: {what.rstrip('.')}; its other protocols are used." for p in self.packs.values()
-                  if p.status not in _BROKEN for what in p.set_aside]
+        lines += [
+            f"plugin pack {p.name!r}: {what.rstrip('.')}; its other protocols are used."
+            for p in self.packs.values()
+            if p.status not in _BROKEN
+            for what in p.set_aside
+        ]
         if self._registry is not None:
             lines += [c.describe() for c in self._registry.conflicts]
         return lines
@@ -446,8 +465,9 @@ def _own_version() -> str:
 class _Registrar:
     """The ``register`` callback handed to one pack's hook: validates, builds, stages."""
 
-    def __init__(self, hook: str, pack: str, staged: Contributions, status: PackStatus,
-                 cache: DocumentCache | None = None) -> None:
+    def __init__(
+        self, hook: str, pack: str, staged: Contributions, status: PackStatus, cache: DocumentCache | None = None
+    ) -> None:
         self.cache = cache or DocumentCache(None)
         self.hook = hook
         self.pack = pack
@@ -469,9 +489,12 @@ class _Registrar:
             for name in _files(item):
                 try:
                     protocol = self.cache.model(
-                        name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed), lazy=True)
+                        name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed), lazy=True
+                    )
                 except _NotMatching as exc:
-                    self.status.set_aside.append(f"the protocol {name} does not match the schema: {_one_line(exc.error)}")
+                    self.status.set_aside.append(
+                        f"the protocol {name} does not match the schema: {_one_line(exc.error)}"
+                    )
                 except DocumentError as exc:
                     self.status.set_aside.append(f"the protocol {name} could not be read: {_one_line(exc)}")
                 else:
@@ -499,8 +522,9 @@ class _Registrar:
             return
         for name in _files(item):
             try:
-                library = self.cache.model(name, "exercise-library",
-                                           lambda fmt, raw: library_from_document(load_text(raw, path=name, fmt=fmt)))
+                library = self.cache.model(
+                    name, "exercise-library", lambda fmt, raw: library_from_document(load_text(raw, path=name, fmt=fmt))
+                )
             except DocumentError as exc:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
             self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)

@@ -241,17 +241,27 @@ class Registry:
             found = self.renderers.get(name)
             if found is None or kind not in found.item.kinds:
                 names = ", ".join(sorted(r.name for r in usable)) or "none"
-                what = "no installed renderer" if found is None else f"the renderer {name!r} does not render {kind}s; no renderer"
-                raise LookupError(f"{what} {name!r} for {kind}s. Renderers for {kind}s: {names} (see 'rehabkit plugins').")
+                what = (
+                    "no installed renderer"
+                    if found is None
+                    else f"the renderer {name!r} does not render {kind}s; no renderer"
+                )
+                raise LookupError(
+                    f"{what} {name!r} for {kind}s. Renderers for {kind}s: {names} (see 'rehabkit plugins')."
+                )
             if file_type is not None and file_type not in found.item.file_types:
-                raise LookupError(f"the renderer {name!r} writes {', '.join(found.item.file_types)} files, not {file_type}: "
-                                  f"name the output file {'|'.join(f'*.{t}' for t in found.item.file_types)}.")
+                raise LookupError(
+                    f"the renderer {name!r} writes {', '.join(found.item.file_types)} files, not {file_type}: "
+                    f"name the output file {'|'.join(f'*.{t}' for t in found.item.file_types)}."
+                )
             return found.item
         matching = sorted((r for r in usable if file_type in r.file_types), key=lambda r: (r.pack != "core", r.name))
         if not matching:
             types = sorted({t for r in usable for t in r.file_types})
-            raise LookupError(f"no installed renderer writes {kind}s as .{file_type} files; the file types are: "
-                              f"{', '.join('.' + t for t in types) or 'none'}.")
+            raise LookupError(
+                f"no installed renderer writes {kind}s as .{file_type} files; the file types are: "
+                f"{', '.join('.' + t for t in types) or 'none'}."
+            )
         return matching[0]
 
     def rules(self) -> list[LintRule]:

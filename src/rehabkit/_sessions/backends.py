@@ -68,8 +68,14 @@ def describe(location: str | Path) -> str:
     return str(location)
 
 
-def open_store(db: str | None, *, create: bool = True, clinician: str | None = None, migrate: bool = True,
-               env: Mapping[str, str] | None = None) -> Any:
+def open_store(
+    db: str | None,
+    *,
+    create: bool = True,
+    clinician: str | None = None,
+    migrate: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Any:
     """Open the store ``db`` names (see :func:`store_location`): a :class:`~rehabkit._sessions.store.Store`, or a
     :class:`~rehabkit._sessions.pg_store.PgStore` for a PostgreSQL URL. ``create=False`` never creates one."""
     location = store_location(db, env)

@@ -51,8 +51,16 @@ from .outcomes import OutcomeMeasure
 __all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
 
 #: Reasons for attention, most urgent first (a course is ranked by its most urgent reason).
-KINDS = ("urgent-referral", "paused", "worse-pain", "no-improvement", "waiting-for-clearance", "measure-due",
-         "no-recent-session", "referred")
+KINDS = (
+    "urgent-referral",
+    "paused",
+    "worse-pain",
+    "no-improvement",
+    "waiting-for-clearance",
+    "measure-due",
+    "no-recent-session",
+    "referred",
+)
 
 
 @attrs.frozen(slots=True)
@@ -88,9 +96,15 @@ class CourseAttention:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json``."""
-        return {"patient": self.patient, "protocol": self.protocol, "phase": self.phase, "status": self.status,
-                "last_session": self.last_session, "clinician": self.clinician,
-                "reasons": [{"kind": r.kind, "text": r.text, "since": r.since} for r in self.reasons]}
+        return {
+            "patient": self.patient,
+            "protocol": self.protocol,
+            "phase": self.phase,
+            "status": self.status,
+            "last_session": self.last_session,
+            "clinician": self.clinician,
+            "reasons": [{"kind": r.kind, "text": r.text, "since": r.since} for r in self.reasons],
+        }
 
 
 class _Detail(Mapping[str, Any]):
@@ -158,20 +172,52 @@ def read_store(store: Any) -> dict[str, _Patient]:
     """Every patient's records from :meth:`rehabkit._sessions.store.Store.overview`, grouped by patient."""
     overview = store.overview()
     patients: dict[str, _Patient] = {pid: _Patient(surgery) for pid, surgery in overview.patients}
-    for (patient, protocol, sid, day, phase, status, before, after, decision, within, present, text,
-         clinician) in overview.sessions:
+    for (
+        patient,
+        protocol,
+        sid,
+        day,
+        phase,
+        status,
+        before,
+        after,
+        decision,
+        within,
+        present,
+        text,
+        clinician,
+    ) in overview.sessions:
         record = patients[patient]
-        record.sessions.setdefault(protocol, []).append(PastSession(
-            int(sid), _day(day), phase, status, before, after, decision, _Detail(text, within, bool(present), store, sid)))
+        record.sessions.setdefault(protocol, []).append(
+            PastSession(
+                int(sid),
+                _day(day),
+                phase,
+                status,
+                before,
+                after,
+                decision,
+                _Detail(text, within, bool(present), store, sid),
+            )
+        )
         if day > record.latest:
             record.latest = day
         if clinician:
             record.clinician = clinician
     for patient, eid, protocol, kind, day, phase, by, after_session, detail_text, clinician in overview.events:
         record = patients[patient]
-        record.events.append(CourseEvent(id=int(eid), kind=kind, date=_day(day), protocol=protocol, phase=phase, by=by,
-                                         after_session=int(after_session),
-                                         detail=json.loads(detail_text) if detail_text else {}))
+        record.events.append(
+            CourseEvent(
+                id=int(eid),
+                kind=kind,
+                date=_day(day),
+                protocol=protocol,
+                phase=phase,
+                by=by,
+                after_session=int(after_session),
+                detail=json.loads(detail_text) if detail_text else {},
+            )
+        )
         record.latest = max(record.latest, day)
         record.clinician = clinician or by or record.clinician
     for patient, session, day, pain, settled in overview.next_days:
@@ -210,32 +256,60 @@ def assess(
             if protocol is None:
                 continue
             surgery = _day(record.surgery) if record.surgery else None
-            course = build_course(protocol, sessions, record.events, record.next_days, record.measures, today,
-                                  surgery_date=surgery, measure_criteria=criteria)
+            course = build_course(
+                protocol,
+                sessions,
+                record.events,
+                record.next_days,
+                record.measures,
+                today,
+                surgery_date=surgery,
+                measure_criteria=criteria,
+            )
             if course.status == "discharged":
                 continue
             reasons = sorted(_reasons(course, protocol, sessions, record, today, criteria), key=lambda r: r.rank)
             if reasons:
                 last = max((s.date for s in sessions), default=None)
-                found.append(CourseAttention(patient, protocol_id, course.phase, course.status,
-                                             last.isoformat() if last else None, tuple(reasons), record.clinician))
+                found.append(
+                    CourseAttention(
+                        patient,
+                        protocol_id,
+                        course.phase,
+                        course.status,
+                        last.isoformat() if last else None,
+                        tuple(reasons),
+                        record.clinician,
+                    )
+                )
     found.sort(key=CourseAttention.sort_key)
     return considered, found
 
 
-def _reasons(course: Course, protocol: Protocol, sessions: list[PastSession], record: _Patient, today: datetime.date,
-             criteria: Mapping[str, str]) -> Iterator[Attention]:
+def _reasons(
+    course: Course,
+    protocol: Protocol,
+    sessions: list[PastSession],
+    record: _Patient,
+    today: datetime.date,
+    criteria: Mapping[str, str],
+) -> Iterator[Attention]:
     stop = course.stop
     if course.status == "paused" and stop is not None:
         action = str(stop.detail.get("action", "stop-and-review"))
-        cause = {"screening": "a red-flag answer at screening", "no-improvement": "no meaningful improvement",
-                 "next-day": "the next-morning report", "empty-plan": "no exercise left in the plan"}.get(
-            str(stop.detail.get("cause")), "the session's decision")
+        cause = {
+            "screening": "a red-flag answer at screening",
+            "no-improvement": "no meaningful improvement",
+            "next-day": "the next-morning report",
+            "empty-plan": "no exercise left in the plan",
+        }.get(str(stop.detail.get("cause")), "the session's decision")
         urgent = action == "refer-urgently"
-        yield Attention("urgent-referral" if urgent else "paused",
-                        f"paused since {stop.date.isoformat()} because of {cause}"
-                        + (": told to seek medical help urgently" if urgent else ": waiting for a clinician's review"),
-                        stop.date.isoformat())
+        yield Attention(
+            "urgent-referral" if urgent else "paused",
+            f"paused since {stop.date.isoformat()} because of {cause}"
+            + (": told to seek medical help urgently" if urgent else ": waiting for a clinician's review"),
+            stop.date.isoformat(),
+        )
         return
     if course.status == "referred" and stop is not None:
         by = f" by {stop.by}" if stop.by else ""
@@ -257,10 +331,15 @@ def meaningful_change(protocol: Protocol) -> float | None:
     return float(min(rises)) if rises else None
 
 
-def _worse_pain(course: Course, protocol: Protocol, sessions: list[PastSession], today: datetime.date) -> Iterator[Attention]:
+def _worse_pain(
+    course: Course, protocol: Protocol, sessions: list[PastSession], today: datetime.date
+) -> Iterator[Attention]:
     week_ago = today - datetime.timedelta(days=7)
-    scored = [(s.date, float(s.pain_before)) for s in sessions
-              if s.status in ("complete", "stopped") and s.pain_before is not None and s.date <= today]
+    scored = [
+        (s.date, float(s.pain_before))
+        for s in sessions
+        if s.status in ("complete", "stopped") and s.pain_before is not None and s.date <= today
+    ]
     recent = [item for item in scored if item[0] > week_ago]
     earlier = [item for item in scored if item[0] <= week_ago]
     change = meaningful_change(protocol)
@@ -268,17 +347,29 @@ def _worse_pain(course: Course, protocol: Protocol, sessions: list[PastSession],
         reference = earlier[-1] if earlier else recent[0]
         latest = recent[-1]
         if latest[1] - reference[1] >= change:
-            yield Attention("worse-pain", f"pain at rest rose from {reference[1]:g}/10 ({reference[0].isoformat()}) to "
-                            f"{latest[1]:g}/10 ({latest[0].isoformat()}), at least the protocol's meaningful change of "
-                            f"{change:g}", latest[0].isoformat())
+            yield Attention(
+                "worse-pain",
+                f"pain at rest rose from {reference[1]:g}/10 ({reference[0].isoformat()}) to "
+                f"{latest[1]:g}/10 ({latest[0].isoformat()}), at least the protocol's meaningful change of "
+                f"{change:g}",
+                latest[0].isoformat(),
+            )
     if course.morning:
-        yield Attention("worse-pain", "the next-morning report after the latest session: "
-                        + "; ".join(reason.describe() for reason in course.morning), None)
+        yield Attention(
+            "worse-pain",
+            "the next-morning report after the latest session: "
+            + "; ".join(reason.describe() for reason in course.morning),
+            None,
+        )
     phase = protocol.phase(course.phase)
     stuck = course.weeks_without_improvement
     if stuck is not None and phase.review_after_weeks and stuck >= phase.review_after_weeks:
-        yield Attention("no-improvement", f"no meaningful improvement for {stuck:g} weeks (the phase's review period is "
-                        f"{phase.review_after_weeks} weeks)", None)
+        yield Attention(
+            "no-improvement",
+            f"no meaningful improvement for {stuck:g} weeks (the phase's review period is "
+            f"{phase.review_after_weeks} weeks)",
+            None,
+        )
 
 
 def _waiting_for_clearance(course: Course, protocol: Protocol) -> Iterator[Attention]:
@@ -301,14 +392,18 @@ def _waiting_for_clearance(course: Course, protocol: Protocol) -> Iterator[Atten
         yield Attention("waiting-for-clearance", f"ready for the phase {name!r} ({gate}) but for {words}", None)
 
 
-def _measures_due(course: Course, protocol: Protocol, record: _Patient, today: datetime.date,
-                  criteria: Mapping[str, str]) -> Iterator[Attention]:
+def _measures_due(
+    course: Course, protocol: Protocol, record: _Patient, today: datetime.date, criteria: Mapping[str, str]
+) -> Iterator[Attention]:
     if not course.started or course.entered is None:
         return
     phase = protocol.phase(course.phase)
     by_criterion = {criterion: measure for measure, criterion in criteria.items()}
-    named = [c.measure for c in (phase.exit.all if phase.exit else ()) if
-             CRITERION_MEASURES.get(c.measure) and CRITERION_MEASURES[c.measure].recorded_by.startswith("outcome:")]
+    named = [
+        c.measure
+        for c in (phase.exit.all if phase.exit else ())
+        if CRITERION_MEASURES.get(c.measure) and CRITERION_MEASURES[c.measure].recorded_by.startswith("outcome:")
+    ]
     if not named:
         return
     weeks = phase.review_after_weeks or (phase.expected_weeks.min if phase.expected_weeks else None)
@@ -320,15 +415,24 @@ def _measures_due(course: Course, protocol: Protocol, record: _Patient, today: d
         if scored:
             continue
         if review is not None and today >= review:
-            yield Attention("measure-due", f"{measure} is due: the phase's review date was {review.isoformat()} and it "
-                            f"has not been scored since the phase began ({course.entered.isoformat()})", review.isoformat())
+            yield Attention(
+                "measure-due",
+                f"{measure} is due: the phase's review date was {review.isoformat()} and it "
+                f"has not been scored since the phase began ({course.entered.isoformat()})",
+                review.isoformat(),
+            )
         elif rest_met:
-            yield Attention("measure-due", f"{measure} is due: every other criterion for leaving the phase holds, and it "
-                            f"has not been scored since the phase began ({course.entered.isoformat()})", None)
+            yield Attention(
+                "measure-due",
+                f"{measure} is due: every other criterion for leaving the phase holds, and it "
+                f"has not been scored since the phase began ({course.entered.isoformat()})",
+                None,
+            )
 
 
-def _no_recent_session(course: Course, protocol: Protocol, sessions: list[PastSession], record: _Patient,
-                       today: datetime.date) -> Iterator[Attention]:
+def _no_recent_session(
+    course: Course, protocol: Protocol, sessions: list[PastSession], record: _Patient, today: datetime.date
+) -> Iterator[Attention]:
     phase = protocol.phase(course.phase)
     per_week = phase.sessions_per_week
     if per_week is None or per_week.min <= 0:
@@ -345,6 +449,9 @@ def _no_recent_session(course: Course, protocol: Protocol, sessions: list[PastSe
         return
     days = (today - last).days
     if days > allowed:
-        yield Attention("no-recent-session", f"{what} {last.isoformat()} ({days} days; the phase asks for at least "
-                        f"{per_week.min} a week, one every {allowed} days or sooner)", last.isoformat())
-
+        yield Attention(
+            "no-recent-session",
+            f"{what} {last.isoformat()} ({days} days; the phase asks for at least "
+            f"{per_week.min} a week, one every {allowed} days or sooner)",
+            last.isoformat(),
+        )

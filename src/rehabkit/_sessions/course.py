@@ -47,23 +47,47 @@ def load_course(
 ) -> Course:
     """The patient's course in ``protocol`` on ``today`` (not started when nothing is recorded yet)."""
     events = [
-        CourseEvent(id=e.id, kind=e.kind, date=parse_date(e.date), protocol=e.protocol, phase=e.phase, by=e.by,
-                    after_session=e.after_session, detail=e.detail or {})
+        CourseEvent(
+            id=e.id,
+            kind=e.kind,
+            date=parse_date(e.date),
+            protocol=e.protocol,
+            phase=e.phase,
+            by=e.by,
+            after_session=e.after_session,
+            detail=e.detail or {},
+        )
         for e in store.events(patient)
     ]
     entry = current_entry(protocol, events)
     sessions = [
-        PastSession(id=id_, date=parse_date(day), phase=phase, status=status, pain_before=before, pain_after=after,
-                    decision=decision, detail=_stored_detail(detail) if detail else {})
-        for id_, day, phase, status, before, after, decision, detail
-        in store.course_sessions(patient, protocol.id, entry.after_session if entry else None)
+        PastSession(
+            id=id_,
+            date=parse_date(day),
+            phase=phase,
+            status=status,
+            pain_before=before,
+            pain_after=after,
+            decision=decision,
+            detail=_stored_detail(detail) if detail else {},
+        )
+        for id_, day, phase, status, before, after, decision, detail in store.course_sessions(
+            patient, protocol.id, entry.after_session if entry else None
+        )
     ]
-    next_days = [NextDayRecord(session, parse_date(day), pain, settled)
-                 for session, day, pain, settled in store.next_days(patient, sessions=[s.id for s in sessions])]
+    next_days = [
+        NextDayRecord(session, parse_date(day), pain, settled)
+        for session, day, pain, settled in store.next_days(patient, sessions=[s.id for s in sessions])
+    ]
     scored = [MeasureRecord(measure, value, parse_date(day)) for measure, value, day in store.measures(patient)]
     surgery = store.surgery_date(patient)
     return build_course(
-        protocol, sessions, events, next_days, scored, today,
+        protocol,
+        sessions,
+        events,
+        next_days,
+        scored,
+        today,
         surgery_date=parse_date(surgery) if surgery else None,
         measure_criteria={key: m.criterion for key, m in measures.items() if m.criterion},
     )

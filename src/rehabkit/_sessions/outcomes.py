@@ -122,8 +122,14 @@ class OutcomeMeasure:
         )
         bands = tuple(Band(low=b["low"], high=b["high"], label=b["label"]) for b in data.get("bands", ()))
         return cls(
-            id=data["id"], name=data["name"], method=data["method"], items=items, unit=data["unit"],
-            criterion=data.get("criterion"), bands=bands, min_answered=int(data.get("min_answered", 1)),
+            id=data["id"],
+            name=data["name"],
+            method=data["method"],
+            items=items,
+            unit=data["unit"],
+            criterion=data.get("criterion"),
+            bands=bands,
+            min_answered=int(data.get("min_answered", 1)),
             reference=data.get("reference", ""),
             meaningful_change=_change(data.get("meaningful_change")),
         )
@@ -144,7 +150,9 @@ class OutcomeMeasure:
             if answer is None:
                 continue
             if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer <= item.max:
-                raise ScoringError(f"{self.name}: {item.label} must be a whole number from 0 to {item.max} (got {answer!r}).")
+                raise ScoringError(
+                    f"{self.name}: {item.label} must be a whole number from 0 to {item.max} (got {answer!r})."
+                )
             given[item.id] = answer
         if len(given) < self.min_answered:
             raise ScoringError(f"{self.name}: at least {self.min_answered} item(s) must be answered to give a score.")
@@ -163,7 +171,9 @@ class OutcomeMeasure:
         else:
             (value,) = given.values()
         value = round(value, 1)
-        return Score(measure=self.id, value=value, unit=self.unit, band=self.band(value), answered=len(given), skipped=skipped)
+        return Score(
+            measure=self.id, value=value, unit=self.unit, band=self.band(value), answered=len(given), skipped=skipped
+        )
 
     @property
     def scale(self) -> tuple[float, float]:

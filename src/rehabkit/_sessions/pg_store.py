@@ -53,10 +53,12 @@ def translate(sql: str, parameters: bool) -> tuple[str, bool]:
     """
     text = sql.strip()
     if text.upper().startswith("INSERT OR IGNORE INTO "):
-        text = "INSERT INTO " + text[len("INSERT OR IGNORE INTO "):] + " ON CONFLICT DO NOTHING"
+        text = "INSERT INTO " + text[len("INSERT OR IGNORE INTO ") :] + " ON CONFLICT DO NOTHING"
     if parameters:
         text = text.replace("%", "%%").replace("?", "%s")
-    text = re.sub(r'(?<!")\bby\b(?!")', '"by"', text)  # a reserved word in PostgreSQL; the store's keywords are upper case
+    text = re.sub(
+        r'(?<!")\bby\b(?!")', '"by"', text
+    )  # a reserved word in PostgreSQL; the store's keywords are upper case
     match = re.match(r"INSERT INTO (\w+)", text)
     returning = bool(match and match.group(1) in _IDENTITY_TABLES and "RETURNING" not in text.upper())
     return (text + " RETURNING id" if returning else text), returning
@@ -238,11 +240,15 @@ class PgStore(Store):
             ).fetchone()
             name = None
             if holder:
-                name = str(holder[0]).removeprefix("rehabkit: ") + (f", connected since {holder[1]}" if holder[1] else "")
+                name = str(holder[0]).removeprefix("rehabkit: ") + (
+                    f", connected since {holder[1]}" if holder[1] else ""
+                )
             raise PatientBusy(patient, what, name)
         try:
-            self._conn.execute("SELECT set_config('application_name', %s, false)",
-                             (f"rehabkit: {holder_name(what, patient, clinician or self.clinician)}"[:63],))
+            self._conn.execute(
+                "SELECT set_config('application_name', %s, false)",
+                (f"rehabkit: {holder_name(what, patient, clinician or self.clinician)}"[:63],),
+            )
             yield
         finally:
             if not self._conn.closed:
@@ -257,4 +263,3 @@ class PgStore(Store):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0].rstrip(".")
-

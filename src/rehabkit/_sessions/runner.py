@@ -121,12 +121,19 @@ class FileAnswers:
     def check(self, question_ids: list[str], exercise_ids: list[str]) -> None:
         """Refuse anything the session would not ask for, before the session starts."""
         if not isinstance(self.data, Mapping):
-            raise AnswersFileError(f"{self.source}: an answers file is a mapping with the keys {', '.join(ANSWER_KEYS)}.")
+            raise AnswersFileError(
+                f"{self.source}: an answers file is a mapping with the keys {', '.join(ANSWER_KEYS)}."
+            )
         for key in self.data:
             if key not in ANSWER_KEYS:
-                raise AnswersFileError(f"{self.source}: unknown key {key!r}." + did_you_mean(str(key), ANSWER_KEYS,
-                                       f" The keys are {', '.join(ANSWER_KEYS)}."))
-        for section, known, what in (("screening", question_ids, "screening question"), ("exercises", exercise_ids, "exercise")):
+                raise AnswersFileError(
+                    f"{self.source}: unknown key {key!r}."
+                    + did_you_mean(str(key), ANSWER_KEYS, f" The keys are {', '.join(ANSWER_KEYS)}.")
+                )
+        for section, known, what in (
+            ("screening", question_ids, "screening question"),
+            ("exercises", exercise_ids, "exercise"),
+        ):
             value = self.data.get(section)
             if value is None:
                 continue
@@ -134,8 +141,10 @@ class FileAnswers:
                 raise AnswersFileError(f"{self.source}: '{section}' must map each {what} id (or 'all') to an answer.")
             for item in value:
                 if item != "all" and item not in known:
-                    raise AnswersFileError(f"{self.source}: '{section}' names an unknown {what} {item!r}."
-                                           + did_you_mean(str(item), known, f" Known: {', '.join(known)}."))
+                    raise AnswersFileError(
+                        f"{self.source}: '{section}' names an unknown {what} {item!r}."
+                        + did_you_mean(str(item), known, f" Known: {', '.join(known)}.")
+                    )
 
     def explicit_screening(self) -> dict[str, bool]:
         """The screening answers given by question id (not by ``all``)."""
@@ -220,7 +229,9 @@ def _next_morning(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, .
         change = "one step lower" if lower else "at the start of their ranges (they cannot go lower)"
         return step_back(course.doses), (f"Today's doses are {change}: {words}. {messages}",)
     # hold (and milder): keep the dose; the count of days within the limits starts again
-    return {key: DoseState(state.step) for key, state in course.doses.items()}, (f"Today's doses stay as they were: {words}. {messages}",)
+    return {key: DoseState(state.step) for key, state in course.doses.items()}, (
+        f"Today's doses stay as they were: {words}. {messages}",
+    )
 
 
 #: Why exercises are left out after a screening answer, in plain words.
@@ -228,7 +239,9 @@ OMITTED_TODAY = "left out today because of your screening answer"
 OMITTED_LAST_TIME = "left out because of your last screening answer; you will be asked again before the session"
 
 
-def plan_for(course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = "") -> SessionPlan:
+def plan_for(
+    course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = ""
+) -> SessionPlan:
     """Today's plan for a course, after the next-morning report acted on it.
 
     ``omit``: movements left out after today's screening; by default those the
@@ -237,9 +250,17 @@ def plan_for(course: Course, library: Mapping[str, Exercise], omit: frozenset[st
     if omit is None:
         omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
     doses, adjustments = _next_morning(course)
-    return plan_session(course.protocol, course.phase, library, course.regressions,
-                        {key: state.step for key, state in doses.items()}, removed=course.removed,
-                        omit_movements=omit, omit_reason=omit_reason, adjustments=adjustments)
+    return plan_session(
+        course.protocol,
+        course.phase,
+        library,
+        course.regressions,
+        {key: state.step for key, state in doses.items()},
+        removed=course.removed,
+        omit_movements=omit,
+        omit_reason=omit_reason,
+        adjustments=adjustments,
+    )
 
 
 def check_gate(course: Course, facts: Facts | None = None, *, session_measured: bool = False) -> CriteriaResult:
@@ -262,17 +283,38 @@ def _explicit_urgent(answers: AnswerSource, questions: tuple[ScreeningQuestion, 
     return [q for q in questions if q.action == "refer-urgently" and given.get(q.id) is True]
 
 
-def _urgent_stop(store: Store, patient: str, protocol: ProtocolModel, course: Course, urgent: list[ScreeningQuestion],
-                 today: datetime.date) -> RunOutcome:
+def _urgent_stop(
+    store: Store,
+    patient: str,
+    protocol: ProtocolModel,
+    course: Course,
+    urgent: list[ScreeningQuestion],
+    today: datetime.date,
+) -> RunOutcome:
     session = store.start_session(patient, protocol.id, protocol.version, course.phase, today)
     for question in urgent:
         store.record_answer(session, "screening", question.id, True)
     messages = [q.message for q in urgent]
-    store.finish_session(session, "stopped", "refer-urgently",
-                         {"positives": [q.id for q in urgent], "within_limits": False, "messages": messages})
-    store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
-                    detail={"action": "refer-urgently", "cause": "screening", "session": session,
-                            "reasons": [q.question for q in urgent], "messages": messages})
+    store.finish_session(
+        session,
+        "stopped",
+        "refer-urgently",
+        {"positives": [q.id for q in urgent], "within_limits": False, "messages": messages},
+    )
+    store.add_event(
+        patient,
+        "pause",
+        today,
+        protocol=protocol.id,
+        phase=course.phase,
+        detail={
+            "action": "refer-urgently",
+            "cause": "screening",
+            "session": session,
+            "reasons": [q.question for q in urgent],
+            "messages": messages,
+        },
+    )
     return RunOutcome(session, course.phase, True, "refer-urgently", tuple(messages), status="paused")
 
 
@@ -319,9 +361,19 @@ def run_session(
         )
     if not course.stopped and course.morning_action in REVIEW_ACTIONS:
         # The next-morning report asks for review and nothing has paused the course yet (next-day could not check).
-        store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
-                        detail={"action": course.morning_action, "cause": "next-day",
-                                "reasons": [r.describe() for r in course.morning], "messages": [r.rule.message for r in course.morning]})
+        store.add_event(
+            patient,
+            "pause",
+            today,
+            protocol=protocol.id,
+            phase=course.phase,
+            detail={
+                "action": course.morning_action,
+                "cause": "next-day",
+                "reasons": [r.describe() for r in course.morning],
+                "messages": [r.rule.message for r in course.morning],
+            },
+        )
         course = load_course(store, patient, protocol, measures, today)
     if course.stopped:
         raise CourseStopped(course)
@@ -336,8 +388,14 @@ def run_session(
     doses, _ = _next_morning(course)
 
     if not course.started:
-        store.add_event(patient, "enter-phase", today, protocol=protocol.id, phase=course.phase,
-                        detail={"reason": "start of the protocol"})
+        store.add_event(
+            patient,
+            "enter-phase",
+            today,
+            protocol=protocol.id,
+            phase=course.phase,
+            detail={"reason": "start of the protocol"},
+        )
     session = store.start_session(patient, protocol.id, protocol.version, course.phase, today)
     try:
         say(protocol.supervision.statement)
@@ -351,13 +409,29 @@ def run_session(
                 break
         screening = screen(questions, given)
         if screening.stops_session:
-            detail = {"positives": [q.id for q in screening.positives], "within_limits": False,
-                      "messages": screening.messages()}
+            detail = {
+                "positives": [q.id for q in screening.positives],
+                "within_limits": False,
+                "messages": screening.messages(),
+            }
             store.finish_session(session, "stopped", screening.action, detail)
-            store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
-                            detail={"action": screening.action, "cause": "screening", "session": session,
-                                    "reasons": [q.question for q in screening.positives], "messages": screening.messages()})
-            return RunOutcome(session, course.phase, True, screening.action, tuple(screening.messages()), status="paused")
+            store.add_event(
+                patient,
+                "pause",
+                today,
+                protocol=protocol.id,
+                phase=course.phase,
+                detail={
+                    "action": screening.action,
+                    "cause": "screening",
+                    "session": session,
+                    "reasons": [q.question for q in screening.positives],
+                    "messages": screening.messages(),
+                },
+            )
+            return RunOutcome(
+                session, course.phase, True, screening.action, tuple(screening.messages()), status="paused"
+            )
         for message in screening.messages():
             (warn or say)(message)
         pain_before = answers.pain("pain_before", "Pain now, before exercise (0-10)")
@@ -365,7 +439,9 @@ def run_session(
         values = dict(course.facts.values, **{"pain-at-rest": pain_before})
         asked = check_gate(course, attrs.evolve(course.facts, values=values), session_measured=True)
         if not asked.met:
-            store.finish_session(session, "stopped", "hold", {"gate": [u.to_dict() for u in asked.missing], "within_limits": False})
+            store.finish_session(
+                session, "stopped", "hold", {"gate": [u.to_dict() for u in asked.missing], "within_limits": False}
+            )
             raise GateClosed(course, course.phase, asked)
         omitted = screening.omitted_movements
         plan = plan_for(course, library, omitted, OMITTED_TODAY)
@@ -376,22 +452,41 @@ def run_session(
         if not plan.items:
             reasons = ["no exercise of this phase is left to do today: every one has been left out"]
             store.finish_session(session, "stopped", "stop-and-review", {"within_limits": False, "reasons": reasons})
-            store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
-                            detail={"action": "stop-and-review", "cause": "empty-plan", "session": session, "reasons": reasons})
+            store.add_event(
+                patient,
+                "pause",
+                today,
+                protocol=protocol.id,
+                phase=course.phase,
+                detail={"action": "stop-and-review", "cause": "empty-plan", "session": session, "reasons": reasons},
+            )
             decision = Decision(action="stop-and-review", reasons=tuple(reasons), within_limits=False)
-            return RunOutcome(session, course.phase, False, screening.action, tuple(screening.messages()), decision,
-                              None, plan, "paused")
+            return RunOutcome(
+                session,
+                course.phase,
+                False,
+                screening.action,
+                tuple(screening.messages()),
+                decision,
+                None,
+                plan,
+                "paused",
+            )
         during: dict[str, float] = {}
         for number, item in enumerate(plan.items, 1):
             _show_exercise(say, number, len(plan.items), item, brief)
             if pace is not None:
                 pace(item)
-            during[item.exercise.id] = answers.pain(f"exercises:{item.exercise.id}", f"Pain during {item.exercise.name} (0-10)")
+            during[item.exercise.id] = answers.pain(
+                f"exercises:{item.exercise.id}", f"Pain during {item.exercise.name} (0-10)"
+            )
             store.record_answer(session, "pain-during", item.exercise.id, during[item.exercise.id])
             limit = item.dose.pain_limit if item.dose else None
             if limit is not None and during[item.exercise.id] > limit:
-                (warn or say)(f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
-                    "Your answers decide what changes after the session.")
+                (warn or say)(
+                    f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
+                    "Your answers decide what changes after the session."
+                )
         pain_after = answers.pain("pain_after", "Pain now, after the session (0-10)")
         store.record_answer(session, "pain-after", "pain", pain_after)
         question = (policy or {}).get("session", {}).get("new_symptom_question", NEW_SYMPTOM_QUESTION)
@@ -402,7 +497,10 @@ def run_session(
         raise SessionInterrupted(session) from None
 
     result = SessionResult(
-        pain_before=pain_before, pain_during=during, pain_after=pain_after, new_symptom=new_symptom,
+        pain_before=pain_before,
+        pain_during=during,
+        pain_after=pain_after,
+        new_symptom=new_symptom,
         weeks_without_improvement=course.weeks_without_improvement,
     )
     streak = int(values.get("consecutive-sessions-within-limits", 0))
@@ -422,35 +520,86 @@ def run_session(
     if decision.action not in REVIEW_ACTIONS and decision.action != "progress":
         if not plan_session(protocol, course.phase, library, regressions, removed=removed).items:
             # Nothing of the phase is left to do: the plan cannot go on without a clinician.
-            decision = attrs.evolve(decision, action="stop-and-review", within_limits=False, reasons=(
-                *decision.reasons, "no exercise of this phase is left in the plan: a clinician must review it before the next session"))
+            decision = attrs.evolve(
+                decision,
+                action="stop-and-review",
+                within_limits=False,
+                reasons=(
+                    *decision.reasons,
+                    "no exercise of this phase is left in the plan: a clinician must review it before the next session",
+                ),
+            )
     new_doses = advance_doses(plan, result, decision, doses, today)
     detail = {
-        "reasons": list(decision.reasons), "messages": list(decision.messages), "details": [dict(d) for d in decision.details],
-        "regressions": regressions, "removed": list(removed), "next_phase": decision.next_phase,
-        "within_limits": within_limits(decision), "doses": {key: state.to_dict() for key, state in new_doses.items()},
-        "adjustments": list(plan.adjustments), "left_out": [left.exercise for left in plan.left_out],
+        "reasons": list(decision.reasons),
+        "messages": list(decision.messages),
+        "details": [dict(d) for d in decision.details],
+        "regressions": regressions,
+        "removed": list(removed),
+        "next_phase": decision.next_phase,
+        "within_limits": within_limits(decision),
+        "doses": {key: state.to_dict() for key, state in new_doses.items()},
+        "adjustments": list(plan.adjustments),
+        "left_out": [left.exercise for left in plan.left_out],
         "omitted_movements": sorted(omitted),
     }
     store.finish_session(session, "complete", decision.action, detail)
     outcome_status = "active"
     next_plan = None
     if decision.action in REVIEW_ACTIONS:
-        cause = "no-improvement" if any(d.get("measure") == "no-improvement-weeks" for d in decision.details) else "decision"
-        store.add_event(patient, "pause", today, protocol=protocol.id, phase=course.phase,
-                        detail={"action": decision.action, "cause": cause, "session": session,
-                                "reasons": list(decision.reasons), "messages": list(decision.messages)})
+        cause = (
+            "no-improvement"
+            if any(d.get("measure") == "no-improvement-weeks" for d in decision.details)
+            else "decision"
+        )
+        store.add_event(
+            patient,
+            "pause",
+            today,
+            protocol=protocol.id,
+            phase=course.phase,
+            detail={
+                "action": decision.action,
+                "cause": cause,
+                "session": session,
+                "reasons": list(decision.reasons),
+                "messages": list(decision.messages),
+            },
+        )
         outcome_status = "paused"
     else:
         phase, steps = course.phase, {key: state.step for key, state in new_doses.items()}
         if decision.action == "progress" and decision.next_phase:
-            store.add_event(patient, "enter-phase", today, protocol=protocol.id, phase=decision.next_phase,
-                            detail={"reason": "; ".join(decision.reasons)})
+            store.add_event(
+                patient,
+                "enter-phase",
+                today,
+                protocol=protocol.id,
+                phase=decision.next_phase,
+                detail={"reason": "; ".join(decision.reasons)},
+            )
             phase, regressions, removed, steps = decision.next_phase, {}, (), {}
-        next_plan = plan_session(protocol, phase, library, regressions, steps, removed=removed,
-                                 omit_movements=omitted, omit_reason=OMITTED_LAST_TIME)
-    return RunOutcome(session, course.phase, False, screening.action, tuple(screening.messages()), decision, next_plan,
-                      plan, outcome_status)
+        next_plan = plan_session(
+            protocol,
+            phase,
+            library,
+            regressions,
+            steps,
+            removed=removed,
+            omit_movements=omitted,
+            omit_reason=OMITTED_LAST_TIME,
+        )
+    return RunOutcome(
+        session,
+        course.phase,
+        False,
+        screening.action,
+        tuple(screening.messages()),
+        decision,
+        next_plan,
+        plan,
+        outcome_status,
+    )
 
 
 def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ...]) -> None:
@@ -461,7 +610,9 @@ def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ..
         say(f"  - {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
 
 
-def _show_exercise(say: Callable[[str], None], number: int, total: int, item: PlannedExercise, brief: bool = False) -> None:
+def _show_exercise(
+    say: Callable[[str], None], number: int, total: int, item: PlannedExercise, brief: bool = False
+) -> None:
     exercise = item.exercise
     say(f"[{number}/{total}] {exercise.name}: {item.dose_text}")
     if item.replaces:

@@ -25,8 +25,17 @@ import attrs
 
 from .._common.errors import RehabkitError
 
-__all__ = ["EVENT_KINDS", "MIGRATIONS", "PATIENT_ID", "EventRecord", "Overview", "SessionRecord", "Store", "StoreError",
-           "default_db_path"]
+__all__ = [
+    "EVENT_KINDS",
+    "MIGRATIONS",
+    "PATIENT_ID",
+    "EventRecord",
+    "Overview",
+    "SessionRecord",
+    "Store",
+    "StoreError",
+    "default_db_path",
+]
 
 #: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
 PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # use fullmatch: "$" would accept a trailing newline
@@ -197,8 +206,6 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
 )
 
 
-
-
 #: Larger than any session id (SQLite's largest integer): "after it" matches no session.
 _NO_SESSION = 2**63 - 1
 
@@ -297,8 +304,9 @@ class Store:
     #: The connection: sqlite3's here, PostgreSQL's through its dialect adapter in PgStore.
     _db: Any
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, clinician: str | None = None,
-                 migrate: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = True, clinician: str | None = None, migrate: bool = True
+    ) -> None:
         """Open (or, with ``create``, create) the store; a file that is not a rehabkit store is refused.
 
         ``clinician`` is kept with every record made through this store (None: not given, as for a patient's own
@@ -425,8 +433,10 @@ class Store:
 
     # --- sessions -----------------------------------------------------------
 
-    _SESSION_COLUMNS = ("id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, "
-                        "decision_detail, date, clinician")
+    _SESSION_COLUMNS = (
+        "id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, "
+        "decision_detail, date, clinician"
+    )
 
     def start_session(self, patient: str, protocol: str, version: str, phase: str, day: date | None = None) -> int:
         """Open a session (status in-progress) on ``day`` (default today) and return its id."""
@@ -453,7 +463,14 @@ class Store:
         """Close a session with its status (complete, incomplete, stopped) and decision."""
         self._db.execute(
             "UPDATE sessions SET finished = ?, status = ?, decision = ?, decision_detail = ?, within_limits = ? WHERE id = ?",
-            (_now(), status, decision, json.dumps(detail) if detail is not None else None, _within_limits(detail), session),
+            (
+                _now(),
+                status,
+                decision,
+                json.dumps(detail) if detail is not None else None,
+                _within_limits(detail),
+                session,
+            ),
         )
 
     def answers(self, session: int) -> list[tuple[str, str, Any]]:
@@ -479,18 +496,34 @@ class Store:
         """How many sessions the patient has (of one protocol, when given)."""
         if protocol is None:
             return int(self._db.execute("SELECT count(*) FROM sessions WHERE patient = ?", (patient,)).fetchone()[0])
-        return int(self._db.execute("SELECT count(*) FROM sessions WHERE patient = ? AND protocol = ?",
-                                    (patient, protocol)).fetchone()[0])
+        return int(
+            self._db.execute(
+                "SELECT count(*) FROM sessions WHERE patient = ? AND protocol = ?", (patient, protocol)
+            ).fetchone()[0]
+        )
 
     @staticmethod
     def _session_record(row: Any) -> SessionRecord:
-        return SessionRecord(id=row[0], patient=row[1], protocol=row[2], version=row[3], phase=row[4], started=row[5],
-                             finished=row[6], status=row[7], pain_before=row[8], pain_after=row[9], decision=row[10],
-                             decision_detail=json.loads(row[11]) if row[11] else None, date=row[12] or row[5][:10],
-                             clinician=row[13])
+        return SessionRecord(
+            id=row[0],
+            patient=row[1],
+            protocol=row[2],
+            version=row[3],
+            phase=row[4],
+            started=row[5],
+            finished=row[6],
+            status=row[7],
+            pain_before=row[8],
+            pain_after=row[9],
+            decision=row[10],
+            decision_detail=json.loads(row[11]) if row[11] else None,
+            date=row[12] or row[5][:10],
+            clinician=row[13],
+        )
 
-    def course_sessions(self, patient: str, protocol: str, after: int | None) -> list[tuple[int, str, str, str, float | None,
-                                                                                          float | None, str | None, str | None]]:
+    def course_sessions(
+        self, patient: str, protocol: str, after: int | None
+    ) -> list[tuple[int, str, str, str, float | None, float | None, str | None, str | None]]:
         """What a course is worked out from (see :data:`rehabkit.engine.LATEST_NEEDED`): the patient's sessions of
         ``protocol`` after session ``after`` (the current phase's; ``None`` before the course starts), and the
         latest session of each kind the course reads from before it, in the order recorded.
@@ -527,15 +560,32 @@ class Store:
 
     # --- measures and next-day pain ----------------------------------------
 
-    def record_measure(self, patient: str, measure: str, value: float, unit: str, band: str | None, answers: Any,
-                       day: date | None = None) -> None:
+    def record_measure(
+        self,
+        patient: str,
+        measure: str,
+        value: float,
+        unit: str,
+        band: str | None,
+        answers: Any,
+        day: date | None = None,
+    ) -> None:
         """Store a scored outcome measure, dated ``day`` (default today)."""
         self.ensure_patient(patient)
         self._db.execute(
             "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient, measure, value, unit, band, json.dumps(answers), _now(), (day or date.today()).isoformat(),
-             self.clinician),
+            (
+                patient,
+                measure,
+                value,
+                unit,
+                band,
+                json.dumps(answers),
+                _now(),
+                (day or date.today()).isoformat(),
+                self.clinician,
+            ),
         )
 
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
@@ -559,27 +609,33 @@ class Store:
         ).fetchone()
         return self._session_record(row) if row else None
 
-    def record_next_day(self, patient: str, session: int, pain: float, day: date | None = None,
-                        settled_hours: float | None = None) -> None:
+    def record_next_day(
+        self, patient: str, session: int, pain: float, day: date | None = None, settled_hours: float | None = None
+    ) -> None:
         """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
         self._db.execute(
             "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours, self.clinician),
         )
 
-    def next_days(self, patient: str, sessions: Iterable[int] | None = None) -> list[tuple[int, str, float, float | None]]:
+    def next_days(
+        self, patient: str, sessions: Iterable[int] | None = None
+    ) -> list[tuple[int, str, float, float | None]]:
         """Next-morning reports in the order recorded: (session, date, pain, hours to settle); only those about
         ``sessions`` when given."""
-        query = ("SELECT id, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
-                 "WHERE patient = ? AND session IS NOT NULL")
+        query = (
+            "SELECT id, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
+            "WHERE patient = ? AND session IS NOT NULL"
+        )
         if sessions is None:
             rows = self._db.execute(query + " ORDER BY id", (patient,)).fetchall()
         else:
             wanted, rows = list(sessions), []
             for start in range(0, len(wanted), 500):  # each report found through its session's index
-                chunk = wanted[start:start + 500]
-                rows += self._db.execute(query + f" AND session IN ({', '.join('?' * len(chunk))})",
-                                         (patient, *chunk)).fetchall()
+                chunk = wanted[start : start + 500]
+                rows += self._db.execute(
+                    query + f" AND session IN ({', '.join('?' * len(chunk))})", (patient, *chunk)
+                ).fetchall()
             rows.sort()
         return [(session, day, pain, settled) for _, session, day, pain, settled in rows]
 
@@ -589,8 +645,17 @@ class Store:
 
     # --- course events (schema version 3) -------------------------------------
 
-    def add_event(self, patient: str, kind: str, day: date, *, protocol: str | None = None, phase: str | None = None,
-                  by: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
+    def add_event(
+        self,
+        patient: str,
+        kind: str,
+        day: date,
+        *,
+        protocol: str | None = None,
+        phase: str | None = None,
+        by: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
         """Record a course event (enter-phase, pause, review, approval) dated ``day``, after the patient's latest session."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown course event {kind!r}; one of {', '.join(EVENT_KINDS)}")
@@ -598,8 +663,18 @@ class Store:
         cursor = self._db.execute(
             "INSERT INTO course_events (patient, protocol, kind, date, phase, by, after_session, detail, at, clinician) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient, protocol, kind, day.isoformat(), phase, by, self.last_session_id(patient),
-             json.dumps(dict(detail or {})), _now(), self.clinician),
+            (
+                patient,
+                protocol,
+                kind,
+                day.isoformat(),
+                phase,
+                by,
+                self.last_session_id(patient),
+                json.dumps(dict(detail or {})),
+                _now(),
+                self.clinician,
+            ),
         )
         return int(cursor.lastrowid or 0)
 
@@ -636,16 +711,23 @@ class Store:
             "pain_after, decision, within_limits, CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{}', 'null') "
             "THEN 0 ELSE 1 END, CASE WHEN latest <= 2 THEN decision_detail END, clinician FROM (SELECT sessions.*, "
             "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
-            "ORDER BY id").fetchall()
+            "ORDER BY id"
+        ).fetchall()
         return Overview(
             patients=self._db.execute("SELECT id, surgery_date FROM patients").fetchall(),
             sessions=sessions,
-            events=self._db.execute("SELECT patient, id, protocol, kind, date, phase, by, after_session, detail, clinician "
-                                    "FROM course_events ORDER BY id").fetchall(),
-            next_days=self._db.execute("SELECT patient, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours "
-                                       "FROM next_day WHERE session IS NOT NULL ORDER BY id").fetchall(),
-            measures=self._db.execute("SELECT patient, measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures "
-                                      "ORDER BY day, id").fetchall(),
+            events=self._db.execute(
+                "SELECT patient, id, protocol, kind, date, phase, by, after_session, detail, clinician "
+                "FROM course_events ORDER BY id"
+            ).fetchall(),
+            next_days=self._db.execute(
+                "SELECT patient, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours "
+                "FROM next_day WHERE session IS NOT NULL ORDER BY id"
+            ).fetchall(),
+            measures=self._db.execute(
+                "SELECT patient, measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures "
+                "ORDER BY day, id"
+            ).fetchall(),
         )
 
     def decision_detail(self, session: int) -> str | None:

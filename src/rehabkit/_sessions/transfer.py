@@ -56,9 +56,15 @@ def _order(store: Any, table: str) -> str:
 
 def _columns(store: Any, table: str) -> list[str]:
     if _is_pg(store):
-        rows = _raw(store).execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s "
-            "ORDER BY ordinal_position", (table,)).fetchall()
+        rows = (
+            _raw(store)
+            .execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s "
+                "ORDER BY ordinal_position",
+                (table,),
+            )
+            .fetchall()
+        )
         return [name for (name,) in rows]
     return [row[1] for row in _raw(store).execute(f"PRAGMA table_info({table})")]
 
@@ -143,8 +149,10 @@ def _write(store: Any, table: str, columns: list[str], rows: Iterable[tuple[Any,
             for row in rows:
                 copy.write_row(row)
         if "id" in columns and table != "patients":
-            _raw(store).execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                              f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
+            _raw(store).execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
         return
     marks = ", ".join("?" * len(columns))
     _raw(store).executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
@@ -157,8 +165,10 @@ def copy_store(source: Any, destination: Any) -> list[tuple[TableSummary, TableS
     :class:`CopyMismatch` (after rolling the copy back) when a table does not read back the same.
     """
     if source.schema_version != destination.schema_version:
-        raise StoreError(f"the two stores have different schema versions ({source.schema_version} and "
-                         f"{destination.schema_version}); open both with this rehabkit first ('rehabkit db upgrade').")
+        raise StoreError(
+            f"the two stores have different schema versions ({source.schema_version} and "
+            f"{destination.schema_version}); open both with this rehabkit first ('rehabkit db upgrade')."
+        )
     held = {table: n for table, n in count_rows(destination).items() if n}
     if held:
         raise StoreError(
@@ -170,8 +180,10 @@ def copy_store(source: Any, destination: Any) -> list[tuple[TableSummary, TableS
         for table in TABLES:
             columns = _columns(source, table)
             if sorted(columns) != sorted(_columns(destination, table)):
-                raise StoreError(f"the table {table} has different columns in the two stores: {columns} and "
-                                 f"{_columns(destination, table)}.")
+                raise StoreError(
+                    f"the table {table} has different columns in the two stores: {columns} and "
+                    f"{_columns(destination, table)}."
+                )
             _write(destination, table, columns, _rows(source, table, columns))
         for table in TABLES:
             (before,), (after,) = summarise(source, [table]), summarise(destination, [table])

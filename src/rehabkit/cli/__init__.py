@@ -39,8 +39,14 @@ def echo(message: str = "", *, err: bool = False) -> None:
 
 def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
     """The ``--format text|json`` option every command with two kinds of output shares (``more``: extra formats)."""
-    return click.option("--format", "output_format", type=click.Choice(["text", "json", *more]), default="text",
-                        show_default=True, help=help)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json", *more]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
 
 
 class AppState:
@@ -124,8 +130,11 @@ def _state(ctx: click.Context) -> AppState:
     # Subcommands are resolved before the group's callback runs, so the state may not exist yet.
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
-        root.obj = AppState(tuple(root.params.get("plugin_options") or ()), root.params.get("strict"),
-                            root.params.get("color") or "auto")
+        root.obj = AppState(
+            tuple(root.params.get("plugin_options") or ()),
+            root.params.get("strict"),
+            root.params.get("color") or "auto",
+        )
     return root.obj
 
 
@@ -154,7 +163,9 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
         with formatter.section("Commands from plugin packs"):
-            formatter.write_text("Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one.")
+            formatter.write_text(
+                "Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one."
+            )
 
     def invoke(self, ctx: click.Context) -> Any:
         from .._common.errors import ExitCode, PackInterrupted, PluginError

@@ -37,48 +37,75 @@ def list_protocols(state: AppState, output_format: str) -> None:
     manager = state.manager()
     registry = manager.registry()
     rules = registry.rules()
-    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
-                      policy=registry.policy(), measure_scales=registry.measure_scales() or None)
+    checker = Checker(
+        library=registry.exercise_library(),
+        rules=rules,
+        known_codes=frozenset(r.code for r in rules),
+        policy=registry.policy(),
+        measure_scales=registry.measure_scales() or None,
+    )
     fingerprint = lint_fingerprint(checker)
     rows = []
     for r in registry.sorted_protocols():
         # Lint results are kept with the cached model while neither the file nor what the rules read changes.
         codes = manager.cache.lint_codes(
-            r.source, fingerprint, lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r, manager.cache)})))
+            r.source,
+            fingerprint,
+            lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r, manager.cache)})),
+        )
         protocol = r.peek()  # id, version, title and conditions: no need to read the model back from the cache
-        rows.append({
-            "id": protocol.id,
-            "version": protocol.version,
-            "title": protocol.title,
-            "conditions": list(protocol.conditions),
-            "pack": r.pack,
-            "lint_errors": list(codes),
-        })
+        rows.append(
+            {
+                "id": protocol.id,
+                "version": protocol.version,
+                "title": protocol.title,
+                "conditions": list(protocol.conditions),
+                "pack": r.pack,
+                "lint_errors": list(codes),
+            }
+        )
     manager.cache.save()
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        echo("No protocols installed. Install a protocol pack: rehabkit's own are rehabkit-neck, rehabkit-low-back and "
-             "rehabkit-post-surgery (with rehabkit-exercises); docs/install.md says how, from git or from wheels. "
-             "'rehabkit plugins' shows any pack that failed; 'rehabkit new-plugin NAME' starts your own.", err=True)
+        echo(
+            "No protocols installed. Install a protocol pack: rehabkit's own are rehabkit-neck, rehabkit-low-back and "
+            "rehabkit-post-surgery (with rehabkit-exercises); docs/install.md says how, from git or from wheels. "
+            "'rehabkit plugins' shows any pack that failed; 'rehabkit new-plugin NAME' starts your own.",
+            err=True,
+        )
         return
     table = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")] + [
-        (r["id"] + (" (!)" if r["lint_errors"] else ""), r["version"], r["pack"], r["title"], ", ".join(r["conditions"]))
+        (
+            r["id"] + (" (!)" if r["lint_errors"] else ""),
+            r["version"],
+            r["pack"],
+            r["title"],
+            ", ".join(r["conditions"]),
+        )
         for r in rows
     ]
     for line in _fit(table, _width()):
         echo(line)
     broken = [r for r in rows if r["lint_errors"]]
     for r in broken:
-        echo(f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
-                   f"patients; see 'rehabkit validate'.", err=True)
+        echo(
+            f"(!) {r['id']} {r['version']} has lint errors ({', '.join(r['lint_errors'])}) and does not run for "
+            f"patients; see 'rehabkit validate'.",
+            err=True,
+        )
 
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("protocol_id", metavar="ID[@VERSION]|FILE", shell_complete=complete_protocols)
-@click.option("--protocol-version", "version", default=None, metavar="VERSION",
-              help="Show this version of the protocol (default: the highest installed); the same as ID@VERSION.")
+@click.option(
+    "--protocol-version",
+    "version",
+    default=None,
+    metavar="VERSION",
+    help="Show this version of the protocol (default: the highest installed); the same as ID@VERSION.",
+)
 @_FORMAT
 @click.pass_obj
 def show(state: AppState, protocol_id: str, version: str | None, output_format: str) -> None:
@@ -111,7 +138,9 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         source = f"pack {pack}"
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
     if output_format == "json":
-        click.echo(json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False)
+        )
         return
     echo("\n".join(render_text(protocol, library, source)))
 
@@ -149,7 +178,9 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -
         if phase.sessions_per_week is not None:
             timing.append(f"{phase.sessions_per_week} sessions a week")
         if phase.review_after_weeks is not None:
-            timing.append(f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement")
+            timing.append(
+                f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement"
+            )
         if timing:
             add("  " + "; ".join(timing).capitalize())
         for goal in phase.goals:
@@ -199,8 +230,11 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -
     add("")
     add("Pain and symptom rules")
     for rule in protocol.symptom_rules:
-        threshold = f" above {rule.above:g}" if rule.above is not None else (
-            " reaching each phase's review period" if rule.measure == "no-improvement-weeks" else "")
+        threshold = (
+            f" above {rule.above:g}"
+            if rule.above is not None
+            else (" reaching each phase's review period" if rule.measure == "no-improvement-weeks" else "")
+        )
         band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
         out += _wrap(f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}", "  - ", "    ")
 
@@ -216,7 +250,9 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -
 
 
 def _wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
-    return textwrap.wrap(text, width=78, initial_indent=first, subsequent_indent=first if rest is None else rest) or [first]
+    return textwrap.wrap(text, width=78, initial_indent=first, subsequent_indent=first if rest is None else rest) or [
+        first
+    ]
 
 
 def _section(title: str, items: tuple[str, ...]) -> list[str]:
@@ -285,8 +321,13 @@ def _fit(table: list[tuple[str, ...]], width: int) -> list[str]:
         lines.append("  ".join([*cells, title[0]]).rstrip())
         lines += [indent + more for more in title[1:]]
         if row[4]:
-            lines += textwrap.wrap(f"conditions: {row[4]}", max(width - 1, len(indent) + 24), initial_indent=indent,
-                                   subsequent_indent=indent, break_on_hyphens=False)
+            lines += textwrap.wrap(
+                f"conditions: {row[4]}",
+                max(width - 1, len(indent) + 24),
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
     return lines
 
 

@@ -23,13 +23,20 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 
 
 @click.command(epilog=EXIT_CODES)
-@click.option("--since", default=None, metavar="YYYY-MM-DD", callback=_since,
-              help="Only patients with something recorded on or after this date (leaves out courses long ended).")
+@click.option(
+    "--since",
+    default=None,
+    metavar="YYYY-MM-DD",
+    callback=_since,
+    help="Only patients with something recorded on or after this date (leaves out courses long ended).",
+)
 @date_option("to assess the courses on")
 @format_option("text: one line a course, its reasons below; json: the ranked courses and their reasons as one object.")
 @db_option
 @click.pass_obj
-def clinic(state: AppState, since: datetime.date | None, day: datetime.date, output_format: str, db: str | None) -> None:
+def clinic(
+    state: AppState, since: datetime.date | None, day: datetime.date, output_format: str, db: str | None
+) -> None:
     """List the patients who need attention, most urgent first.
 
     Ranked by their most urgent reason: a course paused for urgent referral,
@@ -58,9 +65,17 @@ def clinic(state: AppState, since: datetime.date | None, day: datetime.date, out
     with open_store(db, create=False) as store:
         considered, courses = assess(store, find, measures, day, since)
     if output_format == "json":
-        click.echo(json.dumps({"date": day.isoformat(), "since": since.isoformat() if since else None,
-                               "patients_considered": considered,
-                               "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(courses, 1)]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "date": day.isoformat(),
+                    "since": since.isoformat() if since else None,
+                    "patients_considered": considered,
+                    "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(courses, 1)],
+                },
+                indent=2,
+            )
+        )
         return
     scope = f" with records since {since.isoformat()}" if since else ""
     if not courses:

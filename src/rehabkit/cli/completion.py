@@ -47,6 +47,7 @@ def _registry(ctx: click.Context, **needs: bool) -> Any:
 
 def complete_protocols(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Installed protocol ids, and ``id@version`` once an ``@`` is typed."""
+
     def values() -> Iterable[str]:
         registry = _registry(ctx, exercises=False, measures=False)
         for registered in registry.protocols.values():
@@ -58,6 +59,7 @@ def complete_protocols(ctx: click.Context, param: click.Parameter, incomplete: s
 
 def complete_patients(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Patient ids in the session store the command would use (``--db``, REHABKIT_DB or the default)."""
+
     def values() -> Iterable[str]:
         import sqlite3
         from pathlib import Path
@@ -71,16 +73,18 @@ def complete_patients(ctx: click.Context, param: click.Parameter, incomplete: st
             import psycopg
 
             with psycopg.connect(location, connect_timeout=1, autocommit=True) as database:
-                found = database.execute("SELECT id FROM patients WHERE id LIKE %s ESCAPE '\\' ORDER BY id LIMIT 200",
-                                         (escaped + "%",)).fetchall()
+                found = database.execute(
+                    "SELECT id FROM patients WHERE id LIKE %s ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)
+                ).fetchall()
             return [row[0] for row in found]
         path = Path(location)
         if not path.is_file():
             return []
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
         try:
-            rows = connection.execute("SELECT id FROM patients WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200",
-                                      (escaped + "%",)).fetchall()
+            rows = connection.execute(
+                "SELECT id FROM patients WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)
+            ).fetchall()
         finally:
             connection.close()
         return [row[0] for row in rows]
@@ -90,6 +94,7 @@ def complete_patients(ctx: click.Context, param: click.Parameter, incomplete: st
 
 def complete_rule_codes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Lint-rule codes of the installed packs, and rehabkit's own finding codes."""
+
     def values() -> Iterable[str]:
         from .._documents.finding_codes import FINDING_CODES
 

@@ -52,19 +52,43 @@ def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
 @patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
-@click.option("--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id.")
-@click.option("--kind", type=click.Choice(APPROVAL_KINDS), default=None,
-              help="What is recorded (default: the one the phase's gate asks for).")
-@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
-              help="The protocol (default: the patient's latest; needed for a patient with no course yet).")
+@click.option(
+    "--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(APPROVAL_KINDS),
+    default=None,
+    help="What is recorded (default: the one the phase's gate asks for).",
+)
+@click.option(
+    "--protocol",
+    "protocol_id",
+    default=None,
+    metavar="PROTOCOL",
+    help="The protocol (default: the patient's latest; needed for a patient with no course yet).",
+)
 @click.option("--withdraw", is_flag=True, help="Record that the approval or clearance is withdrawn.")
-@click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Also record the date of the patient's surgery.")
+@click.option(
+    "--surgery-date", default=None, metavar="YYYY-MM-DD", help="Also record the date of the patient's surgery."
+)
 @date_option("it was given")
 @clinician_option
 @db_option
 @click.pass_obj
-def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | None, protocol_id: str | None,
-            withdraw: bool, surgery_date: str | None, day: datetime.date, clinician: str | None, db: str | None) -> None:
+def approve(
+    state: AppState,
+    patient: str,
+    phase_id: str,
+    by: str,
+    kind: str | None,
+    protocol_id: str | None,
+    withdraw: bool,
+    surgery_date: str | None,
+    day: datetime.date,
+    clinician: str | None,
+    db: str | None,
+) -> None:
     """Record a clinician's approval or a surgeon's clearance for the gate into PHASE.
 
     An approval opens one gate only: the gate into PHASE (its entry criteria and
@@ -84,21 +108,25 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
         protocol = _course_protocol(state, store, patient, protocol_id)
         order = [p.id for p in protocol.phases]
         if phase_id not in order:
-            raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.",
-                                     param_hint="'--phase'")
+            raise click.BadParameter(
+                f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'"
+            )
         needed = _gate_kinds(protocol, phase_id)
         if kind is None:
             if len(needed) != 1:
                 what = "asks for no approval or clearance" if not needed else f"asks for {' and '.join(needed)}"
-                raise click.UsageError(f"the gate into phase {phase_id!r} {what}: say which with --kind "
-                                       f"({' or '.join(APPROVAL_KINDS)}).")
+                raise click.UsageError(
+                    f"the gate into phase {phase_id!r} {what}: say which with --kind ({' or '.join(APPROVAL_KINDS)})."
+                )
             kind = needed[0]
         surgery = None
         if surgery_date is not None:
             try:
                 surgery = datetime.date.fromisoformat(surgery_date)
             except ValueError:
-                raise click.BadParameter(f"{surgery_date!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'") from None
+                raise click.BadParameter(
+                    f"{surgery_date!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'"
+                ) from None
             if surgery > datetime.date.today():
                 raise click.BadParameter(f"{surgery_date} is in the future.", param_hint="'--surgery-date'")
         try:
@@ -106,33 +134,68 @@ def approve(state: AppState, patient: str, phase_id: str, by: str, kind: str | N
             store.ensure_patient(patient, surgery_date=surgery.isoformat() if surgery else None)
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
-        store.add_event(patient, "approval", day, protocol=protocol.id, phase=phase_id, by=by,
-                        detail={"kind": kind, "value": not withdraw, "via": "approve"})
+        store.add_event(
+            patient,
+            "approval",
+            day,
+            protocol=protocol.id,
+            phase=phase_id,
+            by=by,
+            detail={"kind": kind, "value": not withdraw, "via": "approve"},
+        )
     word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
     phase = protocol.phase(phase_id)
-    echo(f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
-               f"{phase.name!r} ({phase_id}) of {protocol.title}.")
+    echo(
+        f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
+        f"{phase.name!r} ({phase_id}) of {protocol.title}."
+    )
     if kind not in needed:
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
 @patient_argument()
-@click.option("--clinician", required=True, metavar="ID", envvar="REHABKIT_CLINICIAN",
-              help="The reviewing clinician's pseudonymous staff id (default: REHABKIT_CLINICIAN).")
-@click.option("--outcome", required=True, type=click.Choice(OUTCOMES),
-              help="resume: carry on in the current phase; earlier-phase: go back to --phase; discharge: end this "
-              "programme; refer: refer the patient on (the course stays stopped).")
-@click.option("--phase", "phase_id", default=None, metavar="PHASE", help="With --outcome earlier-phase: the phase to go back to.")
+@click.option(
+    "--clinician",
+    required=True,
+    metavar="ID",
+    envvar="REHABKIT_CLINICIAN",
+    help="The reviewing clinician's pseudonymous staff id (default: REHABKIT_CLINICIAN).",
+)
+@click.option(
+    "--outcome",
+    required=True,
+    type=click.Choice(OUTCOMES),
+    help="resume: carry on in the current phase; earlier-phase: go back to --phase; discharge: end this "
+    "programme; refer: refer the patient on (the course stays stopped).",
+)
+@click.option(
+    "--phase", "phase_id", default=None, metavar="PHASE", help="With --outcome earlier-phase: the phase to go back to."
+)
 @click.option("--note", default=None, metavar="TEXT", help="The clinician's note, kept with the review.")
-@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
-              help="The protocol (default: the one the course was stopped in, else the patient's latest).")
+@click.option(
+    "--protocol",
+    "protocol_id",
+    default=None,
+    metavar="PROTOCOL",
+    help="The protocol (default: the one the course was stopped in, else the patient's latest).",
+)
 @date_option("the review took place")
 @format_option("json: the review and the course's state after it.")
 @db_option
 @click.pass_obj
-def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id: str | None, note: str | None,
-           protocol_id: str | None, day: datetime.date, output_format: str, db: str | None) -> None:
+def review(
+    state: AppState,
+    patient: str,
+    clinician: str,
+    outcome: str,
+    phase_id: str | None,
+    note: str | None,
+    protocol_id: str | None,
+    day: datetime.date,
+    output_format: str,
+    db: str | None,
+) -> None:
     """Record a clinician's review of PATIENT's course.
 
     A red-flag stop, a stop or refer decision, or no improvement pauses the
@@ -152,12 +215,26 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
     with open_store(db, create=False, clinician=clinician) as store:
         require_patient(store, patient)
         with course_lock(store, patient, "a review", clinician):
-            protocol, course, before, after = _record_review(state, store, patient, clinician, outcome, phase_id, note,
-                                                             protocol_id, day, measures)
+            protocol, course, before, after = _record_review(
+                state, store, patient, clinician, outcome, phase_id, note, protocol_id, day, measures
+            )
     if output_format == "json":
-        click.echo(json.dumps({"patient": patient, "protocol": protocol.key, "date": day.isoformat(), "clinician": clinician,
-                               "outcome": outcome, "note": note, "was": course.status, "status": after.status,
-                               "phase": after.phase}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "patient": patient,
+                    "protocol": protocol.key,
+                    "date": day.isoformat(),
+                    "clinician": clinician,
+                    "outcome": outcome,
+                    "note": note,
+                    "was": course.status,
+                    "status": after.status,
+                    "phase": after.phase,
+                },
+                indent=2,
+            )
+        )
         return
     echo(f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}.")
     if before:
@@ -176,34 +253,69 @@ def review(state: AppState, patient: str, clinician: str, outcome: str, phase_id
         raise SystemExit(ExitCode.COURSE_STOPPED)
 
 
-def _record_review(state: AppState, store: Any, patient: str, clinician: str, outcome: str, phase_id: str | None,
-                   note: str | None, protocol_id: str | None, day: datetime.date, measures: Any) -> tuple[Any, Any, list[str], Any]:
+def _record_review(
+    state: AppState,
+    store: Any,
+    patient: str,
+    clinician: str,
+    outcome: str,
+    phase_id: str | None,
+    note: str | None,
+    protocol_id: str | None,
+    day: datetime.date,
+    measures: Any,
+) -> tuple[Any, Any, list[str], Any]:
     """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course after."""
     from .._sessions.course import load_course
 
     events = store.events(patient)
     pauses = [e for e in events if e.kind in ("pause", "review")]
     last = pauses[-1] if pauses else None
-    stopped_by = last if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge")) else None
+    stopped_by = (
+        last
+        if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge"))
+        else None
+    )
     protocol = _course_protocol(state, store, patient, protocol_id, stopped_by)
     course = load_course(store, patient, protocol, measures, day)
     if outcome == "earlier-phase":
         order = [p.id for p in protocol.phases]
         if phase_id is None:
-            raise click.UsageError(f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}.")
+            raise click.UsageError(
+                f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}."
+            )
         if phase_id not in order:
-            raise click.BadParameter(f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'")
+            raise click.BadParameter(
+                f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'"
+            )
         if order.index(phase_id) >= order.index(course.phase) and course.started:
-            raise click.BadParameter(f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'")
+            raise click.BadParameter(
+                f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'"
+            )
     elif phase_id is not None:
         raise click.UsageError("--phase goes with --outcome earlier-phase only.")
     if course.stop is not None and day < course.stop.date:
-        raise click.BadParameter(f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'")
+        raise click.BadParameter(
+            f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'"
+        )
     before = describe_stop(course, patient)[:1]
-    store.add_event(patient, "review", day, protocol=protocol.id, phase=course.phase, by=clinician,
-                    detail={"outcome": outcome, "note": note, "was": course.status})
+    store.add_event(
+        patient,
+        "review",
+        day,
+        protocol=protocol.id,
+        phase=course.phase,
+        by=clinician,
+        detail={"outcome": outcome, "note": note, "was": course.status},
+    )
     if outcome == "earlier-phase":
-        store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=phase_id,
-                        detail={"reason": f"clinician review by {clinician}"})
+        store.add_event(
+            patient,
+            "enter-phase",
+            day,
+            protocol=protocol.id,
+            phase=phase_id,
+            detail={"reason": f"clinician review by {clinician}"},
+        )
     after = load_course(store, patient, protocol, measures, day)
     return protocol, course, before, after

@@ -23,8 +23,21 @@ if TYPE_CHECKING:
     from . import AppState
 
 __all__ = [
-    "PAIN_SCORE", "Score", "check_staff_id", "date_option", "describe_stop", "how_to_record", "looks_like_path", "note_surgery_change",
-    "patient_argument", "protocol_argument", "protocol_errors", "refuse", "refuse_gate", "require_patient", "resolve_protocol",
+    "PAIN_SCORE",
+    "Score",
+    "check_staff_id",
+    "date_option",
+    "describe_stop",
+    "how_to_record",
+    "looks_like_path",
+    "note_surgery_change",
+    "patient_argument",
+    "protocol_argument",
+    "protocol_errors",
+    "refuse",
+    "refuse_gate",
+    "require_patient",
+    "resolve_protocol",
 ]
 
 
@@ -55,14 +68,22 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD.") from None
     if day > today:
-        raise click.BadParameter(f"{value} is in the future (today is {today.isoformat()}); record only what has happened.")
+        raise click.BadParameter(
+            f"{value} is in the future (today is {today.isoformat()}); record only what has happened."
+        )
     return day
 
 
 def date_option(what: str) -> Callable[[F], F]:
     """``--date YYYY-MM-DD``: the day ``what`` happened (default today, the local date); a future date is refused."""
-    return click.option("--date", "day", default=None, metavar="YYYY-MM-DD", callback=_parse_date,
-                        help=f"The day {what} (default: today). Use it to enter one done on paper; a future date is refused.")
+    return click.option(
+        "--date",
+        "day",
+        default=None,
+        metavar="YYYY-MM-DD",
+        callback=_parse_date,
+        help=f"The day {what} (default: today). Use it to enter one done on paper; a future date is refused.",
+    )
 
 
 def require_patient(store: Any, patient: str) -> None:
@@ -70,8 +91,11 @@ def require_patient(store: Any, patient: str) -> None:
     from .._common.errors import ExitCode
 
     if not store.has_patient(patient):
-        echo(f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
-                   "starts with their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.", err=True)
+        echo(
+            f"rehabkit: error: no patient {patient!r} in the session store {str(store.path)!r}. A patient's record "
+            "starts with their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.",
+            err=True,
+        )
         raise SystemExit(ExitCode.FINDINGS)
 
 
@@ -93,7 +117,9 @@ def patient_argument(then: str | None = None) -> Callable[[F], F]:
                 if patient is not None and then is not None and kwargs.get(then) is None:
                     kwargs[then], patient = patient, None  # `measure --patient P-1 odi`: odi is the measure
                 if patient is not None and patient != patient_option:
-                    raise click.UsageError(f"two patients given, {patient!r} and --patient {patient_option!r}: give one.")
+                    raise click.UsageError(
+                        f"two patients given, {patient!r} and --patient {patient_option!r}: give one."
+                    )
                 patient = patient_option
             if patient is None:
                 raise click.UsageError("name the patient: PATIENT, or --patient ID.")
@@ -101,9 +127,17 @@ def patient_argument(then: str | None = None) -> Callable[[F], F]:
                 raise click.UsageError(f"Missing argument '{then.split('_')[0].upper()}'.")
             return function(*args, patient=patient, **kwargs)
 
-        wrapper = click.option("--patient", "patient_option", default=None, metavar="ID", shell_complete=complete_patients,
-                               help="The patient, as an option (the same as the PATIENT argument).")(wrapper)
-        wrapper = click.argument("patient", metavar="PATIENT", required=False, shell_complete=complete_patients)(wrapper)
+        wrapper = click.option(
+            "--patient",
+            "patient_option",
+            default=None,
+            metavar="ID",
+            shell_complete=complete_patients,
+            help="The patient, as an option (the same as the PATIENT argument).",
+        )(wrapper)
+        wrapper = click.argument("patient", metavar="PATIENT", required=False, shell_complete=complete_patients)(
+            wrapper
+        )
         return wrapper  # type: ignore[return-value]
 
     return decorate
@@ -133,11 +167,18 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
 
     registry = state.registry()
     rules = registry.rules()
-    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
-                      policy=registry.policy(), measure_scales=registry.measure_scales() or None)
+    checker = Checker(
+        library=registry.exercise_library(),
+        rules=rules,
+        known_codes=frozenset(r.code for r in rules),
+        policy=registry.policy(),
+        measure_scales=registry.measure_scales() or None,
+    )
     if looks_like_path(wanted):
         if not os.path.isfile(wanted):
-            raise click.BadParameter(f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'")
+            raise click.BadParameter(
+                f"no protocol file {wanted!r}, and no installed protocol has that id.", param_hint="'PROTOCOL'"
+            )
         from .._common.errors import DocumentError
         from .._documents.builders import InvalidDocument, protocol_from_document
         from .._documents.loader import load_file
@@ -159,7 +200,9 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
             raise click.BadParameter(
                 f"{wanted} has the id and version of the installed {protocol.key} (pack {installed.pack}); a patient's "
                 "sessions of the two could not be told apart. Give your draft its own version (for example "
-                f"{protocol.version}-draft.1) or run the installed one by its id.", param_hint="'PROTOCOL'")
+                f"{protocol.version}-draft.1) or run the installed one by its id.",
+                param_hint="'PROTOCOL'",
+            )
         return protocol, f"file {wanted}"
     try:
         registered = registry.find_protocol(wanted)
@@ -199,17 +242,27 @@ def lint_fingerprint(checker: Any) -> str:
     def code_of(function: Any) -> tuple[Any, ...]:
         code = getattr(function, "__code__", None)
         cells = [plain(cell.cell_contents) for cell in getattr(function, "__closure__", None) or () if _filled(cell)]
-        return (getattr(function, "__module__", None), getattr(function, "__qualname__", repr(function)),
-                code.co_code if code is not None else None, cells,
-                plain(getattr(function, "__defaults__", None)), plain(getattr(function, "__kwdefaults__", None)))
+        return (
+            getattr(function, "__module__", None),
+            getattr(function, "__qualname__", repr(function)),
+            code.co_code if code is not None else None,
+            cells,
+            plain(getattr(function, "__defaults__", None)),
+            plain(getattr(function, "__kwdefaults__", None)),
+        )
 
     rules = [(r.code, r.pack, r.severity.value, sorted(r.applies_to), code_of(r.check)) for r in checker.rules]
     packages = sorted({(getattr(r.check, "__module__", None) or "").partition(".")[0] for r in checker.rules} - {""})
     sources = [_source_files(name) for name in packages]
-    return fingerprint(rules, sources, sorted(checker.known_codes),
-                       json.dumps(checker.policy, sort_keys=True, default=str),
-                       sorted((checker.measure_scales or {}).items()), sorted(dict(checker.library).items()),
-                       (checker.today or datetime.date.today()).isoformat())
+    return fingerprint(
+        rules,
+        sources,
+        sorted(checker.known_codes),
+        json.dumps(checker.policy, sort_keys=True, default=str),
+        sorted((checker.measure_scales or {}).items()),
+        sorted(dict(checker.library).items()),
+        (checker.today or datetime.date.today()).isoformat(),
+    )
 
 
 def _filled(cell: Any) -> bool:
@@ -259,8 +312,9 @@ def protocol_errors(checker: Any, registered: Any, cache: Any = None) -> list[An
     from .._common.errors import DocumentError, Severity
 
     try:
-        document = cache.document(registered.source, checker.limits) if cache is not None and registered.source \
-            else None
+        document = (
+            cache.document(registered.source, checker.limits) if cache is not None and registered.source else None
+        )
     except DocumentError as exc:  # the bytes read no longer load (they did when the model was built): say so
         return [exc.to_finding()]
     if document is not None:
@@ -291,12 +345,19 @@ def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Pro
         info = CRITERION_MEASURES.get(item.measure)
         source = info.recorded_by if info else ""
         if source == "approval":
-            hint = (f"record it with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} --kind {item.measure} --by ID"
-                    + (" (or 'rehabkit run ... --surgeon-cleared --by ID')" if item.measure == "surgeon-clearance"
-                       else " (or 'rehabkit run ... --clinician-approved --by ID')"))
+            hint = (
+                f"record it with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} --kind {item.measure} --by ID"
+                + (
+                    " (or 'rehabkit run ... --surgeon-cleared --by ID')"
+                    if item.measure == "surgeon-clearance"
+                    else " (or 'rehabkit run ... --clinician-approved --by ID')"
+                )
+            )
         elif source == "surgery-date":
             if item.unknown:
-                hint = "record the surgery date with --surgery-date YYYY-MM-DD (on 'rehabkit run' or 'rehabkit approve')"
+                hint = (
+                    "record the surgery date with --surgery-date YYYY-MM-DD (on 'rehabkit run' or 'rehabkit approve')"
+                )
             else:
                 hint = "this takes time since surgery: it cannot be brought forward"
         elif source.startswith("outcome:"):
@@ -318,11 +379,16 @@ def describe_stop(course: Course, patient: str) -> list[str]:
     since = stop.date.isoformat()
     lines: list[str]
     if stop.kind == "pause":
-        cause = {"screening": "a red-flag answer at screening", "no-improvement": "no meaningful improvement over the review period",
-                 "next-day": "the next-morning report"}.get(str(stop.detail.get("cause")), "the session's decision")
+        cause = {
+            "screening": "a red-flag answer at screening",
+            "no-improvement": "no meaningful improvement over the review period",
+            "next-day": "the next-morning report",
+        }.get(str(stop.detail.get("cause")), "the session's decision")
         urgent = stop.detail.get("action") == "refer-urgently"
-        lines = [f"This course has been paused since {since} because of {cause}"
-                 + (": the patient was told to seek medical help urgently." if urgent else ": a clinician must review it.")]
+        lines = [
+            f"This course has been paused since {since} because of {cause}"
+            + (": the patient was told to seek medical help urgently." if urgent else ": a clinician must review it.")
+        ]
         lines += [f"  - {reason}" for reason in stop.detail.get("reasons", [])]
         lines += [f"  {message}" for message in stop.detail.get("messages", [])]
     else:
@@ -332,8 +398,10 @@ def describe_stop(course: Course, patient: str) -> list[str]:
         lines = [f"The patient was {word} at a review on {since}{who}."]
         if stop.detail.get("note"):
             lines.append(f"  Note: {stop.detail['note']}")
-    lines.append(f"No session runs until a clinician records a review: rehabkit review {patient} --clinician ID "
-                 "--outcome resume|earlier-phase|discharge|refer [--phase P] [--note TEXT]")
+    lines.append(
+        f"No session runs until a clinician records a review: rehabkit review {patient} --clinician ID "
+        "--outcome resume|earlier-phase|discharge|refer [--phase P] [--note TEXT]"
+    )
     return lines
 
 
@@ -342,22 +410,31 @@ def check_staff_id(by: str) -> None:
     from .._sessions.store import PATIENT_ID
 
     if not PATIENT_ID.fullmatch(by):
-        raise click.BadParameter(f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', "
-                                 "never a name.", param_hint="'--by'")
+        raise click.BadParameter(
+            f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', never a name.",
+            param_hint="'--by'",
+        )
 
 
 def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
     """Say so when a new surgery date replaces a recorded one (every gate on time since surgery moves with it)."""
     old = store.surgery_date(patient) if store.has_patient(patient) else None
     if surgery is not None and old is not None and old != surgery:
-        echo(f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
-                   "time since surgery is counted from the new date.", err=True)
+        echo(
+            f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
+            "time since surgery is counted from the new date.",
+            err=True,
+        )
 
 
-def refuse(output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any) -> NoReturn:
+def refuse(
+    output_format: str, patient: str, why: str, lines: list[str], *, status: str, code: ExitCode, **extra: Any
+) -> NoReturn:
     """Refuse to go on for ``patient``: the lines on stderr (and an object on stdout with ``--format json``), exit ``code``."""
     if output_format == "json":
-        click.echo(json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2))
+        click.echo(
+            json.dumps({"patient": patient, "refused": why, "status": status, "message": lines, **extra}, indent=2)
+        )
     for line in lines:
         echo(line, err=True)
     raise SystemExit(code)
@@ -366,7 +443,18 @@ def refuse(output_format: str, patient: str, why: str, lines: list[str], *, stat
 def refuse_gate(output_format: str, patient: str, protocol: Any, phase_id: str, result: Any, status: str) -> NoReturn:
     """Refuse a session whose phase gate is closed: the criteria's summary, what is missing, how to record it (exit 7)."""
     phase = protocol.phase(phase_id)
-    lines = [f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
-             *[f"  - still needed: {u.text}" for u in result.missing], *how_to_record(result.missing, patient, phase_id, protocol)]
-    refuse(output_format, patient, "gate-closed", lines, status=status, code=ExitCode.GATE_CLOSED,
-            unmet=[u.to_dict() for u in result.missing], phase=phase_id)
+    lines = [
+        f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
+        *[f"  - still needed: {u.text}" for u in result.missing],
+        *how_to_record(result.missing, patient, phase_id, protocol),
+    ]
+    refuse(
+        output_format,
+        patient,
+        "gate-closed",
+        lines,
+        status=status,
+        code=ExitCode.GATE_CLOSED,
+        unmet=[u.to_dict() for u in result.missing],
+        phase=phase_id,
+    )

@@ -44,24 +44,29 @@ def _inspect(db: str | None) -> dict[str, Any]:
 
     location = store_location(db)
     latest = len(MIGRATIONS)
-    info: dict[str, Any] = {"store": describe(location), "database": "postgresql" if isinstance(location, str) else "sqlite",
-                            "latest_schema_version": latest}
+    info: dict[str, Any] = {
+        "store": describe(location),
+        "database": "postgresql" if isinstance(location, str) else "sqlite",
+        "latest_schema_version": latest,
+    }
     if isinstance(location, str):
         with _open_pg_readonly(location) as store:
             version = store.schema_version
-            info.update(exists=True, schema_version=version,
-                        counts=count_rows(store) if 0 < version <= latest else {})
+            info.update(exists=True, schema_version=version, counts=count_rows(store) if 0 < version <= latest else {})
     else:
         if not location.is_file():
-            raise click.ClickException(f"there is no session store at {str(location)!r}: check --db or REHABKIT_DB "
-                                       "(a store is created by the first 'rehabkit run' or 'rehabkit approve').")
+            raise click.ClickException(
+                f"there is no session store at {str(location)!r}: check --db or REHABKIT_DB "
+                "(a store is created by the first 'rehabkit run' or 'rehabkit approve')."
+            )
         try:
             connection = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
             try:
                 version = int(connection.execute("PRAGMA user_version").fetchone()[0])
                 fake = _Connection(connection)
-                info.update(exists=True, schema_version=version,
-                            counts=count_rows(fake) if 3 <= version <= latest else {})
+                info.update(
+                    exists=True, schema_version=version, counts=count_rows(fake) if 3 <= version <= latest else {}
+                )
             finally:
                 connection.close()
         except sqlite3.Error as exc:
@@ -190,12 +195,31 @@ def copy(source: str, destination: str, output_format: str) -> None:
             raise SystemExit(ExitCode.FAILURE) from None
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
-        names = (f"{origin.path} ({_kind(origin)}, schema {origin.schema_version})",
-                 f"{target.path} ({_kind(target)}, schema {target.schema_version})")
+        names = (
+            f"{origin.path} ({_kind(origin)}, schema {origin.schema_version})",
+            f"{target.path} ({_kind(target)}, schema {target.schema_version})",
+        )
     if output_format == "json":
-        click.echo(json.dumps({"source": str(names[0]), "destination": str(names[1]), "identical": True, "tables": [
-            {"table": a.table, "rows": a.rows, "copied": b.rows, "digest": a.digest, "copy_digest": b.digest}
-            for a, b in pairs]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "source": str(names[0]),
+                    "destination": str(names[1]),
+                    "identical": True,
+                    "tables": [
+                        {
+                            "table": a.table,
+                            "rows": a.rows,
+                            "copied": b.rows,
+                            "digest": a.digest,
+                            "copy_digest": b.digest,
+                        }
+                        for a, b in pairs
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     echo(f"Copied {names[0]}")
     echo(f"  into {names[1]}:")

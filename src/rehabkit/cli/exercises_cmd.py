@@ -14,11 +14,15 @@ from .completion import complete_exercises
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("exercise_id", metavar="[ID]", required=False, shell_complete=complete_exercises)
-@click.option("--region", default=None, help="Only exercises for this region (cervical, thoracic, lumbar, whole-spine).")
+@click.option(
+    "--region", default=None, help="Only exercises for this region (cervical, thoracic, lumbar, whole-spine)."
+)
 @click.option("--movement", default=None, help="Only exercises involving this movement (bend, twist, hang, ...).")
 @format_option("text: a table, or one exercise in full; json: the exercises as the schema's exercise objects.")
 @click.pass_obj
-def exercises(state: AppState, exercise_id: str | None, region: str | None, movement: str | None, output_format: str) -> None:
+def exercises(
+    state: AppState, exercise_id: str | None, region: str | None, movement: str | None, output_format: str
+) -> None:
     """List the installed exercises, or show one in full.
 
     The table gives each exercise's id (what a protocol's phase names), region,
@@ -44,18 +48,30 @@ def exercises(state: AppState, exercise_id: str | None, region: str | None, move
             raise SystemExit(ExitCode.FINDINGS)
         _show(registered, output_format)
         return
-    rows = [r for _, r in sorted(installed.items())
-            if (region is None or r.item.region == region) and (movement is None or movement in r.item.movements)]
+    rows = [
+        r
+        for _, r in sorted(installed.items())
+        if (region is None or r.item.region == region) and (movement is None or movement in r.item.movements)
+    ]
     if output_format == "json":
         click.echo(json.dumps([{**r.item.to_dict(), "pack": r.pack} for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
-        echo("No installed exercise matches. Install a pack with an exercise library, for example "
-                   "pip install plugins/rehabkit-exercises", err=True)
+        echo(
+            "No installed exercise matches. Install a pack with an exercise library, for example "
+            "pip install plugins/rehabkit-exercises",
+            err=True,
+        )
         return
     table = [("ID", "REGION", "STAGE", "MOVEMENTS", "DEFAULT DOSE")] + [
-        (r.item.id, r.item.region, r.item.earliest_stage or "any", ",".join(r.item.movements) or "-",
-         r.item.dose.describe() if r.item.dose else "-") for r in rows
+        (
+            r.item.id,
+            r.item.region,
+            r.item.earliest_stage or "any",
+            ",".join(r.item.movements) or "-",
+            r.item.dose.describe() if r.item.dose else "-",
+        )
+        for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
@@ -67,10 +83,12 @@ def _show(registered: Any, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps({**exercise.to_dict(), "pack": registered.pack}, indent=2, ensure_ascii=False))
         return
-    lines = [f"{exercise.name}  ({exercise.id}, pack {registered.pack})",
-             f"Region: {exercise.region}; component: {exercise.component}; position: {exercise.position or '-'}",
-             f"Movements: {', '.join(exercise.movements) or '-'}; earliest stage: {exercise.earliest_stage or 'any'}",
-             f"Default dose: {exercise.dose.describe() if exercise.dose else '-'}"]
+    lines = [
+        f"{exercise.name}  ({exercise.id}, pack {registered.pack})",
+        f"Region: {exercise.region}; component: {exercise.component}; position: {exercise.position or '-'}",
+        f"Movements: {', '.join(exercise.movements) or '-'}; earliest stage: {exercise.earliest_stage or 'any'}",
+        f"Default dose: {exercise.dose.describe() if exercise.dose else '-'}",
+    ]
     moves = exercise.dose.describe_progression() if exercise.dose else None
     if moves:
         lines.append(f"Progression: {moves}")

@@ -29,18 +29,41 @@ _VERSIONS = click.Choice(["r4b", "r5"])
 
 @click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
 @click.argument("protocol_id", metavar="[PROTOCOL]", required=False, shell_complete=complete_protocols)
-@click.option("--patient", default=None, metavar="ID", shell_complete=complete_patients,
-              help="Export this patient's course (a Bundle) instead of a protocol.")
-@click.option("--protocol", "course_protocol", default=None, metavar="ID",
-              help="With --patient: the protocol of the course (needed only when the patient has more than one).")
+@click.option(
+    "--patient",
+    default=None,
+    metavar="ID",
+    shell_complete=complete_patients,
+    help="Export this patient's course (a Bundle) instead of a protocol.",
+)
+@click.option(
+    "--protocol",
+    "course_protocol",
+    default=None,
+    metavar="ID",
+    help="With --patient: the protocol of the course (needed only when the patient has more than one).",
+)
 @click.option("--fhir", "version", type=_VERSIONS, required=True, help="The FHIR version to write: r4b or r5.")
-@click.option("-o", "--output", default="-", metavar="FILE",
-              help="The JSON file to write, whole or not at all (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="FILE",
+    help="The JSON file to write, whole or not at all (default: standard output).",
+)
 @date_option("the export is made for (with --patient)")
 @db_option
 @click.pass_obj
-def export(state: AppState, protocol_id: str | None, patient: str | None, course_protocol: str | None, version: str,
-           output: str, day: datetime.date, db: str | None) -> None:
+def export(
+    state: AppState,
+    protocol_id: str | None,
+    patient: str | None,
+    course_protocol: str | None,
+    version: str,
+    output: str,
+    day: datetime.date,
+    db: str | None,
+) -> None:
     """Export PROTOCOL as a FHIR PlanDefinition, or a patient's course (--patient) as a FHIR Bundle.
 
     A protocol becomes a PlanDefinition (type clinical-protocol) with its
@@ -63,8 +86,10 @@ def export(state: AppState, protocol_id: str | None, patient: str | None, course
     if output != "-" and Path(output).suffix.lower() != ".json":
         raise click.BadParameter(f"{output!r}: FHIR is written as JSON, to a file ending in .json.", param_hint="'-o'")
     if patient is not None and protocol_id is not None:
-        raise click.UsageError(f"give a PROTOCOL or --patient, not both: for {patient}'s course in {protocol_id}, "
-                               f"use --patient {patient} --protocol {protocol_id}.")
+        raise click.UsageError(
+            f"give a PROTOCOL or --patient, not both: for {patient}'s course in {protocol_id}, "
+            f"use --patient {patient} --protocol {protocol_id}."
+        )
     if patient is None and protocol_id is None:
         raise click.UsageError("name a PROTOCOL, or a patient with --patient ID.")
     if patient is None and course_protocol is not None:
@@ -93,10 +118,20 @@ def export(state: AppState, protocol_id: str | None, patient: str | None, course
 
 
 @click.command("import", epilog=exit_code_help(GENERAL_EXIT_CODES))
-@click.option("--fhir", "source", required=True, metavar="FILE",
-              help="The FHIR JSON file: a PlanDefinition 'rehabkit export' wrote, or a course Bundle holding one.")
-@click.option("-o", "--output", default="-", metavar="FILE",
-              help="The protocol file to write: .yaml or .json (default: YAML on standard output).")
+@click.option(
+    "--fhir",
+    "source",
+    required=True,
+    metavar="FILE",
+    help="The FHIR JSON file: a PlanDefinition 'rehabkit export' wrote, or a course Bundle holding one.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="FILE",
+    help="The protocol file to write: .yaml or .json (default: YAML on standard output).",
+)
 @click.pass_obj
 def import_protocol(state: AppState, source: str, output: str) -> None:
     """Read a PlanDefinition that 'rehabkit export' wrote back into a protocol document.
@@ -125,7 +160,9 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise click.BadParameter(f"{source!r} is not a FHIR JSON file: {exc}.", param_hint="'--fhir'") from None
     if not isinstance(resource, dict):
-        raise click.BadParameter(f"{source!r} holds no FHIR resource (a JSON object with a resourceType).", param_hint="'--fhir'")
+        raise click.BadParameter(
+            f"{source!r} holds no FHIR resource (a JSON object with a resourceType).", param_hint="'--fhir'"
+        )
     try:
         document = protocol_document(resource)
     except (NotAnExport, ValueError) as exc:
@@ -136,13 +173,20 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     else:
         import yaml
 
-        text = "# Imported from a FHIR PlanDefinition by 'rehabkit import' (docs/fhir.md says what FHIR does not carry).\n"
+        text = (
+            "# Imported from a FHIR PlanDefinition by 'rehabkit import' (docs/fhir.md says what FHIR does not carry).\n"
+        )
         text += yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     name = output if output != "-" else "<standard output>"
     registry = state.registry()
     rules = registry.rules()
-    checker = Checker(library=registry.exercise_library(), rules=rules, known_codes=frozenset(r.code for r in rules),
-                      policy=registry.policy(), measure_scales=registry.measure_scales() or None)
+    checker = Checker(
+        library=registry.exercise_library(),
+        rules=rules,
+        known_codes=frozenset(r.code for r in rules),
+        policy=registry.policy(),
+        measure_scales=registry.measure_scales() or None,
+    )
     findings = checker.check_document(load_text(text, path=name, fmt="json" if suffix == ".json" else "yaml"))
     errors = [f for f in findings if f.severity is Severity.ERROR]
     for finding in findings:

@@ -11,8 +11,15 @@ from . import EXIT_CODES
 
 @click.command("new-plugin", epilog=EXIT_CODES)
 @click.argument("name")
-@click.option("--dir", "parent", default=".", show_default=True, metavar="FOLDER",
-              type=click.Path(file_okay=False), help="Create the pack's folder inside this folder.")
+@click.option(
+    "--dir",
+    "parent",
+    default=".",
+    show_default=True,
+    metavar="FOLDER",
+    type=click.Path(file_okay=False),
+    help="Create the pack's folder inside this folder.",
+)
 def new_plugin(name: str, parent: str) -> None:
     """Create a plugin pack in the folder NAME.
 

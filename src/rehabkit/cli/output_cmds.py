@@ -35,12 +35,27 @@ _PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CL
 
 
 def _output_options(function: F) -> F:
-    function = click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
-                            help="Paper size of the printed page (HTML print and PDF).")(function)
-    function = click.option("--renderer", "renderer_name", default=None, metavar="NAME",
-                            help="Use this renderer (see 'rehabkit plugins'); default: rehabkit's own for the file's ending.")(function)
-    return click.option("-o", "--output", required=True, metavar="FILE",
-                        help="The file to write; its ending picks the format. '-' writes text formats to standard output.")(function)
+    function = click.option(
+        "--paper",
+        type=click.Choice(["a4", "letter"]),
+        default="a4",
+        show_default=True,
+        help="Paper size of the printed page (HTML print and PDF).",
+    )(function)
+    function = click.option(
+        "--renderer",
+        "renderer_name",
+        default=None,
+        metavar="NAME",
+        help="Use this renderer (see 'rehabkit plugins'); default: rehabkit's own for the file's ending.",
+    )(function)
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="The file to write; its ending picks the format. '-' writes text formats to standard output.",
+    )(function)
 
 
 def _file_type(output: str, renderer_name: str | None, default: str) -> str | None:
@@ -48,8 +63,11 @@ def _file_type(output: str, renderer_name: str | None, default: str) -> str | No
         return None if renderer_name else default
     suffix = Path(output).suffix.lower().lstrip(".")
     if not suffix and renderer_name is None:
-        raise click.BadParameter(f"{output!r} has no ending: name the file FILE.html, FILE.pdf, FILE.md or FILE.ics, "
-                                 "or choose a renderer with --renderer.", param_hint="'-o'")
+        raise click.BadParameter(
+            f"{output!r} has no ending: name the file FILE.html, FILE.pdf, FILE.md or FILE.ics, "
+            "or choose a renderer with --renderer.",
+            param_hint="'-o'",
+        )
     return suffix or None
 
 
@@ -78,9 +96,11 @@ def _render(state: AppState, renderer: Any, content: Any) -> tuple[bytes, bool]:
             except MissingExtraError as exc:  # rehabkit's PDF renderer without the pdf extra
                 missing = exc
     except PackFailure as exc:
-        raise PluginError(f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} raised {exc}; nothing was written."
-                          + ("" if renderer.pack == "core" else f" Block the pack with -p no:{renderer.pack}."),
-                          plugins=(renderer.pack,)) from None
+        raise PluginError(
+            f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} raised {exc}; nothing was written."
+            + ("" if renderer.pack == "core" else f" Block the pack with -p no:{renderer.pack}."),
+            plugins=(renderer.pack,),
+        ) from None
     if missing is not None:
         echo(f"rehabkit: error: {missing}", err=True)
         raise SystemExit(ExitCode.USAGE)
@@ -88,23 +108,29 @@ def _render(state: AppState, renderer: Any, content: Any) -> tuple[bytes, bool]:
         return result.encode("utf-8"), False
     if isinstance(result, (bytes, bytearray)):
         return bytes(result), True
-    raise PluginError(f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} returned {type(result).__name__}, "
-                      "not text or bytes; nothing was written.", plugins=(renderer.pack,))
+    raise PluginError(
+        f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} returned {type(result).__name__}, "
+        "not text or bytes; nothing was written.",
+        plugins=(renderer.pack,),
+    )
 
 
 def _write(output: str, data: bytes, binary: bool = False) -> str:
     """Write the whole file or nothing (a temporary file renamed into place); '-' is standard output."""
     if output == "-":
         if binary:
-            raise click.BadParameter("this format is binary: write it to a file (-o FILE.pdf), not to standard output.",
-                                     param_hint="'-o'")
+            raise click.BadParameter(
+                "this format is binary: write it to a file (-o FILE.pdf), not to standard output.", param_hint="'-o'"
+            )
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return "standard output"
     path = Path(output)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise click.BadParameter(f"the folder {str(folder)!r} does not exist: create it first or write elsewhere.", param_hint="'-o'")
+        raise click.BadParameter(
+            f"the folder {str(folder)!r} does not exist: create it first or write elsewhere.", param_hint="'-o'"
+        )
     if path.is_dir():
         raise click.BadParameter(f"{output!r} is a folder: give a file name.", param_hint="'-o'")
     try:
@@ -120,13 +146,18 @@ def _write(output: str, data: bytes, binary: bool = False) -> str:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        echo(f"rehabkit: error: cannot write {output!r}: {exc.strerror or exc}. Check the folder's permissions and "
-             "free space, or write elsewhere with -o.", err=True)
+        echo(
+            f"rehabkit: error: cannot write {output!r}: {exc.strerror or exc}. Check the folder's permissions and "
+            "free space, or write elsewhere with -o.",
+            err=True,
+        )
         raise SystemExit(ExitCode.USAGE) from None
     return str(path)
 
 
-def _patient_protocol(state: AppState, store: Any, patient: str, protocol_id: str | None, how: str = "--protocol ID") -> Any:
+def _patient_protocol(
+    state: AppState, store: Any, patient: str, protocol_id: str | None, how: str = "--protocol ID"
+) -> Any:
     """The protocol of the patient's course: the one named, else the only one the store has sessions or events of
     (``how`` says how the command names one)."""
     if protocol_id is not None:
@@ -138,7 +169,9 @@ def _patient_protocol(state: AppState, store: Any, patient: str, protocol_id: st
     return resolve_protocol(state, known[0])[0]
 
 
-def _patient_handout(state: AppState, store: Any, patient: str, protocol: Any, day: datetime.date, **options: Any) -> Any:
+def _patient_handout(
+    state: AppState, store: Any, patient: str, protocol: Any, day: datetime.date, **options: Any
+) -> Any:
     """The handout of the patient's plan today, refused like 'run --plan' when the course is stopped or a gate closed."""
     from .._outputs.handout import build_handout
     from .._sessions.course import load_course
@@ -150,36 +183,77 @@ def _patient_handout(state: AppState, store: Any, patient: str, protocol: Any, d
     course = load_course(store, patient, protocol, measures, day)
     if not course.stopped and course.morning_action in REVIEW_ACTIONS:
         # The next-morning report asks for review (next-day could not act on it): no plan, as run would not run.
-        refuse("text", patient, "course-stopped", [
-            f"{patient}'s last next-morning report asks for a review ({', '.join(r.describe() for r in course.morning)}): "
-            "the next session would pause the course, so no plan is handed out.",
-            *[f"  {r.rule.message}" for r in course.morning],
-            f"A clinician records the review with: rehabkit review {patient} --clinician ID --outcome resume|earlier-phase|discharge|refer"],
-            status="paused", code=ExitCode.COURSE_STOPPED)
+        refuse(
+            "text",
+            patient,
+            "course-stopped",
+            [
+                f"{patient}'s last next-morning report asks for a review ({', '.join(r.describe() for r in course.morning)}): "
+                "the next session would pause the course, so no plan is handed out.",
+                *[f"  {r.rule.message}" for r in course.morning],
+                f"A clinician records the review with: rehabkit review {patient} --clinician ID --outcome resume|earlier-phase|discharge|refer",
+            ],
+            status="paused",
+            code=ExitCode.COURSE_STOPPED,
+        )
     if course.stopped:
-        refuse("text", patient, "course-stopped", describe_stop(course, patient), status=course.status,
-               code=ExitCode.COURSE_STOPPED)
+        refuse(
+            "text",
+            patient,
+            "course-stopped",
+            describe_stop(course, patient),
+            status=course.status,
+            code=ExitCode.COURSE_STOPPED,
+        )
     gate = check_gate(course)
     if not gate.met:
         refuse_gate("text", patient, protocol, course.phase, gate, course.status)
     plan = plan_for(course, registry.exercise_library())
-    return build_handout(plan, policy=registry.policy(), extra_screening=[r.item for r in registry.screening.values()],
-                         course=course, precautions=active_precautions(course), patient=patient, date=day, **options)
+    return build_handout(
+        plan,
+        policy=registry.policy(),
+        extra_screening=[r.item for r in registry.screening.values()],
+        course=course,
+        precautions=active_precautions(course),
+        patient=patient,
+        date=day,
+        **options,
+    )
 
 
 @click.command(epilog=exit_code_help(_PATIENT_CODES))
 @click.argument("protocol_id", metavar="[PROTOCOL]", required=False, shell_complete=complete_protocols)
-@click.option("--patient", default=None, metavar="ID", shell_complete=complete_patients,
-              help="The patient's current plan, at the patient's own dose.")
-@click.option("--phase", "phase_id", default=None, metavar="ID",
-              help="The phase to print (default: the first). Not with --patient: a patient's phase is the course's.")
+@click.option(
+    "--patient",
+    default=None,
+    metavar="ID",
+    shell_complete=complete_patients,
+    help="The patient's current plan, at the patient's own dose.",
+)
+@click.option(
+    "--phase",
+    "phase_id",
+    default=None,
+    metavar="ID",
+    help="The phase to print (default: the first). Not with --patient: a patient's phase is the course's.",
+)
 @click.option("--large-print", is_flag=True, help="Larger type for readers who need it.")
 @_output_options
 @date_option("the plan is for (with --patient)")
 @db_option
 @click.pass_obj
-def handout(state: AppState, protocol_id: str | None, patient: str | None, phase_id: str | None, large_print: bool,
-            output: str, renderer_name: str | None, paper: str, day: datetime.date, db: str | None) -> None:
+def handout(
+    state: AppState,
+    protocol_id: str | None,
+    patient: str | None,
+    phase_id: str | None,
+    large_print: bool,
+    output: str,
+    renderer_name: str | None,
+    paper: str,
+    day: datetime.date,
+    db: str | None,
+) -> None:
     """Write a printable handout: a phase of PROTOCOL, or a patient's current plan (--patient).
 
     The handout starts with the statement that the plan assumes a prior
@@ -200,20 +274,28 @@ def handout(state: AppState, protocol_id: str | None, patient: str | None, phase
     if patient is None and protocol_id is None:
         raise click.UsageError("name a PROTOCOL, or a patient with --patient ID.")
     if patient is not None and phase_id is not None:
-        raise click.UsageError("--phase is for a protocol's handout; a patient's handout shows the phase of their course.")
+        raise click.UsageError(
+            "--phase is for a protocol's handout; a patient's handout shows the phase of their course."
+        )
     renderer = _renderer(state, kind, output, renderer_name)
     options = {"large_print": large_print, "paper": paper}
     if patient is not None:
         with open_store(db, create=False) as store:
             require_patient(store, patient)
-            protocol = _patient_protocol(state, store, patient, protocol_id, f"rehabkit handout PROTOCOL --patient {patient}")
+            protocol = _patient_protocol(
+                state, store, patient, protocol_id, f"rehabkit handout PROTOCOL --patient {patient}"
+            )
             content = _patient_handout(state, store, patient, protocol, day, **options)
     else:
         content = _phase_handout(state, str(protocol_id), phase_id, options)
     where = _write(output, *_render(state, renderer, content))
     if output != "-":
-        echo(f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
-             + (f", for {patient}" if patient else "") + f", to {where}.", err=True)
+        echo(
+            f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
+            + (f", for {patient}" if patient else "")
+            + f", to {where}.",
+            err=True,
+        )
 
 
 def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, options: dict[str, Any]) -> Any:
@@ -225,25 +307,41 @@ def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, opti
     phase_id = phase_id or protocol.phases[0].id
     if phase_id not in {p.id for p in protocol.phases}:
         known = ", ".join(p.id for p in protocol.phases)
-        raise click.BadParameter(f"{protocol.id} has no phase {phase_id!r}; its phases are {known}.", param_hint="'--phase'")
+        raise click.BadParameter(
+            f"{protocol.id} has no phase {phase_id!r}; its phases are {known}.", param_hint="'--phase'"
+        )
     try:
         plan = plan_session(protocol, phase_id, registry.exercise_library())
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    return build_handout(plan, policy=registry.policy(), extra_screening=[r.item for r in registry.screening.values()],
-                         **options)
+    return build_handout(
+        plan, policy=registry.policy(), extra_screening=[r.item for r in registry.screening.values()], **options
+    )
 
 
 @click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
 @patient_argument()
-@click.option("--protocol", "protocol_id", default=None, metavar="ID",
-              help="The protocol of the course (needed only when the patient has more than one).")
+@click.option(
+    "--protocol",
+    "protocol_id",
+    default=None,
+    metavar="ID",
+    help="The protocol of the course (needed only when the patient has more than one).",
+)
 @_output_options
 @date_option("the report is made for")
 @db_option
 @click.pass_obj
-def report(state: AppState, patient: str, protocol_id: str | None, output: str, renderer_name: str | None, paper: str,
-           day: datetime.date, db: str | None) -> None:
+def report(
+    state: AppState,
+    patient: str,
+    protocol_id: str | None,
+    output: str,
+    renderer_name: str | None,
+    paper: str,
+    day: datetime.date,
+    db: str | None,
+) -> None:
     """Write PATIENT's course report for the clinician: charts of pain and measures, adherence, events.
 
     Pain before and after each session and the next morning against the
@@ -277,13 +375,22 @@ def report(state: AppState, patient: str, protocol_id: str | None, output: str, 
 
 @click.command(epilog=exit_code_help(_PATIENT_CODES))
 @patient_argument()
-@click.option("--protocol", "protocol_id", default=None, metavar="ID",
-              help="The protocol of the course (needed only when the patient has more than one).")
-@click.option("-o", "--output", required=True, metavar="FILE.ics", help="The calendar file to write ('-': standard output).")
+@click.option(
+    "--protocol",
+    "protocol_id",
+    default=None,
+    metavar="ID",
+    help="The protocol of the course (needed only when the patient has more than one).",
+)
+@click.option(
+    "-o", "--output", required=True, metavar="FILE.ics", help="The calendar file to write ('-': standard output)."
+)
 @date_option("the calendar starts")
 @db_option
 @click.pass_obj
-def calendar(state: AppState, patient: str, protocol_id: str | None, output: str, day: datetime.date, db: str | None) -> None:
+def calendar(
+    state: AppState, patient: str, protocol_id: str | None, output: str, day: datetime.date, db: str | None
+) -> None:
     """Write PATIENT's plan as an iCalendar file (.ics) for a phone or computer calendar.
 
     Sessions repeat on the phase's sessions per week until the next review,
@@ -305,4 +412,6 @@ def calendar(state: AppState, patient: str, protocol_id: str | None, output: str
     where = _write(output, *_render(state, renderer, content))
     if output != "-":
         review = f"; review on {content.log.review.isoformat()}" if content.log.review else ""
-        echo(f"Wrote the calendar of {patient} ({protocol.key}, phase {content.phase.id}{review}) to {where}.", err=True)
+        echo(
+            f"Wrote the calendar of {patient} ({protocol.key}, phase {content.phase.id}{review}) to {where}.", err=True
+        )

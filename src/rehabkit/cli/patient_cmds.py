@@ -14,30 +14,44 @@ from . import EXIT_CODES, AppState, F, echo, format_option
 from .completion import complete_measures
 from .course_support import PAIN_SCORE, Score, date_option, patient_argument, require_patient, resolve_protocol
 
-DB_HELP = ("Session store: a SQLite file, or postgresql://USER@HOST/DBNAME for a clinic's PostgreSQL database "
-           "(default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory).")
-CLINICIAN_HELP = ("The clinician recording this, a pseudonymous staff id kept with every record it makes (default: "
-                  "REHABKIT_CLINICIAN; none for a patient's own session at home).")
+DB_HELP = (
+    "Session store: a SQLite file, or postgresql://USER@HOST/DBNAME for a clinic's PostgreSQL database "
+    "(default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
+)
+CLINICIAN_HELP = (
+    "The clinician recording this, a pseudonymous staff id kept with every record it makes (default: "
+    "REHABKIT_CLINICIAN; none for a patient's own session at home)."
+)
 
 
 def db_option(function: F) -> F:
     """The ``--db`` option shared by the commands that use the session store."""
-    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, metavar="FILE|URL",
-                        help=DB_HELP)(function)
+    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, metavar="FILE|URL", help=DB_HELP)(
+        function
+    )
 
 
 def clinician_option(function: F) -> F:
     """``--clinician ID`` (else ``REHABKIT_CLINICIAN``): who makes the records a command writes."""
-    return click.option("--clinician", "clinician", default=None, metavar="ID", envvar="REHABKIT_CLINICIAN",
-                        callback=_check_clinician, help=CLINICIAN_HELP)(function)
+    return click.option(
+        "--clinician",
+        "clinician",
+        default=None,
+        metavar="ID",
+        envvar="REHABKIT_CLINICIAN",
+        callback=_check_clinician,
+        help=CLINICIAN_HELP,
+    )(function)
 
 
 def _check_clinician(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from .._sessions.store import PATIENT_ID
 
     if value is not None and not PATIENT_ID.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' "
-                                 "or '.', never a name (from --clinician or REHABKIT_CLINICIAN).")
+        raise click.BadParameter(
+            f"{value!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' "
+            "or '.', never a name (from --clinician or REHABKIT_CLINICIAN)."
+        )
     return value or None
 
 
@@ -82,15 +96,24 @@ HISTORY_SHOWN = 50
 @click.command(epilog=EXIT_CODES)
 @patient_argument()
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
-@format_option("text: the course and a table of sessions; json: the patient's sessions, course events, next-morning "
-               "reports and measures as one object.")
-@click.option("--last", "last", type=click.IntRange(min=1), default=None, metavar="N",
-              help=f"Only the latest N sessions, with the events and measures since the first of them (text default: "
-                   f"{HISTORY_SHOWN}; json default: every record).")
+@format_option(
+    "text: the course and a table of sessions; json: the patient's sessions, course events, next-morning "
+    "reports and measures as one object."
+)
+@click.option(
+    "--last",
+    "last",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help=f"Only the latest N sessions, with the events and measures since the first of them (text default: "
+    f"{HISTORY_SHOWN}; json default: every record).",
+)
 @click.option("--all", "show_all", is_flag=True, help="Every session, event and measure (the default for json).")
 @db_option
-def history(patient: str, protocol: str | None, output_format: str, last: int | None, show_all: bool,
-            db: str | None) -> None:
+def history(
+    patient: str, protocol: str | None, output_format: str, last: int | None, show_all: bool, db: str | None
+) -> None:
     """List PATIENT's course: sessions (date, phase, status, pain before, after and the next morning, decision),
     phases entered, pauses, approvals and reviews, and the latest measures.
 
@@ -116,26 +139,35 @@ def history(patient: str, protocol: str | None, output_format: str, last: int | 
         course_events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
         events = [e for e in course_events if e.date >= since]
         mornings: dict[int, tuple[str, float, float | None]] = {}
-        for session, day, pain, settled in store.next_days(patient, sessions=[s.id for s in sessions] if since else None):
+        for session, day, pain, settled in store.next_days(
+            patient, sessions=[s.id for s in sessions] if since else None
+        ):
             mornings[session] = (day, pain, settled)
         surgery = store.surgery_date(patient)
     status = _status(course_events)
     if output_format == "json":
-        click.echo(json.dumps({
-            "patient": patient,
-            "surgery_date": surgery,
-            "status": status,
-            "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
-            "events": [_event_dict(e) for e in events],
-            "measures": [{"measure": m, "value": v, "date": d} for m, v, d in measures],
-            "latest_measures": {m: v for m, v, _ in measures},
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "patient": patient,
+                    "surgery_date": surgery,
+                    "status": status,
+                    "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
+                    "events": [_event_dict(e) for e in events],
+                    "measures": [{"measure": m, "value": v, "date": d} for m, v, d in measures],
+                    "latest_measures": {m: v for m, v, _ in measures},
+                },
+                indent=2,
+            )
+        )
         return
     echo(f"Patient {patient}: course {status}" + (f"; surgery on {surgery}" if surgery else ""))
     if since:
         earlier = total - len(sessions)
-        echo(f"The latest {len(sessions)} of {total:,} sessions, with the events and measures since {since}; "
-             f"{earlier:,} earlier session{'s' if earlier != 1 else ''} not shown (--all shows every one).")
+        echo(
+            f"The latest {len(sessions)} of {total:,} sessions, with the events and measures since {since}; "
+            f"{earlier:,} earlier session{'s' if earlier != 1 else ''} not shown (--all shows every one)."
+        )
     if not sessions:
         echo(f"no sessions recorded for {patient}.", err=True)
     else:
@@ -190,32 +222,75 @@ def _pain(value: float | None) -> str:
 
 def _session_dict(s: Any, morning: tuple[str, float, float | None] | None) -> dict[str, Any]:
     return {
-        "id": s.id, "date": s.date, "protocol": s.protocol, "version": s.version, "phase": s.phase, "started": s.started,
-        "finished": s.finished, "status": s.status, "pain_before": s.pain_before, "pain_after": s.pain_after,
-        "next_morning": None if morning is None else {"date": morning[0], "pain": morning[1], "settled_after_hours": morning[2]},
-        "decision": s.decision, "detail": s.decision_detail, "clinician": s.clinician,
+        "id": s.id,
+        "date": s.date,
+        "protocol": s.protocol,
+        "version": s.version,
+        "phase": s.phase,
+        "started": s.started,
+        "finished": s.finished,
+        "status": s.status,
+        "pain_before": s.pain_before,
+        "pain_after": s.pain_after,
+        "next_morning": None
+        if morning is None
+        else {"date": morning[0], "pain": morning[1], "settled_after_hours": morning[2]},
+        "decision": s.decision,
+        "detail": s.decision_detail,
+        "clinician": s.clinician,
     }
 
 
 def _event_dict(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "kind": e.kind, "date": e.date, "protocol": e.protocol, "phase": e.phase, "by": e.by, "detail": e.detail,
-            "clinician": e.clinician}
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "date": e.date,
+        "protocol": e.protocol,
+        "phase": e.phase,
+        "by": e.by,
+        "detail": e.detail,
+        "clinician": e.clinician,
+    }
 
 
-@click.command("next-day", epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL,
-                                                  ExitCode.PATIENT_BUSY)))
+@click.command(
+    "next-day",
+    epilog=exit_code_help(
+        (*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL, ExitCode.PATIENT_BUSY)
+    ),
+)
 @patient_argument()
 @click.option("--pain", type=PAIN_SCORE, required=True, help="Pain this morning, 0 (none) to 10 (worst imaginable).")
-@click.option("--settled-after-hours", "settled", type=Score(0, 72), default=None, metavar="HOURS",
-              help="How many hours the pain took to settle back to its usual level after the session.")
-@click.option("--protocol", "protocol_id", default=None, metavar="PROTOCOL",
-              help="The protocol whose rules apply, when the session's is not installed (an id or a protocol file).")
+@click.option(
+    "--settled-after-hours",
+    "settled",
+    type=Score(0, 72),
+    default=None,
+    metavar="HOURS",
+    help="How many hours the pain took to settle back to its usual level after the session.",
+)
+@click.option(
+    "--protocol",
+    "protocol_id",
+    default=None,
+    metavar="PROTOCOL",
+    help="The protocol whose rules apply, when the session's is not installed (an id or a protocol file).",
+)
 @date_option("of the morning report")
 @clinician_option
 @db_option
 @click.pass_obj
-def next_day(state: AppState, patient: str, pain: float, settled: float | None, protocol_id: str | None, day: datetime.date,
-             clinician: str | None, db: str | None) -> None:
+def next_day(
+    state: AppState,
+    patient: str,
+    pain: float,
+    settled: float | None,
+    protocol_id: str | None,
+    day: datetime.date,
+    clinician: str | None,
+    db: str | None,
+) -> None:
     """Record PATIENT's pain the morning after a session; it acts on the very next session's plan.
 
     The report belongs to the patient's latest session before its date. When the
@@ -233,35 +308,57 @@ def next_day(state: AppState, patient: str, pain: float, settled: float | None, 
             _record_next_day(state, store, patient, pain, settled, protocol_id, day)
 
 
-def _record_next_day(state: AppState, store: Any, patient: str, pain: float, settled: float | None,
-                     protocol_id: str | None, day: datetime.date) -> None:
+def _record_next_day(
+    state: AppState,
+    store: Any,
+    patient: str,
+    pain: float,
+    settled: float | None,
+    protocol_id: str | None,
+    day: datetime.date,
+) -> None:
     """Record the report (under the patient's lock) and act on the protocol's next-morning rules."""
     from .._sessions.course import parse_date
     from ..engine import NextDayRecord, PastSession, morning_reasons
 
     session = store.session_before(patient, day)
     if session is None:
-        echo(f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.", err=True)
+        echo(
+            f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.",
+            err=True,
+        )
         raise SystemExit(ExitCode.FINDINGS)
     if parse_date(session.date) != day - datetime.timedelta(days=1):
         raise click.BadParameter(
             f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
-            "the morning after a session. Date it that morning with --date, or leave it out.", param_hint="'--date'")
+            "the morning after a session. Date it that morning with --date, or leave it out.",
+            param_hint="'--date'",
+        )
     store.record_next_day(patient, session.id, pain, day, settled)
     compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
-    echo(f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
-               f"{session.date}{compared}.")
+    echo(
+        f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
+        f"{session.date}{compared}."
+    )
     try:
         if protocol_id is not None:
             protocol, _ = resolve_protocol(state, protocol_id, lint=False)
         else:
             protocol = state.registry().find_protocol(session.protocol).item
     except LookupError:
-        echo(f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
-                   "starts; name it with --protocol to check them now.)", err=True)
+        echo(
+            f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
+            "starts; name it with --protocol to check them now.)",
+            err=True,
+        )
         return
-    past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
-                       pain_before=session.pain_before)
+    past = PastSession(
+        id=session.id,
+        date=parse_date(session.date),
+        phase=session.phase,
+        status=session.status,
+        pain_before=session.pain_before,
+    )
     reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
     if not reasons:
         return
@@ -269,9 +366,20 @@ def _record_next_day(state: AppState, store: Any, patient: str, pain: float, set
     for reason in reasons:
         echo(f"  {reason.describe()}: {reason.rule.message}")
     if action in REVIEW_ACTIONS:
-        store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase,
-                        detail={"action": action, "cause": "next-day", "session": session.id,
-                                "reasons": [r.describe() for r in reasons], "messages": [r.rule.message for r in reasons]})
+        store.add_event(
+            patient,
+            "pause",
+            day,
+            protocol=protocol.id,
+            phase=session.phase,
+            detail={
+                "action": action,
+                "cause": "next-day",
+                "session": session.id,
+                "reasons": [r.describe() for r in reasons],
+                "messages": [r.rule.message for r in reasons],
+            },
+        )
         echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
         raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
     echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
@@ -280,15 +388,30 @@ def _record_next_day(state: AppState, store: Any, patient: str, pain: float, set
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.INTERRUPTED)))
 @patient_argument(then="measure_id")
 @click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)
-@click.option("--score", "scores", multiple=True, metavar="ITEM=N", help="An item's score (repeatable); items not given are asked for.")
+@click.option(
+    "--score",
+    "scores",
+    multiple=True,
+    metavar="ITEM=N",
+    help="An item's score (repeatable); items not given are asked for.",
+)
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
 @format_option("text: the score and its band; json: the score as one object.")
 @date_option("the questionnaire was filled in")
 @clinician_option
 @db_option
 @click.pass_obj
-def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, ...], skips: tuple[str, ...],
-            output_format: str, day: datetime.date, clinician: str | None, db: str | None) -> None:
+def measure(
+    state: AppState,
+    patient: str,
+    measure_id: str,
+    scores: tuple[str, ...],
+    skips: tuple[str, ...],
+    output_format: str,
+    day: datetime.date,
+    clinician: str | None,
+    db: str | None,
+) -> None:
     """Score and record an outcome measure (ODI, NDI, NPRS, ...) for PATIENT.
 
     Each item is scored from the official form (0-5 for ODI and NDI sections);
@@ -313,11 +436,15 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
     for text in scores:
         key, _, value = text.partition("=")
         if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
-            raise click.BadParameter(f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'")
+            raise click.BadParameter(
+                f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
+            )
         answers[key] = int(value)
     for key in skips:
         if key not in items:
-            raise click.BadParameter(f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'")
+            raise click.BadParameter(
+                f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'"
+            )
         answers[key] = None
     try:
         for item in outcome.items:
@@ -330,11 +457,26 @@ def measure(state: AppState, patient: str, measure_id: str, scores: tuple[str, .
         score = outcome.score(answers)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
-    with open_store(db, create=False, clinician=clinician) as store, course_lock(store, patient, "a measure", clinician):
+    with (
+        open_store(db, create=False, clinician=clinician) as store,
+        course_lock(store, patient, "a measure", clinician),
+    ):
         store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers, day)
     if output_format == "json":
-        click.echo(json.dumps({"patient": patient, "measure": outcome.id, "value": score.value, "unit": score.unit,
-                               "band": score.band, "answered": score.answered, "skipped": list(score.skipped)}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "patient": patient,
+                    "measure": outcome.id,
+                    "value": score.value,
+                    "unit": score.unit,
+                    "band": score.band,
+                    "answered": score.answered,
+                    "skipped": list(score.skipped),
+                },
+                indent=2,
+            )
+        )
     else:
         echo(f"{score.describe()}: recorded for {patient}.")
 

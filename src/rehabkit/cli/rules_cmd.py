@@ -40,8 +40,19 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
         if not chosen and wanted in FINDING_CODES:
             summary, explanation = FINDING_CODES[wanted]
             if output_format == "json":
-                click.echo(json.dumps({"code": wanted, "severity": "warning" if wanted == "RK012" else "error", "pack": "core",
-                                       "applies_to": ["any file"], "summary": summary, "explanation": explanation}, indent=2))
+                click.echo(
+                    json.dumps(
+                        {
+                            "code": wanted,
+                            "severity": "warning" if wanted == "RK012" else "error",
+                            "pack": "core",
+                            "applies_to": ["any file"],
+                            "summary": summary,
+                            "explanation": explanation,
+                        },
+                        indent=2,
+                    )
+                )
             else:
                 echo(f"{wanted}  {summary}")
                 echo("reported while reading, parsing or checking a file against the schema (not a lint rule)")

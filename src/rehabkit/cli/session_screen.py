@@ -49,7 +49,9 @@ class SessionScreen:
             stripped = line.lstrip(" ")
             indent = " " * (len(line) - len(stripped))
             marker = stripped.split(" ", 1)[0]
-            hanging = indent + " " * (len(marker) + 1 if marker[:-1].isdigit() and marker.endswith(".") or marker == "-" else 0)
+            hanging = indent + " " * (
+                len(marker) + 1 if marker[:-1].isdigit() and marker.endswith(".") or marker == "-" else 0
+            )
             out.append(textwrap.fill(line, width=self.width - 1, subsequent_indent=hanging) if line.strip() else line)
         return "\n".join(out)
 
@@ -109,6 +111,7 @@ class SessionScreen:
     def _countdown(self, seconds: int, line: Callable[[str], str], *, clock: bool = False) -> None:
         """Count ``seconds`` down on one line (updated in place on a terminal, shown once otherwise); ``line`` makes
         the line from the time left."""
+
         def shown(left: int) -> str:
             return line(f"{left // 60}:{left % 60:02d}" if clock else f"{left} s")
 
@@ -136,6 +139,7 @@ class SessionScreen:
 
 def _line(before: str, after: str) -> Callable[[str], str]:
     """A countdown line: ``before``, the time left, ``after`` (joined, never formatted: names may hold braces)."""
+
     def line(left: str) -> str:
         return before + left + after
 

@@ -102,7 +102,9 @@ def validate(
         policy=registry.policy(),
         measure_scales=registry.measure_scales() or None,
         # the installed libraries, read only if a document names an exercise it does not define itself
-        library=LazyMapping(lambda: state.registry(protocols=False, measures=False, renderers=False).exercise_library()),
+        library=LazyMapping(
+            lambda: state.registry(protocols=False, measures=False, renderers=False).exercise_library()
+        ),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
     )
@@ -126,8 +128,13 @@ def validate(
                         }
                         for r in reports
                     ],
-                    "summary": {"files": len(reports), "invalid": len(invalid), "findings": len(findings),
-                                "warnings": len(warnings), "not_linted": len(unlinted)},
+                    "summary": {
+                        "files": len(reports),
+                        "invalid": len(invalid),
+                        "findings": len(findings),
+                        "warnings": len(warnings),
+                        "not_linted": len(unlinted),
+                    },
                 },
                 indent=2,
             )
@@ -147,13 +154,20 @@ def validate(
         elif findings:
             files = len(reports)
             summary = f"{files} file{'s' if files != 1 else ''} checked: {len(invalid)} invalid, {len(findings)} finding{'s' if len(findings) != 1 else ''}."
-            click.echo(state.style(summary, err=True, fg="red" if errors else "yellow", bold=True), err=True, color=state.colour(err=True))
+            click.echo(
+                state.style(summary, err=True, fg="red" if errors else "yellow", bold=True),
+                err=True,
+                color=state.colour(err=True),
+            )
         else:
             files = len(reports)
             click.echo(f"{files} file{'s' if files != 1 else ''} checked: all valid.", err=True)
         if unlinted and not quiet:
-            echo(f"Lint rules did not run on {len(unlinted)} file{'s' if len(unlinted) != 1 else ''} that could not be read "
-                 "or do not match the schema: fix those findings first, then validate again for the lint findings.", err=True)
+            echo(
+                f"Lint rules did not run on {len(unlinted)} file{'s' if len(unlinted) != 1 else ''} that could not be read "
+                "or do not match the schema: fix those findings first, then validate again for the lint findings.",
+                err=True,
+            )
     if any(f.code in FAILURE_CODES for f in findings):
         raise SystemExit(ExitCode.FAILURE)
     if errors or (fail_on_warnings and warnings):
@@ -174,7 +188,7 @@ def _coloured(finding: Any) -> str:
     at = text.find(marker, len(visible(finding.path)))  # after the file name, which may hold anything
     if at < 0:
         return text
-    return f"{text[:at]}: {click.style(finding.code, fg=colour, bold=True)} {text[at + len(marker):]}"
+    return f"{text[:at]}: {click.style(finding.code, fg=colour, bold=True)} {text[at + len(marker) :]}"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -58,8 +58,10 @@ def _whose(owner: tuple[str, str | None]) -> str:
 
 def implausible_dose(context: LintContext) -> Iterator[Violation]:
     """Counts are positive, ranges run upwards, and nothing exceeds the documented bounds."""
-    bounds = [(name, bound["max"], bound["zero_allowed"], bound["noun"])
-              for name, bound in context.policy["dose_bounds"].items()]
+    bounds = [
+        (name, bound["max"], bound["zero_allowed"], bound["noun"])
+        for name, bound in context.policy["dose_bounds"].items()
+    ]
     for dose, path, owner, _ in _doses(context):
         for name, highest, zero_ok, noun in bounds:
             value: Range | None = getattr(dose, name)
@@ -67,11 +69,17 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
                 continue  # the usual case, decided at once
             where, what = (*path, name), _whose(owner)
             if value.min > value.max:
-                yield Violation(f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.", where)
+                yield Violation(
+                    f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.",
+                    where,
+                )
             elif value.min == 0 and not zero_ok:
                 yield Violation(f"{what}: 0 {noun} is no dose; give at least 1, or leave the field out.", where)
             elif value.max > highest:
-                yield Violation(f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').", where)
+                yield Violation(
+                    f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').",
+                    where,
+                )
 
 
 def _outside(context: LintContext, measure: str, bound: float | None) -> tuple[float, float] | None:
@@ -84,7 +92,9 @@ def _outside(context: LintContext, measure: str, bound: float | None) -> tuple[f
     return scale
 
 
-def _off_scale(what: str, measure: str, bound: float, scale: tuple[float, float], where: tuple[str | int, ...]) -> Violation:
+def _off_scale(
+    what: str, measure: str, bound: float, scale: tuple[float, float], where: tuple[str | int, ...]
+) -> Violation:
     return Violation(f"{what}: {bound:g} is outside the {scale[0]:g}-{scale[1]:g} scale of {measure}.", where)
 
 
@@ -113,7 +123,9 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
                     scale = _outside(context, criterion.measure, bound)
                     if scale is not None:
                         what = f"phase {phase.id!r} {part} criterion {criterion.measure}"
-                        yield _off_scale(what, criterion.measure, bound, scale, ("phases", i, part, "all", k, bound_name))
+                        yield _off_scale(
+                            what, criterion.measure, bound, scale, ("phases", i, part, "all", k, bound_name)
+                        )
 
 
 def missing_dose(context: LintContext) -> Iterator[Violation]:
@@ -133,7 +145,8 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
     """No exercise allows more pain than the level at which the symptom rules stop it."""
     assert context.protocol is not None
     stops = [
-        (rule.above, rule.id) for rule in context.protocol.symptom_rules
+        (rule.above, rule.id)
+        for rule in context.protocol.symptom_rules
         if rule.measure == "pain-during" and rule.action in STOPPING_ACTIONS and rule.above is not None
     ]
     if not stops:
@@ -145,7 +158,11 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
             dose = ref.dose or (exercise.dose if exercise else None)
             if dose is None or dose.pain_limit is None or dose.pain_limit <= threshold:
                 continue
-            path = ("phases", i, "exercises", j, "dose", "pain_limit") if ref.dose else ("phases", i, "exercises", j, "exercise")
+            path = (
+                ("phases", i, "exercises", j, "dose", "pain_limit")
+                if ref.dose
+                else ("phases", i, "exercises", j, "exercise")
+            )
             yield Violation(
                 f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {dose.pain_limit:g}/10, but symptom rule "
                 f"{rule_id!r} stops exercise above {threshold:g}/10: the patient would get two different answers.",
@@ -158,8 +175,11 @@ def range_without_step(context: LintContext) -> Iterator[Violation]:
     for _, path, owner, ranges in _doses(context):
         for name, value in ranges.items():
             if value.step is None:
-                yield Violation(f"{_whose(owner)}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
-                                f"{value.min}; add 'step' (how much one step adds) or give a single number.", (*path, name))
+                yield Violation(
+                    f"{_whose(owner)}: the range {value.min}-{value.max} of {name} has no 'step', so it stays at "
+                    f"{value.min}; add 'step' (how much one step adds) or give a single number.",
+                    (*path, name),
+                )
 
 
 def step_without_pace(context: LintContext) -> Iterator[Violation]:
@@ -167,11 +187,17 @@ def step_without_pace(context: LintContext) -> Iterator[Violation]:
     for dose, path, owner, ranges in _doses(context):
         stepped = [name for name, value in ranges.items() if value.step is not None]
         if stepped and dose.sessions_per_step is None:
-            yield Violation(f"{_whose(owner)}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
-                            "days within the pain limits: add 'sessions_per_step'.", path, at_key=True)
+            yield Violation(
+                f"{_whose(owner)}: {', '.join(stepped)} can move by a step, but the dose does not say after how many "
+                "days within the pain limits: add 'sessions_per_step'.",
+                path,
+                at_key=True,
+            )
         elif dose.sessions_per_step is not None and not stepped:
-            yield Violation(f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
-                            (*path, "sessions_per_step"))
+            yield Violation(
+                f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
+                (*path, "sessions_per_step"),
+            )
 
 
 RULES = (

@@ -11,7 +11,11 @@ from .._common.vocabulary import CRITERION_MEASURES, STAGES
 
 
 def _completed_phases(criteria: Criteria | None) -> list[tuple[int, str]]:
-    return [(k, c.phase) for k, c in enumerate(criteria.all if criteria else ()) if c.measure == "phase-completed" and c.phase]
+    return [
+        (k, c.phase)
+        for k, c in enumerate(criteria.all if criteria else ())
+        if c.measure == "phase-completed" and c.phase
+    ]
 
 
 def phase_order(context: LintContext) -> Iterator[Violation]:
@@ -99,8 +103,13 @@ def _usable(kind: str, criterion: Criterion) -> bool:
     """True when the criterion has exactly the threshold its measure's kind takes (the checks below find nothing)."""
     least, most = criterion.at_least, criterion.at_most
     if kind == "number":
-        return (criterion.equals is None and criterion.phase is None and (least is not None or most is not None)
-                and (least is None or least >= 0) and (most is None or most >= 0))
+        return (
+            criterion.equals is None
+            and criterion.phase is None
+            and (least is not None or most is not None)
+            and (least is None or least >= 0)
+            and (most is None or most >= 0)
+        )
     if kind == "yes-no":
         return least is None and most is None and criterion.equals is not None and criterion.phase is None
     return kind == "phase" and criterion.phase is not None
@@ -121,15 +130,23 @@ def unusable_criterion(context: LintContext) -> Iterator[Violation]:
                 numbers = [name for name in ("at_least", "at_most") if getattr(criterion, name) is not None]
                 if kind == "number":
                     if criterion.equals is not None:
-                        yield Violation(f"{what} is a number: compare it with 'at_least' or 'at_most', not 'equals'.", (*where, "equals"))
+                        yield Violation(
+                            f"{what} is a number: compare it with 'at_least' or 'at_most', not 'equals'.",
+                            (*where, "equals"),
+                        )
                     elif not numbers:
                         yield Violation(f"{what} has no threshold: add 'at_least' or 'at_most'.", where, at_key=True)
                     for name in numbers:
                         if getattr(criterion, name) < 0:
-                            yield Violation(f"{what}: {name} {getattr(criterion, name):g} is below zero, which the measure never is.", (*where, name))
+                            yield Violation(
+                                f"{what}: {name} {getattr(criterion, name):g} is below zero, which the measure never is.",
+                                (*where, name),
+                            )
                 elif kind == "yes-no":
                     for name in numbers:
-                        yield Violation(f"{what} is a yes/no fact: use 'equals: true' (or false), not '{name}'.", (*where, name))
+                        yield Violation(
+                            f"{what} is a yes/no fact: use 'equals: true' (or false), not '{name}'.", (*where, name)
+                        )
                     if criterion.equals is None and not numbers:
                         yield Violation(f"{what} says no answer to require: add 'equals: true'.", where, at_key=True)
                 elif criterion.phase is None:

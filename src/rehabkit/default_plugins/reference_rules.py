@@ -23,7 +23,9 @@ def unknown_exercise(context: LintContext) -> Iterator[Violation]:
         for j, ref in enumerate(phase.exercises):
             if ref.exercise in known:
                 continue
-            hint = _hint(ref.exercise, sorted(known), " Define it under 'exercises' or install the pack that provides it.")
+            hint = _hint(
+                ref.exercise, sorted(known), " Define it under 'exercises' or install the pack that provides it."
+            )
             yield Violation(
                 f"phase {phase.id!r} names exercise {ref.exercise!r}, which is not defined in this document or in any installed exercise library.{hint}",
                 ("phases", i, "exercises", j, "exercise"),
@@ -68,7 +70,7 @@ def _cycle(start: str, link: str, exercises: Mapping[str, Exercise]) -> list[str
     current: str | None = start
     while current is not None and current in exercises:
         if current in seen:
-            return seen[seen.index(current):] + [current]
+            return seen[seen.index(current) :] + [current]
         seen.append(current)
         current = getattr(exercises[current], link)
     return None
@@ -102,11 +104,15 @@ def unknown_phase(context: LintContext) -> Iterator[Violation]:
                 where = ("phases", i, part, "all", k)
                 if criterion.measure == "phase-completed" and criterion.phase is None:
                     yield Violation(
-                        f"phase {phase.id!r}: a 'phase-completed' criterion must name the phase with 'phase: ID'.", where
+                        f"phase {phase.id!r}: a 'phase-completed' criterion must name the phase with 'phase: ID'.",
+                        where,
                     )
                 elif criterion.phase is not None and criterion.phase not in ids:
                     hint = _hint(criterion.phase, ids, f" Phases: {', '.join(ids)}.")
-                    yield Violation(f"phase {phase.id!r} refers to phase {criterion.phase!r}, which this protocol does not have.{hint}", (*where, "phase"))
+                    yield Violation(
+                        f"phase {phase.id!r} refers to phase {criterion.phase!r}, which this protocol does not have.{hint}",
+                        (*where, "phase"),
+                    )
     for i, precaution in enumerate(protocol.precautions):
         if precaution.until_phase is not None and precaution.until_phase not in ids:
             hint = _hint(precaution.until_phase, ids, f" Phases: {', '.join(ids)}.")

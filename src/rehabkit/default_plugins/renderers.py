@@ -61,11 +61,38 @@ def rehabkit_register_renderers(register: RegisterRenderer) -> None:
 
     everything = (*_HANDOUTS, "course-report")
     register(Renderer("html", everything, ("html", "htm"), html, "Self-contained HTML with print CSS (A4 or Letter)."))
-    register(Renderer("pdf", everything, ("pdf",), pdf, 'Tagged PDF (PDF/UA-1) through WeasyPrint: pip install "rehabkit[pdf]".'))
-    register(Renderer("markdown", _HANDOUTS, ("md", "markdown"), markdown, "Markdown handout, every pack string escaped."))
-    register(Renderer("icalendar", ("patient-plan",), ("ics",), icalendar,
-                      "iCalendar (RFC 5545): sessions until the review, and the review date."))
-    register(Renderer("fhir-r4b", ("protocol", "patient-course"), ("json",), fhir_r4b,
-                      "HL7 FHIR R4B JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md)."))
-    register(Renderer("fhir-r5", ("protocol", "patient-course"), ("json",), fhir_r5,
-                      "HL7 FHIR R5 JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md)."))
+    register(
+        Renderer(
+            "pdf", everything, ("pdf",), pdf, 'Tagged PDF (PDF/UA-1) through WeasyPrint: pip install "rehabkit[pdf]".'
+        )
+    )
+    register(
+        Renderer("markdown", _HANDOUTS, ("md", "markdown"), markdown, "Markdown handout, every pack string escaped.")
+    )
+    register(
+        Renderer(
+            "icalendar",
+            ("patient-plan",),
+            ("ics",),
+            icalendar,
+            "iCalendar (RFC 5545): sessions until the review, and the review date.",
+        )
+    )
+    register(
+        Renderer(
+            "fhir-r4b",
+            ("protocol", "patient-course"),
+            ("json",),
+            fhir_r4b,
+            "HL7 FHIR R4B JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md).",
+        )
+    )
+    register(
+        Renderer(
+            "fhir-r5",
+            ("protocol", "patient-course"),
+            ("json",),
+            fhir_r5,
+            "HL7 FHIR R5 JSON: a protocol's PlanDefinition, a patient's course as a Bundle (docs/fhir.md).",
+        )
+    )

@@ -16,9 +16,15 @@ REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABUL
 #: Conditions of the lower back, where cauda equina signs are screened too (clinical_policy.json).
 LUMBAR_CONDITIONS = frozenset(policy()["red_flags"]["lumbar_conditions"])
 #: Symptom-rule measures that look at the response after a session.
-AFTER_SESSION = frozenset({
-    "pain-after", "pain-next-morning", "increase-over-baseline", "next-morning-over-baseline", "not-settled-after-hours",
-})
+AFTER_SESSION = frozenset(
+    {
+        "pain-after",
+        "pain-next-morning",
+        "increase-over-baseline",
+        "next-morning-over-baseline",
+        "not-settled-after-hours",
+    }
+)
 
 
 def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
@@ -63,7 +69,11 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
     assert protocol is not None
     measures = {rule.measure for rule in protocol.symptom_rules}
     if "pain-during" not in measures:
-        yield Violation("no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the exercise stops or regresses.", ("symptom_rules",), at_key=True)
+        yield Violation(
+            "no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the exercise stops or regresses.",
+            ("symptom_rules",),
+            at_key=True,
+        )
     if not measures & AFTER_SESSION:
         yield Violation(
             "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to settle): add one so that overload reduces the next dose.",
@@ -121,7 +131,9 @@ def _active(precaution: Precaution, index: int, phase: Phase, order: dict[str, i
     if precaution.until_phase is not None and order.get(precaution.until_phase, 0) > index:
         reasons.append(f"until phase {precaution.until_phase!r}")
     if precaution.until_weeks_after_surgery is not None and weeks < precaution.until_weeks_after_surgery:
-        reasons.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at week {weeks:g}")
+        reasons.append(
+            f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at week {weeks:g}"
+        )
     if precaution.until_phase is None and precaution.until_weeks_after_surgery is None:
         reasons.append("throughout the protocol")
     return "; ".join(reasons) or None

@@ -22,8 +22,16 @@ from .progress import weeks_without_improvement
 from .records import CourseEvent, MeasureRecord, NextDayRecord, PastSession
 from .symptoms import Observation, Reason, evaluate, worst
 
-__all__ = ["LATEST_NEEDED", "STOPPED_STATES", "Course", "active_precautions", "build_course", "current_entry", "morning_reasons",
-           "pain_target"]
+__all__ = [
+    "LATEST_NEEDED",
+    "STOPPED_STATES",
+    "Course",
+    "active_precautions",
+    "build_course",
+    "current_entry",
+    "morning_reasons",
+    "pain_target",
+]
 
 #: Course states in which no session runs.
 STOPPED_STATES = frozenset({"paused", "referred", "discharged"})
@@ -90,7 +98,11 @@ class Course:
 
 def _pain_limits(phase: Phase) -> list[float]:
     """The phase's exit ``pain-at-rest`` limits, in the order written."""
-    return [c.at_most for c in (phase.exit.all if phase.exit else ()) if c.measure == "pain-at-rest" and c.at_most is not None]
+    return [
+        c.at_most
+        for c in (phase.exit.all if phase.exit else ())
+        if c.measure == "pain-at-rest" and c.at_most is not None
+    ]
 
 
 def pain_target(protocol: Protocol, phase_id: str) -> float | None:
@@ -260,32 +272,52 @@ def build_course(
     if latest_complete is not None and latest_complete in stint:
         latest_report = reports.get(latest_complete.id)
         if latest_report is not None and not (last_review is not None and last_review.date >= latest_report.date):
-            morning = morning_reasons(protocol, latest_complete, latest_report)  # a later review has already taken it into account
+            morning = morning_reasons(
+                protocol, latest_complete, latest_report
+            )  # a later review has already taken it into account
 
     stuck = None
     rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)
     if rule is not None and entered is not None:
         # The clock starts when the phase was entered, or again after the last review (by the order recorded).
         since_review = [s for s in done if last_review is None or s.id > last_review.after_session]
-        since = entered if len(since_review) == len(done) else min(
-            [last_review.date, *(s.date for s in since_review[:1])]) if last_review else entered
+        since = (
+            entered
+            if len(since_review) == len(done)
+            else min([last_review.date, *(s.date for s in since_review[:1])])
+            if last_review
+            else entered
+        )
         series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
         stuck = weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
 
     stop = _stop_event(patient_events, protocol.id)
     if stop is not None:
-        status = "referred" if stop.kind == "review" and stop.detail.get("outcome") == "refer" else (
-            "discharged" if stop.kind == "review" else "paused")
+        status = (
+            "referred"
+            if stop.kind == "review" and stop.detail.get("outcome") == "refer"
+            else ("discharged" if stop.kind == "review" else "paused")
+        )
     else:
         status = "active" if entered is not None else "not-started"
 
     dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
     return Course(
-        protocol=protocol, status=status, phase=phase, entered=entered,
+        protocol=protocol,
+        status=status,
+        phase=phase,
+        entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]), approvals=approvals),
-        regressions=regressions, removed=removed, doses=doses, morning=morning, weeks_without_improvement=stuck,
-        stop=stop, latest_date=max(dates) if dates else None, sessions=sessions,
-        entered_after=entry.after_session if entry else 0, omitted_movements=omitted,
+        regressions=regressions,
+        removed=removed,
+        doses=doses,
+        morning=morning,
+        weeks_without_improvement=stuck,
+        stop=stop,
+        latest_date=max(dates) if dates else None,
+        sessions=sessions,
+        entered_after=entry.after_session if entry else 0,
+        omitted_movements=omitted,
     )
 
 
@@ -307,7 +339,11 @@ def active_precautions(course: Course) -> tuple[Precaution, ...]:
     for precaution in protocol.precautions:
         limits = []
         if precaution.until_phase is not None:
-            limits.append(order.index(course.phase) < order.index(precaution.until_phase) if precaution.until_phase in order else True)
+            limits.append(
+                order.index(course.phase) < order.index(precaution.until_phase)
+                if precaution.until_phase in order
+                else True
+            )
         if precaution.until_weeks_after_surgery is not None:
             limits.append(weeks is None or float(weeks) < precaution.until_weeks_after_surgery)
         if precaution.until_clearance:

@@ -63,7 +63,13 @@ class Unmet:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (ids included) for ``--format json``."""
-        return {"measure": self.measure, "value": self.value, "needs": self.needs, "completed_phase": self.phase, "text": self.text}
+        return {
+            "measure": self.measure,
+            "value": self.value,
+            "needs": self.needs,
+            "completed_phase": self.phase,
+            "text": self.text,
+        }
 
 
 @attrs.frozen(slots=True)

@@ -79,15 +79,18 @@ def exit_gate(plan: SessionPlan) -> str:
 
 def _observations(plan: SessionPlan, result: SessionResult, settled: bool = False) -> list[Observation]:
     """What the symptom rules look at; ``settled``: the phase's exit criteria hold, so lack of change is no concern."""
-    observations = [Observation("pain-during", value, exercise=exercise) for exercise, value in result.pain_during.items()]
+    observations = [
+        Observation("pain-during", value, exercise=exercise) for exercise, value in result.pain_during.items()
+    ]
     if result.pain_after is not None:
         observations.append(Observation("pain-after", result.pain_after))
         observations.append(Observation("increase-over-baseline", result.pain_after - result.pain_before))
     if result.new_symptom:
         observations.append(Observation("new-symptom", 1))
     if result.weeks_without_improvement is not None and not settled:
-        observations.append(Observation("no-improvement-weeks", result.weeks_without_improvement,
-                                        limit=plan.phase.review_after_weeks))
+        observations.append(
+            Observation("no-improvement-weeks", result.weeks_without_improvement, limit=plan.phase.review_after_weeks)
+        )
     return observations
 
 
@@ -116,18 +119,28 @@ def _symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -
             elif easier:
                 regressions[exercise] = easier  # type: ignore[index]
                 known = plan.library.get(easier)
-                sentence += f": {item.exercise.name} is replaced by its easier version, {known.name if known else easier}"
+                sentence += (
+                    f": {item.exercise.name} is replaced by its easier version, {known.name if known else easier}"
+                )
             else:
                 removed.append(item.exercise.id)
-                sentence += (f": {item.exercise.name} has no easier version, so it leaves the plan; "
-                             "ask your clinician to review it")
+                sentence += (
+                    f": {item.exercise.name} has no easier version, so it leaves the plan; "
+                    "ask your clinician to review it"
+                )
         elif item is not None and action == "stop-exercise":
             removed.append(item.exercise.id)
             sentence += f": {item.exercise.name} is stopped and leaves the plan until your clinician has reviewed it"
         sentences.append(sentence)
-    return Decision(action=action, reasons=tuple(sentences), messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
-                    regressions=regressions, removed=tuple(dict.fromkeys(removed)), within_limits=False,
-                    details=tuple(r.to_dict() for r in acting))
+    return Decision(
+        action=action,
+        reasons=tuple(sentences),
+        messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
+        regressions=regressions,
+        removed=tuple(dict.fromkeys(removed)),
+        within_limits=False,
+        details=tuple(r.to_dict() for r in acting),
+    )
 
 
 def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
@@ -146,33 +159,81 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     symptoms = _symptom_decision(plan, result, settled=done.met)
     if symptoms is not None:
         return symptoms
-    over = [(item, result.pain_during[item.exercise.id]) for item in plan.items
-            if item.dose is not None and item.dose.pain_limit is not None
-            and result.pain_during.get(item.exercise.id, 0) > item.dose.pain_limit]
+    over = [
+        (item, result.pain_during[item.exercise.id])
+        for item in plan.items
+        if item.dose is not None
+        and item.dose.pain_limit is not None
+        and result.pain_during.get(item.exercise.id, 0) > item.dose.pain_limit
+    ]
     if over:
         # Above an exercise's own pain limit: not a session within the limits, whatever the protocol-wide rules allow.
-        return Decision(action="hold", within_limits=False, reasons=tuple(
-            f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10: "  # type: ignore[union-attr]
-            "the plan stays as it is and the count of days within the limits starts again" for item, pain in over),
-            details=tuple({"measure": "pain-during", "exercise": item.exercise.id, "value": pain,
-                           "limit": item.dose.pain_limit, "rule": "pain_limit"} for item, pain in over))  # type: ignore[union-attr]
+        return Decision(
+            action="hold",
+            within_limits=False,
+            reasons=tuple(
+                f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10: "  # type: ignore[union-attr]
+                "the plan stays as it is and the count of days within the limits starts again"
+                for item, pain in over
+            ),
+            details=tuple(
+                {
+                    "measure": "pain-during",
+                    "exercise": item.exercise.id,
+                    "value": pain,
+                    "limit": item.dose.pain_limit,
+                    "rule": "pain_limit",
+                }
+                for item, pain in over
+            ),
+        )  # type: ignore[union-attr]
     if not done.met:
         reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
         reasons += [f"still needed: {u.text}" for u in done.missing]
-        return Decision(action="continue", reasons=tuple(reasons), within_limits=True, unmet=done.missing, gate=gate,
-                        details=tuple({**u.to_dict(), "criteria": "exit", "phase": plan.phase.id} for u in done.missing))
+        return Decision(
+            action="continue",
+            reasons=tuple(reasons),
+            within_limits=True,
+            unmet=done.missing,
+            gate=gate,
+            details=tuple({**u.to_dict(), "criteria": "exit", "phase": plan.phase.id} for u in done.missing),
+        )
     if index + 1 == len(phases):
-        return Decision(action="continue", within_limits=True, reasons=(
-            f"the phase {plan.phase.name!r} is complete and it is the last one: keep going until your clinician reviews "
-            "the programme with you",))
+        return Decision(
+            action="continue",
+            within_limits=True,
+            reasons=(
+                f"the phase {plan.phase.name!r} is complete and it is the last one: keep going until your clinician reviews "
+                "the programme with you",
+            ),
+        )
     following = phases[index + 1]
-    ready = check_criteria(following.entry, attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}),
-                           following.id, phase_names=names)
+    ready = check_criteria(
+        following.entry,
+        attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}),
+        following.id,
+        phase_names=names,
+    )
     if not ready.met:
-        reasons = [f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"]
+        reasons = [
+            f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"
+        ]
         reasons += [f"still needed: {u.text}" for u in ready.missing]
-        return Decision(action="hold", reasons=tuple(reasons), within_limits=True, unmet=ready.missing, gate=following.id,
-                        details=tuple({**u.to_dict(), "criteria": "entry", "phase": following.id} for u in ready.missing))
-    return Decision(action="progress", next_phase=following.id, within_limits=True, reasons=(
-        f"the phase {plan.phase.name!r} is complete ({plan.phase.exit.summary if plan.phase.exit else 'its exit criteria are met'}): "
-        f"move on to {following.name!r}",), details=({"criteria": "exit", "phase": plan.phase.id, "met": True},))
+        return Decision(
+            action="hold",
+            reasons=tuple(reasons),
+            within_limits=True,
+            unmet=ready.missing,
+            gate=following.id,
+            details=tuple({**u.to_dict(), "criteria": "entry", "phase": following.id} for u in ready.missing),
+        )
+    return Decision(
+        action="progress",
+        next_phase=following.id,
+        within_limits=True,
+        reasons=(
+            f"the phase {plan.phase.name!r} is complete ({plan.phase.exit.summary if plan.phase.exit else 'its exit criteria are met'}): "
+            f"move on to {following.name!r}",
+        ),
+        details=({"criteria": "exit", "phase": plan.phase.id, "met": True},),
+    )

@@ -120,33 +120,70 @@ def plan_session(
     in_session = {ref.exercise for ref in phase.exercises if ref.exercise not in regressed}
     for ref in phase.exercises:
         if ref.exercise not in exercises:
-            raise LookupError(f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'.")
+            raise LookupError(
+                f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'."
+            )
         exercise = exercises[ref.exercise]
         if ref.exercise in removed:
-            left_out.append(LeftOut(exercise.id, exercise.name, "it hurt beyond its limit and has no easier version: "
-                                    "leave it out until your clinician has reviewed it"))
+            left_out.append(
+                LeftOut(
+                    exercise.id,
+                    exercise.name,
+                    "it hurt beyond its limit and has no easier version: "
+                    "leave it out until your clinician has reviewed it",
+                )
+            )
             continue
         replacement = regressed.get(ref.exercise)
         if replacement is not None and replacement in exercises:
             easier = exercises[replacement]
             if replacement in removed:
-                left_out.append(LeftOut(exercise.id, exercise.name, "it and its easier version hurt beyond their limits: "
-                                        "leave it out until your clinician has reviewed it"))
+                left_out.append(
+                    LeftOut(
+                        exercise.id,
+                        exercise.name,
+                        "it and its easier version hurt beyond their limits: "
+                        "leave it out until your clinician has reviewed it",
+                    )
+                )
                 continue
             if replacement in in_session:
-                left_out.append(LeftOut(exercise.id, exercise.name,
-                                        f"its easier version, {easier.name}, is already in this session"))
+                left_out.append(
+                    LeftOut(
+                        exercise.id, exercise.name, f"its easier version, {easier.name}, is already in this session"
+                    )
+                )
                 continue
             in_session.add(replacement)
-            item = PlannedExercise(easier, at_step(easier.dose, steps.get(easier.id, 0)), ref.note, replaces=exercise.id,
-                                   prescribed=easier.dose, step=steps.get(easier.id, 0), replaces_name=exercise.name)
+            item = PlannedExercise(
+                easier,
+                at_step(easier.dose, steps.get(easier.id, 0)),
+                ref.note,
+                replaces=exercise.id,
+                prescribed=easier.dose,
+                step=steps.get(easier.id, 0),
+                replaces_name=exercise.name,
+            )
         else:
             dose = ref.dose or exercise.dose
-            item = PlannedExercise(exercise, at_step(dose, steps.get(exercise.id, 0)), ref.note,
-                                   prescribed=dose, step=steps.get(exercise.id, 0))
+            item = PlannedExercise(
+                exercise,
+                at_step(dose, steps.get(exercise.id, 0)),
+                ref.note,
+                prescribed=dose,
+                step=steps.get(exercise.id, 0),
+            )
         if omit_movements and set(item.exercise.movements) & set(omit_movements):
-            left_out.append(LeftOut(item.exercise.id, item.exercise.name, omit_reason or "left out today after screening"))
+            left_out.append(
+                LeftOut(item.exercise.id, item.exercise.name, omit_reason or "left out today after screening")
+            )
             continue
         items.append(item)
-    return SessionPlan(protocol=protocol, phase=phase, items=tuple(items), left_out=tuple(left_out), adjustments=adjustments,
-                       library=exercises)
+    return SessionPlan(
+        protocol=protocol,
+        phase=phase,
+        items=tuple(items),
+        left_out=tuple(left_out),
+        adjustments=adjustments,
+        library=exercises,
+    )

@@ -61,8 +61,14 @@ class Reason:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data, ids included, for ``--format json``."""
-        return {"rule": self.rule.id, "measure": self.observation.measure, "value": self.observation.value,
-                "limit": self.limit, "exercise": self.observation.exercise, "action": self.action}
+        return {
+            "rule": self.rule.id,
+            "measure": self.observation.measure,
+            "value": self.observation.value,
+            "limit": self.limit,
+            "exercise": self.observation.exercise,
+            "action": self.action,
+        }
 
 
 def fires(rule: SymptomRule, observation: Observation) -> bool:

@@ -79,9 +79,15 @@ def rehabkit_register_renderers(register: RegisterRenderer) -> None:
     from .handout import render
 
     letterhead = policy()["letterhead"]["title"]
-    register(Renderer(name="clinic-handout", kinds=("protocol-phase", "patient-plan"), file_types=("md",),
-                      function=lambda handout: render(handout, letterhead),
-                      description="Markdown handout under the clinic's letterhead."))
+    register(
+        Renderer(
+            name="clinic-handout",
+            kinds=("protocol-phase", "patient-plan"),
+            file_types=("md",),
+            function=lambda handout: render(handout, letterhead),
+            description="Markdown handout under the clinic's letterhead.",
+        )
+    )
 
 
 @hookimpl

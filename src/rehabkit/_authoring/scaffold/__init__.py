@@ -91,8 +91,12 @@ def create_pack(name: str, parent: str | os.PathLike[str] = ".", installed: froz
         raise ScaffoldError(f"{str(root)!r} already exists; new-plugin never overwrites: choose another name or --dir.")
     if not Path(parent).is_dir():
         raise ScaffoldError(f"{str(parent)!r} is not a folder: create it first or choose another --dir.")
-    values = {**attrs.asdict(names), "prefix": names.pack, "hook_api": str(HOOK_API_VERSION),
-              "rehabkit_version": __version__}
+    values = {
+        **attrs.asdict(names),
+        "prefix": names.pack,
+        "hook_api": str(HOOK_API_VERSION),
+        "rehabkit_version": __version__,
+    }
     files = {
         "pyproject.toml": "pyproject.toml.tmpl",
         "README.md": "README.md.tmpl",
@@ -102,8 +106,10 @@ def create_pack(name: str, parent: str | os.PathLike[str] = ".", installed: froz
         f"src/{names.module}/protocols/{names.protocol_id}.yaml": "protocol.yaml.tmpl",
         f"tests/test_{names.module}.py": "test_pack.py.tmpl",
     }
-    rendered = {path: Template((HERE / template).read_text(encoding="utf-8")).substitute(values)
-                for path, template in files.items()}
+    rendered = {
+        path: Template((HERE / template).read_text(encoding="utf-8")).substitute(values)
+        for path, template in files.items()
+    }
     root.mkdir()
     for path, text in rendered.items():
         target = root / path

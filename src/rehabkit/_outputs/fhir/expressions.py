@@ -20,8 +20,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "ExpressionError", "format_criteria", "format_fields", "format_rule", "parse_criteria", "parse_fields", "parse_rule",
-    "read_sections", "write_sections",
+    "ExpressionError",
+    "format_criteria",
+    "format_fields",
+    "format_rule",
+    "parse_criteria",
+    "parse_fields",
+    "parse_rule",
+    "read_sections",
+    "write_sections",
 ]
 
 

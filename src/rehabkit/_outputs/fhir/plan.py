@@ -25,12 +25,24 @@ from .expressions import format_criteria, format_fields, format_rule, write_sect
 __all__ = ["ACTIVITY_SECTIONS", "PURPOSE_SECTIONS", "activity_id", "plan_definition"]
 
 #: Headings of the Markdown sections an activity's description and the plan's purpose are written in.
-ACTIVITY_SECTIONS = {"position": "Position", "equipment": "Equipment", "steps": "Steps", "cues": "Cues",
-                     "contraindications": "Do not do it if"}
+ACTIVITY_SECTIONS = {
+    "position": "Position",
+    "equipment": "Equipment",
+    "steps": "Steps",
+    "cues": "Cues",
+    "contraindications": "Do not do it if",
+}
 PURPOSE_SECTIONS = {"inclusions": "Who it suits", "exclusions": "Who it does not suit", "advice": "Daily advice"}
 #: Dose counts in the order the extension lists them, with the extension's names for them.
-DOSE_COUNTS = (("sets", "sets"), ("reps", "reps"), ("hold_seconds", "holdSeconds"), ("times_per_day", "timesPerDay"),
-               ("days_per_week", "daysPerWeek"), ("rest_seconds", "restSeconds"), ("duration_minutes", "durationMinutes"))
+DOSE_COUNTS = (
+    ("sets", "sets"),
+    ("reps", "reps"),
+    ("hold_seconds", "holdSeconds"),
+    ("times_per_day", "timesPerDay"),
+    ("days_per_week", "daysPerWeek"),
+    ("rest_seconds", "restSeconds"),
+    ("duration_minutes", "durationMinutes"),
+)
 SCREENING_ACTION_ID = "before-every-session"
 PRECAUTIONS_ACTION_ID = "precautions"
 RED_FLAGS_ID = "red-flags"
@@ -40,8 +52,10 @@ def activity_id(phase_id: str, exercise_id: str) -> str:
     """The contained ActivityDefinition's id: the phase and the exercise (a FHIR id is at most 64 characters)."""
     text = f"{phase_id}.{exercise_id}"
     if len(text) > 64 or not re.fullmatch(r"[A-Za-z0-9.-]+", text):
-        raise ValueError(f"the phase {phase_id!r} and exercise {exercise_id!r} do not make a FHIR id "
-                         "(letters, digits, '-' and '.', at most 64 characters together): shorten the ids.")
+        raise ValueError(
+            f"the phase {phase_id!r} and exercise {exercise_id!r} do not make a FHIR id "
+            "(letters, digits, '-' and '.', at most 64 characters together): shorten the ids."
+        )
     return text
 
 
@@ -109,34 +123,48 @@ def timing(dose: Dose) -> dict[str, Any] | None:
 
 def _activity(protocol: Protocol, phase: Phase, ref: Any, exercise: Exercise, source: str | None) -> dict[str, Any]:
     dose, prescribed_by = (ref.dose, "phase") if ref.dose is not None else (exercise.dose, "exercise")
-    description = write_sections([
-        (ACTIVITY_SECTIONS["position"], [exercise.position] if exercise.position else [], False),
-        (ACTIVITY_SECTIONS["equipment"], exercise.equipment, False),
-        (ACTIVITY_SECTIONS["steps"], exercise.steps, True),
-        (ACTIVITY_SECTIONS["cues"], exercise.cues, False),
-        (ACTIVITY_SECTIONS["contraindications"], exercise.contraindications, False),
-    ])
+    description = write_sections(
+        [
+            (ACTIVITY_SECTIONS["position"], [exercise.position] if exercise.position else [], False),
+            (ACTIVITY_SECTIONS["equipment"], exercise.equipment, False),
+            (ACTIVITY_SECTIONS["steps"], exercise.steps, True),
+            (ACTIVITY_SECTIONS["cues"], exercise.cues, False),
+            (ACTIVITY_SECTIONS["contraindications"], exercise.contraindications, False),
+        ]
+    )
     activity: dict[str, Any] = {
         "resourceType": "ActivityDefinition",
         "id": activity_id(phase.id, exercise.id),
     }
     if dose is not None:
         activity["extension"] = [dose_extension(dose, prescribed_by)]
-    activity.update({
-        "status": _status(protocol),
-        "title": exercise.name,
-        "description": description,
-        "topic": [_coded(terms.COMPONENT_CS, exercise.component)],
-        "kind": "Task",
-        "code": {"coding": [dict(terms.EXERCISE_THERAPY)], "text": exercise.name},
-    })
+    activity.update(
+        {
+            "status": _status(protocol),
+            "title": exercise.name,
+            "description": description,
+            "topic": [_coded(terms.COMPONENT_CS, exercise.component)],
+            "kind": "Task",
+            "code": {"coding": [dict(terms.EXERCISE_THERAPY)], "text": exercise.name},
+        }
+    )
     if source is not None:
         # Where the exercise comes from: the installed exercise library (by pack), read back as a reference by id.
-        activity["relatedArtifact"] = [{"type": "derived-from", "label": exercise.id,
-                                        "display": f"exercise {exercise.id} of the exercise library in pack {source}"}]
+        activity["relatedArtifact"] = [
+            {
+                "type": "derived-from",
+                "label": exercise.id,
+                "display": f"exercise {exercise.id} of the exercise library in pack {source}",
+            }
+        ]
     else:
-        activity["relatedArtifact"] = [{"type": "documentation", "label": exercise.id,
-                                        "display": f"exercise {exercise.id}, defined by the protocol {protocol.key}"}]
+        activity["relatedArtifact"] = [
+            {
+                "type": "documentation",
+                "label": exercise.id,
+                "display": f"exercise {exercise.id}, defined by the protocol {protocol.key}",
+            }
+        ]
     when = timing(dose) if dose is not None else None
     if when is not None:
         activity["timingTiming"] = when
@@ -145,8 +173,15 @@ def _activity(protocol: Protocol, phase: Phase, ref: Any, exercise: Exercise, so
 
 
 def _condition(kind: str, name: str, description: str, expression: str) -> dict[str, Any]:
-    return {"kind": kind, "expression": {"name": name, "description": description,
-                                         "language": terms.EXPRESSION_LANGUAGE, "expression": expression}}
+    return {
+        "kind": kind,
+        "expression": {
+            "name": name,
+            "description": description,
+            "language": terms.EXPRESSION_LANGUAGE,
+            "expression": expression,
+        },
+    }
 
 
 def _criteria(kind: str, name: str, criteria: Criteria) -> dict[str, Any]:
@@ -171,8 +206,9 @@ def _phase_extension(phase: Phase) -> dict[str, Any] | None:
     return {"url": terms.PHASE_EXTENSION, "extension": parts} if parts else None
 
 
-def _phase_action(version: str, protocol: Protocol, index: int, goals: Mapping[str, list[str]],
-                  exercises: Mapping[str, Exercise]) -> dict[str, Any]:
+def _phase_action(
+    version: str, protocol: Protocol, index: int, goals: Mapping[str, list[str]], exercises: Mapping[str, Exercise]
+) -> dict[str, Any]:
     phase = protocol.phases[index]
     action: dict[str, Any] = {"id": phase.id}
     extension = _phase_extension(phase)
@@ -212,8 +248,11 @@ def _phase_action(version: str, protocol: Protocol, index: int, goals: Mapping[s
 
 def _precaution_action(precaution: Precaution) -> dict[str, Any]:
     fields = {k: v for k, v in precaution.to_dict().items() if k not in ("id", "description", "limit")}
-    action: dict[str, Any] = {"id": f"precaution.{precaution.id}", "title": precaution.movement,
-                              "description": precaution.description}
+    action: dict[str, Any] = {
+        "id": f"precaution.{precaution.id}",
+        "title": precaution.movement,
+        "description": precaution.description,
+    }
     if precaution.limit is not None:
         action["textEquivalent"] = precaution.limit
     action["condition"] = [_condition("applicability", precaution.id, precaution.description, format_fields(fields))]
@@ -228,13 +267,26 @@ def _red_flags(protocol: Protocol, status: str) -> dict[str, Any]:
         codes = [{"system": terms.SIGN_CS, "code": sign} for sign in flag.covers]
         codes.append({"system": terms.SCREENING_ACTION_CS, "code": flag.action})
         codes += [{"system": terms.MOVEMENT_CS, "code": movement} for movement in flag.omit_movements]
-        item: dict[str, Any] = {"linkId": flag.id, "code": codes, "text": flag.question, "type": "boolean", "required": True,
-                                "item": [{"linkId": f"{flag.id}.if-yes", "text": flag.message, "type": "display"}]}
+        item: dict[str, Any] = {
+            "linkId": flag.id,
+            "code": codes,
+            "text": flag.question,
+            "type": "boolean",
+            "required": True,
+            "item": [{"linkId": f"{flag.id}.if-yes", "text": flag.message, "type": "display"}],
+        }
         items.append(item)
-    return {"resourceType": "Questionnaire", "id": RED_FLAGS_ID, "url": terms.questionnaire_url(f"{protocol.id}-red-flags"),
-            "version": protocol.version, "name": computable_name(f"{protocol.id}-red-flags"),
-            "title": f"Red-flag screening before every session: {protocol.title}", "status": status,
-            "subjectType": ["Patient"], "item": items}
+    return {
+        "resourceType": "Questionnaire",
+        "id": RED_FLAGS_ID,
+        "url": terms.questionnaire_url(f"{protocol.id}-red-flags"),
+        "version": protocol.version,
+        "name": computable_name(f"{protocol.id}-red-flags"),
+        "title": f"Red-flag screening before every session: {protocol.title}",
+        "status": status,
+        "subjectType": ["Patient"],
+        "item": items,
+    }
 
 
 def _reference(reference: Any, version: str) -> dict[str, Any]:
@@ -258,8 +310,9 @@ def _reference(reference: Any, version: str) -> dict[str, Any]:
     return artifact
 
 
-def plan_definition(protocol: Protocol, exercises: Mapping[str, Exercise], sources: Mapping[str, str],
-                    version: str) -> dict[str, Any]:
+def plan_definition(
+    protocol: Protocol, exercises: Mapping[str, Exercise], sources: Mapping[str, str], version: str
+) -> dict[str, Any]:
     """The protocol as a PlanDefinition in FHIR ``version`` (``r4b`` or ``r5``).
 
     ``exercises`` holds every exercise the phases name (the protocol's own and the
@@ -273,10 +326,14 @@ def plan_definition(protocol: Protocol, exercises: Mapping[str, Exercise], sourc
     for phase in protocol.phases:
         for ref in phase.exercises:
             if ref.exercise not in exercises:
-                raise LookupError(f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'.")
+                raise LookupError(
+                    f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'."
+                )
             contained.append(_activity(protocol, phase, ref, exercises[ref.exercise], sources.get(ref.exercise)))
     goals: dict[str, list[str]] = {}
-    goal_elements = [{"id": f"goal-{n}", "description": {"text": text}} for n, text in enumerate(protocol.goals, start=1)]
+    goal_elements = [
+        {"id": f"goal-{n}", "description": {"text": text}} for n, text in enumerate(protocol.goals, start=1)
+    ]
     for phase in protocol.phases:
         for n, text in enumerate(phase.goals, start=1):
             goals.setdefault(phase.id, []).append(f"goal-{phase.id}-{n}")
@@ -286,16 +343,24 @@ def plan_definition(protocol: Protocol, exercises: Mapping[str, Exercise], sourc
     if protocol.supervision.surgeon_clearance_required is not None:
         supervision["surgeon_clearance_required"] = protocol.supervision.surgeon_clearance_required
     screening: dict[str, Any] = {
-        "id": SCREENING_ACTION_ID, "title": "Before every session: the red-flag questions",
+        "id": SCREENING_ACTION_ID,
+        "title": "Before every session: the red-flag questions",
         "description": protocol.supervision.statement,
-        "condition": [_condition("applicability", "supervision", protocol.supervision.statement, format_fields(supervision))],
+        "condition": [
+            _condition("applicability", "supervision", protocol.supervision.statement, format_fields(supervision))
+        ],
     }
     if protocol.red_flags:
         screening["definitionCanonical"] = f"#{RED_FLAGS_ID}"
     actions = [screening]
     if protocol.precautions:
-        actions.append({"id": PRECAUTIONS_ACTION_ID, "title": "Movements and loads to avoid",
-                        "action": [_precaution_action(p) for p in protocol.precautions]})
+        actions.append(
+            {
+                "id": PRECAUTIONS_ACTION_ID,
+                "title": "Movements and loads to avoid",
+                "action": [_precaution_action(p) for p in protocol.precautions],
+            }
+        )
     actions += [_phase_action(version, protocol, index, goals, exercises) for index in range(len(protocol.phases))]
 
     plan: dict[str, Any] = {
@@ -310,14 +375,21 @@ def plan_definition(protocol: Protocol, exercises: Mapping[str, Exercise], sourc
         "status": status,
         "date": protocol.reviewed,
         "description": protocol.summary,
-        "useContext": [{"code": {"system": "http://terminology.hl7.org/CodeSystem/usage-context-type", "code": "focus"},
-                        "valueCodeableConcept": _coded(terms.CONDITION_CS, condition)} for condition in protocol.conditions],
+        "useContext": [
+            {
+                "code": {"system": "http://terminology.hl7.org/CodeSystem/usage-context-type", "code": "focus"},
+                "valueCodeableConcept": _coded(terms.CONDITION_CS, condition),
+            }
+            for condition in protocol.conditions
+        ],
     }
-    purpose = write_sections([
-        (PURPOSE_SECTIONS["inclusions"], protocol.eligibility.inclusions if protocol.eligibility else (), False),
-        (PURPOSE_SECTIONS["exclusions"], protocol.eligibility.exclusions if protocol.eligibility else (), False),
-        (PURPOSE_SECTIONS["advice"], protocol.advice, False),
-    ])
+    purpose = write_sections(
+        [
+            (PURPOSE_SECTIONS["inclusions"], protocol.eligibility.inclusions if protocol.eligibility else (), False),
+            (PURPOSE_SECTIONS["exclusions"], protocol.eligibility.exclusions if protocol.eligibility else (), False),
+            (PURPOSE_SECTIONS["advice"], protocol.advice, False),
+        ]
+    )
     if purpose:
         plan["purpose"] = purpose
     plan["usage"] = protocol.supervision.statement

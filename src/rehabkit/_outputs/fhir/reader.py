@@ -44,7 +44,10 @@ def _counts(parts: list[dict[str, Any]], names: Mapping[str, str]) -> dict[str, 
         url = part["url"]
         if url in names:
             if "valueRange" in part:
-                out[names[url]] = {"min": part["valueRange"]["low"]["value"], "max": part["valueRange"]["high"]["value"]}
+                out[names[url]] = {
+                    "min": part["valueRange"]["low"]["value"],
+                    "max": part["valueRange"]["high"]["value"],
+                }
             else:
                 out[names[url]] = part["valueInteger"]
         elif url.endswith("Step") and url[:-4] in names:
@@ -83,10 +86,13 @@ def _criteria(condition: Mapping[str, Any]) -> dict[str, Any]:
 
 def _exercise(activity: Mapping[str, Any], exercise_id: str) -> dict[str, Any]:
     sections = read_sections(activity.get("description", ""))
-    exercise: dict[str, Any] = {"id": exercise_id, "name": activity["title"],
-                                "component": _codes(activity.get("topic"), terms.COMPONENT_CS)[0],
-                                "region": _codes(activity.get("bodySite"), terms.REGION_CS)[0],
-                                "steps": sections.get(ACTIVITY_SECTIONS["steps"], [])}
+    exercise: dict[str, Any] = {
+        "id": exercise_id,
+        "name": activity["title"],
+        "component": _codes(activity.get("topic"), terms.COMPONENT_CS)[0],
+        "region": _codes(activity.get("bodySite"), terms.REGION_CS)[0],
+        "steps": sections.get(ACTIVITY_SECTIONS["steps"], []),
+    }
     if sections.get(ACTIVITY_SECTIONS["position"]):
         exercise["position"] = sections[ACTIVITY_SECTIONS["position"]][0]
     for field in ("equipment", "cues", "contraindications"):
@@ -116,10 +122,14 @@ def find_plan(resource: Mapping[str, Any]) -> Mapping[str, Any]:
         for entry in resource.get("entry", ()):
             if entry.get("resource", {}).get("resourceType") == "PlanDefinition":
                 return dict(entry["resource"])
-        raise NotAnExport("the Bundle holds no PlanDefinition: export a protocol with 'rehabkit export PROTOCOL --fhir r5'.")
+        raise NotAnExport(
+            "the Bundle holds no PlanDefinition: export a protocol with 'rehabkit export PROTOCOL --fhir r5'."
+        )
     if resource.get("resourceType") != "PlanDefinition":
-        raise NotAnExport(f"a {resource.get('resourceType') or 'document without a resourceType'} is not a PlanDefinition: "
-                           "import reads the PlanDefinition 'rehabkit export PROTOCOL --fhir r4b|r5' writes.")
+        raise NotAnExport(
+            f"a {resource.get('resourceType') or 'document without a resourceType'} is not a PlanDefinition: "
+            "import reads the PlanDefinition 'rehabkit export PROTOCOL --fhir r4b|r5' writes."
+        )
     return resource
 
 
@@ -132,8 +142,10 @@ def protocol_document(resource: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return _document(plan)
     except (KeyError, IndexError, TypeError) as exc:
-        raise NotAnExport(f"the PlanDefinition {plan.get('id')!r} lacks what rehabkit writes ({exc!r} is missing): only a "
-                           "PlanDefinition exported by 'rehabkit export' can be imported.") from None
+        raise NotAnExport(
+            f"the PlanDefinition {plan.get('id')!r} lacks what rehabkit writes ({exc!r} is missing): only a "
+            "PlanDefinition exported by 'rehabkit export' can be imported."
+        ) from None
 
 
 def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,17 +153,33 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
     actions = {a["id"]: a for a in plan.get("action", ())}
     screening = actions.get(SCREENING_ACTION_ID)
     if screening is None:
-        raise NotAnExport(f"the PlanDefinition {plan.get('id')!r} has no action {SCREENING_ACTION_ID!r}: it was not "
-                           "written by 'rehabkit export'.")
-    supervision = parse_fields(next(c for c in screening.get("condition", ())
-                                    if c["expression"].get("name") == "supervision")["expression"]["expression"])
-    document: dict[str, Any] = {"kind": "protocol", "id": plan["id"], "version": plan["version"], "title": plan["title"],
-                                "summary": plan["description"],
-                                "conditions": [code for context in plan.get("useContext", ())
-                                               for code in _codes(context.get("valueCodeableConcept"), terms.CONDITION_CS)]}
+        raise NotAnExport(
+            f"the PlanDefinition {plan.get('id')!r} has no action {SCREENING_ACTION_ID!r}: it was not "
+            "written by 'rehabkit export'."
+        )
+    supervision = parse_fields(
+        next(c for c in screening.get("condition", ()) if c["expression"].get("name") == "supervision")["expression"][
+            "expression"
+        ]
+    )
+    document: dict[str, Any] = {
+        "kind": "protocol",
+        "id": plan["id"],
+        "version": plan["version"],
+        "title": plan["title"],
+        "summary": plan["description"],
+        "conditions": [
+            code
+            for context in plan.get("useContext", ())
+            for code in _codes(context.get("valueCodeableConcept"), terms.CONDITION_CS)
+        ],
+    }
     purpose = read_sections(plan.get("purpose", ""))
-    eligibility = {field: purpose[PURPOSE_SECTIONS[field]] for field in ("inclusions", "exclusions")
-                   if purpose.get(PURPOSE_SECTIONS[field])}
+    eligibility = {
+        field: purpose[PURPOSE_SECTIONS[field]]
+        for field in ("inclusions", "exclusions")
+        if purpose.get(PURPOSE_SECTIONS[field])
+    }
     if eligibility:
         document["eligibility"] = eligibility
     phase_actions = [a for a in plan.get("action", ()) if a["id"] not in (SCREENING_ACTION_ID, PRECAUTIONS_ACTION_ID)]
@@ -200,12 +228,18 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
         if "timingDuration" in action:
             phase["expected_weeks"] = action["timingDuration"]["value"]
         elif "timingRange" in action:
-            phase["expected_weeks"] = {"min": action["timingRange"]["low"]["value"], "max": action["timingRange"]["high"]["value"]}
+            phase["expected_weeks"] = {
+                "min": action["timingRange"]["low"]["value"],
+                "max": action["timingRange"]["high"]["value"],
+            }
         for part in schedule:
             if part["url"] == "expectedWeeksStep" and "expected_weeks" in phase:
                 weeks = phase["expected_weeks"]
-                phase["expected_weeks"] = {**weeks, "step": part["valueInteger"]} if isinstance(weeks, dict) else {
-                    "min": weeks, "max": weeks, "step": part["valueInteger"]}
+                phase["expected_weeks"] = (
+                    {**weeks, "step": part["valueInteger"]}
+                    if isinstance(weeks, dict)
+                    else {"min": weeks, "max": weeks, "step": part["valueInteger"]}
+                )
             elif part["url"] == "reviewAfterWeeks":
                 phase["review_after_weeks"] = part["valueInteger"]
         phases.append(phase)
@@ -232,8 +266,11 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
     precautions = []
     for action in actions.get(PRECAUTIONS_ACTION_ID, {}).get("action", ()):
         condition = action["condition"][0]["expression"]
-        precaution: dict[str, Any] = {"id": condition["name"], **parse_fields(condition["expression"]),
-                                      "description": action["description"]}
+        precaution: dict[str, Any] = {
+            "id": condition["name"],
+            **parse_fields(condition["expression"]),
+            "description": action["description"],
+        }
         if action.get("textEquivalent"):
             precaution["limit"] = action["textEquivalent"]
         precautions.append(precaution)
@@ -243,10 +280,12 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
     if advice:
         document["advice"] = advice
     rules = []
-    for condition in (phase_actions[0].get("condition", ()) if phase_actions else ()):
+    for condition in phase_actions[0].get("condition", ()) if phase_actions else ():
         expression = condition["expression"]
         if condition["kind"] == "stop" and expression.get("name") != "exit":
-            rules.append({"id": expression["name"], **parse_rule(expression["expression"]), "message": expression["description"]})
+            rules.append(
+                {"id": expression["name"], **parse_rule(expression["expression"]), "message": expression["description"]}
+            )
     document["symptom_rules"] = rules
     document["references"] = [_reference(a) for a in plan.get("relatedArtifact", ()) if a.get("type") == "citation"]
     if plan.get("author"):

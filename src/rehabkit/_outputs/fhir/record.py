@@ -24,17 +24,28 @@ __all__ = ["CAREPLAN_STATUS", "course_bundle"]
 #: Course state -> CarePlan.status (http://hl7.org/fhir/ValueSet/request-status). A paused course is expected to
 #: resume after a review (on-hold); a referral ends it before its activities are complete (revoked); a discharge
 #: ends it with the programme done (completed); a course not started yet is ready for action (active).
-CAREPLAN_STATUS = {"not-started": "active", "active": "active", "paused": "on-hold", "referred": "revoked",
-                   "discharged": "completed"}
+CAREPLAN_STATUS = {
+    "not-started": "active",
+    "active": "active",
+    "paused": "on-hold",
+    "referred": "revoked",
+    "discharged": "completed",
+}
 
 #: When each pain score is taken, as the Observation's code text and rehabkit's detail code.
-_PAIN_WHEN = {"before": "Pain before the session", "during": "Pain during an exercise", "after": "Pain after the session",
-              "next-morning": "Pain the morning after the session"}
+_PAIN_WHEN = {
+    "before": "Pain before the session",
+    "during": "Pain during an exercise",
+    "after": "Pain after the session",
+    "next-morning": "Pain the morning after the session",
+}
 
 
 def _full_url(patient: str, protocol_key: str, *names: Any) -> str:
     # Stable across exports of the same record: an entry keeps its identity when the course is exported again.
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([terms.BASE, patient, protocol_key, *map(str, names)])))
+    return "urn:uuid:" + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "/".join([terms.BASE, patient, protocol_key, *map(str, names)]))
+    )
 
 
 def _fhir_id(text: str) -> str:
@@ -47,13 +58,25 @@ def _detail(code: str, value: str) -> dict[str, Any]:
 
 
 def _measure_questionnaire(measure_id: str, name: str, unit: str) -> dict[str, Any]:
-    score: dict[str, Any] = {"linkId": "score", "text": f"{name} score ({unit})" if unit else f"{name} score",
-                             "type": "decimal"}
+    score: dict[str, Any] = {
+        "linkId": "score",
+        "text": f"{name} score ({unit})" if unit else f"{name} score",
+        "type": "decimal",
+    }
     loinc = terms.MEASURE_LOINC.get(measure_id)
-    score["code"] = [dict(loinc)] if loinc else [{"system": f"{terms.BASE}/CodeSystem/outcome-measure", "code": measure_id}]
-    return {"resourceType": "Questionnaire", "id": f"measure-{measure_id}", "url": terms.questionnaire_url(f"measure-{measure_id}"),
-            "name": computable_name(f"measure-{measure_id}"), "title": name, "status": "active", "subjectType": ["Patient"],
-            "item": [score, {"linkId": "band", "text": "Band of the score", "type": "string"}]}
+    score["code"] = (
+        [dict(loinc)] if loinc else [{"system": f"{terms.BASE}/CodeSystem/outcome-measure", "code": measure_id}]
+    )
+    return {
+        "resourceType": "Questionnaire",
+        "id": f"measure-{measure_id}",
+        "url": terms.questionnaire_url(f"measure-{measure_id}"),
+        "name": computable_name(f"measure-{measure_id}"),
+        "title": name,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": [score, {"linkId": "band", "text": "Band of the score", "type": "string"}],
+    }
 
 
 def course_bundle(export: Any, version: str) -> dict[str, Any]:
@@ -70,13 +93,18 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
     course = export.course
     dates = [s.date for s in export.sessions] + [e.date for e in export.events]
     careplan: dict[str, Any] = {
-        "resourceType": "CarePlan", "id": _fhir_id(f"{patient}.{protocol.id}"),
+        "resourceType": "CarePlan",
+        "id": _fhir_id(f"{patient}.{protocol.id}"),
         "instantiatesCanonical": [f"{plan['url']}|{protocol.version}"],
-        "status": CAREPLAN_STATUS.get(course.status, "unknown"), "intent": "plan",
-        "title": protocol.title, "subject": subject,
+        "status": CAREPLAN_STATUS.get(course.status, "unknown"),
+        "intent": "plan",
+        "title": protocol.title,
+        "subject": subject,
     }
     if course.started:
-        careplan["description"] = f"Phase {names.get(course.phase, course.phase)} ({course.phase}); course {course.status}."
+        careplan["description"] = (
+            f"Phase {names.get(course.phase, course.phase)} ({course.phase}); course {course.status}."
+        )
     else:
         careplan["description"] = f"Course {course.status}."
     if dates:
@@ -95,13 +123,19 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
         if exercise is not None:
             components.append(_detail("exercise", exercise))
         resource = {
-            "resourceType": "Observation", "basedOn": based_on, "status": "final",
-            "category": [{"coding": [dict(terms.OBSERVATION_CATEGORY)]}], "code": code, "subject": subject,
+            "resourceType": "Observation",
+            "basedOn": based_on,
+            "status": "final",
+            "category": [{"coding": [dict(terms.OBSERVATION_CATEGORY)]}],
+            "code": code,
+            "subject": subject,
             "effectiveDateTime": day.isoformat(),
             "valueQuantity": {"value": value, "unit": "{score}", "system": terms.UCUM, "code": "{score}"},
             "component": components,
         }
-        entries.append({"fullUrl": _full_url(patient, key, "Observation", session.id, when, exercise or ""), "resource": resource})
+        entries.append(
+            {"fullUrl": _full_url(patient, key, "Observation", session.id, when, exercise or ""), "resource": resource}
+        )
 
     flags = {q.id: q for q in protocol.red_flags}
     red_flag_url = f"{terms.questionnaire_url(f'{protocol.id}-red-flags')}|{protocol.version}"
@@ -110,12 +144,23 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
         if answers:
             status = "completed" if {qid for qid, _ in answers} == set(flags) else "stopped"
             response = {
-                "resourceType": "QuestionnaireResponse", "basedOn": based_on, "questionnaire": red_flag_url,
-                "status": status, "subject": subject, "authored": session.date.isoformat(),
-                "item": [{"linkId": qid, "text": flags[qid].question, "answer": [{"valueBoolean": yes}]} for qid, yes in answers],
+                "resourceType": "QuestionnaireResponse",
+                "basedOn": based_on,
+                "questionnaire": red_flag_url,
+                "status": status,
+                "subject": subject,
+                "authored": session.date.isoformat(),
+                "item": [
+                    {"linkId": qid, "text": flags[qid].question, "answer": [{"valueBoolean": yes}]}
+                    for qid, yes in answers
+                ],
             }
-            entries.append({"fullUrl": _full_url(patient, key, "QuestionnaireResponse", "screening", session.id),
-                            "resource": response})
+            entries.append(
+                {
+                    "fullUrl": _full_url(patient, key, "QuestionnaireResponse", "screening", session.id),
+                    "resource": response,
+                }
+            )
         if session.pain_before is not None:
             observation(session, "before", session.pain_before, session.date)
         for exercise, pain in session.pain_during:
@@ -132,11 +177,24 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
         items: list[dict[str, Any]] = [{"linkId": "score", "answer": [{"valueDecimal": measure.value}]}]
         if measure.band:
             items.append({"linkId": "band", "answer": [{"valueString": measure.band}]})
-        response = {"resourceType": "QuestionnaireResponse", "basedOn": based_on,
-                    "questionnaire": questionnaires[measure.measure]["url"], "status": "completed", "subject": subject,
-                    "authored": measure.date.isoformat(), "item": items}
-        entries.append({"fullUrl": _full_url(patient, key, "QuestionnaireResponse", "measure", n), "resource": response})
+        response = {
+            "resourceType": "QuestionnaireResponse",
+            "basedOn": based_on,
+            "questionnaire": questionnaires[measure.measure]["url"],
+            "status": "completed",
+            "subject": subject,
+            "authored": measure.date.isoformat(),
+            "item": items,
+        }
+        entries.append(
+            {"fullUrl": _full_url(patient, key, "QuestionnaireResponse", "measure", n), "resource": response}
+        )
     for measure_id, questionnaire in questionnaires.items():
         entries.insert(1, {"fullUrl": _full_url(patient, key, "Questionnaire", measure_id), "resource": questionnaire})
-    return {"resourceType": "Bundle", "id": _fhir_id(f"{patient}.{protocol.id}.{export.date.isoformat()}"),
-            "type": "collection", "timestamp": f"{export.date.isoformat()}T00:00:00Z", "entry": entries}
+    return {
+        "resourceType": "Bundle",
+        "id": _fhir_id(f"{patient}.{protocol.id}.{export.date.isoformat()}"),
+        "type": "collection",
+        "timestamp": f"{export.date.isoformat()}T00:00:00Z",
+        "entry": entries,
+    }

@@ -7,10 +7,29 @@ for. Each external code says where it is defined.
 from __future__ import annotations
 
 __all__ = [
-    "ACTION_CS", "BASE", "CONDITION_CS", "DETAIL_CS", "DOSE_EXTENSION", "EXERCISE_THERAPY", "EXPRESSION_LANGUAGE",
-    "FOCUS_CS", "MEASURE_LOINC", "MOVEMENT_CS", "OBSERVATION_CATEGORY", "PAIN_SCORE", "PATIENT_ID_SYSTEM",
-    "PHASE_EXTENSION", "PLAN_TYPE", "REGION_CS", "SCREENING_ACTION_CS", "SIGN_CS", "STAGE_CS", "COMPONENT_CS",
-    "UCUM", "canonical", "questionnaire_url",
+    "ACTION_CS",
+    "BASE",
+    "CONDITION_CS",
+    "DETAIL_CS",
+    "DOSE_EXTENSION",
+    "EXERCISE_THERAPY",
+    "EXPRESSION_LANGUAGE",
+    "FOCUS_CS",
+    "MEASURE_LOINC",
+    "MOVEMENT_CS",
+    "OBSERVATION_CATEGORY",
+    "PAIN_SCORE",
+    "PATIENT_ID_SYSTEM",
+    "PHASE_EXTENSION",
+    "PLAN_TYPE",
+    "REGION_CS",
+    "SCREENING_ACTION_CS",
+    "SIGN_CS",
+    "STAGE_CS",
+    "COMPONENT_CS",
+    "UCUM",
+    "canonical",
+    "questionnaire_url",
 ]
 
 #: rehabkit's namespace for what it publishes about FHIR, beside its JSON Schemas
@@ -40,21 +59,30 @@ PATIENT_ID_SYSTEM = f"{BASE}/identifier/patient"
 EXPRESSION_LANGUAGE = "text/x-rehabkit"
 
 #: http://terminology.hl7.org/CodeSystem/plan-definition-type: a PlanDefinition of type clinical-protocol.
-PLAN_TYPE = {"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type", "code": "clinical-protocol",
-             "display": "Clinical Protocol"}
+PLAN_TYPE = {
+    "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
+    "code": "clinical-protocol",
+    "display": "Clinical Protocol",
+}
 #: SNOMED CT 229065009 |Exercise therapy (regime/therapy)|, the code the HL7 Physical Activity implementation
 #: guide gives exercise prescriptions.
 EXERCISE_THERAPY = {"system": "http://snomed.info/sct", "code": "229065009", "display": "Exercise therapy"}
 #: LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported".
-PAIN_SCORE = {"system": "http://loinc.org", "code": "72514-3",
-              "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
+PAIN_SCORE = {
+    "system": "http://loinc.org",
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
 #: LOINC codes of outcome-measure scores, by rehabkit measure id. 97909-6 is the Oswestry Disability Index score
 #: (as issue 15 gives it). No LOINC code for the Neck Disability Index total could be confirmed (LOINC has answer
 #: lists for its items, LL3898-5 onwards), so an NDI score carries rehabkit's own code only: see docs/fhir.md.
 MEASURE_LOINC = {"odi": {"system": "http://loinc.org", "code": "97909-6", "display": "Oswestry Disability Index score"}}
 #: http://terminology.hl7.org/CodeSystem/observation-category
-OBSERVATION_CATEGORY = {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey",
-                        "display": "Survey"}
+OBSERVATION_CATEGORY = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "survey",
+    "display": "Survey",
+}
 UCUM = "http://unitsofmeasure.org"
 
 

@@ -12,12 +12,27 @@ PROTOCOL = {
     "summary": "Test-only protocol whose id and version clash with the neck pack's.",
     "conditions": ["neck-pain"],
     "supervision": {"clinical_assessment_required": True, "statement": "Assumes a prior clinical assessment."},
-    "exercises": [{"id": "clash-tuck", "name": "Tuck", "component": "mobility-and-flexibility",
-                   "region": "cervical", "steps": ["Tuck the chin."]}],
-    "phases": [{"id": "acute", "name": "Acute", "focus": ["pain-and-spasm-control"],
-                "exercises": [{"exercise": "clash-tuck", "dose": {"reps": 5}}]}],
+    "exercises": [
+        {
+            "id": "clash-tuck",
+            "name": "Tuck",
+            "component": "mobility-and-flexibility",
+            "region": "cervical",
+            "steps": ["Tuck the chin."],
+        }
+    ],
+    "phases": [
+        {
+            "id": "acute",
+            "name": "Acute",
+            "focus": ["pain-and-spasm-control"],
+            "exercises": [{"exercise": "clash-tuck", "dose": {"reps": 5}}],
+        }
+    ],
     "red_flags": [{"id": "arm", "question": "Arm weakness?", "action": "refer-urgently", "message": "Seek help."}],
-    "symptom_rules": [{"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}],
+    "symptom_rules": [
+        {"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}
+    ],
     "references": [{"citation": "Test only."}],
     "reviewed": "2026-01-01",
 }

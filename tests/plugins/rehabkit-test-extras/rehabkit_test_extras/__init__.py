@@ -12,21 +12,29 @@ from rehabkit import LintRule, Severity, Violation
 
 @hookimpl
 def rehabkit_register_exercises(register):
-    register({
-        "id": "wall-angel",
-        "name": "Wall angel",
-        "component": "postural-and-movement-re-education",
-        "region": "thoracic",
-        "position": "standing",
-        "steps": ["Stand with your back against a wall.", "Slide your arms up and down the wall."],
-        "dose": {"sets": 2, "reps": 10, "pain_limit": 3},
-    })
+    register(
+        {
+            "id": "wall-angel",
+            "name": "Wall angel",
+            "component": "postural-and-movement-re-education",
+            "region": "thoracic",
+            "position": "standing",
+            "steps": ["Stand with your back against a wall.", "Slide your arms up and down the wall."],
+            "dose": {"sets": 2, "reps": 10, "pain_limit": 3},
+        }
+    )
 
 
 @hookimpl
 def rehabkit_register_screening(register):
-    register({"id": "recent-fall", "question": "Have you had a fall since your last session?",
-              "action": "stop-and-review", "message": "Please see your clinician before exercising again."})
+    register(
+        {
+            "id": "recent-fall",
+            "question": "Have you had a fall since your last session?",
+            "action": "stop-and-review",
+            "message": "Please see your clinician before exercising again.",
+        }
+    )
 
 
 def _always_raises(context):

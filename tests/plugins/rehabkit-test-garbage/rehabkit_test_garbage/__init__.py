@@ -11,8 +11,15 @@ from rehabkit import hookimpl
 
 @hookimpl
 def rehabkit_register_exercises(register):
-    register({"id": "garbage-valid-exercise", "name": "Valid", "component": "functional-stability",
-              "region": "lumbar", "steps": ["Stand up."]})
+    register(
+        {
+            "id": "garbage-valid-exercise",
+            "name": "Valid",
+            "component": "functional-stability",
+            "region": "lumbar",
+            "steps": ["Stand up."],
+        }
+    )
     register({"id": "garbage-exercise", "name": 42})
 
 

@@ -80,4 +80,6 @@ def _render(content):
 
 @hookimpl
 def rehabkit_register_renderers(register):
-    register(Renderer(name="hostile", kinds=("protocol-phase", "course-report"), file_types=("html",), function=_render))
+    register(
+        Renderer(name="hostile", kinds=("protocol-phase", "course-report"), file_types=("html",), function=_render)
+    )

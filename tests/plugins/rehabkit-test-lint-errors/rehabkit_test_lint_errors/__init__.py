@@ -13,14 +13,37 @@ PROTOCOL = {
     "summary": "Test-only protocol with too few red flags and symptom rules.",
     "conditions": ["neck-pain"],
     "supervision": {"clinical_assessment_required": True, "statement": "Assumes a prior clinical assessment."},
-    "exercises": [{"id": "unsafe-tuck", "name": "Tuck", "component": "mobility-and-flexibility",
-                   "region": "cervical", "steps": ["Tuck the chin."]}],
-    "phases": [{"id": "acute", "name": "Acute", "focus": ["pain-and-spasm-control"],
-                "entry": {"summary": "Assessed."}, "exit": {"summary": "The clinician decides."},
-                "exercises": [{"exercise": "unsafe-tuck", "dose": {"reps": 5}}]}],
-    "red_flags": [{"id": "arm", "question": "Arm weakness?", "covers": ["numbness-tingling-weakness"],
-                   "action": "refer-urgently", "message": "Seek help."}],
-    "symptom_rules": [{"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}],
+    "exercises": [
+        {
+            "id": "unsafe-tuck",
+            "name": "Tuck",
+            "component": "mobility-and-flexibility",
+            "region": "cervical",
+            "steps": ["Tuck the chin."],
+        }
+    ],
+    "phases": [
+        {
+            "id": "acute",
+            "name": "Acute",
+            "focus": ["pain-and-spasm-control"],
+            "entry": {"summary": "Assessed."},
+            "exit": {"summary": "The clinician decides."},
+            "exercises": [{"exercise": "unsafe-tuck", "dose": {"reps": 5}}],
+        }
+    ],
+    "red_flags": [
+        {
+            "id": "arm",
+            "question": "Arm weakness?",
+            "covers": ["numbness-tingling-weakness"],
+            "action": "refer-urgently",
+            "message": "Seek help.",
+        }
+    ],
+    "symptom_rules": [
+        {"id": "pain", "measure": "pain-during", "above": 5, "action": "regress", "message": "Ease off."}
+    ],
     "references": [{"citation": "Test only.", "url": "https://example.org/rehabkit-test"}],
     "reviewed": "2026-01-01",
 }
