@@ -18,6 +18,9 @@ from rehabkit.cli import main
 from pg_server import pg_server, pg_url, store_db  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parent.parent
+#: The longest a terminal test waits for what it expects on the screen (pexpect's timeout). A cap, never a pause:
+#: each wait ends as soon as the text shows; a busy 2-core machine running the whole suite can take this long.
+SCREEN_WAIT = 300
 CORPUS = REPO / "tests" / "corpus"
 PROTOCOLS = REPO / "protocols"
 TEST_PACKS = REPO / "tests" / "plugins"

@@ -91,3 +91,15 @@ def test_unreadable_suffix_in_explicit_path(cli, tmp_path) -> None:
     result = cli("validate", str(text))
     assert result.exit_code == 1
     assert "RK001 unknown file type '.txt': protocol documents end in .json, .yaml or .yml." in result.stdout
+
+
+def test_flow_nesting_after_quoted_brackets_is_placed_at_the_bracket_past_the_limit(rehabkit, tmp_path) -> None:
+    # Whatever PyYAML version is installed (6.0.4 refuses deep flow nesting itself, while scanning ahead), the
+    # finding is rehabkit's RK008 at the bracket that crosses its limit, counting the block levels around it and
+    # not the brackets inside quoted text.
+    deep = tmp_path / "deep.yaml"
+    deep.write_text('a:\n  b: ["x[[[", {c: [' + "[" * 5_000 + "\n", encoding="utf-8")
+    result = rehabkit("validate", str(deep))
+    assert result.returncode == 1, result.stderr
+    # a, b, [, {, [ are five levels; 28 more brackets make 33: the 28th is at column 19 + 28.
+    assert result.stdout.startswith(f"{deep}:2:47: RK008 nesting is deeper than 32 levels")

@@ -9,7 +9,7 @@ import pexpect
 import pytest
 import yaml
 
-from conftest import CORPUS, REPO, clean_env
+from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env
 
 GOOD = (CORPUS / "good" / "minimal.yaml").read_text()
 BAD = GOOD.replace("reps: 10", "reps: 0")  # RK201, an error
@@ -32,7 +32,7 @@ def _in_a_terminal(args: list[str], **env: str) -> str:
         cwd=str(REPO),
         env=clean_env(**env),
         encoding="utf-8",
-        timeout=60,
+        timeout=SCREEN_WAIT,
         dimensions=(40, 200),
     )
     child.expect(pexpect.EOF)

@@ -248,7 +248,7 @@ def _spawn(args: list[str], tmp_path: Path):
 
     import pexpect
 
-    from conftest import REPO, clean_env
+    from conftest import REPO, SCREEN_WAIT, clean_env
 
     return pexpect.spawn(
         sys.executable,
@@ -256,7 +256,7 @@ def _spawn(args: list[str], tmp_path: Path):
         cwd=str(REPO),
         env=clean_env(COLUMNS="100"),
         encoding="utf-8",
-        timeout=60,
+        timeout=SCREEN_WAIT,
     )
 
 

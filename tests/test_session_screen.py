@@ -15,7 +15,7 @@ import pexpect
 import pytest
 import yaml
 
-from conftest import CORPUS, REPO, clean_env
+from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env
 from rehabkit._sessions.store import Store
 
 DAY = "2026-11-02"
@@ -49,7 +49,7 @@ def _spawn(tmp_path: Path, protocol: Path, **env: str):
         cwd=str(REPO),
         env=clean_env(COLUMNS="60", LINES="24", **env),
         encoding="utf-8",
-        timeout=30,
+        timeout=SCREEN_WAIT,
         dimensions=(24, 60),
     )
 

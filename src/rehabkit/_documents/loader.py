@@ -532,9 +532,24 @@ def _plainly_safe(text: str) -> bool:
 
 
 def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limits) -> None:
-    depth = 0
-    documents = 0
-    for event in yaml.parse(text, Loader=loader_cls):
+    depth, after, documents = 0, 0, 0
+    events = yaml.parse(text, Loader=loader_cls)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration:
+            return
+        except yaml.MarkedYAMLError as exc:
+            # PyYAML 6.0.4 and later refuse deep flow nesting themselves while scanning ahead of the events
+            # rehabkit has seen ("exceeded maximum nesting depth"): the finding stays rehabkit's own RK008, placed
+            # where rehabkit's limit is crossed, whatever PyYAML version is installed.
+            if "nesting depth" not in f"{exc.problem} {exc.context}":
+                raise
+            line, column = _flow_depth_point(text, after, depth, limits.max_depth) or (None, None)
+            if line is None and exc.problem_mark is not None:
+                line, column = exc.problem_mark.line + 1, exc.problem_mark.column + 1
+            raise _depth_error(path, limits, line, column) from None
+        after = event.end_mark.index
         kind = type(event)
         if getattr(event, "anchor", None) is not None and kind is not yaml.AliasEvent:
             mark = event.start_mark
@@ -573,6 +588,35 @@ def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limi
                     line=mark.line + 1,
                     column=mark.column + 1,
                 )
+
+
+def _flow_depth_point(text: str, start: int, depth: int, limit: int) -> tuple[int, int] | None:
+    """Line and column (1-based) of the first flow bracket after ``start`` that takes ``depth`` past ``limit``.
+
+    Brackets inside quoted scalars and comments are skipped; ``None`` when no bracket crosses the limit.
+    """
+    quote = ""
+    index = start
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return positions.line_col(text, index)
+        elif char in "]}":
+            depth -= 1
+        index += 1
+    return None
 
 
 def _too_deep(data: Any, limit: int) -> bool:

@@ -41,8 +41,8 @@ def _local(node: Any) -> Any:
     if isinstance(node, dict):
         return {
             k: (
-                f"#/$defs/{_REF.match(v).group(1)}"
-                if k == "$ref" and isinstance(v, str) and _REF.match(v)  # type: ignore[union-attr]
+                f"#/$defs/{_REF.match(v).group(1)}"  # type: ignore[union-attr]
+                if k == "$ref" and isinstance(v, str) and _REF.match(v)
                 else _local(v)
             )
             for k, v in node.items()

@@ -181,12 +181,12 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
                     "measure": "pain-during",
                     "exercise": item.exercise.id,
                     "value": pain,
-                    "limit": item.dose.pain_limit,
+                    "limit": item.dose.pain_limit,  # type: ignore[union-attr]
                     "rule": "pain_limit",
                 }
                 for item, pain in over
             ),
-        )  # type: ignore[union-attr]
+        )
     if not done.met:
         reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
         reasons += [f"still needed: {u.text}" for u in done.missing]
