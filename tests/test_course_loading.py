@@ -14,11 +14,12 @@ import json
 
 import attrs
 import pytest
+from test_courses import Course, day
 
 from rehabkit._sessions.course import load_course, parse_date
 from rehabkit._sessions.store import Store
 from rehabkit.engine import CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course
-from test_courses import Course, day
+from rehabkit.engine.events import event_detail
 
 
 def _from_everything(store: Store, patient: str, protocol, today: datetime.date):
@@ -44,7 +45,7 @@ def _from_everything(store: Store, patient: str, protocol, today: datetime.date)
             phase=e.phase,
             by=e.by,
             after_session=e.after_session,
-            detail=e.detail or {},
+            detail=event_detail(e.kind, e.detail),
         )
         for e in store.events(patient)
     ]

@@ -7,11 +7,12 @@ import datetime
 import pytest
 
 from rehabkit._common import vocabulary
+from rehabkit._documents.schemas import load_schema
 from rehabkit.engine import CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, morning_reasons
 from rehabkit.engine.decide import _observations
+from rehabkit.engine.events import Approval
 from rehabkit.engine.screening import SCREENING_ORDER
 from rehabkit.engine.symptoms import ACTION_ORDER
-from rehabkit._documents.schemas import load_schema
 
 SCHEMA = load_schema()
 DEFS = SCHEMA["$defs"]
@@ -95,8 +96,8 @@ def test_every_criterion_measure_has_a_producer() -> None:
     sessions = [PastSession(1, day, "one", "complete", 3, 3, "continue", {"within_limits": True, "doses": {}})]
     events = [
         CourseEvent(1, "enter-phase", day, "every", "one"),
-        CourseEvent(2, "approval", day, "every", "two", detail={"kind": "surgeon-clearance", "value": True}),
-        CourseEvent(3, "approval", day, "every", "two", detail={"kind": "clinician-approval", "value": True}),
+        CourseEvent(2, "approval", day, "every", "two", detail=Approval("surgeon-clearance", True)),
+        CourseEvent(3, "approval", day, "every", "two", detail=Approval("clinician-approval", True)),
     ]
     measures = [MeasureRecord("odi", 20, day), MeasureRecord("ndi", 10, day), MeasureRecord("psfs", 6, day)]
     course = build_course(

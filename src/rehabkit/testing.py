@@ -189,7 +189,8 @@ class PackHarness:
         when the course may not run today.
         """
         from ._sessions.course import load_course
-        from ._sessions.runner import FileAnswers, run_session
+        from ._sessions.runner import Display, FileAnswers, run_session
+        from ._sessions.service import CourseContext
         from ._sessions.store import Store
 
         if self.db_path is None:
@@ -212,19 +213,16 @@ class PackHarness:
                         by="test",
                         detail={"kind": kind, "value": value},
                     )
-            outcome = run_session(
-                store=store,
-                patient=patient,
+            context = CourseContext(
                 protocol=registered.item,
                 library=self.registry.exercise_library(),
                 measures=measures,
                 extra_screening=tuple(r.item for r in self.registry.screening.values()),
-                answers=FileAnswers(answers, "<scripted answers>"),
                 decide=self.manager.decide,
-                say=transcript.append,
-                today=day,
                 policy=self.registry.policy(),
             )
+            answered = FileAnswers(answers, "<scripted answers>")
+            outcome = run_session(store, context, patient, answered, Display(transcript.append), today=day)
         return ScriptedSession(outcome, tuple(transcript))
 
     def invoke(self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None) -> Any:

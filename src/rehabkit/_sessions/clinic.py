@@ -35,6 +35,7 @@ from typing import Any
 import attrs
 
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
+from ..engine.events import Pause, event_detail
 from ..engine import (
     Course,
     CourseEvent,
@@ -215,7 +216,7 @@ def read_store(store: Any) -> dict[str, _Patient]:
                 phase=phase,
                 by=by,
                 after_session=int(after_session),
-                detail=json.loads(detail_text) if detail_text else {},
+                detail=event_detail(kind, json.loads(detail_text) if detail_text else {}),
             )
         )
         record.latest = max(record.latest, day)
@@ -295,14 +296,14 @@ def _reasons(
     criteria: Mapping[str, str],
 ) -> Iterator[Attention]:
     stop = course.stop
-    if course.status == "paused" and stop is not None:
-        action = str(stop.detail.get("action", "stop-and-review"))
+    if course.status == "paused" and stop is not None and isinstance(stop.detail, Pause):
+        action = stop.detail.action
         cause = {
             "screening": "a red-flag answer at screening",
             "no-improvement": "no meaningful improvement",
             "next-day": "the next-morning report",
             "empty-plan": "no exercise left in the plan",
-        }.get(str(stop.detail.get("cause")), "the session's decision")
+        }.get(stop.detail.cause, "the session's decision")
         urgent = action == "refer-urgently"
         yield Attention(
             "urgent-referral" if urgent else "paused",

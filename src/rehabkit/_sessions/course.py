@@ -15,6 +15,7 @@ from typing import Any
 
 from .._common.lazy import LazyMapping
 from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, current_entry
+from ..engine.events import event_detail
 from ..model import Protocol
 from .outcomes import OutcomeMeasure
 from .store import Store
@@ -55,7 +56,7 @@ def load_course(
             phase=e.phase,
             by=e.by,
             after_session=e.after_session,
-            detail=e.detail or {},
+            detail=event_detail(e.kind, e.detail),
         )
         for e in store.events(patient)
     ]

@@ -373,31 +373,34 @@ def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Pro
 
 def describe_stop(course: Course, patient: str) -> list[str]:
     """Why a course is stopped, since when, and how a clinician lifts it, in plain words."""
+    from ..engine.events import Pause, Review
+
     stop = course.stop
     if stop is None:
         return []
     since = stop.date.isoformat()
     lines: list[str]
-    if stop.kind == "pause":
+    detail = stop.detail
+    if isinstance(detail, Pause):
         cause = {
             "screening": "a red-flag answer at screening",
             "no-improvement": "no meaningful improvement over the review period",
             "next-day": "the next-morning report",
-        }.get(str(stop.detail.get("cause")), "the session's decision")
-        urgent = stop.detail.get("action") == "refer-urgently"
+        }.get(detail.cause, "the session's decision")
+        urgent = detail.action == "refer-urgently"
         lines = [
             f"This course has been paused since {since} because of {cause}"
             + (": the patient was told to seek medical help urgently." if urgent else ": a clinician must review it.")
         ]
-        lines += [f"  - {reason}" for reason in stop.detail.get("reasons", [])]
-        lines += [f"  {message}" for message in stop.detail.get("messages", [])]
+        lines += [f"  - {reason}" for reason in detail.reasons]
+        lines += [f"  {message}" for message in detail.messages or ()]
     else:
-        outcome = stop.detail.get("outcome")
+        outcome = detail.outcome if isinstance(detail, Review) else None
         who = f" by {stop.by}" if stop.by else ""
         word = "referred on" if outcome == "refer" else "discharged from this programme"
         lines = [f"The patient was {word} at a review on {since}{who}."]
-        if stop.detail.get("note"):
-            lines.append(f"  Note: {stop.detail['note']}")
+        if isinstance(detail, Review) and detail.note:
+            lines.append(f"  Note: {detail.note}")
     lines.append(
         f"No session runs until a clinician records a review: rehabkit review {patient} --clinician ID "
         "--outcome resume|earlier-phase|discharge|refer [--phase P] [--note TEXT]"

@@ -239,9 +239,11 @@ def _record_session(
         CourseStopped,
         DateOrderError,
         GateClosed,
+        Display,
         SessionInterrupted,
         run_session,
     )
+    from .._sessions.service import Actor, CourseContext
     from .._sessions.store import StoreError
 
     try:
@@ -252,22 +254,16 @@ def _record_session(
     if surgeon_cleared is not None or clinician_approved is not None:
         _record_approvals(store, patient, protocol, measures, day, by, surgeon_cleared, clinician_approved, say)
     try:
-        outcome = run_session(
-            store=store,
-            patient=patient,
+        context = CourseContext(
             protocol=protocol,
             library=library,
             measures=measures,
             extra_screening=extra,
-            answers=answers,
             decide=state.manager().decide,
-            say=say,
-            pace=pace,
-            today=day,
             policy=registry.policy(),
-            warn=warn,
-            brief=brief,
         )
+        display = Display(say, warn, pace, brief)
+        outcome = run_session(store, context, patient, answers, display, actor=Actor(by), today=day)
     except (AnswersFileError, DateOrderError) as exc:
         echo(f"rehabkit: error: {exc}", err=True)
         raise SystemExit(ExitCode.USAGE) from None

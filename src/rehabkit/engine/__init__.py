@@ -22,6 +22,7 @@ from .symptoms import ACTION_ORDER, Observation, Reason, evaluate, worst
 
 __all__ = [
     "ACTION_ORDER",
+    "LATEST_NEEDED",
     "STOPPED_STATES",
     "Course",
     "CourseEvent",
@@ -43,9 +44,8 @@ __all__ = [
     "advance_doses",
     "at_step",
     "build_course",
-    "current_entry",
-    "LATEST_NEEDED",
     "check_criteria",
+    "current_entry",
     "decide",
     "ends_screening",
     "evaluate",

@@ -17,7 +17,9 @@ import attrs
 
 from ..model import Phase, Precaution, Protocol
 from .criteria import Facts
+from .decision_record import read_decision_record
 from .dose import DoseState
+from .events import Approval, Review
 from .progress import weeks_without_improvement
 from .records import CourseEvent, MeasureRecord, NextDayRecord, PastSession
 from .symptoms import Observation, Reason, evaluate, worst
@@ -152,7 +154,7 @@ def _stop_event(events: Sequence[CourseEvent], protocol_id: str) -> CourseEvent 
         if event.kind == "pause":
             stop = event
         elif event.kind == "review":
-            outcome = event.detail.get("outcome")
+            outcome = event.detail.outcome if isinstance(event.detail, Review) else None
             if outcome == "refer" or (outcome == "discharge" and event.protocol in (None, protocol_id)):
                 stop = event
             else:
@@ -193,27 +195,41 @@ def build_course(
     ``sessions`` are the patient's sessions of this protocol and ``events``
     every course event of the patient (any protocol), both in the order
     recorded (of the sessions before the current phase was entered, only the
-    latest of each kind in :data:`LATEST_NEEDED` are read); ``next_days`` the next-morning reports; ``measures`` the scored
-    outcome measures, whose latest value up to ``today`` feeds the criterion
+    latest of each kind in :data:`LATEST_NEEDED` are read); ``next_days`` the next-morning reports; ``measures`` the
+    scored outcome measures, whose latest value up to ``today`` feeds the criterion
     named in ``measure_criteria`` (measure id -> criterion measure, e.g. odi -> odi-percent).
     """
     sessions = tuple(sessions)
     patient_events = tuple(events)  # pauses and reviews concern the patient in every protocol
-    events = tuple(e for e in patient_events if e.protocol in (None, protocol.id))
-    reports: dict[int, NextDayRecord] = {}
-    for report in next_days:
-        reports[report.session] = report  # the latest report for a session wins
+    reports = {report.session: report for report in next_days}  # the latest report for a session wins
     order = [p.id for p in protocol.phases]
-
     entry = current_entry(protocol, patient_events)
     phase = entry.phase if entry and entry.phase else order[0]
-    stint = [s for s in sessions if entry is not None and s.id > entry.after_session and s.phase == phase]
+    stint = tuple(s for s in sessions if entry is not None and s.id > entry.after_session and s.phase == phase)
     # Entered on the event's date, or on the stint's first session when that is dated earlier (sessions entered
     # from paper after a review recorded today): time in the phase is never negative.
     entered = min([entry.date, *(s.date for s in stint[:1])]) if entry else None
-    done = [s for s in stint if s.status in _DONE]
+    reviews = [e for e in patient_events if e.kind == "review"]
+    last_review = reviews[-1] if reviews else None
+    values = _facts_values(protocol, sessions, stint, reports, today, entered)
+    values.update(_dated_values(measures, today, surgery_date, measure_criteria or {}))
+    carried = _carried(stint, sessions, last_review)
+    stop = _stop_event(patient_events, protocol.id)
+    dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
+    return Course(
+        protocol=protocol, status=_status(stop, entered), phase=phase, entered=entered,
+        facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
+                    approvals=_approvals(patient_events, protocol.id)),
+        regressions=carried.regressions, removed=carried.removed, doses=carried.doses,
+        morning=_morning(protocol, sessions, stint, reports, last_review),
+        weeks_without_improvement=_stuck(protocol, phase, stint, entered, last_review, today),
+        stop=stop, latest_date=max(dates) if dates else None, sessions=sessions,
+        entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted,
+    )  # fmt: skip
 
-    # Days in a row within the limits: a day counts once, and only if every session that day stayed within them.
+
+def _streak(protocol: Protocol, done: Sequence[PastSession], reports: Mapping[int, NextDayRecord]) -> int:
+    """Days in a row within the limits: a day counts once, and only if every session that day stayed within them."""
     by_day: dict[datetime.date, bool] = {}
     for session in done:
         by_day[session.date] = by_day.get(session.date, True) and _within(protocol, session, reports.get(session.id))
@@ -222,17 +238,33 @@ def build_course(
         if not by_day[day]:
             break
         streak += 1
-    completed_days = {s.date for s in done if s.status == "complete"}
+    return streak
 
+
+def _facts_values(
+    protocol: Protocol, sessions: Sequence[PastSession], stint: Sequence[PastSession],
+    reports: Mapping[int, NextDayRecord], today: datetime.date, entered: datetime.date | None,
+) -> dict[str, float | bool]:  # fmt: skip
+    """The facts the sessions give: days within the limits, sessions completed, weeks in phase, pain at rest."""
+    done = [s for s in stint if s.status in _DONE]
     values: dict[str, float | bool] = {
-        "consecutive-sessions-within-limits": streak,
-        "sessions-completed": len(completed_days),
+        "consecutive-sessions-within-limits": _streak(protocol, done, reports),
+        "sessions-completed": len({s.date for s in done if s.status == "complete"}),
         "no-red-flags": True,  # the session runner screens before anything else
         "weeks-in-phase": round((today - entered).days / 7, 2) if entered else 0.0,
     }
     with_pain = [s for s in sessions if s.status in _DONE and s.pain_before is not None]
     if with_pain:
         values["pain-at-rest"] = float(with_pain[-1].pain_before)  # type: ignore[arg-type]
+    return values
+
+
+def _dated_values(
+    measures: Iterable[MeasureRecord], today: datetime.date, surgery_date: datetime.date | None,
+    measure_criteria: Mapping[str, str],
+) -> dict[str, float | bool]:  # fmt: skip
+    """Time since surgery, and the latest score of each outcome measure as the criterion it feeds."""
+    values: dict[str, float | bool] = {}
     if surgery_date is not None:
         days = (today - surgery_date).days
         values["days-since-surgery"] = days
@@ -242,83 +274,85 @@ def build_course(
         if record.measure not in latest or record.date >= latest[record.measure][0]:
             latest[record.measure] = (record.date, record.value)
     for measure_id, (_, value) in latest.items():
-        criterion = (measure_criteria or {}).get(measure_id)
+        criterion = measure_criteria.get(measure_id)
         if criterion and criterion != "pain-at-rest":
             values[criterion] = value
+    return values
 
+
+def _approvals(events: Iterable[CourseEvent], protocol_id: str) -> dict[str, dict[str, bool]]:
+    """Approvals per gate, in the order recorded: a withdrawal recorded after an approval closes the gate again."""
     approvals: dict[str, dict[str, bool]] = {}
-    for event in events:  # in the order recorded: a withdrawal recorded after an approval closes the gate again
-        if event.kind == "approval" and event.phase:
-            approvals.setdefault(event.phase, {})[str(event.detail.get("kind"))] = bool(event.detail.get("value"))
+    for event in events:
+        if event.protocol in (None, protocol_id) and event.phase and isinstance(event.detail, Approval):
+            approvals.setdefault(event.phase, {})[event.detail.kind] = event.detail.value
+    return approvals
 
-    # The state the last session of this stint left behind.
-    regressions: dict[str, str] = {}
+
+@attrs.frozen(slots=True)
+class _Carried:
+    """The state the last session of the stint left behind."""
+
+    regressions: Mapping[str, str] = attrs.field(factory=dict)
     removed: tuple[str, ...] = ()
-    doses: dict[str, DoseState] = {}
+    doses: Mapping[str, DoseState] = attrs.field(factory=dict)
+    omitted: frozenset[str] = frozenset()
+
+
+def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], review: CourseEvent | None) -> _Carried:
+    """Regressions, removed exercises and dose steps from the stint's last decided session; movements the latest
+    session's screening left out. A review since that session brings removed exercises back."""
+    latest = next((s for s in reversed(sessions) if s.status in _DONE and s.detail), None)
+    omitted = frozenset(read_decision_record(latest.detail).omitted_movements) if latest is not None else frozenset()
     last = next((s for s in reversed(stint) if s.status in _DONE and s.detail and "doses" in s.detail), None)
-    if last is not None:
-        regressions = dict(last.detail.get("regressions", {}))
-        removed = tuple(last.detail.get("removed", ()))
-        doses = {key: DoseState.from_dict(value) for key, value in last.detail.get("doses", {}).items()}
-    latest_done = next((s for s in reversed(sessions) if s.status in _DONE and s.detail), None)
-    omitted = frozenset(latest_done.detail.get("omitted_movements", ())) if latest_done is not None else frozenset()
-    reviews = [e for e in patient_events if e.kind == "review"]
-    last_review = reviews[-1] if reviews else None
-    if last_review is not None and last is not None and last_review.after_session >= last.id:
+    if last is None:
+        return _Carried(omitted=omitted)
+    record = read_decision_record(last.detail)
+    removed = record.removed
+    if review is not None and review.after_session >= last.id:
         removed = ()  # a clinician has reviewed the plan since those exercises left it
+    return _Carried(record.regressions, removed, record.doses, omitted)
 
-    latest_complete = next((s for s in reversed(sessions) if s.status == "complete"), None)
-    morning: tuple[Reason, ...] = ()
-    if latest_complete is not None and latest_complete in stint:
-        latest_report = reports.get(latest_complete.id)
-        if latest_report is not None and not (last_review is not None and last_review.date >= latest_report.date):
-            morning = morning_reasons(
-                protocol, latest_complete, latest_report
-            )  # a later review has already taken it into account
 
-    stuck = None
+def _morning(
+    protocol: Protocol, sessions: Sequence[PastSession], stint: Sequence[PastSession],
+    reports: Mapping[int, NextDayRecord], review: CourseEvent | None,
+) -> tuple[Reason, ...]:  # fmt: skip
+    """The next-morning rules the latest complete session's report fired, unless a later review took them in."""
+    latest = next((s for s in reversed(sessions) if s.status == "complete"), None)
+    if latest is None or latest not in stint:
+        return ()
+    report = reports.get(latest.id)
+    if report is None or (review is not None and review.date >= report.date):
+        return ()
+    return morning_reasons(protocol, latest, report)
+
+
+def _stuck(
+    protocol: Protocol, phase: str, stint: Sequence[PastSession], entered: datetime.date | None,
+    review: CourseEvent | None, today: datetime.date,
+) -> float | None:  # fmt: skip
+    """Weeks without meaningful improvement of pain at rest, when the protocol has a no-improvement rule."""
     rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)
-    if rule is not None and entered is not None:
-        # The clock starts when the phase was entered, or again after the last review (by the order recorded).
-        since_review = [s for s in done if last_review is None or s.id > last_review.after_session]
-        since = (
-            entered
-            if len(since_review) == len(done)
-            else min([last_review.date, *(s.date for s in since_review[:1])])
-            if last_review
-            else entered
-        )
-        series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
-        stuck = weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
+    if rule is None or entered is None:
+        return None
+    done = [s for s in stint if s.status in _DONE]
+    # The clock starts when the phase was entered, or again after the last review (by the order recorded).
+    since_review = [s for s in done if review is None or s.id > review.after_session]
+    since = entered
+    if review is not None and len(since_review) != len(done):
+        since = min([review.date, *(s.date for s in since_review[:1])])
+    series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
+    return weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
 
-    stop = _stop_event(patient_events, protocol.id)
-    if stop is not None:
-        status = (
-            "referred"
-            if stop.kind == "review" and stop.detail.get("outcome") == "refer"
-            else ("discharged" if stop.kind == "review" else "paused")
-        )
-    else:
-        status = "active" if entered is not None else "not-started"
 
-    dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
-    return Course(
-        protocol=protocol,
-        status=status,
-        phase=phase,
-        entered=entered,
-        facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]), approvals=approvals),
-        regressions=regressions,
-        removed=removed,
-        doses=doses,
-        morning=morning,
-        weeks_without_improvement=stuck,
-        stop=stop,
-        latest_date=max(dates) if dates else None,
-        sessions=sessions,
-        entered_after=entry.after_session if entry else 0,
-        omitted_movements=omitted,
-    )
+def _status(stop: CourseEvent | None, entered: datetime.date | None) -> str:
+    """The course's state from the event that stopped it, if any."""
+    if stop is None:
+        return "active" if entered is not None else "not-started"
+    if stop.kind != "review":
+        return "paused"
+    return "referred" if isinstance(stop.detail, Review) and stop.detail.outcome == "refer" else "discharged"
 
 
 def active_precautions(course: Course) -> tuple[Precaution, ...]:

@@ -12,8 +12,8 @@ from collections.abc import Collection, Mapping
 
 import attrs
 
-from ..model import Criteria, Criterion
 from .._common.vocabulary import CRITERION_MEASURES
+from ..model import Criteria, Criterion
 
 __all__ = ["APPROVAL_MEASURES", "CriteriaResult", "Facts", "Unmet", "amount", "check_criteria"]
 

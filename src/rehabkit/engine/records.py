@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from .events import EventDetail, OtherDetail
+
 __all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession"]
 
 
@@ -40,10 +42,10 @@ class PastSession:
 class CourseEvent:
     """A dated event of a patient's course.
 
-    ``kind``: ``enter-phase`` (``phase`` entered), ``pause`` (``detail``: action,
-    cause, reasons), ``review`` (``detail``: outcome, note; ``by`` the clinician)
-    or ``approval`` (``detail``: ``kind`` surgeon-clearance or clinician-approval,
-    ``value``; ``phase`` the gate it opens; ``by`` who gave it). ``after_session``
+    ``kind``: ``enter-phase`` (``phase`` entered; detail :class:`~rehabkit.engine.events.PhaseEntry`),
+    ``pause`` (:class:`~rehabkit.engine.events.Pause`), ``review`` (:class:`~rehabkit.engine.events.Review`;
+    ``by`` the clinician) or ``approval`` (:class:`~rehabkit.engine.events.Approval`; ``phase`` the gate it
+    opens; ``by`` who gave it). ``after_session``
     is the id of the last session recorded before the event, which orders events
     among sessions. ``protocol`` is None for an event about the patient as a whole.
     """
@@ -55,7 +57,8 @@ class CourseEvent:
     phase: str | None = None
     by: str | None = None
     after_session: int = 0
-    detail: Mapping[str, Any] = attrs.field(factory=dict)
+    #: What the event says, typed by its kind (:mod:`rehabkit.engine.events`).
+    detail: EventDetail = attrs.field(factory=OtherDetail)
 
 
 @attrs.frozen(slots=True)

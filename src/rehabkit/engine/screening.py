@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from ..model import ScreeningQuestion
 from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS
+from ..model import ScreeningQuestion
 
 __all__ = ["SCREENING_ORDER", "ScreeningResult", "ends_screening", "screen"]
 

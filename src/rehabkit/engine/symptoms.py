@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from ..model import SymptomRule
 from .._common.vocabulary import SYMPTOM_ACTIONS, SYMPTOM_MEASURES
+from ..model import SymptomRule
 from .criteria import amount
 
 __all__ = ["ACTION_ORDER", "Observation", "Reason", "evaluate", "fires", "worst"]

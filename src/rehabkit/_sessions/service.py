@@ -1,0 +1,576 @@
+"""The course service: the one place where a patient's course changes.
+
+Every front end (the ``rehabkit`` commands, the pack harness, and later the
+browser) changes a course only through these operations: admit and record a
+session step by step (:func:`admit`, :func:`open_session`, then the
+:class:`SessionRun`'s steps), record approvals and clearances, a review, a
+next-morning report, a measure, a surgery date. Each takes the acting person
+(:class:`Actor`) and the date, asks the pure engine what follows, records it in
+the store and returns a typed result; printing is the front end's work.
+
+A session is recorded as it goes: every answer is stored the moment it is
+given, so an interrupted session keeps what the patient said.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import attrs
+
+from .._common.errors import RehabkitError
+from .._common.vocabulary import REVIEW_ACTIONS
+from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
+from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, screening_stop
+from ..engine.course import active_precautions, morning_reasons
+from ..engine.events import Approval, Pause, PhaseEntry, Review
+from ..engine.records import NextDayRecord, PastSession
+from ..engine.today import OMITTED_TODAY, check_gate, facts_with_pain, morning_doses, plan_for, session_facts
+from ..model import Exercise, Precaution, ScreeningQuestion
+from ..model import Protocol as ProtocolModel
+from .course import load_course, parse_date
+from .outcomes import OutcomeMeasure, Score
+from .store import Store
+
+__all__ = [
+    "APPROVAL_KINDS",
+    "REVIEW_OUTCOMES",
+    "Actor",
+    "ApprovalRecorded",
+    "CourseContext",
+    "CourseRequestError",
+    "CourseStopped",
+    "DateOrderError",
+    "GateClosed",
+    "NextDayRecorded",
+    "NoSessionError",
+    "ReviewRecorded",
+    "RunOutcome",
+    "SessionRun",
+    "admit",
+    "approve",
+    "gate_kinds",
+    "next_day_session",
+    "open_session",
+    "record_gate_approvals",
+    "record_measure",
+    "record_next_day",
+    "review",
+    "set_surgery_date",
+    "stopped_in",
+]
+
+#: The kinds of approval a gate may ask for.
+APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
+#: A review's outcomes.
+REVIEW_OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
+
+
+@attrs.frozen(slots=True)
+class Actor:
+    """Who acts on a course: a staff member's pseudonymous id, or ``None`` for the patient or someone unnamed."""
+
+    id: str | None = None
+
+
+@attrs.frozen(slots=True)
+class CourseContext:
+    """What the operations need from the installed packs for one protocol."""
+
+    protocol: ProtocolModel
+    library: Mapping[str, Exercise] = attrs.field(factory=dict)
+    measures: Mapping[str, OutcomeMeasure] = attrs.field(factory=dict)
+    extra_screening: tuple[ScreeningQuestion, ...] = ()
+    #: The progression policy (the ``rehabkit_progression_policy`` hook; the engine's default when no pack has one).
+    decide: Callable[[SessionPlan, SessionResult, Facts], Decision] | None = None
+    #: The effective clinical policy (packs may override rehabkit's defaults).
+    policy: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def new_symptom_question(self) -> str:
+        """The question asked after every session (clinical policy data; packs may reword it)."""
+        configured = self.policy.get("session", {}).get("new_symptom_question")
+        if configured is None:
+            from .._common.clinical_policy import policy
+
+            configured = policy()["session"]["new_symptom_question"]
+        return str(configured)
+
+    @property
+    def questions(self) -> tuple[ScreeningQuestion, ...]:
+        """Every red-flag question of the session: the protocol's, then those packs add."""
+        return (*self.protocol.red_flags, *self.extra_screening)
+
+    def course(self, store: Store, patient: str, day: datetime.date) -> Course:
+        """The patient's course in this protocol on ``day``."""
+        return load_course(store, patient, self.protocol, self.measures, day)
+
+
+class CourseStopped(RehabkitError, RuntimeError):
+    """The course is paused, referred or discharged: nothing runs until a clinician records a review."""
+
+    def __init__(self, course: Course) -> None:
+        super().__init__(f"the course is {course.status}")
+        self.course = course
+
+
+class DateOrderError(RehabkitError, ValueError):
+    """A session dated before what the course already holds: a course is recorded in date order."""
+
+
+class GateClosed(RehabkitError, RuntimeError):
+    """A criterion of the phase's gate does not hold, so no exercise may start."""
+
+    def __init__(self, course: Course, phase: str, result: CriteriaResult) -> None:
+        super().__init__(f"the gate of phase {phase!r} is closed")
+        self.course = course
+        self.phase = phase
+        self.result = result
+
+
+class CourseRequestError(RehabkitError, ValueError):
+    """A request the course cannot take as asked (a phase that does not exist, a review that needs a phase...).
+
+    ``param`` names the option at fault (``--phase``), or ``None`` when the request as a whole is at fault.
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@attrs.frozen(slots=True)
+class RunOutcome:
+    """How a session ended: screening stop or a decision, the course after it, and the next session's plan."""
+
+    session: int
+    phase: str
+    stopped_by_screening: bool
+    screening_action: str
+    messages: tuple[str, ...]
+    decision: Decision | None = None
+    next_plan: SessionPlan | None = None
+    plan: SessionPlan | None = None
+    #: The course's state after the session: ``active``, or ``paused`` when it now waits for a clinician's review.
+    status: str = "active"
+
+    @property
+    def action(self) -> str:
+        """What ended the session: the screening action when screening stopped it, else the decision's action."""
+        if self.decision is None:
+            return self.screening_action
+        return self.decision.action
+
+    @property
+    def paused(self) -> bool:
+        """True when the course now waits for a clinician's review."""
+        return self.action in REVIEW_ACTIONS
+
+
+# --- a session --------------------------------------------------------------------------------------------------
+
+
+def _record(store: Store, patient: str, course: Course, session: int, end: Conclusion, day: datetime.date) -> None:
+    """Record how a session ended: its status and decision record, and the pause or phase entry it causes."""
+    store.finish_session(session, end.status, end.action, end.record.to_dict())
+    protocol = course.protocol.id
+    if end.pause is not None:
+        store.add_event(patient, "pause", day, protocol=protocol, phase=course.phase, detail=end.pause.to_dict())
+    if end.entry is not None:
+        phase, entry = end.entry
+        store.add_event(patient, "enter-phase", day, protocol=protocol, phase=phase, detail=entry.to_dict())
+
+
+def _urgent_stop(store: Store, ctx: CourseContext, patient: str, course: Course, urgent: list[ScreeningQuestion],
+                 day: datetime.date) -> RunOutcome:  # fmt: skip
+    """Urgent red flags answered yes by name act before anything else, whatever else is wrong with the course."""
+    protocol = ctx.protocol
+    session = store.start_session(patient, protocol.id, protocol.version, course.phase, day)
+    for question in urgent:
+        store.record_answer(session, "screening", question.id, True)
+    end = screening_stop(screen(urgent, {q.id: True for q in urgent}), session)
+    _record(store, patient, course, session, end, day)
+    return RunOutcome(session, course.phase, True, "refer-urgently", end.record.messages, status="paused")
+
+
+def _pause_for_morning(store: Store, ctx: CourseContext, patient: str, course: Course, day: datetime.date) -> None:
+    """The next-morning report asks for review and nothing has paused the course yet (next-day could not check)."""
+    pause = Pause(
+        course.morning_action, "next-day", tuple(r.describe() for r in course.morning),
+        tuple(r.rule.message for r in course.morning),
+    )  # fmt: skip
+    store.add_event(patient, "pause", day, protocol=ctx.protocol.id, phase=course.phase, detail=pause.to_dict())
+
+
+def admit(
+    store: Store, ctx: CourseContext, patient: str, day: datetime.date, *, urgent: Collection[str] = ()
+) -> Course | RunOutcome:
+    """The patient's course, if a session may start on ``day``; else the refusal, raised.
+
+    ``urgent``: questions already answered yes (an answers file naming them): an urgent one stops the session at
+    once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
+    course's latest entry, :class:`CourseStopped` for a paused, referred or discharged course and
+    :class:`GateClosed` when an entry criterion of the patient's phase does not hold.
+    """
+    store.mark_unfinished_incomplete(patient)
+    course = ctx.course(store, patient, day)
+    named = [q for q in ctx.questions if q.action == "refer-urgently" and q.id in urgent]
+    if named:
+        return _urgent_stop(store, ctx, patient, course, named, day)
+    if course.latest_date is not None and day < course.latest_date:
+        raise DateOrderError(
+            f"{day.isoformat()} is before the latest entry of this course ({course.latest_date.isoformat()}): a course "
+            "is recorded in date order, so enter sessions done on paper oldest first, before any later ones."
+        )
+    if not course.stopped and course.morning_action in REVIEW_ACTIONS:
+        _pause_for_morning(store, ctx, patient, course, day)
+        course = ctx.course(store, patient, day)
+    if course.stopped:
+        raise CourseStopped(course)
+    gate = check_gate(course)
+    if not gate.met:
+        raise GateClosed(course, course.phase, gate)
+    return course
+
+
+def open_session(
+    store: Store, ctx: CourseContext, patient: str, course: Course, actor: Actor, day: datetime.date
+) -> SessionRun:
+    """Start the session of an admitted course: the first phase is entered if the course has not started."""
+    protocol = ctx.protocol
+    if not course.started:
+        entry = PhaseEntry("start of the protocol")
+        store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=course.phase, detail=entry.to_dict())
+    session = store.start_session(patient, protocol.id, protocol.version, course.phase, day)
+    return SessionRun(store, ctx, patient, course, session, actor, day)
+
+
+class SessionRun:
+    """A session being recorded, step by step: screening, pain before, each exercise, then the end.
+
+    Each step records its answer at once and says what follows; :meth:`finish` asks the progression policy and
+    records the decision. A front end calls the steps in order and shows what they return.
+    """
+
+    def __init__(self, store: Store, ctx: CourseContext, patient: str, course: Course, session: int, actor: Actor,
+                 day: datetime.date) -> None:  # fmt: skip
+        self.store, self.ctx, self.patient, self.course = store, ctx, patient, course
+        self.session, self.actor, self.day = session, actor, day
+        self.given: dict[str, bool] = {}
+        self.plan: SessionPlan | None = None
+        self.pain_before_value: float | None = None
+        self.during: dict[str, float] = {}
+        self.pain_after_value: float | None = None
+        self.new_symptom_value: bool | None = None
+        self._omitted: frozenset[str] = frozenset()
+        self._screening_action = "continue"
+        self._screening_messages: tuple[str, ...] = ()
+
+    @property
+    def cautions(self) -> tuple[Precaution, ...]:
+        """The protocol's precautions that apply to the patient today."""
+        return active_precautions(self.course)
+
+    def answer_screening(self, question: ScreeningQuestion, answer: bool) -> bool:
+        """Record one red-flag answer; True when screening ends here (an urgent yes ends it at once)."""
+        self.given[question.id] = answer
+        self.store.record_answer(self.session, "screening", question.id, answer)
+        return ends_screening(question, answer)
+
+    def end_screening(self) -> RunOutcome | tuple[str, ...]:
+        """After the last answer: the session's end when an answer stops it (the course pauses), else the
+        screening's messages for the patient (cautions of answers that only leave movements out)."""
+        result = screen(self.ctx.questions, self.given)
+        self._screening_action, self._screening_messages = result.action, tuple(result.messages())
+        if result.stops_session:
+            end = screening_stop(result, self.session)
+            _record(self.store, self.patient, self.course, self.session, end, self.day)
+            phase = self.course.phase
+            return RunOutcome(self.session, phase, True, result.action, self._screening_messages, status="paused")
+        self._omitted = frozenset(result.omitted_movements)
+        return self._screening_messages
+
+    def pain_before(self, pain: float) -> SessionPlan | RunOutcome:
+        """Record pain at rest before exercise; today's plan, or the session's end when nothing is left to do.
+
+        Raises :class:`GateClosed` when a criterion measured now (pain at rest) keeps the gate shut.
+        """
+        self.pain_before_value = pain
+        self.store.record_answer(self.session, "pain-before", "pain", pain)
+        asked = check_gate(self.course, facts_with_pain(self.course, pain), session_measured=True)
+        if not asked.met:
+            self.store.finish_session(self.session, "stopped", "hold", gate_refusal(asked.missing).record.to_dict())
+            raise GateClosed(self.course, self.course.phase, asked)
+        self.plan = plan_for(self.course, self.ctx.library, self._omitted, OMITTED_TODAY)
+        if self.plan.items:
+            return self.plan
+        end = empty_plan_stop(self.session)
+        _record(self.store, self.patient, self.course, self.session, end, self.day)
+        return self._outcome(end, None)
+
+    def pain_during(self, exercise: str, pain: float) -> float | None:
+        """Record pain during an exercise; the exercise's pain limit when the pain went over it."""
+        self.during[exercise] = pain
+        self.store.record_answer(self.session, "pain-during", exercise, pain)
+        item = next((i for i in self.plan.items if i.exercise.id == exercise), None) if self.plan else None
+        limit = item.dose.pain_limit if item is not None and item.dose is not None else None
+        return limit if limit is not None and pain > limit else None
+
+    def pain_after(self, pain: float) -> None:
+        """Record pain after the session."""
+        self.pain_after_value = pain
+        self.store.record_answer(self.session, "pain-after", "pain", pain)
+
+    def new_symptom(self, answer: bool) -> None:
+        """Record the answer to the new-symptom question asked after every session."""
+        self.new_symptom_value = answer
+        self.store.record_answer(self.session, "new-symptom", "new-symptom", answer)
+
+    def finish(self) -> RunOutcome:
+        """Decide through the progression policy, once every answer is in, and record the decision."""
+        if self.plan is None or self.pain_before_value is None or self.pain_after_value is None:
+            raise RuntimeError("a session is finished after its pain before, its plan and its pain after")
+        result = SessionResult(
+            pain_before=self.pain_before_value, pain_during=dict(self.during), pain_after=self.pain_after_value,
+            new_symptom=bool(self.new_symptom_value), weeks_without_improvement=self.course.weeks_without_improvement,
+        )  # fmt: skip
+        decision = self._decide(result)
+        doses, _ = morning_doses(self.course)
+        end = conclude(
+            self.course, self.plan, result, decision, doses=doses, library=self.ctx.library,
+            omitted=self._omitted, session=self.session, today=self.day,
+        )  # fmt: skip
+        _record(self.store, self.patient, self.course, self.session, end, self.day)
+        return self._outcome(end, self.plan)
+
+    def interrupt(self) -> None:
+        """The patient stopped: the answers so far are kept and the session is marked incomplete."""
+        self.store.finish_session(self.session, "incomplete")
+
+    def _decide(self, result: SessionResult) -> Decision:
+        from ..engine import decide as default_policy
+
+        assert self.plan is not None and self.pain_before_value is not None
+        policy = self.ctx.decide or default_policy
+        try:
+            return policy(self.plan, result, session_facts(self.course, self.pain_before_value, self.day))
+        except BaseException:
+            self.interrupt()  # no decision: the answers are kept, the session is not complete
+            raise
+
+    def _outcome(self, end: Conclusion, plan: SessionPlan | None) -> RunOutcome:
+        status = "paused" if end.paused else "active"
+        return RunOutcome(
+            self.session, self.course.phase, False, self._screening_action, self._screening_messages, end.decision,
+            end.next_plan, plan if plan is not None else self.plan, status,
+        )  # fmt: skip
+
+
+# --- approvals, surgery date --------------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class ApprovalRecorded:
+    """An approval or clearance recorded: its kind, whether given, and the gates (phase ids) it concerns."""
+
+    kind: str
+    given: bool
+    gates: tuple[str, ...]
+    by: str | None
+
+
+def gate_kinds(protocol: ProtocolModel, phase_id: str) -> list[str]:
+    """The approval kinds the gate into ``phase_id`` asks for (its entry criteria; the exit criteria of the phase
+    before; for the last phase, its own exit: the end of the programme)."""
+    order = [p.id for p in protocol.phases]
+    index = order.index(phase_id)
+    parts = [protocol.phases[index].entry, protocol.phases[index - 1].exit if index > 0 else None]
+    if index + 1 == len(order):
+        parts.append(protocol.phases[index].exit)
+    return sorted({c.measure for part in parts if part for c in part.all if c.measure in APPROVAL_KINDS})
+
+
+def _add_approval(store: Store, patient: str, protocol: str, gate: str, actor: Actor, approval: Approval,
+                  day: datetime.date) -> None:  # fmt: skip
+    store.add_event(patient, "approval", day, protocol=protocol, phase=gate, by=actor.id, detail=approval.to_dict())
+
+
+def approve(
+    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, phase: str, kind: str,
+    given: bool = True,
+) -> ApprovalRecorded:  # fmt: skip
+    """Record an approval or clearance (or its withdrawal) for the gate into ``phase`` only."""
+    _add_approval(store, patient, ctx.protocol.id, phase, actor, Approval(kind, given, "approve"), day)
+    return ApprovalRecorded(kind, given, (phase,), actor.id)
+
+
+def record_gate_approvals(
+    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, given: Mapping[str, bool | None],
+    *, via: str | None = "run",
+) -> list[ApprovalRecorded]:  # fmt: skip
+    """Approvals given with a session (``given``: kind -> True, False for a withdrawal, None for nothing).
+
+    They concern the gate the patient stands at; a withdrawal also closes the phase the patient is in.
+    """
+    course = ctx.course(store, patient, day)
+    recorded = []
+    for kind, value in given.items():
+        if value is None:
+            continue
+        gates = [course.gate] if value or not course.started else list(dict.fromkeys([course.phase, course.gate]))
+        for gate in gates:
+            _add_approval(store, patient, ctx.protocol.id, gate, actor, Approval(kind, value, via), day)
+        recorded.append(ApprovalRecorded(kind, value, tuple(gates), actor.id))
+    return recorded
+
+
+def set_surgery_date(store: Store, patient: str, surgery: datetime.date | None) -> str | None:
+    """Create the patient's record if needed and record the surgery date when given; the date it replaces, if any.
+
+    Raises :class:`rehabkit._sessions.store.StoreError` for a patient id that is not a pseudonymous code.
+    """
+    text = surgery.isoformat() if surgery is not None else None
+    old = store.surgery_date(patient) if store.has_patient(patient) else None
+    store.ensure_patient(patient, surgery_date=text)
+    return old if text is not None and old is not None and old != text else None
+
+
+# --- reviews ----------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class ReviewRecorded:
+    """A review recorded: the course before and after it."""
+
+    before: Course
+    after: Course
+
+
+def _check_review(course: Course, outcome: str, phase: str | None, day: datetime.date) -> None:
+    protocol = course.protocol
+    order = [p.id for p in protocol.phases]
+    if outcome == "earlier-phase":
+        if phase is None:
+            earlier = ", ".join(order[: order.index(course.phase)])
+            raise CourseRequestError(
+                "--outcome earlier-phase needs --phase: one of "
+                f"{earlier or '(none: the patient is in the first phase; use resume)'}."
+            )
+        if phase not in order:
+            raise CourseRequestError(
+                f"{protocol.key} has no phase {phase!r}; its phases are {', '.join(order)}.", "--phase"
+            )
+        if order.index(phase) >= order.index(course.phase) and course.started:
+            raise CourseRequestError(f"{phase!r} is not earlier than the patient's phase {course.phase!r}.", "--phase")
+    elif phase is not None:
+        raise CourseRequestError("--phase goes with --outcome earlier-phase only.")
+    if course.stop is not None and day < course.stop.date:
+        raise CourseRequestError(
+            f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", "--date"
+        )
+
+
+def review(
+    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, outcome: str,
+    phase: str | None = None, note: str | None = None,
+) -> ReviewRecorded:  # fmt: skip
+    """Record a clinician's review: ``resume``, ``earlier-phase`` (back to ``phase``), ``discharge`` or ``refer``."""
+    course = ctx.course(store, patient, day)
+    _check_review(course, outcome, phase, day)
+    protocol = ctx.protocol.id
+    detail = Review(outcome, note, course.status).to_dict()
+    store.add_event(patient, "review", day, protocol=protocol, phase=course.phase, by=actor.id, detail=detail)
+    if outcome == "earlier-phase":
+        entry = PhaseEntry(f"clinician review by {actor.id}")
+        store.add_event(patient, "enter-phase", day, protocol=protocol, phase=phase, detail=entry.to_dict())
+    return ReviewRecorded(course, ctx.course(store, patient, day))
+
+
+def stopped_in(store: Store, patient: str) -> str | None:
+    """The protocol of the pause or review that leaves the patient's course stopped, if one does."""
+    stops = [e for e in store.events(patient) if e.kind in ("pause", "review")]
+    last = stops[-1] if stops else None
+    if last is None:
+        return None
+    if last.kind == "pause" or (last.detail or {}).get("outcome") in ("refer", "discharge"):
+        return last.protocol
+    return None
+
+
+# --- the next morning -------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class NextDayRecorded:
+    """A next-morning report recorded after ``session``: the rules it fired, most serious first (none when the
+    session's protocol is not known), and whether the course is now paused."""
+
+    session: Any
+    reasons: tuple[Any, ...] = ()
+
+    @property
+    def action(self) -> str:
+        """The most serious action of the rules that fired (``continue`` when none)."""
+        return self.reasons[0].action if self.reasons else "continue"
+
+    @property
+    def paused(self) -> bool:
+        """True when the report paused the course until a clinician's review."""
+        return self.action in REVIEW_ACTIONS
+
+
+class NoSessionError(RehabkitError, LookupError):
+    """A next-morning report with no session before it."""
+
+
+def next_day_session(store: Store, patient: str, day: datetime.date) -> Any:
+    """The session a next-morning report dated ``day`` follows: the patient's latest before it, on the eve."""
+    session = store.session_before(patient, day)
+    if session is None:
+        raise NoSessionError(f"{patient} has no session before {day.isoformat()} for this morning report to follow.")
+    if parse_date(session.date) != day - datetime.timedelta(days=1):
+        raise CourseRequestError(
+            f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
+            "the morning after a session. Date it that morning with --date, or leave it out.",
+            "--date",
+        )
+    return session
+
+
+def record_next_day(
+    store: Store, patient: str, actor: Actor, day: datetime.date, *, session: Any, pain: float,
+    settled: float | None = None, protocol: ProtocolModel | None = None,
+) -> NextDayRecorded:  # fmt: skip
+    """Record next-morning pain after ``session`` (see :func:`next_day_session`) and act on ``protocol``'s
+    next-morning rules at once: a rule asking for review pauses the course now."""
+    store.record_next_day(patient, session.id, pain, day, settled)
+    if protocol is None:
+        return NextDayRecorded(session)
+    past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
+                       pain_before=session.pain_before)  # fmt: skip
+    reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
+    recorded = NextDayRecorded(session, reasons)
+    if recorded.paused:
+        pause = Pause(recorded.action, "next-day", tuple(r.describe() for r in reasons),
+                      tuple(r.rule.message for r in reasons), session.id)  # fmt: skip
+        store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase, detail=pause.to_dict())
+    return recorded
+
+
+# --- outcome measures ---------------------------------------------------------------------------------------------
+
+
+def record_measure(
+    store: Store, patient: str, actor: Actor, day: datetime.date, *, measure: OutcomeMeasure,
+    answers: Mapping[str, int | None],
+) -> Score:  # fmt: skip
+    """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score.
+
+    Raises :class:`rehabkit._sessions.outcomes.ScoringError` when the published scoring rule cannot score them
+    (too many items skipped, a score out of range); nothing is recorded then.
+    """
+    score = measure.score(dict(answers))
+    store.record_measure(patient, measure.id, score.value, score.unit, score.band, dict(answers), day)
+    return score

@@ -1,0 +1,103 @@
+"""Today's session before it starts: the gate, the doses after the next-morning report, and the plan.
+
+Pure: everything is worked out from the :class:`~rehabkit.engine.course.Course` the
+store's records gave; nothing here reads or writes the store.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+import attrs
+
+from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
+from ..model import Exercise
+from .course import Course
+from .criteria import CriteriaResult, Facts, check_criteria
+from .dose import DoseState, step_back
+from .plan import SessionPlan, plan_session
+
+__all__ = [
+    "OMITTED_LAST_TIME",
+    "OMITTED_TODAY",
+    "check_gate",
+    "counted_today",
+    "facts_with_pain",
+    "morning_doses",
+    "plan_for",
+    "session_facts",
+]
+
+#: Why exercises are left out after a screening answer, in plain words.
+OMITTED_TODAY = "left out today because of your screening answer"
+OMITTED_LAST_TIME = "left out because of your last screening answer; you will be asked again before the session"
+
+
+def morning_doses(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, ...]]:
+    """Today's dose states after the last session's next-morning report, and the reasons in plain words."""
+    if not course.morning:
+        return course.doses, ()
+    words = "; ".join(reason.describe() for reason in course.morning)
+    messages = " ".join(dict.fromkeys(reason.rule.message for reason in course.morning))
+    if course.morning_action == "reduce-load":
+        lower = any(state.step > 0 for state in course.doses.values())
+        change = "one step lower" if lower else "at the start of their ranges (they cannot go lower)"
+        return step_back(course.doses), (f"Today's doses are {change}: {words}. {messages}",)
+    # hold (and milder): keep the dose; the count of days within the limits starts again
+    kept = {key: DoseState(state.step) for key, state in course.doses.items()}
+    return kept, (f"Today's doses stay as they were: {words}. {messages}",)
+
+
+def plan_for(
+    course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = ""
+) -> SessionPlan:
+    """Today's plan for a course, after the next-morning report acted on it.
+
+    ``omit``: movements left out after today's screening; by default those the
+    last session's screening left out (a plan shown before screening).
+    """
+    if omit is None:
+        omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
+    doses, adjustments = morning_doses(course)
+    return plan_session(
+        course.protocol,
+        course.phase,
+        library,
+        course.regressions,
+        {key: state.step for key, state in doses.items()},
+        removed=course.removed,
+        omit_movements=omit,
+        omit_reason=omit_reason,
+        adjustments=adjustments,
+    )
+
+
+def check_gate(course: Course, facts: Facts | None = None, *, session_measured: bool = False) -> CriteriaResult:
+    """The entry criteria of the patient's phase: those known before a session, or (``session_measured``) those
+    the session asks."""
+    phase = course.protocol.phase(course.phase)
+    names = {p.id: p.name for p in course.protocol.phases}
+    skip = set(CRITERION_MEASURES) - SESSION_MEASURED if session_measured else SESSION_MEASURED
+    return check_criteria(phase.entry, facts or course.facts, phase.id, skip=skip, phase_names=names)
+
+
+def counted_today(course: Course, today: datetime.date, statuses: tuple[str, ...] = ("complete", "stopped")) -> bool:
+    """True when the current phase already has a session of these statuses on ``today`` (a day counts once)."""
+    return any(s.date == today and s.status in statuses for s in course.stint)
+
+
+def facts_with_pain(course: Course, pain_before: float) -> Facts:
+    """The course's facts with the pain at rest the patient gave before today's exercise."""
+    return attrs.evolve(course.facts, values=dict(course.facts.values, **{"pain-at-rest": pain_before}))
+
+
+def session_facts(course: Course, pain_before: float, today: datetime.date) -> Facts:
+    """The facts a session dated ``today`` is judged on: the course's, with today's pain at rest, and today
+    counted once among the days within the limits and the sessions completed (unless already counted)."""
+    values = dict(facts_with_pain(course, pain_before).values)
+    streak = int(values.get("consecutive-sessions-within-limits", 0))
+    completed = int(values.get("sessions-completed", 0))
+    values["consecutive-sessions-within-limits"] = streak if counted_today(course, today) else streak + 1
+    values["sessions-completed"] = completed if counted_today(course, today, ("complete",)) else completed + 1
+    return attrs.evolve(course.facts, values=values)
