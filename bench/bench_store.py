@@ -20,7 +20,6 @@ import argparse
 import datetime
 import json
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -32,9 +31,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from pg_server import PostgresServer, find_binaries  # noqa: E402
-
 from rehabkit._sessions.backends import open_store  # noqa: E402
+
+from pg_server import PostgresServer, find_binaries  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 20)
 CALM = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from rehabkit.cli import main
 
 # The throwaway PostgreSQL server and the store_db fixture that runs a test on SQLite, then on PostgreSQL.
-from pg_server import pg_server, pg_url, store_db  # noqa: E402,F401
+from pg_server import pg_server, pg_url, store_db  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 #: The longest a terminal test waits for what it expects on the screen (pexpect's timeout). A cap, never a pause:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rehabkit.cli import COMMANDS
 from rehabkit._documents.loader import load_file
 from rehabkit._documents.validation import iter_document_files
+from rehabkit.cli import COMMANDS
 
 from conftest import CORPUS, PROTOCOLS, REPO, clean_env
 

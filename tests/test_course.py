@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from rehabkit._sessions.course import load_course
 from rehabkit._documents.loader import load_file
-from rehabkit.model import Protocol
-from rehabkit._sessions.outcomes import OutcomeMeasure
 from rehabkit._plugins.manager import PluginManager
+from rehabkit._sessions.course import load_course
+from rehabkit._sessions.outcomes import OutcomeMeasure
 from rehabkit._sessions.store import Store
+from rehabkit.model import Protocol
 
 from conftest import PROTOCOLS
 

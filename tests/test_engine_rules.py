@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rehabkit.engine import Observation, evaluate, screen, worst
 from rehabkit._documents.loader import load_file
+from rehabkit.engine import Observation, evaluate, screen, worst
 from rehabkit.model import Protocol
 
 from conftest import PROTOCOLS
@@ -257,8 +257,8 @@ def test_post_surgical_progress_waits_for_the_surgeon() -> None:
 
 def test_progression_policy_is_a_firstresult_hook_a_pack_can_take_over() -> None:
     from rehabkit import hookimpl
-    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
     from rehabkit._plugins.manager import PluginManager
+    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
 
     manager = PluginManager()
     manager.load()
@@ -323,8 +323,8 @@ def test_a_patient_at_the_pain_goal_is_not_counted_as_not_improving() -> None:
 
 def test_of_two_packs_policies_the_last_registered_answers_first_and_tryfirst_goes_before() -> None:
     from rehabkit import hookimpl
-    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
     from rehabkit._plugins.manager import PluginManager
+    from rehabkit.engine import Decision, Facts, SessionResult, plan_session
 
     manager = PluginManager()
     manager.load()

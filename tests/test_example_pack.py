@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from rehabkit._sessions.store import Store
+
 from conftest import CORPUS, EXAMPLE_PACK, PROTOCOLS, clean_env
 
 PACK = ["example-clinic"]
@@ -179,8 +180,8 @@ def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, 
 def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     import importlib.util
 
-    from rehabkit._outputs.handout import build_handout
     from rehabkit._common.clinical_policy import policy
+    from rehabkit._outputs.handout import build_handout
     from rehabkit.engine import plan_session
     from rehabkit.model import Protocol
 

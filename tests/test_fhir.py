@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 import yaml
+from test_courses import Course, day
 
 from conftest import CORPUS, REPO
 from fhir_check import check, published_extensions
-from test_courses import Course, day
 
 fhir_resources = pytest.importorskip(
     "fhir.resources", reason="the FHIR tests need fhir.resources (pip install -e '.[test]')"

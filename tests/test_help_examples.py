@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CORPUS, REPO
 from rehabkit._plugins.command_table import COMMANDS
+
+from conftest import CORPUS, REPO
 
 #: Commands whose examples depend on a patient's course: their state may refuse them (exit 1, 4-7), 130 at a prompt.
 PATIENT_COMMANDS = {"approve", "review", "run", "next-day", "measure", "history", "calendar", "report", "handout"}

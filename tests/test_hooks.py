@@ -15,8 +15,8 @@ import pluggy
 import pytest
 
 from rehabkit import hookimpl, hookspecs
-from rehabkit._plugins.entrypoints import entry_points
 from rehabkit._authoring.hookdoc import hook_docs, render_hook_reference
+from rehabkit._plugins.entrypoints import entry_points
 from rehabkit._plugins.manager import ENTRY_POINT_GROUP, PluginManager
 
 from conftest import REPO

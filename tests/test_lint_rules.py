@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from rehabkit.default_plugins import DEFAULT_PLUGINS
 from rehabkit._documents.loader import Document
-from rehabkit.model import Exercise
 from rehabkit._documents.validation import Checker
+from rehabkit.default_plugins import DEFAULT_PLUGINS
+from rehabkit.model import Exercise
 
 from conftest import CORPUS
 

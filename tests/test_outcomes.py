@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rehabkit._sessions.outcomes import OutcomeMeasure, ScoringError
 from rehabkit._plugins.manager import PluginManager
+from rehabkit._sessions.outcomes import OutcomeMeasure, ScoringError
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime
 import html.parser
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import CORPUS, PROTOCOLS
 from test_courses import START as START_DAY
 from test_courses import Course, day
+
+from conftest import CORPUS, PROTOCOLS
 
 NECK = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text(encoding="utf-8"))
 

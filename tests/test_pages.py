@@ -17,10 +17,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO
 from test_courses import day
 from test_outputs import _calm_course
+
+from conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rehabkit import DocumentError
 from rehabkit._documents.loader import Document, load_file, load_text
 from rehabkit._documents.validation import Checker, iter_document_files
-from rehabkit import DocumentError
 
 from conftest import PROTOCOLS
 

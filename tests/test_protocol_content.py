@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rehabkit._documents.loader import load_file
-from rehabkit.model import ExerciseLibrary, Protocol
 from rehabkit._documents.validation import iter_document_files
+from rehabkit.model import ExerciseLibrary, Protocol
 
 from conftest import PROTOCOLS
 

@@ -15,8 +15,9 @@ import pexpect
 import pytest
 import yaml
 
-from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env
 from rehabkit._sessions.store import Store
+
+from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env
 
 DAY = "2026-11-02"
 

@@ -6,8 +6,7 @@ and still run the other rules.
 
 REHABKIT_HOOK_API = 1
 
-from rehabkit import hookimpl
-from rehabkit import LintRule, Severity, Violation
+from rehabkit import LintRule, Severity, Violation, hookimpl
 
 
 @hookimpl
