@@ -122,11 +122,11 @@ def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -
         for table in ("sessions", "answers", "measures", "next_day", "course_events")
     }
     db.execute("INSERT INTO patients (id, created) VALUES (?, ?)", (patient, START.isoformat()))
+    # answers belong to the template's sessions; every other table names the patient itself
+    of_template = {table: "patient = ?" for table in columns}
+    of_template["answers"] = "session IN (SELECT id FROM sessions WHERE patient = ?)"
     template_rows = {
-        table: db.execute(
-            f"SELECT * FROM {table} WHERE {'session IN (SELECT id FROM sessions WHERE patient = ?)' if table == 'answers' else 'patient = ?'} ORDER BY id",
-            (TEMPLATE,),
-        ).fetchall()
+        table: db.execute(f"SELECT * FROM {table} WHERE {of_template[table]} ORDER BY id", (TEMPLATE,)).fetchall()
         for table in columns
     }
     dated = {"started", "finished", "date", "at"}
@@ -135,7 +135,7 @@ def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -
         new_ids: dict[int, int] = {}
         cols = columns["sessions"]
         for row in template_rows["sessions"]:
-            values = dict(zip(cols, row))
+            values = dict(zip(cols, row, strict=True))
             old = values.pop("id")
             values["patient"] = patient
             for key in dated & values.keys():
@@ -149,7 +149,7 @@ def copy_course(db: sqlite3.Connection, patient: str, repeats: int, span: int) -
             cols = columns[table]
             rows = []
             for row in template_rows[table]:
-                values = dict(zip(cols, row))
+                values = dict(zip(cols, row, strict=True))
                 values.pop("id")
                 if "patient" in values:
                     values["patient"] = patient
