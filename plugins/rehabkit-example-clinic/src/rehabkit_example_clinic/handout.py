@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# rehabkit's own Markdown escaping: no HTML, links, headings or emphasis a protocol did not mean, control characters shown.
+# rehabkit's own Markdown escaping: no HTML, links, headings or emphasis a protocol did not mean,
+# control characters shown.
 from rehabkit import escape_markdown as md
 
 

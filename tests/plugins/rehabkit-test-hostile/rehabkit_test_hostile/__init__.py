@@ -1,12 +1,12 @@
 """A pack that misbehaves on purpose, in the ways HOSTILE_BEHAVIOUR (comma-separated) names:
 
-print-on-import, print-in-hook, exit-in-import, hang-in-import (sleeps until interrupted), exit-in-hook (SystemExit(0) in its lint-rules hook),
-interrupt-in-hook (KeyboardInterrupt in its screening hook), base-in-hook (a BaseException of its own in
-its protocols hook), rule-exits (a registered lint rule raising SystemExit(0)), policy-exits (its
-progression policy raising SystemExit(0)), policy-string (its policy answering a string),
-policy-raises (its policy raising ValueError), renderer-raises / renderer-exits / renderer-number (its
-renderer ``hostile`` raising ValueError, SystemExit(0), or returning a number). rehabkit must name the pack for each, keep stdout clean
-and keep every other pack working.
+print-on-import, print-in-hook, exit-in-import, hang-in-import (sleeps until interrupted), exit-in-hook
+(SystemExit(0) in its lint-rules hook), interrupt-in-hook (KeyboardInterrupt in its screening hook),
+base-in-hook (a BaseException of its own in its protocols hook), rule-exits (a registered lint rule raising
+SystemExit(0)), policy-exits (its progression policy raising SystemExit(0)), policy-string (its policy
+answering a string), policy-raises (its policy raising ValueError), renderer-raises / renderer-exits /
+renderer-number (its renderer ``hostile`` raising ValueError, SystemExit(0), or returning a number).
+rehabkit must name the pack for each, keep stdout clean and keep every other pack working.
 """
 
 import os
