@@ -91,7 +91,7 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
     ) -> subprocess.CompletedProcess[str]:
         paths = [str(test_packs[p]) for p in packs]
         environment = clean_env(**(env or {}))
-        environment["PYTHONPATH"] = os.pathsep.join(paths + [environment.get("PYTHONPATH", "")]).strip(os.pathsep)
+        environment["PYTHONPATH"] = os.pathsep.join([*paths, environment.get("PYTHONPATH", "")]).strip(os.pathsep)
         return subprocess.run(
             [sys.executable, "-m", "rehabkit", *args],
             capture_output=True,

@@ -57,9 +57,9 @@ def _goals_defined(node: dict[str, Any], root: Any) -> bool:
     return all(goal in goals for action in actions(node.get("action")) for goal in action.get("goalId", ()))
 
 
-#: Invariants whose FHIRPath fhirpathpy cannot evaluate (a Quantity or date boundary comparison, a collection on one side of 'in' or
-#: 'as'), checked by the same rule written in Python instead. dom-3 (contained resources referred to) is the
-#: reference check below.
+#: Invariants whose FHIRPath fhirpathpy cannot evaluate (a Quantity or date boundary comparison, a collection on
+#: one side of 'in' or 'as'), checked by the same rule written in Python instead. dom-3 (contained resources
+#: referred to) is the reference check below.
 def _period_ordered(node: dict[str, Any], root: Any) -> bool:
     start, end = node.get("start"), node.get("end")
     return start is None or end is None or start[:10] <= end[:10]  # the exports write dates and UTC instants

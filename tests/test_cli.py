@@ -30,7 +30,8 @@ def test_help_imports_nothing_heavy() -> None:
         "import sys\n"
         "from rehabkit.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('jsonschema', 'jsonschema_rs', 'yaml', 'pluggy', 'attrs', 'rehabkit_neck', 'importlib.metadata') if m in sys.modules]\n"
+        "heavy = [m for m in ('jsonschema', 'jsonschema_rs', 'yaml', 'pluggy', 'attrs', 'rehabkit_neck',"
+        " 'importlib.metadata') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
@@ -39,7 +40,8 @@ def test_help_imports_nothing_heavy() -> None:
 
 def test_validating_one_json_file_imports_only_what_it_needs(tmp_path) -> None:
     """One JSON protocol is checked without YAML, the pure-Python schema validator, the store, the pack-document
-    cache's hashing and pickling or the session code (packs are loaded: their lint rules run) (start-up is most of its time)."""
+    cache's hashing and pickling or the session code (packs are loaded: their lint rules run) (start-up is most of
+    its time)."""
     document = tmp_path / "one.json"
     document.write_text(json.dumps(yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text()), default=str))
     code = (
@@ -180,8 +182,8 @@ def test_show_prints_phases_in_order_with_doses_and_safety(cli) -> None:
     positions = [out.index(f"({phase['id']})") for phase in document["phases"]]
     assert positions == sorted(positions)
     assert (
-        "Table-supported stretch [table-supported-lumbar-stretch]: 1 set x 1 rep, hold 8-10 s, 3-5 times a day, pain limit 3/10"
-        in out
+        "Table-supported stretch [table-supported-lumbar-stretch]: 1 set x 1 rep, hold 8-10 s, 3-5 times a day,"
+        " pain limit 3/10" in out
     )
     for section in ("Red flags", "Precautions", "Pain and symptom rules", "Daily advice", "References"):
         assert f"\n{section}" in out
@@ -206,8 +208,9 @@ def test_show_unknown_protocol(cli) -> None:
     result = cli("show", "neck-pian")
     assert result.exit_code == 1
     assert (
-        "no installed protocol 'neck-pian'. Installed: desk-posture, disc-conservative, low-back-pain-acute, low-back-pain-chronic, neck-arm-pain, neck-pain, "
-        "post-surgical-lumbar, recurrent-back-pain, spinal-stiffness, upper-back-posture."
+        "no installed protocol 'neck-pian'. Installed: desk-posture, disc-conservative, low-back-pain-acute, "
+        "low-back-pain-chronic, neck-arm-pain, neck-pain, post-surgical-lumbar, recurrent-back-pain, spinal-stiffness, "
+        "upper-back-posture."
     ) in result.stderr
 
 

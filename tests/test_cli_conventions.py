@@ -62,7 +62,7 @@ def test_no_colour_off_a_terminal_unless_always(cli, tmp_path) -> None:
 
 
 def test_quiet_and_verbose_validate(cli, tmp_path) -> None:
-    bad, warned = _files(tmp_path)
+    bad, _warned = _files(tmp_path)
     good = tmp_path / "good.yaml"
     good.write_text(GOOD.replace("corpus-minimal", "corpus-good"))
     quiet = cli("validate", "-q", bad, str(good))

@@ -26,7 +26,7 @@ def _packs(rehabkit, *args):
 
 
 def test_a_pack_for_a_newer_hook_api_is_refused_naming_the_rehabkit_it_needs(rehabkit) -> None:
-    result, packs = _packs(rehabkit)
+    _result, packs = _packs(rehabkit)
     future = packs["test-future-api"]
     assert future["status"] == "incompatible"
     assert future["registered"] == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import itertools
 import json
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def test_review_can_send_the_patient_back_to_an_earlier_phase(cli, tmp_path) -> 
     course = Course(cli, tmp_path, "neck-pain")
     course.approve("acute", 0)
     for n in range(0, 8):
-        result, out = course.run(n)
+        _result, out = course.run(n)
     assert out["decision"]["action"] == "progress"
     assert course.run(8, new_symptom=True)[0].exit_code == 4
     missing = course.do("review", "P1", "--clinician", "PT-1", "--outcome", "earlier-phase", n=9)
@@ -211,11 +212,12 @@ def test_review_can_send_the_patient_back_to_an_earlier_phase(cli, tmp_path) -> 
         ).exit_code
         == 0
     )
-    result, out = course.run(9)
+    _result, out = course.run(9)
     assert out["phase"] == "acute"
-    assert [d for d in out["decision"]["details"] if d["measure"] == "consecutive-sessions-within-limits"][0][
-        "value"
-    ] == 1
+    assert (
+        next(d["value"] for d in out["decision"]["details"] if d["measure"] == "consecutive-sessions-within-limits")
+        == 1
+    )
 
 
 # --- calendar time -------------------------------------------------------------------------------
@@ -225,15 +227,15 @@ def test_sessions_on_one_day_count_once_and_a_phase_takes_its_minimum_time(cli, 
     course = Course(cli, tmp_path, "neck-pain")
     course.approve("acute", 0)
     for _ in range(7):
-        result, out = course.run(0)
+        _result, out = course.run(0)
         assert out["phase"] == "acute" and out["decision"]["action"] == "continue"
     counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
     assert counted["consecutive-sessions-within-limits"] == 1
     for n in range(1, 6):  # six days in a row within the limits, but less than a week in the phase
-        result, out = course.run(n)
+        _result, out = course.run(n)
     needs = {d["measure"] for d in out["decision"]["details"]}
     assert out["decision"]["action"] == "continue" and needs == {"weeks-in-phase"}
-    result, out = course.run(7)
+    _result, out = course.run(7)
     assert (out["decision"]["action"], out["decision"]["next_phase"]) == ("progress", "recovery")
 
 
@@ -273,7 +275,7 @@ def test_waiting_only_for_an_approval_keeps_the_count_of_days(cli, tmp_path) -> 
     actions = [course.run(n)[1]["decision"]["action"] for n in range(6)]
     assert actions == ["continue", "continue", "hold", "hold", "hold", "hold"]  # ready after three days, waiting since
     course.approve("strength", 6)
-    result, out = course.run(6)
+    _result, out = course.run(6)
     assert (out["decision"]["action"], out["decision"]["next_phase"]) == ("progress", "strength")  # the count was kept
 
 
@@ -285,15 +287,15 @@ def test_doses_move_one_step_at_a_time_and_back_one_after_too_much_pain(cli, tmp
     course.approve("acute", 0)
     steps = []
     for n in range(0, 6):
-        result, out = course.run(n)
+        _result, out = course.run(n)
         steps.append(_step(out, "diaphragmatic-breathing"))
     assert steps[0] == 0  # one good session does not move the dose
-    assert all(b - a in (0, 1) for a, b in zip(steps, steps[1:]))  # never more than one step at a time
+    assert all(b - a in (0, 1) for a, b in itertools.pairwise(steps))  # never more than one step at a time
     assert steps[-1] >= 1
     first = next(e for e in out["next_plan"]["exercises"] if e["id"] == "diaphragmatic-breathing")
     assert first["dose_text"] != "1 set x 10 reps, 4 times a day, pain limit 2/10"  # not straight to the top
     before = steps[-1]
-    result, out = course.run(6, pain_before=2, pain_after=6)  # +4 over the pre-session level: reduce the load
+    _result, out = course.run(6, pain_before=2, pain_after=6)  # +4 over the pre-session level: reduce the load
     assert out["decision"]["action"] == "reduce-load"
     assert _step(out, "diaphragmatic-breathing") == before - 1
 
@@ -302,16 +304,16 @@ def test_a_worse_next_morning_lowers_the_very_next_plan(cli, tmp_path) -> None:
     course = Course(cli, tmp_path, "neck-pain")
     course.approve("acute", 0)
     for n in range(0, 6):
-        result, out = course.run(n)
+        _result, out = course.run(n)
     earned = _step(out, "diaphragmatic-breathing")
     assert earned >= 1
     morning = course.do("next-day", "P1", "--pain", "5", n=6)
     assert morning.exit_code == 0, morning.output
     assert "The next session's plan is one step lower." in morning.stdout
-    result, plan = course.plan(6)
+    _result, plan = course.plan(6)
     assert plan["adjustments"] and "one step lower" in plan["adjustments"][0]
     assert next(e["step"] for e in plan["exercises"] if e["id"] == "diaphragmatic-breathing") == earned - 1
-    result, out = course.run(6)
+    _result, out = course.run(6)
     assert next(e for e in course.history()["sessions"] if e["date"] == day(5))["next_morning"]["pain"] == 5
     assert out["decision"]["details"][0]["measure"] != "next-morning-over-baseline"  # acted on once, before the plan
     counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
@@ -349,7 +351,7 @@ def test_a_next_morning_rule_that_asks_for_review_pauses_at_once(cli, tmp_path) 
 def test_an_exercise_with_no_easier_version_leaves_the_plan_and_regressions_never_duplicate(cli, tmp_path) -> None:
     course = Course(cli, tmp_path, "neck-pain")
     course.approve("acute", 0)
-    result, out = course.run(0, exercises={"all": 1, "diaphragmatic-breathing": 7})
+    _result, out = course.run(0, exercises={"all": 1, "diaphragmatic-breathing": 7})
     assert out["decision"]["action"] == "regress" and out["decision"]["removed"] == ["diaphragmatic-breathing"]
     assert (
         "has no easier version, so it leaves the plan; ask your clinician to review it" in out["decision"]["reasons"][0]
@@ -357,14 +359,14 @@ def test_an_exercise_with_no_easier_version_leaves_the_plan_and_regressions_neve
     ids = [e["id"] for e in out["next_plan"]["exercises"]]
     assert "diaphragmatic-breathing" not in ids
     assert out["next_plan"]["left_out"][0]["id"] == "diaphragmatic-breathing"
-    result, out = course.run(
+    _result, out = course.run(
         1, exercises={"all": 1, "upper-trapezius-stretch": 7}
     )  # its easier version is shoulder rolls
     ids = [e["id"] for e in out["next_plan"]["exercises"]]
     assert ids.count("shoulder-rolls") == 1 and "upper-trapezius-stretch" not in ids
     assert "its easier version is already in it" in out["decision"]["reasons"][0]
     assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=2).exit_code == 0
-    result, plan = course.plan(2)
+    _result, plan = course.plan(2)
     assert "diaphragmatic-breathing" in [
         e["id"] for e in plan["exercises"]
     ]  # a clinician reviewed it: back in the plan
@@ -429,7 +431,7 @@ def test_pain_above_an_exercises_own_limit_never_counts_toward_moving_on(cli, tm
     course = Course(cli, tmp_path, "low-back-pain-acute")  # the rules allow up to 5/10; each exercise's limit is lower
     course.approve("acute", 0)
     for n in range(0, 10):
-        result, out = course.run(n, exercises={"all": 5})
+        _result, out = course.run(n, exercises={"all": 5})
         assert out["phase"] == "acute" and out["decision"]["action"] == "hold", out["decision"]
         assert out["decision"]["within_limits"] is False
     assert "above its limit of" in out["decision"]["reasons"][0]

@@ -289,7 +289,8 @@ def test_list_reads_no_model_back_and_show_reads_one(pack: Path, tmp_path: Path)
 
 
 def test_a_damaged_model_in_the_cache_is_parsed_again(pack: Path, tmp_path: Path) -> None:
-    """One stored model that cannot be read back: the file is parsed again and the command answers as without a cache."""
+    """One stored model that cannot be read back: the file is parsed again and the command answers as without a
+    cache."""
     import pickle
 
     cache = tmp_path / "cache"

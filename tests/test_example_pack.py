@@ -1,4 +1,5 @@
-"""The example code pack in plugins/, installed for real: its renderer, command, rule, measure and question, and its tests."""
+"""The example code pack in plugins/, installed for real: its renderer, command, rule, measure and question, and its
+tests."""
 
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
 
     with pytest.raises(ValueError, match="unknown signs"):
         settings_from({"red_flags": {"required_signs": ["no-improvment"]}})
-    with pytest.raises(ValueError, match="unknown setting red_flags.required"):
+    with pytest.raises(ValueError, match=r"unknown setting red_flags\.required"):
         settings_from({"red_flags": {"required": []}})
     with pytest.raises(ValueError, match="must be a question"):
         settings_from({"session": {"new_symptom_question": "Tell us"}})
@@ -155,8 +156,8 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
     registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-a")]))
     conflicts = registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-b")]))
     assert [c.describe() for c in conflicts] == [
-        "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither is "
-        "used. Block one of them (-p no:NAME) or ask the pack authors to rename."
+        "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; "
+        "neither is used. Block one of them (-p no:NAME) or ask the pack authors to rename."
     ]
     assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # neither is used: the default stays
 

@@ -1,4 +1,5 @@
-"""Exit codes are defined once (rehabkit._common.exit_codes): --help, the README and docs/run.md say exactly the same."""
+"""Exit codes are defined once (rehabkit._common.exit_codes): --help, the README and docs/run.md say exactly the
+same."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ commands; parsed with fhir.resources, then checked offline against the HL7 defin
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 
 import pytest
@@ -89,7 +90,7 @@ def test_every_shipped_protocol_exports_parses_and_passes_the_checks(cli, tmp_pa
     phases = [a for a in plan["action"] if a["id"] in {p.id for p in protocol.phases}]
     assert [a["id"] for a in phases] == [p.id for p in protocol.phases]
     target = "targetId" if version == "r5" else "actionId"
-    for before, action in zip(phases, phases[1:]):
+    for before, action in itertools.pairwise(phases):
         assert action["relatedAction"] == [{target: before["id"], "relationship": "after-end"}]
     stops = [c for c in phases[0]["condition"] if c["kind"] == "stop" and c["expression"]["name"] != "exit"]
     assert [c["expression"]["description"] for c in stops] == [r.message for r in protocol.symptom_rules]

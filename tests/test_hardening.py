@@ -1,4 +1,5 @@
-"""Bad input, garbage and concurrency: each gets a clear error and its exit code, never a traceback or silent acceptance."""
+"""Bad input, garbage and concurrency: each gets a clear error and its exit code, never a traceback or silent
+acceptance."""
 
 from __future__ import annotations
 
@@ -465,7 +466,7 @@ def test_a_character_yaml_refuses_is_one_line_with_line_and_column(cli, tmp_path
     path.write_bytes(b'kind: protocol\ntitle: "a\x01b"\n')
     result = cli("validate", str(path))
     assert result.exit_code == 1
-    (line,) = [l for l in result.stdout.splitlines() if "RK005" in l]
+    (line,) = [text for text in result.stdout.splitlines() if "RK005" in text]
     assert (
         line == f"{path}:2:10: RK005 YAML syntax error: the character U+0001 is not allowed in YAML: remove it, or "
         "write it as an escape inside double quotes."
@@ -508,7 +509,7 @@ def test_ctrl_c_on_a_pack_that_hangs_in_import_names_it(test_packs, tmp_path) ->
     while "hostile pack hangs" not in line and time.monotonic() < deadline:
         line = process.stderr.readline()  # the pack's prints go to stderr
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    _out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "interrupted while plugin pack 'test-hostile' was being imported" in err
     assert "block it with -p no:test-hostile" in err and "Traceback" not in err

@@ -134,7 +134,7 @@ def test_hook_rehabkit_register_renderers(manager) -> None:
     # By the file's ending rehabkit's own comes first; by name, the pack's.
     assert registry.renderer_for("protocol-phase", "md").name == "markdown"
     assert registry.renderer_for("protocol-phase", "md", "clinic-handout").pack == "example-clinic"
-    with pytest.raises(LookupError, match="no installed renderer writes course-reports as .md files"):
+    with pytest.raises(LookupError, match=r"no installed renderer writes course-reports as \.md files"):
         registry.renderer_for("course-report", "md")
     protocol = registry.find_protocol("neck-pain").item
     handout = build_handout(plan_session(protocol, "acute", registry.exercise_library()), policy=registry.policy())

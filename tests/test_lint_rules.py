@@ -392,7 +392,8 @@ def test_no_improvement_rule_must_say_what_counts_as_improvement() -> None:
     d = _mutate(_delete("symptom_rules.2.min_change"))()
     messages = [f.message for f in check(d) if f.code == "RK302"]
     assert messages == [
-        "symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, for example 2)."
+        "symptom rule 'stuck' does not say what counts as an improvement: add 'min_change' (points of pain, "
+        "for example 2)."
     ]
 
 

@@ -166,7 +166,8 @@ def test_the_fast_json_reading_matches_on_any_value(value: object) -> None:
 
 
 def test_a_file_that_states_no_size_is_read_to_its_end(tmp_path) -> None:
-    """/proc files are regular files of size 0: the reader asks for more until the end, as it would for a file that grew."""
+    """/proc files are regular files of size 0: the reader asks for more until the end, as it would for a file that
+    grew."""
     from rehabkit._documents.loader import read_file
 
     link = tmp_path / "status.json"

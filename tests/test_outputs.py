@@ -355,7 +355,7 @@ def test_a_calendar_made_after_a_phase_change_replaces_the_earlier_one(cli, tmp_
     second = icalendar.Calendar.from_ical(late.read_bytes()).walk("VEVENT")
     assert "Settle pain" in str(first[0]["SUMMARY"]) and "Restore movement" in str(second[0]["SUMMARY"])
     assert [e["UID"] for e in first] == [e["UID"] for e in second]  # same events, updated
-    assert all(int(b["SEQUENCE"]) >= int(a["SEQUENCE"]) for a, b in zip(first, second))
+    assert all(int(b["SEQUENCE"]) >= int(a["SEQUENCE"]) for a, b in zip(first, second, strict=True))
 
 
 def test_an_overdue_review_is_said_and_bounds_the_calendar(cli, tmp_path) -> None:

@@ -139,9 +139,10 @@ def test_psycopg_is_imported_only_for_a_postgresql_url(tmp_path) -> None:
     code = (
         "import sys\n"
         "from rehabkit.cli import main\n"
-        "for args in (['--help'], ['approve', 'P1', '--protocol', 'neck-pain', '--phase', 'acute', '--by', 'PT-1', '--db', "
-        f"{str(db)!r}], ['history', 'P1', '--db', {str(db)!r}], ['db', 'status', '--db', {str(db)!r}]):\n"
-        "    try:\n        main(args)\n    except SystemExit as exc:\n        assert exc.code in (0, None), (args, exc.code)\n"
+        "for args in (['--help'], ['approve', 'P1', '--protocol', 'neck-pain', '--phase', 'acute', '--by', 'PT-1', "
+        f"'--db', {str(db)!r}], ['history', 'P1', '--db', {str(db)!r}], ['db', 'status', '--db', {str(db)!r}]):\n"
+        "    try:\n        main(args)\n"
+        "    except SystemExit as exc:\n        assert exc.code in (0, None), (args, exc.code)\n"
         "print('PSYCOPG', 'psycopg' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())

@@ -168,7 +168,7 @@ def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> Non
 
     makefile = (REPO / "Makefile").read_text()
     packs = re.search(r"^PACKS = (.+)$", makefile, re.MULTILINE).group(1).split()
-    line = next(l for l in makefile.splitlines() if "pip wheel" in l)
+    line = next(text for text in makefile.splitlines() if "pip wheel" in text)
     assert all(p in line or "$(PACKS)" in line for p in packs)
     projects = [str(REPO), *(str(REPO / p) for p in packs)]
     subprocess.run(

@@ -50,13 +50,13 @@ def _set_schema_version(location: str, version: int) -> None:
 def test_a_newer_schema_is_refused_with_advice(store_db) -> None:
     open_store(store_db).close()
     _set_schema_version(store_db, len(MIGRATIONS) + 1)
-    with pytest.raises(StoreError, match="newer than this rehabkit understands.*upgrade rehabkit"):
+    with pytest.raises(StoreError, match=r"newer than this rehabkit understands.*upgrade rehabkit"):
         open_store(store_db)
 
 
 def test_unopenable_file_names_the_file(tmp_path) -> None:
     (tmp_path / "not-a-db").write_text("this is not sqlite " * 100)
-    with pytest.raises(StoreError, match="cannot open the session store .*not-a-db.*--db or REHABKIT_DB"):
+    with pytest.raises(StoreError, match=r"cannot open the session store .*not-a-db.*--db or REHABKIT_DB"):
         Store(tmp_path / "not-a-db")
 
 
@@ -142,20 +142,24 @@ def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(
     db.execute("PRAGMA user_version = 2")
     db.execute("INSERT INTO patients (id, created) VALUES ('P1', '2026-01-01T00:00:00+00:00')")
     db.execute(
-        "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'acute', 'start of the protocol', '2026-01-02T09:00:00+00:00')"
+        "INSERT INTO phases (patient, protocol, phase, reason, at) "
+        "VALUES ('P1', 'neck-pain', 'acute', 'start of the protocol', '2026-01-02T09:00:00+00:00')"
     )
     db.execute(
         "INSERT INTO sessions (patient, protocol, version, phase, started, status, decision, pain_before) "
         "VALUES ('P1', 'neck-pain', '2.0.0', 'acute', '2026-01-02T09:00:05+00:00', 'complete', 'progress', 2)"
     )
     db.execute(
-        "INSERT INTO phases (patient, protocol, phase, reason, at) VALUES ('P1', 'neck-pain', 'recovery', 'exit met', '2026-01-02T09:10:00+00:00')"
+        "INSERT INTO phases (patient, protocol, phase, reason, at) "
+        "VALUES ('P1', 'neck-pain', 'recovery', 'exit met', '2026-01-02T09:10:00+00:00')"
     )
     db.execute(
-        "INSERT INTO approvals (patient, kind, value, at) VALUES ('P1', 'clinician-approval', 1, '2026-01-02T08:00:00+00:00')"
+        "INSERT INTO approvals (patient, kind, value, at) "
+        "VALUES ('P1', 'clinician-approval', 1, '2026-01-02T08:00:00+00:00')"
     )
     db.execute(
-        "INSERT INTO measures (patient, measure, value, unit, answers, at) VALUES ('P1', 'ndi', 10, 'points', '{}', '2026-01-03T10:00:00+00:00')"
+        "INSERT INTO measures (patient, measure, value, unit, answers, at) "
+        "VALUES ('P1', 'ndi', 10, 'points', '{}', '2026-01-03T10:00:00+00:00')"
     )
     db.commit()
     db.close()

@@ -119,7 +119,7 @@ def test_two_clinicians_record_sessions_for_different_patients_at_the_same_time(
             "--clinician",
             "PT-2",
         )
-        out, err = other.communicate(timeout=60)
+        _out, err = other.communicate(timeout=60)
         assert other.returncode == 0, err  # ... and P-B's runs beside it, waiting for nothing
     finally:
         release.touch()
@@ -159,7 +159,7 @@ def test_a_second_session_for_the_same_patient_is_refused_and_records_nothing(st
         second = _rehabkit(
             "run", "neck-pain", "--patient", "P-1", "--answers", answers, "--db", store_db, "--date", "2026-11-02"
         )
-        out, err = second.communicate(timeout=60)
+        _out, err = second.communicate(timeout=60)
         assert second.returncode == 8, err
         assert "patient 'P-1' is busy" in err and "a session for P-1 by PT-9" in err and "nothing was recorded" in err
         assert "Traceback" not in err

@@ -1,4 +1,5 @@
-"""One vocabulary: the schema's enums, the engine and the lint rules name the same things, and every measure has a producer."""
+"""One vocabulary: the schema's enums, the engine and the lint rules name the same things, and every measure has a
+producer."""
 
 from __future__ import annotations
 

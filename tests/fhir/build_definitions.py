@@ -82,7 +82,7 @@ def build(folder: Path, version: str, package: str) -> dict:
         and f.get("kind") in ("resource", "complex-type")
         and f.get("derivation") != "constraint"
     }
-    wanted = list(RESOURCES) + ["Resource", "DomainResource", "Element", "BackboneElement"]
+    wanted = [*RESOURCES, "Resource", "DomainResource", "Element", "BackboneElement"]
     types: dict[str, list[dict]] = {}
     valuesets: dict[str, dict] = {}
     while wanted:
