@@ -365,7 +365,7 @@ def test_hook_discovery_finds_what_pluggy_itself_finds(tmp_path, monkeypatch) ->
     from rehabkit._plugins.manager import _Pluggy
 
     module = types.ModuleType("awkward_pack")
-    exec(
+    exec(  # a test module with the cases pluggy treats specially
         "import os\nfrom functools import partial\nfrom rehabkit import hookimpl\n"
         "@hookimpl\ndef rehabkit_register_protocols(register): pass\n"
         "@hookimpl(specname='rehabkit_register_exercises')\ndef exercises(register): pass\n"
