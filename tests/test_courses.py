@@ -469,6 +469,52 @@ def test_withdrawing_the_surgeons_clearance_at_a_session_closes_the_current_phas
     assert named.exit_code == 2 and "never a name" in named.stderr
 
 
+def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli, tmp_path) -> None:
+    # One check for both commands: a surgery after the day being recorded (--date) is refused, in the same words.
+    # (approve used to compare with today's date, so an approval dated 2026-09-01 took a surgery on 2026-09-04.)
+    course = Course(cli, tmp_path, "post-surgical-lumbar")
+    late_run, _ = course.run(0, "--surgery-date", day(3), "--surgeon-cleared", "--by", "DR-1")
+    late_approval = course.do(
+        "approve",
+        "P1",
+        "--protocol",
+        "post-surgical-lumbar",
+        "--phase",
+        "acute",
+        "--by",
+        "DR-1",
+        "--surgery-date",
+        day(3),
+        n=0,
+    )
+    for refused in (late_run, late_approval):
+        assert refused.exit_code == 2 and "Invalid value for '--surgery-date'" in refused.stderr
+        assert (
+            f"{day(3)} is after {day(0)}, the date this record is for (--date, default today); a surgery date "
+            "cannot be in the future." in refused.stderr
+        )
+    assert cli("history", "P1", "--db", course.db).exit_code == 1  # neither created the patient
+    for text in ("2026-13-01", "yesterday"):
+        bad = course.do(
+            "approve",
+            "P1",
+            "--protocol",
+            "post-surgical-lumbar",
+            "--phase",
+            "acute",
+            "--by",
+            "DR-1",
+            "--surgery-date",
+            text,
+            n=0,
+        )
+        assert bad.exit_code == 2 and f"{text!r} is not a date: write YYYY-MM-DD." in bad.stderr
+    # The record's own day, or any before it, is taken by both.
+    assert course.run(0, "--surgery-date", day(0), "--surgeon-cleared", "--by", "DR-1")[0].exit_code == 0
+    earlier = course.do("approve", "P1", "--phase", "acute", "--by", "DR-1", "--surgery-date", day(-1), n=0)
+    assert earlier.exit_code == 0 and course.history()["surgery_date"] == day(-1)
+
+
 def test_a_draft_with_an_installed_id_and_version_cannot_mix_into_a_course(cli, tmp_path) -> None:
     from conftest import PROTOCOLS
 

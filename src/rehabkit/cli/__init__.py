@@ -10,15 +10,15 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from .. import __version__
-from .._common.exit_codes import exit_code_help, exit_code_table
+from .._common.exit_codes import ExitCode, exit_code_help, exit_code_table
 from .._plugins.command_table import COMMANDS
 
-__all__ = ["COMMANDS", "AppState", "echo", "format_option", "main"]
+__all__ = ["COMMANDS", "AppState", "echo", "main"]
 
 EXIT_CODES = exit_code_help()
 #: Called once, when the packs are loaded and the registry built: set by the rehabkit command's own process
@@ -26,27 +26,11 @@ EXIT_CODES = exit_code_help()
 _after_start_up: Callable[[], None] | None = None
 
 
-#: A command function, as click's decorators take and return it.
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 def echo(message: str = "", *, err: bool = False) -> None:
     """``click.echo`` for text that may come from a pack or a document: control characters are shown, not sent."""
     from .._common.text import visible
 
     click.echo(visible(message, keep_newlines=True), err=err)
-
-
-def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
-    """The ``--format text|json`` option every command with two kinds of output shares (``more``: extra formats)."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json", *more]),
-        default="text",
-        show_default=True,
-        help=help,
-    )
 
 
 class AppState:
@@ -164,20 +148,22 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
         with formatter.section("Commands from plugin packs"):
             formatter.write_text(
-                "Installed packs may add commands: 'rehabkit plugins' lists them and 'rehabkit NAME --help' explains one."
+                "Installed packs may add commands: 'rehabkit plugins' lists them and "
+                "'rehabkit NAME --help' explains one."
             )
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .._common.errors import ExitCode, PackInterrupted, PluginError
+        """Run the subcommand; what it raises that is not click's own becomes a :class:`rehabkit.cli.exits.CommandExit`,
+        which click's ``main`` shows and exits with (as it does a subcommand's own)."""
+        from .._common.errors import PackInterrupted, PluginError
+        from .exits import exit_with
 
         try:
             return super().invoke(ctx)
         except PackInterrupted as exc:
-            click.echo(f"\nrehabkit: {exc}", err=True)
-            ctx.exit(ExitCode.INTERRUPTED)
+            raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
         except PluginError as exc:
-            click.echo(f"rehabkit: error: {exc}", err=True)
-            ctx.exit(ExitCode.FAILURE)
+            raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {exc}", as_is=True) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -188,29 +174,28 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise
-            if type(exc).__module__.split(".")[0] == "psycopg":  # the store's PostgreSQL server, not a bug
-                click.echo(
-                    f"rehabkit: error: the session store's PostgreSQL database could not be reached or written "
-                    f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}). Check that the "
-                    "server is running and reachable and that the database user may write to it; an interrupted "
-                    "session is marked incomplete when the next one starts.",
-                    err=True,
-                )
-                ctx.exit(ExitCode.FINDINGS)
-            if type(exc).__module__ == "sqlite3":  # the store's file, not a bug: say what to check
-                click.echo(
-                    f"rehabkit: error: the session store could not be written or read ({exc}). Check that the file is "
-                    "writable and the disk has room, or choose another with --db; an interrupted session is marked "
-                    "incomplete when the next one starts.",
-                    err=True,
-                )
-                ctx.exit(ExitCode.FINDINGS)
-            click.echo(
-                f"rehabkit: internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in rehabkit or a plugin pack; set REHABKIT_DEBUG=1 for the traceback and report it.",
-                err=True,
-            )
-            ctx.exit(ExitCode.FAILURE)
+            raise exit_with(*_unexpected(exc), as_is=True) from None
+
+
+def _unexpected(exc: Exception) -> tuple[ExitCode, str]:
+    """The exit code and message for an exception no command turned into an exit: the store's database, or a bug."""
+    if type(exc).__module__.split(".")[0] == "psycopg":  # the store's PostgreSQL server, not a bug
+        return ExitCode.FINDINGS, (
+            f"rehabkit: error: the session store's PostgreSQL database could not be reached or written "
+            f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}). Check that the "
+            "server is running and reachable and that the database user may write to it; an interrupted "
+            "session is marked incomplete when the next one starts."
+        )
+    if type(exc).__module__ == "sqlite3":  # the store's file, not a bug: say what to check
+        return ExitCode.FINDINGS, (
+            f"rehabkit: error: the session store could not be written or read ({exc}). Check that the file is "
+            "writable and the disk has room, or choose another with --db; an interrupted session is marked "
+            "incomplete when the next one starts."
+        )
+    return ExitCode.FAILURE, (
+        f"rehabkit: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in rehabkit or a plugin pack; set REHABKIT_DEBUG=1 for the traceback and report it."
+    )
 
 
 def _help_width() -> int:

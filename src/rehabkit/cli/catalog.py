@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState, echo, format_option
+from .._common.exit_codes import ExitCode
+from . import EXIT_CODES, AppState, echo
 from .completion import complete_protocols
+from .exits import error_exit
+from .options import format_option
+from .protocols import installed_checker, lint_fingerprint, looks_like_path, protocol_errors, resolve_protocol
 
 if TYPE_CHECKING:
-    from ..model import Criteria, Exercise, Protocol
+    from ..model import Criteria, Exercise, ExerciseRef, Phase, Protocol
 
 _FORMAT = format_option("text for people, json for programs.")
 
@@ -31,19 +35,9 @@ def list_protocols(state: AppState, output_format: str) -> None:
       rehabkit list
       rehabkit list --format json
     """
-    from .._documents.validation import Checker
-    from .course_support import lint_fingerprint, protocol_errors
-
     manager = state.manager()
     registry = manager.registry()
-    rules = registry.rules()
-    checker = Checker(
-        library=registry.exercise_library(),
-        rules=rules,
-        known_codes=frozenset(r.code for r in rules),
-        policy=registry.policy(),
-        measure_scales=registry.measure_scales() or None,
-    )
+    checker = installed_checker(registry)
     fingerprint = lint_fingerprint(checker)
     rows = []
     for r in registry.sorted_protocols():
@@ -121,9 +115,6 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
       rehabkit show low-back-pain-acute@1.1.0 --format json
       rehabkit show neck-pain --protocol-version 2.1.0
     """
-    from .._common.errors import ExitCode
-    from .course_support import looks_like_path, resolve_protocol
-
     registry = state.registry()
     if looks_like_path(protocol_id):
         protocol, source = resolve_protocol(state, protocol_id, lint=False)
@@ -132,8 +123,7 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         try:
             registered = registry.find_protocol(protocol_id, version)
         except LookupError as exc:
-            echo(f"rehabkit: error: {exc.args[0]}", err=True)
-            raise SystemExit(ExitCode.FINDINGS) from None
+            raise error_exit(ExitCode.FINDINGS, exc.args[0]) from None
         protocol, pack = registered.item, registered.pack
         source = f"pack {pack}"
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
@@ -146,89 +136,13 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
 
 
 def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -> list[str]:
-    """The protocol as lines of plain text, in the order a clinician reads it (``source``: "pack NAME" or "file PATH")."""
-    out: list[str] = []
-    add = out.append
-    add(f"{protocol.title}  ({protocol.id} {protocol.version}, {source})")
-    add("=" * min(78, len(out[0])))
-    out += _wrap(protocol.supervision.statement, "! ")
-    if protocol.supervision.surgeon_clearance_required:
-        add("! Start only with your surgeon's clearance.")
-    add("")
-    out += _wrap(protocol.summary)
-    add(f"Conditions: {', '.join(protocol.conditions)}")
-    if protocol.eligibility:
-        out += _section("Suitable for", protocol.eligibility.inclusions)
-        out += _section("Not suitable for", protocol.eligibility.exclusions)
-    out += _section("Goals", protocol.goals)
-
-    add("")
-    add("Red flags: answer before every session")
-    for flag in protocol.red_flags:
-        out += _wrap(f"{flag.question}  [{flag.action}]", "  - ", "    ")
-        out += _wrap(f"If yes: {flag.message}", "    ", "    ")
-
+    """The protocol as lines of plain text, in the order a clinician reads it (``source``: "pack NAME" or
+    "file PATH")."""
+    out = _overview(protocol, source)
     for number, phase in enumerate(protocol.phases, 1):
-        add("")
-        add(f"Phase {number}: {phase.name} ({phase.id})")
-        add(f"  Focus: {', '.join(phase.focus)}" + (f"; stage: {phase.stage}" if phase.stage else ""))
-        timing = []
-        if phase.expected_weeks is not None:
-            timing.append(f"usually {phase.expected_weeks} weeks")
-        if phase.sessions_per_week is not None:
-            timing.append(f"{phase.sessions_per_week} sessions a week")
-        if phase.review_after_weeks is not None:
-            timing.append(
-                f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement"
-            )
-        if timing:
-            add("  " + "; ".join(timing).capitalize())
-        for goal in phase.goals:
-            out += _wrap(goal, "  Goal: ", "        ")
-        out += _criteria("Start when", phase.entry)
-        out += _criteria("Move on when", phase.exit)
-        add("  Exercises:")
-        for ref in phase.exercises:
-            exercise = library.get(ref.exercise)
-            dose = ref.dose or (exercise.dose if exercise else None)
-            name = exercise.name if exercise else f"{ref.exercise} (not installed)"
-            add(f"    * {name} [{ref.exercise}]: {dose.describe() if dose else 'no dose given'}")
-            moves = dose.describe_progression() if dose else None
-            if moves:
-                out += _wrap(f"Progression: {moves}", "      ", "      ")
-            if ref.note:
-                out += _wrap(ref.note, "      ", "      ")
-            if exercise:
-                for step_number, step in enumerate(exercise.steps, 1):
-                    out += _wrap(step, f"      {step_number}. ", "         ")
-                for cue in exercise.cues:
-                    out += _wrap(cue, "      Cue: ", "           ")
-                for item in exercise.contraindications:
-                    out += _wrap(item, "      Avoid if: ", "                ")
-                links = [f"easier: {exercise.regression}"] if exercise.regression else []
-                links += [f"harder: {exercise.progression}"] if exercise.progression else []
-                if links:
-                    add(f"      ({'; '.join(links)})")
-
-    if protocol.precautions:
-        add("")
-        add("Precautions")
-        for precaution in protocol.precautions:
-            until = []
-            if precaution.until_weeks_after_surgery:
-                until.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery")
-            if precaution.until_phase:
-                until.append(f"until the {precaution.until_phase} phase")
-            if precaution.until_clearance:
-                until.append("until your clinician clears you")
-            parts = [precaution.description, precaution.limit or "", "; ".join(until).capitalize()]
-            text = " ".join(p if p.endswith(".") else p + "." for p in parts if p)
-            if precaution.surgeon_may_override:
-                text += " (your surgeon's instructions take precedence)"
-            out += _wrap(f"[{precaution.movement}] {text}", "  - ", "    ")
-
-    add("")
-    add("Pain and symptom rules")
+        out += _phase(number, phase, library)
+    out += _precautions(protocol)
+    out += ["", "Pain and symptom rules"]
     for rule in protocol.symptom_rules:
         threshold = (
             f" above {rule.above:g}"
@@ -237,15 +151,103 @@ def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -
         )
         band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
         out += _wrap(f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}", "  - ", "    ")
-
     out += _section("Daily advice", protocol.advice)
-    add("")
-    add("References")
+    out += ["", "References"]
     for reference in protocol.references:
         link = f" doi:{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
         out += _wrap(reference.citation + link, "  - ", "    ")
-    add("")
-    add(f"Reviewed {protocol.reviewed}" + (f" by {', '.join(protocol.authors)}" if protocol.authors else ""))
+    out += ["", f"Reviewed {protocol.reviewed}" + (f" by {', '.join(protocol.authors)}" if protocol.authors else "")]
+    return out
+
+
+def _overview(protocol: Protocol, source: str) -> list[str]:
+    """The title, the supervision statement, summary, conditions, eligibility, goals and red flags."""
+    title = f"{protocol.title}  ({protocol.id} {protocol.version}, {source})"
+    out = [title, "=" * min(78, len(title))]
+    out += _wrap(protocol.supervision.statement, "! ")
+    if protocol.supervision.surgeon_clearance_required:
+        out.append("! Start only with your surgeon's clearance.")
+    out.append("")
+    out += _wrap(protocol.summary)
+    out.append(f"Conditions: {', '.join(protocol.conditions)}")
+    if protocol.eligibility:
+        out += _section("Suitable for", protocol.eligibility.inclusions)
+        out += _section("Not suitable for", protocol.eligibility.exclusions)
+    out += _section("Goals", protocol.goals)
+    out += ["", "Red flags: answer before every session"]
+    for flag in protocol.red_flags:
+        out += _wrap(f"{flag.question}  [{flag.action}]", "  - ", "    ")
+        out += _wrap(f"If yes: {flag.message}", "    ", "    ")
+    return out
+
+
+def _phase(number: int, phase: Phase, library: dict[str, Exercise]) -> list[str]:
+    """A phase: its focus, timing, goals, criteria and exercises."""
+    out = ["", f"Phase {number}: {phase.name} ({phase.id})"]
+    out.append(f"  Focus: {', '.join(phase.focus)}" + (f"; stage: {phase.stage}" if phase.stage else ""))
+    timing = []
+    if phase.expected_weeks is not None:
+        timing.append(f"usually {phase.expected_weeks} weeks")
+    if phase.sessions_per_week is not None:
+        timing.append(f"{phase.sessions_per_week} sessions a week")
+    if phase.review_after_weeks is not None:
+        timing.append(
+            f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement"
+        )
+    if timing:
+        out.append("  " + "; ".join(timing).capitalize())
+    for goal in phase.goals:
+        out += _wrap(goal, "  Goal: ", "        ")
+    out += _criteria("Start when", phase.entry)
+    out += _criteria("Move on when", phase.exit)
+    out.append("  Exercises:")
+    for ref in phase.exercises:
+        out += _exercise(ref, library.get(ref.exercise))
+    return out
+
+
+def _exercise(ref: ExerciseRef, exercise: Exercise | None) -> list[str]:
+    """An exercise of a phase at the phase's dose, with its steps, cues and contraindications when installed."""
+    dose = ref.dose or (exercise.dose if exercise else None)
+    name = exercise.name if exercise else f"{ref.exercise} (not installed)"
+    out = [f"    * {name} [{ref.exercise}]: {dose.describe() if dose else 'no dose given'}"]
+    moves = dose.describe_progression() if dose else None
+    if moves:
+        out += _wrap(f"Progression: {moves}", "      ", "      ")
+    if ref.note:
+        out += _wrap(ref.note, "      ", "      ")
+    if exercise:
+        for step_number, step in enumerate(exercise.steps, 1):
+            out += _wrap(step, f"      {step_number}. ", "         ")
+        for cue in exercise.cues:
+            out += _wrap(cue, "      Cue: ", "           ")
+        for item in exercise.contraindications:
+            out += _wrap(item, "      Avoid if: ", "                ")
+        links = [f"easier: {exercise.regression}"] if exercise.regression else []
+        links += [f"harder: {exercise.progression}"] if exercise.progression else []
+        if links:
+            out.append(f"      ({'; '.join(links)})")
+    return out
+
+
+def _precautions(protocol: Protocol) -> list[str]:
+    """The precautions, each with until when it holds."""
+    if not protocol.precautions:
+        return []
+    out = ["", "Precautions"]
+    for precaution in protocol.precautions:
+        until = []
+        if precaution.until_weeks_after_surgery:
+            until.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery")
+        if precaution.until_phase:
+            until.append(f"until the {precaution.until_phase} phase")
+        if precaution.until_clearance:
+            until.append("until your clinician clears you")
+        parts = [precaution.description, precaution.limit or "", "; ".join(until).capitalize()]
+        text = " ".join(p if p.endswith(".") else p + "." for p in parts if p)
+        if precaution.surgeon_may_override:
+            text += " (your surgeon's instructions take precedence)"
+        out += _wrap(f"[{precaution.movement}] {text}", "  - ", "    ")
     return out
 
 

@@ -8,18 +8,13 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState, echo, format_option
-from .course_support import date_option
-from .patient_cmds import db_option, open_store
+from . import EXIT_CODES, AppState, echo
+from .options import date_option, db_option, format_option, parse_date
+from .stores import open_store
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD.") from None
+    return None if value is None else parse_date(value)
 
 
 @click.command(epilog=EXIT_CODES)

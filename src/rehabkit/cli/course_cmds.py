@@ -9,24 +9,29 @@ from typing import Any
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
-from . import AppState, echo, format_option
-from .course_support import (
+from . import AppState, echo
+from .exits import exit_with
+from .options import (
     check_staff_id,
+    clinician_option,
     date_option,
-    describe_stop,
-    note_surgery_change,
+    db_option,
+    format_option,
     patient_argument,
-    require_patient,
-    resolve_protocol,
+    surgery_date,
+    surgery_date_option,
 )
-from .patient_cmds import clinician_option, course_lock, db_option, open_store
+from .protocols import resolve_protocol
+from .refusals import APPROVAL_WORDS, describe_stop
+from .stores import course_lock, note_surgery_change, open_store, require_patient
 
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
 
 
 def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | None, stopped_by: Any = None) -> Any:
-    """The protocol a course command is about: --protocol, else the one the patient was stopped in, else their only or latest one."""
+    """The protocol a course command is about: --protocol, else the one the patient was stopped in, else their
+    only or latest one."""
     if wanted is None and stopped_by is not None and stopped_by.protocol:
         wanted = stopped_by.protocol
     if wanted is None:
@@ -39,7 +44,8 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
 
 
 def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
-    """The approval kinds the gate into ``phase_id`` asks for (its entry criteria; the exit criteria of the phase before)."""
+    """The approval kinds the gate into ``phase_id`` asks for (its entry criteria; the exit criteria of the phase
+    before)."""
     order = [p.id for p in protocol.phases]
     index = order.index(phase_id)
     parts = [protocol.phases[index].entry]
@@ -69,9 +75,7 @@ def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
     help="The protocol (default: the patient's latest; needed for a patient with no course yet).",
 )
 @click.option("--withdraw", is_flag=True, help="Record that the approval or clearance is withdrawn.")
-@click.option(
-    "--surgery-date", default=None, metavar="YYYY-MM-DD", help="Also record the date of the patient's surgery."
-)
+@surgery_date_option("Also record the date of the patient's surgery.")
 @date_option("it was given")
 @clinician_option
 @db_option
@@ -84,7 +88,7 @@ def approve(
     kind: str | None,
     protocol_id: str | None,
     withdraw: bool,
-    surgery_date: str | None,
+    surgery_text: str | None,
     day: datetime.date,
     clinician: str | None,
     db: str | None,
@@ -119,19 +123,10 @@ def approve(
                     f"the gate into phase {phase_id!r} {what}: say which with --kind ({' or '.join(APPROVAL_KINDS)})."
                 )
             kind = needed[0]
-        surgery = None
-        if surgery_date is not None:
-            try:
-                surgery = datetime.date.fromisoformat(surgery_date)
-            except ValueError:
-                raise click.BadParameter(
-                    f"{surgery_date!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'"
-                ) from None
-            if surgery > datetime.date.today():
-                raise click.BadParameter(f"{surgery_date} is in the future.", param_hint="'--surgery-date'")
+        surgery = surgery_date(surgery_text, day)
         try:
-            note_surgery_change(store, patient, surgery.isoformat() if surgery else None)
-            store.ensure_patient(patient, surgery_date=surgery.isoformat() if surgery else None)
+            note_surgery_change(store, patient, surgery)
+            store.ensure_patient(patient, surgery_date=surgery)
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
         store.add_event(
@@ -143,7 +138,7 @@ def approve(
             by=by,
             detail={"kind": kind, "value": not withdraw, "via": "approve"},
         )
-    word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
+    word = APPROVAL_WORDS[kind]
     phase = protocol.phase(phase_id)
     echo(
         f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
@@ -250,7 +245,7 @@ def review(
     }
     echo(messages[outcome])
     if after.stopped and outcome in ("resume", "earlier-phase"):
-        raise SystemExit(ExitCode.COURSE_STOPPED)
+        raise exit_with(ExitCode.COURSE_STOPPED)
 
 
 def _record_review(
@@ -265,7 +260,8 @@ def _record_review(
     day: datetime.date,
     measures: Any,
 ) -> tuple[Any, Any, list[str], Any]:
-    """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course after."""
+    """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course
+    after."""
     from .._sessions.course import load_course
 
     events = store.events(patient)
@@ -281,8 +277,10 @@ def _record_review(
     if outcome == "earlier-phase":
         order = [p.id for p in protocol.phases]
         if phase_id is None:
+            earlier = ", ".join(order[: order.index(course.phase)])
             raise click.UsageError(
-                f"--outcome earlier-phase needs --phase: one of {', '.join(order[: order.index(course.phase)]) or '(none: the patient is in the first phase; use resume)'}."
+                "--outcome earlier-phase needs --phase: one of "
+                f"{earlier or '(none: the patient is in the first phase; use resume)'}."
             )
         if phase_id not in order:
             raise click.BadParameter(

@@ -8,8 +8,10 @@ from typing import Any
 import click
 
 from .._common.exit_codes import ExitCode
-from . import EXIT_CODES, echo, format_option
-from .patient_cmds import db_option, open_store
+from . import EXIT_CODES, echo
+from .exits import error_exit
+from .options import db_option, format_option
+from .stores import open_store
 
 
 @click.group(epilog=EXIT_CODES)
@@ -28,7 +30,10 @@ def _state(version: int, latest: int) -> str:
     if version == 0:
         return "empty: no store yet ('rehabkit db upgrade' or the first 'rehabkit run' or 'approve' creates it)"
     if version < latest:
-        return f"older than this rehabkit's ({latest}): the next command that opens it upgrades it, or 'rehabkit db upgrade'"
+        return (
+            f"older than this rehabkit's ({latest}): the next command that opens it upgrades it, "
+            "or 'rehabkit db upgrade'"
+        )
     if version > latest:
         return f"newer than this rehabkit understands ({latest}): upgrade rehabkit on this machine"
     return "current"
@@ -93,8 +98,7 @@ def _open_pg_readonly(url: str) -> Any:
 
         return open_location(url, create=False, migrate=False)
     except StoreUnavailable as exc:
-        echo(f"rehabkit: error: {exc}", err=True)
-        raise SystemExit(ExitCode.USAGE) from None
+        raise error_exit(ExitCode.USAGE, str(exc)) from None
     except StoreError as exc:
         if "there is no session store" in str(exc):
             from .._sessions.pg_store import PgStore
@@ -191,8 +195,7 @@ def copy(source: str, destination: str, output_format: str) -> None:
         try:
             pairs = copy_store(origin, target)
         except CopyMismatch as exc:
-            echo(f"rehabkit: error: {exc}", err=True)
-            raise SystemExit(ExitCode.FAILURE) from None
+            raise error_exit(ExitCode.FAILURE, str(exc)) from None
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         names = (

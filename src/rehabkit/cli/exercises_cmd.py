@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
-from . import EXIT_CODES, AppState, echo, format_option
+from . import EXIT_CODES, AppState, echo
 from .completion import complete_exercises
+from .exits import error_exit
+from .options import format_option
 
 
 @click.command(epilog=EXIT_CODES)
@@ -44,8 +46,7 @@ def exercises(
         registered = installed.get(exercise_id)
         if registered is None:
             hint = did_you_mean(exercise_id, sorted(installed), " 'rehabkit exercises' lists them.")
-            echo(f"rehabkit: error: no installed exercise {exercise_id!r}.{hint}", err=True)
-            raise SystemExit(ExitCode.FINDINGS)
+            raise error_exit(ExitCode.FINDINGS, f"no installed exercise {exercise_id!r}.{hint}")
         _show(registered, output_format)
         return
     rows = [

@@ -18,9 +18,11 @@ import click
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, echo
 from .completion import complete_patients, complete_protocols
-from .course_support import date_option, require_patient, resolve_protocol
-from .output_cmds import _patient_protocol, _render, _write
-from .patient_cmds import db_option, open_store
+from .exits import error_exit
+from .options import date_option, db_option
+from .protocols import installed_checker, patient_protocol, resolve_protocol
+from .rendering import render, write_output
+from .stores import open_store, require_patient
 
 __all__ = ["export", "import_protocol"]
 
@@ -107,11 +109,11 @@ def export(
     else:
         with open_store(db, create=False) as store:
             require_patient(store, patient)
-            protocol = _patient_protocol(state, store, patient, course_protocol)
+            protocol = patient_protocol(state, store, patient, course_protocol)
             content = build_course_export(store, registry, patient, protocol, day)
     # A protocol that names an exercise nobody installed is refused above (resolve_protocol lints it); a renderer's
-    # failure is reported by _render with the pack's name.
-    where = _write(output, *_render(state, renderer, content))
+    # failure is reported by render with the pack's name.
+    where = write_output(output, *render(renderer, content))
     if output != "-":
         what = f"the course of {patient} in {protocol.key}" if patient else protocol.key
         echo(f"Wrote {what} as FHIR {version.upper()} to {where}.", err=True)
@@ -147,7 +149,6 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     """
     from .._common.errors import Severity
     from .._documents.loader import load_text
-    from .._documents.validation import Checker
     from .._outputs.fhir.reader import NotAnExport, protocol_document
 
     suffix = Path(output).suffix.lower() if output != "-" else ".yaml"
@@ -166,8 +167,7 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     try:
         document = protocol_document(resource)
     except (NotAnExport, ValueError) as exc:
-        echo(f"rehabkit: error: {source}: {exc}", err=True)
-        raise SystemExit(ExitCode.FINDINGS) from None
+        raise error_exit(ExitCode.FINDINGS, f"{source}: {exc}") from None
     if suffix == ".json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -178,22 +178,16 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
         )
         text += yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     name = output if output != "-" else "<standard output>"
-    registry = state.registry()
-    rules = registry.rules()
-    checker = Checker(
-        library=registry.exercise_library(),
-        rules=rules,
-        known_codes=frozenset(r.code for r in rules),
-        policy=registry.policy(),
-        measure_scales=registry.measure_scales() or None,
+    findings = installed_checker(state.registry()).check_document(
+        load_text(text, path=name, fmt="json" if suffix == ".json" else "yaml")
     )
-    findings = checker.check_document(load_text(text, path=name, fmt="json" if suffix == ".json" else "yaml"))
     errors = [f for f in findings if f.severity is Severity.ERROR]
     for finding in findings:
         echo(f"rehabkit: {'error' if finding in errors else 'warning'}: {finding.format_text()}", err=True)
     if errors:
-        echo(f"rehabkit: error: the protocol read from {source} does not validate, so it was not written.", err=True)
-        raise SystemExit(ExitCode.FINDINGS)
-    where = _write(output, text.encode("utf-8"))
+        raise error_exit(
+            ExitCode.FINDINGS, f"the protocol read from {source} does not validate, so it was not written."
+        )
+    where = write_output(output, text.encode("utf-8"))
     if output != "-":
         echo(f"Wrote the protocol {document['id']}@{document['version']} to {where}.", err=True)

@@ -8,171 +8,28 @@ The content is worked out here and in :mod:`rehabkit._outputs`; the renderer
 from __future__ import annotations
 
 import datetime
-import os
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from .._common.vocabulary import REVIEW_ACTIONS
-from . import AppState, F, echo
+from . import AppState, echo
 from .completion import complete_patients, complete_protocols
-from .course_support import (
-    date_option,
-    describe_stop,
-    patient_argument,
-    refuse,
-    refuse_gate,
-    require_patient,
-    resolve_protocol,
-)
-from .patient_cmds import db_option, open_store
+from .options import date_option, db_option, output_options, patient_argument
+from .protocols import patient_protocol, resolve_protocol
+from .refusals import describe_morning_review, gate_refusal, refusal, stop_refusal
+from .rendering import output_renderer, render, write_output
+from .stores import open_store, require_patient
 
 _PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CLOSED)
-
-
-def _output_options(function: F) -> F:
-    function = click.option(
-        "--paper",
-        type=click.Choice(["a4", "letter"]),
-        default="a4",
-        show_default=True,
-        help="Paper size of the printed page (HTML print and PDF).",
-    )(function)
-    function = click.option(
-        "--renderer",
-        "renderer_name",
-        default=None,
-        metavar="NAME",
-        help="Use this renderer (see 'rehabkit plugins'); default: rehabkit's own for the file's ending.",
-    )(function)
-    return click.option(
-        "-o",
-        "--output",
-        required=True,
-        metavar="FILE",
-        help="The file to write; its ending picks the format. '-' writes text formats to standard output.",
-    )(function)
-
-
-def _file_type(output: str, renderer_name: str | None, default: str) -> str | None:
-    if output == "-":
-        return None if renderer_name else default
-    suffix = Path(output).suffix.lower().lstrip(".")
-    if not suffix and renderer_name is None:
-        raise click.BadParameter(
-            f"{output!r} has no ending: name the file FILE.html, FILE.pdf, FILE.md or FILE.ics, "
-            "or choose a renderer with --renderer.",
-            param_hint="'-o'",
-        )
-    return suffix or None
-
-
-def _renderer(state: AppState, kind: str, output: str, renderer_name: str | None, default: str = "md") -> Any:
-    file_type = _file_type(output, renderer_name, default)
-    registry = state.registry()  # the whole registry, which every output command then needs: built once
-    try:
-        return registry.renderer_for(kind, file_type, renderer_name)
-    except LookupError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--renderer'" if renderer_name else "'-o'") from None
-
-
-def _render(state: AppState, renderer: Any, content: Any) -> tuple[bytes, bool]:
-    """Run the renderer: the file's bytes, and whether it gave bytes (a binary format) rather than text.
-
-    A pack's failure names the pack (exit 3); a missing extra says how to install it (exit 2)."""
-    from .._common.errors import PluginError
-    from .._outputs.pdf import MissingExtraError
-    from .._plugins.manager import PackFailure, pack_code
-
-    missing: MissingExtraError | None = None
-    try:
-        with pack_code(renderer.pack, f"running its renderer {renderer.name}"):
-            try:
-                result = renderer.function(content)
-            except MissingExtraError as exc:  # rehabkit's PDF renderer without the pdf extra
-                missing = exc
-    except PackFailure as exc:
-        raise PluginError(
-            f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} raised {exc}; nothing was written."
-            + ("" if renderer.pack == "core" else f" Block the pack with -p no:{renderer.pack}."),
-            plugins=(renderer.pack,),
-        ) from None
-    if missing is not None:
-        echo(f"rehabkit: error: {missing}", err=True)
-        raise SystemExit(ExitCode.USAGE)
-    if isinstance(result, str):
-        return result.encode("utf-8"), False
-    if isinstance(result, (bytes, bytearray)):
-        return bytes(result), True
-    raise PluginError(
-        f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} returned {type(result).__name__}, "
-        "not text or bytes; nothing was written.",
-        plugins=(renderer.pack,),
-    )
-
-
-def _write(output: str, data: bytes, binary: bool = False) -> str:
-    """Write the whole file or nothing (a temporary file renamed into place); '-' is standard output."""
-    if output == "-":
-        if binary:
-            raise click.BadParameter(
-                "this format is binary: write it to a file (-o FILE.pdf), not to standard output.", param_hint="'-o'"
-            )
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return "standard output"
-    path = Path(output)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise click.BadParameter(
-            f"the folder {str(folder)!r} does not exist: create it first or write elsewhere.", param_hint="'-o'"
-        )
-    if path.is_dir():
-        raise click.BadParameter(f"{output!r} is a folder: give a file name.", param_hint="'-o'")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file would be, not mkstemp's private 0600
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        echo(
-            f"rehabkit: error: cannot write {output!r}: {exc.strerror or exc}. Check the folder's permissions and "
-            "free space, or write elsewhere with -o.",
-            err=True,
-        )
-        raise SystemExit(ExitCode.USAGE) from None
-    return str(path)
-
-
-def _patient_protocol(
-    state: AppState, store: Any, patient: str, protocol_id: str | None, how: str = "--protocol ID"
-) -> Any:
-    """The protocol of the patient's course: the one named, else the only one the store has sessions or events of
-    (``how`` says how the command names one)."""
-    if protocol_id is not None:
-        return resolve_protocol(state, protocol_id)[0]
-    known = store.protocols_of(patient)
-    if len(known) != 1:
-        which = f"has courses in {', '.join(known)}" if known else "has no course yet"
-        raise click.UsageError(f"{patient} {which}: name the protocol with {how}.")
-    return resolve_protocol(state, known[0])[0]
 
 
 def _patient_handout(
     state: AppState, store: Any, patient: str, protocol: Any, day: datetime.date, **options: Any
 ) -> Any:
-    """The handout of the patient's plan today, refused like 'run --plan' when the course is stopped or a gate closed."""
+    """The handout of the patient's plan today, refused like 'run --plan' when the course is stopped or a gate
+    closed."""
     from .._outputs.handout import build_handout
     from .._sessions.course import load_course
     from .._sessions.runner import check_gate, plan_for
@@ -183,31 +40,19 @@ def _patient_handout(
     course = load_course(store, patient, protocol, measures, day)
     if not course.stopped and course.morning_action in REVIEW_ACTIONS:
         # The next-morning report asks for review (next-day could not act on it): no plan, as run would not run.
-        refuse(
+        raise refusal(
             "text",
             patient,
             "course-stopped",
-            [
-                f"{patient}'s last next-morning report asks for a review ({', '.join(r.describe() for r in course.morning)}): "
-                "the next session would pause the course, so no plan is handed out.",
-                *[f"  {r.rule.message}" for r in course.morning],
-                f"A clinician records the review with: rehabkit review {patient} --clinician ID --outcome resume|earlier-phase|discharge|refer",
-            ],
+            describe_morning_review(course, patient),
             status="paused",
             code=ExitCode.COURSE_STOPPED,
         )
     if course.stopped:
-        refuse(
-            "text",
-            patient,
-            "course-stopped",
-            describe_stop(course, patient),
-            status=course.status,
-            code=ExitCode.COURSE_STOPPED,
-        )
+        raise stop_refusal("text", patient, course)
     gate = check_gate(course)
     if not gate.met:
-        refuse_gate("text", patient, protocol, course.phase, gate, course.status)
+        raise gate_refusal("text", patient, protocol, course.phase, gate, course.status)
     plan = plan_for(course, registry.exercise_library())
     return build_handout(
         plan,
@@ -238,7 +83,7 @@ def _patient_handout(
     help="The phase to print (default: the first). Not with --patient: a patient's phase is the course's.",
 )
 @click.option("--large-print", is_flag=True, help="Larger type for readers who need it.")
-@_output_options
+@output_options
 @date_option("the plan is for (with --patient)")
 @db_option
 @click.pass_obj
@@ -277,18 +122,18 @@ def handout(
         raise click.UsageError(
             "--phase is for a protocol's handout; a patient's handout shows the phase of their course."
         )
-    renderer = _renderer(state, kind, output, renderer_name)
+    renderer = output_renderer(state, kind, output, renderer_name)
     options = {"large_print": large_print, "paper": paper}
     if patient is not None:
         with open_store(db, create=False) as store:
             require_patient(store, patient)
-            protocol = _patient_protocol(
+            protocol = patient_protocol(
                 state, store, patient, protocol_id, f"rehabkit handout PROTOCOL --patient {patient}"
             )
             content = _patient_handout(state, store, patient, protocol, day, **options)
     else:
         content = _phase_handout(state, str(protocol_id), phase_id, options)
-    where = _write(output, *_render(state, renderer, content))
+    where = write_output(output, *render(renderer, content))
     if output != "-":
         echo(
             f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
@@ -328,7 +173,7 @@ def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, opti
     metavar="ID",
     help="The protocol of the course (needed only when the patient has more than one).",
 )
-@_output_options
+@output_options
 @date_option("the report is made for")
 @db_option
 @click.pass_obj
@@ -359,15 +204,15 @@ def report(
     from .._outputs.report import build_report
     from .._sessions.course import load_course
 
-    renderer = _renderer(state, "course-report", output, renderer_name, default="html")
+    renderer = output_renderer(state, "course-report", output, renderer_name, default="html")
     with open_store(db, create=False) as store:
         require_patient(store, patient)
-        protocol = _patient_protocol(state, store, patient, protocol_id)
+        protocol = patient_protocol(state, store, patient, protocol_id)
         registry = state.registry()
         measures = {key: r.item for key, r in registry.outcome_measures.items()}
         course = load_course(store, patient, protocol, measures, day)
         content = build_report(store, patient, course, measures, day, paper=paper)
-    where = _write(output, *_render(state, renderer, content))
+    where = write_output(output, *render(renderer, content))
     if output != "-":
         sessions = f"{len(content.sessions)} session" + ("" if len(content.sessions) == 1 else "s")
         echo(f"Wrote the course report of {patient} ({protocol.key}, {sessions}) to {where}.", err=True)
@@ -404,12 +249,12 @@ def calendar(
     """
     if output != "-" and not output.lower().endswith(".ics"):
         raise click.BadParameter(f"{output!r}: a calendar is written to a file ending in .ics.", param_hint="'-o'")
-    renderer = _renderer(state, "patient-plan", output, None if output != "-" else "icalendar", default="ics")
+    renderer = output_renderer(state, "patient-plan", output, None if output != "-" else "icalendar", default="ics")
     with open_store(db, create=False) as store:
         require_patient(store, patient)
-        protocol = _patient_protocol(state, store, patient, protocol_id)
+        protocol = patient_protocol(state, store, patient, protocol_id)
         content = _patient_handout(state, store, patient, protocol, day)
-    where = _write(output, *_render(state, renderer, content))
+    where = write_output(output, *render(renderer, content))
     if output != "-":
         review = f"; review on {content.log.review.isoformat()}" if content.log.review else ""
         echo(

@@ -10,84 +10,12 @@ import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from .._common.vocabulary import REVIEW_ACTIONS
-from . import EXIT_CODES, AppState, F, echo, format_option
+from . import EXIT_CODES, AppState, echo
 from .completion import complete_measures
-from .course_support import PAIN_SCORE, Score, date_option, patient_argument, require_patient, resolve_protocol
-
-DB_HELP = (
-    "Session store: a SQLite file, or postgresql://USER@HOST/DBNAME for a clinic's PostgreSQL database "
-    "(default: REHABKIT_DB, else rehabkit/rehabkit.sqlite3 under the user's data directory)."
-)
-CLINICIAN_HELP = (
-    "The clinician recording this, a pseudonymous staff id kept with every record it makes (default: "
-    "REHABKIT_CLINICIAN; none for a patient's own session at home)."
-)
-
-
-def db_option(function: F) -> F:
-    """The ``--db`` option shared by the commands that use the session store."""
-    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, metavar="FILE|URL", help=DB_HELP)(
-        function
-    )
-
-
-def clinician_option(function: F) -> F:
-    """``--clinician ID`` (else ``REHABKIT_CLINICIAN``): who makes the records a command writes."""
-    return click.option(
-        "--clinician",
-        "clinician",
-        default=None,
-        metavar="ID",
-        envvar="REHABKIT_CLINICIAN",
-        callback=_check_clinician,
-        help=CLINICIAN_HELP,
-    )(function)
-
-
-def _check_clinician(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .._sessions.store import PATIENT_ID
-
-    if value is not None and not PATIENT_ID.fullmatch(value):
-        raise click.BadParameter(
-            f"{value!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' "
-            "or '.', never a name (from --clinician or REHABKIT_CLINICIAN)."
-        )
-    return value or None
-
-
-def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
-    """Open the session store (a SQLite file, or a PostgreSQL database by URL), turning a failure into a clear error
-    (exit 1; 2 when a PostgreSQL URL is given without the postgres extra); ``create=False`` for commands that only
-    read or add to an existing record, which never create a store. ``clinician`` is kept with every record made."""
-    from .._sessions.backends import StoreUnavailable, open_store as open_location
-    from .._sessions.store import StoreError
-
-    try:
-        return open_location(db, create=create, clinician=clinician)
-    except StoreUnavailable as exc:
-        echo(f"rehabkit: error: {exc}", err=True)
-        raise SystemExit(ExitCode.USAGE) from None
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def course_lock(store: Any, patient: str, what: str, clinician: str | None = None) -> Any:
-    """The patient's lock for a command that writes their course: exit 8 (patient busy) when another command holds it."""
-    import contextlib
-
-    from .._sessions.locks import PatientBusy, patient_lock
-
-    @contextlib.contextmanager
-    def held() -> Any:
-        try:
-            with patient_lock(store, patient, what, clinician):
-                yield
-        except PatientBusy as exc:
-            echo(f"rehabkit: error: {exc}", err=True)
-            raise SystemExit(ExitCode.PATIENT_BUSY) from None
-
-    return held()
-
+from .exits import error_exit, exit_with
+from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
+from .protocols import resolve_protocol
+from .stores import course_lock, open_store, require_patient
 
 #: Sessions ``history`` lists in text by default (the latest; --all for every one).
 HISTORY_SHOWN = 50
@@ -323,11 +251,9 @@ def _record_next_day(
 
     session = store.session_before(patient, day)
     if session is None:
-        echo(
-            f"rehabkit: error: {patient} has no session before {day.isoformat()} for this morning report to follow.",
-            err=True,
+        raise error_exit(
+            ExitCode.FINDINGS, f"{patient} has no session before {day.isoformat()} for this morning report to follow."
         )
-        raise SystemExit(ExitCode.FINDINGS)
     if parse_date(session.date) != day - datetime.timedelta(days=1):
         raise click.BadParameter(
             f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
@@ -381,7 +307,7 @@ def _record_next_day(
             },
         )
         echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
-        raise SystemExit(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
+        raise exit_with(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
     echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
 
 
@@ -451,8 +377,7 @@ def measure(
             if item.id not in answers:
                 answers[item.id] = _ask_item(item)
     except click.Abort:
-        echo(f"\nStopped: nothing was recorded for {patient}.", err=True)
-        raise SystemExit(ExitCode.INTERRUPTED) from None
+        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
     try:
         score = outcome.score(answers)
     except ScoringError as exc:

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_CODES, AppState, echo, format_option
+from . import EXIT_CODES, AppState, echo
+from .exits import exit_with
+from .options import format_option
 
 if TYPE_CHECKING:
     from .._plugins.manager import PackStatus
@@ -39,9 +41,7 @@ def plugins(state: AppState, output_format: str) -> None:
     if state.strict_effective and manager.problems():
         from .._common.errors import ExitCode
 
-        for line in manager.problems():
-            echo(f"rehabkit: error: {line}", err=True)
-        raise SystemExit(ExitCode.FAILURE)
+        raise exit_with(ExitCode.FAILURE, *[f"rehabkit: error: {line}" for line in manager.problems()])
 
 
 def _print_text(packs: list[PackStatus]) -> None:

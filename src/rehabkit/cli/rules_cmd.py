@@ -7,8 +7,10 @@ import textwrap
 
 import click
 
-from . import EXIT_CODES, AppState, echo, format_option
+from . import EXIT_CODES, AppState, echo
 from .completion import complete_rule_codes
+from .exits import exit_with
+from .options import format_option
 
 
 @click.command(epilog=EXIT_CODES)
@@ -63,8 +65,9 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
             from .._common.errors import did_you_mean
 
             hint = did_you_mean(wanted, sorted([r.code for r in installed] + list(FINDING_CODES)))
-            echo(f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them.", err=True)
-            raise SystemExit(ExitCode.FINDINGS)
+            raise exit_with(
+                ExitCode.FINDINGS, f"rehabkit: no installed lint rule {code!r}.{hint} 'rehabkit rules' lists them."
+            )
         installed = chosen
     rows = [
         {

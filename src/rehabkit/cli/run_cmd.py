@@ -5,27 +5,36 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
-from . import AppState, echo, format_option
+from . import AppState, echo
 from .completion import complete_patients
-from .course_support import (
+from .exits import error_exit, exit_with
+from .options import (
     PAIN_SCORE,
     check_staff_id,
+    clinician_option,
     date_option,
-    describe_stop,
-    how_to_record,
-    note_surgery_change,
+    db_option,
+    format_option,
     protocol_argument,
-    refuse,
-    refuse_gate,
-    resolve_protocol,
+    surgery_date,
+    surgery_date_option,
 )
-from .patient_cmds import clinician_option, course_lock, db_option, open_store
+from .protocols import resolve_protocol
+from .refusals import APPROVAL_WORDS, gate_refusal, how_to_record, stop_refusal
+from .stores import course_lock, note_surgery_change, open_store, store_exists
+
+if TYPE_CHECKING:
+    from .._plugins.registry import Registry
+    from .._sessions.service import CourseContext
+    from ..model import Protocol
+    from .session_screen import SessionScreen
 
 
 class TerminalAnswers:
@@ -70,7 +79,7 @@ class TerminalAnswers:
 )
 @date_option("the session took place")
 @format_option("json: the outcome as one JSON object on standard output.")
-@click.option("--surgery-date", default=None, metavar="YYYY-MM-DD", help="Record the date of the patient's surgery.")
+@surgery_date_option("Record the date of the patient's surgery.")
 @click.option(
     "--surgeon-cleared/--surgeon-not-cleared",
     default=None,
@@ -98,7 +107,7 @@ def run(
     brief: bool,
     day: datetime.date,
     output_format: str,
-    surgery_date: str | None,
+    surgery_text: str | None,
     surgeon_cleared: bool | None,
     clinician_approved: bool | None,
     by: str | None,
@@ -131,12 +140,44 @@ def run(
       rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    from .._sessions.runner import FileAnswers
+    _check_plan_options(plan_only, surgery_text, surgeon_cleared, clinician_approved)
+    surgery = surgery_date(surgery_text, day)
+    protocol, _ = resolve_protocol(state, protocol_id)
+    registry = state.registry()
+    if by is not None:
+        check_staff_id(by)
+    request = SessionRequest(
+        patient=patient,
+        protocol=protocol,
+        day=day,
+        registry=registry,
+        terminal=SessionTerminal.from_options(state, output_format, answers_file, no_timer),
+        output_format=output_format,
+        brief=brief,
+        surgery=surgery,
+        by=by,
+        surgeon_cleared=surgeon_cleared,
+        clinician_approved=clinician_approved,
+    )
+    # --plan creates nothing: without a store file it plans from an empty one in memory, and never makes a
+    # database's tables.
+    location = db if not plan_only or store_exists(db) else ":memory:"
+    with open_store(location, create=not plan_only or location == ":memory:", clinician=clinician) as store:
+        if plan_only:
+            _print_plan(store, request)
+            return
+        with course_lock(store, patient, "a session", clinician):
+            _record_session(state, store, request)
 
+
+def _check_plan_options(
+    plan_only: bool, surgery_text: str | None, surgeon_cleared: bool | None, clinician_approved: bool | None
+) -> None:
+    """A usage error when --plan, which records nothing, comes with an option that records."""
     recording = [
         name
         for name, value in (
-            ("--surgery-date", surgery_date),
+            ("--surgery-date", surgery_text),
             ("--surgeon-cleared", surgeon_cleared),
             ("--clinician-approved", clinician_approved),
         )
@@ -147,207 +188,144 @@ def run(
             f"--plan records nothing, so it does not take {', '.join(recording)}: record "
             "them with 'rehabkit approve', or run the session without --plan."
         )
-    surgery = _surgery_date(surgery_date, day)
-    protocol, _ = resolve_protocol(state, protocol_id)
-    registry = state.registry()
-    library = registry.exercise_library()
-    measures = {key: r.item for key, r in registry.outcome_measures.items()}
-    extra = tuple(r.item for r in registry.screening.values())
-    quiet = output_format == "json"
-    if by is not None:
-        check_staff_id(by)
-
-    from .session_screen import SessionScreen
-
-    screen = SessionScreen(colour=None if state.color == "auto" else state.color == "always")
-
-    def say(text: str) -> None:
-        if not quiet:
-            screen.say(text)
-
-    def warn(text: str) -> None:
-        if not quiet:
-            screen.warn(text)
-
-    # An answers file's answers are shown after each question, so a scripted session reads like one typed in.
-    answers: Any = (
-        TerminalAnswers() if answers_file is None else FileAnswers(_load_answers(answers_file), answers_file, show=say)
-    )
-    # At a terminal (no answers file) the screen guides each exercise: Enter before a set, holds and rests timed.
-    # Only at a real terminal: piped answers would be taken for the "press Enter" prompts.
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    pace = screen.pace if answers_file is None and not no_timer and not quiet and interactive else None
-
-    # --plan creates nothing: without a store file it plans from an empty one in memory, and never makes a database's tables.
-    location = db if not plan_only or _store_exists(db) else ":memory:"
-    with open_store(location, create=not plan_only or location == ":memory:", clinician=clinician) as store:
-        if plan_only:
-            _print_plan(store, patient, protocol, library, measures, output_format, day)
-            return
-        with course_lock(store, patient, "a session", clinician):
-            _record_session(
-                store,
-                state,
-                patient,
-                protocol,
-                registry,
-                library,
-                measures,
-                extra,
-                answers,
-                pace,
-                day,
-                surgery,
-                by,
-                surgeon_cleared,
-                clinician_approved,
-                say,
-                warn,
-                brief,
-                output_format,
-                screen,
-                quiet,
-            )
 
 
-def _record_session(
-    store: Any,
-    state: AppState,
-    patient: str,
-    protocol: Any,
-    registry: Any,
-    library: Any,
-    measures: Any,
-    extra: Any,
-    answers: Any,
-    pace: Any,
-    day: datetime.date,
-    surgery: str | None,
-    by: str | None,
-    surgeon_cleared: bool | None,
-    clinician_approved: bool | None,
-    say: Any,
-    warn: Any,
-    brief: bool,
-    output_format: str,
-    screen: Any,
-    quiet: bool,
-) -> None:
+def _silent(text: str) -> None:
+    """What ``--format json`` says on the screen: nothing (standard output holds the JSON object)."""
+
+
+@attrs.frozen
+class SessionTerminal:
+    """Where a session is shown and where its answers come from."""
+
+    screen: SessionScreen
+    #: Shows a line of the session (nothing under --format json).
+    say: Callable[[str], None]
+    #: Shows a warning (nothing under --format json).
+    warn: Callable[[str], None]
+    #: The answers: typed at the terminal, or read from --answers.
+    answers: Any
+    #: Guides each exercise's sets, holds and rests; only at a real terminal, without --answers or --no-timer.
+    pace: Callable[[Any], None] | None
+
+    @classmethod
+    def from_options(
+        cls, state: AppState, output_format: str, answers_file: str | None, no_timer: bool
+    ) -> SessionTerminal:
+        """The session screen under ``--color``, and the answers (an answers file is read now: a usage error if it
+        cannot be)."""
+        from .._sessions.runner import FileAnswers
+        from .session_screen import SessionScreen
+
+        quiet = output_format == "json"
+        screen = SessionScreen(colour=None if state.color == "auto" else state.color == "always")
+        say = _silent if quiet else screen.say
+        # An answers file's answers are shown after each question, so a scripted session reads like one typed in.
+        answers: Any = (
+            TerminalAnswers()
+            if answers_file is None
+            else FileAnswers(_load_answers(answers_file), answers_file, show=say)
+        )
+        # At a terminal (no answers file) the screen guides each exercise: Enter before a set, holds and rests timed.
+        # Only at a real terminal: piped answers would be taken for the "press Enter" prompts.
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        pace = screen.pace if answers_file is None and not no_timer and not quiet and interactive else None
+        return cls(screen=screen, say=say, warn=_silent if quiet else screen.warn, answers=answers, pace=pace)
+
+
+@attrs.frozen
+class SessionRequest:
+    """One session ``rehabkit run`` was asked for, worked out from its options before the store is opened."""
+
+    patient: str
+    protocol: Protocol
+    #: The session's date (--date).
+    day: datetime.date
+    registry: Registry
+    terminal: SessionTerminal
+    output_format: str = "text"
+    #: --quiet: each exercise's name and dose without its steps and tips.
+    brief: bool = False
+    #: --surgery-date, checked against the session's date.
+    surgery: str | None = None
+    #: Who gave the clearance or approval recorded with the session.
+    by: str | None = None
+    surgeon_cleared: bool | None = None
+    clinician_approved: bool | None = None
+    #: The installed exercises, outcome measures and extra screening questions the session runs with.
+    library: dict[str, Any] = attrs.field(init=False)
+    measures: dict[str, Any] = attrs.field(init=False)
+    extra_screening: tuple[Any, ...] = attrs.field(init=False)
+
+    @library.default
+    def _library(self) -> dict[str, Any]:
+        return self.registry.exercise_library()
+
+    @measures.default
+    def _measures(self) -> dict[str, Any]:
+        return {key: r.item for key, r in self.registry.outcome_measures.items()}
+
+    @extra_screening.default
+    def _extra_screening(self) -> tuple[Any, ...]:
+        return tuple(r.item for r in self.registry.screening.values())
+
+    def context(self, decide: Any) -> CourseContext:
+        """What the course service needs for this protocol, with the progression policy ``decide``."""
+        from .._sessions.service import CourseContext
+
+        return CourseContext(self.protocol, self.library, self.measures, self.extra_screening, decide,
+                             self.registry.policy())  # fmt: skip
+
+
+def _record_session(state: AppState, store: Any, request: SessionRequest) -> None:
     """The session itself, under the patient's lock: approvals given with it, screening, exercises, the decision."""
-    from .._sessions.runner import (
-        AnswersFileError,
-        CourseStopped,
-        DateOrderError,
-        GateClosed,
-        Display,
-        SessionInterrupted,
-        run_session,
-    )
-    from .._sessions.service import Actor, CourseContext
+    from .._sessions.runner import AnswersFileError, Display, SessionInterrupted, run_session
+    from .._sessions.service import Actor, CourseStopped, DateOrderError, GateClosed, set_surgery_date
     from .._sessions.store import StoreError
 
+    patient, protocol, terminal = request.patient, request.protocol, request.terminal
+    context = request.context(state.manager().decide)
     try:
-        note_surgery_change(store, patient, surgery)
-        store.ensure_patient(patient, surgery_date=surgery)
+        note_surgery_change(store, patient, request.surgery)
+        set_surgery_date(store, patient, datetime.date.fromisoformat(request.surgery) if request.surgery else None)
     except StoreError as exc:
         raise click.BadParameter(str(exc), param_hint="'--patient'") from None
-    if surgeon_cleared is not None or clinician_approved is not None:
-        _record_approvals(store, patient, protocol, measures, day, by, surgeon_cleared, clinician_approved, say)
+    if request.surgeon_cleared is not None or request.clinician_approved is not None:
+        _record_approvals(store, context, request)
+    display = Display(terminal.say, terminal.warn, terminal.pace, request.brief)
     try:
-        context = CourseContext(
-            protocol=protocol,
-            library=library,
-            measures=measures,
-            extra_screening=extra,
-            decide=state.manager().decide,
-            policy=registry.policy(),
-        )
-        display = Display(say, warn, pace, brief)
-        outcome = run_session(store, context, patient, answers, display, actor=Actor(by), today=day)
+        outcome = run_session(store, context, patient, terminal.answers, display, actor=Actor(request.by),
+                              today=request.day)  # fmt: skip
     except (AnswersFileError, DateOrderError) as exc:
-        echo(f"rehabkit: error: {exc}", err=True)
-        raise SystemExit(ExitCode.USAGE) from None
+        raise error_exit(ExitCode.USAGE, str(exc)) from None
     except CourseStopped as exc:
-        refuse(
-            output_format,
-            patient,
-            "course-stopped",
-            describe_stop(exc.course, patient),
-            status=exc.course.status,
-            code=ExitCode.COURSE_STOPPED,
-        )
+        raise stop_refusal(request.output_format, patient, exc.course) from None
     except GateClosed as exc:
-        refuse_gate(output_format, patient, protocol, exc.phase, exc.result, exc.course.status)
+        raise gate_refusal(request.output_format, patient, protocol, exc.phase, exc.result, exc.course.status) from None
     except SessionInterrupted as exc:
-        echo(f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.", err=True)
-        raise SystemExit(ExitCode.INTERRUPTED) from None
-    if output_format == "json":
+        raise exit_with(
+            ExitCode.INTERRUPTED,
+            f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.",
+        ) from None
+    if request.output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
     else:
-        _print_outcome(outcome, patient, protocol, screen)
+        _print_outcome(outcome, patient, protocol, terminal.screen)
     if outcome.paused:
-        raise SystemExit(
-            ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW
-        )
+        raise exit_with(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
 
 
-def _store_exists(db: str | None) -> bool:
-    from .._sessions.backends import store_location
+def _record_approvals(store: Any, context: CourseContext, request: SessionRequest) -> None:
+    """Record the clearance or approval (or its withdrawal) given with the session, for the gate the patient
+    stands at."""
+    from .._sessions.service import Actor, record_gate_approvals
 
-    location = store_location(db)
-    return isinstance(location, str) or location.exists()  # a PostgreSQL store is opened without creating one
-
-
-def _surgery_date(text: str | None, today: datetime.date) -> str | None:
-    if text is None:
-        return None
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date: write YYYY-MM-DD.", param_hint="'--surgery-date'") from None
-    if day > today:
-        raise click.BadParameter(
-            f"{text} is after the session's date ({today.isoformat()}); a surgery date cannot be in the future.",
-            param_hint="'--surgery-date'",
-        )
-    return day.isoformat()
-
-
-def _record_approvals(
-    store: Any,
-    patient: str,
-    protocol: Any,
-    measures: Any,
-    day: datetime.date,
-    by: str | None,
-    surgeon: bool | None,
-    clinician: bool | None,
-    say: Any,
-) -> None:
-    from .._sessions.course import load_course
-
-    course = load_course(store, patient, protocol, measures, day)
-    for kind, value in (("surgeon-clearance", surgeon), ("clinician-approval", clinician)):
-        if value is None:
-            continue
-        # A withdrawal closes the phase the patient is in as well as the next one; an approval opens the next gate.
-        gates = [course.gate] if value or not course.started else list(dict.fromkeys([course.phase, course.gate]))
-        for gate in gates:
-            store.add_event(
-                patient,
-                "approval",
-                day,
-                protocol=protocol.id,
-                phase=gate,
-                by=by,
-                detail={"kind": kind, "value": value, "via": "run"},
-            )
-        word = {"surgeon-clearance": "surgeon's clearance", "clinician-approval": "clinician's approval"}[kind]
-        names = " and ".join(repr(protocol.phase(gate).name) for gate in gates)
-        say(
-            f"Recorded the {word} ({'given' if value else 'withdrawn'}) for the phase {names}"
-            + (f", by {by}" if by else "")
-            + "."
+    given = {"surgeon-clearance": request.surgeon_cleared, "clinician-approval": request.clinician_approved}
+    for recorded in record_gate_approvals(store, context, request.patient, Actor(request.by), request.day, given):
+        names = " and ".join(repr(request.protocol.phase(gate).name) for gate in recorded.gates)
+        request.terminal.say(
+            f"Recorded the {APPROVAL_WORDS[recorded.kind]} ({'given' if recorded.given else 'withdrawn'}) for the "
+            f"phase {names}" + (f", by {recorded.by}" if recorded.by else "") + "."
         )
 
 
@@ -358,31 +336,24 @@ def _load_answers(path: str) -> Any:
     try:
         return load_file(path).data
     except DocumentError as exc:
-        echo(f"rehabkit: error: cannot read the answers file: {exc}", err=True)
-        raise SystemExit(ExitCode.USAGE) from None
+        raise error_exit(ExitCode.USAGE, f"cannot read the answers file: {exc}") from None
 
 
-def _print_plan(
-    store: Any, patient: str, protocol: Any, library: Any, measures: Any, output_format: str, day: datetime.date
-) -> None:
+def _print_plan(store: Any, request: SessionRequest) -> None:
+    """Today's plan, without running or recording anything; refused like a session when the course is stopped or
+    the phase's gate is closed."""
     from .._sessions.course import load_course
     from .._sessions.runner import check_gate, plan_for
     from ..engine.course import active_precautions
 
-    course = load_course(store, patient, protocol, measures, day)
+    patient, protocol, output_format = request.patient, request.protocol, request.output_format
+    course = load_course(store, patient, protocol, request.measures, request.day)
     if course.stopped:
-        refuse(
-            output_format,
-            patient,
-            "course-stopped",
-            describe_stop(course, patient),
-            status=course.status,
-            code=ExitCode.COURSE_STOPPED,
-        )
+        raise stop_refusal(output_format, patient, course)
     gate = check_gate(course)
     if not gate.met:
-        refuse_gate(output_format, patient, protocol, course.phase, gate, course.status)
-    plan = plan_for(course, library)
+        raise gate_refusal(output_format, patient, protocol, course.phase, gate, course.status)
+    plan = plan_for(course, request.library)
     if output_format == "json":
         click.echo(
             json.dumps(

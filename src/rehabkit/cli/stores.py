@@ -1,0 +1,82 @@
+"""The session store as the commands open it: the store ``--db`` names, the patient's lock, known patients.
+
+Each turns the store's own errors into the command line's: a store that cannot be opened (exit 1, or 2 for a
+PostgreSQL URL without the postgres extra), a patient another command is recording (exit 8), a patient the
+store does not know (exit 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .._common.exit_codes import ExitCode
+from . import echo
+from .exits import error_exit
+
+__all__ = ["course_lock", "note_surgery_change", "open_store", "require_patient", "store_exists"]
+
+
+def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
+    """Open the session store (a SQLite file, or a PostgreSQL database by URL), turning a failure into a clear error
+    (exit 1; 2 when a PostgreSQL URL is given without the postgres extra); ``create=False`` for commands that only
+    read or add to an existing record, which never create a store. ``clinician`` is kept with every record made."""
+    from .._sessions.backends import StoreUnavailable
+    from .._sessions.backends import open_store as open_location
+    from .._sessions.store import StoreError
+
+    try:
+        return open_location(db, create=create, clinician=clinician)
+    except StoreUnavailable as exc:
+        raise error_exit(ExitCode.USAGE, str(exc)) from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def store_exists(db: str | None) -> bool:
+    """Whether the store ``db`` names exists (a PostgreSQL store counts as existing: it is opened without creating
+    one)."""
+    from .._sessions.backends import store_location
+
+    location = store_location(db)
+    return isinstance(location, str) or location.exists()
+
+
+def course_lock(store: Any, patient: str, what: str, clinician: str | None = None) -> Any:
+    """The patient's lock for a command that writes their course: exit 8 (patient busy) when another command
+    holds it."""
+    import contextlib
+
+    from .._sessions.locks import PatientBusy, patient_lock
+
+    @contextlib.contextmanager
+    def held() -> Any:
+        try:
+            with patient_lock(store, patient, what, clinician):
+                yield
+        except PatientBusy as exc:
+            raise error_exit(ExitCode.PATIENT_BUSY, str(exc)) from None
+
+    return held()
+
+
+def require_patient(store: Any, patient: str) -> None:
+    """Exit 1 unless the store knows the patient (commands that read or add to a record never create one)."""
+    if not store.has_patient(patient):
+        raise error_exit(
+            ExitCode.FINDINGS,
+            f"no patient {patient!r} in the session store {str(store.path)!r}. A patient's record starts with their "
+            "first 'rehabkit run' or 'rehabkit approve'; check the id and --db.",
+        )
+
+
+def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
+    """Say so when a new surgery date replaces a recorded one (every gate on time since surgery moves with it)."""
+    old = store.surgery_date(patient) if store.has_patient(patient) else None
+    if surgery is not None and old is not None and old != surgery:
+        echo(
+            f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
+            "time since surgery is counted from the new date.",
+            err=True,
+        )
