@@ -163,7 +163,8 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     if over_limit is not None:
         return over_limit
     if not done.met:
-        return _stay_decision(plan, done, gate)
+        why = f"you stay in the phase {plan.phase.name!r} until: {done.summary}"
+        return _unmet_decision("continue", why, done, gate, "exit", plan.phase.id)
     if index + 1 == len(phases):
         return Decision(
             action="continue",
@@ -209,17 +210,16 @@ def _pain_limit_decision(plan: SessionPlan, result: SessionResult) -> Decision |
     )
 
 
-def _stay_decision(plan: SessionPlan, done: CriteriaResult, gate: str) -> Decision:
-    """Continue in the phase: its exit criteria do not hold yet (``done`` says which are still needed)."""
-    reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
-    reasons += [f"still needed: {u.text}" for u in done.missing]
+def _unmet_decision(action: str, why: str, result: CriteriaResult, gate: str, criteria: str, phase: str) -> Decision:
+    """``action`` while the ``criteria`` (exit or entry) of ``phase`` do not hold: ``why``, then each one still
+    needed; ``gate`` is the phase they guard."""
     return Decision(
-        action="continue",
-        reasons=tuple(reasons),
+        action=action,
+        reasons=(why, *(f"still needed: {u.text}" for u in result.missing)),
         within_limits=True,
-        unmet=done.missing,
+        unmet=result.missing,
         gate=gate,
-        details=tuple({**u.to_dict(), "criteria": "exit", "phase": plan.phase.id} for u in done.missing),
+        details=tuple({**u.to_dict(), "criteria": criteria, "phase": phase} for u in result.missing),
     )
 
 
@@ -232,18 +232,8 @@ def _next_phase_decision(plan: SessionPlan, facts: Facts, following: Phase, name
         phase_names=names,
     )
     if not ready.met:
-        reasons = [
-            f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"
-        ]
-        reasons += [f"still needed: {u.text}" for u in ready.missing]
-        return Decision(
-            action="hold",
-            reasons=tuple(reasons),
-            within_limits=True,
-            unmet=ready.missing,
-            gate=following.id,
-            details=tuple({**u.to_dict(), "criteria": "entry", "phase": following.id} for u in ready.missing),
-        )
+        why = f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"
+        return _unmet_decision("hold", why, ready, following.id, "entry", following.id)
     summary = plan.phase.exit.summary if plan.phase.exit else "its exit criteria are met"
     return Decision(
         action="progress",
