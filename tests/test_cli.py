@@ -197,6 +197,25 @@ def test_show_post_surgical_states_surgeon_clearance(cli) -> None:
     assert "weeks-since-surgery >= 6" in out
 
 
+def test_show_prints_a_draft_file_in_full_with_what_it_still_lacks(cli, tmp_path) -> None:
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
+    phase = data["phases"][0]
+    for field in ("entry", "exit", "review_after_weeks"):
+        del phase[field]
+    phase["exercises"].append({"exercise": "made-up-exercise"})
+    path = tmp_path / "draft.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = cli("show", str(path))
+    assert result.exit_code == 0 and "RK101" in result.stderr
+    shown = result.stdout.split("Phase 1: Acute (acute)\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert shown[:3] == [
+        "  Focus: pain-and-spasm-control",
+        "  Exercises:",
+        "    * Chin tuck [chin-tuck]: 10 reps, hold 5 s",
+    ]
+    assert shown[-1] == "    * made-up-exercise (not installed) [made-up-exercise]: no dose given"
+
+
 def test_show_json_is_the_document(cli) -> None:
     result = cli("show", "neck-pain@2.1.0", "--format", "json")
     shown = json.loads(result.stdout)

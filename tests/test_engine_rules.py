@@ -178,6 +178,21 @@ def test_plan_swaps_a_regressed_exercise_for_its_easier_one() -> None:
     assert swapped.dose == library["pelvic-tilt"].dose
 
 
+def test_plan_leaves_out_exercises_with_a_movement_screening_ruled_out_and_says_why() -> None:
+    from rehabkit.engine import plan_session
+
+    upper = _protocol("neck/upper-back-posture.yaml")
+    phase = [ref.exercise for ref in upper.phase("recovery").exercises]
+    why = "you answered that hanging is not safe for you"
+    plan = plan_session(upper, "recovery", _library(), omit_movements={"hang"}, omit_reason=why)
+    assert [(out.exercise, out.name, out.why) for out in plan.left_out] == [
+        ("half-hang-thoracic-stretch", "Supported half-hang", why)
+    ]
+    assert [item.exercise.id for item in plan.items] == [e for e in phase if e != "half-hang-thoracic-stretch"]
+    unexplained = plan_session(upper, "recovery", _library(), omit_movements={"hang"})
+    assert [out.why for out in unexplained.left_out] == ["left out today after screening"]
+
+
 def test_plan_names_a_missing_exercise() -> None:
     from rehabkit.engine import plan_session
 

@@ -381,3 +381,56 @@ def test_the_docs_describe_the_export() -> None:
     ):
         assert needle in text, needle
     assert "docs/fhir.md" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_own_exercises_dose_and_a_phases_stepped_weeks_come_back(cli, tmp_path) -> None:
+    """A dose given by the protocol's own exercise (not by the phase) and expected weeks that move by a step."""
+    from rehabkit.model import Protocol
+
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    data["exercises"][0]["dose"] = data["phases"][0]["exercises"][0].pop("dose")
+    data["phases"][0]["expected_weeks"] = {"min": 2, "max": 4, "step": 1}
+    path = tmp_path / "own-dose.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for version in VERSIONS:
+        exported, imported = tmp_path / f"plan-{version}.json", tmp_path / f"back-{version}.yaml"
+        assert cli("export", str(path), "--fhir", version, "-o", str(exported)).exit_code == 0
+        result = cli("import", "--fhir", str(exported), "-o", str(imported))
+        assert result.exit_code == 0, result.output
+        back = yaml.safe_load(imported.read_text(encoding="utf-8"))
+        assert back["exercises"][0]["dose"] == {"reps": 10, "hold_seconds": 5}
+        assert "dose" not in back["phases"][0]["exercises"][0]
+        assert back["phases"][0]["expected_weeks"] == {"min": 2, "max": 4, "step": 1}
+        assert Protocol.from_dict(back) == Protocol.from_dict(data)
+
+
+def test_import_names_what_an_edited_plan_definition_lacks(cli, tmp_path) -> None:
+    exported = tmp_path / "plan.json"
+    assert cli("export", "neck-pain", "--fhir", "r5", "-o", str(exported)).exit_code == 0
+    plan = json.loads(exported.read_text(encoding="utf-8"))
+
+    no_screening = copy.deepcopy(plan)
+    no_screening["action"] = [a for a in plan["action"] if a["id"] != "before-every-session"]
+    edited = tmp_path / "no-screening.json"
+    edited.write_text(json.dumps(no_screening), encoding="utf-8")
+    result = cli("import", "--fhir", str(edited))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "the PlanDefinition 'neck-pain' has no action 'before-every-session'" in result.stderr
+
+    no_title = copy.deepcopy(plan)
+    del next(a for a in no_title["action"] if a["id"] == "acute")["title"]
+    edited.write_text(json.dumps(no_title), encoding="utf-8")
+    result = cli("import", "--fhir", str(edited))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "the PlanDefinition 'neck-pain' lacks what rehabkit writes (KeyError('title') is missing)" in result.stderr
+
+
+def test_a_course_not_started_yet_exports_as_an_active_care_plan(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "neck-pain", patient="P-0042")
+    course.approve("acute", 0)
+    bundle = _export(cli, course, "r5", 1)
+    _checked("r5", bundle)
+    (careplan,) = _resources(bundle, "CarePlan")
+    assert (careplan["status"], careplan["description"]) == ("active", "Course not-started.")
+    assert _resources(bundle, "Observation") == [] and _resources(bundle, "QuestionnaireResponse") == []

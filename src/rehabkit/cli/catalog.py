@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +11,8 @@ from . import EXIT_CODES, AppState, echo
 from .completion import complete_protocols
 from .exits import error_exit
 from .options import format_option
+from .protocol_text import render_text
 from .protocols import installed_checker, lint_fingerprint, looks_like_path, protocol_errors, resolve_protocol
-
-if TYPE_CHECKING:
-    from ..model import Criteria, Exercise, ExerciseRef, Phase, Protocol
 
 _FORMAT = format_option("text for people, json for programs.")
 
@@ -133,155 +129,6 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         )
         return
     echo("\n".join(render_text(protocol, library, source)))
-
-
-def render_text(protocol: Protocol, library: dict[str, Exercise], source: str) -> list[str]:
-    """The protocol as lines of plain text, in the order a clinician reads it (``source``: "pack NAME" or
-    "file PATH")."""
-    out = _overview(protocol, source)
-    for number, phase in enumerate(protocol.phases, 1):
-        out += _phase(number, phase, library)
-    out += _precautions(protocol)
-    out += ["", "Pain and symptom rules"]
-    for rule in protocol.symptom_rules:
-        threshold = (
-            f" above {rule.above:g}"
-            if rule.above is not None
-            else (" reaching each phase's review period" if rule.measure == "no-improvement-weeks" else "")
-        )
-        band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
-        out += _wrap(f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}", "  - ", "    ")
-    out += _section("Daily advice", protocol.advice)
-    out += ["", "References"]
-    for reference in protocol.references:
-        link = f" doi:{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
-        out += _wrap(reference.citation + link, "  - ", "    ")
-    out += ["", f"Reviewed {protocol.reviewed}" + (f" by {', '.join(protocol.authors)}" if protocol.authors else "")]
-    return out
-
-
-def _overview(protocol: Protocol, source: str) -> list[str]:
-    """The title, the supervision statement, summary, conditions, eligibility, goals and red flags."""
-    title = f"{protocol.title}  ({protocol.id} {protocol.version}, {source})"
-    out = [title, "=" * min(78, len(title))]
-    out += _wrap(protocol.supervision.statement, "! ")
-    if protocol.supervision.surgeon_clearance_required:
-        out.append("! Start only with your surgeon's clearance.")
-    out.append("")
-    out += _wrap(protocol.summary)
-    out.append(f"Conditions: {', '.join(protocol.conditions)}")
-    if protocol.eligibility:
-        out += _section("Suitable for", protocol.eligibility.inclusions)
-        out += _section("Not suitable for", protocol.eligibility.exclusions)
-    out += _section("Goals", protocol.goals)
-    out += ["", "Red flags: answer before every session"]
-    for flag in protocol.red_flags:
-        out += _wrap(f"{flag.question}  [{flag.action}]", "  - ", "    ")
-        out += _wrap(f"If yes: {flag.message}", "    ", "    ")
-    return out
-
-
-def _phase(number: int, phase: Phase, library: dict[str, Exercise]) -> list[str]:
-    """A phase: its focus, timing, goals, criteria and exercises."""
-    out = ["", f"Phase {number}: {phase.name} ({phase.id})"]
-    out.append(f"  Focus: {', '.join(phase.focus)}" + (f"; stage: {phase.stage}" if phase.stage else ""))
-    timing = []
-    if phase.expected_weeks is not None:
-        timing.append(f"usually {phase.expected_weeks} weeks")
-    if phase.sessions_per_week is not None:
-        timing.append(f"{phase.sessions_per_week} sessions a week")
-    if phase.review_after_weeks is not None:
-        timing.append(
-            f"the course pauses for a clinical review after {phase.review_after_weeks} weeks without improvement"
-        )
-    if timing:
-        out.append("  " + "; ".join(timing).capitalize())
-    for goal in phase.goals:
-        out += _wrap(goal, "  Goal: ", "        ")
-    out += _criteria("Start when", phase.entry)
-    out += _criteria("Move on when", phase.exit)
-    out.append("  Exercises:")
-    for ref in phase.exercises:
-        out += _exercise(ref, library.get(ref.exercise))
-    return out
-
-
-def _exercise(ref: ExerciseRef, exercise: Exercise | None) -> list[str]:
-    """An exercise of a phase at the phase's dose, with its steps, cues and contraindications when installed."""
-    dose = ref.dose or (exercise.dose if exercise else None)
-    name = exercise.name if exercise else f"{ref.exercise} (not installed)"
-    out = [f"    * {name} [{ref.exercise}]: {dose.describe() if dose else 'no dose given'}"]
-    moves = dose.describe_progression() if dose else None
-    if moves:
-        out += _wrap(f"Progression: {moves}", "      ", "      ")
-    if ref.note:
-        out += _wrap(ref.note, "      ", "      ")
-    if exercise:
-        for step_number, step in enumerate(exercise.steps, 1):
-            out += _wrap(step, f"      {step_number}. ", "         ")
-        for cue in exercise.cues:
-            out += _wrap(cue, "      Cue: ", "           ")
-        for item in exercise.contraindications:
-            out += _wrap(item, "      Avoid if: ", "                ")
-        links = [f"easier: {exercise.regression}"] if exercise.regression else []
-        links += [f"harder: {exercise.progression}"] if exercise.progression else []
-        if links:
-            out.append(f"      ({'; '.join(links)})")
-    return out
-
-
-def _precautions(protocol: Protocol) -> list[str]:
-    """The precautions, each with until when it holds."""
-    if not protocol.precautions:
-        return []
-    out = ["", "Precautions"]
-    for precaution in protocol.precautions:
-        until = []
-        if precaution.until_weeks_after_surgery:
-            until.append(f"until {precaution.until_weeks_after_surgery} weeks after surgery")
-        if precaution.until_phase:
-            until.append(f"until the {precaution.until_phase} phase")
-        if precaution.until_clearance:
-            until.append("until your clinician clears you")
-        parts = [precaution.description, precaution.limit or "", "; ".join(until).capitalize()]
-        text = " ".join(p if p.endswith(".") else p + "." for p in parts if p)
-        if precaution.surgeon_may_override:
-            text += " (your surgeon's instructions take precedence)"
-        out += _wrap(f"[{precaution.movement}] {text}", "  - ", "    ")
-    return out
-
-
-def _wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
-    return textwrap.wrap(text, width=78, initial_indent=first, subsequent_indent=first if rest is None else rest) or [
-        first
-    ]
-
-
-def _section(title: str, items: tuple[str, ...]) -> list[str]:
-    if not items:
-        return []
-    lines = ["", title]
-    for item in items:
-        lines += _wrap(item, "  - ", "    ")
-    return lines
-
-
-def _criteria(label: str, criteria: Criteria | None) -> list[str]:
-    if criteria is None:
-        return []
-    lines = _wrap(criteria.summary, f"  {label}: ", " " * (len(label) + 4))
-    for criterion in criteria.all:
-        bounds = []
-        if criterion.at_least is not None:
-            bounds.append(f">= {criterion.at_least:g}")
-        if criterion.at_most is not None:
-            bounds.append(f"<= {criterion.at_most:g}")
-        if criterion.equals is not None:
-            bounds.append("yes" if criterion.equals else "no")
-        if criterion.phase:
-            bounds.append(criterion.phase)
-        lines.append(f"      - {criterion.measure} {' '.join(bounds)}".rstrip())
-    return lines
 
 
 def _width() -> int:

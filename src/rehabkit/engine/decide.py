@@ -13,7 +13,8 @@ from typing import Any
 
 import attrs
 
-from .criteria import Facts, Unmet, check_criteria
+from ..model import Phase
+from .criteria import CriteriaResult, Facts, Unmet, check_criteria
 from .plan import SessionPlan
 from .symptoms import Observation, evaluate, worst
 
@@ -150,8 +151,7 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     gate, or in the last phase) is not asked to a review for lack of change: they
     are where the phase wants them.
     """
-    protocol = plan.protocol
-    phases = protocol.phases
+    phases = plan.protocol.phases
     names = {p.id: p.name for p in phases}
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
     gate = exit_gate(plan)
@@ -159,6 +159,26 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     symptoms = _symptom_decision(plan, result, settled=done.met)
     if symptoms is not None:
         return symptoms
+    over_limit = _pain_limit_decision(plan, result)
+    if over_limit is not None:
+        return over_limit
+    if not done.met:
+        why = f"you stay in the phase {plan.phase.name!r} until: {done.summary}"
+        return _unmet_decision("continue", why, done, gate, "exit", plan.phase.id)
+    if index + 1 == len(phases):
+        return Decision(
+            action="continue",
+            within_limits=True,
+            reasons=(
+                f"the phase {plan.phase.name!r} is complete and it is the last one: keep going until your clinician "
+                "reviews the programme with you",
+            ),
+        )
+    return _next_phase_decision(plan, facts, phases[index + 1], names)
+
+
+def _pain_limit_decision(plan: SessionPlan, result: SessionResult) -> Decision | None:
+    """Hold when pain during an exercise went above the exercise's own limit (None when it stayed within)."""
     over = [
         (item, result.pain_during[item.exercise.id])
         for item in plan.items
@@ -166,48 +186,45 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
         and item.dose.pain_limit is not None
         and result.pain_during.get(item.exercise.id, 0) > item.dose.pain_limit
     ]
-    if over:
-        # Above an exercise's own pain limit: not a session within the limits, whatever the protocol-wide rules allow.
-        return Decision(
-            action="hold",
-            within_limits=False,
-            reasons=tuple(
-                f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10: "  # type: ignore[union-attr]
-                "the plan stays as it is and the count of days within the limits starts again"
-                for item, pain in over
-            ),
-            details=tuple(
-                {
-                    "measure": "pain-during",
-                    "exercise": item.exercise.id,
-                    "value": pain,
-                    "limit": item.dose.pain_limit,  # type: ignore[union-attr]
-                    "rule": "pain_limit",
-                }
-                for item, pain in over
-            ),
-        )
-    if not done.met:
-        reasons = [f"you stay in the phase {plan.phase.name!r} until: {done.summary}"]
-        reasons += [f"still needed: {u.text}" for u in done.missing]
-        return Decision(
-            action="continue",
-            reasons=tuple(reasons),
-            within_limits=True,
-            unmet=done.missing,
-            gate=gate,
-            details=tuple({**u.to_dict(), "criteria": "exit", "phase": plan.phase.id} for u in done.missing),
-        )
-    if index + 1 == len(phases):
-        return Decision(
-            action="continue",
-            within_limits=True,
-            reasons=(
-                f"the phase {plan.phase.name!r} is complete and it is the last one: keep going until your clinician reviews "
-                "the programme with you",
-            ),
-        )
-    following = phases[index + 1]
+    if not over:
+        return None
+    # Above an exercise's own pain limit: not a session within the limits, whatever the protocol-wide rules allow.
+    return Decision(
+        action="hold",
+        within_limits=False,
+        reasons=tuple(
+            f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10: "  # type: ignore[union-attr]
+            "the plan stays as it is and the count of days within the limits starts again"
+            for item, pain in over
+        ),
+        details=tuple(
+            {
+                "measure": "pain-during",
+                "exercise": item.exercise.id,
+                "value": pain,
+                "limit": item.dose.pain_limit,  # type: ignore[union-attr]
+                "rule": "pain_limit",
+            }
+            for item, pain in over
+        ),
+    )
+
+
+def _unmet_decision(action: str, why: str, result: CriteriaResult, gate: str, criteria: str, phase: str) -> Decision:
+    """``action`` while the ``criteria`` (exit or entry) of ``phase`` do not hold: ``why``, then each one still
+    needed; ``gate`` is the phase they guard."""
+    return Decision(
+        action=action,
+        reasons=(why, *(f"still needed: {u.text}" for u in result.missing)),
+        within_limits=True,
+        unmet=result.missing,
+        gate=gate,
+        details=tuple({**u.to_dict(), "criteria": criteria, "phase": phase} for u in result.missing),
+    )
+
+
+def _next_phase_decision(plan: SessionPlan, facts: Facts, following: Phase, names: Mapping[str, str]) -> Decision:
+    """The phase is complete: progress to ``following``, or hold until its entry criteria hold too."""
     ready = check_criteria(
         following.entry,
         attrs.evolve(facts, completed_phases=facts.completed_phases | {plan.phase.id}),
@@ -215,25 +232,13 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
         phase_names=names,
     )
     if not ready.met:
-        reasons = [
-            f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"
-        ]
-        reasons += [f"still needed: {u.text}" for u in ready.missing]
-        return Decision(
-            action="hold",
-            reasons=tuple(reasons),
-            within_limits=True,
-            unmet=ready.missing,
-            gate=following.id,
-            details=tuple({**u.to_dict(), "criteria": "entry", "phase": following.id} for u in ready.missing),
-        )
+        why = f"the phase {plan.phase.name!r} is complete, but {following.name!r} cannot start until: {ready.summary}"
+        return _unmet_decision("hold", why, ready, following.id, "entry", following.id)
+    summary = plan.phase.exit.summary if plan.phase.exit else "its exit criteria are met"
     return Decision(
         action="progress",
         next_phase=following.id,
         within_limits=True,
-        reasons=(
-            f"the phase {plan.phase.name!r} is complete ({plan.phase.exit.summary if plan.phase.exit else 'its exit criteria are met'}): "
-            f"move on to {following.name!r}",
-        ),
+        reasons=(f"the phase {plan.phase.name!r} is complete ({summary}): move on to {following.name!r}",),
         details=({"criteria": "exit", "phase": plan.phase.id, "met": True},),
     )

@@ -124,55 +124,19 @@ def plan_session(
                 f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'."
             )
         exercise = exercises[ref.exercise]
-        if ref.exercise in removed:
-            left_out.append(
-                LeftOut(
-                    exercise.id,
-                    exercise.name,
-                    "it hurt beyond its limit and has no easier version: "
-                    "leave it out until your clinician has reviewed it",
-                )
-            )
-            continue
         replacement = regressed.get(ref.exercise)
-        if replacement is not None and replacement in exercises:
-            easier = exercises[replacement]
-            if replacement in removed:
-                left_out.append(
-                    LeftOut(
-                        exercise.id,
-                        exercise.name,
-                        "it and its easier version hurt beyond their limits: "
-                        "leave it out until your clinician has reviewed it",
-                    )
-                )
-                continue
-            if replacement in in_session:
-                left_out.append(
-                    LeftOut(
-                        exercise.id, exercise.name, f"its easier version, {easier.name}, is already in this session"
-                    )
-                )
-                continue
+        if replacement not in exercises:
+            replacement = None  # no easier version installed: the exercise itself is done
+        why = _why_left_out(ref.exercise, replacement, exercises, removed, in_session)
+        if why is not None:
+            left_out.append(LeftOut(exercise.id, exercise.name, why))
+            continue
+        if replacement is not None:
             in_session.add(replacement)
-            item = PlannedExercise(
-                easier,
-                at_step(easier.dose, steps.get(easier.id, 0)),
-                ref.note,
-                replaces=exercise.id,
-                prescribed=easier.dose,
-                step=steps.get(easier.id, 0),
-                replaces_name=exercise.name,
-            )
+            easier = exercises[replacement]
+            item = _planned(easier, easier.dose, ref.note, steps, replaces=exercise)
         else:
-            dose = ref.dose or exercise.dose
-            item = PlannedExercise(
-                exercise,
-                at_step(dose, steps.get(exercise.id, 0)),
-                ref.note,
-                prescribed=dose,
-                step=steps.get(exercise.id, 0),
-            )
+            item = _planned(exercise, ref.dose or exercise.dose, ref.note, steps)
         if omit_movements and set(item.exercise.movements) & set(omit_movements):
             left_out.append(
                 LeftOut(item.exercise.id, item.exercise.name, omit_reason or "left out today after screening")
@@ -186,4 +150,40 @@ def plan_session(
         left_out=tuple(left_out),
         adjustments=adjustments,
         library=exercises,
+    )
+
+
+def _why_left_out(
+    exercise_id: str,
+    replacement: str | None,
+    exercises: Mapping[str, Exercise],
+    removed: Collection[str],
+    in_session: Collection[str],
+) -> str | None:
+    """Why a phase exercise, or the installed easier one it was regressed to (``replacement``), is not in today's
+    session: it or its easier version was removed, or the easier one is already in the session. None: it is."""
+    if exercise_id in removed:
+        return "it hurt beyond its limit and has no easier version: leave it out until your clinician has reviewed it"
+    if replacement is None:
+        return None
+    if replacement in removed:
+        return "it and its easier version hurt beyond their limits: leave it out until your clinician has reviewed it"
+    if replacement in in_session:
+        return f"its easier version, {exercises[replacement].name}, is already in this session"
+    return None
+
+
+def _planned(
+    exercise: Exercise, dose: Dose | None, note: str | None, steps: Mapping[str, int], replaces: Exercise | None = None
+) -> PlannedExercise:
+    """``exercise`` at the step of ``dose`` it has earned; ``replaces``: the phase's exercise it regresses from."""
+    step = steps.get(exercise.id, 0)
+    return PlannedExercise(
+        exercise,
+        at_step(dose, step),
+        note,
+        replaces=replaces.id if replaces is not None else None,
+        prescribed=dose,
+        step=step,
+        replaces_name=replaces.name if replaces is not None else None,
     )

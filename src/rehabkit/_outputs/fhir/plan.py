@@ -322,37 +322,9 @@ def plan_definition(
     if version not in ("r4b", "r5"):
         raise ValueError(f"FHIR version must be r4b or r5, not {version!r}")
     status = _status(protocol)
-    contained: list[dict[str, Any]] = [_red_flags(protocol, status)] if protocol.red_flags else []
-    for phase in protocol.phases:
-        for ref in phase.exercises:
-            if ref.exercise not in exercises:
-                raise LookupError(
-                    f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'."
-                )
-            contained.append(_activity(protocol, phase, ref, exercises[ref.exercise], sources.get(ref.exercise)))
-    goals: dict[str, list[str]] = {}
-    goal_elements = [
-        {"id": f"goal-{n}", "description": {"text": text}} for n, text in enumerate(protocol.goals, start=1)
-    ]
-    for phase in protocol.phases:
-        for n, text in enumerate(phase.goals, start=1):
-            goals.setdefault(phase.id, []).append(f"goal-{phase.id}-{n}")
-            goal_elements.append({"id": f"goal-{phase.id}-{n}", "description": {"text": text}})
-
-    supervision = {"clinical_assessment_required": protocol.supervision.clinical_assessment_required}
-    if protocol.supervision.surgeon_clearance_required is not None:
-        supervision["surgeon_clearance_required"] = protocol.supervision.surgeon_clearance_required
-    screening: dict[str, Any] = {
-        "id": SCREENING_ACTION_ID,
-        "title": "Before every session: the red-flag questions",
-        "description": protocol.supervision.statement,
-        "condition": [
-            _condition("applicability", "supervision", protocol.supervision.statement, format_fields(supervision))
-        ],
-    }
-    if protocol.red_flags:
-        screening["definitionCanonical"] = f"#{RED_FLAGS_ID}"
-    actions = [screening]
+    contained = _contained(protocol, exercises, sources, status)
+    goal_elements, goals = _goals(protocol)
+    actions = [_screening_action(protocol)]
     if protocol.precautions:
         actions.append(
             {
@@ -383,13 +355,7 @@ def plan_definition(
             for condition in protocol.conditions
         ],
     }
-    purpose = write_sections(
-        [
-            (PURPOSE_SECTIONS["inclusions"], protocol.eligibility.inclusions if protocol.eligibility else (), False),
-            (PURPOSE_SECTIONS["exclusions"], protocol.eligibility.exclusions if protocol.eligibility else (), False),
-            (PURPOSE_SECTIONS["advice"], protocol.advice, False),
-        ]
-    )
+    purpose = _purpose(protocol)
     if purpose:
         plan["purpose"] = purpose
     plan["usage"] = protocol.supervision.statement
@@ -403,3 +369,61 @@ def plan_definition(
     if not contained:
         del plan["contained"]
     return plan
+
+
+def _contained(
+    protocol: Protocol, exercises: Mapping[str, Exercise], sources: Mapping[str, str], status: str
+) -> list[dict[str, Any]]:
+    """The red-flag Questionnaire (if the protocol has red flags) and an ActivityDefinition per phase exercise."""
+    contained: list[dict[str, Any]] = [_red_flags(protocol, status)] if protocol.red_flags else []
+    for phase in protocol.phases:
+        for ref in phase.exercises:
+            if ref.exercise not in exercises:
+                raise LookupError(
+                    f"exercise {ref.exercise!r} of phase {phase.id!r} is not installed; see 'rehabkit plugins'."
+                )
+            contained.append(_activity(protocol, phase, ref, exercises[ref.exercise], sources.get(ref.exercise)))
+    return contained
+
+
+def _goals(protocol: Protocol) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The Goal elements (the protocol's, then each phase's), and the ids of each phase's goals by phase."""
+    goals: dict[str, list[str]] = {}
+    goal_elements = [
+        {"id": f"goal-{n}", "description": {"text": text}} for n, text in enumerate(protocol.goals, start=1)
+    ]
+    for phase in protocol.phases:
+        for n, text in enumerate(phase.goals, start=1):
+            goals.setdefault(phase.id, []).append(f"goal-{phase.id}-{n}")
+            goal_elements.append({"id": f"goal-{phase.id}-{n}", "description": {"text": text}})
+    return goal_elements, goals
+
+
+def _screening_action(protocol: Protocol) -> dict[str, Any]:
+    """The action before every session: the supervision it assumes, and the red-flag Questionnaire it points to."""
+    supervision = {"clinical_assessment_required": protocol.supervision.clinical_assessment_required}
+    if protocol.supervision.surgeon_clearance_required is not None:
+        supervision["surgeon_clearance_required"] = protocol.supervision.surgeon_clearance_required
+    screening: dict[str, Any] = {
+        "id": SCREENING_ACTION_ID,
+        "title": "Before every session: the red-flag questions",
+        "description": protocol.supervision.statement,
+        "condition": [
+            _condition("applicability", "supervision", protocol.supervision.statement, format_fields(supervision))
+        ],
+    }
+    if protocol.red_flags:
+        screening["definitionCanonical"] = f"#{RED_FLAGS_ID}"
+    return screening
+
+
+def _purpose(protocol: Protocol) -> str:
+    """Who the protocol suits and does not suit, and its daily advice, as Markdown sections."""
+    eligibility = protocol.eligibility
+    return write_sections(
+        [
+            (PURPOSE_SECTIONS["inclusions"], eligibility.inclusions if eligibility else (), False),
+            (PURPOSE_SECTIONS["exclusions"], eligibility.exclusions if eligibility else (), False),
+            (PURPOSE_SECTIONS["advice"], protocol.advice, False),
+        ]
+    )

@@ -151,18 +151,62 @@ def protocol_document(resource: Mapping[str, Any]) -> dict[str, Any]:
 def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
     contained = {r["id"]: r for r in plan.get("contained", ())}
     actions = {a["id"]: a for a in plan.get("action", ())}
-    screening = actions.get(SCREENING_ACTION_ID)
+    screening = _screening_action(plan, actions)
+    supervision = _supervision(screening)
+    document = _heading(plan)
+    purpose = read_sections(plan.get("purpose", ""))
+    eligibility = {
+        field: purpose[PURPOSE_SECTIONS[field]]
+        for field in ("inclusions", "exclusions")
+        if purpose.get(PURPOSE_SECTIONS[field])
+    }
+    if eligibility:
+        document["eligibility"] = eligibility
+    phase_actions = [a for a in plan.get("action", ()) if a["id"] not in (SCREENING_ACTION_ID, PRECAUTIONS_ACTION_ID)]
+    goal_text, goals = _goals(plan, phase_actions)
+    if goals:
+        document["goals"] = goals
+    document["supervision"] = {**supervision, "statement": plan["usage"]}
+    phases, own = _phases(phase_actions, contained, goal_text)
+    if own:
+        document["exercises"] = list(own.values())
+    document["phases"] = phases
+    questionnaire = contained.get(screening.get("definitionCanonical", "").removeprefix("#"), {})
+    document["red_flags"] = [_red_flag(item) for item in questionnaire.get("item", ())]
+    precautions = [_precaution(action) for action in actions.get(PRECAUTIONS_ACTION_ID, {}).get("action", ())]
+    if precautions:
+        document["precautions"] = precautions
+    advice = purpose.get(PURPOSE_SECTIONS["advice"])
+    if advice:
+        document["advice"] = advice
+    document["symptom_rules"] = _symptom_rules(phase_actions)
+    document["references"] = [_reference(a) for a in plan.get("relatedArtifact", ()) if a.get("type") == "citation"]
+    if plan.get("author"):
+        document["authors"] = [a["name"] for a in plan["author"]]
+    document["reviewed"] = plan.get("lastReviewDate") or plan["date"]
+    return document
+
+
+def _screening_action(plan: Mapping[str, Any], actions: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The action done before every session (it points to the red flags and carries the supervision)."""
+    screening: Mapping[str, Any] | None = actions.get(SCREENING_ACTION_ID)
     if screening is None:
         raise NotAnExport(
             f"the PlanDefinition {plan.get('id')!r} has no action {SCREENING_ACTION_ID!r}: it was not "
             "written by 'rehabkit export'."
         )
-    supervision = parse_fields(
-        next(c for c in screening.get("condition", ()) if c["expression"].get("name") == "supervision")["expression"][
-            "expression"
-        ]
-    )
-    document: dict[str, Any] = {
+    return screening
+
+
+def _supervision(screening: Mapping[str, Any]) -> dict[str, Any]:
+    """The supervision fields the screening action's ``supervision`` condition holds (the statement is apart)."""
+    condition = next(c for c in screening.get("condition", ()) if c["expression"].get("name") == "supervision")
+    return parse_fields(condition["expression"]["expression"])
+
+
+def _heading(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's first fields: kind, id, version, title, summary and the conditions it is for."""
+    return {
         "kind": "protocol",
         "id": plan["id"],
         "version": plan["version"],
@@ -174,22 +218,19 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
             for code in _codes(context.get("valueCodeableConcept"), terms.CONDITION_CS)
         ],
     }
-    purpose = read_sections(plan.get("purpose", ""))
-    eligibility = {
-        field: purpose[PURPOSE_SECTIONS[field]]
-        for field in ("inclusions", "exclusions")
-        if purpose.get(PURPOSE_SECTIONS[field])
-    }
-    if eligibility:
-        document["eligibility"] = eligibility
-    phase_actions = [a for a in plan.get("action", ()) if a["id"] not in (SCREENING_ACTION_ID, PRECAUTIONS_ACTION_ID)]
+
+
+def _goals(plan: Mapping[str, Any], phase_actions: list[Mapping[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """Every goal's text by its id, and the protocol's own goals (those no phase names)."""
     phase_goals = {goal for action in phase_actions for goal in action.get("goalId", ())}
     goal_text = {g["id"]: g["description"]["text"] for g in plan.get("goal", ())}
-    goals = [text for goal_id, text in goal_text.items() if goal_id not in phase_goals]
-    if goals:
-        document["goals"] = goals
-    document["supervision"] = {**supervision, "statement": plan["usage"]}
+    return goal_text, [text for goal_id, text in goal_text.items() if goal_id not in phase_goals]
 
+
+def _phases(
+    phase_actions: list[Mapping[str, Any]], contained: Mapping[str, Any], goal_text: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The phases, and the protocol's own exercises by id (in the order the phases first name them)."""
     own: dict[str, dict[str, Any]] = {}
     phases = []
     for action in phase_actions:
@@ -206,79 +247,86 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
                 phase["entry"] = _criteria(condition)
             elif name == "exit" and condition["kind"] == "stop":
                 phase["exit"] = _criteria(condition)
-        refs = []
-        for child in action.get("action", ()):
-            activity = contained[child["definitionCanonical"].removeprefix("#")]
-            artifact = activity["relatedArtifact"][0]
-            exercise_id = artifact["label"]
-            ref: dict[str, Any] = {"exercise": exercise_id}
-            dose, source = _dose(activity)
-            if dose is not None and source == "phase":
-                ref["dose"] = dose
-            if child.get("description"):
-                ref["note"] = child["description"]
-            refs.append(ref)
-            if artifact["type"] == "documentation" and exercise_id not in own:
-                own[exercise_id] = _exercise(activity, exercise_id)
-            if artifact["type"] == "documentation" and dose is not None and source == "exercise":
-                own[exercise_id].setdefault("dose", dose)
-        phase["exercises"] = refs
-        schedule = _extension(action, terms.PHASE_EXTENSION)
-        phase.update(_counts(schedule, {"sessionsPerWeek": "sessions_per_week"}))
-        if "timingDuration" in action:
-            phase["expected_weeks"] = action["timingDuration"]["value"]
-        elif "timingRange" in action:
-            phase["expected_weeks"] = {
-                "min": action["timingRange"]["low"]["value"],
-                "max": action["timingRange"]["high"]["value"],
-            }
-        for part in schedule:
-            if part["url"] == "expectedWeeksStep" and "expected_weeks" in phase:
-                weeks = phase["expected_weeks"]
-                phase["expected_weeks"] = (
-                    {**weeks, "step": part["valueInteger"]}
-                    if isinstance(weeks, dict)
-                    else {"min": weeks, "max": weeks, "step": part["valueInteger"]}
-                )
-            elif part["url"] == "reviewAfterWeeks":
-                phase["review_after_weeks"] = part["valueInteger"]
+        phase["exercises"] = [_exercise_ref(child, contained, own) for child in action.get("action", ())]
+        phase.update(_schedule(action))
         phases.append(phase)
-    if own:
-        document["exercises"] = list(own.values())
-    document["phases"] = phases
+    return phases, own
 
-    questionnaire = contained.get(screening.get("definitionCanonical", "").removeprefix("#"), {})
-    red_flags = []
-    for item in questionnaire.get("item", ()):
-        display = item["item"][0]
-        flag: dict[str, Any] = {"id": item["linkId"], "question": item["text"]}
-        covers = [c["code"] for c in item.get("code", ()) if c.get("system") == terms.SIGN_CS]
-        if covers:
-            flag["covers"] = covers
-        flag["action"] = next(c["code"] for c in item["code"] if c["system"] == terms.SCREENING_ACTION_CS)
-        flag["message"] = display["text"]
-        movements = [c["code"] for c in item["code"] if c["system"] == terms.MOVEMENT_CS]
-        if movements:
-            flag["omit_movements"] = movements
-        red_flags.append(flag)
-    document["red_flags"] = red_flags
 
-    precautions = []
-    for action in actions.get(PRECAUTIONS_ACTION_ID, {}).get("action", ()):
-        condition = action["condition"][0]["expression"]
-        precaution: dict[str, Any] = {
-            "id": condition["name"],
-            **parse_fields(condition["expression"]),
-            "description": action["description"],
+def _exercise_ref(
+    child: Mapping[str, Any], contained: Mapping[str, Any], own: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A phase's exercise reference from its child action; an exercise the protocol defines is added to ``own``."""
+    activity = contained[child["definitionCanonical"].removeprefix("#")]
+    artifact = activity["relatedArtifact"][0]
+    exercise_id = artifact["label"]
+    ref: dict[str, Any] = {"exercise": exercise_id}
+    dose, source = _dose(activity)
+    if dose is not None and source == "phase":
+        ref["dose"] = dose
+    if child.get("description"):
+        ref["note"] = child["description"]
+    if artifact["type"] == "documentation" and exercise_id not in own:
+        own[exercise_id] = _exercise(activity, exercise_id)
+    if artifact["type"] == "documentation" and dose is not None and source == "exercise":
+        own[exercise_id].setdefault("dose", dose)
+    return ref
+
+
+def _schedule(action: Mapping[str, Any]) -> dict[str, Any]:
+    """A phase's sessions per week, expected weeks (with their step) and review period."""
+    schedule = _extension(action, terms.PHASE_EXTENSION)
+    fields = _counts(schedule, {"sessionsPerWeek": "sessions_per_week"})
+    if "timingDuration" in action:
+        fields["expected_weeks"] = action["timingDuration"]["value"]
+    elif "timingRange" in action:
+        fields["expected_weeks"] = {
+            "min": action["timingRange"]["low"]["value"],
+            "max": action["timingRange"]["high"]["value"],
         }
-        if action.get("textEquivalent"):
-            precaution["limit"] = action["textEquivalent"]
-        precautions.append(precaution)
-    if precautions:
-        document["precautions"] = precautions
-    advice = purpose.get(PURPOSE_SECTIONS["advice"])
-    if advice:
-        document["advice"] = advice
+    for part in schedule:
+        if part["url"] == "expectedWeeksStep" and "expected_weeks" in fields:
+            weeks = fields["expected_weeks"]
+            fields["expected_weeks"] = (
+                {**weeks, "step": part["valueInteger"]}
+                if isinstance(weeks, dict)
+                else {"min": weeks, "max": weeks, "step": part["valueInteger"]}
+            )
+        elif part["url"] == "reviewAfterWeeks":
+            fields["review_after_weeks"] = part["valueInteger"]
+    return fields
+
+
+def _red_flag(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A red flag from its Questionnaire item: the signs it covers, what a yes does, the movements it leaves out."""
+    display = item["item"][0]
+    flag: dict[str, Any] = {"id": item["linkId"], "question": item["text"]}
+    covers = [c["code"] for c in item.get("code", ()) if c.get("system") == terms.SIGN_CS]
+    if covers:
+        flag["covers"] = covers
+    flag["action"] = next(c["code"] for c in item["code"] if c["system"] == terms.SCREENING_ACTION_CS)
+    flag["message"] = display["text"]
+    movements = [c["code"] for c in item["code"] if c["system"] == terms.MOVEMENT_CS]
+    if movements:
+        flag["omit_movements"] = movements
+    return flag
+
+
+def _precaution(action: Mapping[str, Any]) -> dict[str, Any]:
+    """A precaution from its child of the precautions action."""
+    condition = action["condition"][0]["expression"]
+    precaution: dict[str, Any] = {
+        "id": condition["name"],
+        **parse_fields(condition["expression"]),
+        "description": action["description"],
+    }
+    if action.get("textEquivalent"):
+        precaution["limit"] = action["textEquivalent"]
+    return precaution
+
+
+def _symptom_rules(phase_actions: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The symptom rules: the first phase's stop conditions other than its exit (every phase carries them)."""
     rules = []
     for condition in phase_actions[0].get("condition", ()) if phase_actions else ():
         expression = condition["expression"]
@@ -286,9 +334,4 @@ def _document(plan: Mapping[str, Any]) -> dict[str, Any]:
             rules.append(
                 {"id": expression["name"], **parse_rule(expression["expression"]), "message": expression["description"]}
             )
-    document["symptom_rules"] = rules
-    document["references"] = [_reference(a) for a in plan.get("relatedArtifact", ()) if a.get("type") == "citation"]
-    if plan.get("author"):
-        document["authors"] = [a["name"] for a in plan["author"]]
-    document["reviewed"] = plan.get("lastReviewDate") or plan["date"]
-    return document
+    return rules

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import terms
@@ -79,27 +80,67 @@ def _measure_questionnaire(measure_id: str, name: str, unit: str) -> dict[str, A
     }
 
 
+class _Entries:
+    """The Bundle's entries as they are made, and what they share: the patient's logical reference, the CarePlan
+    they are based on, and a fullUrl that stays the same when the course is exported again."""
+
+    def __init__(self, patient: str, protocol_key: str) -> None:
+        self.patient, self.protocol_key = patient, protocol_key
+        self.subject = {"identifier": {"system": terms.PATIENT_ID_SYSTEM, "value": patient}}
+        self.based_on = [{"reference": self.full_url("CarePlan")}]
+        self.entries: list[dict[str, Any]] = []
+
+    def full_url(self, *names: Any) -> str:
+        return _full_url(self.patient, self.protocol_key, *names)
+
+    def add(self, resource: dict[str, Any], *names: Any, at: int | None = None) -> None:
+        """Add ``resource`` under the fullUrl ``names`` make, at the end or at index ``at``."""
+        entry = {"fullUrl": self.full_url(*names), "resource": resource}
+        if at is None:
+            self.entries.append(entry)
+        else:
+            self.entries.insert(at, entry)
+
+
 def course_bundle(export: Any, version: str) -> dict[str, Any]:
     """The course record (a :class:`rehabkit._outputs.exports.CourseExport`) as a Bundle in FHIR ``version``."""
     plan_export, protocol, patient = export.plan, export.protocol, export.patient
-    key = protocol.key
-    subject = {"identifier": {"system": terms.PATIENT_ID_SYSTEM, "value": patient}}
+    entries = _Entries(patient, protocol.key)
     plan = plan_definition(protocol, plan_export.exercises, plan_export.sources, version)
-    careplan_url = _full_url(patient, key, "CarePlan")
-    based_on = [{"reference": careplan_url}]
-    names = {p.id: p.name for p in protocol.phases}
-    entries: list[dict[str, Any]] = [{"fullUrl": _full_url(patient, key, "PlanDefinition"), "resource": plan}]
+    entries.add(plan, "PlanDefinition")
+    entries.add(_careplan(export, plan["url"], entries), "CarePlan")
+    flags = {q.id: q for q in protocol.red_flags}
+    red_flag_url = f"{terms.questionnaire_url(f'{protocol.id}-red-flags')}|{protocol.version}"
+    for session in export.sessions:
+        response = _screening_response(session, flags, red_flag_url, entries)
+        if response is not None:
+            entries.add(response, "QuestionnaireResponse", "screening", session.id)
+        _add_pain_scores(session, entries)
+    questionnaires = _add_measures(export.measures, entries)
+    for measure_id, questionnaire in questionnaires.items():
+        entries.add(questionnaire, "Questionnaire", measure_id, at=1)
+    return {
+        "resourceType": "Bundle",
+        "id": _fhir_id(f"{patient}.{protocol.id}.{export.date.isoformat()}"),
+        "type": "collection",
+        "timestamp": f"{export.date.isoformat()}T00:00:00Z",
+        "entry": entries.entries,
+    }
 
-    course = export.course
+
+def _careplan(export: Any, plan_url: str, entries: _Entries) -> dict[str, Any]:
+    """The CarePlan instantiating the protocol: the course's status and phase, its period, its events as notes."""
+    protocol, course = export.protocol, export.course
+    names = {p.id: p.name for p in protocol.phases}
     dates = [s.date for s in export.sessions] + [e.date for e in export.events]
     careplan: dict[str, Any] = {
         "resourceType": "CarePlan",
-        "id": _fhir_id(f"{patient}.{protocol.id}"),
-        "instantiatesCanonical": [f"{plan['url']}|{protocol.version}"],
+        "id": _fhir_id(f"{export.patient}.{protocol.id}"),
+        "instantiatesCanonical": [f"{plan_url}|{protocol.version}"],
         "status": CAREPLAN_STATUS.get(course.status, "unknown"),
         "intent": "plan",
         "title": protocol.title,
-        "subject": subject,
+        "subject": entries.subject,
     }
     if course.started:
         careplan["description"] = (
@@ -115,63 +156,67 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
     notes = [{"time": f"{e.date.isoformat()}T00:00:00Z", "text": e.text} for e in export.events]
     if notes:
         careplan["note"] = notes
-    entries.append({"fullUrl": careplan_url, "resource": careplan})
+    return careplan
 
-    def observation(session: Any, when: str, value: float, day: datetime.date, exercise: str | None = None) -> None:
-        code = {"coding": [dict(terms.PAIN_SCORE)], "text": _PAIN_WHEN[when]}
-        components = [_detail("phase", session.phase), _detail("when", when), _detail("session", str(session.id))]
-        if exercise is not None:
-            components.append(_detail("exercise", exercise))
-        resource = {
-            "resourceType": "Observation",
-            "basedOn": based_on,
-            "status": "final",
-            "category": [{"coding": [dict(terms.OBSERVATION_CATEGORY)]}],
-            "code": code,
-            "subject": subject,
-            "effectiveDateTime": day.isoformat(),
-            "valueQuantity": {"value": value, "unit": "{score}", "system": terms.UCUM, "code": "{score}"},
-            "component": components,
-        }
-        entries.append(
-            {"fullUrl": _full_url(patient, key, "Observation", session.id, when, exercise or ""), "resource": resource}
+
+def _screening_response(
+    session: Any, flags: Mapping[str, Any], red_flag_url: str, entries: _Entries
+) -> dict[str, Any] | None:
+    """A session's red-flag answers (``stopped`` when a yes ended the screening early), or None if none was given."""
+    answers = [(qid, yes) for qid, yes in session.screening if qid in flags]
+    if not answers:
+        return None
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "basedOn": entries.based_on,
+        "questionnaire": red_flag_url,
+        "status": "completed" if {qid for qid, _ in answers} == set(flags) else "stopped",
+        "subject": entries.subject,
+        "authored": session.date.isoformat(),
+        "item": [
+            {"linkId": qid, "text": flags[qid].question, "answer": [{"valueBoolean": yes}]} for qid, yes in answers
+        ],
+    }
+
+
+def _add_pain_scores(session: Any, entries: _Entries) -> None:
+    """An Observation for each pain score of a session: before, during each exercise, after, the next morning."""
+    if session.pain_before is not None:
+        _add_observation(entries, session, "before", session.pain_before, session.date)
+    for exercise, pain in session.pain_during:
+        _add_observation(entries, session, "during", pain, session.date, exercise)
+    if session.pain_after is not None:
+        _add_observation(entries, session, "after", session.pain_after, session.date)
+    if session.next_morning is not None:
+        _add_observation(
+            entries, session, "next-morning", session.next_morning, session.next_morning_date or session.date
         )
 
-    flags = {q.id: q for q in protocol.red_flags}
-    red_flag_url = f"{terms.questionnaire_url(f'{protocol.id}-red-flags')}|{protocol.version}"
-    for session in export.sessions:
-        answers = [(qid, yes) for qid, yes in session.screening if qid in flags]
-        if answers:
-            status = "completed" if {qid for qid, _ in answers} == set(flags) else "stopped"
-            response = {
-                "resourceType": "QuestionnaireResponse",
-                "basedOn": based_on,
-                "questionnaire": red_flag_url,
-                "status": status,
-                "subject": subject,
-                "authored": session.date.isoformat(),
-                "item": [
-                    {"linkId": qid, "text": flags[qid].question, "answer": [{"valueBoolean": yes}]}
-                    for qid, yes in answers
-                ],
-            }
-            entries.append(
-                {
-                    "fullUrl": _full_url(patient, key, "QuestionnaireResponse", "screening", session.id),
-                    "resource": response,
-                }
-            )
-        if session.pain_before is not None:
-            observation(session, "before", session.pain_before, session.date)
-        for exercise, pain in session.pain_during:
-            observation(session, "during", pain, session.date, exercise)
-        if session.pain_after is not None:
-            observation(session, "after", session.pain_after, session.date)
-        if session.next_morning is not None:
-            observation(session, "next-morning", session.next_morning, session.next_morning_date or session.date)
 
+def _add_observation(
+    entries: _Entries, session: Any, when: str, value: float, day: datetime.date, exercise: str | None = None
+) -> None:
+    components = [_detail("phase", session.phase), _detail("when", when), _detail("session", str(session.id))]
+    if exercise is not None:
+        components.append(_detail("exercise", exercise))
+    resource = {
+        "resourceType": "Observation",
+        "basedOn": entries.based_on,
+        "status": "final",
+        "category": [{"coding": [dict(terms.OBSERVATION_CATEGORY)]}],
+        "code": {"coding": [dict(terms.PAIN_SCORE)], "text": _PAIN_WHEN[when]},
+        "subject": entries.subject,
+        "effectiveDateTime": day.isoformat(),
+        "valueQuantity": {"value": value, "unit": "{score}", "system": terms.UCUM, "code": "{score}"},
+        "component": components,
+    }
+    entries.add(resource, "Observation", session.id, when, exercise or "")
+
+
+def _add_measures(measures: Sequence[Any], entries: _Entries) -> dict[str, dict[str, Any]]:
+    """A QuestionnaireResponse for each scored outcome measure; returns the Questionnaires they answer, by measure."""
     questionnaires: dict[str, dict[str, Any]] = {}
-    for n, measure in enumerate(export.measures):
+    for n, measure in enumerate(measures):
         if measure.measure not in questionnaires:
             questionnaires[measure.measure] = _measure_questionnaire(measure.measure, measure.name, measure.unit)
         items: list[dict[str, Any]] = [{"linkId": "score", "answer": [{"valueDecimal": measure.value}]}]
@@ -179,22 +224,12 @@ def course_bundle(export: Any, version: str) -> dict[str, Any]:
             items.append({"linkId": "band", "answer": [{"valueString": measure.band}]})
         response = {
             "resourceType": "QuestionnaireResponse",
-            "basedOn": based_on,
+            "basedOn": entries.based_on,
             "questionnaire": questionnaires[measure.measure]["url"],
             "status": "completed",
-            "subject": subject,
+            "subject": entries.subject,
             "authored": measure.date.isoformat(),
             "item": items,
         }
-        entries.append(
-            {"fullUrl": _full_url(patient, key, "QuestionnaireResponse", "measure", n), "resource": response}
-        )
-    for measure_id, questionnaire in questionnaires.items():
-        entries.insert(1, {"fullUrl": _full_url(patient, key, "Questionnaire", measure_id), "resource": questionnaire})
-    return {
-        "resourceType": "Bundle",
-        "id": _fhir_id(f"{patient}.{protocol.id}.{export.date.isoformat()}"),
-        "type": "collection",
-        "timestamp": f"{export.date.isoformat()}T00:00:00Z",
-        "entry": entries,
-    }
+        entries.add(response, "QuestionnaireResponse", "measure", n)
+    return questionnaires
