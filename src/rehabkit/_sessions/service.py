@@ -50,6 +50,7 @@ __all__ = [
     "RunOutcome",
     "SessionRun",
     "admit",
+    "approval_kind",
     "approve",
     "gate_kinds",
     "next_day_session",
@@ -379,6 +380,8 @@ class ApprovalRecorded:
     given: bool
     gates: tuple[str, ...]
     by: str | None
+    #: Whether the gate asks for this kind at all (an approval it does not ask for opens nothing).
+    asked: bool = True
 
 
 def gate_kinds(protocol: ProtocolModel, phase_id: str) -> list[str]:
@@ -397,13 +400,37 @@ def _add_approval(store: Store, patient: str, protocol: str, gate: str, actor: A
     store.add_event(patient, "approval", day, protocol=protocol, phase=gate, by=actor.id, detail=approval.to_dict())
 
 
+def approval_kind(protocol: ProtocolModel, phase: str, kind: str | None) -> str:
+    """The kind of approval asked for the gate into ``phase``: ``kind``, or by default the one the gate asks for.
+
+    Raises :class:`CourseRequestError` for a phase the protocol does not have, and when no kind is named and the
+    gate asks for none or for both.
+    """
+    order = [p.id for p in protocol.phases]
+    if phase not in order:
+        raise CourseRequestError(
+            f"{protocol.key} has no phase {phase!r}; its phases are {', '.join(order)}.", "--phase"
+        )
+    if kind is not None:
+        return kind
+    needed = gate_kinds(protocol, phase)
+    if len(needed) != 1:
+        what = "asks for no approval or clearance" if not needed else f"asks for {' and '.join(needed)}"
+        raise CourseRequestError(
+            f"the gate into phase {phase!r} {what}: say which with --kind ({' or '.join(APPROVAL_KINDS)})."
+        )
+    return needed[0]
+
+
 def approve(
-    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, phase: str, kind: str,
-    given: bool = True,
+    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, phase: str,
+    kind: str | None = None, given: bool = True,
 ) -> ApprovalRecorded:  # fmt: skip
-    """Record an approval or clearance (or its withdrawal) for the gate into ``phase`` only."""
+    """Record an approval or clearance (or its withdrawal) for the gate into ``phase`` only (``kind``: see
+    :func:`approval_kind`)."""
+    kind = approval_kind(ctx.protocol, phase, kind)
     _add_approval(store, patient, ctx.protocol.id, phase, actor, Approval(kind, given, "approve"), day)
-    return ApprovalRecorded(kind, given, (phase,), actor.id)
+    return ApprovalRecorded(kind, given, (phase,), actor.id, asked=kind in gate_kinds(ctx.protocol, phase))
 
 
 def record_gate_approvals(

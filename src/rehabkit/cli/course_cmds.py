@@ -10,7 +10,7 @@ import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, echo
-from .exits import exit_with
+from .exits import exit_with, request_error
 from .options import (
     check_staff_id,
     clinician_option,
@@ -21,19 +21,16 @@ from .options import (
     surgery_date,
     surgery_date_option,
 )
-from .protocols import resolve_protocol
+from .protocols import course_context, resolve_protocol
 from .refusals import APPROVAL_WORDS, describe_stop
 from .stores import course_lock, note_surgery_change, open_store, require_patient
 
-APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
+APPROVAL_KINDS = tuple(APPROVAL_WORDS)
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
 
 
-def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | None, stopped_by: Any = None) -> Any:
-    """The protocol a course command is about: --protocol, else the one the patient was stopped in, else their
-    only or latest one."""
-    if wanted is None and stopped_by is not None and stopped_by.protocol:
-        wanted = stopped_by.protocol
+def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | None) -> Any:
+    """The protocol a course command is about: the one ``wanted``, else the patient's only or latest one."""
     if wanted is None:
         mine = store.protocols_of(patient)
         if not mine:
@@ -41,18 +38,6 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
         wanted = mine[-1]
     protocol, _ = resolve_protocol(state, wanted, lint=False)
     return protocol
-
-
-def _gate_kinds(protocol: Any, phase_id: str) -> list[str]:
-    """The approval kinds the gate into ``phase_id`` asks for (its entry criteria; the exit criteria of the phase
-    before)."""
-    order = [p.id for p in protocol.phases]
-    index = order.index(phase_id)
-    parts = [protocol.phases[index].entry]
-    parts.append(protocol.phases[index - 1].exit if index > 0 else None)
-    if index + 1 == len(order):
-        parts.append(protocol.phases[index].exit)  # the last phase's own exit: the end of the programme
-    return sorted({c.measure for part in parts if part for c in part.all if c.measure in APPROVAL_KINDS})
 
 
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
@@ -105,46 +90,32 @@ def approve(
       rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --by DR-3 --surgery-date 2026-10-01
       rehabkit approve P-9 --phase recovery --kind surgeon-clearance --by DR-3 --date 2026-11-12
     """
+    from .._sessions.service import Actor, CourseRequestError, approval_kind, set_surgery_date
+    from .._sessions.service import approve as approve_gate
     from .._sessions.store import StoreError
 
     check_staff_id(by)
     with open_store(db, clinician=clinician) as store, course_lock(store, patient, "an approval", clinician):
         protocol = _course_protocol(state, store, patient, protocol_id)
-        order = [p.id for p in protocol.phases]
-        if phase_id not in order:
-            raise click.BadParameter(
-                f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'"
-            )
-        needed = _gate_kinds(protocol, phase_id)
-        if kind is None:
-            if len(needed) != 1:
-                what = "asks for no approval or clearance" if not needed else f"asks for {' and '.join(needed)}"
-                raise click.UsageError(
-                    f"the gate into phase {phase_id!r} {what}: say which with --kind ({' or '.join(APPROVAL_KINDS)})."
-                )
-            kind = needed[0]
-        surgery = surgery_date(surgery_text, day)
+        context = course_context(state, protocol)
         try:
+            kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read
+            surgery = surgery_date(surgery_text, day)
             note_surgery_change(store, patient, surgery)
-            store.ensure_patient(patient, surgery_date=surgery)
+            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None)
+            recorded = approve_gate(store, context, patient, Actor(by), day, phase=phase_id, kind=kind,
+                                    given=not withdraw)  # fmt: skip
+        except CourseRequestError as exc:
+            raise request_error(str(exc), exc.param) from None
         except StoreError as exc:
             raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
-        store.add_event(
-            patient,
-            "approval",
-            day,
-            protocol=protocol.id,
-            phase=phase_id,
-            by=by,
-            detail={"kind": kind, "value": not withdraw, "via": "approve"},
-        )
-    word = APPROVAL_WORDS[kind]
+    word = APPROVAL_WORDS[recorded.kind]
     phase = protocol.phase(phase_id)
     echo(
         f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
         f"{phase.name!r} ({phase_id}) of {protocol.title}."
     )
-    if kind not in needed:
+    if not recorded.asked:
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
@@ -205,13 +176,11 @@ def review(
       rehabkit review P-0042 --clinician PT-7 --outcome earlier-phase --phase acute
     """
     check_staff_id(clinician)
-    registry = state.registry()
-    measures = {key: r.item for key, r in registry.outcome_measures.items()}
     with open_store(db, create=False, clinician=clinician) as store:
         require_patient(store, patient)
         with course_lock(store, patient, "a review", clinician):
             protocol, course, before, after = _record_review(
-                state, store, patient, clinician, outcome, phase_id, note, protocol_id, day, measures
+                state, store, patient, clinician, outcome, phase_id, note, protocol_id, day
             )
     if output_format == "json":
         click.echo(
@@ -258,62 +227,16 @@ def _record_review(
     note: str | None,
     protocol_id: str | None,
     day: datetime.date,
-    measures: Any,
 ) -> tuple[Any, Any, list[str], Any]:
     """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course
     after."""
-    from .._sessions.course import load_course
+    from .._sessions.service import Actor, CourseRequestError, stopped_in
+    from .._sessions.service import review as record_review
 
-    events = store.events(patient)
-    pauses = [e for e in events if e.kind in ("pause", "review")]
-    last = pauses[-1] if pauses else None
-    stopped_by = (
-        last
-        if last is not None and (last.kind == "pause" or last.detail.get("outcome") in ("refer", "discharge"))
-        else None
-    )
-    protocol = _course_protocol(state, store, patient, protocol_id, stopped_by)
-    course = load_course(store, patient, protocol, measures, day)
-    if outcome == "earlier-phase":
-        order = [p.id for p in protocol.phases]
-        if phase_id is None:
-            earlier = ", ".join(order[: order.index(course.phase)])
-            raise click.UsageError(
-                "--outcome earlier-phase needs --phase: one of "
-                f"{earlier or '(none: the patient is in the first phase; use resume)'}."
-            )
-        if phase_id not in order:
-            raise click.BadParameter(
-                f"{protocol.key} has no phase {phase_id!r}; its phases are {', '.join(order)}.", param_hint="'--phase'"
-            )
-        if order.index(phase_id) >= order.index(course.phase) and course.started:
-            raise click.BadParameter(
-                f"{phase_id!r} is not earlier than the patient's phase {course.phase!r}.", param_hint="'--phase'"
-            )
-    elif phase_id is not None:
-        raise click.UsageError("--phase goes with --outcome earlier-phase only.")
-    if course.stop is not None and day < course.stop.date:
-        raise click.BadParameter(
-            f"{day.isoformat()} is before the stop it reviews ({course.stop.date.isoformat()}).", param_hint="'--date'"
-        )
-    before = describe_stop(course, patient)[:1]
-    store.add_event(
-        patient,
-        "review",
-        day,
-        protocol=protocol.id,
-        phase=course.phase,
-        by=clinician,
-        detail={"outcome": outcome, "note": note, "was": course.status},
-    )
-    if outcome == "earlier-phase":
-        store.add_event(
-            patient,
-            "enter-phase",
-            day,
-            protocol=protocol.id,
-            phase=phase_id,
-            detail={"reason": f"clinician review by {clinician}"},
-        )
-    after = load_course(store, patient, protocol, measures, day)
-    return protocol, course, before, after
+    protocol = _course_protocol(state, store, patient, protocol_id or stopped_in(store, patient))
+    try:
+        done = record_review(store, course_context(state, protocol), patient, Actor(clinician), day,
+                             outcome=outcome, phase=phase_id, note=note)  # fmt: skip
+    except CourseRequestError as exc:
+        raise request_error(str(exc), exc.param) from None
+    return protocol, done.before, describe_stop(done.before, patient)[:1], done.after

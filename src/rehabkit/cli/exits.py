@@ -15,7 +15,7 @@ import click
 from .._common.exit_codes import EXIT_CODE_NAMES, ExitCode
 from .._common.text import visible
 
-__all__ = ["CommandExit", "error_exit", "exit_with"]
+__all__ = ["CommandExit", "error_exit", "exit_with", "request_error"]
 
 
 class CommandExit(click.ClickException):
@@ -65,3 +65,11 @@ def exit_with(code: ExitCode, *lines: str, stdout: str | None = None, as_is: boo
 def error_exit(code: ExitCode, message: str) -> CommandExit:
     """The exception (to raise) that ends the command with ``code`` after ``rehabkit: error: MESSAGE``."""
     return exit_with(code, f"rehabkit: error: {message}")
+
+
+def request_error(message: str, param: str | None) -> click.ClickException:
+    """A request the course service refused (:class:`rehabkit._sessions.service.CourseRequestError`) as click's
+    usage error (exit 2): naming the option at fault (``param``, e.g. ``--phase``), or the request as a whole."""
+    if param is None:
+        return click.UsageError(message)
+    return click.BadParameter(message, param_hint=f"'{param}'")

@@ -19,6 +19,7 @@ from .exits import error_exit
 from .refusals import protocol_refusal
 
 if TYPE_CHECKING:
+    from .._sessions.service import CourseContext
     from .._documents.validation import Checker
     from ..model import Protocol
     from . import AppState
@@ -231,3 +232,18 @@ def _source_files(package: str) -> list[tuple[str, int, int]]:
             continue
         found.append((name, info.st_mtime_ns, info.st_size))
     return found
+
+
+def course_context(state: AppState, protocol: Protocol, *, session: bool = False) -> CourseContext:
+    """What the course service needs to act on a course of ``protocol``: the outcome measures (they feed phase
+    criteria) and, for a ``session``, the installed exercises, the packs' screening questions, the progression
+    policy and the effective clinical policy."""
+    from .._sessions.service import CourseContext
+
+    registry = state.registry()
+    measures = {key: r.item for key, r in registry.outcome_measures.items()}
+    if not session:
+        return CourseContext(protocol, measures=measures, policy=registry.policy())
+    screening = tuple(r.item for r in registry.screening.values())
+    decide = state.manager().decide
+    return CourseContext(protocol, registry.exercise_library(), measures, screening, decide, registry.policy())
