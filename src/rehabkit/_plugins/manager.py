@@ -21,6 +21,7 @@ no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -394,8 +395,8 @@ class PluginManager:
         trylast respected), so that a policy that raises or answers with something that is not a
         :class:`rehabkit.Decision` is named: a :class:`PluginError` says which pack and what it did.
         """
-        from ..engine import Decision
         from .._common.vocabulary import SYMPTOM_ACTIONS
+        from ..engine import Decision
 
         unused = {id(p) for p in self._unused_plugins()}
         arguments = {"plan": plan, "result": result, "facts": facts}
@@ -488,9 +489,10 @@ class _Registrar:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
-                    protocol = self.cache.model(
-                        name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed), lazy=True
-                    )
+                    # The file's name is bound now: a damaged cached model is parsed again when it is first used,
+                    # after this loop has moved on to the next file.
+                    build = functools.partial(_protocol_file, name, parsed=self.cache.parsed)
+                    protocol = self.cache.model(name, "protocol", build, lazy=True)
                 except _NotMatching as exc:
                     self.status.set_aside.append(
                         f"the protocol {name} does not match the schema: {_one_line(exc.error)}"
@@ -522,9 +524,7 @@ class _Registrar:
             return
         for name in _files(item):
             try:
-                library = self.cache.model(
-                    name, "exercise-library", lambda fmt, raw: library_from_document(load_text(raw, path=name, fmt=fmt))
-                )
+                library = self.cache.model(name, "exercise-library", functools.partial(_library_file, name))
             except DocumentError as exc:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
             self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)
@@ -635,6 +635,11 @@ def _protocol_file(name: str, fmt: str, raw: bytes, parsed: dict[str, Document])
         raise _NotMatching(exc) from None
     parsed[os.path.abspath(name)] = document
     return protocol
+
+
+def _library_file(name: str, fmt: str, raw: bytes) -> Any:
+    """The exercise library in a pack's file."""
+    return library_from_document(load_text(raw, path=name, fmt=fmt))
 
 
 def _measure(item: Any) -> Any:
