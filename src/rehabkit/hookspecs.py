@@ -230,7 +230,7 @@ def rehabkit_register_renderers(register: RegisterRenderer) -> None:
 def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     """Tune rehabkit's clinical defaults for a clinic, instead of suppressing the rules that use them.
 
-    The defaults are data (``rehabkit/default_plugins/clinical_policy.json``):
+    The defaults are data (``rehabkit/_common/clinical_policy.json``):
     ``red_flags`` (``required_signs`` every protocol screens for, RK301;
     ``urgent_signs`` whose question must refer urgently, RK306;
     ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the

@@ -207,17 +207,15 @@ def _report(rule: LintRule, document: Document, violations: list[Violation], fin
 
 
 def _default_policy() -> Mapping[str, Any]:
-    from .._common.clinical_policy import policy
+    from .._common.clinical_data import policy
 
     return policy()
 
 
 def _core_measure_scales() -> Mapping[str, tuple[float, float]]:
     """The scales of the criteria rehabkit's own outcome measures feed (checks without the installed packs)."""
-    import json
-
+    from .._common.clinical_data import outcome_measures
     from .._sessions.outcomes import OutcomeMeasure
-    from ..default_plugins.outcome_measures import DEFINITIONS
 
-    measures = [OutcomeMeasure.from_dict(d) for d in json.loads(DEFINITIONS.read_text(encoding="utf-8"))["measures"]]
+    measures = [OutcomeMeasure.from_dict(d) for d in outcome_measures()]
     return {m.criterion: m.scale for m in measures if m.criterion}

@@ -550,7 +550,7 @@ class _Registrar:
         self._staged.append(Registered(item, self.pack))
 
     def _clinical_policy(self, item: Any) -> None:
-        from .._common.clinical_policy import settings_from
+        from .policy_settings import settings_from
 
         try:
             settings = settings_from(item)

@@ -188,7 +188,7 @@ class Registry:
 
     def policy(self) -> dict[str, Any]:
         """rehabkit's clinical defaults with the settings packs registered laid over them."""
-        from .._common.clinical_policy import effective_policy
+        from .policy_settings import effective_policy
 
         return effective_policy(r.item for r in self.clinical_policy.values())
 

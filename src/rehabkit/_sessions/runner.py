@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from .._common.clinical_policy import policy
+from .._common.clinical_data import policy
 from .._common.errors import RehabkitError, did_you_mean
 from .._common.vocabulary import CRITERION_MEASURES, REVIEW_ACTIONS, SESSION_MEASURED
 from ..engine import (

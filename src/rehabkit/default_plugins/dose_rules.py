@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .._common.clinical_policy import policy
+from .._common.clinical_data import policy
 from .._common.errors import Severity
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
