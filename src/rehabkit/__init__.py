@@ -16,10 +16,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-#: Version of the hook API that plugin packs declare they were written for (``REHABKIT_HOOK_API``).
-HOOK_API_VERSION = 1
+from ._common.version import HOOK_API_VERSION, __version__
 
 #: Each public name and the module that defines it.
 _PUBLIC: dict[str, str] = {

@@ -33,8 +33,9 @@ from typing import Any
 import attrs
 import pluggy
 
-from .. import HOOK_API_VERSION, hookspecs
+from .. import hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
+from .._common.version import HOOK_API_VERSION, __version__
 from .._documents.builders import library_from_document, protocol_from_document
 from .._documents.lint import LintRule
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
@@ -206,7 +207,7 @@ class PluginManager:
         core = PackStatus(
             name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION
         )
-        core.version = _own_version()
+        core.version = __version__
         self.packs[CORE] = core
         for module_name in DEFAULT_PLUGINS:
             self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
@@ -455,12 +456,6 @@ def strict_from_environment(env: Mapping[str, str] | None = None) -> bool:
 
 def _pack_of(plugin_name: str) -> str:
     return CORE if plugin_name.startswith(f"{CORE}:") else plugin_name
-
-
-def _own_version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 class _Registrar:
