@@ -239,7 +239,8 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     that shape; each setting it gives (``red_flags.required_signs``) replaces the
     default whole. Settings are checked (known signs, conditions and counts);
     two packs setting the same one are a conflict: neither is used and both are
-    named, and the default stays.
+    named, and the default stays. ``rehabkit rules CODE`` explains RK201, RK301
+    and RK306 with the settings in force and names the pack that set them.
 
     Example::
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
-from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
-from .._common.vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
+from .policy_wording import and_list, in_force
 
-#: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
-REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}
-#: Conditions of the lower back, where cauda equina signs are screened too (clinical_policy.json).
-LUMBAR_CONDITIONS = frozenset(policy()["red_flags"]["lumbar_conditions"])
 #: Symptom-rule measures that look at the response after a session.
 AFTER_SESSION = frozenset(
     {
@@ -241,23 +238,53 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
             )
 
 
+#: Words RK301 and RK306 use for a sign, where the vocabulary's plain words would not read in their sentence.
+_LUMBAR_WORDS = {"cauda-equina": "cauda equina signs: new bladder or bowel disturbance or numbness in the saddle area"}
+_URGENT_WORDS = {"cauda-equina": "cauda equina signs", "blood-clot": "signs of a blood clot"}
+_SOURCES = (
+    "the spine-rehabilitation seeds' pause-and-review list and the IFOMPT framework for red flags (Finucane et al., "
+    "JOSPT 2020;50(7):350)"
+)
+
+
+def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
+    """RK301's explanation for the red-flag minimum set, the lower-back conditions and the signs they add, as
+    ``policy`` (clinical_policy.json's shape) has them; ``set_by``: the settings packs set, setting -> pack."""
+    flags = policy["red_flags"]
+    text = (
+        "Red-flag screening comes before every session. Each protocol's questions, tagged with 'covers', must "
+        "together screen for: " + "; ".join(RED_FLAG_SIGNS[sign] for sign in flags["required_signs"]) + ". "
+    )
+    if flags["lumbar_conditions"]:
+        text += (
+            f"Protocols for the lower back (conditions {', '.join(sorted(flags['lumbar_conditions']))}) must also "
+            f"screen for {'; '.join(_LUMBAR_WORDS.get(s, RED_FLAG_SIGNS[s]) for s in flags['lumbar_required_signs'])}. "
+        )
+    if not set_by:
+        return (
+            f"{text}Source: {_SOURCES}. These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set "
+            "its own through rehabkit_register_clinical_policy."
+        )
+    return f"{text}rehabkit's defaults follow {_SOURCES}.{in_force(set_by)}"
+
+
+def urgency_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
+    """RK306's explanation for the urgent signs of ``policy``; ``set_by``: the settings packs set, setting -> pack."""
+    urgent = and_list([_URGENT_WORDS.get(s, RED_FLAG_SIGNS[s]) for s in policy["red_flags"]["urgent_signs"]])
+    return (
+        f"{urgent[0].upper()}{urgent[1:]} need same-day medical help: their questions must 'refer-urgently'. A "
+        "question for any sign of the minimum set (RK301) must at least 'stop-and-review'; 'note' would let the "
+        "session go on." + in_force(set_by)
+    )
+
+
 RULES = (
     LintRule(
         code="RK301",
         severity=Severity.ERROR,
         summary="the red flags do not cover the minimum set",
         check=red_flag_coverage,
-        explanation=(
-            "Red-flag screening comes before every session. Each protocol's questions, tagged with "
-            "'covers', must together screen for: "
-            + "; ".join(REQUIRED_SIGNS.values())
-            + ". Protocols for the lower back (conditions "
-            + ", ".join(sorted(LUMBAR_CONDITIONS))
-            + ") must also screen for cauda equina signs: new bladder or bowel disturbance or numbness in "
-            "the saddle area. Source: the spine-rehabilitation seeds' pause-and-review list and the IFOMPT "
-            "framework for red flags (Finucane et al., JOSPT 2020;50(7):350). These are rehabkit's defaults "
-            "(clinical_policy.json); a clinic's pack may set its own through rehabkit_register_clinical_policy."
-        ),
+        explanation=coverage_explanation(policy(), {}),
     ),
     LintRule(
         code="RK302",
@@ -318,11 +345,7 @@ RULES = (
         severity=Severity.ERROR,
         summary="a red flag's action is too weak for what it screens",
         check=weak_red_flag_action,
-        explanation=(
-            "Cauda equina signs and signs of a blood clot need same-day medical help: their questions "
-            "must 'refer-urgently'. A question for any sign of the minimum set (RK301) must at least "
-            "'stop-and-review'; 'note' would let the session go on."
-        ),
+        explanation=urgency_explanation(policy(), {}),
     ),
     LintRule(
         code="RK307",
