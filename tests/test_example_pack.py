@@ -1,4 +1,5 @@
-"""The example code pack in plugins/, installed for real: its renderer, command, rule, measure and question, and its tests."""
+"""The example code pack in plugins/, installed for real: its renderer, command, rule, measure and question, and its
+tests."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import sys
 
 import pytest
 import yaml
+from conftest import CORPUS, EXAMPLE_PACK, PROTOCOLS, clean_env
 
 from rehabkit._sessions.store import Store
-from conftest import CORPUS, EXAMPLE_PACK, PROTOCOLS, clean_env
 
 PACK = ["example-clinic"]
 
@@ -145,7 +146,7 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
 
     with pytest.raises(ValueError, match="unknown signs"):
         settings_from({"red_flags": {"required_signs": ["no-improvment"]}})
-    with pytest.raises(ValueError, match="unknown setting red_flags.required"):
+    with pytest.raises(ValueError, match=r"unknown setting red_flags\.required"):
         settings_from({"red_flags": {"required": []}})
     with pytest.raises(ValueError, match="must be a question"):
         settings_from({"session": {"new_symptom_question": "Tell us"}})
@@ -154,7 +155,8 @@ def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> N
     registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-a")]))
     conflicts = registry.add(Contributions.of(clinical_policy=[Registered(one, "clinic-b")]))
     assert [c.describe() for c in conflicts] == [
-        "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither is "
+        "conflict: clinical policy setting 'dose_bounds.reps' is contributed by packs 'clinic-a', 'clinic-b'; neither "
+        "is "
         "used. Block one of them (-p no:NAME) or ask the pack authors to rename."
     ]
     assert registry.policy()["dose_bounds"]["reps"]["max"] == 50  # neither is used: the default stays
@@ -179,8 +181,8 @@ def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, 
 def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     import importlib.util
 
-    from rehabkit._outputs.handout import build_handout
     from rehabkit._common.clinical_data import policy
+    from rehabkit._outputs.handout import build_handout
     from rehabkit.engine import plan_session
     from rehabkit.model import Protocol
 

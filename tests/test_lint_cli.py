@@ -10,7 +10,8 @@ import yaml
 from conftest import CORPUS, PROTOCOLS, REPO
 
 GOOD = (CORPUS / "good" / "minimal.yaml").read_text()
-#: minimal.yaml with a pain limit above the symptom rule's stop level (RK204, a warning) and zero reps (RK201, an error).
+#: minimal.yaml with a pain limit above the symptom rule's stop level (RK204, a warning) and zero reps (RK201, an
+#: error).
 BAD = GOOD.replace("          hold_seconds: 5\n", "          hold_seconds: 5\n          pain_limit: 7\n").replace(
     "reps: 10", "reps: 0"
 )
@@ -261,8 +262,8 @@ def test_unknown_kind_is_named(cli, tmp_path) -> None:
     result = cli("validate", _write(tmp_path, GOOD.replace("kind: protocol", "kind: exercise-list")))
     assert result.exit_code == 1
     assert (
-        ":1:7: RK020 kind \"exercise-list\" is not a rehabkit document kind: write 'protocol' or 'exercise-library'. [$.kind]"
-        in result.stdout
+        ":1:7: RK020 kind \"exercise-list\" is not a rehabkit document kind: write 'protocol' or 'exercise-library'. "
+        "[$.kind]" in result.stdout
     )
 
 

@@ -1,4 +1,5 @@
-"""One vocabulary: the schema's enums, the engine and the lint rules name the same things, and every measure has a producer."""
+"""One vocabulary: the schema's enums, the engine and the lint rules name the same things, and every measure has a
+producer."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import datetime
 import pytest
 
 from rehabkit._common import vocabulary
+from rehabkit._documents.schemas import load_schema
 from rehabkit.engine import CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, morning_reasons
 from rehabkit.engine.decide import _observations
 from rehabkit.engine.screening import SCREENING_ORDER
 from rehabkit.engine.symptoms import ACTION_ORDER
-from rehabkit._documents.schemas import load_schema
 
 SCHEMA = load_schema()
 DEFS = SCHEMA["$defs"]

@@ -178,7 +178,10 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
                     Finding(
                         path=document.path,
                         code=RULE_CRASH_CODE,
-                        message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
+                        message=(
+                            f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); "
+                            "its check was skipped."
+                        ),
                         source=rule.pack,
                     )
                 )

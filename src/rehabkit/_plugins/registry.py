@@ -49,7 +49,8 @@ class Registered:
         return self._item
 
     def as_document(self) -> Any:
-        """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the model."""
+        """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the
+        model."""
         if self.document is not None:
             return self.document
         from .._documents.loader import Document

@@ -66,14 +66,16 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
             where, what = (*path, name), _whose(owner)
             if value.min > value.max:
                 yield Violation(
-                    f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.",
+                    f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as "
+                    "'min'.",
                     where,
                 )
             elif value.min == 0 and not zero_ok:
                 yield Violation(f"{what}: 0 {noun} is no dose; give at least 1, or leave the field out.", where)
             elif value.max > highest:
                 yield Violation(
-                    f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').",
+                    f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit "
+                    "rules RK201').",
                     where,
                 )
 
@@ -107,7 +109,8 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
                 yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
-                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' must be higher than 'above'.",
+                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' "
+                "must be higher than 'above'.",
                 ("symptom_rules", i, "at_most"),
             )
     for i, phase in enumerate(protocol.phases):
@@ -132,7 +135,8 @@ def missing_dose(context: LintContext) -> Iterator[Violation]:
             exercise = context.exercises.get(ref.exercise)
             if ref.dose is None and exercise is not None and exercise.dose is None:
                 yield Violation(
-                    f"{ref.exercise!r} in phase {phase.id!r} has no dose: give one here or a default dose on the exercise.",
+                    f"{ref.exercise!r} in phase {phase.id!r} has no dose: give one here or a default dose on the "
+                    "exercise.",
                     ("phases", i, "exercises", j, "exercise"),
                 )
 
@@ -191,7 +195,8 @@ def step_without_pace(context: LintContext) -> Iterator[Violation]:
             )
         elif dose.sessions_per_step is not None and not stepped:
             yield Violation(
-                f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
+                f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing "
+                "moves.",
                 (*path, "sessions_per_step"),
             )
 

@@ -36,7 +36,8 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     for sign, words in required.items():
         if sign not in covered:
             yield Violation(
-                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: [{sign}]'.",
+                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: "
+                f"[{sign}]'.",
                 ("red_flags",),
                 at_key=True,
             )
@@ -50,12 +51,14 @@ def weak_red_flag_action(context: LintContext) -> Iterator[Violation]:
         urgent = set(flags["urgent_signs"]) & set(question.covers)
         if urgent and question.action != "refer-urgently":
             yield Violation(
-                f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: set 'action: refer-urgently'.",
+                f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: "
+                "set 'action: refer-urgently'.",
                 ("red_flags", i, "action"),
             )
         elif question.action == "note" and set(question.covers) & set(flags["required_signs"]):
             yield Violation(
-                f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the session go on: use 'stop-and-review' or 'refer-urgently'.",
+                f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the "
+                "session go on: use 'stop-and-review' or 'refer-urgently'.",
                 ("red_flags", i, "action"),
             )
 
@@ -67,19 +70,22 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
     measures = {rule.measure for rule in protocol.symptom_rules}
     if "pain-during" not in measures:
         yield Violation(
-            "no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the exercise stops or regresses.",
+            "no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the "
+            "exercise stops or regresses.",
             ("symptom_rules",),
             at_key=True,
         )
     if not measures & AFTER_SESSION:
         yield Violation(
-            "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to settle): add one so that overload reduces the next dose.",
+            "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to "
+            "settle): add one so that overload reduces the next dose.",
             ("symptom_rules",),
             at_key=True,
         )
     if not any(r.measure == "no-improvement-weeks" and r.action in REVIEW_ACTIONS for r in protocol.symptom_rules):
         yield Violation(
-            "no symptom rule asks for review when there is no improvement: add a 'no-improvement-weeks' rule with 'action: stop-and-review'.",
+            "no symptom rule asks for review when there is no improvement: add a 'no-improvement-weeks' rule with "
+            "'action: stop-and-review'.",
             ("symptom_rules",),
             at_key=True,
         )
@@ -88,19 +94,23 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
             continue
         if rule.min_change is None:
             yield Violation(
-                f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of pain, for example 2).",
+                f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of "
+                "pain, for example 2).",
                 ("symptom_rules", i, "measure"),
             )
         if rule.above is not None:
             yield Violation(
-                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without improvement "
-                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' review_after_weeks.",
+                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without "
+                "improvement "
+                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' "
+                "review_after_weeks.",
                 ("symptom_rules", i, "above"),
             )
         for k, phase in enumerate(protocol.phases):
             if phase.review_after_weeks is None:
                 yield Violation(
-                    f"phase {phase.id!r} has no 'review_after_weeks', so symptom rule {rule.id!r} can never ask for a review "
+                    f"phase {phase.id!r} has no 'review_after_weeks', so symptom rule {rule.id!r} can never ask for a "
+                    "review "
                     "in it: add how many weeks without improvement lead to a review.",
                     ("phases", k, "name"),
                 )
@@ -129,7 +139,8 @@ def _active(precaution: Precaution, index: int, phase: Phase, order: dict[str, i
         reasons.append(f"until phase {precaution.until_phase!r}")
     if precaution.until_weeks_after_surgery is not None and weeks < precaution.until_weeks_after_surgery:
         reasons.append(
-            f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at week {weeks:g}"
+            f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at "
+            f"week {weeks:g}"
         )
     if precaution.until_phase is None and precaution.until_weeks_after_surgery is None:
         reasons.append("throughout the protocol")
@@ -155,7 +166,8 @@ def precaution_conflict(context: LintContext) -> Iterator[Violation]:
                 why = _active(precaution, i, phase, order, weeks[i])
                 if why:
                     yield Violation(
-                        f"{exercise.id!r} involves '{precaution.movement}', but precaution {precaution.id!r} applies in phase "
+                        f"{exercise.id!r} involves '{precaution.movement}', but precaution {precaution.id!r} applies "
+                        "in phase "
                         f"{phase.id!r} ({why}): move the exercise to a later phase or choose another.",
                         ("phases", i, "exercises", j, "exercise"),
                     )
@@ -173,7 +185,8 @@ def stage_conflict(context: LintContext) -> Iterator[Violation]:
                 continue
             if STAGES.index(exercise.earliest_stage) > STAGES.index(phase.stage):
                 yield Violation(
-                    f"{exercise.id!r} is not suitable before the {exercise.earliest_stage} stage, but phase {phase.id!r} is "
+                    f"{exercise.id!r} is not suitable before the {exercise.earliest_stage} stage, but phase "
+                    f"{phase.id!r} is "
                     f"{phase.stage}: use it in a later phase"
                     + (f" or use its regression {exercise.regression!r}." if exercise.regression else "."),
                     ("phases", i, "exercises", j, "exercise"),
@@ -195,7 +208,8 @@ def surgical_gates(context: LintContext) -> Iterator[Violation]:
     first = protocol.phases[0]
     if not any(c.measure == "surgeon-clearance" and c.equals for c in (first.entry.all if first.entry else ())):
         yield Violation(
-            f"the first phase {first.id!r} must require the surgeon's clearance: add {{measure: surgeon-clearance, equals: true}} to its entry criteria.",
+            f"the first phase {first.id!r} must require the surgeon's clearance: add {{measure: surgeon-clearance, "
+            "equals: true} to its entry criteria.",
             ("phases", 0, "entry") if first.entry else ("phases", 0, "name"),
             at_key=first.entry is None,
         )
@@ -207,13 +221,15 @@ def surgical_gates(context: LintContext) -> Iterator[Violation]:
     )
     if not timed:
         yield Violation(
-            "no phase is gated on time since surgery: add 'weeks-since-surgery' criteria to the phases that protect healing.",
+            "no phase is gated on time since surgery: add 'weeks-since-surgery' criteria to the phases that protect "
+            "healing.",
             ("phases",),
             at_key=True,
         )
     if not any(p.until_weeks_after_surgery or p.until_clearance for p in protocol.precautions):
         yield Violation(
-            "a post-surgical protocol needs precautions (movements to avoid early) that last until a number of weeks after surgery or until clearance.",
+            "a post-surgical protocol needs precautions (movements to avoid early) that last until a number of weeks "
+            "after surgery or until clearance.",
             ("precautions",) if protocol.precautions else ("phases",),
             at_key=True,
         )
@@ -226,7 +242,8 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
         measure = SYMPTOM_MEASURES[rule.measure]
         if rule.action in EXERCISE_ACTIONS and measure.when != "exercise":
             yield Violation(
-                f"symptom rule {rule.id!r} would '{rule.action}', which acts on one exercise, but {rule.measure} is not "
+                f"symptom rule {rule.id!r} would '{rule.action}', which acts on one exercise, but {rule.measure} is "
+                "not "
                 "measured per exercise: use reduce-load, hold or stop-and-review, or a pain-during rule.",
                 ("symptom_rules", i, "action"),
             )
@@ -298,7 +315,8 @@ RULES = (
             "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). The time "
             "without improvement is compared with each phase's 'review_after_weeks', so every phase needs one "
             "and the rule gives no 'above' of its own. See the "
-            "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. 2005."
+            "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. "
+            "2005."
         ),
     ),
     LintRule(
