@@ -28,6 +28,15 @@ TEST_PACKS = REPO / "tests" / "plugins"
 EXAMPLE_PACK = REPO / "plugins" / "rehabkit-example-clinic"
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test interrupts with Ctrl-C (SIGINT): Python raises KeyboardInterrupt
+    for it only where SIGINT is not ignored, and a shell starts background jobs (``make test &``, a CI runner)
+    with SIGINT ignored, which the child would inherit."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any REHABKIT_* setting of the developer's, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_")}

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PROTOCOLS, clean_env
 
 MODULE = """from pathlib import Path
@@ -417,3 +416,45 @@ def test_list_marks_follow_the_settings_a_rule_was_made_with(pack: Path, tmp_pat
     assert listed(pack, cache)["cached-neck"]["lint_errors"] == ["TX102"]
     (package / "settings.json").write_text('{"max_phases": 99}', encoding="utf-8")
     assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
+
+
+def test_a_damaged_model_rebuilt_later_is_read_as_its_own_file(pack: Path, tmp_path: Path) -> None:
+    """A pack registers a folder of two protocols and the cached model of the first cannot be read back: `show`
+    parses that file again, and keeps the document it parsed for the lint rules under that file's name. (The
+    rebuild once ran after the pack had registered both files and took the folder's last file name: the first
+    protocol's document was kept as the second file's, and a check of the second file read the first one.)"""
+    import pickle
+
+    package = pack.parent
+    folder = package / "protocols"
+    folder.mkdir()
+    data = yaml.safe_load(pack.read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    data["id"] = "alpha-neck"
+    (folder / "a.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    pack.rename(folder / "b.yaml")  # cached-neck, the folder's last file
+    (package / "__init__.py").write_text(MODULE.replace('"protocol.yaml"', '"protocols"'), encoding="utf-8")
+    probed = probe(
+        pack,
+        tmp_path,
+        "import rehabkit._plugins.doc_cache as doc_cache\n"
+        "original = doc_cache.DocumentCache.__init__\n"
+        "def remembered(self, *args, **kwargs):\n"
+        "    calls.append(self)\n"
+        "    original(self, *args, **kwargs)\n"
+        "doc_cache.DocumentCache.__init__ = remembered\n",
+        f"'KEPT', sorted((p.rsplit('/', 1)[-1], d.data['id']) for c in calls for p, d in c.parsed.items() "
+        f"if p.startswith({str(folder)!r}))",
+    )
+    cold = probed("show", "alpha-neck")
+    assert cold.returncode == 0, cold.stderr
+    assert "KEPT [('a.yaml', 'alpha-neck'), ('b.yaml', 'cached-neck')]" in cold.stderr, cold.stderr[-500:]
+    (stored,) = (tmp_path / "cache").glob("documents-*.pickle")
+    stored_data = pickle.loads(stored.read_bytes())
+    alpha = [key for key, (summary, _) in stored_data["models"].items() if summary and summary[0] == "alpha-neck"]
+    assert len(alpha) == 1
+    stored_data["models"][alpha[0]] = (stored_data["models"][alpha[0]][0], b"not a pickle")
+    stored.write_bytes(pickle.dumps(stored_data))
+    rebuilt = probed("show", "alpha-neck")
+    assert rebuilt.returncode == 0 and rebuilt.stdout == cold.stdout, rebuilt.stderr
+    assert "KEPT [('a.yaml', 'alpha-neck')]" in rebuilt.stderr, rebuilt.stderr[-500:]

@@ -142,7 +142,7 @@ def test_a_clinic_tunes_the_red_flag_minimum_set_through_its_pack(rehabkit) -> N
 
 
 def test_clinical_settings_are_checked_and_two_packs_setting_one_conflict() -> None:
-    from rehabkit._common.clinical_policy import PolicySetting, settings_from
+    from rehabkit._plugins.policy_settings import PolicySetting, settings_from
     from rehabkit._plugins.registry import Contributions, Registered, Registry
 
     with pytest.raises(ValueError, match="unknown signs"):
@@ -181,7 +181,7 @@ def test_an_outcome_criterions_scale_comes_from_the_installed_measure(rehabkit, 
 def test_the_handout_escapes_what_a_protocol_says(tmp_path) -> None:
     import importlib.util
 
-    from rehabkit._common.clinical_policy import policy
+    from rehabkit._common.clinical_data import policy
     from rehabkit._outputs.handout import build_handout
     from rehabkit.engine import plan_session
     from rehabkit.model import Protocol

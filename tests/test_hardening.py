@@ -12,7 +12,7 @@ import pytest
 
 from rehabkit._sessions.store import MIGRATIONS, Store
 
-from conftest import REPO, clean_env
+from conftest import REPO, clean_env, ctrl_c_as_at_a_terminal
 
 
 def test_a_patient_id_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
@@ -503,6 +503,7 @@ def test_ctrl_c_on_a_pack_that_hangs_in_import_names_it(test_packs, tmp_path) ->
         text=True,
         cwd=REPO,
         env=env,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     deadline = time.monotonic() + 60
     line = ""

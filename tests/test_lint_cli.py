@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CORPUS, PROTOCOLS, REPO
 
 GOOD = (CORPUS / "good" / "minimal.yaml").read_text()
@@ -52,6 +51,48 @@ def test_rules_code_explains_one_rule(cli) -> None:
     missing = cli("rules", "RK310")
     assert missing.exit_code == 1
     assert "no installed lint rule 'RK310'. Did you mean 'RK3" in missing.stderr
+
+
+def test_rules_explains_the_clinical_policy_in_force(rehabkit, tmp_path) -> None:
+    """A clinic's pack that sets clinical settings changes what the core rules check, and `rules CODE` says what
+    they check: the settings in force and the pack that set them, the same values validate applies."""
+
+    def explained(code: str, *packs: str) -> str:
+        result = rehabkit("rules", code, "--format", "json", packs=packs)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["explanation"]
+
+    default = explained("RK301")
+    assert "no improvement despite regular rehabilitation. Protocols for the lower back" in default
+    assert "These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set its own" in default
+    assert explained("RK301", "example-clinic").count("immunosuppression or long-term steroids") == 1
+    assert "These are rehabkit's defaults" not in explained("RK301", "example-clinic")
+    assert (
+        "red_flags.required_signs by pack 'example-clinic' (rehabkit_register_clinical_policy), in place of "
+        "rehabkit's defaults (clinical_policy.json)" in explained("RK301", "example-clinic")
+    )
+    policy = explained("RK301", "policy")
+    assert "the saddle area; signs of a blood clot." in policy
+    assert "red_flags.lumbar_required_signs by pack 'test-policy'" in policy
+
+    assert "sets 10, reps 50, hold_seconds 120" in explained("RK201")
+    assert "sets 10, reps 30, hold_seconds 120" in explained("RK201", "policy")
+    assert "dose_bounds.reps by pack 'test-policy'" in explained("RK201", "policy")
+    assert explained("RK306").startswith("Cauda equina signs and signs of a blood clot need same-day medical help")
+    assert (
+        "Cauda equina signs, signs of a blood clot and signs of pressure on the spinal cord (clumsy hands, a changed "
+        "walk) need same-day medical help" in explained("RK306", "policy")
+    )
+    listed = json.loads(rehabkit("rules", "--format", "json", packs=["policy"]).stdout)
+    assert "reps 30" in next(r["explanation"] for r in listed if r["code"] == "RK201")
+    text = rehabkit("rules", "RK201", packs=["policy"]).stdout  # the text form says the same, wrapped
+    assert "reps 30" in text and "'test-" in text and "dose_bounds.reps by pack" in " ".join(text.split())
+
+    # what validate applies: 40 repetitions pass rehabkit's bound (50), not the clinic's (30)
+    path = _write(tmp_path, GOOD.replace("reps: 10", "reps: 40"))
+    assert rehabkit("validate", path).returncode == 0
+    bounded = rehabkit("validate", path, packs=["policy"])
+    assert bounded.returncode == 1 and "RK201" in bounded.stdout and "30" in bounded.stdout
 
 
 def test_a_pack_rule_shows_in_rules_and_in_findings(rehabkit, tmp_path) -> None:

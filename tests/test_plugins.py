@@ -8,12 +8,11 @@ import sys
 import zipfile
 
 import pytest
+from conftest import CORPUS, REPO
 
 from rehabkit._common.errors import PluginError
 from rehabkit._plugins.manager import PluginManager, Selection
 from rehabkit._plugins.registry import Contributions, Registered, Registry
-
-from conftest import CORPUS, REPO
 
 
 def _core_codes() -> list[str]:
@@ -272,8 +271,9 @@ def test_core_wheel_ships_the_schema(tmp_path) -> None:
     assert shipped == (REPO / "schemas" / "protocol.schema.json").read_bytes()
     library_schema = zipfile.ZipFile(wheel).read("rehabkit/schema_files/exercise-library.schema.json")
     assert library_schema == (REPO / "schemas" / "exercise-library.schema.json").read_bytes()
-    measures = zipfile.ZipFile(wheel).read("rehabkit/default_plugins/outcome_measures.json")
-    assert measures == (REPO / "src" / "rehabkit" / "default_plugins" / "outcome_measures.json").read_bytes()
+    for data in ("clinical_policy.json", "outcome_measures.json"):  # rehabkit's clinical data travels too
+        shipped = zipfile.ZipFile(wheel).read(f"rehabkit/_common/{data}")
+        assert shipped == (REPO / "src" / "rehabkit" / "_common" / data).read_bytes()
 
 
 def test_partial_registry_skips_protocols_and_a_full_one_follows() -> None:

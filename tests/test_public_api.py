@@ -8,10 +8,9 @@ import sys
 import textwrap
 
 import pytest
+from conftest import REPO, clean_env
 
 import rehabkit
-
-from conftest import REPO, clean_env
 
 API_PAGE = (REPO / "docs" / "api.md").read_text()
 
@@ -27,6 +26,21 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
         assert getattr(rehabkit, name) is not None, name
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         rehabkit.nothing  # noqa: B018
+
+
+def test_the_type_checkers_imports_are_the_table_one_import_per_module() -> None:
+    """The root names each public name once, in its table (``_PUBLIC``: name -> module); the imports type checkers
+    read mirror it, one per module, so that a name added to one and not the other fails here."""
+    import ast
+
+    tree = ast.parse(inspect.getsource(rehabkit))
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    modules = [node.module for node in block.body if isinstance(node, ast.ImportFrom) and node.level == 1]
+    assert len(modules) == len(block.body) and len(set(modules)) == len(modules)  # nothing else, and each once
+    imported = {
+        alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    assert imported == rehabkit._PUBLIC
 
 
 @pytest.mark.parametrize("name", rehabkit.__all__)
@@ -115,7 +129,7 @@ def test_the_first_party_and_example_packs_import_only_public_names() -> None:
 
     private = []
     for path in sorted((REPO / "plugins").glob("*/src/*/*.py")) + sorted(
-        (REPO / "src" / "rehabkit" / "scaffold").glob("*.tmpl")
+        (REPO / "src" / "rehabkit" / "_authoring" / "scaffold").glob("*.tmpl")
     ):
         for module in re.findall(r"^\s*from (rehabkit[\w.]*) import", path.read_text(), re.MULTILINE):
             if module not in (

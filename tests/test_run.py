@@ -248,7 +248,7 @@ def _spawn(args: list[str], tmp_path: Path):
 
     import pexpect
 
-    from conftest import REPO, SCREEN_WAIT, clean_env
+    from conftest import REPO, SCREEN_WAIT, clean_env, ctrl_c_as_at_a_terminal
 
     return pexpect.spawn(
         sys.executable,
@@ -257,6 +257,7 @@ def _spawn(args: list[str], tmp_path: Path):
         env=clean_env(COLUMNS="100"),
         encoding="utf-8",
         timeout=SCREEN_WAIT,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
 
 

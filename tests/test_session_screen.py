@@ -17,7 +17,7 @@ import yaml
 
 from rehabkit._sessions.store import Store
 
-from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env
+from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env, ctrl_c_as_at_a_terminal
 
 DAY = "2026-11-02"
 
@@ -51,6 +51,7 @@ def _spawn(tmp_path: Path, protocol: Path, **env: str):
         env=clean_env(COLUMNS="60", LINES="24", **env),
         encoding="utf-8",
         timeout=SCREEN_WAIT,
+        preexec_fn=ctrl_c_as_at_a_terminal,
         dimensions=(24, 60),
     )
 

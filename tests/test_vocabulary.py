@@ -151,7 +151,7 @@ def test_every_criterion_measure_is_explained_in_the_schema(measure: str) -> Non
 
 
 def test_the_clinical_policy_data_names_only_known_things() -> None:
-    from rehabkit._common.clinical_policy import policy
+    from rehabkit._common.clinical_data import policy
     from rehabkit.model import Dose
 
     data = policy()

@@ -16,15 +16,75 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._common.version import HOOK_API_VERSION, __version__
 
-#: Version of the hook API that plugin packs declare they were written for (``REHABKIT_HOOK_API``).
-HOOK_API_VERSION = 1
+if TYPE_CHECKING:  # the names of the table below, one import per module; at run time __getattr__ resolves them
+    from ._common.errors import DocumentError, Finding, PluginError, RehabkitError, Severity
+    from ._common.exit_codes import ExitCode
+    from ._documents.lint import LintContext, LintRule, Violation
+    from ._outputs.content import CourseReport, Handout, Renderer
+    from ._outputs.markdown import escape_markdown
+    from ._plugins.command_state import CommandState
+    from ._plugins.registry import Registered, Registry
+    from ._sessions.outcomes import OutcomeMeasure, Score
+    from .engine import Decision, Facts, PlannedExercise, SessionPlan, SessionResult, check_criteria
+    from .hookspecs import (
+        RegisterClinicalPolicy,
+        RegisterCommand,
+        RegisterExercise,
+        RegisterLintRule,
+        RegisterOutcomeMeasure,
+        RegisterProtocol,
+        RegisterRenderer,
+        RegisterScreening,
+        hookimpl,
+    )
+    from .model import (
+        Criteria,
+        Criterion,
+        Dose,
+        Eligibility,
+        Exercise,
+        ExerciseLibrary,
+        ExerciseRef,
+        Media,
+        Phase,
+        Precaution,
+        Protocol,
+        Range,
+        Reference,
+        ScreeningQuestion,
+        Supervision,
+        Suppression,
+        SymptomRule,
+    )
 
-#: Each public name and the module that defines it.
+#: The public API: each name, resolved on first use, and the module that defines it (docs/api.md describes them).
 _PUBLIC: dict[str, str] = {
-    # hooks
-    "hookimpl": "hookspecs",
+    "DocumentError": "_common.errors",
+    "Finding": "_common.errors",
+    "PluginError": "_common.errors",
+    "RehabkitError": "_common.errors",
+    "Severity": "_common.errors",
+    "ExitCode": "_common.exit_codes",
+    "LintContext": "_documents.lint",
+    "LintRule": "_documents.lint",
+    "Violation": "_documents.lint",
+    "CourseReport": "_outputs.content",
+    "Handout": "_outputs.content",
+    "Renderer": "_outputs.content",
+    "escape_markdown": "_outputs.markdown",
+    "CommandState": "_plugins.command_state",
+    "Registered": "_plugins.registry",
+    "Registry": "_plugins.registry",
+    "OutcomeMeasure": "_sessions.outcomes",
+    "Score": "_sessions.outcomes",
+    "Decision": "engine",
+    "Facts": "engine",
+    "PlannedExercise": "engine",
+    "SessionPlan": "engine",
+    "SessionResult": "engine",
+    "check_criteria": "engine",
     "RegisterClinicalPolicy": "hookspecs",
     "RegisterCommand": "hookspecs",
     "RegisterExercise": "hookspecs",
@@ -33,8 +93,7 @@ _PUBLIC: dict[str, str] = {
     "RegisterProtocol": "hookspecs",
     "RegisterRenderer": "hookspecs",
     "RegisterScreening": "hookspecs",
-    "CommandState": "_plugins.command_state",
-    # the model
+    "hookimpl": "hookspecs",
     "Criteria": "model",
     "Criterion": "model",
     "Dose": "model",
@@ -52,38 +111,11 @@ _PUBLIC: dict[str, str] = {
     "Supervision": "model",
     "Suppression": "model",
     "SymptomRule": "model",
-    # lint rules
-    "LintContext": "_documents.lint",
-    "LintRule": "_documents.lint",
-    "Violation": "_documents.lint",
-    "Finding": "_common.errors",
-    "Severity": "_common.errors",
-    # sessions and the progression policy
-    "Decision": "engine",
-    "Facts": "engine",
-    "PlannedExercise": "engine",
-    "SessionPlan": "engine",
-    "SessionResult": "engine",
-    "check_criteria": "engine",
-    # outcome measures
-    "OutcomeMeasure": "_sessions.outcomes",
-    "Score": "_sessions.outcomes",
-    # outputs: renderers and what they are given
-    "CourseReport": "_outputs.content",
-    "Handout": "_outputs.content",
-    "Renderer": "_outputs.content",
-    "escape_markdown": "_outputs.markdown",
-    # the registry a command sees
-    "Registered": "_plugins.registry",
-    "Registry": "_plugins.registry",
-    # errors and exit codes
-    "DocumentError": "_common.errors",
-    "ExitCode": "_common.exit_codes",
-    "PluginError": "_common.errors",
-    "RehabkitError": "_common.errors",
 }
 
-__all__ = [
+#: The table's names and the two constants, sorted: a literal list, which type checkers read for ``import *``
+#: (tests/test_public_api.py checks that it is the table's).
+__all__ = [  # noqa: RUF022 - in sorted()'s order, which the test checks
     "CommandState",
     "CourseReport",
     "Criteria",
@@ -137,157 +169,6 @@ __all__ = [
     "escape_markdown",
     "hookimpl",
 ]
-
-if TYPE_CHECKING:
-    # "X as X" marks each name as re-exported for type checkers; at run time __getattr__ resolves them.
-    from ._common.errors import (
-        DocumentError as DocumentError,
-    )
-    from ._common.errors import (
-        Finding as Finding,
-    )
-    from ._common.errors import (
-        PluginError as PluginError,
-    )
-    from ._common.errors import (
-        RehabkitError as RehabkitError,
-    )
-    from ._common.errors import (
-        Severity as Severity,
-    )
-    from ._common.exit_codes import (
-        ExitCode as ExitCode,
-    )
-    from ._documents.lint import (
-        LintContext as LintContext,
-    )
-    from ._outputs.content import (
-        CourseReport as CourseReport,
-    )
-    from ._outputs.content import (
-        Handout as Handout,
-    )
-    from ._outputs.content import (
-        Renderer as Renderer,
-    )
-    from ._documents.lint import (
-        LintRule as LintRule,
-    )
-    from ._documents.lint import (
-        Violation as Violation,
-    )
-    from ._outputs.markdown import (
-        escape_markdown as escape_markdown,
-    )
-    from ._plugins.command_state import (
-        CommandState as CommandState,
-    )
-    from ._plugins.registry import (
-        Registered as Registered,
-    )
-    from ._plugins.registry import (
-        Registry as Registry,
-    )
-    from ._sessions.outcomes import (
-        OutcomeMeasure as OutcomeMeasure,
-    )
-    from ._sessions.outcomes import (
-        Score as Score,
-    )
-    from .engine import (
-        Decision as Decision,
-    )
-    from .engine import (
-        Facts as Facts,
-    )
-    from .engine import (
-        PlannedExercise as PlannedExercise,
-    )
-    from .engine import (
-        SessionPlan as SessionPlan,
-    )
-    from .engine import (
-        SessionResult as SessionResult,
-    )
-    from .engine import (
-        check_criteria as check_criteria,
-    )
-    from .hookspecs import (
-        RegisterClinicalPolicy as RegisterClinicalPolicy,
-        RegisterCommand as RegisterCommand,
-    )
-    from .hookspecs import (
-        RegisterExercise as RegisterExercise,
-    )
-    from .hookspecs import (
-        RegisterLintRule as RegisterLintRule,
-    )
-    from .hookspecs import (
-        RegisterRenderer as RegisterRenderer,
-    )
-    from .hookspecs import (
-        RegisterOutcomeMeasure as RegisterOutcomeMeasure,
-    )
-    from .hookspecs import (
-        RegisterProtocol as RegisterProtocol,
-    )
-    from .hookspecs import (
-        RegisterScreening as RegisterScreening,
-    )
-    from .hookspecs import (
-        hookimpl as hookimpl,
-    )
-    from .model import (
-        Criteria as Criteria,
-    )
-    from .model import (
-        Criterion as Criterion,
-    )
-    from .model import (
-        Dose as Dose,
-    )
-    from .model import (
-        Eligibility as Eligibility,
-    )
-    from .model import (
-        Exercise as Exercise,
-    )
-    from .model import (
-        ExerciseLibrary as ExerciseLibrary,
-    )
-    from .model import (
-        ExerciseRef as ExerciseRef,
-    )
-    from .model import (
-        Media as Media,
-    )
-    from .model import (
-        Phase as Phase,
-    )
-    from .model import (
-        Precaution as Precaution,
-    )
-    from .model import (
-        Protocol as Protocol,
-    )
-    from .model import (
-        Range as Range,
-    )
-    from .model import (
-        Reference as Reference,
-    )
-    from .model import (
-        ScreeningQuestion as ScreeningQuestion,
-    )
-    from .model import (
-        Supervision as Supervision,
-    )
-    from .model import (
-        Suppression as Suppression,
-    )
-    from .model import (
-        SymptomRule as SymptomRule,
-    )
 
 
 def __getattr__(name: str) -> Any:

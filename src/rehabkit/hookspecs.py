@@ -22,10 +22,10 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .engine import Decision, Facts, SessionPlan, SessionResult
     from ._documents.lint import LintRule
     from ._outputs.content import Renderer
     from ._sessions.outcomes import OutcomeMeasure
+    from .engine import Decision, Facts, SessionPlan, SessionResult
 
 __all__ = [
     "RegisterClinicalPolicy",
@@ -38,11 +38,11 @@ __all__ = [
     "RegisterScreening",
     "hookimpl",
     "hookspec",
+    "rehabkit_progression_decision",
     "rehabkit_register_clinical_policy",
     "rehabkit_register_commands",
     "rehabkit_register_exercises",
     "rehabkit_register_lint_rules",
-    "rehabkit_progression_decision",
     "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
     "rehabkit_register_renderers",
@@ -68,7 +68,8 @@ RegisterLintRule = Callable[["LintRule"], None]
 RegisterOutcomeMeasure = Callable[["OutcomeMeasure | Mapping[str, Any]"], None]
 #: ``register(command)``: a :class:`click.Command` (or group) with a name no other pack or rehabkit uses.
 RegisterCommand = Callable[["click.Command"], None]
-#: ``register(renderer)``: a :class:`rehabkit.Renderer` (a name, the kinds it renders, the file types it writes, a function).
+#: ``register(renderer)``: a :class:`rehabkit.Renderer` (a name, the kinds it renders, the file types it writes, a
+#: function).
 RegisterRenderer = Callable[["Renderer"], None]
 #: ``register(settings)``: part of rehabkit's clinical defaults, in the shape of ``clinical_policy.json``
 #: (for example ``{"red_flags": {"required_signs": [...]}}``); each setting given replaces the default.
@@ -230,7 +231,7 @@ def rehabkit_register_renderers(register: RegisterRenderer) -> None:
 def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     """Tune rehabkit's clinical defaults for a clinic, instead of suppressing the rules that use them.
 
-    The defaults are data (``rehabkit/default_plugins/clinical_policy.json``):
+    The defaults are data (``rehabkit/_common/clinical_policy.json``):
     ``red_flags`` (``required_signs`` every protocol screens for, RK301;
     ``urgent_signs`` whose question must refer urgently, RK306;
     ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the
@@ -239,7 +240,8 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     that shape; each setting it gives (``red_flags.required_signs``) replaces the
     default whole. Settings are checked (known signs, conditions and counts);
     two packs setting the same one are a conflict: neither is used and both are
-    named, and the default stays.
+    named, and the default stays. ``rehabkit rules CODE`` explains RK201, RK301
+    and RK306 with the settings in force and names the pack that set them.
 
     Example::
 

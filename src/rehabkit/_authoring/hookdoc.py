@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import HOOK_API_VERSION, hookspecs
+from .. import hookspecs
+from .._common.version import HOOK_API_VERSION
 
 __all__ = ["HookDoc", "hook_docs", "main", "render_hook_reference"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from .clinical_policy import policy
+from .clinical_data import policy
 
 __all__ = [
     "CRITERION_MEASURES",
@@ -96,7 +96,7 @@ RED_FLAG_SIGNS: dict[str, str] = {
     "other": "another sign",
 }
 #: Signs every protocol screens for (lint rule RK301) and signs whose question must refer urgently (RK306):
-#: clinical choices, read from the core pack's data (see :mod:`rehabkit._common.clinical_policy`).
+#: clinical choices, read from rehabkit's clinical data (see :mod:`rehabkit._common.clinical_data`).
 REQUIRED_SIGNS: tuple[str, ...] = tuple(policy()["red_flags"]["required_signs"])
 URGENT_SIGNS: frozenset[str] = frozenset(policy()["red_flags"]["urgent_signs"])
 

@@ -178,7 +178,10 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
                     Finding(
                         path=document.path,
                         code=RULE_CRASH_CODE,
-                        message=f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); its check was skipped.",
+                        message=(
+                            f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); "
+                            "its check was skipped."
+                        ),
                         source=rule.pack,
                     )
                 )
@@ -207,17 +210,15 @@ def _report(rule: LintRule, document: Document, violations: list[Violation], fin
 
 
 def _default_policy() -> Mapping[str, Any]:
-    from .._common.clinical_policy import policy
+    from .._common.clinical_data import policy
 
     return policy()
 
 
 def _core_measure_scales() -> Mapping[str, tuple[float, float]]:
     """The scales of the criteria rehabkit's own outcome measures feed (checks without the installed packs)."""
-    import json
-
+    from .._common.clinical_data import outcome_measures
     from .._sessions.outcomes import OutcomeMeasure
-    from ..default_plugins.outcome_measures import DEFINITIONS
 
-    measures = [OutcomeMeasure.from_dict(d) for d in json.loads(DEFINITIONS.read_text(encoding="utf-8"))["measures"]]
+    measures = [OutcomeMeasure.from_dict(d) for d in outcome_measures()]
     return {m.criterion: m.scale for m in measures if m.criterion}

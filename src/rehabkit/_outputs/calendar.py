@@ -99,7 +99,7 @@ def render_calendar(handout: Handout) -> str:
     Sessions repeat until the review; when the review is already due, or the phase names none, they repeat for the
     log's days (the clinical policy's ``handout.log_days_without_review``) and the review is an event today.
     """
-    from .. import __version__
+    from .._common.version import __version__
 
     start = handout.date or datetime.date.today()
     patient = handout.patient or "patient"

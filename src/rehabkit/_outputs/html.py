@@ -66,7 +66,7 @@ def _css(paper: str, large_print: bool, footer: str) -> Any:
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._common.version import __version__
 
     return __version__
 

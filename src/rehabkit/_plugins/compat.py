@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from .. import HOOK_API_VERSION, __version__
+from .._common.version import HOOK_API_VERSION, __version__
 from .entrypoints import metadata_field
 
 __all__ = [

@@ -57,7 +57,7 @@ def _build_id() -> str:
     reused."""
     import hashlib  # on use: keeps start-up light
 
-    from .. import __version__
+    from .._common.version import __version__
     from .._documents.schemas import LIBRARY_SCHEMA, PROTOCOL_SCHEMA, schema_text
 
     digest = hashlib.sha256()

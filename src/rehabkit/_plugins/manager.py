@@ -21,6 +21,7 @@ no packs at all besides ``core``); ``REHABKIT_BLOCK_PLUGINS=a,b`` and the CLI's
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -32,8 +33,9 @@ from typing import Any
 import attrs
 import pluggy
 
-from .. import HOOK_API_VERSION, hookspecs
+from .. import hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
+from .._common.version import HOOK_API_VERSION, __version__
 from .._documents.builders import library_from_document, protocol_from_document
 from .._documents.lint import LintRule
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
@@ -205,7 +207,7 @@ class PluginManager:
         core = PackStatus(
             name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION
         )
-        core.version = _own_version()
+        core.version = __version__
         self.packs[CORE] = core
         for module_name in DEFAULT_PLUGINS:
             self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
@@ -394,8 +396,8 @@ class PluginManager:
         trylast respected), so that a policy that raises or answers with something that is not a
         :class:`rehabkit.Decision` is named: a :class:`PluginError` says which pack and what it did.
         """
-        from ..engine import Decision
         from .._common.vocabulary import SYMPTOM_ACTIONS
+        from ..engine import Decision
 
         unused = {id(p) for p in self._unused_plugins()}
         arguments = {"plan": plan, "result": result, "facts": facts}
@@ -456,12 +458,6 @@ def _pack_of(plugin_name: str) -> str:
     return CORE if plugin_name.startswith(f"{CORE}:") else plugin_name
 
 
-def _own_version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
 class _Registrar:
     """The ``register`` callback handed to one pack's hook: validates, builds, stages."""
 
@@ -488,9 +484,10 @@ class _Registrar:
         if isinstance(item, (str, os.PathLike)):
             for name in _files(item):
                 try:
-                    protocol = self.cache.model(
-                        name, "protocol", lambda fmt, raw: _protocol_file(name, fmt, raw, self.cache.parsed), lazy=True
-                    )
+                    # The file's name is bound now: a damaged cached model is parsed again when it is first used,
+                    # after this loop has moved on to the next file.
+                    build = functools.partial(_protocol_file, name, parsed=self.cache.parsed)
+                    protocol = self.cache.model(name, "protocol", build, lazy=True)
                 except _NotMatching as exc:
                     self.status.set_aside.append(
                         f"the protocol {name} does not match the schema: {_one_line(exc.error)}"
@@ -522,9 +519,7 @@ class _Registrar:
             return
         for name in _files(item):
             try:
-                library = self.cache.model(
-                    name, "exercise-library", lambda fmt, raw: library_from_document(load_text(raw, path=name, fmt=fmt))
-                )
+                library = self.cache.model(name, "exercise-library", functools.partial(_library_file, name))
             except DocumentError as exc:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
             self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)
@@ -550,7 +545,7 @@ class _Registrar:
         self._staged.append(Registered(item, self.pack))
 
     def _clinical_policy(self, item: Any) -> None:
-        from .._common.clinical_policy import settings_from
+        from .policy_settings import settings_from
 
         try:
             settings = settings_from(item)
@@ -635,6 +630,11 @@ def _protocol_file(name: str, fmt: str, raw: bytes, parsed: dict[str, Document])
         raise _NotMatching(exc) from None
     parsed[os.path.abspath(name)] = document
     return protocol
+
+
+def _library_file(name: str, fmt: str, raw: bytes) -> Any:
+    """The exercise library in a pack's file."""
+    return library_from_document(load_text(raw, path=name, fmt=fmt))
 
 
 def _measure(item: Any) -> Any:

@@ -49,7 +49,8 @@ class Registered:
         return self._item
 
     def as_document(self) -> Any:
-        """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the model."""
+        """A document to check for an item a pack registered as a mapping: the one kept, else one rebuilt from the
+        model."""
         if self.document is not None:
             return self.document
         from .._documents.loader import Document
@@ -188,7 +189,7 @@ class Registry:
 
     def policy(self) -> dict[str, Any]:
         """rehabkit's clinical defaults with the settings packs registered laid over them."""
-        from .._common.clinical_policy import effective_policy
+        from .policy_settings import effective_policy
 
         return effective_policy(r.item for r in self.clinical_policy.values())
 

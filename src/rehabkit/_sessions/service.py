@@ -94,7 +94,7 @@ class CourseContext:
         """The question asked after every session (clinical policy data; packs may reword it)."""
         configured = self.policy.get("session", {}).get("new_symptom_question")
         if configured is None:
-            from .._common.clinical_policy import policy
+            from .._common.clinical_data import policy
 
             configured = policy()["session"]["new_symptom_question"]
         return str(configured)

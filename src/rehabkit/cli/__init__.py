@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
 from .._common.exit_codes import ExitCode, exit_code_help, exit_code_table
+from .._common.version import __version__
 from .._plugins.command_table import COMMANDS
 
 __all__ = ["COMMANDS", "AppState", "echo", "main"]

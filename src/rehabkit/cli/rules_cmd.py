@@ -34,8 +34,12 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
     """
     from .._common.errors import ExitCode
     from .._documents.finding_codes import FINDING_CODES
+    from ..default_plugins.lint_rules import explain_rule
 
-    installed = state.registry(protocols=False, exercises=False, measures=False).rules()
+    registry = state.registry(protocols=False, exercises=False, measures=False)
+    installed = registry.rules()
+    # Explained with the clinical policy the packs left in force, which is what validate checks against.
+    policy, set_by = registry.policy(), {name: r.pack for name, r in registry.clinical_policy.items()}
     if code is not None:
         wanted = code.strip().upper()
         chosen = [rule for rule in installed if rule.code == wanted]
@@ -76,7 +80,7 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
             "pack": rule.pack,
             "applies_to": sorted(rule.applies_to),
             "summary": rule.summary,
-            "explanation": rule.explanation,
+            "explanation": explain_rule(rule, policy, set_by),
         }
         for rule in installed
     ]

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from .._common.clinical_policy import policy
+from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
-from .._common.vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
+from .policy_wording import and_list, in_force
 
-#: Highest plausible value of each dose count, whether zero is allowed, and its noun (clinical_policy.json).
-#: These bound typos (a hold of 300 s meant as 30 s); RK201's explanation lists them.
-DOSE_BOUNDS: dict[str, tuple[int, bool, str]] = {
-    name: (int(bound["max"]), bool(bound["zero_allowed"]), str(bound["noun"]))
-    for name, bound in policy()["dose_bounds"].items()
-}
 #: The scale of every measure a criterion or symptom rule can name (from rehabkit's vocabulary).
 SCALES: dict[str, tuple[float, float]] = {
     **{name: (0.0, float(m.scale)) for name, m in SYMPTOM_MEASURES.items() if m.scale is not None},
@@ -70,14 +66,16 @@ def implausible_dose(context: LintContext) -> Iterator[Violation]:
             where, what = (*path, name), _whose(owner)
             if value.min > value.max:
                 yield Violation(
-                    f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as 'min'.",
+                    f"{what}: the range {value.min}-{value.max} {noun} runs backwards; write the smaller number as "
+                    "'min'.",
                     where,
                 )
             elif value.min == 0 and not zero_ok:
                 yield Violation(f"{what}: 0 {noun} is no dose; give at least 1, or leave the field out.", where)
             elif value.max > highest:
                 yield Violation(
-                    f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit rules RK201').",
+                    f"{what}: {value.max} {noun} is beyond the plausible {highest}; check for a typo (see 'rehabkit "
+                    "rules RK201').",
                     where,
                 )
 
@@ -111,7 +109,8 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
                 yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
-                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' must be higher than 'above'.",
+                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' "
+                "must be higher than 'above'.",
                 ("symptom_rules", i, "at_most"),
             )
     for i, phase in enumerate(protocol.phases):
@@ -136,7 +135,8 @@ def missing_dose(context: LintContext) -> Iterator[Violation]:
             exercise = context.exercises.get(ref.exercise)
             if ref.dose is None and exercise is not None and exercise.dose is None:
                 yield Violation(
-                    f"{ref.exercise!r} in phase {phase.id!r} has no dose: give one here or a default dose on the exercise.",
+                    f"{ref.exercise!r} in phase {phase.id!r} has no dose: give one here or a default dose on the "
+                    "exercise.",
                     ("phases", i, "exercises", j, "exercise"),
                 )
 
@@ -195,9 +195,30 @@ def step_without_pace(context: LintContext) -> Iterator[Violation]:
             )
         elif dose.sessions_per_step is not None and not stepped:
             yield Violation(
-                f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing moves.",
+                f"{_whose(owner)}: 'sessions_per_step' is given but no range of the dose has a 'step', so nothing "
+                "moves.",
                 (*path, "sessions_per_step"),
             )
+
+
+#: How RK201's explanation names a count that may be zero, where its field name would not read.
+_ZERO_WORDS = {"rest_seconds": "rest"}
+
+
+def bounds_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
+    """RK201's explanation for the dose bounds (the highest plausible value of each count, whether zero is allowed)
+    of ``policy`` (clinical_policy.json's shape); ``set_by``: the settings packs set, setting -> pack."""
+    bounds = policy["dose_bounds"]
+    zero = [_ZERO_WORDS.get(name, name) for name, bound in bounds.items() if bound["zero_allowed"]]
+    return (
+        "Dose counts must be at least 1"
+        + (f" ({and_list(zero)} may be 0)" if zero else "")
+        + ", a range's 'min' must not exceed its 'max', and no count may exceed these bounds, which catch typos "
+        "rather than make clinical choices: "
+        + ", ".join(f"{name} {bound['max']}" for name, bound in bounds.items())
+        + ". A dose outside them is almost always a slip (300 s meant as 30 s)."
+        + in_force(set_by)
+    )
 
 
 RULES = (
@@ -207,12 +228,7 @@ RULES = (
         summary="a dose is implausible (zero, backwards or beyond bounds)",
         check=implausible_dose,
         applies_to=DOCUMENT_KINDS,
-        explanation=(
-            "Dose counts must be at least 1 (rest may be 0), a range's 'min' must not exceed its 'max', and "
-            "no count may exceed these bounds, which catch typos rather than make clinical choices: "
-            + ", ".join(f"{name} {high}" for name, (high, _, _) in DOSE_BOUNDS.items())
-            + ". A dose outside them is almost always a slip (300 s meant as 30 s)."
-        ),
+        explanation=bounds_explanation(policy(), {}),
     ),
     LintRule(
         code="RK202",

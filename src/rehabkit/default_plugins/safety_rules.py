@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from .._common.clinical_policy import policy
+from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
-from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
-from .._common.vocabulary import REQUIRED_SIGNS as VOCABULARY_REQUIRED
+from .policy_wording import and_list, in_force
 
-#: Red-flag signs every protocol screens for (the seeds' "pause and review" list), in plain words.
-REQUIRED_SIGNS: dict[str, str] = {sign: RED_FLAG_SIGNS[sign] for sign in VOCABULARY_REQUIRED}
-#: Conditions of the lower back, where cauda equina signs are screened too (clinical_policy.json).
-LUMBAR_CONDITIONS = frozenset(policy()["red_flags"]["lumbar_conditions"])
 #: Symptom-rule measures that look at the response after a session.
 AFTER_SESSION = frozenset(
     {
@@ -39,7 +36,8 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     for sign, words in required.items():
         if sign not in covered:
             yield Violation(
-                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: [{sign}]'.",
+                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: "
+                f"[{sign}]'.",
                 ("red_flags",),
                 at_key=True,
             )
@@ -53,12 +51,14 @@ def weak_red_flag_action(context: LintContext) -> Iterator[Violation]:
         urgent = set(flags["urgent_signs"]) & set(question.covers)
         if urgent and question.action != "refer-urgently":
             yield Violation(
-                f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: set 'action: refer-urgently'.",
+                f"red flag {question.id!r} screens for {', '.join(sorted(urgent))}, which needs same-day medical help: "
+                "set 'action: refer-urgently'.",
                 ("red_flags", i, "action"),
             )
         elif question.action == "note" and set(question.covers) & set(flags["required_signs"]):
             yield Violation(
-                f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the session go on: use 'stop-and-review' or 'refer-urgently'.",
+                f"red flag {question.id!r} screens for a sign that must pause exercise, but its action 'note' lets the "
+                "session go on: use 'stop-and-review' or 'refer-urgently'.",
                 ("red_flags", i, "action"),
             )
 
@@ -70,19 +70,22 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
     measures = {rule.measure for rule in protocol.symptom_rules}
     if "pain-during" not in measures:
         yield Violation(
-            "no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the exercise stops or regresses.",
+            "no symptom rule acts on pain during exercise: add a 'pain-during' rule with the level above which the "
+            "exercise stops or regresses.",
             ("symptom_rules",),
             at_key=True,
         )
     if not measures & AFTER_SESSION:
         yield Violation(
-            "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to settle): add one so that overload reduces the next dose.",
+            "no symptom rule looks at the response after a session (pain after, next morning, or how long it takes to "
+            "settle): add one so that overload reduces the next dose.",
             ("symptom_rules",),
             at_key=True,
         )
     if not any(r.measure == "no-improvement-weeks" and r.action in REVIEW_ACTIONS for r in protocol.symptom_rules):
         yield Violation(
-            "no symptom rule asks for review when there is no improvement: add a 'no-improvement-weeks' rule with 'action: stop-and-review'.",
+            "no symptom rule asks for review when there is no improvement: add a 'no-improvement-weeks' rule with "
+            "'action: stop-and-review'.",
             ("symptom_rules",),
             at_key=True,
         )
@@ -91,19 +94,23 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
             continue
         if rule.min_change is None:
             yield Violation(
-                f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of pain, for example 2).",
+                f"symptom rule {rule.id!r} does not say what counts as an improvement: add 'min_change' (points of "
+                "pain, for example 2).",
                 ("symptom_rules", i, "measure"),
             )
         if rule.above is not None:
             yield Violation(
-                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without improvement "
-                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' review_after_weeks.",
+                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without "
+                "improvement "
+                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' "
+                "review_after_weeks.",
                 ("symptom_rules", i, "above"),
             )
         for k, phase in enumerate(protocol.phases):
             if phase.review_after_weeks is None:
                 yield Violation(
-                    f"phase {phase.id!r} has no 'review_after_weeks', so symptom rule {rule.id!r} can never ask for a review "
+                    f"phase {phase.id!r} has no 'review_after_weeks', so symptom rule {rule.id!r} can never ask for a "
+                    "review "
                     "in it: add how many weeks without improvement lead to a review.",
                     ("phases", k, "name"),
                 )
@@ -132,7 +139,8 @@ def _active(precaution: Precaution, index: int, phase: Phase, order: dict[str, i
         reasons.append(f"until phase {precaution.until_phase!r}")
     if precaution.until_weeks_after_surgery is not None and weeks < precaution.until_weeks_after_surgery:
         reasons.append(
-            f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at week {weeks:g}"
+            f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at "
+            f"week {weeks:g}"
         )
     if precaution.until_phase is None and precaution.until_weeks_after_surgery is None:
         reasons.append("throughout the protocol")
@@ -158,7 +166,8 @@ def precaution_conflict(context: LintContext) -> Iterator[Violation]:
                 why = _active(precaution, i, phase, order, weeks[i])
                 if why:
                     yield Violation(
-                        f"{exercise.id!r} involves '{precaution.movement}', but precaution {precaution.id!r} applies in phase "
+                        f"{exercise.id!r} involves '{precaution.movement}', but precaution {precaution.id!r} applies "
+                        "in phase "
                         f"{phase.id!r} ({why}): move the exercise to a later phase or choose another.",
                         ("phases", i, "exercises", j, "exercise"),
                     )
@@ -176,7 +185,8 @@ def stage_conflict(context: LintContext) -> Iterator[Violation]:
                 continue
             if STAGES.index(exercise.earliest_stage) > STAGES.index(phase.stage):
                 yield Violation(
-                    f"{exercise.id!r} is not suitable before the {exercise.earliest_stage} stage, but phase {phase.id!r} is "
+                    f"{exercise.id!r} is not suitable before the {exercise.earliest_stage} stage, but phase "
+                    f"{phase.id!r} is "
                     f"{phase.stage}: use it in a later phase"
                     + (f" or use its regression {exercise.regression!r}." if exercise.regression else "."),
                     ("phases", i, "exercises", j, "exercise"),
@@ -198,7 +208,8 @@ def surgical_gates(context: LintContext) -> Iterator[Violation]:
     first = protocol.phases[0]
     if not any(c.measure == "surgeon-clearance" and c.equals for c in (first.entry.all if first.entry else ())):
         yield Violation(
-            f"the first phase {first.id!r} must require the surgeon's clearance: add {{measure: surgeon-clearance, equals: true}} to its entry criteria.",
+            f"the first phase {first.id!r} must require the surgeon's clearance: add {{measure: surgeon-clearance, "
+            "equals: true} to its entry criteria.",
             ("phases", 0, "entry") if first.entry else ("phases", 0, "name"),
             at_key=first.entry is None,
         )
@@ -210,13 +221,15 @@ def surgical_gates(context: LintContext) -> Iterator[Violation]:
     )
     if not timed:
         yield Violation(
-            "no phase is gated on time since surgery: add 'weeks-since-surgery' criteria to the phases that protect healing.",
+            "no phase is gated on time since surgery: add 'weeks-since-surgery' criteria to the phases that protect "
+            "healing.",
             ("phases",),
             at_key=True,
         )
     if not any(p.until_weeks_after_surgery or p.until_clearance for p in protocol.precautions):
         yield Violation(
-            "a post-surgical protocol needs precautions (movements to avoid early) that last until a number of weeks after surgery or until clearance.",
+            "a post-surgical protocol needs precautions (movements to avoid early) that last until a number of weeks "
+            "after surgery or until clearance.",
             ("precautions",) if protocol.precautions else ("phases",),
             at_key=True,
         )
@@ -229,7 +242,8 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
         measure = SYMPTOM_MEASURES[rule.measure]
         if rule.action in EXERCISE_ACTIONS and measure.when != "exercise":
             yield Violation(
-                f"symptom rule {rule.id!r} would '{rule.action}', which acts on one exercise, but {rule.measure} is not "
+                f"symptom rule {rule.id!r} would '{rule.action}', which acts on one exercise, but {rule.measure} is "
+                "not "
                 "measured per exercise: use reduce-load, hold or stop-and-review, or a pain-during rule.",
                 ("symptom_rules", i, "action"),
             )
@@ -241,23 +255,53 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
             )
 
 
+#: Words RK301 and RK306 use for a sign, where the vocabulary's plain words would not read in their sentence.
+_LUMBAR_WORDS = {"cauda-equina": "cauda equina signs: new bladder or bowel disturbance or numbness in the saddle area"}
+_URGENT_WORDS = {"cauda-equina": "cauda equina signs", "blood-clot": "signs of a blood clot"}
+_SOURCES = (
+    "the spine-rehabilitation seeds' pause-and-review list and the IFOMPT framework for red flags (Finucane et al., "
+    "JOSPT 2020;50(7):350)"
+)
+
+
+def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
+    """RK301's explanation for the red-flag minimum set, the lower-back conditions and the signs they add, as
+    ``policy`` (clinical_policy.json's shape) has them; ``set_by``: the settings packs set, setting -> pack."""
+    flags = policy["red_flags"]
+    text = (
+        "Red-flag screening comes before every session. Each protocol's questions, tagged with 'covers', must "
+        "together screen for: " + "; ".join(RED_FLAG_SIGNS[sign] for sign in flags["required_signs"]) + ". "
+    )
+    if flags["lumbar_conditions"]:
+        text += (
+            f"Protocols for the lower back (conditions {', '.join(sorted(flags['lumbar_conditions']))}) must also "
+            f"screen for {'; '.join(_LUMBAR_WORDS.get(s, RED_FLAG_SIGNS[s]) for s in flags['lumbar_required_signs'])}. "
+        )
+    if not set_by:
+        return (
+            f"{text}Source: {_SOURCES}. These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set "
+            "its own through rehabkit_register_clinical_policy."
+        )
+    return f"{text}rehabkit's defaults follow {_SOURCES}.{in_force(set_by)}"
+
+
+def urgency_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
+    """RK306's explanation for the urgent signs of ``policy``; ``set_by``: the settings packs set, setting -> pack."""
+    urgent = and_list([_URGENT_WORDS.get(s, RED_FLAG_SIGNS[s]) for s in policy["red_flags"]["urgent_signs"]])
+    return (
+        f"{urgent[0].upper()}{urgent[1:]} need same-day medical help: their questions must 'refer-urgently'. A "
+        "question for any sign of the minimum set (RK301) must at least 'stop-and-review'; 'note' would let the "
+        "session go on." + in_force(set_by)
+    )
+
+
 RULES = (
     LintRule(
         code="RK301",
         severity=Severity.ERROR,
         summary="the red flags do not cover the minimum set",
         check=red_flag_coverage,
-        explanation=(
-            "Red-flag screening comes before every session. Each protocol's questions, tagged with "
-            "'covers', must together screen for: "
-            + "; ".join(REQUIRED_SIGNS.values())
-            + ". Protocols for the lower back (conditions "
-            + ", ".join(sorted(LUMBAR_CONDITIONS))
-            + ") must also screen for cauda equina signs: new bladder or bowel disturbance or numbness in "
-            "the saddle area. Source: the spine-rehabilitation seeds' pause-and-review list and the IFOMPT "
-            "framework for red flags (Finucane et al., JOSPT 2020;50(7):350). These are rehabkit's defaults "
-            "(clinical_policy.json); a clinic's pack may set its own through rehabkit_register_clinical_policy."
-        ),
+        explanation=coverage_explanation(policy(), {}),
     ),
     LintRule(
         code="RK302",
@@ -271,7 +315,8 @@ RULES = (
             "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). The time "
             "without improvement is compared with each phase's 'review_after_weeks', so every phase needs one "
             "and the rule gives no 'above' of its own. See the "
-            "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. 2005."
+            "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. "
+            "2005."
         ),
     ),
     LintRule(
@@ -318,11 +363,7 @@ RULES = (
         severity=Severity.ERROR,
         summary="a red flag's action is too weak for what it screens",
         check=weak_red_flag_action,
-        explanation=(
-            "Cauda equina signs and signs of a blood clot need same-day medical help: their questions "
-            "must 'refer-urgently'. A question for any sign of the minimum set (RK301) must at least "
-            "'stop-and-review'; 'note' would let the session go on."
-        ),
+        explanation=urgency_explanation(policy(), {}),
     ),
     LintRule(
         code="RK307",

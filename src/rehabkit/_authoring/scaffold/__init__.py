@@ -78,7 +78,7 @@ def create_pack(name: str, parent: str | os.PathLike[str] = ".", installed: froz
     already uses (``installed``), or a folder that exists. Nothing is written
     unless everything can be.
     """
-    from ... import HOOK_API_VERSION, __version__
+    from ..._common.version import HOOK_API_VERSION, __version__
 
     names = pack_names(name)
     if names.pack in installed:

@@ -1,34 +1,25 @@
-"""rehabkit's clinical defaults, read from the core pack's data file ``default_plugins/clinical_policy.json``.
+"""The clinical settings a pack registers (``rehabkit_register_clinical_policy``): checked, then laid over the
+defaults.
 
-The red-flag minimum set, the urgent signs, the lower-back conditions that
-screen for cauda equina, the typo bounds of doses and the question asked after
-each session are clinical choices, so they are data with their sources, not
-constants in the rules that use them. A clinic's pack may replace any setting
-through ``rehabkit_register_clinical_policy``; :func:`settings_from` checks what
-it registers and :func:`effective_policy` lays it over the defaults.
+rehabkit's clinical defaults are data (:mod:`rehabkit._common.clinical_data`). A
+clinic's pack may replace any setting: :func:`settings_from` checks what it
+registers (known signs, conditions and counts) and :func:`effective_policy`
+lays the settings over the defaults, which is what ``Registry.policy()`` gives.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-__all__ = ["POLICY_FILE", "PolicySetting", "effective_policy", "policy", "settings_from"]
+from .._common.clinical_data import policy
+from .._common.vocabulary import RED_FLAG_SIGNS
+from .._documents.schemas import load_schema
 
-POLICY_FILE = Path(__file__).parent.parent / "default_plugins" / "clinical_policy.json"
-
-
-@lru_cache(maxsize=None)
-def policy() -> dict[str, Any]:
-    """The clinical defaults (cached: treat as read-only)."""
-    data: dict[str, Any] = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
-    return data
+__all__ = ["PolicySetting", "effective_policy", "settings_from"]
 
 
 @attrs.frozen(slots=True)
@@ -40,8 +31,6 @@ class PolicySetting:
 
 
 def _signs(value: Any, name: str) -> list[str]:
-    from .vocabulary import RED_FLAG_SIGNS
-
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{name} must be a non-empty list of red-flag signs")
     unknown = [v for v in value if v not in RED_FLAG_SIGNS]
@@ -51,8 +40,6 @@ def _signs(value: Any, name: str) -> list[str]:
 
 
 def _conditions(value: Any, name: str) -> list[str]:
-    from .._documents.schemas import load_schema
-
     known = load_schema()["properties"]["conditions"]["items"]["enum"]
     if not isinstance(value, list) or not all(isinstance(v, str) and v in known for v in value):
         raise ValueError(f"{name} must be a list of conditions from {', '.join(known)}")
