@@ -94,6 +94,18 @@ def test_next_day_attaches_to_the_session_before_it_and_history_lists_it(cli, db
     assert same_day.exit_code == 1 and "no session before 2026-11-02" in same_day.stderr
 
 
+def test_a_next_morning_report_naming_a_protocol_that_is_not_there_records_nothing(cli, db) -> None:
+    import datetime
+
+    with Store(db) as store:
+        session = store.start_session("P1", "neck-pain", "2.0.0", "acute", datetime.date(2026, 11, 2))
+        store.finish_session(session, "complete", "continue")
+    result = cli("next-day", "P1", "--pain", "4", "--date", "2026-11-03", "--protocol", "nekc-pain", "--db", db)
+    assert result.exit_code == 1 and "nekc-pain" in result.stderr, result.stderr
+    with Store(db) as store:
+        assert store.next_day("P1") == {}  # refused before anything was recorded
+
+
 @pytest.mark.parametrize(
     "args",
     [

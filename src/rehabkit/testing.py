@@ -188,9 +188,8 @@ class PackHarness:
         :class:`rehabkit._sessions.runner.CourseStopped` or :class:`rehabkit._sessions.runner.GateClosed`
         when the course may not run today.
         """
-        from ._sessions.course import load_course
         from ._sessions.runner import Display, FileAnswers, run_session
-        from ._sessions.service import CourseContext
+        from ._sessions.service import Actor, CourseContext, record_gate_approvals, set_surgery_date
         from ._sessions.store import Store
 
         if self.db_path is None:
@@ -198,29 +197,18 @@ class PackHarness:
         registered = self.registry.find_protocol(protocol)
         transcript: list[str] = []
         day = today or datetime.date.today()
-        measures = {key: r.item for key, r in self.registry.outcome_measures.items()}
+        context = CourseContext(
+            protocol=registered.item,
+            library=self.registry.exercise_library(),
+            measures={key: r.item for key, r in self.registry.outcome_measures.items()},
+            extra_screening=tuple(r.item for r in self.registry.screening.values()),
+            decide=self.manager.decide,
+            policy=self.registry.policy(),
+        )
         with Store(self.db_path) as store:
-            store.ensure_patient(patient, surgery_date=surgery_date)
+            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery_date) if surgery_date else None)
             if approvals:
-                gate = load_course(store, patient, registered.item, measures, day).gate
-                for kind, value in approvals.items():
-                    store.add_event(
-                        patient,
-                        "approval",
-                        day,
-                        protocol=registered.item.id,
-                        phase=gate,
-                        by="test",
-                        detail={"kind": kind, "value": value},
-                    )
-            context = CourseContext(
-                protocol=registered.item,
-                library=self.registry.exercise_library(),
-                measures=measures,
-                extra_screening=tuple(r.item for r in self.registry.screening.values()),
-                decide=self.manager.decide,
-                policy=self.registry.policy(),
-            )
+                record_gate_approvals(store, context, patient, Actor("test"), day, dict(approvals), via=None)
             answered = FileAnswers(answers, "<scripted answers>")
             outcome = run_session(store, context, patient, answered, Display(transcript.append), today=day)
         return ScriptedSession(outcome, tuple(transcript))

@@ -9,10 +9,9 @@ from typing import Any
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
-from .._common.vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, echo
 from .completion import complete_measures
-from .exits import error_exit, exit_with
+from .exits import error_exit, exit_with, request_error
 from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
 from .protocols import resolve_protocol
 from .stores import course_lock, open_store, require_patient
@@ -233,7 +232,7 @@ def next_day(
     with open_store(db, create=False, clinician=clinician) as store:
         require_patient(store, patient)
         with course_lock(store, patient, "a next-morning report", clinician):
-            _record_next_day(state, store, patient, pain, settled, protocol_id, day)
+            _record_next_day(state, store, patient, pain, settled, protocol_id, day, clinician)
 
 
 def _record_next_day(
@@ -244,71 +243,51 @@ def _record_next_day(
     settled: float | None,
     protocol_id: str | None,
     day: datetime.date,
+    clinician: str | None,
 ) -> None:
     """Record the report (under the patient's lock) and act on the protocol's next-morning rules."""
-    from .._sessions.course import parse_date
-    from ..engine import NextDayRecord, PastSession, morning_reasons
+    from .._sessions.service import Actor, CourseRequestError, NoSessionError, next_day_session, record_next_day
 
-    session = store.session_before(patient, day)
-    if session is None:
-        raise error_exit(
-            ExitCode.FINDINGS, f"{patient} has no session before {day.isoformat()} for this morning report to follow."
-        )
-    if parse_date(session.date) != day - datetime.timedelta(days=1):
-        raise click.BadParameter(
-            f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
-            "the morning after a session. Date it that morning with --date, or leave it out.",
-            param_hint="'--date'",
-        )
-    store.record_next_day(patient, session.id, pain, day, settled)
+    try:
+        session = next_day_session(store, patient, day)
+    except NoSessionError as exc:
+        raise error_exit(ExitCode.FINDINGS, str(exc)) from None
+    except CourseRequestError as exc:
+        raise request_error(str(exc), exc.param) from None
+    protocol = _next_day_protocol(state, session.protocol, protocol_id)
+    recorded = record_next_day(store, patient, Actor(clinician), day, session=session, pain=pain, settled=settled,
+                               protocol=protocol)  # fmt: skip
     compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
     echo(
         f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
         f"{session.date}{compared}."
     )
-    try:
-        if protocol_id is not None:
-            protocol, _ = resolve_protocol(state, protocol_id, lint=False)
-        else:
-            protocol = state.registry().find_protocol(session.protocol).item
-    except LookupError:
+    if protocol is None:
         echo(
             f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
             "starts; name it with --protocol to check them now.)",
             err=True,
         )
         return
-    past = PastSession(
-        id=session.id,
-        date=parse_date(session.date),
-        phase=session.phase,
-        status=session.status,
-        pain_before=session.pain_before,
-    )
-    reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
-    if not reasons:
-        return
-    action = reasons[0].action
-    for reason in reasons:
+    for reason in recorded.reasons:
         echo(f"  {reason.describe()}: {reason.rule.message}")
-    if action in REVIEW_ACTIONS:
-        store.add_event(
-            patient,
-            "pause",
-            day,
-            protocol=protocol.id,
-            phase=session.phase,
-            detail={
-                "action": action,
-                "cause": "next-day",
-                "session": session.id,
-                "reasons": [r.describe() for r in reasons],
-                "messages": [r.rule.message for r in reasons],
-            },
-        )
+    if recorded.paused:
         echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
-        raise exit_with(ExitCode.URGENT_REFERRAL if action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
-    echo("The next session's plan " + ("is one step lower." if action == "reduce-load" else "keeps the same doses."))
+        urgent = recorded.action == "refer-urgently"
+        raise exit_with(ExitCode.URGENT_REFERRAL if urgent else ExitCode.STOPPED_FOR_REVIEW)
+    if recorded.reasons:
+        lower = recorded.action == "reduce-load"
+        echo("The next session's plan " + ("is one step lower." if lower else "keeps the same doses."))
+
+
+def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str | None) -> Any:
+    """The protocol whose next-morning rules apply: the one named, else the session's if installed (``None``)."""
+    if protocol_id is not None:
+        return resolve_protocol(state, protocol_id, lint=False)[0]
+    try:
+        return state.registry().find_protocol(session_protocol).item
+    except LookupError:
+        return None
 
 
 @click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.INTERRUPTED)))
@@ -350,6 +329,7 @@ def measure(
       rehabkit measure P-0042 ndi --score pain-intensity=2 --skip driving ...
     """
     from .._sessions.outcomes import ScoringError
+    from .._sessions.service import Actor, record_measure
 
     try:
         outcome = state.registry(protocols=False, exercises=False).measure(measure_id)
@@ -379,14 +359,13 @@ def measure(
     except click.Abort:
         raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
     try:
-        score = outcome.score(answers)
+        with (
+            open_store(db, create=False, clinician=clinician) as store,
+            course_lock(store, patient, "a measure", clinician),
+        ):
+            score = record_measure(store, patient, Actor(clinician), day, measure=outcome, answers=answers)
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
-    with (
-        open_store(db, create=False, clinician=clinician) as store,
-        course_lock(store, patient, "a measure", clinician),
-    ):
-        store.record_measure(patient, outcome.id, score.value, score.unit, score.band, answers, day)
     if output_format == "json":
         click.echo(
             json.dumps(
