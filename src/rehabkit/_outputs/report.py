@@ -60,20 +60,21 @@ def _weeks(protocol: Protocol, sessions: list[ReportSession], today: datetime.da
 
 def event_text(event: Any, names: Mapping[str, str], *, reasons: bool = False) -> str:
     """A stored course event in plain words (``names``: phase id -> name); ``reasons`` adds a pause's reasons."""
-    detail = event.detail or {}
-    if event.kind == "enter-phase":
-        return f"entered phase {names.get(event.phase, event.phase)}" + (
-            f" ({detail['reason']})" if detail.get("reason") else ""
-        )
-    if event.kind == "pause":
-        why = "; ".join(str(r) for r in detail.get("reasons", [])) if reasons else ""
-        return f"course paused: {detail.get('action')} ({detail.get('cause')})" + (f": {why}" if why else "")
-    if event.kind == "review":
+    from ..engine.events import Approval, Pause, PhaseEntry, Review, event_detail
+
+    detail = event_detail(event.kind, event.detail)
+    if isinstance(detail, PhaseEntry):
+        reason = f" ({detail.reason})" if detail.reason else ""
+        return f"entered phase {names.get(event.phase, event.phase)}{reason}"
+    if isinstance(detail, Pause):
+        why = "; ".join(detail.reasons) if reasons else ""
+        return f"course paused: {detail.action} ({detail.cause})" + (f": {why}" if why else "")
+    if isinstance(detail, Review):
         who = f" by {event.by}" if event.by else ""
-        return f"review{who}: {detail.get('outcome')}" + (f": {detail['note']}" if detail.get("note") else "")
-    value = "given" if detail.get("value") else "withdrawn"
+        return f"review{who}: {detail.outcome}" + (f": {detail.note}" if detail.note else "")
+    kind, given = (detail.kind, detail.value) if isinstance(detail, Approval) else (event.kind, False)
     gate = f" for phase {names.get(event.phase, event.phase)}" if event.phase else ""
-    return f"{detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
+    return f"{kind} {'given' if given else 'withdrawn'}{gate}" + (f" by {event.by}" if event.by else "")
 
 
 def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) -> tuple[TimelineEntry, ...]:

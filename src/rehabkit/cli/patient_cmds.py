@@ -106,23 +106,33 @@ def history(
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:
-        if event.kind != "enter-phase" or event.detail.get("reason") != "start of the protocol":
+        if not _start_of_protocol(event):
             echo(f"{event.date:<11} {_event_text(event)}")
     for measure, value, day in measures:
         echo(f"{day:<11} {measure}: {value:g}")
 
 
+def _start_of_protocol(event: Any) -> bool:
+    """The phase entry every course begins with (history does not list it)."""
+    from ..engine.events import PhaseEntry, event_detail
+
+    detail = event_detail(event.kind, event.detail)
+    return isinstance(detail, PhaseEntry) and detail.reason == "start of the protocol"
+
+
 def _status(events: list[Any]) -> str:
     """The patient's state in words: a pause or referral stops every programme; a discharge ends one."""
+    from ..engine.events import Pause, Review, event_detail
+
     state = "active" if events else "not started"
     discharged: dict[str, str] = {}
     for event in events:
-        if event.kind == "pause":
-            state = f"paused since {event.date} ({event.detail.get('action')}, {event.detail.get('cause')})"
-        elif event.kind == "review":
-            outcome = event.detail.get("outcome")
-            state = f"referred on {event.date}" if outcome == "refer" else "active"
-            if outcome == "discharge" and event.protocol:
+        detail = event_detail(event.kind, event.detail)
+        if isinstance(detail, Pause):
+            state = f"paused since {event.date} ({detail.action}, {detail.cause})"
+        elif isinstance(detail, Review):
+            state = f"referred on {event.date}" if detail.outcome == "refer" else "active"
+            if detail.outcome == "discharge" and event.protocol:
                 discharged[event.protocol] = event.date
             elif event.protocol:
                 discharged.pop(event.protocol, None)
@@ -131,16 +141,20 @@ def _status(events: list[Any]) -> str:
 
 
 def _event_text(event: Any) -> str:
+    from ..engine.events import Approval, Pause, Review, event_detail
+
+    detail = event_detail(event.kind, event.detail)
     if event.kind == "enter-phase":
         return f"{event.protocol}: entered phase {event.phase}"
-    if event.kind == "pause":
-        return f"{event.protocol}: paused ({event.detail.get('action')}, {event.detail.get('cause')})"
-    if event.kind == "review":
-        note = f": {event.detail['note']}" if event.detail.get("note") else ""
-        return f"review by {event.by}: {event.detail.get('outcome')}{note}"
-    value = "given" if event.detail.get("value") else "withdrawn"
+    if isinstance(detail, Pause):
+        return f"{event.protocol}: paused ({detail.action}, {detail.cause})"
+    if isinstance(detail, Review):
+        note = f": {detail.note}" if detail.note else ""
+        return f"review by {event.by}: {detail.outcome}{note}"
+    kind, given = (detail.kind, detail.value) if isinstance(detail, Approval) else (event.kind, False)
     gate = f" for phase {event.phase}" if event.phase else " (before version 3: opens no gate)"
-    return f"{event.protocol or ''}: {event.detail.get('kind')} {value}{gate}" + (f" by {event.by}" if event.by else "")
+    value = "given" if given else "withdrawn"
+    return f"{event.protocol or ''}: {kind} {value}{gate}" + (f" by {event.by}" if event.by else "")
 
 
 def _pain(value: float | None) -> str:
