@@ -267,7 +267,8 @@ class Range(_Model):
         return out
 
     def at_step(self, steps: int) -> int:
-        """The count after ``steps`` earned steps: ``min + steps * step``, never above ``max``; ``min`` without a step."""
+        """The count after ``steps`` earned steps: ``min + steps * step``, never above ``max``; ``min`` without a
+        step."""
         if self.step is None or steps <= 0:
             return self.min
         return min(self.max, self.min + steps * self.step)

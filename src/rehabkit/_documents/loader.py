@@ -374,7 +374,8 @@ def _yaml_classes() -> tuple[Any, Any]:
                 if key in mapping:
                     raise _YamlRefusal(
                         "RK006",
-                        f"duplicate key {key!r}: a key may appear only once in a mapping; keep one and delete the other.",
+                        f"duplicate key {key!r}: a key may appear only once in a mapping; "
+                        "keep one and delete the other.",
                         key_node,
                     )
                 mapping[key] = self.construct_object(value_node, deep=deep)
@@ -572,7 +573,8 @@ def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limi
             mark = event.start_mark
             raise DocumentError(
                 "RK007",
-                f"YAML alias '*{event.anchor}' is not allowed: protocol documents may not use anchors or aliases; write the content out in full.",
+                f"YAML alias '*{event.anchor}' is not allowed: "
+                "protocol documents may not use anchors or aliases; write the content out in full.",
                 path=path,
                 line=mark.line + 1,
                 column=mark.column + 1,
@@ -639,7 +641,8 @@ def _too_deep(data: Any, limit: int) -> bool:
 def _depth_error(path: str, limits: Limits, line: int | None, column: int | None) -> DocumentError:
     return DocumentError(
         "RK008",
-        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; check for runaway brackets or indentation.",
+        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; "
+        "check for runaway brackets or indentation.",
         path=path,
         line=line,
         column=column,

@@ -311,7 +311,10 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
                     Finding(
                         path=raw,
                         code=NO_FILES_CODE,
-                        message=f"no protocol documents ({', '.join(DOCUMENT_SUFFIXES)}) in this directory or below it; check the path.",
+                        message=(
+                            f"no protocol documents ({', '.join(DOCUMENT_SUFFIXES)}) in this directory or below it; "
+                            "check the path."
+                        ),
                     )
                 )
         else:

@@ -61,7 +61,8 @@ def _event(
     trigger: str,
     extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day (``PT9H``, ``-PT15H``)."""
+    """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day
+    (``PT9H``, ``-PT15H``)."""
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}@rehabkit",
@@ -82,7 +83,8 @@ def _event(
 
 
 def _per_week(handout: Handout) -> int:
-    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week, else daily."""
+    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week,
+    else daily."""
     if handout.phase.sessions_per_week is not None:
         return max(1, min(7, handout.phase.sessions_per_week.min))
     days = [

@@ -35,7 +35,8 @@ def review_date(context: LintContext) -> Iterator[Violation]:
         return  # the schema reports malformed dates
     if reviewed > context.today:
         yield Violation(
-            f"reviewed {reviewed.isoformat()} is in the future (today is {context.today.isoformat()}): give the date the clinical review took place.",
+            f"reviewed {reviewed.isoformat()} is in the future (today is {context.today.isoformat()}): "
+            "give the date the clinical review took place.",
             ("reviewed",),
         )
 
