@@ -28,6 +28,7 @@ from . import positions
 
 __all__ = [
     "CODES",
+    "DEFAULT_LIMITS",
     "DOCUMENT_SUFFIXES",
     "Document",
     "Limits",
@@ -58,6 +59,10 @@ class Limits:
 
     max_bytes: int = 1_048_576
     max_depth: int = 32
+
+
+#: The limits a caller gets without asking for others (frozen: one instance serves every default).
+DEFAULT_LIMITS = Limits()
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -108,7 +113,7 @@ class Document:
         return self.locate(path, key=key) or (None, None)
 
 
-def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_depth: bool = False) -> Document:
+def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *, defer_depth: bool = False) -> Document:
     """Read and parse one document file; raises :class:`DocumentError`.
 
     ``defer_depth`` leaves the nesting limit to :meth:`Document.check_depth` (the batch checker calls it only
@@ -119,7 +124,7 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_
     return load_text(raw, path=name, fmt=fmt, limits=limits, defer_depth=defer_depth)
 
 
-def read_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> tuple[str, bytes]:
+def read_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     """A document file's format (``json`` or ``yaml``, from its name) and bytes, read safely but not parsed
     (up to one byte past the size limit, so that :func:`load_text` can refuse it); raises :class:`DocumentError`."""
     name = os.fspath(path)
@@ -181,7 +186,7 @@ def load_text(
     *,
     path: str = "<document>",
     fmt: str = "yaml",
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     defer_depth: bool = False,
 ) -> Document:
     """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError` (see :func:`load_file`)."""
