@@ -469,7 +469,7 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
         loader = loader_cls(text)
         try:
             return loader.get_single_data()
-        except Exception:  # noqa: BLE001 - the careful pass below reports it
+        except Exception:  # broad on purpose - the careful pass below reports it
             pass
         finally:
             loader.dispose()

@@ -357,8 +357,8 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
         else:
             checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
         again = [name for name, _, key in results if key is not None]
-        redone = dict(zip(again, _check_files(again, checker, _worker_count(jobs, len(again)))))
-        results = [redone.get(name, result) for name, result in zip(files, results)]
+        redone = dict(zip(again, _check_files(again, checker, _worker_count(jobs, len(again))), strict=True))
+        results = [redone.get(name, result) for name, result in zip(files, results, strict=True)]
     reports = [FileReport(p.path, (p,)) for p in problems]
     reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
     return with_duplicates(reports, checker.limits)

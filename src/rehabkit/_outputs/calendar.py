@@ -106,7 +106,7 @@ def render_calendar(handout: Handout) -> str:
     start = handout.date or datetime.date.today()
     patient = handout.patient or "patient"
     uid = f"{patient}.{handout.protocol.id}"
-    made = datetime.datetime.now(datetime.timezone.utc)
+    made = datetime.datetime.now(datetime.UTC)
     stamp = made.strftime("%Y%m%dT%H%M%SZ")
     sequence = int(made.timestamp()) // 60  # grows with every calendar made, as RFC 5545 asks of a revision
     per_week = _per_week(handout)

@@ -107,7 +107,7 @@ class DocumentCache:
             if isinstance(stored, dict) and stored.get("format") == _FORMAT:
                 self._entries = {key: (summary, model) for key, (summary, model) in stored["models"].items()}
                 self._lint = dict(stored.get("lint", {}))
-        except Exception:  # noqa: BLE001 - no cache, an old one or a damaged one: documents are parsed as before
+        except Exception:  # broad on purpose - no cache, an old one or a damaged one: documents are parsed as before
             self._entries, self._lint = {}, {}
         return self._entries
 
@@ -156,7 +156,7 @@ class DocumentCache:
 
             try:
                 stored = pickle.loads(stored)
-            except Exception:  # noqa: BLE001 - a damaged entry: the file is parsed again, as without a cache
+            except Exception:  # broad on purpose - a damaged entry: the file is parsed again, as without a cache
                 stored = build()
                 self._changed = True
             self._entries[key] = (summary, stored)
@@ -227,7 +227,7 @@ class DocumentCache:
             except BaseException:
                 os.unlink(temporary)
                 raise
-        except Exception:  # noqa: BLE001 - a read-only or full disk: the next command parses again
+        except Exception:  # broad on purpose - a read-only or full disk: the next command parses again
             return
         self._changed = False
 

@@ -46,7 +46,7 @@ def semantic_version(context: LintContext) -> Iterator[Violation]:
     version = context.document.version
     if not _SEMVER.match(version):
         parts = re.findall(r"\d+", version)
-        suggestion = ".".join((parts + ["0", "0", "0"])[:3]) if parts else "1.0.0"
+        suggestion = ".".join([*parts, "0", "0", "0"][:3]) if parts else "1.0.0"
         yield Violation(
             f"version {version!r} is not a semantic version: write MAJOR.MINOR.PATCH, for example {suggestion!r}.",
             ("version",),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._common.errors import Severity
+from .._common.vocabulary import CRITERION_MEASURES, STAGES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Criteria, Criterion
-from .._common.vocabulary import CRITERION_MEASURES, STAGES
 
 
 def _completed_phases(criteria: Criteria | None) -> list[tuple[int, str]]:

@@ -73,7 +73,7 @@ def _cycle(start: str, link: str, exercises: Mapping[str, Exercise]) -> list[str
     current: str | None = start
     while current is not None and current in exercises:
         if current in seen:
-            return seen[seen.index(current) :] + [current]
+            return [*seen[seen.index(current) :], current]
         seen.append(current)
         current = getattr(exercises[current], link)
     return None
