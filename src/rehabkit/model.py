@@ -128,7 +128,8 @@ def _builder(cls: type) -> Any:
                 f"        _set(self, {f.name!r}, default{i} if value is _ABSENT else {convert.format('value')})"
             )
     lines += ["    except Exception:", "        return _fallback(cls, data)", "    return self"]
-    exec(compile("\n".join(lines), f"<rehabkit builder {cls.__qualname__}>", "exec"), names)  # noqa: S102 - generated from the field list
+    # exec is safe here: the code is generated from the field list
+    exec(compile("\n".join(lines), f"<rehabkit builder {cls.__qualname__}>", "exec"), names)
     _BUILDERS[cls] = built = names["build"]
     return built
 
@@ -185,7 +186,7 @@ class _Model:
 
     def __repr__(self) -> str:
         values = _field_values(self.__class__)(self)
-        fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values))
+        fields = ", ".join(f"{f.name}={value!r}" for f, value in zip(attrs.fields(self.__class__), values, strict=True))
         name = self.__class__.__qualname__.rsplit(">.", 1)[-1]  # as attrs names a class made in a function
         return f"{name}({fields})"
 
@@ -267,7 +268,8 @@ class Range(_Model):
         return out
 
     def at_step(self, steps: int) -> int:
-        """The count after ``steps`` earned steps: ``min + steps * step``, never above ``max``; ``min`` without a step."""
+        """The count after ``steps`` earned steps: ``min + steps * step``, never above ``max``; ``min`` without a
+        step."""
         if self.step is None or steps <= 0:
             return self.min
         return min(self.max, self.min + steps * self.step)
@@ -379,7 +381,7 @@ class Dose(_Model):
         """The counts given as a span (``min`` below ``max``), by field name."""
         return {
             name: value
-            for name, value in zip(_STEPPED_NAMES, _stepped_values(self))
+            for name, value in zip(_STEPPED_NAMES, _stepped_values(self), strict=True)
             if value is not None and value.max > value.min
         }
 

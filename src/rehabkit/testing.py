@@ -101,7 +101,8 @@ class PackHarness:
     # --- documents -------------------------------------------------------------
 
     def checker(self, today: datetime.date | None = None) -> Any:
-        """A :class:`rehabkit._documents.validation.Checker` with the loaded packs' exercises and lint rules (and rehabkit's own)."""
+        """A :class:`rehabkit._documents.validation.Checker` with the loaded packs' exercises and lint rules
+        (and rehabkit's own)."""
         from ._documents.validation import Checker
 
         rules = self.registry.rules()

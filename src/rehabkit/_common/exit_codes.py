@@ -43,15 +43,29 @@ class ExitCode(enum.IntEnum):
 #: What each exit code means, in the words ``--help`` and the documents use.
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
-    ExitCode.FINDINGS: "findings: a document is invalid or a protocol has lint errors (warnings too with validate --strict), or a protocol, rule or patient was not found",
+    ExitCode.FINDINGS: (
+        "findings: a document is invalid or a protocol has lint errors (warnings too with validate --strict), "
+        "or a protocol, rule or patient was not found"
+    ),
     ExitCode.USAGE: "usage error: unknown option, missing file, bad date or answers file",
     ExitCode.FAILURE: "rehabkit or a plugin pack failed (see --strict)",
-    ExitCode.STOPPED_FOR_REVIEW: "stopped for review: a red flag or the decision paused the course until a clinician's review",
-    ExitCode.URGENT_REFERRAL: "urgent referral: seek medical help now; the course is paused until a clinician's review",
-    ExitCode.COURSE_STOPPED: "the course is paused, referred or discharged: nothing ran (record a review with 'rehabkit review')",
+    ExitCode.STOPPED_FOR_REVIEW: (
+        "stopped for review: a red flag or the decision paused the course until a clinician's review"
+    ),
+    ExitCode.URGENT_REFERRAL: (
+        "urgent referral: seek medical help now; the course is paused until a clinician's review"
+    ),
+    ExitCode.COURSE_STOPPED: (
+        "the course is paused, referred or discharged: nothing ran (record a review with 'rehabkit review')"
+    ),
     ExitCode.GATE_CLOSED: "a gate of the phase is not met (clearance, approval, time since surgery): nothing ran",
-    ExitCode.PATIENT_BUSY: "another command is recording this patient's course right now: nothing was recorded (try again when it has ended)",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C or end of input): answers so far are kept, the session is marked incomplete",
+    ExitCode.PATIENT_BUSY: (
+        "another command is recording this patient's course right now: nothing was recorded "
+        "(try again when it has ended)"
+    ),
+    ExitCode.INTERRUPTED: (
+        "interrupted (Ctrl-C or end of input): answers so far are kept, the session is marked incomplete"
+    ),
 }
 #: The codes every command shares; the course commands add the others.
 GENERAL_EXIT_CODES = (ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE, ExitCode.FAILURE)

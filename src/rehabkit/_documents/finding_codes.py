@@ -34,7 +34,8 @@ FINDING_CODES: dict[str, tuple[str, str]] = {
     ),
     "RK007": (
         'YAML anchors, aliases and merge keys are refused (no "billion laughs")',
-        "Write the content out in full: aliases can expand a small file into a huge one, and hide what a protocol says.",
+        "Write the content out in full: aliases can expand a small file into a huge one, "
+        "and hide what a protocol says.",
     ),
     "RK008": (
         "nesting deeper than 32 levels",
@@ -62,10 +63,12 @@ FINDING_CODES: dict[str, tuple[str, str]] = {
     ),
     "RK020": (
         "the document does not match the schema (or has an unknown `kind`)",
-        "The message names the field and what it must be; 'rehabkit schema' prints the schema with every field described.",
+        "The message names the field and what it must be; "
+        "'rehabkit schema' prints the schema with every field described.",
     ),
     "RK099": (
         "a lint rule from a pack raised; its check was skipped (exit 3)",
-        "The pack's rule has a bug: the message names the pack. Report it to the pack's authors; other rules still ran.",
+        "The pack's rule has a bug: the message names the pack. "
+        "Report it to the pack's authors; other rules still ran.",
     ),
 }

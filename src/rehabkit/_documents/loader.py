@@ -28,6 +28,7 @@ from . import positions
 
 __all__ = [
     "CODES",
+    "DEFAULT_LIMITS",
     "DOCUMENT_SUFFIXES",
     "Document",
     "Limits",
@@ -58,6 +59,10 @@ class Limits:
 
     max_bytes: int = 1_048_576
     max_depth: int = 32
+
+
+#: The limits a caller gets without asking for others (frozen: one instance serves every default).
+DEFAULT_LIMITS = Limits()
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -108,7 +113,7 @@ class Document:
         return self.locate(path, key=key) or (None, None)
 
 
-def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_depth: bool = False) -> Document:
+def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *, defer_depth: bool = False) -> Document:
     """Read and parse one document file; raises :class:`DocumentError`.
 
     ``defer_depth`` leaves the nesting limit to :meth:`Document.check_depth` (the batch checker calls it only
@@ -119,7 +124,7 @@ def load_file(path: str | os.PathLike[str], limits: Limits = Limits(), *, defer_
     return load_text(raw, path=name, fmt=fmt, limits=limits, defer_depth=defer_depth)
 
 
-def read_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> tuple[str, bytes]:
+def read_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     """A document file's format (``json`` or ``yaml``, from its name) and bytes, read safely but not parsed
     (up to one byte past the size limit, so that :func:`load_text` can refuse it); raises :class:`DocumentError`."""
     name = os.fspath(path)
@@ -181,7 +186,7 @@ def load_text(
     *,
     path: str = "<document>",
     fmt: str = "yaml",
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     defer_depth: bool = False,
 ) -> Document:
     """Parse document text (``fmt`` is ``json`` or ``yaml``); raises :class:`DocumentError` (see :func:`load_file`)."""
@@ -374,7 +379,8 @@ def _yaml_classes() -> tuple[Any, Any]:
                 if key in mapping:
                     raise _YamlRefusal(
                         "RK006",
-                        f"duplicate key {key!r}: a key may appear only once in a mapping; keep one and delete the other.",
+                        f"duplicate key {key!r}: a key may appear only once in a mapping; "
+                        "keep one and delete the other.",
                         key_node,
                     )
                 mapping[key] = self.construct_object(value_node, deep=deep)
@@ -463,7 +469,7 @@ def _parse_yaml(text: str, path: str, limits: Limits) -> Any:
         loader = loader_cls(text)
         try:
             return loader.get_single_data()
-        except Exception:  # noqa: BLE001 - the careful pass below reports it
+        except Exception:  # broad on purpose - the careful pass below reports it
             pass
         finally:
             loader.dispose()
@@ -572,7 +578,8 @@ def _check_events(yaml: Any, loader_cls: Any, text: str, path: str, limits: Limi
             mark = event.start_mark
             raise DocumentError(
                 "RK007",
-                f"YAML alias '*{event.anchor}' is not allowed: protocol documents may not use anchors or aliases; write the content out in full.",
+                f"YAML alias '*{event.anchor}' is not allowed: "
+                "protocol documents may not use anchors or aliases; write the content out in full.",
                 path=path,
                 line=mark.line + 1,
                 column=mark.column + 1,
@@ -639,7 +646,8 @@ def _too_deep(data: Any, limit: int) -> bool:
 def _depth_error(path: str, limits: Limits, line: int | None, column: int | None) -> DocumentError:
     return DocumentError(
         "RK008",
-        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; check for runaway brackets or indentation.",
+        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; "
+        "check for runaway brackets or indentation.",
         path=path,
         line=line,
         column=column,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ def schema_text(name: str = PROTOCOL_SCHEMA) -> str:
     return (Path(__file__).parent.parent / "schema_files" / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str = PROTOCOL_SCHEMA) -> dict[str, Any]:
     """A shipped schema as data (cached: treat it as read-only)."""
     schema: dict[str, Any] = json.loads(schema_text(name))
@@ -121,19 +121,19 @@ def _compile(schema: dict[str, Any], resources: tuple[dict[str, Any], ...]) -> A
     return jsonschema_rs.validator_for(schema, validate_formats=True, **options)
 
 
-@lru_cache(maxsize=None)
+@cache
 def protocol_validator() -> SchemaValidator:
     """The shared validator for protocol documents."""
     return SchemaValidator(load_schema(PROTOCOL_SCHEMA))
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_validator() -> SchemaValidator:
     """The shared validator for exercise-library documents (which refer to the protocol schema)."""
     return SchemaValidator(load_schema(LIBRARY_SCHEMA))  # self-contained: see rehabkit._documents.schema_bundle
 
 
-@lru_cache(maxsize=None)
+@cache
 def def_validator(definition: str) -> SchemaValidator:
     """A validator for one ``$defs`` entry of the protocol schema (``exercise``, ``screeningQuestion``, ...)."""
     schema = load_schema(PROTOCOL_SCHEMA)

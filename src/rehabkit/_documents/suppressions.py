@@ -81,7 +81,8 @@ def _from_comments(document: Document) -> tuple[list[Suppressor], list[Finding]]
                 Finding(
                     document.path,
                     MISSING_REASON_CODE,
-                    f"suppression names {', '.join(map(repr, bad)) or 'no code'}: write rule codes such as 'RK204', comma-separated, inside the brackets.",
+                    f"suppression names {', '.join(map(repr, bad)) or 'no code'}: "
+                    "write rule codes such as 'RK204', comma-separated, inside the brackets.",
                     line=line,
                     column=column,
                 )
@@ -92,7 +93,8 @@ def _from_comments(document: Document) -> tuple[list[Suppressor], list[Finding]]
                 Finding(
                     document.path,
                     MISSING_REASON_CODE,
-                    f"suppression of {', '.join(codes)} has no reason: write why the finding is acceptable after the brackets (at least {_MIN_REASON} characters); it suppresses nothing until then.",
+                    f"suppression of {', '.join(codes)} has no reason: write why the finding is acceptable "
+                    f"after the brackets (at least {_MIN_REASON} characters); it suppresses nothing until then.",
                     line=line,
                     column=column,
                 )

@@ -21,7 +21,7 @@ from .._common.errors import DocumentError, Finding
 from ..model import Exercise, Protocol
 from .builders import InvalidDocument, document_kind, library_from_document, model_from_document, protocol_from_document
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
-from .loader import DOCUMENT_SUFFIXES, Document, Limits, load_file
+from .loader import DEFAULT_LIMITS, DOCUMENT_SUFFIXES, Document, Limits, load_file
 from .schemas import SCHEMA_CODE
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class Checker:
 
     library: Mapping[str, Exercise] = attrs.field(factory=dict)
     rules: Sequence[LintRule] = ()
-    limits: Limits = Limits()
+    limits: Limits = DEFAULT_LIMITS
     #: Codes of every installed rule, selected or not (for suppressions naming unknown codes).
     known_codes: frozenset[str] = frozenset()
     #: The date that "in the future" is measured from (today unless a test pins it).
@@ -248,7 +248,7 @@ class FileReport:
     key: DocumentKey | None = None
 
 
-def with_duplicates(reports: list[FileReport], limits: Limits = Limits()) -> list[FileReport]:
+def with_duplicates(reports: list[FileReport], limits: Limits = DEFAULT_LIMITS) -> list[FileReport]:
     """Reports with an RK013 error on every file whose document's kind, id and version another file also has."""
     by_key: dict[tuple[str, str], list[FileReport]] = {}
     for report in reports:
@@ -311,7 +311,10 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Finding]]:
                     Finding(
                         path=raw,
                         code=NO_FILES_CODE,
-                        message=f"no protocol documents ({', '.join(DOCUMENT_SUFFIXES)}) in this directory or below it; check the path.",
+                        message=(
+                            f"no protocol documents ({', '.join(DOCUMENT_SUFFIXES)}) in this directory or below it; "
+                            "check the path."
+                        ),
                     )
                 )
         else:
@@ -354,8 +357,8 @@ def check_paths(paths: Iterable[str], checker: Checker, jobs: int | None = None)
         else:
             checker = attrs.evolve(checker, library=ChainMap(local, checker.library))  # type: ignore[arg-type]  # read only
         again = [name for name, _, key in results if key is not None]
-        redone = dict(zip(again, _check_files(again, checker, _worker_count(jobs, len(again)))))
-        results = [redone.get(name, result) for name, result in zip(files, results)]
+        redone = dict(zip(again, _check_files(again, checker, _worker_count(jobs, len(again))), strict=True))
+        results = [redone.get(name, result) for name, result in zip(files, results, strict=True)]
     reports = [FileReport(p.path, (p,)) for p in problems]
     reports += [FileReport(name, tuple(findings), key) for name, findings, key in results]
     return with_duplicates(reports, checker.limits)

@@ -61,7 +61,8 @@ def _event(
     trigger: str,
     extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day (``PT9H``, ``-PT15H``)."""
+    """An all-day event on ``day`` with a display reminder ``trigger`` from the start of the day
+    (``PT9H``, ``-PT15H``)."""
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}@rehabkit",
@@ -82,7 +83,8 @@ def _event(
 
 
 def _per_week(handout: Handout) -> int:
-    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week, else daily."""
+    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week,
+    else daily."""
     if handout.phase.sessions_per_week is not None:
         return max(1, min(7, handout.phase.sessions_per_week.min))
     days = [
@@ -104,7 +106,7 @@ def render_calendar(handout: Handout) -> str:
     start = handout.date or datetime.date.today()
     patient = handout.patient or "patient"
     uid = f"{patient}.{handout.protocol.id}"
-    made = datetime.datetime.now(datetime.timezone.utc)
+    made = datetime.datetime.now(datetime.UTC)
     stamp = made.strftime("%Y%m%dT%H%M%SZ")
     sequence = int(made.timestamp()) // 60  # grows with every calendar made, as RFC 5545 asks of a revision
     per_week = _per_week(handout)

@@ -27,7 +27,8 @@ class CommandState(Protocol):
     """
 
     def registry(self, **needs: bool) -> Registry:
-        """What the loaded packs contributed; ``protocols=False``, ``exercises=False`` or ``measures=False`` skip parsing what a command does not use."""
+        """What the loaded packs contributed; ``protocols=False``, ``exercises=False`` or ``measures=False`` skip
+        parsing what a command does not use."""
 
     @property
     def strict_effective(self) -> bool:

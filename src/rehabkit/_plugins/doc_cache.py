@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .._documents.loader import Document, Limits, read_file
+from .._documents.loader import DEFAULT_LIMITS, Document, Limits, read_file
 from ..model import Protocol
 
 __all__ = ["CachedProtocol", "DocumentCache", "cache_dir", "fingerprint"]
@@ -107,12 +107,18 @@ class DocumentCache:
             if isinstance(stored, dict) and stored.get("format") == _FORMAT:
                 self._entries = {key: (summary, model) for key, (summary, model) in stored["models"].items()}
                 self._lint = dict(stored.get("lint", {}))
-        except Exception:  # noqa: BLE001 - no cache, an old one or a damaged one: documents are parsed as before
+        except Exception:  # broad on purpose - no cache, an old one or a damaged one: documents are parsed as before
             self._entries, self._lint = {}, {}
         return self._entries
 
     def model(
-        self, path: str, kind: str, build: Callable[[str, bytes], Any], limits: Limits = Limits(), *, lazy: bool = False
+        self,
+        path: str,
+        kind: str,
+        build: Callable[[str, bytes], Any],
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        lazy: bool = False,
     ) -> Any:
         """The model (of ``kind``) of the document file at ``path``: the cached one when the file holds the bytes
         it was built from, else ``build(format, bytes)``, whose exceptions pass through (only a model built without
@@ -150,13 +156,13 @@ class DocumentCache:
 
             try:
                 stored = pickle.loads(stored)
-            except Exception:  # noqa: BLE001 - a damaged entry: the file is parsed again, as without a cache
+            except Exception:  # broad on purpose - a damaged entry: the file is parsed again, as without a cache
                 stored = build()
                 self._changed = True
             self._entries[key] = (summary, stored)
         return stored
 
-    def document(self, path: str, limits: Limits = Limits()) -> Document | None:
+    def document(self, path: str, limits: Limits = DEFAULT_LIMITS) -> Document | None:
         """The document of the file at ``path`` exactly as this command read it to build its model (parsed then,
         or now from the bytes kept), or None for a file it did not read; raises :class:`DocumentError` as
         loading would. Checking this rather than the file as it is now means checking what is used."""
@@ -221,7 +227,7 @@ class DocumentCache:
             except BaseException:
                 os.unlink(temporary)
                 raise
-        except Exception:  # noqa: BLE001 - a read-only or full disk: the next command parses again
+        except Exception:  # broad on purpose - a read-only or full disk: the next command parses again
             return
         self._changed = False
 

@@ -19,8 +19,8 @@ from .exits import error_exit
 from .refusals import protocol_refusal
 
 if TYPE_CHECKING:
-    from .._sessions.service import CourseContext
     from .._documents.validation import Checker
+    from .._sessions.service import CourseContext
     from ..model import Protocol
     from . import AppState
 

@@ -50,7 +50,7 @@ class SessionScreen:
             indent = " " * (len(line) - len(stripped))
             marker = stripped.split(" ", 1)[0]
             hanging = indent + " " * (
-                len(marker) + 1 if marker[:-1].isdigit() and marker.endswith(".") or marker == "-" else 0
+                len(marker) + 1 if (marker[:-1].isdigit() and marker.endswith(".")) or marker == "-" else 0
             )
             out.append(textwrap.fill(line, width=self.width - 1, subsequent_indent=hanging) if line.strip() else line)
         return "\n".join(out)

@@ -35,7 +35,8 @@ def review_date(context: LintContext) -> Iterator[Violation]:
         return  # the schema reports malformed dates
     if reviewed > context.today:
         yield Violation(
-            f"reviewed {reviewed.isoformat()} is in the future (today is {context.today.isoformat()}): give the date the clinical review took place.",
+            f"reviewed {reviewed.isoformat()} is in the future (today is {context.today.isoformat()}): "
+            "give the date the clinical review took place.",
             ("reviewed",),
         )
 
@@ -45,7 +46,7 @@ def semantic_version(context: LintContext) -> Iterator[Violation]:
     version = context.document.version
     if not _SEMVER.match(version):
         parts = re.findall(r"\d+", version)
-        suggestion = ".".join((parts + ["0", "0", "0"])[:3]) if parts else "1.0.0"
+        suggestion = ".".join([*parts, "0", "0", "0"][:3]) if parts else "1.0.0"
         yield Violation(
             f"version {version!r} is not a semantic version: write MAJOR.MINOR.PATCH, for example {suggestion!r}.",
             ("version",),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._common.errors import Severity
+from .._common.vocabulary import CRITERION_MEASURES, STAGES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Criteria, Criterion
-from .._common.vocabulary import CRITERION_MEASURES, STAGES
 
 
 def _completed_phases(criteria: Criteria | None) -> list[tuple[int, str]]:
@@ -29,7 +29,8 @@ def phase_order(context: LintContext) -> Iterator[Violation]:
             rank = STAGES.index(phase.stage)
             if previous_stage is not None and rank < STAGES.index(previous_stage[1]):
                 yield Violation(
-                    f"phase {phase.id!r} is at stage {phase.stage!r} but comes after phase {phases[previous_stage[0]].id!r} "
+                    f"phase {phase.id!r} is at stage {phase.stage!r} "
+                    f"but comes after phase {phases[previous_stage[0]].id!r} "
                     f"at stage {previous_stage[1]!r}: list phases in the order acute, recovery, maintenance.",
                     ("phases", i, "stage"),
                 )
@@ -51,7 +52,8 @@ def missing_criteria(context: LintContext) -> Iterator[Violation]:
         for part, meaning in (("entry", "when a patient may start it"), ("exit", "when it is complete")):
             if getattr(phase, part) is None:
                 yield Violation(
-                    f"phase {phase.id!r} has no '{part}' criteria: add a summary of {meaning} and, where it can be measured, 'all' criteria.",
+                    f"phase {phase.id!r} has no '{part}' criteria: "
+                    f"add a summary of {meaning} and, where it can be measured, 'all' criteria.",
                     ("phases", i, "name"),
                     at_key=True,
                 )
@@ -68,7 +70,8 @@ def unreachable_phase(context: LintContext) -> Iterator[Violation]:
         completed = _completed_phases(phase.entry)
         if i == 0 and completed:
             yield Violation(
-                f"the first phase {phase.id!r} waits for another phase to be completed, so no patient can ever start the protocol.",
+                f"the first phase {phase.id!r} waits for another phase to be completed, "
+                "so no patient can ever start the protocol.",
                 ("phases", 0, "entry", "all", completed[0][0]),
             )
         elif i > 0 and not completed:
@@ -139,7 +142,8 @@ def unusable_criterion(context: LintContext) -> Iterator[Violation]:
                     for name in numbers:
                         if getattr(criterion, name) < 0:
                             yield Violation(
-                                f"{what}: {name} {getattr(criterion, name):g} is below zero, which the measure never is.",
+                                f"{what}: {name} {getattr(criterion, name):g} is below zero, "
+                                "which the measure never is.",
                                 (*where, name),
                             )
                 elif kind == "yes-no":

@@ -27,7 +27,8 @@ def unknown_exercise(context: LintContext) -> Iterator[Violation]:
                 ref.exercise, sorted(known), " Define it under 'exercises' or install the pack that provides it."
             )
             yield Violation(
-                f"phase {phase.id!r} names exercise {ref.exercise!r}, which is not defined in this document or in any installed exercise library.{hint}",
+                f"phase {phase.id!r} names exercise {ref.exercise!r}, "
+                f"which is not defined in this document or in any installed exercise library.{hint}",
                 ("phases", i, "exercises", j, "exercise"),
             )
 
@@ -40,7 +41,8 @@ def duplicate_ids(context: LintContext) -> Iterator[Violation]:
         for index, item in enumerate(getattr(document, list_name, ())):
             if item.id in seen:
                 yield Violation(
-                    f"id {item.id!r} is used twice in {list_name!r} (first at index {seen[item.id]}): give each entry its own id.",
+                    f"id {item.id!r} is used twice in {list_name!r} (first at index {seen[item.id]}): "
+                    "give each entry its own id.",
                     (list_name, index, "id"),
                 )
             else:
@@ -60,7 +62,8 @@ def unknown_links(context: LintContext) -> Iterator[Violation]:
                 continue
             hint = _hint(target, sorted(known), " Define it or install the exercise library that has it.")
             yield Violation(
-                f"exercise {exercise.id!r} names {target!r} as its {link}, but no such exercise is defined or installed.{hint}",
+                f"exercise {exercise.id!r} names {target!r} as its {link}, "
+                f"but no such exercise is defined or installed.{hint}",
                 ("exercises", i, link),
             )
 
@@ -70,7 +73,7 @@ def _cycle(start: str, link: str, exercises: Mapping[str, Exercise]) -> list[str
     current: str | None = start
     while current is not None and current in exercises:
         if current in seen:
-            return seen[seen.index(current) :] + [current]
+            return [*seen[seen.index(current) :], current]
         seen.append(current)
         current = getattr(exercises[current], link)
     return None
@@ -110,14 +113,16 @@ def unknown_phase(context: LintContext) -> Iterator[Violation]:
                 elif criterion.phase is not None and criterion.phase not in ids:
                     hint = _hint(criterion.phase, ids, f" Phases: {', '.join(ids)}.")
                     yield Violation(
-                        f"phase {phase.id!r} refers to phase {criterion.phase!r}, which this protocol does not have.{hint}",
+                        f"phase {phase.id!r} refers to phase {criterion.phase!r}, "
+                        f"which this protocol does not have.{hint}",
                         (*where, "phase"),
                     )
     for i, precaution in enumerate(protocol.precautions):
         if precaution.until_phase is not None and precaution.until_phase not in ids:
             hint = _hint(precaution.until_phase, ids, f" Phases: {', '.join(ids)}.")
             yield Violation(
-                f"precaution {precaution.id!r} lasts until phase {precaution.until_phase!r}, which this protocol does not have.{hint}",
+                f"precaution {precaution.id!r} lasts until phase {precaution.until_phase!r}, "
+                f"which this protocol does not have.{hint}",
                 ("precautions", i, "until_phase"),
             )
 

@@ -1,4 +1,5 @@
-"""rehabkit's own renderers: HTML, PDF (with the ``pdf`` extra), Markdown, iCalendar and FHIR, registered as pack ``core``.
+"""rehabkit's own renderers: HTML, PDF (with the ``pdf`` extra), Markdown, iCalendar and FHIR, registered as
+pack ``core``.
 
 Each function is imported only when a file is written, so registering them costs nothing.
 """

@@ -54,7 +54,8 @@ def screen(questions: Sequence[ScreeningQuestion], answers: Mapping[str, bool]) 
     urgent = any(ends_screening(q, answers[q.id]) for q in questions if q.id in answers)
     if missing and not urgent:
         raise ValueError(
-            f"screening question {missing[0]!r} was not answered; every red-flag question must be answered before exercise."
+            f"screening question {missing[0]!r} was not answered; "
+            "every red-flag question must be answered before exercise."
         )
     positives = tuple(q for q in questions if answers.get(q.id))
     action = max((q.action for q in positives), key=SCREENING_ORDER.index, default="clear")

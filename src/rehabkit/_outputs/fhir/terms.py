@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "ACTION_CS",
     "BASE",
+    "COMPONENT_CS",
     "CONDITION_CS",
     "DETAIL_CS",
     "DOSE_EXTENSION",
@@ -26,7 +27,6 @@ __all__ = [
     "SCREENING_ACTION_CS",
     "SIGN_CS",
     "STAGE_CS",
-    "COMPONENT_CS",
     "UCUM",
     "canonical",
     "questionnaire_url",
