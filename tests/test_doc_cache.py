@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import PROTOCOLS, clean_env
 
 MODULE = """from pathlib import Path

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import CORPUS, PROTOCOLS, REPO
 
 GOOD = (CORPUS / "good" / "minimal.yaml").read_text()

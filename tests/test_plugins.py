@@ -8,11 +8,12 @@ import sys
 import zipfile
 
 import pytest
-from conftest import CORPUS, REPO
 
 from rehabkit._common.errors import PluginError
 from rehabkit._plugins.manager import PluginManager, Selection
 from rehabkit._plugins.registry import Contributions, Registered, Registry
+
+from conftest import CORPUS, REPO
 
 
 def _core_codes() -> list[str]:

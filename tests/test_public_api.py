@@ -8,9 +8,10 @@ import sys
 import textwrap
 
 import pytest
-from conftest import REPO, clean_env
 
 import rehabkit
+
+from conftest import REPO, clean_env
 
 API_PAGE = (REPO / "docs" / "api.md").read_text()
 
