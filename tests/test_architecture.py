@@ -205,3 +205,40 @@ def test_common_is_the_bottom_layer() -> None:
         if not target.startswith(f"{ROOT}._common")
     )
     assert not above, "rehabkit._common imports from the layers above it:\n" + "\n".join(above)
+
+
+#: The longest a function may be (its docstring included) and the most parameters it may take: a function longer or
+#: wider than this does several things, each of which deserves a name (click commands take one parameter an option).
+LONGEST_FUNCTION = 80
+WIDEST_SIGNATURE = 10
+
+
+def _functions() -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield f"{path.relative_to(REPO)}:{node.lineno} {node.name}", node
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    args = node.args
+    names = [*args.posonlyargs, *args.args, *args.kwonlyargs, *filter(None, (args.vararg, args.kwarg))]
+    return len([a for a in names if a.arg not in ("self", "cls")])
+
+
+def _a_click_command(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any("command" in ast.unparse(decorator) for decorator in node.decorator_list)
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    long = [f"{where} ({node.end_lineno - node.lineno + 1} lines)" for where, node in _functions()
+            if (node.end_lineno or node.lineno) - node.lineno + 1 > LONGEST_FUNCTION]  # fmt: skip
+    assert not long, f"functions over {LONGEST_FUNCTION} lines: split them along their paragraphs:\n" + "\n".join(long)
+
+
+def test_no_function_but_a_command_takes_more_parameters_than_the_limit() -> None:
+    wide = [f"{where} ({_parameters(node)} parameters)" for where, node in _functions()
+            if _parameters(node) > WIDEST_SIGNATURE and not _a_click_command(node)]  # fmt: skip
+    assert not wide, f"functions with over {WIDEST_SIGNATURE} parameters: pass a frozen request object:\n" + "\n".join(
+        wide
+    )
