@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .._common.errors import StoreError
 from .._common.exit_codes import ExitCode
-from .store import StoreError
 
 __all__ = ["PatientBusy", "holder_name", "patient_lock", "sqlite_patient_lock"]
 

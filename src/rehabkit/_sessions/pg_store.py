@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from .backends import redact
+from .locations import redact
 from .pg_schema import BASELINE, MIGRATIONS, SCHEMA_TABLE, TABLES
 from .store import Store, StoreError
 

@@ -17,13 +17,16 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .._common.errors import RehabkitError
+from .._common.errors import StoreError
+from .locations import default_db_path
+from .locks import sqlite_patient_lock
 
 __all__ = [
     "EVENT_KINDS",
@@ -213,24 +216,6 @@ _NO_SESSION = 2**63 - 1
 EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
 
 
-class StoreError(RehabkitError, RuntimeError):
-    """The store cannot be opened or used; the message names the file and what to do."""
-
-
-def default_db_path(env: Mapping[str, str] | None = None) -> Path:
-    """``REHABKIT_DB``, else ``rehabkit/rehabkit.sqlite3`` under the user's data directory."""
-    env = os.environ if env is None else env
-    if env.get("REHABKIT_DB"):
-        return Path(env["REHABKIT_DB"]).expanduser()
-    if os.name == "nt" and env.get("APPDATA"):
-        base = Path(env["APPDATA"])
-    elif env.get("XDG_DATA_HOME"):
-        base = Path(env["XDG_DATA_HOME"])
-    else:
-        base = Path(env.get("HOME", str(Path.home()))) / ".local" / "share"
-    return base / "rehabkit" / "rehabkit.sqlite3"
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -372,10 +357,6 @@ class Store:
     def patient_lock(self, patient: str, what: str = "a session", clinician: str | None = None) -> Any:
         """A context manager holding the patient's lock while a command writes their course (see
         :mod:`rehabkit._sessions.locks`); :class:`~rehabkit._sessions.locks.PatientBusy` when another holds it."""
-        from contextlib import nullcontext
-
-        from .locks import sqlite_patient_lock
-
         if str(self.path) == ":memory:":
             return nullcontext()
         return sqlite_patient_lock(self.path, patient, what, clinician or self.clinician)

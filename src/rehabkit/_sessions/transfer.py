@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import StoreError
 from .pg_schema import TABLES
-from .store import StoreError
 
 __all__ = ["CopyMismatch", "TableSummary", "copy_store", "summarise"]
 
