@@ -66,8 +66,8 @@ _PUBLIC: dict[str, str] = {
     "SessionResult": "engine",
     "check_criteria": "engine",
     # outcome measures
-    "OutcomeMeasure": "_sessions.outcomes",
-    "Score": "_sessions.outcomes",
+    "OutcomeMeasure": "engine.outcomes",
+    "Score": "engine.outcomes",
     # outputs: renderers and what they are given
     "CourseReport": "_outputs.content",
     "Handout": "_outputs.content",
@@ -188,10 +188,10 @@ if TYPE_CHECKING:
     from ._plugins.registry import (
         Registry as Registry,
     )
-    from ._sessions.outcomes import (
+    from .engine.outcomes import (
         OutcomeMeasure as OutcomeMeasure,
     )
-    from ._sessions.outcomes import (
+    from .engine.outcomes import (
         Score as Score,
     )
     from .engine import (
@@ -322,7 +322,7 @@ _MOVED: dict[str, str] = {
         "store": "_sessions.store",
         "course": "_sessions.course",
         "runner": "_sessions.runner",
-        "outcomes": "_sessions.outcomes",
+        "outcomes": "engine.outcomes",
         "hookdoc": "_authoring.hookdoc",
         "scaffold": "_authoring.scaffold",
         "errors": "_common.errors",

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .engine import Decision, Facts, SessionPlan, SessionResult
     from ._documents.lint import LintRule
     from ._outputs.content import Renderer
-    from ._sessions.outcomes import OutcomeMeasure
+    from .engine.outcomes import OutcomeMeasure
 
 __all__ = [
     "RegisterClinicalPolicy",

@@ -216,7 +216,7 @@ def _core_measure_scales() -> Mapping[str, tuple[float, float]]:
     """The scales of the criteria rehabkit's own outcome measures feed (checks without the installed packs)."""
     import json
 
-    from .._sessions.outcomes import OutcomeMeasure
+    from ..engine.outcomes import OutcomeMeasure
     from ..default_plugins.outcome_measures import DEFINITIONS
 
     measures = [OutcomeMeasure.from_dict(d) for d in json.loads(DEFINITIONS.read_text(encoding="utf-8"))["measures"]]

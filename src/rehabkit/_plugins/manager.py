@@ -638,7 +638,7 @@ def _protocol_file(name: str, fmt: str, raw: bytes, parsed: dict[str, Document])
 
 
 def _measure(item: Any) -> Any:
-    from .._sessions.outcomes import OutcomeMeasure
+    from ..engine.outcomes import OutcomeMeasure
 
     if isinstance(item, OutcomeMeasure):
         return item

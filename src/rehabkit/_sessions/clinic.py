@@ -45,8 +45,8 @@ from ..engine import (
     check_criteria,
 )
 from ..engine.criteria import APPROVAL_MEASURES
+from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
-from .outcomes import OutcomeMeasure
 
 __all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from .._common.lazy import LazyMapping
 from ..engine import Course, CourseEvent, MeasureRecord, NextDayRecord, PastSession, build_course, current_entry
+from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
-from .outcomes import OutcomeMeasure
 from .store import Store
 
 __all__ = ["load_course", "parse_date"]

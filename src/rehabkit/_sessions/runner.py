@@ -36,10 +36,10 @@ from ..engine import (
     within_limits,
 )
 from ..engine.course import active_precautions
+from ..engine.outcomes import OutcomeMeasure
 from ..model import Exercise, Precaution, ScreeningQuestion
 from ..model import Protocol as ProtocolModel
 from .course import load_course
-from .outcomes import OutcomeMeasure
 from .store import Store
 
 __all__ = [

@@ -423,7 +423,7 @@ def measure(
       rehabkit measure P-0042 odi
       rehabkit measure P-0042 ndi --score pain-intensity=2 --skip driving ...
     """
-    from .._sessions.outcomes import ScoringError
+    from ..engine.outcomes import ScoringError
 
     try:
         outcome = state.registry(protocols=False, exercises=False).measure(measure_id)

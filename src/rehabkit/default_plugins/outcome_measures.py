@@ -2,7 +2,7 @@
 
 The definitions (items, item maxima, scoring method, bands, references) are
 data in ``outcome_measures.json`` beside this module; the scoring code is the
-generic one in :mod:`rehabkit._sessions.outcomes`.
+generic one in :mod:`rehabkit.engine.outcomes`.
 """
 
 from __future__ import annotations
