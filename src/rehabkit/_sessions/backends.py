@@ -11,11 +11,14 @@ a usage error that says how to install it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .._common.errors import StoreError
 from .._common.exit_codes import ExitCode
 from .locations import POSTGRES_SCHEMES, describe, is_postgres, redact, store_location
+
+if TYPE_CHECKING:
+    from .store_api import SessionStore
 
 __all__ = ["POSTGRES_SCHEMES", "StoreUnavailable", "describe", "is_postgres", "open_store", "redact", "store_location"]
 
@@ -33,7 +36,7 @@ def open_store(
     clinician: str | None = None,
     migrate: bool = True,
     env: Mapping[str, str] | None = None,
-) -> Any:
+) -> SessionStore:
     """Open the store ``db`` names (see :func:`store_location`): a :class:`~rehabkit._sessions.store.Store`, or a
     :class:`~rehabkit._sessions.pg_store.PgStore` for a PostgreSQL URL. ``create=False`` never creates one."""
     location = store_location(db, env)

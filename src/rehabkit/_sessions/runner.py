@@ -40,7 +40,7 @@ from ..engine.outcomes import OutcomeMeasure
 from ..model import Exercise, Precaution, ScreeningQuestion
 from ..model import Protocol as ProtocolModel
 from .course import load_course
-from .store import Store
+from .store_api import SessionStore
 
 __all__ = [
     "NEW_SYMPTOM_QUESTION",
@@ -284,7 +284,7 @@ def _explicit_urgent(answers: AnswerSource, questions: tuple[ScreeningQuestion, 
 
 
 def _urgent_stop(
-    store: Store,
+    store: SessionStore,
     patient: str,
     protocol: ProtocolModel,
     course: Course,
@@ -320,7 +320,7 @@ def _urgent_stop(
 
 def run_session(
     *,
-    store: Store,
+    store: SessionStore,
     patient: str,
     protocol: ProtocolModel,
     library: Mapping[str, Exercise],

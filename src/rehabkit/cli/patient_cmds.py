@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from .._common.vocabulary import REVIEW_ACTIONS
 from . import EXIT_CODES, AppState, F, echo, format_option
 from .completion import complete_measures
 from .course_support import PAIN_SCORE, Score, date_option, patient_argument, require_patient, resolve_protocol
+
+if TYPE_CHECKING:
+    from .._sessions.store_api import SessionStore
 
 DB_HELP = (
     "Session store: a SQLite file, or postgresql://USER@HOST/DBNAME for a clinic's PostgreSQL database "
@@ -55,7 +58,7 @@ def _check_clinician(ctx: click.Context, param: click.Parameter, value: str | No
     return value or None
 
 
-def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
+def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> SessionStore:
     """Open the session store (a SQLite file, or a PostgreSQL database by URL), turning a failure into a clear error
     (exit 1; 2 when a PostgreSQL URL is given without the postgres extra); ``create=False`` for commands that only
     read or add to an existing record, which never create a store. ``clinician`` is kept with every record made."""
@@ -134,7 +137,7 @@ def history(
         require_patient(store, patient)
         sessions = store.sessions(patient, protocol, last=last)
         total = store.count_sessions(patient, protocol) if last is not None else len(sessions)
-        since = sessions[0].date if total > len(sessions) else ""  # what the shown sessions span
+        since = sessions[0].date.isoformat() if total > len(sessions) else ""  # what the shown sessions span
         measures = [m for m in store.measures(patient) if m[2] >= since]
         course_events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
         events = [e for e in course_events if e.date >= since]
@@ -174,8 +177,8 @@ def history(
         echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<12} DECISION")
     for s in sessions:
         morning = mornings.get(s.id)
-        pain = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
-        echo(f"{s.date:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<12} {s.decision or '-'}")
+        scores = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
+        echo(f"{s.date.isoformat():<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {scores:<12} {s.decision or '-'}")
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:
@@ -223,7 +226,7 @@ def _pain(value: float | None) -> str:
 def _session_dict(s: Any, morning: tuple[str, float, float | None] | None) -> dict[str, Any]:
     return {
         "id": s.id,
-        "date": s.date,
+        "date": s.date.isoformat(),
         "protocol": s.protocol,
         "version": s.version,
         "phase": s.phase,
@@ -318,8 +321,7 @@ def _record_next_day(
     day: datetime.date,
 ) -> None:
     """Record the report (under the patient's lock) and act on the protocol's next-morning rules."""
-    from .._sessions.course import parse_date
-    from ..engine import NextDayRecord, PastSession, morning_reasons
+    from ..engine import NextDayRecord, morning_reasons
 
     session = store.session_before(patient, day)
     if session is None:
@@ -328,7 +330,7 @@ def _record_next_day(
             err=True,
         )
         raise SystemExit(ExitCode.FINDINGS)
-    if parse_date(session.date) != day - datetime.timedelta(days=1):
+    if session.date != day - datetime.timedelta(days=1):
         raise click.BadParameter(
             f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
             "the morning after a session. Date it that morning with --date, or leave it out.",
@@ -352,14 +354,7 @@ def _record_next_day(
             err=True,
         )
         return
-    past = PastSession(
-        id=session.id,
-        date=parse_date(session.date),
-        phase=session.phase,
-        status=session.status,
-        pain_before=session.pain_before,
-    )
-    reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
+    reasons = morning_reasons(protocol, session, NextDayRecord(session.id, day, pain, settled))
     if not reasons:
         return
     action = reasons[0].action
