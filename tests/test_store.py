@@ -266,14 +266,14 @@ def test_a_stored_decision_record_is_decoded_only_when_read() -> None:
         dict(detail)
     fetched: list[int] = []
 
-    def fetch() -> str:
-        fetched.append(1)
+    def fetch(session: int) -> str:
+        fetched.append(session)
         return '{"doses": {"chin-tuck": {"step": 2}}, "within_limits": true}'
 
-    older = StoredDetail(None, within_limits=1, present=True, fetch=fetch)
+    older = StoredDetail(None, within_limits=1, present=True, fetch=fetch, session=7)
     assert older["within_limits"] is True and not fetched  # the column answers
-    assert older["doses"] == {"chin-tuck": {"step": 2}} and len(older) == 2 and fetched == [1]
-    assert older.stored == {"doses": {"chin-tuck": {"step": 2}}, "within_limits": True} and fetched == [1]
+    assert older["doses"] == {"chin-tuck": {"step": 2}} and len(older) == 2 and fetched == [7]
+    assert older.stored == {"doses": {"chin-tuck": {"step": 2}}, "within_limits": True} and fetched == [7]
     # a record that is not a JSON object reads as empty, and as stored where asked for as stored
     odd = StoredDetail("[1, 2]")
     assert not odd and dict(odd) == {} and odd.stored == [1, 2]

@@ -26,31 +26,33 @@ class StoredDetail(Mapping[str, Any]):
     * ``within_limits`` (its column, 1, 0 or None; what the engine reads of every session in the phase) is answered
       without decoding;
     * ``present`` (whether a record is stored at all, worked out by the query) answers ``bool()`` without decoding;
-    * ``fetch`` reads the text from the store when the record is first needed, for a session whose text the query
-      left out (the clinic overview brings it for the latest two sessions of each course only).
+    * ``fetch(session)`` reads the text from the store when the record is first needed, for a session whose text
+      the query left out (the clinic overview brings it for the latest two sessions of each course only).
 
-    A record that is not a JSON object reads as empty.
+    A record that is not a JSON object reads as empty. (The store makes tens of thousands of these for the clinic
+    overview: its arguments may be given by position.)
     """
 
-    __slots__ = ("_data", "_fetch", "_present", "_text", "_within")
+    __slots__ = ("_data", "_fetch", "_present", "_session", "_text", "_within")
 
     def __init__(
         self,
         text: str | None,
-        *,
         within_limits: int | bool | None = None,
         present: bool | None = None,
-        fetch: Callable[[], str | None] | None = None,
+        fetch: Callable[[int], str | None] | None = None,
+        session: int = 0,
     ) -> None:
         self._text = text
         self._within = None if within_limits is None else bool(within_limits)
         self._present = present
         self._fetch = fetch
+        self._session = session
         self._data: dict[str, Any] | None = None
 
     def _stored_text(self) -> str | None:
         if self._text is None and self._fetch is not None:
-            self._text, self._fetch = self._fetch(), None
+            self._text, self._fetch = self._fetch(self._session), None
         return self._text
 
     def _decoded(self) -> dict[str, Any]:
