@@ -63,12 +63,15 @@ def test_the_engine_never_imports_the_store_or_the_outputs() -> None:
         assert not outside, (path.name, outside)
 
 
-def test_the_store_imports_none_of_the_engines_decisions() -> None:
-    """The store gives the engine's records, so it imports their module, and nothing more of the engine."""
+def test_the_store_imports_none_of_the_engines_decisions_nor_the_locks() -> None:
+    """The store gives the engine's records, so it imports their module, and nothing more of the engine; the patient
+    lock (socket, hashlib) is imported by a command that writes, not by one that reads (history's start-up)."""
     code = (
         "import sys\n"
         "import rehabkit._sessions.store, rehabkit._sessions.backends\n"
         "print('ENGINE', sorted(m for m in sys.modules if m.startswith('rehabkit.engine.')))\n"
+        "print('LOCKS', [m for m in ('rehabkit._sessions.locks', 'socket', 'hashlib') if m in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
     assert "ENGINE ['rehabkit.engine.records']" in result.stdout, result.stdout + result.stderr
+    assert "LOCKS []" in result.stdout, result.stdout + result.stderr

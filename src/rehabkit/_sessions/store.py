@@ -23,7 +23,6 @@ from typing import Any
 from .._common.errors import StoreError
 from ..engine.records import PastSession
 from .locations import default_db_path
-from .locks import sqlite_patient_lock
 from .queries import StoreQueries, within_limits_column
 from .statements import SQLITE
 from .store_api import EVENT_KINDS, PATIENT_ID, EventRecord, Overview
@@ -291,6 +290,8 @@ class Store(StoreQueries):
         :mod:`rehabkit._sessions.locks`); :class:`~rehabkit._sessions.locks.PatientBusy` when another holds it."""
         if str(self.path) == ":memory:":
             return nullcontext()
+        from .locks import sqlite_patient_lock  # only a command that writes locks (socket, hashlib: not for history)
+
         return sqlite_patient_lock(self.path, patient, what, clinician or self.clinician)
 
     def _migrate(self) -> None:
