@@ -257,7 +257,7 @@ def test_every_query_a_course_command_runs_uses_an_index(cli, tmp_path, monkeypa
 
 def test_a_stored_decision_record_is_decoded_only_when_read() -> None:
     """One lazy decoder (StoredDetail) serves every reader: the engine, history, the clinic overview."""
-    from rehabkit.engine.records import StoredDetail
+    from rehabkit.engine.records import StoredDetail  # also rehabkit.engine.stored_session.StoredDetail
 
     # within_limits from its column and presence from the query: answered without decoding (this text would not decode)
     detail = StoredDetail("not JSON", within_limits=0, present=True)
@@ -346,19 +346,17 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 def test_each_database_runs_statements_written_for_it() -> None:
     """One set of query methods; the statements differ only in the placeholder and in the three written twice."""
-    import attrs
-
-    from rehabkit._sessions.statements import POSTGRES, SQLITE
+    from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
     own = {"add_patient", "start_session", "add_event"}
-    for field in attrs.fields(type(SQLITE)):
-        lite, pg = getattr(SQLITE, field.name), getattr(POSTGRES, field.name)
-        if field.name in ("dialect", "placeholder"):
-            continue
-        assert "%s" not in lite and "?" not in pg, field.name
-        assert lite.count("?") == pg.count("%s"), field.name
-        if field.name not in own:
-            assert lite.replace("?", "%s") == pg, field.name
+    names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
+    assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
+    for name in names:
+        lite, pg = getattr(SQLITE, name), getattr(POSTGRES, name)
+        assert "%s" not in lite and "?" not in pg, name
+        assert lite.count("?") == pg.count("%s"), name
+        if name not in own:
+            assert lite.replace("?", "%s") == pg, name
     assert SQLITE.add_patient.startswith("INSERT OR IGNORE") and POSTGRES.add_patient.endswith("ON CONFLICT DO NOTHING")
     assert POSTGRES.start_session.endswith("RETURNING id") and POSTGRES.add_event.endswith("RETURNING id")
     assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .._common.errors import StoreError
-from ..engine.records import PastSession, StoredDetail
+from ..engine.stored_session import PastSession, StoredDetail
 from .statements import Statements
 from .store_api import (
     EVENT_KINDS,

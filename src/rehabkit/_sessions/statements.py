@@ -14,7 +14,7 @@ The schemas themselves are the migrations' (``store.MIGRATIONS`` and ``pg_schema
 
 from __future__ import annotations
 
-import attrs
+from collections.abc import Mapping
 
 __all__ = ["POSTGRES", "SQLITE", "Statements"]
 
@@ -41,9 +41,12 @@ _NEXT_DAYS = (
 )
 
 
-@attrs.frozen(slots=True)
 class Statements:
-    """The store's statements in one database's dialect (:data:`SQLITE`, :data:`POSTGRES`)."""
+    """The store's statements in one database's dialect (:data:`SQLITE`, :data:`POSTGRES`).
+
+    A plain class rather than an attrs one: the store is imported by every command that reads it (``history`` takes
+    about 70 ms), and generating the methods of a class of 36 fields would add a millisecond and more to each.
+    """
 
     #: ``sqlite`` or ``postgresql``, as ``Store.backend`` names them.
     dialect: str
@@ -90,6 +93,15 @@ class Statements:
     overview_events: str
     overview_next_days: str
     overview_measures: str
+
+    def __init__(self, dialect: str, placeholder: str, texts: Mapping[str, str]) -> None:
+        names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
+        if sorted(texts) != sorted(names):
+            raise ValueError(f"statements missing or unknown: {sorted(set(texts) ^ set(names))}")
+        self.dialect = dialect
+        self.placeholder = placeholder
+        for name in names:
+            setattr(self, name, texts[name])
 
     def next_days_about(self, count: int) -> str:
         """The next-morning reports about ``count`` sessions (parameters: the patient, then the session ids)."""
@@ -203,11 +215,7 @@ def _statements(dialect: str, placeholder: str) -> Statements:
     texts = {**_PORTABLE, **_OWN[dialect]}
     if any("%" in text for text in texts.values()):
         raise ValueError("a statement holds a literal '%'")  # psycopg would read it as a placeholder
-    return Statements(
-        dialect=dialect,
-        placeholder=placeholder,
-        **{name: text.replace("?", placeholder) for name, text in texts.items()},
-    )
+    return Statements(dialect, placeholder, {name: text.replace("?", placeholder) for name, text in texts.items()})
 
 
 #: The statements run on a SQLite store (sqlite3's ``?`` placeholders).

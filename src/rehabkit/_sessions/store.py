@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .._common.errors import StoreError
-from ..engine.records import PastSession
+from ..engine.stored_session import PastSession
 from .locations import default_db_path
 from .queries import StoreQueries, within_limits_column
 from .statements import SQLITE

@@ -15,11 +15,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
 
 import attrs
 
-from ..engine.records import CourseEvent, PastSession
+from ..engine.stored_session import PastSession
+
+if TYPE_CHECKING:
+    from ..engine.records import CourseEvent
 
 __all__ = [
     "EVENT_KINDS",
@@ -65,6 +68,8 @@ class EventRecord:
 
     def course_event(self) -> CourseEvent:
         """The event as the engine reads it."""
+        from ..engine.records import CourseEvent  # the engine's other records: not for history, which reads events
+
         return CourseEvent(
             id=int(self.id),
             kind=self.kind,
@@ -77,16 +82,14 @@ class EventRecord:
         )
 
 
-@attrs.frozen(slots=True)
-class PatientRow:
+class PatientRow(NamedTuple):
     """A patient of :meth:`SessionStore.overview`: the id and the surgery date, if recorded."""
 
     id: str
     surgery_date: str | None
 
 
-@attrs.frozen(slots=True)
-class NextDayRow:
+class NextDayRow(NamedTuple):
     """A next-morning report of :meth:`SessionStore.overview`: whose, about which session, when, and the pain."""
 
     patient: str
@@ -96,8 +99,7 @@ class NextDayRow:
     settled_hours: float | None
 
 
-@attrs.frozen(slots=True)
-class MeasureRow:
+class MeasureRow(NamedTuple):
     """A scored outcome measure of :meth:`SessionStore.overview`."""
 
     patient: str
@@ -106,14 +108,13 @@ class MeasureRow:
     date: str
 
 
-@attrs.frozen(slots=True)
-class Overview:
+class Overview(NamedTuple):
     """Every patient's records, from :meth:`SessionStore.overview`, each table in the order recorded.
 
     ``sessions`` give ``patient``, ``protocol`` and ``clinician`` and what the engine reads; a session's decision
-    record is a :class:`rehabkit.engine.records.StoredDetail` whose ``within_limits`` comes from its column, whose text
-    comes with the latest two sessions of each course and is read from the store for an older one when asked.
-    ``measures`` are in date order.
+    record is a :class:`rehabkit.engine.stored_session.StoredDetail` whose ``within_limits`` comes from its column,
+    whose text comes with the latest two sessions of each course and is read from the store for an older one when
+    asked. ``measures`` are in date order. The rows are named tuples (a clinic's overview reads thousands of them).
     """
 
     patients: list[PatientRow]
@@ -141,7 +142,7 @@ class SessionStore(Protocol):
         """What messages name the store by: the SQLite file, or the PostgreSQL URL without its password."""
         ...
 
-    def __enter__(self) -> SessionStore: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
