@@ -18,21 +18,10 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from conftest import REPO
 
 SOURCE = REPO / "src"
 ROOT = "rehabkit"
-
-#: Imports that close a cycle today, allowed until the session store is reorganised (issue 24): each is a lazy import
-#: inside a function. Delete an entry with its import; an entry whose import is gone fails the test below.
-KNOWN_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("rehabkit._sessions.store", "rehabkit._sessions.locks"),  # Store.patient_lock; locks imports StoreError
-        ("rehabkit._sessions.backends", "rehabkit._sessions.pg_store"),  # open_store; pg_store imports redact
-    }
-)
 
 
 def _modules() -> dict[str, Path]:
@@ -136,21 +125,10 @@ def test_the_graph_sees_every_kind_of_import() -> None:
 
 def test_no_import_cycles() -> None:
     graph = import_graph()
-    for importer, imported in KNOWN_CYCLE_EDGES:
-        graph[importer].pop(imported, None)
     found = cycles(graph)
     assert not found, "import cycles (break each; docs/architecture.md has the layers):\n" + "\n".join(
         _describe(graph, component) for component in found
     )
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN_CYCLE_EDGES), ids="->".join)
-def test_each_allowed_cycle_edge_is_still_an_import_in_a_cycle(edge: tuple[str, str]) -> None:
-    """An allowance outlives its reason only until this fails: delete the entry once its import is gone."""
-    graph = import_graph()
-    importer, imported = edge
-    assert imported in graph[importer], f"{importer} no longer imports {imported}: delete it from KNOWN_CYCLE_EDGES"
-    assert any(importer in c and imported in c for c in cycles(graph)), f"{edge} closes no cycle any more"
 
 
 def _part(module: str) -> str:
@@ -163,8 +141,6 @@ def test_the_parts_form_layers() -> None:
     """Taken part by part (subpackages and the root's modules), imports run one way: no two parts import each other,
     directly or round a loop, so that each can be read knowing only the parts below it (docs/architecture.md)."""
     graph = import_graph()
-    for importer, imported in KNOWN_CYCLE_EDGES:
-        graph[importer].pop(imported, None)
     parts: dict[str, dict[str, int]] = {}
     for module, edges in graph.items():
         parts.setdefault(_part(module), {}).update({_part(t): 0 for t in edges if _part(t) != _part(module)})

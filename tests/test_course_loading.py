@@ -26,7 +26,7 @@ def _from_everything(store: Store, patient: str, protocol, today: datetime.date)
     sessions = [
         PastSession(
             id=s.id,
-            date=parse_date(s.date),
+            date=s.date,
             phase=s.phase,
             status=s.status,
             pain_before=s.pain_before,

@@ -15,6 +15,7 @@ import pytest
 
 from rehabkit._sessions.backends import open_store
 from rehabkit._sessions.store import MIGRATIONS, Store, StoreError, default_db_path
+from rehabkit.engine.events import Approval
 
 
 def test_default_path_follows_env_and_xdg(tmp_path) -> None:
@@ -116,7 +117,7 @@ def test_measures_and_next_day_pain_are_dated(store_db) -> None:
         store.finish_session(session, "complete", "continue")
         assert store.session_before("P1", day) is None  # the same day is not "the morning after"
         after = store.session_before("P1", day + datetime.timedelta(days=1))
-        assert after is not None and after.id == session and after.date == "2026-11-02"
+        assert after is not None and after.id == session and after.date == day
         store.record_next_day("P1", session, 3, day + datetime.timedelta(days=1), settled_hours=4)
         assert store.next_days("P1") == [(session, "2026-11-03", 3, 4)]
 
@@ -166,7 +167,7 @@ def test_a_version_2_course_becomes_dated_events_and_old_approvals_open_no_gate(
     with Store(path) as store:
         assert store.schema_version == len(MIGRATIONS)
         (session,) = store.sessions("P1")
-        assert session.date == "2026-01-02"
+        assert session.date.isoformat() == "2026-01-02"
         events = [(e.kind, e.phase, e.after_session, e.detail) for e in store.events("P1")]
         assert events == [
             ("enter-phase", "acute", 0, {"reason": "start of the protocol"}),
@@ -253,3 +254,134 @@ def test_every_query_a_course_command_runs_uses_an_index(cli, tmp_path, monkeypa
             plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query}")]
             scans = [step for step in plan if step.startswith("SCAN") and "CONSTANT ROW" not in step]
             assert not scans, (query, plan)
+
+
+def test_a_stored_decision_record_is_decoded_only_when_read() -> None:
+    """One lazy decoder (StoredDetail) serves every reader: the engine, history, the clinic overview."""
+    from rehabkit.engine.records import StoredDetail  # also rehabkit.engine.stored_session.StoredDetail
+
+    # within_limits from its column and presence from the query: answered without decoding (this text would not decode)
+    detail = StoredDetail("not JSON", within_limits=0, present=True)
+    assert detail and "within_limits" in detail and detail["within_limits"] is False
+    with pytest.raises(ValueError):
+        dict(detail)
+    fetched: list[int] = []
+
+    def fetch(session: int) -> str:
+        fetched.append(session)
+        return '{"doses": {"chin-tuck": {"step": 2}}, "within_limits": true}'
+
+    older = StoredDetail(None, within_limits=1, present=True, fetch=fetch, session=7)
+    assert older["within_limits"] is True and not fetched  # the column answers
+    assert older["doses"] == {"chin-tuck": {"step": 2}} and len(older) == 2 and fetched == [7]
+    assert older.stored == {"doses": {"chin-tuck": {"step": 2}}, "within_limits": True} and fetched == [7]
+    # a record that is not a JSON object reads as empty, and as stored where asked for as stored
+    odd = StoredDetail("[1, 2]")
+    assert not odd and dict(odd) == {} and odd.stored == [1, 2]
+    assert StoredDetail("{}").stored == {} and not StoredDetail("null")
+
+
+def test_a_session_is_the_engines_record_with_its_decision_record_as_stored(store_db) -> None:
+    import datetime
+
+    from rehabkit.engine import PastSession
+
+    day = datetime.date(2026, 11, 2)
+    with open_store(store_db, clinician="PT-1") as store:
+        first = store.start_session("P1", "neck-pain", "2.0.0", "acute", day)
+        store.record_answer(first, "pain-before", "pain", 3)
+        store.finish_session(first, "incomplete")
+        second = store.start_session("P1", "neck-pain", "2.0.0", "acute", day)
+        store.finish_session(second, "complete", "continue", {})
+        third = store.start_session("P1", "neck-pain", "2.0.0", "acute", day)
+        store.finish_session(third, "complete", "continue", {"within_limits": True, "doses": {}})
+        records = store.sessions("P1")
+        assert all(type(r) is PastSession for r in records)
+        assert [(r.id, r.date, r.patient, r.protocol, r.version, r.clinician) for r in records] == [
+            (n, day, "P1", "neck-pain", "2.0.0", "PT-1") for n in (first, second, third)
+        ]
+        assert [r.decision_detail for r in records] == [None, {}, {"within_limits": True, "doses": {}}]
+        assert [bool(r.detail) for r in records] == [False, False, True]
+        assert records[0].pain_before == 3 and records[0].started and records[2].finished
+        assert store.sessions("P1", "neck-pain", last=1) == records[2:]
+        course = store.course_sessions("P1", "neck-pain", None)
+        assert [(s.id, s.date, s.status, dict(s.detail)) for s in course] == [
+            (third, day, "complete", {"within_limits": True, "doses": {}})
+        ]
+
+
+def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(store_db) -> None:
+    import datetime
+
+    from rehabkit._sessions.store_api import EventRecord, MeasureRow, NextDayRow, PatientRow
+    from rehabkit.engine import PastSession
+
+    day = datetime.date(2026, 11, 2)
+    with open_store(store_db, clinician="PT-2") as store:
+        store.ensure_patient("P1", surgery_date="2026-10-01")
+        store.add_event("P1", "approval", day, protocol="neck-pain", phase="acute", by="DR-1", detail={"value": True})
+        ids = []
+        for n in range(3):
+            ids.append(store.start_session("P1", "neck-pain", "2.0.0", "acute", day + datetime.timedelta(days=n)))
+            store.finish_session(ids[-1], "complete", "continue", {"within_limits": n != 1, "n": n})
+        store.record_next_day("P1", ids[-1], 2, day + datetime.timedelta(days=3), settled_hours=1)
+        store.record_measure("P1", "ndi", 12, "points", None, {}, day)
+        overview = store.overview()
+    assert overview.patients == [PatientRow("P1", "2026-10-01")]
+    assert all(type(s) is PastSession for s in overview.sessions)
+    assert [(s.id, s.patient, s.protocol, s.clinician, s.date) for s in overview.sessions] == [
+        (sid, "P1", "neck-pain", "PT-2", day + datetime.timedelta(days=n)) for n, sid in enumerate(ids)
+    ]
+    oldest = overview.sessions[0].detail  # not among the latest two: its text is read from the store when needed
+    assert oldest["within_limits"] is True
+    assert overview.sessions[1].detail["within_limits"] is False
+    (event,) = overview.events
+    assert type(event) is EventRecord and (event.kind, event.by, event.clinician) == ("approval", "DR-1", "PT-2")
+    assert event.course_event().date == day and event.course_event().detail == Approval("unknown approval", True)
+    assert overview.next_days == [NextDayRow("P1", ids[-1], "2026-11-05", 2, 1)]
+    assert overview.measures == [MeasureRow("P1", "ndi", 12, "2026-11-02")]
+    with open_store(store_db) as store:  # the store is open again for the older record
+        older = store.overview().sessions[0].detail
+        assert older["n"] == 0 and older.stored == {"within_limits": True, "n": 0}
+
+
+def test_each_database_runs_statements_written_for_it() -> None:
+    """One set of query methods; the statements differ only in the placeholder and in the three written twice."""
+    from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
+
+    own = {"add_patient", "start_session", "add_event"}
+    names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
+    assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
+    for name in names:
+        lite, pg = getattr(SQLITE, name), getattr(POSTGRES, name)
+        assert "%s" not in lite and "?" not in pg, name
+        assert lite.count("?") == pg.count("%s"), name
+        if name not in own:
+            assert lite.replace("?", "%s") == pg, name
+    assert SQLITE.add_patient.startswith("INSERT OR IGNORE") and POSTGRES.add_patient.endswith("ON CONFLICT DO NOTHING")
+    assert POSTGRES.start_session.endswith("RETURNING id") and POSTGRES.add_event.endswith("RETURNING id")
+    assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event
+    assert SQLITE.next_days_about(2).endswith("session IN (?, ?)")
+    assert POSTGRES.next_days_about(2).endswith("session IN (%s, %s)")
+
+
+def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:
+    import inspect
+
+    from rehabkit._sessions.pg_store import PgStore
+    from rehabkit._sessions.store_api import SessionStore
+
+    methods = {
+        name
+        for name, value in vars(SessionStore).items()
+        if inspect.isfunction(value) and (not name.startswith("__") or name in ("__enter__", "__exit__"))
+    }
+    properties = {name for name, value in vars(SessionStore).items() if isinstance(value, property)}
+    assert {"sessions", "course_sessions", "overview", "patient_lock", "__enter__"} <= methods
+    assert properties == {"path", "schema_version"} and set(SessionStore.__annotations__) == {"backend", "clinician"}
+    for cls in (Store, PgStore):
+        assert cls.backend in ("sqlite", "postgresql")
+        assert isinstance(vars(cls)["schema_version"], property)
+        for name in sorted(methods):
+            wanted = inspect.signature(getattr(SessionStore, name)).parameters
+            assert list(inspect.signature(getattr(cls, name)).parameters) == list(wanted), (cls, name)

@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # the names of the table below, one import per module; at run
     from ._outputs.markdown import escape_markdown
     from ._plugins.command_state import CommandState
     from ._plugins.registry import Registered, Registry
-    from ._sessions.outcomes import OutcomeMeasure, Score
     from .engine import Decision, Facts, PlannedExercise, SessionPlan, SessionResult, check_criteria
+    from .engine.outcomes import OutcomeMeasure, Score
     from .hookspecs import (
         RegisterClinicalPolicy,
         RegisterCommand,
@@ -77,8 +77,8 @@ _PUBLIC: dict[str, str] = {
     "CommandState": "_plugins.command_state",
     "Registered": "_plugins.registry",
     "Registry": "_plugins.registry",
-    "OutcomeMeasure": "_sessions.outcomes",
-    "Score": "_sessions.outcomes",
+    "OutcomeMeasure": "engine.outcomes",
+    "Score": "engine.outcomes",
     "Decision": "engine",
     "Facts": "engine",
     "PlannedExercise": "engine",
@@ -203,7 +203,7 @@ _MOVED: dict[str, str] = {
         "store": "_sessions.store",
         "course": "_sessions.course",
         "runner": "_sessions.runner",
-        "outcomes": "_sessions.outcomes",
+        "outcomes": "engine.outcomes",
         "hookdoc": "_authoring.hookdoc",
         "scaffold": "_authoring.scaffold",
         "errors": "_common.errors",

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from ._documents.lint import LintRule
     from ._outputs.content import Renderer
-    from ._sessions.outcomes import OutcomeMeasure
     from .engine import Decision, Facts, SessionPlan, SessionResult
+    from .engine.outcomes import OutcomeMeasure
 
 __all__ = [
     "RegisterClinicalPolicy",

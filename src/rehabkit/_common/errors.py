@@ -27,13 +27,14 @@ __all__ = [
     "PluginError",
     "RehabkitError",
     "Severity",
+    "StoreError",
     "did_you_mean",
     "exit_code_help",
     "format_json_path",
 ]
 
 
-class Severity(str, enum.Enum):
+class Severity(str, enum.Enum):  # noqa: UP042 - a StrEnum would change str(member), which packs may print
     """How serious a finding is: errors fail validation, warnings do not."""
 
     ERROR = "error"
@@ -156,6 +157,10 @@ class PluginError(RehabkitError, RuntimeError):
     def __init__(self, message: str, *, plugins: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.plugins = plugins
+
+
+class StoreError(RehabkitError, RuntimeError):
+    """The session store cannot be opened or used; the message names the store and what to do."""
 
 
 class PackInterrupted(KeyboardInterrupt):

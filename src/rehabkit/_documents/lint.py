@@ -218,7 +218,7 @@ def _default_policy() -> Mapping[str, Any]:
 def _core_measure_scales() -> Mapping[str, tuple[float, float]]:
     """The scales of the criteria rehabkit's own outcome measures feed (checks without the installed packs)."""
     from .._common.clinical_data import outcome_measures
-    from .._sessions.outcomes import OutcomeMeasure
+    from ..engine.outcomes import OutcomeMeasure
 
     measures = [OutcomeMeasure.from_dict(d) for d in outcome_measures()]
     return {m.criterion: m.scale for m in measures if m.criterion}

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 if TYPE_CHECKING:  # annotations only: registering a renderer must not import the engine (validate's start-up)
-    from ..engine import Course, SessionPlan
+    from ..engine import Course, PastSession, SessionPlan
     from ..model import Phase, Protocol
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "MeasureSeries",
     "PaperLog",
     "Renderer",
-    "ReportSession",
     "TimelineEntry",
     "WeekAdherence",
 ]
@@ -77,7 +76,8 @@ class HelpGroup:
 
 @attrs.frozen(slots=True)
 class PaperLog:
-    """A log to fill in on paper: one row a day until the next review, its columns what ``run`` and ``next-day`` record."""
+    """A log to fill in on paper: one row a day until the next review, its columns what ``run`` and ``next-day``
+    record."""
 
     #: Column headings, in order.
     columns: tuple[str, ...]
@@ -129,20 +129,6 @@ class ChartPoint:
 
 
 @attrs.frozen(slots=True)
-class ReportSession:
-    """One session in a course report."""
-
-    id: int
-    date: datetime.date
-    phase: str
-    status: str
-    pain_before: float | None
-    pain_after: float | None
-    next_morning: float | None
-    decision: str | None
-
-
-@attrs.frozen(slots=True)
 class MeasureSeries:
     """One outcome measure's scores over time, with the change that counts as meaningful."""
 
@@ -187,7 +173,8 @@ class CourseReport:
     date: datetime.date
     status: str
     phase_name: str
-    sessions: tuple[ReportSession, ...]
+    #: The course's sessions, each with its next-morning pain (``next_morning``) where reported.
+    sessions: tuple[PastSession, ...]
     #: The pain limits the protocol sets, as (label, value): the phase's pain goal, pain-during limits.
     pain_limits: tuple[tuple[str, float], ...]
     measures: tuple[MeasureSeries, ...]
@@ -207,7 +194,7 @@ class CourseReport:
 
 
 #: What a renderer is given.
-Content = Union[Handout, CourseReport]
+Content = Handout | CourseReport
 
 
 def _kinds(value: Any) -> tuple[str, ...]:

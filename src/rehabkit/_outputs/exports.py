@@ -18,13 +18,13 @@ import attrs
 from .content import TimelineEntry
 
 if TYPE_CHECKING:  # annotations only: registering a renderer must not import the engine
-    from ..engine import Course
+    from .._sessions.store_api import SessionStore
+    from ..engine import Course, PastSession
     from ..model import Exercise, Protocol
 
 __all__ = [
     "CourseExport",
     "CourseMeasure",
-    "CourseSession",
     "ProtocolExport",
     "build_course_export",
     "build_protocol_export",
@@ -48,26 +48,6 @@ class ProtocolExport:
 
 
 @attrs.frozen(slots=True)
-class CourseSession:
-    """One recorded session with every score and answer given in it."""
-
-    id: int
-    date: datetime.date
-    phase: str
-    status: str
-    pain_before: float | None
-    pain_after: float | None
-    decision: str | None
-    #: Pain during each exercise done, as (exercise id, score), in the order answered.
-    pain_during: tuple[tuple[str, float], ...] = ()
-    #: Red-flag answers, as (question id, yes), in the order asked.
-    screening: tuple[tuple[str, bool], ...] = ()
-    #: Pain the morning after, and the date it was reported, if reported.
-    next_morning: float | None = None
-    next_morning_date: datetime.date | None = None
-
-
-@attrs.frozen(slots=True)
 class CourseMeasure:
     """A scored outcome measure (ODI, NDI, ...) with its unit and band."""
 
@@ -88,7 +68,9 @@ class CourseExport:
     course: Course
     #: The day the export is made for.
     date: datetime.date
-    sessions: tuple[CourseSession, ...]
+    #: Every session with every score and answer given in it (``pain_during``, ``screening``) and the next morning's
+    #: pain (``next_morning``, ``next_morning_date``) where reported.
+    sessions: tuple[PastSession, ...]
     measures: tuple[CourseMeasure, ...]
     events: tuple[TimelineEntry, ...]
 
@@ -121,7 +103,7 @@ def build_protocol_export(registry: Any, protocol: Protocol) -> ProtocolExport:
 
 
 def build_course_export(
-    store: Any, registry: Any, patient: str, protocol: Protocol, today: datetime.date
+    store: SessionStore, registry: Any, patient: str, protocol: Protocol, today: datetime.date
 ) -> CourseExport:
     """The patient's course record in ``protocol`` up to ``today``, whatever the course's state."""
     from .._sessions.course import load_course, parse_date
@@ -139,18 +121,12 @@ def build_course_export(
         screening = tuple((key, bool(value)) for kind, key, value in answers if kind == "screening")
         morning = mornings.get(record.id)
         sessions.append(
-            CourseSession(
-                record.id,
-                parse_date(record.date),
-                record.phase,
-                record.status,
-                record.pain_before,
-                record.pain_after,
-                record.decision,
-                during,
-                screening,
-                morning[0] if morning else None,
-                morning[1] if morning else None,
+            attrs.evolve(
+                record,
+                pain_during=during,
+                screening=screening,
+                next_morning=morning[0] if morning else None,
+                next_morning_date=morning[1] if morning else None,
             )
         )
     measures = []

@@ -12,10 +12,13 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from .._sessions.course import parse_date
-from ..engine import Course, check_criteria, pain_target
+from .._sessions.store_api import EventRecord, SessionStore
+from ..engine import Course, PastSession, check_criteria, pain_target
 from ..model import Protocol
-from .content import ChartPoint, CourseReport, MeasureSeries, ReportSession, TimelineEntry, WeekAdherence
+from .content import ChartPoint, CourseReport, MeasureSeries, TimelineEntry, WeekAdherence
 from .handout import stop_threshold
 
 __all__ = ["build_report", "event_text"]
@@ -32,7 +35,7 @@ def _pain_limits(protocol: Protocol, phase_id: str) -> tuple[tuple[str, float], 
     return tuple(limits)
 
 
-def _weeks(protocol: Protocol, sessions: list[ReportSession], today: datetime.date) -> tuple[WeekAdherence, ...]:
+def _weeks(protocol: Protocol, sessions: list[PastSession], today: datetime.date) -> tuple[WeekAdherence, ...]:
     """Sessions done per week of the course (weeks counted from the first session) against the phase's prescription."""
     if not sessions:
         return ()
@@ -77,7 +80,9 @@ def event_text(event: Any, names: Mapping[str, str], *, reasons: bool = False) -
     return f"{kind} {'given' if given else 'withdrawn'}{gate}" + (f" by {event.by}" if event.by else "")
 
 
-def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) -> tuple[TimelineEntry, ...]:
+def _timeline(
+    store_events: list[EventRecord], sessions: list[PastSession], protocol: Protocol
+) -> tuple[TimelineEntry, ...]:
     names = {p.id: p.name for p in protocol.phases}
     entries = []
     for event in store_events:
@@ -92,7 +97,7 @@ def _timeline(store_events: list[Any], sessions: list[Any], protocol: Protocol) 
     for session in sessions:
         if session.status == "stopped" or (session.decision and session.decision != "continue"):
             what = session.decision or "stopped"
-            entries.append(TimelineEntry(parse_date(session.date), "decision", f"session {session.id}: {what}"))
+            entries.append(TimelineEntry(session.date, "decision", f"session {session.id}: {what}"))
     return tuple(sorted(entries, key=lambda e: e.date))
 
 
@@ -122,18 +127,18 @@ def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str,
 
 
 def build_report(
-    store: Any, patient: str, course: Course, measures: Mapping[str, Any], today: datetime.date, paper: str = "a4"
+    store: SessionStore,
+    patient: str,
+    course: Course,
+    measures: Mapping[str, Any],
+    today: datetime.date,
+    paper: str = "a4",
 ) -> CourseReport:
     """The course report of ``patient`` in ``course.protocol`` on ``today``."""
     protocol = course.protocol
     mornings = {session: pain for session, _day, pain, _settled in store.next_days(patient)}
     stored = store.sessions(patient, protocol.id)
-    sessions = [
-        ReportSession(
-            s.id, parse_date(s.date), s.phase, s.status, s.pain_before, s.pain_after, mornings.get(s.id), s.decision
-        )
-        for s in stored
-    ]
+    sessions = [attrs.evolve(s, next_morning=mornings.get(s.id)) for s in stored]
     names = {p.id: p.name for p in protocol.phases}
     open_criteria: tuple[str, ...] = ()
     next_gate = None

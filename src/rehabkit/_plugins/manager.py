@@ -638,7 +638,7 @@ def _library_file(name: str, fmt: str, raw: bytes) -> Any:
 
 
 def _measure(item: Any) -> Any:
-    from .._sessions.outcomes import OutcomeMeasure
+    from ..engine.outcomes import OutcomeMeasure
 
     if isinstance(item, OutcomeMeasure):
         return item

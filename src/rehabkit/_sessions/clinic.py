@@ -26,8 +26,6 @@ of rehabkit's (docs/postgres.md lists where each comes from):
 from __future__ import annotations
 
 import datetime
-import functools
-import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -35,7 +33,6 @@ from typing import Any
 import attrs
 
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
-from ..engine.events import Pause, event_detail
 from ..engine import (
     Course,
     CourseEvent,
@@ -46,8 +43,10 @@ from ..engine import (
     check_criteria,
 )
 from ..engine.criteria import APPROVAL_MEASURES
+from ..engine.events import Pause
+from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
-from .outcomes import OutcomeMeasure
+from .store_api import SessionStore, parse_day
 
 __all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
 
@@ -108,51 +107,6 @@ class CourseAttention:
         }
 
 
-class _Detail(Mapping[str, Any]):
-    """A session's decision record as the engine reads it, without decoding most of them.
-
-    ``within_limits`` (what the engine reads of every session in the phase) comes from its own column; the record
-    itself is decoded only when another key is read, from the text the overview brought (the latest two sessions of a
-    course) or, for an older one, read from the store then.
-    """
-
-    __slots__ = ("_data", "_present", "_session", "_store", "_text", "_within")
-
-    def __init__(self, text: str | None, within: Any, present: bool, store: Any, session: int) -> None:
-        self._text = text
-        self._within = None if within is None else bool(within)
-        self._present = present
-        self._store = store
-        self._session = session
-        self._data: dict[str, Any] | None = None
-
-    def _decoded(self) -> dict[str, Any]:
-        if self._data is None:
-            text = self._text if self._text is not None else self._store.decision_detail(self._session)
-            value = json.loads(text) if text else {}
-            self._data = value if isinstance(value, dict) else {}
-        return self._data
-
-    def __bool__(self) -> bool:
-        return self._present
-
-    def __contains__(self, key: object) -> bool:
-        if key == "within_limits" and self._within is not None:
-            return True
-        return key in self._decoded()
-
-    def __getitem__(self, key: str) -> Any:
-        if key == "within_limits" and self._within is not None:
-            return self._within
-        return self._decoded()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._decoded())
-
-    def __len__(self) -> int:
-        return len(self._decoded())
-
-
 @attrs.define
 class _Patient:
     surgery: str | None = None
@@ -161,77 +115,41 @@ class _Patient:
     events: list[CourseEvent] = attrs.Factory(list)
     next_days: list[NextDayRecord] = attrs.Factory(list)
     measures: list[MeasureRecord] = attrs.Factory(list)
-    latest: str = ""
+    #: The day of the patient's latest record (``datetime.date.min``: none).
+    latest: datetime.date = datetime.date.min
 
 
-@functools.lru_cache(maxsize=4096)
-def _day(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text[:10])
-
-
-def read_store(store: Any) -> dict[str, _Patient]:
-    """Every patient's records from :meth:`rehabkit._sessions.store.Store.overview`, grouped by patient."""
+def read_store(store: SessionStore) -> dict[str, _Patient]:
+    """Every patient's records from :meth:`rehabkit._sessions.store_api.SessionStore.overview`, grouped by patient."""
     overview = store.overview()
-    patients: dict[str, _Patient] = {pid: _Patient(surgery) for pid, surgery in overview.patients}
-    for (
-        patient,
-        protocol,
-        sid,
-        day,
-        phase,
-        status,
-        before,
-        after,
-        decision,
-        within,
-        present,
-        text,
-        clinician,
-    ) in overview.sessions:
-        record = patients[patient]
-        record.sessions.setdefault(protocol, []).append(
-            PastSession(
-                int(sid),
-                _day(day),
-                phase,
-                status,
-                before,
-                after,
-                decision,
-                _Detail(text, within, bool(present), store, sid),
-            )
-        )
-        if day > record.latest:
-            record.latest = day
-        if clinician:
-            record.clinician = clinician
-    for patient, eid, protocol, kind, day, phase, by, after_session, detail_text, clinician in overview.events:
-        record = patients[patient]
-        record.events.append(
-            CourseEvent(
-                id=int(eid),
-                kind=kind,
-                date=_day(day),
-                protocol=protocol,
-                phase=phase,
-                by=by,
-                after_session=int(after_session),
-                detail=event_detail(kind, json.loads(detail_text) if detail_text else {}),
-            )
-        )
+    patients: dict[str, _Patient] = {row.id: _Patient(row.surgery_date) for row in overview.patients}
+    for session in overview.sessions:
+        record = patients[session.patient]
+        record.sessions.setdefault(session.protocol, []).append(session)
+        record.latest = max(record.latest, session.date)
+        if session.clinician:
+            record.clinician = session.clinician
+    for event in overview.events:
+        record = patients[event.patient]
+        course_event = event.course_event()
+        record.events.append(course_event)
+        record.latest = max(record.latest, course_event.date)
+        record.clinician = event.clinician or event.by or record.clinician
+    for report in overview.next_days:
+        record = patients[report.patient]
+        day = parse_day(report.date)
+        record.next_days.append(NextDayRecord(int(report.session), day, report.pain, report.settled_hours))
         record.latest = max(record.latest, day)
-        record.clinician = clinician or by or record.clinician
-    for patient, session, day, pain, settled in overview.next_days:
-        patients[patient].next_days.append(NextDayRecord(int(session), _day(day), pain, settled))
-        patients[patient].latest = max(patients[patient].latest, day)
-    for patient, measure, value, day in overview.measures:
-        patients[patient].measures.append(MeasureRecord(measure, value, _day(day)))
-        patients[patient].latest = max(patients[patient].latest, day)
+    for scored in overview.measures:
+        record = patients[scored.patient]
+        day = parse_day(scored.date)
+        record.measures.append(MeasureRecord(scored.measure, scored.value, day))
+        record.latest = max(record.latest, day)
     return patients
 
 
 def assess(
-    store: Any,
+    store: SessionStore,
     find_protocol: Callable[[str], Protocol | None],
     measures: Mapping[str, OutcomeMeasure],
     today: datetime.date,
@@ -246,7 +164,7 @@ def assess(
     considered = 0
     found: list[CourseAttention] = []
     for patient, record in read_store(store).items():
-        if since is not None and record.latest < since.isoformat():
+        if since is not None and record.latest < since:
             continue
         considered += 1
         protocols = list(record.sessions)
@@ -256,7 +174,7 @@ def assess(
             sessions = record.sessions.get(protocol_id, [])
             if protocol is None:
                 continue
-            surgery = _day(record.surgery) if record.surgery else None
+            surgery = parse_day(record.surgery) if record.surgery else None
             course = build_course(
                 protocol,
                 sessions,

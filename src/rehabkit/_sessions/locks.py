@@ -29,10 +29,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from .._common.errors import StoreError
 from .._common.exit_codes import ExitCode
-from .store import StoreError
+
+if TYPE_CHECKING:
+    from .store_api import SessionStore
 
 __all__ = ["PatientBusy", "holder_name", "patient_lock", "sqlite_patient_lock"]
 
@@ -60,7 +63,9 @@ def holder_name(what: str, patient: str, clinician: str | None) -> str:
 
 
 @contextmanager
-def patient_lock(store: Any, patient: str, what: str = "a session", clinician: str | None = None) -> Iterator[None]:
+def patient_lock(
+    store: SessionStore, patient: str, what: str = "a session", clinician: str | None = None
+) -> Iterator[None]:
     """Hold ``patient``'s lock in ``store`` while the block writes; :class:`PatientBusy` when another holds it."""
     with store.patient_lock(patient, what, clinician):
         yield

@@ -115,7 +115,8 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE next_day ADD COLUMN clinician TEXT;
     ALTER TABLE course_events ADD COLUMN clinician TEXT;
     ALTER TABLE sessions ADD COLUMN within_limits INTEGER;
-    UPDATE sessions SET within_limits = CASE decision_detail::json ->> 'within_limits' WHEN 'true' THEN 1 WHEN 'false' THEN 0
-        END WHERE decision_detail IS NOT NULL AND decision_detail NOT IN ('', 'null')
+    UPDATE sessions SET within_limits = CASE decision_detail::json ->> 'within_limits'
+        WHEN 'true' THEN 1 WHEN 'false' THEN 0 END
+        WHERE decision_detail IS NOT NULL AND decision_detail NOT IN ('', 'null')
     """,
 }

@@ -31,7 +31,7 @@ from .service import (
     admit,
     open_session,
 )
-from .store import Store
+from .store_api import SessionStore
 
 __all__ = [
     "AnswerSource",
@@ -181,7 +181,7 @@ def _explicit_yes(answers: AnswerSource) -> list[str]:
 
 
 def run_session(
-    store: Store,
+    store: SessionStore,
     context: CourseContext,
     patient: str,
     answers: AnswerSource,

@@ -26,13 +26,14 @@ from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, Sessi
 from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, screening_stop
 from ..engine.course import active_precautions, morning_reasons
 from ..engine.events import Approval, Pause, PhaseEntry, Review
+from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
+from ..engine.symptoms import Reason
 from ..engine.today import OMITTED_TODAY, check_gate, facts_with_pain, morning_doses, plan_for, session_facts
 from ..model import Exercise, Precaution, ScreeningQuestion
 from ..model import Protocol as ProtocolModel
-from .course import load_course, parse_date
-from .outcomes import OutcomeMeasure, Score
-from .store import Store
+from .course import load_course
+from .store_api import SessionStore
 
 __all__ = [
     "APPROVAL_KINDS",
@@ -104,7 +105,7 @@ class CourseContext:
         """Every red-flag question of the session: the protocol's, then those packs add."""
         return (*self.protocol.red_flags, *self.extra_screening)
 
-    def course(self, store: Store, patient: str, day: datetime.date) -> Course:
+    def course(self, store: SessionStore, patient: str, day: datetime.date) -> Course:
         """The patient's course in this protocol on ``day``."""
         return load_course(store, patient, self.protocol, self.measures, day)
 
@@ -173,7 +174,9 @@ class RunOutcome:
 # --- a session --------------------------------------------------------------------------------------------------
 
 
-def _record(store: Store, patient: str, course: Course, session: int, end: Conclusion, day: datetime.date) -> None:
+def _record(
+    store: SessionStore, patient: str, course: Course, session: int, end: Conclusion, day: datetime.date
+) -> None:
     """Record how a session ended: its status and decision record, and the pause or phase entry it causes."""
     store.finish_session(session, end.status, end.action, end.record.to_dict())
     protocol = course.protocol.id
@@ -184,8 +187,14 @@ def _record(store: Store, patient: str, course: Course, session: int, end: Concl
         store.add_event(patient, "enter-phase", day, protocol=protocol, phase=phase, detail=entry.to_dict())
 
 
-def _urgent_stop(store: Store, ctx: CourseContext, patient: str, course: Course, urgent: list[ScreeningQuestion],
-                 day: datetime.date) -> RunOutcome:  # fmt: skip
+def _urgent_stop(
+    store: SessionStore,
+    ctx: CourseContext,
+    patient: str,
+    course: Course,
+    urgent: list[ScreeningQuestion],
+    day: datetime.date,
+) -> RunOutcome:
     """Urgent red flags answered yes by name act before anything else, whatever else is wrong with the course."""
     protocol = ctx.protocol
     session = store.start_session(patient, protocol.id, protocol.version, course.phase, day)
@@ -196,17 +205,21 @@ def _urgent_stop(store: Store, ctx: CourseContext, patient: str, course: Course,
     return RunOutcome(session, course.phase, True, "refer-urgently", end.record.messages, status="paused")
 
 
-def _pause_for_morning(store: Store, ctx: CourseContext, patient: str, course: Course, day: datetime.date) -> None:
+def _pause_for_morning(
+    store: SessionStore, ctx: CourseContext, patient: str, course: Course, day: datetime.date
+) -> None:
     """The next-morning report asks for review and nothing has paused the course yet (next-day could not check)."""
     pause = Pause(
-        course.morning_action, "next-day", tuple(r.describe() for r in course.morning),
+        course.morning_action,
+        "next-day",
+        tuple(r.describe() for r in course.morning),
         tuple(r.rule.message for r in course.morning),
-    )  # fmt: skip
+    )
     store.add_event(patient, "pause", day, protocol=ctx.protocol.id, phase=course.phase, detail=pause.to_dict())
 
 
 def admit(
-    store: Store, ctx: CourseContext, patient: str, day: datetime.date, *, urgent: Collection[str] = ()
+    store: SessionStore, ctx: CourseContext, patient: str, day: datetime.date, *, urgent: Collection[str] = ()
 ) -> Course | RunOutcome:
     """The patient's course, if a session may start on ``day``; else the refusal, raised.
 
@@ -237,7 +250,7 @@ def admit(
 
 
 def open_session(
-    store: Store, ctx: CourseContext, patient: str, course: Course, actor: Actor, day: datetime.date
+    store: SessionStore, ctx: CourseContext, patient: str, course: Course, actor: Actor, day: datetime.date
 ) -> SessionRun:
     """Start the session of an admitted course: the first phase is entered if the course has not started."""
     protocol = ctx.protocol
@@ -255,8 +268,16 @@ class SessionRun:
     records the decision. A front end calls the steps in order and shows what they return.
     """
 
-    def __init__(self, store: Store, ctx: CourseContext, patient: str, course: Course, session: int, actor: Actor,
-                 day: datetime.date) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: SessionStore,
+        ctx: CourseContext,
+        patient: str,
+        course: Course,
+        session: int,
+        actor: Actor,
+        day: datetime.date,
+    ) -> None:
         self.store, self.ctx, self.patient, self.course = store, ctx, patient, course
         self.session, self.actor, self.day = session, actor, day
         self.given: dict[str, bool] = {}
@@ -334,15 +355,25 @@ class SessionRun:
         if self.plan is None or self.pain_before_value is None or self.pain_after_value is None:
             raise RuntimeError("a session is finished after its pain before, its plan and its pain after")
         result = SessionResult(
-            pain_before=self.pain_before_value, pain_during=dict(self.during), pain_after=self.pain_after_value,
-            new_symptom=bool(self.new_symptom_value), weeks_without_improvement=self.course.weeks_without_improvement,
-        )  # fmt: skip
+            pain_before=self.pain_before_value,
+            pain_during=dict(self.during),
+            pain_after=self.pain_after_value,
+            new_symptom=bool(self.new_symptom_value),
+            weeks_without_improvement=self.course.weeks_without_improvement,
+        )
         decision = self._decide(result)
         doses, _ = morning_doses(self.course)
         end = conclude(
-            self.course, self.plan, result, decision, doses=doses, library=self.ctx.library,
-            omitted=self._omitted, session=self.session, today=self.day,
-        )  # fmt: skip
+            self.course,
+            self.plan,
+            result,
+            decision,
+            doses=doses,
+            library=self.ctx.library,
+            omitted=self._omitted,
+            session=self.session,
+            today=self.day,
+        )
         _record(self.store, self.patient, self.course, self.session, end, self.day)
         return self._outcome(end, self.plan)
 
@@ -364,9 +395,16 @@ class SessionRun:
     def _outcome(self, end: Conclusion, plan: SessionPlan | None) -> RunOutcome:
         status = "paused" if end.paused else "active"
         return RunOutcome(
-            self.session, self.course.phase, False, self._screening_action, self._screening_messages, end.decision,
-            end.next_plan, plan if plan is not None else self.plan, status,
-        )  # fmt: skip
+            self.session,
+            self.course.phase,
+            False,
+            self._screening_action,
+            self._screening_messages,
+            end.decision,
+            end.next_plan,
+            plan if plan is not None else self.plan,
+            status,
+        )
 
 
 # --- approvals, surgery date --------------------------------------------------------------------------------------
@@ -395,8 +433,9 @@ def gate_kinds(protocol: ProtocolModel, phase_id: str) -> list[str]:
     return sorted({c.measure for part in parts if part for c in part.all if c.measure in APPROVAL_KINDS})
 
 
-def _add_approval(store: Store, patient: str, protocol: str, gate: str, actor: Actor, approval: Approval,
-                  day: datetime.date) -> None:  # fmt: skip
+def _add_approval(
+    store: SessionStore, patient: str, protocol: str, gate: str, actor: Actor, approval: Approval, day: datetime.date
+) -> None:
     store.add_event(patient, "approval", day, protocol=protocol, phase=gate, by=actor.id, detail=approval.to_dict())
 
 
@@ -423,9 +462,16 @@ def approval_kind(protocol: ProtocolModel, phase: str, kind: str | None) -> str:
 
 
 def approve(
-    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, phase: str,
-    kind: str | None = None, given: bool = True,
-) -> ApprovalRecorded:  # fmt: skip
+    store: SessionStore,
+    ctx: CourseContext,
+    patient: str,
+    actor: Actor,
+    day: datetime.date,
+    *,
+    phase: str,
+    kind: str | None = None,
+    given: bool = True,
+) -> ApprovalRecorded:
     """Record an approval or clearance (or its withdrawal) for the gate into ``phase`` only (``kind``: see
     :func:`approval_kind`)."""
     kind = approval_kind(ctx.protocol, phase, kind)
@@ -434,9 +480,15 @@ def approve(
 
 
 def record_gate_approvals(
-    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, given: Mapping[str, bool | None],
-    *, via: str | None = "run",
-) -> list[ApprovalRecorded]:  # fmt: skip
+    store: SessionStore,
+    ctx: CourseContext,
+    patient: str,
+    actor: Actor,
+    day: datetime.date,
+    given: Mapping[str, bool | None],
+    *,
+    via: str | None = "run",
+) -> list[ApprovalRecorded]:
     """Approvals given with a session (``given``: kind -> True, False for a withdrawal, None for nothing).
 
     They concern the gate the patient stands at; a withdrawal also closes the phase the patient is in.
@@ -453,7 +505,7 @@ def record_gate_approvals(
     return recorded
 
 
-def set_surgery_date(store: Store, patient: str, surgery: datetime.date | None) -> str | None:
+def set_surgery_date(store: SessionStore, patient: str, surgery: datetime.date | None) -> str | None:
     """Create the patient's record if needed and record the surgery date when given; the date it replaces, if any.
 
     Raises :class:`rehabkit._sessions.store.StoreError` for a patient id that is not a pseudonymous code.
@@ -500,9 +552,16 @@ def _check_review(course: Course, outcome: str, phase: str | None, day: datetime
 
 
 def review(
-    store: Store, ctx: CourseContext, patient: str, actor: Actor, day: datetime.date, *, outcome: str,
-    phase: str | None = None, note: str | None = None,
-) -> ReviewRecorded:  # fmt: skip
+    store: SessionStore,
+    ctx: CourseContext,
+    patient: str,
+    actor: Actor,
+    day: datetime.date,
+    *,
+    outcome: str,
+    phase: str | None = None,
+    note: str | None = None,
+) -> ReviewRecorded:
     """Record a clinician's review: ``resume``, ``earlier-phase`` (back to ``phase``), ``discharge`` or ``refer``."""
     course = ctx.course(store, patient, day)
     _check_review(course, outcome, phase, day)
@@ -515,7 +574,7 @@ def review(
     return ReviewRecorded(course, ctx.course(store, patient, day))
 
 
-def stopped_in(store: Store, patient: str) -> str | None:
+def stopped_in(store: SessionStore, patient: str) -> str | None:
     """The protocol of the pause or review that leaves the patient's course stopped, if one does."""
     stops = [e for e in store.events(patient) if e.kind in ("pause", "review")]
     last = stops[-1] if stops else None
@@ -534,8 +593,8 @@ class NextDayRecorded:
     """A next-morning report recorded after ``session``: the rules it fired, most serious first (none when the
     session's protocol is not known), and whether the course is now paused."""
 
-    session: Any
-    reasons: tuple[Any, ...] = ()
+    session: PastSession
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def action(self) -> str:
@@ -552,12 +611,12 @@ class NoSessionError(RehabkitError, LookupError):
     """A next-morning report with no session before it."""
 
 
-def next_day_session(store: Store, patient: str, day: datetime.date) -> Any:
+def next_day_session(store: SessionStore, patient: str, day: datetime.date) -> PastSession:
     """The session a next-morning report dated ``day`` follows: the patient's latest before it, on the eve."""
     session = store.session_before(patient, day)
     if session is None:
         raise NoSessionError(f"{patient} has no session before {day.isoformat()} for this morning report to follow.")
-    if parse_date(session.date) != day - datetime.timedelta(days=1):
+    if session.date != day - datetime.timedelta(days=1):
         raise CourseRequestError(
             f"{patient}'s latest session before {day.isoformat()} was on {session.date}: a next-morning report is for "
             "the morning after a session. Date it that morning with --date, or leave it out.",
@@ -567,21 +626,31 @@ def next_day_session(store: Store, patient: str, day: datetime.date) -> Any:
 
 
 def record_next_day(
-    store: Store, patient: str, actor: Actor, day: datetime.date, *, session: Any, pain: float,
-    settled: float | None = None, protocol: ProtocolModel | None = None,
-) -> NextDayRecorded:  # fmt: skip
+    store: SessionStore,
+    patient: str,
+    actor: Actor,
+    day: datetime.date,
+    *,
+    session: PastSession,
+    pain: float,
+    settled: float | None = None,
+    protocol: ProtocolModel | None = None,
+) -> NextDayRecorded:
     """Record next-morning pain after ``session`` (see :func:`next_day_session`) and act on ``protocol``'s
     next-morning rules at once: a rule asking for review pauses the course now."""
     store.record_next_day(patient, session.id, pain, day, settled)
     if protocol is None:
         return NextDayRecorded(session)
-    past = PastSession(id=session.id, date=parse_date(session.date), phase=session.phase, status=session.status,
-                       pain_before=session.pain_before)  # fmt: skip
-    reasons = morning_reasons(protocol, past, NextDayRecord(session.id, day, pain, settled))
+    reasons = morning_reasons(protocol, session, NextDayRecord(session.id, day, pain, settled))
     recorded = NextDayRecorded(session, reasons)
     if recorded.paused:
-        pause = Pause(recorded.action, "next-day", tuple(r.describe() for r in reasons),
-                      tuple(r.rule.message for r in reasons), session.id)  # fmt: skip
+        pause = Pause(
+            recorded.action,
+            "next-day",
+            tuple(r.describe() for r in reasons),
+            tuple(r.rule.message for r in reasons),
+            session.id,
+        )
         store.add_event(patient, "pause", day, protocol=protocol.id, phase=session.phase, detail=pause.to_dict())
     return recorded
 
@@ -590,9 +659,14 @@ def record_next_day(
 
 
 def record_measure(
-    store: Store, patient: str, actor: Actor, day: datetime.date, *, measure: OutcomeMeasure,
+    store: SessionStore,
+    patient: str,
+    actor: Actor,
+    day: datetime.date,
+    *,
+    measure: OutcomeMeasure,
     answers: Mapping[str, int | None],
-) -> Score:  # fmt: skip
+) -> Score:
     """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score.
 
     Raises :class:`rehabkit._sessions.outcomes.ScoringError` when the published scoring rule cannot score them

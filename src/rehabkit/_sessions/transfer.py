@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import StoreError
 from .pg_schema import TABLES
-from .store import StoreError
 
 __all__ = ["CopyMismatch", "TableSummary", "copy_store", "summarise"]
 
@@ -44,11 +44,12 @@ def _is_pg(store: Any) -> bool:
 
 def _raw(store: Any) -> Any:
     """The store's own database connection (psycopg's, or sqlite3's): whole-store work speaks each one's dialect."""
-    return store._conn if _is_pg(store) else store._db
+    return store._db
 
 
 def _order(store: Any, table: str) -> str:
-    # Patient ids are ASCII codes: byte order ("C" collation) is the same on both databases, whatever the server's locale.
+    # Patient ids are ASCII codes: byte order ("C" collation) is the same on both databases, whatever the server's
+    # locale.
     if table == "patients":
         return 'id COLLATE "C"' if _is_pg(store) else "id"
     return "id"
@@ -59,8 +60,8 @@ def _columns(store: Any, table: str) -> list[str]:
         rows = (
             _raw(store)
             .execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s "
-                "ORDER BY ordinal_position",
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s ORDER BY ordinal_position",
                 (table,),
             )
             .fetchall()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from .exits import error_exit, exit_with, request_error
 from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
 from .protocols import resolve_protocol
 from .stores import course_lock, open_store, require_patient
+
+if TYPE_CHECKING:
+    pass
 
 #: Sessions ``history`` lists in text by default (the latest; --all for every one).
 HISTORY_SHOWN = 50
@@ -61,7 +64,7 @@ def history(
         require_patient(store, patient)
         sessions = store.sessions(patient, protocol, last=last)
         total = store.count_sessions(patient, protocol) if last is not None else len(sessions)
-        since = sessions[0].date if total > len(sessions) else ""  # what the shown sessions span
+        since = sessions[0].date.isoformat() if total > len(sessions) else ""  # what the shown sessions span
         measures = [m for m in store.measures(patient) if m[2] >= since]
         course_events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
         events = [e for e in course_events if e.date >= since]
@@ -101,8 +104,8 @@ def history(
         echo(f"{'DATE':<11} {'PROTOCOL':<22} {'PHASE':<12} {'STATUS':<11} {'PAIN':<12} DECISION")
     for s in sessions:
         morning = mornings.get(s.id)
-        pain = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
-        echo(f"{s.date:<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {pain:<12} {s.decision or '-'}")
+        scores = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
+        echo(f"{s.date.isoformat():<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {scores:<12} {s.decision or '-'}")
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:
@@ -164,7 +167,7 @@ def _pain(value: float | None) -> str:
 def _session_dict(s: Any, morning: tuple[str, float, float | None] | None) -> dict[str, Any]:
     return {
         "id": s.id,
-        "date": s.date,
+        "date": s.date.isoformat(),
         "protocol": s.protocol,
         "version": s.version,
         "phase": s.phase,

@@ -2,7 +2,7 @@
 
 The definitions (items, item maxima, scoring method, bands, references) are
 data in ``_common/outcome_measures.json`` (:mod:`rehabkit._common.clinical_data`);
-the scoring code is the generic one in :mod:`rehabkit._sessions.outcomes`.
+the scoring code is the generic one in :mod:`rehabkit.engine.outcomes`.
 """
 
 from __future__ import annotations

@@ -2,40 +2,22 @@
 
 The engine never opens the store: :mod:`rehabkit._sessions.course` reads these records
 and hands them over, so that a course can be worked out (and tested) from data
-alone.
+alone. :class:`PastSession` is the one shape of a stored session for every part of
+rehabkit (:mod:`rehabkit.engine.stored_session`, re-exported here).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
 from .events import EventDetail, OtherDetail
+from .stored_session import PastSession, StoredDetail
 
-__all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession"]
+__all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession", "StoredDetail"]
 
-
-@attrs.frozen(slots=True)
-class PastSession:
-    """One recorded session of the course's protocol.
-
-    ``status``: ``complete``, ``stopped`` (screening or the decision stopped it),
-    ``incomplete`` or ``in-progress``. ``detail`` is the decision's record,
-    including the course state after the session (``doses``, ``regressions``,
-    ``removed``) and ``within_limits``.
-    """
-
-    id: int
-    date: datetime.date
-    phase: str
-    status: str
-    pain_before: float | None = None
-    pain_after: float | None = None
-    decision: str | None = None
-    detail: Mapping[str, Any] = attrs.field(factory=dict)
+__all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession", "StoredDetail"]
 
 
 @attrs.frozen(slots=True)

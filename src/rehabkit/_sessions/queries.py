@@ -1,0 +1,368 @@
+"""The session store's query methods, written once for SQLite and PostgreSQL alike.
+
+:class:`StoreQueries` is what :class:`rehabkit._sessions.store.Store` and :class:`rehabkit._sessions.pg_store.PgStore`
+share: every method that reads or writes records, run on the store's own database connection (sqlite3's or psycopg's,
+which answer ``execute`` alike) with the statements of its dialect (:mod:`rehabkit._sessions.statements`). A backend
+adds connecting, its schema and migrations, its patient lock, and how an INSERT gives the new row's id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .._common.errors import StoreError
+from ..engine.stored_session import PastSession, StoredDetail
+from .statements import Statements
+from .store_api import (
+    EVENT_KINDS,
+    PATIENT_ID,
+    EventRecord,
+    MeasureRow,
+    NextDayRow,
+    Overview,
+    PatientRow,
+    parse_day,
+)
+
+__all__ = ["StoreQueries", "within_limits_column"]
+
+#: Larger than any session id (SQLite's and PostgreSQL's largest integer): "after it" matches no session.
+_NO_SESSION = 2**63 - 1
+
+#: Next-morning reports are read this many sessions at a time, each found through its session's index.
+_CHUNK = 500
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def within_limits_column(detail: Any) -> int | None:
+    """A decision record's ``within_limits`` as the column keeps it: 1, 0, or None when the record has none."""
+    if isinstance(detail, Mapping) and "within_limits" in detail:
+        return int(bool(detail["within_limits"]))
+    return None
+
+
+def _session(row: Sequence[Any]) -> PastSession:
+    """A row of :data:`rehabkit._sessions.statements.SESSION_COLUMNS`."""
+    id_, patient, protocol, version, phase, started, finished, status, before, after, decision, text, day, who = row
+    # By position, as the hot paths below: PastSession(id, date, phase, status, pain_before, pain_after, decision,
+    # detail, patient, protocol, version, started, finished, clinician).
+    return PastSession(
+        id_,
+        parse_day(day or started[:10]),
+        phase,
+        status,
+        before,
+        after,
+        decision,
+        StoredDetail(text) if text else {},
+        patient,
+        protocol,
+        version,
+        started,
+        finished,
+        who,
+    )
+
+
+def _event(row: Sequence[Any]) -> EventRecord:
+    id_, patient, protocol, kind, day, phase, by, after_session, detail, at, clinician = row
+    return EventRecord(id_, patient, protocol, kind, day, phase, by, after_session, json.loads(detail), at, clinician)
+
+
+class StoreQueries:
+    """Every query method of a session store (see :class:`rehabkit._sessions.store_api.SessionStore`)."""
+
+    #: The clinician every record made through this store is attributed to (None: not given).
+    clinician: str | None
+    #: The database connection: sqlite3's, or psycopg's in autocommit mode.
+    _db: Any
+    #: The statements of the connection's dialect.
+    _sql: Statements
+
+    def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
+        """Run an INSERT whose statement gives the new row's id, and return it."""
+        raise NotImplementedError
+
+    # --- patients -----------------------------------------------------------
+
+    def ensure_patient(self, patient: str, surgery_date: str | None = None) -> None:
+        """Create the patient record if needed; record or update the surgery date when given."""
+        if not PATIENT_ID.fullmatch(patient):
+            raise StoreError(
+                f"patient id {patient!r} is not valid: use a pseudonymous code of letters, digits, '-', '_' or '.' "
+                "(up to 64 characters), never a name."
+            )
+        self._db.execute(self._sql.add_patient, (patient, _now()))
+        if surgery_date is not None:
+            self._db.execute(self._sql.set_surgery_date, (surgery_date, patient))
+
+    def surgery_date(self, patient: str) -> str | None:
+        """The recorded surgery date, if any."""
+        row = self._db.execute(self._sql.surgery_date, (patient,)).fetchone()
+        return row[0] if row else None
+
+    def has_patient(self, patient: str) -> bool:
+        """True when the patient has a record."""
+        return self._db.execute(self._sql.has_patient, (patient,)).fetchone() is not None
+
+    # --- sessions -----------------------------------------------------------
+
+    def start_session(self, patient: str, protocol: str, version: str, phase: str, day: date | None = None) -> int:
+        """Open a session (status in-progress) on ``day`` (default today) and return its id."""
+        self.ensure_patient(patient)
+        return self._insert(
+            self._sql.start_session,
+            (patient, protocol, version, phase, _now(), (day or date.today()).isoformat(), self.clinician),
+        )
+
+    def record_answer(self, session: int, kind: str, key: str, value: Any) -> None:
+        """Store one answer at once (kind: screening, pain-before, exercise, pain-during, pain-after, ...)."""
+        self._db.execute(self._sql.add_answer, (session, kind, key, json.dumps(value), _now()))
+        if kind == "pain-before":
+            self._db.execute(self._sql.set_pain_before, (value, session))
+        elif kind == "pain-after":
+            self._db.execute(self._sql.set_pain_after, (value, session))
+
+    def finish_session(self, session: int, status: str, decision: str | None = None, detail: Any = None) -> None:
+        """Close a session with its status (complete, incomplete, stopped) and decision."""
+        self._db.execute(
+            self._sql.finish_session,
+            (
+                _now(),
+                status,
+                decision,
+                json.dumps(detail) if detail is not None else None,
+                within_limits_column(detail),
+                session,
+            ),
+        )
+
+    def answers(self, session: int) -> list[tuple[str, str, Any]]:
+        """A session's answers in the order given: (kind, key, value)."""
+        rows = self._db.execute(self._sql.answers, (session,))
+        return [(kind, key, json.loads(value)) for kind, key, value in rows]
+
+    def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[PastSession]:
+        """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only
+        the ``last`` so many)."""
+        sql = self._sql
+        args: tuple[Any, ...] = (patient,) if protocol is None else (patient, protocol)
+        if last is not None:
+            statement = sql.patient_sessions_last if protocol is None else sql.course_sessions_last
+            rows = self._db.execute(statement, (*args, last)).fetchall()[::-1]
+        else:
+            statement = sql.patient_sessions if protocol is None else sql.course_sessions_all
+            rows = self._db.execute(statement, args).fetchall()
+        return [_session(row) for row in rows]
+
+    def count_sessions(self, patient: str, protocol: str | None = None) -> int:
+        """How many sessions the patient has (of one protocol, when given)."""
+        if protocol is None:
+            return int(self._db.execute(self._sql.count_patient_sessions, (patient,)).fetchone()[0])
+        return int(self._db.execute(self._sql.count_course_sessions, (patient, protocol)).fetchone()[0])
+
+    def course_sessions(self, patient: str, protocol: str, after: int | None) -> list[PastSession]:
+        """What a course is worked out from (see :data:`rehabkit.engine.LATEST_NEEDED`): the patient's sessions of
+        ``protocol`` after session ``after`` (the current phase's; ``None`` before the course starts), and the
+        latest session of each kind the course reads from before it, in the order recorded.
+
+        Each decision record is decoded only when the engine reads it."""
+        rows = self._db.execute(
+            self._sql.course_sessions,
+            (patient, protocol, _NO_SESSION if after is None else after, *(patient, protocol) * 3),
+        ).fetchall()
+        return [
+            PastSession(
+                id_, parse_day(day), phase, status, before, after_, decision, StoredDetail(text) if text else {}
+            )
+            for id_, day, phase, status, before, after_, decision, text in rows
+        ]
+
+    def mark_unfinished_incomplete(self, patient: str) -> int:
+        """Sessions left in progress (a crash, a killed terminal) become incomplete; returns how many."""
+        return int(self._db.execute(self._sql.mark_unfinished_incomplete, (patient,)).rowcount)
+
+    def last_session_id(self, patient: str) -> int:
+        """The id of the patient's latest session (0 when there is none)."""
+        row = self._db.execute(self._sql.last_session_id, (patient,)).fetchone()
+        return int(row[0] or 0)
+
+    def session_before(self, patient: str, day: date) -> PastSession | None:
+        """The patient's latest finished or stopped session dated before ``day`` (what a next-morning report is
+        about)."""
+        row = self._db.execute(self._sql.session_before, (patient, day.isoformat())).fetchone()
+        return _session(row) if row else None
+
+    def decision_detail(self, session: int) -> str | None:
+        """A session's decision record as stored (JSON text)."""
+        row = self._db.execute(self._sql.decision_detail, (session,)).fetchone()
+        return row[0] if row else None
+
+    # --- measures and next-day pain ----------------------------------------
+
+    def record_measure(
+        self,
+        patient: str,
+        measure: str,
+        value: float,
+        unit: str,
+        band: str | None,
+        answers: Any,
+        day: date | None = None,
+    ) -> None:
+        """Store a scored outcome measure, dated ``day`` (default today)."""
+        self.ensure_patient(patient)
+        self._db.execute(
+            self._sql.add_measure,
+            (
+                patient,
+                measure,
+                value,
+                unit,
+                band,
+                json.dumps(answers),
+                _now(),
+                (day or date.today()).isoformat(),
+                self.clinician,
+            ),
+        )
+
+    def measures(self, patient: str) -> list[tuple[str, float, str]]:
+        """Every scored measure of the patient: (measure, value, date), in date order."""
+        rows = self._db.execute(self._sql.measures, (patient,)).fetchall()
+        return [(measure, value, day) for measure, value, day in rows]
+
+    def latest_measures(self, patient: str) -> dict[str, float]:
+        """The latest value of each measure the patient has recorded."""
+        return {measure: value for measure, value, _ in self.measures(patient)}
+
+    def record_next_day(
+        self, patient: str, session: int, pain: float, day: date | None = None, settled_hours: float | None = None
+    ) -> None:
+        """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
+        self._db.execute(
+            self._sql.add_next_day,
+            (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours, self.clinician),
+        )
+
+    def next_days(
+        self, patient: str, sessions: Iterable[int] | None = None
+    ) -> list[tuple[int, str, float, float | None]]:
+        """Next-morning reports in the order recorded: (session, date, pain, hours to settle); only those about
+        ``sessions`` when given."""
+        if sessions is None:
+            rows = self._db.execute(self._sql.next_days, (patient,)).fetchall()
+        else:
+            wanted, rows = list(sessions), []
+            for start in range(0, len(wanted), _CHUNK):  # each report found through its session's index
+                chunk = wanted[start : start + _CHUNK]
+                rows += self._db.execute(self._sql.next_days_about(len(chunk)), (patient, *chunk)).fetchall()
+            rows.sort()
+        return [(session, day, pain, settled) for _, session, day, pain, settled in rows]
+
+    def next_day(self, patient: str) -> dict[int, float]:
+        """Next-morning pain by session id (the latest report for each)."""
+        return {session: pain for session, _, pain, _ in self.next_days(patient)}
+
+    # --- course events ---------------------------------------------------------
+
+    def add_event(
+        self,
+        patient: str,
+        kind: str,
+        day: date,
+        *,
+        protocol: str | None = None,
+        phase: str | None = None,
+        by: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Record a course event (enter-phase, pause, review, approval) dated ``day``, after the patient's latest
+        session."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown course event {kind!r}; one of {', '.join(EVENT_KINDS)}")
+        self.ensure_patient(patient)
+        return self._insert(
+            self._sql.add_event,
+            (
+                patient,
+                protocol,
+                kind,
+                day.isoformat(),
+                phase,
+                by,
+                self.last_session_id(patient),
+                json.dumps(dict(detail or {})),
+                _now(),
+                self.clinician,
+            ),
+        )
+
+    def events(self, patient: str) -> list[EventRecord]:
+        """The patient's course events in the order recorded."""
+        return [_event(row) for row in self._db.execute(self._sql.events, (patient,)).fetchall()]
+
+    def protocols_of(self, patient: str) -> list[str]:
+        """The protocols the patient has sessions or phases in, the most recently used last."""
+        rows = self._db.execute(self._sql.protocols_of, (patient,)).fetchall()
+        names = [protocol for protocol, _ in rows]
+        for event in self.events(patient):
+            if event.protocol and event.protocol not in names:
+                names.insert(0, event.protocol)
+        return names
+
+    # --- the whole clinic -----------------------------------------------------
+
+    def overview(self) -> Overview:
+        """Every patient's records, one query per table, for the clinic overview (:mod:`rehabkit._sessions.clinic`).
+
+        A session's decision record comes whole only for the latest two of each course (all the engine reads of it
+        beyond ``within_limits``, which has a column); any other is read from the store when asked.
+        """
+        sql, fetch = self._sql, self.decision_detail
+        sessions = [  # by position (see _session): 50,000 sessions of a clinic, read in one go
+            PastSession(
+                int(sid),
+                parse_day(day),
+                phase,
+                status,
+                before,
+                after,
+                decision,
+                StoredDetail(text, within, True, None if text is not None else fetch, sid) if present else {},
+                patient,
+                protocol,
+                "",
+                "",
+                None,
+                clinician,
+            )
+            for (
+                patient,
+                protocol,
+                sid,
+                day,
+                phase,
+                status,
+                before,
+                after,
+                decision,
+                within,
+                present,
+                text,
+                clinician,
+            ) in self._db.execute(sql.overview_sessions).fetchall()
+        ]
+        return Overview(
+            patients=[PatientRow(*row) for row in self._db.execute(sql.overview_patients).fetchall()],
+            sessions=sessions,
+            events=[_event(row) for row in self._db.execute(sql.overview_events).fetchall()],
+            next_days=[NextDayRow(*row) for row in self._db.execute(sql.overview_next_days).fetchall()],
+            measures=[MeasureRow(*row) for row in self._db.execute(sql.overview_measures).fetchall()],
+        )

@@ -1,0 +1,224 @@
+"""Every statement the session store's query methods run, by name, in each database's dialect.
+
+The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for the placeholder (``?`` for sqlite3,
+``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
+twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
+``ON CONFLICT DO NOTHING``) and the two INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
+PostgreSQL's ``RETURNING id``). ``"by"`` is quoted in both (a reserved word in PostgreSQL). So each backend runs
+statements written for it, and nothing rewrites SQL while a command runs.
+
+Each statement finds a patient's rows through an index (tests/test_store.py plans every statement real commands send
+with SQLite's ``EXPLAIN QUERY PLAN``; tests/test_pg_store.py plans them on PostgreSQL with sequential scans disabled).
+The schemas themselves are the migrations' (``store.MIGRATIONS`` and ``pg_schema.MIGRATIONS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["POSTGRES", "SQLITE", "Statements"]
+
+#: A session as :class:`rehabkit.engine.PastSession` is read from every column the store keeps of it.
+SESSION_COLUMNS = (
+    "id, patient, protocol, version, phase, started, finished, status, pain_before, pain_after, decision, "
+    "decision_detail, date, clinician"
+)
+
+#: The sessions of a course: its own sessions after the current phase's entry (``id > ?``), and the latest of each
+#: kind the engine looks back for before it (:data:`rehabkit.engine.LATEST_NEEDED`), each found through an index.
+_COURSE = "patient = ? AND protocol = ?"
+_DONE = "status IN ('complete', 'stopped')"
+_LATEST_OF_COURSE = (
+    f"id = (SELECT id FROM sessions WHERE {_COURSE} AND {_DONE} AND pain_before IS NOT NULL ORDER BY id DESC LIMIT 1) "
+    f"OR id = (SELECT id FROM sessions WHERE {_COURSE} AND {_DONE} AND decision_detail IS NOT NULL "
+    "AND decision_detail NOT IN ('', '{}', 'null') ORDER BY id DESC LIMIT 1) "
+    f"OR id = (SELECT id FROM sessions WHERE {_COURSE} ORDER BY date DESC, id DESC LIMIT 1)"
+)
+
+_NEXT_DAYS = (
+    "SELECT id, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
+    "WHERE patient = ? AND session IS NOT NULL"
+)
+
+
+class Statements:
+    """The store's statements in one database's dialect (:data:`SQLITE`, :data:`POSTGRES`).
+
+    A plain class rather than an attrs one: the store is imported by every command that reads it (``history`` takes
+    about 70 ms), and generating the methods of a class of 36 fields would add a millisecond and more to each.
+    """
+
+    #: ``sqlite`` or ``postgresql``, as ``Store.backend`` names them.
+    dialect: str
+    #: The parameter placeholder of the database's driver.
+    placeholder: str
+    # --- patients
+    add_patient: str
+    set_surgery_date: str
+    surgery_date: str
+    has_patient: str
+    # --- sessions and answers
+    #: Returns the new session's id (in PostgreSQL as a row; sqlite3 gives it as ``lastrowid``).
+    start_session: str
+    add_answer: str
+    set_pain_before: str
+    set_pain_after: str
+    finish_session: str
+    answers: str
+    patient_sessions: str
+    patient_sessions_last: str
+    course_sessions_all: str
+    course_sessions_last: str
+    count_patient_sessions: str
+    count_course_sessions: str
+    #: (patient, protocol, after, then patient and protocol once for each latest session looked back for).
+    course_sessions: str
+    mark_unfinished_incomplete: str
+    last_session_id: str
+    session_before: str
+    decision_detail: str
+    protocols_of: str
+    # --- measures and next-morning reports
+    add_measure: str
+    measures: str
+    add_next_day: str
+    next_days: str
+    # --- course events
+    #: Returns the new event's id (as ``start_session``).
+    add_event: str
+    events: str
+    # --- the whole clinic (one query per table, :meth:`overview`)
+    overview_patients: str
+    overview_sessions: str
+    overview_events: str
+    overview_next_days: str
+    overview_measures: str
+
+    def __init__(self, dialect: str, placeholder: str, texts: Mapping[str, str]) -> None:
+        names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
+        if sorted(texts) != sorted(names):
+            raise ValueError(f"statements missing or unknown: {sorted(set(texts) ^ set(names))}")
+        self.dialect = dialect
+        self.placeholder = placeholder
+        for name in names:
+            setattr(self, name, texts[name])
+
+    def next_days_about(self, count: int) -> str:
+        """The next-morning reports about ``count`` sessions (parameters: the patient, then the session ids)."""
+        marks = ", ".join([self.placeholder] * count)
+        return f"{self.next_days_of_patient} AND session IN ({marks})"
+
+    @property
+    def next_days_of_patient(self) -> str:
+        """:attr:`next_days` without its order, to which :meth:`next_days_about` adds the sessions."""
+        return self.next_days.removesuffix(" ORDER BY id")
+
+
+#: The statements both databases read alike, with ``?`` for each parameter.
+_PORTABLE: dict[str, str] = {
+    "set_surgery_date": "UPDATE patients SET surgery_date = ? WHERE id = ?",
+    "surgery_date": "SELECT surgery_date FROM patients WHERE id = ?",
+    "has_patient": "SELECT 1 FROM patients WHERE id = ?",
+    "add_answer": "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)",
+    "set_pain_before": "UPDATE sessions SET pain_before = ? WHERE id = ?",
+    "set_pain_after": "UPDATE sessions SET pain_after = ? WHERE id = ?",
+    "finish_session": (
+        "UPDATE sessions SET finished = ?, status = ?, decision = ?, decision_detail = ?, within_limits = ? "
+        "WHERE id = ?"
+    ),
+    "answers": "SELECT kind, key, value FROM answers WHERE session = ? ORDER BY id",
+    "patient_sessions": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id",
+    "patient_sessions_last": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id DESC LIMIT ?",
+    "course_sessions_all": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND protocol = ? ORDER BY id",
+    "course_sessions_last": (
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND protocol = ? ORDER BY id DESC LIMIT ?"
+    ),
+    "count_patient_sessions": "SELECT count(*) FROM sessions WHERE patient = ?",
+    "count_course_sessions": "SELECT count(*) FROM sessions WHERE patient = ? AND protocol = ?",
+    "course_sessions": (
+        "SELECT id, date, phase, status, pain_before, pain_after, decision, decision_detail FROM sessions "
+        f"WHERE {_COURSE} AND (id > ? OR {_LATEST_OF_COURSE}) ORDER BY id"
+    ),
+    "mark_unfinished_incomplete": (
+        "UPDATE sessions SET status = 'incomplete' WHERE patient = ? AND status = 'in-progress'"
+    ),
+    "last_session_id": "SELECT max(id) FROM sessions WHERE patient = ?",
+    "session_before": (
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND date < ? "
+        "AND status IN ('complete', 'stopped') ORDER BY id DESC LIMIT 1"
+    ),
+    "decision_detail": "SELECT decision_detail FROM sessions WHERE id = ?",
+    "protocols_of": ("SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)"),
+    "add_measure": (
+        "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "measures": (
+        "SELECT measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures WHERE patient = ? "
+        "ORDER BY day, id"
+    ),
+    "add_next_day": (
+        "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "next_days": _NEXT_DAYS + " ORDER BY id",
+    "events": (
+        'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '
+        "FROM course_events WHERE patient = ? ORDER BY id"
+    ),
+    "overview_patients": "SELECT id, surgery_date FROM patients",
+    "overview_sessions": (
+        "SELECT patient, protocol, id, COALESCE(NULLIF(date, ''), substr(started, 1, 10)), phase, status, "
+        "pain_before, pain_after, decision, within_limits, "
+        "CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{}', 'null') THEN 0 ELSE 1 END, "
+        "CASE WHEN latest <= 2 THEN decision_detail END, clinician FROM (SELECT sessions.*, "
+        "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
+        "ORDER BY id"
+    ),
+    "overview_events": (
+        'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '
+        "FROM course_events ORDER BY id"
+    ),
+    "overview_next_days": (
+        "SELECT patient, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours "
+        "FROM next_day WHERE session IS NOT NULL ORDER BY id"
+    ),
+    "overview_measures": (
+        "SELECT patient, measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures ORDER BY day, id"
+    ),
+}
+
+_START_SESSION = (
+    "INSERT INTO sessions (patient, protocol, version, phase, started, status, date, clinician) "
+    "VALUES (?, ?, ?, ?, ?, 'in-progress', ?, ?)"
+)
+_ADD_EVENT = (
+    'INSERT INTO course_events (patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+#: The statements each database writes its own way.
+_OWN: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "add_patient": "INSERT OR IGNORE INTO patients (id, created) VALUES (?, ?)",
+        "start_session": _START_SESSION,
+        "add_event": _ADD_EVENT,
+    },
+    "postgresql": {
+        "add_patient": "INSERT INTO patients (id, created) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        "start_session": _START_SESSION + " RETURNING id",
+        "add_event": _ADD_EVENT + " RETURNING id",
+    },
+}
+
+
+def _statements(dialect: str, placeholder: str) -> Statements:
+    texts = {**_PORTABLE, **_OWN[dialect]}
+    if any("%" in text for text in texts.values()):
+        raise ValueError("a statement holds a literal '%'")  # psycopg would read it as a placeholder
+    return Statements(dialect, placeholder, {name: text.replace("?", placeholder) for name, text in texts.items()})
+
+
+#: The statements run on a SQLite store (sqlite3's ``?`` placeholders).
+SQLITE = _statements("sqlite", "?")
+#: The statements run on a PostgreSQL store (psycopg's ``%s`` placeholders).
+POSTGRES = _statements("postgresql", "%s")

@@ -1,0 +1,315 @@
+"""What a session store is to the rest of rehabkit: :class:`SessionStore`, and the records it gives.
+
+Two classes implement it: :class:`rehabkit._sessions.store.Store` (a SQLite file) and
+:class:`rehabkit._sessions.pg_store.PgStore` (a PostgreSQL database), both through the query methods of
+:class:`rehabkit._sessions.queries.StoreQueries`; :func:`rehabkit._sessions.backends.open_store` opens the one
+``--db`` names. A stored session is the engine's own record, :class:`rehabkit.engine.PastSession`, whatever reads it
+(the engine, ``history``, the clinic overview, a course report, an export): the engine imports nothing from here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
+
+import attrs
+
+from ..engine.stored_session import PastSession
+
+if TYPE_CHECKING:
+    from ..engine.records import CourseEvent
+
+__all__ = [
+    "EVENT_KINDS",
+    "PATIENT_ID",
+    "EventRecord",
+    "MeasureRow",
+    "NextDayRow",
+    "Overview",
+    "PatientRow",
+    "SessionStore",
+    "parse_day",
+]
+
+#: Pseudonymous patient ids: letters, digits, '-', '_' and '.', 1 to 64 characters.
+PATIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # use fullmatch: "$" would accept a trailing newline
+
+#: Kinds of course event.
+EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_day(text: str) -> datetime.date:
+    """A stored ``YYYY-MM-DD`` (or timestamp) as a date; a store holds few distinct days, so each is parsed once."""
+    return datetime.date.fromisoformat(text[:10])
+
+
+@attrs.frozen(slots=True)
+class EventRecord:
+    """One course event as stored (see :class:`rehabkit.engine.CourseEvent`, what the engine reads of it)."""
+
+    id: int
+    patient: str
+    protocol: str | None
+    kind: str
+    date: str
+    phase: str | None
+    by: str | None
+    after_session: int
+    detail: Any
+    at: str
+    #: The clinician who recorded it (None: not given). ``by`` is who gave an approval or made a review.
+    clinician: str | None = None
+
+    def course_event(self) -> CourseEvent:
+        """The event as the engine reads it."""
+        from ..engine.events import event_detail
+        from ..engine.records import CourseEvent  # the engine's other records: not for history, which reads events
+
+        return CourseEvent(
+            id=int(self.id),
+            kind=self.kind,
+            date=parse_day(self.date),
+            protocol=self.protocol,
+            phase=self.phase,
+            by=self.by,
+            after_session=int(self.after_session),
+            detail=event_detail(self.kind, self.detail),
+        )
+
+
+class PatientRow(NamedTuple):
+    """A patient of :meth:`SessionStore.overview`: the id and the surgery date, if recorded."""
+
+    id: str
+    surgery_date: str | None
+
+
+class NextDayRow(NamedTuple):
+    """A next-morning report of :meth:`SessionStore.overview`: whose, about which session, when, and the pain."""
+
+    patient: str
+    session: int
+    date: str
+    pain: float
+    settled_hours: float | None
+
+
+class MeasureRow(NamedTuple):
+    """A scored outcome measure of :meth:`SessionStore.overview`."""
+
+    patient: str
+    measure: str
+    value: float
+    date: str
+
+
+class Overview(NamedTuple):
+    """Every patient's records, from :meth:`SessionStore.overview`, each table in the order recorded.
+
+    ``sessions`` give ``patient``, ``protocol`` and ``clinician`` and what the engine reads; a session's decision
+    record is a :class:`rehabkit.engine.stored_session.StoredDetail` whose ``within_limits`` comes from its column,
+    whose text comes with the latest two sessions of each course and is read from the store for an older one when
+    asked. ``measures`` are in date order. The rows are named tuples (a clinic's overview reads thousands of them).
+    """
+
+    patients: list[PatientRow]
+    sessions: list[PastSession]
+    events: list[EventRecord]
+    next_days: list[NextDayRow]
+    measures: list[MeasureRow]
+
+
+class SessionStore(Protocol):
+    """An open session store: what every command, the runner, the clinic overview and the outputs call.
+
+    Every write is committed at once. Dates are ``datetime.date`` going in; records coming out give a session's date as
+    a ``datetime.date`` (:class:`~rehabkit.engine.PastSession`) and other records' dates as stored (``YYYY-MM-DD``).
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    #: Which database holds the store: ``sqlite`` or ``postgresql`` (``db status`` and messages say so).
+    backend: str
+    #: The clinician every record made through this store is attributed to (None: not given).
+    clinician: str | None
+
+    @property
+    def path(self) -> Path | str:
+        """What messages name the store by: the SQLite file, or the PostgreSQL URL without its password."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def close(self) -> None:
+        """Close the connection (which releases any lock it holds)."""
+        ...
+
+    @property
+    def schema_version(self) -> int:
+        """The store's schema version (0 for a PostgreSQL database without a store yet)."""
+        ...
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring the store to this rehabkit's schema; returns (version before, version after)."""
+        ...
+
+    def patient_lock(
+        self, patient: str, what: str = "a session", clinician: str | None = None
+    ) -> AbstractContextManager[None]:
+        """Hold the patient's lock while a command writes their course; ``PatientBusy`` when another holds it."""
+        ...
+
+    def iter_tables(self) -> Iterator[str]:
+        """Names of the store's tables (for diagnostics and tests)."""
+        ...
+
+    # --- patients
+
+    def ensure_patient(self, patient: str, surgery_date: str | None = None) -> None:
+        """Create the patient record if needed; record or update the surgery date when given.
+
+        A patient id that is not a pseudonymous code (:data:`PATIENT_ID`) is refused with ``StoreError``."""
+        ...
+
+    def surgery_date(self, patient: str) -> str | None:
+        """The recorded surgery date, if any."""
+        ...
+
+    def has_patient(self, patient: str) -> bool:
+        """True when the patient has a record."""
+        ...
+
+    # --- sessions and answers
+
+    def start_session(
+        self, patient: str, protocol: str, version: str, phase: str, day: datetime.date | None = None
+    ) -> int:
+        """Open a session (status in-progress) on ``day`` (default today) and return its id."""
+        ...
+
+    def record_answer(self, session: int, kind: str, key: str, value: Any) -> None:
+        """Store one answer at once (kind: screening, pain-before, exercise, pain-during, pain-after, ...)."""
+        ...
+
+    def finish_session(self, session: int, status: str, decision: str | None = None, detail: Any = None) -> None:
+        """Close a session with its status (complete, incomplete, stopped), decision and decision record."""
+        ...
+
+    def answers(self, session: int) -> list[tuple[str, str, Any]]:
+        """A session's answers in the order given: (kind, key, value)."""
+        ...
+
+    def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[PastSession]:
+        """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only the
+        ``last`` so many), with every field the store keeps."""
+        ...
+
+    def count_sessions(self, patient: str, protocol: str | None = None) -> int:
+        """How many sessions the patient has (of one protocol, when given)."""
+        ...
+
+    def course_sessions(self, patient: str, protocol: str, after: int | None) -> list[PastSession]:
+        """What a course is worked out from (see :data:`rehabkit.engine.LATEST_NEEDED`): the patient's sessions of
+        ``protocol`` after session ``after`` (the current phase's; ``None`` before the course starts), and the latest
+        session of each kind the course reads from before it, in the order recorded."""
+        ...
+
+    def mark_unfinished_incomplete(self, patient: str) -> int:
+        """Sessions left in progress (a crash, a killed terminal) become incomplete; returns how many."""
+        ...
+
+    def last_session_id(self, patient: str) -> int:
+        """The id of the patient's latest session (0 when there is none)."""
+        ...
+
+    def session_before(self, patient: str, day: datetime.date) -> PastSession | None:
+        """The patient's latest complete or stopped session dated before ``day`` (what a next-morning report is
+        about)."""
+        ...
+
+    def decision_detail(self, session: int) -> str | None:
+        """A session's decision record as stored (JSON text)."""
+        ...
+
+    # --- measures and next-morning reports
+
+    def record_measure(
+        self,
+        patient: str,
+        measure: str,
+        value: float,
+        unit: str,
+        band: str | None,
+        answers: Any,
+        day: datetime.date | None = None,
+    ) -> None:
+        """Store a scored outcome measure, dated ``day`` (default today)."""
+        ...
+
+    def measures(self, patient: str) -> list[tuple[str, float, str]]:
+        """Every scored measure of the patient: (measure, value, date), in date order."""
+        ...
+
+    def latest_measures(self, patient: str) -> dict[str, float]:
+        """The latest value of each measure the patient has recorded."""
+        ...
+
+    def record_next_day(
+        self,
+        patient: str,
+        session: int,
+        pain: float,
+        day: datetime.date | None = None,
+        settled_hours: float | None = None,
+    ) -> None:
+        """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
+        ...
+
+    def next_days(
+        self, patient: str, sessions: Iterable[int] | None = None
+    ) -> list[tuple[int, str, float, float | None]]:
+        """Next-morning reports in the order recorded: (session, date, pain, hours to settle); only those about
+        ``sessions`` when given."""
+        ...
+
+    def next_day(self, patient: str) -> dict[int, float]:
+        """Next-morning pain by session id (the latest report for each)."""
+        ...
+
+    # --- course events
+
+    def add_event(
+        self,
+        patient: str,
+        kind: str,
+        day: datetime.date,
+        *,
+        protocol: str | None = None,
+        phase: str | None = None,
+        by: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Record a course event (one of :data:`EVENT_KINDS`) dated ``day``, after the patient's latest session; returns
+        its id."""
+        ...
+
+    def events(self, patient: str) -> list[EventRecord]:
+        """The patient's course events in the order recorded."""
+        ...
+
+    def protocols_of(self, patient: str) -> list[str]:
+        """The protocols the patient has sessions or course events in, the most recently used last."""
+        ...
+
+    # --- the whole clinic
+
+    def overview(self) -> Overview:
+        """Every patient's records, one query per table, for the clinic overview."""
+        ...
