@@ -41,6 +41,8 @@ demo: $(VENV)/bin/python
 test: $(TEST_VENV)/bin/python system-packages
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
+	$(TEST_VENV)/bin/python -m ruff check src tests plugins bench
+	$(TEST_VENV)/bin/python -m ruff format --check src tests plugins bench
 	$(TEST_VENV)/bin/python -m mypy --strict src/rehabkit
 	$(TEST_VENV)/bin/python -m pytest
 
