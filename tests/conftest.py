@@ -37,6 +37,31 @@ def ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def wait_until_reading_the_terminal(pid: int) -> None:
+    """Wait until process ``pid`` sleeps reading its terminal, before a test presses Ctrl-C at a prompt.
+
+    A prompt is written just before the read that waits for its answer; a Ctrl-C that lands between the two (a
+    busy machine can pause the process there) is handled by Python before the read starts, and the read then waits
+    for ever. A person never presses Ctrl-C within those microseconds; a test that answers the moment the prompt
+    shows can. So the test waits for what the kernel shows (/proc: asleep in a read of the terminal), never for a
+    time; where /proc does not tell, it goes on at once.
+    """
+    import time
+
+    deadline = time.monotonic() + SCREEN_WAIT
+    while time.monotonic() < deadline:
+        try:
+            wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return
+        if state == "S" and wchan in ("wait_woken", "n_tty_read"):
+            return
+        if wchan in ("", "0"):  # the kernel does not say where the process waits
+            return
+        time.sleep(0.005)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any REHABKIT_* setting of the developer's, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_")}

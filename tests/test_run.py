@@ -266,6 +266,9 @@ def _interrupt(child) -> None:
     """Ctrl-C in the terminal: the session says it kept the answers and exits with 130."""
     import pexpect
 
+    from conftest import wait_until_reading_the_terminal
+
+    wait_until_reading_the_terminal(child.pid)
     child.sendintr()
     child.expect("marked incomplete")
     child.expect(pexpect.EOF)
