@@ -17,17 +17,22 @@ from rehabkit._plugins.manager import PluginManager
 from rehabkit._sessions.runner import Display, FileAnswers, run_session
 from rehabkit._sessions.service import (
     Actor,
+    Admitted,
     CourseContext,
     CourseRequestError,
     CourseStopped,
     GateClosed,
     RunOutcome,
+    SessionRun,
+    SessionStepError,
     admit,
     approve,
     open_session,
     review,
+    set_surgery_date,
 )
 from rehabkit._sessions.store import Store
+from rehabkit.engine import CourseEvent, build_course
 from rehabkit.engine.decision_record import DecisionRecord, read_decision_record
 from rehabkit.engine.dose import DoseState
 from rehabkit.engine.events import Approval, OtherDetail, Pause, PhaseEntry, Review, event_detail
@@ -60,9 +65,9 @@ def _approved(store: Store, context: CourseContext) -> None:
 
 
 def _step_by_step(store: Store, context: CourseContext, day: datetime.date, pain: float) -> RunOutcome:
-    course = admit(store, context, "P1", day)
-    assert not isinstance(course, RunOutcome)
-    run = open_session(store, context, "P1", course, PT, day)
+    admitted = admit(store, context, "P1", day)
+    assert not isinstance(admitted, RunOutcome)
+    run = open_session(store, context, admitted, PT)
     for question in context.questions:
         assert not run.answer_screening(question, False)
     assert run.end_screening() == ()
@@ -104,28 +109,31 @@ def test_steps_make_the_same_course_as_the_terminal_session(context, tmp_path) -
 def test_a_session_left_after_pain_after_keeps_every_answer_given(context, tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         _approved(store, context)
-        course = admit(store, context, "P1", DAY)
-        assert not isinstance(course, RunOutcome)
-        run = open_session(store, context, "P1", course, PT, DAY)
+        admitted = admit(store, context, "P1", DAY)
+        assert not isinstance(admitted, RunOutcome)
+        run = open_session(store, context, admitted, PT)
         for question in context.questions:
             run.answer_screening(question, False)
         run.end_screening()
-        run.pain_before(3)
+        plan = run.pain_before(3)
+        assert not isinstance(plan, RunOutcome)
+        for item in plan.items:
+            run.pain_during(item.exercise.id, 2)
         run.pain_after(5)
         run.interrupt()
         (session,) = store.sessions("P1")
         kinds = [kind for kind, _, _ in store.answers(session.id)]
     assert session.status == "incomplete" and session.pain_after == 5
-    assert kinds[-2:] == ["pain-before", "pain-after"]
+    assert kinds[-1] == "pain-after" and "pain-before" in kinds and "pain-during" in kinds
 
 
 def test_an_urgent_answer_pauses_the_course_and_only_a_review_lets_it_go_on(context, tmp_path) -> None:
     urgent = next(q for q in context.questions if q.action == "refer-urgently")
     with Store(tmp_path / "s.db") as store:
         _approved(store, context)
-        course = admit(store, context, "P1", DAY)
-        assert not isinstance(course, RunOutcome)
-        run = open_session(store, context, "P1", course, PT, DAY)
+        admitted = admit(store, context, "P1", DAY)
+        assert not isinstance(admitted, RunOutcome)
+        run = open_session(store, context, admitted, PT)
         assert run.answer_screening(urgent, True)  # an urgent yes ends screening at once
         ended = run.end_screening()
         assert isinstance(ended, RunOutcome) and ended.paused and ended.action == "refer-urgently"
@@ -195,3 +203,103 @@ def test_a_damaged_decision_record_reads_as_far_as_it_goes() -> None:
                                  "removed": "walk", "within_limits": "yes"})  # fmt: skip
     assert back.doses == {"a": DoseState(), "b": DoseState(), "c": DoseState(3)}  # unreadable: back to the start
     assert (back.regressions, back.removed, back.within_limits) == ({}, (), False)
+
+
+def _opened(store: Store, context: CourseContext, day: datetime.date = DAY) -> SessionRun:
+    admitted = admit(store, context, "P1", day)
+    assert isinstance(admitted, Admitted)
+    return open_session(store, context, admitted, PT)
+
+
+def test_a_session_s_steps_come_in_order_and_nothing_follows_its_end(context, tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        _approved(store, context)
+        run = _opened(store, context)
+        with pytest.raises(SessionStepError):
+            run.pain_before(2)  # screening comes first, always
+        spreading = next(q for q in context.questions if q.action == "stop-and-review")
+        run.answer_screening(spreading, True)
+        for question in context.questions:
+            if question.id != spreading.id:
+                run.answer_screening(question, False)
+        ended = run.end_screening()
+        assert isinstance(ended, RunOutcome) and ended.paused
+        for step in (lambda: run.pain_before(2), lambda: run.pain_after(2), run.finish, run.interrupt):
+            with pytest.raises(SessionStepError):
+                step()  # a red flag ended the session: nothing more is recorded, nothing overwrites the stop
+        (session,) = store.sessions("P1")
+    assert (session.status, session.decision) == ("stopped", "stop-and-review")
+
+
+def test_a_finished_session_cannot_be_finished_again_or_marked_incomplete(context, tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        _approved(store, context)
+        run = _opened(store, context)
+        for question in context.questions:
+            run.answer_screening(question, False)
+        run.end_screening()
+        plan = run.pain_before(2)
+        assert not isinstance(plan, RunOutcome)
+        with pytest.raises(SessionStepError):
+            run.pain_after(2)  # not before the pain during every exercise of the plan
+        with pytest.raises(SessionStepError):
+            run.pain_during("not-in-the-plan", 2)
+        for item in plan.items:
+            run.pain_during(item.exercise.id, 1)
+        run.pain_after(2)
+        with pytest.raises(SessionStepError):
+            run.finish()  # the new-symptom question is asked first
+        run.new_symptom(False)
+        assert run.finish().decision is not None
+        for step in (run.finish, run.interrupt):
+            with pytest.raises(SessionStepError):
+                step()
+        (session,) = store.sessions("P1")
+    assert session.status == "complete"
+
+
+def test_a_stopped_course_never_opens_a_session_even_when_asked_directly(context, tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        _approved(store, context)
+        admitted = admit(store, context, "P1", DAY)
+        assert isinstance(admitted, Admitted)
+        urgent = next(q for q in context.questions if q.action == "refer-urgently")
+        run = open_session(store, context, admitted, PT)
+        run.answer_screening(urgent, True)
+        run.end_screening()
+        paused = Admitted("P1", context.course(store, "P1", DAY), DAY)  # what admit would refuse
+        with pytest.raises(CourseStopped):
+            open_session(store, context, paused, PT)
+        assert len(store.sessions("P1")) == 1
+
+
+def test_a_review_with_an_outcome_rehabkit_does_not_know_is_refused_and_lifts_nothing(context, tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        _approved(store, context)
+        run = _opened(store, context)
+        run.answer_screening(next(q for q in context.questions if q.action == "refer-urgently"), True)
+        run.end_screening()
+        with pytest.raises(CourseRequestError, match="refer-on"):
+            review(store, context, "P1", PT, DAY, outcome="refer-on")
+        assert context.course(store, "P1", DAY).status == "paused"
+
+
+def test_a_surgery_date_after_the_record_s_date_is_refused(tmp_path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(CourseRequestError) as refused:
+            set_surgery_date(store, "P1", DAY + datetime.timedelta(days=1), DAY)
+        assert refused.value.param == "--surgery-date"
+        assert set_surgery_date(store, "P1", DAY, DAY) is None
+        assert store.surgery_date("P1") == DAY.isoformat()
+
+
+def test_events_built_with_stored_details_as_packs_for_0_1_did_read_as_typed() -> None:
+    day = DAY
+    events = [
+        CourseEvent(1, "enter-phase", day, NECK.id, "acute", detail={"reason": "start of the protocol"}),
+        CourseEvent(2, "approval", day, NECK.id, "acute", detail={"kind": "clinician-approval", "value": True}),
+        CourseEvent(3, "review", day, NECK.id, "acute", detail={"outcome": "refer", "note": None}),
+    ]
+    course = build_course(NECK, [], events, [], [], day)
+    assert events[1].detail == Approval("clinician-approval", True)
+    assert (course.status, course.facts.approvals) == ("referred", {"acute": {"clinician-approval": True}})

@@ -185,7 +185,9 @@ class PackHarness:
         harness's SQLite file, so successive calls for one patient make a course.
         ``approvals`` records ``surgeon-clearance`` / ``clinician-approval`` first, for
         the gate the patient stands at (the first phase before the course starts,
-        else the next one), as ``rehabkit run --surgeon-cleared`` does. Raises
+        else the next one), as ``rehabkit run --surgeon-cleared`` does: a withdrawal
+        (``False``) closes the phase the patient is in as well as the next one, as
+        ``run --surgeon-not-cleared`` does (before 0.2 the harness closed the next one only). Raises
         :class:`rehabkit._sessions.runner.CourseStopped` or :class:`rehabkit._sessions.runner.GateClosed`
         when the course may not run today.
         """
@@ -207,7 +209,7 @@ class PackHarness:
             policy=self.registry.policy(),
         )
         with Store(self.db_path) as store:
-            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery_date) if surgery_date else None)
+            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery_date) if surgery_date else None, day)
             if approvals:
                 record_gate_approvals(store, context, patient, Actor("test"), day, dict(approvals), via=None)
             answered = FileAnswers(answers, "<scripted answers>")

@@ -200,14 +200,14 @@ def run_session(
     incomplete).
     """
     today = today or datetime.date.today()
-    course = admit(store, context, patient, today, urgent=_explicit_yes(answers))
-    if isinstance(course, RunOutcome):
-        return course
+    admitted = admit(store, context, patient, today, urgent=_explicit_yes(answers))
+    if isinstance(admitted, RunOutcome):
+        return admitted
     check = getattr(answers, "check", None)
     if check is not None:
         known = {e.id for e in context.protocol.exercises} | set(context.library)
         check([q.id for q in context.questions], sorted(known))
-    run = open_session(store, context, patient, course, actor or Actor(), today)
+    run = open_session(store, context, admitted, actor or Actor())
     try:
         ended = _before_exercise(run, answers, display)
         if isinstance(ended, RunOutcome):

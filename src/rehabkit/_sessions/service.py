@@ -39,6 +39,7 @@ __all__ = [
     "APPROVAL_KINDS",
     "REVIEW_OUTCOMES",
     "Actor",
+    "Admitted",
     "ApprovalRecorded",
     "CourseContext",
     "CourseRequestError",
@@ -50,9 +51,11 @@ __all__ = [
     "ReviewRecorded",
     "RunOutcome",
     "SessionRun",
+    "SessionStepError",
     "admit",
     "approval_kind",
     "approve",
+    "check_surgery_date",
     "gate_kinds",
     "next_day_session",
     "open_session",
@@ -66,8 +69,9 @@ __all__ = [
 
 #: The kinds of approval a gate may ask for.
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
-#: A review's outcomes.
+#: A review's outcomes, and those that leave the course stopped.
 REVIEW_OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
+STOPPING_REVIEWS = ("refer", "discharge")
 
 
 @attrs.frozen(slots=True)
@@ -218,15 +222,25 @@ def _pause_for_morning(
     store.add_event(patient, "pause", day, protocol=ctx.protocol.id, phase=course.phase, detail=pause.to_dict())
 
 
+@attrs.frozen(slots=True)
+class Admitted:
+    """A course :func:`admit` let a session start in on ``day``: what :func:`open_session` takes."""
+
+    patient: str
+    course: Course
+    day: datetime.date
+
+
 def admit(
     store: SessionStore, ctx: CourseContext, patient: str, day: datetime.date, *, urgent: Collection[str] = ()
-) -> Course | RunOutcome:
-    """The patient's course, if a session may start on ``day``; else the refusal, raised.
+) -> Admitted | RunOutcome:
+    """Whether a session may start on ``day``: the admitted course, or the refusal, raised.
 
     ``urgent``: questions already answered yes (an answers file naming them): an urgent one stops the session at
     once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
     course's latest entry, :class:`CourseStopped` for a paused, referred or discharged course and
-    :class:`GateClosed` when an entry criterion of the patient's phase does not hold.
+    :class:`GateClosed` when an entry criterion of the patient's phase does not hold. A session left unfinished
+    earlier is marked incomplete first.
     """
     store.mark_unfinished_incomplete(patient)
     course = ctx.course(store, patient, day)
@@ -241,19 +255,23 @@ def admit(
     if not course.stopped and course.morning_action in REVIEW_ACTIONS:
         _pause_for_morning(store, ctx, patient, course, day)
         course = ctx.course(store, patient, day)
+    _refuse_if_closed(course)
+    return Admitted(patient, course, day)
+
+
+def _refuse_if_closed(course: Course) -> None:
     if course.stopped:
         raise CourseStopped(course)
     gate = check_gate(course)
     if not gate.met:
         raise GateClosed(course, course.phase, gate)
-    return course
 
 
-def open_session(
-    store: SessionStore, ctx: CourseContext, patient: str, course: Course, actor: Actor, day: datetime.date
-) -> SessionRun:
-    """Start the session of an admitted course: the first phase is entered if the course has not started."""
-    protocol = ctx.protocol
+def open_session(store: SessionStore, ctx: CourseContext, admitted: Admitted, actor: Actor) -> SessionRun:
+    """Start the session of a course :func:`admit` let in: the first phase is entered if the course has not
+    started. The course is checked again: a stopped course or a closed gate never opens a session."""
+    course, patient, day, protocol = admitted.course, admitted.patient, admitted.day, ctx.protocol
+    _refuse_if_closed(course)
     if not course.started:
         entry = PhaseEntry("start of the protocol")
         store.add_event(patient, "enter-phase", day, protocol=protocol.id, phase=course.phase, detail=entry.to_dict())
@@ -261,11 +279,32 @@ def open_session(
     return SessionRun(store, ctx, patient, course, session, actor, day)
 
 
+class SessionStepError(RehabkitError, RuntimeError):
+    """A session's step asked for out of order (pain before screening, anything after the session ended): the
+    front end's mistake, refused before anything is recorded."""
+
+
+#: A session's steps, in order: the step each may follow.
+_AFTER = {
+    "answer_screening": ("screening",),
+    "end_screening": ("screening",),
+    "pain_before": ("screened",),
+    "pain_during": ("exercising",),
+    "pain_after": ("exercising",),
+    "new_symptom": ("answered",),
+    "finish": ("asked",),
+    "interrupt": ("screening", "screened", "exercising", "answered", "asked"),
+}
+
+
 class SessionRun:
     """A session being recorded, step by step: screening, pain before, each exercise, then the end.
 
     Each step records its answer at once and says what follows; :meth:`finish` asks the progression policy and
-    records the decision. A front end calls the steps in order and shows what they return.
+    records the decision. The steps come in order (:class:`SessionStepError` otherwise): every red-flag answer then
+    :meth:`end_screening`; :meth:`pain_before`; :meth:`pain_during` for each exercise of the plan;
+    :meth:`pain_after`; :meth:`new_symptom`; :meth:`finish`. A step that ends the session (a red flag, a gate, an
+    empty plan) leaves nothing more to record.
     """
 
     def __init__(
@@ -280,6 +319,8 @@ class SessionRun:
     ) -> None:
         self.store, self.ctx, self.patient, self.course = store, ctx, patient, course
         self.session, self.actor, self.day = session, actor, day
+        #: Where the session stands: screening, screened, exercising, answered, asked, or ended.
+        self.state = "screening"
         self.given: dict[str, bool] = {}
         self.plan: SessionPlan | None = None
         self.pain_before_value: float | None = None
@@ -290,6 +331,10 @@ class SessionRun:
         self._screening_action = "continue"
         self._screening_messages: tuple[str, ...] = ()
 
+    def _step(self, name: str) -> None:
+        if self.state not in _AFTER[name]:
+            raise SessionStepError(f"session {self.session}: {name} cannot come now (the session is {self.state})")
+
     @property
     def cautions(self) -> tuple[Precaution, ...]:
         """The protocol's precautions that apply to the patient today."""
@@ -297,20 +342,29 @@ class SessionRun:
 
     def answer_screening(self, question: ScreeningQuestion, answer: bool) -> bool:
         """Record one red-flag answer; True when screening ends here (an urgent yes ends it at once)."""
+        self._step("answer_screening")
+        if question not in self.ctx.questions:
+            raise SessionStepError(f"session {self.session}: {question.id!r} is not one of today's red-flag questions")
         self.given[question.id] = answer
         self.store.record_answer(self.session, "screening", question.id, answer)
         return ends_screening(question, answer)
 
     def end_screening(self) -> RunOutcome | tuple[str, ...]:
         """After the last answer: the session's end when an answer stops it (the course pauses), else the
-        screening's messages for the patient (cautions of answers that only leave movements out)."""
+        screening's messages for the patient (cautions of answers that only leave movements out).
+
+        Raises ``ValueError`` naming the first question not answered (screening is never skipped).
+        """
+        self._step("end_screening")
         result = screen(self.ctx.questions, self.given)
         self._screening_action, self._screening_messages = result.action, tuple(result.messages())
         if result.stops_session:
+            self.state = "ended"
             end = screening_stop(result, self.session)
             _record(self.store, self.patient, self.course, self.session, end, self.day)
             phase = self.course.phase
             return RunOutcome(self.session, phase, True, result.action, self._screening_messages, status="paused")
+        self.state = "screened"
         self._omitted = frozenset(result.omitted_movements)
         return self._screening_messages
 
@@ -319,41 +373,57 @@ class SessionRun:
 
         Raises :class:`GateClosed` when a criterion measured now (pain at rest) keeps the gate shut.
         """
+        self._step("pain_before")
         self.pain_before_value = pain
         self.store.record_answer(self.session, "pain-before", "pain", pain)
         asked = check_gate(self.course, facts_with_pain(self.course, pain), session_measured=True)
         if not asked.met:
+            self.state = "ended"
             self.store.finish_session(self.session, "stopped", "hold", gate_refusal(asked.missing).record.to_dict())
             raise GateClosed(self.course, self.course.phase, asked)
         self.plan = plan_for(self.course, self.ctx.library, self._omitted, OMITTED_TODAY)
         if self.plan.items:
+            self.state = "exercising"
             return self.plan
+        self.state = "ended"
         end = empty_plan_stop(self.session)
         _record(self.store, self.patient, self.course, self.session, end, self.day)
         return self._outcome(end, None)
 
     def pain_during(self, exercise: str, pain: float) -> float | None:
         """Record pain during an exercise; the exercise's pain limit when the pain went over it."""
+        self._step("pain_during")
+        assert self.plan is not None
+        item = next((i for i in self.plan.items if i.exercise.id == exercise), None)
+        if item is None:
+            raise SessionStepError(f"session {self.session}: {exercise!r} is not in today's plan")
         self.during[exercise] = pain
         self.store.record_answer(self.session, "pain-during", exercise, pain)
-        item = next((i for i in self.plan.items if i.exercise.id == exercise), None) if self.plan else None
-        limit = item.dose.pain_limit if item is not None and item.dose is not None else None
+        limit = item.dose.pain_limit if item.dose is not None else None
         return limit if limit is not None and pain > limit else None
 
     def pain_after(self, pain: float) -> None:
         """Record pain after the session."""
+        self._step("pain_after")
+        missing = [i.exercise.id for i in self.plan.items if i.exercise.id not in self.during] if self.plan else []
+        if missing:
+            raise SessionStepError(f"session {self.session}: no pain during {', '.join(missing)} yet")
+        self.state = "answered"
         self.pain_after_value = pain
         self.store.record_answer(self.session, "pain-after", "pain", pain)
 
     def new_symptom(self, answer: bool) -> None:
         """Record the answer to the new-symptom question asked after every session."""
+        self._step("new_symptom")
+        self.state = "asked"
         self.new_symptom_value = answer
         self.store.record_answer(self.session, "new-symptom", "new-symptom", answer)
 
     def finish(self) -> RunOutcome:
         """Decide through the progression policy, once every answer is in, and record the decision."""
-        if self.plan is None or self.pain_before_value is None or self.pain_after_value is None:
-            raise RuntimeError("a session is finished after its pain before, its plan and its pain after")
+        self._step("finish")
+        assert self.plan is not None and self.pain_before_value is not None and self.pain_after_value is not None
+        self.state = "ended"
         result = SessionResult(
             pain_before=self.pain_before_value,
             pain_during=dict(self.during),
@@ -379,6 +449,8 @@ class SessionRun:
 
     def interrupt(self) -> None:
         """The patient stopped: the answers so far are kept and the session is marked incomplete."""
+        self._step("interrupt")
+        self.state = "ended"
         self.store.finish_session(self.session, "incomplete")
 
     def _decide(self, result: SessionResult) -> Decision:
@@ -389,6 +461,7 @@ class SessionRun:
         try:
             return policy(self.plan, result, session_facts(self.course, self.pain_before_value, self.day))
         except BaseException:
+            self.state = "asked"
             self.interrupt()  # no decision: the answers are kept, the session is not complete
             raise
 
@@ -505,11 +578,26 @@ def record_gate_approvals(
     return recorded
 
 
-def set_surgery_date(store: SessionStore, patient: str, surgery: datetime.date | None) -> str | None:
+def check_surgery_date(surgery: datetime.date, day: datetime.date) -> None:
+    """Refuse a surgery date after ``day``, the date the record is for (a surgery date cannot be in the future)."""
+    if surgery > day:
+        raise CourseRequestError(
+            f"{surgery.isoformat()} is after {day.isoformat()}, the date this record is for (--date, default today); "
+            "a surgery date cannot be in the future.",
+            "--surgery-date",
+        )
+
+
+def set_surgery_date(
+    store: SessionStore, patient: str, surgery: datetime.date | None, day: datetime.date
+) -> str | None:
     """Create the patient's record if needed and record the surgery date when given; the date it replaces, if any.
 
-    Raises :class:`rehabkit._sessions.store.StoreError` for a patient id that is not a pseudonymous code.
+    Raises :class:`CourseRequestError` for a surgery date after ``day`` (the record's date) and
+    :class:`rehabkit._common.errors.StoreError` for a patient id that is not a pseudonymous code.
     """
+    if surgery is not None:
+        check_surgery_date(surgery, day)
     text = surgery.isoformat() if surgery is not None else None
     old = store.surgery_date(patient) if store.has_patient(patient) else None
     store.ensure_patient(patient, surgery_date=text)
@@ -528,6 +616,8 @@ class ReviewRecorded:
 
 
 def _check_review(course: Course, outcome: str, phase: str | None, day: datetime.date) -> None:
+    if outcome not in REVIEW_OUTCOMES:
+        raise CourseRequestError(f"{outcome!r} is not a review's outcome: one of {', '.join(REVIEW_OUTCOMES)}.")
     protocol = course.protocol
     order = [p.id for p in protocol.phases]
     if outcome == "earlier-phase":
@@ -576,11 +666,11 @@ def review(
 
 def stopped_in(store: SessionStore, patient: str) -> str | None:
     """The protocol of the pause or review that leaves the patient's course stopped, if one does."""
-    stops = [e for e in store.events(patient) if e.kind in ("pause", "review")]
+    stops = [e.course_event() for e in store.events(patient) if e.kind in ("pause", "review")]
     last = stops[-1] if stops else None
     if last is None:
         return None
-    if last.kind == "pause" or (last.detail or {}).get("outcome") in ("refer", "discharge"):
+    if isinstance(last.detail, Pause) or (isinstance(last.detail, Review) and last.detail.outcome in STOPPING_REVIEWS):
         return last.protocol
     return None
 

@@ -102,7 +102,7 @@ def approve(
             kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read
             surgery = surgery_date(surgery_text, day)
             note_surgery_change(store, patient, surgery)
-            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None)
+            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None, day)
             recorded = approve_gate(store, context, patient, Actor(by), day, phase=phase_id, kind=kind,
                                     given=not withdraw)  # fmt: skip
         except CourseRequestError as exc:

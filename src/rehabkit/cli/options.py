@@ -142,13 +142,13 @@ def surgery_date(text: str | None, day: datetime.date) -> str | None:
     the record it comes with (``--date``, default today). A surgery after that day is a usage error."""
     if text is None:
         return None
+    from .._sessions.service import CourseRequestError, check_surgery_date
+
     surgery = parse_date(text, "'--surgery-date'")
-    if surgery > day:
-        raise click.BadParameter(
-            f"{text} is after {day.isoformat()}, the date this record is for (--date, default today); "
-            "a surgery date cannot be in the future.",
-            param_hint="'--surgery-date'",
-        )
+    try:
+        check_surgery_date(surgery, day)
+    except CourseRequestError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--surgery-date'") from None
     return surgery.isoformat()
 
 

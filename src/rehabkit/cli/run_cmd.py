@@ -26,12 +26,11 @@ from .options import (
     surgery_date,
     surgery_date_option,
 )
-from .protocols import resolve_protocol
+from .protocols import course_context, resolve_protocol
 from .refusals import APPROVAL_WORDS, gate_refusal, how_to_record, stop_refusal
 from .stores import course_lock, note_surgery_change, open_store, store_exists
 
 if TYPE_CHECKING:
-    from .._plugins.registry import Registry
     from .._sessions.service import CourseContext
     from ..model import Protocol
     from .session_screen import SessionScreen
@@ -143,19 +142,19 @@ def run(
     _check_plan_options(plan_only, surgery_text, surgeon_cleared, clinician_approved)
     surgery = surgery_date(surgery_text, day)
     protocol, _ = resolve_protocol(state, protocol_id)
-    registry = state.registry()
     if by is not None:
         check_staff_id(by)
     request = SessionRequest(
         patient=patient,
         protocol=protocol,
         day=day,
-        registry=registry,
+        context=course_context(state, protocol, session=True),
         terminal=SessionTerminal.from_options(state, output_format, answers_file, no_timer),
         output_format=output_format,
         brief=brief,
         surgery=surgery,
         by=by,
+        clinician=clinician,
         surgeon_cleared=surgeon_cleared,
         clinician_approved=clinician_approved,
     )
@@ -241,7 +240,8 @@ class SessionRequest:
     protocol: Protocol
     #: The session's date (--date).
     day: datetime.date
-    registry: Registry
+    #: What the course service needs: the protocol with the installed exercises, measures, screening and policy.
+    context: CourseContext
     terminal: SessionTerminal
     output_format: str = "text"
     #: --quiet: each exercise's name and dose without its steps and tips.
@@ -250,31 +250,10 @@ class SessionRequest:
     surgery: str | None = None
     #: Who gave the clearance or approval recorded with the session.
     by: str | None = None
+    #: The clinician recording the session (--clinician), if any: the session's actor.
+    clinician: str | None = None
     surgeon_cleared: bool | None = None
     clinician_approved: bool | None = None
-    #: The installed exercises, outcome measures and extra screening questions the session runs with.
-    library: dict[str, Any] = attrs.field(init=False)
-    measures: dict[str, Any] = attrs.field(init=False)
-    extra_screening: tuple[Any, ...] = attrs.field(init=False)
-
-    @library.default
-    def _library(self) -> dict[str, Any]:
-        return self.registry.exercise_library()
-
-    @measures.default
-    def _measures(self) -> dict[str, Any]:
-        return {key: r.item for key, r in self.registry.outcome_measures.items()}
-
-    @extra_screening.default
-    def _extra_screening(self) -> tuple[Any, ...]:
-        return tuple(r.item for r in self.registry.screening.values())
-
-    def context(self, decide: Any) -> CourseContext:
-        """What the course service needs for this protocol, with the progression policy ``decide``."""
-        from .._sessions.service import CourseContext
-
-        return CourseContext(self.protocol, self.library, self.measures, self.extra_screening, decide,
-                             self.registry.policy())  # fmt: skip
 
 
 def _record_session(state: AppState, store: Any, request: SessionRequest) -> None:
@@ -284,18 +263,21 @@ def _record_session(state: AppState, store: Any, request: SessionRequest) -> Non
     from .._sessions.store import StoreError
 
     patient, protocol, terminal = request.patient, request.protocol, request.terminal
-    context = request.context(state.manager().decide)
+    context = request.context
     try:
         note_surgery_change(store, patient, request.surgery)
-        set_surgery_date(store, patient, datetime.date.fromisoformat(request.surgery) if request.surgery else None)
+        set_surgery_date(
+            store, patient, datetime.date.fromisoformat(request.surgery) if request.surgery else None, request.day
+        )
     except StoreError as exc:
         raise click.BadParameter(str(exc), param_hint="'--patient'") from None
     if request.surgeon_cleared is not None or request.clinician_approved is not None:
         _record_approvals(store, context, request)
     display = Display(terminal.say, terminal.warn, terminal.pace, request.brief)
     try:
-        outcome = run_session(store, context, patient, terminal.answers, display, actor=Actor(request.by),
-                              today=request.day)  # fmt: skip
+        outcome = run_session(
+            store, context, patient, terminal.answers, display, actor=Actor(request.clinician), today=request.day
+        )
     except (AnswersFileError, DateOrderError) as exc:
         raise error_exit(ExitCode.USAGE, str(exc)) from None
     except CourseStopped as exc:
@@ -342,18 +324,17 @@ def _load_answers(path: str) -> Any:
 def _print_plan(store: Any, request: SessionRequest) -> None:
     """Today's plan, without running or recording anything; refused like a session when the course is stopped or
     the phase's gate is closed."""
-    from .._sessions.course import load_course
     from .._sessions.runner import check_gate, plan_for
     from ..engine.course import active_precautions
 
     patient, protocol, output_format = request.patient, request.protocol, request.output_format
-    course = load_course(store, patient, protocol, request.measures, request.day)
+    course = request.context.course(store, patient, request.day)
     if course.stopped:
         raise stop_refusal(output_format, patient, course)
     gate = check_gate(course)
     if not gate.met:
         raise gate_refusal(output_format, patient, protocol, course.phase, gate, course.status)
-    plan = plan_for(course, request.library)
+    plan = plan_for(course, request.context.library)
     if output_format == "json":
         click.echo(
             json.dumps(

@@ -9,13 +9,12 @@ rehabkit (:mod:`rehabkit.engine.stored_session`, re-exported here).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 import attrs
 
-from .events import EventDetail, OtherDetail
+from .events import EventDetail, OtherDetail, event_detail
 from .stored_session import PastSession, StoredDetail
-
-__all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession", "StoredDetail"]
 
 __all__ = ["CourseEvent", "MeasureRecord", "NextDayRecord", "PastSession", "StoredDetail"]
 
@@ -39,8 +38,13 @@ class CourseEvent:
     phase: str | None = None
     by: str | None = None
     after_session: int = 0
-    #: What the event says, typed by its kind (:mod:`rehabkit.engine.events`).
+    #: What the event says, typed by its kind (:mod:`rehabkit.engine.events`). A mapping in the stored form (as
+    #: packs written for 0.1 pass it) is read into the typed detail of the event's kind.
     detail: EventDetail = attrs.field(factory=OtherDetail)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.detail, Mapping):
+            object.__setattr__(self, "detail", event_detail(self.kind, self.detail))
 
 
 @attrs.frozen(slots=True)
