@@ -385,3 +385,20 @@ def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:
         for name in sorted(methods):
             wanted = inspect.signature(getattr(SessionStore, name)).parameters
             assert list(inspect.signature(getattr(cls, name)).parameters) == list(wanted), (cls, name)
+
+
+def test_the_stores_quick_way_of_making_a_session_makes_the_same_record() -> None:
+    import datetime
+
+    import attrs
+
+    from rehabkit.engine.stored_session import STORED_FIELDS, PastSession, StoredDetail, stored_session
+
+    values = (7, datetime.date(2026, 11, 2), "acute", "complete", 2.0, 1.0, "continue", StoredDetail('{"a": 1}'))
+    values += ("P1", "neck-pain", "2.0.0", "2026-11-02T09:00:00+00:00", None, "PT-1")
+    quick, slow = stored_session(*values), PastSession(*values)
+    assert quick == slow and repr(quick) == repr(slow) and attrs.asdict(quick) == attrs.asdict(slow)
+    assert [field.name for field in attrs.fields(PastSession)][: len(STORED_FIELDS)] == list(STORED_FIELDS)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        quick.status = "stopped"
+    assert attrs.evolve(quick, next_morning=3.0).next_morning == 3.0 and quick.next_morning is None

@@ -1,1 +1,1 @@
-"""Private: sessions and courses (the store, reading a course for the engine, the runner, outcome measures)."""
+"""Private: sessions and courses (the store, reading a course for the engine, the runner, the clinic overview)."""

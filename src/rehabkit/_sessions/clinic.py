@@ -25,7 +25,9 @@ of rehabkit's (docs/postgres.md lists where each comes from):
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -46,7 +48,7 @@ from ..engine.criteria import APPROVAL_MEASURES
 from ..engine.events import Pause
 from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
-from .store_api import SessionStore, parse_day
+from .store_api import Overview, SessionStore, parse_day
 
 __all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
 
@@ -119,14 +121,32 @@ class _Patient:
     latest: datetime.date = datetime.date.min
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the whole store is read into records that are all kept: each collection
+    would walk every record made so far and free none (about 0.03 s of 1,000 patients x 50 sessions)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_store(store: SessionStore) -> dict[str, _Patient]:
     """Every patient's records from :meth:`rehabkit._sessions.store_api.SessionStore.overview`, grouped by patient."""
-    overview = store.overview()
+    with _collector_paused():
+        return _grouped(store.overview())
+
+
+def _grouped(overview: Overview) -> dict[str, _Patient]:
     patients: dict[str, _Patient] = {row.id: _Patient(row.surgery_date) for row in overview.patients}
     for session in overview.sessions:
         record = patients[session.patient]
         record.sessions.setdefault(session.protocol, []).append(session)
-        record.latest = max(record.latest, session.date)
+        if session.date > record.latest:
+            record.latest = session.date
         if session.clinician:
             record.clinician = session.clinician
     for event in overview.events:

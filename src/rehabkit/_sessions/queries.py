@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .._common.errors import StoreError
-from ..engine.stored_session import PastSession, StoredDetail
+from ..engine.stored_session import PastSession, StoredDetail, stored_session
 from .statements import Statements
 from .store_api import (
     EVENT_KINDS,
@@ -50,9 +50,8 @@ def within_limits_column(detail: Any) -> int | None:
 def _session(row: Sequence[Any]) -> PastSession:
     """A row of :data:`rehabkit._sessions.statements.SESSION_COLUMNS`."""
     id_, patient, protocol, version, phase, started, finished, status, before, after, decision, text, day, who = row
-    # By position, as the hot paths below: PastSession(id, date, phase, status, pain_before, pain_after, decision,
-    # detail, patient, protocol, version, started, finished, clinician).
-    return PastSession(
+    # By position (engine.stored_session.STORED_FIELDS), the store's quick way of making a record.
+    return stored_session(
         id_,
         parse_day(day or started[:10]),
         phase,
@@ -327,8 +326,8 @@ class StoreQueries:
         """
         sql, fetch = self._sql, self.decision_detail
         sessions = [  # by position (see _session): 50,000 sessions of a clinic, read in one go
-            PastSession(
-                int(sid),
+            stored_session(
+                sid,
                 parse_day(day),
                 phase,
                 status,

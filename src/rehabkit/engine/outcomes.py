@@ -5,7 +5,8 @@ item, how the item scores combine, and the bands its score falls into. The
 scoring code here is generic; the measures themselves come through the
 ``rehabkit_register_outcome_measures`` hook (rehabkit's own numeric pain
 rating, Oswestry and Neck Disability Index definitions are data files of the
-``core`` pack, with their references).
+``core`` pack, with their references). Pure, as the rest of the engine: no I/O
+(``rehabkit.OutcomeMeasure``; the old path ``rehabkit._sessions.outcomes`` still imports).
 
 Scoring methods:
 
