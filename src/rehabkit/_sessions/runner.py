@@ -218,6 +218,9 @@ def run_session(
     except KeyboardInterrupt:
         run.interrupt()
         raise SessionInterrupted(run.session) from None
+    except AnswersFileError:
+        run.interrupt()  # the answers given so far are kept; the session is incomplete, not left in progress
+        raise
     return run.finish()
 
 
