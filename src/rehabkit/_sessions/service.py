@@ -4,9 +4,11 @@ Every front end (the ``rehabkit`` commands, the pack harness, and later the
 browser) changes a course only through these operations: admit and record a
 session step by step (:func:`admit`, :func:`open_session`, then the
 :class:`SessionRun`'s steps), record approvals and clearances, a review, a
-next-morning report, a measure, a surgery date. Each takes the acting person
-(:class:`Actor`) and the date, asks the pure engine what follows, records it in
-the store and returns a typed result; printing is the front end's work.
+next-morning report, a measure, a surgery date. Each takes the date, and the
+acting person (:class:`Actor`) where it records what someone did; it asks the
+pure engine what follows, records it in the store and returns a typed result.
+Printing is the front end's work. (The store still records the clinician it
+was opened with; recording each write's actor is the next step, with roles.)
 
 A session is recorded as it goes: every answer is stored the moment it is
 given, so an interrupted session keeps what the patient said.
@@ -89,7 +91,8 @@ class CourseContext:
     library: Mapping[str, Exercise] = attrs.field(factory=dict)
     measures: Mapping[str, OutcomeMeasure] = attrs.field(factory=dict)
     extra_screening: tuple[ScreeningQuestion, ...] = ()
-    #: The progression policy (the ``rehabkit_progression_policy`` hook; the engine's default when no pack has one).
+    #: The progression policy (the plugin manager's ``decide``: the packs' ``rehabkit_progression_decision`` hooks, then
+    #: the engine's default); ``None``: the engine's default only.
     decide: Callable[[SessionPlan, SessionResult, Facts], Decision] | None = None
     #: The effective clinical policy (packs may override rehabkit's defaults).
     policy: Mapping[str, Any] = attrs.field(factory=dict)
