@@ -124,7 +124,7 @@ def sqlite_patient_lock(store_path: Path, patient: str, what: str, clinician: st
         if key in _OPEN:
             fd, held = _OPEN[key]
         else:
-            fd, held = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644), set()
+            fd, held = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), set()
             _OPEN[key] = (fd, held)
         # In one process POSIX locks never conflict, so the process's own holds are checked here.
         got = offset not in held and _try_lock(fd, offset)
@@ -137,8 +137,10 @@ def sqlite_patient_lock(store_path: Path, patient: str, what: str, clinician: st
         raise PatientBusy(patient, what, _read_note(notes, patient))
     note = notes / f"{offset:016x}"
     try:
-        notes.mkdir(exist_ok=True)
-        note.write_text(holder_name(what, patient, clinician))
+        notes.mkdir(mode=0o700, exist_ok=True)
+        descriptor = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it names a patient
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(holder_name(what, patient, clinician))
     except OSError:
         pass  # the note only names the holder; the lock itself is what counts
     try:

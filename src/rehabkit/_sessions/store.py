@@ -203,6 +203,20 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
 )
 
 
+def _create_private(path: Path) -> None:
+    """Make a new store file readable and writable by its owner only (0600), in a folder made 0700 when rehabkit
+    makes it: SQLite gives its journal and write-ahead files the store file's own mode. An existing file is left
+    as it is."""
+    if str(path) == ":memory:" or path.exists():
+        return
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first: it made it the same way
+
+
 class Store(StoreQueries):
     """An open session store in a SQLite file. Use as a context manager, or call :meth:`close`.
 
@@ -236,7 +250,8 @@ class Store(StoreQueries):
         if self.path.exists() and not self.path.is_file():
             raise StoreError(f"{str(self.path)!r} is not a file: choose a session store file with --db or REHABKIT_DB.")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                _create_private(self.path)
             # autocommit: each write is durable at once; wait for another process's write instead of failing at once
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")

@@ -104,9 +104,8 @@ def write_output(output: str, data: bytes, binary: bool = False) -> str:
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file would be, not mkstemp's private 0600
+            # Kept as mkstemp made it, readable by its owner only (0600): a handout, report or export may hold a
+            # patient's data, and writing over a file never leaves it wider open than that.
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
