@@ -459,3 +459,56 @@ def test_a_damaged_model_rebuilt_later_is_read_as_its_own_file(pack: Path, tmp_p
     rebuilt = probed("show", "alpha-neck")
     assert rebuilt.returncode == 0 and rebuilt.stdout == cold.stdout, rebuilt.stderr
     assert "KEPT [('a.yaml', 'alpha-neck')]" in rebuilt.stderr, rebuilt.stderr[-500:]
+
+
+class _Planted:
+    """What someone else might leave in a shared cache folder: unpickling it runs their code (here, it makes a
+    file)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def _plant(cache: Path, marker: Path) -> Path:
+    import pickle
+
+    from rehabkit._plugins.doc_cache import _build_id
+
+    cache.mkdir(exist_ok=True)
+    planted = cache / f"documents-{_build_id()}.pickle"
+    planted.write_bytes(pickle.dumps(_Planted(marker)))
+    planted.chmod(0o600)
+    return planted
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owners and modes are POSIX's")
+@pytest.mark.parametrize("how", ["folder writable by others", "file writable by others", "file of another owner"])
+def test_a_cache_someone_else_could_write_is_never_loaded(pack: Path, tmp_path: Path, how: str) -> None:
+    cache, marker = tmp_path / "shared-cache", tmp_path / "their-code-ran"
+    planted = _plant(cache, marker)
+    cache.chmod(0o777 if how == "folder writable by others" else 0o700)
+    if how == "file writable by others":
+        planted.chmod(0o666)
+    if how == "file of another owner":
+        if os.geteuid() != 0:
+            pytest.skip("giving a file to another owner needs root")
+        os.chown(planted, 65534, 65534)
+    before = planted.read_bytes()
+    assert "cached-neck" in listed(pack, cache)
+    assert not marker.exists(), "a pickle someone else could write was loaded"
+    if how == "folder writable by others":
+        assert planted.read_bytes() == before and os.listdir(cache) == [planted.name]  # nor written into
+    else:  # the folder is one's own: the file is replaced by one rehabkit writes, its owner's alone
+        assert planted.stat().st_uid == os.geteuid() and stat.S_IMODE(planted.stat().st_mode) == 0o600
+
+
+def test_a_cache_of_ones_own_is_loaded(pack: Path, tmp_path: Path) -> None:
+    """The control for the test above: the same planted file, in a folder and file of one's own, is read (so a
+    test that saw no marker there saw rehabkit refuse it, not miss it)."""
+    cache, marker = tmp_path / "own-cache", tmp_path / "loaded"
+    _plant(cache, marker).parent.chmod(0o700)
+    listed(pack, cache)
+    assert marker.exists()

@@ -14,7 +14,9 @@ each command would still have to read every document; a cache serves all of them
 Where: ``$REHABKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/rehabkit``, else ``~/.cache/rehabkit``; one file
 per rehabkit version, written whole (temporary file and rename), readable by its owner only.
 ``REHABKIT_CACHE_DIR=off`` turns it off. The cache is never needed: a cache that cannot be read or written
-(a read-only home, a damaged file) is ignored, and documents are parsed as before. Only documents that
+(a read-only home, a damaged file) is ignored, and documents are parsed as before. A folder or file that is
+not the user's alone (another owner, or writable by the group or anyone) is neither read nor written: a pickle
+runs code as it loads. Only documents that
 loaded and matched their schema are kept; a broken one is read (and reported) every time.
 
 Each model is stored pickled on its own, beside a protocol's id, version, title and conditions: a protocol
@@ -50,6 +52,21 @@ def cache_dir(env: dict[str, str] | None = None) -> Path | None:
         return None if chosen.strip().lower() in ("", "off", "0", "no", "false") else Path(chosen)
     base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "rehabkit"
+
+
+def _private(where: Path | int) -> bool:
+    """True when a folder (a path) or an open file (a descriptor) is this user's alone: owned by them and not
+    writable by their group or anyone else. A missing folder is private (rehabkit makes it 0700). Elsewhere than
+    POSIX, where owners and modes do not say this, the answer is True."""
+    if os.name != "posix":
+        return True
+    try:
+        info = os.fstat(where) if isinstance(where, int) else os.stat(where)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 def _build_id() -> str:
@@ -101,8 +118,13 @@ class DocumentCache:
         if self.folder is None:
             return self._entries
         self._file = self.folder / f"documents-{_build_id()}.pickle"
+        if not _private(self.folder):
+            self.folder = None  # neither read nor written: unpickling a file someone else could write runs their code
+            return self._entries
         try:
             with open(self._file, "rb") as handle:
+                if not _private(handle.fileno()):
+                    return self._entries
                 stored = pickle.load(handle)
             if isinstance(stored, dict) and stored.get("format") == _FORMAT:
                 self._entries = {key: (summary, model) for key, (summary, model) in stored["models"].items()}
