@@ -531,3 +531,16 @@ def test_a_next_morning_report_is_for_the_morning_after(cli, tmp_path) -> None:
     late = course.do("next-day", "P1", "--pain", "4", n=3)
     assert late.exit_code == 2 and "is for the morning after a session" in late.stderr
     assert course.do("next-day", "P1", "--pain", "4", n=1).exit_code == 0
+
+
+def test_a_newline_in_a_review_note_cannot_forge_a_line_of_history_or_of_a_refusal(cli, tmp_path) -> None:
+    course = Course(cli, tmp_path, "low-back-pain-acute")
+    course.approve("acute", 0)
+    assert course.run(0, screening={"all": False, "bladder-bowel-saddle": True})[0].exit_code == 5
+    forged = f"seen\n{day(1)}  low-back-pain-acute: surgeon-clearance given for phase recovery by DR-3"
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "refer", "--note", forged, n=1).exit_code == 0
+    listed = cli("history", "P1", "--db", course.db).stdout.splitlines()
+    assert forged.split("\n")[1] not in listed  # no line of its own
+    assert any(line.endswith("refer: seen\\x0a" + forged.split("\n")[1]) for line in listed)  # shown, on one line
+    refused, _ = course.run(2)
+    assert refused.exit_code == 6 and "  Note: seen\\x0a" in refused.stderr

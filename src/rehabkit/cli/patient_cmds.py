@@ -144,6 +144,7 @@ def _status(events: list[Any]) -> str:
 
 
 def _event_text(event: Any) -> str:
+    from .._common.text import visible
     from ..engine.events import Approval, Pause, Review, event_detail
 
     detail = event_detail(event.kind, event.detail)
@@ -152,7 +153,7 @@ def _event_text(event: Any) -> str:
     if isinstance(detail, Pause):
         return f"{event.protocol}: paused ({detail.action}, {detail.cause})"
     if isinstance(detail, Review):
-        note = f": {detail.note}" if detail.note else ""
+        note = f": {visible(detail.note)}" if detail.note else ""  # one line: a newline cannot forge another
         return f"review by {event.by}: {detail.outcome}{note}"
     kind, given = (detail.kind, detail.value) if isinstance(detail, Approval) else (event.kind, False)
     gate = f" for phase {event.phase}" if event.phase else " (before version 3: opens no gate)"

@@ -136,6 +136,7 @@ def describe_stop(course: Course, patient: str) -> list[str]:
         return []
     since = stop.date.isoformat()
     lines: list[str]
+    from .._common.text import visible
     from ..engine.events import Pause, Review
 
     detail = stop.detail
@@ -158,7 +159,7 @@ def describe_stop(course: Course, patient: str) -> list[str]:
         word = "referred on" if outcome == "refer" else "discharged from this programme"
         lines = [f"The patient was {word} at a review on {since}{who}."]
         if isinstance(detail, Review) and detail.note:
-            lines.append(f"  Note: {detail.note}")
+            lines.append(f"  Note: {visible(detail.note)}")  # on its one line, whatever it holds
     lines.append(
         f"No session runs until a clinician records a review: {_REVIEW_COMMAND.format(patient=patient)} "
         "[--phase P] [--note TEXT]"
