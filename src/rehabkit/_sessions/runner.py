@@ -18,7 +18,6 @@ import attrs
 
 from .._common.errors import RehabkitError, did_you_mean
 from ..engine import PlannedExercise, SessionPlan
-from ..engine.today import check_gate, plan_for
 from ..model import Precaution
 from .service import (
     Actor,
@@ -43,8 +42,6 @@ __all__ = [
     "GateClosed",
     "RunOutcome",
     "SessionInterrupted",
-    "check_gate",
-    "plan_for",
     "run_session",
 ]
 

@@ -101,8 +101,8 @@ def approve(
         try:
             kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read
             surgery = surgery_date(surgery_text, day)
-            note_surgery_change(store, patient, surgery)
-            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None, day)
+            replaced = set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None, day)
+            note_surgery_change(patient, replaced, surgery)
             recorded = approve_gate(store, context, patient, Actor(by), day, phase=phase_id, kind=kind,
                                     given=not withdraw)  # fmt: skip
         except CourseRequestError as exc:

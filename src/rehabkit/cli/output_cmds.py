@@ -32,8 +32,8 @@ def _patient_handout(
     closed."""
     from .._outputs.handout import build_handout
     from .._sessions.course import load_course
-    from .._sessions.runner import check_gate, plan_for
     from ..engine.course import active_precautions
+    from ..engine.today import check_gate, plan_for
 
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}

@@ -265,10 +265,8 @@ def _record_session(state: AppState, store: Any, request: SessionRequest) -> Non
     patient, protocol, terminal = request.patient, request.protocol, request.terminal
     context = request.context
     try:
-        note_surgery_change(store, patient, request.surgery)
-        set_surgery_date(
-            store, patient, datetime.date.fromisoformat(request.surgery) if request.surgery else None, request.day
-        )
+        surgery = datetime.date.fromisoformat(request.surgery) if request.surgery else None
+        note_surgery_change(patient, set_surgery_date(store, patient, surgery, request.day), request.surgery)
     except StoreError as exc:
         raise click.BadParameter(str(exc), param_hint="'--patient'") from None
     if request.surgeon_cleared is not None or request.clinician_approved is not None:
@@ -324,8 +322,8 @@ def _load_answers(path: str) -> Any:
 def _print_plan(store: Any, request: SessionRequest) -> None:
     """Today's plan, without running or recording anything; refused like a session when the course is stopped or
     the phase's gate is closed."""
-    from .._sessions.runner import check_gate, plan_for
     from ..engine.course import active_precautions
+    from ..engine.today import check_gate, plan_for
 
     patient, protocol, output_format = request.patient, request.protocol, request.output_format
     course = request.context.course(store, patient, request.day)

@@ -71,10 +71,10 @@ def require_patient(store: Any, patient: str) -> None:
         )
 
 
-def note_surgery_change(store: Any, patient: str, surgery: str | None) -> None:
-    """Say so when a new surgery date replaces a recorded one (every gate on time since surgery moves with it)."""
-    old = store.surgery_date(patient) if store.has_patient(patient) else None
-    if surgery is not None and old is not None and old != surgery:
+def note_surgery_change(patient: str, old: str | None, surgery: str | None) -> None:
+    """Say so when a new surgery date replaced a recorded one (``old``, as
+    :func:`rehabkit._sessions.service.set_surgery_date` returns it): every gate on time since surgery moves."""
+    if old is not None:
         echo(
             f"rehabkit: note: the surgery date of {patient} changes from {old} to {surgery}; "
             "time since surgery is counted from the new date.",
