@@ -55,6 +55,12 @@ def run(pack: Path, *args: str, cache: Path | str) -> subprocess.CompletedProces
     )
 
 
+def _approve(pack: Path, db: str, cache: Path) -> None:
+    """The clinician's approval that opens the pack protocol's first gate for P-1."""
+    approval = ("approve", "P-1", "--protocol", "cached-neck", "--phase", "acute", "--by", "PT-1", "--db", db)
+    assert run(pack, *approval, cache=cache).returncode == 0
+
+
 def listed(pack: Path, cache: Path | str) -> dict[str, dict]:
     result = run(pack, "list", "--format", "json", cache=cache)
     assert result.returncode == 0, result.stderr
@@ -123,23 +129,7 @@ def test_run_refuses_a_protocol_whose_edit_broke_it_though_a_clean_result_is_cac
     """run takes a protocol's lint result from the cache while its file is unchanged; an edit is linted at once."""
     cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
     plan = ("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
-    assert (
-        run(
-            pack,
-            "approve",
-            "P-1",
-            "--protocol",
-            "cached-neck",
-            "--phase",
-            "acute",
-            "--by",
-            "PT-1",
-            "--db",
-            db,
-            cache=cache,
-        ).returncode
-        == 0
-    )
+    _approve(pack, db, cache)
     for _ in range(2):  # linted, then the clean result from the cache
         assert run(pack, *plan, cache=cache).returncode == 0
     data = yaml.safe_load(pack.read_text(encoding="utf-8"))
@@ -357,23 +347,7 @@ def test_a_cached_lint_result_follows_the_modules_a_rule_imports(pack: Path, tmp
         MODULE + "\nfrom .rule import rehabkit_register_lint_rules  # noqa: F401\n", encoding="utf-8"
     )
     cache, db = tmp_path / "cache", str(tmp_path / "s.sqlite3")
-    assert (
-        run(
-            pack,
-            "approve",
-            "P-1",
-            "--protocol",
-            "cached-neck",
-            "--phase",
-            "acute",
-            "--by",
-            "PT-1",
-            "--db",
-            db,
-            cache=cache,
-        ).returncode
-        == 0
-    )
+    _approve(pack, db, cache)
     plan = ("run", "cached-neck", "--patient", "P-1", "--plan", "--db", db)
     assert listed(pack, cache)["cached-neck"]["lint_errors"] == []
     assert run(pack, *plan, cache=cache).returncode == 0
