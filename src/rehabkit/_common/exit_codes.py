@@ -37,6 +37,8 @@ class ExitCode(enum.IntEnum):
     COURSE_STOPPED = 6
     GATE_CLOSED = 7
     PATIENT_BUSY = 8
+    NOT_PERMITTED = 9
+    DAMAGED_RECORD = 10
     INTERRUPTED = 130
 
 
@@ -63,6 +65,14 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
         "another command is recording this patient's course right now: nothing was recorded "
         "(try again when it has ended)"
     ),
+    ExitCode.NOT_PERMITTED: (
+        "not permitted: no registered person acts from this account or login, or their role may not do this "
+        "(see 'rehabkit staff list')"
+    ),
+    ExitCode.DAMAGED_RECORD: (
+        "a stored record of this patient cannot be read (named in the message): nothing was recorded; "
+        "everyone else's courses still work"
+    ),
     ExitCode.INTERRUPTED: (
         "interrupted (Ctrl-C or end of input): answers so far are kept, the session is marked incomplete"
     ),
@@ -84,6 +94,8 @@ EXIT_CODE_NAMES: dict[ExitCode, str] = {
     ExitCode.COURSE_STOPPED: "course stopped",
     ExitCode.GATE_CLOSED: "gate closed",
     ExitCode.PATIENT_BUSY: "patient busy",
+    ExitCode.NOT_PERMITTED: "not permitted",
+    ExitCode.DAMAGED_RECORD: "damaged record",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
