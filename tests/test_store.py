@@ -346,10 +346,10 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 
 def test_each_database_runs_statements_written_for_it() -> None:
-    """One set of query methods; the statements differ only in the placeholder and in the three written twice."""
+    """One set of query methods; the statements differ only in the placeholder and in the five written twice."""
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
-    own = {"add_patient", "start_session", "add_event"}
+    own = {"add_patient", "start_session", "add_event", "set_surgery_date", "add_staff_event"}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
     assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
     for name in names:

@@ -603,7 +603,7 @@ def set_surgery_date(
         check_surgery_date(surgery, day)
     text = surgery.isoformat() if surgery is not None else None
     old = store.surgery_date(patient) if store.has_patient(patient) else None
-    store.ensure_patient(patient, surgery_date=text)
+    store.ensure_patient(patient, surgery_date=text, day=day)
     return old if text is not None and old is not None and old != text else None
 
 
