@@ -86,6 +86,8 @@ class StoreQueries:
 
     #: The clinician every record made through this store is attributed to (None: not given).
     clinician: str | None
+    #: The operating-system account or database login the person acts from (None: not recognised).
+    account: str | None = None
     #: The database connection: sqlite3's, or psycopg's in autocommit mode.
     _db: Any
     #: The statements of the connection's dialect.
@@ -94,6 +96,10 @@ class StoreQueries:
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         """Run an INSERT whose statement gives the new row's id, and return it."""
         raise NotImplementedError
+
+    def session_login(self) -> str | None:
+        """The database login this store is connected as; None for a SQLite file (the PostgreSQL store's gives it)."""
+        return None
 
     # --- patients -----------------------------------------------------------
 

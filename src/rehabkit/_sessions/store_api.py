@@ -160,8 +160,15 @@ class SessionStore(Protocol):
 
     #: Which database holds the store: ``sqlite`` or ``postgresql`` (``db status`` and messages say so).
     backend: str
-    #: The clinician every record made through this store is attributed to (None: not given).
+    #: The person every record made through this store is attributed to (set by
+    #: :func:`rehabkit._sessions.staff.who_acts`; None: no one recognised).
     clinician: str | None
+    #: The operating-system account or database login that person acts from (None: not recognised).
+    account: str | None
+
+    def session_login(self) -> str | None:
+        """The database login this store is connected as (PostgreSQL's ``session_user``); None for a SQLite file."""
+        ...
 
     @property
     def path(self) -> Path | str:
