@@ -153,8 +153,8 @@ def who_acts(store: SessionStore) -> Actor:
             "(you become the store's admin):\n  rehabkit staff add YOUR-STAFF-ID --role ROLE"
         )
     if mine:
-        raise NotRegistered(f"{mine[0].id}, who acts from {account!r}, is disabled: an admin enables them again "
-                            f"('rehabkit staff enable {mine[0].id}').")  # fmt: skip
+        raise NotRegistered(f"{mine[-1].id}, who acts from {account!r}, is disabled: an admin enables them again "
+                            f"('rehabkit staff enable {mine[-1].id}').")  # fmt: skip
     raise NotRegistered(
         f"{account!r} is not registered on this store: an admin registers you with\n"
         f"  rehabkit staff add YOUR-STAFF-ID --role ROLE {option} {account}"

@@ -12,6 +12,7 @@ from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, echo
 from .exits import exit_with, request_error
 from .options import (
+    check_staff_id,
     clinician_option,
     date_option,
     db_option,
@@ -120,13 +121,14 @@ def approve(
     Examples:
       rehabkit approve P-0042 --protocol neck-pain --phase acute
       rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --kind surgeon-clearance
-      rehabkit approve P-9 --phase recovery --kind surgeon-clearance --surgeon "Dr A. Surgeon" \\
-          --evidence "letter of 2026-11-10"
+      rehabkit approve P-9 --phase recovery --kind surgeon-clearance --surgeon "Dr Bone" --evidence "letter"
     """
     from .._sessions.service import Clearance, CourseRequestError, approval_kind, set_surgery_date
     from .._sessions.service import approve as approve_gate
     from .._sessions.store import StoreError
 
+    if by is not None:
+        check_staff_id(by)
     with open_store(db) as store:
         actor = acting(store, by or clinician)
         with course_lock(store, patient, "an approval", actor.id):
@@ -229,6 +231,8 @@ def review(
       rehabkit review P-0042 --outcome resume --note "disc signs excluded"
       rehabkit review P-0042 --outcome earlier-phase --phase acute
     """
+    if clinician is not None:
+        check_staff_id(clinician)
     with open_store(db, create=False) as store:
         require_patient(store, patient)
         actor = acting(store, clinician)

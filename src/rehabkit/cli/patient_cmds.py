@@ -202,7 +202,13 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.command(
     "next-day",
     epilog=exit_code_help(
-        (*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL, ExitCode.PATIENT_BUSY)
+        (
+            *GENERAL_EXIT_CODES,
+            ExitCode.STOPPED_FOR_REVIEW,
+            ExitCode.URGENT_REFERRAL,
+            ExitCode.PATIENT_BUSY,
+            ExitCode.NOT_PERMITTED,
+        )
     ),
 )
 @patient_argument()
@@ -252,6 +258,32 @@ def next_day(
         actor = acting(store, clinician)
         with course_lock(store, patient, "a next-morning report", actor.id):
             _record_next_day(state, store, patient, pain, settled, protocol_id, day, actor)
+
+
+def _measure_answers(outcome: Any, scores: tuple[str, ...], skips: tuple[str, ...], patient: str) -> dict[str, Any]:
+    """The items' answers: from --score and --skip, the others asked at the terminal (exit 130 on Ctrl-C)."""
+    items = {item.id: item for item in outcome.items}
+    answers: dict[str, int | None] = {}
+    for text in scores:
+        key, _, value = text.partition("=")
+        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
+            raise click.BadParameter(
+                f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
+            )
+        answers[key] = int(value)
+    for key in skips:
+        if key not in items:
+            raise click.BadParameter(
+                f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'"
+            )
+        answers[key] = None
+    try:
+        for item in outcome.items:
+            if item.id not in answers:
+                answers[item.id] = _ask_item(item)
+    except click.Abort:
+        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
+    return answers
 
 
 def _record_next_day(
@@ -309,7 +341,9 @@ def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str 
         return None
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.INTERRUPTED)))
+@click.command(
+    epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED, ExitCode.INTERRUPTED))
+)
 @patient_argument(then="measure_id")
 @click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)
 @click.option(
@@ -360,27 +394,7 @@ def measure(
         require_patient(store, patient)
         actor = acting(store, clinician)  # refused before a question is asked
         require(actor, "record-measure", registry.policy(), patient)
-    items = {item.id: item for item in outcome.items}
-    answers: dict[str, int | None] = {}
-    for text in scores:
-        key, _, value = text.partition("=")
-        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
-            raise click.BadParameter(
-                f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
-            )
-        answers[key] = int(value)
-    for key in skips:
-        if key not in items:
-            raise click.BadParameter(
-                f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'"
-            )
-        answers[key] = None
-    try:
-        for item in outcome.items:
-            if item.id not in answers:
-                answers[item.id] = _ask_item(item)
-    except click.Abort:
-        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
+    answers = _measure_answers(outcome, scores, skips, patient)
     try:
         with (
             open_store(db, create=False) as store,

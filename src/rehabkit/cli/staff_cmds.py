@@ -10,9 +10,11 @@ import click
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import echo
 from .options import db_option, format_option
-from .stores import acting, open_store
+from .stores import acting, course_lock, open_store
 
-EXIT_CODES = exit_code_help((*GENERAL_EXIT_CODES, ExitCode.NOT_PERMITTED))
+EXIT_CODES = exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED))
+#: The lock a change of the staff register holds (two first registrations at once make one admin, not two).
+REGISTER_LOCK = "~staff-register"
 
 
 def _roles() -> list[str]:
@@ -37,11 +39,10 @@ def staff() -> None:
 
     \b
     Examples:
-      rehabkit staff add PT-1 --role physiotherapist --name "A. Physio"
+      rehabkit staff add PT-2 --role physiotherapist --name "A. Physio"
       rehabkit staff add DR-3 --role surgeon --os-user drsmith
-      rehabkit staff add DR-4 --role surgeon --db-role dr4 --db postgresql://owner@db/clinic
       rehabkit staff list
-      rehabkit staff disable PT-9
+      rehabkit staff disable PT-2
     """
 
 
@@ -92,7 +93,7 @@ def add(
     for text in (name, os_user, db_role):
         if text is not None and (not text.strip() or not text.isprintable() or len(text) > 100):
             raise click.BadParameter("names, accounts and logins are one printable line of at most 100 characters.")
-    with open_store(db) as store:
+    with open_store(db) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
         members = register(store.staff_events())
         field, account = account_field(store), current_account(store)
         wanted = tuple(dict.fromkeys(roles))
@@ -175,7 +176,7 @@ def _switch(staff_id: str, db: str | None, action: str) -> None:
     from .._sessions.staff import find_member, register, require
     from .._sessions.store_api import StaffChange
 
-    with open_store(db, create=False) as store:
+    with open_store(db, create=False) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
         actor = acting(store)
         require(actor, "manage-staff")
         members = register(store.staff_events())
