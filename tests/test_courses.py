@@ -527,7 +527,9 @@ def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli
     # The record's own day, or any before it, is taken by both.
     course.approve("acute", 0, "--kind", "surgeon-clearance")
     assert course.run(0, "--surgery-date", day(0))[0].exit_code == 0
-    earlier = course.do("approve", "P1", "--phase", "acute", "--by", "DR-1", "--surgery-date", day(-1), n=0)
+    earlier = course.do(
+        "approve", "P1", "--phase", "acute", "--kind", "surgeon-clearance", "--surgery-date", day(-1), n=0
+    )
     assert earlier.exit_code == 0 and course.history()["surgery_date"] == day(-1)
 
 
