@@ -191,3 +191,27 @@ def test_a_clinics_pack_may_tune_who_acts_but_never_lets_a_patient_approve() -> 
             settings_from({"who_may_act": {action: ["patient", "surgeon"]}})
     with pytest.raises(ValueError, match="roles"):
         settings_from({"who_may_act": {"review": ["receptionist"]}})
+
+
+def test_clinic_lists_the_records_of_trust_to_check_again(rehabkit, db, tmp_path) -> None:
+    sign_in(db, "DR-7", ("clinician", "physiotherapist"))
+    lumbar = ("approve", "C1", "--protocol", "post-surgical-lumbar", "--phase", "acute", "--kind", "surgeon-clearance")
+    for extra, n in (
+        (("--surgeon", "Dr X", "--evidence", "letter one", "--surgery-date", day(-30)), 0),
+        (("--withdraw",), 1),
+        (("--surgeon", "Dr Y", "--evidence", "letter two"), 2),
+    ):
+        assert rehabkit(*lumbar, *extra, "--db", db, "--date", day(n), as_staff=False).returncode == 0
+    assert rehabkit("approve", "P1", "--protocol", "low-back-pain-acute", "--phase", "acute", "--db", db,
+                    "--date", day(0), as_staff=False).returncode == 0  # fmt: skip
+    urgent = ("run", "low-back-pain-acute", "--patient", "P1", "--answers", _urgent(tmp_path), "--db", db)
+    assert rehabkit(*urgent, "--date", day(0), as_staff=False).returncode == 5
+    lifted = ("review", "P1", "--outcome", "resume", "--note", "MRI clear", "--db", db, "--date", day(1))
+    assert rehabkit(*lifted, as_staff=False).returncode == 0
+    listed = json.loads(rehabkit("clinic", "--db", db, "--date", day(3), "--format", "json").stdout)
+    checks = {c["patient"]: [r["text"] for r in c["reasons"] if r["kind"] == "check-record"] for c in listed["courses"]}
+    assert any("transcribed by DR-7" in t and "Dr Y's letter (letter two)" in t for t in checks["C1"])
+    assert any(f"given again by DR-7 on {day(2)}, after its withdrawal on {day(1)}" in t for t in checks["C1"])
+    assert checks["P1"] == [f"the urgent referral of {day(0)} lifted by DR-7 on {day(1)}: MRI clear"]
+    later = json.loads(rehabkit("clinic", "--db", db, "--date", day(35), "--format", "json").stdout)  # 28 days on
+    assert not [r for c in later["courses"] for r in c["reasons"] if r["kind"] == "check-record"]

@@ -91,8 +91,12 @@ def _roles(key: str, value: Any, name: str) -> list[str]:
     return list(value)
 
 
-def _staff(key: str, value: Any, name: str) -> list[str]:
+def _staff(key: str, value: Any, name: str) -> Any:
     actions = list(policy()["who_may_act"])
+    if key == "trust_event_days":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 366:
+            raise ValueError(f"{name} must be a whole number of days from 1 to 366")
+        return value
     if key != "note_required":
         raise ValueError(f"{name} is not a setting a pack may change (the roles are rehabkit's own)")
     if not isinstance(value, list) or not all(isinstance(v, str) and v in actions for v in value):
