@@ -215,3 +215,13 @@ def test_clinic_lists_the_records_of_trust_to_check_again(rehabkit, db, tmp_path
     assert checks["P1"] == [f"the urgent referral of {day(0)} lifted by DR-7 on {day(1)}: MRI clear"]
     later = json.loads(rehabkit("clinic", "--db", db, "--date", day(35), "--format", "json").stdout)  # 28 days on
     assert not [r for c in later["courses"] for r in c["reasons"] if r["kind"] == "check-record"]
+
+
+def test_a_patient_on_their_own_store_records_their_sessions_and_administers_nothing(rehabkit, db, calm) -> None:
+    first = rehabkit("staff", "add", "P-9", "--role", "patient", "--db", db)
+    assert first.returncode == 0 and "admin" not in first.stdout, first.stderr
+    assert rehabkit("staff", "add", "DR-1", "--role", "surgeon", "--db", db).returncode == 9
+    refused = rehabkit("run", "neck-pain", "--patient", "P-9", "--answers", calm, "--db", db, as_staff=False)
+    assert refused.returncode == 7 and "rehabkit approve" in refused.stderr  # the gate: a clinician's to open
+    approval = rehabkit("approve", "P-9", "--protocol", "neck-pain", "--phase", "acute", "--db", db, as_staff=False)
+    assert approval.returncode == 9 and _sessions(db) == 0  # a closed gate runs nothing

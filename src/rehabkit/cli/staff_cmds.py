@@ -76,8 +76,9 @@ def add(
     """Register a person: their id, roles and the account or login they act from.
 
     On a store with no one registered this creates the store if needed and
-    registers you, acting from this account, with the admin role added.
-    Afterwards only an admin registers people.
+    registers you, acting from this account, with the admin role added (a
+    patient registering on their own store stays a patient: no one else is
+    registered there). Afterwards only an admin registers people.
     """
     from .._sessions.staff import (
         StaffMember,
@@ -104,7 +105,8 @@ def add(
                     f"the first person registered on a store acts from this {_what(field)} ({account}), not {given}: "
                     "run this first 'staff add' from their own account, or leave the option out."
                 )
-            wanted = tuple(dict.fromkeys((*wanted, "admin")))
+            if "patient" not in wanted:  # a patient's own store has no admin: no one else is registered on it
+                wanted = tuple(dict.fromkeys((*wanted, "admin")))
             actor_id: str | None = staff_id
             if field == "os_user":
                 os_user = account
@@ -121,7 +123,7 @@ def add(
             raise click.BadParameter(str(exc), param_hint="'ID'") from None
         _grant(store, member)
         store.add_staff_event(StaffChange(staff_id, "add", wanted, name, os_user, db_role, actor_id, account))
-    first = " (the first person on this store: admin too)" if not members else ""
+    first = " (the first person on this store: admin too)" if not members and "admin" in wanted else ""
     where = f" acting from {getattr(member, field)!r}" if getattr(member, field) else " (no account: cannot act yet)"
     echo(f"Registered {staff_id} as {', '.join(wanted)}{where}{first}.")
 
