@@ -150,10 +150,14 @@ def test_a_patient_acts_on_their_own_course_only_and_never_approves(rehabkit, db
 
 
 def test_an_id_typed_on_the_command_line_never_chooses_who_acts(rehabkit, db, calm) -> None:
-    sign_in(db, "PT-1", ("physiotherapist",))
+    sign_in(db, "DR-3", ("surgeon",))
+    sign_in(db, "PT-1", ("physiotherapist",))  # DR-3 is registered, but this account acts as PT-1
     other = rehabkit("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "DR-3", "--db", db,
                      as_staff=False)  # fmt: skip
     assert other.returncode == 9 and "acts as PT-1, not DR-3" in other.stderr
+    typo = rehabkit("approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-11", "--db", db,
+                    as_staff=False)  # fmt: skip
+    assert typo.returncode == 9 and "Did you mean 'PT-1'" in typo.stderr
     env = {"REHABKIT_CLINICIAN": "DR-3"}
     run = rehabkit("run", "neck-pain", "--patient", "P1", "--answers", calm, "--db", db, env=env, as_staff=False)
     assert run.returncode == 9

@@ -44,6 +44,15 @@ def acting(store: Any, claimed: str | None = None) -> Any:
 
     actor = who_acts(store)
     if claimed is not None and claimed != actor.id:
+        from .._common.errors import did_you_mean
+        from .._sessions.staff import register
+
+        known = list(register(store.staff_events()))
+        if claimed not in known:
+            raise NotPermitted(
+                f"{claimed!r} (from --by, --clinician or REHABKIT_CLINICIAN) is not registered on this store."
+                f"{did_you_mean(claimed, known)} This account acts as {actor.id}: leave the option out."
+            )
         raise NotPermitted(
             f"this account ({actor.account}) acts as {actor.id}, not {claimed}: every record names the registered "
             "person signed in, never an id typed on the command line. Leave out --by, --clinician and "
