@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -173,10 +173,10 @@ _REMEDY = (
 )
 
 
-@attrs.frozen(slots=True)
-class DamagedRow:
+class DamagedRow(NamedTuple):
     """One stored row rehabkit cannot read: its table, its id (the patient's id for the ``patients`` table), the
-    patient whose record it belongs to (None where it is not known), and what is wrong with it, in plain words."""
+    patient whose record it belongs to (None where it is not known), and what is wrong with it, in plain words.
+    (A named tuple: the clinic overview may name many, and every command imports this module.)"""
 
     table: str
     row: int | str
@@ -217,7 +217,7 @@ class DamagedRecord(RehabkitError, ValueError):
 
     def for_patient(self, patient: str) -> DamagedRecord:
         """The same error, with ``patient`` named on the rows that named none (a reader that did not know whose)."""
-        return DamagedRecord.of([attrs.evolve(r, patient=r.patient or patient) for r in self.rows])
+        return DamagedRecord.of([r._replace(patient=r.patient or patient) for r in self.rows])
 
     @property
     def table(self) -> str:

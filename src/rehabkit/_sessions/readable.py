@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..engine.events import detail_problem
+from ..engine.event_fields import detail_problem
 from .store_api import EVENT_KINDS
 
 __all__ = [
@@ -144,7 +144,7 @@ def next_day_problem(session: Any, day: Any, pain: Any, settled: Any) -> str | N
         return f"its session {_shown(session)} is not a session id"
     if settled is not None and not (_number(settled) and settled >= 0):
         return f"its settled_hours {_shown(settled)} is not a number of hours"
-    return _day_problem(day) or ("its pain is missing" if pain is None else pain_problem("its pain", pain))
+    return _day_problem(day) or ("its pain is missing" if pain is None else pain_problem("pain", pain))
 
 
 def measure_problem(day: Any, value: Any) -> str | None:

@@ -4,7 +4,7 @@ The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for th
 ``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
 twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
 ``ON CONFLICT DO NOTHING``), the two INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
-PostgreSQL's ``RETURNING id``), and the two that ask whether a decision record is a JSON object (SQLite's
+PostgreSQL's ``RETURNING id``), and the four that ask whether a stored decision record or answer is JSON (SQLite's
 ``json_valid`` against PostgreSQL's cast to ``json``). ``"by"`` is quoted in both (a reserved word in PostgreSQL).
 So each backend runs statements written for it, and nothing rewrites SQL while a command runs.
 

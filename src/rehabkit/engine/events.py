@@ -8,7 +8,9 @@ JSON the store keeps (keys in the order rehabkit has always written them), and
 field takes its default, a field of the wrong type is dropped, never a crash.
 
 Where a decision rests on a field, it is never guessed: before the store reads a
-detail back it asks :func:`detail_problem`, and a detail that is not a JSON
+detail back it asks :func:`detail_problem` (:mod:`rehabkit.engine.event_fields`,
+kept apart so that the store checks a detail without making these classes), and
+a detail that is not a JSON
 object, or whose approval kind and value, pause action or review outcome cannot
 be read, is a damaged record (:class:`rehabkit._common.errors.DamagedRecord`),
 named and set aside. The rest (reasons, messages, a note) is read as far as it
@@ -22,6 +24,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from .event_fields import REVIEW_OUTCOMES, detail_problem
+
 __all__ = [
     "REVIEW_OUTCOMES",
     "Approval",
@@ -33,9 +37,6 @@ __all__ = [
     "detail_problem",
     "event_detail",
 ]
-
-#: What a clinician's review can decide.
-REVIEW_OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
 
 
 def _text(value: Any) -> str | None:
@@ -166,50 +167,3 @@ def event_detail(kind: str, data: Any) -> EventDetail:
         return OtherDetail(dict(mapping))
     result: EventDetail = reader.from_mapping(mapping)
     return result
-
-
-def _json_type(value: Any) -> str:
-    """A JSON value's type, as a message names it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "not an object"
-
-
-def detail_problem(kind: str, data: Any) -> str | None:
-    """What keeps a stored detail of an event of ``kind`` from being read without a guess (None: it can be read).
-
-    A detail is stored as a JSON object, and the fields a decision rests on must be there with their type: which
-    approval or clearance (``kind``) and whether it was given or withdrawn (``value``, true or false), a pause's
-    ``action`` (whether the patient was told to seek help urgently), a review's ``outcome``. Any other field is read
-    as far as it goes (:func:`event_detail`).
-    """
-    if not isinstance(data, Mapping):
-        return f"its detail is {_json_type(data)}, not a JSON object"
-    if kind == "approval":
-        if not isinstance(data.get("kind"), str) or not data["kind"]:
-            return "its detail does not say which approval or clearance it records (kind)"
-        if not isinstance(data.get("value"), bool):
-            return f"its detail does not say whether the {data['kind']} was given or withdrawn (value: true or false)"
-    elif kind == "pause":
-        if not isinstance(data.get("action"), str) or not data["action"]:
-            return "its detail does not say what the pause asks for (action: stop-and-review or refer-urgently)"
-    elif kind == "review" and data.get("outcome") not in REVIEW_OUTCOMES:
-        outcome = data.get("outcome")
-        return (
-            f"its detail's review outcome {_shown(outcome)} is not one of {', '.join(REVIEW_OUTCOMES)}"
-            if outcome is not None
-            else "its detail does not say what the review decided (outcome)"
-        )
-    return None
-
-
-def _shown(value: Any) -> str:
-    """A stored value as a message quotes it: its repr (control characters escaped), cut to 40 characters."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
