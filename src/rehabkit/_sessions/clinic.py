@@ -164,17 +164,14 @@ def read_store(store: SessionStore) -> tuple[dict[str, _Patient], list[DamagedRo
 
 def _grouped(overview: Overview) -> tuple[dict[str, _Patient], list[DamagedRow]]:
     patients: dict[str, _Patient] = {row.id: _Patient(row.surgery_date) for row in overview.patients}
-    orphans: dict[str, dict[str, int]] = {}
+    orphans: dict[str, dict[str, int]] = {}  # rows of a patient whose own row is gone (deleted with foreign keys off)
 
-    def record_of(patient: str, table: str) -> _Patient | None:
-        record = patients.get(patient)
-        if record is None:  # the patient's row is gone (deleted with foreign keys off): their rows are set aside
-            counts = orphans.setdefault(patient, dict.fromkeys(_PATIENT_TABLES, 0))
-            counts[table] += 1
-        return record
+    def orphan(patient: str, table: str) -> None:
+        orphans.setdefault(patient, dict.fromkeys(_PATIENT_TABLES, 0))[table] += 1
 
     for session in overview.sessions:
-        if (record := record_of(session.patient, "sessions")) is None:
+        if (record := patients.get(session.patient)) is None:
+            orphan(session.patient, "sessions")
             continue
         record.sessions.setdefault(session.protocol, []).append(session)
         if session.date > record.latest:
@@ -182,20 +179,23 @@ def _grouped(overview: Overview) -> tuple[dict[str, _Patient], list[DamagedRow]]
         if session.clinician:
             record.clinician = session.clinician
     for event in overview.events:
-        if (record := record_of(event.patient, "course_events")) is None:
+        if (record := patients.get(event.patient)) is None:
+            orphan(event.patient, "course_events")
             continue
         course_event = event.course_event()
         record.events.append(course_event)
         record.latest = max(record.latest, course_event.date)
         record.clinician = event.clinician or event.by or record.clinician
     for report in overview.next_days:
-        if (record := record_of(report.patient, "next_day")) is None:
+        if (record := patients.get(report.patient)) is None:
+            orphan(report.patient, "next_day")
             continue
         day = parse_day(report.date)
         record.next_days.append(NextDayRecord(int(report.session), day, report.pain, report.settled_hours))
         record.latest = max(record.latest, day)
     for scored in overview.measures:
-        if (record := record_of(scored.patient, "measures")) is None:
+        if (record := patients.get(scored.patient)) is None:
+            orphan(scored.patient, "measures")
             continue
         day = parse_day(scored.date)
         record.measures.append(MeasureRecord(scored.measure, scored.value, day))

@@ -43,6 +43,8 @@ SESSION_STATUSES = ("in-progress", "complete", "incomplete", "stopped")
 _STATUSES = frozenset(SESSION_STATUSES)
 #: What a database or :func:`json_state` says of a decision record that is not there (or JSON ``null``).
 _NO_RECORD = frozenset({"none", "null"})
+#: The JSON states of a decision record that reads.
+_RECORD_READS = _NO_RECORD | {"object"}
 
 
 def _shown(value: Any) -> str:
@@ -117,6 +119,14 @@ def _record_problem(state: str) -> str | None:
 
 def session_problem(day: Any, status: Any, before: Any, after: Any, record: str = "object") -> str | None:
     """A session row: its date, status and pain scores, and its decision record's JSON state (:func:`json_state`)."""
+    if (  # the common case first, in one test: the clinic overview checks 50,000 sessions
+        status in _STATUSES
+        and record in _RECORD_READS
+        and (before is None or (type(before) is float and 0.0 <= before <= 10.0))
+        and (after is None or (type(after) is float and 0.0 <= after <= 10.0))
+        and stored_day(day) is not None
+    ):
+        return None
     if stored_day(day) is None:
         return _day_problem(day)
     if status not in _STATUSES:
@@ -140,6 +150,14 @@ def event_problem(kind: Any, day: Any, after_session: Any, detail: Any) -> tuple
 
 def next_day_problem(session: Any, day: Any, pain: Any, settled: Any) -> str | None:
     """A next-morning report row: the session it is about, its date, the pain and the hours pain took to settle."""
+    if (
+        type(session) is int
+        and type(pain) is float
+        and 0.0 <= pain <= 10.0
+        and (settled is None or (type(settled) is float and 0.0 <= settled < math.inf))
+        and stored_day(day) is not None
+    ):
+        return None
     if type(session) is not int:
         return f"its session {_shown(session)} is not a session id"
     if settled is not None and not (_number(settled) and settled >= 0):

@@ -39,11 +39,13 @@ _LATEST_OF_COURSE = (
 _NEXT_DAYS = "SELECT id, session, date, pain, settled_hours FROM next_day WHERE patient = ? AND session IS NOT NULL"
 
 #: What a stored JSON text holds, worked out by each database: ``none`` (no text, empty or ``null``), ``object``,
-#: ``invalid`` (SQLite: not JSON), or the type of another value. PostgreSQL has no test that does not fail: its cast
-#: raises on a text that is not JSON, and the store then reads the text itself (the statements ending ``_text``).
+#: ``invalid`` (SQLite: not JSON), or another value. SQLite parses each text once (``json_valid``; valid JSON whose
+#: first character is ``{`` is an object). PostgreSQL has no test that does not fail: its cast raises on a text that is
+#: not JSON, and the store then reads the text itself (the statements ending ``_text``).
 _JSON_STATE = {
-    "sqlite": "CASE WHEN {c} IS NULL OR {c} IN ('', 'null') THEN 'none' WHEN json_valid({c}) THEN json_type({c}) "
-    "ELSE 'invalid' END",
+    "sqlite": "CASE WHEN {c} IS NULL OR {c} IN ('', 'null') THEN 'none' WHEN NOT json_valid({c}) THEN 'invalid' "
+    "WHEN ltrim({c}, ' ' || char(9, 10, 13)) GLOB '[{]*' THEN 'object' "
+    "WHEN ltrim({c}, ' ' || char(9, 10, 13)) GLOB 'null*' THEN 'null' ELSE 'other' END",
     "postgresql": "CASE WHEN {c} IS NULL OR {c} IN ('', 'null') THEN 'none' ELSE json_typeof({c}::json) END",
 }
 

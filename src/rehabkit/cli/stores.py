@@ -9,6 +9,7 @@ command that acts on a patient's course checks the whole record first, through :
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import click
@@ -45,11 +46,21 @@ def store_exists(db: str | None) -> bool:
     return isinstance(location, str) or location.exists()
 
 
+#: The patients whose whole record a command has checked, by the open store it checked them in: a command that checks
+#: a patient (``require_patient``) and then takes their lock on the same store does not read the record twice.
+_CHECKED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
 def check_record(store: Any, patient: str) -> None:
     """Exit 10 (damaged record) when a row of the patient's stored record cannot be read, naming every such row and
     what to do; the refusal is a JSON object on standard output too under the command's ``--format json``."""
+    checked = _CHECKED.setdefault(store, set())
+    if patient in checked:
+        return
     damaged = store.damaged_rows(patient)
-    if damaged:
+    if not damaged:
+        checked.add(patient)
+    else:
         from .._common.errors import DamagedRecord
         from .refusals import damaged_refusal
 
