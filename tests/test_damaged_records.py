@@ -162,6 +162,21 @@ DAMAGES = {
         _event("review"),
         "its date '2026-02-30' is not a calendar date",
     ),
+    "event-kind-unknown": (
+        [
+            "PRAGMA ignore_check_constraints = ON",
+            f"UPDATE course_events SET kind = 'pardon' WHERE id = {_event('pause')}",
+        ],
+        "course_events",
+        _event("pause"),
+        "its kind 'pardon' is not one of enter-phase, pause, review, approval",
+    ),
+    "event-after-session-text": (
+        [f"UPDATE course_events SET after_session = 'the third' WHERE id = {_event('review')}"],
+        "course_events",
+        _event("review"),
+        "its after_session 'the third' is not a session id",
+    ),
     "decision-detail-not-json": (
         [f"UPDATE sessions SET decision_detail = '{{\"reasons\": [' WHERE id = {B_SESSION}"],
         "sessions",

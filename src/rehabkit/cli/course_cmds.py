@@ -40,7 +40,7 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
     return protocol
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.DAMAGED_RECORD)))
 @patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
 @click.option(
@@ -119,7 +119,7 @@ def approve(
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.DAMAGED_RECORD)))
 @patient_argument()
 @click.option(
     "--clinician",
