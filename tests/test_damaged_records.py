@@ -237,12 +237,6 @@ DAMAGES = {
         "'B'",
         "its surgery date 'last spring' is not a calendar date",
     ),
-    "answer-not-json": (
-        [f"UPDATE answers SET value = 'yes' WHERE id = (SELECT min(id) FROM answers WHERE session = {B_SESSION})"],
-        "answers",
-        f"(SELECT min(id) FROM answers WHERE session = {B_SESSION})",
-        "its value (an answer of session",
-    ),
     "patient-row-deleted": (
         ["PRAGMA foreign_keys = OFF", "DELETE FROM patients WHERE id = 'B'"],
         "patients",
@@ -328,6 +322,21 @@ def test_every_command_on_a_damaged_course_refuses_with_exit_10_and_records_noth
     assert _counts(store)["sessions"] == before["sessions"] + 1
 
 
+def test_a_damaged_answer_stops_the_export_that_reads_it(cli, store, tmp_path) -> None:
+    """A session's answers are read by an export only (no course, history or clinic reads them): an answer that is not
+    JSON is named when the export reads it, exit 10, and no file is written; what does not read answers goes on."""
+    session = _one(store, f"SELECT {B_SESSION}")
+    answer = _one(store, f"SELECT min(id) FROM answers WHERE session = {session}")
+    _sql(store, f"UPDATE answers SET value = 'yes' WHERE id = {answer}")
+    output = tmp_path / "course.json"
+    export = cli("export", "--patient", "B", "--fhir", "r5", "-o", str(output), "--db", store, "--date", day(6))
+    assert export.exit_code == DAMAGED and not output.exists(), export.output
+    assert f"  - answers row {answer}: its value (an answer of session {session}) is not JSON" in export.stderr
+    assert "the stored record of B cannot be read" in export.stderr and "Traceback" not in export.output
+    assert cli("history", "B", "--db", store).exit_code == 0
+    assert cli("export", "--patient", "A", "--fhir", "r5", "--db", store, "--date", day(6)).exit_code == 0
+
+
 def test_a_refusal_is_a_json_object_under_format_json_and_names_every_damaged_row(cli, store) -> None:
     first, last = _one(store, f"SELECT {B_SESSION}"), _one(store, f"SELECT {B_LAST_SESSION}")
     _sql(
@@ -394,15 +403,12 @@ def test_damaged_rows_on_postgresql(cli, pg_url, tmp_path) -> None:
         first = db.execute("SELECT min(id) FROM sessions WHERE patient = 'B'").fetchone()[0]
         db.execute("UPDATE sessions SET decision_detail = '{\"reasons\": [' WHERE id = %s", (first,))
         db.execute("UPDATE sessions SET date = '2026-13-45' WHERE patient = 'C' AND id = %s", (first + 1,))
-        db.execute(
-            "UPDATE answers SET value = 'yes' WHERE id = (SELECT min(id) FROM answers WHERE session = %s)", (first,)
-        )
         db.execute("SET session_replication_role = replica")
         db.execute("DELETE FROM patients WHERE id = 'A'")
         counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     report = json.loads(cli("clinic", "--db", pg_url, "--date", day(20), "--format", "json").stdout)
     damaged = {(d["patient"], d["table"]) for d in report["damaged_records"]}
-    assert damaged == {("A", "patients"), ("B", "sessions"), ("B", "answers"), ("C", "sessions")}, report
+    assert damaged == {("A", "patients"), ("B", "sessions"), ("C", "sessions")}, report
     assert report["courses"] == [] and report["patients_considered"] == 3
     for patient, words in (
         ("A", "patients row A: missing"),

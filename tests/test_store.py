@@ -352,11 +352,11 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 def test_each_database_runs_statements_written_for_it() -> None:
     """One set of query methods; the statements differ only in the placeholder, in the three written twice, and in the
-    four that ask the database whether a stored text is JSON."""
+    two that ask the database whether a decision record is a JSON object."""
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
     own = {"add_patient", "start_session", "add_event"}
-    own |= {"overview_sessions", "check_sessions", "overview_answers", "check_answers"}
+    own |= {"overview_sessions", "check_sessions"}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
     assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
     for name in names:
@@ -370,7 +370,7 @@ def test_each_database_runs_statements_written_for_it() -> None:
     assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event
     assert SQLITE.next_days_about(2).endswith("session IN (?, ?)")
     assert POSTGRES.next_days_about(2).endswith("session IN (%s, %s)")
-    assert "json_valid" in SQLITE.check_answers and "::json" in POSTGRES.check_sessions
+    assert "json_valid" in SQLITE.check_sessions and "::json" in POSTGRES.check_sessions
 
 
 def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:

@@ -167,9 +167,9 @@ class StoreError(RehabkitError, RuntimeError):
 
 #: What to do about a damaged row, said with every refusal and in ``rehabkit clinic``.
 _REMEDY = (
-    "Correct each row named, or restore it from a backup of the store, from what was recorded at the time (rehabkit "
-    "does not guess what a damaged row said); until then nothing of this patient's course is shown or recorded. "
-    "Every other patient's course still works, and 'rehabkit clinic' lists every damaged row."
+    "Correct each row named, or restore it from a backup of the store or from what was recorded at the time: "
+    "rehabkit does not guess what a damaged row said. Every other patient's course still works, and "
+    "'rehabkit clinic' lists the damaged rows of every patient."
 )
 
 

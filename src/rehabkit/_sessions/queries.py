@@ -22,7 +22,6 @@ from typing import Any, cast
 from .._common.errors import DamagedRecord, DamagedRow, StoreError
 from ..engine.stored_session import PastSession, StoredDetail, stored_session
 from .readable import (
-    answer_problem,
     event_problem,
     measure_problem,
     missing_patient_problem,
@@ -407,9 +406,6 @@ class StoreQueries:
                 damaged.append(DamagedRow("measures", id_, patient, problem))
             else:
                 measures.append(MeasureRow(patient, measure, value, day))
-        for id_, patient, session, state in self._rows_with_json_state("overview_answers", ()):
-            if (problem := answer_problem(session, state)) is not None:
-                damaged.append(DamagedRow("answers", id_, patient, problem))
         return Overview(patients, sessions, events, next_days, measures, tuple(damaged))
 
     def _overview_sessions(self, damaged: list[DamagedRow]) -> list[PastSession]:
@@ -457,10 +453,13 @@ class StoreQueries:
     def damaged_rows(self, patient: str) -> list[DamagedRow]:
         """Every row of the patient's record that cannot be read (empty: it all reads), table by table: the patient's
         own row (missing while other rows name the patient, or a surgery date that is not a date), sessions, course
-        events, next-morning reports, measures and answers. A command checks this before it acts on a patient's course.
+        events, next-morning reports and measures. A command checks this before it acts on a patient's course.
 
-        Whether a session's decision record is a JSON object, and an answer JSON at all, is asked of the database: they
-        are not decoded here."""
+        Whether a session's decision record is a JSON object is asked of the database: none is decoded here. A session's
+        answers are not part of it: no course, history or clinic reads them, and an export, which does, meets a damaged
+        one as it reads it (:meth:`answers` raises ``DamagedRecord``) before it writes anything. They are many (a
+        session's every answer), and checking them with the rest would cost a patient of 2,000 sessions more than the
+        rest together."""
         sql, found = self._sql, []
         row = self._db.execute(sql.surgery_date, (patient,)).fetchone()
         if row is None:
@@ -482,7 +481,4 @@ class StoreQueries:
         for id_, _, value, day in self._db.execute(sql.measures, (patient,)).fetchall():
             if (problem := measure_problem(day, value)) is not None:
                 found.append(DamagedRow("measures", id_, patient, problem))
-        for id_, _, session, state in self._rows_with_json_state("check_answers", (patient,)):
-            if (problem := answer_problem(session, state)) is not None:
-                found.append(DamagedRow("answers", id_, patient, problem))
         return found

@@ -26,7 +26,6 @@ from .store_api import EVENT_KINDS
 
 __all__ = [
     "SESSION_STATUSES",
-    "answer_problem",
     "event_problem",
     "json_state",
     "measure_problem",
@@ -100,13 +99,6 @@ def json_state(text: Any) -> str:
     if value is None:
         return "null"
     return "object" if isinstance(value, dict) else type(value).__name__
-
-
-def answer_problem(session: Any, state: str) -> str | None:
-    """An answer row, by its value's JSON state (:func:`json_state`): any JSON value but no text at all."""
-    if state in ("invalid", "none"):
-        return f"its value (an answer of session {session}) is not JSON"
-    return None
 
 
 def _record_problem(state: str) -> str | None:

@@ -4,7 +4,7 @@ The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for th
 ``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
 twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
 ``ON CONFLICT DO NOTHING``), the two INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
-PostgreSQL's ``RETURNING id``), and the four that ask whether a stored decision record or answer is JSON (SQLite's
+PostgreSQL's ``RETURNING id``), and the two that ask whether a stored decision record is a JSON object (SQLite's
 ``json_valid`` against PostgreSQL's cast to ``json``). ``"by"`` is quoted in both (a reserved word in PostgreSQL).
 So each backend runs statements written for it, and nothing rewrites SQL while a command runs.
 
@@ -58,11 +58,6 @@ _OVERVIEW_SESSIONS = (
     "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
     "ORDER BY id"
 )
-#: An answer that is not JSON: the SQL each database tests it with (``{state}`` then says ``invalid``; PostgreSQL's
-#: cast raises instead, and the statements ending ``_text`` give every answer with its value, judged by the store).
-_ANSWER_NOT_JSON = {"sqlite": "json_valid(a.value) IS NOT 1", "postgresql": "json_typeof(a.value::json) IS NULL"}
-#: The answers of a patient (or, without ``{patient}``, of everyone) as the checks read them.
-_CHECK_ANSWERS = "SELECT a.id, s.patient, a.session, {state} FROM sessions s JOIN answers a ON a.session = s.id{where}"
 #: A patient's sessions as the check of their record reads them, ending with ``{state}`` (as above).
 _CHECK_SESSIONS = (
     "SELECT id, date, status, pain_before, pain_after, {state} FROM sessions WHERE patient = ? ORDER BY id"
@@ -122,9 +117,6 @@ class Statements:
     overview_sessions: str
     #: :attr:`overview_sessions` ending with the decision record itself, for PostgreSQL to meet one that is not JSON.
     overview_sessions_text: str
-    #: Every answer that is not JSON, as :attr:`check_answers`.
-    overview_answers: str
-    overview_answers_text: str
     overview_events: str
     overview_next_days: str
     overview_measures: str
@@ -134,9 +126,6 @@ class Statements:
     #: Ends with each decision record's JSON state, as :attr:`overview_sessions`.
     check_sessions: str
     check_sessions_text: str
-    #: The patient's answers that are not JSON (id, patient, session, ``invalid``); ``_text``: every answer, its value.
-    check_answers: str
-    check_answers_text: str
 
     def __init__(self, dialect: str, placeholder: str, texts: Mapping[str, str]) -> None:
         names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
@@ -223,8 +212,6 @@ _PORTABLE: dict[str, str] = {
         "(SELECT count(*) FROM next_day WHERE patient = ?), (SELECT count(*) FROM measures WHERE patient = ?)"
     ),
     "check_sessions_text": _CHECK_SESSIONS.format(state="decision_detail"),
-    "check_answers_text": _CHECK_ANSWERS.format(state="a.value", where=" WHERE s.patient = ?"),
-    "overview_answers_text": _CHECK_ANSWERS.format(state="a.value", where=""),
 }
 
 _START_SESSION = (
@@ -254,12 +241,9 @@ _OWN: dict[str, dict[str, str]] = {
 def _with_json_state(dialect: str) -> dict[str, str]:
     """The statements that ask the database what a stored JSON text holds, in its own words."""
     state = _JSON_STATE[dialect].replace("{c}", "decision_detail")
-    not_json = _ANSWER_NOT_JSON[dialect]
     return {
         "overview_sessions": _OVERVIEW_SESSIONS.format(state=state),
         "check_sessions": _CHECK_SESSIONS.format(state=state),
-        "overview_answers": _CHECK_ANSWERS.format(state="'invalid'", where=f" WHERE {not_json}"),
-        "check_answers": _CHECK_ANSWERS.format(state="'invalid'", where=f" WHERE s.patient = ? AND {not_json}"),
     }
 
 

@@ -324,6 +324,7 @@ class SessionStore(Protocol):
 
     def damaged_rows(self, patient: str) -> list[DamagedRow]:
         """Every row of the patient's record that cannot be read (empty: it all reads): the patient's own row, sessions,
-        course events, next-morning reports, measures and answers. A command checks this before it acts on a patient's
-        course; the store's readers raise ``DamagedRecord`` on such a row, never guess."""
+        course events, next-morning reports and measures (answers, read only by an export, are checked as they are
+        read). A command checks this before it acts on a patient's course; the store's readers raise ``DamagedRecord``
+        on such a row, never guess."""
         ...
