@@ -155,13 +155,17 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; what it raises that is not click's own becomes a :class:`rehabkit.cli.exits.CommandExit`,
         which click's ``main`` shows and exits with (as it does a subcommand's own)."""
-        from .._common.errors import NotPermitted, PackInterrupted, PluginError
+        from .._common.errors import DamagedRecord, NotPermitted, PackInterrupted, PluginError
         from .exits import exit_with
 
         try:
             return super().invoke(ctx)
         except NotPermitted as exc:
             raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {exc}") from None
+        except DamagedRecord as exc:  # a damaged row met where it was read: named, exit 10, never a guess
+            from .refusals import damaged_refusal
+
+            raise damaged_refusal("text", exc) from None
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
         except PluginError as exc:
