@@ -346,10 +346,12 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 
 def test_each_database_runs_statements_written_for_it() -> None:
-    """One set of query methods; the statements differ only in the placeholder and in the five written twice."""
+    """One set of query methods; the statements differ only in the placeholder and in those written twice: adding
+    what may exist already, and every INSERT of a record (its new id, for its audit entry)."""
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
-    own = {"add_patient", "start_session", "add_event", "set_surgery_date", "add_staff_event"}
+    inserts = {"start_session", "add_event", "set_surgery_date", "add_staff_event", "add_answer", "add_measure"}
+    own = {"add_patient", "add_setting", "add_next_day", *inserts}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
     assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
     for name in names:
@@ -359,7 +361,7 @@ def test_each_database_runs_statements_written_for_it() -> None:
         if name not in own:
             assert lite.replace("?", "%s") == pg, name
     assert SQLITE.add_patient.startswith("INSERT OR IGNORE") and POSTGRES.add_patient.endswith("ON CONFLICT DO NOTHING")
-    assert POSTGRES.start_session.endswith("RETURNING id") and POSTGRES.add_event.endswith("RETURNING id")
+    assert all(getattr(POSTGRES, name).endswith("RETURNING id") for name in own - {"add_patient", "add_setting"})
     assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event
     assert SQLITE.next_days_about(2).endswith("session IN (?, ?)")
     assert POSTGRES.next_days_about(2).endswith("session IN (%s, %s)")

@@ -34,6 +34,9 @@ __all__ = ["LATEST", "PgStore"]
 LOCK_CLASS = 0x524B0001
 #: The second key of the migration lock (patient locks use hashtext(patient id)).
 MIGRATION_LOCK = 0
+#: The first key of the write lock every write transaction takes (:meth:`PgStore._write_transaction`): a class of
+#: its own, apart from the patient locks' hashes.
+WRITE_LOCK_CLASS = LOCK_CLASS + 1
 #: The latest schema version this rehabkit knows.
 LATEST = max(MIGRATIONS)
 
@@ -145,7 +148,11 @@ class PgStore(StoreQueries):
             version = self.schema_version
             self._refuse_newer(version)
             for number in range(max(version + 1, BASELINE), LATEST + 1):
-                for statement in (s.strip() for s in MIGRATIONS[number].split(";")):
+                step = MIGRATIONS[number]
+                if callable(step):
+                    step(self._db)
+                    continue
+                for statement in (s.strip() for s in step.split(";")):
                     if statement:
                         self._db.execute(statement)  # rehabkit's own SQL, no input
             self._db.execute(f"DELETE FROM {SCHEMA_TABLE}")
@@ -191,6 +198,15 @@ class PgStore(StoreQueries):
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         row = self._db.execute(statement, parameters).fetchone()  # the statement ends RETURNING id
         return int(row[0]) if row else 0
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """A transaction holding the store's write lock (an advisory lock, released at commit or rollback), taken
+        before the chain's head is read: writers from every machine append one after another, and the chain never
+        forks. An advisory lock needs no privilege on any table."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s, 0)", (WRITE_LOCK_CLASS,))
+            yield
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""

@@ -50,8 +50,9 @@ def _raw(store: Any) -> Any:
 def _order(store: Any, table: str) -> str:
     # Patient ids are ASCII codes: byte order ("C" collation) is the same on both databases, whatever the server's
     # locale.
-    if table == "patients":
-        return 'id COLLATE "C"' if _is_pg(store) else "id"
+    keys = {"patients": "id", "settings": "key"}
+    if table in keys:
+        return f'{keys[table]} COLLATE "C"' if _is_pg(store) else keys[table]
     return "id"
 
 
@@ -149,7 +150,7 @@ def _write(store: Any, table: str, columns: list[str], rows: Iterable[tuple[Any,
         with _raw(store).cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        if "id" in columns and table != "patients":
+        if "id" in columns and table not in ("patients", "audit"):  # an audit entry's number is its own
             _raw(store).execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
