@@ -9,7 +9,11 @@ never change. Every such update is an audit entry of its own.
 The triggers are the second line: ``rehabkit audit verify`` finds whatever a writer who drops them changes. An
 erasure (``rehabkit patient erase``) lifts them inside its own transaction and puts them back before it commits:
 on SQLite by dropping and re-creating them, on PostgreSQL with ``ALTER TABLE ... DISABLE TRIGGER``, which only the
-tables' owner may run (:data:`ERASE_NEEDS_OWNER`).
+tables' owner may run.
+
+On PostgreSQL one more trigger keeps an entry's ``account`` honest: a login that does not own the store may append an
+entry only in its own name (its ``account`` is ``session_user``), so a staff member's login cannot write entries as
+someone else's.
 """
 
 from __future__ import annotations
@@ -61,6 +65,16 @@ def postgres_guards() -> list[str]:
         "CREATE FUNCTION rehabkit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', MESSAGE = 'rehabkit: ' || TG_TABLE_NAME "
         "|| ' rows are never changed in place (a correction is a new record; see docs/security.md)'; END $$"
+    ]
+    statements += [
+        "CREATE FUNCTION rehabkit_audit_account() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.account IS DISTINCT FROM session_user AND NOT pg_has_role(session_user, "
+        "(SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN "
+        "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'rehabkit: the login ' || session_user "
+        "|| ' may append audit entries only in its own name (account ' || session_user || ')'; "
+        "END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER audit_account_is_login BEFORE INSERT ON audit FOR EACH ROW "
+        "EXECUTE FUNCTION rehabkit_audit_account()",
     ]
     for table in GUARDED_TABLES:
         when = f" WHEN ({_session_may_not_change('OLD', 'NEW', 'IS DISTINCT FROM')})" if table == "sessions" else ""

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._common.errors import StoreError
 from ..engine.stored_session import PastSession, StoredDetail, stored_session
@@ -28,6 +28,10 @@ from .store_api import (
     StaffChange,
     parse_day,
 )
+
+if TYPE_CHECKING:
+    from .audit import AuditEntry
+    from .erasure import Erasure
 
 __all__ = ["StoreQueries", "within_limits_column"]
 
@@ -387,6 +391,61 @@ class StoreQueries:
     def staff_events(self) -> list[StaffChange]:
         """Every change of the staff register, in the order recorded."""
         return [_staff_change(row) for row in self._db.execute(self._sql.staff_events).fetchall()]
+
+    # --- the audit trail and a patient's own data --------------------------------
+
+    def audit_entries(self, patient: str | None = None, since: str | None = None) -> list[AuditEntry]:
+        """The audit trail's entries in order: every one, or only a patient's, or only those at or after ``since``
+        (a date or UTC time, ISO)."""
+        from .audit import AuditEntry
+
+        if patient is not None:
+            rows = self._db.execute(self._sql.audit_of_patient, (patient,)).fetchall()
+        elif since is not None:
+            rows = self._db.execute(self._sql.audit_since, (since,)).fetchall()
+        else:
+            rows = self._db.execute(self._sql.audit_entries).fetchall()
+        entries = [AuditEntry(*row) for row in rows]
+        return [e for e in entries if since is None or e.at >= since]
+
+    def patient_rows(self, patient: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row that is the patient's, in every record table (an export), each as column -> value."""
+        from .erasure import patient_rows
+
+        return patient_rows(self, patient)
+
+    def record_export(self, patient: str, detail: Mapping[str, Any]) -> int:
+        """Append the audit entry of an export of the patient's data (``detail``: what was exported, how; never
+        the data itself); returns its number."""
+        from . import audit
+
+        with self._transaction():
+            return audit.append(
+                self._db,
+                self._sql,
+                at=_now(),
+                actor=self.clinician,
+                account=self.account,
+                action=audit.EXPORT,
+                tbl=None,
+                record=None,
+                patient=patient,
+                content=audit.canonical(detail),
+            )
+
+    def erase_patient(self, patient: str, reason: str) -> Erasure:
+        """Erase every row of the patient and blank their audit entries, leaving a tombstone entry (see
+        :mod:`rehabkit._sessions.erasure`)."""
+        from .erasure import erase_patient
+
+        return erase_patient(self, patient, reason)
+
+    def _guards_lifted(self, tables: Sequence[str]) -> AbstractContextManager[None]:
+        """Inside an erasure's transaction: the triggers refusing changes on ``tables`` lifted for the block."""
+        raise NotImplementedError
+
+    def _settle_erasure(self) -> None:
+        """After an erasure has committed: whatever the backend does so that the erased rows leave its files."""
 
     # --- the whole clinic -----------------------------------------------------
 

@@ -180,6 +180,15 @@ class Statements:
             raise ValueError(f"{table!r} holds no patient's rows")
         return f"SELECT * FROM {table} WHERE patient = {mark} ORDER BY id"
 
+    def mentions(self, table: str, column: str) -> str:
+        """How many rows of ``table`` hold a text in ``column``, in any case (parameter: a LIKE pattern, ``\\`` its
+        escape): checking that an erasure left nothing of a patient. ``table`` and ``column`` are the store's own
+        names, read from its schema."""
+        return (
+            f'SELECT count(*) FROM {table} WHERE lower(CAST("{column}" AS TEXT)) LIKE lower({self.placeholder}) '
+            "ESCAPE '\\'"
+        )
+
     @property
     def next_days_of_patient(self) -> str:
         """:attr:`next_days` without its order, to which :meth:`next_days_about` adds the sessions."""

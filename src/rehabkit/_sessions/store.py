@@ -441,6 +441,23 @@ class Store(StoreQueries):
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def _guards_lifted(self, tables: Sequence[str]) -> Iterator[None]:
+        """An erasure's rows go with their pages zeroed (``secure_delete``); the refusing triggers are dropped and
+        made again inside the erasure's transaction, so no other connection ever sees the store without them."""
+        from .guards import sqlite_guards, sqlite_unguards
+
+        self._db.execute("PRAGMA secure_delete = ON")
+        for statement in sqlite_unguards():
+            self._db.execute(statement)
+        yield
+        for statement in sqlite_guards():
+            self._db.execute(statement)
+
+    def _settle_erasure(self) -> None:
+        # The write-ahead log still holds the pages as they were before the erasure: write it back and empty it.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""
         for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):

@@ -23,6 +23,8 @@ from ..engine.stored_session import PastSession
 
 if TYPE_CHECKING:
     from ..engine.records import CourseEvent
+    from .audit import AuditEntry
+    from .erasure import Erasure
 
 __all__ = [
     "EVENT_KINDS",
@@ -160,8 +162,12 @@ class SessionStore(Protocol):
 
     #: Which database holds the store: ``sqlite`` or ``postgresql`` (``db status`` and messages say so).
     backend: str
-    #: The clinician every record made through this store is attributed to (None: not given).
+    #: The clinician every record made through this store is attributed to (None: not given); with staff registered,
+    #: the authenticated acting staff member's id. Kept in every record it makes and in every audit entry.
     clinician: str | None
+    #: The operating-system account or database login the actor acts from (None until set), kept in every audit
+    #: entry. On PostgreSQL, a login that does not own the store may only append entries naming itself.
+    account: str | None
 
     @property
     def path(self) -> Path | str:
@@ -342,6 +348,27 @@ class SessionStore(Protocol):
 
     def staff_events(self) -> list[StaffChange]:
         """Every change of the staff register, in the order recorded."""
+        ...
+
+    # --- the audit trail and a patient's own data
+
+    def audit_entries(self, patient: str | None = None, since: str | None = None) -> list[AuditEntry]:
+        """The audit trail's entries in order: every one, or only a patient's, or only those at or after ``since``
+        (an ISO date or UTC time)."""
+        ...
+
+    def patient_rows(self, patient: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row that is the patient's, in every record table, each as column -> value, by table."""
+        ...
+
+    def record_export(self, patient: str, detail: Mapping[str, Any]) -> int:
+        """Append the audit entry of an export of the patient's data; returns its number."""
+        ...
+
+    def erase_patient(self, patient: str, reason: str) -> Erasure:
+        """Erase every row of the patient and blank their audit entries, leaving a tombstone entry; raises
+        ``LookupError`` for a patient the store holds nothing of, ``ValueError`` for a reason that is empty or names
+        the patient, and ``ErasureRefused`` when the store's login may not."""
         ...
 
     # --- the whole clinic
