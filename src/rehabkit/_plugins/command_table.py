@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
     "clinic": ("rehabkit.cli.clinic_cmd:clinic", "List the patients who need attention, most urgent first."),
     "db": ("rehabkit.cli.db_cmds:db", "Show, upgrade or copy a session store (SQLite or PostgreSQL)."),
+    "audit": ("rehabkit.cli.audit_cmds:audit", "Verify the store's tamper-evident audit trail, or list its entries."),
+    "patient": ("rehabkit.cli.patient_data_cmds:patient", "Export everything held on a patient, or erase it."),
     "new-plugin": (
         "rehabkit.cli.new_plugin_cmd:new_plugin",
         "Create a plugin pack: package, hooks, sample protocol, tests.",

@@ -89,9 +89,15 @@ class _Chain:
     def check(self, entry: AuditEntry) -> None:
         self.count += 1
         self.baseline += entry.action == BASELINE
-        if entry.id != self.expected:
-            missing = f"{self.expected}" if entry.id == self.expected + 1 else f"{self.expected} to {entry.id - 1}"
-            self._find("entry-deleted", f"audit entries {missing} are missing: deleted from the trail", entry.id)
+        if entry.id < self.expected:
+            self._find("chain-broken", f"audit entry {entry.id} is numbered out of sequence", entry.id)
+        elif entry.id != self.expected:
+            missing = (
+                f"audit entry {self.expected} is missing"
+                if entry.id == self.expected + 1
+                else f"audit entries {self.expected} to {entry.id - 1} are missing"
+            )
+            self._find("entry-deleted", f"{missing}: deleted from the trail", entry.id)
         elif entry.prev != self.prev:
             self._find(
                 "chain-broken",
@@ -100,14 +106,18 @@ class _Chain:
                 entry.id,
             )
         if entry.expected_hash() != entry.hash:
-            self._find("entry-edited", f"audit entry {entry.id} was edited: its fields no longer give its hash", entry.id)
+            self._find(
+                "entry-edited", f"audit entry {entry.id} was edited: its fields no longer give its hash", entry.id
+            )
         self.prev, self.expected = entry.hash, entry.id + 1
         self.hashes.add(entry.hash)
         if entry.content is None:
             if entry.digest is not None:
                 self.blanked.append(entry.id)
         elif content_digest(entry.content) != entry.digest:
-            self._find("entry-edited", f"audit entry {entry.id} was edited: its content no longer gives its digest", entry.id)
+            self._find(
+                "entry-edited", f"audit entry {entry.id} was edited: its content no longer gives its digest", entry.id
+            )
             return
         self._keep(entry)
 

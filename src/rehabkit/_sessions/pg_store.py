@@ -22,10 +22,10 @@ from typing import Any
 import psycopg
 
 from .._common.errors import StoreError
+from .erasure import ErasureRefused
 from .locations import redact
 from .locks import PatientBusy, holder_name
 from .pg_schema import BASELINE, MIGRATIONS, SCHEMA_TABLE, TABLES
-from .erasure import ErasureRefused
 from .queries import StoreQueries
 from .statements import POSTGRES, RECORD_TABLES
 
@@ -213,14 +213,16 @@ class PgStore(StoreQueries):
     def _guards_lifted(self, tables: Sequence[str]) -> Iterator[None]:
         """The refusing triggers disabled for the erasure's transaction (``ALTER TABLE ... DISABLE TRIGGER``, itself
         transactional, and taking each table's lock until the erasure commits): only the tables' owner may."""
+        login, owner = self._login(), self._owner()  # read first: a refusal aborts the transaction
         try:
             for table in tables:
                 self._db.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # rehabkit's own table names
         except psycopg.errors.InsufficientPrivilege:
             raise ErasureRefused(
-                f"the login {self._login()!r} may not erase a patient from {self.path!r}: an erasure lifts the triggers "
-                "that refuse changing records, for its own transaction, and only the owner of the store's tables "
-                f"({self._owner()!r}) may do that. Nothing was erased. Run 'rehabkit patient erase' as that login."
+                f"the login {login!r} may not erase a patient from {self.path!r}: an erasure lifts the "
+                "triggers that refuse changing records, for its own transaction, and only the owner of the store's "
+                f"tables ({owner!r}) may do that. Nothing was erased: run 'rehabkit patient erase' as the "
+                "owner."
             ) from None
         yield
         for table in tables:

@@ -440,6 +440,13 @@ class StoreQueries:
 
         return erase_patient(self, patient, reason)
 
+    def mentions(self, text: str) -> list[tuple[str, str, int]]:
+        """Where ``text`` appears in the store, in any table and column: (table, column, rows). A scan of everything,
+        for checking that an erasure left nothing of a patient."""
+        from .erasure import mentions
+
+        return mentions(self, text)
+
     def _guards_lifted(self, tables: Sequence[str]) -> AbstractContextManager[None]:
         """Inside an erasure's transaction: the triggers refusing changes on ``tables`` lifted for the block."""
         raise NotImplementedError

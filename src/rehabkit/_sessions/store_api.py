@@ -371,6 +371,10 @@ class SessionStore(Protocol):
         the patient, and ``ErasureRefused`` when the store's login may not."""
         ...
 
+    def mentions(self, text: str) -> list[tuple[str, str, int]]:
+        """Where ``text`` appears in the store, in any table and column, in any case: (table, column, rows)."""
+        ...
+
     # --- the whole clinic
 
     def overview(self) -> Overview:
