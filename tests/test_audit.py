@@ -176,8 +176,11 @@ TAMPERING = {
     "an audit entry deleted": (["audit"], ["DELETE FROM audit WHERE id = 3"], ["audit entry 3 is missing"]),
     "two audit entries swapped": (
         ["audit"],
-        ["UPDATE audit SET id = -3 WHERE id = 3", "UPDATE audit SET id = 3 WHERE id = 4",
-         "UPDATE audit SET id = 4 WHERE id = -3"],  # fmt: skip
+        [
+            "UPDATE audit SET id = -3 WHERE id = 3",
+            "UPDATE audit SET id = 3 WHERE id = 4",
+            "UPDATE audit SET id = 4 WHERE id = -3",
+        ],
         ["the chain breaks at audit entry 3"],
     ),
     "an audit entry blanked as if erased": (

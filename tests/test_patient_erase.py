@@ -43,18 +43,38 @@ def _courses(cli, db: str, tmp_path: Path) -> None:
     P-2 in one."""
     calm, urgent = _answers(tmp_path, "calm"), _answers(tmp_path, "urgent", **{"numbness-weakness": True})
     steps = [
-        (("approve", PATIENT, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"), 0),
+        (
+            ("approve", PATIENT, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"),
+            0,
+        ),
         (("run", "neck-pain", "--patient", PATIENT, "--answers", calm, "--date", "2026-11-02"), 0),
         (("next-day", PATIENT, "--pain", "2", "--date", "2026-11-03"), 0),
         (("measure", PATIENT, "nprs", "--score", "pain=2", "--date", "2026-11-03"), 0),
         (("run", "neck-pain", "--patient", PATIENT, "--answers", urgent, "--date", "2026-11-04"), 5),
-        (("review", PATIENT, "--clinician", "PT-2", "--outcome", "resume", "--note", "seen", "--date", "2026-11-05"),
-         0),
-        (("approve", PATIENT, "--protocol", "post-surgical-lumbar", "--phase", "acute", "--by", "DR-3",
-          "--surgery-date", "2026-10-01", "--date", "2026-11-05"), 0),
+        (
+            ("review", PATIENT, "--clinician", "PT-2", "--outcome", "resume", "--note", "seen", "--date", "2026-11-05"),
+            0,
+        ),
+        (
+            (
+                "approve",
+                PATIENT,
+                "--protocol",
+                "post-surgical-lumbar",
+                "--phase",
+                "acute",
+                "--by",
+                "DR-3",
+                "--surgery-date",
+                "2026-10-01",
+                "--date",
+                "2026-11-05",
+            ),
+            0,
+        ),
         (("approve", OTHER, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"), 0),
         (("run", "neck-pain", "--patient", OTHER, "--answers", calm, "--date", "2026-11-02"), 0),
-    ]  # fmt: skip
+    ]
     for args, code in steps:
         result = cli(*args, "--db", db, "--clinician", "PT-1") if args[0] != "review" else cli(*args, "--db", db)
         assert result.exit_code == code, (args, result.output)

@@ -380,9 +380,12 @@ def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:
     }
     properties = {name for name, value in vars(SessionStore).items() if isinstance(value, property)}
     assert {"sessions", "course_sessions", "overview", "patient_lock", "__enter__"} <= methods
-    assert properties == {"path", "schema_version"} and set(SessionStore.__annotations__) == {"backend", "clinician"}
+    assert properties == {"path", "schema_version"}
+    assert set(SessionStore.__annotations__) == {"backend", "clinician", "account"}
+    assert {"audit_entries", "patient_rows", "record_export", "erase_patient", "mentions"} <= methods
     for cls in (Store, PgStore):
         assert cls.backend in ("sqlite", "postgresql")
+        assert cls.account is None  # until the actor's account or login is set
         assert isinstance(vars(cls)["schema_version"], property)
         for name in sorted(methods):
             wanted = inspect.signature(getattr(SessionStore, name)).parameters
