@@ -183,6 +183,11 @@ TAMPERING = {
         ],
         ["the chain breaks at audit entry 3"],
     ),
+    "an audit entry moved to another patient": (
+        ["audit"],
+        ["UPDATE audit SET patient = 'P-2' WHERE id = 2"],
+        ["audit entry 2 was edited: its patient column reads 'P-2', its record is of 'P-1'"],
+    ),
     "an audit entry blanked as if erased": (
         ["audit"],
         ["UPDATE audit SET content = NULL, patient = NULL WHERE id = 2"],

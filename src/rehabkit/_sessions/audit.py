@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -202,35 +202,41 @@ def write_baseline(db: Any, sql: Statements, at: str) -> int:
     Written with no actor: who made a record before the audit trail is what its own ``clinician`` column says, as
     it was typed, which nobody checked."""
     chain = _Chain(db, sql)
-    key: str | None = None
+    key = store_key(db, sql) if db.execute(sql.has_patient_row).fetchone() else None
     sessions: dict[Any, str] = {}
     count = 0
     for table in RECORD_TABLES:
-        batch: list[tuple[Any, ...]] = []
-        cursor = db.execute(sql.rows(table))
-        names = [d[0] for d in cursor.description]
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            if table == "patients" and key is None:
-                key = store_key(db, sql)
-            if table == "sessions":
-                sessions[row["id"]] = row["patient"]
-            patient = sessions.get(row["session"]) if table == "answers" else None
-            fields = {
-                "at": at,
-                "actor": None,
-                "account": None,
-                "action": BASELINE,
-                "tbl": table,
-                "record": record_of(table, row, key),
-                "patient": patient if table == "answers" else _own_patient(table, row),
-                "content": canonical(row),
-            }
-            batch.append(chain.entry(fields))
-        if batch:
+        for rows in _batches(db, sql, table):
+            batch = []
+            for row in rows:
+                if table == "sessions":
+                    sessions[row["id"]] = row["patient"]
+                fields = {
+                    "at": at,
+                    "actor": None,
+                    "account": None,
+                    "action": BASELINE,
+                    "tbl": table,
+                    "record": record_of(table, row, key),
+                    "patient": sessions.get(row["session"]) if table == "answers" else _own_patient(table, row),
+                    "content": canonical(row),
+                }
+                batch.append(chain.entry(fields))
             db.cursor().executemany(sql.add_audit, batch)
-        count += len(batch)
+            count += len(batch)
     return count
+
+
+def _batches(db: Any, sql: Statements, table: str, size: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    """Every row of a table in id order, a few thousand at a time (a store of a million answers is never held
+    whole): through a server-side cursor on PostgreSQL, inside the migration's transaction."""
+    cursor = db.cursor(name=f"rehabkit_baseline_{table}") if sql.dialect == "postgresql" else db.cursor()
+    cursor.execute(sql.rows(table))
+    names: list[str] | None = None
+    while rows := cursor.fetchmany(size):
+        names = names or [d[0] for d in cursor.description]
+        yield [dict(zip(names, values, strict=True)) for values in rows]
+    cursor.close()
 
 
 def _own_patient(table: str, row: Mapping[str, Any]) -> str | None:

@@ -15,7 +15,9 @@ What this proves, and what it cannot (a writer who rewrites the whole trail cons
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,23 +70,24 @@ class Verification:
         return not self.findings
 
 
-#: The columns of a row that name a patient, by table (an answer names its session instead).
-_PATIENT_COLUMN = {"patients": "id", "staff_events": None}
+#: An answer's session in its canonical content.
+_SESSION = re.compile(r'"session":(-?\d+)[,}]')
 
 
 class _Chain:
     """The first pass: each entry checked against the one before; what the second pass needs kept on the way."""
 
-    def __init__(self) -> None:
+    def __init__(self, head: str | None) -> None:
         self.findings: list[AuditFinding] = []
         self.count = self.baseline = 0
         self.prev, self.expected = GENESIS, 1
-        #: table -> record -> (latest entry, its digest, or None when its content was blanked)
-        self.latest: dict[str, dict[str, tuple[int, str | None]]] = {table: {} for table in RECORD_TABLES}
+        #: table -> record -> (latest entry, its digest's bytes, or None when its content was blanked); a million
+        #: records take a few hundred megabytes
+        self.latest: dict[str, dict[str, tuple[int, bytes | None]]] = {table: {} for table in RECORD_TABLES}
         self.blanked: list[int] = []
         self.erased: set[int] = set()
-        self.hashes: set[str] = set()
-        self.sessions: dict[str, str] = {}
+        self.head, self.head_seen = head, head is None
+        self.sessions: dict[str, str | None] = {}
 
     def check(self, entry: AuditEntry) -> None:
         self.count += 1
@@ -110,7 +113,7 @@ class _Chain:
                 "entry-edited", f"audit entry {entry.id} was edited: its fields no longer give its hash", entry.id
             )
         self.prev, self.expected = entry.hash, entry.id + 1
-        self.hashes.add(entry.hash)
+        self.head_seen = self.head_seen or entry.hash == self.head
         if entry.content is None:
             if entry.digest is not None:
                 self.blanked.append(entry.id)
@@ -127,22 +130,39 @@ class _Chain:
             self.erased.update(_listed(entry.content))
         if entry.tbl not in self.latest or entry.record is None:
             return
-        self.latest[entry.tbl][entry.record] = (entry.id, entry.digest if entry.content is not None else None)
-        if entry.content is None:
+        if entry.content is None or entry.digest is None:
+            self.latest[entry.tbl][entry.record] = (entry.id, None)
             return
-        content = json.loads(entry.content)
-        if entry.tbl == "sessions":
-            self.sessions[str(content.get("id"))] = str(content.get("patient"))
-        named = _named_patient(entry.tbl, content, self.sessions)
+        self.latest[entry.tbl][entry.record] = (entry.id, bytes.fromhex(entry.digest))
+        named = self._named_patient(entry.tbl, entry.content, entry.patient)
         if named != entry.patient:
             self._find(
                 "patient-changed",
-                f"audit entry {entry.id} was edited: its patient column reads {entry.patient!r}, its record is "
-                f"{named!r}'s",
+                f"audit entry {entry.id} was edited: its patient column reads {entry.patient!r}, its record is of "
+                f"{named!r}",
                 entry.id,
             )
 
-    def finish(self, head: str | None) -> None:
+    def _named_patient(self, table: str, content: str, patient: str | None) -> str | None:
+        """The patient an entry's content names (an answer: its session's patient). Canonical content is one flat
+        JSON object, so the patient's key and value appear in it as written only at its top level: the common case
+        needs no parsing."""
+        if table == "sessions":
+            row = json.loads(content)
+            self.sessions[str(row.get("id"))] = row.get("patient")
+            return row.get("patient")  # type: ignore[no-any-return]
+        if table == "answers":
+            found = _SESSION.search(content)
+            return self.sessions.get(found.group(1)) if found else None
+        if table == "staff_events":
+            return None
+        column = "id" if table == "patients" else "patient"
+        if f'"{column}":{json.dumps(patient, ensure_ascii=False)}' in content:
+            return patient
+        value = json.loads(content).get(column)
+        return None if value is None else str(value)
+
+    def finish(self) -> None:
         for number in self.blanked:
             if number not in self.erased:
                 self._find(
@@ -150,11 +170,11 @@ class _Chain:
                     f"audit entry {number}'s content was removed outside an erasure (no tombstone lists it)",
                     number,
                 )
-        if head is not None and head not in self.hashes:
+        if not self.head_seen:
             self.findings.append(
                 AuditFinding(
                     "head-missing",
-                    f"the chain head {head} recorded earlier is not in the trail: the trail was rewritten or cut "
+                    f"the chain head {self.head} recorded earlier is not in the trail: the trail was rewritten or cut "
                     "back after it",
                 )
             )
@@ -170,15 +190,6 @@ def _listed(content: str) -> Iterable[int]:
     except (ValueError, AttributeError):
         return ()
     return [number for number in listed if isinstance(number, int)]
-
-
-def _named_patient(table: str, content: dict[str, Any], sessions: dict[str, str]) -> str | None:
-    """The patient a record's content names (an answer: its session's patient)."""
-    if table == "answers":
-        return sessions.get(str(content.get("session")))
-    column = _PATIENT_COLUMN.get(table, "patient")
-    value = content.get(column) if column else None
-    return None if value is None else str(value)
 
 
 def _patient_key(store: Any) -> str | None:
@@ -208,7 +219,7 @@ def _check_table(store: Any, table: str, chain: _Chain, key: str | None) -> int:
                 AuditFinding("inserted", f"{table} {name}: present again after its erasure (audit entry {known[0]})",
                              table, name, known[0])
             )  # fmt: skip
-        elif content_digest(canonical(row)) != known[1]:
+        elif hashlib.sha256(canonical(row).encode("utf-8")).digest() != known[1]:
             differ = _differences(store, known[0], row)
             if differ:
                 chain.findings.append(
@@ -252,12 +263,12 @@ def verify_store(store: Any, head: str | None = None) -> Verification:
 
     ``head``: a chain head recorded earlier (elsewhere); a trail that no longer holds it was rewritten or cut back.
     """
-    chain = _Chain()
+    chain = _Chain(head)
     records = 0
     with read_snapshot(store):
         for values in table_rows(store, "audit", AUDIT_COLUMNS.split(", ")):
             chain.check(AuditEntry(*values))
-        chain.finish(head)
+        chain.finish()
         key = _patient_key(store)
         for table in RECORD_TABLES:
             records += _check_table(store, table, chain, key)

@@ -75,8 +75,7 @@ AUDIT_TABLES = """
         prev TEXT NOT NULL,
         hash TEXT NOT NULL
     );
-    CREATE INDEX audit_by_patient ON audit (patient, id);
-    CREATE INDEX audit_by_record ON audit (tbl, record, id)
+    CREATE INDEX audit_by_patient ON audit (patient, id)
 """
 
 #: Migrations by the version they bring the database to, from BASELINE on: a SQL script, or a function given the

@@ -119,6 +119,8 @@ class Statements:
     #: An entry's content (verify reads it only for a record that differs).
     audit_content: str
     session_patient: str
+    #: Whether the store holds any patient (migration 8 makes the store's key only then).
+    has_patient_row: str
     patient_key_setting: str
     add_setting: str
     # --- a patient's erasure (:meth:`StoreQueries.erase_patient`), child rows first
@@ -252,6 +254,7 @@ _PORTABLE: dict[str, str] = {
     "audit_since": f"SELECT {AUDIT_COLUMNS} FROM audit WHERE at >= ? ORDER BY id",
     "audit_content": "SELECT content FROM audit WHERE id = ?",
     "session_patient": "SELECT patient FROM sessions WHERE id = ?",
+    "has_patient_row": "SELECT 1 FROM patients LIMIT 1",
     "patient_key_setting": "SELECT value FROM settings WHERE key = ?",
     "erase_answers": "DELETE FROM answers WHERE session IN (SELECT id FROM sessions WHERE patient = ?)",
     "erase_next_days": "DELETE FROM next_day WHERE patient = ?",

@@ -131,8 +131,7 @@ AUDIT_TABLES = """
         prev TEXT NOT NULL,
         hash TEXT NOT NULL
     );
-    CREATE INDEX audit_by_patient ON audit (patient, id);
-    CREATE INDEX audit_by_record ON audit (tbl, record, id)
+    CREATE INDEX audit_by_patient ON audit (patient, id)
 """
 
 
