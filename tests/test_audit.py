@@ -188,6 +188,7 @@ TAMPERING = {
         ["UPDATE audit SET patient = 'P-2' WHERE id = 2"],
         ["audit entry 2 was edited: its patient column reads 'P-2', its record is of 'P-1'"],
     ),
+    "the audit trail dropped": ([], ["DROP TABLE audit"], ["the table audit is missing: dropped outside rehabkit"]),
     "an audit entry blanked as if erased": (
         ["audit"],
         ["UPDATE audit SET content = NULL, patient = NULL WHERE id = 2"],

@@ -213,6 +213,15 @@ def test_the_fhir_export_holds_every_course_of_the_patient(cli, tmp_path, versio
     assert len(plans) == 2  # neck-pain and post-surgical-lumbar
     assert check(bundle, version).errors == ()
     assert output.stat().st_mode & 0o777 == 0o600
+    course = tmp_path / "course.fhir.json"  # one course, 'rehabkit export --patient': an export too
+    assert cli("export", "--patient", PATIENT, "--protocol", "neck-pain", "--fhir", version, "-o", str(course),
+               "--db", db).exit_code == 0  # fmt: skip
+    entries = json.loads(cli("audit", "show", "--format", "json", "--content", "--db", db).stdout)
+    assert [(e["action"], e["patient"], e["content"]["format"]) for e in entries[-2:]] == [
+        ("export", PATIENT, f"fhir-{version}"),
+        ("export", PATIENT, f"fhir-{version}"),
+    ]
+    assert entries[-1]["content"]["protocol"].startswith("neck-pain@")
 
 
 def test_erase_refuses_what_it_cannot_do_and_erases_nothing(cli, tmp_path) -> None:
@@ -228,3 +237,29 @@ def test_erase_refuses_what_it_cannot_do_and_erases_nothing(cli, tmp_path) -> No
     assert cli("patient", "export", "P-404", "-o", str(tmp_path / "x.json"), "--db", db).exit_code == 1
     assert not (tmp_path / "x.json").exists()
     assert _everything(db) == before
+
+
+def test_at_a_terminal_erase_asks_for_the_id_typed_out(cli, tmp_path) -> None:
+    import sys
+
+    import pexpect
+
+    from conftest import REPO, SCREEN_WAIT, clean_env
+
+    db = str(tmp_path / "s.db")
+    _courses(cli, db, tmp_path)
+    for typed, code, history in (("P-2", 1, 0), (PATIENT, 0, 1)):  # history: 0 still there, 1 erased
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "rehabkit", "patient", "erase", PATIENT, "--reason", "asked", "--db", db],
+            cwd=str(REPO),
+            env=clean_env(),
+            encoding="utf-8",
+            timeout=SCREEN_WAIT,
+        )
+        child.expect(f"Type {PATIENT} to erase every record of it")
+        child.sendline(typed)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == code, child.before
+        assert cli("history", PATIENT, "--db", db).exit_code == history

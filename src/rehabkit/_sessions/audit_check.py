@@ -35,7 +35,7 @@ class AuditFinding:
     """One thing the audit trail and the records disagree on, said in a sentence that names it."""
 
     #: ``edited``, ``deleted``, ``inserted`` (a record); ``entry-edited``, ``entry-deleted``, ``chain-broken``,
-    #: ``content-removed``, ``patient-changed``, ``head-missing`` (the trail itself).
+    #: ``content-removed``, ``patient-changed``, ``head-missing`` (the trail itself); ``table-missing``.
     kind: str
     message: str
     table: str | None = None
@@ -266,6 +266,11 @@ def verify_store(store: Any, head: str | None = None) -> Verification:
     chain = _Chain(head)
     records = 0
     with read_snapshot(store):
+        missing = [table for table in (*RECORD_TABLES, "settings", "audit") if not columns_of(store, table)]
+        if missing:  # dropped: nothing to compare with (a store is never without them from schema 8 on)
+            gone = tuple(AuditFinding("table-missing", f"the table {t} is missing: dropped outside rehabkit", t)
+                         for t in missing)  # fmt: skip
+            return Verification(0, 0, GENESIS, 0, gone)
         for values in table_rows(store, "audit", AUDIT_COLUMNS.split(", ")):
             chain.check(AuditEntry(*values))
         chain.finish()

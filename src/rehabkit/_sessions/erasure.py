@@ -58,6 +58,8 @@ class Erasure:
     rows: dict[str, int]
     blanked: int
     remaining: tuple[tuple[str, str, int], ...] = ()
+    #: What the database's files still hold of the erased rows for now, in words (None: nothing).
+    leftover: str | None = None
 
 
 def patient_rows(store: Any, patient: str) -> dict[str, list[dict[str, Any]]]:
@@ -114,8 +116,8 @@ def erase_patient(store: Any, patient: str, reason: str) -> Erasure:
             patient=None,
             content=audit.canonical(content),
         )
-    store._settle_erasure()
-    return Erasure(key, tombstone, rows, len(entries), tuple(mentions(store, patient)))
+    leftover = store._settle_erasure()
+    return Erasure(key, tombstone, rows, len(entries), tuple(mentions(store, patient)), leftover)
 
 
 def _now() -> str:

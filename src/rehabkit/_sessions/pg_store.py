@@ -228,6 +228,12 @@ class PgStore(StoreQueries):
         for table in tables:
             self._db.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
+    def _settle_erasure(self) -> str | None:
+        return (
+            "PostgreSQL keeps the erased rows' old versions in the database's files until VACUUM reclaims them "
+            "(VACUUM FULL on the store's tables rewrites them at once), and in its write-ahead archive and backups"
+        )
+
     def _login(self) -> str:
         return str(self._db.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
 

@@ -451,8 +451,10 @@ class StoreQueries:
         """Inside an erasure's transaction: the triggers refusing changes on ``tables`` lifted for the block."""
         raise NotImplementedError
 
-    def _settle_erasure(self) -> None:
-        """After an erasure has committed: whatever the backend does so that the erased rows leave its files."""
+    def _settle_erasure(self) -> str | None:
+        """After an erasure has committed: whatever the backend does so that the erased rows leave its files; what
+        is left in them for now, if anything, in words."""
+        return None
 
     # --- the whole clinic -----------------------------------------------------
 

@@ -453,9 +453,15 @@ class Store(StoreQueries):
         for statement in sqlite_guards():
             self._db.execute(statement)
 
-    def _settle_erasure(self) -> None:
+    def _settle_erasure(self) -> str | None:
         # The write-ahead log still holds the pages as they were before the erasure: write it back and empty it.
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy and busy[0]:
+            return (
+                "another process has the store open, so its write-ahead log keeps the erased rows' old pages until "
+                "SQLite next empties it (once nobody reads it)"
+            )
+        return None
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""

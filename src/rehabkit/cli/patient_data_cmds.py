@@ -17,7 +17,7 @@ from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import AppState, echo
 from .exits import error_exit
 from .options import clinician_option, db_option, patient_argument
-from .rendering import write_output
+from .rendering import write_export
 from .stores import course_lock, open_store
 
 __all__ = ["patient"]
@@ -90,7 +90,7 @@ def export(
             "rows": counts,
             "audit_entries": len(entries),
         }
-        where = _write_recorded(store, patient, output, data, detail)
+        where = write_export(store, patient, output, data, detail)
     counted = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
     echo(f"Wrote everything held on {patient} ({counted}; {len(entries)} audit entries) to {where}.", err=True)
 
@@ -139,23 +139,6 @@ def _fhir_export(state: AppState, store: Any, patient: str, version: str) -> byt
     return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _write_recorded(store: Any, patient: str, output: str, data: bytes, detail: dict[str, Any]) -> str:
-    """Write the file and record the export; a file whose export could not be recorded is removed, so that no
-    export leaves the store unrecorded (standard output, which cannot be taken back, is recorded first)."""
-    from pathlib import Path
-
-    if output == "-":
-        store.record_export(patient, detail)
-        return write_output(output, data)
-    where = write_output(output, data)
-    try:
-        store.record_export(patient, detail)
-    except BaseException:
-        Path(where).unlink(missing_ok=True)
-        raise
-    return where
-
-
 @patient.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED)))
 @patient_argument()
 @click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the tombstone; never the patient's id).")
@@ -194,6 +177,8 @@ def erase(patient: str, reason: str, yes: bool, clinician: str | None, db: str |
         f"(keyed hash {done.patient_key[:16]}...)."
     )
     echo("Exports already written, backups and copies of the store still hold what they held.", err=True)
+    if done.leftover:
+        echo(f"rehabkit: note: {done.leftover}.", err=True)
     for table, column, count in done.remaining:
         echo(
             f"rehabkit: warning: the id still appears in {count} row{'s' if count != 1 else ''} of {table}.{column} "
