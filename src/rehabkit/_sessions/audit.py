@@ -56,8 +56,9 @@ __all__ = [
 GENESIS = "0" * 64
 #: The action of the entries migration 8 wrote for the rows stored before the audit trail: unverified history.
 BASELINE = "baseline"
-#: The action of a patient's export, and of an erasure's tombstone.
+#: The action of a patient's export.
 EXPORT = "export"
+#: The action of an erasure's tombstone.
 ERASE = "erase"
 
 #: The ``settings`` key of the store's random key for :func:`patient_key`.
@@ -146,14 +147,10 @@ def read_row(db: Any, sql: Statements, table: str, record: Any) -> dict[str, Any
 def row_patient(db: Any, sql: Statements, table: str, row: Mapping[str, Any]) -> str | None:
     """The patient a row is about (None for the staff register): its ``patient``, a patient row's id, an answer's
     session's patient."""
-    if table == "patients":
-        return str(row["id"])
-    if "patient" in row:
-        return None if row["patient"] is None else str(row["patient"])
     if table == "answers":
         found = db.execute(sql.session_patient, (row["session"],)).fetchone()
         return str(found[0]) if found else None
-    return None
+    return _own_patient(table, row)
 
 
 def record_of(table: str, row: Mapping[str, Any], key: str | None) -> str:

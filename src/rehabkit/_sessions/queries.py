@@ -151,7 +151,8 @@ class StoreQueries:
         from . import audit  # hashlib: only a command that writes imports it
 
         row = audit.read_row(self._db, self._sql, table, record)
-        assert row is not None, (table, record)
+        if row is None:  # the statement said it wrote the row: a trigger or another program removed it
+            raise StoreError(f"the {table} row {record} just written cannot be read back; nothing was recorded")
         key = audit.store_key(self._db, self._sql) if table == "patients" else None
         audit.append(
             self._db,
