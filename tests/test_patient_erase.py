@@ -263,3 +263,25 @@ def test_at_a_terminal_erase_asks_for_the_id_typed_out(cli, tmp_path) -> None:
         child.close()
         assert child.exitstatus == code, child.before
         assert cli("history", PATIENT, "--db", db).exit_code == history
+
+
+def test_a_patient_who_acted_on_their_own_course_is_erased_whole(cli, store_db, tmp_path) -> None:
+    """A patient registered to act on their own course (under their own id) records their own sessions: the trail
+    names them as the patient, never by the id in a hashed field, and an erasure takes their registration too."""
+    import datetime
+
+    from rehabkit._sessions.store_api import StaffChange
+
+    _courses(cli, store_db, tmp_path)
+    with open_store(store_db, create=False, clinician="PT-1") as store:
+        store.add_staff_event(StaffChange(PATIENT, "add", ("patient",), os_user="home-laptop", actor="PT-1"))
+    with open_store(store_db, create=False, clinician=PATIENT) as store:
+        store.account = "home-laptop"
+        session = store.start_session(PATIENT, "neck-pain", "2.1.0", "acute", datetime.date(2026, 11, 6))
+        store.record_answer(session, "pain-before", "pain", 1)
+        mine = [e for e in store.audit_entries(patient=PATIENT) if e.account == "home-laptop"]
+    assert len(mine) == 3 and {e.actor for e in mine} == {"(the patient)"}
+    result = cli("patient", "erase", PATIENT, "--reason", "asked", "--yes", "--db", store_db)
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output
+    assert _holding(store_db, PATIENT) == []
+    assert cli("audit", "verify", "--db", store_db).exit_code == 0

@@ -38,7 +38,9 @@ __all__ = [
     "EXPORT",
     "GENESIS",
     "RECORD_TABLES",
+    "SELF",
     "AuditEntry",
+    "actor_for",
     "append",
     "canonical",
     "chain_hash",
@@ -60,6 +62,11 @@ BASELINE = "baseline"
 EXPORT = "export"
 #: The action of an erasure's tombstone.
 ERASE = "erase"
+
+#: The actor of an entry a patient made on their own record (a session at home, their own export): their id is in
+#: the entry's ``patient`` column, which an erasure blanks, never in the hashed ``actor``, which it cannot. Not a
+#: valid staff id, so it names no one else.
+SELF = "(the patient)"
 
 #: The ``settings`` key of the store's random key for :func:`patient_key`.
 KEY_SETTING = "patient-key"
@@ -93,6 +100,12 @@ class AuditEntry:
         return chain_hash(
             self.prev, self.id, self.at, self.actor, self.account, self.action, self.tbl, self.record, self.digest
         )
+
+
+def actor_for(actor: str | None, patient: str | None) -> str | None:
+    """How an entry names who wrote it: the acting person's id, or :data:`SELF` for the patient acting on their own
+    record."""
+    return SELF if actor is not None and actor == patient else actor
 
 
 def canonical(row: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """A patient's own data: everything held on them, for an export, and their erasure with a tombstone.
 
-An erasure removes every row that carries the patient's id, in every record table, and blanks the content and the
-patient of their audit entries, keeping each entry's digest and hash: the chain still verifies, and nothing of the
+An erasure removes every row that carries the patient's id, in every record table (a patient registered to act on
+their own course included, with their changes of the staff register), and blanks the content and the patient of
+their audit entries, keeping each entry's digest and hash: the chain still verifies, and nothing of the
 patient is left to read. It then appends a tombstone entry: a keyed hash of the id (HMAC-SHA256 with the store's
 random key, :func:`rehabkit._sessions.audit.patient_key`), who erased, when and why, the rows removed and the entries
 blanked (which ``audit verify`` then expects to be blank and gone). The whole erasure is one transaction.
@@ -35,6 +36,7 @@ ERASE_ORDER = (
     ("surgery_dates", "erase_surgery_dates"),
     ("sessions", "erase_sessions"),
     ("patients", "erase_patient"),
+    ("staff_events", "erase_staff_events"),
 )
 
 #: The tables an erasure writes: the patient's record tables and the audit trail (its triggers are lifted there).
@@ -95,7 +97,8 @@ def erase_patient(store: Any, patient: str, reason: str) -> Erasure:
     db, sql = store._db, store._sql
     with store._transaction():
         entries = [int(row[0]) for row in db.execute(sql.audit_ids_of_patient, (patient,)).fetchall()]
-        if not entries and not store.has_patient(patient):
+        registered = _registration_entries(db, sql, patient)
+        if not entries and not registered and not store.has_patient(patient):
             raise LookupError(f"the store holds nothing of patient {patient!r}: check the id and --db")
         key = audit.patient_key(audit.store_key(db, sql), patient)
         rows: dict[str, int] = {}
@@ -103,6 +106,9 @@ def erase_patient(store: Any, patient: str, reason: str) -> Erasure:
             for table, statement in ERASE_ORDER:
                 rows[table] = int(db.execute(getattr(sql, statement), (patient,)).rowcount)
             db.execute(sql.blank_audit_of_patient, (patient,))
+            for number in registered:
+                db.execute(sql.blank_audit_entry, (number,))
+        entries = sorted({*entries, *registered})
         content = {"patient_key": key, "reason": reason, "rows": rows, "entries": entries}
         tombstone = audit.append(
             db,
@@ -118,6 +124,15 @@ def erase_patient(store: Any, patient: str, reason: str) -> Erasure:
         )
     leftover = store._settle_erasure()
     return Erasure(key, tombstone, rows, len(entries), tuple(mentions(store, patient)), leftover)
+
+
+def _registration_entries(db: Any, sql: Any, patient: str) -> list[int]:
+    """The audit entries of the staff register's changes of a person registered under the patient's id (a patient
+    who acts on their own course), which name no patient in their ``patient`` column."""
+    ids = {str(row[0]) for row in db.execute(sql.staff_event_ids, (patient,)).fetchall()}
+    if not ids:
+        return []
+    return [int(number) for number, record in db.execute(sql.audit_of_staff_events).fetchall() if record in ids]
 
 
 def _now() -> str:

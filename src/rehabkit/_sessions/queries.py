@@ -154,16 +154,17 @@ class StoreQueries:
         if row is None:  # the statement said it wrote the row: a trigger or another program removed it
             raise StoreError(f"the {table} row {record} just written cannot be read back; nothing was recorded")
         key = audit.store_key(self._db, self._sql) if table == "patients" else None
+        patient = audit.row_patient(self._db, self._sql, table, row)
         audit.append(
             self._db,
             self._sql,
             at=_now(),
-            actor=self.clinician,
+            actor=audit.actor_for(self.clinician, patient),
             account=self.account,
             action=action,
             tbl=table,
             record=audit.record_of(table, row, key),
-            patient=audit.row_patient(self._db, self._sql, table, row),
+            patient=patient,
             content=audit.canonical(row),
         )
 
@@ -425,7 +426,7 @@ class StoreQueries:
                 self._db,
                 self._sql,
                 at=_now(),
-                actor=self.clinician,
+                actor=audit.actor_for(self.clinician, patient),
                 account=self.account,
                 action=audit.EXPORT,
                 tbl=None,

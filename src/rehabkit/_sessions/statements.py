@@ -131,6 +131,12 @@ class Statements:
     erase_surgery_dates: str
     erase_sessions: str
     erase_patient: str
+    #: A person registered under the patient's id (a patient acting on their own course), and their changes.
+    erase_staff_events: str
+    staff_event_ids: str
+    #: Every entry of the staff register's changes (which of them an erasure blanks: few, and erasures are rare).
+    audit_of_staff_events: str
+    blank_audit_entry: str
     #: The entries of a patient's records, and blanking their content and patient (digest and hash stay).
     audit_ids_of_patient: str
     blank_audit_of_patient: str
@@ -263,6 +269,10 @@ _PORTABLE: dict[str, str] = {
     "erase_surgery_dates": "DELETE FROM surgery_dates WHERE patient = ?",
     "erase_sessions": "DELETE FROM sessions WHERE patient = ?",
     "erase_patient": "DELETE FROM patients WHERE id = ?",
+    "erase_staff_events": "DELETE FROM staff_events WHERE staff = ?",
+    "staff_event_ids": "SELECT id FROM staff_events WHERE staff = ? ORDER BY id",
+    "audit_of_staff_events": "SELECT id, record FROM audit WHERE tbl = 'staff_events' ORDER BY id",
+    "blank_audit_entry": "UPDATE audit SET content = NULL, patient = NULL WHERE id = ?",
     "audit_ids_of_patient": "SELECT id FROM audit WHERE patient = ? ORDER BY id",
     "blank_audit_of_patient": "UPDATE audit SET content = NULL, patient = NULL WHERE patient = ?",
     "overview_patients": (
