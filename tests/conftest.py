@@ -64,7 +64,7 @@ def wait_until_reading_the_terminal(pid: int) -> None:
 
 
 #: The commands that record something about a course: each needs a registered person acting from this account.
-WRITING_COMMANDS = ("run", "approve", "review", "next-day", "measure")
+WRITING_COMMANDS = ("run", "approve", "review", "next-day", "measure", "patient", "audit", "export")
 #: Who the suite's commands act as by default: a person holding every clinical role, and admin.
 TEST_CLINICIAN = "CLIN-1"
 CLINICAL_ROLES = ("physiotherapist", "clinician", "surgeon", "admin")
@@ -80,9 +80,12 @@ def _option(args: Sequence[str], *names: str) -> str | None:
     return None
 
 
-def sign_in(db: str, who: str = TEST_CLINICIAN, roles: Sequence[str] = CLINICAL_ROLES, *, create: bool = True) -> None:
+def sign_in(
+    db: str, who: str | None = TEST_CLINICIAN, roles: Sequence[str] = CLINICAL_ROLES, *, create: bool = True
+) -> None:
     """Make ``who`` the registered person acting from this account on the store ``db``, as an admin would with
-    'rehabkit staff' (the person acting before is disabled; ``who`` is added with ``roles``, or enabled again)."""
+    'rehabkit staff' (the person acting before is disabled; ``who`` is added with ``roles``, or enabled again).
+    ``who`` None: whoever acts from this account already, else the suite's clinician."""
     from rehabkit._sessions.backends import open_store
     from rehabkit._sessions.staff import account_field, current_account, register
     from rehabkit._sessions.store_api import StaffChange
@@ -91,14 +94,18 @@ def sign_in(db: str, who: str = TEST_CLINICIAN, roles: Sequence[str] = CLINICAL_
         members = register(store.staff_events())
         field, account = account_field(store), current_account(store)
         mine = [m for m in members.values() if m.enabled and getattr(m, field) == account]
-        if mine and mine[0].id == who:
-            return
+        if mine and (who is None or mine[0].id == who):
+            return  # someone acts from this account already, and no one else is asked for
+        who = who or TEST_CLINICIAN
+        store.clinician, store.account = who, account  # the register's changes are written in their name
         for member in mine:
             store.add_staff_event(StaffChange(member.id, "disable", actor=who, account=account))
-        if who in members:
+        mapped = {"os_user": account} if field == "os_user" else {"db_role": account}
+        if who in members and getattr(members[who], field) == account:
             store.add_staff_event(StaffChange(who, "enable", actor=who, account=account))
             return
-        mapped = {"os_user": account} if field == "os_user" else {"db_role": account}
+        if who in members:  # registered from another account (a store copied to PostgreSQL): registered again here
+            roles = members[who].roles
         store.add_staff_event(StaffChange(who, "add", tuple(roles), "test", actor=who, account=account, **mapped))
 
 
@@ -108,6 +115,8 @@ def signed_in(args: Sequence[str], env: dict[str, str] | None, cwd: Path | None 
     exist yet is made only for ``run`` (not --plan) and ``approve``, which create one."""
     if not args or args[0] not in WRITING_COMMANDS or "--plan" in args or "--help" in args:
         return
+    if tuple(args[:2]) == ("audit", "verify"):
+        return  # anyone who can read the store verifies it
     environment = env or {}
     db = _option(args, "--db") or environment.get("REHABKIT_DB")
     if db is None:
@@ -116,8 +125,8 @@ def signed_in(args: Sequence[str], env: dict[str, str] | None, cwd: Path | None 
         db = str((cwd or Path.cwd()) / db)
         if not Path(db).exists() and args[0] not in ("run", "approve"):
             return
-    who = _option(args, "--by", "--clinician") or environment.get("REHABKIT_CLINICIAN") or TEST_CLINICIAN
-    if PATIENT_ID.fullmatch(who):  # a name the command refuses as a staff id is never signed in
+    who = _option(args, "--by", "--clinician") or environment.get("REHABKIT_CLINICIAN")
+    if who is None or PATIENT_ID.fullmatch(who):  # a name the command refuses as a staff id is never signed in
         from rehabkit._common.errors import StoreError
 
         try:

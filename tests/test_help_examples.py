@@ -95,6 +95,8 @@ def clinic(tmp_path_factory, test_packs):
     for args in (
         ["staff", "add", "CLIN-7", "--role", "physiotherapist", "--role", "clinician", "--role", "surgeon"],
         ["approve", "P-0042", "--protocol", "neck-pain", "--phase", "acute", "--date", "2026-11-01"],
+        # 'patient erase' erases its example patient, whom no other example names.
+        ["approve", "P-0099", "--protocol", "neck-pain", "--phase", "acute", "--date", "2026-11-01"],
         ["run", "neck-pain", "--patient", "P-0042", "--answers", str(folder / "today.yaml"), "--date", "2026-11-19"],
         [
             "approve",

@@ -352,22 +352,24 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 
 def test_each_database_runs_statements_written_for_it() -> None:
-    """One set of query methods; the statements differ only in the placeholder, in the five written twice, and in the
-    two that ask the database whether a decision record is a JSON object."""
+    """One set of query methods; the statements differ only in the placeholder and in those written twice: adding
+    what may exist already, every INSERT of a record (its new id, for its audit entry), and the two that ask the
+    database whether a decision record is a JSON object."""
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
-    own = {"add_patient", "start_session", "add_event", "set_surgery_date", "add_staff_event"}
-    own |= {"overview_sessions", "check_sessions"}
+    inserts = {"start_session", "add_event", "set_surgery_date", "add_staff_event", "add_answer", "add_measure"}
+    own = {"add_patient", "add_setting", "add_next_day", *inserts}
+    json_state = {"overview_sessions", "check_sessions"}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
     assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
     for name in names:
         lite, pg = getattr(SQLITE, name), getattr(POSTGRES, name)
         assert "%s" not in lite and "?" not in pg, name
         assert lite.count("?") == pg.count("%s"), name
-        if name not in own:
+        if name not in own | json_state:
             assert lite.replace("?", "%s") == pg, name
     assert SQLITE.add_patient.startswith("INSERT OR IGNORE") and POSTGRES.add_patient.endswith("ON CONFLICT DO NOTHING")
-    assert POSTGRES.start_session.endswith("RETURNING id") and POSTGRES.add_event.endswith("RETURNING id")
+    assert all(getattr(POSTGRES, name).endswith("RETURNING id") for name in own - {"add_patient", "add_setting"})
     assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event
     assert SQLITE.next_days_about(2).endswith("session IN (?, ?)")
     assert POSTGRES.next_days_about(2).endswith("session IN (%s, %s)")
@@ -387,13 +389,12 @@ def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:
     }
     properties = {name for name, value in vars(SessionStore).items() if isinstance(value, property)}
     assert {"sessions", "course_sessions", "overview", "patient_lock", "__enter__"} <= methods
-    assert properties == {"path", "schema_version"} and set(SessionStore.__annotations__) == {
-        "backend",
-        "clinician",
-        "account",
-    }
+    assert properties == {"path", "schema_version"}
+    assert set(SessionStore.__annotations__) == {"backend", "clinician", "account"}
+    assert {"audit_entries", "patient_rows", "record_export", "erase_patient", "mentions"} <= methods
     for cls in (Store, PgStore):
         assert cls.backend in ("sqlite", "postgresql")
+        assert cls.account is None  # until the actor's account or login is set
         assert isinstance(vars(cls)["schema_version"], property)
         for name in sorted(methods):
             wanted = inspect.signature(getattr(SessionStore, name)).parameters

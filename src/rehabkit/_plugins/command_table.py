@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "staff": ("rehabkit.cli.staff_cmds:staff", "Register who may act on the store's courses, and their roles."),
     "clinic": ("rehabkit.cli.clinic_cmd:clinic", "List the patients who need attention, most urgent first."),
     "db": ("rehabkit.cli.db_cmds:db", "Show, upgrade or copy a session store (SQLite or PostgreSQL)."),
+    "audit": ("rehabkit.cli.audit_cmds:audit", "Verify the store's tamper-evident audit trail, or list its entries."),
+    "patient": ("rehabkit.cli.patient_data_cmds:patient", "Export everything held on a patient, or erase it."),
     "new-plugin": (
         "rehabkit.cli.new_plugin_cmd:new_plugin",
         "Create a plugin pack: package, hooks, sample protocol, tests.",

@@ -21,19 +21,66 @@ SQLite: the two stores return the same values byte for byte, which is what
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from .statements import RECORD_TABLES
+
 __all__ = ["BASELINE", "MIGRATIONS", "SCHEMA_TABLE", "TABLES"]
 
 #: The table that holds the schema version (PostgreSQL has no ``user_version``).
 SCHEMA_TABLE = "rehabkit_schema"
 
-#: The store's tables in an order that respects their references (for copying).
-TABLES = ("patients", "sessions", "answers", "measures", "next_day", "course_events", "staff_events", "surgery_dates")
+#: The store's tables in an order that respects their references (for copying): the records, then the settings and
+#: the audit trail, which a copy carries verbatim so that it verifies as the source does.
+TABLES = (*RECORD_TABLES, "settings", "audit")
 
 #: The first schema version a PostgreSQL store can have.
 BASELINE = 4
 
-#: Migration scripts by the version they bring the database to, from BASELINE on.
-MIGRATIONS: dict[int, str] = {
+
+def _audit_trail(db: Any) -> None:
+    """Schema 8 (issue 25): the audit trail and the settings, a baseline entry for every row already stored (as on
+    SQLite, :func:`rehabkit._sessions.store._migrate_to_audit_trail`), then the triggers refusing changes in place."""
+    from datetime import UTC, datetime
+
+    from .audit import write_baseline
+    from .guards import postgres_guards
+    from .statements import POSTGRES
+
+    for statement in (s.strip() for s in AUDIT_TABLES.split(";")):
+        if statement:
+            db.execute(statement)
+    write_baseline(db, POSTGRES, datetime.now(UTC).isoformat(timespec="seconds"))
+    for statement in postgres_guards():
+        db.execute(statement)
+
+
+AUDIT_TABLES = """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id BIGINT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        account TEXT,
+        action TEXT NOT NULL,
+        tbl TEXT,
+        record TEXT,
+        patient TEXT,
+        content TEXT,
+        digest TEXT,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_patient ON audit (patient, id)
+"""
+
+#: Migrations by the version they bring the database to, from BASELINE on: a SQL script, or a function given the
+#: connection for one that computes (schema 8's baseline entries are hashed as rehabkit hashes every entry).
+MIGRATIONS: dict[int, str | Callable[[Any], None]] = {
     4: """
     CREATE TABLE patients (
         id TEXT PRIMARY KEY,
@@ -145,4 +192,6 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX surgery_dates_by_patient ON surgery_dates (patient, id)
     """,
+    # A tamper-evident audit trail; records never changed in place (issue 25).
+    8: _audit_trail,
 }

@@ -22,19 +22,23 @@ from typing import Any
 import psycopg
 
 from .._common.errors import StoreError
+from .erasure import ErasureRefused
 from .locations import redact
 from .locks import PatientBusy, holder_name
 from .pg_schema import BASELINE, MIGRATIONS, SCHEMA_TABLE, TABLES
 from .queries import StoreQueries
 from .readable import json_state
-from .statements import POSTGRES
+from .statements import POSTGRES, RECORD_TABLES
 
-__all__ = ["LATEST", "PgStore"]
+__all__ = ["LATEST", "SESSION_LIFECYCLE", "PgStore", "grant_staff_login", "revoke_staff_login"]
 
 #: The first key of rehabkit's advisory locks ("RK" and a version), so they stay apart from other programs' locks.
 LOCK_CLASS = 0x524B0001
 #: The second key of the migration lock (patient locks use hashtext(patient id)).
 MIGRATION_LOCK = 0
+#: The first key of the write lock every write transaction takes (:meth:`PgStore._write_transaction`): a class of
+#: its own, apart from the patient locks' hashes.
+WRITE_LOCK_CLASS = LOCK_CLASS + 1
 #: The latest schema version this rehabkit knows.
 LATEST = max(MIGRATIONS)
 
@@ -146,7 +150,11 @@ class PgStore(StoreQueries):
             version = self.schema_version
             self._refuse_newer(version)
             for number in range(max(version + 1, BASELINE), LATEST + 1):
-                for statement in (s.strip() for s in MIGRATIONS[number].split(";")):
+                step = MIGRATIONS[number]
+                if callable(step):
+                    step(self._db)
+                    continue
+                for statement in (s.strip() for s in step.split(";")):
                     if statement:
                         self._db.execute(statement)  # rehabkit's own SQL, no input
             self._db.execute(f"DELETE FROM {SCHEMA_TABLE}")
@@ -211,9 +219,119 @@ class PgStore(StoreQueries):
         row = self._db.execute(statement, parameters).fetchone()  # the statement ends RETURNING id
         return int(row[0]) if row else 0
 
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """A transaction holding the store's write lock (an advisory lock, released at commit or rollback), taken
+        before the chain's head is read: writers from every machine append one after another, and the chain never
+        forks. An advisory lock needs no privilege on any table."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s, 0)", (WRITE_LOCK_CLASS,))
+            yield
+
+    @contextmanager
+    def _guards_lifted(self, tables: Sequence[str]) -> Iterator[None]:
+        """The refusing triggers disabled for the erasure's transaction (``ALTER TABLE ... DISABLE TRIGGER``, itself
+        transactional, and taking each table's lock until the erasure commits): only the tables' owner may."""
+        login, owner = self._login(), self._owner()  # read first: a refusal aborts the transaction
+        try:
+            for table in tables:
+                self._db.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # rehabkit's own table names
+        except psycopg.errors.InsufficientPrivilege:
+            raise ErasureRefused(
+                f"the login {login!r} may not erase a patient from {self.path!r}: an erasure lifts the "
+                "triggers that refuse changing records, for its own transaction, and only the owner of the store's "
+                f"tables ({owner!r}) may do that. Nothing was erased: run 'rehabkit patient erase' as the "
+                "owner."
+            ) from None
+        yield
+        for table in tables:
+            self._db.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+    def _settle_erasure(self) -> str | None:
+        return (
+            "PostgreSQL keeps the erased rows' old versions in the database's files until VACUUM reclaims them "
+            "(VACUUM FULL on the store's tables rewrites them at once), and in its write-ahead archive and backups"
+        )
+
+    def _login(self) -> str:
+        return str(self._db.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
+
+    def _owner(self) -> str:
+        row = self._db.execute(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'audit'"
+        ).fetchone()
+        return str(row[0]) if row else "?"
+
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""
         yield from sorted(self._tables())
+
+
+#: The columns of a session that its own lifecycle sets while it is in progress (pain before and after, how it
+#: ended): the only ones a staff login may UPDATE, and only while the session is in progress (the triggers).
+SESSION_LIFECYCLE = ("pain_before", "pain_after", "finished", "status", "decision", "decision_detail", "within_limits")
+
+
+def _grants(login: str, database: str, schema: str) -> list[Any]:
+    from psycopg import sql
+
+    who, tables = sql.Identifier(login), sql.SQL(", ").join(map(sql.Identifier, (*RECORD_TABLES, "audit", "settings")))
+    columns = sql.SQL(", ").join(map(sql.Identifier, SESSION_LIFECYCLE))
+    return [
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), who),
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), who),
+        sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(SCHEMA_TABLE), who),
+        sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(tables, who),
+        sql.SQL("GRANT UPDATE ({}) ON sessions TO {}").format(columns, who),
+        sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema), who),
+    ]
+
+
+def _revokes(login: str, database: str, schema: str) -> list[Any]:
+    from psycopg import sql
+
+    who, tables = sql.Identifier(login), sql.SQL(", ").join(map(sql.Identifier, (*RECORD_TABLES, "audit", "settings")))
+    return [
+        sql.SQL("REVOKE ALL ON {}, {} FROM {}").format(tables, sql.Identifier(SCHEMA_TABLE), who),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(sql.Identifier(schema), who),
+        sql.SQL("REVOKE USAGE ON SCHEMA {} FROM {}").format(sql.Identifier(schema), who),
+        sql.SQL("REVOKE CONNECT ON DATABASE {} FROM {}").format(sql.Identifier(database), who),
+    ]
+
+
+def _run_privileges(store: PgStore, login: str, build: Any, what: str) -> None:
+    db = store._db
+    database, schema = db.execute("SELECT current_database(), current_schema()").fetchone() or ("", "")
+    try:
+        with db.transaction():
+            for statement in build(login, database, schema):
+                db.execute(statement)
+    except psycopg.errors.UndefinedObject:
+        raise StoreError(
+            f"there is no PostgreSQL login {login!r} on the server of {store.path!r}: create it first "
+            f"(CREATE ROLE {login} LOGIN), then {what} it."
+        ) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise ErasureRefused(
+            f"the login {store._login()!r} may not {what} {login!r} on {store.path!r}: only the owner of the store's "
+            f"tables ({store._owner()!r}) may. Nothing was changed."
+        ) from None
+
+
+def grant_staff_login(store: PgStore, login: str) -> None:
+    """Grant a staff member's PostgreSQL ``login`` what rehabkit needs on this store, and nothing more.
+
+    SELECT and INSERT on every record table, the audit trail and the settings; UPDATE on a session's lifecycle
+    columns only (:data:`SESSION_LIFECYCLE`; the triggers allow it while the session is in progress); USAGE on the
+    id sequences; SELECT on the schema version. No DELETE, no TRUNCATE, no UPDATE of anything else, and not the
+    tables' ownership, so the login can neither change a record in place nor lift the triggers that refuse it
+    (docs/security.md). Run by the store's owner, in one transaction: all of it or nothing."""
+    _run_privileges(store, login, _grants, "grant")
+
+
+def revoke_staff_login(store: PgStore, login: str) -> None:
+    """Take back from ``login`` everything :func:`grant_staff_login` gave (a staff member disabled)."""
+    _run_privileges(store, login, _revokes, "revoke")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,9 +15,10 @@ sets a damaged patient aside (:attr:`rehabkit._sessions.store_api.Overview.damag
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .._common.errors import DamagedRecord, DamagedRow, StoreError
 from ..engine.stored_session import PastSession, StoredDetail, stored_session
@@ -41,6 +42,10 @@ from .store_api import (
     PatientRow,
     StaffChange,
 )
+
+if TYPE_CHECKING:
+    from .audit import AuditEntry
+    from .erasure import Erasure
 
 __all__ = ["StoreQueries", "within_limits_column"]
 
@@ -120,16 +125,27 @@ def _measure(patient: str, row: Sequence[Any]) -> tuple[str, float, str]:
 
 
 class StoreQueries:
-    """Every query method of a session store (see :class:`rehabkit._sessions.store_api.SessionStore`)."""
+    """Every query method of a session store (see :class:`rehabkit._sessions.store_api.SessionStore`).
 
-    #: The clinician every record made through this store is attributed to (None: not given).
+    Every write goes through :meth:`_write`, the one path that writes a record: the row is written and its audit
+    entry appended (:mod:`rehabkit._sessions.audit`) in one write transaction, so that no record is ever without its
+    entry and two writers never fork the chain. A method that writes several rows (an answer and its pain column, a
+    patient and their surgery date) writes them in one transaction too (:meth:`_transaction`), committed when it
+    returns: every answer is durable at once, as before the audit trail.
+    """
+
+    #: The clinician every record made through this store is attributed to (None: not given). Once staff are
+    #: registered, the authenticated acting staff member's id.
     clinician: str | None
-    #: The operating-system account or database login the person acts from (None: not recognised).
+    #: The operating-system account or database login the actor acts from (None until set), kept in each audit
+    #: entry beside ``clinician``.
     account: str | None = None
     #: The database connection: sqlite3's, or psycopg's in autocommit mode.
     _db: Any
     #: The statements of the connection's dialect.
     _sql: Statements
+    #: True while a write transaction is open: a write inside it joins it.
+    _writing: bool = False
 
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         """Run an INSERT whose statement gives the new row's id, and return it."""
@@ -138,6 +154,61 @@ class StoreQueries:
     def session_login(self) -> str | None:
         """The database login this store is connected as; None for a SQLite file (the PostgreSQL store's gives it)."""
         return None
+
+    def _write_transaction(self) -> AbstractContextManager[None]:
+        """The backend's write transaction, holding the store's write lock until it commits (or rolls back)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction for the block; a write made inside another's block joins it."""
+        if self._writing:
+            yield
+            return
+        self._writing = True
+        try:
+            with self._write_transaction():
+                yield
+        finally:
+            self._writing = False
+
+    def _write(self, table: str, statement: str, parameters: Sequence[Any], record: Any = None) -> Any:
+        """Write one row of ``table`` and append its audit entry, in one transaction: the store's one way of writing.
+
+        ``record`` names the row an UPDATE (or an INSERT of a known id) writes; an INSERT without it gives the new
+        row's id. Returns the row's id, or None when the statement wrote nothing (a patient already recorded, a
+        session no longer in progress), which makes no entry."""
+        with self._transaction():
+            if record is None:
+                record = self._insert(statement, parameters) or None
+            elif not self._db.execute(statement, parameters).rowcount:
+                record = None
+            if record is not None:
+                inserted = statement.lstrip().upper().startswith("INSERT")
+                self._audit_row(table, record, "insert" if inserted else "update")
+            return record
+
+    def _audit_row(self, table: str, record: Any, action: str) -> None:
+        """Append the entry of a row just written: the row as it now stands."""
+        from . import audit  # hashlib: only a command that writes imports it
+
+        row = audit.read_row(self._db, self._sql, table, record)
+        if row is None:  # the statement said it wrote the row: a trigger or another program removed it
+            raise StoreError(f"the {table} row {record} just written cannot be read back; nothing was recorded")
+        key = audit.store_key(self._db, self._sql) if table == "patients" else None
+        patient = audit.row_patient(self._db, self._sql, table, row)
+        audit.append(
+            self._db,
+            self._sql,
+            at=_now(),
+            actor=audit.actor_for(self.clinician, patient),
+            account=self.account,
+            action=action,
+            tbl=table,
+            record=audit.record_of(table, row, key),
+            patient=patient,
+            content=audit.canonical(row),
+        )
 
     # --- patients -----------------------------------------------------------
 
@@ -149,12 +220,14 @@ class StoreQueries:
                 f"patient id {patient!r} is not valid: use a pseudonymous code of letters, digits, '-', '_' or '.' "
                 "(up to 64 characters), never a name."
             )
-        self._db.execute(self._sql.add_patient, (patient, _now()))
-        if surgery_date is not None:
-            old = self.surgery_date(patient)
-            if old != surgery_date:
-                when = (day or date.today()).isoformat()
-                self._insert(self._sql.set_surgery_date, (patient, surgery_date, old, when, _now(), self.clinician))
+        with self._transaction():
+            self._write("patients", self._sql.add_patient, (patient, _now()), record=patient)
+            if surgery_date is not None:
+                old = self.surgery_date(patient)
+                if old != surgery_date:
+                    when = (day or date.today()).isoformat()
+                    values = (patient, surgery_date, old, when, _now(), self.clinician)
+                    self._write("surgery_dates", self._sql.set_surgery_date, values)
 
     def surgery_date(self, patient: str) -> str | None:
         """The recorded surgery date (the latest recorded), if any."""
@@ -174,33 +247,30 @@ class StoreQueries:
 
     def start_session(self, patient: str, protocol: str, version: str, phase: str, day: date | None = None) -> int:
         """Open a session (status in-progress) on ``day`` (default today) and return its id."""
-        self.ensure_patient(patient)
-        return self._insert(
-            self._sql.start_session,
-            (patient, protocol, version, phase, _now(), (day or date.today()).isoformat(), self.clinician),
-        )
+        with self._transaction():
+            self.ensure_patient(patient)
+            return int(
+                self._write(
+                    "sessions",
+                    self._sql.start_session,
+                    (patient, protocol, version, phase, _now(), (day or date.today()).isoformat(), self.clinician),
+                )
+            )
 
     def record_answer(self, session: int, kind: str, key: str, value: Any) -> None:
         """Store one answer at once (kind: screening, pain-before, exercise, pain-during, pain-after, ...)."""
-        self._db.execute(self._sql.add_answer, (session, kind, key, json.dumps(value), _now()))
-        if kind == "pain-before":
-            self._db.execute(self._sql.set_pain_before, (value, session))
-        elif kind == "pain-after":
-            self._db.execute(self._sql.set_pain_after, (value, session))
+        with self._transaction():
+            self._write("answers", self._sql.add_answer, (session, kind, key, json.dumps(value), _now()))
+            if kind == "pain-before":
+                self._write("sessions", self._sql.set_pain_before, (value, session), record=session)
+            elif kind == "pain-after":
+                self._write("sessions", self._sql.set_pain_after, (value, session), record=session)
 
     def finish_session(self, session: int, status: str, decision: str | None = None, detail: Any = None) -> None:
         """Close a session with its status (complete, incomplete, stopped) and decision."""
-        self._db.execute(
-            self._sql.finish_session,
-            (
-                _now(),
-                status,
-                decision,
-                json.dumps(detail) if detail is not None else None,
-                within_limits_column(detail),
-                session,
-            ),
-        )
+        text = json.dumps(detail) if detail is not None else None
+        values = (_now(), status, decision, text, within_limits_column(detail), session)
+        self._write("sessions", self._sql.finish_session, values, record=session)
 
     def answers(self, session: int) -> list[tuple[str, str, Any]]:
         """A session's answers in the order given: (kind, key, value)."""
@@ -255,7 +325,10 @@ class StoreQueries:
 
     def mark_unfinished_incomplete(self, patient: str) -> int:
         """Sessions left in progress (a crash, a killed terminal) become incomplete; returns how many."""
-        return int(self._db.execute(self._sql.mark_unfinished_incomplete, (patient,)).rowcount)
+        with self._transaction():
+            unfinished = [row[0] for row in self._db.execute(self._sql.unfinished_sessions, (patient,)).fetchall()]
+            marked = [self._write("sessions", self._sql.mark_incomplete, (s,), record=s) for s in unfinished]
+        return sum(1 for session in marked if session is not None)
 
     def last_session_id(self, patient: str) -> int:
         """The id of the patient's latest session (0 when there is none)."""
@@ -286,21 +359,11 @@ class StoreQueries:
         day: date | None = None,
     ) -> None:
         """Store a scored outcome measure, dated ``day`` (default today)."""
-        self.ensure_patient(patient)
-        self._db.execute(
-            self._sql.add_measure,
-            (
-                patient,
-                measure,
-                value,
-                unit,
-                band,
-                json.dumps(answers),
-                _now(),
-                (day or date.today()).isoformat(),
-                self.clinician,
-            ),
-        )
+        when = (day or date.today()).isoformat()
+        values = (patient, measure, value, unit, band, json.dumps(answers), _now(), when, self.clinician)
+        with self._transaction():
+            self.ensure_patient(patient)
+            self._write("measures", self._sql.add_measure, values)
 
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
         """Every scored measure of the patient: (measure, value, date), in date order."""
@@ -314,10 +377,9 @@ class StoreQueries:
         self, patient: str, session: int, pain: float, day: date | None = None, settled_hours: float | None = None
     ) -> None:
         """Store next-morning pain (and the hours pain took to settle, where given) against ``session``."""
-        self._db.execute(
-            self._sql.add_next_day,
-            (patient, session, pain, _now(), (day or date.today()).isoformat(), settled_hours, self.clinician),
-        )
+        when = (day or date.today()).isoformat()
+        values = (patient, session, pain, _now(), when, settled_hours, self.clinician)
+        self._write("next_day", self._sql.add_next_day, values)
 
     def next_days(
         self, patient: str, sessions: Iterable[int] | None = None
@@ -355,22 +417,12 @@ class StoreQueries:
         session."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown course event {kind!r}; one of {', '.join(EVENT_KINDS)}")
-        self.ensure_patient(patient)
-        return self._insert(
-            self._sql.add_event,
-            (
-                patient,
-                protocol,
-                kind,
-                day.isoformat(),
-                phase,
-                by,
-                self.last_session_id(patient),
-                json.dumps(dict(detail or {})),
-                _now(),
-                self.clinician,
-            ),
-        )
+        with self._transaction():
+            self.ensure_patient(patient)
+            after = self.last_session_id(patient)
+            values = (patient, protocol, kind, day.isoformat(), phase, by, after, json.dumps(dict(detail or {})),
+                      _now(), self.clinician)  # fmt: skip
+            return int(self._write("course_events", self._sql.add_event, values))
 
     def events(self, patient: str) -> list[EventRecord]:
         """The patient's course events in the order recorded."""
@@ -390,15 +442,77 @@ class StoreQueries:
     def add_staff_event(self, change: StaffChange) -> int:
         """Record one change of the staff register (a person added, disabled or enabled); returns its id."""
         roles = json.dumps(list(change.roles)) if change.roles is not None else None
-        return self._insert(
-            self._sql.add_staff_event,
-            (change.staff, change.action, roles, change.name, change.os_user, change.db_role, _now(),
-             change.actor, change.account),
-        )  # fmt: skip
+        values = (change.staff, change.action, roles, change.name, change.os_user, change.db_role, _now(),
+                  change.actor, change.account)  # fmt: skip
+        return int(self._write("staff_events", self._sql.add_staff_event, values))
 
     def staff_events(self) -> list[StaffChange]:
         """Every change of the staff register, in the order recorded."""
         return [_staff_change(row) for row in self._db.execute(self._sql.staff_events).fetchall()]
+
+    # --- the audit trail and a patient's own data --------------------------------
+
+    def audit_entries(self, patient: str | None = None, since: str | None = None) -> list[AuditEntry]:
+        """The audit trail's entries in order: every one, or only a patient's, or only those at or after ``since``
+        (a date or UTC time, ISO)."""
+        from .audit import AuditEntry
+
+        if patient is not None:
+            rows = self._db.execute(self._sql.audit_of_patient, (patient,)).fetchall()
+        elif since is not None:
+            rows = self._db.execute(self._sql.audit_since, (since,)).fetchall()
+        else:
+            rows = self._db.execute(self._sql.audit_entries).fetchall()
+        entries = [AuditEntry(*row) for row in rows]
+        return [e for e in entries if since is None or e.at >= since]
+
+    def patient_rows(self, patient: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row that is the patient's, in every record table (an export), each as column -> value."""
+        from .erasure import patient_rows
+
+        return patient_rows(self, patient)
+
+    def record_export(self, patient: str, detail: Mapping[str, Any]) -> int:
+        """Append the audit entry of an export of the patient's data (``detail``: what was exported, how; never
+        the data itself); returns its number."""
+        from . import audit
+
+        with self._transaction():
+            return audit.append(
+                self._db,
+                self._sql,
+                at=_now(),
+                actor=audit.actor_for(self.clinician, patient),
+                account=self.account,
+                action=audit.EXPORT,
+                tbl=None,
+                record=None,
+                patient=patient,
+                content=audit.canonical(detail),
+            )
+
+    def erase_patient(self, patient: str, reason: str) -> Erasure:
+        """Erase every row of the patient and blank their audit entries, leaving a tombstone entry (see
+        :mod:`rehabkit._sessions.erasure`)."""
+        from .erasure import erase_patient
+
+        return erase_patient(self, patient, reason)
+
+    def mentions(self, text: str) -> list[tuple[str, str, int]]:
+        """Where ``text`` appears in the store, in any table and column: (table, column, rows). A scan of everything,
+        for checking that an erasure left nothing of a patient."""
+        from .erasure import mentions
+
+        return mentions(self, text)
+
+    def _guards_lifted(self, tables: Sequence[str]) -> AbstractContextManager[None]:
+        """Inside an erasure's transaction: the triggers refusing changes on ``tables`` lifted for the block."""
+        raise NotImplementedError
+
+    def _settle_erasure(self) -> str | None:
+        """After an erasure has committed: whatever the backend does so that the erased rows leave its files; what
+        is left in them for now, if anything, in words."""
+        return None
 
     # --- the whole clinic -----------------------------------------------------
 

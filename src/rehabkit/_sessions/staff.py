@@ -30,6 +30,7 @@ __all__ = [
     "current_account",
     "known_roles",
     "may",
+    "owns_store",
     "register",
     "require",
     "who_acts",
@@ -129,6 +130,19 @@ def current_account(store: SessionStore) -> str:
         return pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:  # an account with no name (a container's numeric user)
         return str(os.geteuid())
+
+
+def owns_store(store: SessionStore) -> bool:
+    """True when this account owns the store: the SQLite file's owner, or the PostgreSQL login owning its tables. The
+    owner can change the store directly anyway; with no one registered for it, it may register an admin."""
+    if store.backend == "postgresql":
+        owner = getattr(store, "_owner", None)
+        return owner is not None and owner() == store.session_login()
+    path = getattr(store, "path", None)
+    try:
+        return path is not None and os.stat(path).st_uid == os.geteuid()
+    except OSError:
+        return False
 
 
 def who_acts(store: SessionStore) -> Actor:

@@ -3,10 +3,11 @@
 The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for the placeholder (``?`` for sqlite3,
 ``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
 twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
-``ON CONFLICT DO NOTHING``), the INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
-PostgreSQL's ``RETURNING id``), and the two that ask whether a stored decision record is a JSON object (SQLite's
-``json_valid`` against PostgreSQL's cast to ``json``). ``"by"`` is quoted in both (a reserved word in PostgreSQL).
-So each backend runs statements written for it, and nothing rewrites SQL while a command runs.
+``ON CONFLICT DO NOTHING``), every INSERT of a record, whose new id the store returns for its audit entry
+(sqlite3's ``lastrowid`` against PostgreSQL's ``RETURNING id``), and the two that ask whether a stored decision record
+is a JSON object (SQLite's ``json_valid`` against PostgreSQL's cast to ``json``). ``"by"`` is quoted in both (a
+reserved word in PostgreSQL). So each backend runs statements written for it, and nothing rewrites SQL while a command
+runs.
 
 Each statement finds a patient's rows through an index (tests/test_store.py plans every statement real commands send
 with SQLite's ``EXPLAIN QUERY PLAN``; tests/test_pg_store.py plans them on PostgreSQL with sequential scans disabled).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["POSTGRES", "SQLITE", "Statements"]
+__all__ = ["AUDIT_COLUMNS", "POSTGRES", "RECORD_TABLES", "SQLITE", "Statements"]
 
 #: A session as :class:`rehabkit.engine.PastSession` is read from every column the store keeps of it.
 SESSION_COLUMNS = (
@@ -34,6 +35,21 @@ _LATEST_OF_COURSE = (
     f"OR id = (SELECT id FROM sessions WHERE {_COURSE} AND {_DONE} AND decision_detail IS NOT NULL "
     "AND decision_detail NOT IN ('', '{}', 'null') ORDER BY id DESC LIMIT 1) "
     f"OR id = (SELECT id FROM sessions WHERE {_COURSE} ORDER BY date DESC, id DESC LIMIT 1)"
+)
+
+#: An audit entry's columns, in the order of :class:`rehabkit._sessions.audit.AuditEntry`.
+AUDIT_COLUMNS = "id, at, actor, account, action, tbl, record, patient, content, digest, prev, hash"
+
+#: The tables holding records (:data:`rehabkit._sessions.audit.RECORD_TABLES`), whose rows are read whole by name.
+RECORD_TABLES = (
+    "patients",
+    "sessions",
+    "answers",
+    "measures",
+    "next_day",
+    "course_events",
+    "staff_events",
+    "surgery_dates",
 )
 
 _NEXT_DAYS = "SELECT id, session, date, pain, settled_hours FROM next_day WHERE patient = ? AND session IS NOT NULL"
@@ -96,7 +112,9 @@ class Statements:
     count_course_sessions: str
     #: (patient, protocol, after, then patient and protocol once for each latest session looked back for).
     course_sessions: str
-    mark_unfinished_incomplete: str
+    #: A patient's sessions still in progress, and marking one of them incomplete.
+    unfinished_sessions: str
+    mark_incomplete: str
     last_session_id: str
     session_before: str
     decision_detail: str
@@ -108,13 +126,44 @@ class Statements:
     add_next_day: str
     next_days: str
     # --- course events
-    #: Returns the new event's id (as ``start_session``).
+    #: Returns the new event's id (as ``start_session``; so does every INSERT of a record, for its audit entry).
     add_event: str
     events: str
     # --- the staff register
     #: Returns the new change's id (as ``start_session``).
     add_staff_event: str
     staff_events: str
+    # --- the audit trail (:mod:`rehabkit._sessions.audit`)
+    #: The last entry's number and hash (found through the primary key, however long the trail).
+    audit_head: str
+    add_audit: str
+    #: Every entry, a patient's entries, the entries since a time, each in order.
+    audit_entries: str
+    audit_of_patient: str
+    audit_since: str
+    #: An entry's content (verify reads it only for a record that differs).
+    audit_content: str
+    #: Whether the store holds any patient (migration 8 makes the store's key only then).
+    has_patient_row: str
+    patient_key_setting: str
+    add_setting: str
+    # --- a patient's erasure (:meth:`StoreQueries.erase_patient`), child rows first
+    erase_answers: str
+    erase_next_days: str
+    erase_events: str
+    erase_measures: str
+    erase_surgery_dates: str
+    erase_sessions: str
+    erase_patient: str
+    #: A person registered under the patient's id (a patient acting on their own course), and their changes.
+    erase_staff_events: str
+    staff_event_ids: str
+    #: Every entry of the staff register's changes (which of them an erasure blanks: few, and erasures are rare).
+    audit_of_staff_events: str
+    blank_audit_entry: str
+    #: The entries of a patient's records, and blanking their content and patient (digest and hash stay).
+    audit_ids_of_patient: str
+    blank_audit_of_patient: str
     # --- the whole clinic (one query per table, :meth:`overview`)
     overview_patients: str
     #: Ends with each decision record's JSON state, worked out by the database (:data:`_JSON_STATE`).
@@ -145,6 +194,42 @@ class Statements:
         marks = ", ".join([self.placeholder] * count)
         return f"{self.next_days_of_patient} AND session IN ({marks})"
 
+    def row(self, table: str) -> str:
+        """One row of a record table by its id (parameter: the id), every column."""
+        if table not in RECORD_TABLES:
+            raise ValueError(f"{table!r} is not a record table")
+        return f"SELECT * FROM {table} WHERE id = {self.placeholder}"
+
+    def rows(self, table: str) -> str:
+        """Every row of a record table in id order, every column (migration 8's baseline)."""
+        if table not in RECORD_TABLES:
+            raise ValueError(f"{table!r} is not a record table")
+        return f"SELECT * FROM {table} ORDER BY id"
+
+    def of_patient(self, table: str) -> str:
+        """A patient's rows of a record table in id order, every column (parameter: the patient id); an answer is a
+        patient's through its session."""
+        mark = self.placeholder
+        if table == "patients":
+            return f"SELECT * FROM patients WHERE id = {mark}"
+        if table == "answers":
+            return (
+                f"SELECT answers.* FROM sessions JOIN answers ON answers.session = sessions.id "
+                f"WHERE sessions.patient = {mark} ORDER BY answers.id"
+            )
+        if table not in RECORD_TABLES or table == "staff_events":
+            raise ValueError(f"{table!r} holds no patient's rows")
+        return f"SELECT * FROM {table} WHERE patient = {mark} ORDER BY id"
+
+    def mentions(self, table: str, column: str) -> str:
+        """How many rows of ``table`` hold a text in ``column``, in any case (parameter: a LIKE pattern, ``\\`` its
+        escape): checking that an erasure left nothing of a patient. ``table`` and ``column`` are the store's own
+        names, read from its schema."""
+        return (
+            f'SELECT count(*) FROM {table} WHERE lower(CAST("{column}" AS TEXT)) LIKE lower({self.placeholder}) '
+            "ESCAPE '\\'"
+        )
+
     @property
     def next_days_of_patient(self) -> str:
         """:attr:`next_days` without its order, to which :meth:`next_days_about` adds the sessions."""
@@ -158,7 +243,6 @@ _PORTABLE: dict[str, str] = {
         "FROM patients WHERE id = ?"
     ),
     "has_patient": "SELECT 1 FROM patients WHERE id = ?",
-    "add_answer": "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)",
     "set_pain_before": "UPDATE sessions SET pain_before = ? WHERE id = ?",
     "set_pain_after": "UPDATE sessions SET pain_after = ? WHERE id = ?",
     "finish_session": (
@@ -178,9 +262,8 @@ _PORTABLE: dict[str, str] = {
         "SELECT id, date, phase, status, pain_before, pain_after, decision, decision_detail FROM sessions "
         f"WHERE {_COURSE} AND (id > ? OR {_LATEST_OF_COURSE}) ORDER BY id"
     ),
-    "mark_unfinished_incomplete": (
-        "UPDATE sessions SET status = 'incomplete' WHERE patient = ? AND status = 'in-progress'"
-    ),
+    "unfinished_sessions": "SELECT id FROM sessions WHERE patient = ? AND status = 'in-progress' ORDER BY id",
+    "mark_incomplete": "UPDATE sessions SET status = 'incomplete' WHERE id = ? AND status = 'in-progress'",
     "last_session_id": "SELECT max(id) FROM sessions WHERE patient = ?",
     "session_before": (
         f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND date < ? "
@@ -189,14 +272,7 @@ _PORTABLE: dict[str, str] = {
     "decision_detail": "SELECT decision_detail FROM sessions WHERE id = ?",
     "session_patient": "SELECT patient FROM sessions WHERE id = ?",
     "protocols_of": ("SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)"),
-    "add_measure": (
-        "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ),
-    "measures": "SELECT id, measure, value, date FROM measures WHERE patient = ? ORDER BY date, id",
-    "add_next_day": (
-        "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
-    ),
+    "measures": ("SELECT id, measure, value, date FROM measures WHERE patient = ? ORDER BY date, id"),
     "next_days": _NEXT_DAYS + " ORDER BY id",
     "events": (
         'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '
@@ -205,6 +281,30 @@ _PORTABLE: dict[str, str] = {
     "staff_events": (
         "SELECT id, staff, action, roles, name, os_user, db_role, at, actor, account FROM staff_events ORDER BY id"
     ),
+    "audit_head": "SELECT id, hash FROM audit WHERE id = (SELECT max(id) FROM audit)",
+    "add_audit": (
+        "INSERT INTO audit (id, at, actor, account, action, tbl, record, patient, content, digest, prev, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "audit_entries": f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id",
+    "audit_of_patient": f"SELECT {AUDIT_COLUMNS} FROM audit WHERE patient = ? ORDER BY id",
+    "audit_since": f"SELECT {AUDIT_COLUMNS} FROM audit WHERE at >= ? ORDER BY id",
+    "audit_content": "SELECT content FROM audit WHERE id = ?",
+    "has_patient_row": "SELECT 1 FROM patients LIMIT 1",
+    "patient_key_setting": "SELECT value FROM settings WHERE key = ?",
+    "erase_answers": "DELETE FROM answers WHERE session IN (SELECT id FROM sessions WHERE patient = ?)",
+    "erase_next_days": "DELETE FROM next_day WHERE patient = ?",
+    "erase_events": "DELETE FROM course_events WHERE patient = ?",
+    "erase_measures": "DELETE FROM measures WHERE patient = ?",
+    "erase_surgery_dates": "DELETE FROM surgery_dates WHERE patient = ?",
+    "erase_sessions": "DELETE FROM sessions WHERE patient = ?",
+    "erase_patient": "DELETE FROM patients WHERE id = ?",
+    "erase_staff_events": "DELETE FROM staff_events WHERE staff = ?",
+    "staff_event_ids": "SELECT id FROM staff_events WHERE staff = ? ORDER BY id",
+    "audit_of_staff_events": "SELECT id, record FROM audit WHERE tbl = 'staff_events' ORDER BY id",
+    "blank_audit_entry": "UPDATE audit SET content = NULL, patient = NULL WHERE id = ?",
+    "audit_ids_of_patient": "SELECT id FROM audit WHERE patient = ? ORDER BY id",
+    "blank_audit_of_patient": "UPDATE audit SET content = NULL, patient = NULL WHERE patient = ?",
     "overview_patients": (
         "SELECT id, COALESCE((SELECT s.date FROM surgery_dates AS s WHERE s.patient = patients.id "
         "ORDER BY s.id DESC LIMIT 1), surgery_date) FROM patients"
@@ -235,6 +335,14 @@ _ADD_STAFF_EVENT = (
     "INSERT INTO staff_events (staff, action, roles, name, os_user, db_role, at, actor, account) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_ADD_ANSWER = "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)"
+_ADD_MEASURE = (
+    "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ADD_NEXT_DAY = (
+    "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _ADD_EVENT = (
     'INSERT INTO course_events (patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician) '
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -248,6 +356,10 @@ _OWN: dict[str, dict[str, str]] = {
         "set_surgery_date": _ADD_SURGERY_DATE,
         "add_staff_event": _ADD_STAFF_EVENT,
         "add_event": _ADD_EVENT,
+        "add_answer": _ADD_ANSWER,
+        "add_measure": _ADD_MEASURE,
+        "add_next_day": _ADD_NEXT_DAY,
+        "add_setting": "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
     },
     "postgresql": {
         "add_patient": "INSERT INTO patients (id, created) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -255,6 +367,10 @@ _OWN: dict[str, dict[str, str]] = {
         "set_surgery_date": _ADD_SURGERY_DATE + " RETURNING id",
         "add_staff_event": _ADD_STAFF_EVENT + " RETURNING id",
         "add_event": _ADD_EVENT + " RETURNING id",
+        "add_answer": _ADD_ANSWER + " RETURNING id",
+        "add_measure": _ADD_MEASURE + " RETURNING id",
+        "add_next_day": _ADD_NEXT_DAY + " RETURNING id",
+        "add_setting": "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
     },
 }
 

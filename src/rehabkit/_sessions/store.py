@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,51 @@ def _migrate_to_clinicians(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT id, decision_detail FROM sessions WHERE decision_detail IS NOT NULL").fetchall()
     for session, text in rows:
         db.execute("UPDATE sessions SET within_limits = ? WHERE id = ?", (within_limits_column(_loads(text)), session))
+
+
+#: Schema 8's tables (issue 25): the store's settings (its random key for erasure tombstones) and the audit trail.
+AUDIT_TABLES = """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        account TEXT,
+        action TEXT NOT NULL,
+        tbl TEXT,
+        record TEXT,
+        patient TEXT,
+        content TEXT,
+        digest TEXT,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_patient ON audit (patient, id)
+"""
+
+
+def _migrate_to_audit_trail(db: sqlite3.Connection) -> None:
+    """Schema 8 (issue 25): a tamper-evident audit trail, and records that are never changed in place.
+
+    Every row already stored gets a ``baseline`` entry (unverified history: who made it is what its ``clinician``
+    column says, as typed), so that an upgraded store verifies; the triggers of :mod:`rehabkit._sessions.guards`
+    then refuse UPDATE and DELETE on every record table, the audit trail and the settings.
+    """
+    from datetime import UTC, datetime
+
+    from .audit import write_baseline  # hashlib: imported by the migration, never by a store that reads
+    from .guards import sqlite_guards
+    from .statements import SQLITE
+
+    for statement in (s.strip() for s in AUDIT_TABLES.split(";")):
+        if statement:
+            db.execute(statement)
+    write_baseline(db, SQLITE, datetime.now(UTC).isoformat(timespec="seconds"))
+    for statement in sqlite_guards():
+        db.execute(statement)
 
 
 def _loads(text: str) -> Any:
@@ -227,6 +272,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     );
     CREATE INDEX surgery_dates_by_patient ON surgery_dates (patient, id);
     """,
+    _migrate_to_audit_trail,
 )
 
 
@@ -307,6 +353,8 @@ class Store(StoreQueries):
             "course_events",
             "staff_events",
             "surgery_dates",
+            "settings",
+            "audit",
         }
         if tables - ours or (tables and "patients" not in tables):
             raise StoreError(
@@ -378,6 +426,42 @@ class Store(StoreQueries):
 
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         return int(self._db.execute(statement, parameters).lastrowid or 0)
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE``: the write lock is taken before the chain's head is read, so that two processes never
+        append after the same entry (another writer waits, up to the connection's timeout)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def _guards_lifted(self, tables: Sequence[str]) -> Iterator[None]:
+        """An erasure's rows go with their pages zeroed (``secure_delete``); the refusing triggers are dropped and
+        made again inside the erasure's transaction, so no other connection ever sees the store without them."""
+        from .guards import sqlite_guards, sqlite_unguards
+
+        self._db.execute("PRAGMA secure_delete = ON")
+        for statement in sqlite_unguards():
+            self._db.execute(statement)
+        yield
+        for statement in sqlite_guards():
+            self._db.execute(statement)
+
+    def _settle_erasure(self) -> str | None:
+        # The write-ahead log still holds the pages as they were before the erasure: write it back and empty it.
+        busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy and busy[0]:
+            return (
+                "another process has the store open, so its write-ahead log keeps the erased rows' old pages until "
+                "SQLite next empties it (once nobody reads it)"
+            )
+        return None
 
     def iter_tables(self) -> Iterator[str]:
         """Names of the store's tables (for diagnostics and tests)."""

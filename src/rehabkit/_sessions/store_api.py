@@ -24,6 +24,8 @@ from ..engine.stored_session import PastSession
 if TYPE_CHECKING:
     from .._common.errors import DamagedRow
     from ..engine.records import CourseEvent
+    from .audit import AuditEntry
+    from .erasure import Erasure
 
 __all__ = [
     "EVENT_KINDS",
@@ -166,9 +168,11 @@ class SessionStore(Protocol):
     #: Which database holds the store: ``sqlite`` or ``postgresql`` (``db status`` and messages say so).
     backend: str
     #: The person every record made through this store is attributed to (set by
-    #: :func:`rehabkit._sessions.staff.who_acts`; None: no one recognised).
+    #: :func:`rehabkit._sessions.staff.who_acts`; None: no one recognised). Kept in every record it makes and in
+    #: every audit entry.
     clinician: str | None
-    #: The operating-system account or database login that person acts from (None: not recognised).
+    #: The operating-system account or database login that person acts from (None: not recognised), kept in every
+    #: audit entry. On PostgreSQL, a login that does not own the store may only append entries naming itself.
     account: str | None
 
     def session_login(self) -> str | None:
@@ -354,6 +358,31 @@ class SessionStore(Protocol):
 
     def staff_events(self) -> list[StaffChange]:
         """Every change of the staff register, in the order recorded."""
+        ...
+
+    # --- the audit trail and a patient's own data
+
+    def audit_entries(self, patient: str | None = None, since: str | None = None) -> list[AuditEntry]:
+        """The audit trail's entries in order: every one, or only a patient's, or only those at or after ``since``
+        (an ISO date or UTC time)."""
+        ...
+
+    def patient_rows(self, patient: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row that is the patient's, in every record table, each as column -> value, by table."""
+        ...
+
+    def record_export(self, patient: str, detail: Mapping[str, Any]) -> int:
+        """Append the audit entry of an export of the patient's data; returns its number."""
+        ...
+
+    def erase_patient(self, patient: str, reason: str) -> Erasure:
+        """Erase every row of the patient and blank their audit entries, leaving a tombstone entry; raises
+        ``LookupError`` for a patient the store holds nothing of, ``ValueError`` for a reason that is empty or names
+        the patient, and ``ErasureRefused`` when the store's login may not."""
+        ...
+
+    def mentions(self, text: str) -> list[tuple[str, str, int]]:
+        """Where ``text`` appears in the store, in any table and column, in any case: (table, column, rows)."""
         ...
 
     # --- the whole clinic

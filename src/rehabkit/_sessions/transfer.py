@@ -22,7 +22,16 @@ import attrs
 from .._common.errors import StoreError
 from .pg_schema import TABLES
 
-__all__ = ["CopyMismatch", "TableSummary", "copy_store", "summarise"]
+__all__ = [
+    "CopyMismatch",
+    "TableSummary",
+    "columns_of",
+    "copy_store",
+    "count_rows",
+    "read_snapshot",
+    "summarise",
+    "table_rows",
+]
 
 
 class CopyMismatch(StoreError):
@@ -50,12 +59,14 @@ def _raw(store: Any) -> Any:
 def _order(store: Any, table: str) -> str:
     # Patient ids are ASCII codes: byte order ("C" collation) is the same on both databases, whatever the server's
     # locale.
-    if table == "patients":
-        return 'id COLLATE "C"' if _is_pg(store) else "id"
+    keys = {"patients": "id", "settings": "key"}
+    if table in keys:
+        return f'{keys[table]} COLLATE "C"' if _is_pg(store) else keys[table]
     return "id"
 
 
-def _columns(store: Any, table: str) -> list[str]:
+def columns_of(store: Any, table: str) -> list[str]:
+    """The columns of ``table`` in the store, in the order they were made."""
     if _is_pg(store):
         rows = (
             _raw(store)
@@ -74,7 +85,8 @@ def _quote(column: str) -> str:
     return f'"{column}"'
 
 
-def _rows(store: Any, table: str, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+def table_rows(store: Any, table: str, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """Every row of ``table`` (the values of ``columns``) in id order, read in batches on PostgreSQL."""
     query = f"SELECT {', '.join(map(_quote, columns))} FROM {table} ORDER BY {_order(store, table)}"
     if _is_pg(store):
         # A server-side cursor reads in batches; it lives in a transaction (a savepoint inside the copy's snapshot).
@@ -100,19 +112,23 @@ def summarise(store: Any, tables: Iterable[str] = TABLES) -> list[TableSummary]:
     """Each table's row count and content digest (columns in name order, so both databases agree)."""
     result = []
     for table in tables:
-        columns = sorted(_columns(store, table))
-        count, digest = _digest(_rows(store, table, columns))
+        columns = sorted(columns_of(store, table))
+        count, digest = _digest(table_rows(store, table, columns))
         result.append(TableSummary(table, count, digest))
     return result
 
 
 def count_rows(store: Any, tables: Iterable[str] = TABLES) -> dict[str, int]:
-    """How many rows each table holds."""
-    return {table: int(_raw(store).execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in tables}
+    """How many rows each table holds (a table an older schema has not got yet is left out)."""
+    counts = {}
+    for table in tables:
+        if columns_of(store, table):
+            counts[table] = int(_raw(store).execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return counts
 
 
 @contextmanager
-def _snapshot(store: Any) -> Iterator[None]:
+def read_snapshot(store: Any) -> Iterator[None]:
     """One consistent view of the store while it is read (others may go on writing)."""
     if _is_pg(store):
         with _raw(store).transaction():
@@ -149,7 +165,7 @@ def _write(store: Any, table: str, columns: list[str], rows: Iterable[tuple[Any,
         with _raw(store).cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        if "id" in columns and table != "patients":
+        if "id" in columns and table not in ("patients", "audit"):  # an audit entry's number is its own
             _raw(store).execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
@@ -177,15 +193,15 @@ def copy_store(source: Any, destination: Any) -> list[tuple[TableSummary, TableS
             "copy into a new SQLite file or an empty PostgreSQL database, so that no two stores' records are mixed."
         )
     pairs: list[tuple[TableSummary, TableSummary]] = []
-    with _snapshot(source), _writing(destination):
+    with read_snapshot(source), _writing(destination):
         for table in TABLES:
-            columns = _columns(source, table)
-            if sorted(columns) != sorted(_columns(destination, table)):
+            columns = columns_of(source, table)
+            if sorted(columns) != sorted(columns_of(destination, table)):
                 raise StoreError(
                     f"the table {table} has different columns in the two stores: {columns} and "
-                    f"{_columns(destination, table)}."
+                    f"{columns_of(destination, table)}."
                 )
-            _write(destination, table, columns, _rows(source, table, columns))
+            _write(destination, table, columns, table_rows(source, table, columns))
         for table in TABLES:
             (before,), (after,) = summarise(source, [table]), summarise(destination, [table])
             if before != after:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -21,8 +20,8 @@ from .completion import complete_patients, complete_protocols
 from .exits import error_exit
 from .options import date_option, db_option
 from .protocols import installed_checker, patient_protocol, resolve_protocol
-from .rendering import render, write_output
-from .stores import open_store, require_patient
+from .rendering import render, write_export, write_output
+from .stores import open_store, permitted, require_patient
 
 __all__ = ["export", "import_protocol"]
 
@@ -102,18 +101,19 @@ def export(
         renderer = registry.renderer_for(kind, "json", f"fhir-{version}")
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'--fhir'") from None
-    content: Any
     if patient is None:
         protocol = resolve_protocol(state, str(protocol_id))[0]
-        content = build_protocol_export(registry, protocol)
+        # A protocol that names an exercise nobody installed is refused here (resolve_protocol lints it); a renderer's
+        # failure is reported by render with the pack's name.
+        where = write_output(output, *render(renderer, build_protocol_export(registry, protocol)))
     else:
         with open_store(db, create=False) as store:
             require_patient(store, patient)
+            permitted(store, "export-patient", registry.policy(), patient)
             protocol = patient_protocol(state, store, patient, course_protocol)
-            content = build_course_export(store, registry, patient, protocol, day)
-    # A protocol that names an exercise nobody installed is refused above (resolve_protocol lints it); a renderer's
-    # failure is reported by render with the pack's name.
-    where = write_output(output, *render(renderer, content))
+            body, binary = render(renderer, build_course_export(store, registry, patient, protocol, day))
+            detail = {"format": f"fhir-{version}", "protocol": protocol.key}
+            where = write_export(store, patient, output, body, detail, binary)  # the export is an audit entry
     if output != "-":
         what = f"the course of {patient} in {protocol.key}" if patient else protocol.key
         echo(f"Wrote {what} as FHIR {version.upper()} to {where}.", err=True)

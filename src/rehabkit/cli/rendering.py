@@ -20,7 +20,7 @@ from .exits import error_exit
 if TYPE_CHECKING:
     from . import AppState
 
-__all__ = ["output_renderer", "render", "write_output"]
+__all__ = ["output_renderer", "render", "write_export", "write_output"]
 
 
 def _file_type(output: str, renderer_name: str | None, default: str) -> str | None:
@@ -117,3 +117,21 @@ def write_output(output: str, data: bytes, binary: bool = False) -> str:
             "write elsewhere with -o.",
         ) from None
     return str(path)
+
+
+def write_export(
+    store: Any, patient: str, output: str, data: bytes, detail: dict[str, Any], binary: bool = False
+) -> str:
+    """Write an export of a patient's data (as :func:`write_output`) and record it in the store's audit trail
+    (``detail``: what was exported, never the data). A file whose export could not be recorded is removed, so that no
+    export leaves unrecorded; standard output, which cannot be taken back, is recorded first."""
+    if output == "-":
+        store.record_export(patient, detail)
+        return write_output(output, data, binary)
+    where = write_output(output, data, binary)
+    try:
+        store.record_export(patient, detail)
+    except BaseException:
+        Path(where).unlink(missing_ok=True)
+        raise
+    return where

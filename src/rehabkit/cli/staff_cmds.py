@@ -9,6 +9,7 @@ import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import echo
+from .exits import error_exit
 from .options import db_option, format_option
 from .stores import acting, course_lock, open_store
 
@@ -78,13 +79,17 @@ def add(
     On a store with no one registered this creates the store if needed and
     registers you, acting from this account, with the admin role added (a
     patient registering on their own store stays a patient: no one else is
-    registered there). Afterwards only an admin registers people.
+    registered there). Afterwards only an admin registers people, but for the
+    store's owner (the SQLite file's owner account, the PostgreSQL login owning
+    its tables) when no one acts from it: a store copied to PostgreSQL, or
+    whose only admin's account is gone, gets an admin again that way.
     """
     from .._sessions.staff import (
         StaffMember,
         account_field,
         check_new_member,
         current_account,
+        owns_store,
         register,
         require,
         who_acts,
@@ -98,14 +103,15 @@ def add(
         members = register(store.staff_events())
         field, account = account_field(store), current_account(store)
         wanted = tuple(dict.fromkeys(roles))
-        if not members:
+        bootstrap = not members or (not _acting_here(members, field, account) and owns_store(store))
+        if bootstrap:
             given = os_user if field == "os_user" else db_role
             if given not in (None, account):
                 raise click.UsageError(
                     f"the first person registered on a store acts from this {_what(field)} ({account}), not {given}: "
                     "run this first 'staff add' from their own account, or leave the option out."
                 )
-            if "patient" not in wanted:  # a patient's own store has no admin: no one else is registered on it
+            if "patient" not in wanted or members:  # a patient's own store has no admin: no one else is registered
                 wanted = tuple(dict.fromkeys((*wanted, "admin")))
             actor_id: str | None = staff_id
             if field == "os_user":
@@ -123,22 +129,37 @@ def add(
             raise click.BadParameter(str(exc), param_hint="'ID'") from None
         _grant(store, member)
         store.add_staff_event(StaffChange(staff_id, "add", wanted, name, os_user, db_role, actor_id, account))
-    first = " (the first person on this store: admin too)" if not members and "admin" in wanted else ""
+    first = ""
+    if bootstrap and "admin" in wanted:
+        first = " (the first person on this store: admin too)" if not members else " (the store's owner: admin too)"
     where = f" acting from {getattr(member, field)!r}" if getattr(member, field) else " (no account: cannot act yet)"
     echo(f"Registered {staff_id} as {', '.join(wanted)}{where}{first}.")
+
+
+def _acting_here(members: Any, field: str, account: str) -> bool:
+    """True when an enabled person of the register acts from ``account``."""
+    return any(m.enabled and getattr(m, field) == account for m in members.values())
 
 
 def _what(field: str) -> str:
     return "database login" if field == "db_role" else "operating-system account"
 
 
-def _grant(store: Any, member: Any) -> None:
-    """On PostgreSQL, give the person's login what rehabkit needs (the store's owner grants it)."""
-    if store.backend != "postgresql" or member.db_role is None:
+def _grant(store: Any, member: Any, grant: bool = True) -> None:
+    """On PostgreSQL, give the person's login what rehabkit needs, and nothing more (or take it back): the store's
+    owner does it; anyone else is refused (exit 9) and nothing is registered."""
+    if store.backend != "postgresql" or member.db_role is None or member.db_role == store.session_login():
         return
-    grant = getattr(store, "grant_login", None)
-    if grant is not None:
-        grant(member.db_role, member.roles)
+    from .._sessions.erasure import ErasureRefused
+    from .._sessions.pg_store import grant_staff_login, revoke_staff_login
+    from .._sessions.store import StoreError
+
+    try:
+        (grant_staff_login if grant else revoke_staff_login)(store, member.db_role)
+    except ErasureRefused as exc:
+        raise error_exit(ExitCode.NOT_PERMITTED, str(exc)) from None
+    except StoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db-role'") from None
 
 
 @staff.command("list", epilog=EXIT_CODES)
@@ -190,6 +211,7 @@ def _switch(staff_id: str, db: str | None, action: str) -> None:
         if member.enabled == (action == "enable"):
             echo(f"{staff_id} is already {action}d.")
             return
+        _grant(store, member, grant=action == "enable")
         store.add_staff_event(StaffChange(staff_id, action, actor=actor.id, account=actor.account))
     echo(f"{staff_id} is {action}d{': they can record nothing more' if action == 'disable' else ''}.")
 

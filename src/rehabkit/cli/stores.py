@@ -24,6 +24,7 @@ __all__ = [
     "course_lock",
     "note_surgery_change",
     "open_store",
+    "permitted",
     "require_patient",
     "store_exists",
 ]
@@ -70,6 +71,18 @@ def acting(store: Any, claimed: str | None = None) -> Any:
             "REHABKIT_CLINICIAN, or sign in as that person (a surgeon's letter is transcribed with 'rehabkit approve "
             "--surgeon NAME --evidence TEXT')."
         )
+    return actor
+
+
+def permitted(
+    store: Any, action: str, policy: Any = None, patient: str | None = None, claimed: str | None = None
+) -> Any:
+    """The registered person acting on ``store`` (:func:`acting`), once they may take ``action`` (a key of the
+    clinical policy's ``who_may_act``) under ``policy`` (default: rehabkit's); exit 9 otherwise."""
+    from .._sessions.staff import require
+
+    actor = acting(store, claimed)
+    require(actor, action, policy, patient)
     return actor
 
 
