@@ -26,11 +26,15 @@ EXIT_CODES = exit_code_help()
 _after_start_up: Callable[[], None] | None = None
 
 
-def echo(message: str = "", *, err: bool = False) -> None:
-    """``click.echo`` for text that may come from a pack or a document: control characters are shown, not sent."""
+def echo(*lines: str, err: bool = False) -> None:
+    """``click.echo`` of each of ``lines`` on a line of its own (none: an empty line), for text that may hold a
+    pack's, a document's or a person's words (a title, a note, an id): every control character in a line, a
+    newline included, is written out (``\\x0a``, ``\\x1b``), never sent, so no text can forge a line or move the
+    cursor. Several lines are given as several arguments: ``echo(*render_text(protocol))``."""
     from .._common.text import visible
 
-    click.echo(visible(message, keep_newlines=True), err=err)
+    for line in lines or ("",):
+        click.echo(visible(line), err=err)
 
 
 class AppState:

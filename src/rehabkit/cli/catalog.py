@@ -7,6 +7,7 @@ import json
 import click
 
 from .._common.exit_codes import ExitCode
+from .._common.text import json_text
 from . import EXIT_CODES, AppState, echo
 from .completion import complete_protocols
 from .exits import error_exit
@@ -124,11 +125,9 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         source = f"pack {pack}"
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
     if output_format == "json":
-        click.echo(
-            json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False)
-        )
+        click.echo(json_text({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2))
         return
-    echo("\n".join(render_text(protocol, library, source)))
+    echo(*render_text(protocol, library, source))
 
 
 def _width() -> int:

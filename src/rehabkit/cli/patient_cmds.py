@@ -375,7 +375,7 @@ def measure(
             if item.id not in answers:
                 answers[item.id] = _ask_item(item)
     except click.Abort:
-        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
+        raise exit_with(ExitCode.INTERRUPTED, "", f"Stopped: nothing was recorded for {patient}.") from None
     try:
         with (
             open_store(db, create=False, clinician=clinician) as store,
@@ -404,8 +404,11 @@ def measure(
 
 
 def _ask_item(item: Any) -> int | None:
+    from .._common.text import visible
+
+    label = visible(item.label)  # a pack's words: never sent raw
     while True:
-        text = click.prompt(f"{item.label} (0-{item.max}, blank to skip)", default="", show_default=False).strip()
+        text = click.prompt(f"{label} (0-{item.max}, blank to skip)", default="", show_default=False).strip()
         if not text:
             return None
         if text.isdigit() and 0 <= int(text) <= item.max:
