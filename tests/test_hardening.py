@@ -26,6 +26,26 @@ def test_a_patient_id_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
             store.ensure_patient("P-1\n")
 
 
+@pytest.mark.parametrize("fast_validator", [True, False], ids=["jsonschema-rs", "jsonschema only"])
+def test_an_id_with_a_trailing_newline_is_refused_where_it_is(cli, tmp_path, monkeypatch, fast_validator) -> None:
+    """The schema's patterns mean what ECMA-262 says: '$' is the end of the text, never before a final newline
+    (Python's '$'), whichever validator reads them; the finding names the field at its line and column."""
+    from rehabkit._documents import schemas
+
+    if not fast_validator:  # as where jsonschema-rs has no wheel: the pure-Python validator decides alone
+        monkeypatch.setattr(schemas, "_compile", lambda schema, resources: None)
+    schemas.protocol_validator.cache_clear()
+    text = (REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text()
+    path = tmp_path / "id.yaml"
+    path.write_text(text.replace("id: corpus-minimal", 'id: "corpus-minimal\\n"'))
+    try:
+        result = cli("validate", str(path))
+    finally:
+        schemas.protocol_validator.cache_clear()
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f'{path}:2:5: RK020 "corpus-minimal\\n" has the wrong form.'), result.stdout
+
+
 def test_a_pack_name_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
     result = cli("new-plugin", "myclinic\n", "--dir", str(tmp_path))
     assert result.exit_code == 2
