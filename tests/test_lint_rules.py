@@ -461,7 +461,7 @@ def test_a_trailing_newline_is_not_a_semantic_version() -> None:
     ("path", "text", "words"),
     [
         # a one-line field: even the line break a YAML '>' block leaves at the end
-        ("title", "Minimal protocol\n", "'title' holds \\x0a (LINE FEED, a newline) at character 17: a title is one line"),
+        ("title", "Minimal protocol\n", "'title' holds \\x0a (LINE FEED, a newline) at character 17: a title is one"),
         ("phases.0.name", "Acute\nDecision: carry on", "'name' holds \\x0a (LINE FEED, a newline) at character 6"),
         ("red_flags.0.question", "Worse?\r", "'question' holds \\x0d (CARRIAGE RETURN) at character 7"),
         # a paragraph: its own line break is never shown as one either, and a list item can be split

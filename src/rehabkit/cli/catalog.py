@@ -7,7 +7,7 @@ import json
 import click
 
 from .._common.exit_codes import ExitCode
-from .._common.text import json_text
+from .._common.text import json_text, visible
 from . import EXIT_CODES, AppState, echo
 from .completion import complete_protocols
 from .exits import error_exit
@@ -67,13 +67,15 @@ def list_protocols(state: AppState, output_format: str) -> None:
             err=True,
         )
         return
+    # Each cell as it is shown (a control character written out), so that it is laid out and wrapped at its width
+    # and a line break of a title's own never breaks, nor is folded into, a line of the table.
     table = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")] + [
         (
-            r["id"] + (" (!)" if r["lint_errors"] else ""),
-            r["version"],
-            r["pack"],
-            r["title"],
-            ", ".join(r["conditions"]),
+            visible(r["id"]) + (" (!)" if r["lint_errors"] else ""),
+            visible(r["version"]),
+            visible(r["pack"]),
+            visible(r["title"]),
+            visible(", ".join(r["conditions"])),
         )
         for r in rows
     ]
