@@ -600,6 +600,10 @@ def test_a_packs_control_characters_never_reach_the_terminal_raw(rehabkit, tmp_p
         assert written in outputs[name], (name, outputs[name].decode())
     assert b"Worse" + written + b"? [y/n]" in outputs["run at the prompts"]  # the pack's question, as asked
     assert b"Hostile question" + written in outputs["run at the prompts"]  # a question a pack registers
+    # a pack's error message, as a warning and as the error that ends the command
+    broken = rehabkit("handout", "hostile-text", "-o", "-", "--renderer", "hostile", packs=HOSTILE, env=env, raw=True)
+    assert broken.returncode == 3 and b"its renderer 'hostile' raised ValueError: the renderer broke" in broken.stderr
+    assert written in broken.stderr and not [raw for raw in ACTED_ON if raw in broken.stdout + broken.stderr]
     # JSON is the same data, its control characters escaped
     for args, text, expected in (
         (["show", "hostile-text", "--format", "json"], lambda data: data["protocol"]["title"], "Hostile{} title"),

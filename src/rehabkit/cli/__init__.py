@@ -166,8 +166,9 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
-        except PluginError as exc:
-            raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {exc}", as_is=True) from None
+        except PluginError as exc:  # a line per failed pack, each shown as one line
+            first, *more = str(exc).split("\n")
+            raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {first}", *more) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -178,7 +179,8 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise
-            raise exit_with(*_unexpected(exc), as_is=True) from None
+            code, message = _unexpected(exc)
+            raise exit_with(code, *message.split("\n")) from None
 
 
 def _unexpected(exc: Exception) -> tuple[ExitCode, str]:

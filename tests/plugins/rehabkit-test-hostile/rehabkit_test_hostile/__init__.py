@@ -8,8 +8,8 @@ answering a string), policy-raises (its policy raising ValueError), renderer-rai
 renderer-number (its renderer ``hostile`` raising ValueError, SystemExit(0), or returning a number),
 text-escapes (its words hold escape sequences, a bell, a bidirectional override and newlines: the protocol file
 HOSTILE_PROTOCOL and the exercise-library file HOSTILE_EXERCISES are registered, with a screening question and a
-lint rule of its own). rehabkit must name the pack for each, keep stdout clean and keep every other pack working,
-and never send a pack's control characters to the terminal.
+lint rule of its own, and its renderer raises with such a message). rehabkit must name the pack for each, keep
+stdout clean and keep every other pack working, and never send a pack's control characters to the terminal.
 """
 
 import os
@@ -111,6 +111,8 @@ def rehabkit_progression_decision(plan, result, facts):
 def _render(content):
     if "renderer-raises" in BEHAVIOUR:
         raise ValueError("the renderer broke")
+    if "text-escapes" in BEHAVIOUR:
+        raise ValueError(f"the renderer broke{ESCAPES}")
     if "renderer-exits" in BEHAVIOUR:
         raise SystemExit(0)
     if "renderer-number" in BEHAVIOUR:
