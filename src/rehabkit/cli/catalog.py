@@ -69,7 +69,8 @@ def list_protocols(state: AppState, output_format: str) -> None:
         return
     # Each cell as it is shown (a control character written out), so that it is laid out and wrapped at its width
     # and a line break of a title's own never breaks, nor is folded into, a line of the table.
-    table = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")] + [
+    table: list[tuple[str, ...]] = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")]
+    table += [
         (
             visible(r["id"]) + (" (!)" if r["lint_errors"] else ""),
             visible(r["version"]),
