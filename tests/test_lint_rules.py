@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rehabkit._documents.loader import Document
 from rehabkit._documents.validation import Checker
@@ -496,3 +498,32 @@ def test_every_text_of_an_exercise_library_is_checked() -> None:
     }
     findings = [f for f in check(library) if f.code == "RK501"]
     assert [f.json_path for f in findings] == ["$.exercises[0].cues[0]"]
+
+
+_KEYS = st.text(st.characters(categories=["L", "N"]), max_size=5)  # a schema-valid document's keys are plain
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_KEYS, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON_VALUES, max_size=5))
+def test_the_quick_look_for_hidden_characters_is_the_walk(data: dict[str, Any]) -> None:
+    """RK501's quick look (orjson's writing of the document) answers as a walk over every text does."""
+    from rehabkit.default_plugins.text_rules import _all_printable, _walked_printable
+
+    texts = list(_strings(data))
+    assert _all_printable(data) == _walked_printable(data) == all(t.isprintable() for t in texts)
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

@@ -35,9 +35,36 @@ LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _NAMED = 3
 
 
+#: Bytes to delete from a UTF-8 text to keep only what is not ASCII (whole characters: ASCII bytes are never part of
+#: a longer one).
+_ASCII = bytes(range(0x80))
+#: How orjson writes a C0 control in a string: ``\\t`` is a tab (allowed), any other escape but a quote or a
+#: backslash is a control.
+_C0_ESCAPES = (b"\\b", b"\\f", b"\\n", b"\\r", b"\\u")
+
+
 def _all_printable(data: Any) -> bool:
-    """True when every text in ``data`` (plain data, as loaded) is printable: the usual case, found without making a
-    path (type checks, not ``isinstance`` with the ABCs: half the cost, on every document validated)."""
+    """True when every text in ``data`` (plain data, as loaded) is printable (a key that is not makes it False): the
+    usual case, found in C rather than by a walk over the values (a fifth of the time on a shipped protocol).
+    orjson writes the document; a C0 control is one of its escapes, DEL is written as it is, and the characters
+    beyond ASCII are few, so only they are decoded and looked at."""
+    import orjson
+
+    try:
+        written = orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
+        return _walked_printable(data)
+    if b"\x7f" in written:
+        return False
+    if b"\\" in written:
+        unescaped = written.replace(b"\\\\", b"")  # an escaped backslash, whatever follows it
+        if any(escape in unescaped for escape in _C0_ESCAPES):
+            return False
+    return written.translate(None, _ASCII).decode("utf-8").isprintable()
+
+
+def _walked_printable(data: Any) -> bool:
+    """:func:`_all_printable` by a walk over the values (type checks, not ``isinstance`` with the ABCs)."""
     stack = [data]
     while stack:
         value = stack.pop()
