@@ -34,7 +34,6 @@ LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 #: How many of a text's characters one finding names.
 _NAMED = 3
 
-
 #: Bytes to delete from a UTF-8 text to keep only what is not ASCII (whole characters: ASCII bytes are never part of
 #: a longer one).
 _ASCII = bytes(range(0x80))
@@ -99,7 +98,7 @@ def _field(path: tuple[str | int, ...]) -> str:
 
 
 def _what(field: str, path: tuple[str | int, ...]) -> str:
-    """The text as a message names it: 'the title', 'item 3 of steps'."""
+    """The text as a message names it: ``'title'``, ``item 3 of 'steps'``."""
     if path and isinstance(path[-1], int):
         return f"item {path[-1] + 1} of {field!r}"
     return f"{field!r}"
