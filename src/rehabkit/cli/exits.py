@@ -23,7 +23,8 @@ class CommandExit(click.ClickException):
 
     ``stdout`` is written to standard output first (a refusal's JSON object under ``--format json``). Control
     characters in a line, a newline included, are written out, not sent (as :func:`rehabkit.cli.echo` does), unless
-    ``as_is``: a line that may hold a pack's or a person's words is one line (an empty line is given as ``""``).
+    ``as_is``: a line that may hold a pack's or a person's words is one line. Newlines that start a line are
+    rehabkit's spacing (``"\\nSession 4 stopped."`` after an interrupted prompt): empty lines before it.
     click reads the exit code from the class, so each code has a subclass: :func:`exit_with` picks it.
     """
 
@@ -40,7 +41,10 @@ class CommandExit(click.ClickException):
         if self.stdout is not None:
             click.echo(self.stdout)
         for line in self.lines:
-            click.echo(line if self.as_is else visible(line), file=file, err=file is None)
+            if not self.as_is:
+                text = line.lstrip("\n")
+                line = "\n" * (len(line) - len(text)) + visible(text)
+            click.echo(line, file=file, err=file is None)
 
 
 _BY_CODE: dict[ExitCode, type[CommandExit]] = {

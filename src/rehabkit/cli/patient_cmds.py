@@ -375,7 +375,7 @@ def measure(
             if item.id not in answers:
                 answers[item.id] = _ask_item(item)
     except click.Abort:
-        raise exit_with(ExitCode.INTERRUPTED, "", f"Stopped: nothing was recorded for {patient}.") from None
+        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
     try:
         with (
             open_store(db, create=False, clinician=clinician) as store,

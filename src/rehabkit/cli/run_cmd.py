@@ -286,8 +286,7 @@ def _record_session(state: AppState, store: Any, request: SessionRequest) -> Non
     except SessionInterrupted as exc:
         raise exit_with(
             ExitCode.INTERRUPTED,
-            "",
-            f"Session {exc.session} stopped. Your answers so far are saved; it is marked incomplete.",
+            f"\nSession {exc.session} stopped. Your answers so far are saved; it is marked incomplete.",
         ) from None
     if request.output_format == "json":
         click.echo(json.dumps(_outcome_dict(outcome, patient, protocol), indent=2))
