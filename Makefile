@@ -22,7 +22,8 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit plugins
 	$(VENV)/bin/rehabkit list
 	$(VENV)/bin/rehabkit validate protocols/
-	$(VENV)/bin/rehabkit approve demo-1 --protocol neck-pain --phase acute --by demo-physio --db $(DEMO)/demo.sqlite3
+	$(VENV)/bin/rehabkit staff add demo-physio --role physiotherapist --name "Demo physiotherapist" --db $(DEMO)/demo.sqlite3
+	$(VENV)/bin/rehabkit approve demo-1 --protocol neck-pain --phase acute --db $(DEMO)/demo.sqlite3
 	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3 --plan
 	$(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3 --answers examples/answers-calm-session.yaml
 	$(VENV)/bin/rehabkit history demo-1 --db $(DEMO)/demo.sqlite3
@@ -31,7 +32,7 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit calendar demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/plan.ics
 	@echo ""
 	@echo "Demo done. It made, in $(DEMO)/ (started afresh at every run; your own session store is untouched):"
-	@echo "  demo.sqlite3  the demo patient's record: an approval and one scripted session"
+	@echo "  demo.sqlite3  the demo patient's record: the demo physiotherapist (this account), an approval, one session"
 	@echo "  handout.html  demo-1's plan to print (open it in a browser; .pdf with pip install \"rehabkit[pdf]\")"
 	@echo "  report.html   demo-1's course report for the clinician, with charts"
 	@echo "  plan.ics      demo-1's sessions and review for a calendar"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from rehabkit._sessions.store_api import PATIENT_ID
 from rehabkit.cli import main
 
 # The throwaway PostgreSQL server and the store_db fixture that runs a test on SQLite, then on PostgreSQL.
@@ -63,6 +64,69 @@ def wait_until_reading_the_terminal(pid: int) -> None:
         time.sleep(0.005)
 
 
+#: The commands that record something about a course: each needs a registered person acting from this account.
+WRITING_COMMANDS = ("run", "approve", "review", "next-day", "measure")
+#: Who the suite's commands act as by default: a person holding every clinical role, and admin.
+TEST_CLINICIAN = "CLIN-1"
+CLINICAL_ROLES = ("physiotherapist", "clinician", "surgeon", "admin")
+
+
+def _option(args: Sequence[str], *names: str) -> str | None:
+    for index, arg in enumerate(args):
+        for name in names:
+            if arg == name and index + 1 < len(args):
+                return args[index + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def sign_in(db: str, who: str = TEST_CLINICIAN, roles: Sequence[str] = CLINICAL_ROLES, *, create: bool = True) -> None:
+    """Make ``who`` the registered person acting from this account on the store ``db``, as an admin would with
+    'rehabkit staff' (the person acting before is disabled; ``who`` is added with ``roles``, or enabled again)."""
+    from rehabkit._sessions.backends import open_store
+    from rehabkit._sessions.staff import account_field, current_account, register
+    from rehabkit._sessions.store_api import StaffChange
+
+    with open_store(db, create=create) as store:
+        members = register(store.staff_events())
+        field, account = account_field(store), current_account(store)
+        mine = [m for m in members.values() if m.enabled and getattr(m, field) == account]
+        if mine and mine[0].id == who:
+            return
+        for member in mine:
+            store.add_staff_event(StaffChange(member.id, "disable", actor=who, account=account))
+        if who in members:
+            store.add_staff_event(StaffChange(who, "enable", actor=who, account=account))
+            return
+        mapped = {"os_user": account} if field == "os_user" else {"db_role": account}
+        store.add_staff_event(StaffChange(who, "add", tuple(roles), "test", actor=who, account=account, **mapped))
+
+
+def signed_in(args: Sequence[str], env: dict[str, str] | None, cwd: Path | None = None) -> None:
+    """Before a command that records a course, sign in on its store (``--db``, else REHABKIT_DB) as the person it
+    names with --by or --clinician (or REHABKIT_CLINICIAN), else as the suite's clinician. A store that does not
+    exist yet is made only for ``run`` (not --plan) and ``approve``, which create one."""
+    if not args or args[0] not in WRITING_COMMANDS or "--plan" in args or "--help" in args:
+        return
+    environment = env or {}
+    db = _option(args, "--db") or environment.get("REHABKIT_DB")
+    if db is None:
+        return
+    if "://" not in db:
+        db = str((cwd or Path.cwd()) / db)
+        if not Path(db).exists() and args[0] not in ("run", "approve"):
+            return
+    who = _option(args, "--by", "--clinician") or environment.get("REHABKIT_CLINICIAN") or TEST_CLINICIAN
+    if PATIENT_ID.fullmatch(who):  # a name the command refuses as a staff id is never signed in
+        from rehabkit._common.errors import StoreError
+
+        try:
+            sign_in(db, who, create=args[0] in ("run", "approve"))
+        except StoreError:
+            pass  # not a store rehabkit opens: the command says so itself
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any REHABKIT_* setting of the developer's, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REHABKIT_")}
@@ -77,7 +141,9 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         if key.startswith("REHABKIT_"):
             monkeypatch.delenv(key)
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None, as_staff: bool = True) -> Result:
+        if as_staff:
+            signed_in(args, env)
         return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
@@ -129,9 +195,12 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
         packs: Sequence[str] = (),
         env: dict[str, str] | None = None,
         cwd: Path = REPO,
+        as_staff: bool = True,
         raw: bool = False,
         input: str | bytes | None = None,
     ) -> subprocess.CompletedProcess[Any]:
+        if as_staff:
+            signed_in(args, env, cwd)
         paths = [str(test_packs[p]) for p in packs]
         environment = clean_env(**(env or {}))
         environment["PYTHONPATH"] = os.pathsep.join([*paths, environment.get("PYTHONPATH", "")]).strip(os.pathsep)

@@ -11,6 +11,8 @@ import yaml
 from rehabkit._sessions.backends import open_store
 from rehabkit._sessions.store import MIGRATIONS, Store
 
+from conftest import sign_in
+
 CALM = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
 
 
@@ -34,8 +36,6 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
             "neck-pain",
             "--phase",
             "acute",
-            "--by",
-            "DR-3",
             "--clinician",
             "PT-1",
             "--db",
@@ -61,10 +61,11 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
         ).exit_code
         == 0
     )
-    assert (
-        cli("run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", store_db, "--date", _day(2)).exit_code
-        == 0
+    sign_in(store_db, "P-1", ("patient",))  # the patient's own session at home
+    home = cli(
+        "run", "neck-pain", "--patient", "P-1", "--answers", calm, "--db", store_db, "--date", _day(2), as_staff=False
     )
+    assert home.exit_code == 0, home.output
     assert (
         cli("next-day", "P-1", "--pain", "2", "--db", store_db, "--date", _day(3), "--clinician", "PT-3").exit_code == 0
     )
@@ -98,9 +99,9 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
         == 0
     )
     with open_store(store_db) as store:
-        assert [s.clinician for s in store.sessions("P-1")] == ["PT-2", None]  # the second: the patient at home
+        assert [s.clinician for s in store.sessions("P-1")] == ["PT-2", "P-1"]  # the second: the patient at home
         events = [(e.kind, e.by, e.clinician) for e in store.events("P-1")]
-        assert events[0] == ("approval", "DR-3", "PT-1")  # given by the surgeon, recorded by the physiotherapist
+        assert events[0] == ("approval", "PT-1", "PT-1")
         assert ("enter-phase", None, "PT-2") in events and ("review", "PT-5", "PT-5") in events
         rows = (
             store._db.execute("SELECT clinician FROM next_day").fetchall()
@@ -108,7 +109,7 @@ def test_every_record_keeps_the_clinician_who_made_it(cli, store_db, tmp_path) -
         )
         assert [row[0] for row in rows] == ["PT-3", "PT-4"]
     history = json.loads(cli("history", "P-1", "--db", store_db, "--format", "json").stdout)
-    assert [s["clinician"] for s in history["sessions"]] == ["PT-2", None]
+    assert [s["clinician"] for s in history["sessions"]] == ["PT-2", "P-1"]
     assert history["events"][0]["clinician"] == "PT-1"
 
 

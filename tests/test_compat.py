@@ -95,6 +95,9 @@ def test_nothing_a_refused_pack_registered_reaches_a_session(rehabkit, tmp_path)
     }
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(answers))
+    db = str(tmp_path / "s.db")
+    approved = rehabkit("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--db", db, packs=BAD)
+    assert approved.returncode == 0, approved.stderr
     result = rehabkit(
         "run",
         "neck-pain",
@@ -106,9 +109,6 @@ def test_nothing_a_refused_pack_registered_reaches_a_session(rehabkit, tmp_path)
         str(tmp_path / "s.db"),
         "--format",
         "json",
-        "--clinician-approved",
-        "--by",
-        "PT-1",
         packs=BAD,
     )
     assert result.returncode == 0, result.stderr

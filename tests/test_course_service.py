@@ -42,7 +42,7 @@ from conftest import PROTOCOLS
 
 NECK = Protocol.from_dict(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data)
 DAY = datetime.date(2026, 10, 1)
-PT = Actor("PT-1")
+PT = Actor("PT-1", ("physiotherapist", "clinician", "surgeon"))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def _approved(store: Store, context: CourseContext) -> None:
 
 
 def _step_by_step(store: Store, context: CourseContext, day: datetime.date, pain: float) -> RunOutcome:
-    admitted = admit(store, context, "P1", day)
+    admitted = admit(store, context, "P1", day, actor=PT)
     assert not isinstance(admitted, RunOutcome)
     run = open_session(store, context, admitted, PT)
     for question in context.questions:
@@ -83,7 +83,9 @@ def _step_by_step(store: Store, context: CourseContext, day: datetime.date, pain
 def _scripted(store: Store, context: CourseContext, day: datetime.date, pain: float) -> RunOutcome:
     answers = {"screening": {"all": False}, "pain_before": 2, "exercises": {"all": pain}, "pain_after": 2,
                "new_symptom": False}  # fmt: skip
-    return run_session(store, context, "P1", FileAnswers(answers, "answers"), Display(lambda _: None), today=day)
+    return run_session(
+        store, context, "P1", FileAnswers(answers, "answers"), Display(lambda _: None), actor=PT, today=day
+    )
 
 
 def _course_rows(path: Path) -> list[tuple[object, ...]]:
@@ -109,7 +111,7 @@ def test_steps_make_the_same_course_as_the_terminal_session(context, tmp_path) -
 def test_a_session_left_after_pain_after_keeps_every_answer_given(context, tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         _approved(store, context)
-        admitted = admit(store, context, "P1", DAY)
+        admitted = admit(store, context, "P1", DAY, actor=PT)
         assert not isinstance(admitted, RunOutcome)
         run = open_session(store, context, admitted, PT)
         for question in context.questions:
@@ -131,14 +133,14 @@ def test_an_urgent_answer_pauses_the_course_and_only_a_review_lets_it_go_on(cont
     urgent = next(q for q in context.questions if q.action == "refer-urgently")
     with Store(tmp_path / "s.db") as store:
         _approved(store, context)
-        admitted = admit(store, context, "P1", DAY)
+        admitted = admit(store, context, "P1", DAY, actor=PT)
         assert not isinstance(admitted, RunOutcome)
         run = open_session(store, context, admitted, PT)
         assert run.answer_screening(urgent, True)  # an urgent yes ends screening at once
         ended = run.end_screening()
         assert isinstance(ended, RunOutcome) and ended.paused and ended.action == "refer-urgently"
         with pytest.raises(CourseStopped):
-            admit(store, context, "P1", DAY + datetime.timedelta(days=1))
+            admit(store, context, "P1", DAY + datetime.timedelta(days=1), actor=PT)
         with pytest.raises(CourseRequestError) as refused:
             review(store, context, "P1", PT, DAY - datetime.timedelta(days=1), outcome="resume")
         assert refused.value.param == "--date"
@@ -155,7 +157,7 @@ def test_a_withdrawn_approval_closes_the_gate(context, tmp_path) -> None:
         _approved(store, context)
         approve(store, context, "P1", PT, DAY, phase="acute", kind="clinician-approval", given=False)
         with pytest.raises(GateClosed) as closed:
-            admit(store, context, "P1", DAY)
+            admit(store, context, "P1", DAY, actor=PT)
     assert closed.value.phase == "acute"
 
 
@@ -206,7 +208,7 @@ def test_a_damaged_decision_record_reads_as_far_as_it_goes() -> None:
 
 
 def _opened(store: Store, context: CourseContext, day: datetime.date = DAY) -> SessionRun:
-    admitted = admit(store, context, "P1", day)
+    admitted = admit(store, context, "P1", day, actor=PT)
     assert isinstance(admitted, Admitted)
     return open_session(store, context, admitted, PT)
 
@@ -261,7 +263,7 @@ def test_a_finished_session_cannot_be_finished_again_or_marked_incomplete(contex
 def test_a_stopped_course_never_opens_a_session_even_when_asked_directly(context, tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         _approved(store, context)
-        admitted = admit(store, context, "P1", DAY)
+        admitted = admit(store, context, "P1", DAY, actor=PT)
         assert isinstance(admitted, Admitted)
         urgent = next(q for q in context.questions if q.action == "refer-urgently")
         run = open_session(store, context, admitted, PT)
@@ -287,9 +289,9 @@ def test_a_review_with_an_outcome_rehabkit_does_not_know_is_refused_and_lifts_no
 def test_a_surgery_date_after_the_record_s_date_is_refused(tmp_path) -> None:
     with Store(tmp_path / "s.db") as store:
         with pytest.raises(CourseRequestError) as refused:
-            set_surgery_date(store, "P1", DAY + datetime.timedelta(days=1), DAY)
+            set_surgery_date(store, "P1", DAY + datetime.timedelta(days=1), DAY, PT)
         assert refused.value.param == "--surgery-date"
-        assert set_surgery_date(store, "P1", DAY, DAY) is None
+        assert set_surgery_date(store, "P1", DAY, DAY, PT) is None
         assert store.surgery_date("P1") == DAY.isoformat()
 
 

@@ -98,7 +98,8 @@ def _step(out: dict, exercise: str, plan: str = "next_plan") -> int:
 def test_post_surgical_course_opens_each_phase_only_on_time_and_its_own_clearance(cli, tmp_path) -> None:
     course = Course(cli, tmp_path, "post-surgical-lumbar")
     surgery = ("--surgery-date", day(-2))
-    refused, _ = course.run(0, "--surgeon-not-cleared", *surgery)
+    course.approve("acute", 0, "--kind", "surgeon-clearance", "--withdraw", *surgery)
+    refused, _ = course.run(0)
     assert refused.exit_code == 7
     assert (
         "starts only when" in refused.stderr and "the surgeon's clearance: recorded as no, needs yes" in refused.stderr
@@ -108,15 +109,18 @@ def test_post_surgical_course_opens_each_phase_only_on_time_and_its_own_clearanc
     )
 
     other = Course(cli, tmp_path, "post-surgical-lumbar", patient="P2")
-    no_date, _ = other.run(0, "--surgeon-cleared", "--by", "DR-1")
+    other.approve("acute", 0, "--kind", "surgeon-clearance")
+    no_date, _ = other.run(0)
     assert (
         no_date.exit_code == 7
         and "weeks since surgery: not recorded yet" in no_date.stderr
         and "--surgery-date" in no_date.stderr
     )
 
-    # Cleared for the first phase, and the physiotherapist's approval recorded at the same first session ...
-    first, out = course.run(0, "--surgeon-cleared", "--clinician-approved", "--by", "DR-1", *surgery)
+    # Cleared for the first phase, and the physiotherapist's approval recorded before the same first session ...
+    course.approve("acute", 0, "--kind", "surgeon-clearance")
+    course.approve("acute", 0, "--kind", "clinician-approval")
+    first, out = course.run(0)
     assert first.exit_code == 0, first.output
     assert out["phase"] == "acute"
     # ... opens the first gate only: weeks later the acute phase still waits for approval to start strengthening.
@@ -188,7 +192,10 @@ def test_an_urgent_referral_a_stop_decision_and_the_review_outcomes(cli, tmp_pat
     assert refer.exit_code == 0
     referred, _ = course.run(2)
     assert referred.exit_code == 6 and "referred on" in referred.stderr
-    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=9).exit_code == 0
+    unexplained = course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=9)
+    assert unexplained.exit_code == 2 and "--note" in unexplained.stderr  # lifting an urgent referral needs a note
+    seen = ("--note", "seen by the spinal team: no cauda equina syndrome")
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", *seen, n=9).exit_code == 0
     decided, out = course.run(9, new_symptom=True)  # a new symptom: stop and review, decided after the session
     assert decided.exit_code == 4 and out["decision"]["action"] == "stop-and-review" and out["status"] == "paused"
     assert course.run(10)[0].exit_code == 6
@@ -458,12 +465,16 @@ def test_an_urgent_yes_acts_even_when_the_rest_of_the_answers_file_is_wrong(cli,
     assert course.run(1)[0].exit_code == 6
 
 
-def test_withdrawing_the_surgeons_clearance_at_a_session_closes_the_current_phase(cli, tmp_path) -> None:
+def test_withdrawing_the_surgeons_clearance_closes_the_current_phase(cli, tmp_path) -> None:
     course = Course(cli, tmp_path, "post-surgical-lumbar")
-    assert course.run(0, "--surgery-date", day(-14), "--surgeon-cleared", "--by", "DR-1")[0].exit_code == 0
-    withdrawn, _ = course.run(1, "--surgeon-not-cleared", "--by", "DR-1")
+    course.approve("acute", 0, "--kind", "surgeon-clearance", "--surgery-date", day(-14))
+    assert course.run(0)[0].exit_code == 0
+    course.approve("acute", 1, "--kind", "surgeon-clearance", "--withdraw")
+    withdrawn, _ = course.run(1)
     assert withdrawn.exit_code == 7
-    changed = course.do("approve", "P1", "--phase", "acute", "--by", "DR-1", "--surgery-date", day(-10), n=2)
+    changed = course.do(
+        "approve", "P1", "--phase", "acute", "--kind", "surgeon-clearance", "--surgery-date", day(-10), n=2
+    )
     assert changed.exit_code == 0 and f"changes from {day(-14)} to {day(-10)}" in changed.stderr
     named = course.do("approve", "P1", "--phase", "acute", "--by", "Dr Jones", n=2)
     assert named.exit_code == 2 and "never a name" in named.stderr
@@ -473,7 +484,7 @@ def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli
     # One check for both commands: a surgery after the day being recorded (--date) is refused, in the same words.
     # (approve used to compare with today's date, so an approval dated 2026-09-01 took a surgery on 2026-09-04.)
     course = Course(cli, tmp_path, "post-surgical-lumbar")
-    late_run, _ = course.run(0, "--surgery-date", day(3), "--surgeon-cleared", "--by", "DR-1")
+    late_run, _ = course.run(0, "--surgery-date", day(3))
     late_approval = course.do(
         "approve",
         "P1",
@@ -481,6 +492,8 @@ def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli
         "post-surgical-lumbar",
         "--phase",
         "acute",
+        "--kind",
+        "surgeon-clearance",
         "--by",
         "DR-1",
         "--surgery-date",
@@ -502,6 +515,8 @@ def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli
             "post-surgical-lumbar",
             "--phase",
             "acute",
+            "--kind",
+            "surgeon-clearance",
             "--by",
             "DR-1",
             "--surgery-date",
@@ -510,8 +525,11 @@ def test_run_and_approve_check_a_surgery_date_against_the_date_of_the_record(cli
         )
         assert bad.exit_code == 2 and f"{text!r} is not a date: write YYYY-MM-DD." in bad.stderr
     # The record's own day, or any before it, is taken by both.
-    assert course.run(0, "--surgery-date", day(0), "--surgeon-cleared", "--by", "DR-1")[0].exit_code == 0
-    earlier = course.do("approve", "P1", "--phase", "acute", "--by", "DR-1", "--surgery-date", day(-1), n=0)
+    course.approve("acute", 0, "--kind", "surgeon-clearance")
+    assert course.run(0, "--surgery-date", day(0))[0].exit_code == 0
+    earlier = course.do(
+        "approve", "P1", "--phase", "acute", "--kind", "surgeon-clearance", "--surgery-date", day(-1), n=0
+    )
     assert earlier.exit_code == 0 and course.history()["surgery_date"] == day(-1)
 
 

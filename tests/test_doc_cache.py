@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROTOCOLS, clean_env
+from conftest import PROTOCOLS, clean_env, signed_in
 
 MODULE = """from pathlib import Path
 from rehabkit import hookimpl
@@ -50,6 +50,7 @@ def pack(tmp_path: Path) -> Path:
 
 def run(pack: Path, *args: str, cache: Path | str) -> subprocess.CompletedProcess[str]:
     env = clean_env(PYTHONPATH=str(pack.parent.parent), REHABKIT_CACHE_DIR=str(cache))
+    signed_in(args, None)
     return subprocess.run(
         [sys.executable, "-m", "rehabkit", *args], capture_output=True, text=True, env=env, timeout=120
     )

@@ -12,7 +12,7 @@ import pytest
 
 from rehabkit._sessions.store import MIGRATIONS, Store
 
-from conftest import REPO, clean_env, ctrl_c_as_at_a_terminal
+from conftest import REPO, clean_env, ctrl_c_as_at_a_terminal, signed_in
 
 
 def test_a_patient_id_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
@@ -123,6 +123,8 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(cli, tmp_path) -> None:
 
 
 def _spawn_many(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+    for command in commands:
+        signed_in(command, None)
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "rehabkit", *c],

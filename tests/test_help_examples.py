@@ -93,7 +93,8 @@ def clinic(tmp_path_factory, test_packs):
     env = {"REHABKIT_DB": str(folder / "store.sqlite3")}
     runner = CliRunner()
     for args in (
-        ["approve", "P-0042", "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-7", "--date", "2026-11-01"],
+        ["staff", "add", "CLIN-7", "--role", "physiotherapist", "--role", "clinician", "--role", "surgeon"],
+        ["approve", "P-0042", "--protocol", "neck-pain", "--phase", "acute", "--date", "2026-11-01"],
         ["run", "neck-pain", "--patient", "P-0042", "--answers", str(folder / "today.yaml"), "--date", "2026-11-19"],
         [
             "approve",
@@ -102,8 +103,6 @@ def clinic(tmp_path_factory, test_packs):
             "low-back-pain-acute",
             "--phase",
             "acute",
-            "--by",
-            "PT-7",
             "--date",
             "2026-11-01",
         ],
@@ -114,8 +113,8 @@ def clinic(tmp_path_factory, test_packs):
             "post-surgical-lumbar",
             "--phase",
             "acute",
-            "--by",
-            "DR-3",
+            "--kind",
+            "surgeon-clearance",
             "--surgery-date",
             "2026-10-01",
             "--date",

@@ -155,8 +155,10 @@ def test_plan_shows_the_statement_and_records_nothing(cli, tmp_path) -> None:
     with Store(db) as store:
         assert store.sessions("P1") == [] and not store.has_patient("NEW-1")
         assert [e.kind for e in store.events("P1")] == ["approval"]
-    recording = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--plan", "--surgeon-cleared")
+    recording = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--plan", "--surgery-date", "2026-11-01")
     assert recording.exit_code == 2 and "--plan records nothing" in recording.stderr
+    moved = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--surgeon-cleared")
+    assert moved.exit_code == 2 and "rehabkit approve" in moved.stderr  # approvals belong to approve
 
 
 def test_unknown_protocol_bad_patient_id_and_future_dates(cli, tmp_path) -> None:
@@ -181,7 +183,6 @@ def test_unknown_protocol_bad_patient_id_and_future_dates(cli, tmp_path) -> None
         DAY,
         "--surgery-date",
         "2026-11-05",
-        "--surgeon-cleared",
     )
     assert surgery.exit_code == 2 and "a surgery date cannot be in the future" in surgery.stderr
     with Store(db) as store:

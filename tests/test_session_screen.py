@@ -17,7 +17,7 @@ import yaml
 
 from rehabkit._sessions.store import Store
 
-from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env, ctrl_c_as_at_a_terminal
+from conftest import CORPUS, REPO, SCREEN_WAIT, clean_env, ctrl_c_as_at_a_terminal, sign_in
 
 DAY = "2026-11-02"
 
@@ -44,6 +44,7 @@ def _protocol(tmp_path: Path) -> Path:
 
 
 def _spawn(tmp_path: Path, protocol: Path, **env: str):
+    sign_in(str(tmp_path / "s.db"))
     return pexpect.spawn(
         sys.executable,
         ["-m", "rehabkit", "run", str(protocol), "--patient", "P1", "--db", str(tmp_path / "s.db"), "--date", DAY],

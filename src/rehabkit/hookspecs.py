@@ -235,8 +235,11 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     ``red_flags`` (``required_signs`` every protocol screens for, RK301;
     ``urgent_signs`` whose question must refer urgently, RK306;
     ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the
-    typo bounds of each dose count, RK201) and ``session``
-    (``new_symptom_question``, asked after every session). Register a mapping of
+    typo bounds of each dose count, RK201), ``session``
+    (``new_symptom_question``, asked after every session), ``who_may_act``
+    (the roles that may take each action on a course: docs/security.md; a
+    patient is never let approve, clear, review or administer) and
+    ``staff.note_required`` (the actions that need a written note). Register a mapping of
     that shape; each setting it gives (``red_flags.required_signs``) replaces the
     default whole. Settings are checked (known signs, conditions and counts);
     two packs setting the same one are a conflict: neither is used and both are

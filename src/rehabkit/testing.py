@@ -192,7 +192,7 @@ class PackHarness:
         when the course may not run today.
         """
         from ._sessions.runner import Display, FileAnswers, run_session
-        from ._sessions.service import Actor, CourseContext, record_gate_approvals, set_surgery_date
+        from ._sessions.service import CourseContext, record_gate_approvals, set_surgery_date
         from ._sessions.store import Store
 
         if self.db_path is None:
@@ -209,11 +209,13 @@ class PackHarness:
             policy=self.registry.policy(),
         )
         with Store(self.db_path) as store:
-            set_surgery_date(store, patient, datetime.date.fromisoformat(surgery_date) if surgery_date else None, day)
+            actor = _tester(store)
+            surgery = datetime.date.fromisoformat(surgery_date) if surgery_date else None
+            set_surgery_date(store, patient, surgery, day, actor)
             if approvals:
-                record_gate_approvals(store, context, patient, Actor("test"), day, dict(approvals), via=None)
+                record_gate_approvals(store, context, patient, actor, day, dict(approvals), via=None)
             answered = FileAnswers(answers, "<scripted answers>")
-            outcome = run_session(store, context, patient, answered, Display(transcript.append), today=day)
+            outcome = run_session(store, context, patient, answered, Display(transcript.append), actor=actor, today=day)
         return ScriptedSession(outcome, tuple(transcript))
 
     def invoke(self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None) -> Any:
@@ -226,8 +228,30 @@ class PackHarness:
         environment.update({"REHABKIT_LOAD_PLUGINS": ",".join(self.packs)})
         if self.db_path is not None:
             environment["REHABKIT_DB"] = str(self.db_path)
+            from ._sessions.store import Store
+
+            with Store(self.db_path) as store:
+                _tester(store)
         environment.update(env or {})
         return CliRunner().invoke(main, list(args), input=input, env=environment, catch_exceptions=False)
+
+
+#: The person a harness's store registers for the account running the tests: every clinical role, and admin.
+TESTER_ID = "pack-tester"
+
+
+def _tester(store: Any) -> Any:
+    """The harness's acting person: its test store registers the account running the tests once, with every role a
+    clinic's staff may hold (a harness's file is a test store, never a clinic's), as the first ``staff add`` would."""
+    from ._sessions.staff import known_roles, register, who_acts
+    from ._sessions.store_api import StaffChange
+
+    if not register(store.staff_events()):
+        from ._sessions.staff import current_account
+
+        roles = tuple(role for role in known_roles() if role != "patient")
+        store.add_staff_event(StaffChange(TESTER_ID, "add", roles, "pack test", os_user=current_account(store)))
+    return who_acts(store)
 
 
 def _document(data: Mapping[str, Any]) -> Any:

@@ -23,6 +23,7 @@ __all__ = [
     "DocumentError",
     "ExitCode",
     "Finding",
+    "NotPermitted",
     "PackInterrupted",
     "PluginError",
     "RehabkitError",
@@ -168,3 +169,8 @@ class PackInterrupted(KeyboardInterrupt):
 
     Still a ``KeyboardInterrupt``, so that everything that stops on Ctrl-C stops.
     """
+
+
+class NotPermitted(RehabkitError, PermissionError):
+    """The acting person may not do this (their role, or not their own course), or no registered person acts from
+    this account or login (:mod:`rehabkit._sessions.staff`); commands exit with ``ExitCode.NOT_PERMITTED``."""

@@ -67,8 +67,49 @@ def _question(value: Any, name: str) -> str:
     return value
 
 
+#: What a patient never does, whatever a clinic's pack says: approve, clear, review, or administer.
+_NEVER_A_PATIENT = (
+    "record-surgery-date",
+    "give-clinician-approval",
+    "give-surgeon-clearance",
+    "transcribe-surgeon-clearance",
+    "withdraw-approval",
+    "review",
+    "lift-urgent-referral",
+    "manage-staff",
+    "erase-patient",
+    "read-audit",
+)
+
+
+def _roles(key: str, value: Any, name: str) -> list[str]:
+    known = list(policy()["staff"]["roles"])
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in known for v in value):
+        raise ValueError(f"{name} must be a non-empty list of roles from {', '.join(known)}")
+    if "patient" in value and key in _NEVER_A_PATIENT:
+        raise ValueError(f"{name}: a patient never does this (approve, clear, review or administer)")
+    return list(value)
+
+
+def _staff(key: str, value: Any, name: str) -> Any:
+    actions = list(policy()["who_may_act"])
+    if key == "trust_event_days":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 366:
+            raise ValueError(f"{name} must be a whole number of days from 1 to 366")
+        return value
+    if key != "note_required":
+        raise ValueError(f"{name} is not a setting a pack may change (the roles are rehabkit's own)")
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in actions for v in value):
+        raise ValueError(f"{name} must be a list of actions from {', '.join(actions)}")
+    return list(value)
+
+
 def _check(section: str, key: str, value: Any) -> Any:
     name = f"{section}.{key}"
+    if section == "who_may_act":
+        return _roles(key, value, name)
+    if section == "staff":
+        return _staff(key, value, name)
     if section == "red_flags" and key in ("required_signs", "urgent_signs", "lumbar_required_signs"):
         return _signs(value, name)
     if section == "red_flags" and key == "lumbar_conditions":

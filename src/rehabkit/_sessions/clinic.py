@@ -20,6 +20,9 @@ of rehabkit's (docs/postgres.md lists where each comes from):
   the phase's review date has come or it is the only criterion left;
 * **no recent session**: more days without a session than the phase's least
   ``sessions_per_week`` allows (7 / min, rounded up);
+* **check a record** (of the last ``staff.trust_event_days`` days, clinical-policy data): a surgeon's clearance
+  transcribed from a letter rather than given by a surgeon, an urgent referral lifted, an approval or clearance
+  given again after its withdrawal;
 * **referred**: referred on at a review (listed last, for follow-up).
 """
 
@@ -45,7 +48,7 @@ from ..engine import (
     check_criteria,
 )
 from ..engine.criteria import APPROVAL_MEASURES
-from ..engine.events import Pause
+from ..engine.events import Approval, Pause, Review
 from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
 from .store_api import Overview, SessionStore, parse_day
@@ -59,6 +62,7 @@ KINDS = (
     "worse-pain",
     "no-improvement",
     "waiting-for-clearance",
+    "check-record",
     "measure-due",
     "no-recent-session",
     "referred",
@@ -174,11 +178,13 @@ def assess(
     measures: Mapping[str, OutcomeMeasure],
     today: datetime.date,
     since: datetime.date | None = None,
+    trust_days: int = 28,
 ) -> tuple[int, list[CourseAttention]]:
     """How many patients were considered, and the courses that need attention, most urgent first.
 
     ``find_protocol`` gives the installed protocol for an id (``None`` when it is not installed: such a course is
     listed as one rehabkit cannot assess). ``since`` leaves out patients with nothing recorded on or after it.
+    ``trust_days``: how far back records to check (:func:`records_to_check`) are listed.
     """
     criteria = {key: m.criterion for key, m in measures.items() if m.criterion}
     considered = 0
@@ -207,7 +213,9 @@ def assess(
             )
             if course.status == "discharged":
                 continue
-            reasons = sorted(_reasons(course, protocol, sessions, record, today, criteria), key=lambda r: r.rank)
+            found_reasons = [*_reasons(course, protocol, sessions, record, today, criteria)]
+            found_reasons += records_to_check(record.events, protocol_id, today - datetime.timedelta(days=trust_days))
+            reasons = sorted(found_reasons, key=lambda r: r.rank)
             if reasons:
                 last = max((s.date for s in sessions), default=None)
                 found.append(
@@ -258,6 +266,43 @@ def _reasons(
     yield from _waiting_for_clearance(course, protocol)
     yield from _measures_due(course, protocol, record, today, criteria)
     yield from _no_recent_session(course, protocol, sessions, record, today)
+
+
+def records_to_check(events: list[CourseEvent], protocol: str, since: datetime.date) -> Iterator[Attention]:
+    """The course's records of trust to look at again, dated ``since`` or later: a surgeon's clearance transcribed
+    from a letter, an approval or clearance given again after its withdrawal, an urgent referral lifted."""
+    withdrawn: dict[tuple[str | None, str], datetime.date] = {}
+    urgent: datetime.date | None = None
+    for event in (e for e in events if e.protocol in (None, protocol)):
+        detail, day, by = event.detail, event.date, event.by or "someone unnamed"
+        if isinstance(detail, Approval):
+            key = (event.phase, detail.kind)
+            if not detail.value:
+                withdrawn[key] = day
+                continue
+            before = withdrawn.pop(key, None)
+            label = CRITERION_MEASURES[detail.kind].label if detail.kind in CRITERION_MEASURES else detail.kind
+            if day >= since and detail.transcribed:
+                yield Attention(
+                    "check-record",
+                    f"{label} for the phase {event.phase!r} transcribed by {by} on "
+                    f"{day.isoformat()} from {detail.surgeon}'s letter ({detail.evidence})",
+                    day.isoformat(),
+                )
+            if day >= since and before is not None:
+                yield Attention(
+                    "check-record",
+                    f"{label} for the phase {event.phase!r} given again by {by} on "
+                    f"{day.isoformat()}, after its withdrawal on {before.isoformat()}",
+                    day.isoformat(),
+                )
+        elif isinstance(detail, Pause):
+            urgent = day if detail.action == "refer-urgently" else None
+        elif isinstance(detail, Review) and detail.outcome in ("resume", "earlier-phase") and urgent is not None:
+            if day >= since:
+                yield Attention("check-record", f"the urgent referral of {urgent.isoformat()} lifted by {by} on "
+                                f"{day.isoformat()}: {detail.note or 'no note'}", day.isoformat())  # fmt: skip
+            urgent = None
 
 
 def meaningful_change(protocol: Protocol) -> float | None:

@@ -188,6 +188,11 @@ class PgStore(StoreQueries):
                 self._db.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_CLASS, patient))
                 self._db.execute("SELECT set_config('application_name', 'rehabkit', false)")
 
+    def session_login(self) -> str | None:
+        """The login this store is connected as (``session_user``: a ``SET ROLE`` does not change it)."""
+        row = self._db.execute("SELECT session_user").fetchone()
+        return str(row[0]) if row else None
+
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         row = self._db.execute(statement, parameters).fetchone()  # the statement ends RETURNING id
         return int(row[0]) if row else 0

@@ -24,6 +24,7 @@ from .store_api import (
     NextDayRow,
     Overview,
     PatientRow,
+    StaffChange,
     parse_day,
 )
 
@@ -69,6 +70,12 @@ def _session(row: Sequence[Any]) -> PastSession:
     )
 
 
+def _staff_change(row: Sequence[Any]) -> StaffChange:
+    sid, staff, action, roles, name, os_user, db_role, at, actor, account = row
+    listed = tuple(json.loads(roles)) if roles else None
+    return StaffChange(staff, action, listed, name, os_user, db_role, actor, account, at=at, id=sid)
+
+
 def _event(row: Sequence[Any]) -> EventRecord:
     id_, patient, protocol, kind, day, phase, by, after_session, detail, at, clinician = row
     return EventRecord(id_, patient, protocol, kind, day, phase, by, after_session, json.loads(detail), at, clinician)
@@ -79,6 +86,8 @@ class StoreQueries:
 
     #: The clinician every record made through this store is attributed to (None: not given).
     clinician: str | None
+    #: The operating-system account or database login the person acts from (None: not recognised).
+    account: str | None = None
     #: The database connection: sqlite3's, or psycopg's in autocommit mode.
     _db: Any
     #: The statements of the connection's dialect.
@@ -88,10 +97,15 @@ class StoreQueries:
         """Run an INSERT whose statement gives the new row's id, and return it."""
         raise NotImplementedError
 
+    def session_login(self) -> str | None:
+        """The database login this store is connected as; None for a SQLite file (the PostgreSQL store's gives it)."""
+        return None
+
     # --- patients -----------------------------------------------------------
 
-    def ensure_patient(self, patient: str, surgery_date: str | None = None) -> None:
-        """Create the patient record if needed; record or update the surgery date when given."""
+    def ensure_patient(self, patient: str, surgery_date: str | None = None, day: date | None = None) -> None:
+        """Create the patient record if needed; record the surgery date when given and not already the one recorded
+        (a new record for ``day``, default today, keeping the date it replaces: nothing is changed in place)."""
         if not PATIENT_ID.fullmatch(patient):
             raise StoreError(
                 f"patient id {patient!r} is not valid: use a pseudonymous code of letters, digits, '-', '_' or '.' "
@@ -99,11 +113,14 @@ class StoreQueries:
             )
         self._db.execute(self._sql.add_patient, (patient, _now()))
         if surgery_date is not None:
-            self._db.execute(self._sql.set_surgery_date, (surgery_date, patient))
+            old = self.surgery_date(patient)
+            if old != surgery_date:
+                when = (day or date.today()).isoformat()
+                self._insert(self._sql.set_surgery_date, (patient, surgery_date, old, when, _now(), self.clinician))
 
     def surgery_date(self, patient: str) -> str | None:
-        """The recorded surgery date, if any."""
-        row = self._db.execute(self._sql.surgery_date, (patient,)).fetchone()
+        """The recorded surgery date (the latest recorded), if any."""
+        row = self._db.execute(self._sql.surgery_date, (patient, patient)).fetchone()
         return row[0] if row else None
 
     def has_patient(self, patient: str) -> bool:
@@ -315,6 +332,21 @@ class StoreQueries:
             if event.protocol and event.protocol not in names:
                 names.insert(0, event.protocol)
         return names
+
+    # --- the staff register ------------------------------------------------------
+
+    def add_staff_event(self, change: StaffChange) -> int:
+        """Record one change of the staff register (a person added, disabled or enabled); returns its id."""
+        roles = json.dumps(list(change.roles)) if change.roles is not None else None
+        return self._insert(
+            self._sql.add_staff_event,
+            (change.staff, change.action, roles, change.name, change.os_user, change.db_role, _now(),
+             change.actor, change.account),
+        )  # fmt: skip
+
+    def staff_events(self) -> list[StaffChange]:
+        """Every change of the staff register, in the order recorded."""
+        return [_staff_change(row) for row in self._db.execute(self._sql.staff_events).fetchall()]
 
     # --- the whole clinic -----------------------------------------------------
 

@@ -184,7 +184,7 @@ def run_session(
     answers: AnswerSource,
     display: Display,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     today: datetime.date | None = None,
 ) -> RunOutcome:
     """Run one session dated ``today`` through the course service, asking ``answers`` and showing ``display``.
@@ -194,17 +194,18 @@ def run_session(
     hold, :class:`DateOrderError` for a date before the course's latest entry,
     :class:`AnswersFileError` for a wrong answers file, and
     :class:`SessionInterrupted` on Ctrl-C or end of input (the session is kept,
-    incomplete).
+    incomplete), and :class:`~rehabkit._sessions.staff.NotPermitted` when ``actor`` may not run this patient's
+    session.
     """
     today = today or datetime.date.today()
-    admitted = admit(store, context, patient, today, urgent=_explicit_yes(answers))
+    admitted = admit(store, context, patient, today, actor=actor, urgent=_explicit_yes(answers))
     if isinstance(admitted, RunOutcome):
         return admitted
     check = getattr(answers, "check", None)
     if check is not None:
         known = {e.id for e in context.protocol.exercises} | set(context.library)
         check([q.id for q in context.questions], sorted(known))
-    run = open_session(store, context, admitted, actor or Actor())
+    run = open_session(store, context, admitted, actor)
     try:
         ended = _before_exercise(run, answers, display)
         if isinstance(ended, RunOutcome):

@@ -7,8 +7,10 @@ session step by step (:func:`admit`, :func:`open_session`, then the
 next-morning report, a measure, a surgery date. Each takes the date, and the
 acting person (:class:`Actor`) where it records what someone did; it asks the
 pure engine what follows, records it in the store and returns a typed result.
-Printing is the front end's work. (The store still records the clinician it
-was opened with; recording each write's actor is the next step, with roles.)
+Printing is the front end's work. Each operation first checks that the actor
+may do it (:mod:`rehabkit._sessions.staff`: the roles of clinical-policy data,
+and a patient on their own course only): a refusal raises
+:class:`~rehabkit._sessions.staff.NotPermitted` before anything is recorded.
 
 A session is recorded as it goes: every answer is stored the moment it is
 given, so an interrupted session keeps what the patient said.
@@ -35,6 +37,7 @@ from ..engine.today import OMITTED_TODAY, check_gate, facts_with_pain, morning_d
 from ..model import Exercise, Precaution, ScreeningQuestion
 from ..model import Protocol as ProtocolModel
 from .course import load_course
+from .staff import Actor, NotPermitted, note_required, require
 from .store_api import SessionStore
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "Actor",
     "Admitted",
     "ApprovalRecorded",
+    "Clearance",
     "CourseContext",
     "CourseRequestError",
     "CourseStopped",
@@ -50,6 +54,7 @@ __all__ = [
     "GateClosed",
     "NextDayRecorded",
     "NoSessionError",
+    "NotPermitted",
     "ReviewRecorded",
     "RunOutcome",
     "SessionRun",
@@ -69,18 +74,13 @@ __all__ = [
     "stopped_in",
 ]
 
+#: The action of a red flag that sends the patient for urgent medical help.
+URGENT = "refer-urgently"
 #: The kinds of approval a gate may ask for.
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
 #: A review's outcomes, and those that leave the course stopped.
 REVIEW_OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
 STOPPING_REVIEWS = ("refer", "discharge")
-
-
-@attrs.frozen(slots=True)
-class Actor:
-    """Who acts on a course: a staff member's pseudonymous id, or ``None`` for the patient or someone unnamed."""
-
-    id: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -235,7 +235,13 @@ class Admitted:
 
 
 def admit(
-    store: SessionStore, ctx: CourseContext, patient: str, day: datetime.date, *, urgent: Collection[str] = ()
+    store: SessionStore,
+    ctx: CourseContext,
+    patient: str,
+    day: datetime.date,
+    *,
+    actor: Actor,
+    urgent: Collection[str] = (),
 ) -> Admitted | RunOutcome:
     """Whether a session may start on ``day``: the admitted course, or the refusal, raised.
 
@@ -243,11 +249,12 @@ def admit(
     once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
     course's latest entry, :class:`CourseStopped` for a paused, referred or discharged course and
     :class:`GateClosed` when an entry criterion of the patient's phase does not hold. A session left unfinished
-    earlier is marked incomplete first.
+    earlier is marked incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
     """
+    require(actor, "run-session", ctx.policy, patient)
     store.mark_unfinished_incomplete(patient)
     course = ctx.course(store, patient, day)
-    named = [q for q in ctx.questions if q.action == "refer-urgently" and q.id in urgent]
+    named = [q for q in ctx.questions if q.action == URGENT and q.id in urgent]
     if named:
         return _urgent_stop(store, ctx, patient, course, named, day)
     if course.latest_date is not None and day < course.latest_date:
@@ -274,6 +281,7 @@ def open_session(store: SessionStore, ctx: CourseContext, admitted: Admitted, ac
     """Start the session of a course :func:`admit` let in: the first phase is entered if the course has not
     started. The course is checked again: a stopped course or a closed gate never opens a session."""
     course, patient, day, protocol = admitted.course, admitted.patient, admitted.day, ctx.protocol
+    require(actor, "run-session", ctx.policy, patient)
     _refuse_if_closed(course)
     if not course.started:
         entry = PhaseEntry("start of the protocol")
@@ -496,6 +504,10 @@ class ApprovalRecorded:
     by: str | None
     #: Whether the gate asks for this kind at all (an approval it does not ask for opens nothing).
     asked: bool = True
+    #: The surgeon whose letter was transcribed (None: given by the person who recorded it).
+    surgeon: str | None = None
+    #: When this approval follows a withdrawal of the same kind for the same gate: the withdrawal's date.
+    withdrawn: datetime.date | None = None
 
 
 def gate_kinds(protocol: ProtocolModel, phase_id: str) -> list[str]:
@@ -516,10 +528,11 @@ def _add_approval(
 
 
 def approval_kind(protocol: ProtocolModel, phase: str, kind: str | None) -> str:
-    """The kind of approval asked for the gate into ``phase``: ``kind``, or by default the one the gate asks for.
+    """The kind of approval asked for the gate into ``phase``: ``kind``, or the clinician's approval when that is all
+    the gate asks for. A surgeon's clearance is never assumed: it is named.
 
     Raises :class:`CourseRequestError` for a phase the protocol does not have, and when no kind is named and the
-    gate asks for none or for both.
+    gate asks for none or for the surgeon's clearance.
     """
     order = [p.id for p in protocol.phases]
     if phase not in order:
@@ -529,12 +542,53 @@ def approval_kind(protocol: ProtocolModel, phase: str, kind: str | None) -> str:
     if kind is not None:
         return kind
     needed = gate_kinds(protocol, phase)
-    if len(needed) != 1:
-        what = "asks for no approval or clearance" if not needed else f"asks for {' and '.join(needed)}"
+    if needed == ["clinician-approval"]:
+        return needed[0]
+    if "surgeon-clearance" in needed:
         raise CourseRequestError(
-            f"the gate into phase {phase!r} {what}: say which with --kind ({' or '.join(APPROVAL_KINDS)})."
+            f"the gate into phase {phase!r} asks for the surgeon's clearance, which is never assumed: a surgeon "
+            "records it with --kind surgeon-clearance, or a clinician transcribes the surgeon's letter with "
+            "--kind surgeon-clearance --surgeon NAME --evidence TEXT.",
+            "--kind",
         )
-    return needed[0]
+    raise CourseRequestError(
+        f"the gate into phase {phase!r} asks for no approval or clearance: say which with --kind "
+        f"({' or '.join(APPROVAL_KINDS)})."
+    )
+
+
+@attrs.frozen(slots=True)
+class Clearance:
+    """Who an approval or clearance comes from when it is transcribed: the named ``surgeon`` and the ``evidence``
+    (their letter: what and when); ``None`` for both when the person recording it gives it themselves."""
+
+    surgeon: str | None = None
+    evidence: str | None = None
+
+
+def _check_approver(ctx: CourseContext, actor: Actor, patient: str, kind: str, given: bool, source: Clearance) -> None:
+    """Refuse an approval the actor may not record (the roles of ``who_may_act``), or a transcription without its
+    surgeon or evidence."""
+    if (source.surgeon is None) != (source.evidence is None):
+        raise CourseRequestError(
+            "a transcribed clearance names the surgeon and the letter: give --surgeon NAME and --evidence TEXT."
+        )
+    if source.surgeon is not None and kind != "surgeon-clearance":
+        raise CourseRequestError("--surgeon and --evidence go with --kind surgeon-clearance.", "--surgeon")
+    if not given:
+        require(actor, "withdraw-approval", ctx.policy, patient)
+    elif kind == "clinician-approval":
+        require(actor, "give-clinician-approval", ctx.policy, patient)
+    elif source.surgeon is not None:
+        require(actor, "transcribe-surgeon-clearance", ctx.policy, patient)
+    else:
+        try:
+            require(actor, "give-surgeon-clearance", ctx.policy, patient)
+        except NotPermitted as exc:
+            raise NotPermitted(
+                f"{exc} A clinician may transcribe a surgeon's letter: add --surgeon NAME --evidence TEXT "
+                "(recorded as transcribed by you)."
+            ) from None
 
 
 def approve(
@@ -547,12 +601,32 @@ def approve(
     phase: str,
     kind: str | None = None,
     given: bool = True,
+    source: Clearance = Clearance(),
 ) -> ApprovalRecorded:
     """Record an approval or clearance (or its withdrawal) for the gate into ``phase`` only (``kind``: see
-    :func:`approval_kind`)."""
+    :func:`approval_kind`; ``source``: a clearance transcribed from a surgeon's letter).
+
+    Raises :class:`NotPermitted` when the actor's role may not record it (by default a surgeon's clearance is
+    given by a surgeon, or transcribed from a named surgeon's letter by a clinician; a patient never approves).
+    """
     kind = approval_kind(ctx.protocol, phase, kind)
-    _add_approval(store, patient, ctx.protocol.id, phase, actor, Approval(kind, given, "approve"), day)
-    return ApprovalRecorded(kind, given, (phase,), actor.id, asked=kind in gate_kinds(ctx.protocol, phase))
+    _check_approver(ctx, actor, patient, kind, given, source)
+    withdrawn = _withdrawn_on(store, patient, ctx.protocol.id, phase, kind) if given else None
+    approval = Approval(kind, given, "approve", source.surgeon, source.evidence)
+    _add_approval(store, patient, ctx.protocol.id, phase, actor, approval, day)
+    asked = kind in gate_kinds(ctx.protocol, phase)
+    return ApprovalRecorded(kind, given, (phase,), actor.id, asked=asked, surgeon=source.surgeon, withdrawn=withdrawn)
+
+
+def _withdrawn_on(store: SessionStore, patient: str, protocol: str, phase: str, kind: str) -> datetime.date | None:
+    """The date the latest ``kind`` for the gate into ``phase`` was withdrawn, when its latest record withdraws it."""
+    latest = None
+    for record in store.events(patient):
+        event = record.course_event()
+        detail = event.detail
+        if event.protocol == protocol and event.phase == phase and isinstance(detail, Approval) and detail.kind == kind:
+            latest = None if detail.value else event.date
+    return latest
 
 
 def record_gate_approvals(
@@ -570,6 +644,9 @@ def record_gate_approvals(
     They concern the gate the patient stands at; a withdrawal also closes the phase the patient is in.
     """
     course = ctx.course(store, patient, day)
+    for kind, value in given.items():
+        if value is not None:
+            _check_approver(ctx, actor, patient, kind, value, Clearance())
     recorded = []
     for kind, value in given.items():
         if value is None:
@@ -592,18 +669,26 @@ def check_surgery_date(surgery: datetime.date, day: datetime.date) -> None:
 
 
 def set_surgery_date(
-    store: SessionStore, patient: str, surgery: datetime.date | None, day: datetime.date
+    store: SessionStore,
+    patient: str,
+    surgery: datetime.date | None,
+    day: datetime.date,
+    actor: Actor,
+    policy: Mapping[str, Any] | None = None,
 ) -> str | None:
-    """Create the patient's record if needed and record the surgery date when given; the date it replaces, if any.
+    """Create the patient's record if needed and record the surgery date when given; the date it replaces, if any
+    (kept in the store: a new date is a new record).
 
-    Raises :class:`CourseRequestError` for a surgery date after ``day`` (the record's date) and
+    Raises :class:`CourseRequestError` for a surgery date after ``day`` (the record's date),
+    :class:`NotPermitted` when the actor may not record a surgery date, and
     :class:`rehabkit._common.errors.StoreError` for a patient id that is not a pseudonymous code.
     """
     if surgery is not None:
+        require(actor, "record-surgery-date", policy, patient)
         check_surgery_date(surgery, day)
     text = surgery.isoformat() if surgery is not None else None
     old = store.surgery_date(patient) if store.has_patient(patient) else None
-    store.ensure_patient(patient, surgery_date=text)
+    store.ensure_patient(patient, surgery_date=text, day=day)
     return old if text is not None and old is not None and old != text else None
 
 
@@ -655,9 +740,21 @@ def review(
     phase: str | None = None,
     note: str | None = None,
 ) -> ReviewRecorded:
-    """Record a clinician's review: ``resume``, ``earlier-phase`` (back to ``phase``), ``discharge`` or ``refer``."""
+    """Record a clinician's review: ``resume``, ``earlier-phase`` (back to ``phase``), ``discharge`` or ``refer``.
+
+    Raises :class:`NotPermitted` when the actor may not review, or may not lift the urgent referral the course
+    stands stopped by (by default a clinician or surgeon, with a note).
+    """
+    require(actor, "review", ctx.policy, patient)
     course = ctx.course(store, patient, day)
     _check_review(course, outcome, phase, day)
+    if outcome in ("resume", "earlier-phase") and lifts_urgent_referral(store, course, patient):
+        require(actor, "lift-urgent-referral", ctx.policy, patient)
+        if note_required("lift-urgent-referral", ctx.policy) and not (note or "").strip():
+            raise CourseRequestError(
+                "lifting an urgent referral needs the clinician's note: say what was found with --note TEXT.",
+                "--note",
+            )
     protocol = ctx.protocol.id
     detail = Review(outcome, note, course.status).to_dict()
     store.add_event(patient, "review", day, protocol=protocol, phase=course.phase, by=actor.id, detail=detail)
@@ -665,6 +762,16 @@ def review(
         entry = PhaseEntry(f"clinician review by {actor.id}")
         store.add_event(patient, "enter-phase", day, protocol=protocol, phase=phase, detail=entry.to_dict())
     return ReviewRecorded(course, ctx.course(store, patient, day))
+
+
+def lifts_urgent_referral(store: SessionStore, course: Course, patient: str) -> bool:
+    """True when ``course`` stands stopped by an urgent referral (its latest pause refers urgently), so that a review
+    letting it go on lifts that referral."""
+    if not course.stopped:
+        return False
+    pauses = [e.course_event() for e in store.events(patient) if e.kind == "pause"]
+    mine = [p for p in pauses if p.protocol == course.protocol.id and isinstance(p.detail, Pause)]
+    return bool(mine) and isinstance(mine[-1].detail, Pause) and mine[-1].detail.action == URGENT
 
 
 def stopped_in(store: SessionStore, patient: str) -> str | None:
@@ -728,9 +835,11 @@ def record_next_day(
     pain: float,
     settled: float | None = None,
     protocol: ProtocolModel | None = None,
+    policy: Mapping[str, Any] | None = None,
 ) -> NextDayRecorded:
     """Record next-morning pain after ``session`` (see :func:`next_day_session`) and act on ``protocol``'s
     next-morning rules at once: a rule asking for review pauses the course now."""
+    require(actor, "record-next-day", policy, patient)
     store.record_next_day(patient, session.id, pain, day, settled)
     if protocol is None:
         return NextDayRecorded(session)
@@ -759,12 +868,14 @@ def record_measure(
     *,
     measure: OutcomeMeasure,
     answers: Mapping[str, int | None],
+    policy: Mapping[str, Any] | None = None,
 ) -> Score:
     """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score.
 
     Raises :class:`rehabkit._sessions.outcomes.ScoringError` when the published scoring rule cannot score them
     (too many items skipped, a score out of range); nothing is recorded then.
     """
+    require(actor, "record-measure", policy, patient)
     score = measure.score(dict(answers))
     store.record_measure(patient, measure.id, score.value, score.unit, score.band, dict(answers), day)
     return score

@@ -3,7 +3,7 @@
 The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for the placeholder (``?`` for sqlite3,
 ``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
 twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
-``ON CONFLICT DO NOTHING``) and the two INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
+``ON CONFLICT DO NOTHING``) and the INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
 PostgreSQL's ``RETURNING id``). ``"by"`` is quoted in both (a reserved word in PostgreSQL). So each backend runs
 statements written for it, and nothing rewrites SQL while a command runs.
 
@@ -87,6 +87,10 @@ class Statements:
     #: Returns the new event's id (as ``start_session``).
     add_event: str
     events: str
+    # --- the staff register
+    #: Returns the new change's id (as ``start_session``).
+    add_staff_event: str
+    staff_events: str
     # --- the whole clinic (one query per table, :meth:`overview`)
     overview_patients: str
     overview_sessions: str
@@ -116,8 +120,10 @@ class Statements:
 
 #: The statements both databases read alike, with ``?`` for each parameter.
 _PORTABLE: dict[str, str] = {
-    "set_surgery_date": "UPDATE patients SET surgery_date = ? WHERE id = ?",
-    "surgery_date": "SELECT surgery_date FROM patients WHERE id = ?",
+    "surgery_date": (
+        "SELECT COALESCE((SELECT date FROM surgery_dates WHERE patient = ? ORDER BY id DESC LIMIT 1), surgery_date) "
+        "FROM patients WHERE id = ?"
+    ),
     "has_patient": "SELECT 1 FROM patients WHERE id = ?",
     "add_answer": "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)",
     "set_pain_before": "UPDATE sessions SET pain_before = ? WHERE id = ?",
@@ -165,7 +171,13 @@ _PORTABLE: dict[str, str] = {
         'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '
         "FROM course_events WHERE patient = ? ORDER BY id"
     ),
-    "overview_patients": "SELECT id, surgery_date FROM patients",
+    "staff_events": (
+        "SELECT id, staff, action, roles, name, os_user, db_role, at, actor, account FROM staff_events ORDER BY id"
+    ),
+    "overview_patients": (
+        "SELECT id, COALESCE((SELECT s.date FROM surgery_dates AS s WHERE s.patient = patients.id "
+        "ORDER BY s.id DESC LIMIT 1), surgery_date) FROM patients"
+    ),
     "overview_sessions": (
         "SELECT patient, protocol, id, COALESCE(NULLIF(date, ''), substr(started, 1, 10)), phase, status, "
         "pain_before, pain_after, decision, within_limits, "
@@ -191,6 +203,11 @@ _START_SESSION = (
     "INSERT INTO sessions (patient, protocol, version, phase, started, status, date, clinician) "
     "VALUES (?, ?, ?, ?, ?, 'in-progress', ?, ?)"
 )
+_ADD_SURGERY_DATE = "INSERT INTO surgery_dates (patient, date, replaces, day, at, clinician) VALUES (?, ?, ?, ?, ?, ?)"
+_ADD_STAFF_EVENT = (
+    "INSERT INTO staff_events (staff, action, roles, name, os_user, db_role, at, actor, account) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _ADD_EVENT = (
     'INSERT INTO course_events (patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician) '
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -201,11 +218,15 @@ _OWN: dict[str, dict[str, str]] = {
     "sqlite": {
         "add_patient": "INSERT OR IGNORE INTO patients (id, created) VALUES (?, ?)",
         "start_session": _START_SESSION,
+        "set_surgery_date": _ADD_SURGERY_DATE,
+        "add_staff_event": _ADD_STAFF_EVENT,
         "add_event": _ADD_EVENT,
     },
     "postgresql": {
         "add_patient": "INSERT INTO patients (id, created) VALUES (?, ?) ON CONFLICT DO NOTHING",
         "start_session": _START_SESSION + " RETURNING id",
+        "set_surgery_date": _ADD_SURGERY_DATE + " RETURNING id",
+        "add_staff_event": _ADD_STAFF_EVENT + " RETURNING id",
         "add_event": _ADD_EVENT + " RETURNING id",
     },
 }

@@ -200,6 +200,33 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX IF NOT EXISTS sessions_by_course_date ON sessions (patient, protocol, date, id);
     """,
     _migrate_to_clinicians,
+    # Who may act (issue 25): the staff register as dated changes, and a surgery date that replaces another is a new
+    # record keeping the one before (records are never changed in place).
+    """
+    CREATE TABLE staff_events (
+        id INTEGER PRIMARY KEY,
+        staff TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'disable', 'enable')),
+        roles TEXT,
+        name TEXT,
+        os_user TEXT,
+        db_role TEXT,
+        at TEXT NOT NULL,
+        actor TEXT,
+        account TEXT
+    );
+    CREATE INDEX staff_events_by_staff ON staff_events (staff, id);
+    CREATE TABLE surgery_dates (
+        id INTEGER PRIMARY KEY,
+        patient TEXT NOT NULL REFERENCES patients(id),
+        date TEXT NOT NULL,
+        replaces TEXT,
+        day TEXT NOT NULL,
+        at TEXT NOT NULL,
+        clinician TEXT
+    );
+    CREATE INDEX surgery_dates_by_patient ON surgery_dates (patient, id);
+    """,
 )
 
 
@@ -269,7 +296,18 @@ class Store(StoreQueries):
     def _refuse_foreign(self) -> None:
         """A database of another program is never turned into a store (nor switched to WAL)."""
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        ours = {"patients", "sessions", "answers", "measures", "next_day", "phases", "approvals", "course_events"}
+        ours = {
+            "patients",
+            "sessions",
+            "answers",
+            "measures",
+            "next_day",
+            "phases",
+            "approvals",
+            "course_events",
+            "staff_events",
+            "surgery_dates",
+        }
         if tables - ours or (tables and "patients" not in tables):
             raise StoreError(
                 f"{str(self.path)!r} is not a rehabkit session store (it holds the tables "

@@ -33,6 +33,7 @@ __all__ = [
     "Overview",
     "PatientRow",
     "SessionStore",
+    "StaffChange",
     "parse_day",
 ]
 
@@ -47,6 +48,30 @@ EVENT_KINDS = ("enter-phase", "pause", "review", "approval")
 def parse_day(text: str) -> datetime.date:
     """A stored ``YYYY-MM-DD`` (or timestamp) as a date; a store holds few distinct days, so each is parsed once."""
     return datetime.date.fromisoformat(text[:10])
+
+
+@attrs.frozen(slots=True)
+class StaffChange:
+    """One change of the staff register: ``staff`` added (with its roles and the account or login it acts from),
+    disabled or enabled, by ``actor`` acting from ``account``. The register is the list of these changes, in order:
+    nothing in it is changed in place."""
+
+    staff: str
+    #: ``add``, ``disable`` or ``enable``.
+    action: str
+    roles: tuple[str, ...] | None = None
+    name: str | None = None
+    #: The operating-system account this person acts from on a SQLite store.
+    os_user: str | None = None
+    #: The PostgreSQL login this person acts from on a PostgreSQL store.
+    db_role: str | None = None
+    #: The staff id of who made the change (None: the first registration of a store).
+    actor: str | None = None
+    #: The account or login the change was made from.
+    account: str | None = None
+    #: When it was recorded (UTC, ISO); set by the store.
+    at: str | None = None
+    id: int | None = None
 
 
 @attrs.frozen(slots=True)
@@ -135,8 +160,15 @@ class SessionStore(Protocol):
 
     #: Which database holds the store: ``sqlite`` or ``postgresql`` (``db status`` and messages say so).
     backend: str
-    #: The clinician every record made through this store is attributed to (None: not given).
+    #: The person every record made through this store is attributed to (set by
+    #: :func:`rehabkit._sessions.staff.who_acts`; None: no one recognised).
     clinician: str | None
+    #: The operating-system account or database login that person acts from (None: not recognised).
+    account: str | None
+
+    def session_login(self) -> str | None:
+        """The database login this store is connected as (PostgreSQL's ``session_user``); None for a SQLite file."""
+        ...
 
     @property
     def path(self) -> Path | str:
@@ -172,8 +204,9 @@ class SessionStore(Protocol):
 
     # --- patients
 
-    def ensure_patient(self, patient: str, surgery_date: str | None = None) -> None:
-        """Create the patient record if needed; record or update the surgery date when given.
+    def ensure_patient(self, patient: str, surgery_date: str | None = None, day: datetime.date | None = None) -> None:
+        """Create the patient record if needed; record the surgery date when given and not the one recorded (a new
+        record for ``day``, keeping the date it replaces).
 
         A patient id that is not a pseudonymous code (:data:`PATIENT_ID`) is refused with ``StoreError``."""
         ...
@@ -306,6 +339,16 @@ class SessionStore(Protocol):
 
     def protocols_of(self, patient: str) -> list[str]:
         """The protocols the patient has sessions or course events in, the most recently used last."""
+        ...
+
+    # --- the staff register
+
+    def add_staff_event(self, change: StaffChange) -> int:
+        """Record one change of the staff register; returns its id."""
+        ...
+
+    def staff_events(self) -> list[StaffChange]:
+        """Every change of the staff register, in the order recorded."""
         ...
 
     # --- the whole clinic

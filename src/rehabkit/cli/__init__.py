@@ -159,11 +159,13 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; what it raises that is not click's own becomes a :class:`rehabkit.cli.exits.CommandExit`,
         which click's ``main`` shows and exits with (as it does a subcommand's own)."""
-        from .._common.errors import PackInterrupted, PluginError
+        from .._common.errors import NotPermitted, PackInterrupted, PluginError
         from .exits import exit_with
 
         try:
             return super().invoke(ctx)
+        except NotPermitted as exc:
+            raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {exc}") from None
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
         except PluginError as exc:  # a line per failed pack, each shown as one line
@@ -185,6 +187,11 @@ class LazyGroup(click.Group):
 
 def _unexpected(exc: Exception) -> tuple[ExitCode, str]:
     """The exit code and message for an exception no command turned into an exit: the store's database, or a bug."""
+    if type(exc).__name__ == "InsufficientPrivilege":  # a login the store's owner has not registered as staff
+        return ExitCode.NOT_PERMITTED, (
+            "rehabkit: not permitted: this database login may not read or write the session store: the store's admin "
+            "registers it with 'rehabkit staff add YOUR-STAFF-ID --role ROLE --db-role LOGIN'."
+        )
     if type(exc).__module__.split(".")[0] == "psycopg":  # the store's PostgreSQL server, not a bug
         return ExitCode.FINDINGS, (
             f"rehabkit: error: the session store's PostgreSQL database could not be reached or written "

@@ -38,7 +38,9 @@ def clinic(
     then for review; pain worse over the last week (by the protocol's meaningful
     change) or no improvement over the phase's review period; a phase waiting
     only for a clearance or approval; an outcome measure due; no session for
-    longer than the phase's sessions per week allow; referred on. Every
+    longer than the phase's sessions per week allow; a record to check (a
+    surgeon's clearance transcribed from a letter, an urgent referral lifted, a
+    clearance given again after its withdrawal); referred on. Every
     threshold is the protocol's own (docs/postgres.md says where each comes from).
 
     \b
@@ -58,7 +60,8 @@ def clinic(
             return None
 
     with open_store(db, create=False) as store:
-        considered, courses = assess(store, find, measures, day, since)
+        trust_days = int(registry.policy()["staff"]["trust_event_days"])
+        considered, courses = assess(store, find, measures, day, since, trust_days)
     if output_format == "json":
         click.echo(
             json.dumps(

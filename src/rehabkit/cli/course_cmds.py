@@ -23,10 +23,17 @@ from .options import (
 )
 from .protocols import course_context, resolve_protocol
 from .refusals import APPROVAL_WORDS, describe_stop
-from .stores import course_lock, note_surgery_change, open_store, require_patient
+from .stores import acting, course_lock, note_surgery_change, open_store, require_patient
 
 APPROVAL_KINDS = tuple(APPROVAL_WORDS)
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
+
+
+def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A third party's name or a letter's reference: one line of printable text, at most 200 characters."""
+    if value is not None and (not value.strip() or len(value) > 200 or not value.isprintable()):
+        raise click.BadParameter("give one line of printable text, at most 200 characters.")
+    return value
 
 
 def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | None) -> Any:
@@ -40,17 +47,36 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
     return protocol
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED)))
 @patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
-@click.option(
-    "--by", "by", required=True, metavar="ID", help="Who gives it: the clinician's or surgeon's pseudonymous staff id."
-)
 @click.option(
     "--kind",
     type=click.Choice(APPROVAL_KINDS),
     default=None,
-    help="What is recorded (default: the one the phase's gate asks for).",
+    help="What is recorded (default: the clinician's approval when that is all the gate asks for; a surgeon's "
+    "clearance is always named).",
+)
+@click.option(
+    "--surgeon",
+    default=None,
+    metavar="NAME",
+    callback=_one_line,
+    help="A clearance transcribed from a surgeon's letter: the surgeon who gave it (with --evidence).",
+)
+@click.option(
+    "--evidence",
+    default=None,
+    metavar="TEXT",
+    callback=_one_line,
+    help="The letter a transcribed clearance comes from (e.g. 'letter of 2026-11-10, ref 123').",
+)
+@click.option(
+    "--by",
+    "by",
+    default=None,
+    metavar="ID",
+    help="Optional: your own staff id, checked against the person signed in (never someone else's).",
 )
 @click.option(
     "--protocol",
@@ -69,8 +95,10 @@ def approve(
     state: AppState,
     patient: str,
     phase_id: str,
-    by: str,
     kind: str | None,
+    surgeon: str | None,
+    evidence: str | None,
+    by: str | None,
     protocol_id: str | None,
     withdraw: bool,
     surgery_text: str | None,
@@ -82,51 +110,76 @@ def approve(
 
     An approval opens one gate only: the gate into PHASE (its entry criteria and
     the exit criteria of the phase before it). An approval for the first phase
-    never opens a later one.
+    never opens a later one. It is recorded as the registered person acting
+    from this account ('rehabkit staff'): by default a surgeon's clearance is
+    given by a surgeon, or transcribed by a clinician from a named surgeon's
+    letter (--surgeon and --evidence); a clinician's approval by a
+    physiotherapist, clinician or surgeon. A surgeon's clearance is never
+    assumed from a missing --kind.
 
     \b
     Examples:
-      rehabkit approve P-0042 --protocol neck-pain --phase acute --by PT-7
-      rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --by DR-3 --surgery-date 2026-10-01
-      rehabkit approve P-9 --phase recovery --kind surgeon-clearance --by DR-3 --date 2026-11-12
+      rehabkit approve P-0042 --protocol neck-pain --phase acute
+      rehabkit approve P-9 --protocol post-surgical-lumbar --phase acute --kind surgeon-clearance
+      rehabkit approve P-9 --phase recovery --kind surgeon-clearance --surgeon "Dr Bone" --evidence "letter"
     """
-    from .._sessions.service import Actor, CourseRequestError, approval_kind, set_surgery_date
+    from .._sessions.service import Clearance, CourseRequestError, approval_kind, set_surgery_date
     from .._sessions.service import approve as approve_gate
     from .._sessions.store import StoreError
 
-    check_staff_id(by)
-    with open_store(db, clinician=clinician) as store, course_lock(store, patient, "an approval", clinician):
-        protocol = _course_protocol(state, store, patient, protocol_id)
-        context = course_context(state, protocol)
-        try:
-            kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read
-            surgery = surgery_date(surgery_text, day)
-            replaced = set_surgery_date(store, patient, datetime.date.fromisoformat(surgery) if surgery else None, day)
-            note_surgery_change(patient, replaced, surgery)
-            recorded = approve_gate(store, context, patient, Actor(by), day, phase=phase_id, kind=kind,
-                                    given=not withdraw)  # fmt: skip
-        except CourseRequestError as exc:
-            raise request_error(str(exc), exc.param) from None
-        except StoreError as exc:
-            raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
+    if by is not None:
+        check_staff_id(by)
+    with open_store(db) as store:
+        actor = acting(store, by or clinician)
+        with course_lock(store, patient, "an approval", actor.id):
+            protocol = _course_protocol(state, store, patient, protocol_id)
+            context = course_context(state, protocol)
+            try:
+                kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read
+                surgery = surgery_date(surgery_text, day)
+                when = datetime.date.fromisoformat(surgery) if surgery else None
+                note_surgery_change(
+                    patient, set_surgery_date(store, patient, when, day, actor, context.policy), surgery
+                )
+                recorded = approve_gate(store, context, patient, actor, day, phase=phase_id, kind=kind,
+                                        given=not withdraw, source=Clearance(surgeon, evidence))  # fmt: skip
+            except CourseRequestError as exc:
+                raise request_error(str(exc), exc.param) from None
+            except StoreError as exc:
+                raise click.BadParameter(str(exc), param_hint="'PATIENT'") from None
+    _say_approved(recorded, protocol, phase_id, day, evidence)
+
+
+def _say_approved(recorded: Any, protocol: Any, phase_id: str, day: datetime.date, evidence: str | None) -> None:
+    """What ``approve`` says it recorded, and a warning when it opens a gate again after a withdrawal."""
     word = APPROVAL_WORDS[recorded.kind]
     phase = protocol.phase(phase_id)
+    how = "withdrawn" if not recorded.given else "given"
+    who = f"{recorded.by}" if recorded.surgeon is None else f"{recorded.surgeon}, transcribed by {recorded.by}"
     echo(
-        f"Recorded the {word} ({'withdrawn' if withdraw else 'given'}) by {by} on {day.isoformat()} for the phase "
-        f"{phase.name!r} ({phase_id}) of {protocol.title}."
+        f"Recorded the {word} ({how}) by {who} on {day.isoformat()} for the phase {phase.name!r} ({phase_id}) of "
+        f"{protocol.title}."
     )
+    if recorded.surgeon is not None:
+        echo(f"  From: {evidence}")
+    if recorded.withdrawn is not None:
+        echo(
+            f"rehabkit: warning: the {word} for this gate was withdrawn on {recorded.withdrawn.isoformat()}; this "
+            "opens the gate again (the clinic overview lists it).",
+            err=True,
+        )
     if not recorded.asked:
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY)))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED)))
 @patient_argument()
 @click.option(
     "--clinician",
-    required=True,
+    default=None,
     metavar="ID",
     envvar="REHABKIT_CLINICIAN",
-    help="The reviewing clinician's pseudonymous staff id (default: REHABKIT_CLINICIAN).",
+    help="Optional: your own staff id, checked against the person signed in (default: REHABKIT_CLINICIAN).",
 )
 @click.option(
     "--outcome",
@@ -153,7 +206,7 @@ def approve(
 def review(
     state: AppState,
     patient: str,
-    clinician: str,
+    clinician: str | None,
     outcome: str,
     phase_id: str | None,
     note: str | None,
@@ -168,19 +221,25 @@ def review(
     course; only a review lets it go on. 'resume' carries on in the current
     phase (exercises stopped for pain come back into the plan), 'earlier-phase'
     starts an earlier phase again, 'discharge' ends the programme and 'refer'
-    keeps the course stopped while the patient is seen elsewhere.
+    keeps the course stopped while the patient is seen elsewhere. The review is
+    recorded as the registered person acting from this account ('rehabkit
+    staff'); by default lifting an urgent referral takes a clinician or a
+    surgeon, with a --note.
 
     \b
     Examples:
-      rehabkit review P-0042 --clinician PT-7 --outcome resume --note "disc signs excluded"
-      rehabkit review P-0042 --clinician PT-7 --outcome earlier-phase --phase acute
+      rehabkit review P-0042 --outcome resume --note "disc signs excluded"
+      rehabkit review P-0042 --outcome earlier-phase --phase acute
     """
-    check_staff_id(clinician)
-    with open_store(db, create=False, clinician=clinician) as store:
+    if clinician is not None:
+        check_staff_id(clinician)
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
-        with course_lock(store, patient, "a review", clinician):
+        actor = acting(store, clinician)
+        clinician = actor.id
+        with course_lock(store, patient, "a review", actor.id):
             protocol, course, before, after = _record_review(
-                state, store, patient, clinician, outcome, phase_id, note, protocol_id, day
+                state, store, patient, actor, outcome, phase_id, note, protocol_id, day
             )
     if output_format == "json":
         click.echo(
@@ -221,7 +280,7 @@ def _record_review(
     state: AppState,
     store: Any,
     patient: str,
-    clinician: str,
+    actor: Any,
     outcome: str,
     phase_id: str | None,
     note: str | None,
@@ -230,12 +289,12 @@ def _record_review(
 ) -> tuple[Any, Any, list[str], Any]:
     """Record the review (under the patient's lock): the protocol, the course before, what it reviews, the course
     after."""
-    from .._sessions.service import Actor, CourseRequestError, stopped_in
+    from .._sessions.service import CourseRequestError, stopped_in
     from .._sessions.service import review as record_review
 
     protocol = _course_protocol(state, store, patient, protocol_id or stopped_in(store, patient))
     try:
-        done = record_review(store, course_context(state, protocol), patient, Actor(clinician), day,
+        done = record_review(store, course_context(state, protocol), patient, actor, day,
                              outcome=outcome, phase=phase_id, note=note)  # fmt: skip
     except CourseRequestError as exc:
         raise request_error(str(exc), exc.param) from None

@@ -14,7 +14,7 @@ from .completion import complete_measures
 from .exits import error_exit, exit_with, request_error
 from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
 from .protocols import resolve_protocol
-from .stores import course_lock, open_store, require_patient
+from .stores import acting, course_lock, open_store, require_patient
 
 if TYPE_CHECKING:
     pass
@@ -202,7 +202,13 @@ def _event_dict(e: Any) -> dict[str, Any]:
 @click.command(
     "next-day",
     epilog=exit_code_help(
-        (*GENERAL_EXIT_CODES, ExitCode.STOPPED_FOR_REVIEW, ExitCode.URGENT_REFERRAL, ExitCode.PATIENT_BUSY)
+        (
+            *GENERAL_EXIT_CODES,
+            ExitCode.STOPPED_FOR_REVIEW,
+            ExitCode.URGENT_REFERRAL,
+            ExitCode.PATIENT_BUSY,
+            ExitCode.NOT_PERMITTED,
+        )
     ),
 )
 @patient_argument()
@@ -247,10 +253,37 @@ def next_day(
       rehabkit next-day P-0042 --pain 3
       rehabkit next-day P-0042 --pain 6 --settled-after-hours 4 --date 2026-11-20
     """
-    with open_store(db, create=False, clinician=clinician) as store:
+    with open_store(db, create=False) as store:
         require_patient(store, patient)
-        with course_lock(store, patient, "a next-morning report", clinician):
-            _record_next_day(state, store, patient, pain, settled, protocol_id, day, clinician)
+        actor = acting(store, clinician)
+        with course_lock(store, patient, "a next-morning report", actor.id):
+            _record_next_day(state, store, patient, pain, settled, protocol_id, day, actor)
+
+
+def _measure_answers(outcome: Any, scores: tuple[str, ...], skips: tuple[str, ...], patient: str) -> dict[str, Any]:
+    """The items' answers: from --score and --skip, the others asked at the terminal (exit 130 on Ctrl-C)."""
+    items = {item.id: item for item in outcome.items}
+    answers: dict[str, int | None] = {}
+    for text in scores:
+        key, _, value = text.partition("=")
+        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
+            raise click.BadParameter(
+                f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
+            )
+        answers[key] = int(value)
+    for key in skips:
+        if key not in items:
+            raise click.BadParameter(
+                f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'"
+            )
+        answers[key] = None
+    try:
+        for item in outcome.items:
+            if item.id not in answers:
+                answers[item.id] = _ask_item(item)
+    except click.Abort:
+        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
+    return answers
 
 
 def _record_next_day(
@@ -261,10 +294,10 @@ def _record_next_day(
     settled: float | None,
     protocol_id: str | None,
     day: datetime.date,
-    clinician: str | None,
+    actor: Any,
 ) -> None:
     """Record the report (under the patient's lock) and act on the protocol's next-morning rules."""
-    from .._sessions.service import Actor, CourseRequestError, NoSessionError, next_day_session, record_next_day
+    from .._sessions.service import CourseRequestError, NoSessionError, next_day_session, record_next_day
 
     try:
         session = next_day_session(store, patient, day)
@@ -273,8 +306,8 @@ def _record_next_day(
     except CourseRequestError as exc:
         raise request_error(str(exc), exc.param) from None
     protocol = _next_day_protocol(state, session.protocol, protocol_id)
-    recorded = record_next_day(store, patient, Actor(clinician), day, session=session, pain=pain, settled=settled,
-                               protocol=protocol)  # fmt: skip
+    recorded = record_next_day(store, patient, actor, day, session=session, pain=pain, settled=settled,
+                               protocol=protocol, policy=state.registry().policy())  # fmt: skip
     compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
     echo(
         f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
@@ -308,7 +341,9 @@ def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str 
         return None
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.INTERRUPTED)))
+@click.command(
+    epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED, ExitCode.INTERRUPTED))
+)
 @patient_argument(then="measure_id")
 @click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)
 @click.option(
@@ -347,41 +382,26 @@ def measure(
       rehabkit measure P-0042 ndi --score pain-intensity=2 --skip driving ...
     """
     from .._sessions.outcomes import ScoringError
-    from .._sessions.service import Actor, record_measure
+    from .._sessions.service import record_measure
+    from .._sessions.staff import require
 
+    registry = state.registry(protocols=False, exercises=False)
     try:
-        outcome = state.registry(protocols=False, exercises=False).measure(measure_id)
+        outcome = registry.measure(measure_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'MEASURE'") from None
     with open_store(db, create=False) as store:
         require_patient(store, patient)
-    items = {item.id: item for item in outcome.items}
-    answers: dict[str, int | None] = {}
-    for text in scores:
-        key, _, value = text.partition("=")
-        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
-            raise click.BadParameter(
-                f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
-            )
-        answers[key] = int(value)
-    for key in skips:
-        if key not in items:
-            raise click.BadParameter(
-                f"{key!r} is not an item of {outcome.name}: {', '.join(items)}.", param_hint="'--skip'"
-            )
-        answers[key] = None
-    try:
-        for item in outcome.items:
-            if item.id not in answers:
-                answers[item.id] = _ask_item(item)
-    except click.Abort:
-        raise exit_with(ExitCode.INTERRUPTED, f"\nStopped: nothing was recorded for {patient}.") from None
+        actor = acting(store, clinician)  # refused before a question is asked
+        require(actor, "record-measure", registry.policy(), patient)
+    answers = _measure_answers(outcome, scores, skips, patient)
     try:
         with (
-            open_store(db, create=False, clinician=clinician) as store,
-            course_lock(store, patient, "a measure", clinician),
+            open_store(db, create=False) as store,
+            course_lock(store, patient, "a measure", actor.id),
         ):
-            score = record_measure(store, patient, Actor(clinician), day, measure=outcome, answers=answers)
+            score = record_measure(store, patient, acting(store, clinician), day, measure=outcome, answers=answers,
+                                   policy=registry.policy())  # fmt: skip
     except ScoringError as exc:
         raise click.ClickException(str(exc)) from None
     if output_format == "json":

@@ -104,11 +104,12 @@ def how_to_record(unmet: Iterable[Unmet], patient: str, gate: str, protocol: Pro
         if source == "approval":
             hint = (
                 f"record it with: rehabkit approve {patient} --protocol {protocol.id} --phase {gate} "
-                f"--kind {item.measure} --by ID"
+                f"--kind {item.measure}"
                 + (
-                    " (or 'rehabkit run ... --surgeon-cleared --by ID')"
+                    " (by the surgeon; or a clinician transcribing the surgeon's letter adds --surgeon NAME "
+                    "--evidence TEXT)"
                     if item.measure == "surgeon-clearance"
-                    else " (or 'rehabkit run ... --clinician-approved --by ID')"
+                    else " (by a clinician)"
                 )
             )
         elif source == "surgery-date":

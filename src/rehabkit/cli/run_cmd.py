@@ -18,7 +18,6 @@ from .completion import complete_patients
 from .exits import error_exit, exit_with
 from .options import (
     PAIN_SCORE,
-    check_staff_id,
     clinician_option,
     date_option,
     db_option,
@@ -28,11 +27,11 @@ from .options import (
     surgery_date_option,
 )
 from .protocols import course_context, resolve_protocol
-from .refusals import APPROVAL_WORDS, gate_refusal, how_to_record, stop_refusal
-from .stores import course_lock, note_surgery_change, open_store, store_exists
+from .refusals import gate_refusal, how_to_record, stop_refusal
+from .stores import acting, course_lock, note_surgery_change, open_store, store_exists
 
 if TYPE_CHECKING:
-    from .._sessions.service import CourseContext
+    from .._sessions.service import Actor, CourseContext
     from ..model import Protocol
     from .session_screen import SessionScreen
 
@@ -51,6 +50,17 @@ class TerminalAnswers:
             return float(click.prompt(visible(prompt), type=PAIN_SCORE, err=True))
         except click.Abort:
             raise KeyboardInterrupt from None
+
+
+def _approvals_belong_to_approve(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """``run`` records no approval or clearance (before 0.3 it did, for whoever sat at the terminal): say where they
+    are recorded."""
+    if value is not None:
+        raise click.UsageError(
+            f"run no longer records approvals or clearances ({param.opts[0]}): the clinician or surgeon records them "
+            "with 'rehabkit approve PATIENT --protocol PROTOCOL --phase PHASE --kind KIND' (a surgeon's letter: "
+            "--kind surgeon-clearance --surgeon NAME --evidence TEXT), then the session runs."
+        )
 
 
 @click.command(epilog=exit_code_help(RUN_EXIT_CODES))
@@ -81,19 +91,15 @@ class TerminalAnswers:
 @format_option("json: the outcome as one JSON object on standard output.")
 @surgery_date_option("Record the date of the patient's surgery.")
 @click.option(
-    "--surgeon-cleared/--surgeon-not-cleared",
-    default=None,
-    help="Record the surgeon's clearance (or its withdrawal) for the gate the patient stands at: the current "
-    "phase before it is entered, else the next one.",
+    "--surgeon-cleared/--surgeon-not-cleared", default=None, hidden=True, callback=_approvals_belong_to_approve
 )
 @click.option(
     "--clinician-approved/--clinician-not-approved",
     default=None,
-    help="Record the clinician's approval (or its withdrawal) for the gate the patient stands at.",
+    hidden=True,
+    callback=_approvals_belong_to_approve,
 )
-@click.option(
-    "--by", "by", default=None, metavar="ID", help="Who gave the clearance or approval (a pseudonymous staff id)."
-)
+@click.option("--by", "by", default=None, hidden=True, callback=_approvals_belong_to_approve)
 @clinician_option
 @db_option
 @click.pass_obj
@@ -108,9 +114,9 @@ def run(
     day: datetime.date,
     output_format: str,
     surgery_text: str | None,
-    surgeon_cleared: bool | None,
-    clinician_approved: bool | None,
-    by: str | None,
+    surgeon_cleared: None,
+    clinician_approved: None,
+    by: None,
     clinician: str | None,
     db: str | None,
 ) -> None:
@@ -121,7 +127,10 @@ def run(
     discharged course runs nothing until a clinician records a review
     ('rehabkit review'). Every entry criterion of the patient's phase (approvals,
     clearance, weeks since surgery) must hold, or the session is refused with what
-    is missing and how to record it.
+    is missing and how to record it ('rehabkit approve' records approvals and
+    clearances). The session is recorded as the registered person acting from
+    this account ('rehabkit staff'): a clinician, or the patient on their own
+    course.
 
     Red-flag screening comes next: a yes that asks to stop pauses the course (an
     urgent one ends screening at once). Then pain now (0-10), each exercise with
@@ -137,14 +146,12 @@ def run(
       rehabkit run neck-pain --patient P-0042
       rehabkit run neck-pain --patient P-0042 --plan
       rehabkit run low-back-pain-acute --patient P-7 --answers today.yaml --date 2026-11-20
-      rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01 --surgeon-cleared --by DR-3
+      rehabkit run post-surgical-lumbar --patient P-9 --surgery-date 2026-10-01
       rehabkit run ./my-protocol.yaml --patient TEST-1 --plan
     """
-    _check_plan_options(plan_only, surgery_text, surgeon_cleared, clinician_approved)
+    _check_plan_options(plan_only, surgery_text)
     surgery = surgery_date(surgery_text, day)
     protocol, _ = resolve_protocol(state, protocol_id)
-    if by is not None:
-        check_staff_id(by)
     request = SessionRequest(
         patient=patient,
         protocol=protocol,
@@ -154,39 +161,26 @@ def run(
         output_format=output_format,
         brief=brief,
         surgery=surgery,
-        by=by,
         clinician=clinician,
-        surgeon_cleared=surgeon_cleared,
-        clinician_approved=clinician_approved,
     )
     # --plan creates nothing: without a store file it plans from an empty one in memory, and never makes a
     # database's tables.
     location = db if not plan_only or store_exists(db) else ":memory:"
-    with open_store(location, create=not plan_only or location == ":memory:", clinician=clinician) as store:
+    with open_store(location, create=not plan_only or location == ":memory:") as store:
         if plan_only:
             _print_plan(store, request)
             return
-        with course_lock(store, patient, "a session", clinician):
-            _record_session(state, store, request)
+        actor = acting(store, clinician)
+        with course_lock(store, patient, "a session", actor.id):
+            _record_session(state, store, request, actor)
 
 
-def _check_plan_options(
-    plan_only: bool, surgery_text: str | None, surgeon_cleared: bool | None, clinician_approved: bool | None
-) -> None:
+def _check_plan_options(plan_only: bool, surgery_text: str | None) -> None:
     """A usage error when --plan, which records nothing, comes with an option that records."""
-    recording = [
-        name
-        for name, value in (
-            ("--surgery-date", surgery_text),
-            ("--surgeon-cleared", surgeon_cleared),
-            ("--clinician-approved", clinician_approved),
-        )
-        if value is not None
-    ]
-    if plan_only and recording:
+    if plan_only and surgery_text is not None:
         raise click.UsageError(
-            f"--plan records nothing, so it does not take {', '.join(recording)}: record "
-            "them with 'rehabkit approve', or run the session without --plan."
+            "--plan records nothing, so it does not take --surgery-date: record it with 'rehabkit approve', or run "
+            "the session without --plan."
         )
 
 
@@ -249,34 +243,28 @@ class SessionRequest:
     brief: bool = False
     #: --surgery-date, checked against the session's date.
     surgery: str | None = None
-    #: Who gave the clearance or approval recorded with the session.
-    by: str | None = None
-    #: The clinician recording the session (--clinician), if any: the session's actor.
+    #: The id --clinician or REHABKIT_CLINICIAN gave, if any: it must be the registered person acting.
     clinician: str | None = None
-    surgeon_cleared: bool | None = None
-    clinician_approved: bool | None = None
 
 
-def _record_session(state: AppState, store: Any, request: SessionRequest) -> None:
-    """The session itself, under the patient's lock: approvals given with it, screening, exercises, the decision."""
+def _record_session(state: AppState, store: Any, request: SessionRequest, actor: Actor) -> None:
+    """The session itself, under the patient's lock: the surgery date given with it, screening, exercises, the
+    decision."""
     from .._sessions.runner import AnswersFileError, Display, SessionInterrupted, run_session
-    from .._sessions.service import Actor, CourseStopped, DateOrderError, GateClosed, set_surgery_date
+    from .._sessions.service import CourseStopped, DateOrderError, GateClosed, set_surgery_date
     from .._sessions.store import StoreError
 
     patient, protocol, terminal = request.patient, request.protocol, request.terminal
     context = request.context
     try:
         surgery = datetime.date.fromisoformat(request.surgery) if request.surgery else None
-        note_surgery_change(patient, set_surgery_date(store, patient, surgery, request.day), request.surgery)
+        replaced = set_surgery_date(store, patient, surgery, request.day, actor, context.policy)
+        note_surgery_change(patient, replaced, request.surgery)
     except StoreError as exc:
         raise click.BadParameter(str(exc), param_hint="'--patient'") from None
-    if request.surgeon_cleared is not None or request.clinician_approved is not None:
-        _record_approvals(store, context, request)
     display = Display(terminal.say, terminal.warn, terminal.pace, request.brief)
     try:
-        outcome = run_session(
-            store, context, patient, terminal.answers, display, actor=Actor(request.clinician), today=request.day
-        )
+        outcome = run_session(store, context, patient, terminal.answers, display, actor=actor, today=request.day)
     except (AnswersFileError, DateOrderError) as exc:
         raise error_exit(ExitCode.USAGE, str(exc)) from None
     except CourseStopped as exc:
@@ -294,20 +282,6 @@ def _record_session(state: AppState, store: Any, request: SessionRequest) -> Non
         _print_outcome(outcome, patient, protocol, terminal.screen)
     if outcome.paused:
         raise exit_with(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
-
-
-def _record_approvals(store: Any, context: CourseContext, request: SessionRequest) -> None:
-    """Record the clearance or approval (or its withdrawal) given with the session, for the gate the patient
-    stands at."""
-    from .._sessions.service import Actor, record_gate_approvals
-
-    given = {"surgeon-clearance": request.surgeon_cleared, "clinician-approval": request.clinician_approved}
-    for recorded in record_gate_approvals(store, context, request.patient, Actor(request.by), request.day, given):
-        names = " and ".join(repr(request.protocol.phase(gate).name) for gate in recorded.gates)
-        request.terminal.say(
-            f"Recorded the {APPROVAL_WORDS[recorded.kind]} ({'given' if recorded.given else 'withdrawn'}) for the "
-            f"phase {names}" + (f", by {recorded.by}" if recorded.by else "") + "."
-        )
 
 
 def _load_answers(path: str) -> Any:

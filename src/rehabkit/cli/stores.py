@@ -15,7 +15,7 @@ from .._common.exit_codes import ExitCode
 from . import echo
 from .exits import error_exit
 
-__all__ = ["course_lock", "note_surgery_change", "open_store", "require_patient", "store_exists"]
+__all__ = ["acting", "course_lock", "note_surgery_change", "open_store", "require_patient", "store_exists"]
 
 
 def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
@@ -32,6 +32,34 @@ def open_store(db: str | None, *, create: bool = True, clinician: str | None = N
         raise error_exit(ExitCode.USAGE, str(exc)) from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def acting(store: Any, claimed: str | None = None) -> Any:
+    """The registered person acting on ``store`` from this account or login, whom every record it makes names
+    (:func:`rehabkit._sessions.staff.who_acts`; exit 9 when there is none). ``claimed``, an id given with ``--by``,
+    ``--clinician`` or REHABKIT_CLINICIAN, must be that person: an id typed on a command line never chooses who
+    acts."""
+    from .._common.errors import NotPermitted
+    from .._sessions.staff import who_acts
+
+    actor = who_acts(store)
+    if claimed is not None and claimed != actor.id:
+        from .._common.errors import did_you_mean
+        from .._sessions.staff import register
+
+        known = list(register(store.staff_events()))
+        if claimed not in known:
+            raise NotPermitted(
+                f"{claimed!r} (from --by, --clinician or REHABKIT_CLINICIAN) is not registered on this store."
+                f"{did_you_mean(claimed, known)} This account acts as {actor.id}: leave the option out."
+            )
+        raise NotPermitted(
+            f"this account ({actor.account}) acts as {actor.id}, not {claimed}: every record names the registered "
+            "person signed in, never an id typed on the command line. Leave out --by, --clinician and "
+            "REHABKIT_CLINICIAN, or sign in as that person (a surgeon's letter is transcribed with 'rehabkit approve "
+            "--surgeon NAME --evidence TEXT')."
+        )
+    return actor
 
 
 def store_exists(db: str | None) -> bool:

@@ -110,24 +110,42 @@ class Review:
 
 @attrs.frozen(slots=True)
 class Approval:
-    """A gate's approval or clearance given (``value`` True) or withdrawn; ``via`` the command that recorded it."""
+    """A gate's approval or clearance given (``value`` True) or withdrawn; ``via`` the command that recorded it.
+
+    ``surgeon`` and ``evidence``: a clearance transcribed from a named surgeon's letter (the event's ``by`` is who
+    transcribed it); None when the person recording it gave it themselves.
+    """
 
     kind: str
     value: bool
     via: str | None = None
+    surgeon: str | None = None
+    evidence: str | None = None
+
+    @property
+    def transcribed(self) -> bool:
+        """True when recorded from a surgeon's letter rather than given by the person recording it."""
+        return self.surgeon is not None
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
         data: dict[str, Any] = {"kind": self.kind, "value": self.value}
-        if self.via is not None:
-            data["via"] = self.via
+        for key in ("via", "surgeon", "evidence"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return data
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Approval:
         """Read a stored detail back (a value that is not plainly true opens nothing)."""
         kind = _text(data.get("kind")) or "unknown approval"  # opens no gate: no criterion asks for it
-        return cls(kind=kind, value=data.get("value") is True, via=_text(data.get("via")))
+        return cls(
+            kind=kind,
+            value=data.get("value") is True,
+            via=_text(data.get("via")),
+            surgeon=_text(data.get("surgeon")),
+            evidence=_text(data.get("evidence")),
+        )
 
 
 @attrs.frozen(slots=True)
