@@ -606,6 +606,9 @@ def test_a_packs_control_characters_never_reach_the_terminal_raw(rehabkit, tmp_p
     broken = rehabkit("handout", "hostile-text", "-o", "-", "--renderer", "hostile", packs=HOSTILE, env=env, raw=True)
     assert broken.returncode == 3 and b"its renderer 'hostile' raised ValueError: the renderer broke" in broken.stderr
     assert written in broken.stderr and not [raw for raw in ACTED_ON if raw in broken.stdout + broken.stderr]
+    failed = rehabkit("hostile-fails", packs=HOSTILE, env=env, raw=True)  # click's own error, from a pack's command
+    assert failed.returncode == 1 and b"Error: it failed" + written in failed.stderr, failed.stderr
+    assert not [raw for raw in ACTED_ON if raw in failed.stdout + failed.stderr]
     # JSON is the same data, its control characters escaped
     for args, text, expected in (
         (["show", "hostile-text", "--format", "json"], lambda data: data["protocol"]["title"], "Hostile{} title"),
@@ -614,6 +617,17 @@ def test_a_packs_control_characters_never_reach_the_terminal_raw(rehabkit, tmp_p
         result = rehabkit(*args, packs=HOSTILE, env=env, raw=True)
         assert result.returncode == 0 and not [raw for raw in ACTED_ON if raw in result.stdout]
         assert text(json.loads(result.stdout)) == expected.format(PACK_ESCAPES)
+
+
+def test_rehabkits_own_lines_stay_lines_while_a_packs_newline_is_written_out(rehabkit, tmp_path) -> None:
+    """The lines rehabkit itself gives a message stay lines ('who are you?' names the command that registers one
+    on a line of its own), though every line is shown one line at a time."""
+    refused = rehabkit(
+        "approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--db", str(tmp_path / "s.db"), as_staff=False
+    )
+    assert refused.returncode == 9, refused.stderr
+    assert "  rehabkit staff add YOUR-STAFF-ID --role ROLE" in refused.stderr.splitlines()
+    assert "\\x0a" not in refused.stderr
 
 
 def test_a_file_name_cannot_forge_a_finding_line(cli, tmp_path) -> None:

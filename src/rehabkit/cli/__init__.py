@@ -164,14 +164,20 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except NotPermitted as exc:
-            raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {exc}") from None
+        except NotPermitted as exc:  # its lines are rehabkit's (the command that registers one on its own)
+            first, *more = str(exc).split("\n")
+            raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {first}", *more) from None
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
         except PluginError as exc:  # a line per failed pack, each shown as one line
             first, *more = str(exc).split("\n")
             raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {first}", *more) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # click shows its message as it is: one line, control characters shown
+            from .._common.text import visible
+
+            setattr(exc, "message", visible(exc.message))  # noqa: B010  (typed Final in click, written once here)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             # The reader went away (`rehabkit list | head`): stop quietly, as other tools do.

@@ -8,8 +8,9 @@ answering a string), policy-raises (its policy raising ValueError), renderer-rai
 renderer-number (its renderer ``hostile`` raising ValueError, SystemExit(0), or returning a number),
 text-escapes (its words hold escape sequences, a bell, a bidirectional override and newlines: the protocol file
 HOSTILE_PROTOCOL and the exercise-library file HOSTILE_EXERCISES are registered, with a screening question and a
-lint rule of its own, and its renderer raises with such a message). rehabkit must name the pack for each, keep
-stdout clean and keep every other pack working, and never send a pack's control characters to the terminal.
+lint rule of its own, its renderer raises with such a message, and its command 'hostile-fails' ends with one).
+rehabkit must name the pack for each, keep stdout clean and keep every other pack working, and never send a pack's
+control characters to the terminal.
 """
 
 import os
@@ -125,3 +126,16 @@ def rehabkit_register_renderers(register):
     register(
         Renderer(name="hostile", kinds=("protocol-phase", "course-report"), file_types=("html",), function=_render)
     )
+
+
+@hookimpl
+def rehabkit_register_commands(register):
+    if "text-escapes" in BEHAVIOUR:
+        import click
+
+        @click.command("hostile-fails")
+        def fails():
+            """Ends with an error whose message holds escapes."""
+            raise click.ClickException(f"it failed{ESCAPES}")
+
+        register(fails)
