@@ -276,10 +276,14 @@ def test_a_stored_decision_record_is_decoded_only_when_read() -> None:
     assert older["within_limits"] is True and not fetched  # the column answers
     assert older["doses"] == {"chin-tuck": {"step": 2}} and len(older) == 2 and fetched == [7]
     assert older.stored == {"doses": {"chin-tuck": {"step": 2}}, "within_limits": True} and fetched == [7]
-    # a record that is not a JSON object reads as empty, and as stored where asked for as stored
-    odd = StoredDetail("[1, 2]")
-    assert not odd and dict(odd) == {} and odd.stored == [1, 2]
-    assert StoredDetail("{}").stored == {} and not StoredDetail("null")
+    # no record reads as empty; a record that is not a JSON object is damaged, named, never read as empty (issue 25)
+    assert StoredDetail("{}").stored == {} and not StoredDetail("null") and StoredDetail("null").stored is None
+    from rehabkit._common.errors import DamagedRecord
+
+    for text in ("[1, 2]", "not JSON"):
+        with pytest.raises(DamagedRecord) as damaged:
+            dict(StoredDetail(text, session=7, patient="P1"))
+        assert (damaged.value.table, damaged.value.row, damaged.value.patient) == ("sessions", 7, "P1")
 
 
 def test_a_session_is_the_engines_record_with_its_decision_record_as_stored(store_db) -> None:
@@ -320,7 +324,8 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
     day = datetime.date(2026, 11, 2)
     with open_store(store_db, clinician="PT-2") as store:
         store.ensure_patient("P1", surgery_date="2026-10-01")
-        store.add_event("P1", "approval", day, protocol="neck-pain", phase="acute", by="DR-1", detail={"value": True})
+        approval = {"kind": "clinician-approval", "value": True}
+        store.add_event("P1", "approval", day, protocol="neck-pain", phase="acute", by="DR-1", detail=approval)
         ids = []
         for n in range(3):
             ids.append(store.start_session("P1", "neck-pain", "2.0.0", "acute", day + datetime.timedelta(days=n)))
@@ -338,7 +343,7 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
     assert overview.sessions[1].detail["within_limits"] is False
     (event,) = overview.events
     assert type(event) is EventRecord and (event.kind, event.by, event.clinician) == ("approval", "DR-1", "PT-2")
-    assert event.course_event().date == day and event.course_event().detail == Approval("unknown approval", True)
+    assert event.course_event().date == day and event.course_event().detail == Approval("clinician-approval", True)
     assert overview.next_days == [NextDayRow("P1", ids[-1], "2026-11-05", 2, 1)]
     assert overview.measures == [MeasureRow("P1", "ndi", 12, "2026-11-02")]
     with open_store(store_db) as store:  # the store is open again for the older record
@@ -347,10 +352,12 @@ def test_the_overview_gives_typed_rows_and_reads_an_older_record_when_asked(stor
 
 
 def test_each_database_runs_statements_written_for_it() -> None:
-    """One set of query methods; the statements differ only in the placeholder and in the five written twice."""
+    """One set of query methods; the statements differ only in the placeholder, in the five written twice, and in the
+    two that ask the database whether a decision record is a JSON object."""
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
     own = {"add_patient", "start_session", "add_event", "set_surgery_date", "add_staff_event"}
+    own |= {"overview_sessions", "check_sessions"}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
     assert len(names) > 30 and (SQLITE.dialect, POSTGRES.dialect) == ("sqlite", "postgresql")
     for name in names:
@@ -364,6 +371,7 @@ def test_each_database_runs_statements_written_for_it() -> None:
     assert '"by"' in SQLITE.events and '"by"' in POSTGRES.add_event
     assert SQLITE.next_days_about(2).endswith("session IN (?, ?)")
     assert POSTGRES.next_days_about(2).endswith("session IN (%s, %s)")
+    assert "json_valid" in SQLITE.check_sessions and "::json" in POSTGRES.check_sessions
 
 
 def test_both_stores_have_every_method_of_the_session_store_protocol() -> None:

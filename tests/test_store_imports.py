@@ -64,8 +64,9 @@ def test_the_engine_never_imports_the_store_or_the_outputs() -> None:
 
 
 def test_the_store_imports_none_of_the_engines_decisions_nor_the_locks() -> None:
-    """The store gives the engine's record of a session, so it imports that module and nothing more of the engine;
-    the patient lock (socket, hashlib) is imported by a command that writes, not by one that reads (history)."""
+    """The store gives the engine's record of a session, so it imports that module, and the check of a stored event
+    detail's fields (which makes no class), and nothing more of the engine; the patient lock (socket, hashlib) is
+    imported by a command that writes, not by one that reads (history)."""
     code = (
         "import sys\n"
         "import rehabkit._sessions.store, rehabkit._sessions.backends\n"
@@ -73,5 +74,6 @@ def test_the_store_imports_none_of_the_engines_decisions_nor_the_locks() -> None
         "print('LOCKS', [m for m in ('rehabkit._sessions.locks', 'socket', 'hashlib') if m in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
-    assert "ENGINE ['rehabkit.engine.stored_session']" in result.stdout, result.stdout + result.stderr
+    engine = "ENGINE ['rehabkit.engine.event_fields', 'rehabkit.engine.stored_session']"
+    assert engine in result.stdout, result.stdout + result.stderr
     assert "LOCKS []" in result.stdout, result.stdout + result.stderr

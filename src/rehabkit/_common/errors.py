@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -20,6 +20,8 @@ __all__ = [
     "EXIT_CODE_MEANINGS",
     "GENERAL_EXIT_CODES",
     "RUN_EXIT_CODES",
+    "DamagedRecord",
+    "DamagedRow",
     "DocumentError",
     "ExitCode",
     "Finding",
@@ -162,6 +164,89 @@ class PluginError(RehabkitError, RuntimeError):
 
 class StoreError(RehabkitError, RuntimeError):
     """The session store cannot be opened or used; the message names the store and what to do."""
+
+
+#: What to do about a damaged row, said with every refusal and in ``rehabkit clinic``.
+_REMEDY = (
+    "Correct each row named, or restore it from a backup of the store or from what was recorded at the time: "
+    "rehabkit does not guess what a damaged row said. Every other patient's course still works, and "
+    "'rehabkit clinic' lists the damaged rows of every patient."
+)
+
+
+class DamagedRow(NamedTuple):
+    """One stored row rehabkit cannot read: its table, its id (the patient's id for the ``patients`` table), the
+    patient whose record it belongs to (None where it is not known), and what is wrong with it, in plain words.
+    (A named tuple: the clinic overview may name many, and every command imports this module.)"""
+
+    table: str
+    row: int | str
+    patient: str | None
+    problem: str
+
+    def describe(self) -> str:
+        """``sessions row 5: its date '2026-13-45' is not a calendar date (YYYY-MM-DD)``."""
+        return f"{self.table} row {self.row}: {self.problem}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {"patient": self.patient, "table": self.table, "row": self.row, "problem": self.problem}
+
+
+class DamagedRecord(RehabkitError, ValueError):
+    """A patient's stored record holds a row rehabkit cannot read (exit 10): it is named, and never guessed at.
+
+    Raised where a stored row is read into typed values (:mod:`rehabkit._sessions.queries`, a session's decision
+    record, a course event's detail), and by a store's check of a patient's whole record. ``rows`` are every damaged row
+    found (at least one); ``table``, ``row``, ``patient`` and ``problem`` are the first's. ``remedy`` says what to do.
+    """
+
+    remedy = _REMEDY
+
+    def __init__(self, table: str, row: int | str, patient: str | None, problem: str) -> None:
+        self.rows: tuple[DamagedRow, ...] = (DamagedRow(table, row, patient, problem),)
+        super().__init__(self._message())
+
+    @classmethod
+    def of(cls, rows: tuple[DamagedRow, ...] | list[DamagedRow]) -> DamagedRecord:
+        """The error for several damaged rows (at least one), the first named first."""
+        first, *_ = rows
+        error = cls(first.table, first.row, first.patient, first.problem)
+        error.rows = tuple(rows)
+        error.args = (error._message(),)
+        return error
+
+    def for_patient(self, patient: str) -> DamagedRecord:
+        """The same error, with ``patient`` named on the rows that named none (a reader that did not know whose)."""
+        return DamagedRecord.of([r._replace(patient=r.patient or patient) for r in self.rows])
+
+    @property
+    def table(self) -> str:
+        """The table of the first damaged row."""
+        return self.rows[0].table
+
+    @property
+    def row(self) -> int | str:
+        """The id of the first damaged row."""
+        return self.rows[0].row
+
+    @property
+    def patient(self) -> str | None:
+        """The patient whose record holds the first damaged row, where known."""
+        return self.rows[0].patient
+
+    @property
+    def problem(self) -> str:
+        """What is wrong with the first damaged row."""
+        return self.rows[0].problem
+
+    def _message(self) -> str:
+        whose = f" of patient {self.patient}" if self.patient else ""
+        more = f" (and {len(self.rows) - 1} more)" if len(self.rows) > 1 else ""
+        return f"a stored record{whose} cannot be read: {self.rows[0].describe()}{more}"
+
+    def __str__(self) -> str:
+        return self._message()
 
 
 class PackInterrupted(KeyboardInterrupt):

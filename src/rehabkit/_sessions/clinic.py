@@ -24,6 +24,12 @@ of rehabkit's (docs/postgres.md lists where each comes from):
   transcribed from a letter rather than given by a surgeon, an urgent referral lifted, an approval or clearance
   given again after its withdrawal;
 * **referred**: referred on at a review (listed last, for follow-up).
+
+A patient with a row rehabkit cannot read (a date that is not a date, text for
+a pain score, a decision record or event detail that is not JSON, their own row
+deleted while their sessions remain) is set aside: their course is not worked
+out from what is left, and every damaged row is named in the assessment's
+``damaged``, while every other patient is assessed as usual.
 """
 
 from __future__ import annotations
@@ -33,10 +39,11 @@ import datetime
 import gc
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
+from .._common.errors import DamagedRecord, DamagedRow
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
 from ..engine import (
     Course,
@@ -51,9 +58,10 @@ from ..engine.criteria import APPROVAL_MEASURES
 from ..engine.events import Approval, Pause, Review
 from ..engine.outcomes import OutcomeMeasure
 from ..model import Protocol
+from .readable import missing_patient_problem
 from .store_api import Overview, SessionStore, parse_day
 
-__all__ = ["KINDS", "Attention", "CourseAttention", "assess", "read_store"]
+__all__ = ["KINDS", "Assessment", "Attention", "CourseAttention", "assess", "read_store"]
 
 #: Reasons for attention, most urgent first (a course is ranked by its most urgent reason).
 KINDS = (
@@ -138,38 +146,69 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_store(store: SessionStore) -> dict[str, _Patient]:
-    """Every patient's records from :meth:`rehabkit._sessions.store_api.SessionStore.overview`, grouped by patient."""
+#: The tables whose rows name a patient (a row of a patient whose own row is gone is set aside).
+_PATIENT_TABLES = ("sessions", "course_events", "next_day", "measures")
+
+
+class Assessment(NamedTuple):
+    """What :func:`assess` found: how many patients were considered, the courses that need attention (most urgent
+    first), and the damaged rows of the patients set aside (by patient, then table and row)."""
+
+    considered: int
+    courses: list[CourseAttention]
+    damaged: list[DamagedRow]
+
+
+def read_store(store: SessionStore) -> tuple[dict[str, _Patient], list[DamagedRow]]:
+    """Every patient's records from :meth:`rehabkit._sessions.store_api.SessionStore.overview`, grouped by patient;
+    and the damaged rows, whose patients are left out."""
     with _collector_paused():
         return _grouped(store.overview())
 
 
-def _grouped(overview: Overview) -> dict[str, _Patient]:
+def _grouped(overview: Overview) -> tuple[dict[str, _Patient], list[DamagedRow]]:
     patients: dict[str, _Patient] = {row.id: _Patient(row.surgery_date) for row in overview.patients}
+    orphans: dict[str, dict[str, int]] = {}  # rows of a patient whose own row is gone (deleted with foreign keys off)
+
+    def orphan(patient: str, table: str) -> None:
+        orphans.setdefault(patient, dict.fromkeys(_PATIENT_TABLES, 0))[table] += 1
+
     for session in overview.sessions:
-        record = patients[session.patient]
+        if (record := patients.get(session.patient)) is None:
+            orphan(session.patient, "sessions")
+            continue
         record.sessions.setdefault(session.protocol, []).append(session)
         if session.date > record.latest:
             record.latest = session.date
         if session.clinician:
             record.clinician = session.clinician
     for event in overview.events:
-        record = patients[event.patient]
+        if (record := patients.get(event.patient)) is None:
+            orphan(event.patient, "course_events")
+            continue
         course_event = event.course_event()
         record.events.append(course_event)
         record.latest = max(record.latest, course_event.date)
         record.clinician = event.clinician or event.by or record.clinician
     for report in overview.next_days:
-        record = patients[report.patient]
+        if (record := patients.get(report.patient)) is None:
+            orphan(report.patient, "next_day")
+            continue
         day = parse_day(report.date)
         record.next_days.append(NextDayRecord(int(report.session), day, report.pain, report.settled_hours))
         record.latest = max(record.latest, day)
     for scored in overview.measures:
-        record = patients[scored.patient]
+        if (record := patients.get(scored.patient)) is None:
+            orphan(scored.patient, "measures")
+            continue
         day = parse_day(scored.date)
         record.measures.append(MeasureRecord(scored.measure, scored.value, day))
         record.latest = max(record.latest, day)
-    return patients
+    damaged = [*overview.damaged]
+    damaged += [DamagedRow("patients", p, p, missing_patient_problem(counts)) for p, counts in orphans.items()]
+    for row in damaged:
+        patients.pop(row.patient or "", None)
+    return patients, damaged
 
 
 def assess(
@@ -179,58 +218,78 @@ def assess(
     today: datetime.date,
     since: datetime.date | None = None,
     trust_days: int = 28,
-) -> tuple[int, list[CourseAttention]]:
-    """How many patients were considered, and the courses that need attention, most urgent first.
+) -> Assessment:
+    """How many patients were considered, the courses that need attention, most urgent first, and the damaged rows.
 
     ``find_protocol`` gives the installed protocol for an id (``None`` when it is not installed: such a course is
-    listed as one rehabkit cannot assess). ``since`` leaves out patients with nothing recorded on or after it.
+    listed as one rehabkit cannot assess). ``since`` leaves out patients with nothing recorded on or after it. A patient
+    with a row that cannot be read is set aside, whatever ``since`` says, and counted among those considered.
     ``trust_days``: how far back records to check (:func:`records_to_check`) are listed.
     """
     criteria = {key: m.criterion for key, m in measures.items() if m.criterion}
-    considered = 0
     found: list[CourseAttention] = []
-    for patient, record in read_store(store).items():
+    patients, damaged = read_store(store)
+    considered = len({row.patient for row in damaged})
+    for patient, record in patients.items():
         if since is not None and record.latest < since:
             continue
         considered += 1
-        protocols = list(record.sessions)
-        protocols += [e.protocol for e in record.events if e.protocol and e.protocol not in protocols]
-        for protocol_id in dict.fromkeys(protocols):
-            protocol = find_protocol(protocol_id)
-            sessions = record.sessions.get(protocol_id, [])
-            if protocol is None:
-                continue
-            surgery = parse_day(record.surgery) if record.surgery else None
-            course = build_course(
-                protocol,
-                sessions,
-                record.events,
-                record.next_days,
-                record.measures,
-                today,
-                surgery_date=surgery,
-                measure_criteria=criteria,
-            )
-            if course.status == "discharged":
-                continue
-            found_reasons = [*_reasons(course, protocol, sessions, record, today, criteria)]
-            found_reasons += records_to_check(record.events, protocol_id, today - datetime.timedelta(days=trust_days))
-            reasons = sorted(found_reasons, key=lambda r: r.rank)
-            if reasons:
-                last = max((s.date for s in sessions), default=None)
-                found.append(
-                    CourseAttention(
-                        patient,
-                        protocol_id,
-                        course.phase,
-                        course.status,
-                        last.isoformat() if last else None,
-                        tuple(reasons),
-                        record.clinician,
-                    )
-                )
+        try:
+            found += _attention(patient, record, find_protocol, today, criteria, trust_days)
+        except DamagedRecord as exc:  # a record read when it was needed (an older session's decision record)
+            damaged += exc.for_patient(patient).rows
     found.sort(key=CourseAttention.sort_key)
-    return considered, found
+    damaged.sort(key=lambda r: (r.patient or "", r.table, str(r.row).rjust(20)))
+    return Assessment(considered, found, damaged)
+
+
+def _attention(
+    patient: str,
+    record: _Patient,
+    find_protocol: Callable[[str], Protocol | None],
+    today: datetime.date,
+    criteria: Mapping[str, str],
+    trust_days: int,
+) -> list[CourseAttention]:
+    """The patient's courses that need attention."""
+    found = []
+    protocols = list(record.sessions)
+    protocols += [e.protocol for e in record.events if e.protocol and e.protocol not in protocols]
+    for protocol_id in dict.fromkeys(protocols):
+        protocol = find_protocol(protocol_id)
+        sessions = record.sessions.get(protocol_id, [])
+        if protocol is None:
+            continue
+        surgery = parse_day(record.surgery) if record.surgery else None
+        course = build_course(
+            protocol,
+            sessions,
+            record.events,
+            record.next_days,
+            record.measures,
+            today,
+            surgery_date=surgery,
+            measure_criteria=criteria,
+        )
+        if course.status == "discharged":
+            continue
+        found_reasons = [*_reasons(course, protocol, sessions, record, today, criteria)]
+        found_reasons += records_to_check(record.events, protocol_id, today - datetime.timedelta(days=trust_days))
+        reasons = sorted(found_reasons, key=lambda r: r.rank)
+        if reasons:
+            last = max((s.date for s in sessions), default=None)
+            found.append(
+                CourseAttention(
+                    patient,
+                    protocol_id,
+                    course.phase,
+                    course.status,
+                    last.isoformat() if last else None,
+                    tuple(reasons),
+                    record.clinician,
+                )
+            )
+    return found
 
 
 def _reasons(

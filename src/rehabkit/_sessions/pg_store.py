@@ -26,6 +26,7 @@ from .locations import redact
 from .locks import PatientBusy, holder_name
 from .pg_schema import BASELINE, MIGRATIONS, SCHEMA_TABLE, TABLES
 from .queries import StoreQueries
+from .readable import json_state
 from .statements import POSTGRES
 
 __all__ = ["LATEST", "PgStore"]
@@ -192,6 +193,19 @@ class PgStore(StoreQueries):
         """The login this store is connected as (``session_user``: a ``SET ROLE`` does not change it)."""
         row = self._db.execute("SELECT session_user").fetchone()
         return str(row[0]) if row else None
+
+    def _rows_with_json_state(self, name: str, parameters: Sequence[Any]) -> list[Any]:
+        """The rows of statement ``name`` ending with a stored text's JSON state (see
+        :meth:`rehabkit._sessions.queries.StoreQueries._rows_with_json_state`). PostgreSQL's cast to ``json`` fails on
+        a text that is not JSON, so that one damaged record would fail the whole query: then the rows are read again
+        with the text itself (statement ``name_text``), and each text's state is worked out here. The first try runs in
+        a transaction of its own (a savepoint inside one), so that its failure leaves nothing aborted."""
+        try:
+            with self._db.transaction():
+                return list(self._db.execute(getattr(self._sql, name), parameters).fetchall())
+        except psycopg.DataError:
+            rows = self._db.execute(getattr(self._sql, f"{name}_text"), parameters).fetchall()
+            return [(*row[:-1], json_state(row[-1])) for row in rows]
 
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         row = self._db.execute(statement, parameters).fetchone()  # the statement ends RETURNING id

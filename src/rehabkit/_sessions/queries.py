@@ -4,6 +4,12 @@
 share: every method that reads or writes records, run on the store's own database connection (sqlite3's or psycopg's,
 which answer ``execute`` alike) with the statements of its dialect (:mod:`rehabkit._sessions.statements`). A backend
 adds connecting, its schema and migrations, its patient lock, and how an INSERT gives the new row's id.
+
+Every row is read into typed values through the checks of :mod:`rehabkit._sessions.readable`: a row that cannot be read
+(a date that is not a date, text for a pain score, a decision record or event detail that is not JSON, an approval that
+does not say whether it was given) raises :class:`rehabkit._common.errors.DamagedRecord` naming it, never a guess;
+:meth:`StoreQueries.damaged_rows` checks a patient's whole record before a command acts on it, and the clinic overview
+sets a damaged patient aside (:attr:`rehabkit._sessions.store_api.Overview.damaged`).
 """
 
 from __future__ import annotations
@@ -11,10 +17,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from .._common.errors import StoreError
+from .._common.errors import DamagedRecord, DamagedRow, StoreError
 from ..engine.stored_session import PastSession, StoredDetail, stored_session
+from .readable import (
+    event_problem,
+    measure_problem,
+    missing_patient_problem,
+    next_day_problem,
+    session_problem,
+    stored_day,
+    surgery_problem,
+)
 from .statements import Statements
 from .store_api import (
     EVENT_KINDS,
@@ -25,7 +40,6 @@ from .store_api import (
     Overview,
     PatientRow,
     StaffChange,
-    parse_day,
 )
 
 __all__ = ["StoreQueries", "within_limits_column"]
@@ -49,18 +63,21 @@ def within_limits_column(detail: Any) -> int | None:
 
 
 def _session(row: Sequence[Any]) -> PastSession:
-    """A row of :data:`rehabkit._sessions.statements.SESSION_COLUMNS`."""
+    """A row of :data:`rehabkit._sessions.statements.SESSION_COLUMNS` (its decision record is checked when decoded)."""
     id_, patient, protocol, version, phase, started, finished, status, before, after, decision, text, day, who = row
+    problem = session_problem(day, status, before, after)
+    if problem is not None:
+        raise DamagedRecord("sessions", id_, patient, problem)
     # By position (engine.stored_session.STORED_FIELDS), the store's quick way of making a record.
     return stored_session(
         id_,
-        parse_day(day or started[:10]),
+        stored_day(day),
         phase,
         status,
         before,
         after,
         decision,
-        StoredDetail(text) if text else {},
+        StoredDetail(text, None, None, None, id_, patient) if text else {},
         patient,
         protocol,
         version,
@@ -78,7 +95,28 @@ def _staff_change(row: Sequence[Any]) -> StaffChange:
 
 def _event(row: Sequence[Any]) -> EventRecord:
     id_, patient, protocol, kind, day, phase, by, after_session, detail, at, clinician = row
-    return EventRecord(id_, patient, protocol, kind, day, phase, by, after_session, json.loads(detail), at, clinician)
+    problem, data = event_problem(kind, day, after_session, detail)
+    if problem is not None:
+        raise DamagedRecord("course_events", id_, patient, problem)
+    return EventRecord(id_, patient, protocol, kind, day, phase, by, after_session, data, at, clinician)
+
+
+def _next_day(patient: str, row: Sequence[Any]) -> tuple[int, str, float, float | None]:
+    """A row of :attr:`Statements.next_days`: (session, date, pain, hours to settle)."""
+    id_, session, day, pain, settled = row
+    problem = next_day_problem(session, day, pain, settled)
+    if problem is not None:
+        raise DamagedRecord("next_day", id_, patient, problem)
+    return session, day, pain, settled
+
+
+def _measure(patient: str, row: Sequence[Any]) -> tuple[str, float, str]:
+    """A row of :attr:`Statements.measures`: (measure, value, date)."""
+    id_, measure, value, day = row
+    problem = measure_problem(day, value)
+    if problem is not None:
+        raise DamagedRecord("measures", id_, patient, problem)
+    return measure, value, day
 
 
 class StoreQueries:
@@ -121,7 +159,12 @@ class StoreQueries:
     def surgery_date(self, patient: str) -> str | None:
         """The recorded surgery date (the latest recorded), if any."""
         row = self._db.execute(self._sql.surgery_date, (patient, patient)).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        problem = surgery_problem(row[0])
+        if problem is not None:
+            raise DamagedRecord("patients", patient, patient, problem)
+        return str(row[0]) if row[0] is not None else None
 
     def has_patient(self, patient: str) -> bool:
         """True when the patient has a record."""
@@ -161,8 +204,15 @@ class StoreQueries:
 
     def answers(self, session: int) -> list[tuple[str, str, Any]]:
         """A session's answers in the order given: (kind, key, value)."""
-        rows = self._db.execute(self._sql.answers, (session,))
-        return [(kind, key, json.loads(value)) for kind, key, value in rows]
+        answers = []
+        for id_, kind, key, value in self._db.execute(self._sql.answers, (session,)).fetchall():
+            try:
+                answers.append((kind, key, json.loads(value)))
+            except (ValueError, TypeError):
+                whose = self._db.execute(self._sql.session_patient, (session,)).fetchone()
+                problem = f"its value (an answer of session {session}) is not JSON"
+                raise DamagedRecord("answers", id_, whose[0] if whose else None, problem) from None
+        return answers
 
     def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[PastSession]:
         """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only
@@ -193,12 +243,15 @@ class StoreQueries:
             self._sql.course_sessions,
             (patient, protocol, _NO_SESSION if after is None else after, *(patient, protocol) * 3),
         ).fetchall()
-        return [
-            PastSession(
-                id_, parse_day(day), phase, status, before, after_, decision, StoredDetail(text) if text else {}
-            )
-            for id_, day, phase, status, before, after_, decision, text in rows
-        ]
+        sessions = []
+        for id_, day, phase, status, before, after_, decision, text in rows:
+            problem = session_problem(day, status, before, after_)
+            if problem is not None:
+                raise DamagedRecord("sessions", id_, patient, problem)
+            detail = StoredDetail(text, None, None, None, id_, patient) if text else {}
+            day_ = cast(date, stored_day(day))
+            sessions.append(PastSession(id_, day_, phase, status, before, after_, decision, detail))
+        return sessions
 
     def mark_unfinished_incomplete(self, patient: str) -> int:
         """Sessions left in progress (a crash, a killed terminal) become incomplete; returns how many."""
@@ -251,8 +304,7 @@ class StoreQueries:
 
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
         """Every scored measure of the patient: (measure, value, date), in date order."""
-        rows = self._db.execute(self._sql.measures, (patient,)).fetchall()
-        return [(measure, value, day) for measure, value, day in rows]
+        return [_measure(patient, row) for row in self._db.execute(self._sql.measures, (patient,)).fetchall()]
 
     def latest_measures(self, patient: str) -> dict[str, float]:
         """The latest value of each measure the patient has recorded."""
@@ -280,7 +332,7 @@ class StoreQueries:
                 chunk = wanted[start : start + _CHUNK]
                 rows += self._db.execute(self._sql.next_days_about(len(chunk)), (patient, *chunk)).fetchall()
             rows.sort()
-        return [(session, day, pain, settled) for _, session, day, pain, settled in rows]
+        return [_next_day(patient, row) for row in rows]
 
     def next_day(self, patient: str) -> dict[int, float]:
         """Next-morning pain by session id (the latest report for each)."""
@@ -354,46 +406,111 @@ class StoreQueries:
         """Every patient's records, one query per table, for the clinic overview (:mod:`rehabkit._sessions.clinic`).
 
         A session's decision record comes whole only for the latest two of each course (all the engine reads of it
-        beyond ``within_limits``, which has a column); any other is read from the store when asked.
+        beyond ``within_limits``, which has a column); any other is read from the store when asked. A row that cannot
+        be read is left out and named in ``damaged`` (the overview sets its patient aside); whether each decision record
+        is a JSON object is asked of the database, so that 50,000 records are checked without decoding them.
         """
-        sql, fetch = self._sql, self.decision_detail
-        sessions = [  # by position (see _session): 50,000 sessions of a clinic, read in one go
-            stored_session(
-                sid,
-                parse_day(day),
-                phase,
-                status,
-                before,
-                after,
-                decision,
-                StoredDetail(text, within, True, None if text is not None else fetch, sid) if present else {},
-                patient,
-                protocol,
-                "",
-                "",
-                None,
-                clinician,
-            )
-            for (
-                patient,
-                protocol,
-                sid,
-                day,
-                phase,
-                status,
-                before,
-                after,
-                decision,
-                within,
-                present,
-                text,
-                clinician,
-            ) in self._db.execute(sql.overview_sessions).fetchall()
-        ]
-        return Overview(
-            patients=[PatientRow(*row) for row in self._db.execute(sql.overview_patients).fetchall()],
-            sessions=sessions,
-            events=[_event(row) for row in self._db.execute(sql.overview_events).fetchall()],
-            next_days=[NextDayRow(*row) for row in self._db.execute(sql.overview_next_days).fetchall()],
-            measures=[MeasureRow(*row) for row in self._db.execute(sql.overview_measures).fetchall()],
-        )
+        sql, damaged = self._sql, []
+        patients = []
+        for id_, surgery in self._db.execute(sql.overview_patients).fetchall():
+            problem = surgery_problem(surgery)
+            if problem is not None:
+                damaged.append(DamagedRow("patients", id_, id_, problem))
+            patients.append(PatientRow(id_, surgery if problem is None else None))
+        sessions = self._overview_sessions(damaged)
+        events = []
+        for row in self._db.execute(sql.overview_events).fetchall():
+            try:
+                events.append(_event(row))
+            except DamagedRecord as exc:
+                damaged += exc.rows
+        next_days = []
+        for id_, patient, session, day, pain, settled in self._db.execute(sql.overview_next_days).fetchall():
+            problem = next_day_problem(session, day, pain, settled)
+            if problem is not None:
+                damaged.append(DamagedRow("next_day", id_, patient, problem))
+            else:
+                next_days.append(NextDayRow(patient, session, day, pain, settled))
+        measures = []
+        for id_, patient, measure, value, day in self._db.execute(sql.overview_measures).fetchall():
+            problem = measure_problem(day, value)
+            if problem is not None:
+                damaged.append(DamagedRow("measures", id_, patient, problem))
+            else:
+                measures.append(MeasureRow(patient, measure, value, day))
+        return Overview(patients, sessions, events, next_days, measures, tuple(damaged))
+
+    def _overview_sessions(self, damaged: list[DamagedRow]) -> list[PastSession]:
+        """Every session of the store, as :meth:`overview` gives them (one that cannot be read is added to
+        ``damaged``)."""
+        fetch, sessions = self.decision_detail, []
+        for (
+            patient,
+            protocol,
+            sid,
+            day,
+            phase,
+            status,
+            before,
+            after,
+            decision,
+            within,
+            present,
+            text,
+            clinician,
+            state,
+        ) in self._rows_with_json_state("overview_sessions", ()):
+            problem = session_problem(day, status, before, after, state)
+            if problem is not None:
+                damaged.append(DamagedRow("sessions", sid, patient, problem))
+                continue
+            later = None if text is not None else fetch
+            detail = StoredDetail(text, within, True, later, sid, patient) if present else {}
+            # By position (see _session): 50,000 sessions of a clinic, read in one go.
+            made = stored_session(
+                sid, stored_day(day), phase, status, before, after, decision, detail, patient, protocol, "", "",
+                None, clinician,
+            )  # fmt: skip
+            sessions.append(made)
+        return sessions
+
+    def _rows_with_json_state(self, name: str, parameters: Sequence[Any]) -> list[Any]:
+        """The rows of statement ``name``, whose last column is what a stored JSON text holds (``object``, ``none``,
+        ``invalid``, or another type; :func:`rehabkit._sessions.readable.json_state`), worked out by the database.
+        (PostgreSQL's store reads the text itself where the database fails on one that is not JSON.)"""
+        return list(self._db.execute(getattr(self._sql, name), parameters).fetchall())
+
+    # --- damaged records --------------------------------------------------------
+
+    def damaged_rows(self, patient: str) -> list[DamagedRow]:
+        """Every row of the patient's record that cannot be read (empty: it all reads), table by table: the patient's
+        own row (missing while other rows name the patient, or a surgery date that is not a date), sessions, course
+        events, next-morning reports and measures. A command checks this before it acts on a patient's course.
+
+        Whether a session's decision record is a JSON object is asked of the database: none is decoded here. A session's
+        answers are not part of it: no course, history or clinic reads them, and an export, which does, meets a damaged
+        one as it reads it (:meth:`answers` raises ``DamagedRecord``) before it writes anything. They are many (a
+        session's every answer), and checking them with the rest would cost a patient of 2,000 sessions more than the
+        rest together."""
+        sql, found = self._sql, []
+        row = self._db.execute(sql.surgery_date, (patient, patient)).fetchone()
+        if row is None:
+            tables = ("sessions", "course_events", "next_day", "measures")
+            counts = dict(zip(tables, self._db.execute(sql.patient_rows, (patient,) * 4).fetchone(), strict=True))
+            if any(counts.values()):
+                found.append(DamagedRow("patients", patient, patient, missing_patient_problem(counts)))
+        elif (problem := surgery_problem(row[0])) is not None:
+            found.append(DamagedRow("patients", patient, patient, problem))
+        for id_, day, status, before, after, state in self._rows_with_json_state("check_sessions", (patient,)):
+            if (problem := session_problem(day, status, before, after, state)) is not None:
+                found.append(DamagedRow("sessions", id_, patient, problem))
+        for event in self._db.execute(sql.events, (patient,)).fetchall():
+            if (problem := event_problem(event[3], event[4], event[7], event[8])[0]) is not None:
+                found.append(DamagedRow("course_events", event[0], patient, problem))
+        for id_, session, day, pain, settled in self._db.execute(sql.next_days, (patient,)).fetchall():
+            if (problem := next_day_problem(session, day, pain, settled)) is not None:
+                found.append(DamagedRow("next_day", id_, patient, problem))
+        for id_, _, value, day in self._db.execute(sql.measures, (patient,)).fetchall():
+            if (problem := measure_problem(day, value)) is not None:
+                found.append(DamagedRow("measures", id_, patient, problem))
+        return found

@@ -3,9 +3,10 @@
 The store's SQL is standard SQL that SQLite and PostgreSQL both read, but for the placeholder (``?`` for sqlite3,
 ``%s`` for psycopg), which is chosen once here, when this module is imported, and for the few statements written
 twice below, once for each database: adding a patient that may exist (``INSERT OR IGNORE`` against
-``ON CONFLICT DO NOTHING``) and the INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
-PostgreSQL's ``RETURNING id``). ``"by"`` is quoted in both (a reserved word in PostgreSQL). So each backend runs
-statements written for it, and nothing rewrites SQL while a command runs.
+``ON CONFLICT DO NOTHING``), the INSERTs whose new id the store returns (sqlite3's ``lastrowid`` against
+PostgreSQL's ``RETURNING id``), and the two that ask whether a stored decision record is a JSON object (SQLite's
+``json_valid`` against PostgreSQL's cast to ``json``). ``"by"`` is quoted in both (a reserved word in PostgreSQL).
+So each backend runs statements written for it, and nothing rewrites SQL while a command runs.
 
 Each statement finds a patient's rows through an index (tests/test_store.py plans every statement real commands send
 with SQLite's ``EXPLAIN QUERY PLAN``; tests/test_pg_store.py plans them on PostgreSQL with sequential scans disabled).
@@ -35,9 +36,31 @@ _LATEST_OF_COURSE = (
     f"OR id = (SELECT id FROM sessions WHERE {_COURSE} ORDER BY date DESC, id DESC LIMIT 1)"
 )
 
-_NEXT_DAYS = (
-    "SELECT id, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours FROM next_day "
-    "WHERE patient = ? AND session IS NOT NULL"
+_NEXT_DAYS = "SELECT id, session, date, pain, settled_hours FROM next_day WHERE patient = ? AND session IS NOT NULL"
+
+#: What a stored JSON text holds, worked out by each database: ``none`` (no text, empty or ``null``), ``object``,
+#: ``invalid`` (SQLite: not JSON), or another value. SQLite parses each text once (``json_valid``; valid JSON whose
+#: first character is ``{`` is an object). PostgreSQL has no test that does not fail: its cast raises on a text that is
+#: not JSON, and the store then reads the text itself (the statements ending ``_text``).
+_JSON_STATE = {
+    "sqlite": "CASE WHEN {c} IS NULL OR {c} IN ('', 'null') THEN 'none' WHEN NOT json_valid({c}) THEN 'invalid' "
+    "WHEN ltrim({c}, ' ' || char(9, 10, 13)) GLOB '[{]*' THEN 'object' "
+    "WHEN ltrim({c}, ' ' || char(9, 10, 13)) GLOB 'null*' THEN 'null' ELSE 'other' END",
+    "postgresql": "CASE WHEN {c} IS NULL OR {c} IN ('', 'null') THEN 'none' ELSE json_typeof({c}::json) END",
+}
+
+#: Every session of the store for the clinic overview, ending with ``{state}`` (the decision record's JSON state,
+#: or the record itself); a decision record's text only for the latest two sessions of each course.
+_OVERVIEW_SESSIONS = (
+    "SELECT patient, protocol, id, date, phase, status, pain_before, pain_after, decision, within_limits, "
+    "CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{{}}', 'null') THEN 0 ELSE 1 END, "
+    "CASE WHEN latest <= 2 THEN decision_detail END, clinician, {state} FROM (SELECT sessions.*, "
+    "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
+    "ORDER BY id"
+)
+#: A patient's sessions as the check of their record reads them, ending with ``{state}`` (as above).
+_CHECK_SESSIONS = (
+    "SELECT id, date, status, pain_before, pain_after, {state} FROM sessions WHERE patient = ? ORDER BY id"
 )
 
 
@@ -77,6 +100,7 @@ class Statements:
     last_session_id: str
     session_before: str
     decision_detail: str
+    session_patient: str
     protocols_of: str
     # --- measures and next-morning reports
     add_measure: str
@@ -93,10 +117,19 @@ class Statements:
     staff_events: str
     # --- the whole clinic (one query per table, :meth:`overview`)
     overview_patients: str
+    #: Ends with each decision record's JSON state, worked out by the database (:data:`_JSON_STATE`).
     overview_sessions: str
+    #: :attr:`overview_sessions` ending with the decision record itself, for PostgreSQL to meet one that is not JSON.
+    overview_sessions_text: str
     overview_events: str
     overview_next_days: str
     overview_measures: str
+    # --- a patient's whole record, checked before a command acts on it (``damaged_rows``)
+    #: How many rows of each table (sessions, course events, next-morning reports, measures) name the patient.
+    patient_rows: str
+    #: Ends with each decision record's JSON state, as :attr:`overview_sessions`.
+    check_sessions: str
+    check_sessions_text: str
 
     def __init__(self, dialect: str, placeholder: str, texts: Mapping[str, str]) -> None:
         names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]
@@ -132,7 +165,7 @@ _PORTABLE: dict[str, str] = {
         "UPDATE sessions SET finished = ?, status = ?, decision = ?, decision_detail = ?, within_limits = ? "
         "WHERE id = ?"
     ),
-    "answers": "SELECT kind, key, value FROM answers WHERE session = ? ORDER BY id",
+    "answers": "SELECT id, kind, key, value FROM answers WHERE session = ? ORDER BY id",
     "patient_sessions": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id",
     "patient_sessions_last": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id DESC LIMIT ?",
     "course_sessions_all": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND protocol = ? ORDER BY id",
@@ -154,15 +187,13 @@ _PORTABLE: dict[str, str] = {
         "AND status IN ('complete', 'stopped') ORDER BY id DESC LIMIT 1"
     ),
     "decision_detail": "SELECT decision_detail FROM sessions WHERE id = ?",
+    "session_patient": "SELECT patient FROM sessions WHERE id = ?",
     "protocols_of": ("SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)"),
     "add_measure": (
         "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ),
-    "measures": (
-        "SELECT measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures WHERE patient = ? "
-        "ORDER BY day, id"
-    ),
+    "measures": "SELECT id, measure, value, date FROM measures WHERE patient = ? ORDER BY date, id",
     "add_next_day": (
         "INSERT INTO next_day (patient, session, pain, at, date, settled_hours, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
     ),
@@ -178,25 +209,21 @@ _PORTABLE: dict[str, str] = {
         "SELECT id, COALESCE((SELECT s.date FROM surgery_dates AS s WHERE s.patient = patients.id "
         "ORDER BY s.id DESC LIMIT 1), surgery_date) FROM patients"
     ),
-    "overview_sessions": (
-        "SELECT patient, protocol, id, COALESCE(NULLIF(date, ''), substr(started, 1, 10)), phase, status, "
-        "pain_before, pain_after, decision, within_limits, "
-        "CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{}', 'null') THEN 0 ELSE 1 END, "
-        "CASE WHEN latest <= 2 THEN decision_detail END, clinician FROM (SELECT sessions.*, "
-        "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
-        "ORDER BY id"
-    ),
+    "overview_sessions_text": _OVERVIEW_SESSIONS.format(state="decision_detail"),
     "overview_events": (
         'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '
         "FROM course_events ORDER BY id"
     ),
     "overview_next_days": (
-        "SELECT patient, session, COALESCE(date, substr(at, 1, 10)), pain, settled_hours "
-        "FROM next_day WHERE session IS NOT NULL ORDER BY id"
+        "SELECT id, patient, session, date, pain, settled_hours FROM next_day WHERE session IS NOT NULL ORDER BY id"
     ),
-    "overview_measures": (
-        "SELECT patient, measure, value, COALESCE(date, substr(at, 1, 10)) AS day FROM measures ORDER BY day, id"
+    "overview_measures": "SELECT id, patient, measure, value, date FROM measures ORDER BY date, id",
+    "patient_rows": (
+        "SELECT (SELECT count(*) FROM sessions WHERE patient = ?), "
+        "(SELECT count(*) FROM course_events WHERE patient = ?), "
+        "(SELECT count(*) FROM next_day WHERE patient = ?), (SELECT count(*) FROM measures WHERE patient = ?)"
     ),
+    "check_sessions_text": _CHECK_SESSIONS.format(state="decision_detail"),
 }
 
 _START_SESSION = (
@@ -232,8 +259,17 @@ _OWN: dict[str, dict[str, str]] = {
 }
 
 
+def _with_json_state(dialect: str) -> dict[str, str]:
+    """The statements that ask the database what a stored JSON text holds, in its own words."""
+    state = _JSON_STATE[dialect].replace("{c}", "decision_detail")
+    return {
+        "overview_sessions": _OVERVIEW_SESSIONS.format(state=state),
+        "check_sessions": _CHECK_SESSIONS.format(state=state),
+    }
+
+
 def _statements(dialect: str, placeholder: str) -> Statements:
-    texts = {**_PORTABLE, **_OWN[dialect]}
+    texts = {**_PORTABLE, **_OWN[dialect], **_with_json_state(dialect)}
     if any("%" in text for text in texts.values()):
         raise ValueError("a statement holds a literal '%'")  # psycopg would read it as a placeholder
     return Statements(dialect, placeholder, {name: text.replace("?", placeholder) for name, text in texts.items()})

@@ -22,6 +22,7 @@ import attrs
 from ..engine.stored_session import PastSession
 
 if TYPE_CHECKING:
+    from .._common.errors import DamagedRow
     from ..engine.records import CourseEvent
 
 __all__ = [
@@ -141,6 +142,7 @@ class Overview(NamedTuple):
     record is a :class:`rehabkit.engine.stored_session.StoredDetail` whose ``within_limits`` comes from its column,
     whose text comes with the latest two sessions of each course and is read from the store for an older one when
     asked. ``measures`` are in date order. The rows are named tuples (a clinic's overview reads thousands of them).
+    A row that cannot be read is not among them: it is named in ``damaged``.
     """
 
     patients: list[PatientRow]
@@ -148,6 +150,8 @@ class Overview(NamedTuple):
     events: list[EventRecord]
     next_days: list[NextDayRow]
     measures: list[MeasureRow]
+    #: The rows that cannot be read, left out of the lists above (the clinic overview sets their patients aside).
+    damaged: tuple[DamagedRow, ...] = ()
 
 
 class SessionStore(Protocol):
@@ -155,6 +159,7 @@ class SessionStore(Protocol):
 
     Every write is committed at once. Dates are ``datetime.date`` going in; records coming out give a session's date as
     a ``datetime.date`` (:class:`~rehabkit.engine.PastSession`) and other records' dates as stored (``YYYY-MM-DD``).
+    A stored row that cannot be read raises :class:`rehabkit._common.errors.DamagedRecord` where it is read.
     Use it as a context manager, or call :meth:`close`.
     """
 
@@ -354,5 +359,15 @@ class SessionStore(Protocol):
     # --- the whole clinic
 
     def overview(self) -> Overview:
-        """Every patient's records, one query per table, for the clinic overview."""
+        """Every patient's records, one query per table, for the clinic overview; the rows that cannot be read are
+        left out and named in ``damaged``."""
+        ...
+
+    # --- damaged records
+
+    def damaged_rows(self, patient: str) -> list[DamagedRow]:
+        """Every row of the patient's record that cannot be read (empty: it all reads): the patient's own row, sessions,
+        course events, next-morning reports and measures (answers, read only by an export, are checked as they are
+        read). A command checks this before it acts on a patient's course; the store's readers raise ``DamagedRecord``
+        on such a row, never guess."""
         ...

@@ -159,7 +159,7 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; what it raises that is not click's own becomes a :class:`rehabkit.cli.exits.CommandExit`,
         which click's ``main`` shows and exits with (as it does a subcommand's own)."""
-        from .._common.errors import NotPermitted, PackInterrupted, PluginError
+        from .._common.errors import DamagedRecord, NotPermitted, PackInterrupted, PluginError
         from .exits import exit_with
 
         try:
@@ -167,6 +167,10 @@ class LazyGroup(click.Group):
         except NotPermitted as exc:  # its lines are rehabkit's (the command that registers one on its own)
             first, *more = str(exc).split("\n")
             raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {first}", *more) from None
+        except DamagedRecord as exc:  # a damaged row met where it was read: named, exit 10, never a guess
+            from .refusals import damaged_refusal
+
+            raise damaged_refusal("text", exc) from None
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
         except PluginError as exc:  # a line per failed pack, each shown as one line

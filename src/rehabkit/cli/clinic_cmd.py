@@ -42,6 +42,8 @@ def clinic(
     surgeon's clearance transcribed from a letter, an urgent referral lifted, a
     clearance given again after its withdrawal); referred on. Every
     threshold is the protocol's own (docs/postgres.md says where each comes from).
+    A patient whose stored record holds a row rehabkit cannot read is listed
+    first, each such row named, and set aside; everyone else is assessed.
 
     \b
     Examples:
@@ -61,29 +63,55 @@ def clinic(
 
     with open_store(db, create=False) as store:
         trust_days = int(registry.policy()["staff"]["trust_event_days"])
-        considered, courses = assess(store, find, measures, day, since, trust_days)
+        assessment = assess(store, find, measures, day, since, trust_days)
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "date": day.isoformat(),
-                    "since": since.isoformat() if since else None,
-                    "patients_considered": considered,
-                    "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(courses, 1)],
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(_as_json(assessment, day, since), indent=2))
         return
+    _print(assessment, day, since)
+
+
+def _as_json(assessment: Any, day: datetime.date, since: datetime.date | None) -> dict[str, Any]:
+    from .._common.errors import DamagedRecord
+
+    return {
+        "date": day.isoformat(),
+        "since": since.isoformat() if since else None,
+        "patients_considered": assessment.considered,
+        "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(assessment.courses, 1)],
+        "damaged_records": [{**row.to_dict(), "what_to_do": DamagedRecord.remedy} for row in assessment.damaged],
+    }
+
+
+def _print(assessment: Any, day: datetime.date, since: datetime.date | None) -> None:
+    """The courses that need attention, one line a course with its reasons below; the damaged records first."""
+    courses, damaged = assessment.courses, assessment.damaged
     scope = f" with records since {since.isoformat()}" if since else ""
-    if not courses:
-        echo(f"No patient needs attention on {day.isoformat()} ({considered} patients{scope}).")
+    patients = len({c.patient for c in courses} | {row.patient for row in damaged})
+    if not patients:
+        echo(f"No patient needs attention on {day.isoformat()} ({assessment.considered} patients{scope}).")
         return
-    patients = len({c.patient for c in courses})
-    echo(f"{patients} of {considered} patients{scope} need attention on {day.isoformat()}, most urgent first:")
+    echo(
+        f"{patients} of {assessment.considered} patients{scope} need attention on {day.isoformat()}"
+        + (", most urgent first:" if courses else ":")
+    )
+    if damaged:
+        _print_damaged(damaged)
     width = len(str(len(courses)))
     for number, course in enumerate(courses, 1):
         head = f"{number:>{width}}. {course.patient}  {course.protocol} ({course.phase}, {course.status})"
         echo(head)
         for reason in course.reasons:
             echo(f"{'':>{width}}   - {reason.kind}: {reason.text}")
+
+
+def _print_damaged(damaged: list[Any]) -> None:
+    from .._common.errors import DamagedRecord
+
+    whose = sorted({row.patient for row in damaged})
+    echo(
+        f"Damaged records need attention: rehabkit cannot read these rows, so the course of {', '.join(whose)} is "
+        "set aside (not assessed here, and every command on it refuses) until each row is corrected:"
+    )
+    for row in damaged:
+        echo(f"  - {row.patient}: {row.describe()}")
+    echo(f"  {DamagedRecord.remedy}")

@@ -47,7 +47,9 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
     return protocol
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED)))
+@click.command(
+    epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED, ExitCode.DAMAGED_RECORD))
+)
 @patient_argument()
 @click.option("--phase", "phase_id", required=True, metavar="PHASE", help="The phase whose gate the approval opens.")
 @click.option(
@@ -172,7 +174,9 @@ def _say_approved(recorded: Any, protocol: Any, phase_id: str, day: datetime.dat
         echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
 
 
-@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED)))
+@click.command(
+    epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED, ExitCode.DAMAGED_RECORD))
+)
 @patient_argument()
 @click.option(
     "--clinician",

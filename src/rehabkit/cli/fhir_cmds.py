@@ -29,7 +29,7 @@ __all__ = ["export", "import_protocol"]
 _VERSIONS = click.Choice(["r4b", "r5"])
 
 
-@click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.DAMAGED_RECORD)))
 @click.argument("protocol_id", metavar="[PROTOCOL]", required=False, shell_complete=complete_protocols)
 @click.option(
     "--patient",

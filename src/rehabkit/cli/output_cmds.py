@@ -22,7 +22,7 @@ from .refusals import describe_morning_review, gate_refusal, refusal, stop_refus
 from .rendering import output_renderer, render, write_output
 from .stores import open_store, require_patient
 
-_PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CLOSED)
+_PATIENT_CODES = (*GENERAL_EXIT_CODES, ExitCode.COURSE_STOPPED, ExitCode.GATE_CLOSED, ExitCode.DAMAGED_RECORD)
 
 
 def _patient_handout(
@@ -164,7 +164,7 @@ def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, opti
     )
 
 
-@click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.DAMAGED_RECORD)))
 @patient_argument()
 @click.option(
     "--protocol",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
-from . import EXIT_CODES, AppState, echo
+from . import AppState, echo
 from .completion import complete_measures
 from .exits import error_exit, exit_with, request_error
 from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 HISTORY_SHOWN = 50
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.DAMAGED_RECORD)))
 @patient_argument()
 @click.option("--protocol", default=None, help="Only sessions of this protocol id.")
 @format_option(
@@ -208,6 +208,7 @@ def _event_dict(e: Any) -> dict[str, Any]:
             ExitCode.URGENT_REFERRAL,
             ExitCode.PATIENT_BUSY,
             ExitCode.NOT_PERMITTED,
+            ExitCode.DAMAGED_RECORD,
         )
     ),
 )
@@ -342,7 +343,15 @@ def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str 
 
 
 @click.command(
-    epilog=exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED, ExitCode.INTERRUPTED))
+    epilog=exit_code_help(
+        (
+            *GENERAL_EXIT_CODES,
+            ExitCode.PATIENT_BUSY,
+            ExitCode.NOT_PERMITTED,
+            ExitCode.DAMAGED_RECORD,
+            ExitCode.INTERRUPTED,
+        )
+    )
 )
 @patient_argument(then="measure_id")
 @click.argument("measure_id", metavar="MEASURE", required=False, shell_complete=complete_measures)

@@ -16,11 +16,13 @@ from .._common.exit_codes import ExitCode
 from .exits import CommandExit, exit_with
 
 if TYPE_CHECKING:
+    from .._common.errors import DamagedRecord
     from ..engine import Course, Unmet
     from ..model import Protocol
 
 __all__ = [
     "APPROVAL_WORDS",
+    "damaged_refusal",
     "describe_morning_review",
     "describe_stop",
     "gate_refusal",
@@ -56,6 +58,29 @@ def stop_refusal(output_format: str, patient: str, course: Course) -> CommandExi
         describe_stop(course, patient),
         status=course.status,
         code=ExitCode.COURSE_STOPPED,
+    )
+
+
+def damaged_refusal(output_format: str, error: DamagedRecord, patient: str | None = None) -> CommandExit:
+    """The refusal of a course whose stored record holds a row that cannot be read: every such row named, and what
+    to do (exit 10). Nothing was recorded: the check comes before any write."""
+    whose = patient or error.patient
+    lines = [
+        f"rehabkit: error: the stored record of {whose} cannot be read, so nothing is done for {whose} and "
+        "nothing was recorded:"
+        if whose
+        else "rehabkit: error: a stored record cannot be read, so nothing was done and nothing was recorded:",
+        *[f"  - {row.describe()}" for row in error.rows],
+        f"What to do: {error.remedy}",
+    ]
+    return refusal(
+        output_format,
+        whose or "",
+        "damaged-record",
+        lines,
+        status="damaged",
+        code=ExitCode.DAMAGED_RECORD,
+        damaged=[row.to_dict() for row in error.rows],
     )
 
 

@@ -28,7 +28,7 @@ from .options import (
 )
 from .protocols import course_context, resolve_protocol
 from .refusals import gate_refusal, how_to_record, stop_refusal
-from .stores import acting, course_lock, note_surgery_change, open_store, store_exists
+from .stores import acting, check_record, course_lock, note_surgery_change, open_store, store_exists
 
 if TYPE_CHECKING:
     from .._sessions.service import Actor, CourseContext
@@ -301,6 +301,7 @@ def _print_plan(store: Any, request: SessionRequest) -> None:
     from ..engine.today import check_gate, plan_for
 
     patient, protocol, output_format = request.patient, request.protocol, request.output_format
+    check_record(store, patient)
     course = request.context.course(store, patient, request.day)
     if course.stopped:
         raise stop_refusal(output_format, patient, course)

@@ -2,11 +2,14 @@
 
 Each turns the store's own errors into the command line's: a store that cannot be opened (exit 1, or 2 for a
 PostgreSQL URL without the postgres extra), a patient another command is recording (exit 8), a patient the
-store does not know (exit 1).
+store does not know (exit 1), a patient whose stored record holds a row that cannot be read (exit 10: every
+command that acts on a patient's course checks the whole record first, through :func:`require_patient`,
+:func:`course_lock` or :func:`check_record`, before it reads or records anything).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import click
@@ -15,7 +18,15 @@ from .._common.exit_codes import ExitCode
 from . import echo
 from .exits import error_exit
 
-__all__ = ["acting", "course_lock", "note_surgery_change", "open_store", "require_patient", "store_exists"]
+__all__ = [
+    "acting",
+    "check_record",
+    "course_lock",
+    "note_surgery_change",
+    "open_store",
+    "require_patient",
+    "store_exists",
+]
 
 
 def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
@@ -71,9 +82,33 @@ def store_exists(db: str | None) -> bool:
     return isinstance(location, str) or location.exists()
 
 
+#: The patients whose whole record a command has checked, by the open store it checked them in: a command that checks
+#: a patient (``require_patient``) and then takes their lock on the same store does not read the record twice.
+_CHECKED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def check_record(store: Any, patient: str) -> None:
+    """Exit 10 (damaged record) when a row of the patient's stored record cannot be read, naming every such row and
+    what to do; the refusal is a JSON object on standard output too under the command's ``--format json``."""
+    checked = _CHECKED.setdefault(store, set())
+    if patient in checked:
+        return
+    damaged = store.damaged_rows(patient)
+    if not damaged:
+        checked.add(patient)
+    else:
+        from .._common.errors import DamagedRecord
+        from .refusals import damaged_refusal
+
+        context = click.get_current_context(silent=True)
+        output_format = context.params.get("output_format") if context is not None else None
+        raise damaged_refusal(str(output_format or "text"), DamagedRecord.of(damaged), patient)
+
+
 def course_lock(store: Any, patient: str, what: str, clinician: str | None = None) -> Any:
     """The patient's lock for a command that writes their course: exit 8 (patient busy) when another command
-    holds it."""
+    holds it; once it is held, exit 10 when the patient's record holds a row that cannot be read
+    (:func:`check_record`), before anything is recorded."""
     import contextlib
 
     from .._sessions.locks import PatientBusy, patient_lock
@@ -82,6 +117,7 @@ def course_lock(store: Any, patient: str, what: str, clinician: str | None = Non
     def held() -> Any:
         try:
             with patient_lock(store, patient, what, clinician):
+                check_record(store, patient)
                 yield
         except PatientBusy as exc:
             raise error_exit(ExitCode.PATIENT_BUSY, str(exc)) from None
@@ -90,7 +126,10 @@ def course_lock(store: Any, patient: str, what: str, clinician: str | None = Non
 
 
 def require_patient(store: Any, patient: str) -> None:
-    """Exit 1 unless the store knows the patient (commands that read or add to a record never create one)."""
+    """Exit 10 when the patient's stored record holds a row that cannot be read (:func:`check_record`: their own row
+    deleted while their sessions remain is one); else exit 1 unless the store knows the patient (commands that read or
+    add to a record never create one)."""
+    check_record(store, patient)
     if not store.has_patient(patient):
         raise error_exit(
             ExitCode.FINDINGS,

@@ -4,9 +4,17 @@ A course event (``enter-phase``, ``pause``, ``review``, ``approval``) carries a
 detail whose fields depend on its kind. These classes are the only place that
 knows those fields: the course service builds them, :meth:`to_dict` gives the
 JSON the store keeps (keys in the order rehabkit has always written them), and
-:func:`event_detail` reads a stored detail back. A stored detail from an older
-release, or a damaged one, is read as far as it goes: a missing field takes its
-default, a field of the wrong type is dropped, never a crash.
+:func:`event_detail` reads a stored detail back, as far as it goes: a missing
+field takes its default, a field of the wrong type is dropped, never a crash.
+
+Where a decision rests on a field, it is never guessed: before the store reads a
+detail back it asks :func:`detail_problem` (:mod:`rehabkit.engine.event_fields`,
+kept apart so that the store checks a detail without making these classes), and
+a detail that is not a JSON
+object, or whose approval kind and value, pause action or review outcome cannot
+be read, is a damaged record (:class:`rehabkit._common.errors.DamagedRecord`),
+named and set aside. The rest (reasons, messages, a note) is read as far as it
+goes.
 """
 
 from __future__ import annotations
@@ -16,13 +24,17 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from .event_fields import REVIEW_OUTCOMES, detail_problem
+
 __all__ = [
+    "REVIEW_OUTCOMES",
     "Approval",
     "EventDetail",
     "OtherDetail",
     "Pause",
     "PhaseEntry",
     "Review",
+    "detail_problem",
     "event_detail",
 ]
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import DamagedRecord
+
 __all__ = ["STORED_FIELDS", "PastSession", "StoredDetail", "stored_session"]
 
 
@@ -30,11 +32,13 @@ class StoredDetail(Mapping[str, Any]):
     * ``fetch(session)`` reads the text from the store when the record is first needed, for a session whose text
       the query left out (the clinic overview brings it for the latest two sessions of each course only).
 
-    A record that is not a JSON object reads as empty. (The store makes tens of thousands of these for the clinic
-    overview: its arguments may be given by position.)
+    No record (none stored, an empty text, JSON ``null``) reads as empty. A text that is not JSON, or JSON that is not
+    an object, is damaged: decoding it raises :class:`rehabkit._common.errors.DamagedRecord` naming the session (and
+    ``patient``, where given), never a guess. (The store makes tens of thousands of these for the clinic overview: its
+    arguments may be given by position.)
     """
 
-    __slots__ = ("_data", "_fetch", "_present", "_session", "_text", "_within")
+    __slots__ = ("_data", "_fetch", "_patient", "_present", "_session", "_text", "_within")
 
     def __init__(
         self,
@@ -43,12 +47,14 @@ class StoredDetail(Mapping[str, Any]):
         present: bool | None = None,
         fetch: Callable[[int], str | None] | None = None,
         session: int = 0,
+        patient: str | None = None,
     ) -> None:
         self._text = text
         self._within = within_limits  # 1, 0 or None as the column keeps it: read as a bool
         self._present = present
         self._fetch = fetch
         self._session = session
+        self._patient = patient
         self._data: dict[str, Any] | None = None
 
     def _stored_text(self) -> str | None:
@@ -56,18 +62,32 @@ class StoredDetail(Mapping[str, Any]):
             self._text, self._fetch = self._fetch(self._session), None
         return self._text
 
+    def _value(self) -> dict[str, Any] | None:
+        """The stored JSON object, None when there is no record; a damaged record raises."""
+        text = self._stored_text()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except (ValueError, TypeError):  # not JSON text (JSONDecodeError; UnicodeDecodeError from bytes)
+            raise DamagedRecord(
+                "sessions", self._session, self._patient, "its decision record (decision_detail) is not JSON"
+            ) from None
+        if value is not None and not isinstance(value, dict):
+            raise DamagedRecord(
+                "sessions", self._session, self._patient, "its decision record (decision_detail) is not a JSON object"
+            )
+        return value
+
     def _decoded(self) -> dict[str, Any]:
         if self._data is None:
-            text = self._stored_text()
-            value = json.loads(text) if text else {}
-            self._data = value if isinstance(value, dict) else {}
+            self._data = self._value() or {}
         return self._data
 
     @property
     def stored(self) -> Any:
-        """The record's JSON value as stored (not only an object), or None when the session has none."""
-        text = self._stored_text()
-        return json.loads(text) if text else None
+        """The record's JSON object as stored, or None when the session has none."""
+        return self._value()
 
     def __bool__(self) -> bool:
         return self._present if self._present is not None else bool(self._decoded())
