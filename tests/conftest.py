@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -192,8 +193,11 @@ def test_packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the real ``python -m rehabkit`` in a subprocess, with the named test packs installed."""
+def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedProcess[Any]]:
+    """Run the real ``python -m rehabkit`` in a subprocess, with the named test packs installed.
+
+    ``raw`` gives standard output and error as the bytes written (no decoding, no newline translation), and
+    takes ``input`` as bytes."""
 
     def run(
         *args: str,
@@ -201,7 +205,9 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
         env: dict[str, str] | None = None,
         cwd: Path = REPO,
         as_staff: bool = True,
-    ) -> subprocess.CompletedProcess[str]:
+        raw: bool = False,
+        input: str | bytes | None = None,
+    ) -> subprocess.CompletedProcess[Any]:
         if as_staff:
             signed_in(args, env, cwd)
         paths = [str(test_packs[p]) for p in packs]
@@ -210,7 +216,8 @@ def rehabkit(test_packs: dict[str, Path]) -> Callable[..., subprocess.CompletedP
         return subprocess.run(
             [sys.executable, "-m", "rehabkit", *args],
             capture_output=True,
-            text=True,
+            text=not raw,
+            input=input,
             env=environment,
             cwd=cwd,
             timeout=120,

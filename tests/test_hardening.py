@@ -26,6 +26,26 @@ def test_a_patient_id_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
             store.ensure_patient("P-1\n")
 
 
+@pytest.mark.parametrize("fast_validator", [True, False], ids=["jsonschema-rs", "jsonschema only"])
+def test_an_id_with_a_trailing_newline_is_refused_where_it_is(cli, tmp_path, monkeypatch, fast_validator) -> None:
+    """The schema's patterns mean what ECMA-262 says: '$' is the end of the text, never before a final newline
+    (Python's '$'), whichever validator reads them; the finding names the field at its line and column."""
+    from rehabkit._documents import schemas
+
+    if not fast_validator:  # as where jsonschema-rs has no wheel: the pure-Python validator decides alone
+        monkeypatch.setattr(schemas, "_compile", lambda schema, resources: None)
+    schemas.protocol_validator.cache_clear()
+    text = (REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text()
+    path = tmp_path / "id.yaml"
+    path.write_text(text.replace("id: corpus-minimal", 'id: "corpus-minimal\\n"'))
+    try:
+        result = cli("validate", str(path))
+    finally:
+        schemas.protocol_validator.cache_clear()
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f'{path}:2:5: RK020 "corpus-minimal\\n" has the wrong form.'), result.stdout
+
+
 def test_a_pack_name_with_a_trailing_newline_is_refused(cli, tmp_path) -> None:
     result = cli("new-plugin", "myclinic\n", "--dir", str(tmp_path))
     assert result.exit_code == 2
@@ -451,6 +471,163 @@ def test_terminal_escapes_in_a_protocol_are_shown_never_sent(cli, tmp_path) -> N
         assert "\u001b" not in result.output and "\a" not in result.output and "\u2028" not in result.output
     assert "Evil\\x1b]0;pwned\\x07\\x1b[2J title" in shown.stdout
     assert "Step\\x1b]0;pwned\\x07\\x1b[2J\\u2028fake line" in ran.stdout
+
+
+#: What a pack's words may hold (as tests/plugins' hostile pack's do): a terminal title, a bell, a cleared screen, a
+#: bidirectional override, the 8-bit CSI and NEXT LINE controls, a carriage return, and a newline forging a line.
+PACK_ESCAPES = "\x1b]0;pwned\x07\x1b[2J\u202e\x9b2J\x85\r\nFORGED LINE"
+#: Bytes a terminal acts on: ESC, BEL, CR, and in UTF-8 the RIGHT-TO-LEFT OVERRIDE, CSI and NEXT LINE.
+ACTED_ON = (b"\x1b", b"\x07", b"\r", "\u202e".encode(), "\x9b".encode(), "\x85".encode())
+
+
+def _hostile_documents(tmp_path: Path) -> tuple[Path, Path]:
+    """A protocol (id 'hostile-text') and an exercise library (exercise 'hostile-row') whose every kind of text a
+    patient or clinician reads holds PACK_ESCAPES."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "tests" / "corpus" / "good" / "minimal.yaml").read_text())
+    data.update(id="hostile-text", reviewed=str(data["reviewed"]), title=f"Hostile{PACK_ESCAPES} title")
+    data["summary"] = f"Summary{PACK_ESCAPES}"
+    data["supervision"]["statement"] = f"Statement{PACK_ESCAPES}"
+    exercise = data["exercises"][0]
+    exercise.update(name=f"Chin{PACK_ESCAPES} tuck", steps=[f"Step{PACK_ESCAPES}"], cues=[f"Cue{PACK_ESCAPES}"])
+    phase = data["phases"][0]
+    phase["name"] = f"Acute{PACK_ESCAPES}"
+    phase["exercises"][0].update(note=f"Note{PACK_ESCAPES}")
+    phase["exercises"][0]["dose"]["note"] = f"gently{PACK_ESCAPES}"
+    data["red_flags"][0]["question"] = f"Worse{PACK_ESCAPES}?"
+    data["symptom_rules"][0]["message"] = f"Too much{PACK_ESCAPES}"
+    protocol = tmp_path / "hostile.yaml"
+    protocol.write_text(yaml.safe_dump(data, sort_keys=False))
+    library = {
+        "kind": "exercise-library",
+        "id": "hostile-library",
+        "version": "1.0.0",
+        "title": f"Library{PACK_ESCAPES}",
+        "exercises": [
+            {
+                "id": "hostile-row",
+                "name": f"Row{PACK_ESCAPES}",
+                "component": "core-and-spinal-strengthening",
+                "region": "thoracic",
+                "steps": [f"Pull{PACK_ESCAPES}"],
+                "dose": {"reps": 10, "note": f"slowly{PACK_ESCAPES}"},
+            }
+        ],
+        "references": [{"citation": "Test corpus.", "url": "https://example.org/rehabkit-test-corpus"}],
+        "reviewed": "2026-01-01",
+    }
+    exercises = tmp_path / "hostile-library.yaml"
+    exercises.write_text(yaml.safe_dump(library, sort_keys=False))
+    return protocol, exercises
+
+
+def test_validate_warns_about_control_characters_in_text_at_their_line_and_column(rehabkit, tmp_path) -> None:
+    protocol, exercises = _hostile_documents(tmp_path)
+    result = rehabkit("validate", str(protocol), str(exercises))
+    assert result.returncode == 0, result.stdout + result.stderr  # warnings: the documents are valid
+    warnings = [line for line in result.stdout.splitlines() if " RK501 " in line]
+    assert len(warnings) == 15, warnings  # each text: 11 of the protocol, 4 of the library
+    text = protocol.read_text().splitlines()
+    title = next(n for n, line in enumerate(text, 1) if line.startswith("title:"))
+    assert (
+        f"{protocol}:{title}:8: RK501 warning: 'title' holds \\x1b (ESCAPE) at characters 8 and 18, \\x07 (BELL) at "
+        "character 17, \\u202e (RIGHT-TO-LEFT OVERRIDE) at character 22, \\x9b (CONTROL SEQUENCE INTRODUCER) at "
+        "character 23, \\x85 (NEXT LINE) at character 26, \\x0d (CARRIAGE RETURN) at character 27, \\x0a (LINE "
+        "FEED, a newline) at character 28: a title is one line: join the lines"
+    ) in result.stdout
+    step = next(n for n, line in enumerate(text, 1) if line.lstrip().startswith('- "Step'))
+    assert f"{protocol}:{step}:" in result.stdout and "item 1 of 'steps' holds" in result.stdout
+    assert "[$.exercises[0].name]" in result.stdout and "[$.red_flags[0].question]" in result.stdout
+    assert "[$.exercises[0].steps[0]]" in result.stdout and "[$.phases[0].exercises[0].dose.note]" in result.stdout
+    assert not any(raw in result.stdout.encode() for raw in ACTED_ON)
+
+
+def test_a_packs_control_characters_never_reach_the_terminal_raw(rehabkit, tmp_path) -> None:
+    """Every command that prints a pack's words writes its control characters out, newlines included: no escape
+    sequence, bell, carriage return or bidirectional override is sent, and no line of the pack's forges one of
+    rehabkit's. The raw bytes are checked, as a terminal would receive them."""
+    import json
+
+    import yaml
+
+    protocol, exercises = _hostile_documents(tmp_path)
+    env = {"HOSTILE_BEHAVIOUR": "text-escapes", "HOSTILE_PROTOCOL": str(protocol), "HOSTILE_EXERCISES": str(exercises)}
+    env["COLUMNS"] = "300"  # list's titles beside the conditions, unwrapped: the written-out title is found whole
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        yaml.safe_dump(
+            {"screening": {"all": False}, "pain_before": 1, "exercises": {"all": 1}, "pain_after": 1, "new_symptom": 0}
+        ).replace("new_symptom: 0", "new_symptom: false")
+    )
+    db = str(tmp_path / "s.db")
+    commands = {
+        "list": ["list"],
+        "show": ["show", "hostile-text"],
+        "show a file": ["show", str(protocol)],
+        "exercises": ["exercises"],
+        "exercises ID": ["exercises", "hostile-row"],
+        "rules": ["rules"],
+        "rules CODE": ["rules", "HX002"],
+        "plugins": ["plugins"],
+        "run --plan": ["run", "hostile-text", "--patient", "T1", "--plan", "--db", db],
+        "run --answers": ["run", "hostile-text", "--patient", "T1", "--answers", str(answers), "--db", db],
+        "handout (Markdown)": ["handout", "hostile-text", "-o", "-"],
+    }
+    outputs = {}
+    for name, args in commands.items():
+        result = rehabkit(*args, packs=HOSTILE, env=env, raw=True)
+        assert result.returncode == 0, (name, result.stderr.decode())
+        outputs[name] = result.stdout + result.stderr
+    # a session typed in at the prompts (standard input not a terminal: no pacing), its questions a pack's
+    typed = rehabkit(
+        "run",
+        "hostile-text",
+        "--patient",
+        "T2",
+        "--db",
+        db,
+        packs=HOSTILE,
+        env=env,
+        raw=True,
+        input=b"n\nn\nn\n1\n1\n1\nn\n",
+    )
+    assert typed.returncode == 0, typed.stderr.decode()
+    outputs["run at the prompts"] = typed.stdout + typed.stderr
+    for name, output in outputs.items():
+        assert not [raw for raw in ACTED_ON if raw in output], name
+        assert not [line for line in output.split(b"\n") if line.lstrip().startswith(b"FORGED LINE")], name
+    written = b"\\x1b]0;pwned\\x07\\x1b[2J\\u202e\\x9b2J\\x85\\x0d\\x0aFORGED LINE"
+    for name in ("list", "show", "exercises ID", "rules", "rules CODE", "run --plan", "run --answers"):
+        assert written in outputs[name], (name, outputs[name].decode())
+    assert b"Worse" + written + b"? [y/n]" in outputs["run at the prompts"]  # the pack's question, as asked
+    assert b"Hostile question" + written in outputs["run at the prompts"]  # a question a pack registers
+    # a pack's error message, as a warning and as the error that ends the command
+    broken = rehabkit("handout", "hostile-text", "-o", "-", "--renderer", "hostile", packs=HOSTILE, env=env, raw=True)
+    assert broken.returncode == 3 and b"its renderer 'hostile' raised ValueError: the renderer broke" in broken.stderr
+    assert written in broken.stderr and not [raw for raw in ACTED_ON if raw in broken.stdout + broken.stderr]
+    failed = rehabkit("hostile-fails", packs=HOSTILE, env=env, raw=True)  # click's own error, from a pack's command
+    assert failed.returncode == 1 and b"Error: it failed" + written in failed.stderr, failed.stderr
+    assert not [raw for raw in ACTED_ON if raw in failed.stdout + failed.stderr]
+    # JSON is the same data, its control characters escaped
+    for args, text, expected in (
+        (["show", "hostile-text", "--format", "json"], lambda data: data["protocol"]["title"], "Hostile{} title"),
+        (["exercises", "hostile-row", "--format", "json"], lambda data: data["name"], "Row{}"),
+    ):
+        result = rehabkit(*args, packs=HOSTILE, env=env, raw=True)
+        assert result.returncode == 0 and not [raw for raw in ACTED_ON if raw in result.stdout]
+        assert text(json.loads(result.stdout)) == expected.format(PACK_ESCAPES)
+
+
+def test_rehabkits_own_lines_stay_lines_while_a_packs_newline_is_written_out(rehabkit, tmp_path) -> None:
+    """The lines rehabkit itself gives a message stay lines ('who are you?' names the command that registers one
+    on a line of its own), though every line is shown one line at a time."""
+    refused = rehabkit(
+        "approve", "P1", "--protocol", "neck-pain", "--phase", "acute", "--db", str(tmp_path / "s.db"), as_staff=False
+    )
+    assert refused.returncode == 9, refused.stderr
+    assert "  rehabkit staff add YOUR-STAFF-ID --role ROLE" in refused.stderr.splitlines()
+    assert "\\x0a" not in refused.stderr
 
 
 def test_a_file_name_cannot_forge_a_finding_line(cli, tmp_path) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rehabkit._documents.loader import Document
 from rehabkit._documents.validation import Checker
@@ -304,6 +307,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("version", "1.0.0-rc.1+build.5")),
         "'1.0' is not a semantic version",
     ),
+    "RK501": (
+        _mutate(_set("title", "Minimal\x1b[2J protocol")),
+        _mutate(_set("title", "Minimal protocol\twith a tab, 'quotes' and \u00e9")),
+        "'title' holds \\x1b (ESCAPE) at character 8",
+    ),
 }
 
 
@@ -380,8 +388,6 @@ def test_library_documents_get_the_rules_that_apply_to_them() -> None:
 
 
 def test_readme_lists_every_core_rule_with_its_severity() -> None:
-    import re
-
     from conftest import REPO
 
     table = dict(re.findall(r"^\| (RK\d{3}) \| (error|warning) \|", (REPO / "README.md").read_text(), re.MULTILINE))
@@ -446,3 +452,85 @@ def test_a_precaution_with_a_region_applies_to_exercises_of_that_region() -> Non
     assert with_turning("whole-spine", "cervical")  # whole-spine exercises move the neck too
     assert with_turning("lumbar", "cervical") == []  # a lower-back rotation is not a neck rotation
     assert with_turning("lumbar", None)  # no region: every exercise with the movement
+
+
+def test_a_trailing_newline_is_not_a_semantic_version() -> None:
+    messages = [f.message for f in check(_mutate(_set("version", "1.0.0\n"))()) if f.code == "RK403"]
+    assert messages == ["version '1.0.0\\n' is not a semantic version: write MAJOR.MINOR.PATCH, for example '1.0.0'."]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "words"),
+    [
+        # a one-line field: even the line break a YAML '>' block leaves at the end
+        ("title", "Minimal protocol\n", "'title' holds \\x0a (LINE FEED, a newline) at character 17: a title is one"),
+        ("phases.0.name", "Acute\nDecision: carry on", "'name' holds \\x0a (LINE FEED, a newline) at character 6"),
+        ("red_flags.0.question", "Worse?\r", "'question' holds \\x0d (CARRIAGE RETURN) at character 7"),
+        # a paragraph: its own line break is never shown as one either, and a list item can be split
+        ("exercises.0.steps.0", "Glide back.\nHold.", "item 1 of 'steps' holds \\x0a (LINE FEED, a newline)"),
+        ("exercises.0.steps.0", "Glide back.\nHold.", "give each line its own item"),
+        ("summary", "One.\u2028Two.", "'summary' holds \\u2028 (LINE SEPARATOR) at character 5"),
+        # never legitimate: escape sequences, a bell, a bidirectional override, a C1 control
+        ("symptom_rules.0.message", "Stop\x07", "\\x07 (BELL) at character 5: remove the control characters"),
+        ("exercises.0.name", "Chin \u202etuck", "\\u202e (RIGHT-TO-LEFT OVERRIDE) at character 6"),
+        ("phases.0.entry.summary", "a\x9b2Jb", "\\x9b (CONTROL SEQUENCE INTRODUCER) at character 2"),
+        ("title", "\x1b[2J\x1b[H\x1b]0;x\x07\x1b\x1b", "\\x1b (ESCAPE) at characters 1, 5, 8 and 2 more, \\x07 (BELL)"),
+    ],
+)
+def test_control_characters_are_named_with_their_place_and_what_to_do(path: str, text: str, words: str) -> None:
+    findings = [f for f in check(_mutate(_set(path, text))()) if f.code == "RK501"]
+    assert len(findings) == 1, [f.format_text() for f in findings]
+    (finding,) = findings
+    assert words in finding.message, finding.message
+    assert str(finding.severity) == "warning"
+    assert finding.json_path == "$." + re.sub(r"\.(\d+)", r"[\1]", path)
+
+
+def test_every_text_of_an_exercise_library_is_checked() -> None:
+    library = {
+        "kind": "exercise-library",
+        "id": "lib",
+        "version": "1.0.0",
+        "title": "Library",
+        "exercises": [_exercise("a", cues=["Breathe\x1b[31m out."])],
+        "references": [{"citation": "A book.", "url": "https://example.org/book"}],
+        "reviewed": "2026-01-01",
+    }
+    findings = [f for f in check(library) if f.code == "RK501"]
+    assert [f.json_path for f in findings] == ["$.exercises[0].cues[0]"]
+
+
+_KEYS = st.text(st.characters(categories=["L", "N"]), max_size=5)  # a schema-valid document's keys are plain
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_KEYS, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON_VALUES, max_size=5))
+def test_the_quick_look_for_hidden_characters_is_the_walk(data: dict[str, Any]) -> None:
+    """RK501's quick look (orjson's writing of the document) never misses a character the rule reports, and passes
+    every document whose texts are all printable, as the walk over every text does (a tab, allowed, may pass too)."""
+    from rehabkit._common.text import control_characters
+    from rehabkit.default_plugins.text_rules import _all_printable, _walked_printable
+
+    texts = list(_strings(data))
+    printable = all(t.isprintable() for t in texts)
+    assert _walked_printable(data) == printable
+    if printable:
+        assert _all_printable(data)
+    if _all_printable(data):
+        assert not any(control_characters(t) for t in texts)
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

@@ -98,7 +98,10 @@ class SchemaValidator:
         if self._explainer is None:
             import jsonschema
 
-            cls = jsonschema.validators.validator_for(self.schema)
+            base = jsonschema.validators.validator_for(self.schema)
+            # The schema's patterns are ECMA-262 regular expressions, as the fast validator reads them.
+            extend: Any = jsonschema.validators.extend  # untyped in the stubs
+            cls = extend(base, {"pattern": _ecma_pattern})
             options: dict[str, Any] = {}
             if self.resources:
                 from referencing import Registry, Resource
@@ -106,8 +109,46 @@ class SchemaValidator:
                 options["registry"] = Registry().with_resources(
                     (r["$id"], Resource.from_contents(r)) for r in self.resources
                 )
-            self._explainer = cls(self.schema, format_checker=cls.FORMAT_CHECKER, **options)
+            self._explainer = cls(self.schema, format_checker=base.FORMAT_CHECKER, **options)
         return self._explainer
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterable[Any]:
+    """The ``pattern`` keyword with ECMA-262's ``$``, the end of the text: Python's ``$`` also matches before a
+    final newline, so jsonschema would let ``"neck-pain\\n"`` pass as an id that the fast validator refuses (and,
+    without the fast validator, let it through)."""
+    if validator.is_type(instance, "string") and not re.search(_ecma(pattern), instance):
+        from jsonschema.exceptions import ValidationError
+
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _ecma(pattern: str) -> str:
+    """``pattern`` with each ``$`` outside a character class (and not escaped) written ``\\Z``."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        character = pattern[i]
+        if character == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = character != "]"
+        elif character == "[":
+            in_class = True
+            opening = "[^" if pattern.startswith("[^", i) else "["
+            if pattern.startswith("]", i + len(opening)):  # a ']' first in a class is a ']'
+                opening += "]"
+            out.append(opening)
+            i += len(opening)
+            continue
+        elif character == "$":
+            character = "\\Z"
+        out.append(character)
+        i += 1
+    return "".join(out)
 
 
 def _compile(schema: dict[str, Any], resources: tuple[dict[str, Any], ...]) -> Any:

@@ -571,7 +571,8 @@ class _Registrar:
 
 
 class PackFailure(Exception):
-    """A pack's own code raised (anything, even SystemExit); the message names the exception."""
+    """A pack's own code raised (anything, even SystemExit); the message names the exception, on one line (its
+    control characters, newlines included, written out)."""
 
 
 @contextlib.contextmanager
@@ -587,7 +588,10 @@ def pack_code(pack: str, where: str) -> Iterator[None]:
             f"(or REHABKIT_BLOCK_PLUGINS={pack})."
         ) from None
     except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed
-        raise PackFailure(f"{type(exc).__name__}: {exc}") from None
+        from .._common.text import visible
+
+        # One line, whatever the pack's message holds: it is shown in warnings, in 'plugins' and in errors.
+        raise PackFailure(visible(f"{type(exc).__name__}: {exc}")) from None
 
 
 def _one_line(exc: Exception) -> str:

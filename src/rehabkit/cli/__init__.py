@@ -26,11 +26,15 @@ EXIT_CODES = exit_code_help()
 _after_start_up: Callable[[], None] | None = None
 
 
-def echo(message: str = "", *, err: bool = False) -> None:
-    """``click.echo`` for text that may come from a pack or a document: control characters are shown, not sent."""
+def echo(*lines: str, err: bool = False) -> None:
+    """``click.echo`` of each of ``lines`` on a line of its own (none: an empty line), for text that may hold a
+    pack's, a document's or a person's words (a title, a note, an id): every control character in a line, a
+    newline included, is written out (``\\x0a``, ``\\x1b``), never sent, so no text can forge a line or move the
+    cursor. Several lines are given as several arguments: ``echo(*render_text(protocol))``."""
     from .._common.text import visible
 
-    click.echo(visible(message, keep_newlines=True), err=err)
+    for line in lines or ("",):
+        click.echo(visible(line), err=err)
 
 
 class AppState:
@@ -160,17 +164,24 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except NotPermitted as exc:
-            raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {exc}") from None
+        except NotPermitted as exc:  # its lines are rehabkit's (the command that registers one on its own)
+            first, *more = str(exc).split("\n")
+            raise exit_with(ExitCode.NOT_PERMITTED, f"rehabkit: not permitted: {first}", *more) from None
         except DamagedRecord as exc:  # a damaged row met where it was read: named, exit 10, never a guess
             from .refusals import damaged_refusal
 
             raise damaged_refusal("text", exc) from None
         except PackInterrupted as exc:
             raise exit_with(ExitCode.INTERRUPTED, f"\nrehabkit: {exc}", as_is=True) from None
-        except PluginError as exc:
-            raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {exc}", as_is=True) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except PluginError as exc:  # a line per failed pack, each shown as one line
+            first, *more = str(exc).split("\n")
+            raise exit_with(ExitCode.FAILURE, f"rehabkit: error: {first}", *more) from None
+        except click.ClickException as exc:  # click shows its message as it is: one line, control characters shown
+            from .._common.text import visible
+
+            setattr(exc, "message", visible(exc.message))  # noqa: B010  (typed Final in click, written once here)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             # The reader went away (`rehabkit list | head`): stop quietly, as other tools do.
@@ -180,7 +191,8 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if os.environ.get("REHABKIT_DEBUG"):
                 raise
-            raise exit_with(*_unexpected(exc), as_is=True) from None
+            code, message = _unexpected(exc)
+            raise exit_with(code, *message.split("\n")) from None
 
 
 def _unexpected(exc: Exception) -> tuple[ExitCode, str]:

@@ -7,6 +7,7 @@ import json
 import click
 
 from .._common.exit_codes import ExitCode
+from .._common.text import json_text, visible
 from . import EXIT_CODES, AppState, echo
 from .completion import complete_protocols
 from .exits import error_exit
@@ -66,13 +67,16 @@ def list_protocols(state: AppState, output_format: str) -> None:
             err=True,
         )
         return
-    table = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")] + [
+    # Each cell as it is shown (a control character written out), so that it is laid out and wrapped at its width
+    # and a line break of a title's own never breaks, nor is folded into, a line of the table.
+    table: list[tuple[str, ...]] = [("ID", "VERSION", "PACK", "TITLE", "CONDITIONS")]
+    table += [
         (
-            r["id"] + (" (!)" if r["lint_errors"] else ""),
-            r["version"],
-            r["pack"],
-            r["title"],
-            ", ".join(r["conditions"]),
+            visible(r["id"]) + (" (!)" if r["lint_errors"] else ""),
+            visible(r["version"]),
+            visible(r["pack"]),
+            visible(r["title"]),
+            visible(", ".join(r["conditions"])),
         )
         for r in rows
     ]
@@ -124,11 +128,9 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
         source = f"pack {pack}"
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
     if output_format == "json":
-        click.echo(
-            json.dumps({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2, ensure_ascii=False)
-        )
+        click.echo(json_text({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2))
         return
-    echo("\n".join(render_text(protocol, library, source)))
+    echo(*render_text(protocol, library, source))
 
 
 def _width() -> int:

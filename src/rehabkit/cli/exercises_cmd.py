@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
 import click
 
+from .._common.text import json_text, visible
 from . import EXIT_CODES, AppState, echo
 from .completion import complete_exercises
 from .exits import error_exit
@@ -55,7 +55,7 @@ def exercises(
         if (region is None or r.item.region == region) and (movement is None or movement in r.item.movements)
     ]
     if output_format == "json":
-        click.echo(json.dumps([{**r.item.to_dict(), "pack": r.pack} for r in rows], indent=2, ensure_ascii=False))
+        click.echo(json_text([{**r.item.to_dict(), "pack": r.pack} for r in rows], indent=2))
         return
     if not rows:
         echo(
@@ -82,7 +82,7 @@ def exercises(
 def _show(registered: Any, output_format: str) -> None:
     exercise = registered.item
     if output_format == "json":
-        click.echo(json.dumps({**exercise.to_dict(), "pack": registered.pack}, indent=2, ensure_ascii=False))
+        click.echo(json_text({**exercise.to_dict(), "pack": registered.pack}, indent=2))
         return
     lines = [
         f"{exercise.name}  ({exercise.id}, pack {registered.pack})",
@@ -102,5 +102,5 @@ def _show(registered: Any, output_format: str) -> None:
     links += [f"harder: {exercise.progression}"] if exercise.progression else []
     if links:
         lines.append("; ".join(links))
-    for line in lines:
-        echo("\n".join(textwrap.wrap(line, width=78, subsequent_indent="     ")) or line)
+    for line in lines:  # a line break of the exercise's own is written out, never folded away by wrapping
+        echo(*(textwrap.wrap(visible(line), width=78, subsequent_indent="     ") or [line]))

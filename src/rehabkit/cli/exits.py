@@ -22,8 +22,10 @@ class CommandExit(click.ClickException):
     """The command ends with :attr:`exit_code` after writing ``lines`` to standard error, one a line.
 
     ``stdout`` is written to standard output first (a refusal's JSON object under ``--format json``). Control
-    characters in the lines are shown, not sent (as :func:`rehabkit.cli.echo` does), unless ``as_is``. click
-    reads the exit code from the class, so each code has a subclass: :func:`exit_with` picks it.
+    characters in a line, a newline included, are written out, not sent (as :func:`rehabkit.cli.echo` does), unless
+    ``as_is``: a line that may hold a pack's or a person's words is one line. Newlines that start a line are
+    rehabkit's spacing (``"\\nSession 4 stopped."`` after an interrupted prompt): empty lines before it.
+    click reads the exit code from the class, so each code has a subclass: :func:`exit_with` picks it.
     """
 
     exit_code = ExitCode.FINDINGS
@@ -39,7 +41,10 @@ class CommandExit(click.ClickException):
         if self.stdout is not None:
             click.echo(self.stdout)
         for line in self.lines:
-            click.echo(line if self.as_is else visible(line, keep_newlines=True), file=file, err=file is None)
+            if not self.as_is:
+                text = line.lstrip("\n")
+                line = "\n" * (len(line) - len(text)) + visible(text)
+            click.echo(line, file=file, err=file is None)
 
 
 _BY_CODE: dict[ExitCode, type[CommandExit]] = {

@@ -433,8 +433,11 @@ def measure(
 
 
 def _ask_item(item: Any) -> int | None:
+    from .._common.text import visible
+
+    label = visible(item.label)  # a pack's words: never sent raw
     while True:
-        text = click.prompt(f"{item.label} (0-{item.max}, blank to skip)", default="", show_default=False).strip()
+        text = click.prompt(f"{label} (0-{item.max}, blank to skip)", default="", show_default=False).strip()
         if not text:
             return None
         if text.isdigit() and 0 <= int(text) <= item.max:

@@ -2,13 +2,16 @@
 
 Lines of at most 78 columns: the heading and supervision, red flags, each phase
 with its timing, criteria and exercises at full dose, precautions, symptom
-rules, daily advice and references.
+rules, daily advice and references. Each line is one line: the text of a
+protocol never breaks one (a line break in it is written out, ``\\x0a``).
 """
 
 from __future__ import annotations
 
 import textwrap
 from typing import TYPE_CHECKING
+
+from .._common.text import visible
 
 if TYPE_CHECKING:
     from ..model import Criteria, Exercise, ExerciseRef, Phase, Precaution, Protocol, SymptomRule
@@ -150,9 +153,12 @@ def _symptom_rule_text(rule: SymptomRule) -> str:
 
 
 def _wrap(text: str, first: str = "", rest: str | None = None) -> list[str]:
-    return textwrap.wrap(text, width=78, initial_indent=first, subsequent_indent=first if rest is None else rest) or [
-        first
-    ]
+    """``text`` wrapped to 78 columns; a control character in it, a line break included, is written out first (as
+    the lines that are not wrapped are, by :func:`rehabkit.cli.echo`) rather than folded into a space."""
+    lines = textwrap.wrap(
+        visible(text), width=78, initial_indent=first, subsequent_indent=first if rest is None else rest
+    )
+    return lines or [first]
 
 
 def _section(title: str, items: tuple[str, ...]) -> list[str]:

@@ -67,7 +67,7 @@ def report_text(state: AppState, results: CheckResults, *, quiet: bool, verbose:
 
 def report_json(state: AppState, results: CheckResults, *, quiet: bool, verbose: bool) -> None:
     """One report object: each file with its findings, and the counts (no summary on standard error)."""
-    echo(
+    click.echo(  # JSON in ASCII: every control character in a path or a message is escaped
         json.dumps(
             {
                 "files": [

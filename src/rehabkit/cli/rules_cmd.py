@@ -63,7 +63,7 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
                 echo(f"{wanted}  {summary}")
                 echo("reported while reading, parsing or checking a file against the schema (not a lint rule)")
                 echo("")
-                echo(textwrap.fill(explanation, width=78))
+                echo(*textwrap.wrap(explanation, width=78))
             return
         if not chosen:
             from .._common.errors import did_you_mean
@@ -91,7 +91,7 @@ def rules(state: AppState, code: str | None, output_format: str) -> None:
         echo(f"{row['code']}  {row['summary']}")
         echo(f"severity: {row['severity']}   pack: {row['pack']}   checks: {', '.join(row['applies_to'])} documents")
         echo("")
-        echo(textwrap.fill(row["explanation"] or "(no explanation given by its pack)", width=78))
+        echo(*textwrap.wrap(row["explanation"] or "(no explanation given by its pack)", width=78))
     else:
         widths = [max(len(r[k]) for r in rows) for k in ("code", "severity", "pack")] if rows else [0, 0, 0]
         for r in rows:

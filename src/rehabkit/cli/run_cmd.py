@@ -12,6 +12,7 @@ import attrs
 import click
 
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
+from .._common.text import visible
 from . import AppState, echo
 from .completion import complete_patients
 from .exits import error_exit, exit_with
@@ -39,14 +40,14 @@ class TerminalAnswers:
     """Answers typed at the terminal, re-asked until valid; Ctrl-C or end of input interrupts the session."""
 
     def yes_no(self, key: str, question: str) -> bool:
-        try:
-            return bool(click.confirm(question, default=None, err=True))
+        try:  # a pack's question: never sent raw (as every line of the session screen)
+            return bool(click.confirm(visible(question), default=None, err=True))
         except click.Abort:
             raise KeyboardInterrupt from None
 
     def pain(self, key: str, prompt: str) -> float:
         try:
-            return float(click.prompt(prompt, type=PAIN_SCORE, err=True))
+            return float(click.prompt(visible(prompt), type=PAIN_SCORE, err=True))
         except click.Abort:
             raise KeyboardInterrupt from None
 

@@ -41,22 +41,20 @@ class SessionScreen:
     # --- lines ---------------------------------------------------------------
 
     def _wrap(self, text: str) -> str:
-        text = visible(text, keep_newlines=True)
-        if not self.width:
+        """One line of the session, wrapped to the terminal under its marker ('  1. ', '  - '): every control
+        character in it, a newline included, written out, since the line may hold a pack's words."""
+        text = visible(text)
+        if not self.width or not text.strip():
             return text
-        out = []
-        for line in text.split("\n"):
-            stripped = line.lstrip(" ")
-            indent = " " * (len(line) - len(stripped))
-            marker = stripped.split(" ", 1)[0]
-            hanging = indent + " " * (
-                len(marker) + 1 if (marker[:-1].isdigit() and marker.endswith(".")) or marker == "-" else 0
-            )
-            out.append(textwrap.fill(line, width=self.width - 1, subsequent_indent=hanging) if line.strip() else line)
-        return "\n".join(out)
+        stripped = text.lstrip(" ")
+        indent = " " * (len(text) - len(stripped))
+        marker = stripped.split(" ", 1)[0]
+        numbered = marker[:-1].isdigit() and marker.endswith(".")
+        hanging = indent + " " * (len(marker) + 1 if numbered or marker == "-" else 0)
+        return textwrap.fill(text, width=self.width - 1, subsequent_indent=hanging)
 
     def say(self, text: str) -> None:
-        """A line of the session, wrapped to the terminal."""
+        """A line of the session, wrapped to the terminal (a newline in ``text`` is written out, never sent)."""
         click.echo(self._wrap(text), file=self.stream)
 
     def warn(self, text: str) -> None:

@@ -7,11 +7,18 @@ from typing import Any
 
 from .._documents.lint import LintRule
 from ..hookspecs import RegisterLintRule, hookimpl
-from . import dose_rules, metadata_rules, phase_rules, reference_rules, safety_rules
+from . import dose_rules, metadata_rules, phase_rules, reference_rules, safety_rules, text_rules
 
-#: Every core rule: references (RK101-105), phases (RK106-108), doses (RK201-204),
-#: safety (RK301-306), metadata (RK401-403).
-RULES = (*reference_rules.RULES, *phase_rules.RULES, *dose_rules.RULES, *safety_rules.RULES, *metadata_rules.RULES)
+#: Every core rule: references (RK101-105), phases (RK106-109), doses (RK201-206),
+#: safety (RK301-307), metadata (RK401-403), text (RK501).
+RULES = (
+    *reference_rules.RULES,
+    *phase_rules.RULES,
+    *dose_rules.RULES,
+    *safety_rules.RULES,
+    *metadata_rules.RULES,
+    *text_rules.RULES,
+)
 
 
 @hookimpl
