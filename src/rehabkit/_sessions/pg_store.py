@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 
-from .._common.errors import StoreError
+from .._common.errors import NotPermitted, StoreError
 from .erasure import ErasureRefused
 from .locations import redact
 from .locks import PatientBusy, holder_name
@@ -79,6 +79,13 @@ class PgStore(StoreQueries):
                 self._migrate()
             else:
                 self._refuse_newer(self.schema_version)
+        except psycopg.errors.InsufficientPrivilege:
+            login = self._login()
+            self._db.close()
+            raise NotPermitted(
+                f"the login {login!r} may not read the session store {self.path!r}: it is registered as no one on it. "
+                f"The store's admin registers it with 'rehabkit staff add YOUR-STAFF-ID --role ROLE --db-role {login}'."
+            ) from None
         except psycopg.Error as exc:
             self._db.close()
             raise StoreError(
