@@ -385,6 +385,8 @@ def test_the_clinic_lists_a_damaged_patient_whatever_since_says(cli, store) -> N
     report = json.loads(cli("clinic", "--db", store, "--date", day(20), "--since", day(19), "--format", "json").stdout)
     assert report["courses"] == [] and [d["patient"] for d in report["damaged_records"]] == ["B"]
     text = cli("clinic", "--db", store, "--date", day(20), "--since", day(19)).stdout
+    assert text.startswith("The audit trail does not verify: the triggers")  # the SQL that damaged it dropped them
+    text = "".join(line for line in text.splitlines(True) if not line.startswith("The audit trail"))
     assert text.startswith("1 of 1 patients with records since") and "  - B: sessions row" in text
 
 

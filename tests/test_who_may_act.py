@@ -229,3 +229,32 @@ def test_a_patient_on_their_own_store_records_their_sessions_and_administers_not
     assert refused.returncode == 7 and "rehabkit approve" in refused.stderr  # the gate: a clinician's to open
     approval = rehabkit("approve", "P-9", "--protocol", "neck-pain", "--phase", "acute", "--db", db, as_staff=False)
     assert approval.returncode == 9 and _sessions(db) == 0  # a closed gate runs nothing
+
+
+@pytest.mark.parametrize(
+    ("tampering", "found"),
+    [
+        (["DROP TRIGGER course_events_never_deleted", "DELETE FROM course_events WHERE kind = 'pause'"],
+         "triggers refusing changes in place are gone"),
+        (["DROP TRIGGER audit_never_deleted", "DELETE FROM audit WHERE id = 3"], "audit entries are missing"),
+        (["DROP TRIGGER audit_never_updated", "UPDATE audit SET actor = 'DR-9' WHERE id = (SELECT max(id) FROM audit)",
+          "CREATE TRIGGER audit_never_updated BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'no'); END"],
+         "the chain breaks at audit entry"),
+    ],
+)  # fmt: skip
+def test_clinic_says_when_the_audit_trail_does_not_verify(rehabkit, db, tmp_path, tampering, found) -> None:
+    sign_in(db, "DR-7", ("clinician", "physiotherapist"))
+    assert rehabkit("approve", "P1", "--protocol", "low-back-pain-acute", "--phase", "acute", "--db", db,
+                    "--date", day(0), as_staff=False).returncode == 0  # fmt: skip
+    urgent = ("run", "low-back-pain-acute", "--patient", "P1", "--answers", _urgent(tmp_path), "--db", db)
+    assert rehabkit(*urgent, "--date", day(0), as_staff=False).returncode == 5
+    clean = rehabkit("clinic", "--db", db, "--date", day(1))
+    assert clean.returncode == 0 and "audit trail" not in clean.stdout
+    with sqlite3.connect(db, isolation_level=None) as connection:
+        for statement in tampering:
+            connection.execute(statement)
+    listed = rehabkit("clinic", "--db", db, "--date", day(1))
+    assert listed.returncode == 0 and listed.stdout.startswith("The audit trail does not verify: ")
+    assert found in listed.stdout
+    as_json = json.loads(rehabkit("clinic", "--db", db, "--date", day(1), "--format", "json").stdout)
+    assert any(found in problem for problem in as_json["audit_trail_problems"])

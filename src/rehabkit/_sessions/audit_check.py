@@ -16,6 +16,7 @@ What this proves, and what it cannot (a writer who rewrites the whole trail cons
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -278,3 +279,43 @@ def verify_store(store: Any, head: str | None = None) -> Verification:
         for table in RECORD_TABLES:
             records += _check_table(store, table, chain, key)
     return Verification(chain.count, chain.baseline, chain.prev, records, tuple(chain.findings))
+
+
+#: How many of the latest entries :func:`quick_check` recomputes.
+RECENT_ENTRIES = 1000
+
+
+def quick_check(store: Any, recent: int = RECENT_ENTRIES) -> list[str]:
+    """What a glance at the trail finds wrong, cheap enough for every ``clinic``: a refusing trigger dropped or
+    disabled, an entry missing (the entries' numbers are 1 to n with no gap), and the chain of the latest ``recent``
+    entries broken. Empty when none; ``audit verify`` is the full check (every entry and every record)."""
+    from .guards import GUARDED_TABLES
+
+    problems = []
+    expected = {f"{table}_never_{what}" for table in GUARDED_TABLES for what in ("updated", "deleted")}
+    missing = sorted(expected - _active_guards(store))
+    if missing:
+        problems.append(f"the triggers refusing changes in place are gone or disabled ({', '.join(missing[:3])}"
+                        + (", ..." if len(missing) > 3 else "") + ")")  # fmt: skip
+    count, last = store._db.execute("SELECT count(*), max(id) FROM audit").fetchone()
+    if (last or 0) != count:
+        problems.append(f"{(last or 0) - count} audit entries are missing (numbers 1 to {last}, {count} entries)")
+    rows = store._db.execute(
+        f"SELECT {AUDIT_COLUMNS} FROM audit WHERE id >= ? ORDER BY id".replace("?", store._sql.placeholder),
+        ((last or 0) - recent,),
+    ).fetchall()
+    entries = [AuditEntry(*row) for row in rows]
+    for before, entry in itertools.pairwise(entries):
+        if entry.prev != before.hash or entry.hash != entry.expected_hash():
+            problems.append(f"the chain breaks at audit entry {entry.id}")
+            break
+    return problems
+
+
+def _active_guards(store: Any) -> set[str]:
+    """The names of the store's refusing triggers that are in force."""
+    if store.backend == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    return {str(name) for (name,) in store._db.execute(query).fetchall()}

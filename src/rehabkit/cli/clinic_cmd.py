@@ -43,7 +43,10 @@ def clinic(
     clearance given again after its withdrawal); referred on. Every
     threshold is the protocol's own (docs/postgres.md says where each comes from).
     A patient whose stored record holds a row rehabkit cannot read is listed
-    first, each such row named, and set aside; everyone else is assessed.
+    first, each such row named, and set aside; everyone else is assessed. Above
+    them all: what a quick look at the audit trail finds wrong (its refusing
+    triggers gone, an entry missing, the latest entries' chain broken); 'rehabkit
+    audit verify' is the full check.
 
     \b
     Examples:
@@ -64,9 +67,14 @@ def clinic(
     with open_store(db, create=False) as store:
         trust_days = int(registry.policy()["staff"]["trust_event_days"])
         assessment = assess(store, find, measures, day, since, trust_days)
+        from .._sessions.audit_check import quick_check
+
+        trail = quick_check(store)
     if output_format == "json":
-        click.echo(json.dumps(_as_json(assessment, day, since), indent=2))
+        click.echo(json.dumps({**_as_json(assessment, day, since), "audit_trail_problems": trail}, indent=2))
         return
+    for problem in trail:
+        echo(f"The audit trail does not verify: {problem}. Run 'rehabkit audit verify' (docs/security.md).")
     _print(assessment, day, since)
 
 
