@@ -145,6 +145,7 @@ def test_the_first_phase_gate_applies_at_every_session_and_a_withdrawal_closes_i
     course = Course(cli, tmp_path, "neck-pain")
     refused, _ = course.run(0)
     assert refused.exit_code == 7 and "your clinician's approval: not recorded yet" in refused.stderr
+    assert "starts only when a clinician has assessed you" in refused.stderr  # the protocol's words, in a sentence
     course.approve("acute", 0)
     assert course.run(0)[0].exit_code == 0
     course.approve("acute", 1, "--withdraw")

@@ -422,3 +422,18 @@ def test_a_file_that_cannot_be_written_is_a_usage_error_and_binary_never_goes_to
     assert binary.exit_code == 2 and "binary" in binary.output and "%PDF" not in binary.output
     text = cli("handout", "neck-pain", "-o", "-", "--renderer", "markdown")
     assert text.exit_code == 0 and text.stdout.startswith("# ")
+
+
+def test_what_a_patient_reads_holds_no_command_line(cli, tmp_path) -> None:
+    course = _calm_course(cli, tmp_path, days=3)
+    for name in ("plan.html", "plan.md"):
+        out = tmp_path / name
+        assert cli("handout", "--patient", "P-7", "--db", course.db, "--date", day(3), "-o", str(out)).exit_code == 0
+        text = out.read_text(encoding="utf-8")
+        for command in ("rehabkit run", "rehabkit next-day", "--answers", "--patient"):
+            assert command not in text, (name, command)
+        assert "clinician enters it" in text
+    calendar = tmp_path / "plan.ics"
+    assert cli("calendar", "P-7", "--db", course.db, "--date", day(3), "-o", str(calendar)).exit_code == 0
+    unfolded = calendar.read_text(encoding="utf-8").replace("\r\n ", "")
+    assert "rehabkit run" not in unfolded and "warning-sign questions first" in unfolded

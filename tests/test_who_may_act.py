@@ -217,6 +217,9 @@ def test_clinic_lists_the_records_of_trust_to_check_again(rehabkit, db, tmp_path
     assert any("transcribed by DR-7" in t and "Dr Y's letter (letter two)" in t for t in checks["C1"])
     assert any(f"given again by DR-7 on {day(2)}, after its withdrawal on {day(1)}" in t for t in checks["C1"])
     assert checks["P1"] == [f"the urgent referral of {day(0)} lifted by DR-7 on {day(1)}: MRI clear"]
+    away = json.loads(rehabkit("clinic", "--db", db, "--date", day(5), "--format", "json").stdout)
+    (c1,) = [c for c in away["courses"] if c["patient"] == "C1"]
+    assert any("7 a week, one every day)" in r["text"] for r in c1["reasons"])  # never "one every 1 days"
     later = json.loads(rehabkit("clinic", "--db", db, "--date", day(35), "--format", "json").stdout)  # 28 days on
     assert not [r for c in later["courses"] for r in c["reasons"] if r["kind"] == "check-record"]
 

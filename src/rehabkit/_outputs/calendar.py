@@ -114,8 +114,7 @@ def render_calendar(handout: Handout) -> str:
     spw = handout.phase.sessions_per_week
     planned = f"{spw.min}-{spw.max}" if spw is not None and spw.min != spw.max else str(per_week)
     description = (
-        f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first "
-        f"(rehabkit run {handout.protocol.id} --patient {patient}).\n\n{exercises}\n\n"
+        f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first.\n\n{exercises}\n\n"
         f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}."
     )
     lines = [

@@ -86,7 +86,8 @@ class PaperLog:
     #: A date per row (``None``: the patient writes the date).
     rows: tuple[datetime.date | None, ...]
     review: datetime.date | None
-    #: How to enter a paper session and a next-morning report later.
+    #: How a clinician enters a paper row (commands: for the clinic, never printed on the patient's own page by
+    #: rehabkit's renderers; kept for packs' renderers written for 0.2).
     how_to_enter: tuple[str, ...]
     #: True when the review date has already passed: the patient should book it now.
     overdue: bool = False

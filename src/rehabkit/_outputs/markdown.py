@@ -86,10 +86,9 @@ def render_handout_markdown(handout: Handout) -> str:
     lines += [
         "## Your exercise log",
         "",
-        "Pain from 0 (none) to 10 (worst imaginable). Your clinician can enter a paper row later:",
-        "",
+        "Pain from 0 (none) to 10 (worst imaginable). Bring it to your next appointment: your clinician enters it in "
+        "your record.",
     ]
-    lines += [f"- `{line}`" for line in h.log.how_to_enter]
     lines += ["", "| " + " | ".join(md(c) for c in h.log.columns) + " |", "|" + "---|" * len(h.log.columns)]
     for day in h.log.rows:
         lines.append("| " + (day.isoformat() if day else " ") + " |" + "   |" * (len(h.log.columns) - 1))

@@ -495,6 +495,6 @@ def _no_recent_session(
         yield Attention(
             "no-recent-session",
             f"{what} {last.isoformat()} ({days} days; the phase asks for at least "
-            f"{per_week.min} a week, one every {allowed} days or sooner)",
+            f"{per_week.min} a week, " + ("one every day)" if allowed == 1 else f"one every {allowed} days or sooner)"),
             last.isoformat(),
         )

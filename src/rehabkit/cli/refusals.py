@@ -84,6 +84,15 @@ def damaged_refusal(output_format: str, error: DamagedRecord, patient: str | Non
     )
 
 
+def _in_a_sentence(summary: str) -> str:
+    """A protocol's criteria summary ("A clinician has assessed you ...") continuing a sentence: its first word in
+    lower case, unless it is an abbreviation (NDI, ODI)."""
+    first = summary.split(" ", 1)[0]
+    if first and first[0].isupper() and (first == "A" or first[1:].islower()):
+        return first[0].lower() + summary[1:]
+    return summary
+
+
 def gate_refusal(
     output_format: str, patient: str, protocol: Protocol, phase_id: str, result: Any, status: str
 ) -> CommandExit:
@@ -91,7 +100,7 @@ def gate_refusal(
     record it (exit 7)."""
     phase = protocol.phase(phase_id)
     lines = [
-        f"Today's session cannot start: the phase {phase.name!r} starts only when {result.summary}",
+        f"Today's session cannot start: the phase {phase.name!r} starts only when {_in_a_sentence(result.summary)}",
         *[f"  - still needed: {u.text}" for u in result.missing],
         *how_to_record(result.missing, patient, phase_id, protocol),
     ]
