@@ -437,3 +437,13 @@ def test_what_a_patient_reads_holds_no_command_line(cli, tmp_path) -> None:
     assert cli("calendar", "P-7", "--db", course.db, "--date", day(3), "-o", str(calendar)).exit_code == 0
     unfolded = calendar.read_text(encoding="utf-8").replace("\r\n ", "")
     assert "rehabkit run" not in unfolded and "warning-sign questions first" in unfolded
+
+
+def test_the_clinicians_report_does_not_open_with_the_words_addressed_to_the_patient(cli, tmp_path) -> None:
+    course = _calm_course(cli, tmp_path, days=3)
+    out = tmp_path / "report.html"
+    assert cli("report", "P-7", "--db", course.db, "--date", day(3), "-o", str(out)).exit_code == 0
+    words = Page(out.read_text(encoding="utf-8")).words
+    statement = " ".join(NECK["supervision"]["statement"].split())
+    assert words.index("Where the course stands") < words.index(statement)  # quoted at the end, not the opening
+    assert words.index("What the patient's pages say first") < words.index(statement)
