@@ -401,8 +401,9 @@ def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_
     assert phases == {"acute", "recovery"}  # recovery also waits for an Oswestry score, never recorded here
 
 
-def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(cli, tmp_path) -> None:
-    """Sessions dated in the past, a clinician's approval and review recorded today (no --date): the course goes on."""
+def test_a_course_entered_from_paper_goes_on_after_its_review_is_recorded_with_its_date(cli, tmp_path) -> None:
+    """Sessions dated in the past, a clinician's approval recorded today (no --date): the course goes on once the
+    review is recorded with the date it happened; a review dated today does not lift the pause for earlier days."""
     course = Course(cli, tmp_path, "neck-pain")
     assert (
         course.cli(
@@ -419,6 +420,9 @@ def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(c
         == 2
     )  # already in the first phase: nothing earlier
     assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--db", course.db).exit_code == 0
+    inside, _ = course.run(2)  # dated before the review: inside the paused period (issue 26, finding 1)
+    assert inside.exit_code == 6 and "judged by the course as it stood on its own date" in inside.stderr
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=2).exit_code == 0
     for n in range(2, 10):
         result, out = course.run(n)
         assert result.exit_code == 0, result.output
@@ -562,3 +566,29 @@ def test_a_newline_in_a_review_note_cannot_forge_a_line_of_history_or_of_a_refus
     assert any(line.endswith("refer: seen\\x0a" + forged.split("\n")[1]) for line in listed)  # shown, on one line
     refused, _ = course.run(2)
     assert refused.exit_code == 6 and "  Note: seen\\x0a" in refused.stderr
+
+
+# --- issue 26: the course as it stood on a session's own date ----------------------------------------------------
+
+
+def test_a_session_dated_inside_a_paused_period_is_refused_and_never_counts(cli, tmp_path) -> None:
+    """Paused on day 5, reviewed on day 8: a session entered afterwards but dated day 6 is refused like any stopped
+    course (exit 6), and the days in a row within the limits never count it."""
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    for n in range(0, 5):
+        assert course.run(n)[0].exit_code == 0
+    assert course.run(5, screening={"all": False, "spreading-pain": True})[0].exit_code == 4
+    review = ("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--note", "no nerve signs")
+    assert course.do(*review, n=8).exit_code == 0
+    inside, _ = course.run(6)
+    assert inside.exit_code == 6, inside.output
+    assert f"paused since {day(5)}" in inside.stderr and f"A review on {day(8)} lifted it" in inside.stderr
+    assert course.plan(7)[0].exit_code == 6  # a plan for a day inside the pause is refused too
+    assert [s["date"] for s in course.history()["sessions"]] == [day(n) for n in range(6)]
+    # The review that happened on day 6, recorded with its own date, lifts the pause from that day on.
+    assert course.do(*review, n=6).exit_code == 0
+    result, out = course.run(6)
+    assert result.exit_code == 0, result.output
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 1  # the count starts again after the pause

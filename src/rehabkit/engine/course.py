@@ -33,6 +33,7 @@ __all__ = [
     "current_entry",
     "morning_reasons",
     "pain_target",
+    "stop_on",
 ]
 
 #: Course states in which no session runs.
@@ -65,6 +66,9 @@ class Course:
     entered_after: int = 0
     #: Movements the last session's screening left out (a plan shown before screening leaves them out too).
     omitted_movements: frozenset[str] = frozenset()
+    #: When the course stood stopped on the day it is worked out for but a review dated after that day lifted the
+    #: stop: that review (a session dated inside a paused period is refused like any stopped course).
+    lifted_later: CourseEvent | None = None
 
     @property
     def stint(self) -> tuple[PastSession, ...]:
@@ -162,6 +166,28 @@ def _stop_event(events: Sequence[CourseEvent], protocol_id: str) -> CourseEvent 
     return stop
 
 
+def stop_on(events: Sequence[CourseEvent], protocol_id: str, day: datetime.date) -> CourseEvent | None:
+    """The pause or review that left the course stopped on ``day``: the course as it stood that day, from the events
+    dated on or before it (in the order recorded). A review dated after ``day`` does not lift a pause for ``day``."""
+    return _stop_event([e for e in events if e.date <= day], protocol_id)
+
+
+def _lifted_later(events: Sequence[CourseEvent], stop: CourseEvent) -> CourseEvent | None:
+    """The first review recorded after ``stop`` (and dated after it) that lifted it."""
+    later = (e for e in events if e.id > stop.id and e.kind == "review" and e.date > stop.date)
+    return next((e for e in later if isinstance(e.detail, Review) and e.detail.outcome not in ("refer",)), None)
+
+
+def _stopped_days(
+    events: Sequence[CourseEvent], protocol_id: str, days: Iterable[datetime.date]
+) -> frozenset[datetime.date]:
+    """The days (of ``days``) on which the course stood stopped (:func:`stop_on`)."""
+    stopping = [e for e in events if e.kind in ("pause", "review")]
+    if not stopping:
+        return frozenset()
+    return frozenset(day for day in set(days) if stop_on(stopping, protocol_id, day) is not None)
+
+
 def current_entry(protocol: Protocol, events: Iterable[CourseEvent]) -> CourseEvent | None:
     """The event by which the patient entered the phase of ``protocol`` they are in (``None``: not started)."""
     order = {p.id for p in protocol.phases}
@@ -211,28 +237,37 @@ def build_course(
     entered = min([entry.date, *(s.date for s in stint[:1])]) if entry else None
     reviews = [e for e in patient_events if e.kind == "review"]
     last_review = reviews[-1] if reviews else None
-    values = _facts_values(protocol, sessions, stint, reports, today, entered)
+    stopped_days = _stopped_days(patient_events, protocol.id, (s.date for s in stint))
+    values = _facts_values(protocol, sessions, stint, reports, today, entered, stopped_days)
     values.update(_dated_values(measures, today, surgery_date, measure_criteria or {}))
     carried = _carried(stint, sessions, last_review)
+    # Stopped now, or on ``today`` as the course stood then (a pause before it, lifted by a review dated after it).
     stop = _stop_event(patient_events, protocol.id)
+    then = stop_on(patient_events, protocol.id, today) if stop is None else None
+    lifted = _lifted_later(patient_events, then) if then is not None else None
     dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
     return Course(
-        protocol=protocol, status=_status(stop, entered), phase=phase, entered=entered,
+        protocol=protocol, status=_status(stop or then, entered), phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
         regressions=carried.regressions, removed=carried.removed, doses=carried.doses,
         morning=_morning(protocol, sessions, stint, reports, last_review),
         weeks_without_improvement=_stuck(protocol, phase, stint, entered, last_review, today),
-        stop=stop, latest_date=max(dates) if dates else None, sessions=sessions,
-        entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted,
+        stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
+        entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted, lifted_later=lifted,
     )  # fmt: skip
 
 
-def _streak(protocol: Protocol, done: Sequence[PastSession], reports: Mapping[int, NextDayRecord]) -> int:
-    """Days in a row within the limits: a day counts once, and only if every session that day stayed within them."""
+def _streak(
+    protocol: Protocol, done: Sequence[PastSession], reports: Mapping[int, NextDayRecord],
+    stopped_days: frozenset[datetime.date] = frozenset(),
+) -> int:  # fmt: skip
+    """Days in a row within the limits: a day counts once, and only if every session that day stayed within them
+    (a session dated on a day the course stood stopped never does)."""
     by_day: dict[datetime.date, bool] = {}
     for session in done:
-        by_day[session.date] = by_day.get(session.date, True) and _within(protocol, session, reports.get(session.id))
+        ok = session.date not in stopped_days and _within(protocol, session, reports.get(session.id))
+        by_day[session.date] = by_day.get(session.date, True) and ok
     streak = 0
     for day in sorted(by_day, reverse=True):
         if not by_day[day]:
@@ -244,11 +279,12 @@ def _streak(protocol: Protocol, done: Sequence[PastSession], reports: Mapping[in
 def _facts_values(
     protocol: Protocol, sessions: Sequence[PastSession], stint: Sequence[PastSession],
     reports: Mapping[int, NextDayRecord], today: datetime.date, entered: datetime.date | None,
+    stopped_days: frozenset[datetime.date] = frozenset(),
 ) -> dict[str, float | bool]:  # fmt: skip
     """The facts the sessions give: days within the limits, sessions completed, weeks in phase, pain at rest."""
     done = [s for s in stint if s.status in _DONE]
     values: dict[str, float | bool] = {
-        "consecutive-sessions-within-limits": _streak(protocol, done, reports),
+        "consecutive-sessions-within-limits": _streak(protocol, done, reports, stopped_days),
         "sessions-completed": len({s.date for s in done if s.status == "complete"}),
         "no-red-flags": True,  # the session runner screens before anything else
         "weeks-in-phase": round((today - entered).days / 7, 2) if entered else 0.0,
