@@ -592,3 +592,26 @@ def test_a_session_dated_inside_a_paused_period_is_refused_and_never_counts(cli,
     assert result.exit_code == 0, result.output
     counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
     assert counted["consecutive-sessions-within-limits"] == 1  # the count starts again after the pause
+
+
+def test_no_improvement_never_pauses_at_the_pain_goal_and_a_gap_is_not_a_failure_to_improve(cli, tmp_path) -> None:
+    """Issue 26, finding 4: pain 3 against the acute phase's goal of at most 3 after a seven-week gap, and pain 6
+    after the same gap, are neither of them "no meaningful improvement": the weeks count sessions actually done."""
+    at_goal = Course(cli, tmp_path, "low-back-pain-acute")
+    at_goal.approve("acute", 0)
+    for n in (0, 2, 4):
+        assert at_goal.run(n, pain_before=5, pain_after=5)[0].exit_code == 0
+    result, out = at_goal.run(53, pain_before=3, pain_after=3)  # seven weeks later, at the phase's pain goal
+    assert result.exit_code == 0, out
+    assert out["decision"]["action"] != "stop-and-review" and out["status"] == "active"
+
+    gap = Course(cli, tmp_path, "low-back-pain-acute", patient="P2")
+    gap.approve("acute", 0)
+    for n in (0, 2, 4):
+        assert gap.run(n, pain_before=6, pain_after=6, exercises={"all": 2})[0].exit_code == 0
+    result, out = gap.run(53, pain_before=6, pain_after=6, exercises={"all": 2})  # the gap counts one week at most
+    assert result.exit_code == 0, out
+    assert all(d.get("measure") != "no-improvement-weeks" for d in out["decision"]["details"])
+    for n in (55, 57):  # two weeks of sessions done without improvement: now it is a reason for review
+        result, out = gap.run(n, pain_before=6, pain_after=6, exercises={"all": 2})
+    assert result.exit_code == 4 and "time without a meaningful improvement" in out["decision"]["reasons"][0]

@@ -28,7 +28,7 @@ from .._common.errors import RehabkitError
 from .._common.vocabulary import REVIEW_ACTIONS
 from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
 from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, screening_stop
-from ..engine.course import active_precautions, morning_reasons
+from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
@@ -440,7 +440,7 @@ class SessionRun:
             pain_during=dict(self.during),
             pain_after=self.pain_after_value,
             new_symptom=bool(self.new_symptom_value),
-            weeks_without_improvement=self.course.weeks_without_improvement,
+            weeks_without_improvement=weeks_stuck_with(self.course, self.day, self.pain_before_value),
         )
         decision = self._decide(result)
         doses, _ = morning_doses(self.course)

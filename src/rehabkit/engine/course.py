@@ -34,6 +34,7 @@ __all__ = [
     "morning_reasons",
     "pain_target",
     "stop_on",
+    "weeks_stuck_with",
 ]
 
 #: Course states in which no session runs.
@@ -57,6 +58,9 @@ class Course:
     #: Next-morning rules that fired on the last session's report, most serious first; they act on the next plan.
     morning: tuple[Reason, ...] = ()
     weeks_without_improvement: float | None = None
+    #: What the no-improvement clock reads (when the protocol has a no-improvement rule): when it started and the
+    #: pain before each session since, oldest first (:func:`weeks_stuck_with`).
+    improvement_clock: tuple[datetime.date, tuple[tuple[datetime.date, float], ...]] | None = None
     #: The event that stopped the course (a pause, or a review that referred or discharged), when stopped.
     stop: CourseEvent | None = None
     #: The date of the course's latest session (sessions are entered in date order).
@@ -246,16 +250,17 @@ def build_course(
     then = stop_on(patient_events, protocol.id, today) if stop is None else None
     lifted = _lifted_later(patient_events, then) if then is not None else None
     dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
-    return Course(
+    course = Course(
         protocol=protocol, status=_status(stop or then, entered), phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
         regressions=carried.regressions, removed=carried.removed, doses=carried.doses,
         morning=_morning(protocol, sessions, stint, reports, last_review),
-        weeks_without_improvement=_stuck(protocol, phase, stint, entered, last_review, today),
+        improvement_clock=_clock(protocol, stint, entered, last_review),
         stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
         entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted, lifted_later=lifted,
     )  # fmt: skip
+    return attrs.evolve(course, weeks_without_improvement=weeks_stuck_with(course, today))
 
 
 def _streak(
@@ -364,13 +369,12 @@ def _morning(
     return morning_reasons(protocol, latest, report)
 
 
-def _stuck(
-    protocol: Protocol, phase: str, stint: Sequence[PastSession], entered: datetime.date | None,
-    review: CourseEvent | None, today: datetime.date,
-) -> float | None:  # fmt: skip
-    """Weeks without meaningful improvement of pain at rest, when the protocol has a no-improvement rule."""
-    rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)
-    if rule is None or entered is None:
+def _clock(
+    protocol: Protocol, stint: Sequence[PastSession], entered: datetime.date | None, review: CourseEvent | None
+) -> tuple[datetime.date, tuple[tuple[datetime.date, float], ...]] | None:
+    """When the no-improvement clock started and the pain before each session since (None: the protocol has no
+    no-improvement rule, or the phase has not started)."""
+    if entered is None or not any(r.measure == "no-improvement-weeks" for r in protocol.symptom_rules):
         return None
     done = [s for s in stint if s.status in _DONE]
     # The clock starts when the phase was entered, or again after the last review (by the order recorded).
@@ -378,8 +382,25 @@ def _stuck(
     since = entered
     if review is not None and len(since_review) != len(done):
         since = min([review.date, *(s.date for s in since_review[:1])])
-    series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
-    return weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
+    return since, tuple((s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None)
+
+
+def weeks_stuck_with(course: Course, today: datetime.date, pain_before: float | None = None) -> float | None:
+    """Weeks without meaningful improvement of pain at rest on ``today``, counting the time sessions were done (a gap
+    counts at most the clinical policy's ``course.gap_counted_days``), with today's ``pain_before`` when a session
+    is being decided: a patient at or below the phase's pain goal today is never "not improving". None when the
+    protocol has no no-improvement rule."""
+    from .._common.clinical_data import policy
+
+    if course.improvement_clock is None:
+        return None
+    since, series = course.improvement_clock
+    rule = next(r for r in course.protocol.symptom_rules if r.measure == "no-improvement-weeks")
+    if pain_before is not None:
+        series = (*series, (today, pain_before))
+    gap = int(policy()["course"]["gap_counted_days"])
+    target = pain_target(course.protocol, course.phase)
+    return weeks_without_improvement(series, today, rule.min_change or 0, target, since, gap)
 
 
 def _status(stop: CourseEvent | None, entered: datetime.date | None) -> str:
