@@ -55,6 +55,9 @@ class Course:
     regressions: Mapping[str, str] = attrs.field(factory=dict)
     removed: tuple[str, ...] = ()
     doses: Mapping[str, DoseState] = attrs.field(factory=dict)
+    #: Exercises that had left the plan for pain and that a clinician's review since has brought back (one dose step
+    #: lower than when they were stopped).
+    returned: tuple[str, ...] = ()
     #: Next-morning rules that fired on the last session's report, most serious first; they act on the next plan.
     morning: tuple[Reason, ...] = ()
     weeks_without_improvement: float | None = None
@@ -254,7 +257,7 @@ def build_course(
         protocol=protocol, status=_status(stop or then, entered), phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
-        regressions=carried.regressions, removed=carried.removed, doses=carried.doses,
+        regressions=carried.regressions, removed=carried.removed, doses=carried.doses, returned=carried.returned,
         morning=_morning(protocol, sessions, stint, reports, last_review),
         improvement_clock=_clock(protocol, stint, entered, last_review),
         stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
@@ -338,6 +341,7 @@ class _Carried:
     removed: tuple[str, ...] = ()
     doses: Mapping[str, DoseState] = attrs.field(factory=dict)
     omitted: frozenset[str] = frozenset()
+    returned: tuple[str, ...] = ()
 
 
 def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], review: CourseEvent | None) -> _Carried:
@@ -349,10 +353,10 @@ def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], revi
     if last is None:
         return _Carried(omitted=omitted)
     record = read_decision_record(last.detail)
-    removed = record.removed
+    removed, returned = record.removed, ()
     if review is not None and review.after_session >= last.id:
-        removed = ()  # a clinician has reviewed the plan since those exercises left it
-    return _Carried(record.regressions, removed, record.doses, omitted)
+        removed, returned = (), removed  # a clinician has reviewed the plan since those exercises left it
+    return _Carried(record.regressions, removed, record.doses, omitted, returned)
 
 
 def _morning(

@@ -26,6 +26,7 @@ __all__ = [
     "facts_with_pain",
     "morning_doses",
     "plan_for",
+    "returned_after_review",
     "session_facts",
 ]
 
@@ -49,6 +50,23 @@ def morning_doses(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, .
     return kept, (f"Today's doses stay as they were: {words}. {messages}",)
 
 
+def returned_after_review(
+    course: Course, library: Mapping[str, Exercise], doses: Mapping[str, DoseState]
+) -> tuple[str, ...]:
+    """In plain words, each exercise a clinician's review brought back after it was stopped for pain, and its dose."""
+    names = {**{key: e.name for key, e in library.items()}, **{e.id: e.name for e in course.protocol.exercises}}
+    lines = []
+    for key in course.returned:
+        state = doses.get(key, DoseState())
+        where = (
+            "one dose step lower than when it was stopped"
+            if state.step > 0
+            else "at the start of its range: it cannot go lower"
+        )
+        lines.append(f"{names.get(key, key)} is back after your clinician's review, {where}.")
+    return tuple(lines)
+
+
 def plan_for(
     course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = ""
 ) -> SessionPlan:
@@ -60,6 +78,7 @@ def plan_for(
     if omit is None:
         omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
     doses, adjustments = morning_doses(course)
+    adjustments = (*adjustments, *returned_after_review(course, library, doses))
     return plan_session(
         course.protocol,
         course.phase,
