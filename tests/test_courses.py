@@ -652,3 +652,35 @@ def test_a_flare_lowers_every_dose_beside_an_exercise_stop_and_the_stopped_one_r
     _result, plan = bottom.plan(1)
     assert next(e["step"] for e in plan["exercises"] if e["id"] == "glute-bridge") == 0
     assert any("at the start of its range: it cannot go lower" in line for line in plan["adjustments"])
+
+
+def test_pain_over_a_limit_in_an_abandoned_session_counts_for_what_it_says(cli, tmp_path) -> None:
+    """Issue 26, finding 2: chin nod 4/10 against its limit of 3 at the terminal, then the end of input (as Ctrl-C):
+    a re-run the same day does not offer the chin nod, the day does not count as within the limits, and history and
+    clinic show the 4/10."""
+    from rehabkit._documents.loader import load_file
+
+    from conftest import PROTOCOLS
+
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    red_flags = len(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data["red_flags"])
+    typed = "n\n" * red_flags + "2\n" + "1\n1\n4\n"  # breathing 1, shoulder rolls 1, chin nod 4: then no more input
+    args = ("run", "neck-pain", "--patient", "P1", "--db", course.db, "--no-timer", "--date", day(1))
+    abandoned = cli(*args, input=typed)
+    assert abandoned.exit_code == 130 and "stop it for today" in abandoned.stdout
+    result, out = course.run(1)  # the same day again
+    assert result.exit_code == 0, result.output
+    assert "supine-chin-nod" not in [e["id"] for e in out["plan"]["exercises"]]
+    left = {e["id"]: e["why"] for e in out["plan"]["left_out"]}
+    assert "stopped for the rest of the day" in left["supine-chin-nod"]
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 0  # day 0 counted, day 1 not
+    result, out = course.run(2)
+    assert "supine-chin-nod" in [e["id"] for e in out["plan"]["exercises"]]  # a new day: offered again
+    assert {d["measure"]: d["value"] for d in out["decision"]["details"]}["consecutive-sessions-within-limits"] == 1
+    listed = cli("history", "P1", "--db", course.db).stdout
+    assert "pain during Chin nod lying down was 4/10, above its limit of 3/10, in a session left unfinished" in listed
+    (session,) = [s for s in course.history()["sessions"] if s["status"] == "incomplete"]
+    assert session["detail"]["within_limits"] is False and session["detail"]["stopped_today"] == ["supine-chin-nod"]

@@ -27,7 +27,7 @@ import attrs
 from .._common.errors import RehabkitError
 from .._common.vocabulary import REVIEW_ACTIONS
 from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
-from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, screening_stop
+from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, interrupted, screening_stop
 from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
@@ -459,10 +459,17 @@ class SessionRun:
         return self._outcome(end, self.plan)
 
     def interrupt(self) -> None:
-        """The patient stopped: the answers so far are kept and the session is marked incomplete."""
+        """The patient stopped: the answers so far are kept and the session is marked incomplete. A pain over a limit
+        already given counts for what it says: the session keeps a record of it (the exercise stopped for the rest of
+        the day, its own rule acting, the day not within the limits)."""
         self._step("interrupt")
         self.state = "ended"
-        self.store.finish_session(self.session, "incomplete")
+        record = interrupted(self.course, self.plan, self.during, self._omitted, self.day) if self.plan else None
+        if record is None:
+            self.store.finish_session(self.session, "incomplete")
+        else:
+            action = "stop-exercise" if record.removed != self.course.removed else "hold"
+            self.store.finish_session(self.session, "incomplete", action, record.to_dict())
 
     def _decide(self, result: SessionResult) -> Decision:
         from ..engine import decide as default_policy

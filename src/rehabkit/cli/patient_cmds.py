@@ -106,6 +106,9 @@ def history(
         morning = mornings.get(s.id)
         scores = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
         echo(f"{s.date.isoformat():<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {scores:<12} {s.decision or '-'}")
+        detail = s.decision_detail if s.status == "incomplete" else None
+        for reason in detail.get("reasons", []) if isinstance(detail, dict) else []:
+            echo(f"{'':<11} {reason}")  # what a session left unfinished counts for
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:

@@ -30,6 +30,7 @@ __all__ = [
     "Course",
     "active_precautions",
     "build_course",
+    "counts",
     "current_entry",
     "morning_reasons",
     "pain_target",
@@ -40,6 +41,12 @@ __all__ = [
 #: Course states in which no session runs.
 STOPPED_STATES = frozenset({"paused", "referred", "discharged"})
 _DONE = ("complete", "stopped")
+
+
+def counts(session: PastSession) -> bool:
+    """True when a session counts for what it says: finished (complete or stopped), or left unfinished with a record
+    of pain over a limit (an incomplete session with a decision record)."""
+    return session.status in _DONE or (session.status == "incomplete" and bool(session.detail))
 
 
 @attrs.frozen(slots=True)
@@ -58,6 +65,9 @@ class Course:
     #: Exercises that had left the plan for pain and that a clinician's review since has brought back (one dose step
     #: lower than when they were stopped).
     returned: tuple[str, ...] = ()
+    #: Exercises whose pain went above their own limit in a session on the day the course is worked out for (finished
+    #: or not): stopped for the rest of that day.
+    stopped_today: tuple[str, ...] = ()
     #: Next-morning rules that fired on the last session's report, most serious first; they act on the next plan.
     morning: tuple[Reason, ...] = ()
     weeks_without_improvement: float | None = None
@@ -258,6 +268,7 @@ def build_course(
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
         regressions=carried.regressions, removed=carried.removed, doses=carried.doses, returned=carried.returned,
+        stopped_today=_stopped_today(stint, today),
         morning=_morning(protocol, sessions, stint, reports, last_review),
         improvement_clock=_clock(protocol, stint, entered, last_review),
         stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
@@ -292,7 +303,7 @@ def _facts_values(
     """The facts the sessions give: days within the limits, sessions completed, weeks in phase, pain at rest."""
     done = [s for s in stint if s.status in _DONE]
     values: dict[str, float | bool] = {
-        "consecutive-sessions-within-limits": _streak(protocol, done, reports, stopped_days),
+        "consecutive-sessions-within-limits": _streak(protocol, [s for s in stint if counts(s)], reports, stopped_days),
         "sessions-completed": len({s.date for s in done if s.status == "complete"}),
         "no-red-flags": True,  # the session runner screens before anything else
         "weeks-in-phase": round((today - entered).days / 7, 2) if entered else 0.0,
@@ -349,7 +360,7 @@ def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], revi
     session's screening left out. A review since that session brings removed exercises back."""
     latest = next((s for s in reversed(sessions) if s.status in _DONE and s.detail), None)
     omitted = frozenset(read_decision_record(latest.detail).omitted_movements) if latest is not None else frozenset()
-    last = next((s for s in reversed(stint) if s.status in _DONE and s.detail and "doses" in s.detail), None)
+    last = next((s for s in reversed(stint) if counts(s) and s.detail and "doses" in s.detail), None)
     if last is None:
         return _Carried(omitted=omitted)
     record = read_decision_record(last.detail)
@@ -357,6 +368,15 @@ def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], revi
     if review is not None and review.after_session >= last.id:
         removed, returned = (), removed  # a clinician has reviewed the plan since those exercises left it
     return _Carried(record.regressions, removed, record.doses, omitted, returned)
+
+
+def _stopped_today(stint: Sequence[PastSession], today: datetime.date) -> tuple[str, ...]:
+    """The exercises stopped for the rest of ``today`` by a pain over their limit in a session that day."""
+    stopped: list[str] = []
+    for session in stint:
+        if session.date == today and counts(session) and session.detail and "stopped_today" in session.detail:
+            stopped += read_decision_record(session.detail).stopped_today
+    return tuple(dict.fromkeys(stopped))
 
 
 def _morning(

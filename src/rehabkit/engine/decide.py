@@ -19,7 +19,7 @@ from .criteria import CriteriaResult, Facts, Unmet, check_criteria
 from .plan import PlannedExercise, SessionPlan
 from .symptoms import Observation, evaluate, worst
 
-__all__ = ["Decision", "SessionResult", "decide", "exit_gate", "within_limits"]
+__all__ = ["Decision", "SessionResult", "decide", "exit_gate", "symptom_decision", "within_limits"]
 
 
 @attrs.frozen(slots=True)
@@ -127,7 +127,7 @@ def _exercise_sentence(item: PlannedExercise, action: str, plan: SessionPlan, in
     return "", ""
 
 
-def _symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -> Decision | None:
+def symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -> Decision | None:
     """What the symptom rules ask for, each at its own scope: an exercise's rule acts on that exercise, a session's on
     the whole session; the decision's action is the most serious, and every rule that acts is among its reasons."""
     names = {item.exercise.id: item.exercise.name for item in plan.items}
@@ -181,7 +181,7 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
     gate = exit_gate(plan)
     done = check_criteria(plan.phase.exit, facts, gate, phase_names=names)
-    symptoms = _symptom_decision(plan, result, settled=done.met)
+    symptoms = symptom_decision(plan, result, settled=done.met)
     if symptoms is not None:
         return symptoms
     over_limit = _pain_limit_decision(plan, result)

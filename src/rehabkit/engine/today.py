@@ -13,7 +13,7 @@ import attrs
 
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
 from ..model import Exercise
-from .course import Course
+from .course import Course, counts
 from .criteria import CriteriaResult, Facts, check_criteria
 from .dose import DoseState, step_back
 from .plan import SessionPlan, plan_session
@@ -89,6 +89,7 @@ def plan_for(
         omit_movements=omit,
         omit_reason=omit_reason,
         adjustments=adjustments,
+        stopped_today=course.stopped_today,
     )
 
 
@@ -102,8 +103,10 @@ def check_gate(course: Course, facts: Facts | None = None, *, session_measured: 
 
 
 def counted_today(course: Course, today: datetime.date, statuses: tuple[str, ...] = ("complete", "stopped")) -> bool:
-    """True when the current phase already has a session of these statuses on ``today`` (a day counts once)."""
-    return any(s.date == today and s.status in statuses for s in course.stint)
+    """True when the current phase already has a session of these statuses on ``today`` (a day counts once); with
+    the default statuses, a session left unfinished that counts for what it says (:func:`counts`) is one too."""
+    default = statuses == ("complete", "stopped")
+    return any(s.date == today and (s.status in statuses or (default and counts(s))) for s in course.stint)
 
 
 def facts_with_pain(course: Course, pain_before: float) -> Facts:
