@@ -684,3 +684,31 @@ def test_pain_over_a_limit_in_an_abandoned_session_counts_for_what_it_says(cli, 
     assert "pain during Chin nod lying down was 4/10, above its limit of 3/10, in a session left unfinished" in listed
     (session,) = [s for s in course.history()["sessions"] if s["status"] == "incomplete"]
     assert session["detail"]["within_limits"] is False and session["detail"]["stopped_today"] == ["supine-chin-nod"]
+
+
+def test_a_next_morning_option_the_protocol_has_no_rule_for_is_never_silently_ignored(cli, tmp_path) -> None:
+    """Issue 26, finding 5: neck-pain has no settling rule; a protocol with no next-morning rule at all ignores the
+    pain too. next-day says so and what the clinician should do; lint warns (RK308) on the second."""
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    morning = course.do("next-day", "P1", "--pain", "9", "--settled-after-hours", "30", n=1)
+    assert morning.exit_code == 0, morning.output
+    assert (
+        "has no next-morning rule for the hours pain took to settle (--settled-after-hours 30): it is recorded, but "
+        "nothing changes the plan because of it. A clinician should look at it and decide" in morning.stderr
+    )
+    assert "next-morning pain (9/10)" not in morning.stderr  # neck-pain does react to next-morning pain
+
+    data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["symptom_rules"] = [r for r in data["symptom_rules"] if r["measure"] != "next-morning-over-baseline"]
+    path = tmp_path / "no-mornings.yaml"
+    path.write_text(yaml.safe_dump(data))
+    linted = cli("validate", str(path))
+    assert "RK308" in linted.output and "no symptom rule reacts to the next morning" in linted.output
+    other = Course(cli, tmp_path, str(path), patient="P2")
+    assert other.run(0)[0].exit_code == 0
+    silent = other.do("next-day", "P2", "--pain", "9", "--protocol", str(path), n=1)
+    assert silent.exit_code == 0, silent.output
+    assert "has no next-morning rule for next-morning pain (9/10)" in silent.stderr

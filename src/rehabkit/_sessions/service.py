@@ -72,6 +72,7 @@ __all__ = [
     "review",
     "set_surgery_date",
     "stopped_in",
+    "unruled_morning",
 ]
 
 #: The action of a red flag that sends the patient for urgent medical help.
@@ -802,6 +803,9 @@ class NextDayRecorded:
 
     session: PastSession
     reasons: tuple[Reason, ...] = ()
+    #: What the report gave that the protocol has no next-morning rule for, as the symptom-rule measures it would
+    #: feed (``pain-next-morning``, ``not-settled-after-hours``): recorded, but nothing acts on it.
+    unruled: tuple[str, ...] = ()
 
     @property
     def action(self) -> str:
@@ -832,6 +836,23 @@ def next_day_session(store: SessionStore, patient: str, day: datetime.date) -> P
     return session
 
 
+#: The symptom-rule measures a next-morning report feeds: pain (against the scale, and against the pain before the
+#: session), and the hours pain took to settle.
+MORNING_PAIN = ("pain-next-morning", "next-morning-over-baseline")
+MORNING_SETTLED = ("not-settled-after-hours",)
+
+
+def unruled_morning(protocol: ProtocolModel, settled: bool) -> tuple[str, ...]:
+    """What a next-morning report gives that ``protocol`` has no rule for: ``pain-next-morning`` when no rule looks at
+    next-morning pain, ``not-settled-after-hours`` when the hours to settle are given (``settled``) and no rule looks
+    at them."""
+    measures = {rule.measure for rule in protocol.symptom_rules}
+    unruled = [] if measures & set(MORNING_PAIN) else ["pain-next-morning"]
+    if settled and not measures & set(MORNING_SETTLED):
+        unruled.append("not-settled-after-hours")
+    return tuple(unruled)
+
+
 def record_next_day(
     store: SessionStore,
     patient: str,
@@ -851,7 +872,7 @@ def record_next_day(
     if protocol is None:
         return NextDayRecorded(session)
     reasons = morning_reasons(protocol, session, NextDayRecord(session.id, day, pain, settled))
-    recorded = NextDayRecorded(session, reasons)
+    recorded = NextDayRecorded(session, reasons, unruled_morning(protocol, settled is not None))
     if recorded.paused:
         pause = Pause(
             recorded.action,
