@@ -308,3 +308,46 @@ def test_a_measure_due_at_the_phase_review(cli, tmp_path) -> None:
 def test_clinic_on_a_missing_store_creates_nothing(cli, tmp_path) -> None:
     result = cli("clinic", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 1 and not (tmp_path / "none.db").exists()
+
+
+def test_clinic_lists_an_abandoned_session_over_a_limit_a_long_gap_and_a_late_entry(cli, tmp_path) -> None:
+    """Issue 26, finding 8 (and 2): dated around the real today, as a clinic lives them."""
+    from rehabkit._documents.loader import load_file
+
+    from conftest import PROTOCOLS
+
+    db = str(tmp_path / "s.db")
+    calm = _file(tmp_path, "calm")
+    today = datetime.date.today()
+
+    def ago(n: int) -> str:
+        return (today - datetime.timedelta(days=n)).isoformat()
+
+    def run(patient: str, n: int, **kwargs) -> None:
+        result = cli(
+            "run", "neck-pain", "--patient", patient, "--answers", calm, "--db", db, "--date", ago(n), **kwargs
+        )
+        assert result.exit_code == 0, result.output
+
+    for patient in ("P-GAP", "P-LATE", "P-ABANDON"):
+        approve = ("approve", patient, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1")
+        assert cli(*approve, "--db", db, "--date", ago(60)).exit_code == 0
+    for n in (60, 58, 20, 10, 1):  # a gap of 38 days, longer than the acute phase's review period of two weeks
+        run("P-GAP", n)
+    run("P-LATE", 16)  # entered today, 16 days after its date: more than course.late_entry_days (14)
+    run("P-ABANDON", 1)
+    red_flags = len(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data["red_flags"])
+    typed = "n\n" * red_flags + "2\n" + "1\n1\n4\n"  # chin nod 4/10 against its limit of 3, then no more input
+    args = ("run", "neck-pain", "--patient", "P-ABANDON", "--db", db, "--no-timer", "--date", ago(0))
+    assert cli(*args, input=typed).exit_code == 130
+    report = _clinic(cli, db)
+    reasons = {c["patient"]: {r["kind"]: r["text"] for r in c["reasons"]} for c in report["courses"]}
+    gap = reasons["P-GAP"]["long-gap"]
+    assert f"no session from {ago(58)} to {ago(20)} (38 days), longer than the phase's review period of 2" in gap
+    late = reasons["P-LATE"]["check-record"]
+    assert f"the session of {ago(16)} was entered on {ago(0)}, 16 days after its date (more than 14)" in late
+    abandoned = reasons["P-ABANDON"]["abandoned-over-limit"]
+    assert f"a session left unfinished on {ago(0)}: pain during Chin nod lying down was 4/10, above its limit" in (
+        abandoned
+    )
+    assert "check-record" not in reasons["P-ABANDON"]  # entered on its own date

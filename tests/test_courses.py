@@ -402,8 +402,9 @@ def test_no_improvement_over_the_phase_review_period_pauses_but_not_at_the_pain_
     assert phases == {"acute", "recovery"}  # recovery also waits for an Oswestry score, never recorded here
 
 
-def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(cli, tmp_path) -> None:
-    """Sessions dated in the past, a clinician's approval and review recorded today (no --date): the course goes on."""
+def test_a_course_entered_from_paper_goes_on_after_its_review_is_recorded_with_its_date(cli, tmp_path) -> None:
+    """Sessions dated in the past, a clinician's approval recorded today (no --date): the course goes on once the
+    review is recorded with the date it happened; a review dated today does not lift the pause for earlier days."""
     course = Course(cli, tmp_path, "neck-pain")
     assert (
         course.cli(
@@ -420,6 +421,9 @@ def test_a_course_entered_from_paper_keeps_going_after_a_review_recorded_today(c
         == 2
     )  # already in the first phase: nothing earlier
     assert course.cli("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--db", course.db).exit_code == 0
+    inside, _ = course.run(2)  # dated before the review: inside the paused period (issue 26, finding 1)
+    assert inside.exit_code == 6 and "judged by the course as it stood on its own date" in inside.stderr
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=2).exit_code == 0
     for n in range(2, 10):
         result, out = course.run(n)
         assert result.exit_code == 0, result.output
@@ -563,3 +567,149 @@ def test_a_newline_in_a_review_note_cannot_forge_a_line_of_history_or_of_a_refus
     assert any(line.endswith("refer: seen\\x0a" + forged.split("\n")[1]) for line in listed)  # shown, on one line
     refused, _ = course.run(2)
     assert refused.exit_code == 6 and "  Note: seen\\x0a" in refused.stderr
+
+
+# --- issue 26: the course as it stood on a session's own date ----------------------------------------------------
+
+
+def test_a_session_dated_inside_a_paused_period_is_refused_and_never_counts(cli, tmp_path) -> None:
+    """Paused on day 5, reviewed on day 8: a session entered afterwards but dated day 6 is refused like any stopped
+    course (exit 6), and the days in a row within the limits never count it."""
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    for n in range(0, 5):
+        assert course.run(n)[0].exit_code == 0
+    assert course.run(5, screening={"all": False, "spreading-pain": True})[0].exit_code == 4
+    review = ("review", "P1", "--clinician", "PT-1", "--outcome", "resume", "--note", "no nerve signs")
+    assert course.do(*review, n=8).exit_code == 0
+    inside, _ = course.run(6)
+    assert inside.exit_code == 6, inside.output
+    assert f"paused since {day(5)}" in inside.stderr and f"A review on {day(8)} lifted it" in inside.stderr
+    assert course.plan(7)[0].exit_code == 6  # a plan for a day inside the pause is refused too
+    assert [s["date"] for s in course.history()["sessions"]] == [day(n) for n in range(6)]
+    # The review that happened on day 6, recorded with its own date, lifts the pause from that day on.
+    assert course.do(*review, n=6).exit_code == 0
+    result, out = course.run(6)
+    assert result.exit_code == 0, result.output
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 1  # the count starts again after the pause
+
+
+def test_no_improvement_never_pauses_at_the_pain_goal_and_a_gap_is_not_a_failure_to_improve(cli, tmp_path) -> None:
+    """Issue 26, finding 4: pain 3 against the acute phase's goal of at most 3 after a seven-week gap, and pain 6
+    after the same gap, are neither of them "no meaningful improvement": the weeks count sessions actually done."""
+    at_goal = Course(cli, tmp_path, "low-back-pain-acute")
+    at_goal.approve("acute", 0)
+    for n in (0, 2, 4):
+        assert at_goal.run(n, pain_before=5, pain_after=5)[0].exit_code == 0
+    result, out = at_goal.run(53, pain_before=3, pain_after=3)  # seven weeks later, at the phase's pain goal
+    assert result.exit_code == 0, out
+    assert out["decision"]["action"] != "stop-and-review" and out["status"] == "active"
+
+    gap = Course(cli, tmp_path, "low-back-pain-acute", patient="P2")
+    gap.approve("acute", 0)
+    for n in (0, 2, 4):
+        assert gap.run(n, pain_before=6, pain_after=6, exercises={"all": 2})[0].exit_code == 0
+    result, out = gap.run(53, pain_before=6, pain_after=6, exercises={"all": 2})  # the gap counts one week at most
+    assert result.exit_code == 0, out
+    assert all(d.get("measure") != "no-improvement-weeks" for d in out["decision"]["details"])
+    for n in (55, 57):  # two weeks of sessions done without improvement: now it is a reason for review
+        result, out = gap.run(n, pain_before=6, pain_after=6, exercises={"all": 2})
+    assert result.exit_code == 4 and "time without a meaningful improvement" in out["decision"]["reasons"][0]
+
+
+def test_a_flare_lowers_every_dose_beside_an_exercise_stop_and_the_stopped_one_returns_lower(cli, tmp_path) -> None:
+    """Issue 26, finding 3: Bridge 7/10 during and 7/10 after on low-back-pain-chronic fires 'stop Bridge' (its
+    exercise) and 'pain-after > 5 -> reduce-load' (the session): both act. After a review the Bridge comes back one
+    step lower than when it was stopped; at the bottom of its range it stays there and says so."""
+    course = Course(cli, tmp_path, "low-back-pain-chronic")
+    course.approve("acute", 0)
+    for n in range(0, 6):
+        _result, out = course.run(n)
+    before = {e["id"]: e["step"] for e in out["next_plan"]["exercises"]}
+    assert before["glute-bridge"] == before["walking-programme"] == 2
+    result, out = course.run(6, exercises={"all": 1, "glute-bridge": 7}, pain_after=7)
+    assert result.exit_code == 0, result.output
+    decision = out["decision"]
+    assert decision["action"] == "stop-exercise" and decision["removed"] == ["glute-bridge"]
+    assert {d["rule"] for d in decision["details"]} == {"red-pain", "high-after"}
+    assert any("every dose is one step lower next time" in reason for reason in decision["reasons"])
+    assert any("it comes back one dose step lower" in reason for reason in decision["reasons"])
+    after = {e["id"]: e["step"] for e in out["next_plan"]["exercises"]}
+    assert "glute-bridge" not in after and after["walking-programme"] == after["hamstring-stretch-supine"] == 1
+    assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=7).exit_code == 0
+    _result, plan = course.plan(7)
+    assert next(e["step"] for e in plan["exercises"] if e["id"] == "glute-bridge") == 1  # not its pre-flare 2
+    assert (
+        "Bridge is back after your clinician's review, one dose step lower than when it was stopped."
+        in (plan["adjustments"])
+    )
+
+    bottom = Course(cli, tmp_path, "low-back-pain-chronic", patient="P2")
+    bottom.approve("acute", 0)
+    _result, out = bottom.run(0, exercises={"all": 1, "glute-bridge": 7}, pain_after=7)
+    assert any("which is as low as it goes" in reason for reason in out["decision"]["reasons"])
+    assert bottom.do("review", "P2", "--clinician", "PT-1", "--outcome", "resume", n=1).exit_code == 0
+    _result, plan = bottom.plan(1)
+    assert next(e["step"] for e in plan["exercises"] if e["id"] == "glute-bridge") == 0
+    assert any("at the start of its range: it cannot go lower" in line for line in plan["adjustments"])
+
+
+def test_pain_over_a_limit_in_an_abandoned_session_counts_for_what_it_says(cli, tmp_path) -> None:
+    """Issue 26, finding 2: chin nod 4/10 against its limit of 3 at the terminal, then the end of input (as Ctrl-C):
+    a re-run the same day does not offer the chin nod, the day does not count as within the limits, and history and
+    clinic show the 4/10."""
+    from rehabkit._documents.loader import load_file
+
+    from conftest import PROTOCOLS
+
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    red_flags = len(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data["red_flags"])
+    typed = "n\n" * red_flags + "2\n" + "1\n1\n4\n"  # breathing 1, shoulder rolls 1, chin nod 4: then no more input
+    args = ("run", "neck-pain", "--patient", "P1", "--db", course.db, "--no-timer", "--date", day(1))
+    abandoned = cli(*args, input=typed)
+    assert abandoned.exit_code == 130 and "stop it for today" in abandoned.stdout
+    result, out = course.run(1)  # the same day again
+    assert result.exit_code == 0, result.output
+    assert "supine-chin-nod" not in [e["id"] for e in out["plan"]["exercises"]]
+    left = {e["id"]: e["why"] for e in out["plan"]["left_out"]}
+    assert "stopped for the rest of the day" in left["supine-chin-nod"]
+    counted = {d["measure"]: d["value"] for d in out["decision"]["details"]}
+    assert counted["consecutive-sessions-within-limits"] == 0  # day 0 counted, day 1 not
+    result, out = course.run(2)
+    assert "supine-chin-nod" in [e["id"] for e in out["plan"]["exercises"]]  # a new day: offered again
+    assert {d["measure"]: d["value"] for d in out["decision"]["details"]}["consecutive-sessions-within-limits"] == 1
+    listed = cli("history", "P1", "--db", course.db).stdout
+    assert "pain during Chin nod lying down was 4/10, above its limit of 3/10, in a session left unfinished" in listed
+    (session,) = [s for s in course.history()["sessions"] if s["status"] == "incomplete"]
+    assert session["detail"]["within_limits"] is False and session["detail"]["stopped_today"] == ["supine-chin-nod"]
+
+
+def test_a_next_morning_option_the_protocol_has_no_rule_for_is_never_silently_ignored(cli, tmp_path) -> None:
+    """Issue 26, finding 5: neck-pain has no settling rule; a protocol with no next-morning rule at all ignores the
+    pain too. next-day says so and what the clinician should do; lint warns (RK308) on the second."""
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    morning = course.do("next-day", "P1", "--pain", "9", "--settled-after-hours", "30", n=1)
+    assert morning.exit_code == 0, morning.output
+    assert (
+        "has no next-morning rule for the hours pain took to settle (--settled-after-hours 30): it is recorded, but "
+        "nothing changes the plan because of it. A clinician should look at it and decide" in morning.stderr
+    )
+    assert "next-morning pain (9/10)" not in morning.stderr  # neck-pain does react to next-morning pain
+
+    data = yaml.safe_load((Path(__file__).parent / "corpus" / "good" / "minimal.yaml").read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["symptom_rules"] = [r for r in data["symptom_rules"] if r["measure"] != "next-morning-over-baseline"]
+    path = tmp_path / "no-mornings.yaml"
+    path.write_text(yaml.safe_dump(data))
+    linted = cli("validate", str(path))
+    assert "RK308" in linted.output and "no symptom rule reacts to the next morning" in linted.output
+    other = Course(cli, tmp_path, str(path), patient="P2")
+    assert other.run(0)[0].exit_code == 0
+    silent = other.do("next-day", "P2", "--pain", "9", "--protocol", str(path), n=1)
+    assert silent.exit_code == 0, silent.output
+    assert "has no next-morning rule for next-morning pain (9/10)" in silent.stderr

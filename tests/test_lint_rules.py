@@ -248,7 +248,7 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         "no improvement despite regular rehabilitation",
     ),
     "RK302": (
-        _mutate(_delete("symptom_rules.1")),
+        _mutate(_delete("symptom_rules.3"), _delete("symptom_rules.1")),
         _mutate(_set("symptom_rules.1.measure", "next-morning-over-baseline"), _set("symptom_rules.1.above", 1)),
         "response after a session",
     ),
@@ -291,6 +291,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("symptom_rules.1.action", "regress")),
         _mutate(_set("symptom_rules.1.action", "hold")),
         "which acts on one exercise, but pain-after is not measured per exercise",
+    ),
+    "RK308": (
+        _mutate(_delete("symptom_rules.3")),
+        _mutate(_delete("symptom_rules.3"), _set("symptom_rules.1.measure", "not-settled-after-hours")),
+        "no symptom rule reacts to the next morning",
     ),
     "RK401": (
         _mutate(_delete("references.0.url")),

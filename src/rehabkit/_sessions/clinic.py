@@ -18,11 +18,15 @@ of rehabkit's (docs/postgres.md lists where each comes from):
 * **outcome measure due**: the phase's exit criteria name a score
   (``ndi-raw``, ``odi-percent``, ...) not recorded since the phase began, and
   the phase's review date has come or it is the only criterion left;
+* **a session left unfinished with pain over a limit** (of the last ``staff.trust_event_days`` days): its answers
+  count for what they say;
+* **a long gap**: the latest gap without sessions in the current phase longer than its ``review_after_weeks``
+  (ended within the last ``staff.trust_event_days`` days, or still going on);
 * **no recent session**: more days without a session than the phase's least
   ``sessions_per_week`` allows (7 / min, rounded up);
 * **check a record** (of the last ``staff.trust_event_days`` days, clinical-policy data): a surgeon's clearance
   transcribed from a letter rather than given by a surgeon, an urgent referral lifted, an approval or clearance
-  given again after its withdrawal;
+  given again after its withdrawal, a session entered more than ``course.late_entry_days`` after its own date;
 * **referred**: referred on at a review (listed last, for follow-up).
 
 A patient with a row rehabkit cannot read (a date that is not a date, text for
@@ -37,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -61,13 +66,25 @@ from ..model import Protocol
 from .readable import missing_patient_problem
 from .store_api import Overview, SessionStore, parse_day
 
-__all__ = ["KINDS", "Assessment", "Attention", "CourseAttention", "assess", "read_store"]
+__all__ = [
+    "KINDS",
+    "Assessment",
+    "Attention",
+    "CourseAttention",
+    "abandoned_over_limit",
+    "assess",
+    "entered_late",
+    "long_gaps",
+    "read_store",
+]
 
 #: Reasons for attention, most urgent first (a course is ranked by its most urgent reason).
 KINDS = (
     "urgent-referral",
     "paused",
     "worse-pain",
+    "abandoned-over-limit",
+    "long-gap",
     "no-improvement",
     "waiting-for-clearance",
     "check-record",
@@ -273,8 +290,12 @@ def _attention(
         )
         if course.status == "discharged":
             continue
+        window = today - datetime.timedelta(days=trust_days)
         found_reasons = [*_reasons(course, protocol, sessions, record, today, criteria)]
-        found_reasons += records_to_check(record.events, protocol_id, today - datetime.timedelta(days=trust_days))
+        found_reasons += records_to_check(record.events, protocol_id, window)
+        found_reasons += [*abandoned_over_limit(sessions, window), *entered_late(sessions, window, today)]
+        if course.status == "active":
+            found_reasons += long_gaps(course, protocol, today, window)
         reasons = sorted(found_reasons, key=lambda r: r.rank)
         if reasons:
             last = max((s.date for s in sessions), default=None)
@@ -498,3 +519,57 @@ def _no_recent_session(
             f"{per_week.min} a week, " + ("one every day)" if allowed == 1 else f"one every {allowed} days or sooner)"),
             last.isoformat(),
         )
+
+
+def abandoned_over_limit(sessions: list[PastSession], since: datetime.date) -> Iterator[Attention]:
+    """Sessions left unfinished (dated ``since`` or later) whose pain went over a limit: they count for what they say
+    (:func:`rehabkit.engine.conclude.interrupted` kept a record of it)."""
+    for session in sessions:
+        if session.status != "incomplete" or session.date < since or not session.detail:
+            continue
+        reasons = session.detail.get("reasons") or ["pain over a limit"]
+        yield Attention(
+            "abandoned-over-limit",
+            f"a session left unfinished on {session.date.isoformat()}: " + "; ".join(str(r) for r in reasons),
+            session.date.isoformat(),
+        )
+
+
+def entered_late(sessions: list[PastSession], since: datetime.date, today: datetime.date) -> Iterator[Attention]:
+    """Sessions entered (their recorded start) more than the clinical policy's ``course.late_entry_days`` after their
+    own date, entered from ``since`` to ``today``: what a patient recalls that late is less reliable."""
+    from .._common.clinical_data import policy
+
+    late = int(policy()["course"]["late_entry_days"])
+    for session in sessions:
+        if not session.started:
+            continue
+        entered = parse_day(session.started)
+        days = (entered - session.date).days
+        if days > late and since <= entered <= today:
+            yield Attention(
+                "check-record",
+                f"the session of {session.date.isoformat()} was entered on {entered.isoformat()}, {days} days after "
+                f"its date (more than {late}): check what it records with the patient",
+                entered.isoformat(),
+            )
+
+
+def long_gaps(course: Course, protocol: Protocol, today: datetime.date, since: datetime.date) -> Iterator[Attention]:
+    """The latest gap without sessions in the current phase longer than its review period (``review_after_weeks``),
+    ended ``since`` or later or still going on: a long gap is its own signal (time without sessions is not counted as
+    time without improvement)."""
+    weeks = protocol.phase(course.phase).review_after_weeks
+    if not weeks or course.entered is None:
+        return
+    days = sorted({course.entered, *(s.date for s in course.stint if s.status != "in-progress"), today})
+    gaps = [(a, b) for a, b in itertools.pairwise(days) if (b - a).days > weeks * 7 and b >= since]
+    if gaps:
+        start, end = gaps[-1]
+        ongoing = end == today
+        yield Attention(
+            "long-gap",
+            f"no session from {start.isoformat()} " + ("until today" if ongoing else f"to {end.isoformat()}")
+            + f" ({(end - start).days} days), longer than the phase's review period of {weeks} weeks",
+            start.isoformat(),
+        )  # fmt: skip

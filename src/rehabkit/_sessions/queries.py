@@ -572,6 +572,7 @@ class StoreQueries:
             present,
             text,
             clinician,
+            started,
             state,
         ) in self._rows_with_json_state("overview_sessions", ()):
             problem = session_problem(day, status, before, after, state)
@@ -582,8 +583,8 @@ class StoreQueries:
             detail = StoredDetail(text, within, True, later, sid, patient) if present else {}
             # By position (see _session): 50,000 sessions of a clinic, read in one go.
             made = stored_session(
-                sid, stored_day(day), phase, status, before, after, decision, detail, patient, protocol, "", "",
-                None, clinician,
+                sid, stored_day(day), phase, status, before, after, decision, detail, patient, protocol, "",
+                str(started or ""), None, clinician,
             )  # fmt: skip
             sessions.append(made)
         return sessions

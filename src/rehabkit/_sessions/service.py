@@ -27,8 +27,8 @@ import attrs
 from .._common.errors import RehabkitError
 from .._common.vocabulary import REVIEW_ACTIONS
 from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
-from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, screening_stop
-from ..engine.course import active_precautions, morning_reasons
+from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, interrupted, screening_stop
+from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
@@ -72,6 +72,7 @@ __all__ = [
     "review",
     "set_surgery_date",
     "stopped_in",
+    "unruled_morning",
 ]
 
 #: The action of a red flag that sends the patient for urgent medical help.
@@ -440,7 +441,7 @@ class SessionRun:
             pain_during=dict(self.during),
             pain_after=self.pain_after_value,
             new_symptom=bool(self.new_symptom_value),
-            weeks_without_improvement=self.course.weeks_without_improvement,
+            weeks_without_improvement=weeks_stuck_with(self.course, self.day, self.pain_before_value),
         )
         decision = self._decide(result)
         doses, _ = morning_doses(self.course)
@@ -459,10 +460,17 @@ class SessionRun:
         return self._outcome(end, self.plan)
 
     def interrupt(self) -> None:
-        """The patient stopped: the answers so far are kept and the session is marked incomplete."""
+        """The patient stopped: the answers so far are kept and the session is marked incomplete. A pain over a limit
+        already given counts for what it says: the session keeps a record of it (the exercise stopped for the rest of
+        the day, its own rule acting, the day not within the limits)."""
         self._step("interrupt")
         self.state = "ended"
-        self.store.finish_session(self.session, "incomplete")
+        record = interrupted(self.course, self.plan, self.during, self._omitted, self.day) if self.plan else None
+        if record is None:
+            self.store.finish_session(self.session, "incomplete")
+        else:
+            action = "stop-exercise" if record.removed != self.course.removed else "hold"
+            self.store.finish_session(self.session, "incomplete", action, record.to_dict())
 
     def _decide(self, result: SessionResult) -> Decision:
         from ..engine import decide as default_policy
@@ -795,6 +803,9 @@ class NextDayRecorded:
 
     session: PastSession
     reasons: tuple[Reason, ...] = ()
+    #: What the report gave that the protocol has no next-morning rule for, as the symptom-rule measures it would
+    #: feed (``pain-next-morning``, ``not-settled-after-hours``): recorded, but nothing acts on it.
+    unruled: tuple[str, ...] = ()
 
     @property
     def action(self) -> str:
@@ -825,6 +836,23 @@ def next_day_session(store: SessionStore, patient: str, day: datetime.date) -> P
     return session
 
 
+#: The symptom-rule measures a next-morning report feeds: pain (against the scale, and against the pain before the
+#: session), and the hours pain took to settle.
+MORNING_PAIN = ("pain-next-morning", "next-morning-over-baseline")
+MORNING_SETTLED = ("not-settled-after-hours",)
+
+
+def unruled_morning(protocol: ProtocolModel, settled: bool) -> tuple[str, ...]:
+    """What a next-morning report gives that ``protocol`` has no rule for: ``pain-next-morning`` when no rule looks at
+    next-morning pain, ``not-settled-after-hours`` when the hours to settle are given (``settled``) and no rule looks
+    at them."""
+    measures = {rule.measure for rule in protocol.symptom_rules}
+    unruled = [] if measures & set(MORNING_PAIN) else ["pain-next-morning"]
+    if settled and not measures & set(MORNING_SETTLED):
+        unruled.append("not-settled-after-hours")
+    return tuple(unruled)
+
+
 def record_next_day(
     store: SessionStore,
     patient: str,
@@ -844,7 +872,7 @@ def record_next_day(
     if protocol is None:
         return NextDayRecorded(session)
     reasons = morning_reasons(protocol, session, NextDayRecord(session.id, day, pain, settled))
-    recorded = NextDayRecorded(session, reasons)
+    recorded = NextDayRecorded(session, reasons, unruled_morning(protocol, settled is not None))
     if recorded.paused:
         pause = Pause(
             recorded.action,

@@ -70,7 +70,7 @@ _JSON_STATE = {
 _OVERVIEW_SESSIONS = (
     "SELECT patient, protocol, id, date, phase, status, pain_before, pain_after, decision, within_limits, "
     "CASE WHEN decision_detail IS NULL OR decision_detail IN ('', '{{}}', 'null') THEN 0 ELSE 1 END, "
-    "CASE WHEN latest <= 2 THEN decision_detail END, clinician, {state} FROM (SELECT sessions.*, "
+    "CASE WHEN latest <= 2 THEN decision_detail END, clinician, started, {state} FROM (SELECT sessions.*, "
     "ROW_NUMBER() OVER (PARTITION BY patient, protocol ORDER BY id DESC) AS latest FROM sessions) AS numbered "
     "ORDER BY id"
 )

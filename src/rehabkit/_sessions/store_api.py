@@ -140,10 +140,10 @@ class MeasureRow(NamedTuple):
 class Overview(NamedTuple):
     """Every patient's records, from :meth:`SessionStore.overview`, each table in the order recorded.
 
-    ``sessions`` give ``patient``, ``protocol`` and ``clinician`` and what the engine reads; a session's decision
-    record is a :class:`rehabkit.engine.stored_session.StoredDetail` whose ``within_limits`` comes from its column,
-    whose text comes with the latest two sessions of each course and is read from the store for an older one when
-    asked. ``measures`` are in date order. The rows are named tuples (a clinic's overview reads thousands of them).
+    ``sessions`` give ``patient``, ``protocol``, ``clinician``, ``started`` and what the engine reads; a session's
+    decision record is a :class:`rehabkit.engine.stored_session.StoredDetail` whose ``within_limits`` comes from its
+    column, whose text comes with the latest two sessions of each course and is read from the store for an older one
+    when asked. ``measures`` are in date order. The rows are named tuples (a clinic's overview reads thousands of them).
     A row that cannot be read is not among them: it is named in ``damaged``.
     """
 

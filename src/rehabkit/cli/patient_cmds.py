@@ -106,6 +106,9 @@ def history(
         morning = mornings.get(s.id)
         scores = f"{_pain(s.pain_before)}->{_pain(s.pain_after)}" + (f"/{morning[1]:g}" if morning else "")
         echo(f"{s.date.isoformat():<11} {s.protocol:<22} {s.phase:<12} {s.status:<11} {scores:<12} {s.decision or '-'}")
+        detail = s.decision_detail if s.status == "incomplete" else None
+        for reason in detail.get("reasons", []) if isinstance(detail, dict) else []:
+            echo(f"{'':<11} {reason}")  # what a session left unfinished counts for
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:
@@ -323,6 +326,7 @@ def _record_next_day(
         return
     for reason in recorded.reasons:
         echo(f"  {reason.describe()}: {reason.rule.message}")
+    _say_unruled(recorded.unruled, protocol.key, patient, pain, settled)
     if recorded.paused:
         echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
         urgent = recorded.action == "refer-urgently"
@@ -330,6 +334,21 @@ def _record_next_day(
     if recorded.reasons:
         lower = recorded.action == "reduce-load"
         echo("The next session's plan " + ("is one step lower." if lower else "keeps the same doses."))
+
+
+def _say_unruled(unruled: tuple[str, ...], protocol: str, patient: str, pain: float, settled: float | None) -> None:
+    """Say what the report gave that the protocol has no rule for, and what the clinician should do about it."""
+    given = {
+        "pain-next-morning": f"next-morning pain ({pain:g}/10)",
+        "not-settled-after-hours": f"the hours pain took to settle (--settled-after-hours {settled or 0:g})",
+    }
+    for measure in unruled:
+        echo(
+            f"{protocol} has no next-morning rule for {given[measure]}: it is recorded, but nothing changes the plan "
+            f"because of it. A clinician should look at it and decide: record a review if it needs one (rehabkit "
+            f"review {patient} --outcome ...), or give the protocol a '{measure}' symptom rule.",
+            err=True,
+        )
 
 
 def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str | None) -> Any:

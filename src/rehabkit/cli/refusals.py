@@ -195,6 +195,15 @@ def describe_stop(course: Course, patient: str) -> list[str]:
         lines = [f"The patient was {word} at a review on {since}{who}."]
         if isinstance(detail, Review) and detail.note:
             lines.append(f"  Note: {visible(detail.note)}")  # on its one line, whatever it holds
+    lifted = course.lifted_later
+    if lifted is not None:
+        lines.append(
+            f"A review on {lifted.date.isoformat()} lifted it, after the date this record is for: a session, and "
+            "what it decides, is judged by the course as it stood on its own date, so nothing is recorded inside a "
+            "paused period. Enter it with a date on or after the review, or record the review that happened before "
+            f"it with its own date ({_REVIEW_COMMAND.format(patient=patient)} --date YYYY-MM-DD)."
+        )
+        return lines
     lines.append(
         f"No session runs until a clinician records a review: {_REVIEW_COMMAND.format(patient=patient)} "
         "[--phase P] [--note TEXT]"

@@ -255,6 +255,23 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
             )
 
 
+#: The symptom-rule measures a next-morning report ('rehabkit next-day') feeds.
+NEXT_MORNING = ("pain-next-morning", "next-morning-over-baseline", "not-settled-after-hours")
+
+
+def next_morning_ignored(context: LintContext) -> Iterator[Violation]:
+    """The protocol reacts to at least one of the next-morning measures rehabkit records."""
+    assert context.protocol is not None
+    if not {rule.measure for rule in context.protocol.symptom_rules} & set(NEXT_MORNING):
+        yield Violation(
+            "no symptom rule reacts to the next morning ('rehabkit next-day' records pain the morning after and the "
+            "hours it took to settle): add a rule on 'pain-next-morning', 'next-morning-over-baseline' or "
+            "'not-settled-after-hours', or a report is recorded and nothing acts on it.",
+            ("symptom_rules",),
+            at_key=True,
+        )
+
+
 #: Words RK301 and RK306 use for a sign, where the vocabulary's plain words would not read in their sentence.
 _LUMBAR_WORDS = {"cauda-equina": "cauda equina signs: new bladder or bowel disturbance or numbness in the saddle area"}
 _URGENT_WORDS = {"cauda-equina": "cauda equina signs", "blood-clot": "signs of a blood clot"}
@@ -376,6 +393,20 @@ RULES = (
             "the top of its measure's scale (pain 10/10) is never passed. Every measure a rule names is one "
             "rehabkit records: pain during each exercise and after the session, new symptoms, and the next "
             "morning's pain and settling time ('rehabkit next-day')."
+        ),
+    ),
+    LintRule(
+        code="RK308",
+        severity=Severity.WARNING,
+        summary="no symptom rule reacts to the next morning",
+        check=next_morning_ignored,
+        explanation=(
+            "'rehabkit next-day' records the patient's pain the morning after a session and the hours it took to "
+            "settle. Pain that has not settled by the next morning is the pain-monitoring model's sign of overload "
+            "(Silbernagel et al. 2007): a protocol with no rule on 'pain-next-morning', "
+            "'next-morning-over-baseline' or 'not-settled-after-hours' records such a report and never acts on it "
+            "('next-day' then says so). Add one, for example a hold or reduce-load when next-morning pain is above "
+            "the pain before the session."
         ),
     ),
 )

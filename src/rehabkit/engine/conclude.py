@@ -19,12 +19,13 @@ from .._common.vocabulary import REVIEW_ACTIONS
 from ..model import Exercise
 from .course import Course
 from .criteria import Unmet
-from .decide import Decision, SessionResult, within_limits
+from .decide import Decision, SessionResult, symptom_decision, within_limits
 from .decision_record import DecisionRecord
 from .dose import DoseState, advance_doses
 from .events import Pause, PhaseEntry
-from .plan import SessionPlan, plan_session
+from .plan import PlannedExercise, SessionPlan, plan_session
 from .screening import ScreeningResult
+from .symptoms import Observation, evaluate
 from .today import OMITTED_LAST_TIME
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "conclude",
     "empty_plan_stop",
     "gate_refusal",
+    "interrupted",
+    "over_limit",
     "screening_stop",
 ]
 
@@ -124,10 +127,11 @@ def conclude(
         if not plan_session(protocol, course.phase, library, regressions, removed=removed).items:
             decision = _nothing_left(decision)  # nothing of the phase is left: it cannot go on without a clinician
     new_doses = advance_doses(plan, result, decision, doses, today)
+    stopped = tuple(item.exercise.id for item, _ in over_limit(plan, result.pain_during))
     record = DecisionRecord(
         "decision", within_limits(decision), decision.reasons, decision.messages, decision.details, regressions,
         removed, decision.next_phase, new_doses, plan.adjustments, tuple(left.exercise for left in plan.left_out),
-        tuple(sorted(omitted)),
+        tuple(sorted(omitted)), stopped_today=stopped,
     )  # fmt: skip
     if decision.action in REVIEW_ACTIONS:
         no_improvement = any(d.get("measure") == "no-improvement-weeks" for d in decision.details)
@@ -144,3 +148,55 @@ def conclude(
         omit_movements=omitted, omit_reason=OMITTED_LAST_TIME,
     )  # fmt: skip
     return Conclusion("complete", decision.action, record, decision, entry=entry, next_plan=next_plan)
+
+
+def over_limit(plan: SessionPlan, during: Mapping[str, float]) -> list[tuple[PlannedExercise, float]]:
+    """The exercises of ``plan`` whose pain during (``during``: exercise id -> 0-10) went above their own limit."""
+    return [
+        (item, during[item.exercise.id])
+        for item in plan.items
+        if item.dose is not None and item.dose.pain_limit is not None
+        and during.get(item.exercise.id, 0) > item.dose.pain_limit
+    ]  # fmt: skip
+
+
+def interrupted(
+    course: Course, plan: SessionPlan, during: Mapping[str, float], omitted: frozenset[str], today: datetime.date
+) -> DecisionRecord | None:
+    """What a session left unfinished (Ctrl-C, end of input) records of the pain it was told: ``None`` when no pain
+    went over a limit, else a record that counts for what it says. An exercise above its own limit is stopped for the
+    rest of the day; an exercise's own symptom rule (regress, stop-exercise) acts as after a finished session; the
+    day is not within the limits and earns no dose step (the doses stay as they were, the day counted)."""
+    over = over_limit(plan, during)
+    observations = [Observation("pain-during", value, exercise=key) for key, value in during.items()]
+    fired = [r for r in evaluate(course.protocol.symptom_rules, observations) if r.action != "continue"]
+    if not over and not fired:
+        return None
+    reasons = [
+        f"pain during {item.exercise.name} was {pain:g}/10, above its limit of {item.dose.pain_limit:g}/10, in a "  # type: ignore[union-attr]
+        "session left unfinished: it is stopped for the rest of the day"
+        for item, pain in over
+    ]
+    details = [
+        {"measure": "pain-during", "exercise": item.exercise.id, "value": pain, "limit": item.dose.pain_limit,  # type: ignore[union-attr]
+         "rule": "pain_limit", "action": "stop-for-today"}
+        for item, pain in over
+    ]  # fmt: skip
+    partial = SessionResult(pain_before=0, pain_during=dict(during))
+    decision = symptom_decision(plan, partial, settled=True) if fired else None
+    if decision is not None:
+        reasons += [f"{reason} (in a session left unfinished)" for reason in decision.reasons]
+        details += [dict(d) for d in decision.details]
+    regressions = _merged_regressions(course, decision) if decision is not None else dict(course.regressions)
+    removed = tuple(dict.fromkeys((*course.removed, *(decision.removed if decision is not None else ()))))
+    doses = dict(course.doses)
+    for item in plan.items:  # the day is counted (it earns nothing), and the count of days starts again
+        step = doses[item.exercise.id].step if item.exercise.id in doses else 0
+        doses[item.exercise.id] = DoseState(
+            max(0, step - 1) if item.exercise.id in removed else step, 0, today.isoformat()
+        )
+    return DecisionRecord(
+        "decision", False, tuple(reasons), tuple(dict.fromkeys(r.rule.message for r in fired)), tuple(details),
+        regressions, removed, None, doses, plan.adjustments, tuple(left.exercise for left in plan.left_out),
+        tuple(sorted(omitted)), stopped_today=tuple(item.exercise.id for item, _ in over),
+    )  # fmt: skip

@@ -30,14 +30,23 @@ __all__ = [
     "Course",
     "active_precautions",
     "build_course",
+    "counts",
     "current_entry",
     "morning_reasons",
     "pain_target",
+    "stop_on",
+    "weeks_stuck_with",
 ]
 
 #: Course states in which no session runs.
 STOPPED_STATES = frozenset({"paused", "referred", "discharged"})
 _DONE = ("complete", "stopped")
+
+
+def counts(session: PastSession) -> bool:
+    """True when a session counts for what it says: finished (complete or stopped), or left unfinished with a record
+    of pain over a limit (an incomplete session with a decision record)."""
+    return session.status in _DONE or (session.status == "incomplete" and bool(session.detail))
 
 
 @attrs.frozen(slots=True)
@@ -53,9 +62,18 @@ class Course:
     regressions: Mapping[str, str] = attrs.field(factory=dict)
     removed: tuple[str, ...] = ()
     doses: Mapping[str, DoseState] = attrs.field(factory=dict)
+    #: Exercises that had left the plan for pain and that a clinician's review since has brought back (one dose step
+    #: lower than when they were stopped).
+    returned: tuple[str, ...] = ()
+    #: Exercises whose pain went above their own limit in a session on the day the course is worked out for (finished
+    #: or not): stopped for the rest of that day.
+    stopped_today: tuple[str, ...] = ()
     #: Next-morning rules that fired on the last session's report, most serious first; they act on the next plan.
     morning: tuple[Reason, ...] = ()
     weeks_without_improvement: float | None = None
+    #: What the no-improvement clock reads (when the protocol has a no-improvement rule): when it started and the
+    #: pain before each session since, oldest first (:func:`weeks_stuck_with`).
+    improvement_clock: tuple[datetime.date, tuple[tuple[datetime.date, float], ...]] | None = None
     #: The event that stopped the course (a pause, or a review that referred or discharged), when stopped.
     stop: CourseEvent | None = None
     #: The date of the course's latest session (sessions are entered in date order).
@@ -65,6 +83,9 @@ class Course:
     entered_after: int = 0
     #: Movements the last session's screening left out (a plan shown before screening leaves them out too).
     omitted_movements: frozenset[str] = frozenset()
+    #: When the course stood stopped on the day it is worked out for but a review dated after that day lifted the
+    #: stop: that review (a session dated inside a paused period is refused like any stopped course).
+    lifted_later: CourseEvent | None = None
 
     @property
     def stint(self) -> tuple[PastSession, ...]:
@@ -162,6 +183,28 @@ def _stop_event(events: Sequence[CourseEvent], protocol_id: str) -> CourseEvent 
     return stop
 
 
+def stop_on(events: Sequence[CourseEvent], protocol_id: str, day: datetime.date) -> CourseEvent | None:
+    """The pause or review that left the course stopped on ``day``: the course as it stood that day, from the events
+    dated on or before it (in the order recorded). A review dated after ``day`` does not lift a pause for ``day``."""
+    return _stop_event([e for e in events if e.date <= day], protocol_id)
+
+
+def _lifted_later(events: Sequence[CourseEvent], stop: CourseEvent) -> CourseEvent | None:
+    """The first review recorded after ``stop`` (and dated after it) that lifted it."""
+    later = (e for e in events if e.id > stop.id and e.kind == "review" and e.date > stop.date)
+    return next((e for e in later if isinstance(e.detail, Review) and e.detail.outcome not in ("refer",)), None)
+
+
+def _stopped_days(
+    events: Sequence[CourseEvent], protocol_id: str, days: Iterable[datetime.date]
+) -> frozenset[datetime.date]:
+    """The days (of ``days``) on which the course stood stopped (:func:`stop_on`)."""
+    stopping = [e for e in events if e.kind in ("pause", "review")]
+    if not stopping:
+        return frozenset()
+    return frozenset(day for day in set(days) if stop_on(stopping, protocol_id, day) is not None)
+
+
 def current_entry(protocol: Protocol, events: Iterable[CourseEvent]) -> CourseEvent | None:
     """The event by which the patient entered the phase of ``protocol`` they are in (``None``: not started)."""
     order = {p.id for p in protocol.phases}
@@ -211,28 +254,39 @@ def build_course(
     entered = min([entry.date, *(s.date for s in stint[:1])]) if entry else None
     reviews = [e for e in patient_events if e.kind == "review"]
     last_review = reviews[-1] if reviews else None
-    values = _facts_values(protocol, sessions, stint, reports, today, entered)
+    stopped_days = _stopped_days(patient_events, protocol.id, (s.date for s in stint))
+    values = _facts_values(protocol, sessions, stint, reports, today, entered, stopped_days)
     values.update(_dated_values(measures, today, surgery_date, measure_criteria or {}))
     carried = _carried(stint, sessions, last_review)
+    # Stopped now, or on ``today`` as the course stood then (a pause before it, lifted by a review dated after it).
     stop = _stop_event(patient_events, protocol.id)
+    then = stop_on(patient_events, protocol.id, today) if stop is None else None
+    lifted = _lifted_later(patient_events, then) if then is not None else None
     dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
-    return Course(
-        protocol=protocol, status=_status(stop, entered), phase=phase, entered=entered,
+    course = Course(
+        protocol=protocol, status=_status(stop or then, entered), phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
-        regressions=carried.regressions, removed=carried.removed, doses=carried.doses,
+        regressions=carried.regressions, removed=carried.removed, doses=carried.doses, returned=carried.returned,
+        stopped_today=_stopped_today(stint, today),
         morning=_morning(protocol, sessions, stint, reports, last_review),
-        weeks_without_improvement=_stuck(protocol, phase, stint, entered, last_review, today),
-        stop=stop, latest_date=max(dates) if dates else None, sessions=sessions,
-        entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted,
+        improvement_clock=_clock(protocol, stint, entered, last_review),
+        stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
+        entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted, lifted_later=lifted,
     )  # fmt: skip
+    return attrs.evolve(course, weeks_without_improvement=weeks_stuck_with(course, today))
 
 
-def _streak(protocol: Protocol, done: Sequence[PastSession], reports: Mapping[int, NextDayRecord]) -> int:
-    """Days in a row within the limits: a day counts once, and only if every session that day stayed within them."""
+def _streak(
+    protocol: Protocol, done: Sequence[PastSession], reports: Mapping[int, NextDayRecord],
+    stopped_days: frozenset[datetime.date] = frozenset(),
+) -> int:  # fmt: skip
+    """Days in a row within the limits: a day counts once, and only if every session that day stayed within them
+    (a session dated on a day the course stood stopped never does)."""
     by_day: dict[datetime.date, bool] = {}
     for session in done:
-        by_day[session.date] = by_day.get(session.date, True) and _within(protocol, session, reports.get(session.id))
+        ok = session.date not in stopped_days and _within(protocol, session, reports.get(session.id))
+        by_day[session.date] = by_day.get(session.date, True) and ok
     streak = 0
     for day in sorted(by_day, reverse=True):
         if not by_day[day]:
@@ -244,11 +298,12 @@ def _streak(protocol: Protocol, done: Sequence[PastSession], reports: Mapping[in
 def _facts_values(
     protocol: Protocol, sessions: Sequence[PastSession], stint: Sequence[PastSession],
     reports: Mapping[int, NextDayRecord], today: datetime.date, entered: datetime.date | None,
+    stopped_days: frozenset[datetime.date] = frozenset(),
 ) -> dict[str, float | bool]:  # fmt: skip
     """The facts the sessions give: days within the limits, sessions completed, weeks in phase, pain at rest."""
     done = [s for s in stint if s.status in _DONE]
     values: dict[str, float | bool] = {
-        "consecutive-sessions-within-limits": _streak(protocol, done, reports),
+        "consecutive-sessions-within-limits": _streak(protocol, [s for s in stint if counts(s)], reports, stopped_days),
         "sessions-completed": len({s.date for s in done if s.status == "complete"}),
         "no-red-flags": True,  # the session runner screens before anything else
         "weeks-in-phase": round((today - entered).days / 7, 2) if entered else 0.0,
@@ -297,6 +352,7 @@ class _Carried:
     removed: tuple[str, ...] = ()
     doses: Mapping[str, DoseState] = attrs.field(factory=dict)
     omitted: frozenset[str] = frozenset()
+    returned: tuple[str, ...] = ()
 
 
 def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], review: CourseEvent | None) -> _Carried:
@@ -304,14 +360,23 @@ def _carried(stint: Sequence[PastSession], sessions: Sequence[PastSession], revi
     session's screening left out. A review since that session brings removed exercises back."""
     latest = next((s for s in reversed(sessions) if s.status in _DONE and s.detail), None)
     omitted = frozenset(read_decision_record(latest.detail).omitted_movements) if latest is not None else frozenset()
-    last = next((s for s in reversed(stint) if s.status in _DONE and s.detail and "doses" in s.detail), None)
+    last = next((s for s in reversed(stint) if counts(s) and s.detail and "doses" in s.detail), None)
     if last is None:
         return _Carried(omitted=omitted)
     record = read_decision_record(last.detail)
-    removed = record.removed
+    removed, returned = record.removed, ()
     if review is not None and review.after_session >= last.id:
-        removed = ()  # a clinician has reviewed the plan since those exercises left it
-    return _Carried(record.regressions, removed, record.doses, omitted)
+        removed, returned = (), removed  # a clinician has reviewed the plan since those exercises left it
+    return _Carried(record.regressions, removed, record.doses, omitted, returned)
+
+
+def _stopped_today(stint: Sequence[PastSession], today: datetime.date) -> tuple[str, ...]:
+    """The exercises stopped for the rest of ``today`` by a pain over their limit in a session that day."""
+    stopped: list[str] = []
+    for session in stint:
+        if session.date == today and counts(session) and session.detail and "stopped_today" in session.detail:
+            stopped += read_decision_record(session.detail).stopped_today
+    return tuple(dict.fromkeys(stopped))
 
 
 def _morning(
@@ -328,13 +393,12 @@ def _morning(
     return morning_reasons(protocol, latest, report)
 
 
-def _stuck(
-    protocol: Protocol, phase: str, stint: Sequence[PastSession], entered: datetime.date | None,
-    review: CourseEvent | None, today: datetime.date,
-) -> float | None:  # fmt: skip
-    """Weeks without meaningful improvement of pain at rest, when the protocol has a no-improvement rule."""
-    rule = next((r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks"), None)
-    if rule is None or entered is None:
+def _clock(
+    protocol: Protocol, stint: Sequence[PastSession], entered: datetime.date | None, review: CourseEvent | None
+) -> tuple[datetime.date, tuple[tuple[datetime.date, float], ...]] | None:
+    """When the no-improvement clock started and the pain before each session since (None: the protocol has no
+    no-improvement rule, or the phase has not started)."""
+    if entered is None or not any(r.measure == "no-improvement-weeks" for r in protocol.symptom_rules):
         return None
     done = [s for s in stint if s.status in _DONE]
     # The clock starts when the phase was entered, or again after the last review (by the order recorded).
@@ -342,8 +406,25 @@ def _stuck(
     since = entered
     if review is not None and len(since_review) != len(done):
         since = min([review.date, *(s.date for s in since_review[:1])])
-    series = [(s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None]
-    return weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since)
+    return since, tuple((s.date, float(s.pain_before)) for s in since_review if s.pain_before is not None)
+
+
+def weeks_stuck_with(course: Course, today: datetime.date, pain_before: float | None = None) -> float | None:
+    """Weeks without meaningful improvement of pain at rest on ``today``, counting the time sessions were done (a gap
+    counts at most the clinical policy's ``course.gap_counted_days``), with today's ``pain_before`` when a session
+    is being decided: a patient at or below the phase's pain goal today is never "not improving". None when the
+    protocol has no no-improvement rule."""
+    from .._common.clinical_data import policy
+
+    if course.improvement_clock is None:
+        return None
+    since, series = course.improvement_clock
+    rule = next(r for r in course.protocol.symptom_rules if r.measure == "no-improvement-weeks")
+    if pain_before is not None:
+        series = (*series, (today, pain_before))
+    gap = int(policy()["course"]["gap_counted_days"])
+    target = pain_target(course.protocol, course.phase)
+    return weeks_without_improvement(series, today, rule.min_change or 0, target, since, gap)
 
 
 def _status(stop: CourseEvent | None, entered: datetime.date | None) -> str:

@@ -13,12 +13,13 @@ from typing import Any
 
 import attrs
 
+from .._common.vocabulary import REVIEW_ACTIONS
 from ..model import Phase
 from .criteria import CriteriaResult, Facts, Unmet, check_criteria
-from .plan import SessionPlan
+from .plan import PlannedExercise, SessionPlan
 from .symptoms import Observation, evaluate, worst
 
-__all__ = ["Decision", "SessionResult", "decide", "exit_gate", "within_limits"]
+__all__ = ["Decision", "SessionResult", "decide", "exit_gate", "symptom_decision", "within_limits"]
 
 
 @attrs.frozen(slots=True)
@@ -62,6 +63,10 @@ class Decision:
     details: tuple[Mapping[str, Any], ...] = ()
     unmet: tuple[Unmet, ...] = ()
     gate: str | None = None
+    #: Whether every dose of the session steps back one (``None``: judge by the action). Each rule acts at its own
+    #: scope: a whole-session reduce-load steps every dose back even when an exercise's stop is the most serious
+    #: action.
+    step_back: bool | None = None
 
 
 def within_limits(decision: Decision) -> bool:
@@ -95,52 +100,72 @@ def _observations(plan: SessionPlan, result: SessionResult, settled: bool = Fals
     return observations
 
 
-def _symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -> Decision | None:
+#: Rule actions that act at their own scope whatever else fires: on their exercise, or on every dose.
+_SCOPED = frozenset({"regress", "stop-exercise", "reduce-load"})
+
+
+def _exercise_sentence(item: PlannedExercise, action: str, plan: SessionPlan, in_plan: set[str]) -> tuple[str, str]:
+    """What an exercise's own rule does to it, in words, and how (``regress:<easier>``, ``removed`` or ``""``)."""
+    name = item.exercise.name
+    if action == "regress":
+        easier = item.exercise.regression
+        if easier is not None and plan.library and easier not in plan.library:
+            easier = None  # its easier version is not installed: treat it as having none
+        if easier and easier in in_plan:
+            return f": {name} leaves the plan, as its easier version is already in it", f"regress:{easier}"
+        if easier:
+            known = plan.library.get(easier)
+            return f": {name} is replaced by its easier version, {known.name if known else easier}", f"regress:{easier}"
+        return f": {name} has no easier version, so it leaves the plan; ask your clinician to review it", "removed"
+    if action == "stop-exercise":
+        back = (
+            "it comes back one dose step lower"
+            if item.step > 0
+            else "it comes back at the start of its range, which is as low as it goes"
+        )
+        return f": {name} is stopped and leaves the plan until your clinician has reviewed it; {back}", "removed"
+    return "", ""
+
+
+def symptom_decision(plan: SessionPlan, result: SessionResult, settled: bool) -> Decision | None:
+    """What the symptom rules ask for, each at its own scope: an exercise's rule acts on that exercise, a session's on
+    the whole session; the decision's action is the most serious, and every rule that acts is among its reasons."""
     names = {item.exercise.id: item.exercise.name for item in plan.items}
     reasons = evaluate(plan.protocol.symptom_rules, _observations(plan, result, settled))
     action = worst(reasons)
     if action == "continue":
         return None
-    acting = [r for r in reasons if r.action == action]
     in_plan = set(names)
     regressions: dict[str, str] = {}
     removed: list[str] = []
     sentences = []
-    for reason in acting:
+    acted: set[str] = set()  # an exercise acted on by its most serious rule only
+    # The most serious action's rules, and each rule that acts at its own scope beside it (a hold is subsumed).
+    reasons = [r for r in reasons if r.action == action or r.action in _SCOPED]
+    for reason in reasons:
         sentence = reason.describe(names)
         exercise = reason.observation.exercise
         item = next((i for i in plan.items if i.exercise.id == exercise), None) if exercise else None
-        if item is not None and action == "regress":
-            easier = item.exercise.regression
-            if easier is not None and plan.library and easier not in plan.library:
-                easier = None  # its easier version is not installed: treat it as having none
-            if easier and easier in in_plan:
-                regressions[exercise] = easier  # type: ignore[index]
-                sentence += f": {item.exercise.name} leaves the plan, as its easier version is already in it"
-            elif easier:
-                regressions[exercise] = easier  # type: ignore[index]
-                known = plan.library.get(easier)
-                sentence += (
-                    f": {item.exercise.name} is replaced by its easier version, {known.name if known else easier}"
-                )
-            else:
+        if item is not None and item.exercise.id not in acted and reason.action in ("regress", "stop-exercise"):
+            acted.add(item.exercise.id)
+            words, how = _exercise_sentence(item, reason.action, plan, in_plan)
+            sentence += words
+            if how.startswith("regress:"):
+                regressions[item.exercise.id] = how.split(":", 1)[1]
+            elif how == "removed":
                 removed.append(item.exercise.id)
-                sentence += (
-                    f": {item.exercise.name} has no easier version, so it leaves the plan; "
-                    "ask your clinician to review it"
-                )
-        elif item is not None and action == "stop-exercise":
-            removed.append(item.exercise.id)
-            sentence += f": {item.exercise.name} is stopped and leaves the plan until your clinician has reviewed it"
+        elif reason.action == "reduce-load" and action != "reduce-load":
+            sentence += ": every dose is one step lower next time"
         sentences.append(sentence)
     return Decision(
         action=action,
-        reasons=tuple(sentences),
-        messages=tuple(dict.fromkeys(r.rule.message for r in acting)),
+        reasons=tuple(dict.fromkeys(sentences)),
+        messages=tuple(dict.fromkeys(r.rule.message for r in reasons)),
         regressions=regressions,
         removed=tuple(dict.fromkeys(removed)),
         within_limits=False,
-        details=tuple(r.to_dict() for r in acting),
+        details=tuple(r.to_dict() for r in reasons),
+        step_back=any(r.action == "reduce-load" or r.action in REVIEW_ACTIONS for r in reasons),
     )
 
 
@@ -156,7 +181,7 @@ def decide(plan: SessionPlan, result: SessionResult, facts: Facts) -> Decision:
     index = next(i for i, p in enumerate(phases) if p.id == plan.phase.id)
     gate = exit_gate(plan)
     done = check_criteria(plan.phase.exit, facts, gate, phase_names=names)
-    symptoms = _symptom_decision(plan, result, settled=done.met)
+    symptoms = symptom_decision(plan, result, settled=done.met)
     if symptoms is not None:
         return symptoms
     over_limit = _pain_limit_decision(plan, result)

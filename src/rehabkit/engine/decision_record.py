@@ -22,7 +22,8 @@ __all__ = ["DecisionRecord", "read_decision_record"]
 class DecisionRecord:
     """What the store keeps of how a session ended (its decision detail), in one of four shapes.
 
-    ``shape``: ``decision`` (the session was completed and decided), ``screening``
+    ``shape``: ``decision`` (the session was completed and decided, or left unfinished after a pain over a limit,
+    which counts for what it says), ``screening``
     (a red-flag answer stopped it), ``gate`` (a criterion asked at the session was
     not met) or ``empty-plan`` (nothing was left to do). :meth:`to_dict` gives the
     stored JSON, keys in the order rehabkit has always written them.
@@ -42,6 +43,8 @@ class DecisionRecord:
     omitted_movements: tuple[str, ...] = ()
     positives: tuple[str, ...] = ()
     gate: tuple[Mapping[str, Any], ...] = ()
+    #: Exercises whose pain went above their own limit in this session: stopped for the rest of its day.
+    stopped_today: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
@@ -51,7 +54,7 @@ class DecisionRecord:
             return {"gate": [dict(item) for item in self.gate], "within_limits": False}
         if self.shape == "empty-plan":
             return {"within_limits": False, "reasons": list(self.reasons)}
-        return {
+        data: dict[str, Any] = {
             "reasons": list(self.reasons),
             "messages": list(self.messages),
             "details": [dict(d) for d in self.details],
@@ -64,6 +67,9 @@ class DecisionRecord:
             "left_out": list(self.left_out),
             "omitted_movements": list(self.omitted_movements),
         }
+        if self.stopped_today:
+            data["stopped_today"] = list(self.stopped_today)
+        return data
 
 
 def _texts(value: Any) -> tuple[str, ...]:
@@ -94,4 +100,5 @@ def read_decision_record(data: Mapping[str, Any]) -> DecisionRecord:
         regressions={str(k): str(v) for k, v in regressions.items()} if isinstance(regressions, Mapping) else {},
         removed=_texts(data.get("removed")), doses=_dose_states(data.get("doses")),
         omitted_movements=_texts(data.get("omitted_movements")), positives=_texts(data.get("positives")),
+        stopped_today=_texts(data.get("stopped_today")),
     )  # fmt: skip

@@ -55,13 +55,17 @@ def advance_doses(
     states: Mapping[str, DoseState],
     today: datetime.date,
 ) -> dict[str, DoseState]:
-    """The dose states after a session, by exercise id (exercises not in the session keep theirs)."""
+    """The dose states after a session, by exercise id (exercises not in the session keep theirs).
+
+    Every dose steps back one after a reduce-load or a stop (the decision's ``step_back``, else its action), and an
+    exercise that leaves the plan (``removed``) steps back one, so that it comes back lower after a review."""
     out = dict(states)
     within = within_limits(decision)
+    back = decision.step_back if decision.step_back is not None else decision.action in STEP_BACK_ACTIONS
     for item in plan.items:
         key = item.exercise.id
         state = states.get(key, DoseState())
-        if decision.action in STEP_BACK_ACTIONS:
+        if back or key in decision.removed:  # a stopped exercise comes back one step lower after a review
             out[key] = DoseState(max(0, state.step - 1))
             continue
         pain = result.pain_during.get(key)

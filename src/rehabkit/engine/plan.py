@@ -8,7 +8,11 @@ import attrs
 
 from ..model import Dose, Exercise, Phase, Protocol, Range
 
-__all__ = ["LeftOut", "PlannedExercise", "SessionPlan", "at_step", "plan_session"]
+__all__ = ["STOPPED_TODAY", "LeftOut", "PlannedExercise", "SessionPlan", "at_step", "plan_session"]
+
+
+#: Why an exercise is left out after a pain above its own limit earlier the same day.
+STOPPED_TODAY = "pain during it went above its limit earlier today: it is stopped for the rest of the day"
 
 
 def at_step(dose: Dose | None, steps: int) -> Dose | None:
@@ -98,6 +102,7 @@ def plan_session(
     omit_movements: Collection[str] = (),
     omit_reason: str = "",
     adjustments: tuple[str, ...] = (),
+    stopped_today: Collection[str] = (),
 ) -> SessionPlan:
     """The plan for a session in ``phase_id``.
 
@@ -107,7 +112,8 @@ def plan_session(
     exercise (by the id done) has earned. ``removed`` exercises left the plan
     (they hurt beyond their limit with nothing easier to fall back to);
     exercises involving a movement in ``omit_movements`` are left out today
-    (``omit_reason`` says why). No exercise appears twice: a regression to an
+    (``omit_reason`` says why); ``stopped_today`` exercises went above their own pain limit earlier the same day and
+    stay out for the rest of it. No exercise appears twice: a regression to an
     exercise already in the session leaves the harder one out. Raises
     ``LookupError`` for an unknown phase or exercise.
     """
@@ -128,6 +134,8 @@ def plan_session(
         if replacement not in exercises:
             replacement = None  # no easier version installed: the exercise itself is done
         why = _why_left_out(ref.exercise, replacement, exercises, removed, in_session)
+        if why is None and (replacement or ref.exercise) in stopped_today:
+            why = STOPPED_TODAY
         if why is not None:
             left_out.append(LeftOut(exercise.id, exercise.name, why))
             continue

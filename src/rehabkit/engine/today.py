@@ -13,7 +13,7 @@ import attrs
 
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
 from ..model import Exercise
-from .course import Course
+from .course import Course, counts
 from .criteria import CriteriaResult, Facts, check_criteria
 from .dose import DoseState, step_back
 from .plan import SessionPlan, plan_session
@@ -26,6 +26,7 @@ __all__ = [
     "facts_with_pain",
     "morning_doses",
     "plan_for",
+    "returned_after_review",
     "session_facts",
 ]
 
@@ -49,6 +50,23 @@ def morning_doses(course: Course) -> tuple[Mapping[str, DoseState], tuple[str, .
     return kept, (f"Today's doses stay as they were: {words}. {messages}",)
 
 
+def returned_after_review(
+    course: Course, library: Mapping[str, Exercise], doses: Mapping[str, DoseState]
+) -> tuple[str, ...]:
+    """In plain words, each exercise a clinician's review brought back after it was stopped for pain, and its dose."""
+    names = {**{key: e.name for key, e in library.items()}, **{e.id: e.name for e in course.protocol.exercises}}
+    lines = []
+    for key in course.returned:
+        state = doses.get(key, DoseState())
+        where = (
+            "one dose step lower than when it was stopped"
+            if state.step > 0
+            else "at the start of its range: it cannot go lower"
+        )
+        lines.append(f"{names.get(key, key)} is back after your clinician's review, {where}.")
+    return tuple(lines)
+
+
 def plan_for(
     course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = ""
 ) -> SessionPlan:
@@ -60,6 +78,7 @@ def plan_for(
     if omit is None:
         omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
     doses, adjustments = morning_doses(course)
+    adjustments = (*adjustments, *returned_after_review(course, library, doses))
     return plan_session(
         course.protocol,
         course.phase,
@@ -70,6 +89,7 @@ def plan_for(
         omit_movements=omit,
         omit_reason=omit_reason,
         adjustments=adjustments,
+        stopped_today=course.stopped_today,
     )
 
 
@@ -83,8 +103,10 @@ def check_gate(course: Course, facts: Facts | None = None, *, session_measured: 
 
 
 def counted_today(course: Course, today: datetime.date, statuses: tuple[str, ...] = ("complete", "stopped")) -> bool:
-    """True when the current phase already has a session of these statuses on ``today`` (a day counts once)."""
-    return any(s.date == today and s.status in statuses for s in course.stint)
+    """True when the current phase already has a session of these statuses on ``today`` (a day counts once); with
+    the default statuses, a session left unfinished that counts for what it says (:func:`counts`) is one too."""
+    default = statuses == ("complete", "stopped")
+    return any(s.date == today and (s.status in statuses or (default and counts(s))) for s in course.stint)
 
 
 def facts_with_pain(course: Course, pain_before: float) -> Facts:
