@@ -369,6 +369,11 @@ class StoreQueries:
         """Every scored measure of the patient: (measure, value, date), in date order."""
         return [_measure(patient, row) for row in self._db.execute(self._sql.measures, (patient,)).fetchall()]
 
+    def measure_bands(self, patient: str) -> list[str | None]:
+        """The band each scored measure of the patient was given when it was scored, in :meth:`measures`' order."""
+        rows = self._db.execute(self._sql.measure_bands, (patient,)).fetchall()
+        return [row[0] if isinstance(row[0], str) else None for row in rows]
+
     def latest_measures(self, patient: str) -> dict[str, float]:
         """The latest value of each measure the patient has recorded."""
         return {measure: value for measure, value, _ in self.measures(patient)}

@@ -123,6 +123,7 @@ class Statements:
     # --- measures and next-morning reports
     add_measure: str
     measures: str
+    measure_bands: str
     add_next_day: str
     next_days: str
     # --- course events
@@ -273,6 +274,7 @@ _PORTABLE: dict[str, str] = {
     "session_patient": "SELECT patient FROM sessions WHERE id = ?",
     "protocols_of": ("SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)"),
     "measures": ("SELECT id, measure, value, date FROM measures WHERE patient = ? ORDER BY date, id"),
+    "measure_bands": "SELECT band FROM measures WHERE patient = ? ORDER BY date, id",
     "next_days": _NEXT_DAYS + " ORDER BY id",
     "events": (
         'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '

@@ -299,6 +299,10 @@ class SessionStore(Protocol):
         """Every scored measure of the patient: (measure, value, date), in date order."""
         ...
 
+    def measure_bands(self, patient: str) -> list[str | None]:
+        """The band each scored measure of the patient was given when it was scored, in :meth:`measures`' order."""
+        ...
+
     def latest_measures(self, patient: str) -> dict[str, float]:
         """The latest value of each measure the patient has recorded."""
         ...
