@@ -221,6 +221,13 @@ class StoreQueries:
                 "(up to 64 characters), never a name."
             )
         with self._transaction():
+            if not self.has_patient(patient):
+                other = self._db.execute(self._sql.patient_other_case, (patient, patient)).fetchone()
+                if other is not None:
+                    raise StoreError(
+                        f"patient {patient!r} is not recorded, but {other[0]!r} is: ids that differ only in case "
+                        f"name one patient to a reader, so no new patient is started. Use {other[0]!r}."
+                    )
             self._write("patients", self._sql.add_patient, (patient, _now()), record=patient)
             if surgery_date is not None:
                 old = self.surgery_date(patient)
@@ -242,6 +249,10 @@ class StoreQueries:
     def has_patient(self, patient: str) -> bool:
         """True when the patient has a record."""
         return self._db.execute(self._sql.has_patient, (patient,)).fetchone() is not None
+
+    def patient_ids(self) -> list[str]:
+        """Every recorded patient's id, in order."""
+        return [str(row[0]) for row in self._db.execute(self._sql.patient_ids).fetchall()]
 
     # --- sessions -----------------------------------------------------------
 

@@ -228,6 +228,10 @@ class SessionStore(Protocol):
         """True when the patient has a record."""
         ...
 
+    def patient_ids(self) -> list[str]:
+        """Every recorded patient's id, in order."""
+        ...
+
     # --- sessions and answers
 
     def start_session(
