@@ -254,7 +254,8 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
         def rehabkit_register_clinical_policy(register):
             register({"red_flags": {"required_signs": [
                 "increasing-or-radiating-pain", "numbness-tingling-weakness", "night-or-rest-pain",
-                "sudden-worsening", "no-improvement", "immunosuppression"]}})
+                "sudden-worsening", "no-improvement", "infection-or-fever", "cancer-history",
+                "unexplained-weight-loss", "significant-trauma", "immunosuppression"]}})
     """
 
 
