@@ -64,7 +64,10 @@ def test_rules_explains_the_clinical_policy_in_force(rehabkit, tmp_path) -> None
         return json.loads(result.stdout)["explanation"]
 
     default = explained("RK301")
-    assert "no improvement despite regular rehabilitation. Protocols for the lower back" in default
+    assert "no improvement despite regular rehabilitation; fever or signs of infection; a history of cancer" in default
+    assert "a fall, blow or accident. Protocols for the lower back" in default
+    assert "Protocols for the neck (conditions " in default and "must also screen for signs of pressure" in default
+    assert "Every protocol has at least one question that refers urgently" in default
     assert "These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set its own" in default
     assert explained("RK301", "example-clinic").count("immunosuppression or long-term steroids") == 1
     assert "These are rehabkit's defaults" not in explained("RK301", "example-clinic")
@@ -79,7 +82,7 @@ def test_rules_explains_the_clinical_policy_in_force(rehabkit, tmp_path) -> None
     assert "sets 10, reps 50, hold_seconds 120" in explained("RK201")
     assert "sets 10, reps 30, hold_seconds 120" in explained("RK201", "policy")
     assert "dose_bounds.reps by pack 'test-policy'" in explained("RK201", "policy")
-    assert explained("RK306").startswith("Cauda equina signs and signs of a blood clot need same-day medical help")
+    assert explained("RK306").startswith("Cauda equina signs, signs of a blood clot, signs of pressure on the spinal")
     assert (
         "Cauda equina signs, signs of a blood clot and signs of pressure on the spinal cord (clumsy hands, a changed "
         "walk) need same-day medical help" in explained("RK306", "policy")

@@ -21,7 +21,7 @@ def _answers(measure: OutcomeMeasure, scores: list[int | None]) -> dict[str, int
 
 
 def test_core_registers_pain_rating_odi_and_ndi_through_the_hook(measures) -> None:
-    assert sorted(measures) == ["ndi", "nprs", "odi"]
+    assert sorted(measures) == ["ndi", "nprs", "odi", "peg", "startback"]
     assert all(m.pack == "core" and m.reference for m in measures.values())
     assert [m.criterion for m in (measures["odi"], measures["ndi"], measures["nprs"])] == [
         "odi-percent",

@@ -25,7 +25,7 @@ def _core_codes() -> list[str]:
 
 
 CORE_CODES = _core_codes()
-NECK = ["desk-posture@1.1.0", "neck-arm-pain@1.1.0", "neck-pain@2.1.0", "upper-back-posture@1.1.0"]
+NECK = ["desk-posture@1.2.0", "neck-arm-pain@1.1.0", "neck-pain@2.1.0", "upper-back-posture@1.1.0"]
 LOW_BACK = [
     "disc-conservative@1.1.0",
     "low-back-pain-acute@1.1.0",
@@ -34,7 +34,7 @@ LOW_BACK = [
     "spinal-stiffness@1.1.0",
 ]
 #: pack -> the protocols it contributes
-FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.1.0"]}
+FIRST_PARTY = {"neck": NECK, "low-back": LOW_BACK, "post-surgery": ["post-surgical-lumbar@2.2.0"]}
 PACK_VERSIONS = {"exercises": "1.0.0", "neck": "2.0.0", "low-back": "2.0.0", "post-surgery": "2.0.0"}
 
 

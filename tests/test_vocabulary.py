@@ -100,7 +100,13 @@ def test_every_criterion_measure_has_a_producer() -> None:
         CourseEvent(2, "approval", day, "every", "two", detail=Approval("surgeon-clearance", True)),
         CourseEvent(3, "approval", day, "every", "two", detail=Approval("clinician-approval", True)),
     ]
-    measures = [MeasureRecord("odi", 20, day), MeasureRecord("ndi", 10, day), MeasureRecord("psfs", 6, day)]
+    measures = [
+        MeasureRecord("odi", 20, day),
+        MeasureRecord("ndi", 10, day),
+        MeasureRecord("psfs", 6, day),
+        MeasureRecord("startback", 4, day),
+        MeasureRecord("peg", 5, day),
+    ]
     course = build_course(
         protocol,
         sessions,
@@ -109,7 +115,13 @@ def test_every_criterion_measure_has_a_producer() -> None:
         measures,
         day,
         surgery_date=datetime.date(2026, 1, 1),
-        measure_criteria={"odi": "odi-percent", "ndi": "ndi-raw", "psfs": "psfs-mean"},
+        measure_criteria={
+            "odi": "odi-percent",
+            "ndi": "ndi-raw",
+            "psfs": "psfs-mean",
+            "startback": "startback-total",
+            "peg": "peg-mean",
+        },
     )
     produced = (
         set(course.facts.values) | {k for gate in course.facts.approvals.values() for k in gate} | {"phase-completed"}

@@ -234,7 +234,9 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     The defaults are data (``rehabkit/_common/clinical_policy.json``):
     ``red_flags`` (``required_signs`` every protocol screens for, RK301;
     ``urgent_signs`` whose question must refer urgently, RK306;
-    ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the
+    ``lumbar_conditions`` and ``lumbar_required_signs``; ``region_required_signs``,
+    what protocols for each other region add: ``{region, conditions, signs}``
+    for the neck, the upper back and recovery from spine surgery), ``dose_bounds`` (the
     typo bounds of each dose count, RK201), ``session``
     (``new_symptom_question``, asked after every session), ``who_may_act``
     (the roles that may take each action on a course: docs/security.md; a
@@ -252,7 +254,8 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
         def rehabkit_register_clinical_policy(register):
             register({"red_flags": {"required_signs": [
                 "increasing-or-radiating-pain", "numbness-tingling-weakness", "night-or-rest-pain",
-                "sudden-worsening", "no-improvement", "immunosuppression"]}})
+                "sudden-worsening", "no-improvement", "infection-or-fever", "cancer-history",
+                "unexplained-weight-loss", "significant-trauma", "immunosuppression"]}})
     """
 
 

@@ -126,6 +126,10 @@ CRITERION_MEASURES: dict[str, CriterionMeasure] = {
     "odi-percent": CriterionMeasure("Oswestry Disability Index", "number", "outcome:odi", None, "%"),
     "ndi-raw": CriterionMeasure("Neck Disability Index", "number", "outcome:ndi", None, " points"),
     "psfs-mean": CriterionMeasure("Patient-Specific Functional Scale", "number", "outcome:psfs", None),
+    "startback-total": CriterionMeasure(
+        "STarT Back Screening Tool total", "number", "outcome:startback", None, " points"
+    ),
+    "peg-mean": CriterionMeasure("PEG pain and interference score", "number", "outcome:peg", None, "/10"),
     "days-since-surgery": CriterionMeasure("days since surgery", "number", "surgery-date", (0, 36500), " days"),
     "weeks-since-surgery": CriterionMeasure("weeks since surgery", "number", "surgery-date", (0, 5200), " weeks"),
     "consecutive-sessions-within-limits": CriterionMeasure(

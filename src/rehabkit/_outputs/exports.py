@@ -130,7 +130,7 @@ def build_course_export(
             )
         )
     measures = []
-    for measure_id, value, day in store.measures(patient):
+    for (measure_id, value, day), band in zip(store.measures(patient), store.measure_bands(patient), strict=True):
         definition = definitions.get(measure_id)
         measures.append(
             CourseMeasure(
@@ -138,7 +138,7 @@ def build_course_export(
                 definition.name if definition else measure_id,
                 float(value),
                 definition.unit if definition else "",
-                definition.band(value) if definition else None,
+                band,  # as given when it was scored (a subscale may have decided it)
                 parse_date(day),
             )
         )

@@ -101,10 +101,15 @@ def _timeline(
     return tuple(sorted(entries, key=lambda e: e.date))
 
 
-def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str, Any]) -> tuple[MeasureSeries, ...]:
+def _series(
+    store_measures: list[tuple[str, float, str]], bands: list[str | None], measures: Mapping[str, Any]
+) -> tuple[MeasureSeries, ...]:
+    """Each measure's scores for the chart; its band is the latest score's, as given when it was scored."""
     grouped: dict[str, list[ChartPoint]] = {}
-    for measure_id, value, day in store_measures:
+    latest_band: dict[str, str | None] = {}
+    for (measure_id, value, day), band in zip(store_measures, bands, strict=True):
         grouped.setdefault(measure_id, []).append(ChartPoint(parse_date(day), float(value)))
+        latest_band[measure_id] = band
     series = []
     for measure_id, points in sorted(grouped.items()):
         measure = measures.get(measure_id)
@@ -120,7 +125,7 @@ def _series(store_measures: list[tuple[str, float, str]], measures: Mapping[str,
                 measure.scale,
                 tuple(points),
                 measure.meaningful_change,
-                measure.band(points[-1].value),
+                latest_band[measure_id],
             )
         )
     return tuple(series)
@@ -158,7 +163,7 @@ def build_report(
         phase_name=names.get(course.phase, course.phase),
         sessions=tuple(sessions),
         pain_limits=_pain_limits(protocol, course.phase),
-        measures=_series(store.measures(patient), measures),
+        measures=_series(store.measures(patient), store.measure_bands(patient), measures),
         weeks=_weeks(protocol, sessions, today),
         timeline=_timeline(store.events(patient), stored, protocol),
         open_criteria=open_criteria,

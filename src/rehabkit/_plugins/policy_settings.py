@@ -46,6 +46,27 @@ def _conditions(value: Any, name: str) -> list[str]:
     return list(value)
 
 
+def _regions(value: Any, name: str) -> list[dict[str, Any]]:
+    shape = f"{name} must be a list of {{region: text, conditions: [...], signs: [...]}}"
+    if not isinstance(value, list):
+        raise ValueError(shape)
+    groups = []
+    for n, group in enumerate(value):
+        if not (isinstance(group, Mapping) and set(group) == {"region", "conditions", "signs"}):
+            raise ValueError(shape)
+        if not isinstance(group["region"], str) or not group["region"].strip():
+            raise ValueError(shape)
+        where = f"{name}[{n}]"
+        groups.append(
+            {
+                "region": group["region"],
+                "conditions": _conditions(group["conditions"], f"{where}.conditions"),
+                "signs": _signs(group["signs"], f"{where}.signs"),
+            }
+        )
+    return groups
+
+
 def _bound(value: Any, name: str) -> dict[str, Any]:
     if not (
         isinstance(value, Mapping)
@@ -114,6 +135,8 @@ def _check(section: str, key: str, value: Any) -> Any:
         return _signs(value, name)
     if section == "red_flags" and key == "lumbar_conditions":
         return _conditions(value, name)
+    if section == "red_flags" and key == "region_required_signs":
+        return _regions(value, name)
     if section == "dose_bounds":
         return _bound(value, name)
     if section == "handout":

@@ -221,6 +221,13 @@ class StoreQueries:
                 "(up to 64 characters), never a name."
             )
         with self._transaction():
+            if not self.has_patient(patient):
+                other = self._db.execute(self._sql.patient_other_case, (patient, patient)).fetchone()
+                if other is not None:
+                    raise StoreError(
+                        f"patient {patient!r} is not recorded, but {other[0]!r} is: ids that differ only in case "
+                        f"name one patient to a reader, so no new patient is started. Use {other[0]!r}."
+                    )
             self._write("patients", self._sql.add_patient, (patient, _now()), record=patient)
             if surgery_date is not None:
                 old = self.surgery_date(patient)
@@ -242,6 +249,10 @@ class StoreQueries:
     def has_patient(self, patient: str) -> bool:
         """True when the patient has a record."""
         return self._db.execute(self._sql.has_patient, (patient,)).fetchone() is not None
+
+    def patient_ids(self) -> list[str]:
+        """Every recorded patient's id, in order."""
+        return [str(row[0]) for row in self._db.execute(self._sql.patient_ids).fetchall()]
 
     # --- sessions -----------------------------------------------------------
 
@@ -368,6 +379,11 @@ class StoreQueries:
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
         """Every scored measure of the patient: (measure, value, date), in date order."""
         return [_measure(patient, row) for row in self._db.execute(self._sql.measures, (patient,)).fetchall()]
+
+    def measure_bands(self, patient: str) -> list[str | None]:
+        """The band each scored measure of the patient was given when it was scored, in :meth:`measures`' order."""
+        rows = self._db.execute(self._sql.measure_bands, (patient,)).fetchall()
+        return [row[0] if isinstance(row[0], str) else None for row in rows]
 
     def latest_measures(self, patient: str) -> dict[str, float]:
         """The latest value of each measure the patient has recorded."""

@@ -20,6 +20,7 @@ from .._common.errors import RehabkitError, did_you_mean
 from ..engine import PlannedExercise, SessionPlan
 from ..model import Precaution
 from .service import (
+    URGENT,
     Actor,
     CourseContext,
     CourseStopped,
@@ -73,8 +74,12 @@ class FileAnswers:
         pain_after: 3
         new_symptom: no
 
-    The file is strict: an unknown key, question id or exercise id is an error
-    naming it, with the closest known name.
+    The file is strict and checked whole before the session starts: an
+    unknown key, question id or exercise id is an error naming it, with the
+    closest known name; so is every answer of the wrong kind (a pain score
+    outside 0-10, a yes/no answer that is neither) and a screening question
+    left unanswered before the first yes, so that no session is left
+    incomplete by the file.
     """
 
     def __init__(self, data: Any, source: str, show: Callable[[str], None] | None = None) -> None:
@@ -84,7 +89,42 @@ class FileAnswers:
         self.show = show
 
     def check(self, question_ids: list[str], exercise_ids: list[str]) -> None:
-        """Refuse anything the session would not ask for, before the session starts."""
+        """Refuse anything the session would not ask for, and every answer it could not take, before the session
+        starts (and before its gate is checked: a typo is never hidden behind a closed gate)."""
+        self._check_names(question_ids, exercise_ids)
+        self._check_values(question_ids)
+
+    def _check_values(self, question_ids: list[str]) -> None:
+        """Each answer given is of its kind: yes/no for screening and a new symptom, 0-10 for pain; every screening
+        question up to the first yes is answered, and pain before the session is given unless screening stops it."""
+        screening = self.data.get("screening")
+        for key, value in (screening or {}).items():
+            self._yes_no_value(f"screening:{key}", value)
+        for key in ("pain_before", "pain_after"):
+            if self.data.get(key) is not None:
+                self._pain_value(key, self.data[key])
+        for key, value in (self.data.get("exercises") or {}).items():
+            self._pain_value(f"exercises:{key}", value)
+        if self.data.get("new_symptom") is not None:
+            self._yes_no_value("new_symptom", self.data["new_symptom"])
+        for question in question_ids:
+            answer = self._get("screening", question)  # no answer: refused now, not half-way through
+            if answer:
+                return  # screening stops at a yes: nothing after it is asked
+        self._get("pain_before", None)
+
+    def _yes_no_value(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise AnswersFileError(f"{self.source}: {key!r} must be yes or no (got {value!r}).")
+        return value
+
+    def _pain_value(self, key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10:
+            raise AnswersFileError(f"{self.source}: {key!r} must be a pain score from 0 to 10 (got {value!r}).")
+        return float(value)
+
+    def _check_names(self, question_ids: list[str], exercise_ids: list[str]) -> None:
+        """Every key, question id and exercise id is one the session knows."""
         if not isinstance(self.data, Mapping):
             raise AnswersFileError(
                 f"{self.source}: an answers file is a mapping with the keys {', '.join(ANSWER_KEYS)}."
@@ -129,21 +169,17 @@ class FileAnswers:
 
     def yes_no(self, key: str, question: str) -> bool:
         section, _, item = key.partition(":")
-        value = self._get(section, item or None)
-        if not isinstance(value, bool):
-            raise AnswersFileError(f"{self.source}: {key!r} must be yes or no (got {value!r}).")
+        value = self._yes_no_value(key, self._get(section, item or None))
         if self.show is not None:
             self.show(f"{question} {'yes' if value else 'no'}")
         return value
 
     def pain(self, key: str, prompt: str) -> float:
         section, _, item = key.partition(":")
-        value = self._get(section, item or None)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10:
-            raise AnswersFileError(f"{self.source}: {key!r} must be a pain score from 0 to 10 (got {value!r}).")
+        value = self._pain_value(key, self._get(section, item or None))
         if self.show is not None:
             self.show(f"{prompt}: {value:g}")
-        return float(value)
+        return value
 
 
 class SessionInterrupted(RehabkitError):
@@ -198,13 +234,18 @@ def run_session(
     session.
     """
     today = today or datetime.date.today()
-    admitted = admit(store, context, patient, today, actor=actor, urgent=_explicit_yes(answers))
+    urgent = _explicit_yes(answers)
+    # An answers file is checked whole first (a typo is never hidden behind a closed gate, a wrong value never leaves
+    # a session half done), unless it answers an urgent question yes by name: the emergency acts first, whatever
+    # else the file holds, and the file is checked after it if the session goes on.
+    emergency = any(q.action == URGENT and q.id in urgent for q in context.questions)
+    if not emergency:
+        _check_file(context, answers)
+    admitted = admit(store, context, patient, today, actor=actor, urgent=urgent)
     if isinstance(admitted, RunOutcome):
         return admitted
-    check = getattr(answers, "check", None)
-    if check is not None:
-        known = {e.id for e in context.protocol.exercises} | set(context.library)
-        check([q.id for q in context.questions], sorted(known))
+    if emergency:
+        _check_file(context, answers)
     run = open_session(store, context, admitted, actor)
     try:
         ended = _before_exercise(run, answers, display)
@@ -220,6 +261,14 @@ def run_session(
         run.interrupt()  # the answers given so far are kept; the session is incomplete, not left in progress
         raise
     return run.finish()
+
+
+def _check_file(context: CourseContext, answers: AnswerSource) -> None:
+    """An answers file's whole check (:meth:`FileAnswers.check`); answers typed at a terminal have none."""
+    check = getattr(answers, "check", None)
+    if check is not None:
+        known = {e.id for e in context.protocol.exercises} | set(context.library)
+        check([q.id for q in context.questions], sorted(known))
 
 
 def _before_exercise(run: SessionRun, answers: AnswerSource, display: Display) -> SessionPlan | RunOutcome:

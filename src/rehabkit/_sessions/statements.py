@@ -123,6 +123,10 @@ class Statements:
     # --- measures and next-morning reports
     add_measure: str
     measures: str
+    #: Every patient id, and a recorded id that differs from the one given only in case.
+    patient_ids: str
+    patient_other_case: str
+    measure_bands: str
     add_next_day: str
     next_days: str
     # --- course events
@@ -273,6 +277,9 @@ _PORTABLE: dict[str, str] = {
     "session_patient": "SELECT patient FROM sessions WHERE id = ?",
     "protocols_of": ("SELECT protocol, max(id) FROM sessions WHERE patient = ? GROUP BY protocol ORDER BY max(id)"),
     "measures": ("SELECT id, measure, value, date FROM measures WHERE patient = ? ORDER BY date, id"),
+    "measure_bands": "SELECT band FROM measures WHERE patient = ? ORDER BY date, id",
+    "patient_ids": "SELECT id FROM patients ORDER BY id",
+    "patient_other_case": "SELECT id FROM patients WHERE lower(id) = lower(?) AND id <> ? LIMIT 1",
     "next_days": _NEXT_DAYS + " ORDER BY id",
     "events": (
         'SELECT id, patient, protocol, kind, date, phase, "by", after_session, detail, at, clinician '

@@ -228,6 +228,10 @@ class SessionStore(Protocol):
         """True when the patient has a record."""
         ...
 
+    def patient_ids(self) -> list[str]:
+        """Every recorded patient's id, in order."""
+        ...
+
     # --- sessions and answers
 
     def start_session(
@@ -297,6 +301,10 @@ class SessionStore(Protocol):
 
     def measures(self, patient: str) -> list[tuple[str, float, str]]:
         """Every scored measure of the patient: (measure, value, date), in date order."""
+        ...
+
+    def measure_bands(self, patient: str) -> list[str | None]:
+        """The band each scored measure of the patient was given when it was scored, in :meth:`measures`' order."""
         ...
 
     def latest_measures(self, patient: str) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 from typing import Any
 
 import click
@@ -23,7 +24,7 @@ from .options import (
 )
 from .protocols import course_context, resolve_protocol
 from .refusals import APPROVAL_WORDS, describe_stop
-from .stores import acting, course_lock, note_surgery_change, open_store, require_patient
+from .stores import acting, check_new_patient, course_lock, note_surgery_change, open_store, require_patient
 
 APPROVAL_KINDS = tuple(APPROVAL_WORDS)
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
@@ -88,6 +89,11 @@ def _course_protocol(state: AppState, store: Any, patient: str, wanted: str | No
     help="The protocol (default: the patient's latest; needed for a patient with no course yet).",
 )
 @click.option("--withdraw", is_flag=True, help="Record that the approval or clearance is withdrawn.")
+@click.option(
+    "--new-patient",
+    is_flag=True,
+    help="PATIENT is a new patient although the id looks like a recorded one (asked at a terminal).",
+)
 @surgery_date_option("Also record the date of the patient's surgery.")
 @date_option("it was given")
 @clinician_option
@@ -103,6 +109,7 @@ def approve(
     by: str | None,
     protocol_id: str | None,
     withdraw: bool,
+    new_patient: bool,
     surgery_text: str | None,
     day: datetime.date,
     clinician: str | None,
@@ -133,6 +140,7 @@ def approve(
         check_staff_id(by)
     with open_store(db) as store:
         actor = acting(store, by or clinician)
+        check_new_patient(store, patient, confirmed=new_patient, interactive=sys.stdin.isatty())
         with course_lock(store, patient, "an approval", actor.id):
             protocol = _course_protocol(state, store, patient, protocol_id)
             context = course_context(state, protocol)
@@ -236,7 +244,7 @@ def review(
       rehabkit review P-0042 --outcome earlier-phase --phase acute
     """
     if clinician is not None:
-        check_staff_id(clinician)
+        check_staff_id(clinician, "--clinician")
     with open_store(db, create=False) as store:
         require_patient(store, patient)
         actor = acting(store, clinician)

@@ -88,14 +88,15 @@ def _check_clinician(ctx: click.Context, param: click.Parameter, value: str | No
     return value or None
 
 
-def check_staff_id(by: str) -> None:
-    """A usage error unless ``by`` is a pseudonymous staff id (the same form as patient ids)."""
+def check_staff_id(by: str, option: str = "--by") -> None:
+    """A usage error, naming ``option`` (the option that gave it), unless ``by`` is a pseudonymous staff id (the same
+    form as patient ids)."""
     from .._sessions.store import PATIENT_ID
 
     if not PATIENT_ID.fullmatch(by):
         raise click.BadParameter(
             f"{by!r} is not a staff id: use a pseudonymous code of letters, digits, '-', '_' or '.', never a name.",
-            param_hint="'--by'",
+            param_hint=f"'{option}'",
         )
 
 

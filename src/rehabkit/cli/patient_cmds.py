@@ -65,7 +65,11 @@ def history(
         sessions = store.sessions(patient, protocol, last=last)
         total = store.count_sessions(patient, protocol) if last is not None else len(sessions)
         since = sessions[0].date.isoformat() if total > len(sessions) else ""  # what the shown sessions span
-        measures = [m for m in store.measures(patient) if m[2] >= since]
+        measures = [
+            (*m, band)
+            for m, band in zip(store.measures(patient), store.measure_bands(patient), strict=True)
+            if m[2] >= since
+        ]
         course_events = [e for e in store.events(patient) if protocol is None or e.protocol in (None, protocol)]
         events = [e for e in course_events if e.date >= since]
         mornings: dict[int, tuple[str, float, float | None]] = {}
@@ -84,8 +88,8 @@ def history(
                     "status": status,
                     "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
                     "events": [_event_dict(e) for e in events],
-                    "measures": [{"measure": m, "value": v, "date": d} for m, v, d in measures],
-                    "latest_measures": {m: v for m, v, _ in measures},
+                    "measures": [{"measure": m, "value": v, "date": d, "band": b} for m, v, d, b in measures],
+                    "latest_measures": {m: v for m, v, _, _ in measures},
                 },
                 indent=2,
             )
@@ -114,8 +118,8 @@ def history(
     for event in events:
         if not _start_of_protocol(event):
             echo(f"{event.date:<11} {_event_text(event)}")
-    for measure, value, day in measures:
-        echo(f"{day:<11} {measure}: {value:g}")
+    for measure, value, day, band in measures:
+        echo(f"{day:<11} {measure}: {value:g}" + (f" ({band})" if band else ""))
 
 
 def _start_of_protocol(event: Any) -> bool:
@@ -398,7 +402,7 @@ def measure(
     clinician: str | None,
     db: str | None,
 ) -> None:
-    """Score and record an outcome measure (ODI, NDI, NPRS, ...) for PATIENT.
+    """Score and record an outcome measure (ODI, NDI, NPRS, STarT Back, PEG, ...) for PATIENT.
 
     Each item is scored from the official form (0-5 for ODI and NDI sections);
     a blank answer skips the item, which the published scoring rule allows
@@ -455,8 +459,13 @@ def _ask_item(item: Any) -> int | None:
     from .._common.text import visible
 
     label = visible(item.label)  # a pack's words: never sent raw
+    choices = getattr(item, "choices", ())
+    if choices:  # what each answer means, in the form's words: "0 disagree, 1 agree"
+        scale = ", ".join(f"{n} {visible(choice)}" for n, choice in enumerate(choices))
+    else:
+        scale = f"0-{item.max}"
     while True:
-        text = click.prompt(f"{label} (0-{item.max}, blank to skip)", default="", show_default=False).strip()
+        text = click.prompt(f"{label} ({scale}; blank to skip)", default="", show_default=False).strip()
         if not text:
             return None
         if text.isdigit() and 0 <= int(text) <= item.max:

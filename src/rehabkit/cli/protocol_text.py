@@ -62,9 +62,9 @@ def _heading(protocol: Protocol, source: str) -> list[str]:
 
 
 def _red_flags(protocol: Protocol) -> list[str]:
-    out = ["", "Red flags: answer before every session"]
+    out = ["", "Red flags: answer before every session (by these ids in an answers file's 'screening')"]
     for flag in protocol.red_flags:
-        out += _wrap(f"{flag.question}  [{flag.action}]", "  - ", "    ")
+        out += _wrap(f"{flag.id}: {flag.question}  [{flag.action}]", "  - ", "    ")
         out += _wrap(f"If yes: {flag.message}", "    ", "    ")
     return out
 

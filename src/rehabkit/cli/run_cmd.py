@@ -28,7 +28,15 @@ from .options import (
 )
 from .protocols import course_context, resolve_protocol
 from .refusals import gate_refusal, how_to_record, stop_refusal
-from .stores import acting, check_record, course_lock, note_surgery_change, open_store, store_exists
+from .stores import (
+    acting,
+    check_new_patient,
+    check_record,
+    course_lock,
+    note_surgery_change,
+    open_store,
+    store_exists,
+)
 
 if TYPE_CHECKING:
     from .._sessions.service import Actor, CourseContext
@@ -81,6 +89,11 @@ def _approvals_belong_to_approve(ctx: click.Context, param: click.Parameter, val
 )
 @click.option("--no-timer", is_flag=True, help="Do not guide the sets: no 'press Enter', countdowns or rests.")
 @click.option(
+    "--new-patient",
+    is_flag=True,
+    help="PATIENT is a new patient although the id looks like a recorded one (asked at a terminal).",
+)
+@click.option(
     "-q",
     "--quiet",
     "brief",
@@ -110,6 +123,7 @@ def run(
     plan_only: bool,
     answers_file: str | None,
     no_timer: bool,
+    new_patient: bool,
     brief: bool,
     day: datetime.date,
     output_format: str,
@@ -171,6 +185,8 @@ def run(
             _print_plan(store, request)
             return
         actor = acting(store, clinician)
+        interactive = answers_file is None and sys.stdin.isatty()
+        check_new_patient(store, patient, confirmed=new_patient, interactive=interactive)
         with course_lock(store, patient, "a session", actor.id):
             _record_session(state, store, request, actor)
 

@@ -20,6 +20,7 @@ from .exits import error_exit
 
 __all__ = [
     "acting",
+    "check_new_patient",
     "check_record",
     "course_lock",
     "note_surgery_change",
@@ -136,6 +137,41 @@ def course_lock(store: Any, patient: str, what: str, clinician: str | None = Non
             raise error_exit(ExitCode.PATIENT_BUSY, str(exc)) from None
 
     return held()
+
+
+#: Characters a typist confuses in an id: the separators, and letters that look like digits.
+_LOOK_ALIKE = str.maketrans({"-": "", "_": "", ".": "", "o": "0", "i": "1", "l": "1"})
+
+
+def _folded(patient: str) -> str:
+    return patient.lower().translate(_LOOK_ALIKE)
+
+
+def check_new_patient(store: Any, patient: str, *, confirmed: bool, interactive: bool) -> None:
+    """Before a command starts a new patient's record: an id that differs from a recorded one only in case is refused
+    (exit 2); one that differs only in its separators or in letters that look like digits (``LBP_A1``, ``P-OO42``
+    beside ``LBP-A1``, ``P-0042``) asks "did you mean" at a terminal and is refused elsewhere, unless ``confirmed``
+    (--new-patient). A recorded patient, or an id like no other, goes on at once."""
+    if store.has_patient(patient):
+        return
+    ids = store.patient_ids()
+    same = [p for p in ids if p.lower() == patient.lower()]
+    if same:
+        raise error_exit(
+            ExitCode.USAGE,
+            f"patient {patient!r} is not recorded, but {same[0]!r} is: ids that differ only in case name one "
+            f"patient to a reader, so no new patient is started. Use {same[0]!r}.",
+        )
+    close = [p for p in ids if _folded(p) == _folded(patient)]
+    if not close or confirmed:
+        return
+    question = f"{patient!r} is not recorded yet. Did you mean {close[0]!r}?"
+    if interactive and click.confirm(f"{question} Start a new patient {patient!r}", default=False, err=True):
+        return
+    raise error_exit(
+        ExitCode.USAGE,
+        f"{question} Nothing was recorded. Check the id; if {patient!r} is a new patient, give --new-patient.",
+    )
 
 
 def require_patient(store: Any, patient: str) -> None:

@@ -1,4 +1,4 @@
-"""rehabkit's own outcome measures: numeric pain rating, Oswestry and Neck Disability Index.
+"""rehabkit's own outcome measures: numeric pain rating, Oswestry and Neck Disability Index, STarT Back, PEG.
 
 The definitions (items, item maxima, scoring method, bands, references) are
 data in ``_common/outcome_measures.json`` (:mod:`rehabkit._common.clinical_data`);

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .._common.clinical_data import policy
@@ -24,23 +24,41 @@ AFTER_SESSION = frozenset(
 )
 
 
+def required_signs(flags: Mapping[str, Any], conditions: Iterable[str]) -> dict[str, str]:
+    """The signs a protocol for ``conditions`` must screen for (``flags``: the policy's ``red_flags``), sign ->
+    the region that asks for it (``""``: every protocol): the minimum set, then each region's own."""
+    conditions = set(conditions)
+    required = {sign: "" for sign in flags["required_signs"]}
+    if set(flags["lumbar_conditions"]) & conditions:
+        required.update({sign: "the lower back" for sign in flags["lumbar_required_signs"] if sign not in required})
+    for group in flags.get("region_required_signs", ()):
+        if set(group["conditions"]) & conditions:
+            required.update({sign: group["region"] for sign in group["signs"] if sign not in required})
+    return required
+
+
 def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
-    """The red-flag questions cover the minimum set of signs (and cauda equina for the low back)."""
+    """The red-flag questions cover the minimum set of signs and their region's own (cauda equina for the low back),
+    and at least one of them refers urgently."""
     protocol = context.protocol
     assert protocol is not None
     covered = {sign for question in protocol.red_flags for sign in question.covers}
-    flags = context.policy["red_flags"]
-    required = {sign: RED_FLAG_SIGNS[sign] for sign in flags["required_signs"]}
-    if set(flags["lumbar_conditions"]) & set(protocol.conditions):
-        required.update({sign: RED_FLAG_SIGNS[sign] for sign in flags["lumbar_required_signs"]})
-    for sign, words in required.items():
+    for sign, region in required_signs(context.policy["red_flags"], protocol.conditions).items():
         if sign not in covered:
+            why = f" (needed for {region})" if region else ""
             yield Violation(
-                f"no red-flag question screens for {words}: add one, or tag an existing question with 'covers: "
-                f"[{sign}]'.",
+                f"no red-flag question screens for {RED_FLAG_SIGNS[sign]}{why}: add one, or tag an existing question "
+                f"with 'covers: [{sign}]'.",
                 ("red_flags",),
                 at_key=True,
             )
+    if not any(question.action == "refer-urgently" for question in protocol.red_flags):
+        yield Violation(
+            "no red-flag question refers urgently: every protocol asks at least one question whose 'yes' sends the "
+            "patient for medical help the same day ('action: refer-urgently'), such as signs of a serious cause.",
+            ("red_flags",),
+            at_key=True,
+        )
 
 
 def weak_red_flag_action(context: LintContext) -> Iterator[Violation]:
@@ -274,7 +292,11 @@ def next_morning_ignored(context: LintContext) -> Iterator[Violation]:
 
 #: Words RK301 and RK306 use for a sign, where the vocabulary's plain words would not read in their sentence.
 _LUMBAR_WORDS = {"cauda-equina": "cauda equina signs: new bladder or bowel disturbance or numbness in the saddle area"}
-_URGENT_WORDS = {"cauda-equina": "cauda equina signs", "blood-clot": "signs of a blood clot"}
+_URGENT_WORDS = {
+    "cauda-equina": "cauda equina signs",
+    "blood-clot": "signs of a blood clot",
+    "arm-numbness-or-weakness": "numbness or weakness in an arm with upper-back pain",
+}
 _SOURCES = (
     "the spine-rehabilitation seeds' pause-and-review list and the IFOMPT framework for red flags (Finucane et al., "
     "JOSPT 2020;50(7):350)"
@@ -294,6 +316,12 @@ def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -
             f"Protocols for the lower back (conditions {', '.join(sorted(flags['lumbar_conditions']))}) must also "
             f"screen for {'; '.join(_LUMBAR_WORDS.get(s, RED_FLAG_SIGNS[s]) for s in flags['lumbar_required_signs'])}. "
         )
+    for group in flags.get("region_required_signs", ()):
+        text += (
+            f"Protocols for {group['region']} (conditions {', '.join(sorted(group['conditions']))}) must also screen "
+            f"for {'; '.join(RED_FLAG_SIGNS[s] for s in group['signs'])}. "
+        )
+    text += "Every protocol has at least one question that refers urgently ('action: refer-urgently'). "
     if not set_by:
         return (
             f"{text}Source: {_SOURCES}. These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set "

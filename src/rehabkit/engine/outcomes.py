@@ -22,6 +22,15 @@ Scoring methods:
 * ``mean``: the mean of the answered items (Patient-Specific Functional Scale).
 * ``single``: one item, its value (numeric pain rating).
 
+An item may score its answers other than as given (``scored_as``: one scored
+value per answer, e.g. a five-point item that counts 1 only for its two
+highest answers); an item may name the ``construct`` it measures, a
+``subscale`` adds the scored items of the constructs it names, and a band may
+apply to a subscale instead of the total (``of``). Bands are tried in order:
+the first whose range holds its score gives the label, so a subscale band
+listed first outranks the total's bands (STarT Back: a high psychosocial
+subscale is high risk whatever the total).
+
 Item wording of licensed questionnaires is not reproduced: items carry the
 section's name, and the patient or clinician scores each section from the
 official form.
@@ -36,7 +45,7 @@ import attrs
 
 from .._common.errors import RehabkitError
 
-__all__ = ["METHODS", "Band", "OutcomeItem", "OutcomeMeasure", "Score", "ScoringError"]
+__all__ = ["METHODS", "Band", "OutcomeItem", "OutcomeMeasure", "Score", "ScoringError", "Subscale"]
 
 METHODS = ("percent-of-answered", "sum-prorated", "sum", "mean", "single")
 
@@ -47,13 +56,55 @@ class ScoringError(RehabkitError, ValueError):
 
 @attrs.frozen(slots=True)
 class OutcomeItem:
-    """One item (section) of a questionnaire, scored ``0..max``."""
+    """One item (section) of a questionnaire, answered ``0..max``."""
 
     id: str
     label: str
     max: int
     #: What the lowest and highest scores mean, for the prompt.
     anchors: tuple[str, str] = ("", "")
+    #: What each answer ``0..max`` means, in order, for the prompt (empty: the anchors say enough).
+    choices: tuple[str, ...] = ()
+    #: The score each answer ``0..max`` counts for, in order (empty: the answer itself).
+    scored_as: tuple[int, ...] = ()
+    #: What the item measures (``fear``, ``low-mood``): subscales name constructs, never positions.
+    construct: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for name, values in (("choices", self.choices), ("scored_as", self.scored_as)):
+            if values and len(values) != self.max + 1:
+                raise ValueError(f"item {self.id!r}: {name} needs one entry for each answer 0 to {self.max}")
+
+    def scored(self, answer: int) -> int:
+        """The score an answer counts for."""
+        return self.scored_as[answer] if self.scored_as else answer
+
+    @property
+    def top(self) -> int:
+        """The most the item can score."""
+        return max(self.scored_as) if self.scored_as else self.max
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OutcomeItem:
+        """Build from plain data (an item of ``outcome_measures.json``)."""
+        return cls(
+            id=data["id"],
+            label=data["label"],
+            max=int(data["max"]),
+            anchors=tuple(data.get("anchors", ("", ""))),
+            choices=tuple(str(c) for c in data.get("choices", ())),
+            scored_as=tuple(int(v) for v in data.get("scored_as", ())),
+            construct=str(data.get("construct", "")),
+        )
+
+
+@attrs.frozen(slots=True)
+class Subscale:
+    """Part of a questionnaire scored on its own: the sum of the scored items measuring ``constructs``."""
+
+    id: str
+    label: str
+    constructs: tuple[str, ...]
 
 
 @attrs.frozen(slots=True)
@@ -63,6 +114,8 @@ class Band:
     low: float
     high: float
     label: str
+    #: The subscale whose score the range applies to (``None``: the measure's score).
+    of: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -75,13 +128,16 @@ class Score:
     band: str | None
     answered: int
     skipped: tuple[str, ...]
+    #: Each subscale's label and score, in the measure's order.
+    subscales: tuple[tuple[str, float], ...] = ()
 
     def describe(self) -> str:
         """For example ``ODI 35.6 % (moderate), 9 of 10 items answered``."""
         band = f" ({self.band})" if self.band else ""
+        parts = "".join(f", {label} {value:g}" for label, value in self.subscales)
         total = self.answered + len(self.skipped)
         items = f", {self.answered} of {total} items answered" if self.skipped else ""
-        return f"{self.measure.upper()} {self.value:g} {self.unit}{band}{items}".replace("  ", " ")
+        return f"{self.measure.upper()} {self.value:g} {self.unit}{band}{parts}{items}".replace("  ", " ")
 
 
 def _change(value: Any) -> float | None:
@@ -113,15 +169,29 @@ class OutcomeMeasure:
     pack: str = "core"
     #: The smallest change in score that matters to a patient (from the measure's reference), if known.
     meaningful_change: float | None = None
+    subscales: tuple[Subscale, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        constructs = {item.construct for item in self.items if item.construct}
+        for subscale in self.subscales:
+            unknown = sorted(set(subscale.constructs) - constructs)
+            if unknown:
+                raise ValueError(f"{self.id}: subscale {subscale.id!r} names {unknown[0]!r}, which no item measures")
+        named = {subscale.id for subscale in self.subscales}
+        for band in self.bands:
+            if band.of is not None and band.of not in named:
+                raise ValueError(f"{self.id}: band {band.label!r} is of {band.of!r}, which is not a subscale")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OutcomeMeasure:
         """Build from plain data (the form of the shipped ``outcome_measures.json``)."""
-        items = tuple(
-            OutcomeItem(id=i["id"], label=i["label"], max=int(i["max"]), anchors=tuple(i.get("anchors", ("", ""))))
-            for i in data["items"]
+        items = tuple(OutcomeItem.from_dict(i) for i in data["items"])
+        bands = tuple(
+            Band(low=b["low"], high=b["high"], label=b["label"], of=b.get("of")) for b in data.get("bands", ())
         )
-        bands = tuple(Band(low=b["low"], high=b["high"], label=b["label"]) for b in data.get("bands", ()))
+        subscales = tuple(
+            Subscale(id=s["id"], label=s["label"], constructs=tuple(s["constructs"])) for s in data.get("subscales", ())
+        )
         return cls(
             id=data["id"],
             name=data["name"],
@@ -133,6 +203,7 @@ class OutcomeMeasure:
             min_answered=int(data.get("min_answered", 1)),
             reference=data.get("reference", ""),
             meaningful_change=_change(data.get("meaningful_change")),
+            subscales=subscales,
         )
 
     def score(self, answers: Mapping[str, int | None]) -> Score:
@@ -158,23 +229,39 @@ class OutcomeMeasure:
         if len(given) < self.min_answered:
             raise ScoringError(f"{self.name}: at least {self.min_answered} item(s) must be answered to give a score.")
         skipped = tuple(item.id for item in self.items if item.id not in given)
-        total = sum(given.values())
-        possible = sum(known[i].max for i in given)
+        scored = {key: known[key].scored(answer) for key, answer in given.items()}
+        total = sum(scored.values())
+        possible = sum(known[i].top for i in given)
         value: float
         if self.method == "percent-of-answered":
             value = total / possible * 100
         elif self.method == "sum-prorated":
-            value = total * sum(item.max for item in self.items) / possible
+            value = total * sum(item.top for item in self.items) / possible
         elif self.method == "sum":
             value = total
         elif self.method == "mean":
             value = total / len(given)
         else:
-            (value,) = given.values()
+            (value,) = scored.values()
         value = round(value, 1)
+        parts = self._subscale_scores(scored)
         return Score(
-            measure=self.id, value=value, unit=self.unit, band=self.band(value), answered=len(given), skipped=skipped
+            measure=self.id,
+            value=value,
+            unit=self.unit,
+            band=self.band(value, parts),
+            answered=len(given),
+            skipped=skipped,
+            subscales=tuple((s.label, parts[s.id]) for s in self.subscales),
         )
+
+    def _subscale_scores(self, scored: Mapping[str, int]) -> dict[str, float]:
+        """Each subscale's score (subscale id -> the sum of its answered items' scores)."""
+        constructs = {item.id: item.construct for item in self.items}
+        return {
+            sub.id: float(sum(v for key, v in scored.items() if constructs[key] in sub.constructs))
+            for sub in self.subscales
+        }
 
     @property
     def scale(self) -> tuple[float, float]:
@@ -182,15 +269,20 @@ class OutcomeMeasure:
         if self.method == "percent-of-answered":
             return (0.0, 100.0)
         if self.method in ("sum-prorated", "sum"):
-            return (0.0, float(sum(item.max for item in self.items)))
-        return (0.0, float(max((item.max for item in self.items), default=0)))
+            return (0.0, float(sum(item.top for item in self.items)))
+        return (0.0, float(max((item.top for item in self.items), default=0)))
 
-    def band(self, value: float) -> str | None:
-        """The band a score falls in; between two bands' ends (20.5 with bands 0-20, 21-40), the higher band."""
+    def band(self, value: float, subscales: Mapping[str, float] | None = None) -> str | None:
+        """The band a score falls in; between two bands' ends (20.5 with bands 0-20, 21-40), the higher band.
+
+        A band of a subscale (``of``) is checked against ``subscales`` (subscale id -> score) in its turn; without
+        them (a score recorded before) only the measure's own bands are looked at.
+        """
         for band in self.bands:
-            if band.low <= value <= band.high:
+            score = value if band.of is None else (subscales or {}).get(band.of)
+            if score is not None and band.low <= score <= band.high:
                 return band.label
         for band in self.bands:
-            if value < band.low:
+            if band.of is None and value < band.low:
                 return band.label
         return None
