@@ -53,7 +53,7 @@ def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, db) -> 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("measure", "P1", "sf36"), "no installed outcome measure 'sf36'. Installed: ndi, nprs, odi."),
+        (("measure", "P1", "sf36"), "no installed outcome measure 'sf36'. Installed: ndi, nprs, odi, peg, startback."),
         (("measure", "P1", "odi", "--score", "walking=x"), "write ITEM=N"),
     ],
 )
