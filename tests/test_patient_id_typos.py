@@ -37,6 +37,12 @@ def test_an_id_differing_only_in_case_is_refused_by_run_and_approve(cli, tmp_pat
     with Store(db) as store:
         assert store.patient_ids() == ["LBP-A1"]
         assert store.sessions("LBP-A1") == []
+    history = cli("history", "lbp-a1", "--db", db)  # a command that reads a record names the one meant
+    assert (
+        history.exit_code == 1
+        and "no patient 'lbp-a1'" in history.stderr
+        and "Did you mean 'LBP-A1'?" in history.stderr
+    )
 
 
 def test_the_store_itself_refuses_a_new_id_differing_only_in_case(tmp_path) -> None:

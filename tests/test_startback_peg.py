@@ -79,6 +79,8 @@ def test_startback_scores_and_bands_through_the_measure_command(cli, tmp_path, a
     course = _patient(cli, tmp_path)
     scored = _measured(course, "startback", startback_scores(*answers))
     assert (scored["value"], scored["unit"], scored["band"]) == (value, "/9", band)
+    psychosocial = sum(answers[4:8]) + (answers[8] >= VERY_MUCH)  # fear, worry, catastrophising, mood, bother
+    assert scored["subscales"] == {"psychosocial subscale": psychosocial}
     history = course.history()
     assert [(m["measure"], m["value"], m["band"]) for m in history["measures"]] == [("startback", value, band)]
 
@@ -95,7 +97,7 @@ def test_startback_text_names_the_psychosocial_subscale_and_history_shows_the_ba
 def test_peg_is_the_mean_of_its_three_items_without_a_band(cli, tmp_path) -> None:
     course = _patient(cli, tmp_path)
     scored = _measured(course, "peg", peg_scores(3, 5, 7))
-    assert (scored["value"], scored["unit"], scored["band"]) == (5.0, "/10", None)
+    assert (scored["value"], scored["unit"], scored["band"], scored["subscales"]) == (5.0, "/10", None, {})
     assert _measured(course, "peg", peg_scores(2, 3, 3), n=2)["value"] == 2.7  # rounded to one decimal
     assert [(m["measure"], m["value"]) for m in course.history()["measures"]] == [("peg", 5.0), ("peg", 2.7)]
 

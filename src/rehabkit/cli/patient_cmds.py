@@ -445,6 +445,7 @@ def measure(
                     "value": score.value,
                     "unit": score.unit,
                     "band": score.band,
+                    "subscales": dict(score.subscales),
                     "answered": score.answered,
                     "skipped": list(score.skipped),
                 },

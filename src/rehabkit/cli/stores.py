@@ -180,10 +180,12 @@ def require_patient(store: Any, patient: str) -> None:
     add to a record never create one)."""
     check_record(store, patient)
     if not store.has_patient(patient):
+        alike = [p for p in store.patient_ids() if _folded(p) == _folded(patient)]
+        guess = f" Did you mean {alike[0]!r}?" if alike else ""
         raise error_exit(
             ExitCode.FINDINGS,
-            f"no patient {patient!r} in the session store {str(store.path)!r}. A patient's record starts with their "
-            "first 'rehabkit run' or 'rehabkit approve'; check the id and --db.",
+            f"no patient {patient!r} in the session store {str(store.path)!r}.{guess} A patient's record starts with "
+            "their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.",
         )
 
 
