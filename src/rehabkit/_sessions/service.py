@@ -253,8 +253,9 @@ def admit(
     earlier is marked incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
     """
     require(actor, "run-session", ctx.policy, patient)
-    store.mark_unfinished_incomplete(patient)
     course = ctx.course(store, patient, day)
+    if _close_unfinished(store, ctx, patient, course):
+        course = ctx.course(store, patient, day)
     named = [q for q in ctx.questions if q.action == URGENT and q.id in urgent]
     if named:
         return _urgent_stop(store, ctx, patient, course, named, day)
@@ -268,6 +269,23 @@ def admit(
         course = ctx.course(store, patient, day)
     _refuse_if_closed(course)
     return Admitted(patient, course, day)
+
+
+def _close_unfinished(store: SessionStore, ctx: CourseContext, patient: str, course: Course) -> bool:
+    """Sessions left in progress (a killed terminal, a crash) become incomplete; one of this protocol whose pain went
+    over a limit keeps a record of it first, as an interrupted session does (:meth:`SessionRun.interrupt`). True when
+    one of the course's sessions was in progress (the course is then read again)."""
+    found = False
+    for session in (s for s in course.stint if s.status == "in-progress"):
+        found = True
+        during = {key: float(value) for kind, key, value in store.answers(session.id) if kind == "pain-during"}
+        plan = plan_for(course, ctx.library)  # the plan it followed: the course's, as no later session changed it
+        record = interrupted(course, plan, during, course.omitted_movements, session.date) if during else None
+        if record is not None:
+            action = "stop-exercise" if record.removed != course.removed else "hold"
+            store.finish_session(session.id, "incomplete", action, record.to_dict())
+    store.mark_unfinished_incomplete(patient)
+    return found
 
 
 def _refuse_if_closed(course: Course) -> None:
