@@ -29,6 +29,7 @@ from .._common.vocabulary import REVIEW_ACTIONS
 from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
 from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, interrupted, screening_stop
 from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
+from ..engine.decision_record import DecisionRecord
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
@@ -282,10 +283,17 @@ def _close_unfinished(store: SessionStore, ctx: CourseContext, patient: str, cou
         plan = plan_for(course, ctx.library)  # the plan it followed: the course's, as no later session changed it
         record = interrupted(course, plan, during, course.omitted_movements, session.date) if during else None
         if record is not None:
-            action = "stop-exercise" if record.removed != course.removed else "hold"
-            store.finish_session(session.id, "incomplete", action, record.to_dict())
+            store.finish_session(session.id, "incomplete", _unfinished_action(course, record), record.to_dict())
     store.mark_unfinished_incomplete(patient)
     return found
+
+
+def _unfinished_action(course: Course, record: DecisionRecord) -> str:
+    """What a session left unfinished did, for its decision column: an exercise stopped until a review, one replaced
+    by its easier version, or held (stopped for the rest of the day only)."""
+    if record.removed != course.removed:
+        return "stop-exercise"
+    return "regress" if dict(record.regressions) != dict(course.regressions) else "hold"
 
 
 def _refuse_if_closed(course: Course) -> None:
@@ -487,8 +495,9 @@ class SessionRun:
         if record is None:
             self.store.finish_session(self.session, "incomplete")
         else:
-            action = "stop-exercise" if record.removed != self.course.removed else "hold"
-            self.store.finish_session(self.session, "incomplete", action, record.to_dict())
+            self.store.finish_session(
+                self.session, "incomplete", _unfinished_action(self.course, record), record.to_dict()
+            )
 
     def _decide(self, result: SessionResult) -> Decision:
         from ..engine import decide as default_policy
