@@ -713,3 +713,45 @@ def test_a_next_morning_option_the_protocol_has_no_rule_for_is_never_silently_ig
     silent = other.do("next-day", "P2", "--pain", "9", "--protocol", str(path), n=1)
     assert silent.exit_code == 0, silent.output
     assert "has no next-morning rule for next-morning pain (9/10)" in silent.stderr
+
+
+def test_a_session_killed_after_pain_over_a_limit_keeps_it_when_the_next_one_starts(cli, tmp_path) -> None:
+    """Issue 26, finding 2, when nothing could mark the session (the terminal killed): the next run finds it in
+    progress and records what its answers say before marking it incomplete."""
+    import subprocess
+    import sys
+    import time
+
+    from rehabkit._documents.loader import load_file
+    from rehabkit._sessions.backends import open_store
+
+    from conftest import PROTOCOLS, REPO, SCREEN_WAIT, clean_env
+
+    course = Course(cli, tmp_path, "neck-pain")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    red_flags = len(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data["red_flags"])
+    typed = "n\n" * red_flags + "2\n" + "1\n1\n4\n"  # chin nod 4/10 against its limit of 3; then it waits for more
+    args = ["run", "neck-pain", "--patient", "P1", "--db", course.db, "--no-timer", "--date", day(1)]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rehabkit", *args], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env=clean_env(), cwd=str(REPO), text=True,
+    )  # fmt: skip
+    assert child.stdin is not None
+    child.stdin.write(typed)
+    child.stdin.flush()
+    deadline = time.monotonic() + SCREEN_WAIT
+    while time.monotonic() < deadline:  # until the chin nod's answer is stored (never a fixed pause)
+        with open_store(course.db) as store:
+            sessions = store.sessions("P1")
+            if len(sessions) == 2 and ("pain-during", "supine-chin-nod", 4) in store.answers(sessions[1].id):
+                break
+        time.sleep(0.05)
+    child.kill()
+    child.wait()
+    assert [s["status"] for s in course.history()["sessions"]] == ["complete", "in-progress"]
+    result, out = course.run(1)
+    assert result.exit_code == 0, result.output
+    assert "supine-chin-nod" in {e["id"] for e in out["plan"]["left_out"]}
+    killed = course.history()["sessions"][1]
+    assert killed["status"] == "incomplete" and killed["detail"]["stopped_today"] == ["supine-chin-nod"]

@@ -541,8 +541,9 @@ def entered_late(sessions: list[PastSession], since: datetime.date, today: datet
     from .._common.clinical_data import policy
 
     late = int(policy()["course"]["late_entry_days"])
+    first, after = since.isoformat(), (today + datetime.timedelta(days=1)).isoformat()
     for session in sessions:
-        if not session.started:
+        if not first <= session.started < after:  # entered outside the window (or start not known): ISO text compares
             continue
         entered = parse_day(session.started)
         days = (entered - session.date).days

@@ -29,6 +29,7 @@ from .._common.vocabulary import REVIEW_ACTIONS
 from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, SessionResult, ends_screening, screen
 from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, interrupted, screening_stop
 from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
+from ..engine.decision_record import DecisionRecord
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
@@ -253,8 +254,9 @@ def admit(
     earlier is marked incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
     """
     require(actor, "run-session", ctx.policy, patient)
-    store.mark_unfinished_incomplete(patient)
     course = ctx.course(store, patient, day)
+    if _close_unfinished(store, ctx, patient, course):
+        course = ctx.course(store, patient, day)
     named = [q for q in ctx.questions if q.action == URGENT and q.id in urgent]
     if named:
         return _urgent_stop(store, ctx, patient, course, named, day)
@@ -268,6 +270,30 @@ def admit(
         course = ctx.course(store, patient, day)
     _refuse_if_closed(course)
     return Admitted(patient, course, day)
+
+
+def _close_unfinished(store: SessionStore, ctx: CourseContext, patient: str, course: Course) -> bool:
+    """Sessions left in progress (a killed terminal, a crash) become incomplete; one of this protocol whose pain went
+    over a limit keeps a record of it first, as an interrupted session does (:meth:`SessionRun.interrupt`). True when
+    one of the course's sessions was in progress (the course is then read again)."""
+    found = False
+    for session in (s for s in course.stint if s.status == "in-progress"):
+        found = True
+        during = {key: float(value) for kind, key, value in store.answers(session.id) if kind == "pain-during"}
+        plan = plan_for(course, ctx.library)  # the plan it followed: the course's, as no later session changed it
+        record = interrupted(course, plan, during, course.omitted_movements, session.date) if during else None
+        if record is not None:
+            store.finish_session(session.id, "incomplete", _unfinished_action(course, record), record.to_dict())
+    store.mark_unfinished_incomplete(patient)
+    return found
+
+
+def _unfinished_action(course: Course, record: DecisionRecord) -> str:
+    """What a session left unfinished did, for its decision column: an exercise stopped until a review, one replaced
+    by its easier version, or held (stopped for the rest of the day only)."""
+    if record.removed != course.removed:
+        return "stop-exercise"
+    return "regress" if dict(record.regressions) != dict(course.regressions) else "hold"
 
 
 def _refuse_if_closed(course: Course) -> None:
@@ -469,8 +495,9 @@ class SessionRun:
         if record is None:
             self.store.finish_session(self.session, "incomplete")
         else:
-            action = "stop-exercise" if record.removed != self.course.removed else "hold"
-            self.store.finish_session(self.session, "incomplete", action, record.to_dict())
+            self.store.finish_session(
+                self.session, "incomplete", _unfinished_action(self.course, record), record.to_dict()
+            )
 
     def _decide(self, result: SessionResult) -> Decision:
         from ..engine import decide as default_policy

@@ -263,18 +263,18 @@ def build_course(
     then = stop_on(patient_events, protocol.id, today) if stop is None else None
     lifted = _lifted_later(patient_events, then) if then is not None else None
     dates = [s.date for s in sessions]  # sessions are entered in date order; events may be dated as they were recorded
-    course = Course(
+    clock = _clock(protocol, stint, entered, last_review)
+    return Course(
         protocol=protocol, status=_status(stop or then, entered), phase=phase, entered=entered,
         facts=Facts(values=values, completed_phases=frozenset(order[: order.index(phase)]),
                     approvals=_approvals(patient_events, protocol.id)),
         regressions=carried.regressions, removed=carried.removed, doses=carried.doses, returned=carried.returned,
         stopped_today=_stopped_today(stint, today),
         morning=_morning(protocol, sessions, stint, reports, last_review),
-        improvement_clock=_clock(protocol, stint, entered, last_review),
+        improvement_clock=clock, weeks_without_improvement=_weeks_stuck(protocol, phase, clock, today),
         stop=stop or then, latest_date=max(dates) if dates else None, sessions=sessions,
         entered_after=entry.after_session if entry else 0, omitted_movements=carried.omitted, lifted_later=lifted,
     )  # fmt: skip
-    return attrs.evolve(course, weeks_without_improvement=weeks_stuck_with(course, today))
 
 
 def _streak(
@@ -414,17 +414,23 @@ def weeks_stuck_with(course: Course, today: datetime.date, pain_before: float | 
     counts at most the clinical policy's ``course.gap_counted_days``), with today's ``pain_before`` when a session
     is being decided: a patient at or below the phase's pain goal today is never "not improving". None when the
     protocol has no no-improvement rule."""
+    return _weeks_stuck(course.protocol, course.phase, course.improvement_clock, today, pain_before)
+
+
+def _weeks_stuck(
+    protocol: Protocol, phase: str, clock: tuple[datetime.date, tuple[tuple[datetime.date, float], ...]] | None,
+    today: datetime.date, pain_before: float | None = None,
+) -> float | None:  # fmt: skip
     from .._common.clinical_data import policy
 
-    if course.improvement_clock is None:
+    if clock is None:
         return None
-    since, series = course.improvement_clock
-    rule = next(r for r in course.protocol.symptom_rules if r.measure == "no-improvement-weeks")
+    since, series = clock
+    rule = next(r for r in protocol.symptom_rules if r.measure == "no-improvement-weeks")
     if pain_before is not None:
         series = (*series, (today, pain_before))
     gap = int(policy()["course"]["gap_counted_days"])
-    target = pain_target(course.protocol, course.phase)
-    return weeks_without_improvement(series, today, rule.min_change or 0, target, since, gap)
+    return weeks_without_improvement(series, today, rule.min_change or 0, pain_target(protocol, phase), since, gap)
 
 
 def _status(stop: CourseEvent | None, entered: datetime.date | None) -> str:
