@@ -236,7 +236,9 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     ``urgent_signs`` whose question must refer urgently, RK306;
     ``lumbar_conditions`` and ``lumbar_required_signs``), ``dose_bounds`` (the
     typo bounds of each dose count, RK201), ``session``
-    (``new_symptom_question``, asked after every session), ``who_may_act``
+    (``new_symptom_question``, asked after every session;
+    ``relax_seconds_between_holds``, the pause the session screen counts down
+    between holds where a dose gives no ``relax_seconds``), ``who_may_act``
     (the roles that may take each action on a course: docs/security.md; a
     patient is never let approve, clear, review or administer) and
     ``staff.note_required`` (the actions that need a written note). Register a mapping of
