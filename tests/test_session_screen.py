@@ -421,3 +421,23 @@ def test_the_shipped_exercises_whose_steps_alternate_say_so() -> None:
     }
     each = {e["id"] for e in data["exercises"] if (e.get("dose") or {}).get("side") == "each"}
     assert alternating <= each
+
+
+def test_an_answers_file_may_say_not_sure_to_a_red_flag_question(cli, tmp_path) -> None:
+    """Issue 26, finding 11: an answers file says `not-sure` as a patient at the terminal says "not sure": taken as
+    yes (this question stops the session for review), recorded as not sure; any other word is refused, naming
+    what the file may say."""
+    protocol = _course(tmp_path, [{"exercise": "chin-tuck", "dose": {"reps": 2}}])
+    db = str(tmp_path / "s.db")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("screening: {worse: no, no-better: maybe}\npain_before: 1\n", encoding="utf-8")
+    refused = cli("run", str(protocol), "--patient", "P1", "--db", db, "--answers", str(answers), "--date", DAY)
+    assert refused.exit_code == 2 and "must be yes, no or not-sure (got 'maybe')" in refused.stderr
+    answers.write_text("screening: {worse: no, no-better: not-sure}\npain_before: 1\n", encoding="utf-8")
+    stopped = cli("run", str(protocol), "--patient", "P1", "--db", db, "--answers", str(answers), "--date", DAY)
+    assert stopped.exit_code == 4, stopped.output
+    assert "Have weeks of exercise brought no improvement? not sure" in stopped.stdout
+    assert "Not sure counts as a yes, to be safe" in stopped.stdout
+    with Store(tmp_path / "s.db") as store:
+        session = store.sessions("P1")[-1]
+        assert ("screening", "no-better", "not-sure") in store.answers(session.id)
