@@ -75,7 +75,7 @@ def test_nan_is_never_a_pain_score(cli, tmp_path) -> None:
     typed = "n\n" * flags + "nan\n2\n" + "1\n" * 5 + "2\n" + "n\n"  # nan is refused and asked again
     result = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--no-timer", "--date", "2026-11-02", input=typed)
     assert result.exit_code == 0, result.output
-    assert "'nan' is not a number" in result.stderr
+    assert "Please type a number from 0 (no pain) to 10" in result.stderr  # at the terminal, in a patient's words
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert session.pain_before == 2
@@ -600,7 +600,8 @@ def test_a_packs_control_characters_never_reach_the_terminal_raw(rehabkit, tmp_p
     written = b"\\x1b]0;pwned\\x07\\x1b[2J\\u202e\\x9b2J\\x85\\x0d\\x0aFORGED LINE"
     for name in ("list", "show", "exercises ID", "rules", "rules CODE", "run --plan", "run --answers"):
         assert written in outputs[name], (name, outputs[name].decode())
-    assert b"Worse" + written + b"? [y/n]" in outputs["run at the prompts"]  # the pack's question, as asked
+    asked = b"Worse" + written + b"? [y/n, ? if not sure]"  # the pack's question, as asked
+    assert asked in outputs["run at the prompts"]
     assert b"Hostile question" + written in outputs["run at the prompts"]  # a question a pack registers
     # a pack's error message, as a warning and as the error that ends the command
     broken = rehabkit("handout", "hostile-text", "-o", "-", "--renderer", "hostile", packs=HOSTILE, env=env, raw=True)

@@ -225,7 +225,7 @@ def test_interactive_session_at_the_terminal(cli, tmp_path) -> None:
     assert "[1/5] Relaxed belly breathing: 1 set x 6 reps, 2 times a day, pain limit 2/10" in result.stdout
     assert "[5/5] Side-of-neck stretch" in result.stdout
     assert "Decision: carry on" in result.stdout
-    assert "Error: 11.0 is not in the range 0<=x<=10." in result.stderr
+    assert "11 is more than 10: 10 is the worst pain imaginable. Please type a number from 0 to 10." in result.stderr
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert (session.status, session.pain_before, session.pain_after) == ("complete", 3, 3)
@@ -282,7 +282,7 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
     child = _spawn(["run", "neck-pain", "--patient", "P1", "--db", str(db), "--date", DAY], tmp_path)
     child.expect("Red-flag screening")
     for _ in range(20):
-        index = child.expect([r"\[y/n\]", r"Pain now, before exercise \(0-10\)"])
+        index = child.expect([r"\[y/n", r"Pain now, before exercise \(0-10\)"])
         if index == 1:
             break
         child.sendline("n")
@@ -309,9 +309,9 @@ def test_ctrl_c_at_a_screening_prompt_in_a_real_terminal(cli, tmp_path) -> None:
     db = tmp_path / "s.db"
     _approve(cli, str(db))
     child = _spawn(["run", "neck-pain", "--patient", "P1", "--db", str(db), "--date", DAY], tmp_path)
-    child.expect(r"\[y/n\]")
+    child.expect(r"\[y/n")
     child.sendline("n")
-    child.expect(r"\[y/n\]")
+    child.expect(r"\[y/n")
     _interrupt(child)
     with Store(db) as store:
         (session,) = store.sessions("P1")

@@ -238,7 +238,9 @@ def rehabkit_register_clinical_policy(register: RegisterClinicalPolicy) -> None:
     what protocols for each other region add: ``{region, conditions, signs}``
     for the neck, the upper back and recovery from spine surgery), ``dose_bounds`` (the
     typo bounds of each dose count, RK201), ``session``
-    (``new_symptom_question``, asked after every session), ``who_may_act``
+    (``new_symptom_question``, asked after every session;
+    ``relax_seconds_between_holds``, the pause the session screen counts down
+    between holds where a dose gives no ``relax_seconds``), ``who_may_act``
     (the roles that may take each action on a course: docs/security.md; a
     patient is never let approve, clear, review or administer) and
     ``staff.note_required`` (the actions that need a written note). Register a mapping of

@@ -334,6 +334,8 @@ class Dose(_Model):
     times_per_day: Range | None = _nested(Range, default=None)
     days_per_week: Range | None = _nested(Range, default=None)
     rest_seconds: Range | None = _nested(Range, default=None)
+    #: Seconds to relax between the holds of a set; ``None``: the clinical policy's default.
+    relax_seconds: Range | None = _nested(Range, default=None)
     duration_minutes: Range | None = _nested(Range, default=None)
     side: str | None = None
     pain_limit: float | None = None
@@ -442,6 +444,8 @@ class Exercise(_Model):
     component: str
     region: str
     steps: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
+    #: How a dose on ``each`` side is done: ``separately`` (``None`` too) or ``alternating`` (the steps change sides).
+    sides: str | None = None
     position: str | None = None
     movements: tuple[str, ...] = _texts(default=())
     earliest_stage: str | None = None

@@ -141,7 +141,15 @@ def _check(section: str, key: str, value: Any) -> Any:
         return _bound(value, name)
     if section == "handout":
         return _handout(key, value, name)
+    if section == "session" and key == "relax_seconds_between_holds":
+        return _seconds(value, name)
     return _question(value, name)
+
+
+def _seconds(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+        raise ValueError(f"{name} must be a whole number of seconds from 0 to 120")
+    return value
 
 
 def _handout(key: str, value: Any, name: str) -> Any:

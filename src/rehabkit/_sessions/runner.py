@@ -34,6 +34,7 @@ from .service import (
 from .store_api import SessionStore
 
 __all__ = [
+    "NOT_SURE",
     "AnswerSource",
     "AnswersFileError",
     "CourseStopped",
@@ -41,12 +42,16 @@ __all__ = [
     "Display",
     "FileAnswers",
     "GateClosed",
+    "Guide",
+    "Paced",
     "RunOutcome",
     "SessionInterrupted",
     "run_session",
 ]
 
 ANSWER_KEYS = ("screening", "pain_before", "exercises", "pain_after", "new_symptom")
+#: How an answers file says "not sure" to a red-flag question (taken as the cautious answer, yes).
+NOT_SURE = ("not-sure", "not sure")
 
 
 class AnswerSource(Protocol):
@@ -57,6 +62,10 @@ class AnswerSource(Protocol):
 
     def pain(self, key: str, prompt: str) -> float:
         """A pain score from 0 to 10."""
+
+
+#: An answer source may also have ``red_flag(key, question) -> bool | None`` (``None``: not sure, taken as yes and
+#: recorded as not sure); without it, red-flag questions are asked with ``yes_no``.
 
 
 class AnswersFileError(RehabkitError, ValueError):
@@ -99,7 +108,8 @@ class FileAnswers:
         question up to the first yes is answered, and pain before the session is given unless screening stops it."""
         screening = self.data.get("screening")
         for key, value in (screening or {}).items():
-            self._yes_no_value(f"screening:{key}", value)
+            if not (isinstance(value, str) and value.strip().lower() in NOT_SURE):  # not sure: taken as yes
+                self._yes_no_value(f"screening:{key}", value)
         for key in ("pain_before", "pain_after"):
             if self.data.get(key) is not None:
                 self._pain_value(key, self.data[key])
@@ -115,7 +125,8 @@ class FileAnswers:
 
     def _yes_no_value(self, key: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise AnswersFileError(f"{self.source}: {key!r} must be yes or no (got {value!r}).")
+            words = "yes, no or not-sure" if key.startswith("screening") else "yes or no"
+            raise AnswersFileError(f"{self.source}: {key!r} must be {words} (got {value!r}).")
         return value
 
     def _pain_value(self, key: str, value: Any) -> float:
@@ -174,6 +185,16 @@ class FileAnswers:
             self.show(f"{question} {'yes' if value else 'no'}")
         return value
 
+    def red_flag(self, key: str, question: str) -> bool | None:
+        """A red-flag answer: yes, no, or ``not-sure`` (``None``)."""
+        section, _, item = key.partition(":")
+        value = self._get(section, item or None)
+        if isinstance(value, str) and value.strip().lower() in NOT_SURE:
+            if self.show is not None:
+                self.show(f"{question} not sure")
+            return None
+        return self.yes_no(key, question)
+
     def pain(self, key: str, prompt: str) -> float:
         section, _, item = key.partition(":")
         value = self._pain_value(key, self._get(section, item or None))
@@ -191,6 +212,28 @@ class SessionInterrupted(RehabkitError):
 
 
 @attrs.frozen(slots=True)
+class Guide:
+    """What a front end needs to guide one exercise: the exercise at today's dose, the seconds to relax between its
+    holds (the dose's ``relax_seconds``, else the clinical policy's default), and ``hurt``, to call when the patient
+    reports pain while it runs: it asks the pain, records it and says what follows; True when the pain is above the
+    exercise's limit, so that the exercise stops for today."""
+
+    item: PlannedExercise
+    relax_seconds: int
+    hurt: Callable[[], bool]
+
+
+@attrs.frozen(slots=True)
+class Paced:
+    """How a guided exercise ended: done (``stopped_after`` None), or stopped part-way after ``stopped_after`` of
+    ``sets`` sets, by the patient or (``for_pain``) by pain above its limit reported while it ran."""
+
+    stopped_after: int | None = None
+    sets: int = 1
+    for_pain: bool = False
+
+
+@attrs.frozen(slots=True)
 class Display:
     """How a session is shown: ``say`` a line to the patient, ``warn`` a warning (by default through ``say``);
     ``pace`` guides the patient through an exercise's sets, holds and rests at a terminal (``None``: no guiding, as
@@ -198,7 +241,7 @@ class Display:
 
     say: Callable[[str], None]
     warn: Callable[[str], None] | None = None
-    pace: Callable[[PlannedExercise], None] | None = None
+    pace: Callable[[Guide], Paced] | None = None
     brief: bool = False
 
     def caution(self, text: str) -> None:
@@ -276,8 +319,13 @@ def _before_exercise(run: SessionRun, answers: AnswerSource, display: Display) -
     display.say(run.ctx.protocol.supervision.statement)
     _show_cautions(display.say, run.cautions)
     display.say("Red-flag screening: answer every question before exercise.")
+    red_flag = getattr(answers, "red_flag", None)
     for question in run.ctx.questions:
-        if run.answer_screening(question, answers.yes_no(f"screening:{question.id}", question.question)):
+        key = f"screening:{question.id}"
+        answer = red_flag(key, question.question) if callable(red_flag) else answers.yes_no(key, question.question)
+        if answer is None:
+            display.caution("  Not sure counts as a yes, to be safe (it is recorded as 'not sure').")
+        if run.answer_screening(question, answer):
             break
     screened = run.end_screening()
     if isinstance(screened, RunOutcome):
@@ -298,17 +346,40 @@ def _exercises(run: SessionRun, plan: SessionPlan, answers: AnswerSource, displa
     """Each exercise of today's plan, with the pain during it; a pain over its limit stops it for today."""
     for number, item in enumerate(plan.items, 1):
         _show_exercise(display.say, number, len(plan.items), item, display.brief)
-        if display.pace is not None:
-            display.pace(item)
-        exercise = item.exercise
-        limit = run.pain_during(
-            exercise.id, answers.pain(f"exercises:{exercise.id}", f"Pain during {exercise.name} (0-10)")
+        if display.pace is not None and _guide(run, item, answers, display).for_pain:
+            continue  # pain above the limit was reported while it ran, recorded and acted on
+        _pain_during(run, item, answers, display, f"Pain during {item.exercise.name} (0-10)")
+
+
+def _pain_during(run: SessionRun, item: PlannedExercise, answers: AnswerSource, display: Display, prompt: str) -> bool:
+    """Ask and record the pain during an exercise; True (and the patient told to stop) when it is above the limit."""
+    exercise = item.exercise
+    limit = run.pain_during(exercise.id, answers.pain(f"exercises:{exercise.id}", prompt))
+    if limit is not None:
+        display.caution(
+            f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
+            "Your answers decide what changes after the session."
         )
-        if limit is not None:
-            display.caution(
-                f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
-                "Your answers decide what changes after the session."
-            )
+    return limit is not None
+
+
+def _guide(run: SessionRun, item: PlannedExercise, answers: AnswerSource, display: Display) -> Paced:
+    """Guide an exercise at the terminal; pain reported while it runs is acted on at once, and a stop part-way is
+    recorded."""
+    assert display.pace is not None
+
+    def hurt() -> bool:
+        if _pain_during(run, item, answers, display, f"Pain now, during {item.exercise.name} (0-10)"):
+            return True
+        display.say("  That is within this exercise's limit: go on gently, or press x to stop it.")
+        return False
+
+    dose = item.dose
+    relax = dose.relax_seconds.min if dose is not None and dose.relax_seconds else run.ctx.relax_seconds
+    paced = display.pace(Guide(item, relax, hurt))
+    if paced.stopped_after is not None:
+        run.stopped_part_way(item.exercise.id, paced.stopped_after, paced.sets)
+    return paced
 
 
 def _show_cautions(say: Callable[[str], None], precautions: tuple[Precaution, ...]) -> None:

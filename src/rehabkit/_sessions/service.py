@@ -110,6 +110,17 @@ class CourseContext:
         return str(configured)
 
     @property
+    def relax_seconds(self) -> int:
+        """Seconds to relax between the holds of a set where a dose gives none (clinical policy data; packs may
+        change it)."""
+        configured = self.policy.get("session", {}).get("relax_seconds_between_holds")
+        if configured is None:
+            from .._common.clinical_data import policy
+
+            configured = policy()["session"]["relax_seconds_between_holds"]
+        return int(configured)
+
+    @property
     def questions(self) -> tuple[ScreeningQuestion, ...]:
         """Every red-flag question of the session: the protocol's, then those packs add."""
         return (*self.protocol.red_flags, *self.extra_screening)
@@ -328,6 +339,7 @@ _AFTER = {
     "end_screening": ("screening",),
     "pain_before": ("screened",),
     "pain_during": ("exercising",),
+    "stopped_part_way": ("exercising",),
     "pain_after": ("exercising",),
     "new_symptom": ("answered",),
     "finish": ("asked",),
@@ -378,14 +390,15 @@ class SessionRun:
         """The protocol's precautions that apply to the patient today."""
         return active_precautions(self.course)
 
-    def answer_screening(self, question: ScreeningQuestion, answer: bool) -> bool:
-        """Record one red-flag answer; True when screening ends here (an urgent yes ends it at once)."""
+    def answer_screening(self, question: ScreeningQuestion, answer: bool | None) -> bool:
+        """Record one red-flag answer (``None``: not sure, recorded as ``"not-sure"`` and taken as the cautious
+        answer, yes); True when screening ends here (an urgent yes ends it at once)."""
         self._step("answer_screening")
         if question not in self.ctx.questions:
             raise SessionStepError(f"session {self.session}: {question.id!r} is not one of today's red-flag questions")
-        self.given[question.id] = answer
-        self.store.record_answer(self.session, "screening", question.id, answer)
-        return ends_screening(question, answer)
+        self.given[question.id] = answer is not False
+        self.store.record_answer(self.session, "screening", question.id, "not-sure" if answer is None else answer)
+        return ends_screening(question, answer is not False)
 
     def end_screening(self) -> RunOutcome | tuple[str, ...]:
         """After the last answer: the session's end when an answer stops it (the course pauses), else the
@@ -439,6 +452,16 @@ class SessionRun:
         self.store.record_answer(self.session, "pain-during", exercise, pain)
         limit = item.dose.pain_limit if item.dose is not None else None
         return limit if limit is not None and pain > limit else None
+
+    def stopped_part_way(self, exercise: str, sets_done: int, sets: int) -> None:
+        """Record that the patient stopped an exercise of today's plan after ``sets_done`` of its ``sets`` sets (by
+        choice, or for pain above its limit, which :meth:`pain_during` records)."""
+        self._step("stopped_part_way")
+        assert self.plan is not None
+        if all(i.exercise.id != exercise for i in self.plan.items):
+            raise SessionStepError(f"session {self.session}: {exercise!r} is not in today's plan")
+        done = {"sets_done": sets_done, "sets": sets}
+        self.store.record_answer(self.session, "stopped-part-way", exercise, done)
 
     def pain_after(self, pain: float) -> None:
         """Record pain after the session."""

@@ -12,12 +12,10 @@ import attrs
 import click
 
 from .._common.exit_codes import RUN_EXIT_CODES, ExitCode, exit_code_help
-from .._common.text import visible
 from . import AppState, echo
 from .completion import complete_patients
 from .exits import error_exit, exit_with
 from .options import (
-    PAIN_SCORE,
     clinician_option,
     date_option,
     db_option,
@@ -39,25 +37,29 @@ from .stores import (
 )
 
 if TYPE_CHECKING:
+    from .._sessions.runner import Guide, Paced
     from .._sessions.service import Actor, CourseContext
     from ..model import Protocol
     from .session_screen import SessionScreen
 
 
 class TerminalAnswers:
-    """Answers typed at the terminal, re-asked until valid; Ctrl-C or end of input interrupts the session."""
+    """Answers typed at the terminal, through the session screen: questions wrapped to the window, keys pressed
+    before a question discarded, an answer it cannot take explained in the patient's words and asked again; Ctrl-C
+    or end of input interrupts the session."""
+
+    def __init__(self, screen: SessionScreen) -> None:
+        self.screen = screen
 
     def yes_no(self, key: str, question: str) -> bool:
-        try:  # a pack's question: never sent raw (as every line of the session screen)
-            return bool(click.confirm(visible(question), default=None, err=True))
-        except click.Abort:
-            raise KeyboardInterrupt from None
+        return bool(self.screen.yes_no(question))  # a pack's question: never sent raw (as every line of the screen)
+
+    def red_flag(self, key: str, question: str) -> bool | None:
+        """A red-flag answer: yes, no, or not sure (``None``), which the session takes as yes."""
+        return self.screen.yes_no(question, not_sure=True)
 
     def pain(self, key: str, prompt: str) -> float:
-        try:
-            return float(click.prompt(visible(prompt), type=PAIN_SCORE, err=True))
-        except click.Abort:
-            raise KeyboardInterrupt from None
+        return self.screen.pain(prompt)
 
 
 def _approvals_belong_to_approve(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -216,7 +218,7 @@ class SessionTerminal:
     #: The answers: typed at the terminal, or read from --answers.
     answers: Any
     #: Guides each exercise's sets, holds and rests; only at a real terminal, without --answers or --no-timer.
-    pace: Callable[[Any], None] | None
+    pace: Callable[[Guide], Paced] | None
 
     @classmethod
     def from_options(
@@ -232,7 +234,7 @@ class SessionTerminal:
         say = _silent if quiet else screen.say
         # An answers file's answers are shown after each question, so a scripted session reads like one typed in.
         answers: Any = (
-            TerminalAnswers()
+            TerminalAnswers(screen)
             if answers_file is None
             else FileAnswers(_load_answers(answers_file), answers_file, show=say)
         )

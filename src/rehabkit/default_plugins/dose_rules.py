@@ -202,7 +202,7 @@ def step_without_pace(context: LintContext) -> Iterator[Violation]:
 
 
 #: How RK201's explanation names a count that may be zero, where its field name would not read.
-_ZERO_WORDS = {"rest_seconds": "rest"}
+_ZERO_WORDS = {"rest_seconds": "rest", "relax_seconds": "the relaxation between holds"}
 
 
 def bounds_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
