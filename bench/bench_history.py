@@ -61,7 +61,11 @@ def _run_code(*args: str, db: Path) -> int:
 
 
 def record_template(db: Path, sessions: int) -> None:
-    """A real course: an approval, then a calm session a day with a next-morning report after each."""
+    """A real course: an approval, then a calm session a day with a next-morning report after each.
+
+    The store's first write registers bench-physio, acting from this account, as a user does (docs/security.md):
+    every later record names them."""
+    rehabkit("staff", "add", "bench-physio", "--role", "physiotherapist", db=db)
     rehabkit(
         "approve",
         TEMPLATE,

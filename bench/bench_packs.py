@@ -109,6 +109,14 @@ def main() -> int:
     installed = len(json.loads(listing.stdout))
     one = str(SOURCE)
     db = str(home / "plan.sqlite3")
+    # A store's first write needs a registered person acting from this account (docs/security.md): PT-1 registers
+    # as a user does, then approves the patient's first phase.
+    subprocess.run(
+        [str(BIN / "rehabkit"), "staff", "add", "PT-1", "--role", "physiotherapist", "--db", db],
+        capture_output=True,
+        check=True,
+        env=envs["4"],
+    )
     subprocess.run(
         [
             str(BIN / "rehabkit"),
