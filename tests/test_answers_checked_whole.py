@@ -38,7 +38,10 @@ def _run(cli, db: str, path: str):
         ({"exercises": {"all": 11}}, "'exercises:all' must be a pain score from 0 to 10 (got 11)"),
         ({"exercises": {"all": 1, "chin-tuck": "bad"}}, "'exercises:chin-tuck' must be a pain score"),
         ({"new_symptom": "maybe"}, "'new_symptom' must be yes or no (got 'maybe')"),
-        ({"screening": {"all": False, "spreading-pain": 3}}, "'screening:spreading-pain' must be yes, no or not-sure (got 3)"),
+        (
+            {"screening": {"all": False, "spreading-pain": 3}},
+            "'screening:spreading-pain' must be yes, no or not-sure (got 3)",
+        ),
         ({"screening": {"spreading-pain": False}}, "no answer for 'screening.numbness-weakness'"),
         ({"pain_before": None}, "no answer for 'pain_before'"),
     ],
