@@ -151,8 +151,10 @@ def run(
     Red-flag screening comes next: a yes that asks to stop pauses the course (an
     urgent one ends screening at once). Then pain now (0-10), each exercise with
     its dose, what you need, what to avoid, steps and tips, counters and a
-    countdown for holds, pain during each exercise, pain after, and the decision
-    with the next session's plan. Every answer is saved as it is given; Ctrl-C
+    countdown for holds, the relaxation between them and rests (space pauses, s
+    skips a rest, x stops an exercise part-way, h reports pain above its limit
+    at once), pain during each exercise, pain after, and the decision with the
+    next session's plan. "Not sure" to a red-flag question counts as yes. Every answer is saved as it is given; Ctrl-C
     keeps them and marks the session incomplete. The plan assumes a prior
     clinical assessment. Two sessions for one patient never run at once: the
     second is refused (exit 8) while the first is being recorded.
