@@ -262,3 +262,10 @@ def test_clinic_says_when_the_audit_trail_does_not_verify(rehabkit, db, tmp_path
     assert found in listed.stdout
     as_json = json.loads(rehabkit("clinic", "--db", db, "--date", day(1), "--format", "json").stdout)
     assert any(found in problem for problem in as_json["audit_trail_problems"])
+
+
+def test_the_first_registration_is_written_in_the_name_of_who_registered(rehabkit, db) -> None:
+    assert rehabkit("staff", "add", "PT-33", "--role", "physiotherapist", "--db", db).returncode == 0
+    entries = json.loads(rehabkit("audit", "show", "--format", "json", "--db", db).stdout)
+    (entry,) = [e for e in entries if e["table"] == "staff_events"]
+    assert entry["actor"] == "PT-33" and entry["account"]

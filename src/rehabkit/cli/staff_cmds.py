@@ -114,6 +114,7 @@ def add(
             if "patient" not in wanted or members:  # a patient's own store has no admin: no one else is registered
                 wanted = tuple(dict.fromkeys((*wanted, "admin")))
             actor_id: str | None = staff_id
+            store.clinician, store.account = staff_id, account  # the registration is written in their name
             if field == "os_user":
                 os_user = account
             else:
