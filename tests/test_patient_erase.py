@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import yaml
+from test_audit import _answers
 
 from rehabkit._sessions.backends import open_store
 
@@ -21,22 +21,6 @@ from conftest import sign_in
 from fhir_check import check
 
 PATIENT, OTHER = "P-1", "P-2"
-
-
-def _answers(tmp_path: Path, name: str, **screening: bool) -> str:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "screening": {"all": False, **screening},
-                "pain_before": 2,
-                "exercises": {"all": 1},
-                "pain_after": 2,
-                "new_symptom": False,
-            }
-        )
-    )
-    return str(path)
 
 
 def _courses(cli, db: str, tmp_path: Path) -> None:

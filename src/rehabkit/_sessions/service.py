@@ -30,6 +30,7 @@ from ..engine import Course, CriteriaResult, Decision, Facts, SessionPlan, Sessi
 from ..engine.conclude import Conclusion, conclude, empty_plan_stop, gate_refusal, interrupted, screening_stop
 from ..engine.course import active_precautions, morning_reasons, weeks_stuck_with
 from ..engine.decision_record import DecisionRecord
+from ..engine.event_fields import REVIEW_OUTCOMES
 from ..engine.events import Approval, Pause, PhaseEntry, Review
 from ..engine.outcomes import OutcomeMeasure, Score
 from ..engine.records import NextDayRecord, PastSession
@@ -81,7 +82,6 @@ URGENT = "refer-urgently"
 #: The kinds of approval a gate may ask for.
 APPROVAL_KINDS = ("surgeon-clearance", "clinician-approval")
 #: A review's outcomes, and those that leave the course stopped.
-REVIEW_OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
 STOPPING_REVIEWS = ("refer", "discharge")
 
 
