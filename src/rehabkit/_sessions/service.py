@@ -54,6 +54,7 @@ __all__ = [
     "CourseStopped",
     "DateOrderError",
     "GateClosed",
+    "RestDay",
     "NextDayRecorded",
     "NoSessionError",
     "NotPermitted",
@@ -136,6 +137,16 @@ class CourseStopped(RehabkitError, RuntimeError):
     def __init__(self, course: Course) -> None:
         super().__init__(f"the course is {course.status}")
         self.course = course
+
+
+class RestDay(RehabkitError, RuntimeError):
+    """The weekly schedule plans no exercise for the day (a rest day, or today's exercises are done): nothing is
+    recorded. ``plan`` says what is left out and why; ``plan.rest_until`` the next day with exercise."""
+
+    def __init__(self, course: Course, plan: SessionPlan) -> None:
+        super().__init__("no exercise is planned for this day")
+        self.course = course
+        self.plan = plan
 
 
 class DateOrderError(RehabkitError, ValueError):
@@ -280,6 +291,9 @@ def admit(
         _pause_for_morning(store, ctx, patient, course, day)
         course = ctx.course(store, patient, day)
     _refuse_if_closed(course)
+    plan = plan_for(course, ctx.library, day=day)
+    if plan.rest_until is not None:
+        raise RestDay(course, plan)
     return Admitted(patient, course, day)
 
 
@@ -291,7 +305,8 @@ def _close_unfinished(store: SessionStore, ctx: CourseContext, patient: str, cou
     for session in (s for s in course.stint if s.status == "in-progress"):
         found = True
         during = {key: float(value) for kind, key, value in store.answers(session.id) if kind == "pain-during"}
-        plan = plan_for(course, ctx.library)  # the plan it followed: the course's, as no later session changed it
+        # the plan it followed: the course's, as no later session changed it
+        plan = plan_for(course, ctx.library, day=session.date)
         record = interrupted(course, plan, during, course.omitted_movements, session.date) if during else None
         if record is not None:
             store.finish_session(session.id, "incomplete", _unfinished_action(course, record), record.to_dict())
@@ -432,7 +447,7 @@ class SessionRun:
             self.state = "ended"
             self.store.finish_session(self.session, "stopped", "hold", gate_refusal(asked.missing).record.to_dict())
             raise GateClosed(self.course, self.course.phase, asked)
-        self.plan = plan_for(self.course, self.ctx.library, self._omitted, OMITTED_TODAY)
+        self.plan = plan_for(self.course, self.ctx.library, self._omitted, OMITTED_TODAY, day=self.day)
         if self.plan.items:
             self.state = "exercising"
             return self.plan

@@ -271,7 +271,7 @@ def _record_session(state: AppState, store: Any, request: SessionRequest, actor:
     """The session itself, under the patient's lock: the surgery date given with it, screening, exercises, the
     decision."""
     from .._sessions.runner import AnswersFileError, Display, SessionInterrupted, run_session
-    from .._sessions.service import CourseStopped, DateOrderError, GateClosed, set_surgery_date
+    from .._sessions.service import CourseStopped, DateOrderError, GateClosed, RestDay, set_surgery_date
     from .._sessions.store import StoreError
 
     patient, protocol, terminal = request.patient, request.protocol, request.terminal
@@ -291,6 +291,9 @@ def _record_session(state: AppState, store: Any, request: SessionRequest, actor:
         raise stop_refusal(request.output_format, patient, exc.course) from None
     except GateClosed as exc:
         raise gate_refusal(request.output_format, patient, protocol, exc.phase, exc.result, exc.course.status) from None
+    except RestDay as exc:
+        _print_rest_day(exc.plan, patient, request.output_format)
+        return
     except SessionInterrupted as exc:
         raise exit_with(
             ExitCode.INTERRUPTED,
@@ -302,6 +305,35 @@ def _record_session(state: AppState, store: Any, request: SessionRequest, actor:
         _print_outcome(outcome, patient, protocol, terminal.screen)
     if outcome.paused:
         raise exit_with(ExitCode.URGENT_REFERRAL if outcome.action == "refer-urgently" else ExitCode.STOPPED_FOR_REVIEW)
+
+
+def rest_day_words(plan: Any) -> str:
+    """What a rest day says: nothing planned today, and the next day that plans an exercise."""
+    from ..engine.today import day_words
+
+    return (
+        f"Nothing is planned for today in your weekly schedule: the next exercise day is {day_words(plan.rest_until)}."
+    )
+
+
+def _print_rest_day(plan: Any, patient: str, output_format: str) -> None:
+    """A day the weekly schedule plans no exercise: said, with each exercise's next day; nothing recorded."""
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "patient": patient,
+                    "status": "rest-day",
+                    "next_session": plan.rest_until.isoformat(),
+                    "left_out": [{"id": left.exercise, "name": left.name, "why": left.why} for left in plan.left_out],
+                },
+                indent=2,
+            )
+        )
+        return
+    echo(f"{rest_day_words(plan)} Nothing was recorded.")
+    for left in plan.left_out:
+        echo(f"  {left.name}: {left.why}.")
 
 
 def _load_answers(path: str) -> Any:
@@ -328,7 +360,7 @@ def _print_plan(store: Any, request: SessionRequest) -> None:
     gate = check_gate(course)
     if not gate.met:
         raise gate_refusal(output_format, patient, protocol, course.phase, gate, course.status)
-    plan = plan_for(course, request.context.library)
+    plan = plan_for(course, request.context.library, day=request.day)
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -347,6 +379,8 @@ def _print_plan(store: Any, request: SessionRequest) -> None:
     for precaution in active_precautions(course):
         echo(f"Caution: {precaution.description}" + (f" {precaution.limit}" if precaution.limit else ""))
     _print_plan_lines(plan, f"Today's plan: {protocol.title}, phase {plan.phase.name}")
+    if plan.rest_until is not None:
+        echo(rest_day_words(plan))
 
 
 def _print_plan_lines(plan: Any, heading: str) -> None:
@@ -379,6 +413,7 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
             for i in plan.items
         ],
         "left_out": [{"id": left.exercise, "name": left.name, "why": left.why} for left in plan.left_out],
+        "rest_until": plan.rest_until.isoformat() if plan.rest_until else None,
     }
 
 

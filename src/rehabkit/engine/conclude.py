@@ -132,6 +132,7 @@ def conclude(
         "decision", within_limits(decision), decision.reasons, decision.messages, decision.details, regressions,
         removed, decision.next_phase, new_doses, plan.adjustments, tuple(left.exercise for left in plan.left_out),
         tuple(sorted(omitted)), stopped_today=stopped,
+        done=tuple(item.schedule_key for item in plan.items if item.exercise.id in result.pain_during),
     )  # fmt: skip
     if decision.action in REVIEW_ACTIONS:
         no_improvement = any(d.get("measure") == "no-improvement-weeks" for d in decision.details)
@@ -199,4 +200,5 @@ def interrupted(
         "decision", False, tuple(reasons), tuple(dict.fromkeys(r.rule.message for r in fired)), tuple(details),
         regressions, removed, None, doses, plan.adjustments, tuple(left.exercise for left in plan.left_out),
         tuple(sorted(omitted)), stopped_today=tuple(item.exercise.id for item, _ in over),
+        done=tuple(item.schedule_key for item in plan.items if item.exercise.id in during),
     )  # fmt: skip

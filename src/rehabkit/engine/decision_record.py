@@ -45,6 +45,9 @@ class DecisionRecord:
     gate: tuple[Mapping[str, Any], ...] = ()
     #: Exercises whose pain went above their own limit in this session: stopped for the rest of its day.
     stopped_today: tuple[str, ...] = ()
+    #: The exercises done (pain during answered), by their schedule key (the phase's exercise a regression stands in
+    #: for): what the weekly schedule counts (:mod:`rehabkit.engine.schedule`).
+    done: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
@@ -69,6 +72,8 @@ class DecisionRecord:
         }
         if self.stopped_today:
             data["stopped_today"] = list(self.stopped_today)
+        if self.done:
+            data["done"] = list(self.done)
         return data
 
 
@@ -100,5 +105,5 @@ def read_decision_record(data: Mapping[str, Any]) -> DecisionRecord:
         regressions={str(k): str(v) for k, v in regressions.items()} if isinstance(regressions, Mapping) else {},
         removed=_texts(data.get("removed")), doses=_dose_states(data.get("doses")),
         omitted_movements=_texts(data.get("omitted_movements")), positives=_texts(data.get("positives")),
-        stopped_today=_texts(data.get("stopped_today")),
+        stopped_today=_texts(data.get("stopped_today")), done=_texts(data.get("done")),
     )  # fmt: skip

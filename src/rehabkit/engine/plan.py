@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Mapping
 
 import attrs
@@ -58,6 +59,12 @@ class PlannedExercise:
         return self.dose.describe() if self.dose else "as your clinician showed you"
 
     @property
+    def schedule_key(self) -> str:
+        """The phase's exercise this one is done for (the harder one a regression stands in for): the key the
+        weekly schedule counts it by."""
+        return self.replaces or self.exercise.id
+
+    @property
     def at_top(self) -> bool:
         """True when the dose cannot move further up (it has reached the top, or has no steps)."""
         return self.step >= top_step(self.prescribed)
@@ -84,6 +91,8 @@ class SessionPlan:
     adjustments: tuple[str, ...] = ()
     #: Every exercise the plan could draw on, by id (to name an easier version in a decision).
     library: Mapping[str, Exercise] = attrs.field(factory=dict, eq=False, repr=False)
+    #: When the weekly schedule left every exercise out today (a rest day): the next day it plans one.
+    rest_until: datetime.date | None = None
 
     @property
     def statement(self) -> str:

@@ -16,17 +16,20 @@ from ..model import Exercise
 from .course import Course, counts
 from .criteria import CriteriaResult, Facts, check_criteria
 from .dose import DoseState, step_back
-from .plan import SessionPlan, plan_session
+from .plan import LeftOut, SessionPlan, plan_session
+from .schedule import DoneDay, WeekSchedule, week_schedule
 
 __all__ = [
     "OMITTED_LAST_TIME",
     "OMITTED_TODAY",
     "check_gate",
     "counted_today",
+    "day_words",
     "facts_with_pain",
     "morning_doses",
     "plan_for",
     "returned_after_review",
+    "schedule_of",
     "session_facts",
 ]
 
@@ -68,18 +71,26 @@ def returned_after_review(
 
 
 def plan_for(
-    course: Course, library: Mapping[str, Exercise], omit: frozenset[str] | None = None, omit_reason: str = ""
+    course: Course,
+    library: Mapping[str, Exercise],
+    omit: frozenset[str] | None = None,
+    omit_reason: str = "",
+    *,
+    day: datetime.date | None = None,
 ) -> SessionPlan:
     """Today's plan for a course, after the next-morning report acted on it.
 
     ``omit``: movements left out after today's screening; by default those the
-    last session's screening left out (a plan shown before screening).
+    last session's screening left out (a plan shown before screening). ``day``:
+    the session's date, when the weekly schedule is to leave out the exercises
+    not due on it (:mod:`rehabkit.engine.schedule`); without it, the whole week's
+    exercises (a handout, a calendar).
     """
     if omit is None:
         omit, omit_reason = course.omitted_movements, OMITTED_LAST_TIME
     doses, adjustments = morning_doses(course)
     adjustments = (*adjustments, *returned_after_review(course, library, doses))
-    return plan_session(
+    plan = plan_session(
         course.protocol,
         course.phase,
         library,
@@ -91,6 +102,65 @@ def plan_for(
         adjustments=adjustments,
         stopped_today=course.stopped_today,
     )
+    return plan if day is None else _on_schedule(plan, course, day)
+
+
+def schedule_of(plan: SessionPlan, start: datetime.date) -> WeekSchedule:
+    """The weekly schedule of a plan's phase from ``start``, with its exercises' days a week at today's doses."""
+    counts = {item.schedule_key: item.dose.days_per_week if item.dose else None for item in plan.items}
+    per_day = {item.schedule_key: item.dose.times_per_day if item.dose else None for item in plan.items}
+    return week_schedule(plan.phase, counts, start, per_day)
+
+
+def done_days(course: Course) -> tuple[DoneDay, ...]:
+    """The phase's sessions that count, each with its date and the exercises done (a session recorded before
+    rehabkit kept them, complete, is taken as every exercise done)."""
+    days = []
+    for session in course.stint:
+        if not counts(session):
+            continue
+        done = session.detail.get("done") if session.detail else None
+        if isinstance(done, list):
+            days.append(DoneDay(session.date, frozenset(str(key) for key in done)))
+        elif session.status == "complete":
+            days.append(DoneDay(session.date, None))
+    return tuple(day for day in days if day.done is None or day.done)
+
+
+def _on_schedule(plan: SessionPlan, course: Course, day: datetime.date) -> SessionPlan:
+    """``plan`` with the exercises the weekly schedule does not plan for ``day`` left out, each saying when it is
+    next; when that leaves nothing, the day is a rest day (:attr:`SessionPlan.rest_until`)."""
+    if not plan.items:
+        return plan
+    schedule = schedule_of(plan, course.entered or day)
+    done = done_days(course)
+    full = not schedule.sessions_left(day, done)
+    after = schedule.next_week(day) - datetime.timedelta(days=1) if full else day  # when the next one may be
+    kept, later = [], []
+    for item in plan.items:
+        if not full and schedule.due(item.schedule_key, day, done):
+            kept.append(item)
+            continue
+        key = item.schedule_key
+        when = schedule.next_day(key, after)
+        days = schedule.days_of(key)
+        why = (
+            f"this week already has the {schedule.most} sessions the phase plans"
+            if full
+            else "already done today"
+            if any(d.date == day and (d.done is None or key in d.done) for d in done)
+            else f"planned {len(days)} days a week ({', '.join(schedule.weekday_names(days))})"
+        )
+        later.append(LeftOut(item.exercise.id, item.exercise.name, f"not today: {why}; next on {day_words(when)}"))
+    if not later:
+        return plan
+    rest = min((schedule.next_day(i.schedule_key, after) for i in plan.items), default=None) if not kept else None
+    return attrs.evolve(plan, items=tuple(kept), left_out=(*plan.left_out, *later), rest_until=rest)
+
+
+def day_words(day: datetime.date) -> str:
+    """A date as people say it, ``Wednesday 14 October 2026``."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def check_gate(course: Course, facts: Facts | None = None, *, session_measured: bool = False) -> CriteriaResult:
