@@ -632,32 +632,32 @@ def test_no_improvement_never_pauses_at_the_pain_goal_and_a_gap_is_not_a_failure
 
 
 def test_a_flare_lowers_every_dose_beside_an_exercise_stop_and_the_stopped_one_returns_lower(cli, tmp_path) -> None:
-    """Issue 26, finding 3: Bridge 7/10 during and 7/10 after on low-back-pain-chronic fires 'stop Bridge' (its
-    exercise) and 'pain-after > 5 -> reduce-load' (the session): both act. After a review the Bridge comes back one
-    step lower than when it was stopped; at the bottom of its range it stays there and says so."""
+    """Issue 26, finding 3: an exercise 7/10 during and 7/10 after on low-back-pain-chronic fires 'stop the exercise'
+    (its own) and 'pain-after > 5 -> reduce-load' (the session's): both act. After a review the stopped exercise
+    comes back one step lower than when it was stopped; at the bottom of its range it stays there and says so. (The
+    clinic met it with the Bridge; the stretch done every day earns its steps within the week.)"""
     course = Course(cli, tmp_path, "low-back-pain-chronic")
     course.approve("acute", 0)
     for n in range(0, 6):
         _result, out = course.run(n)
     before = {e["id"]: e["step"] for e in out["next_plan"]["exercises"]}
-    # the walking programme is planned five days a week: not on the sixth day, so one session fewer counts for it
-    assert before["glute-bridge"] == 2 and before["walking-programme"] == 1
-    result, out = course.run(6, exercises={"all": 1, "glute-bridge": 7}, pain_after=7)
+    assert before["hamstring-stretch-supine"] == 2 and before["walking-programme"] >= 1
+    result, out = course.run(6, exercises={"all": 1, "hamstring-stretch-supine": 7}, pain_after=7)
     assert result.exit_code == 0, result.output
     decision = out["decision"]
-    assert decision["action"] == "stop-exercise" and decision["removed"] == ["glute-bridge"]
+    assert decision["action"] == "stop-exercise" and decision["removed"] == ["hamstring-stretch-supine"]
     assert {d["rule"] for d in decision["details"]} == {"red-pain", "high-after"}
     assert any("every dose is one step lower next time" in reason for reason in decision["reasons"])
     assert any("it comes back one dose step lower" in reason for reason in decision["reasons"])
     after = {e["id"]: e["step"] for e in out["next_plan"]["exercises"]}
-    assert "glute-bridge" not in after and after["walking-programme"] == 0
-    assert after["hamstring-stretch-supine"] == max(0, before["hamstring-stretch-supine"] - 1)
+    assert "hamstring-stretch-supine" not in after
+    assert after["walking-programme"] == before["walking-programme"] - 1
     assert course.do("review", "P1", "--clinician", "PT-1", "--outcome", "resume", n=7).exit_code == 0
     _result, plan = course.plan(7)
-    assert next(e["step"] for e in plan["exercises"] if e["id"] == "glute-bridge") == 1  # not its pre-flare 2
+    assert next(e["step"] for e in plan["exercises"] if e["id"] == "hamstring-stretch-supine") == 1  # not its 2
     assert (
-        "Bridge is back after your clinician's review, one dose step lower than when it was stopped."
-        in (plan["adjustments"])
+        "Back-of-thigh stretch lying down is back after your clinician's review, one dose step lower than when it "
+        "was stopped." in (plan["adjustments"])
     )
 
     bottom = Course(cli, tmp_path, "low-back-pain-chronic", patient="P2")
@@ -665,7 +665,7 @@ def test_a_flare_lowers_every_dose_beside_an_exercise_stop_and_the_stopped_one_r
     _result, out = bottom.run(0, exercises={"all": 1, "glute-bridge": 7}, pain_after=7)
     assert any("which is as low as it goes" in reason for reason in out["decision"]["reasons"])
     assert bottom.do("review", "P2", "--clinician", "PT-1", "--outcome", "resume", n=1).exit_code == 0
-    _result, plan = bottom.plan(1)
+    _result, plan = bottom.plan(2)  # the Bridge's next day in its three a week
     assert next(e["step"] for e in plan["exercises"] if e["id"] == "glute-bridge") == 0
     assert any("at the start of its range: it cannot go lower" in line for line in plan["adjustments"])
 

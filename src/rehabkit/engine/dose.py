@@ -57,11 +57,14 @@ def advance_doses(
 ) -> dict[str, DoseState]:
     """The dose states after a session, by exercise id (exercises not in the session keep theirs).
 
-    Every dose steps back one after a reduce-load or a stop (the decision's ``step_back``, else its action), and an
-    exercise that leaves the plan (``removed``) steps back one, so that it comes back lower after a review."""
+    Every dose steps back one after a reduce-load or a stop (the decision's ``step_back``, else its action), those
+    the weekly schedule left out of the session too, and an exercise that leaves the plan (``removed``) steps back
+    one, so that it comes back lower after a review."""
     out = dict(states)
     within = within_limits(decision)
     back = decision.step_back if decision.step_back is not None else decision.action in STEP_BACK_ACTIONS
+    if back:
+        out = {key: DoseState(max(0, state.step - 1)) for key, state in states.items()}
     for item in plan.items:
         key = item.exercise.id
         state = states.get(key, DoseState())

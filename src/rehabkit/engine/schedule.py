@@ -39,12 +39,16 @@ _WEEK = tuple(range(7))
 
 
 def spread(count: int, days: tuple[int, ...] = _WEEK) -> tuple[int, ...]:
-    """``count`` of ``days`` (offsets from the week's first day, in order), spread as evenly as they go: 3 of a
-    whole week are its days 0, 2 and 4; more than there are days gives them all."""
+    """``count`` of ``days`` (offsets from the week's first day, in order), spread over the week as evenly as they
+    go: 3 of a whole week are its days 0, 2 and 4, and so are 3 of days 0-4; more than there are days gives them all.
+    Each of the whole week's evenly spread days takes the nearest of ``days`` still free (the later on a tie)."""
     if count >= len(days):
         return days
-    count = max(1, count)
-    return tuple(days[(i * len(days)) // count] for i in range(count))
+    chosen: list[int] = []
+    for target in (i * 7 // max(1, count) for i in range(max(1, count))):
+        free = [d for d in days if d not in chosen]
+        chosen.append(min(free, key=lambda d: (abs(d - target), -d)))
+    return tuple(sorted(chosen))
 
 
 @attrs.frozen(slots=True)
