@@ -77,9 +77,9 @@ def test_the_bounded_read_gives_the_whole_course_every_day(cli, tmp_path, protoc
     model = _protocol(protocol)
     course.approve(model.phases[0].id, 0)
     checked = 0
-    for n in range(1, 70):
+    for n in range(1, 85):
         pain = 7 if n % 17 == 0 else 2  # a flare now and then: a regression, a pause, a review
-        result, _ = course.run(n, pain_before=pain, pain_after=pain)
+        result, _ = course.run(n, pain_before=pain, pain_after=pain)  # a rest day in the weekly schedule: no session
         if result.exit_code == 4:
             assert course.do("review", course.patient, "--clinician", "PT-1", "--outcome", "resume", n=n).exit_code == 0
         elif result.exit_code == 7:  # the next phase's gate: a clinician approves it
@@ -95,8 +95,8 @@ def test_the_bounded_read_gives_the_whole_course_every_day(cli, tmp_path, protoc
             assert len(bounded.sessions) <= len(bounded.stint) + 3
             checked += 1
     history = course.history()
-    assert len(history["sessions"]) > 60 and any(e["kind"] == "enter-phase" for e in history["events"])
-    assert checked == 69
+    assert len(history["sessions"]) > 55 and any(e["kind"] == "enter-phase" for e in history["events"])
+    assert checked == 84
 
     # history lists the latest 50 sessions in text and says how many more there are; --all and JSON list every one
     total = len(history["sessions"])

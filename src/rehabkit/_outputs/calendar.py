@@ -12,19 +12,24 @@ from __future__ import annotations
 import datetime
 
 from .._common.text import visible
+from ..engine.schedule import WeekSchedule, spread
+from ..engine.today import schedule_of
 from .content import Handout
 
 __all__ = ["render_calendar", "weekdays"]
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-#: Days (from the first session's weekday) for n sessions a week, spread over the week.
-_SPREAD = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4), 6: (0, 1, 2, 3, 4, 5)}
 
 
 def weekdays(start: datetime.date, per_week: int) -> tuple[str, ...]:
-    """The RFC 5545 weekdays of ``per_week`` sessions spread over a week beginning on ``start``'s weekday."""
-    offsets = _SPREAD.get(per_week, tuple(range(7)))
-    return tuple(_DAYS[(start.weekday() + offset) % 7] for offset in sorted(offsets))
+    """The RFC 5545 weekdays of ``per_week`` sessions spread over a week beginning on ``start``'s weekday (the weekly
+    schedule's :func:`~rehabkit.engine.schedule.spread`)."""
+    return _byday(start, spread(max(1, min(7, per_week))))
+
+
+def _byday(start: datetime.date, offsets: tuple[int, ...]) -> tuple[str, ...]:
+    """The RFC 5545 weekdays of a schedule's day ``offsets`` from ``start``, Monday first."""
+    return tuple(_DAYS[w] for w in sorted({(start.weekday() + o) % 7 for o in offsets}))
 
 
 def _text(value: str) -> str:
@@ -82,15 +87,18 @@ def _event(
     ]
 
 
-def _per_week(handout: Handout) -> int:
-    """How many sessions a week the calendar schedules: the phase's lower bound, else the doses' days a week,
-    else daily."""
-    if handout.phase.sessions_per_week is not None:
-        return max(1, min(7, handout.phase.sessions_per_week.min))
-    days = [
-        i.dose.days_per_week.min for i in handout.plan.items if i.dose is not None and i.dose.days_per_week is not None
-    ]
-    return max(1, min(7, min(days))) if days else 7
+def _first_on_or_after(schedule: WeekSchedule, day: datetime.date) -> datetime.date:
+    """The first of the schedule's session days on or after ``day``."""
+    return day if schedule.offset(day) in schedule.session_days else schedule.next_day("", day)
+
+
+def _days_text(handout: Handout) -> str:
+    """Which exercises fall on which days, in words: one line an exercise with set days, else all of them."""
+    if not handout.week:
+        return "\n".join(f"- {card.name}: {card.dose}" for card in handout.cards)
+    return "\n".join(
+        f"- {card.name}: {card.dose}" + (f"; on {card.days}" if card.days else "") for card in handout.cards
+    )
 
 
 def render_calendar(handout: Handout) -> str:
@@ -103,19 +111,20 @@ def render_calendar(handout: Handout) -> str:
     """
     from .._common.version import __version__
 
-    start = handout.date or datetime.date.today()
+    today = handout.date or datetime.date.today()
+    schedule = schedule_of(handout.plan, handout.week_start or today)
+    start = _first_on_or_after(schedule, today)
     patient = handout.patient or "patient"
     uid = f"{patient}.{handout.protocol.id}"
     made = datetime.datetime.now(datetime.UTC)
     stamp = made.strftime("%Y%m%dT%H%M%SZ")
     sequence = int(made.timestamp()) // 60  # grows with every calendar made, as RFC 5545 asks of a revision
-    per_week = _per_week(handout)
-    exercises = "\n".join(f"- {card.name}: {card.dose}" for card in handout.cards)
-    spw = handout.phase.sessions_per_week
-    planned = f"{spw.min}-{spw.max}" if spw is not None and spw.min != spw.max else str(per_week)
+    per_week = len(schedule.session_days)
+    exercises = _days_text(handout)
+    note = handout.week_note or f"The plan has {per_week} exercise days a week."
     description = (
         f"{handout.statement}\n\nBefore each session, answer the warning-sign questions first.\n\n{exercises}\n\n"
-        f"The phase plans {planned} sessions a week. {handout.source}, content reviewed {handout.reviewed}."
+        f"{note} {handout.source}, content reviewed {handout.reviewed}."
     )
     lines = [
         "BEGIN:VCALENDAR",
@@ -129,9 +138,10 @@ def render_calendar(handout: Handout) -> str:
     last = (
         (review - datetime.timedelta(days=1))
         if review is not None
-        else start + datetime.timedelta(days=len(handout.log.rows) - 1)
+        else today + datetime.timedelta(days=len(handout.log.rows) - 1)
     )
-    rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(weekdays(start, per_week))}"
+    byday = _byday(schedule.start, schedule.session_days)
+    rule = "FREQ=DAILY" if per_week >= 7 else f"FREQ=WEEKLY;BYDAY={','.join(byday)}"
     rule += f";UNTIL={last.strftime('%Y%m%d')}"
     lines += _event(
         f"{uid}.sessions",
@@ -144,7 +154,7 @@ def render_calendar(handout: Handout) -> str:
         "PT9H",
         extra=(f"RRULE:{rule}", "TRANSP:TRANSPARENT"),
     )
-    day = review or start  # a review already due, or none planned: ask for one now
+    day = review or today  # a review already due, or none planned: ask for one now
     summary = "Review with your clinician" if review is not None else "Ask your clinician for a review"
     lines += _event(
         f"{uid}.review",

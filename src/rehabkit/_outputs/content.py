@@ -61,6 +61,17 @@ class ExerciseCard:
     replaces: str | None = None
     #: The id, for renderers that link or key by exercise.
     id: str = ""
+    #: The weekdays it is planned on, in words (``""``: every exercise day).
+    days: str = ""
+
+
+@attrs.frozen(slots=True)
+class WeekDay:
+    """A day of the handout's week (the weekly schedule ``run`` and the calendar follow): its name and the names of
+    the exercises planned on it (none: a rest day)."""
+
+    name: str
+    exercises: tuple[str, ...]
 
 
 @attrs.frozen(slots=True)
@@ -118,6 +129,12 @@ class Handout:
     #: ``id@version`` of the protocol, and the date its content was last reviewed.
     source: str = ""
     reviewed: str = ""
+    #: The week, Monday first, when not every exercise is planned for every day (else empty).
+    week: tuple[WeekDay, ...] = ()
+    #: What the week allows beyond the planned days, in words (``""``: nothing more).
+    week_note: str = ""
+    #: The first day of the weekly schedule's weeks (the day the phase was entered), which the calendar shares.
+    week_start: datetime.date | None = None
 
 
 @attrs.frozen(slots=True)

@@ -16,10 +16,12 @@ from typing import Any
 
 from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS, SYMPTOM_ACTIONS
 from ..engine import Course, PlannedExercise, SessionPlan
+from ..engine.schedule import DAY_NAMES, WeekSchedule
+from ..engine.today import schedule_of
 from ..model import Phase, Precaution, Protocol, ScreeningQuestion
-from .content import ExerciseCard, Handout, HelpGroup, PaperLog
+from .content import ExerciseCard, Handout, HelpGroup, PaperLog, WeekDay
 
-__all__ = ["build_handout", "phase_precautions", "review_date", "stop_threshold"]
+__all__ = ["and_list", "build_handout", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
 
 #: The longest paper log printed at once (six weeks); a later review gets a note to print another sheet.
 MAX_LOG_DAYS = 42
@@ -44,13 +46,14 @@ def build_handout(
     review = review_date(phase, course, date) if patient is not None else None
     log = _paper_log(plan, patient, date, review, int(policy["handout"]["log_days_without_review"]))
     changes = [*plan.adjustments, *(f"{left.name} is left out: {left.why}." for left in plan.left_out)]
+    schedule = schedule_of(plan, schedule_start(course, date))
     return Handout(
         kind="patient-plan" if patient is not None else "protocol-phase",
         protocol=protocol,
         phase=phase,
         plan=plan,
         statement=plan.statement,
-        cards=tuple(_card(item, protocol) for item in plan.items),
+        cards=tuple(_card(item, protocol, schedule) for item in plan.items),
         get_help=_help_groups((*protocol.red_flags, *extra_screening), policy["handout"]["help"]),
         cautions=tuple(p.description + (f" {p.limit}" if p.limit else "") for p in precautions),
         advice=protocol.advice,
@@ -62,7 +65,52 @@ def build_handout(
         paper=paper,
         source=protocol.key,
         reviewed=protocol.reviewed,
+        week=_week(plan, schedule),
+        week_note=_week_note(plan, schedule),
+        week_start=schedule.start,
     )
+
+
+def schedule_start(course: Course | None, date: datetime.date | None) -> datetime.date:
+    """Where a handout's or calendar's weekly schedule starts: the day the patient entered the phase, else the day
+    it is made for, else (a phase's handout, no patient) a Monday."""
+    if course is not None and course.entered is not None:
+        return course.entered
+    if date is not None:
+        return date
+    return datetime.date(2026, 1, 5)  # a Monday: a phase's week reads Monday first
+
+
+def and_list(words: tuple[str, ...]) -> str:
+    """Words joined as a sentence lists them: ``Monday, Wednesday and Friday``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _week(plan: SessionPlan, schedule: WeekSchedule) -> tuple[WeekDay, ...]:
+    """Monday to Sunday, each with the exercises the schedule plans on it; empty when every one is daily."""
+    if all(schedule.is_daily(item.schedule_key) for item in plan.items):
+        return ()
+    days = []
+    for weekday, name in enumerate(DAY_NAMES):
+        offset = (weekday - schedule.start.weekday()) % 7
+        names = tuple(i.exercise.name for i in plan.items if offset in schedule.days_of(i.schedule_key))
+        days.append(WeekDay(name, names))
+    return tuple(days)
+
+
+def _week_note(plan: SessionPlan, schedule: WeekSchedule) -> str:
+    """What the week allows beyond its planned days, in words (``""`` when every exercise is daily)."""
+    if all(schedule.is_daily(item.schedule_key) for item in plan.items):
+        return ""
+    planned = len(schedule.session_days)
+    text = f"Your plan has {planned} exercise day{'s' if planned != 1 else ''} a week."
+    if any(item.schedule_key not in schedule.exercise_days for item in plan.items) and planned < 7:
+        most = schedule.most or 7
+        if most > planned:
+            text += (
+                f" You may exercise on up to {most} days a week: on the other days, do the exercises without set days."
+            )
+    return text + " An exercise with set days missed on its day can be done later the same week, never more often."
 
 
 def phase_precautions(protocol: Protocol, phase_id: str) -> tuple[Precaution, ...]:
@@ -117,8 +165,10 @@ def _stop_if(item: PlannedExercise, protocol: Protocol) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _card(item: PlannedExercise, protocol: Protocol) -> ExerciseCard:
+def _card(item: PlannedExercise, protocol: Protocol, schedule: WeekSchedule) -> ExerciseCard:
     exercise = item.exercise
+    key = item.schedule_key
+    days = "" if schedule.is_daily(key) else and_list(schedule.weekday_names(schedule.days_of(key)))
     return ExerciseCard(
         id=exercise.id,
         name=exercise.name,
@@ -130,6 +180,7 @@ def _card(item: PlannedExercise, protocol: Protocol) -> ExerciseCard:
         stop_if=_stop_if(item, protocol),
         note=item.note,
         replaces=item.replaces_name,
+        days=days,
     )
 
 

@@ -58,12 +58,18 @@ def render_handout_markdown(handout: Handout) -> str:
         lines += ["## Changed for now", "", *(f"- {md(line)}" for line in h.changes), ""]
     if h.cautions:
         lines += ["## Take care", "", *(f"- {md(line)}" for line in h.cautions), ""]
+    if h.week:
+        lines += ["## Your week", "", md(h.week_note), "", "| Day | Exercises |", "|---|---|"]
+        lines += [f"| {md(d.name)} | {', '.join(md(e) for e in d.exercises) or 'Rest day'} |" for d in h.week]
+        lines.append("")
     lines += ["## Your exercises", ""]
     for number, card in enumerate(h.cards, 1):
         lines += [f"### {number}\\. {md(card.name)}", ""]
         if card.replaces:
             lines += [f"In place of {md(card.replaces)}, for now.", ""]
         lines += [f"**Dose:** {md(card.dose)}", ""]
+        if card.days:
+            lines += [f"On {md(card.days)}.", ""]
         if card.equipment:
             lines += [f"You need: {', '.join(md(e) for e in card.equipment)}", ""]
         lines += [f"{n}. {md(step)}" for n, step in enumerate(card.steps, 1)]
@@ -72,7 +78,7 @@ def render_handout_markdown(handout: Handout) -> str:
         if card.note:
             lines += ["", md(card.note)]
         if card.avoid_if:
-            lines += ["", f"**Avoid if:** {'; '.join(md(a) for a in card.avoid_if)}"]
+            lines += ["", "**Avoid it if:**", "", *(f"- {md(a)}" for a in card.avoid_if)]
         if card.stop_if:
             lines += ["", "**Stop if:**", "", *(f"- {md(s)}" for s in card.stop_if)]
         lines.append("")

@@ -151,7 +151,7 @@ def _on_schedule(plan: SessionPlan, course: Course, day: datetime.date) -> Sessi
             if any(d.date == day and (d.done is None or key in d.done) for d in done)
             else f"planned {len(days)} days a week ({', '.join(schedule.weekday_names(days))})"
         )
-        later.append(LeftOut(item.exercise.id, item.exercise.name, f"not today: {why}; next on {day_words(when)}"))
+        later.append(LeftOut(item.exercise.id, item.exercise.name, f"{why}; next on {day_words(when)}"))
     if not later:
         return plan
     rest = min((schedule.next_day(i.schedule_key, after) for i in plan.items), default=None) if not kept else None
