@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import yaml
-
 from test_courses import START, Course, day
 
 MINIMAL = Path(__file__).parent / "corpus" / "good" / "minimal.yaml"
