@@ -121,7 +121,8 @@ def test_a_patients_handout_shows_their_own_dose_and_a_log_that_run_and_next_day
     from rehabkit._sessions.runner import ANSWER_KEYS
 
     course = _calm_course(cli, tmp_path)
-    _, plan = course.plan(10)
+    _, plan = course.plan(11)  # the next day the weekly schedule plans every exercise of the phase (no session between)
+    assert not plan["left_out"]
     out = tmp_path / "plan.html"
     result = cli("handout", "--patient", "P-7", "--db", course.db, "--date", day(10), "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -447,3 +448,59 @@ def test_the_clinicians_report_does_not_open_with_the_words_addressed_to_the_pat
     statement = " ".join(NECK["supervision"]["statement"].split())
     assert words.index("Where the course stands") < words.index(statement)  # quoted at the end, not the opening
     assert words.index("What the patient's pages say first") < words.index(statement)
+
+
+def test_the_report_gives_each_exercises_pain_against_its_limit(cli, tmp_path) -> None:
+    """Issue 26, finding 14: the report gives pain during each exercise, not only the session's, and marks one
+    above its own limit."""
+    course = Course(cli, tmp_path, "neck-pain", patient="P-7")
+    course.approve("acute", 0)
+    assert course.run(0)[0].exit_code == 0
+    result, _ = course.run(1, exercises={"all": 1, "supine-chin-nod": 4})  # the chin nod's limit is 3
+    assert result.exit_code in (0, 4), result.output
+    out = tmp_path / "report.html"
+    assert cli("report", "P-7", "--db", course.db, "--date", day(2), "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    table = text[text.index("Pain during each exercise") :]
+    table = table[: table.index("</table>")]
+    rows = [Page("<tr" + row).words for row in table.split("<tr")[2:]]
+    nod = [row for row in rows if "Chin nod lying down" in row]
+    assert len(nod) == 2 and nod[0].startswith(day(0))
+    assert "Chin nod lying down 1 3" in nod[0] and "above its limit" not in nod[0]
+    assert "Chin nod lying down 4 3 above its limit" in nod[1]
+    assert len(rows) >= 2 * 5  # every exercise of both sessions
+
+
+def test_a_handout_lists_what_to_avoid_one_line_each_and_prints_the_log_readably(cli, tmp_path) -> None:
+    """Issue 26, finding 14: contraindications are a list (never run together as "clinician.; Unsteadiness"), the
+    printed log's headings are readable (no 6-pt type) on a landscape page, and printed cards are compact."""
+    out = tmp_path / "recovery.html"
+    assert cli("handout", "low-back-pain-chronic", "--phase", "acute", "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert ".; " not in Page(text).words
+    assert "<strong>Avoid it if:</strong><ul><li>" in text
+    pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
+    pdf = tmp_path / "recovery.pdf"
+    assert cli("handout", "low-back-pain-chronic", "--phase", "acute", "-o", str(pdf)).exit_code == 0
+    layout = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    import re
+
+    pages = layout.split("<page ")[1:]
+    log = next(page for page in pages if "settled" in page)
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', log).groups())
+    assert width > height  # the log has a landscape page of its own
+    heights = [
+        float(y2) - float(y1)
+        for y1, y2, word in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', log)
+        if word == "settled"
+    ]
+    assert heights and min(heights) > 9  # about 10-pt type: a box over 9 pt tall (6-pt type gives about 7)
+    cards = [page for page in pages if "Stop if:" in page]
+    phase = next(
+        p
+        for p in yaml.safe_load((PROTOCOLS / "low-back" / "low-back-pain-chronic.yaml").read_text())["phases"]
+        if p["id"] == "acute"
+    )
+    assert len(cards) < len(phase["exercises"])  # more than one card a page

@@ -23,6 +23,7 @@ __all__ = [
     "ChartPoint",
     "CourseReport",
     "ExerciseCard",
+    "ExercisePain",
     "Handout",
     "HelpGroup",
     "MeasureSeries",
@@ -30,6 +31,7 @@ __all__ = [
     "Renderer",
     "TimelineEntry",
     "WeekAdherence",
+    "WeekDay",
 ]
 
 #: What a renderer can be asked to render, with the content type it is given.
@@ -182,6 +184,26 @@ class TimelineEntry:
 
 
 @attrs.frozen(slots=True)
+class ExercisePain:
+    """Pain during one exercise of a session, against its limit, for the clinician's report."""
+
+    date: datetime.date
+    session: int
+    exercise: str
+    name: str
+    pain: float | None
+    #: The exercise's pain limit in the protocol (``None``: it gives none).
+    limit: float | None = None
+    #: Sets done and planned when the patient stopped it part-way, else ``None``.
+    part_way: tuple[int, int] | None = None
+
+    @property
+    def over(self) -> bool:
+        """True when the pain went above the exercise's limit."""
+        return self.pain is not None and self.limit is not None and self.pain > self.limit
+
+
+@attrs.frozen(slots=True)
 class CourseReport:
     """A patient's course for the clinician at follow-up."""
 
@@ -204,6 +226,8 @@ class CourseReport:
     statement: str
     source: str = ""
     paper: str = "a4"
+    #: Pain during each exercise of each session, oldest first, with part-way stops.
+    exercise_pain: tuple[ExercisePain, ...] = ()
 
     @property
     def kind(self) -> str:

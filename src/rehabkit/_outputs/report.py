@@ -1,7 +1,8 @@
 """A course report's content, read from the session store for the clinician at follow-up.
 
 Pain before and after each session and the next morning, against the
-protocol's pain limits; each outcome measure over time with the change that
+protocol's pain limits; pain during each exercise against its own limit, with
+the exercises stopped part-way; each outcome measure over time with the change that
 counts as meaningful; sessions done each week against the phase's sessions per
 week; the course's events; and the criteria of the next gate still open.
 """
@@ -17,8 +18,8 @@ import attrs
 from .._sessions.course import parse_date
 from .._sessions.store_api import EventRecord, SessionStore
 from ..engine import Course, PastSession, check_criteria, pain_target
-from ..model import Protocol
-from .content import ChartPoint, CourseReport, MeasureSeries, TimelineEntry, WeekAdherence
+from ..model import Exercise, Protocol
+from .content import ChartPoint, CourseReport, ExercisePain, MeasureSeries, TimelineEntry, WeekAdherence
 from .handout import stop_threshold
 
 __all__ = ["build_report", "event_text"]
@@ -131,6 +132,42 @@ def _series(
     return tuple(series)
 
 
+def _exercise_limits(protocol: Protocol, library: Mapping[str, Exercise]) -> dict[str, float]:
+    """Each exercise's pain limit: its own dose's, or a phase's dose for it (the last phase naming one wins)."""
+    exercises = {**library, **{e.id: e for e in protocol.exercises}}
+    limits = {key: e.dose.pain_limit for key, e in exercises.items() if e.dose is not None and e.dose.pain_limit}
+    for phase in protocol.phases:
+        for ref in phase.exercises:
+            if ref.dose is not None and ref.dose.pain_limit is not None:
+                limits[ref.exercise] = ref.dose.pain_limit
+    return limits
+
+
+def _exercise_pain(
+    session: PastSession, answers: list[tuple[str, str, Any]], names: Mapping[str, str], limits: Mapping[str, float]
+) -> list[ExercisePain]:
+    """A session's pain during each exercise, in the order answered, with a part-way stop where recorded."""
+    part_way = {}
+    for kind, key, value in answers:
+        if kind == "stopped-part-way" and isinstance(value, Mapping):
+            try:
+                part_way[key] = (int(value["sets_done"]), int(value["sets"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+    rows = []
+    for kind, key, value in answers:
+        if kind == "pain-during" and isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append(
+                ExercisePain(session.date, session.id, key, names.get(key, key), float(value), limits.get(key),
+                             part_way.pop(key, None))
+            )  # fmt: skip
+    rows += [
+        ExercisePain(session.date, session.id, key, names.get(key, key), None, limits.get(key), sets)
+        for key, sets in part_way.items()
+    ]
+    return rows
+
+
 def build_report(
     store: SessionStore,
     patient: str,
@@ -138,13 +175,23 @@ def build_report(
     measures: Mapping[str, Any],
     today: datetime.date,
     paper: str = "a4",
+    library: Mapping[str, Exercise] | None = None,
 ) -> CourseReport:
-    """The course report of ``patient`` in ``course.protocol`` on ``today``."""
+    """The course report of ``patient`` in ``course.protocol`` on ``today``; ``library``: the installed exercises,
+    to name each exercise and its pain limit in the per-exercise table."""
     protocol = course.protocol
     mornings = {session: pain for session, _day, pain, _settled in store.next_days(patient)}
     stored = store.sessions(patient, protocol.id)
-    sessions = [attrs.evolve(s, next_morning=mornings.get(s.id)) for s in stored]
-    names = {p.id: p.name for p in protocol.phases}
+    names = {**{k: e.name for k, e in (library or {}).items()}, **{e.id: e.name for e in protocol.exercises}}
+    limits = _exercise_limits(protocol, library or {})
+    sessions, exercise_pain = [], []
+    for record in stored:
+        answers = store.answers(record.id)
+        rows = _exercise_pain(record, answers, names, limits)
+        exercise_pain += rows
+        during = tuple((row.exercise, row.pain) for row in rows if row.pain is not None)
+        sessions.append(attrs.evolve(record, next_morning=mornings.get(record.id), pain_during=during))
+    phases = {p.id: p.name for p in protocol.phases}
     open_criteria: tuple[str, ...] = ()
     next_gate = None
     if not course.stopped:
@@ -152,7 +199,7 @@ def build_report(
         criteria = phase.exit if course.started else phase.entry
         next_gate = course.gate if course.started else course.phase
         if criteria is not None:
-            result = check_criteria(criteria, course.facts, next_gate, phase_names=names)
+            result = check_criteria(criteria, course.facts, next_gate, phase_names=phases)
             open_criteria = result.unmet
     return CourseReport(
         patient=patient,
@@ -160,15 +207,16 @@ def build_report(
         course=course,
         date=today,
         status=course.status,
-        phase_name=names.get(course.phase, course.phase),
+        phase_name=phases.get(course.phase, course.phase),
         sessions=tuple(sessions),
         pain_limits=_pain_limits(protocol, course.phase),
         measures=_series(store.measures(patient), store.measure_bands(patient), measures),
         weeks=_weeks(protocol, sessions, today),
         timeline=_timeline(store.events(patient), stored, protocol),
         open_criteria=open_criteria,
-        next_gate=names.get(next_gate) if next_gate else None,
+        next_gate=phases.get(next_gate) if next_gate else None,
         statement=protocol.supervision.statement,
         source=protocol.key,
         paper=paper,
+        exercise_pain=tuple(exercise_pain),
     )

@@ -211,7 +211,8 @@ def report(
         registry = state.registry()
         measures = {key: r.item for key, r in registry.outcome_measures.items()}
         course = load_course(store, patient, protocol, measures, day)
-        content = build_report(store, patient, course, measures, day, paper=paper)
+        library = registry.exercise_library()
+        content = build_report(store, patient, course, measures, day, paper=paper, library=library)
     where = write_output(output, *render(renderer, content))
     if output != "-":
         sessions = f"{len(content.sessions)} session" + ("" if len(content.sessions) == 1 else "s")
