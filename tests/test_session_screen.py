@@ -8,6 +8,8 @@ with NO_COLOR, and Ctrl-C still exit 130 with the answers kept.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -190,8 +192,10 @@ def _answers(tmp_path: Path) -> list[tuple[str, str, object]]:
 def test_keys_pressed_during_a_rest_never_answer_a_later_prompt(tmp_path) -> None:
     """Issue 26, finding 9: Enter and q pressed during "Rest 30 s" once started and finished the next set by
     themselves. A count reads keys without echo and ignores any it does not know; s skips the rest; keys are
-    discarded before each prompt, so the next set waits for the patient, who can stop the exercise there (x)."""
-    dose = {"sets": 2, "reps": 1, "hold_seconds": 1, "rest_seconds": 30}
+    discarded before each prompt, so the next set waits for the patient, who can stop the exercise there (x). The
+    stop shows in history and earns the exercise no dose step (one calm session would have earned one)."""
+    dose = {"sets": 2, "reps": {"min": 1, "max": 3, "step": 1}, "hold_seconds": 1, "rest_seconds": 30}
+    dose["sessions_per_step"] = 1
     child = _run(tmp_path, _course(tmp_path, [{"exercise": "chin-tuck", "dose": dose}]))
     _screened(child)
     child.expect("Keys while a count runs: space pause")
@@ -213,6 +217,17 @@ def test_keys_pressed_during_a_rest_never_answer_a_later_prompt(tmp_path) -> Non
     answers = _answers(tmp_path)
     assert ("stopped-part-way", "chin-tuck", {"sets_done": 1, "sets": 2}) in answers
     assert ("pain-during", "chin-tuck", 2) in answers
+    db = str(tmp_path / "s.db")
+    history = subprocess.run(
+        [sys.executable, "-m", "rehabkit", "history", "P1", "--db", db], capture_output=True, text=True, env=clean_env()
+    )
+    assert "stopped part-way: chin-tuck, 1 of 2 sets done" in history.stdout, history.stdout + history.stderr
+    plan = subprocess.run(
+        [sys.executable, "-m", "rehabkit", "run", str(tmp_path / "course.yaml"), "--patient", "P1", "--db", db,
+         "--plan", "--format", "json", "--date", "2026-11-03"],
+        capture_output=True, text=True, env=clean_env(),
+    )  # fmt: skip
+    assert json.loads(plan.stdout)["exercises"][0]["step"] == 0, plan.stderr
 
 
 def test_space_pauses_a_hold_and_x_stops_the_exercise_part_way(tmp_path) -> None:

@@ -295,6 +295,19 @@ class StoreQueries:
                 raise DamagedRecord("answers", id_, whose[0] if whose else None, problem) from None
         return answers
 
+    def part_way_stops(self, patient: str, first: int = 0) -> dict[int, list[tuple[str, int, int]]]:
+        """The exercises stopped part-way in each of a patient's sessions from session ``first`` on: session id ->
+        [(exercise, sets done, sets)]. An answer that cannot be read is left out (the damaged-record check names
+        it)."""
+        stops: dict[int, list[tuple[str, int, int]]] = {}
+        for session, key, value in self._db.execute(self._sql.part_way_stops, (patient, first)).fetchall():
+            try:
+                done = json.loads(value)
+                stops.setdefault(session, []).append((key, int(done["sets_done"]), int(done["sets"])))
+            except (ValueError, TypeError, KeyError):
+                continue
+        return stops
+
     def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[PastSession]:
         """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only
         the ``last`` so many)."""

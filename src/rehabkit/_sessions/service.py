@@ -390,6 +390,8 @@ class SessionRun:
         self.plan: SessionPlan | None = None
         self.pain_before_value: float | None = None
         self.during: dict[str, float] = {}
+        #: Exercises stopped part-way (:meth:`stopped_part_way`).
+        self.part_way: set[str] = set()
         self.pain_after_value: float | None = None
         self.new_symptom_value: bool | None = None
         self._omitted: frozenset[str] = frozenset()
@@ -477,6 +479,7 @@ class SessionRun:
             raise SessionStepError(f"session {self.session}: {exercise!r} is not in today's plan")
         done = {"sets_done": sets_done, "sets": sets}
         self.store.record_answer(self.session, "stopped-part-way", exercise, done)
+        self.part_way.add(exercise)
 
     def pain_after(self, pain: float) -> None:
         """Record pain after the session."""
@@ -506,6 +509,7 @@ class SessionRun:
             pain_after=self.pain_after_value,
             new_symptom=bool(self.new_symptom_value),
             weeks_without_improvement=weeks_stuck_with(self.course, self.day, self.pain_before_value),
+            stopped_part_way=frozenset(self.part_way),
         )
         decision = self._decide(result)
         doses, _ = morning_doses(self.course)

@@ -104,6 +104,8 @@ class Statements:
     set_pain_after: str
     finish_session: str
     answers: str
+    #: A patient's part-way stops from a session on (parameters: the patient, the first session id).
+    part_way_stops: str
     patient_sessions: str
     patient_sessions_last: str
     course_sessions_all: str
@@ -254,6 +256,10 @@ _PORTABLE: dict[str, str] = {
         "WHERE id = ?"
     ),
     "answers": "SELECT id, kind, key, value FROM answers WHERE session = ? ORDER BY id",
+    "part_way_stops": (
+        "SELECT a.session, a.key, a.value FROM answers a JOIN sessions s ON s.id = a.session "
+        "WHERE s.patient = ? AND s.id >= ? AND a.kind = 'stopped-part-way' ORDER BY a.id"
+    ),
     "patient_sessions": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id",
     "patient_sessions_last": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? ORDER BY id DESC LIMIT ?",
     "course_sessions_all": f"SELECT {SESSION_COLUMNS} FROM sessions WHERE patient = ? AND protocol = ? ORDER BY id",

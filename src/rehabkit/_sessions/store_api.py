@@ -252,6 +252,11 @@ class SessionStore(Protocol):
         """A session's answers in the order given: (kind, key, value)."""
         ...
 
+    def part_way_stops(self, patient: str, first: int = 0) -> dict[int, list[tuple[str, int, int]]]:
+        """The exercises stopped part-way in each of a patient's sessions from session ``first`` on: session id ->
+        [(exercise, sets done, sets)]."""
+        ...
+
     def sessions(self, patient: str, protocol: str | None = None, *, last: int | None = None) -> list[PastSession]:
         """A patient's sessions in the order recorded, which is date order (optionally for one protocol, and only the
         ``last`` so many), with every field the store keeps."""

@@ -78,6 +78,7 @@ def history(
         ):
             mornings[session] = (day, pain, settled)
         surgery = store.surgery_date(patient)
+        part_way = store.part_way_stops(patient, sessions[0].id if sessions else 0)
     status = _status(course_events)
     if output_format == "json":
         click.echo(
@@ -86,7 +87,16 @@ def history(
                     "patient": patient,
                     "surgery_date": surgery,
                     "status": status,
-                    "sessions": [_session_dict(s, mornings.get(s.id)) for s in sessions],
+                    "sessions": [
+                        {
+                            **_session_dict(s, mornings.get(s.id)),
+                            "stopped_part_way": [
+                                {"exercise": key, "sets_done": done, "sets": sets}
+                                for key, done, sets in part_way.get(s.id, [])
+                            ],
+                        }
+                        for s in sessions
+                    ],
                     "events": [_event_dict(e) for e in events],
                     "measures": [{"measure": m, "value": v, "date": d, "band": b} for m, v, d, b in measures],
                     "latest_measures": {m: v for m, v, _, _ in measures},
@@ -113,6 +123,8 @@ def history(
         detail = s.decision_detail if s.status == "incomplete" else None
         for reason in detail.get("reasons", []) if isinstance(detail, dict) else []:
             echo(f"{'':<11} {reason}")  # what a session left unfinished counts for
+        for key, done, sets in part_way.get(s.id, []):
+            echo(f"{'':<11} stopped part-way: {key}, {done} of {sets} sets done")
     if sessions:
         echo("PAIN is before->after the session, and /the next morning where reported.")
     for event in events:

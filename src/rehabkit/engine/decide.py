@@ -35,6 +35,8 @@ class SessionResult:
     next_morning_over_baseline: float | None = None
     #: Weeks without a meaningful improvement in this phase (see :func:`rehabkit.engine.weeks_without_improvement`).
     weeks_without_improvement: float | None = None
+    #: Exercises the patient stopped part-way (fewer sets than planned): they earn no dose step today.
+    stopped_part_way: frozenset[str] = frozenset()
 
 
 @attrs.frozen(slots=True)

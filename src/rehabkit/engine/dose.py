@@ -78,6 +78,8 @@ def advance_doses(
             continue
         if state.last_day == today.isoformat() or state.step >= top_step(item.prescribed):
             continue  # a day counts once; a dose at its top stays there
+        if key in result.stopped_part_way:
+            continue  # fewer sets than planned earn nothing, and lose nothing
         days = state.days + 1
         needed = item.prescribed.sessions_per_step if item.prescribed else None
         if needed and days >= needed:
