@@ -483,6 +483,19 @@ def test_an_urgent_yes_acts_even_when_the_rest_of_the_answers_file_is_wrong(cli,
     assert course.run(1)[0].exit_code == 6
 
 
+def test_not_sure_to_an_urgent_question_by_name_acts_first_and_is_recorded_as_not_sure(cli, tmp_path) -> None:
+    """Issue 26: "not sure" to an urgent red flag in an answers file is taken as yes, at once, before the gate or
+    the rest of the file; the store keeps that the patient was not sure."""
+    from rehabkit._sessions.store import Store
+
+    course = Course(cli, tmp_path, "neck-pain")  # not approved either
+    result, out = course.run(0, screening={"hand-clumsiness": "not sure"}, exercises={"chin-tuk": 3})
+    assert result.exit_code == 5 and out["screening"] == "refer-urgently"
+    with Store(course.db) as store:
+        (session,) = store.sessions("P1")
+        assert store.answers(session.id) == [("screening", "hand-clumsiness", "not-sure")]
+
+
 def test_withdrawing_the_surgeons_clearance_closes_the_current_phase(cli, tmp_path) -> None:
     course = Course(cli, tmp_path, "post-surgical-lumbar")
     course.approve("acute", 0, "--kind", "surgeon-clearance", "--surgery-date", day(-14))

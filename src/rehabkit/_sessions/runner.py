@@ -162,12 +162,18 @@ class FileAnswers:
                         + did_you_mean(str(item), known, f" Known: {', '.join(known)}.")
                     )
 
-    def explicit_screening(self) -> dict[str, bool]:
-        """The screening answers given by question id (not by ``all``)."""
+    def explicit_screening(self) -> dict[str, bool | None]:
+        """The screening answers given by question id (not by ``all``); ``None``: not sure."""
         value = self.data.get("screening") if isinstance(self.data, Mapping) else None
         if not isinstance(value, Mapping):
             return {}
-        return {str(k): v for k, v in value.items() if k != "all" and isinstance(v, bool)}
+        given: dict[str, bool | None] = {}
+        for key, answer in value.items():
+            if key != "all" and isinstance(answer, bool):
+                given[str(key)] = answer
+            elif key != "all" and isinstance(answer, str) and answer.strip().lower() in NOT_SURE:
+                given[str(key)] = None
+        return given
 
     def _get(self, section: str, key: str | None) -> Any:
         value: Any = self.data.get(section)
@@ -249,11 +255,12 @@ class Display:
         (self.warn or self.say)(text)
 
 
-def _explicit_yes(answers: AnswerSource) -> list[str]:
-    """The questions an answers file answers yes by name (urgent ones act before anything else)."""
+def _explicit_yes(answers: AnswerSource) -> dict[str, bool | None]:
+    """The questions an answers file answers yes (``True``) or not sure (``None``, taken as yes) by name: urgent ones
+    act before anything else."""
     explicit = getattr(answers, "explicit_screening", None)
     given = explicit() if callable(explicit) else {}
-    return [key for key, value in given.items() if value is True]
+    return {key: value for key, value in given.items() if value is not False}
 
 
 def run_session(
@@ -284,7 +291,8 @@ def run_session(
     emergency = any(q.action == URGENT and q.id in urgent for q in context.questions)
     if not emergency:
         _check_file(context, answers)
-    admitted = admit(store, context, patient, today, actor=actor, urgent=urgent)
+    not_sure = [key for key, value in urgent.items() if value is None]
+    admitted = admit(store, context, patient, today, actor=actor, urgent=list(urgent), not_sure=not_sure)
     if isinstance(admitted, RunOutcome):
         return admitted
     if emergency:

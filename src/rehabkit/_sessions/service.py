@@ -225,12 +225,14 @@ def _urgent_stop(
     course: Course,
     urgent: list[ScreeningQuestion],
     day: datetime.date,
+    not_sure: Collection[str] = (),
 ) -> RunOutcome:
-    """Urgent red flags answered yes by name act before anything else, whatever else is wrong with the course."""
+    """Urgent red flags answered yes (or not sure, recorded as such) by name act before anything else, whatever else
+    is wrong with the course."""
     protocol = ctx.protocol
     session = store.start_session(patient, protocol.id, protocol.version, course.phase, day)
     for question in urgent:
-        store.record_answer(session, "screening", question.id, True)
+        store.record_answer(session, "screening", question.id, "not-sure" if question.id in not_sure else True)
     end = screening_stop(screen(urgent, {q.id: True for q in urgent}), session)
     _record(store, patient, course, session, end, day)
     return RunOutcome(session, course.phase, True, "refer-urgently", end.record.messages, status="paused")
@@ -266,11 +268,12 @@ def admit(
     *,
     actor: Actor,
     urgent: Collection[str] = (),
+    not_sure: Collection[str] = (),
 ) -> Admitted | RunOutcome:
     """Whether a session may start on ``day``: the admitted course, or the refusal, raised.
 
-    ``urgent``: questions already answered yes (an answers file naming them): an urgent one stops the session at
-    once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
+    ``urgent``: questions already answered yes, or not sure (``not_sure``, taken as yes), by an answers file naming
+    them: an urgent one stops the session at once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
     course's latest entry, :class:`CourseStopped` for a paused, referred or discharged course and
     :class:`GateClosed` when an entry criterion of the patient's phase does not hold. A session left unfinished
     earlier is marked incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
@@ -281,7 +284,7 @@ def admit(
         course = ctx.course(store, patient, day)
     named = [q for q in ctx.questions if q.action == URGENT and q.id in urgent]
     if named:
-        return _urgent_stop(store, ctx, patient, course, named, day)
+        return _urgent_stop(store, ctx, patient, course, named, day, not_sure)
     if course.latest_date is not None and day < course.latest_date:
         raise DateOrderError(
             f"{day.isoformat()} is before the latest entry of this course ({course.latest_date.isoformat()}): a course "
