@@ -273,10 +273,11 @@ def admit(
     """Whether a session may start on ``day``: the admitted course, or the refusal, raised.
 
     ``urgent``: questions already answered yes, or not sure (``not_sure``, taken as yes), by an answers file naming
-    them: an urgent one stops the session at once, recorded, and its :class:`RunOutcome` is returned. Raises :class:`DateOrderError` for a date before the
-    course's latest entry, :class:`CourseStopped` for a paused, referred or discharged course and
-    :class:`GateClosed` when an entry criterion of the patient's phase does not hold. A session left unfinished
-    earlier is marked incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
+    them: an urgent one stops the session at once, recorded, and its :class:`RunOutcome` is returned. Raises
+    :class:`DateOrderError` for a date before the course's latest entry, :class:`CourseStopped` for a paused, referred
+    or discharged course, :class:`GateClosed` when an entry criterion of the patient's phase does not hold and
+    :class:`RestDay` when the weekly schedule plans nothing for ``day``. A session left unfinished earlier is marked
+    incomplete first. :class:`NotPermitted` when ``actor`` may not run this patient's session.
     """
     require(actor, "run-session", ctx.policy, patient)
     course = ctx.course(store, patient, day)
