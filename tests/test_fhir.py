@@ -405,6 +405,31 @@ def test_an_own_exercises_dose_and_a_phases_stepped_weeks_come_back(cli, tmp_pat
         assert Protocol.from_dict(back) == Protocol.from_dict(data)
 
 
+def test_the_relaxation_between_holds_travels_in_the_dose_and_reads_in_words(cli, tmp_path) -> None:
+    """Issue 26: a dose's relax_seconds is in the FHIR dose extension (and comes back on import) and in the dose's
+    words the handout and run show."""
+    from rehabkit.model import Protocol
+
+    data = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8"))
+    data["reviewed"] = str(data["reviewed"])
+    data["phases"][0]["exercises"][0]["dose"]["relax_seconds"] = {"min": 3, "max": 5, "step": 1}
+    path = tmp_path / "relax.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for version in VERSIONS:
+        exported, imported = tmp_path / f"plan-{version}.json", tmp_path / f"back-{version}.yaml"
+        assert cli("export", str(path), "--fhir", version, "-o", str(exported)).exit_code == 0
+        plan = json.loads(exported.read_text(encoding="utf-8"))
+        _checked(version, plan)
+        assert '"url": "relaxSeconds"' in json.dumps(plan)
+        assert cli("import", "--fhir", str(exported), "-o", str(imported)).exit_code == 0
+        back = yaml.safe_load(imported.read_text(encoding="utf-8"))
+        assert back["phases"][0]["exercises"][0]["dose"]["relax_seconds"] == {"min": 3, "max": 5, "step": 1}
+        assert Protocol.from_dict(back) == Protocol.from_dict(data)
+    handout = tmp_path / "h.html"
+    assert cli("handout", str(path), "-o", str(handout)).exit_code == 0
+    assert "relax 3-5 s between holds" in handout.read_text(encoding="utf-8")
+
+
 def test_import_names_what_an_edited_plan_definition_lacks(cli, tmp_path) -> None:
     exported = tmp_path / "plan.json"
     assert cli("export", "neck-pain", "--fhir", "r5", "-o", str(exported)).exit_code == 0

@@ -359,6 +359,8 @@ class Dose(_Model):
             parts.append("each side" if self.side == "each" else f"{self.side} side")
         if self.rest_seconds is not None:
             parts.append(f"rest {self.rest_seconds} s")
+        if self.relax_seconds is not None:
+            parts.append(f"relax {self.relax_seconds} s between holds")
         if self.times_per_day is not None:
             parts.append("once a day" if str(self.times_per_day) == "1" else f"{self.times_per_day} times a day")
         if self.days_per_week is not None:

@@ -41,6 +41,7 @@ DOSE_COUNTS = (
     ("times_per_day", "timesPerDay"),
     ("days_per_week", "daysPerWeek"),
     ("rest_seconds", "restSeconds"),
+    ("relax_seconds", "relaxSeconds"),
     ("duration_minutes", "durationMinutes"),
 )
 SCREENING_ACTION_ID = "before-every-session"
