@@ -82,7 +82,9 @@ def test_a_day_with_nothing_planned_records_nothing_and_says_when_the_next_is(cl
         "run", course.protocol, "--patient", "P1", "--db", course.db, "--answers", course.answers(), "--date", day(3)
     )
     assert (
-        text.exit_code == 0 and "Nothing is planned for today" in text.stdout and "Nothing was recorded" in text.stdout
+        text.exit_code == 0
+        and "Nothing more is planned for today" in text.stdout
+        and "Nothing was recorded" in text.stdout
     )
     planned = course.cli("run", course.protocol, "--patient", "P1", "--db", course.db, "--plan", "--date", day(3))
     assert planned.exit_code == 0 and "the next exercise day is" in planned.stdout
@@ -116,3 +118,23 @@ def test_the_handout_week_and_the_calendar_days_are_the_days_run_offers(cli, tmp
     byday = re.search(r"BYDAY=([A-Z,]+)", ics.read_text()).group(1).split(",")
     planned = {name[:2].upper() for name, exercises in week.items() if exercises}
     assert set(byday) == planned and len(byday) == 5  # the phase's five planned days
+
+
+def test_a_rerun_after_every_exercise_stopped_for_pain_today_is_nothing_more_today_not_a_pause(cli, tmp_path) -> None:
+    """Every exercise stopped earlier the same day for pain above its own limit comes back tomorrow: a re-run that
+    day says so and records nothing, rather than pausing the course with "nothing left in the plan"."""
+    data = yaml.safe_load(MINIMAL.read_text())
+    data["reviewed"] = str(data["reviewed"])
+    data["phases"][0]["exercises"][0]["dose"]["pain_limit"] = 3
+    data["phases"][0]["exercises"][0]["dose"]["times_per_day"] = 2
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(data))
+    course = Course(cli, tmp_path, str(path))
+    result, out = course.run(0, exercises={"all": 4})  # above the chin tuck's limit of 3
+    assert result.exit_code == 0, result.output
+    before = _sessions(course)
+    again, out = course.run(0)  # planned twice a day, but stopped for the rest of this one
+    assert again.exit_code == 0 and out["status"] == "rest-day" and out["next_session"] == day(1)
+    assert "stopped for the rest of the day" in out["left_out"][0]["why"]
+    assert _sessions(course) == before
+    assert course.run(1)[0].exit_code == 0  # back the next day

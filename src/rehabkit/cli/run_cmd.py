@@ -311,9 +311,7 @@ def rest_day_words(plan: Any) -> str:
     """What a rest day says: nothing planned today, and the next day that plans an exercise."""
     from ..engine.today import day_words
 
-    return (
-        f"Nothing is planned for today in your weekly schedule: the next exercise day is {day_words(plan.rest_until)}."
-    )
+    return f"Nothing more is planned for today: the next exercise day is {day_words(plan.rest_until)}."
 
 
 def _print_rest_day(plan: Any, patient: str, output_format: str) -> None:

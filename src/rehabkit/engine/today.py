@@ -16,7 +16,7 @@ from ..model import Exercise
 from .course import Course, counts
 from .criteria import CriteriaResult, Facts, check_criteria
 from .dose import DoseState, step_back
-from .plan import LeftOut, SessionPlan, plan_session
+from .plan import STOPPED_TODAY, LeftOut, SessionPlan, plan_session
 from .schedule import DoneDay, WeekSchedule, week_schedule
 
 __all__ = [
@@ -129,9 +129,11 @@ def done_days(course: Course) -> tuple[DoneDay, ...]:
 
 def _on_schedule(plan: SessionPlan, course: Course, day: datetime.date) -> SessionPlan:
     """``plan`` with the exercises the weekly schedule does not plan for ``day`` left out, each saying when it is
-    next; when that leaves nothing, the day is a rest day (:attr:`SessionPlan.rest_until`)."""
+    next; when that leaves nothing, the day is a rest day (:attr:`SessionPlan.rest_until`), as it is when every
+    exercise was stopped earlier the same day for pain above its limit (back tomorrow, not a reason for review)."""
     if not plan.items:
-        return plan
+        stopped = plan.left_out and all(left.why == STOPPED_TODAY for left in plan.left_out)
+        return attrs.evolve(plan, rest_until=day + datetime.timedelta(days=1)) if stopped else plan
     schedule = schedule_of(plan, course.entered or day)
     done = done_days(course)
     full = not schedule.sessions_left(day, done)
