@@ -81,29 +81,7 @@ def history(
         part_way = store.part_way_stops(patient, sessions[0].id if sessions else 0)
     status = _status(course_events)
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "patient": patient,
-                    "surgery_date": surgery,
-                    "status": status,
-                    "sessions": [
-                        {
-                            **_session_dict(s, mornings.get(s.id)),
-                            "stopped_part_way": [
-                                {"exercise": key, "sets_done": done, "sets": sets}
-                                for key, done, sets in part_way.get(s.id, [])
-                            ],
-                        }
-                        for s in sessions
-                    ],
-                    "events": [_event_dict(e) for e in events],
-                    "measures": [{"measure": m, "value": v, "date": d, "band": b} for m, v, d, b in measures],
-                    "latest_measures": {m: v for m, v, _, _ in measures},
-                },
-                indent=2,
-            )
-        )
+        _history_json(patient, surgery, status, sessions, mornings, part_way, events, measures)
         return
     echo(f"Patient {patient}: course {status}" + (f"; surgery on {surgery}" if surgery else ""))
     if since:
@@ -132,6 +110,42 @@ def history(
             echo(f"{event.date:<11} {_event_text(event)}")
     for measure, value, day, band in measures:
         echo(f"{day:<11} {measure}: {value:g}" + (f" ({band})" if band else ""))
+
+
+def _history_json(
+    patient: str,
+    surgery: Any,
+    status: str,
+    sessions: list[Any],
+    mornings: dict[int, tuple[str, float, float | None]],
+    part_way: dict[int, list[tuple[str, int, int]]],
+    events: list[Any],
+    measures: list[Any],
+) -> None:
+    """History as one JSON object on standard output."""
+    click.echo(
+        json.dumps(
+            {
+                "patient": patient,
+                "surgery_date": surgery,
+                "status": status,
+                "sessions": [
+                    {
+                        **_session_dict(s, mornings.get(s.id)),
+                        "stopped_part_way": [
+                            {"exercise": key, "sets_done": done, "sets": sets}
+                            for key, done, sets in part_way.get(s.id, [])
+                        ],
+                    }
+                    for s in sessions
+                ],
+                "events": [_event_dict(e) for e in events],
+                "measures": [{"measure": m, "value": v, "date": d, "band": b} for m, v, d, b in measures],
+                "latest_measures": {m: v for m, v, _, _ in measures},
+            },
+            indent=2,
+        )
+    )
 
 
 def _start_of_protocol(event: Any) -> bool:
