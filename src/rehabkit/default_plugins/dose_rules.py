@@ -7,6 +7,7 @@ from typing import Any
 
 from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.text import number_text
 from .._common.vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
@@ -93,7 +94,11 @@ def _outside(context: LintContext, measure: str, bound: float | None) -> tuple[f
 def _off_scale(
     what: str, measure: str, bound: float, scale: tuple[float, float], where: tuple[str | int, ...]
 ) -> Violation:
-    return Violation(f"{what}: {bound:g} is outside the {scale[0]:g}-{scale[1]:g} scale of {measure}.", where)
+    return Violation(
+        f"{what}: {number_text(bound)} is outside the {number_text(scale[0])}-{number_text(scale[1])} scale of "
+        f"{measure}.",
+        where,
+    )
 
 
 def off_scale(context: LintContext) -> Iterator[Violation]:
@@ -109,7 +114,8 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
                 yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
-                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' "
+                f"{what} fires above {number_text(rule.above)} and at most {number_text(rule.at_most)}: no value is "
+                "in that band; 'at_most' "
                 "must be higher than 'above'.",
                 ("symptom_rules", i, "at_most"),
             )
@@ -164,8 +170,9 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
                 else ("phases", i, "exercises", j, "exercise")
             )
             yield Violation(
-                f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {dose.pain_limit:g}/10, but symptom rule "
-                f"{rule_id!r} stops exercise above {threshold:g}/10: the patient would get two different answers.",
+                f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {number_text(dose.pain_limit)}/10, but "
+                f"symptom rule {rule_id!r} stops exercise above {number_text(threshold)}/10: the patient would get "
+                "two different answers.",
                 path,
             )
 
