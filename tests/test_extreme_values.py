@@ -180,3 +180,17 @@ def test_number_text_reads_as_the_number(value: float) -> None:
     shown = float(number_text(value))  # Python reads 1e+400 as inf: compare the digits as exact fractions
     if abs(value) < 1e300:
         assert abs(shown - value) <= abs(value) * 1e-5
+
+
+def test_show_reads_out_a_protocol_with_a_400_digit_criterion(cli, tmp_path) -> None:
+    """'rehabkit show FILE' reads out a document with lint errors (for its author): a huge threshold included."""
+    text = (CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8")
+    criterion = f"      all:\n        - measure: sessions-completed\n          at_least: {'9' * 400}\n"
+    text = text.replace(
+        "      summary: Assessed by a clinician.\n", "      summary: Assessed by a clinician.\n" + criterion
+    )
+    path = tmp_path / "huge.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("show", str(path))
+    assert result.exit_code == 0, result.output
+    assert "sessions-completed >= 1e+400" in result.stdout and "RK202" in result.stderr
