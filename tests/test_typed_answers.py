@@ -92,3 +92,16 @@ def test_measure_asks_again_after_a_superscript_and_reads_fullwidth_digits(cli, 
 def test_a_huge_score_option_is_a_usage_error(cli, db) -> None:
     result = cli("measure", "P1", "nprs", "--score", "pain=" + "9" * 5000, "--db", db)
     assert result.exit_code == 2 and "write ITEM=N" in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["\u00b2", "1_0", "nan", "1e1", "0x5"])
+def test_next_day_pain_given_on_the_command_line_is_read_as_a_prompt_reads_it(cli, db, typed: str) -> None:
+    result = cli("next-day", "P1", "--pain", typed, "--db", db)
+    assert result.exit_code == 2, result.output
+    assert f"{typed!r} is not a number: give one from 0 to 10." in result.stderr
+
+
+def test_next_day_reads_a_decimal_comma_and_other_scripts_digits(cli, db) -> None:
+    for typed in ("3,5", "\u0663"):
+        result = cli("next-day", "P1", "--pain", typed, "--db", db)
+        assert result.exit_code == 1 and "has no session before" in result.stderr  # read: the course is asked
