@@ -75,11 +75,8 @@ class Element:
                 self.note(key, f"is missing: rehabkit writes {what} here.")
             return None
         value = self.value[key]
-        if isinstance(value, bool) and bool not in (expected if isinstance(expected, tuple) else (expected,)):
-            value_ok = False
-        else:
-            value_ok = isinstance(value, expected)
-        if not value_ok:
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # true is no number
             self.note(key, f"is {kind_of(value)}, not {what} as rehabkit writes it.")
             return None
         return value

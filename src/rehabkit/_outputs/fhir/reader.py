@@ -160,7 +160,7 @@ def find_plan(resource: dict[str, Any], problems: Problems | None = None) -> Ele
     kind = root.text("resourceType", "")
     if kind == "Bundle":
         for entry in root.children("entry", required=True):
-            found = entry.child("resource")
+            found = entry.child("resource", required=False)  # import reads only the PlanDefinition
             if found.text("resourceType", "") == "PlanDefinition":
                 return found
         if root.problems:
@@ -213,7 +213,9 @@ def _document(plan: Element) -> dict[str, Any]:
     }
     if eligibility:
         document["eligibility"] = eligibility
-    phase_actions = [a for key, a in actions.items() if key not in (SCREENING_ACTION_ID, PRECAUTIONS_ACTION_ID)]
+    phase_actions = [
+        a for a in plan.children("action") if a.text("id") not in (SCREENING_ACTION_ID, PRECAUTIONS_ACTION_ID)
+    ]
     goal_text, goals = _goals(plan, phase_actions)
     if goals:
         document["goals"] = goals
