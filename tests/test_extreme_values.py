@@ -194,3 +194,15 @@ def test_show_reads_out_a_protocol_with_a_400_digit_criterion(cli, tmp_path) -> 
     result = cli("show", str(path))
     assert result.exit_code == 0, result.output
     assert "sessions-completed >= 1e+400" in result.stdout and "RK202" in result.stderr
+
+
+def test_a_400_digit_min_change_is_off_the_pain_scale(cli, tmp_path) -> None:
+    """A no-improvement rule's 'min_change' had no bound, so a 400-digit one passed validate and would overflow
+    where the course compares pain with it; it is a change of pain before a session, on the 0-10 scale (RK202)."""
+    text = (CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("    min_change: 2\n", f"    min_change: {'9' * 400}\n")
+    path = tmp_path / "huge-change.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", str(path))
+    assert result.exit_code == 1, result.output
+    assert "symptom rule 'stuck': 1e+400 is outside the 0-10 scale of pain-at-rest." in result.stdout

@@ -20,6 +20,8 @@ SCALES: dict[str, tuple[float, float]] = {
 }
 #: A symptom rule's thresholds, in the order they are checked.
 _BOUNDS = ("above", "at_most")
+#: The measure a no-improvement rule's ``min_change`` is a change of: pain before a session.
+_CHANGE_MEASURE = "pain-at-rest"
 #: Symptom-rule actions that end or scale back an exercise.
 STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
 
@@ -112,6 +114,9 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
             scale = _outside(context, rule.measure, bound)
             if scale is not None:
                 yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
+        change = _outside(context, _CHANGE_MEASURE, rule.min_change)
+        if change is not None:  # a change in pain larger than the scale: and arithmetic on it would overflow
+            yield _off_scale(what, _CHANGE_MEASURE, rule.min_change or 0, change, ("symptom_rules", i, "min_change"))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
                 f"{what} fires above {number_text(rule.above)} and at most {number_text(rule.at_most)}: no value is "
@@ -246,7 +251,8 @@ RULES = (
             "Pain is rated 0-10 (numeric pain rating scale), so pain thresholds in symptom rules and "
             "criteria must lie in 0-10; the Oswestry Disability Index is a percentage (0-100) and the "
             "Neck Disability Index a raw score (0-50). A symptom rule with both 'above' and 'at_most' "
-            "describes a band, which must not be empty."
+            "describes a band, which must not be empty. A no-improvement rule's 'min_change' is a change in the "
+            "pain before a session, so it lies on the same 0-10 scale."
         ),
     ),
     LintRule(
