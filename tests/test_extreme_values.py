@@ -206,3 +206,23 @@ def test_a_400_digit_min_change_is_off_the_pain_scale(cli, tmp_path) -> None:
     result = cli("validate", str(path))
     assert result.exit_code == 1, result.output
     assert "symptom rule 'stuck': 1e+400 is outside the 0-10 scale of pain-at-rest." in result.stdout
+
+
+def test_a_review_period_past_the_calendars_end_leaves_the_handout_without_a_review_date(cli, tmp_path) -> None:
+    """'review_after_weeks: 1000000' validates (the schema sets no maximum); a patient's handout dated the review
+    past year 9999 and stopped with OverflowError (exit 3): now it has no review date."""
+    text = (CORPUS / "good" / "minimal.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "long-review.yaml"
+    path.write_text(text.replace("    review_after_weeks: 3\n", "    review_after_weeks: 1000000\n"), encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "screening: {all: false}\npain_before: 2\nexercises: {all: 1}\npain_after: 2\nnew_symptom: false\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "s.db")
+    ran = cli("run", str(path), "--patient", "P1", "--answers", str(answers), "--db", db)
+    assert ran.exit_code == 0, ran.output
+    handout = cli("handout", str(path), "--patient", "P1", "--db", db, "-o", str(tmp_path / "h.md"))
+    assert handout.exit_code == 0, handout.output
+    assert (tmp_path / "h.md").read_text(encoding="utf-8").count("Chin tuck") >= 1
+    assert cli("clinic", "--db", db).exit_code == 0
