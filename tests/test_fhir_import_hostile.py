@@ -132,3 +132,13 @@ def test_a_file_over_the_size_limit_is_refused_without_being_read_whole(cli, tmp
     assert result.exit_code == 1, result.output
     assert f"RK002 the file is larger than {FHIR_LIMITS_BYTES:,} bytes" in result.stderr
     assert "check that it is a FHIR export. Nothing was imported." in result.stderr
+
+
+def test_a_bundle_of_a_hundred_thousand_wrong_entries_names_the_first_hundred(cli, tmp_path) -> None:
+    result = _import(cli, tmp_path / "many.json", {"resourceType": "Bundle", "entry": [7] * 100_000})
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 101 and lines[99].endswith(
+        "Bundle.entry[99] is a number, not an object as rehabkit writes it."
+    )
+    assert "(100000 problems, the first 100 named above with their FHIRPaths)" in lines[-1]

@@ -207,6 +207,6 @@ def _imported_document(source: str) -> dict[str, Any]:
     try:
         return protocol_document(resource)
     except NotAnExport as exc:
-        for problem in exc.problems:
+        for problem in exc.problems.kept:
             echo(f"rehabkit: error: {source}: {visible(str(problem))}", err=True)
         raise error_exit(ExitCode.FINDINGS, f"{source}: {visible(str(exc))} Nothing was imported.") from None

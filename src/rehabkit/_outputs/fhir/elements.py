@@ -31,8 +31,30 @@ class Problem:
         return f"{self.path} {self.message}"
 
 
-#: The problems found in one file, in the order they were met.
-Problems = list[Problem]
+@attrs.define
+class Problems:
+    """The problems found in one file, in the order they were met, each once; past :attr:`LIMIT` only counted
+    (a 16 MiB Bundle of numbers would otherwise be millions of lines)."""
+
+    LIMIT = 100
+
+    kept: list[Problem] = attrs.field(factory=list)
+    #: How many more were found past the limit.
+    more: int = 0
+    _seen: set[Problem] = attrs.field(factory=set, repr=False)
+
+    def add(self, problem: Problem) -> None:
+        """Keep ``problem`` unless it was met before (a part read twice, as a first phase's rules are)."""
+        if problem in self._seen:
+            return
+        if len(self.kept) < self.LIMIT:
+            self._seen.add(problem)
+            self.kept.append(problem)
+        else:
+            self.more += 1
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.more
 
 
 def kind_of(value: Any) -> str:
@@ -54,15 +76,14 @@ class Element:
 
     value: Mapping[str, Any]
     path: str
-    problems: Problems = attrs.field(factory=list, eq=False)
+    problems: Problems = attrs.field(factory=Problems, eq=False)
     #: False for a stand-in for something missing or wrong: nothing under it is noted.
     real: bool = True
 
     def note(self, key: str | None, message: str) -> None:
         """Note a problem at ``key`` of this element (at the element itself for None)."""
-        problem = Problem(self.path if key is None else f"{self.path}.{key}", message)
-        if self.real and problem not in self.problems:  # a part read twice (a first phase's rules) is noted once
-            self.problems.append(problem)
+        if self.real:
+            self.problems.add(Problem(self.path if key is None else f"{self.path}.{key}", message))
 
     def has(self, key: str) -> bool:
         """True when the element has ``key``, whatever its value."""

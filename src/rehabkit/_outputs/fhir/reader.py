@@ -28,7 +28,7 @@ class NotAnExport(ExpressionError):
 
     def __init__(self, message: str, problems: Problems | None = None) -> None:
         super().__init__(message)
-        self.problems: Problems = problems or []
+        self.problems: Problems = problems if problems is not None else Problems()
 
 
 def _concepts(element: Element, key: str) -> list[Element]:
@@ -156,7 +156,7 @@ def _root(resource: dict[str, Any], problems: Problems) -> Element:
 
 def find_plan(resource: dict[str, Any], problems: Problems | None = None) -> Element:
     """The PlanDefinition itself, or the one inside a Bundle (a patient's course export)."""
-    root = _root(resource, [] if problems is None else problems)
+    root = _root(resource, Problems() if problems is None else problems)
     kind = root.text("resourceType", "")
     if kind == "Bundle":
         for entry in root.children("entry", required=True):
@@ -179,7 +179,12 @@ def find_plan(resource: dict[str, Any], problems: Problems | None = None) -> Ele
 
 
 def _count_of(problems: Problems) -> str:
-    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}, each named above with its FHIRPath"
+    named = (
+        f"the first {len(problems.kept)} named above with their FHIRPaths"
+        if problems.more
+        else "each named above with its FHIRPath"
+    )
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}, {named}"
 
 
 def protocol_document(resource: dict[str, Any]) -> dict[str, Any]:
