@@ -448,7 +448,8 @@ def test_import_names_what_an_edited_plan_definition_lacks(cli, tmp_path) -> Non
     edited.write_text(json.dumps(no_title), encoding="utf-8")
     result = cli("import", "--fhir", str(edited))
     assert result.exit_code == 1 and result.stdout == ""
-    assert "the PlanDefinition 'neck-pain' lacks what rehabkit writes (KeyError('title') is missing)" in result.stderr
+    phase = next(i for i, a in enumerate(plan["action"]) if a["id"] == "acute")
+    assert f"PlanDefinition.action[{phase}].title is missing: rehabkit writes a text here." in result.stderr
 
 
 def test_a_course_not_started_yet_exports_as_an_active_care_plan(cli, tmp_path) -> None:

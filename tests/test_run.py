@@ -360,3 +360,25 @@ def test_an_installed_protocol_with_lint_errors_is_marked_and_never_runs(rehabki
         )
         assert "RK301" in refused.stderr
     assert not Path(db).exists() or not Store(db).has_patient("P1")
+
+
+def test_odd_text_at_a_pain_prompt_is_refused_and_asked_again(cli, tmp_path) -> None:
+    """Issue 29, finding 2: '²', 'nan', a 5,000-digit number or an escape sequence at the session's pain prompt
+    is explained and asked again (exit 0 once a number is typed); an Arabic-Indic three is read as 3."""
+    from rehabkit._documents.loader import load_file
+
+    from conftest import PROTOCOLS
+
+    db = str(tmp_path / "s.db")
+    _approve(cli, db)
+    red_flags = len(load_file(str(PROTOCOLS / "neck" / "neck-pain.yaml")).data["red_flags"])
+    odd = ["\u00b2", "nan", "1e400", "9" * 5000, "\x1b[2J", "1_0"]
+    typed = "n\n" * red_flags + "\n".join(odd) + "\n\u0663\n" + "2\n" * 5 + "3\n" + "n\n"
+    result = cli("run", "neck-pain", "--patient", "P1", "--db", db, "--no-timer", "--date", DAY, input=typed)
+    assert result.exit_code == 0, result.output
+    told = "Please type a number from 0 (no pain) to 10 (the worst pain imaginable), for example 3."
+    assert result.stderr.count(told) == 5
+    assert "That is more than 10: 10 is the worst pain imaginable." in result.stderr  # 5,000 nines, not repeated
+    with Store(db) as store:
+        (session,) = store.sessions("P1")
+        assert (session.status, session.pain_before) == ("complete", 3)

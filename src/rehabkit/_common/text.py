@@ -16,7 +16,7 @@ import os
 import unicodedata
 from typing import Any, TextIO
 
-__all__ = ["character_name", "colour_wanted", "control_characters", "json_text", "visible"]
+__all__ = ["character_name", "colour_wanted", "control_characters", "json_text", "number_text", "visible"]
 
 
 def colour_wanted(stream: TextIO) -> bool:
@@ -118,3 +118,27 @@ def _json_escape(character: str) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+#: The largest whole number shown digit by digit; a larger one (``at_most: 999...9``, which the schema lets
+#: through) is shown in powers of ten, as a float would be, without converting it to one (which overflows).
+_EXACT_DIGITS = 16
+
+
+def number_text(value: float) -> str:
+    """A document's number as a message shows it, as ``f"{value:g}"`` would, for any value a document may hold.
+
+    ``:g`` converts an int to a float and raises OverflowError beyond 1.8e308 (a 400-digit threshold), and
+    ``str`` refuses ints past 4300 digits; this never raises. ``-0.0`` reads ``0``.
+    """
+    if isinstance(value, float):
+        return f"{value + 0.0:g}"
+    if abs(value) < 10**_EXACT_DIGITS:
+        return str(value)
+    exponent = (abs(value).bit_length() - 1) * 3 // 10  # a lower bound of log10 (log10(2) > 0.3) to start from
+    while abs(value) >= 10 ** (exponent + 1):
+        exponent += 1
+    mantissa = f"{abs(value) / 10**exponent:.6g}"  # int / int: a float from 1 to 10 however large both are
+    if mantissa == "10":  # 9.9999996e+16 rounds up to the next power
+        mantissa, exponent = "1", exponent + 1
+    return f"{'-' if value < 0 else ''}{mantissa}e+{exponent}"

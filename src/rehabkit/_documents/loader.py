@@ -34,6 +34,7 @@ __all__ = [
     "Limits",
     "load_file",
     "load_text",
+    "read_bytes",
     "read_file",
 ]
 
@@ -59,6 +60,8 @@ class Limits:
 
     max_bytes: int = 1_048_576
     max_depth: int = 32
+    #: What is read, as the messages name it (``rehabkit import`` reads a "FHIR export").
+    kind: str = "protocol document"
 
 
 #: The limits a caller gets without asking for others (frozen: one instance serves every default).
@@ -128,7 +131,14 @@ def read_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
     """A document file's format (``json`` or ``yaml``, from its name) and bytes, read safely but not parsed
     (up to one byte past the size limit, so that :func:`load_text` can refuse it); raises :class:`DocumentError`."""
     name = os.fspath(path)
-    fmt = _format_for(name)
+    return _format_for(name), read_bytes(name, limits)
+
+
+def read_bytes(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """A file's bytes, read safely whatever its name (up to one byte past the size limit, so that
+    :func:`load_text` can refuse it): for files that are not protocol documents (a FHIR export); raises
+    :class:`DocumentError`."""
+    name = os.fspath(path)
     try:
         # Non-blocking open, then only a regular file is read: a FIFO or a device would hang or never end.
         descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -148,7 +158,7 @@ def read_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
         raise DocumentError(
             "RK001", f"cannot read the file ({exc.strerror or exc}): check the path and its permissions.", path=name
         ) from None
-    return fmt, raw
+    return raw
 
 
 def _read_all(descriptor: int, size: int, limit: int) -> bytes:
@@ -194,7 +204,7 @@ def load_text(
     if size > limits.max_bytes:
         raise DocumentError(
             "RK002",
-            f"the file is larger than {limits.max_bytes:,} bytes: split it, or check that it is a protocol document.",
+            f"the file is larger than {limits.max_bytes:,} bytes: split it, or check that it is a {limits.kind}.",
             path=path,
         )
     text = _decode(raw, path) if isinstance(raw, bytes) else raw
@@ -646,7 +656,7 @@ def _too_deep(data: Any, limit: int) -> bool:
 def _depth_error(path: str, limits: Limits, line: int | None, column: int | None) -> DocumentError:
     return DocumentError(
         "RK008",
-        f"nesting is deeper than {limits.max_depth} levels: protocol documents are much shallower; "
+        f"nesting is deeper than {limits.max_depth} levels: {limits.kind}s are much shallower; "
         "check for runaway brackets or indentation.",
         path=path,
         line=line,

@@ -16,6 +16,7 @@ from typing import Any
 
 from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS, SYMPTOM_ACTIONS
 from ..engine import Course, PlannedExercise, SessionPlan
+from ..engine.progress import weeks_after
 from ..engine.schedule import DAY_NAMES, WeekSchedule
 from ..engine.today import schedule_of
 from ..model import Phase, Precaution, Protocol, ScreeningQuestion
@@ -137,7 +138,7 @@ def review_date(phase: Phase, course: Course | None, today: datetime.date | None
     start = course.entered if course is not None and course.entered is not None else today
     if weeks is None or start is None:
         return None
-    return start + datetime.timedelta(weeks=weeks)
+    return weeks_after(start, weeks)
 
 
 def stop_threshold(protocol: Protocol) -> float | None:

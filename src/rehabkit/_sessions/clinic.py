@@ -62,6 +62,7 @@ from ..engine import (
 from ..engine.criteria import APPROVAL_MEASURES
 from ..engine.events import Approval, Pause, Review
 from ..engine.outcomes import OutcomeMeasure
+from ..engine.progress import weeks_after
 from ..model import Protocol
 from .readable import missing_patient_problem
 from .store_api import Overview, SessionStore, parse_day
@@ -471,7 +472,7 @@ def _measures_due(
     if not named:
         return
     weeks = phase.review_after_weeks or (phase.expected_weeks.min if phase.expected_weeks else None)
-    review = course.entered + datetime.timedelta(weeks=weeks) if weeks else None
+    review = weeks_after(course.entered, weeks) if weeks else None
     rest_met = check_criteria(phase.exit, course.facts, course.gate, skip=set(named)).met
     for criterion in named:
         measure = by_criterion.get(criterion, CRITERION_MEASURES[criterion].recorded_by.split(":", 1)[1])

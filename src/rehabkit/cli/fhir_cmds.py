@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from .._common.text import visible
 from . import AppState, echo
 from .completion import complete_patients, complete_protocols
 from .exits import error_exit
@@ -149,25 +151,13 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     """
     from .._common.errors import Severity
     from .._documents.loader import load_text
-    from .._outputs.fhir.reader import NotAnExport, protocol_document
 
     suffix = Path(output).suffix.lower() if output != "-" else ".yaml"
     if suffix not in (".yaml", ".yml", ".json"):
         raise click.BadParameter(f"{output!r}: write the protocol to a .yaml or .json file.", param_hint="'-o'")
-    try:
-        resource = json.loads(Path(source).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise click.BadParameter(f"no file {source!r}.", param_hint="'--fhir'") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise click.BadParameter(f"{source!r} is not a FHIR JSON file: {exc}.", param_hint="'--fhir'") from None
-    if not isinstance(resource, dict):
-        raise click.BadParameter(
-            f"{source!r} holds no FHIR resource (a JSON object with a resourceType).", param_hint="'--fhir'"
-        )
-    try:
-        document = protocol_document(resource)
-    except (NotAnExport, ValueError) as exc:
-        raise error_exit(ExitCode.FINDINGS, f"{source}: {exc}") from None
+    if not Path(source).exists():
+        raise click.BadParameter(f"no file {source!r}.", param_hint="'--fhir'")
+    document = _imported_document(source)
     if suffix == ".json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -191,3 +181,32 @@ def import_protocol(state: AppState, source: str, output: str) -> None:
     where = write_output(output, text.encode("utf-8"))
     if output != "-":
         echo(f"Wrote the protocol {document['id']}@{document['version']} to {where}.", err=True)
+
+
+#: Bounds on a FHIR file ``import`` reads: a course Bundle holds every session besides the PlanDefinition, so
+#: it may be far larger than a protocol file; nesting stays that of protocol files (an export nests 9 deep).
+FHIR_LIMITS_BYTES = 16 * 1024 * 1024
+
+
+def _imported_document(source: str) -> dict[str, Any]:
+    """The protocol document a FHIR file holds; exit 1 with one finding per problem (its FHIRPath) when the file
+    is too large, too deep, not JSON or not a PlanDefinition as 'rehabkit export' writes it."""
+    from .._common.errors import DocumentError
+    from .._documents.loader import Limits, load_text, read_bytes
+    from .._outputs.fhir.reader import NotAnExport, protocol_document
+
+    limits = Limits(max_bytes=FHIR_LIMITS_BYTES, kind="FHIR export")
+    try:
+        resource = load_text(read_bytes(source, limits), path=source, fmt="json", limits=limits).data
+    except DocumentError as exc:
+        raise error_exit(ExitCode.FINDINGS, f"{exc.to_finding().format_text()} Nothing was imported.") from None
+    if not isinstance(resource, dict):
+        raise error_exit(
+            ExitCode.FINDINGS, f"{source} holds no FHIR resource (a JSON object with a resourceType): nothing imported."
+        )
+    try:
+        return protocol_document(resource)
+    except NotAnExport as exc:
+        for problem in exc.problems.kept:
+            echo(f"rehabkit: error: {source}: {visible(str(problem))}", err=True)
+        raise error_exit(ExitCode.FINDINGS, f"{source}: {visible(str(exc))} Nothing was imported.") from None

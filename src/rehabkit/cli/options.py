@@ -230,13 +230,21 @@ def output_options(function: F) -> F:
 
 
 class Score(click.FloatRange):
-    """A number in a closed range, refusing NaN and infinity (which compare false with any bound)."""
+    """A number in a closed range, refusing NaN and infinity (which compare false with any bound), and read as a
+    prompt reads a typed number (:mod:`.typed_answers`): ``1_0``, ``1e1`` and ``²`` are refused."""
 
     name = "score"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         import math
 
+        from .typed_answers import read_number
+
+        if isinstance(value, str):  # typed: read as a prompt reads it (3,5 is 3.5)
+            typed, value = value, read_number(value)
+            if value is None:
+                shown = repr(typed) if len(typed) <= 12 else "that"
+                self.fail(f"{shown} is not a number: give one from {self.min:g} to {self.max:g}.", param, ctx)
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a number: give one from {self.min:g} to {self.max:g}.", param, ctx)

@@ -300,7 +300,9 @@ def _measure_answers(outcome: Any, scores: tuple[str, ...], skips: tuple[str, ..
     answers: dict[str, int | None] = {}
     for text in scores:
         key, _, value = text.partition("=")
-        if key not in items or not value.strip().lstrip("-").isdecimal() or not value.strip().isascii():
+        number = value.strip()
+        # ASCII digits, few enough for int() (which refuses 4,300 and more) and for a message to repeat
+        if key not in items or not number.lstrip("-").isdecimal() or not number.isascii() or len(number) > 9:
             raise click.BadParameter(
                 f"{text!r}: write ITEM=N with ITEM one of {', '.join(items)}.", param_hint="'--score'"
             )
@@ -484,6 +486,7 @@ def measure(
 
 def _ask_item(item: Any) -> int | None:
     from .._common.text import visible
+    from .typed_answers import parse_whole
 
     label = visible(item.label)  # a pack's words: never sent raw
     choices = getattr(item, "choices", ())
@@ -492,9 +495,9 @@ def _ask_item(item: Any) -> int | None:
     else:
         scale = f"0-{item.max}"
     while True:
-        text = click.prompt(f"{label} ({scale}; blank to skip)", default="", show_default=False).strip()
-        if not text:
-            return None
-        if text.isdigit() and 0 <= int(text) <= item.max:
-            return int(text)
-        echo(f"  please answer a whole number from 0 to {item.max}, or leave it blank.", err=True)
+        answer = parse_whole(
+            click.prompt(f"{label} ({scale}; blank to skip)", default="", show_default=False), item.max
+        )
+        if not isinstance(answer, str):
+            return answer
+        echo(f"  {answer}", err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from .._common.text import visible
+from .._common.text import number_text, visible
 
 if TYPE_CHECKING:
     from ..model import Criteria, Exercise, ExerciseRef, Phase, Precaution, Protocol, SymptomRule
@@ -144,11 +144,11 @@ def _precaution_text(precaution: Precaution) -> str:
 def _symptom_rule_text(rule: SymptomRule) -> str:
     """The measure, its threshold and band, the action and the protocol's message."""
     threshold = (
-        f" above {rule.above:g}"
+        f" above {number_text(rule.above)}"
         if rule.above is not None
         else (" reaching each phase's review period" if rule.measure == "no-improvement-weeks" else "")
     )
-    band = f" and at most {rule.at_most:g}" if rule.at_most is not None else ""
+    band = f" and at most {number_text(rule.at_most)}" if rule.at_most is not None else ""
     return f"{rule.measure}{threshold}{band} -> {rule.action}: {rule.message}"
 
 
@@ -177,9 +177,9 @@ def _criteria(label: str, criteria: Criteria | None) -> list[str]:
     for criterion in criteria.all:
         bounds = []
         if criterion.at_least is not None:
-            bounds.append(f">= {criterion.at_least:g}")
+            bounds.append(f">= {number_text(criterion.at_least)}")
         if criterion.at_most is not None:
-            bounds.append(f"<= {criterion.at_most:g}")
+            bounds.append(f"<= {number_text(criterion.at_most)}")
         if criterion.equals is not None:
             bounds.append("yes" if criterion.equals else "no")
         if criterion.phase:

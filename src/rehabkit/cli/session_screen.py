@@ -29,6 +29,7 @@ import click
 
 from .._common.text import colour_wanted, visible
 from .._sessions.runner import Guide, Paced
+from .typed_answers import parse_pain
 
 __all__ = ["KEYS_HELP", "SessionScreen", "colour_wanted", "discard_type_ahead", "parse_pain", "parse_yes_no"]
 
@@ -75,22 +76,6 @@ def parse_yes_no(text: str, not_sure: bool) -> bool | str | None:
     if not_sure:
         return "Please answer y for yes, n for no, or ? if you are not sure."
     return "Please answer y for yes or n for no."
-
-
-def parse_pain(text: str) -> float | str:
-    """A pain score from 0 to 10 (``3``, ``3.5``, ``3/10``), else the message saying what to type."""
-    typed = text.strip().removesuffix("/10").strip().replace(",", ".")
-    try:
-        value = float(typed)
-    except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
-        return "Please type a number from 0 (no pain) to 10 (the worst pain imaginable), for example 3."
-    if value > 10:
-        return f"{typed} is more than 10: 10 is the worst pain imaginable. Please type a number from 0 to 10."
-    if value < 0:
-        return "Pain cannot be below 0 (no pain). Please type a number from 0 to 10."
-    return value
 
 
 class _Keys:

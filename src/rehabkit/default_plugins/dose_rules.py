@@ -7,6 +7,7 @@ from typing import Any
 
 from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.text import number_text
 from .._common.vocabulary import CRITERION_MEASURES, SYMPTOM_MEASURES
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
 from ..model import Dose, Range
@@ -19,6 +20,8 @@ SCALES: dict[str, tuple[float, float]] = {
 }
 #: A symptom rule's thresholds, in the order they are checked.
 _BOUNDS = ("above", "at_most")
+#: The measure a no-improvement rule's ``min_change`` is a change of: pain before a session.
+_CHANGE_MEASURE = "pain-at-rest"
 #: Symptom-rule actions that end or scale back an exercise.
 STOPPING_ACTIONS = frozenset({"regress", "stop-exercise", "stop-and-review", "refer-urgently"})
 
@@ -93,7 +96,11 @@ def _outside(context: LintContext, measure: str, bound: float | None) -> tuple[f
 def _off_scale(
     what: str, measure: str, bound: float, scale: tuple[float, float], where: tuple[str | int, ...]
 ) -> Violation:
-    return Violation(f"{what}: {bound:g} is outside the {scale[0]:g}-{scale[1]:g} scale of {measure}.", where)
+    return Violation(
+        f"{what}: {number_text(bound)} is outside the {number_text(scale[0])}-{number_text(scale[1])} scale of "
+        f"{measure}.",
+        where,
+    )
 
 
 def off_scale(context: LintContext) -> Iterator[Violation]:
@@ -107,9 +114,13 @@ def off_scale(context: LintContext) -> Iterator[Violation]:
             scale = _outside(context, rule.measure, bound)
             if scale is not None:
                 yield _off_scale(what, rule.measure, bound, scale, ("symptom_rules", i, name))
+        change = _outside(context, _CHANGE_MEASURE, rule.min_change)
+        if change is not None:  # a change in pain larger than the scale: and arithmetic on it would overflow
+            yield _off_scale(what, _CHANGE_MEASURE, rule.min_change or 0, change, ("symptom_rules", i, "min_change"))
         if rule.above is not None and rule.at_most is not None and rule.at_most <= rule.above:
             yield Violation(
-                f"{what} fires above {rule.above:g} and at most {rule.at_most:g}: no value is in that band; 'at_most' "
+                f"{what} fires above {number_text(rule.above)} and at most {number_text(rule.at_most)}: no value is "
+                "in that band; 'at_most' "
                 "must be higher than 'above'.",
                 ("symptom_rules", i, "at_most"),
             )
@@ -164,8 +175,9 @@ def pain_limit_above_stop(context: LintContext) -> Iterator[Violation]:
                 else ("phases", i, "exercises", j, "exercise")
             )
             yield Violation(
-                f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {dose.pain_limit:g}/10, but symptom rule "
-                f"{rule_id!r} stops exercise above {threshold:g}/10: the patient would get two different answers.",
+                f"{ref.exercise!r} in phase {phase.id!r} allows pain up to {number_text(dose.pain_limit)}/10, but "
+                f"symptom rule {rule_id!r} stops exercise above {number_text(threshold)}/10: the patient would get "
+                "two different answers.",
                 path,
             )
 
@@ -239,7 +251,8 @@ RULES = (
             "Pain is rated 0-10 (numeric pain rating scale), so pain thresholds in symptom rules and "
             "criteria must lie in 0-10; the Oswestry Disability Index is a percentage (0-100) and the "
             "Neck Disability Index a raw score (0-50). A symptom rule with both 'above' and 'at_most' "
-            "describes a band, which must not be empty."
+            "describes a band, which must not be empty. A no-improvement rule's 'min_change' is a change in the "
+            "pain before a session, so it lies on the same 0-10 scale."
         ),
     ),
     LintRule(

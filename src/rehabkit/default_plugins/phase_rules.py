@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._common.errors import Severity
+from .._common.text import number_text
 from .._common.vocabulary import CRITERION_MEASURES, STAGES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Criteria, Criterion
@@ -96,8 +97,9 @@ def unreachable_phase(context: LintContext) -> Iterator[Violation]:
             for measure, k in first.items():
                 if measure in lowest and measure in highest and lowest[measure] > highest[measure]:
                     yield Violation(
-                        f"phase {phase.id!r}: the {part} criteria ask for {measure} at least {lowest[measure]:g} "
-                        f"and at most {highest[measure]:g}, which no patient can meet.",
+                        f"phase {phase.id!r}: the {part} criteria ask for {measure} at least "
+                        f"{number_text(lowest[measure])} "
+                        f"and at most {number_text(highest[measure])}, which no patient can meet.",
                         ("phases", i, part, "all", k),
                     )
 
@@ -142,7 +144,7 @@ def unusable_criterion(context: LintContext) -> Iterator[Violation]:
                     for name in numbers:
                         if getattr(criterion, name) < 0:
                             yield Violation(
-                                f"{what}: {name} {getattr(criterion, name):g} is below zero, "
+                                f"{what}: {name} {number_text(getattr(criterion, name))} is below zero, "
                                 "which the measure never is.",
                                 (*where, name),
                             )

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._common.clinical_data import policy
 from .._common.errors import Severity
+from .._common.text import number_text
 from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
 from .._documents.lint import LintContext, LintRule, Violation
 from ..model import Phase, Precaution, Protocol
@@ -118,7 +119,8 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
             )
         if rule.above is not None:
             yield Violation(
-                f"symptom rule {rule.id!r} sets its own limit ('above: {rule.above:g}'), but the time without "
+                f"symptom rule {rule.id!r} sets its own limit ('above: {number_text(rule.above)}'), but the time "
+                "without "
                 "improvement "
                 "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' "
                 "review_after_weeks.",
@@ -134,6 +136,12 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
                 )
 
 
+def _weeks(days: float) -> float:
+    """``days`` in weeks; a whole number of days too large for a float (the schema sets no maximum) in whole weeks,
+    as ``days / 7`` would overflow."""
+    return days / 7 if isinstance(days, float) or abs(days) < 2**53 else days // 7
+
+
 def _earliest_weeks(protocol: Protocol) -> list[float]:
     """For each phase, the fewest weeks since surgery at which it can start."""
     weeks: list[float] = []
@@ -145,7 +153,7 @@ def _earliest_weeks(protocol: Protocol) -> list[float]:
             if criterion.measure == "weeks-since-surgery":
                 floor = max(floor, criterion.at_least)
             elif criterion.measure == "days-since-surgery":
-                floor = max(floor, criterion.at_least / 7)
+                floor = max(floor, _weeks(criterion.at_least))
         weeks.append(floor)
     return weeks
 
@@ -158,7 +166,7 @@ def _active(precaution: Precaution, index: int, phase: Phase, order: dict[str, i
     if precaution.until_weeks_after_surgery is not None and weeks < precaution.until_weeks_after_surgery:
         reasons.append(
             f"until {precaution.until_weeks_after_surgery} weeks after surgery, and phase {phase.id!r} can start at "
-            f"week {weeks:g}"
+            f"week {number_text(weeks)}"
         )
     if precaution.until_phase is None and precaution.until_weeks_after_surgery is None:
         reasons.append("throughout the protocol")
@@ -267,8 +275,9 @@ def rule_never_acts(context: LintContext) -> Iterator[Violation]:
             )
         if measure.scale is not None and rule.above is not None and rule.above >= measure.scale:
             yield Violation(
-                f"symptom rule {rule.id!r} fires only above {rule.above:g}, but {rule.measure} never goes above "
-                f"{measure.scale:g}: it can never fire.",
+                f"symptom rule {rule.id!r} fires only above {number_text(rule.above)}, but {rule.measure} never goes "
+                "above "
+                f"{number_text(measure.scale)}: it can never fire.",
                 ("symptom_rules", i, "above"),
             )
 

@@ -43,3 +43,11 @@ def weeks_without_improvement(
 
 def _counted(gap: datetime.timedelta, longest_gap: int | None) -> int:
     return gap.days if longest_gap is None else min(gap.days, longest_gap)
+
+
+def weeks_after(start: datetime.date, weeks: float) -> datetime.date | None:
+    """The day ``weeks`` after ``start``; None past the calendar's end (year 9999), where a protocol's
+    ``review_after_weeks: 1000000`` (the schema sets no maximum) would take it."""
+    if weeks * 7 > (datetime.date.max - start).days:
+        return None
+    return start + datetime.timedelta(weeks=weeks)
