@@ -13,8 +13,19 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["POSTGRES_SCHEMES", "default_db_path", "describe", "is_postgres", "redact", "store_location"]
+__all__ = [
+    "FIRST_WRITERS",
+    "POSTGRES_SCHEMES",
+    "default_db_path",
+    "describe",
+    "is_postgres",
+    "redact",
+    "store_location",
+]
 
+#: The commands that make a new store, as messages name them: a store with no one registered records nothing, so the
+#: other commands never create one.
+FIRST_WRITERS = "'rehabkit staff add', which registers you as its first admin, or 'rehabkit db upgrade'"
 #: The URL schemes that name a PostgreSQL store (libpq accepts both).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

@@ -99,7 +99,7 @@ def add(
     for text in (name, os_user, db_role):
         if text is not None and (not text.strip() or not text.isprintable() or len(text) > 100):
             raise click.BadParameter("names, accounts and logins are one printable line of at most 100 characters.")
-    with open_store(db) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
+    with open_store(db, create=True) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
         members = register(store.staff_events())
         field, account = account_field(store), current_account(store)
         wanted = tuple(dict.fromkeys(roles))
@@ -170,7 +170,7 @@ def list_staff(output_format: str, db: str | None) -> None:
     """List the people registered on the store, their roles and accounts."""
     from .._sessions.staff import register
 
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         members = list(register(store.staff_events()).values())
     if output_format == "json":
         click.echo(json.dumps([_as_dict(m) for m in members], indent=2))
@@ -237,6 +237,6 @@ def enable(staff_id: str, db: str | None) -> None:
 @db_option
 def whoami(db: str | None) -> None:
     """Say who this account or login acts as on the store (exit 9 when no one)."""
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         actor = acting(store)
     echo(f"{actor.id} ({', '.join(actor.roles)}), acting from {actor.account!r}.")
