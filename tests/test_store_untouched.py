@@ -166,3 +166,10 @@ def test_staff_add_makes_a_new_store_of_a_missing_or_empty_file(cli, tmp_path, s
     assert added.exit_code == 0, added.output
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert cli("staff", "whoami", "--db", str(db), as_staff=False).exit_code == 0
+
+
+def test_a_first_registration_refused_creates_no_store(cli, tmp_path) -> None:
+    db = tmp_path / "store.sqlite3"
+    refused = cli("staff", "add", "CLIN-1", "--role", "clinician", "--os-user", "someone-else", "--db", str(db))
+    assert refused.exit_code == 2 and "the first person registered on a store acts from" in refused.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
