@@ -80,6 +80,8 @@ class PgStore(StoreQueries):
         try:
             self._refuse_foreign()
             version = self.schema_version
+            if version < LATEST:
+                version = self._settled_version()
             if version == 0 and not create:
                 raise StoreError(
                     f"there is no session store in {self.path!r}: check --db or REHABKIT_DB (a store is created by "
@@ -156,6 +158,13 @@ class PgStore(StoreQueries):
                 f"understands ({LATEST}); upgrade rehabkit (pip install -U 'rehabkit[postgres]') on this machine, "
                 "as on the one that upgraded the store."
             )
+
+    def _settled_version(self) -> int:
+        """The schema version once a creation or upgrade under way on another connection has committed: it holds the
+        migration lock for its whole transaction, so taking the lock waits for it."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, MIGRATION_LOCK))
+            return self.schema_version
 
     def _migrate(self) -> None:
         version = self.schema_version

@@ -340,6 +340,8 @@ class Store(StoreQueries):
             self._db.execute("PRAGMA foreign_keys = ON")
             self._refuse_foreign()
             version = self.schema_version
+            if version < len(MIGRATIONS) and not read_only:
+                version = self._settled_version()
             if version == 0 and not create:
                 self._db.close()
                 raise StoreError(_not_yet_a_store(self.path))
@@ -444,14 +446,14 @@ class Store(StoreQueries):
         self._refuse_newer(version)
         if version == len(MIGRATIONS):
             return
-        for number, script in enumerate(MIGRATIONS, start=1):
-            # Each step in its own write transaction, its version read inside it: several processes opening a
-            # new or old store at once wait for each other, and each step runs once.
-            self._db.execute("BEGIN IMMEDIATE")
-            if self.schema_version >= number:
-                self._db.execute("COMMIT")
-                continue
-            try:
+        # Every step in one write transaction, the version read inside it (DDL is transactional in SQLite): processes
+        # creating or upgrading one store at once wait for each other, each step runs once, and no other process ever
+        # sees a store half made or half upgraded.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            self._refuse_newer(version)
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 if callable(script):
                     script(self._db)
                 else:
@@ -459,10 +461,20 @@ class Store(StoreQueries):
                         if statement:
                             self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
-                self._db.execute("COMMIT")
-            except BaseException:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-                raise
+            raise
+
+    def _settled_version(self) -> int:
+        """The schema version once a creation or upgrade under way in another process has committed: it holds the
+        write lock from its first step to its last, so taking the lock (and writing nothing) waits for it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            return self.schema_version
+        finally:
+            self._db.execute("ROLLBACK")
 
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         return int(self._db.execute(statement, parameters).lastrowid or 0)
