@@ -10,7 +10,7 @@ import click
 from .._common.exit_codes import ExitCode
 from . import EXIT_CODES, echo
 from .exits import error_exit
-from .options import db_option, format_option
+from .options import db_option, format_option, warn_password_in_argv
 from .stores import open_store
 
 
@@ -183,8 +183,8 @@ def _open_to_upgrade(db: str | None) -> Any:
 
 
 @db.command(epilog=EXIT_CODES)
-@click.argument("source", metavar="SOURCE")
-@click.argument("destination", metavar="DESTINATION")
+@click.argument("source", metavar="SOURCE", callback=warn_password_in_argv)
+@click.argument("destination", metavar="DESTINATION", callback=warn_password_in_argv)
 @format_option("json: each table's rows and content digest in both stores.")
 def copy(source: str, destination: str, output_format: str) -> None:
     """Copy the whole store SOURCE into DESTINATION and verify the copy, table by table (rows and content).
