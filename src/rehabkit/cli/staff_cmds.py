@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -11,7 +13,7 @@ from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import echo
 from .exits import error_exit
 from .options import db_option, format_option
-from .stores import acting, course_lock, open_store, store_exists
+from .stores import acting, open_store, store_exists
 
 EXIT_CODES = exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED))
 #: The lock a change of the staff register holds (two first registrations at once make one admin, not two).
@@ -93,7 +95,7 @@ def add(
         # tried on an empty store in memory first, and made for real only once it would succeed.
         with open_store(":memory:", create=True) as scratch:
             _register_member(scratch, *wanted_member)
-    with open_store(db, create=True) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
+    with open_store(db, create=True) as store, _register_lock(store):
         member, wanted, bootstrap, members, field = _register_member(store, *wanted_member)
     first = ""
     if bootstrap and "admin" in wanted:
@@ -150,6 +152,24 @@ def _register_member(
     _grant(store, member)
     store.add_staff_event(StaffChange(staff_id, "add", wanted, name, os_user, db_role, actor_id, account))
     return member, wanted, bootstrap, members, field
+
+
+@contextlib.contextmanager
+def _register_lock(store: Any) -> Iterator[None]:
+    """The staff register's lock while a command changes it: exit 8 when another command holds it (two first
+    registrations at once make one admin; the other is refused and registers no one)."""
+    from .._sessions.locks import PatientBusy, patient_lock
+
+    try:
+        with patient_lock(store, REGISTER_LOCK, "a staff change"):
+            yield
+    except PatientBusy as exc:
+        by = f" ({exc.holder})" if exc.holder else ""
+        raise error_exit(
+            ExitCode.PATIENT_BUSY,
+            f"the staff register is being changed by another rehabkit command right now{by}: nothing was registered "
+            "or changed. The register is changed by one command at a time; try again when the other has ended.",
+        ) from None
 
 
 def _acting_here(members: Any, field: str, account: str) -> bool:
@@ -215,7 +235,7 @@ def _switch(staff_id: str, db: str | None, action: str) -> None:
     from .._sessions.staff import find_member, register, require
     from .._sessions.store_api import StaffChange
 
-    with open_store(db, create=False) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
+    with open_store(db, create=False) as store, _register_lock(store):
         actor = acting(store)
         require(actor, "manage-staff")
         members = register(store.staff_events())
