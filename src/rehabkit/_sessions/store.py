@@ -343,7 +343,6 @@ class Store(StoreQueries):
             if version < len(MIGRATIONS) and not read_only:
                 version = self._settled_version()
             if version == 0 and not create:
-                self._db.close()
                 raise StoreError(_not_yet_a_store(self.path))
             self._refuse_newer(version)
             # An older store opened without ``migrate`` is refused by the caller: it is left exactly as it is.
@@ -352,10 +351,19 @@ class Store(StoreQueries):
                     self._db.execute("PRAGMA journal_mode = WAL")
                 self._migrate()
         except (OSError, sqlite3.Error) as exc:
+            self._close_refused()
             raise StoreError(
                 f"cannot open the session store {str(self.path)!r}: {exc}. Check that the file is a rehabkit store "
                 "you may write to and that the disk has room, or choose another file with --db or REHABKIT_DB."
             ) from None
+        except BaseException:
+            self._close_refused()
+            raise
+
+    def _close_refused(self) -> None:
+        """Close the connection of a store refused as it opened (its file is left to others at once)."""
+        if hasattr(self, "_db"):
+            self._db.close()
 
     def _check_file(self, create: bool) -> None:
         """Refuse, before anything opens it, a path that is not a file, or no file when none may be created."""
