@@ -151,6 +151,29 @@ class PostgresServer:
             raise RuntimeError(f"psql failed on {sql!r}: {result.stderr}")
         return result.stdout
 
+    def password_login(self, role: str, password: str, database: str) -> str:
+        """Make ``role`` a login that must give ``password`` (SCRAM) on this server, owning a new ``database``; the URL
+        of that database as ``role``, without the password. Every other role still connects without one."""
+        self.psql("postgres", f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        self.psql("postgres", f'CREATE DATABASE "{database}" OWNER "{role}"')
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(f"local all {role} scram-sha-256\n" + hba.read_text())
+        self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "reload")
+        self._until_password_asked(role)
+        from urllib.parse import quote
+
+        return f"postgresql://{role}@/{database}?host={quote(str(self.socket_dir), safe='')}"
+
+    def _until_password_asked(self, role: str) -> None:
+        """Wait until the server, having reread pg_hba.conf after its reload signal, asks ``role`` for a password."""
+        psql = self.binaries / "psql"
+        command = [str(psql) if psql.exists() else "psql", "-X", "-w", "-h", str(self.socket_dir), "-U", role]
+        deadline = time.monotonic() + 30
+        while self._run(*command, "-d", "postgres", "-c", "SELECT 1", check=False).returncode == 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server never asked {role} for a password after reloading pg_hba.conf")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its directory."""
         if self._started:

@@ -13,8 +13,20 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["POSTGRES_SCHEMES", "default_db_path", "describe", "is_postgres", "redact", "store_location"]
+__all__ = [
+    "FIRST_WRITERS",
+    "POSTGRES_SCHEMES",
+    "default_db_path",
+    "describe",
+    "holds_password",
+    "is_postgres",
+    "redact",
+    "store_location",
+]
 
+#: The commands that make a new store, as messages name them: a store with no one registered records nothing, so the
+#: other commands never create one.
+FIRST_WRITERS = "'rehabkit staff add', which registers you as its first admin, or 'rehabkit db upgrade'"
 #: The URL schemes that name a PostgreSQL store (libpq accepts both).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -50,7 +62,7 @@ def store_location(db: str | None, env: Mapping[str, str] | None = None) -> str 
 
 
 def redact(url: str) -> str:
-    """A PostgreSQL URL without its password, to be shown in messages."""
+    """A PostgreSQL URL without its password (``user:***@host``, ``password=***``), to be shown in messages."""
     from urllib.parse import urlsplit, urlunsplit
 
     try:
@@ -58,10 +70,21 @@ def redact(url: str) -> str:
         password, port = parts.password, parts.port
     except ValueError:
         return "<an unreadable PostgreSQL URL>"
-    if password is None:
+    fields = [f.partition("=") for f in parts.query.split("&")] if parts.query else []
+    if password is None and not any(key.lower() == "password" for key, _, _ in fields):
         return url
-    netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{port}" if port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    if password is not None:
+        netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{port}" if port else "")
+    # libpq's other place for a password: the query's ``password`` parameter
+    query = "&".join(f"{key}=***" if key.lower() == "password" else f"{key}{eq}{value}" for key, eq, value in fields)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def holds_password(location: str) -> bool:
+    """True when a PostgreSQL URL carries a password (``user:PASSWORD@host`` or ``?password=...``): given on a command
+    line, every user of the machine can read it in the process list."""
+    return is_postgres(location) and redact(location) != location
 
 
 def describe(location: str | Path) -> str:

@@ -23,7 +23,7 @@ import psycopg
 
 from .._common.errors import NotPermitted, StoreError
 from .erasure import ErasureRefused
-from .locations import redact
+from .locations import FIRST_WRITERS, redact
 from .locks import PatientBusy, holder_name
 from .pg_schema import BASELINE, MIGRATIONS, SCHEMA_TABLE, TABLES
 from .queries import StoreQueries
@@ -52,9 +52,18 @@ class PgStore(StoreQueries):
     _db: psycopg.Connection[Any]
     _sql = POSTGRES
 
-    def __init__(self, url: str, *, create: bool = True, clinician: str | None = None, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = True,
+        clinician: str | None = None,
+        migrate: bool = True,
+        read_only: bool = False,
+    ) -> None:
         """Connect; with ``create``, make the store's tables in an empty database. A database holding other tables
-        is refused, and so is a schema newer than this rehabkit's."""
+        is refused, and so is a schema newer than this rehabkit's. ``migrate``: upgrade an older store (else it is
+        opened as it is); ``read_only``: every transaction of the connection is read-only, so nothing is written."""
         self.url = url
         #: What messages name: the URL without its password.
         self.path = redact(url)
@@ -70,15 +79,20 @@ class PgStore(StoreQueries):
             ) from None
         try:
             self._refuse_foreign()
-            if not create and self.schema_version == 0:
+            version = self.schema_version
+            if version < LATEST:
+                version = self._settled_version()
+            if version == 0 and not create:
                 raise StoreError(
                     f"there is no session store in {self.path!r}: check --db or REHABKIT_DB (a store is created by "
-                    "the first 'rehabkit run' or 'rehabkit approve', or by 'rehabkit db upgrade')."
+                    f"the first {FIRST_WRITERS})."
                 )
-            if migrate:
+            if read_only:
+                self._db.execute("SET default_transaction_read_only = on")
+            if not read_only and (migrate or version == 0):
                 self._migrate()
             else:
-                self._refuse_newer(self.schema_version)
+                self._refuse_newer(version)
         except psycopg.errors.InsufficientPrivilege:
             login = self._login()
             self._db.close()
@@ -144,6 +158,13 @@ class PgStore(StoreQueries):
                 f"understands ({LATEST}); upgrade rehabkit (pip install -U 'rehabkit[postgres]') on this machine, "
                 "as on the one that upgraded the store."
             )
+
+    def _settled_version(self) -> int:
+        """The schema version once a creation or upgrade under way on another connection has committed: it holds the
+        migration lock for its whole transaction, so taking the lock waits for it."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, MIGRATION_LOCK))
+            return self.schema_version
 
     def _migrate(self) -> None:
         version = self.schema_version

@@ -22,7 +22,7 @@ from typing import Any
 
 from .._common.errors import StoreError
 from ..engine.stored_session import PastSession
-from .locations import default_db_path
+from .locations import FIRST_WRITERS, default_db_path
 from .queries import StoreQueries, within_limits_column
 from .statements import SQLITE
 from .store_api import EVENT_KINDS, PATIENT_ID, EventRecord, Overview
@@ -290,6 +290,14 @@ def _create_private(path: Path) -> None:
         pass  # another process made it first: it made it the same way
 
 
+def _not_yet_a_store(path: Path) -> str:
+    what = "is empty" if path.is_file() and path.stat().st_size == 0 else "holds no session store yet"
+    return (
+        f"{str(path)!r} {what}: it is not a session store yet, and nothing was read or written. A store is created "
+        f"by {FIRST_WRITERS}; check --db or REHABKIT_DB."
+    )
+
+
 class Store(StoreQueries):
     """An open session store in a SQLite file. Use as a context manager, or call :meth:`close`.
 
@@ -305,39 +313,85 @@ class Store(StoreQueries):
     _sql = SQLITE
 
     def __init__(
-        self, path: str | os.PathLike[str], *, create: bool = True, clinician: str | None = None, migrate: bool = True
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        clinician: str | None = None,
+        migrate: bool = True,
+        read_only: bool = False,
     ) -> None:
         """Open (or, with ``create``, create) the store; a file that is not a rehabkit store is refused.
 
-        ``clinician`` is kept with every record made through this store (None: not given, as for a patient's own
-        session at home). ``migrate=False`` opens an older store without upgrading it (``rehabkit db status``).
+        ``create``: a missing or empty file becomes a new store; without it, either is refused and left as it is.
+        ``migrate``: an older store is upgraded; without it, it is opened as it is (the command line then refuses it,
+        naming 'rehabkit db upgrade'). ``read_only``: nothing is ever written to the file, not even its journal mode
+        (the commands that only read). ``clinician`` is kept with every record made through this store (None: not
+        given, as for a patient's own session at home).
         """
         self.path = Path(path)
         #: The clinician every record made through this store is attributed to (None: not given).
         self.clinician = clinician
-        if not create and not self.path.is_file():
-            raise StoreError(
-                f"there is no session store at {str(self.path)!r}: check --db or REHABKIT_DB (a store is created by "
-                "the first 'rehabkit run' or 'rehabkit approve')."
-            )
-        if self.path.exists() and not self.path.is_file():
-            raise StoreError(f"{str(self.path)!r} is not a file: choose a session store file with --db or REHABKIT_DB.")
+        self._check_file(create)
         try:
-            if create:
+            if create and not read_only:
                 _create_private(self.path)
-            # autocommit: each write is durable at once; wait for another process's write instead of failing at once
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._db = self._connect(read_only)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._refuse_foreign()
-            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self._db.execute("PRAGMA journal_mode = WAL")
-            if migrate:
+            version = self.schema_version
+            if version < len(MIGRATIONS) and not read_only:
+                version = self._settled_version()
+            if version == 0 and not create:
+                raise StoreError(_not_yet_a_store(self.path))
+            self._refuse_newer(version)
+            # An older store opened without ``migrate`` is refused by the caller: it is left exactly as it is.
+            if not read_only and (migrate or version in (0, len(MIGRATIONS))):
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self._db.execute("PRAGMA journal_mode = WAL")
                 self._migrate()
         except (OSError, sqlite3.Error) as exc:
+            self._close_refused()
             raise StoreError(
                 f"cannot open the session store {str(self.path)!r}: {exc}. Check that the file is a rehabkit store "
                 "you may write to and that the disk has room, or choose another file with --db or REHABKIT_DB."
             ) from None
+        except BaseException:
+            self._close_refused()
+            raise
+
+    def _close_refused(self) -> None:
+        """Close the connection of a store refused as it opened (its file is left to others at once)."""
+        if hasattr(self, "_db"):
+            self._db.close()
+
+    def _check_file(self, create: bool) -> None:
+        """Refuse, before anything opens it, a path that is not a file, or no file when none may be created."""
+        if str(self.path) == ":memory:":
+            return
+        if not create and not self.path.exists():
+            raise StoreError(
+                f"there is no session store at {str(self.path)!r}: check --db or REHABKIT_DB (a store is created by "
+                f"the first {FIRST_WRITERS})."
+            )
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{str(self.path)!r} is not a file: choose a session store file with --db or REHABKIT_DB.")
+
+    def _connect(self, read_only: bool) -> sqlite3.Connection:
+        # autocommit: each write is durable at once. The busy timeout makes every statement, this connection's first
+        # included, wait for another process's write (a migration, a first registration) instead of failing at once.
+        if read_only and str(self.path) != ":memory:":
+            return sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+            )
+        return sqlite3.connect(self.path, isolation_level=None, timeout=30)
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the session store {str(self.path)!r} has schema version {version}, newer than this rehabkit "
+                f"understands ({len(MIGRATIONS)}); upgrade rehabkit."
+            )
 
     def _refuse_foreign(self) -> None:
         """A database of another program is never turned into a store (nor switched to WAL)."""
@@ -397,21 +451,17 @@ class Store(StoreQueries):
 
     def _migrate(self) -> None:
         version = self.schema_version
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"the session store {str(self.path)!r} has schema version {version}, newer than this rehabkit "
-                f"understands ({len(MIGRATIONS)}); upgrade rehabkit."
-            )
+        self._refuse_newer(version)
         if version == len(MIGRATIONS):
             return
-        for number, script in enumerate(MIGRATIONS, start=1):
-            # Each step in its own write transaction, its version read inside it: several processes opening a
-            # new or old store at once wait for each other, and each step runs once.
-            self._db.execute("BEGIN IMMEDIATE")
-            if self.schema_version >= number:
-                self._db.execute("COMMIT")
-                continue
-            try:
+        # Every step in one write transaction, the version read inside it (DDL is transactional in SQLite): processes
+        # creating or upgrading one store at once wait for each other, each step runs once, and no other process ever
+        # sees a store half made or half upgraded.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            self._refuse_newer(version)
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 if callable(script):
                     script(self._db)
                 else:
@@ -419,10 +469,20 @@ class Store(StoreQueries):
                         if statement:
                             self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
-                self._db.execute("COMMIT")
-            except BaseException:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-                raise
+            raise
+
+    def _settled_version(self) -> int:
+        """The schema version once a creation or upgrade under way in another process has committed: it holds the
+        write lock from its first step to its last, so taking the lock (and writing nothing) waits for it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            return self.schema_version
+        finally:
+            self._db.execute("ROLLBACK")
 
     def _insert(self, statement: str, parameters: Sequence[Any]) -> int:
         return int(self._db.execute(statement, parameters).lastrowid or 0)

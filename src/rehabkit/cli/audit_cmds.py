@@ -61,7 +61,7 @@ def verify(head: str | None, output_format: str, db: str | None) -> None:
     """
     from .._sessions.audit_check import verify_store
 
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         result = verify_store(store, head)
     if output_format == "json":
         click.echo(
@@ -126,7 +126,7 @@ def show(patient: str | None, since: str | None, with_content: bool, output_form
     day = parse_date(since, "'--since'").isoformat() if since is not None else None
     if with_content and output_format != "json":
         raise click.UsageError("--content is for --format json.")
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         permitted(store, "read-audit")
         entries = store.audit_entries(patient=patient, since=day)
     if output_format == "json":

@@ -64,7 +64,7 @@ def clinic(
         except LookupError:
             return None
 
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         trust_days = int(registry.policy()["staff"]["trust_event_days"])
         assessment = assess(store, find, measures, day, since, trust_days)
         from .._sessions.audit_check import quick_check

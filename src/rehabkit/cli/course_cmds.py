@@ -24,7 +24,15 @@ from .options import (
 )
 from .protocols import course_context, resolve_protocol
 from .refusals import APPROVAL_WORDS, describe_stop
-from .stores import acting, check_new_patient, course_lock, note_surgery_change, open_store, require_patient
+from .stores import (
+    acting,
+    check_new_patient,
+    course_lock,
+    note_surgery_change,
+    open_store,
+    require_patient,
+    require_store_to_record,
+)
 
 APPROVAL_KINDS = tuple(APPROVAL_WORDS)
 OUTCOMES = ("resume", "earlier-phase", "discharge", "refer")
@@ -138,6 +146,7 @@ def approve(
 
     if by is not None:
         check_staff_id(by)
+    require_store_to_record(db)
     with open_store(db) as store:
         actor = acting(store, by or clinician)
         check_new_patient(store, patient, confirmed=new_patient, interactive=sys.stdin.isatty())

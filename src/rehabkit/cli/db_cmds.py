@@ -10,7 +10,7 @@ import click
 from .._common.exit_codes import ExitCode
 from . import EXIT_CODES, echo
 from .exits import error_exit
-from .options import db_option, format_option
+from .options import db_option, format_option, warn_password_in_argv
 from .stores import open_store
 
 
@@ -28,11 +28,11 @@ def db() -> None:
 
 def _state(version: int, latest: int) -> str:
     if version == 0:
-        return "empty: no store yet ('rehabkit db upgrade' or the first 'rehabkit run' or 'approve' creates it)"
+        return "empty: no store yet ('rehabkit staff add' or 'rehabkit db upgrade' creates it)"
     if version < latest:
         return (
-            f"older than this rehabkit's ({latest}): the next command that opens it upgrades it, "
-            "or 'rehabkit db upgrade'"
+            f"older than this rehabkit's ({latest}): 'rehabkit db upgrade' upgrades it; until then every other "
+            "command refuses it"
         )
     if version > latest:
         return f"newer than this rehabkit understands ({latest}): upgrade rehabkit on this machine"
@@ -44,6 +44,7 @@ def _inspect(db: str | None) -> dict[str, Any]:
     import sqlite3
 
     from .._sessions.backends import describe, store_location
+    from .._sessions.locations import FIRST_WRITERS
     from .._sessions.store import MIGRATIONS, StoreError
     from .._sessions.transfer import count_rows
 
@@ -62,7 +63,7 @@ def _inspect(db: str | None) -> dict[str, Any]:
         if not location.is_file():
             raise click.ClickException(
                 f"there is no session store at {str(location)!r}: check --db or REHABKIT_DB "
-                "(a store is created by the first 'rehabkit run' or 'rehabkit approve')."
+                f"(a store is created by the first {FIRST_WRITERS})."
             )
         try:
             connection = sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
@@ -96,14 +97,14 @@ def _open_pg_readonly(url: str) -> Any:
     try:
         from .._sessions.backends import open_store as open_location
 
-        return open_location(url, create=False, migrate=False)
+        return open_location(url, create=False, migrate=False, read_only=True)
     except StoreUnavailable as exc:
         raise error_exit(ExitCode.USAGE, str(exc)) from None
     except StoreError as exc:
         if "there is no session store" in str(exc):
             from .._sessions.pg_store import PgStore
 
-            return PgStore(url, create=True, migrate=False)  # an empty database: status says so, nothing is made
+            return PgStore(url, create=True, read_only=True)  # an empty database: status says so, nothing is made
         raise click.ClickException(str(exc)) from None
 
 
@@ -140,10 +141,10 @@ def status(output_format: str, db: str | None) -> None:
 def upgrade(db: str | None) -> None:
     """Create a store, or bring an older one to this rehabkit's schema (each migration once, in order).
 
-    Any command that writes upgrades its store as it opens it; 'db upgrade' does
-    it on purpose, for example on a clinic's PostgreSQL database before the
-    clinicians' machines run the new rehabkit. A store newer than this
-    rehabkit is refused.
+    It is the one command that upgrades a store: every other command refuses an
+    older store, leaving it as it is, and says to run this (for example on a
+    clinic's PostgreSQL database before the clinicians' machines run the new
+    rehabkit). A store newer than this rehabkit is refused.
 
     \b
     Examples:
@@ -160,7 +161,7 @@ def upgrade(db: str | None) -> None:
     elif isinstance(location, str):
         with _open_pg_readonly(location) as store:
             before = store.schema_version
-    with open_store(db) as store:
+    with _open_to_upgrade(db) as store:
         after = store.schema_version
     if before == after:
         echo(f"{describe(location)}: schema version {after}, already this rehabkit's ({len(MIGRATIONS)}).")
@@ -168,9 +169,22 @@ def upgrade(db: str | None) -> None:
         echo(f"{describe(location)}: schema version {before} -> {after}" + (" (a new store)." if before == 0 else "."))
 
 
+def _open_to_upgrade(db: str | None) -> Any:
+    """The store, created or brought to this rehabkit's schema: the one command that upgrades a store."""
+    from .._sessions.backends import StoreUnavailable, open_store
+    from .._sessions.store import StoreError
+
+    try:
+        return open_store(db, create=True, migrate=True)
+    except StoreUnavailable as exc:
+        raise error_exit(ExitCode.USAGE, str(exc)) from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @db.command(epilog=EXIT_CODES)
-@click.argument("source", metavar="SOURCE")
-@click.argument("destination", metavar="DESTINATION")
+@click.argument("source", metavar="SOURCE", callback=warn_password_in_argv)
+@click.argument("destination", metavar="DESTINATION", callback=warn_password_in_argv)
 @format_option("json: each table's rows and content digest in both stores.")
 def copy(source: str, destination: str, output_format: str) -> None:
     """Copy the whole store SOURCE into DESTINATION and verify the copy, table by table (rows and content).
@@ -191,7 +205,7 @@ def copy(source: str, destination: str, output_format: str) -> None:
 
     if describe(store_location(source)) == describe(store_location(destination)):
         raise click.UsageError("SOURCE and DESTINATION are the same store.")
-    with open_store(source, create=False) as origin, open_store(destination) as target:
+    with open_store(source, read_only=True) as origin, open_store(destination, create=True) as target:
         try:
             pairs = copy_store(origin, target)
         except CopyMismatch as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "protocol_argument",
     "surgery_date",
     "surgery_date_option",
+    "warn_password_in_argv",
 ]
 
 #: A command function, as click's decorators take and return it.
@@ -59,9 +60,33 @@ def format_option(help: str, *, more: tuple[str, ...] = ()) -> Callable[[F], F]:
 
 def db_option(function: F) -> F:
     """The ``--db`` option shared by the commands that use the session store."""
-    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None, metavar="FILE|URL", help=DB_HELP)(
-        function
-    )
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE|URL",
+        callback=warn_password_in_argv,
+        help=DB_HELP,
+    )(function)
+
+
+def warn_password_in_argv(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Warn (on standard error, never showing it) when a store's URL given on the command line holds a password:
+    every user of the machine can read a command line in the process list (``ps``), but not its environment."""
+    from .._sessions.locations import holds_password
+
+    if value is not None and holds_password(value):
+        name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        click.echo(
+            f"rehabkit: warning: the PostgreSQL URL given as {name} holds a password, which "
+            "any user of this machine can read in the process list (ps) while rehabkit runs. Leave it out of the "
+            "URL: libpq reads it from ~/.pgpass (or the file PGPASSFILE names), a service file "
+            "(postgresql://?service=NAME with PGSERVICEFILE), or PGPASSWORD; or give the whole URL in REHABKIT_DB. "
+            "See docs/postgres.md.",
+            err=True,
+        )
+    return value
 
 
 def clinician_option(function: F) -> F:

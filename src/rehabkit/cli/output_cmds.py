@@ -125,7 +125,7 @@ def handout(
     renderer = output_renderer(state, kind, output, renderer_name)
     options = {"large_print": large_print, "paper": paper}
     if patient is not None:
-        with open_store(db, create=False) as store:
+        with open_store(db, read_only=True) as store:
             require_patient(store, patient)
             protocol = patient_protocol(
                 state, store, patient, protocol_id, f"rehabkit handout PROTOCOL --patient {patient}"
@@ -205,7 +205,7 @@ def report(
     from .._sessions.course import load_course
 
     renderer = output_renderer(state, "course-report", output, renderer_name, default="html")
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         require_patient(store, patient)
         protocol = patient_protocol(state, store, patient, protocol_id)
         registry = state.registry()
@@ -251,7 +251,7 @@ def calendar(
     if output != "-" and not output.lower().endswith(".ics"):
         raise click.BadParameter(f"{output!r}: a calendar is written to a file ending in .ics.", param_hint="'-o'")
     renderer = output_renderer(state, "patient-plan", output, None if output != "-" else "icalendar", default="ics")
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         require_patient(store, patient)
         protocol = patient_protocol(state, store, patient, protocol_id)
         content = _patient_handout(state, store, patient, protocol, day)

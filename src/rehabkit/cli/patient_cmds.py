@@ -60,7 +60,7 @@ def history(
         raise click.UsageError("give --last N or --all, not both.")
     if last is None and not show_all and output_format == "text":
         last = HISTORY_SHOWN
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         require_patient(store, patient)
         sessions = store.sessions(patient, protocol, last=last)
         total = store.count_sessions(patient, protocol) if last is not None else len(sessions)
@@ -450,7 +450,7 @@ def measure(
         outcome = registry.measure(measure_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'MEASURE'") from None
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         require_patient(store, patient)
         actor = acting(store, clinician)  # refused before a question is asked
         require(actor, "record-measure", registry.policy(), patient)

@@ -33,6 +33,7 @@ from .stores import (
     course_lock,
     note_surgery_change,
     open_store,
+    require_store_to_record,
     store_exists,
 )
 
@@ -184,7 +185,9 @@ def run(
     # --plan creates nothing: without a store file it plans from an empty one in memory, and never makes a
     # database's tables.
     location = db if not plan_only or store_exists(db) else ":memory:"
-    with open_store(location, create=not plan_only or location == ":memory:") as store:
+    if not plan_only:
+        require_store_to_record(db)
+    with open_store(location, create=location == ":memory:", read_only=plan_only and location != ":memory:") as store:
         if plan_only:
             _print_plan(store, request)
             return

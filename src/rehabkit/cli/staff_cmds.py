@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -11,7 +13,7 @@ from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
 from . import echo
 from .exits import error_exit
 from .options import db_option, format_option
-from .stores import acting, course_lock, open_store
+from .stores import acting, open_store, store_exists
 
 EXIT_CODES = exit_code_help((*GENERAL_EXIT_CODES, ExitCode.PATIENT_BUSY, ExitCode.NOT_PERMITTED))
 #: The lock a change of the staff register holds (two first registrations at once make one admin, not two).
@@ -84,6 +86,30 @@ def add(
     its tables) when no one acts from it: a store copied to PostgreSQL, or
     whose only admin's account is gone, gets an admin again that way.
     """
+    for text in (name, os_user, db_role):
+        if text is not None and (not text.strip() or not text.isprintable() or len(text) > 100):
+            raise click.BadParameter("names, accounts and logins are one printable line of at most 100 characters.")
+    wanted_member = (staff_id, tuple(dict.fromkeys(roles)), name, os_user, db_role)
+    if not store_exists(db):
+        # A first registration refused (another account named, a bad id) must not leave a new store behind: it is
+        # tried on an empty store in memory first, and made for real only once it would succeed.
+        with open_store(":memory:", create=True) as scratch:
+            _register_member(scratch, *wanted_member)
+    with open_store(db, create=True) as store, _register_lock(store):
+        member, wanted, bootstrap, members, field = _register_member(store, *wanted_member)
+    first = ""
+    if bootstrap and "admin" in wanted:
+        first = " (the first person on this store: admin too)" if not members else " (the store's owner: admin too)"
+    where = f" acting from {getattr(member, field)!r}" if getattr(member, field) else " (no account: cannot act yet)"
+    echo(f"Registered {staff_id} as {', '.join(wanted)}{where}{first}.")
+
+
+def _register_member(
+    store: Any, staff_id: str, wanted: tuple[str, ...], name: str | None, os_user: str | None, db_role: str | None
+) -> tuple[Any, tuple[str, ...], bool, Any, str]:
+    """Register the person on ``store`` (held under the register's lock). Returns the member, their roles (admin
+    added for the first person), whether this was a first registration, the register before it, and its account
+    field."""
     from .._sessions.staff import (
         StaffMember,
         account_field,
@@ -96,45 +122,54 @@ def add(
     )
     from .._sessions.store_api import StaffChange
 
-    for text in (name, os_user, db_role):
-        if text is not None and (not text.strip() or not text.isprintable() or len(text) > 100):
-            raise click.BadParameter("names, accounts and logins are one printable line of at most 100 characters.")
-    with open_store(db) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
-        members = register(store.staff_events())
-        field, account = account_field(store), current_account(store)
-        wanted = tuple(dict.fromkeys(roles))
-        bootstrap = not members or (not _acting_here(members, field, account) and owns_store(store))
-        if bootstrap:
-            given = os_user if field == "os_user" else db_role
-            if given not in (None, account):
-                raise click.UsageError(
-                    f"the first person registered on a store acts from this {_what(field)} ({account}), not {given}: "
-                    "run this first 'staff add' from their own account, or leave the option out."
-                )
-            if "patient" not in wanted or members:  # a patient's own store has no admin: no one else is registered
-                wanted = tuple(dict.fromkeys((*wanted, "admin")))
-            actor_id: str | None = staff_id
-            store.clinician, store.account = staff_id, account  # the registration is written in their name
-            if field == "os_user":
-                os_user = account
-            else:
-                db_role = account
+    members = register(store.staff_events())
+    field, account = account_field(store), current_account(store)
+    bootstrap = not members or (not _acting_here(members, field, account) and owns_store(store))
+    if bootstrap:
+        given = os_user if field == "os_user" else db_role
+        if given not in (None, account):
+            raise click.UsageError(
+                f"the first person registered on a store acts from this {_what(field)} ({account}), not {given}: "
+                "run this first 'staff add' from their own account, or leave the option out."
+            )
+        if "patient" not in wanted or members:  # a patient's own store has no admin: no one else is registered
+            wanted = tuple(dict.fromkeys((*wanted, "admin")))
+        actor_id: str | None = staff_id
+        store.clinician, store.account = staff_id, account  # the registration is written in their name
+        if field == "os_user":
+            os_user = account
         else:
-            actor = who_acts(store)
-            require(actor, "manage-staff")
-            actor_id = actor.id
-        member = StaffMember(staff_id, wanted, name, os_user, db_role)
-        try:
-            check_new_member(members, member, field)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'ID'") from None
-        _grant(store, member)
-        store.add_staff_event(StaffChange(staff_id, "add", wanted, name, os_user, db_role, actor_id, account))
-    first = ""
-    if bootstrap and "admin" in wanted:
-        first = " (the first person on this store: admin too)" if not members else " (the store's owner: admin too)"
-    where = f" acting from {getattr(member, field)!r}" if getattr(member, field) else " (no account: cannot act yet)"
-    echo(f"Registered {staff_id} as {', '.join(wanted)}{where}{first}.")
+            db_role = account
+    else:
+        actor = who_acts(store)
+        require(actor, "manage-staff")
+        actor_id = actor.id
+    member = StaffMember(staff_id, wanted, name, os_user, db_role)
+    try:
+        check_new_member(members, member, field)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'ID'") from None
+    _grant(store, member)
+    store.add_staff_event(StaffChange(staff_id, "add", wanted, name, os_user, db_role, actor_id, account))
+    return member, wanted, bootstrap, members, field
+
+
+@contextlib.contextmanager
+def _register_lock(store: Any) -> Iterator[None]:
+    """The staff register's lock while a command changes it: exit 8 when another command holds it (two first
+    registrations at once make one admin; the other is refused and registers no one)."""
+    from .._sessions.locks import PatientBusy, patient_lock
+
+    try:
+        with patient_lock(store, REGISTER_LOCK, "a staff change"):
+            yield
+    except PatientBusy as exc:
+        by = f" ({exc.holder})" if exc.holder else ""
+        raise error_exit(
+            ExitCode.PATIENT_BUSY,
+            f"the staff register is being changed by another rehabkit command right now{by}: nothing was registered "
+            "or changed. The register is changed by one command at a time; try again when the other has ended.",
+        ) from None
 
 
 def _acting_here(members: Any, field: str, account: str) -> bool:
@@ -170,7 +205,7 @@ def list_staff(output_format: str, db: str | None) -> None:
     """List the people registered on the store, their roles and accounts."""
     from .._sessions.staff import register
 
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         members = list(register(store.staff_events()).values())
     if output_format == "json":
         click.echo(json.dumps([_as_dict(m) for m in members], indent=2))
@@ -200,7 +235,7 @@ def _switch(staff_id: str, db: str | None, action: str) -> None:
     from .._sessions.staff import find_member, register, require
     from .._sessions.store_api import StaffChange
 
-    with open_store(db, create=False) as store, course_lock(store, REGISTER_LOCK, "a staff change"):
+    with open_store(db, create=False) as store, _register_lock(store):
         actor = acting(store)
         require(actor, "manage-staff")
         members = register(store.staff_events())
@@ -237,6 +272,6 @@ def enable(staff_id: str, db: str | None) -> None:
 @db_option
 def whoami(db: str | None) -> None:
     """Say who this account or login acts as on the store (exit 9 when no one)."""
-    with open_store(db, create=False) as store:
+    with open_store(db, read_only=True) as store:
         actor = acting(store)
     echo(f"{actor.id} ({', '.join(actor.roles)}), acting from {actor.account!r}.")

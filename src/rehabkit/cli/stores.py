@@ -27,20 +27,22 @@ __all__ = [
     "open_store",
     "permitted",
     "require_patient",
+    "require_store_to_record",
     "store_exists",
 ]
 
 
-def open_store(db: str | None, *, create: bool = True, clinician: str | None = None) -> Any:
+def open_store(db: str | None, *, create: bool = False, clinician: str | None = None, read_only: bool = False) -> Any:
     """Open the session store (a SQLite file, or a PostgreSQL database by URL), turning a failure into a clear error
-    (exit 1; 2 when a PostgreSQL URL is given without the postgres extra); ``create=False`` for commands that only
-    read or add to an existing record, which never create a store. ``clinician`` is kept with every record made."""
-    from .._sessions.backends import StoreUnavailable
-    from .._sessions.backends import open_store as open_location
+    (exit 1; 2 when a PostgreSQL URL is given without the postgres extra). No command but 'db upgrade' upgrades a
+    store: an older one is refused and left as it is. ``create`` (the commands that make a store: 'staff add', the
+    destination of 'db copy') makes a new store of a missing or empty file; ``read_only`` (the commands that only
+    read) writes nothing to the store at all. ``clinician`` is kept with every record made."""
+    from .._sessions.backends import StoreUnavailable, open_current
     from .._sessions.store import StoreError
 
     try:
-        return open_location(db, create=create, clinician=clinician)
+        return open_current(db, create=create, clinician=clinician, read_only=read_only)
     except StoreUnavailable as exc:
         raise error_exit(ExitCode.USAGE, str(exc)) from None
     except StoreError as exc:
@@ -87,13 +89,30 @@ def permitted(
     return actor
 
 
+def require_store_to_record(db: str | None) -> None:
+    """Exit 9 before a command that starts a patient's record ('run', 'approve') opens a store that does not exist yet
+    (no file, or an empty one): no one is registered on it, so nothing could be recorded, and it is not created."""
+    if store_exists(db):
+        return
+    from .._sessions.backends import describe, store_location
+    from .._sessions.staff import NotRegistered
+
+    raise NotRegistered(
+        f"there is no session store at {describe(store_location(db))!r} yet, so no one is registered on it: every "
+        "record names who made it, and nothing was recorded or created. Register yourself first (this creates the "
+        "store, and you become its admin):\n  rehabkit staff add YOUR-STAFF-ID --role ROLE"
+    )
+
+
 def store_exists(db: str | None) -> bool:
     """Whether the store ``db`` names exists (a PostgreSQL store counts as existing: it is opened without creating
-    one)."""
+    one; an empty file is no store yet)."""
     from .._sessions.backends import store_location
 
     location = store_location(db)
-    return isinstance(location, str) or location.exists()
+    return isinstance(location, str) or (
+        location.exists() and not (location.is_file() and location.stat().st_size == 0)
+    )
 
 
 #: The patients whose whole record a command has checked, by the open store it checked them in: a command that checks
