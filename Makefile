@@ -40,7 +40,7 @@ demo: $(VENV)/bin/python
 	@echo "  $(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3"
 
 test: $(TEST_VENV)/bin/python system-packages
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres,serve]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python -m ruff check src tests plugins bench
 	$(TEST_VENV)/bin/python -m ruff format --check src tests plugins bench
