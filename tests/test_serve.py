@@ -283,7 +283,7 @@ def test_a_post_from_another_site_is_refused_and_pages_forbid_scripts(cli, tmp_p
     db = str(tmp_path / "store.sqlite3")
     patient_on_course(cli, db)
     with signed_in_client(app_for(db), invite(cli, db)) as client:
-        for headers in ({"origin": "https://evil.example"}, {}, {"sec-fetch-site": "cross-site"}):
+        for headers in ({"origin": "https://evil.example"}, {}, {"sec-fetch-site": "cross-site"}, {"origin": "null"}):
             response = client.post("/session/start", headers=headers)
             assert response.status_code == 403 and "nothing was recorded" in response.text
         assert records(db, "P-1")["sessions"] == []

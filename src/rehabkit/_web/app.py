@@ -8,7 +8,7 @@ Security: the session cookie is HttpOnly and SameSite=Strict (Secure over https)
 site's own pages (its ``Origin``, else ``Sec-Fetch-Site: same-origin``; a request with neither is refused); every
 response forbids scripts, frames and other sites' resources (Content-Security-Policy) and is not cached. No URL holds
 a patient id or anything clinical: the only secret in a URL is a sign-in link's token, on the page that exchanges it,
-which redirects to a clean URL and sends no Referer.
+which redirects to a clean URL and sends a Referer to this site only.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "cache-control": "no-store",
     "x-frame-options": "DENY",
 }
@@ -275,6 +275,6 @@ class _SameSite:
 
 def _same_site(request: Request) -> bool:
     origin = request.headers.get("origin")
-    if origin is not None:
+    if origin is not None and origin != "null":
         return origin == f"{request.url.scheme}://{request.url.netloc}"
     return request.headers.get("sec-fetch-site") == "same-origin"

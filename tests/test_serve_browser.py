@@ -1,0 +1,119 @@
+"""A patient's whole session in a real Chromium against a real server: ``rehabkit serve`` in a process of its own.
+
+From the sign-in link (as 'rehabkit invite' prints it) through the red-flag questions, pain before, each exercise,
+pain after and the new-symptom question to the decision, pressing the page's buttons as a patient would; JavaScript is
+off, as the pages need none. The server is waited for until it answers, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from test_pages import CHROMIUM, FLAGS
+
+from conftest import SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
+
+pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_it_answers(server: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + SCREEN_WAIT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"rehabkit serve ended with {server.returncode}: {server.communicate()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.05)
+    raise AssertionError("rehabkit serve did not answer")
+
+
+@pytest.fixture
+def server(cli, tmp_path) -> Iterator[tuple[str, str]]:
+    """A store with P-1 on the neck-pain course, 'rehabkit serve' on a free port; (base URL, P-1's sign-in link)."""
+    db = str(tmp_path / "store.sqlite3")
+    today = datetime.date.today().isoformat()
+    sign_in(db, TEST_CLINICIAN)
+    assert (
+        cli("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--date", today, "--db", db).exit_code == 0
+    )
+    assert cli("staff", "add", "P-1", "--role", "patient", "--db", db).exit_code == 0
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    invited = cli("invite", "P-1", "--url", base, "--db", db)
+    link = re.search(r"http://\S+", invited.output).group(0)
+    env = clean_env(PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until_it_answers(process, base + "/")
+        yield base, link
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert link.rsplit("/", 1)[1] not in err  # the token is never logged
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server, browser) -> None:
+    base, link = server
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url == base + "/session"
+    page.get_by_role("button", name="Start today's session").click()
+    questions = 0
+    while page.get_by_text("Safety question").count():
+        questions += 1
+        page.get_by_role("button", name="No", exact=True).click()
+    assert questions >= 3
+    assert "Pain now, before exercise" in page.content()
+    page.get_by_role("button", name="2 out of 10").click()
+    exercises = 0
+    while page.get_by_role("button", name="This hurts").count():
+        exercises += 1
+        assert page.locator("h1").inner_text() and page.locator(".dose").inner_text()
+        page.get_by_role("button", name="1 out of 10").click()
+    assert exercises >= 1
+    page.get_by_role("button", name="2 out of 10").click()  # pain after
+    page.get_by_role("button", name="No", exact=True).click()  # no new symptom
+    assert page.locator("h1").inner_text().startswith("Decision:")
+    assert "Next session: phase" in page.content()
+    assert page.locator("html").get_attribute("lang") == "en"
+    token = link.rsplit("/", 1)[1]
+    assert all(url.startswith(base) for url in seen)  # nothing from any other site
+    assert [url for url in seen if token in url] == [link]  # the token in one URL only: the link itself
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["UPDATE_SCREENSHOTS"], "serve-decision.png"))
+    context.close()
