@@ -316,3 +316,24 @@ def test_a_stopped_course_and_a_closed_gate_are_refused_in_the_terminals_words(c
     assert terminal.exit_code == 7
     for line in terminal.output.strip().splitlines():
         assert html.escape(line.strip(), quote=True).replace("&#x27;", "&#39;") in page
+
+
+def test_serve_check_and_a_missing_extra_say_what_to_do(tmp_path) -> None:
+    """'serve --check' opens the store and says where it would listen; without the serve extra, 'serve' says how to
+    install it (exit 2), never a traceback."""
+    import subprocess
+    import sys
+
+    from conftest import clean_env
+
+    db = str(tmp_path / "store.sqlite3")
+    checked = subprocess.run([sys.executable, "-m", "rehabkit", "serve", "--check", "--db", db],
+                             capture_output=True, text=True, env=clean_env())  # fmt: skip
+    assert checked.returncode == 0 and "http://127.0.0.1:8000/" in checked.stdout, checked.stderr
+    code = (
+        "import sys\nsys.modules['uvicorn'] = None\nfrom rehabkit.cli import main\n"
+        f"main(['serve', '--check', '--db', {db!r}])\n"
+    )
+    missing = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
+    assert missing.returncode == 2 and "pip install 'rehabkit[serve]'" in missing.stderr, missing.stderr
+    assert "Traceback" not in missing.stderr
