@@ -69,6 +69,24 @@ def _sign_ins(db: Any) -> None:
             db.execute(statement)
     for statement in postgres_table_guards(("sign_ins",)):
         db.execute(statement)
+    _grant_to_registered_logins(db, "sign_ins")
+
+
+def _grant_to_registered_logins(db: Any, table: str) -> None:
+    """A new table for the staff logins granted before it existed (``staff add --db-role``): what their grant gives
+    on every record table (SELECT, INSERT), for every enabled person with a login, as the register stands."""
+    from psycopg import sql
+
+    logins: dict[str, str | None] = {}
+    enabled: dict[str, bool] = {}
+    for staff, action, login in db.execute("SELECT staff, action, db_role FROM staff_events ORDER BY id").fetchall():
+        if action == "add":
+            logins[staff] = login
+        enabled[staff] = action != "disable"
+    for staff, login in logins.items():
+        if login and enabled.get(staff):
+            who = sql.Identifier(login)
+            db.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(sql.Identifier(table), who))
 
 
 AUDIT_TABLES = """
