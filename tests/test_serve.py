@@ -128,8 +128,9 @@ def _without_ids(text: Any) -> Any:
         {**CALM, "exercises": {"all": 9}, "pain_after": 6},
         {**CALM, "screening": {"all": False, "spreading-pain": "not-sure"}},
         {**CALM, "new_symptom": True},
+        {**CALM, "screening": {"all": True}},
     ],
-    ids=["calm", "pain-over-the-limit", "not-sure", "new-symptom"],
+    ids=["calm", "pain-over-the-limit", "not-sure", "new-symptom", "red-flag-yes"],
 )
 def test_a_browser_session_stores_what_run_answers_stores(cli, store_db, tmp_path, answers) -> None:
     """The same answers in the browser (P-1) and in 'rehabkit run --answers' (its twin P-2) store the same answers,
@@ -337,3 +338,35 @@ def test_serve_check_and_a_missing_extra_say_what_to_do(tmp_path) -> None:
     missing = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())
     assert missing.returncode == 2 and "pip install 'rehabkit[serve]'" in missing.stderr, missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_session_open_in_the_browser_holds_the_patients_lock(cli, rehabkit, tmp_path) -> None:
+    """From the start of the session to its end, 'rehabkit run' for the same patient is refused as busy (exit 8), as
+    for a second terminal; after the decision it runs."""
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    file = tmp_path / "answers.yaml"
+    file.write_text(yaml.safe_dump(CALM))
+    run = ("run", "neck-pain", "--patient", "P-1", "--answers", str(file), "--date", DAY.isoformat(), "--db", db)
+    with signed_in_client(app_for(db), invite(cli, db)) as client:
+        page = client.post("/session/start", headers=ORIGIN).text
+        busy = rehabkit(*run)
+        assert busy.returncode == 8 and "a session in the browser" in busy.stderr, busy.stderr
+        answer_through(client, page, CALM)
+        assert records(db, "P-1")["sessions"][0][1] == "complete"
+    assert rehabkit(*run).returncode != 8
+
+
+def test_stopping_the_server_keeps_the_answers_and_marks_the_session_incomplete(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    app = app_for(db)
+    with signed_in_client(app, invite(cli, db)) as client:
+        page = client.post("/session/start", headers=ORIGIN).text
+        client.post("/session/answer", data={"step": step_of(page), "answer": "no"}, headers=ORIGIN)
+    stored = records(db, "P-1")
+    assert [s[1] for s in stored["sessions"]] == ["incomplete"] and len(stored["answers"][0]) == 1
+    with signed_in_client(app_for(db), invite(cli, db)) as client:  # started again: a new session, from the start
+        last = walk(client, CALM)
+    assert "Decision: " in last
+    assert [s[1] for s in records(db, "P-1")["sessions"]] == ["incomplete", "complete"]
