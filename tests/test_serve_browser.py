@@ -83,31 +83,44 @@ def browser():
         launched.close()
 
 
+def _walk(page, link: str, check=lambda page: None) -> tuple[int, int]:
+    """Sign in with ``link`` and do today's session by pressing the page's buttons: no to every question, pain 2
+    before and after, 1 during each exercise, no new symptom; ``check`` looks at every page. (questions, exercises)"""
+    page.goto(link)
+    check(page)
+    page.get_by_role("button", name="Sign in").click()
+    check(page)
+    page.get_by_role("button", name="Start today's session").click()
+    questions = 0
+    while page.get_by_text("Safety question").count():
+        check(page)
+        questions += 1
+        page.get_by_role("button", name="No", exact=True).click()
+    assert "Pain now, before exercise" in page.content()
+    check(page)
+    page.get_by_role("button", name="2 out of 10").click()
+    exercises = 0
+    while page.get_by_role("button", name="This hurts").count():
+        check(page)
+        exercises += 1
+        assert page.locator("h1").inner_text() and page.locator(".dose").inner_text()
+        page.get_by_role("button", name="1 out of 10").click()
+    check(page)
+    page.get_by_role("button", name="2 out of 10").click()  # pain after
+    check(page)
+    page.get_by_role("button", name="No", exact=True).click()  # no new symptom
+    check(page)
+    return questions, exercises
+
+
 def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server, browser) -> None:
     base, link = server
     context = browser.new_context(java_script_enabled=False, viewport={"width": 400, "height": 800})
     page = context.new_page()
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
-    page.goto(link)
-    page.get_by_role("button", name="Sign in").click()
-    assert page.url == base + "/session"
-    page.get_by_role("button", name="Start today's session").click()
-    questions = 0
-    while page.get_by_text("Safety question").count():
-        questions += 1
-        page.get_by_role("button", name="No", exact=True).click()
-    assert questions >= 3
-    assert "Pain now, before exercise" in page.content()
-    page.get_by_role("button", name="2 out of 10").click()
-    exercises = 0
-    while page.get_by_role("button", name="This hurts").count():
-        exercises += 1
-        assert page.locator("h1").inner_text() and page.locator(".dose").inner_text()
-        page.get_by_role("button", name="1 out of 10").click()
-    assert exercises >= 1
-    page.get_by_role("button", name="2 out of 10").click()  # pain after
-    page.get_by_role("button", name="No", exact=True).click()  # no new symptom
+    questions, exercises = _walk(page, link)
+    assert questions >= 3 and exercises >= 1
     assert page.locator("h1").inner_text().startswith("Decision:")
     assert "Next session: phase" in page.content()
     assert page.locator("html").get_attribute("lang") == "en"
@@ -117,3 +130,24 @@ def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server,
     if os.environ.get("UPDATE_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["UPDATE_SCREENSHOTS"], "serve-decision.png"))
     context.close()
+
+
+def test_every_page_of_the_session_has_no_serious_accessibility_violation(server, browser) -> None:
+    """axe-core on every page of the walk (JavaScript on here, for axe only: the pages send none, and the policy
+    that forbids scripts is bypassed for axe's own)."""
+    from test_pages import _serious_violations
+
+    _, link = server
+    context = browser.new_context(bypass_csp=True, viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(page) -> None:
+        assert page.evaluate("document.scripts.length") == 0
+        violations = _serious_violations(page)
+        if violations:
+            found[page.locator("title").inner_text()] = violations
+
+    _walk(page, link, check)
+    context.close()
+    assert found == {}
