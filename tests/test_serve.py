@@ -209,9 +209,12 @@ def test_a_link_used_expired_revoked_or_unknown_says_ask_the_clinic(cli, store_d
     elif why == "unknown":
         token = token[::-1]
     with TestClient(app) as client:
+        opened = client.get(f"/sign-in/{token}")  # the link opened says so at once
         response = client.post("/sign-in", data={"token": token}, headers=ORIGIN)
-    assert response.status_code == 410 and "Ask your clinic for a new sign-in link." in response.text
-    assert "rehabkit-session" not in response.headers.get("set-cookie", "")
+    for answer in (opened, response):
+        assert answer.status_code == 410 and "Ask your clinic for a new sign-in link." in answer.text
+        assert "rehabkit-session" not in answer.headers.get("set-cookie", "")
+        assert 'action="/sign-in"' not in answer.text
 
 
 def test_the_link_signs_in_once_and_the_url_after_it_is_clean(cli, tmp_path) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_LINK_DAYS",
     "SESSION_HOURS",
     "LinkRefused",
+    "check_link",
     "exchange",
     "hashed",
     "make_link",
@@ -98,9 +99,8 @@ def make_link(
     return token, until
 
 
-def exchange(store: SessionStore, token: str) -> tuple[str, str]:
-    """Use a link once: the patient and a new web session's cookie token (stored hashed, with its expiry). The
-    exchange is recorded in the patient's name. Raises :class:`LinkRefused`."""
+def check_link(store: SessionStore, token: str) -> str:
+    """The patient of a link that may still sign in (nothing is recorded); :class:`LinkRefused` otherwise."""
     rows = store.sign_in_link(hashed(token)) if token else []
     if not rows:
         raise LinkRefused("unknown")
@@ -113,6 +113,13 @@ def exchange(store: SessionStore, token: str) -> tuple[str, str]:
     expires = rows[0][2]
     if expires is None or datetime.datetime.fromisoformat(expires) <= _now():
         raise LinkRefused("expired")
+    return patient
+
+
+def exchange(store: SessionStore, token: str) -> tuple[str, str]:
+    """Use a link once: the patient and a new web session's cookie token (stored hashed, with its expiry). The
+    exchange is recorded in the patient's name. Raises :class:`LinkRefused`."""
+    patient = check_link(store, token)
     actor = patient_actor(store, patient)
     cookie = secrets.token_urlsafe(32)
     until = _iso(_now() + datetime.timedelta(hours=SESSION_HOURS))

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from .._common.errors import NotPermitted
 from .._sessions.service import CourseContext
-from .._sessions.sign_in import SESSION_HOURS, LinkRefused, exchange, patient_actor, session_patient
+from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 from .visits import Visit, Visits, Words
@@ -96,7 +96,12 @@ class _Pages:
         return _signed_out(self.message)
 
     async def sign_in_page(self, request: Request) -> Response:
-        return self.page("sign_in.html", token=request.path_params["token"])
+        token = request.path_params["token"]
+        try:
+            check_link(self.store, token)  # a link that can no longer sign in says so at once
+        except LinkRefused as exc:
+            return self.message("This link cannot sign you in", [str(exc)], 410)
+        return self.page("sign_in.html", token=token)
 
     async def sign_in(self, request: Request) -> Response:
         form = await request.form()
