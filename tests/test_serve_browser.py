@@ -133,8 +133,8 @@ def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server,
 
 
 def test_every_page_of_the_session_has_no_serious_accessibility_violation(server, browser) -> None:
-    """axe-core on every page of the walk (JavaScript on here, for axe only: the pages send none, and the policy
-    that forbids scripts is bypassed for axe's own)."""
+    """axe-core on every page of the walk (JavaScript on, the timer shown where an exercise has holds; the policy
+    that allows this site's scripts only is bypassed for axe's own)."""
     from test_pages import _serious_violations
 
     _, link = server
@@ -143,7 +143,8 @@ def test_every_page_of_the_session_has_no_serious_accessibility_violation(server
     found: dict[str, list[str]] = {}
 
     def check(page) -> None:
-        assert page.evaluate("document.scripts.length") == 0
+        sources = page.evaluate("Array.from(document.scripts, s => s.src)")
+        assert all(src.endswith("/timer.js") for src in sources)  # the timer's file only: nothing inline
         violations = _serious_violations(page)
         if violations:
             found[page.locator("title").inner_text()] = violations
@@ -151,3 +152,44 @@ def test_every_page_of_the_session_has_no_serious_accessibility_violation(server
     _walk(page, link, check)
     context.close()
     assert found == {}
+
+
+def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server, browser) -> None:
+    """With JavaScript, an exercise with holds gets a countdown of each hold (driven here by Playwright's clock, never
+    by waiting); without it, the same page shows the dose in words and no timer."""
+    _, link = server
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.clock.install()
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Start today's session").click()
+    while page.get_by_text("Safety question").count():
+        page.get_by_role("button", name="No", exact=True).click()
+    page.get_by_role("button", name="2 out of 10").click()
+    timed = None
+    while page.get_by_role("button", name="This hurts").count():
+        if page.locator("#timer").count():
+            timed = page
+            break
+        page.get_by_role("button", name="1 out of 10").click()
+    assert timed is not None, "no exercise of the neck-pain plan has holds"
+    hold = int(page.locator("#timer").get_attribute("data-hold"))
+    page.get_by_role("button", name="Start the timer").click()
+    first = page.locator("#timer-text").inner_text()
+    assert "hold 1 of" in first and f"{hold} s" in first
+    page.clock.run_for(1000)
+    assert f"{hold - 1} s" in page.locator("#timer-text").inner_text()
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(5000)
+    assert f"{hold - 1} s" in page.locator("#timer-text").inner_text()  # paused: it waits
+    assert errors == []
+    signed_in = context.storage_state()  # the same patient's cookie, in a browser without JavaScript
+    context.close()
+    plain = browser.new_context(java_script_enabled=False, storage_state=signed_in).new_page()
+    plain.goto(page.url)
+    assert plain.locator("#timer").is_hidden() and plain.locator(".dose").inner_text()
+    plain.context.close()

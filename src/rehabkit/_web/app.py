@@ -41,7 +41,7 @@ COOKIE = "rehabkit-session"
 #: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
         "frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",
@@ -122,6 +122,9 @@ class _Pages:
     async def style(self, request: Request) -> Response:
         return FileResponse(TEMPLATES / "style.css", media_type="text/css", headers=SECURITY_HEADERS)
 
+    async def timer(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "timer.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
     def patient_route(
         self, handler: Callable[[Request, Visit, Actor], Awaitable[Response]]
     ) -> Callable[[Request], Awaitable[Response]]:
@@ -191,6 +194,8 @@ class _Pages:
             Route("/sign-in", self.sign_in, methods=["POST"]),
             Route("/sign-out", self.sign_out, methods=["POST"]),
             Route("/style.css", self.style),
+            Route("/timer.js", self.timer),
+            Route("/favicon.ico", _no_icon),
             Route("/session", patient(self.session_page)),
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
@@ -202,6 +207,11 @@ def create_app(site: Site) -> Starlette:
     """The application serving ``site``."""
     pages = _Pages(site)
     return Starlette(routes=pages.routes(), lifespan=pages.lifespan, middleware=[_same_site_posts_only()])
+
+
+async def _no_icon(request: Request) -> Response:
+    """No icon: an empty answer, so that browsers asking for one log no error."""
+    return Response(status_code=204, headers=SECURITY_HEADERS)
 
 
 def _go(path: str) -> Response:
@@ -244,11 +254,29 @@ def _step_page(
         assert run.plan is not None
         item = run.plan.items[visit.exercise]
         return page("exercise.html", step=step, item=item, notes=notes, number=visit.exercise + 1,
-                    total=len(run.plan.items))  # fmt: skip
+                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds))  # fmt: skip
     if step == "new-symptom":
         return page("question.html", step=step, question=run.ctx.new_symptom_question, notes=notes, yes_no=True)
     prompt = "Pain now, before exercise (0-10)" if step == "pain-before" else "Pain now, after the session (0-10)"
     return page("pain.html", step=step, prompt=prompt, notes=notes)
+
+
+def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
+    """What the hold timer counts (the dose's lower bounds, as the terminal guides them); None without holds."""
+    dose = item.dose
+    if dose is None or dose.hold_seconds is None:
+        return None
+
+    def low(value: Any, default: int) -> int:
+        return int(value.min) if value is not None else default
+
+    return {
+        "sets": low(dose.sets, 1),
+        "reps": low(dose.reps, 1),
+        "hold": low(dose.hold_seconds, 0),
+        "relax": low(dose.relax_seconds, relax_default),
+        "rest": low(dose.rest_seconds, 0),
+    }
 
 
 def _same_site_posts_only() -> Any:
