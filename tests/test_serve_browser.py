@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 from test_pages import CHROMIUM, FLAGS
 
-from conftest import SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
+from conftest import REPO, SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
 
 pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
@@ -127,8 +127,6 @@ def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server,
     token = link.rsplit("/", 1)[1]
     assert all(url.startswith(base) for url in seen)  # nothing from any other site
     assert [url for url in seen if token in url] == [link]  # the token in one URL only: the link itself
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["UPDATE_SCREENSHOTS"], "serve-decision.png"))
     context.close()
 
 
@@ -187,6 +185,8 @@ def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server
     page.clock.run_for(5000)
     assert f"{hold - 1} s" in page.locator("#timer-text").inner_text()  # paused: it waits
     assert errors == []
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture of the exercise page (UPDATE_SCREENSHOTS=docs)
+        page.screenshot(path=str(REPO / os.environ["UPDATE_SCREENSHOTS"] / "serve-exercise.png"), full_page=True)
     signed_in = context.storage_state()  # the same patient's cookie, in a browser without JavaScript
     context.close()
     plain = browser.new_context(java_script_enabled=False, storage_state=signed_in).new_page()
