@@ -241,6 +241,7 @@ def test_the_package_root_holds_only_the_public_modules() -> None:
         "_outputs",
         "_plugins",
         "_sessions",
+        "_web",
         "cli",
         "default_plugins",
         "engine",
