@@ -373,3 +373,23 @@ def test_stopping_the_server_keeps_the_answers_and_marks_the_session_incomplete(
         last = walk(client, CALM)
     assert "Decision: " in last
     assert [s[1] for s in records(db, "P-1")["sessions"]] == ["incomplete", "complete"]
+
+
+def test_too_many_links_that_cannot_sign_in_from_one_address_must_wait(cli, tmp_path) -> None:
+    """Ten refused links from one address, and even a good link from there waits (429, nothing recorded); the
+    good link still signs in from another address."""
+    from rehabkit._web.app import MOST_FAILED_LINKS
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    token = invite(cli, db)
+    app = app_for(db)
+    with TestClient(app) as client:
+        for n in range(MOST_FAILED_LINKS):
+            assert client.post("/sign-in", data={"token": f"guess-{n}"}, headers=ORIGIN).status_code == 410
+        waits = client.post("/sign-in", data={"token": token}, headers=ORIGIN)
+        assert waits.status_code == 429 and "Wait a quarter of an hour" in waits.text
+        assert client.get(f"/sign-in/{token}").status_code == 429
+    with TestClient(app, client=("192.0.2.7", 4000), follow_redirects=False) as elsewhere:
+        signed = elsewhere.post("/sign-in", data={"token": token}, headers=ORIGIN)
+        assert signed.status_code == 303 and signed.headers["location"] == "/session"

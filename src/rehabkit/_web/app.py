@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,42 @@ class Site:
     secure: bool = False
 
 
+#: Links that cannot sign in, tried from one address, before that address must wait; and how long it waits.
+MOST_FAILED_LINKS = 10
+FAILED_LINK_WINDOW = 15 * 60
+TOO_MANY = (
+    "Too many sign-in links that cannot sign in were tried from here. Wait a quarter of an hour, or ask your clinic "
+    "for a new sign-in link."
+)
+
+
+class Tries:
+    """Links refused, by the address that tried them, over the last :data:`FAILED_LINK_WINDOW` seconds."""
+
+    def __init__(self) -> None:
+        self._failed: dict[str, list[float]] = {}
+
+    def _recent(self, client: str) -> list[float]:
+        now = time.monotonic()
+        recent = [t for t in self._failed.get(client, []) if now - t < FAILED_LINK_WINDOW]
+        self._failed[client] = recent
+        return recent
+
+    def exhausted(self, client: str) -> bool:
+        """True when ``client`` tried too many links that could not sign in, lately."""
+        return len(self._recent(client)) >= MOST_FAILED_LINKS
+
+    def failed(self, client: str) -> None:
+        """A link ``client`` tried could not sign in."""
+        self._recent(client).append(time.monotonic())
+
+
+def _client(request: Request) -> str:
+    """The address a request came from (behind a reverse proxy on this machine, the one it forwards: uvicorn's
+    proxy headers)."""
+    return request.client.host if request.client else "-"
+
+
 class _Pages:
     """The routes' handlers, on the open store and the visits (made when the application starts, in the thread that
     serves it)."""
@@ -73,6 +110,7 @@ class _Pages:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
         self.store: SessionStore
         self.visits: Visits
+        self.tries = Tries()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -96,18 +134,24 @@ class _Pages:
         return _signed_out(self.message)
 
     async def sign_in_page(self, request: Request) -> Response:
-        token = request.path_params["token"]
+        token, client = request.path_params["token"], _client(request)
+        if self.tries.exhausted(client):
+            return self.message("Too many tries", [TOO_MANY], 429)
         try:
             check_link(self.store, token)  # a link that can no longer sign in says so at once
         except LinkRefused as exc:
+            self.tries.failed(client)
             return self.message("This link cannot sign you in", [str(exc)], 410)
         return self.page("sign_in.html", token=token)
 
     async def sign_in(self, request: Request) -> Response:
-        form = await request.form()
+        form, client = await request.form(), _client(request)
+        if self.tries.exhausted(client):
+            return self.message("Too many tries", [TOO_MANY], 429)
         try:
             _, cookie = exchange(self.store, str(form.get("token", "")))
         except (LinkRefused, NotPermitted) as exc:
+            self.tries.failed(client)
             return self.message("This link cannot sign you in", [str(exc)], 410)
         response = _go("/session")
         response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=self.site.secure,
