@@ -360,6 +360,21 @@ def test_a_session_open_in_the_browser_holds_the_patients_lock(cli, rehabkit, tm
     assert rehabkit(*run).returncode != 8
 
 
+def test_a_refused_start_after_a_session_lets_go_of_the_lock(cli, rehabkit, tmp_path) -> None:
+    """A red flag pauses the course; starting again in the browser is refused (course stopped), and the refusal
+    leaves the patient's lock free: 'rehabkit run' says the course is stopped (exit 6), not busy (exit 8)."""
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    file = tmp_path / "answers.yaml"
+    file.write_text(yaml.safe_dump(CALM))
+    run = ("run", "neck-pain", "--patient", "P-1", "--answers", str(file), "--date", DAY.isoformat(), "--db", db)
+    with signed_in_client(app_for(db), invite(cli, db)) as client:
+        walk(client, {**CALM, "screening": {"all": True}})
+        again = client.post("/session/start", headers=ORIGIN).text
+        assert "No session runs until a clinician records a review" in again and step_of(again) is None
+        assert rehabkit(*run).returncode == 6
+
+
 def test_stopping_the_server_keeps_the_answers_and_marks_the_session_incomplete(cli, tmp_path) -> None:
     db = str(tmp_path / "store.sqlite3")
     patient_on_course(cli, db)

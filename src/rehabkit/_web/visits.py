@@ -22,11 +22,13 @@ from typing import Any
 
 import attrs
 
+from .._common.errors import NotPermitted
 from .._sessions.locks import PatientBusy, patient_lock
 from .._sessions.runner import NOT_SURE_WORDS, WITHIN_LIMIT_WORDS, above_limit_words
 from .._sessions.service import (
     CourseContext,
     CourseStopped,
+    DateOrderError,
     GateClosed,
     RestDay,
     RunOutcome,
@@ -121,18 +123,33 @@ class Visit:
     def start(self, store: SessionStore, ctx: CourseContext, actor: Actor, day: datetime.date, words: Words) -> None:
         """Admit today's session and open it, under the patient's lock; a refusal is kept to be shown."""
         self.notes, self.outcome, self.refusal, self.question, self.exercise = [], None, None, 0, 0
+        self.run = None  # an ended session before it: today's may be refused, and must not look open
         stack = contextlib.ExitStack()
         try:
             stack.enter_context(patient_lock(store, self.patient, "a session in the browser", actor.id))
         except PatientBusy as exc:
             self.refusal = Refusal("Your session is open elsewhere", (str(exc),))
             return
+        self.lock = stack
+        try:
+            self._open(store, ctx, actor, day, words)
+        finally:
+            if self.run is None:
+                self.release()  # refused, or failed: the lock is never left held
+        if self.run is not None:
+            self.notes = [self.run.ctx.protocol.supervision.statement]
+            self.notes += [p.description + (f" {p.limit}" if p.limit else "") for p in self.run.cautions]
+
+    def _open(self, store: SessionStore, ctx: CourseContext, actor: Actor, day: datetime.date, words: Words) -> None:
+        """Admit and open today's session; a refusal is kept to be shown, in the terminal's words."""
         try:
             admitted = admit(store, ctx, self.patient, day, actor=actor)
             if isinstance(admitted, RunOutcome):  # never: the browser names no urgent answer before screening
                 self._end(admitted)
                 return
             self.run = open_session(store, ctx, admitted, actor)
+        except (DateOrderError, NotPermitted) as exc:
+            self.refusal = Refusal("Today's session cannot start", (str(exc),))
         except CourseStopped as exc:
             self.refusal = Refusal("No session today", tuple(words.stopped(exc.course, self.patient)))
         except GateClosed as exc:
@@ -141,12 +158,6 @@ class Visit:
         except RestDay as exc:
             lines = [words.rest_day(exc.plan), *(f"{left.name}: {left.why}." for left in exc.plan.left_out)]
             self.refusal = Refusal("A rest day", tuple(lines))
-        self.lock = stack
-        if self.run is None:
-            self.release()
-        else:
-            self.notes = [self.run.ctx.protocol.supervision.statement]
-            self.notes += [p.description + (f" {p.limit}" if p.limit else "") for p in self.run.cautions]
 
     def answer(self, value: str) -> None:
         """A red-flag answer (``yes``, ``no``, ``not-sure``); screening ends at a stopping yes or the last one."""
