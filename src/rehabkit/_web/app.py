@@ -288,7 +288,7 @@ def _step_page(
         return message(visit.refusal.title, [*notes, *visit.refusal.lines])
     if visit.outcome is not None:
         return page("outcome.html", outcome=visit.outcome, notes=notes, words=words)
-    if run is None:
+    if run is None or step == "end":  # none yet, or one that ended without a decision: start (again)
         return page("start.html", notes=notes)
     if step.startswith("question:"):
         question = run.ctx.questions[visit.question]
