@@ -30,6 +30,8 @@ demo: $(VENV)/bin/python
 	$(VENV)/bin/rehabkit handout --patient demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/handout.html
 	$(VENV)/bin/rehabkit report demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/report.html
 	$(VENV)/bin/rehabkit calendar demo-1 --db $(DEMO)/demo.sqlite3 -o $(DEMO)/plan.ics
+	$(VENV)/bin/rehabkit staff add demo-1 --role patient --db $(DEMO)/demo.sqlite3
+	$(VENV)/bin/rehabkit invite demo-1 --db $(DEMO)/demo.sqlite3
 	@echo ""
 	@echo "Demo done. It made, in $(DEMO)/ (started afresh at every run; your own session store is untouched):"
 	@echo "  demo.sqlite3  the demo patient's record: the demo physiotherapist (this account), an approval, one session"
@@ -38,9 +40,12 @@ demo: $(VENV)/bin/python
 	@echo "  plan.ics      demo-1's sessions and review for a calendar"
 	@echo "Next: $(VENV)/bin/rehabkit show neck-pain, or a session at the terminal:"
 	@echo "  $(VENV)/bin/rehabkit run neck-pain --patient demo-1 --db $(DEMO)/demo.sqlite3"
+	@echo "Or demo-1's session in a browser: $(VENV)/bin/pip install '.[serve]', then"
+	@echo "  $(VENV)/bin/rehabkit serve --db $(DEMO)/demo.sqlite3"
+	@echo "and open the sign-in link printed above (single use; 'rehabkit invite demo-1 --db $(DEMO)/demo.sqlite3' makes another)."
 
 test: $(TEST_VENV)/bin/python system-packages
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,pdf,postgres,serve]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python -m ruff check src tests plugins bench
 	$(TEST_VENV)/bin/python -m ruff format --check src tests plugins bench

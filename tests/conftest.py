@@ -82,7 +82,7 @@ def _blocked_reading_stdin(pid: int) -> bool | None:
 
 
 #: The commands that record something about a course: each needs a registered person acting from this account.
-WRITING_COMMANDS = ("run", "approve", "review", "next-day", "measure", "patient", "audit", "export")
+WRITING_COMMANDS = ("run", "approve", "review", "next-day", "measure", "patient", "audit", "export", "invite")
 #: Who the suite's commands act as by default: a person holding every clinical role, and admin.
 TEST_CLINICIAN = "CLIN-1"
 CLINICAL_ROLES = ("physiotherapist", "clinician", "surgeon", "admin")

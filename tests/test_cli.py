@@ -31,7 +31,7 @@ def test_help_imports_nothing_heavy() -> None:
         "from rehabkit.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('jsonschema', 'jsonschema_rs', 'yaml', 'pluggy', 'attrs', 'rehabkit_neck',"
-        " 'importlib.metadata') if m in sys.modules]\n"
+        " 'importlib.metadata', 'starlette', 'uvicorn', 'rehabkit._web.app') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env())

@@ -98,6 +98,7 @@ def clinic(tmp_path_factory, test_packs):
         # 'patient erase' erases its example patient, whom no other example names.
         ["approve", "P-0099", "--protocol", "neck-pain", "--phase", "acute", "--date", "2026-11-01"],
         ["run", "neck-pain", "--patient", "P-0042", "--answers", str(folder / "today.yaml"), "--date", "2026-11-19"],
+        ["staff", "add", "P-0042", "--role", "patient"],  # 'rehabkit invite P-0042' makes their sign-in link
         [
             "approve",
             "P-7",

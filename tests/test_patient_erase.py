@@ -24,7 +24,8 @@ PATIENT, OTHER = "P-1", "P-2"
 
 
 def _courses(cli, db: str, tmp_path: Path) -> None:
-    """P-1 in two protocols (sessions, answers, a pause and a review, a next morning, a measure, a surgery date);
+    """P-1 in two protocols (sessions, answers, a pause and a review, a next morning, a measure, a surgery date, a
+    sign-in link);
     P-2 in one."""
     calm, urgent = _answers(tmp_path, "calm"), _answers(tmp_path, "urgent", **{"numbness-weakness": True})
     steps = [
@@ -61,9 +62,15 @@ def _courses(cli, db: str, tmp_path: Path) -> None:
         ),
         (("approve", OTHER, "--protocol", "neck-pain", "--phase", "acute", "--by", "PT-1", "--date", "2026-11-01"), 0),
         (("run", "neck-pain", "--patient", OTHER, "--answers", calm, "--date", "2026-11-02"), 0),
+        # a sign-in link for P-1's own pages (rehabkit serve)
+        (("staff", "add", PATIENT, "--role", "patient"), 0),
+        (("invite", PATIENT), 0),
     ]
     for args, code in steps:
-        result = cli(*args, "--db", db, "--clinician", "PT-1") if args[0] != "review" else cli(*args, "--db", db)
+        if args[0] in ("review", "staff", "invite"):
+            result = cli(*args, "--db", db)
+        else:
+            result = cli(*args, "--db", db, "--clinician", "PT-1")
         assert result.exit_code == code, (args, result.output)
 
 

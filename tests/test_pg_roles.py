@@ -86,3 +86,26 @@ def test_logins_act_as_the_staff_they_are_registered_as_and_a_stranger_as_no_one
     assert rehabkit("staff", "disable", "PT-1", "--db", pg_url, as_staff=False).returncode == 0
     for args in (("history", "P1"), ("run", "neck-pain", "--patient", "P1", "--answers", calm, "--date", "2026-12-01")):
         assert rehabkit(*args, "--db", pt_url, as_staff=False).returncode == 9, args
+
+
+def test_a_physiotherapists_login_makes_sign_in_links_also_on_a_store_upgraded_to_schema_9(
+    rehabkit, pg_server, pg_url, logins
+) -> None:
+    """Schema 9's sign-in links' table is granted to the staff logins registered before it existed, so that a
+    physiotherapist's login can run 'rehabkit invite' after 'db upgrade' as before it."""
+    pt, pt_url = logins["pt"]
+    database = pg_url.rsplit("/", 1)[1].split("?")[0]
+    for args in (
+        ("staff", "add", "ADM-1", "--role", "clinician"),
+        ("staff", "add", "PT-1", "--role", "physiotherapist", "--db-role", pt),
+        ("staff", "add", "P1", "--role", "patient"),
+        ("approve", "P1", "--protocol", "neck-pain", "--phase", "acute"),
+    ):
+        done = rehabkit(*args, "--db", pg_url, as_staff=False)
+        assert done.returncode == 0, (args, done.stderr)
+    # The store as schema 8 left it: no sign-in links' table (PT-1's login was granted the tables of its day).
+    pg_server.psql(database, "DROP TABLE sign_ins; UPDATE rehabkit_schema SET version = 8")
+    upgraded = rehabkit("db", "upgrade", "--db", pg_url, as_staff=False)
+    assert upgraded.returncode == 0, upgraded.stderr
+    invited = rehabkit("invite", "P1", "--db", pt_url, as_staff=False)
+    assert invited.returncode == 0 and "/sign-in/" in invited.stdout, invited.stderr

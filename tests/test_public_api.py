@@ -210,6 +210,9 @@ def test_make_wheels_builds_rehabkit_and_every_first_party_pack(tmp_path) -> Non
     )
     neck = next(tmp_path.glob("rehabkit_neck-*.whl"))
     assert any(name.endswith("neck-pain.yaml") for name in zipfile.ZipFile(neck).namelist())  # the protocols travel
+    core = zipfile.ZipFile(next(tmp_path.glob("rehabkit-*.whl"))).namelist()
+    for page in ("base.html", "exercise.html", "style.css"):  # rehabkit serve's pages travel too
+        assert f"rehabkit/_web/templates/{page}" in core
     workflow = (REPO / ".github" / "workflows" / "release.yml").read_text()
     assert "make wheels" in workflow and "dist/*.whl" in workflow
 
@@ -238,6 +241,7 @@ def test_the_package_root_holds_only_the_public_modules() -> None:
         "_outputs",
         "_plugins",
         "_sessions",
+        "_web",
         "cli",
         "default_plugins",
         "engine",

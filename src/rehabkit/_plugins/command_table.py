@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("rehabkit.cli.db_cmds:db", "Show, upgrade or copy a session store (SQLite or PostgreSQL)."),
     "audit": ("rehabkit.cli.audit_cmds:audit", "Verify the store's tamper-evident audit trail, or list its entries."),
     "patient": ("rehabkit.cli.patient_data_cmds:patient", "Export everything held on a patient, or erase it."),
+    "invite": ("rehabkit.cli.invite_cmd:invite", "Make a patient's single-use sign-in link to their own pages."),
+    "serve": ("rehabkit.cli.serve_cmd:serve", "Serve the patient's session in a browser (needs rehabkit[serve])."),
     "new-plugin": (
         "rehabkit.cli.new_plugin_cmd:new_plugin",
         "Create a plugin pack: package, hooks, sample protocol, tests.",

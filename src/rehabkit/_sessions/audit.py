@@ -206,7 +206,7 @@ def append(db: Any, sql: Statements, **fields: Any) -> int:
     return int(values[0])
 
 
-def write_baseline(db: Any, sql: Statements, at: str) -> int:
+def write_baseline(db: Any, sql: Statements, at: str, tables: tuple[str, ...] = RECORD_TABLES) -> int:
     """Migration 8: a ``baseline`` entry for every row already stored, table by table in id order; how many.
 
     Written with no actor: who made a record before the audit trail is what its own ``clinician`` column says, as
@@ -215,7 +215,7 @@ def write_baseline(db: Any, sql: Statements, at: str) -> int:
     key = store_key(db, sql) if db.execute(sql.has_patient_row).fetchone() else None
     sessions: dict[Any, str] = {}
     count = 0
-    for table in RECORD_TABLES:
+    for table in tables:
         for rows in _batches(db, sql, table):
             batch = []
             for row in rows:

@@ -34,6 +34,7 @@ ERASE_ORDER = (
     ("course_events", "erase_events"),
     ("measures", "erase_measures"),
     ("surgery_dates", "erase_surgery_dates"),
+    ("sign_ins", "erase_sign_ins"),
     ("sessions", "erase_sessions"),
     ("patients", "erase_patient"),
     ("staff_events", "erase_staff_events"),

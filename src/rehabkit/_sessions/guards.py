@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from .statements import RECORD_TABLES
 
-__all__ = ["GUARDED_TABLES", "SESSION_FIXED", "postgres_guards", "sqlite_guards", "sqlite_unguards"]
+__all__ = [
+    "GUARDED_TABLES",
+    "SESSION_FIXED",
+    "postgres_guards",
+    "postgres_table_guards",
+    "sqlite_guards",
+    "sqlite_unguards",
+]
 
 #: The tables whose rows are never changed in place: every record table, the audit trail and the settings.
 GUARDED_TABLES = (*RECORD_TABLES, "audit", "settings")
@@ -37,10 +44,11 @@ def _session_may_not_change(old: str, new: str, differ: str) -> str:
     return f"{old}.status <> 'in-progress' OR {fixed}"
 
 
-def sqlite_guards() -> list[str]:
-    """The statements creating SQLite's refusing triggers (each one statement: their bodies hold semicolons)."""
+def sqlite_guards(tables: tuple[str, ...] = GUARDED_TABLES) -> list[str]:
+    """The statements creating SQLite's refusing triggers on ``tables`` (each one statement: their bodies hold
+    semicolons)."""
     statements = []
-    for table in GUARDED_TABLES:
+    for table in tables:
         message = _REFUSAL.format(table=table).replace("'", "''")
         when = f" WHEN {_session_may_not_change('OLD', 'NEW', 'IS NOT')}" if table == "sessions" else ""
         statements.append(
@@ -58,8 +66,9 @@ def sqlite_unguards(tables: tuple[str, ...] = GUARDED_TABLES) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {table}_never_{what}" for table in tables for what in ("updated", "deleted")]
 
 
-def postgres_guards() -> list[str]:
-    """The statements creating PostgreSQL's refusing trigger function and triggers (each one statement)."""
+def postgres_guards(tables: tuple[str, ...] = GUARDED_TABLES) -> list[str]:
+    """The statements creating PostgreSQL's refusing trigger function and the triggers on ``tables`` (each one
+    statement)."""
     statements = [
         # No '%' anywhere: psycopg would read it as a placeholder. The message is built with ||.
         "CREATE FUNCTION rehabkit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -76,7 +85,13 @@ def postgres_guards() -> list[str]:
         "CREATE TRIGGER audit_account_is_login BEFORE INSERT ON audit FOR EACH ROW "
         "EXECUTE FUNCTION rehabkit_audit_account()",
     ]
-    for table in GUARDED_TABLES:
+    return statements + postgres_table_guards(tables)
+
+
+def postgres_table_guards(tables: tuple[str, ...]) -> list[str]:
+    """The statements creating PostgreSQL's refusing triggers on ``tables`` (the function exists: schema 8)."""
+    statements: list[str] = []
+    for table in tables:
         when = f" WHEN ({_session_may_not_change('OLD', 'NEW', 'IS DISTINCT FROM')})" if table == "sessions" else ""
         statements += [
             f"CREATE TRIGGER {table}_never_updated BEFORE UPDATE ON {table} FOR EACH ROW{when} "

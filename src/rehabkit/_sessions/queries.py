@@ -466,6 +466,32 @@ class StoreQueries:
                 names.insert(0, event.protocol)
         return names
 
+    # --- sign-in links (issue 27) -----------------------------------------------
+
+    def add_sign_in(
+        self, patient: str, kind: str, token: str, session: str | None = None, expires: str | None = None
+    ) -> int:
+        """Record a sign-in link made (``link``), used (``exchange``, with the web session's hashed cookie) or revoked
+        (``revoke``); ``token`` is the link's token hashed, never the token; returns the row's id."""
+        values = (patient, kind, token, session, expires, _now(), self.clinician)
+        return int(self._write("sign_ins", self._sql.add_sign_in, values))
+
+    def sign_in_link(self, token: str) -> list[tuple[str, str, str | None]]:
+        """The rows of the link whose hashed token is ``token``, in the order recorded: (patient, kind, expires)."""
+        rows = self._db.execute(self._sql.sign_in_link, (token,)).fetchall()
+        return [(str(patient), str(kind), expires) for _, patient, kind, expires in rows]
+
+    def sign_ins_of(self, patient: str) -> list[tuple[str, str]]:
+        """Every sign-in row of ``patient``, in the order recorded: (kind, hashed link token)."""
+        rows = self._db.execute(self._sql.sign_ins_of, (patient,)).fetchall()
+        return [(str(kind), str(token)) for kind, token in rows]
+
+    def sign_in_session(self, session: str) -> tuple[str, str] | None:
+        """The patient and expiry of the web session whose hashed cookie is ``session`` (None: none, or its link was
+        revoked)."""
+        row = self._db.execute(self._sql.sign_in_session, (session,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
     # --- the staff register ------------------------------------------------------
 
     def add_staff_event(self, change: StaffChange) -> int:

@@ -35,6 +35,8 @@ from .store_api import SessionStore
 
 __all__ = [
     "NOT_SURE",
+    "NOT_SURE_WORDS",
+    "WITHIN_LIMIT_WORDS",
     "AnswerSource",
     "AnswersFileError",
     "CourseStopped",
@@ -46,8 +48,23 @@ __all__ = [
     "Paced",
     "RunOutcome",
     "SessionInterrupted",
+    "above_limit_words",
     "run_session",
 ]
+
+#: What the session says to a "not sure" red-flag answer.
+NOT_SURE_WORDS = "Not sure counts as a yes, to be safe (it is recorded as 'not sure')."
+#: What the session says to pain reported during an exercise within its limit.
+WITHIN_LIMIT_WORDS = "That is within this exercise's limit: go on gently"
+
+
+def above_limit_words(limit: float) -> str:
+    """What the session says to pain during an exercise above its limit."""
+    return (
+        f"That is above this exercise's limit of {limit:g}/10: stop it for today. "
+        "Your answers decide what changes after the session."
+    )
+
 
 ANSWER_KEYS = ("screening", "pain_before", "exercises", "pain_after", "new_symptom")
 #: How an answers file says "not sure" to a red-flag question (taken as the cautious answer, yes).
@@ -332,7 +349,7 @@ def _before_exercise(run: SessionRun, answers: AnswerSource, display: Display) -
         key = f"screening:{question.id}"
         answer = red_flag(key, question.question) if callable(red_flag) else answers.yes_no(key, question.question)
         if answer is None:
-            display.caution("  Not sure counts as a yes, to be safe (it is recorded as 'not sure').")
+            display.caution(f"  {NOT_SURE_WORDS}")
         if run.answer_screening(question, answer):
             break
     screened = run.end_screening()
@@ -364,10 +381,7 @@ def _pain_during(run: SessionRun, item: PlannedExercise, answers: AnswerSource, 
     exercise = item.exercise
     limit = run.pain_during(exercise.id, answers.pain(f"exercises:{exercise.id}", prompt))
     if limit is not None:
-        display.caution(
-            f"  That is above this exercise's limit of {limit:g}/10: stop it for today. "
-            "Your answers decide what changes after the session."
-        )
+        display.caution(f"  {above_limit_words(limit)}")
     return limit is not None
 
 
@@ -379,7 +393,7 @@ def _guide(run: SessionRun, item: PlannedExercise, answers: AnswerSource, displa
     def hurt() -> bool:
         if _pain_during(run, item, answers, display, f"Pain now, during {item.exercise.name} (0-10)"):
             return True
-        display.say("  That is within this exercise's limit: go on gently, or press x to stop it.")
+        display.say(f"  {WITHIN_LIMIT_WORDS}, or press x to stop it.")
         return False
 
     dose = item.dose

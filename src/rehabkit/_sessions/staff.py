@@ -52,6 +52,7 @@ ACTION_WORDS = {
     "export-patient": "export a patient's records",
     "erase-patient": "erase a patient",
     "read-audit": "read the audit trail",
+    "invite-patient": "make or withdraw a patient's sign-in link",
 }
 
 

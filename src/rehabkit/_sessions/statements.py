@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["AUDIT_COLUMNS", "POSTGRES", "RECORD_TABLES", "SQLITE", "Statements"]
+__all__ = ["AUDIT_COLUMNS", "POSTGRES", "RECORD_TABLES", "SCHEMA_8_TABLES", "SIGN_INS", "SQLITE", "Statements"]
 
 #: A session as :class:`rehabkit.engine.PastSession` is read from every column the store keeps of it.
 SESSION_COLUMNS = (
@@ -50,7 +50,30 @@ RECORD_TABLES = (
     "course_events",
     "staff_events",
     "surgery_dates",
+    "sign_ins",
 )
+#: The record tables of schema 8, when the audit trail and its guards came: the migration to 8 covers these only
+#: (a later table gets its guards, and needs no baseline, in the migration that makes it).
+SCHEMA_8_TABLES = RECORD_TABLES[:8]
+
+#: Schema 9 (issue 27): sign-in links for the patient's pages (``rehabkit invite``) and what became of them, as
+#: records appended, never changed: a link made (``link``: its token hashed, when it expires), used (``exchange``: the
+#: link's token hashed, the web session's cookie hashed, when that session expires) or revoked (``revoke``).
+SIGN_INS = """
+    CREATE TABLE sign_ins (
+        id {id},
+        patient TEXT NOT NULL REFERENCES patients(id),
+        kind TEXT NOT NULL CHECK (kind IN ('link', 'exchange', 'revoke')),
+        token TEXT NOT NULL,
+        session TEXT,
+        expires TEXT,
+        at TEXT NOT NULL,
+        clinician TEXT
+    );
+    CREATE INDEX sign_ins_by_token ON sign_ins (token, id);
+    CREATE INDEX sign_ins_by_session ON sign_ins (session);
+    CREATE INDEX sign_ins_by_patient ON sign_ins (patient, id)
+"""
 
 _NEXT_DAYS = "SELECT id, session, date, pain, settled_hours FROM next_day WHERE patient = ? AND session IS NOT NULL"
 
@@ -163,6 +186,11 @@ class Statements:
     erase_patient: str
     #: A person registered under the patient's id (a patient acting on their own course), and their changes.
     erase_staff_events: str
+    erase_sign_ins: str
+    add_sign_in: str
+    sign_in_link: str
+    sign_in_session: str
+    sign_ins_of: str
     staff_event_ids: str
     #: Every entry of the staff register's changes (which of them an erasure blanks: few, and erasures are rare).
     audit_of_staff_events: str
@@ -313,6 +341,14 @@ _PORTABLE: dict[str, str] = {
     "erase_sessions": "DELETE FROM sessions WHERE patient = ?",
     "erase_patient": "DELETE FROM patients WHERE id = ?",
     "erase_staff_events": "DELETE FROM staff_events WHERE staff = ?",
+    "erase_sign_ins": "DELETE FROM sign_ins WHERE patient = ?",
+    # A link's rows (made, used, revoked) by its hashed token; a web session's exchange by its hashed cookie.
+    "sign_in_link": "SELECT id, patient, kind, expires FROM sign_ins WHERE token = ? ORDER BY id",
+    "sign_ins_of": "SELECT kind, token FROM sign_ins WHERE patient = ? ORDER BY id",
+    "sign_in_session": (
+        "SELECT e.patient, e.expires, e.token FROM sign_ins AS e WHERE e.session = ? AND e.kind = 'exchange' "
+        "AND NOT EXISTS (SELECT 1 FROM sign_ins AS r WHERE r.token = e.token AND r.kind = 'revoke')"
+    ),
     "staff_event_ids": "SELECT id FROM staff_events WHERE staff = ? ORDER BY id",
     "audit_of_staff_events": "SELECT id, record FROM audit WHERE tbl = 'staff_events' ORDER BY id",
     "blank_audit_entry": "UPDATE audit SET content = NULL, patient = NULL WHERE id = ?",
@@ -348,6 +384,9 @@ _ADD_STAFF_EVENT = (
     "INSERT INTO staff_events (staff, action, roles, name, os_user, db_role, at, actor, account) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_ADD_SIGN_IN = (
+    "INSERT INTO sign_ins (patient, kind, token, session, expires, at, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _ADD_ANSWER = "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)"
 _ADD_MEASURE = (
     "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
@@ -370,6 +409,7 @@ _OWN: dict[str, dict[str, str]] = {
         "add_staff_event": _ADD_STAFF_EVENT,
         "add_event": _ADD_EVENT,
         "add_answer": _ADD_ANSWER,
+        "add_sign_in": _ADD_SIGN_IN,
         "add_measure": _ADD_MEASURE,
         "add_next_day": _ADD_NEXT_DAY,
         "add_setting": "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
@@ -381,6 +421,7 @@ _OWN: dict[str, dict[str, str]] = {
         "add_staff_event": _ADD_STAFF_EVENT + " RETURNING id",
         "add_event": _ADD_EVENT + " RETURNING id",
         "add_answer": _ADD_ANSWER + " RETURNING id",
+        "add_sign_in": _ADD_SIGN_IN + " RETURNING id",
         "add_measure": _ADD_MEASURE + " RETURNING id",
         "add_next_day": _ADD_NEXT_DAY + " RETURNING id",
         "add_setting": "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",

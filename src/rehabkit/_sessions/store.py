@@ -146,13 +146,25 @@ def _migrate_to_audit_trail(db: sqlite3.Connection) -> None:
 
     from .audit import write_baseline  # hashlib: imported by the migration, never by a store that reads
     from .guards import sqlite_guards
-    from .statements import SQLITE
+    from .statements import SCHEMA_8_TABLES, SQLITE
 
     for statement in (s.strip() for s in AUDIT_TABLES.split(";")):
         if statement:
             db.execute(statement)
-    write_baseline(db, SQLITE, datetime.now(UTC).isoformat(timespec="seconds"))
-    for statement in sqlite_guards():
+    write_baseline(db, SQLITE, datetime.now(UTC).isoformat(timespec="seconds"), SCHEMA_8_TABLES)
+    for statement in sqlite_guards((*SCHEMA_8_TABLES, "audit", "settings")):
+        db.execute(statement)
+
+
+def _migrate_to_sign_ins(db: sqlite3.Connection) -> None:
+    """Schema 9 (issue 27): the sign-in links' table, its rows never changed in place (its guards)."""
+    from .guards import sqlite_guards
+    from .statements import SIGN_INS
+
+    for statement in (s.strip() for s in SIGN_INS.format(id="INTEGER PRIMARY KEY").split(";")):
+        if statement:
+            db.execute(statement)
+    for statement in sqlite_guards(("sign_ins",)):
         db.execute(statement)
 
 
@@ -273,6 +285,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX surgery_dates_by_patient ON surgery_dates (patient, id);
     """,
     _migrate_to_audit_trail,
+    _migrate_to_sign_ins,
 )
 
 
@@ -409,6 +422,7 @@ class Store(StoreQueries):
             "surgery_dates",
             "settings",
             "audit",
+            "sign_ins",
         }
         if tables - ours or (tables and "patients" not in tables):
             raise StoreError(

@@ -365,6 +365,24 @@ class SessionStore(Protocol):
 
     # --- the staff register
 
+    def add_sign_in(
+        self, patient: str, kind: str, token: str, session: str | None = None, expires: str | None = None
+    ) -> int:
+        """Record a sign-in link made, used or revoked (hashed tokens only); returns its id."""
+        ...
+
+    def sign_in_link(self, token: str) -> list[tuple[str, str, str | None]]:
+        """The rows of the link whose hashed token is ``token``: (patient, kind, expires)."""
+        ...
+
+    def sign_ins_of(self, patient: str) -> list[tuple[str, str]]:
+        """Every sign-in row of ``patient``: (kind, hashed link token)."""
+        ...
+
+    def sign_in_session(self, session: str) -> tuple[str, str] | None:
+        """The patient and expiry of the web session whose hashed cookie is ``session``."""
+        ...
+
     def add_staff_event(self, change: StaffChange) -> int:
         """Record one change of the staff register; returns its id."""
         ...

@@ -25,6 +25,7 @@ __all__ = [
     "damaged_refusal",
     "describe_morning_review",
     "describe_stop",
+    "gate_lines",
     "gate_refusal",
     "how_to_record",
     "protocol_refusal",
@@ -98,12 +99,7 @@ def gate_refusal(
 ) -> CommandExit:
     """The refusal of a session whose phase gate is closed: the criteria's summary, what is missing, how to
     record it (exit 7)."""
-    phase = protocol.phase(phase_id)
-    lines = [
-        f"Today's session cannot start: the phase {phase.name!r} starts only when {_in_a_sentence(result.summary)}",
-        *[f"  - still needed: {u.text}" for u in result.missing],
-        *how_to_record(result.missing, patient, phase_id, protocol),
-    ]
+    lines = gate_lines(patient, protocol, phase_id, result)
     return refusal(
         output_format,
         patient,
@@ -114,6 +110,16 @@ def gate_refusal(
         unmet=[u.to_dict() for u in result.missing],
         phase=phase_id,
     )
+
+
+def gate_lines(patient: str, protocol: Protocol, phase_id: str, result: Any) -> list[str]:
+    """What a closed gate's refusal says: the criteria's summary, what is missing, how to record it."""
+    phase = protocol.phase(phase_id)
+    return [
+        f"Today's session cannot start: the phase {phase.name!r} starts only when {_in_a_sentence(result.summary)}",
+        *[f"  - still needed: {u.text}" for u in result.missing],
+        *how_to_record(result.missing, patient, phase_id, protocol),
+    ]
 
 
 def protocol_refusal(what: str, errors: list[Any], why: str = "has lint errors") -> CommandExit:

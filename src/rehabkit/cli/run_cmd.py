@@ -445,29 +445,51 @@ def _outcome_dict(outcome: Any, patient: str, protocol: Any) -> dict[str, Any]:
     }
 
 
+#: How the end of a session names each decision to the patient.
+DECISION_WORDS = {
+    "continue": "carry on",
+    "progress": "move on to the next phase",
+    "hold": "keep the same plan",
+    "reduce-load": "do less next time",
+    "regress": "use an easier exercise",
+    "stop-exercise": "stop an exercise",
+    "stop-and-review": "stop and see your clinician",
+    "refer-urgently": "seek medical help now",
+}
+
+
+def decision_words(decision: Any) -> str:
+    """A decision in the patient's words (a regression with no easier exercise leaves one out)."""
+    if decision.action == "regress" and not decision.regressions:
+        return "leave out an exercise"
+    return DECISION_WORDS.get(decision.action, str(decision.action))
+
+
+def screening_stop_words(outcome: Any) -> list[str]:
+    """What a session stopped by a red-flag answer says, line by line."""
+    urgent = outcome.action == "refer-urgently"
+    return [
+        "STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.",
+        *[f"  {message}" for message in outcome.messages],
+    ]
+
+
+#: What follows a stop at screening, or a decision that pauses the course.
+SCREENING_PAUSE = "This answer is recorded. The programme is paused until a clinician has reviewed you."
+DECISION_PAUSE = "The programme is paused until a clinician has reviewed you (rehabkit review)."
+
+
 def _print_outcome(outcome: Any, patient: str, protocol: Any, screen: Any) -> None:
     if outcome.stopped_by_screening:
-        urgent = outcome.action == "refer-urgently"
-        screen.stop("STOP: seek medical help now. No exercise today." if urgent else "STOP: no exercise today.")
-        for message in outcome.messages:
-            screen.stop(f"  {message}")
-        screen.say("This answer is recorded. The programme is paused until a clinician has reviewed you.")
+        for line in screening_stop_words(outcome):
+            screen.stop(line)
+        screen.say(SCREENING_PAUSE)
         return
     decision = outcome.decision
-    words = {
-        "continue": "carry on",
-        "progress": "move on to the next phase",
-        "hold": "keep the same plan",
-        "reduce-load": "do less next time",
-        "regress": "use an easier exercise" if decision.regressions else "leave out an exercise",
-        "stop-exercise": "stop an exercise",
-        "stop-and-review": "stop and see your clinician",
-        "refer-urgently": "seek medical help now",
-    }
     from .._common.vocabulary import REVIEW_ACTIONS
 
     tell = screen.stop if decision.action in REVIEW_ACTIONS else screen.say
-    tell(f"Decision: {words.get(decision.action, decision.action)}")
+    tell(f"Decision: {decision_words(decision)}")
     if decision.reasons:
         screen.say("Why:")
     for reason in decision.reasons:
@@ -475,7 +497,7 @@ def _print_outcome(outcome: Any, patient: str, protocol: Any, screen: Any) -> No
     for message in decision.messages:
         tell(f"  {message}")
     if outcome.paused:
-        screen.stop("The programme is paused until a clinician has reviewed you (rehabkit review).")
+        screen.stop(DECISION_PAUSE)
         return
     if decision.unmet and decision.gate:
         for hint in how_to_record(decision.unmet, patient, decision.gate, protocol):

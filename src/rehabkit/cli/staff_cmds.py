@@ -100,7 +100,12 @@ def add(
     first = ""
     if bootstrap and "admin" in wanted:
         first = " (the first person on this store: admin too)" if not members else " (the store's owner: admin too)"
-    where = f" acting from {getattr(member, field)!r}" if getattr(member, field) else " (no account: cannot act yet)"
+    if getattr(member, field):
+        where = f" acting from {getattr(member, field)!r}"
+    elif wanted == ("patient",):
+        where = f" (no account: signs in to their own pages with a link, 'rehabkit invite {staff_id}')"
+    else:
+        where = " (no account: cannot act yet)"
     echo(f"Registered {staff_id} as {', '.join(wanted)}{where}{first}.")
 
 

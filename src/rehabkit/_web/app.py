@@ -1,0 +1,357 @@
+"""The ASGI application of ``rehabkit serve``: the patient's sign-in and today's session, one step a page.
+
+It holds no clinical logic: every answer goes to the course service through a :class:`~rehabkit._web.visits.Visit`,
+and every refusal and decision is said in the terminal's words (:class:`~rehabkit._web.visits.Words`). Pages are plain
+HTML forms (POST, then a redirect to the page of the next step): they need no JavaScript, and the pages send none.
+
+Security: the session cookie is HttpOnly and SameSite=Strict (Secure over https); every POST must come from this
+site's own pages (its ``Origin``, else ``Sec-Fetch-Site: same-origin``; a request with neither is refused); every
+response forbids scripts, frames and other sites' resources (Content-Security-Policy) and is not cached. No URL holds
+a patient id or anything clinical: the only secret in a URL is a sign-in link's token, on the page that exchanges it,
+which redirects to a clean URL and sends a Referer to this site only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .._common.errors import NotPermitted
+from .._sessions.service import CourseContext
+from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
+from .._sessions.staff import Actor
+from .._sessions.store_api import SessionStore
+from .visits import Visit, Visits, Words
+
+__all__ = ["COOKIE", "Site", "create_app"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: The session cookie's name.
+COOKIE = "rehabkit-session"
+#: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+    "x-frame-options": "DENY",
+}
+
+
+@attrs.frozen
+class Site:
+    """What the application serves from: the store's location, the course context of a protocol id, the terminal's
+    words, and today's date (a function, so that tests can fix it)."""
+
+    open_store: Callable[[], SessionStore]
+    context: Callable[[str], CourseContext]
+    words: Words
+    today: Callable[[], datetime.date] = datetime.date.today
+    #: True behind https (the cookie is then Secure).
+    secure: bool = False
+
+
+#: Links that cannot sign in, tried from one address, before that address must wait; and how long it waits.
+MOST_FAILED_LINKS = 10
+FAILED_LINK_WINDOW = 15 * 60
+TOO_MANY = (
+    "Too many sign-in links that cannot sign in were tried from here. Wait a quarter of an hour, or ask your clinic "
+    "for a new sign-in link."
+)
+
+
+class Tries:
+    """Links refused, by the address that tried them, over the last :data:`FAILED_LINK_WINDOW` seconds."""
+
+    def __init__(self) -> None:
+        self._failed: dict[str, list[float]] = {}
+
+    def _recent(self, client: str) -> list[float]:
+        now = time.monotonic()
+        recent = [t for t in self._failed.get(client, []) if now - t < FAILED_LINK_WINDOW]
+        self._failed[client] = recent
+        return recent
+
+    def exhausted(self, client: str) -> bool:
+        """True when ``client`` tried too many links that could not sign in, lately."""
+        return len(self._recent(client)) >= MOST_FAILED_LINKS
+
+    def failed(self, client: str) -> None:
+        """A link ``client`` tried could not sign in."""
+        self._recent(client).append(time.monotonic())
+
+
+def _client(request: Request) -> str:
+    """The address a request came from (behind a reverse proxy on this machine, the one it forwards: uvicorn's
+    proxy headers)."""
+    return request.client.host if request.client else "-"
+
+
+class _Pages:
+    """The routes' handlers, on the open store and the visits (made when the application starts, in the thread that
+    serves it)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
+        self.store: SessionStore
+        self.visits: Visits
+        self.tries = Tries()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.store, self.visits = self.site.open_store(), Visits()
+        try:
+            yield
+        finally:
+            self.visits.close()
+            self.store.close()
+
+    def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**values)
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+    def message(self, title: str, lines: list[str] | tuple[str, ...], status: int = 200) -> HTMLResponse:
+        return self.page("message.html", status, title=title, lines=lines)
+
+    async def home(self, request: Request) -> Response:
+        if session_patient(self.store, request.cookies.get(COOKIE)):
+            return _go("/session")
+        return _signed_out(self.message)
+
+    async def sign_in_page(self, request: Request) -> Response:
+        token, client = request.path_params["token"], _client(request)
+        if self.tries.exhausted(client):
+            return self.message("Too many tries", [TOO_MANY], 429)
+        try:
+            check_link(self.store, token)  # a link that can no longer sign in says so at once
+        except LinkRefused as exc:
+            self.tries.failed(client)
+            return self.message("This link cannot sign you in", [str(exc)], 410)
+        return self.page("sign_in.html", token=token)
+
+    async def sign_in(self, request: Request) -> Response:
+        form, client = await request.form(), _client(request)
+        if self.tries.exhausted(client):
+            return self.message("Too many tries", [TOO_MANY], 429)
+        try:
+            _, cookie = exchange(self.store, str(form.get("token", "")))
+        except (LinkRefused, NotPermitted) as exc:
+            self.tries.failed(client)
+            return self.message("This link cannot sign you in", [str(exc)], 410)
+        response = _go("/session")
+        response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=self.site.secure,
+                            httponly=True, samesite="strict")  # fmt: skip
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        response = _go("/")
+        response.delete_cookie(COOKIE, path="/", secure=self.site.secure, httponly=True, samesite="strict")
+        return response
+
+    async def style(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "style.css", media_type="text/css", headers=SECURITY_HEADERS)
+
+    async def timer(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "timer.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    def patient_route(
+        self, handler: Callable[[Request, Visit, Actor], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A route of a signed-in patient: their visit and actor; none signed in, the sign-in page (401)."""
+
+        async def route(request: Request) -> Response:
+            patient = session_patient(self.store, request.cookies.get(COOKIE))
+            if patient is None:
+                return _signed_out(self.message, 401)
+            try:
+                actor = patient_actor(self.store, patient)
+            except NotPermitted:
+                return self.message("You are signed out", ["Ask your clinic for a new sign-in link."], 403)
+            self.store.clinician, self.store.account = actor.id, actor.account
+            return await handler(request, self.visits.get(patient), actor)
+
+        return route
+
+    async def session_page(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        return _step_page(self.page, self.message, visit, self.site.words)
+
+    async def start(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        if visit.step in ("start", "end"):
+            protocols = self.store.protocols_of(visit.patient)
+            if not protocols:
+                return self.message("No programme yet", ["Your clinic has not started an exercise programme for you."])
+            ctx = self.site.context(protocols[-1])
+            visit.start(self.store, ctx, actor, self.site.today(), self.site.words)
+        return _go("/session")
+
+    async def answer(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        form = await request.form()
+        step, value = str(form.get("step", "")), str(form.get("answer", ""))
+        if step != visit.step:
+            return _go("/session")  # an answer for another step (sent twice, an old page): not recorded
+        if step.startswith("question:") and value in ("yes", "no", "not-sure"):
+            visit.answer(value)
+        elif step == "new-symptom" and value in ("yes", "no"):
+            visit.new_symptom(value == "yes")
+        elif step in ("pain-before", "pain-after") or step.startswith("exercise:"):
+            self._pain(visit, step, _pain(value), form.get("hurts") == "1")
+        return _go("/session")
+
+    def _pain(self, visit: Visit, step: str, pain: float | None, hurts: bool) -> None:
+        if pain is None:
+            visit.notes.append("Choose a number from 0 (no pain) to 10 (the worst pain imaginable).")
+        elif step == "pain-before":
+            visit.pain_before(pain, self.site.words)
+        elif step == "pain-after":
+            visit.pain_after(pain)
+        else:
+            visit.pain_during(pain, hurts=hurts)
+
+    async def hurts(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        if not visit.step.startswith("exercise:"):
+            return _go("/session")
+        assert visit.run is not None and visit.run.plan is not None
+        item = visit.run.plan.items[visit.exercise]
+        return self.page("pain.html", step=visit.step, hurts=True, notes=[],
+                         prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
+
+    def routes(self) -> list[Route]:
+        patient = self.patient_route
+        return [
+            Route("/", self.home),
+            Route("/sign-in/{token}", self.sign_in_page),
+            Route("/sign-in", self.sign_in, methods=["POST"]),
+            Route("/sign-out", self.sign_out, methods=["POST"]),
+            Route("/style.css", self.style),
+            Route("/timer.js", self.timer),
+            Route("/favicon.ico", _no_icon),
+            Route("/session", patient(self.session_page)),
+            Route("/session/start", patient(self.start), methods=["POST"]),
+            Route("/session/answer", patient(self.answer), methods=["POST"]),
+            Route("/session/hurts", patient(self.hurts)),
+        ]
+
+
+def create_app(site: Site) -> Starlette:
+    """The application serving ``site``."""
+    pages = _Pages(site)
+    return Starlette(routes=pages.routes(), lifespan=pages.lifespan, middleware=[_same_site_posts_only()])
+
+
+async def _no_icon(request: Request) -> Response:
+    """No icon: an empty answer, so that browsers asking for one log no error."""
+    return Response(status_code=204, headers=SECURITY_HEADERS)
+
+
+def _go(path: str) -> Response:
+    return RedirectResponse(path, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _signed_out(message: Callable[..., HTMLResponse], status: int = 200) -> HTMLResponse:
+    return message(
+        "Sign in",
+        ["To do today's exercises, open the sign-in link your clinic sent you.", "No link? Ask your clinic for one."],
+        status,
+    )
+
+
+def _pain(value: str) -> float | None:
+    try:
+        pain = float(value)
+    except ValueError:
+        return None
+    return pain if 0 <= pain <= 10 else None
+
+
+def _step_page(
+    page: Callable[..., HTMLResponse], message: Callable[..., HTMLResponse], visit: Visit, words: Words
+) -> HTMLResponse:
+    """The page of the step the patient stands at."""
+    step, run = visit.step, visit.run
+    notes = visit.take_notes()
+    if visit.refusal is not None:
+        return message(visit.refusal.title, [*notes, *visit.refusal.lines])
+    if visit.outcome is not None:
+        return page("outcome.html", outcome=visit.outcome, notes=notes, words=words)
+    if run is None or step == "end":  # none yet, or one that ended without a decision: start (again)
+        return page("start.html", notes=notes)
+    if step.startswith("question:"):
+        question = run.ctx.questions[visit.question]
+        return page("question.html", step=step, question=question.question, notes=notes,
+                    number=visit.question + 1, total=len(run.ctx.questions))  # fmt: skip
+    if step.startswith("exercise:"):
+        assert run.plan is not None
+        item = run.plan.items[visit.exercise]
+        return page("exercise.html", step=step, item=item, notes=notes, number=visit.exercise + 1,
+                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds))  # fmt: skip
+    if step == "new-symptom":
+        return page("question.html", step=step, question=run.ctx.new_symptom_question, notes=notes, yes_no=True)
+    prompt = "Pain now, before exercise (0-10)" if step == "pain-before" else "Pain now, after the session (0-10)"
+    return page("pain.html", step=step, prompt=prompt, notes=notes)
+
+
+def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
+    """What the hold timer counts (the dose's lower bounds, as the terminal guides them); None without holds."""
+    dose = item.dose
+    if dose is None or dose.hold_seconds is None:
+        return None
+
+    def low(value: Any, default: int) -> int:
+        return int(value.min) if value is not None else default
+
+    return {
+        "sets": low(dose.sets, 1),
+        "reps": low(dose.reps, 1),
+        "hold": low(dose.hold_seconds, 0),
+        "relax": low(dose.relax_seconds, relax_default),
+        "rest": low(dose.rest_seconds, 0),
+    }
+
+
+def _same_site_posts_only() -> Any:
+    """Middleware refusing a POST that does not come from this site's own pages (CSRF)."""
+    from starlette.middleware import Middleware
+
+    return Middleware(_SameSite)
+
+
+class _SameSite:
+    """Refuses (403) a POST whose ``Origin`` is not this site's, or, without ``Origin``, whose ``Sec-Fetch-Site`` is
+    not ``same-origin``; a POST with neither header is refused too (every browser sends one)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and not _same_site(Request(scope)):
+            response = HTMLResponse(
+                "<!doctype html><html lang=en><title>Refused</title><p>This form did not come from this site's own "
+                "pages, so nothing was recorded. Open the page again and send it from there.</p></html>",
+                status_code=403,
+                headers=SECURITY_HEADERS,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _same_site(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        return origin == f"{request.url.scheme}://{request.url.netloc}"
+    return request.headers.get("sec-fetch-site") == "same-origin"

@@ -1,0 +1,108 @@
+"""``rehabkit serve``: the patient's session in a browser, on the course service and the session store.
+
+Starlette and uvicorn (the ``serve`` extra) are imported only when the command runs. The command gives the application
+the store's location, the course context of a protocol (from the installed packs, as ``run`` builds it) and the
+terminal's own words for refusals and decisions, so that the browser says what the terminal says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from . import AppState, echo
+from .exits import error_exit
+from .options import db_option
+from .stores import open_store
+
+__all__ = ["serve"]
+
+
+@click.command(epilog=exit_code_help(GENERAL_EXIT_CODES))
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on: this machine only unless told (0.0.0.0: every interface).")  # fmt: skip
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A TLS certificate (PEM): serve https (give --keyfile too).")  # fmt: skip
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The TLS certificate's private key (PEM).")  # fmt: skip
+@click.option("--check", is_flag=True, help="Check the store and the serve extra, say where it would listen, and exit.")
+@click.pass_obj
+def serve(
+    state: AppState, db: str | None, host: str, port: int, certfile: str | None, keyfile: str | None, check: bool
+) -> None:
+    """Serve the patient's session in a browser (needs the serve extra).
+
+    A patient opens the sign-in link a clinician made ('rehabkit invite'),
+    then does today's session one step a page: the red-flag questions, pain
+    before, each exercise, pain after, new symptoms, and the decision and next
+    plan, in the terminal's words, through the same course service and store as
+    'rehabkit run'. The pages need no JavaScript. It listens on 127.0.0.1
+    unless --host says otherwise; put it behind https (--certfile/--keyfile, or
+    a reverse proxy) before patients reach it from their phones. Install with
+    pip install 'rehabkit[serve]'. See docs/serve.md.
+
+    \b
+    Examples:
+      rehabkit serve --check
+      rehabkit serve --check --port 8443
+    """
+    if (certfile is None) != (keyfile is None):
+        raise click.UsageError("https needs both --certfile and --keyfile.")
+    try:
+        import uvicorn  # noqa: F401
+
+        from .._web.app import create_app
+    except ImportError as exc:
+        raise error_exit(
+            ExitCode.USAGE,
+            f"rehabkit serve needs the serve extra ({exc.name} is missing): pip install 'rehabkit[serve]'",
+        ) from None
+    with open_store(db):
+        pass  # made (or upgraded) now, in this thread; the application opens its own connection
+    scheme = "https" if certfile else "http"
+    if check:
+        echo(f"Ready: rehabkit serve would listen on {scheme}://{host}:{port}/ with the store {db or 'default'}.")
+        return
+    app = create_app(_site(state, db, secure=certfile is not None))
+    echo(f"rehabkit serve: {scheme}://{host}:{port}/ (Ctrl-C stops it; open sessions are kept, marked incomplete)")
+    _run(app, host, port, certfile, keyfile)
+
+
+def _run(app: Any, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
+    """Serve until Ctrl-C. No access log: a sign-in link's token is in the one URL that exchanges it."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile, access_log=False,
+                log_level="warning", server_header=False)  # fmt: skip
+
+
+def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
+    """What the application serves from: the store, each protocol's course context, the terminal's words."""
+    from .._web.app import Site
+    from .._web.visits import Words
+    from .protocols import course_context, resolve_protocol
+    from .refusals import describe_stop, gate_lines
+    from .run_cmd import DECISION_PAUSE, SCREENING_PAUSE, decision_words, rest_day_words, screening_stop_words
+
+    contexts: dict[str, Any] = {}
+
+    def context(protocol_id: str) -> Any:
+        if protocol_id not in contexts:
+            protocol, _ = resolve_protocol(state, protocol_id)
+            contexts[protocol_id] = course_context(state, protocol, session=True)
+        return contexts[protocol_id]
+
+    words = Words(
+        stopped=describe_stop,
+        gate=gate_lines,
+        rest_day=rest_day_words,
+        decision=decision_words,
+        screening_stop=screening_stop_words,
+        screening_pause=SCREENING_PAUSE,
+        decision_pause=DECISION_PAUSE,
+    )
+    return Site(lambda: open_store(db, create=False), context, words, secure=secure)

@@ -1,0 +1,195 @@
+"""A patient's whole session in a real Chromium against a real server: ``rehabkit serve`` in a process of its own.
+
+From the sign-in link (as 'rehabkit invite' prints it) through the red-flag questions, pain before, each exercise,
+pain after and the new-symptom question to the decision, pressing the page's buttons as a patient would; JavaScript is
+off, as the pages need none. The server is waited for until it answers, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from test_pages import CHROMIUM, FLAGS
+
+from conftest import REPO, SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
+
+pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_it_answers(server: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + SCREEN_WAIT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"rehabkit serve ended with {server.returncode}: {server.communicate()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.05)
+    raise AssertionError("rehabkit serve did not answer")
+
+
+@pytest.fixture
+def server(cli, tmp_path) -> Iterator[tuple[str, str]]:
+    """A store with P-1 on the neck-pain course, 'rehabkit serve' on a free port; (base URL, P-1's sign-in link)."""
+    db = str(tmp_path / "store.sqlite3")
+    today = datetime.date.today().isoformat()
+    sign_in(db, TEST_CLINICIAN)
+    assert (
+        cli("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--date", today, "--db", db).exit_code == 0
+    )
+    assert cli("staff", "add", "P-1", "--role", "patient", "--db", db).exit_code == 0
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    invited = cli("invite", "P-1", "--url", base, "--db", db)
+    link = re.search(r"http://\S+", invited.output).group(0)
+    env = clean_env(PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until_it_answers(process, base + "/")
+        yield base, link
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert link.rsplit("/", 1)[1] not in err  # the token is never logged
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _walk(page, link: str, check=lambda page: None) -> tuple[int, int]:
+    """Sign in with ``link`` and do today's session by pressing the page's buttons: no to every question, pain 2
+    before and after, 1 during each exercise, no new symptom; ``check`` looks at every page. (questions, exercises)"""
+    page.goto(link)
+    check(page)
+    page.get_by_role("button", name="Sign in").click()
+    check(page)
+    page.get_by_role("button", name="Start today's session").click()
+    questions = 0
+    while page.get_by_text("Safety question").count():
+        check(page)
+        questions += 1
+        page.get_by_role("button", name="No", exact=True).click()
+    assert "Pain now, before exercise" in page.content()
+    check(page)
+    page.get_by_role("button", name="2 out of 10").click()
+    exercises = 0
+    while page.get_by_role("button", name="This hurts").count():
+        check(page)
+        exercises += 1
+        assert page.locator("h1").inner_text() and page.locator(".dose").inner_text()
+        page.get_by_role("button", name="1 out of 10").click()
+    check(page)
+    page.get_by_role("button", name="2 out of 10").click()  # pain after
+    check(page)
+    page.get_by_role("button", name="No", exact=True).click()  # no new symptom
+    check(page)
+    return questions, exercises
+
+
+def test_a_patient_does_todays_session_in_chromium_from_the_sign_in_link(server, browser) -> None:
+    base, link = server
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    questions, exercises = _walk(page, link)
+    assert questions >= 3 and exercises >= 1
+    assert page.locator("h1").inner_text().startswith("Decision:")
+    assert "Next session: phase" in page.content()
+    assert page.locator("html").get_attribute("lang") == "en"
+    token = link.rsplit("/", 1)[1]
+    assert all(url.startswith(base) for url in seen)  # nothing from any other site
+    assert [url for url in seen if token in url] == [link]  # the token in one URL only: the link itself
+    context.close()
+
+
+def test_every_page_of_the_session_has_no_serious_accessibility_violation(server, browser) -> None:
+    """axe-core on every page of the walk (JavaScript on, the timer shown where an exercise has holds; the policy
+    that allows this site's scripts only is bypassed for axe's own)."""
+    from test_pages import _serious_violations
+
+    _, link = server
+    context = browser.new_context(bypass_csp=True, viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(page) -> None:
+        sources = page.evaluate("Array.from(document.scripts, s => s.src)")
+        assert all(src.endswith("/timer.js") for src in sources)  # the timer's file only: nothing inline
+        violations = _serious_violations(page)
+        if violations:
+            found[page.locator("title").inner_text()] = violations
+
+    _walk(page, link, check)
+    context.close()
+    assert found == {}
+
+
+def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server, browser) -> None:
+    """With JavaScript, an exercise with holds gets a countdown of each hold (driven here by Playwright's clock, never
+    by waiting); without it, the same page shows the dose in words and no timer."""
+    _, link = server
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.clock.install()
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Start today's session").click()
+    while page.get_by_text("Safety question").count():
+        page.get_by_role("button", name="No", exact=True).click()
+    page.get_by_role("button", name="2 out of 10").click()
+    timed = None
+    while page.get_by_role("button", name="This hurts").count():
+        if page.locator("#timer").count():
+            timed = page
+            break
+        page.get_by_role("button", name="1 out of 10").click()
+    assert timed is not None, "no exercise of the neck-pain plan has holds"
+    hold = int(page.locator("#timer").get_attribute("data-hold"))
+    page.get_by_role("button", name="Start the timer").click()
+    first = page.locator("#timer-text").inner_text()
+    assert "hold 1 of" in first and f"{hold} s" in first
+    page.clock.run_for(1000)
+    assert f"{hold - 1} s" in page.locator("#timer-text").inner_text()
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(5000)
+    assert f"{hold - 1} s" in page.locator("#timer-text").inner_text()  # paused: it waits
+    assert errors == []
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture of the exercise page (UPDATE_SCREENSHOTS=docs)
+        page.screenshot(path=str(REPO / os.environ["UPDATE_SCREENSHOTS"] / "serve-exercise.png"), full_page=True)
+    signed_in = context.storage_state()  # the same patient's cookie, in a browser without JavaScript
+    context.close()
+    plain = browser.new_context(java_script_enabled=False, storage_state=signed_in).new_page()
+    plain.goto(page.url)
+    assert plain.locator("#timer").is_hidden() and plain.locator(".dose").inner_text()
+    plain.context.close()
