@@ -328,9 +328,14 @@ def test_serve_check_and_a_missing_extra_say_what_to_do(tmp_path) -> None:
     import subprocess
     import sys
 
-    from conftest import clean_env
+    from conftest import clean_env, sign_in
 
     db = str(tmp_path / "store.sqlite3")
+    nothing = subprocess.run([sys.executable, "-m", "rehabkit", "serve", "--check", "--db", db],
+                             capture_output=True, text=True, env=clean_env())  # fmt: skip
+    assert nothing.returncode == 1 and "there is no session store" in nothing.stderr  # staff add makes it
+    assert not (tmp_path / "store.sqlite3").exists()
+    sign_in(db)
     checked = subprocess.run([sys.executable, "-m", "rehabkit", "serve", "--check", "--db", db],
                              capture_output=True, text=True, env=clean_env())  # fmt: skip
     assert checked.returncode == 0 and "http://127.0.0.1:8000/" in checked.stdout, checked.stderr
