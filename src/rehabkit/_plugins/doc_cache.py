@@ -197,16 +197,26 @@ class DocumentCache:
             document = load_text(raw, path=path, fmt=fmt, limits=limits, defer_depth=True)
         return document
 
-    def lint_codes(self, path: str | None, fingerprint: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    def lint_codes(
+        self,
+        path: str | None,
+        fingerprint: str,
+        compute: Callable[[], tuple[str, ...]],
+        keep: Callable[[tuple[str, ...]], bool] = lambda codes: True,
+    ) -> tuple[str, ...]:
         """The lint error codes of the protocol read from ``path`` this run, under ``fingerprint`` (see
-        :func:`fingerprint`): computed once while neither the file nor what the rules read changes."""
+        :func:`fingerprint`): computed once while neither the file nor what the rules read changes. A result
+        ``keep`` refuses (one in which a lint rule failed: a failure of the rule, not of the protocol) is computed
+        again by the next command."""
         key = self._keys.get(os.path.abspath(path)) if path is not None and self.folder is not None else None
         if key is None:
             return compute()
         found = self._lint.get((key, fingerprint))
         if found is None:
-            found = self._lint[(key, fingerprint)] = tuple(compute())
-            self._changed = True
+            found = tuple(compute())
+            if keep(found):
+                self._lint[(key, fingerprint)] = found
+                self._changed = True
         return found
 
     def save(self) -> None:

@@ -253,7 +253,7 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            with pack_code(name, "being imported"):
+            with pack_code(name, "being imported", budget=False), _still_loading_notice(name):
                 plugin = entry_point.load()
         except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
             status.fail(f"failed to import {entry_point.value!r}: {exc}")
@@ -355,7 +355,7 @@ class PluginManager:
                     with pack_code(pack, f"running its hook {hook_name}"):
                         impl.function(**{arg: arguments[arg] for arg in impl.argnames})
                 except PackFailure as exc:
-                    status.fail(f"hook {hook_name} raised {exc}")
+                    status.fail(f"hook {hook_name} {exc.what()}")
         registry = Registry()
         for pack in [CORE, *sorted(p for p in staged if p != CORE)]:
             if pack not in staged:
@@ -410,7 +410,7 @@ class PluginManager:
                     answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except PackFailure as exc:
                 raise PluginError(
-                    f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
+                    f"plugin pack {pack!r}: its progression policy {exc.what()}; the session's "
                     f"decision could not be made. Block the pack with -p no:{pack}.",
                     plugins=(pack,),
                 ) from None
@@ -473,8 +473,11 @@ class _Registrar:
         self._staged: list[Registered] = staged.items[KIND_OF[hook].attribute]
 
     def __call__(self, item: Any) -> None:
+        from .._common.pack_budget import paused
+
         try:
-            self._add(item)
+            with paused():  # rehabkit's work on what a pack registers is not the pack's time
+                self._add(item)
         except _Rejected as exc:
             self.status.fail(f"{self.hook} registered {exc}")
 
@@ -571,27 +574,56 @@ class _Registrar:
 
 
 class PackFailure(Exception):
-    """A pack's own code raised (anything, even SystemExit); the message names the exception, on one line (its
-    control characters, newlines included, written out)."""
+    """A pack's own code raised (anything, even SystemExit) or ran out of its time budget; the message names the
+    exception, on one line (its control characters, newlines included, written out)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        #: True when the code was stopped because it took longer than its budget (REHABKIT_PACK_TIMEOUT).
+        self.timed_out = timed_out
+
+    def what(self) -> str:
+        """What the code did, completing "its hook X ...": "raised ValueError: ..." or "took longer than ..."."""
+        return str(self) if self.timed_out else f"raised {self}"
 
 
 @contextlib.contextmanager
-def pack_code(pack: str, where: str) -> Iterator[None]:
+def pack_code(pack: str, where: str, *, budget: bool = True) -> Iterator[None]:
     """Run a pack's code: its output goes to standard error (stdout carries rehabkit's reports and JSON), and
-    whatever it raises becomes a :class:`PackFailure`, except Ctrl-C, which names the pack and stops."""
+    whatever it raises becomes a :class:`PackFailure`, except the user's Ctrl-C, which names the pack and stops.
+
+    With ``budget``, the code has REHABKIT_PACK_TIMEOUT seconds (see :mod:`rehabkit._common.pack_budget`); when
+    they run out it is stopped and becomes a :class:`PackFailure` too. A KeyboardInterrupt the pack raised itself,
+    with no Ctrl-C pressed, is the pack failing like any other exception."""
+    from .._common.pack_budget import PackTimedOut, watched
+
+    watch = None
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), watched(budget=budget) as watch:
             yield
-    except KeyboardInterrupt:
-        raise PackInterrupted(
-            f"interrupted while plugin pack {pack!r} was {where}. If it hangs, block it with -p no:{pack} "
-            f"(or REHABKIT_BLOCK_PLUGINS={pack})."
-        ) from None
     except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed
+        if watch.by_the_user(exc) if watch is not None else isinstance(exc, KeyboardInterrupt):
+            raise PackInterrupted(
+                f"interrupted while plugin pack {pack!r} was {where}. If it hangs, block it with -p no:{pack} "
+                f"(or REHABKIT_BLOCK_PLUGINS={pack})."
+            ) from None
+        if isinstance(exc, PackTimedOut):
+            raise PackFailure(str(exc), timed_out=True) from None
         from .._common.text import visible
 
         # One line, whatever the pack's message holds: it is shown in warnings, in 'plugins' and in errors.
         raise PackFailure(visible(f"{type(exc).__name__}: {exc}")) from None
+
+
+def _still_loading_notice(pack: str) -> contextlib.AbstractContextManager[None]:
+    """A line on standard error if the pack's import is still running once the time budget has passed: an import
+    is not interrupted (a module half imported cannot be used), so the user is told which pack and how to block it."""
+    from .._common.pack_budget import still_running_notice
+
+    return still_running_notice(
+        f"rehabkit: plugin pack {pack!r} is still being imported after {{seconds}} s. If it hangs, press Ctrl-C "
+        f"and block it with -p no:{pack} (or REHABKIT_BLOCK_PLUGINS={pack})."
+    )
 
 
 def _one_line(exc: Exception) -> str:
