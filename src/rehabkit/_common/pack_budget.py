@@ -117,10 +117,12 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
     """Run a pack's code under a watch: with ``budget``, ``seconds`` (default: :func:`budget_seconds`) to run,
     after which :class:`PackTimedOut` is raised inside it; always, a record of a SIGINT that arrives.
 
-    Nested, the outer watch goes on (its budget covers the inner code). Where signals cannot be used (see the
-    module's documentation) nothing is installed and any KeyboardInterrupt is the user's (:meth:`Watch.by_the_user`)."""
-    if _active:
-        yield _active[-1]
+    Nested in a watch with a budget, the outer watch goes on (its budget covers the inner code). Where signals
+    cannot be used (see the module's documentation) nothing is installed and any KeyboardInterrupt is the user's
+    (:meth:`Watch.by_the_user`)."""
+    outer = _active[-1] if _active else None
+    if outer is not None and (outer.seconds is not None or not budget):
+        yield outer  # the outer watch's budget covers the inner code
         return
     if not _signals_usable():
         yield Watch(None, watching=False)
@@ -131,11 +133,14 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
     # Python's own Ctrl-C handler is replaced by one that records the signal; with SIGINT ignored or left to
     # the system no Ctrl-C reaches Python, so any KeyboardInterrupt is the pack's; a handler of someone else's
     # is left alone, and a KeyboardInterrupt is then taken to be the user's.
-    watch_int = previous_int is signal.default_int_handler
+    # Inside an outer watch without a budget (rehabkit's own rule asking for a pack's hook), the outer's handler is
+    # replaced by one that records the signal for both.
+    watch_int = previous_int is signal.default_int_handler or (outer is not None and outer.watching)
     watch = Watch(seconds if budget else None, watching=watch_int or not callable(previous_int))
 
     def on_interrupt(signum: int, frame: object) -> None:
-        watch.interrupted = True
+        for each in _active:
+            each.interrupted = True
         raise KeyboardInterrupt
 
     def on_alarm(signum: int, frame: object) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._common.errors import Finding, Severity, format_json_path
+from .._common.errors import Finding, PackInterrupted, Severity, format_json_path
 from ..model import Exercise, ExerciseLibrary, Protocol
 from .loader import Document
 
@@ -206,9 +206,12 @@ def _check(rule: LintRule, context: LintContext) -> list[Violation] | str:
         return str(exc)
     except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
         if watch is None or watch.by_the_user(exc):  # the user's Ctrl-C stops the command, whatever the rule made of it
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise KeyboardInterrupt from None
+            if rule.pack == "core":
+                raise KeyboardInterrupt from None
+            raise PackInterrupted(
+                f"interrupted while plugin pack {rule.pack!r} was running its lint rule {rule.code}. If it hangs, "
+                f"block it with -p no:{rule.pack} (or REHABKIT_BLOCK_PLUGINS={rule.pack})."
+            ) from None
         return f"failed ({type(exc).__name__}: {exc})"
 
 

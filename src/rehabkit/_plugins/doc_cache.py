@@ -169,6 +169,29 @@ class DocumentCache:
         self._changed = True
         return model
 
+    def mapping_model(self, text: str, build: Callable[[], Any]) -> tuple[str | None, Any]:
+        """The protocol a pack registered as a mapping, whose JSON text (as :meth:`Document.from_mapping` writes it)
+        is ``text``, and the name :meth:`lint_codes` knows it by (None with the cache off): the cached model
+        (lazily, as for a file) when a mapping with the same text was built before, else ``build()``, whose
+        exceptions pass through. A mapping's text is its content: it is kept, with its lint results, as a file's."""
+        import hashlib  # on use: keeps start-up light
+
+        if self.folder is None:
+            return None, build()
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key, name = f"protocol:mapping:{digest}", f"<mapping {digest}>"
+        self._keys[name] = key
+        entries = self._load()
+        if key in entries:
+            summary, stored = entries[key]
+            if summary is not None and type(stored) is bytes:
+                return name, CachedProtocol(summary, lambda: self._read_back(key, build))
+            return name, self._read_back(key, build)
+        model = build()
+        entries[key] = (_summary(model), model)
+        self._changed = True
+        return name, model
+
     def _read_back(self, key: str, build: Callable[[], Any]) -> Any:
         """The model stored under ``key``, unpickled once; built again if what is stored cannot be read."""
         assert self._entries is not None
@@ -208,7 +231,7 @@ class DocumentCache:
         :func:`fingerprint`): computed once while neither the file nor what the rules read changes. A result
         ``keep`` refuses (one in which a lint rule failed: a failure of the rule, not of the protocol) is computed
         again by the next command."""
-        key = self._keys.get(os.path.abspath(path)) if path is not None and self.folder is not None else None
+        key = self._keys.get(_slot(path)) if path is not None and self.folder is not None else None
         if key is None:
             return compute()
         found = self._lint.get((key, fingerprint))
@@ -262,6 +285,11 @@ class DocumentCache:
         except Exception:  # broad on purpose - a read-only or full disk: the next command parses again
             return
         self._changed = False
+
+
+def _slot(path: str) -> str:
+    """How a document is known here: a file by its absolute path, a mapping by the name given (``<mapping ...>``)."""
+    return path if path.startswith("<") else os.path.abspath(path)
 
 
 def _summary(model: Any) -> tuple[str, str, str, tuple[str, ...]] | None:

@@ -500,21 +500,23 @@ class _Registrar:
                 else:
                     self._staged.append(Registered(protocol, self.pack, name))
         elif isinstance(item, Mapping):
-            self._add_protocol(_document_from_mapping(item, f"<pack {self.pack}>"), source=None)
+            self._add_mapping(item)
         else:
             raise _Rejected(f"{_short(item)}: expected a protocol document (a mapping) or the path of one")
 
-    def _add_protocol(self, document: Document, source: str | None) -> None:
+    def _add_mapping(self, item: Mapping[str, Any]) -> None:
+        """A protocol registered as a mapping: built once and kept in the document cache by its JSON text, as a
+        file's protocol is by its bytes, so that a later command neither builds nor lints it again."""
+        text = _mapping_text(item)
         try:
-            protocol = protocol_from_document(document)
+            name, protocol = self.cache.mapping_model(text, functools.partial(_protocol_of_text, text, self.pack))
         except DocumentError as exc:
-            ident = document.data.get("id") if isinstance(document.data, Mapping) else None
-            what = source if source is not None else f"registered as a mapping (id {ident!r})"
+            what = f"registered as a mapping (id {item.get('id')!r})"
             self.status.set_aside.append(f"the protocol {what} does not match the schema: {_one_line(exc)}")
             return
         # Only the model is kept: the document's text and data would triple what a pack's protocols cost in memory
         # (a check rebuilds a document from the model when one is needed: Registered.as_document()).
-        self._staged.append(Registered(protocol, self.pack, source))
+        self._staged.append(Registered(protocol, self.pack, None, cache_name=name))
 
     def _exercises(self, item: Any) -> None:
         if not isinstance(item, (str, os.PathLike)):
@@ -684,6 +686,24 @@ def _measure(item: Any) -> Any:
         return OutcomeMeasure.from_dict(item)
     except (KeyError, TypeError, ValueError) as exc:
         raise _Rejected(f"an invalid outcome measure {item.get('id', '')!r}: {type(exc).__name__}: {exc}") from None
+
+
+def _mapping_text(item: Mapping[str, Any]) -> str:
+    """A pack's mapping as the JSON text :meth:`Document.from_mapping` would give it (rejected if not plain data)."""
+    import json
+
+    try:
+        return json.dumps(item, indent=2)
+    except (TypeError, ValueError) as exc:
+        raise _Rejected(f"a mapping that is not plain JSON data ({exc})") from None
+
+
+def _protocol_of_text(text: str, pack: str) -> Any:
+    """The protocol in a mapping's JSON text (from :func:`_mapping_text`); raises :class:`DocumentError`."""
+    import json
+
+    document = Document(path=f"<pack {pack}>", format="json", text=text, data=json.loads(text))
+    return protocol_from_document(document)
 
 
 def _document_from_mapping(item: Mapping[str, Any], name: str) -> Document:

@@ -52,7 +52,7 @@ def list_protocols(state: AppState, output_format: str) -> None:
         # Lint results are kept with the cached model while neither the file nor what the rules read changes.
         codes, failed = split_outcome(
             manager.cache.lint_codes(
-                r.source, fingerprint, lambda r=r: lint_outcome(checker, r, manager.cache), keep=checked_whole
+                r.lint_name, fingerprint, lambda r=r: lint_outcome(checker, r, manager.cache), keep=checked_whole
             )
         )
         for message in failed or _unnamed_failure(codes):
@@ -178,7 +178,7 @@ def _lint_shown(state: AppState, registered: Any) -> None:
     checker = installed_checker(state.registry())
     codes, failed = split_outcome(
         manager.cache.lint_codes(
-            registered.source,
+            registered.lint_name,
             lint_fingerprint(checker),
             lambda: lint_outcome(checker, registered, manager.cache),
             keep=checked_whole,
