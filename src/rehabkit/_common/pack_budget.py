@@ -13,8 +13,8 @@ of a POSIX system (where ``SIGALRM`` exists):
 
 Elsewhere (Windows, or a thread other than the main one, as in a web server's workers) there is no budget, and a
 ``KeyboardInterrupt`` is taken to be the user's, as Python itself does. A pack's import is not interrupted (a
-module half imported cannot be used or unloaded safely); :func:`still_running_notice` says which pack is still
-loading once the budget has passed, and how to block it.
+module half imported cannot be used or unloaded safely); :class:`StillRunning` says which pack is still
+loading once the budget has passed, and how to block it (:class:`StillRunning`).
 
 Only :mod:`signal`, :mod:`threading` and :mod:`os` are used: this module sits at the bottom layer.
 """
@@ -32,10 +32,10 @@ __all__ = [
     "DEFAULT_SECONDS",
     "ENVIRONMENT_VARIABLE",
     "PackTimedOut",
+    "StillRunning",
     "Watch",
     "budget_seconds",
     "paused",
-    "still_running_notice",
     "watched",
 ]
 
@@ -112,6 +112,31 @@ def _signals_usable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+def _record_sigint(signum: int, frame: object) -> None:
+    """Python's own Ctrl-C handler, which also records the signal in every watch running."""
+    for each in _active:
+        each.interrupted = True
+    raise KeyboardInterrupt
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    """Stop the pack's code whose budget ran out (nothing, once it has ended)."""
+    timed = [watch for watch in _active if watch.seconds is not None and not watch.done]
+    if timed:
+        raise PackTimedOut(timed[-1].seconds or 0.0)
+
+
+def _sigint_recorded() -> bool:
+    """Put :func:`_record_sigint` in place of Python's own handler (once: it stays, and behaves as Python's does);
+    True when a Ctrl-C is recorded, or cannot reach Python (SIGINT ignored, or left to the system, which ends the
+    process), so that any KeyboardInterrupt is the pack's; False under a handler of someone else's."""
+    current = signal.getsignal(signal.SIGINT)
+    if current is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _record_sigint)
+        return True
+    return current is _record_sigint or not callable(current)
+
+
 @contextlib.contextmanager
 def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Watch]:
     """Run a pack's code under a watch: with ``budget``, ``seconds`` (default: :func:`budget_seconds`) to run,
@@ -119,7 +144,8 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
 
     Nested in a watch with a budget, the outer watch goes on (its budget covers the inner code). Where signals
     cannot be used (see the module's documentation) nothing is installed and any KeyboardInterrupt is the user's
-    (:meth:`Watch.by_the_user`)."""
+    (:meth:`Watch.by_the_user`). The handlers are installed once and stay (a pack's code may run thousands of
+    times in a command: a rule for each protocol); each watch only sets and clears the timer."""
     outer = _active[-1] if _active else None
     if outer is not None and (outer.seconds is not None or not budget):
         yield outer  # the outer watch's budget covers the inner code
@@ -129,29 +155,10 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
         return
     if budget and seconds is None:
         seconds = _budget_or_default()
-    previous_int = signal.getsignal(signal.SIGINT)
-    # Python's own Ctrl-C handler is replaced by one that records the signal; with SIGINT ignored or left to
-    # the system no Ctrl-C reaches Python, so any KeyboardInterrupt is the pack's; a handler of someone else's
-    # is left alone, and a KeyboardInterrupt is then taken to be the user's.
-    # Inside an outer watch without a budget (rehabkit's own rule asking for a pack's hook), the outer's handler is
-    # replaced by one that records the signal for both.
-    watch_int = previous_int is signal.default_int_handler or (outer is not None and outer.watching)
-    watch = Watch(seconds if budget else None, watching=watch_int or not callable(previous_int))
-
-    def on_interrupt(signum: int, frame: object) -> None:
-        for each in _active:
-            each.interrupted = True
-        raise KeyboardInterrupt
-
-    def on_alarm(signum: int, frame: object) -> None:
-        if not watch.done and watch.seconds is not None:
-            raise PackTimedOut(watch.seconds)
-
-    previous_alarm = signal.getsignal(signal.SIGALRM) if watch.seconds is not None else None
-    if watch_int:
-        signal.signal(signal.SIGINT, on_interrupt)
+    watch = Watch(seconds if budget else None, watching=_sigint_recorded())
     if watch.seconds is not None:
-        signal.signal(signal.SIGALRM, on_alarm)
+        if signal.getsignal(signal.SIGALRM) is not _on_alarm:
+            signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, watch.seconds)
     _active.append(watch)
     try:
@@ -160,9 +167,6 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
         watch.done = True
         if watch.seconds is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_alarm)
-        if watch_int:
-            signal.signal(signal.SIGINT, previous_int)
         _active.pop()
 
 
@@ -182,22 +186,43 @@ def paused() -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, remaining)
 
 
-@contextlib.contextmanager
-def still_running_notice(message: str, seconds: float | None = None) -> Iterator[None]:
-    """Write ``message`` to standard error if the code inside is still running after ``seconds`` (default: the
-    budget; no notice when there is none), with ``{seconds}`` in it replaced by their number. Works on any thread
-    and system: a timer thread writes it."""
-    if seconds is None:
-        seconds = _budget_or_default()
-    if seconds is None:
-        yield
-        return
-    stderr = sys.__stderr__ or sys.stderr
-    text = message.replace("{seconds}", f"{seconds:g}")
-    timer = threading.Timer(seconds, lambda: print(text, file=stderr, flush=True))
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
+class StillRunning:
+    """Writes a line to standard error when one step of a series (each pack's import) has run longer than the
+    budget: which one, and what to do. One timer thread for the whole series, so that a step costs an assignment
+    (200 packs' imports would otherwise start 200 threads); it works on any thread and system. No notice when
+    there is no budget. Use it as a context manager, calling :meth:`step` as each step starts and ends."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = _budget_or_default() if seconds is None else seconds
+        self._current: tuple[str, float] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> StillRunning:
+        if self.seconds is not None:
+            self._thread = threading.Thread(target=self._watch, name="rehabkit-still-running", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._current = None
+        self._stop.set()
+
+    def step(self, message: str | None) -> None:
+        """A step starts (``message``: what to say if it runs too long, ``{seconds}`` replaced by their number), or
+        the steps have ended (None)."""
+        import time
+
+        self._current = None if message is None else (message, time.monotonic())
+
+    def _watch(self) -> None:
+        import time
+
+        assert self.seconds is not None
+        told = None
+        while not self._stop.wait(min(self.seconds / 4, 0.25)):
+            current = self._current
+            if current is not None and current is not told and time.monotonic() - current[1] >= self.seconds:
+                told = current
+                stderr = sys.__stderr__ or sys.stderr
+                print(current[0].replace("{seconds}", f"{self.seconds:g}"), file=stderr, flush=True)

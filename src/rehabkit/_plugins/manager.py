@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FunctionType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -46,6 +46,9 @@ from ..model import Exercise, ScreeningQuestion
 from .doc_cache import DocumentCache
 from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
 from .registry import KINDS, Contributions, Registered, Registry
+
+if TYPE_CHECKING:
+    from .._common.pack_budget import StillRunning
 
 __all__ = [
     "CORE",
@@ -212,8 +215,11 @@ class PluginManager:
         for module_name in DEFAULT_PLUGINS:
             self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
         core.hooks = self._hooks_of(CORE)  # an entry-point pack's hooks are recorded as it registers
-        for entry_point in self._discover():
-            self._load_entry_point(entry_point)
+        from .._common.pack_budget import StillRunning
+
+        with StillRunning() as notice:  # names a pack whose import runs longer than the budget
+            for entry_point in self._discover():
+                self._load_entry_point(entry_point, notice)
         self._after_load = {name: (p.status, tuple(p.errors)) for name, p in self.packs.items()}
         if self.strict:
             try:
@@ -229,7 +235,7 @@ class PluginManager:
             found = entry_points(ENTRY_POINT_GROUP)
         return sorted(found, key=lambda ep: ep.name)
 
-    def _load_entry_point(self, entry_point: EntryPoint) -> None:
+    def _load_entry_point(self, entry_point: EntryPoint, notice: StillRunning | None = None) -> None:
         name = entry_point.name
         status = PackStatus(
             name=name,
@@ -253,11 +259,19 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            with pack_code(name, "being imported", budget=False), _still_loading_notice(name):
+            if notice is not None:
+                notice.step(
+                    f"rehabkit: plugin pack {name!r} is still being imported after {{seconds}} s. If it hangs, press "
+                    f"Ctrl-C and block it with -p no:{name} (or REHABKIT_BLOCK_PLUGINS={name})."
+                )
+            with pack_code(name, "being imported", budget=False):
                 plugin = entry_point.load()
         except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
             status.fail(f"failed to import {entry_point.value!r}: {exc}")
             return
+        finally:
+            if notice is not None:
+                notice.step(None)  # an import is what the notice watches: what follows is no longer it
         from .compat import declared_hook_api, hook_api_problem
 
         status.hook_api = declared_hook_api(plugin)
@@ -615,17 +629,6 @@ def pack_code(pack: str, where: str, *, budget: bool = True) -> Iterator[None]:
 
         # One line, whatever the pack's message holds: it is shown in warnings, in 'plugins' and in errors.
         raise PackFailure(visible(f"{type(exc).__name__}: {exc}")) from None
-
-
-def _still_loading_notice(pack: str) -> contextlib.AbstractContextManager[None]:
-    """A line on standard error if the pack's import is still running once the time budget has passed: an import
-    is not interrupted (a module half imported cannot be used), so the user is told which pack and how to block it."""
-    from .._common.pack_budget import still_running_notice
-
-    return still_running_notice(
-        f"rehabkit: plugin pack {pack!r} is still being imported after {{seconds}} s. If it hangs, press Ctrl-C "
-        f"and block it with -p no:{pack} (or REHABKIT_BLOCK_PLUGINS={pack})."
-    )
 
 
 def _one_line(exc: Exception) -> str:
