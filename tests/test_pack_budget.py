@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, clean_env, ctrl_c_as_at_a_terminal
 
@@ -209,3 +211,23 @@ def test_a_budget_that_is_not_a_number_of_seconds_is_a_usage_error(test_packs, t
     assert result.returncode == 2
     assert f"REHABKIT_PACK_TIMEOUT={value!r} is not a number of seconds" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.floats(allow_nan=True, allow_infinity=True).map(str)))
+def test_any_budget_setting_is_a_number_of_seconds_none_or_an_error_naming_the_variable(text: str) -> None:
+    """Whatever REHABKIT_PACK_TIMEOUT holds, the budget is a positive finite number of seconds, None (no budget:
+    0, off, ...), the default (empty), or a ValueError that names the variable; never anything else."""
+    from rehabkit._common.pack_budget import DEFAULT_SECONDS, budget_seconds
+
+    try:
+        seconds = budget_seconds({"REHABKIT_PACK_TIMEOUT": text})
+    except ValueError as exc:
+        assert str(exc).startswith(f"REHABKIT_PACK_TIMEOUT={text.strip()!r} is not a number of seconds")
+        return
+    if not text.strip():
+        assert seconds == DEFAULT_SECONDS
+    elif seconds is not None:
+        assert 0 < seconds < float("inf") and seconds == float(text)
+    else:
+        assert text.strip().lower() in ("off", "no", "false", "none") or float(text) == 0

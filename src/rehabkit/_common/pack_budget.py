@@ -64,12 +64,14 @@ def budget_seconds(env: Mapping[str, str] | None = None) -> float | None:
     text = env.get(ENVIRONMENT_VARIABLE, "").strip()
     if not text:
         return DEFAULT_SECONDS
-    if text.lower() in ("0", "off", "no", "false", "none"):
+    if text.lower() in ("off", "no", "false", "none"):
         return None
     try:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
+    if seconds == 0:
+        return None
     if not seconds > 0 or seconds == float("inf"):
         raise ValueError(
             f"{ENVIRONMENT_VARIABLE}={text!r} is not a number of seconds: give one such as 5 or 0.5, "

@@ -36,6 +36,7 @@ __all__ = [
     "LintRule",
     "RuleSelection",
     "Violation",
+    "forget_timed_out_rules",
     "run_rules",
 ]
 
@@ -186,8 +187,14 @@ def run_rules(rules: Sequence[LintRule], document: Document, context: LintContex
 
 
 #: Rules (pack, code) stopped for taking longer than their budget: set aside for the rest of the command, so that
-#: one hanging rule costs one budget, not one for every document checked.
+#: one hanging rule costs one budget, not one for every document checked (until :func:`forget_timed_out_rules`,
+#: which loading the packs again calls).
 _TIMED_OUT: dict[tuple[str, str], str] = {}
+
+
+def forget_timed_out_rules() -> None:
+    """Give every rule set aside for taking too long its budget again (the packs are being loaded afresh)."""
+    _TIMED_OUT.clear()
 
 
 def _check(rule: LintRule, context: LintContext) -> list[Violation] | str:

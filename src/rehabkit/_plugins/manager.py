@@ -37,7 +37,7 @@ from .. import hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
 from .._common.version import HOOK_API_VERSION, __version__
 from .._documents.builders import library_from_document, protocol_from_document
-from .._documents.lint import LintRule
+from .._documents.lint import LintRule, forget_timed_out_rules
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
 from .._documents.schemas import def_validator
 from .._documents.validation import iter_document_files
@@ -207,6 +207,7 @@ class PluginManager:
 
     def load(self) -> None:
         """Register the core built-ins, then every selected entry-point pack."""
+        forget_timed_out_rules()  # a rule stopped for taking too long in an earlier load may have been fixed
         core = PackStatus(
             name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION
         )
