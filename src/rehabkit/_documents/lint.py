@@ -199,22 +199,31 @@ def forget_timed_out_rules() -> None:
 
 def _check(rule: LintRule, context: LintContext) -> list[Violation] | str:
     """The rule's violations, or what went wrong ("failed (ValueError: ...)", "took longer than ...")."""
+    if rule.pack != "core":
+        return _check_pack_rule(rule, context)
+    try:  # rehabkit's own rules: no budget, and a KeyboardInterrupt in one is the user's
+        return list(rule.check(context))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+        return f"failed ({type(exc).__name__}: {exc})"
+
+
+def _check_pack_rule(rule: LintRule, context: LintContext) -> list[Violation] | str:
+    """A pack's rule, under its time budget; a KeyboardInterrupt it raises itself is its failure."""
     from .._common.pack_budget import PackTimedOut, watched
 
     if (rule.pack, rule.code) in _TIMED_OUT:
         return _TIMED_OUT[(rule.pack, rule.code)]
     watch = None
     try:
-        # rehabkit's own rules have no budget: only a pack's code may hang.
-        with watched(budget=rule.pack != "core") as watch:
+        with watched() as watch:
             return list(rule.check(context))
     except PackTimedOut as exc:
         _TIMED_OUT[(rule.pack, rule.code)] = str(exc)
         return str(exc)
     except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
         if watch is None or watch.by_the_user(exc):  # the user's Ctrl-C stops the command, whatever the rule made of it
-            if rule.pack == "core":
-                raise KeyboardInterrupt from None
             raise PackInterrupted(
                 f"interrupted while plugin pack {rule.pack!r} was running its lint rule {rule.code}. If it hangs, "
                 f"block it with -p no:{rule.pack} (or REHABKIT_BLOCK_PLUGINS={rule.pack})."

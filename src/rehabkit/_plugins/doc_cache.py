@@ -170,8 +170,8 @@ class DocumentCache:
         return model
 
     def mapping_model(self, text: str, build: Callable[[], Any]) -> tuple[str | None, Any]:
-        """The protocol a pack registered as a mapping, whose JSON text (as :meth:`Document.from_mapping` writes it)
-        is ``text``, and the name :meth:`lint_codes` knows it by (None with the cache off): the cached model
+        """The protocol a pack registered as a mapping, whose JSON text (compact: its content) is ``text``, and the
+        name :meth:`lint_codes` knows it by (None with the cache off): the cached model
         (lazily, as for a file) when a mapping with the same text was built before, else ``build()``, whose
         exceptions pass through. A mapping's text is its content: it is kept, with its lint results, as a file's."""
         import hashlib  # on use: keeps start-up light
