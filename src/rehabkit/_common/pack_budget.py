@@ -213,6 +213,8 @@ class StillRunning:
     def __exit__(self, *exc_info: object) -> None:
         self._current = None
         self._stop.set()
+        if self._thread is not None:  # gone before anything else runs: no signal can land on it afterwards
+            self._thread.join()
 
     def step(self, message: str | None) -> None:
         """A step starts (``message``: what to say if it runs too long, ``{seconds}`` replaced by their number), or
@@ -225,6 +227,8 @@ class StillRunning:
         import time
 
         assert self.seconds is not None
+        if hasattr(signal, "pthread_sigmask"):  # Ctrl-C and the budget's alarm go to the main thread, never here
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGALRM})
         told = None
         while not self._stop.wait(min(self.seconds / 4, 0.25)):
             current = self._current
