@@ -1,7 +1,7 @@
 """A time budget for a plugin pack's code, and Ctrl-C told apart from a ``KeyboardInterrupt`` a pack raised.
 
-A pack's hook, lint rule, progression policy or renderer runs inside :func:`watched`. There, on the main thread
-of a POSIX system (where ``SIGALRM`` exists):
+A pack's hook, lint rule, progression policy or renderer runs inside :func:`watched` (a renderer without a
+budget). There, on the main thread of a POSIX system (where ``SIGALRM`` exists):
 
 * the code gets ``REHABKIT_PACK_TIMEOUT`` seconds (:data:`DEFAULT_SECONDS` by default; ``0`` or ``off``: no
   budget). When they run out, :class:`PackTimedOut` is raised inside the pack's code, wherever Python can
@@ -12,11 +12,16 @@ of a POSIX system (where ``SIGALRM`` exists):
   ``KeyboardInterrupt`` is the user's or one the pack raised itself (which is the pack failing, not the user).
 
 Elsewhere (Windows, or a thread other than the main one, as in a web server's workers) there is no budget, and a
-``KeyboardInterrupt`` is taken to be the user's, as Python itself does. A pack's import is not interrupted (a
-module half imported cannot be used or unloaded safely); :class:`StillRunning` says which pack is still
-loading once the budget has passed, and how to block it (:class:`StillRunning`).
+``KeyboardInterrupt`` is taken to be the user's, as Python itself does. Nor is there a budget while someone else
+uses ``SIGALRM`` (a handler of their own, or a timer running: pytest-timeout in a pack's own tests).
 
-Only :mod:`signal`, :mod:`threading` and :mod:`os` are used: this module sits at the bottom layer.
+A pack's import is not interrupted (a module half imported cannot be used or unloaded safely): :class:`StillRunning`
+says which pack is still loading once the budget has passed, and how to block it.
+
+The handlers, once installed, stay: Python's own Ctrl-C handler is replaced by one that behaves as it does and
+also records the signal.
+
+Only the standard library is used: this module sits at the bottom layer.
 """
 
 from __future__ import annotations
@@ -143,6 +148,18 @@ def _sigint_recorded() -> bool:
     return current is _record_sigint or not callable(current)
 
 
+def _alarm_free() -> bool:
+    """Install :func:`_on_alarm` for SIGALRM unless someone else uses it (a handler of their own, or a timer running:
+    pytest-timeout in a pack's tests, say), whose alarm a budget would cancel; True when the budget can be used."""
+    current = _getsignal(signal.SIGALRM)
+    if current is _on_alarm:
+        return True
+    if callable(current) or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return False
+    signal.signal(signal.SIGALRM, _on_alarm)
+    return True
+
+
 @contextlib.contextmanager
 def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Watch]:
     """Run a pack's code under a watch: with ``budget``, ``seconds`` (default: :func:`budget_seconds`) to run,
@@ -161,10 +178,8 @@ def watched(*, budget: bool = True, seconds: float | None = None) -> Iterator[Wa
         return
     if budget and seconds is None:
         seconds = _budget_or_default()
-    watch = Watch(seconds if budget else None, watching=_sigint_recorded())
+    watch = Watch(seconds if budget and _alarm_free() else None, watching=_sigint_recorded())
     if watch.seconds is not None:
-        if _getsignal(signal.SIGALRM) is not _on_alarm:
-            signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, watch.seconds)
     _active.append(watch)
     try:
