@@ -487,3 +487,35 @@ def test_a_cache_of_ones_own_is_loaded(pack: Path, tmp_path: Path) -> None:
     _plant(cache, marker).parent.chmod(0o700)
     listed(pack, cache)
     assert marker.exists()
+
+
+def test_list_keeps_protocols_registered_as_mappings_as_it_keeps_files(rehabkit, tmp_path: Path) -> None:
+    """Issue 29, finding 8: a pack's protocols registered as mappings (here 2,000) were built and linted by every
+    `list`. Now they are kept as a file's are, by their content: the second `list` lints none of them (the pack's
+    rule MN001 writes a line for each protocol it checks) and lists them all."""
+    log = tmp_path / "rule-calls.txt"
+    env = {"MANY_PROTOCOLS": "2000", "MANY_RULE_LOG": str(log), "REHABKIT_CACHE_DIR": str(tmp_path / "cache")}
+    first = rehabkit("list", "--format", "json", packs=["many"], env=env)
+    assert first.returncode == 0, first.stderr
+    checked = log.read_text().split()
+    assert len([c for c in checked if c.startswith("many-")]) == 2000
+    second = rehabkit("list", "--format", "json", packs=["many"], env=env)
+    assert second.returncode == 0, second.stderr
+    assert log.read_text().split() == checked  # nothing linted again
+    listed = [row["id"] for row in json.loads(second.stdout) if row["pack"] == "test-many"]
+    assert listed == [f"many-{index:05d}" for index in range(2000)]
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    changed = rehabkit("list", packs=["many"], env={**env, "MANY_PROTOCOLS": "2001"})
+    assert changed.returncode == 0 and "many-02000" in changed.stdout
+    assert len(log.read_text().split()) == len(checked) + 1  # only the new protocol is linted
+
+
+def test_run_still_lints_a_protocol_registered_as_a_mapping_every_time(rehabkit, tmp_path: Path) -> None:
+    """The gate before a patient's session takes no cached result (see cli/protocols.py), mapping or file."""
+    log = tmp_path / "rule-calls.txt"
+    env = {"MANY_PROTOCOLS": "3", "MANY_RULE_LOG": str(log), "REHABKIT_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):
+        result = rehabkit("run", "many-00001", "--plan", "--patient", "P1", packs=["many"], env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Today's plan: Many 1" in result.stdout
+    assert log.read_text().split().count("many-00001") == 2

@@ -351,6 +351,9 @@ def test_an_installed_protocol_with_lint_errors_is_marked_and_never_runs(rehabki
     assert "unsafe-neck 0.1.0 has lint errors (RK301, RK302) and does not run for patients" in listed.stderr
     data = json.loads(rehabkit("list", "--format", "json", packs=["lint-errors"]).stdout)
     assert next(r for r in data if r["id"] == "unsafe-neck")["lint_errors"] == ["RK301", "RK302"]
+    shown = rehabkit("show", "unsafe-neck", packs=["lint-errors"])  # shown in full, and marked as list marks it
+    assert shown.returncode == 0 and "unsafe-neck" in shown.stdout
+    assert "(!) unsafe-neck@0.1.0 has lint errors (RK301, RK302) and does not run for patients" in shown.stderr
     db = str(tmp_path / "s.db")
     for extra in (("--plan",), ("--answers", _answers(tmp_path))):
         refused = rehabkit("run", "unsafe-neck", "--patient", "P1", "--db", db, *extra, packs=["lint-errors"])

@@ -67,8 +67,9 @@ FINDING_CODES: dict[str, tuple[str, str]] = {
         "'rehabkit schema' prints the schema with every field described.",
     ),
     "RK099": (
-        "a lint rule from a pack raised; its check was skipped (exit 3)",
-        "The pack's rule has a bug: the message names the pack. "
-        "Report it to the pack's authors; other rules still ran.",
+        "a lint rule from a pack raised or ran out of time; its check was skipped (exit 3, in every command that "
+        "checks the protocol)",
+        "The pack's rule has a bug, or took longer than REHABKIT_PACK_TIMEOUT seconds: the message names the pack. "
+        "Report it to the pack's authors, or block the pack with -p no:NAME; other rules still ran.",
     ),
 }

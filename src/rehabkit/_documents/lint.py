@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._common.errors import Finding, Severity, format_json_path
+from .._common.errors import Finding, PackInterrupted, Severity, format_json_path
 from ..model import Exercise, ExerciseLibrary, Protocol
 from .loader import Document
 
@@ -36,6 +36,7 @@ __all__ = [
     "LintRule",
     "RuleSelection",
     "Violation",
+    "forget_timed_out_rules",
     "run_rules",
 ]
 
@@ -162,33 +163,72 @@ class RuleSelection:
 
 
 def run_rules(rules: Sequence[LintRule], document: Document, context: LintContext) -> list[Finding]:
-    """Run every rule that applies to the document; a rule that raises becomes a finding, not a crash."""
+    """Run every rule that applies to the document; a rule that raises, or that a pack's rule takes longer than its
+    time budget (REHABKIT_PACK_TIMEOUT), becomes a finding (RK099), not a crash or a hang."""
     findings: list[Finding] = []
     kind = context.kind
     with contextlib.redirect_stdout(sys.stderr):  # a rule's prints never reach a report on stdout
         for rule in rules:
             if kind not in rule.applies_to:
                 continue
-            try:
-                violations = list(rule.check(context))
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+            violations = _check(rule, context)
+            if isinstance(violations, str):
                 findings.append(
                     Finding(
                         path=document.path,
                         code=RULE_CRASH_CODE,
-                        message=(
-                            f"lint rule {rule.code} from pack {rule.pack!r} failed ({type(exc).__name__}: {exc}); "
-                            "its check was skipped."
-                        ),
+                        message=f"lint rule {rule.code} from pack {rule.pack!r} {violations}; its check was skipped.",
                         source=rule.pack,
                     )
                 )
-                continue
-            if violations:
+            elif violations:
                 _report(rule, document, violations, findings)
     return findings
+
+
+#: Rules (pack, code) stopped for taking longer than their budget: set aside for the rest of the command, so that
+#: one hanging rule costs one budget, not one for every document checked (until :func:`forget_timed_out_rules`,
+#: which loading the packs again calls).
+_TIMED_OUT: dict[tuple[str, str], str] = {}
+
+
+def forget_timed_out_rules() -> None:
+    """Give every rule set aside for taking too long its budget again (the packs are being loaded afresh)."""
+    _TIMED_OUT.clear()
+
+
+def _check(rule: LintRule, context: LintContext) -> list[Violation] | str:
+    """The rule's violations, or what went wrong ("failed (ValueError: ...)", "took longer than ...")."""
+    if rule.pack != "core":
+        return _check_pack_rule(rule, context)
+    try:  # rehabkit's own rules: no budget, and a KeyboardInterrupt in one is the user's
+        return list(rule.check(context))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+        return f"failed ({type(exc).__name__}: {exc})"
+
+
+def _check_pack_rule(rule: LintRule, context: LintContext) -> list[Violation] | str:
+    """A pack's rule, under its time budget; a KeyboardInterrupt it raises itself is its failure."""
+    from .._common.pack_budget import PackTimedOut, watched
+
+    if (rule.pack, rule.code) in _TIMED_OUT:
+        return _TIMED_OUT[(rule.pack, rule.code)]
+    watch = None
+    try:
+        with watched() as watch:
+            return list(rule.check(context))
+    except PackTimedOut as exc:
+        _TIMED_OUT[(rule.pack, rule.code)] = str(exc)
+        return str(exc)
+    except BaseException as exc:  # a broken rule, even one raising SystemExit, must not stop the others
+        if watch is None or watch.by_the_user(exc):  # the user's Ctrl-C stops the command, whatever the rule made of it
+            raise PackInterrupted(
+                f"interrupted while plugin pack {rule.pack!r} was running its lint rule {rule.code}. If it hangs, "
+                f"block it with -p no:{rule.pack} (or REHABKIT_BLOCK_PLUGINS={rule.pack})."
+            ) from None
+        return f"failed ({type(exc).__name__}: {exc})"
 
 
 def _report(rule: LintRule, document: Document, violations: list[Violation], findings: list[Finding]) -> None:

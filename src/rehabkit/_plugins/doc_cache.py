@@ -169,6 +169,29 @@ class DocumentCache:
         self._changed = True
         return model
 
+    def mapping_model(self, text: str, build: Callable[[], Any]) -> tuple[str | None, Any]:
+        """The protocol a pack registered as a mapping, whose JSON text (compact: its content) is ``text``, and the
+        name :meth:`lint_codes` knows it by (None with the cache off): the cached model
+        (lazily, as for a file) when a mapping with the same text was built before, else ``build()``, whose
+        exceptions pass through. A mapping's text is its content: it is kept, with its lint results, as a file's."""
+        import hashlib  # on use: keeps start-up light
+
+        if self.folder is None:
+            return None, build()
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key, name = f"protocol:mapping:{digest}", f"<mapping {digest}>"
+        self._keys[name] = key
+        entries = self._load()
+        if key in entries:
+            summary, stored = entries[key]
+            if summary is not None and type(stored) is bytes:
+                return name, CachedProtocol(summary, lambda: self._read_back(key, build))
+            return name, self._read_back(key, build)
+        model = build()
+        entries[key] = (_summary(model), model)
+        self._changed = True
+        return name, model
+
     def _read_back(self, key: str, build: Callable[[], Any]) -> Any:
         """The model stored under ``key``, unpickled once; built again if what is stored cannot be read."""
         assert self._entries is not None
@@ -197,16 +220,26 @@ class DocumentCache:
             document = load_text(raw, path=path, fmt=fmt, limits=limits, defer_depth=True)
         return document
 
-    def lint_codes(self, path: str | None, fingerprint: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    def lint_codes(
+        self,
+        path: str | None,
+        fingerprint: str,
+        compute: Callable[[], tuple[str, ...]],
+        keep: Callable[[tuple[str, ...]], bool] = lambda codes: True,
+    ) -> tuple[str, ...]:
         """The lint error codes of the protocol read from ``path`` this run, under ``fingerprint`` (see
-        :func:`fingerprint`): computed once while neither the file nor what the rules read changes."""
-        key = self._keys.get(os.path.abspath(path)) if path is not None and self.folder is not None else None
+        :func:`fingerprint`): computed once while neither the file nor what the rules read changes. A result
+        ``keep`` refuses (one in which a lint rule failed: a failure of the rule, not of the protocol) is computed
+        again by the next command."""
+        key = self._keys.get(_slot(path)) if path is not None and self.folder is not None else None
         if key is None:
             return compute()
         found = self._lint.get((key, fingerprint))
         if found is None:
-            found = self._lint[(key, fingerprint)] = tuple(compute())
-            self._changed = True
+            found = tuple(compute())
+            if keep(found):
+                self._lint[(key, fingerprint)] = found
+                self._changed = True
         return found
 
     def save(self) -> None:
@@ -252,6 +285,11 @@ class DocumentCache:
         except Exception:  # broad on purpose - a read-only or full disk: the next command parses again
             return
         self._changed = False
+
+
+def _slot(path: str) -> str:
+    """How a document is known here: a file by its absolute path, a mapping by the name given (``<mapping ...>``)."""
+    return path if path.startswith("<") else os.path.abspath(path)
 
 
 def _summary(model: Any) -> tuple[str, str, str, tuple[str, ...]] | None:

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FunctionType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -37,7 +37,7 @@ from .. import hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
 from .._common.version import HOOK_API_VERSION, __version__
 from .._documents.builders import library_from_document, protocol_from_document
-from .._documents.lint import LintRule
+from .._documents.lint import LintRule, forget_timed_out_rules
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
 from .._documents.schemas import def_validator
 from .._documents.validation import iter_document_files
@@ -46,6 +46,9 @@ from ..model import Exercise, ScreeningQuestion
 from .doc_cache import DocumentCache
 from .entrypoints import ENTRY_POINT_GROUP, EntryPoint, entry_points
 from .registry import KINDS, Contributions, Registered, Registry
+
+if TYPE_CHECKING:
+    from .._common.pack_budget import StillRunning
 
 __all__ = [
     "CORE",
@@ -204,6 +207,7 @@ class PluginManager:
 
     def load(self) -> None:
         """Register the core built-ins, then every selected entry-point pack."""
+        forget_timed_out_rules()  # a rule stopped for taking too long in an earlier load may have been fixed
         core = PackStatus(
             name=CORE, module="rehabkit.default_plugins", distribution="rehabkit", hook_api=HOOK_API_VERSION
         )
@@ -212,8 +216,11 @@ class PluginManager:
         for module_name in DEFAULT_PLUGINS:
             self.pm.register(importlib.import_module(module_name), name=f"{CORE}:{module_name}")
         core.hooks = self._hooks_of(CORE)  # an entry-point pack's hooks are recorded as it registers
-        for entry_point in self._discover():
-            self._load_entry_point(entry_point)
+        from .._common.pack_budget import StillRunning
+
+        with StillRunning() as notice:  # names a pack whose import runs longer than the budget
+            for entry_point in self._discover():
+                self._load_entry_point(entry_point, notice)
         self._after_load = {name: (p.status, tuple(p.errors)) for name, p in self.packs.items()}
         if self.strict:
             try:
@@ -229,7 +236,7 @@ class PluginManager:
             found = entry_points(ENTRY_POINT_GROUP)
         return sorted(found, key=lambda ep: ep.name)
 
-    def _load_entry_point(self, entry_point: EntryPoint) -> None:
+    def _load_entry_point(self, entry_point: EntryPoint, notice: StillRunning | None = None) -> None:
         name = entry_point.name
         status = PackStatus(
             name=name,
@@ -253,11 +260,19 @@ class PluginManager:
             self.pm.set_blocked(name)
             return
         try:
-            with pack_code(name, "being imported"):
+            if notice is not None:
+                notice.step(
+                    f"rehabkit: plugin pack {name!r} is still being imported after {{seconds}} s. If it hangs, press "
+                    f"Ctrl-C and block it with -p no:{name} (or REHABKIT_BLOCK_PLUGINS={name})."
+                )
+            with pack_code(name, "being imported", budget=False):
                 plugin = entry_point.load()
         except PackFailure as exc:  # a pack's import may raise anything, even SystemExit
             status.fail(f"failed to import {entry_point.value!r}: {exc}")
             return
+        finally:
+            if notice is not None:
+                notice.step(None)  # an import is what the notice watches: what follows is no longer it
         from .compat import declared_hook_api, hook_api_problem
 
         status.hook_api = declared_hook_api(plugin)
@@ -355,7 +370,7 @@ class PluginManager:
                     with pack_code(pack, f"running its hook {hook_name}"):
                         impl.function(**{arg: arguments[arg] for arg in impl.argnames})
                 except PackFailure as exc:
-                    status.fail(f"hook {hook_name} raised {exc}")
+                    status.fail(f"hook {hook_name} {exc.what()}")
         registry = Registry()
         for pack in [CORE, *sorted(p for p in staged if p != CORE)]:
             if pack not in staged:
@@ -410,7 +425,7 @@ class PluginManager:
                     answer = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except PackFailure as exc:
                 raise PluginError(
-                    f"plugin pack {pack!r}: its progression policy raised {exc}; the session's "
+                    f"plugin pack {pack!r}: its progression policy {exc.what()}; the session's "
                     f"decision could not be made. Block the pack with -p no:{pack}.",
                     plugins=(pack,),
                 ) from None
@@ -473,8 +488,11 @@ class _Registrar:
         self._staged: list[Registered] = staged.items[KIND_OF[hook].attribute]
 
     def __call__(self, item: Any) -> None:
+        from .._common.pack_budget import paused
+
         try:
-            self._add(item)
+            with paused():  # rehabkit's work on what a pack registers is not the pack's time
+                self._add(item)
         except _Rejected as exc:
             self.status.fail(f"{self.hook} registered {exc}")
 
@@ -497,21 +515,23 @@ class _Registrar:
                 else:
                     self._staged.append(Registered(protocol, self.pack, name))
         elif isinstance(item, Mapping):
-            self._add_protocol(_document_from_mapping(item, f"<pack {self.pack}>"), source=None)
+            self._add_mapping(item)
         else:
             raise _Rejected(f"{_short(item)}: expected a protocol document (a mapping) or the path of one")
 
-    def _add_protocol(self, document: Document, source: str | None) -> None:
+    def _add_mapping(self, item: Mapping[str, Any]) -> None:
+        """A protocol registered as a mapping: built once and kept in the document cache by its JSON text, as a
+        file's protocol is by its bytes, so that a later command neither builds nor lints it again."""
+        text = _mapping_text(item)
         try:
-            protocol = protocol_from_document(document)
+            name, protocol = self.cache.mapping_model(text, functools.partial(_protocol_of_mapping, item, self.pack))
         except DocumentError as exc:
-            ident = document.data.get("id") if isinstance(document.data, Mapping) else None
-            what = source if source is not None else f"registered as a mapping (id {ident!r})"
+            what = f"registered as a mapping (id {item.get('id')!r})"
             self.status.set_aside.append(f"the protocol {what} does not match the schema: {_one_line(exc)}")
             return
         # Only the model is kept: the document's text and data would triple what a pack's protocols cost in memory
         # (a check rebuilds a document from the model when one is needed: Registered.as_document()).
-        self._staged.append(Registered(protocol, self.pack, source))
+        self._staged.append(Registered(protocol, self.pack, None, cache_name=name))
 
     def _exercises(self, item: Any) -> None:
         if not isinstance(item, (str, os.PathLike)):
@@ -571,23 +591,41 @@ class _Registrar:
 
 
 class PackFailure(Exception):
-    """A pack's own code raised (anything, even SystemExit); the message names the exception, on one line (its
-    control characters, newlines included, written out)."""
+    """A pack's own code raised (anything, even SystemExit) or ran out of its time budget; the message names the
+    exception, on one line (its control characters, newlines included, written out)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        #: True when the code was stopped because it took longer than its budget (REHABKIT_PACK_TIMEOUT).
+        self.timed_out = timed_out
+
+    def what(self) -> str:
+        """What the code did, completing "its hook X ...": "raised ValueError: ..." or "took longer than ..."."""
+        return str(self) if self.timed_out else f"raised {self}"
 
 
 @contextlib.contextmanager
-def pack_code(pack: str, where: str) -> Iterator[None]:
+def pack_code(pack: str, where: str, *, budget: bool = True) -> Iterator[None]:
     """Run a pack's code: its output goes to standard error (stdout carries rehabkit's reports and JSON), and
-    whatever it raises becomes a :class:`PackFailure`, except Ctrl-C, which names the pack and stops."""
+    whatever it raises becomes a :class:`PackFailure`, except the user's Ctrl-C, which names the pack and stops.
+
+    With ``budget``, the code has REHABKIT_PACK_TIMEOUT seconds (see :mod:`rehabkit._common.pack_budget`); when
+    they run out it is stopped and becomes a :class:`PackFailure` too. A KeyboardInterrupt the pack raised itself,
+    with no Ctrl-C pressed, is the pack failing like any other exception."""
+    from .._common.pack_budget import PackTimedOut, watched
+
+    watch = None
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), watched(budget=budget) as watch:
             yield
-    except KeyboardInterrupt:
-        raise PackInterrupted(
-            f"interrupted while plugin pack {pack!r} was {where}. If it hangs, block it with -p no:{pack} "
-            f"(or REHABKIT_BLOCK_PLUGINS={pack})."
-        ) from None
     except BaseException as exc:  # SystemExit, GeneratorExit or a pack's own BaseException: the pack failed
+        if watch.by_the_user(exc) if watch is not None else isinstance(exc, KeyboardInterrupt):
+            raise PackInterrupted(
+                f"interrupted while plugin pack {pack!r} was {where}. If it hangs, block it with -p no:{pack} "
+                f"(or REHABKIT_BLOCK_PLUGINS={pack})."
+            ) from None
+        if isinstance(exc, PackTimedOut):
+            raise PackFailure(str(exc), timed_out=True) from None
         from .._common.text import visible
 
         # One line, whatever the pack's message holds: it is shown in warnings, in 'plugins' and in errors.
@@ -652,6 +690,24 @@ def _measure(item: Any) -> Any:
         return OutcomeMeasure.from_dict(item)
     except (KeyError, TypeError, ValueError) as exc:
         raise _Rejected(f"an invalid outcome measure {item.get('id', '')!r}: {type(exc).__name__}: {exc}") from None
+
+
+def _mapping_text(item: Mapping[str, Any]) -> str:
+    """A pack's mapping as compact JSON text, its content for the document cache (rejected if not plain data, as
+    :meth:`Document.from_mapping` rejects it). Compact, so that the C encoder writes it: an indented text is written
+    by Python's own encoder, ten times slower, which was most of what a ``list`` of 100,000 cached mappings cost."""
+    import json
+
+    try:
+        return json.dumps(item, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise _Rejected(f"a mapping that is not plain JSON data ({exc})") from None
+
+
+def _protocol_of_mapping(item: Mapping[str, Any], pack: str) -> Any:
+    """The protocol a pack registered as a mapping; raises :class:`DocumentError` (placed in the mapping's indented
+    JSON text)."""
+    return protocol_from_document(_document_from_mapping(item, f"<pack {pack}>"))
 
 
 def _document_from_mapping(item: Mapping[str, Any], name: str) -> Document:

@@ -33,6 +33,14 @@ class Registered:
     source: str | None = None
     #: The document a pack registered as a mapping, when one was kept (see :meth:`as_document`).
     document: Any = attrs.field(default=None, eq=False, repr=False)
+    #: The name the document cache knows a protocol registered as a mapping by (its lint results are kept under
+    #: it); None for anything else, or with the cache off.
+    cache_name: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def lint_name(self) -> str | None:
+        """What the document cache keeps this protocol's lint results under: its file, or its mapping's name."""
+        return self.source if self.source is not None else self.cache_name
 
     @property
     def item(self) -> Any:

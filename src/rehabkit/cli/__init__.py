@@ -72,8 +72,13 @@ class AppState:
         :meth:`rehabkit._plugins.manager.PluginManager.registry`).
         """
         if self._manager is None:
+            from .._common.pack_budget import budget_seconds
             from .._plugins.manager import PluginManager
 
+            try:
+                budget_seconds()  # a bad REHABKIT_PACK_TIMEOUT is the user's to fix, before any pack runs
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
             manager = PluginManager.from_environment(self.plugin_options, strict=False if lenient else self.strict)
             manager.load()
             self._manager = manager

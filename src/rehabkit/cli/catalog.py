@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -13,7 +14,16 @@ from .completion import complete_protocols
 from .exits import error_exit
 from .options import format_option
 from .protocol_text import render_text
-from .protocols import installed_checker, lint_fingerprint, looks_like_path, protocol_errors, resolve_protocol
+from .protocols import (
+    checked_whole,
+    installed_checker,
+    lint_fingerprint,
+    lint_outcome,
+    looks_like_path,
+    resolve_protocol,
+    split_outcome,
+)
+from .refusals import rule_failure_exit
 
 _FORMAT = format_option("text for people, json for programs.")
 
@@ -37,13 +47,16 @@ def list_protocols(state: AppState, output_format: str) -> None:
     checker = installed_checker(registry)
     fingerprint = lint_fingerprint(checker)
     rows = []
+    failures: dict[str, list[str]] = {}  # a failed lint rule's message -> the protocols it failed on
     for r in registry.sorted_protocols():
         # Lint results are kept with the cached model while neither the file nor what the rules read changes.
-        codes = manager.cache.lint_codes(
-            r.source,
-            fingerprint,
-            lambda r=r: tuple(sorted({f.code for f in protocol_errors(checker, r, manager.cache)})),
+        codes, failed = split_outcome(
+            manager.cache.lint_codes(
+                r.lint_name, fingerprint, lambda r=r: lint_outcome(checker, r, manager.cache), keep=checked_whole
+            )
         )
+        for message in failed or _unnamed_failure(codes):
+            failures.setdefault(message, []).append(r.peek().key)
         protocol = r.peek()  # id, version, title and conditions: no need to read the model back from the cache
         rows.append(
             {
@@ -56,6 +69,29 @@ def list_protocols(state: AppState, output_format: str) -> None:
             }
         )
     manager.cache.save()
+    _print_list(rows, output_format)
+    if failures:
+        raise rule_failure_exit(
+            "a lint rule failed, so these protocols could not be checked and do not run for patients:",
+            [f"{message} (on {_some(keys)})" for message, keys in failures.items()],
+        )
+
+
+def _unnamed_failure(codes: list[str]) -> list[str]:
+    """A line for a failed rule whose message a cache of an older rehabkit did not keep."""
+    from .._documents.validation import FAILURE_CODES
+
+    return [f"{code} a lint rule failed ('rehabkit validate' names it)" for code in codes if code in FAILURE_CODES]
+
+
+def _some(keys: list[str], shown: int = 3) -> str:
+    """A few protocol keys, and how many more."""
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+def _print_list(rows: list[dict[str, Any]], output_format: str) -> None:
+    """The table of ``list`` (or its JSON), and a line on standard error for each protocol with lint errors."""
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -129,8 +165,37 @@ def show(state: AppState, protocol_id: str, version: str | None, output_format: 
     library = {**registry.exercise_library(), **{e.id: e for e in protocol.exercises}}
     if output_format == "json":
         click.echo(json_text({"pack": pack, "source": source, "protocol": protocol.to_dict()}, indent=2))
-        return
-    echo(*render_text(protocol, library, source))
+    else:
+        echo(*render_text(protocol, library, source))
+    if pack is not None:
+        _lint_shown(state, registered)
+
+
+def _lint_shown(state: AppState, registered: Any) -> None:
+    """After ``show``, as ``list`` marks it: a warning when the installed protocol shown has lint errors (it does
+    not run for patients), and exit 3 when a lint rule failed on it (kept under the same fingerprint as list's)."""
+    manager = state.manager()
+    checker = installed_checker(state.registry())
+    codes, failed = split_outcome(
+        manager.cache.lint_codes(
+            registered.lint_name,
+            lint_fingerprint(checker),
+            lambda: lint_outcome(checker, registered, manager.cache),
+            keep=checked_whole,
+        )
+    )
+    manager.cache.save()
+    if failed or _unnamed_failure(codes):
+        raise rule_failure_exit(
+            f"a lint rule failed, so {registered.item.key} could not be checked and does not run for patients:",
+            failed or _unnamed_failure(codes),
+        )
+    if codes:
+        echo(
+            f"(!) {registered.item.key} has lint errors ({', '.join(codes)}) and does not run for patients; "
+            "see 'rehabkit validate'.",
+            err=True,
+        )
 
 
 def _width() -> int:

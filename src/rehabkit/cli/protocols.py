@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from . import AppState
 
 __all__ = [
+    "checked_whole",
     "installed_checker",
     "lint_fingerprint",
+    "lint_outcome",
     "looks_like_path",
     "patient_protocol",
     "protocol_errors",
     "resolve_protocol",
+    "split_outcome",
 ]
 
 
@@ -147,6 +150,27 @@ def protocol_errors(checker: Any, registered: Any, cache: Any = None) -> list[An
     else:
         findings = checker.check_document(registered.as_document())
     return [f for f in findings if f.severity is Severity.ERROR]
+
+
+def lint_outcome(checker: Any, registered: Any, cache: Any) -> tuple[str, ...]:
+    """What ``list`` and ``show`` keep of an installed protocol's check (see :func:`split_outcome`): the codes of
+    its lint errors, sorted, then the message of each lint rule that failed on it (RK099), which names the rule
+    and its pack."""
+    from .._documents.validation import FAILURE_CODES
+
+    errors = protocol_errors(checker, registered, cache)
+    failed = [f"{f.code} {f.message}" for f in errors if f.code in FAILURE_CODES]
+    return (*sorted({f.code for f in errors}), *dict.fromkeys(failed))
+
+
+def checked_whole(outcome: tuple[str, ...]) -> bool:
+    """True when every lint rule ran to its end on the protocol (none failed): a result worth keeping."""
+    return not split_outcome(outcome)[1]
+
+
+def split_outcome(outcome: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The lint error codes and the failed rules' messages of a :func:`lint_outcome` (a code has no space)."""
+    return [e for e in outcome if " " not in e], [e for e in outcome if " " in e]
 
 
 def lint_fingerprint(checker: Any) -> str:

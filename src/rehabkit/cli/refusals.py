@@ -30,6 +30,7 @@ __all__ = [
     "how_to_record",
     "protocol_refusal",
     "refusal",
+    "rule_failure_exit",
     "stop_refusal",
 ]
 
@@ -124,12 +125,31 @@ def gate_lines(patient: str, protocol: Protocol, phase_id: str, result: Any) -> 
 
 def protocol_refusal(what: str, errors: list[Any], why: str = "has lint errors") -> CommandExit:
     """The refusal of a protocol that does not read, match the schema or pass the lint rules (exit 1): only
-    lint-clean protocols run for patients."""
+    lint-clean protocols run for patients. When a lint rule itself failed on it (raised, or took longer than its
+    time budget: RK099), the protocol could not be checked: that is a failure (exit 3), as in every command."""
+    from .._documents.validation import FAILURE_CODES
+
+    if any(finding.code in FAILURE_CODES for finding in errors):
+        return rule_failure_exit(
+            f"{what} could not be checked, so it is not run for patients:", [f.format_text() for f in errors]
+        )
     return exit_with(
         ExitCode.FINDINGS,
         f"rehabkit: error: {what} {why}, so it is not run for patients until it is fixed:",
         *[f"  {finding.format_text()}" for finding in errors],
         "Check it with 'rehabkit validate'; 'rehabkit rules CODE' explains a rule.",
+    )
+
+
+def rule_failure_exit(what: str, lines: Iterable[str]) -> CommandExit:
+    """The end of a command in which a lint rule failed (raised, or took longer than its time budget): exit 3,
+    as 'rehabkit validate' ends, whichever command checked the protocol, ``what`` and ``lines`` said first."""
+    return exit_with(
+        ExitCode.FAILURE,
+        f"rehabkit: error: {what}",
+        *[f"  {line}" for line in lines],
+        "A lint rule that fails (RK099) is a failure of its pack, not a finding in the protocol: fix the rule, "
+        "or block its pack with -p no:PACK (or REHABKIT_BLOCK_PLUGINS=PACK). 'rehabkit validate' lists every finding.",
     )
 
 

@@ -57,14 +57,15 @@ def render(renderer: Any, content: Any) -> tuple[bytes, bool]:
 
     missing: MissingExtraError | None = None
     try:
-        with pack_code(renderer.pack, f"running its renderer {renderer.name}"):
+        # No time budget: a renderer may take long for a long document (a PDF); Ctrl-C still names the pack.
+        with pack_code(renderer.pack, f"running its renderer {renderer.name}", budget=False):
             try:
                 result = renderer.function(content)
             except MissingExtraError as exc:  # rehabkit's PDF renderer without the pdf extra
                 missing = exc
     except PackFailure as exc:
         raise PluginError(
-            f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} raised {exc}; nothing was written."
+            f"plugin pack {renderer.pack!r}: its renderer {renderer.name!r} {exc.what()}; nothing was written."
             + ("" if renderer.pack == "core" else f" Block the pack with -p no:{renderer.pack}."),
             plugins=(renderer.pack,),
         ) from None

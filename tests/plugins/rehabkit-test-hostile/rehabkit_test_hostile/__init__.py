@@ -1,7 +1,9 @@
 """A pack that misbehaves on purpose, in the ways HOSTILE_BEHAVIOUR (comma-separated) names:
 
 print-on-import, print-in-hook, exit-in-import, hang-in-import (sleeps until interrupted), exit-in-hook
-(SystemExit(0) in its lint-rules hook), interrupt-in-hook (KeyboardInterrupt in its screening hook),
+(SystemExit(0) in its lint-rules hook), interrupt-in-hook (KeyboardInterrupt in its screening hook), hang-in-hook
+(its screening hook sleeps until interrupted), hang-in-rule (a registered lint rule HX003 sleeping until interrupted),
+rule-interrupts (a registered lint rule HX004 raising KeyboardInterrupt), policy-hangs (its progression policy sleeps),
 base-in-hook (a BaseException of its own in its protocols hook), rule-exits (a registered lint rule raising
 SystemExit(0)), policy-exits (its progression policy raising SystemExit(0)), policy-string (its policy
 answering a string), policy-raises (its policy raising ValueError), renderer-raises / renderer-exits /
@@ -39,6 +41,22 @@ def _exits(context):
     raise SystemExit(0)
 
 
+def _hang(where):
+    import time
+
+    print(f"hostile pack hangs in {where}", flush=True)  # a pack's prints go to stderr
+    time.sleep(600)
+
+
+def _hangs(context):
+    _hang("a rule")
+    return ()
+
+
+def _interrupts(context):
+    raise KeyboardInterrupt("raised by the rule")
+
+
 #: What a hostile pack's words may hold (tests/test_hardening.py's PACK_ESCAPES): a terminal title, a bell, a cleared
 #: screen, a bidirectional override, the 8-bit CSI and NEXT LINE controls, a carriage return, and a newline forging a
 #: line.
@@ -57,6 +75,10 @@ def rehabkit_register_lint_rules(register):
         raise SystemExit(0)
     if "rule-exits" in BEHAVIOUR:
         register(LintRule(code="HX001", severity=Severity.ERROR, summary="exits", check=_exits))
+    if "hang-in-rule" in BEHAVIOUR:
+        register(LintRule(code="HX003", severity=Severity.ERROR, summary="hangs", check=_hangs))
+    if "rule-interrupts" in BEHAVIOUR:
+        register(LintRule(code="HX004", severity=Severity.ERROR, summary="interrupts", check=_interrupts))
     if "text-escapes" in BEHAVIOUR:
         register(
             LintRule(
@@ -73,6 +95,8 @@ def rehabkit_register_lint_rules(register):
 def rehabkit_register_screening(register):
     if "interrupt-in-hook" in BEHAVIOUR:
         raise KeyboardInterrupt
+    if "hang-in-hook" in BEHAVIOUR:
+        _hang("a hook")
     if "text-escapes" in BEHAVIOUR:
         register(
             {
@@ -102,6 +126,8 @@ def rehabkit_register_protocols(register):
 def rehabkit_progression_decision(plan, result, facts):
     if "policy-exits" in BEHAVIOUR:
         raise SystemExit(0)
+    if "policy-hangs" in BEHAVIOUR:
+        _hang("its policy")
     if "policy-string" in BEHAVIOUR:
         return "continue"
     if "policy-raises" in BEHAVIOUR:
