@@ -83,32 +83,39 @@ def browser():
         launched.close()
 
 
+def _press(page, name: str) -> None:
+    """Press the button ``name`` and wait for the page it leads to: a busy machine can take seconds to answer, and
+    the next look at the page must be at the new one, not the one the button was on."""
+    with page.expect_navigation(timeout=SCREEN_WAIT * 1000):
+        page.get_by_role("button", name=name, exact=True).click()
+
+
 def _walk(page, link: str, check=lambda page: None) -> tuple[int, int]:
     """Sign in with ``link`` and do today's session by pressing the page's buttons: no to every question, pain 2
     before and after, 1 during each exercise, no new symptom; ``check`` looks at every page. (questions, exercises)"""
     page.goto(link)
     check(page)
-    page.get_by_role("button", name="Sign in").click()
+    _press(page, "Sign in")
     check(page)
-    page.get_by_role("button", name="Start today's session").click()
+    _press(page, "Start today's session")
     questions = 0
     while page.get_by_text("Safety question").count():
         check(page)
         questions += 1
-        page.get_by_role("button", name="No", exact=True).click()
+        _press(page, "No")
     assert "Pain now, before exercise" in page.content()
     check(page)
-    page.get_by_role("button", name="2 out of 10").click()
+    _press(page, "2 out of 10")
     exercises = 0
     while page.get_by_role("button", name="This hurts").count():
         check(page)
         exercises += 1
         assert page.locator("h1").inner_text() and page.locator(".dose").inner_text()
-        page.get_by_role("button", name="1 out of 10").click()
+        _press(page, "1 out of 10")
     check(page)
-    page.get_by_role("button", name="2 out of 10").click()  # pain after
+    _press(page, "2 out of 10")  # pain after
     check(page)
-    page.get_by_role("button", name="No", exact=True).click()  # no new symptom
+    _press(page, "No")  # no new symptom
     check(page)
     return questions, exercises
 
@@ -163,17 +170,17 @@ def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.clock.install()
     page.goto(link)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Start today's session").click()
+    _press(page, "Sign in")
+    _press(page, "Start today's session")
     while page.get_by_text("Safety question").count():
-        page.get_by_role("button", name="No", exact=True).click()
-    page.get_by_role("button", name="2 out of 10").click()
+        _press(page, "No")
+    _press(page, "2 out of 10")
     timed = None
     while page.get_by_role("button", name="This hurts").count():
         if page.locator("#timer").count():
             timed = page
             break
-        page.get_by_role("button", name="1 out of 10").click()
+        _press(page, "1 out of 10")
     assert timed is not None, "no exercise of the neck-pain plan has holds"
     hold = int(page.locator("#timer").get_attribute("data-hold"))
     page.get_by_role("button", name="Start the timer").click()
