@@ -115,7 +115,7 @@ def test_the_still_figure_shows_start_and_end_side_by_side_with_a_text_alternati
     root = ET.fromstring(still_svg(exercise))
     title = root.find(f"{SVG}title")
     assert title is not None and title.text is not None
-    assert root.get("role") == "img" and root.get("aria-labelledby") == title.get("id")
+    assert root.get("role") == "img"  # its <title> names it
     assert "start position (left) and tilt (right)" in title.text
     for i, step in enumerate(exercise.steps, 1):
         assert f"{i}. {step}" in title.text
@@ -171,3 +171,77 @@ def test_the_hold_follows_the_dose() -> None:
         return float(re.search(r"animation:rk-f0 ([0-9.]+)s", svg).group(1))  # type: ignore[union-attr]
 
     assert loop(10) - loop(5) == pytest.approx(5)
+
+
+# --- shipped figures and handouts ----------------------------------------------------------
+
+LIBRARY_FILE = Path(__file__).parent.parent / "protocols" / "exercises" / "spine-exercises.yaml"
+FIRST_FIGURES = {
+    "chin-tuck": "cervical",
+    "pelvic-tilt": "lumbar",
+    "glute-bridge": "lumbar",
+    "dead-bug": "lumbar",
+    "cat-camel": "whole-spine",
+    "bird-dog": "whole-spine",
+    "standing-back-extension": "lumbar",
+    "prone-on-elbows": "lumbar",
+}
+
+
+def _shipped() -> list[Exercise]:
+    data = yaml.safe_load(LIBRARY_FILE.read_text())
+    return [Exercise.from_dict(e) for e in data["exercises"] if "figure" in e]
+
+
+def test_the_first_shipped_exercises_have_figures_across_regions() -> None:
+    shipped = {e.id: e.region for e in _shipped()}
+    assert shipped == FIRST_FIGURES
+
+
+def test_every_angle_of_every_shipped_figure_is_within_the_body_models_range() -> None:
+    from rehabkit._outputs.figures import angle_problems
+
+    for exercise in _shipped():
+        assert exercise.figure is not None
+        for pose in (exercise.figure.start, *exercise.figure.poses):
+            assert angle_problems(pose) == [], exercise.id
+
+
+def test_every_shipped_figure_draws_as_well_formed_svg() -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    for exercise in _shipped():
+        for svg in (still_svg(exercise), animated_svg(exercise)):
+            root = ET.fromstring(svg)
+            assert root.tag == f"{SVG}svg"
+            assert exercise.name in (root.findtext(f"{SVG}title") or "")
+
+
+def test_a_handout_card_holds_the_figure_with_its_text_alternative(cli, tmp_path) -> None:
+    from rehabkit._outputs.figures import figure_text
+
+    out = tmp_path / "h.html"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
+    card = text.split("Pelvic tilt</h3>", 1)[1].split("</article>", 1)[0]
+    assert '<figure class="exercise-figure"><svg' in card
+    root = ET.fromstring(card.split('<figure class="exercise-figure">', 1)[1].split("</figure>", 1)[0])
+    assert root.get("role") == "img"
+    assert root.findtext(f"{SVG}title") == figure_text(tilt)
+    assert "<script" not in text
+    breathing = text.split("Relaxed belly breathing</h3>", 1)[1].split("</article>", 1)[0]
+    assert "<svg" not in breathing  # an exercise without a figure has none
+
+
+def test_a_pdf_handout_still_reads_with_the_figure(cli, tmp_path) -> None:
+    pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
+    out = tmp_path / "h.pdf"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.split())
+    tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
+    card = words.split("Pelvic tilt 1 set", 1)[1]
+    assert card.index("Start back flattened") < card.index(f"1. {tilt.steps[0]}")  # the figure's labels, then steps

@@ -26,6 +26,7 @@ __all__ = ["BODY_MODEL", "angle_problems", "animated_svg", "body_model", "figure
 BODY_MODEL = "body-model.json"
 _HEIGHT = 100.0  # standing height in drawing units
 _PANEL = 130.0  # width and height of one pose's panel
+_HEAD_RADIUS = 6.0
 _FRAMES = 6  # frames between two poses in the animation
 _STEP_SECONDS = 0.25  # how long one in-between frame shows
 _LINKS = (  # (parent point, point, segment) in drawing order: the far limbs first, so the near ones sit on top
@@ -125,15 +126,22 @@ def _fmt(value: float) -> str:
 def _placed(pose: Pose, figure: Figure) -> dict[str, tuple[float, float]]:
     """The pose's points moved so that the body rests on the bottom of its panel (its lowest point on the floor)."""
     points = pose_points(pose)
+    centre = _head_centre(points)
     xs = [x for x, _ in points.values()]
-    bottom = max(y for _, y in points.values())
+    bottom = max(max(y for _, y in points.values()), centre[1] + _HEAD_RADIUS)
     shift_x = _PANEL / 2 - (min(xs) + max(xs)) / 2
     shift_y = _PANEL - 12 - bottom
     return {name: (x + shift_x, y + shift_y) for name, (x, y) in points.items()}
 
 
+def _head_centre(points: Mapping[str, tuple[float, float]]) -> tuple[float, float]:
+    """The middle of the head segment, where the head's circle is drawn."""
+    (hx, hy), (nx, ny) = points["head"], points["neck"]
+    return (hx + nx) / 2, (hy + ny) / 2
+
+
 def _line(a: tuple[float, float], b: tuple[float, float], css: str) -> str:
-    return f'<line class="{css}" x1="{_fmt(a[0])}" y1="{_fmt(a[1])}" x2="{_fmt(b[0])}" y2="{_fmt(b[1])}"/>'
+    return f'<line class="{css}" {_LOOK[css]} x1="{_fmt(a[0])}" y1="{_fmt(a[1])}" x2="{_fmt(b[0])}" y2="{_fmt(b[1])}"/>'
 
 
 def _body(points: Mapping[str, tuple[float, float]], figure: Figure) -> list[str]:
@@ -146,10 +154,11 @@ def _body(points: Mapping[str, tuple[float, float]], figure: Figure) -> list[str
     for side, css in (("right", "rk-far"), (None, "rk-body"), ("left", "rk-body")):
         if side is None:
             out += [_line(points[start], points[point], css) for _, start, point, _ in _SPINE[:3]]
-            head = points["head"]
-            neck = points["neck"]
-            centre = ((head[0] + neck[0]) / 2, (head[1] + neck[1]) / 2)
-            out.append(f'<circle class="{css}" cx="{_fmt(centre[0])}" cy="{_fmt(centre[1])}" r="6"/>')
+            centre = _head_centre(points)
+            out.append(
+                f'<circle class="{css}" {_LOOK[css]} cx="{_fmt(centre[0])}" cy="{_fmt(centre[1])}" '
+                f'r="{_HEAD_RADIUS:g}"/>'
+            )
             continue
         out += [_line(points[f"{side}-{a}"], points[f"{side}-{b}"], css) for a, b, _ in _LINKS]
     return out
@@ -166,7 +175,7 @@ def _segments(points: Mapping[str, tuple[float, float]]) -> Iterable[tuple[str, 
 
 def _support(points: Mapping[str, tuple[float, float]], support: str) -> list[str]:
     floor = _PANEL - 12
-    lines = [f'<line class="rk-support" x1="4" y1="{_fmt(floor)}" x2="{_fmt(_PANEL - 4)}" y2="{_fmt(floor)}"/>']
+    lines = [_line((4, floor), (_PANEL - 4, floor), "rk-support")]
     if support == "none":
         return []
     if support == "chair":
@@ -193,13 +202,19 @@ def _extras(points: Mapping[str, tuple[float, float]], figure: Figure, end: bool
     out = []
     for prop in figure.props:
         x, y = _point(points, prop.at)
-        out.append(f'<rect class="rk-prop" x="{_fmt(x - 7)}" y="{_fmt(y - 3)}" width="14" height="6" rx="3"/>')
+        out.append(
+            f'<rect class="rk-prop" {_LOOK["rk-prop"]} x="{_fmt(x - 7)}" y="{_fmt(y - 3)}" '
+            'width="14" height="6" rx="3"/>'
+        )
     if end:
         for arrow in figure.arrows:
             x, y = _point(points, arrow.at)
             dx, dy = {"up": (0, -1), "down": (0, 1), "forward": (1, 0), "backward": (-1, 0)}[arrow.direction]
             tip = (x + 16 * dx, y + 16 * dy)
-            out.append(_line((x, y), tip, "rk-arrow").replace("/>", ' marker-end="url(#rk-head)"/>'))
+            point = (tip[0] + 5 * dx, tip[1] + 5 * dy)
+            corners = [(tip[0] - 4 * dy, tip[1] + 4 * dx), point, (tip[0] + 4 * dy, tip[1] - 4 * dx)]
+            out.append(_line((x, y), tip, "rk-arrow"))
+            out.append(f'<path d="M{"L".join(f"{_fmt(a)} {_fmt(b)}" for a, b in corners)}z" fill="#000"/>')
     return out
 
 
@@ -213,17 +228,18 @@ def _panel(pose: Pose, figure: Figure, *, end: bool) -> str:
     return "".join(parts)
 
 
-_STYLE = (
-    ".rk-body,.rk-far,.rk-support,.rk-arrow{fill:none;stroke-linecap:round;stroke-linejoin:round}"
-    ".rk-body{stroke:#222;stroke-width:3.5}.rk-far{stroke:#888;stroke-width:3}"
-    ".rk-hl{stroke:#ccc;stroke-width:11;stroke-linecap:round}"
-    ".rk-support{stroke:#555;stroke-width:2;stroke-dasharray:5 3}.rk-arrow{stroke:#000;stroke-width:2}"
-    ".rk-prop{fill:#ddd;stroke:#444;stroke-width:1.5}.rk-label{font:9px sans-serif;fill:#222}"
-)
-_DEFS = (
-    '<defs><marker id="rk-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" markerHeight="5" '
-    'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#000"/></marker></defs>'
-)
+#: How each kind of mark looks, as presentation attributes (no style sheet: the still figure shows under any
+#: Content-Security-Policy and in PDF), black and greys only.
+_LINE = 'fill="none" stroke-linecap="round" stroke-linejoin="round"'
+_LOOK = {
+    "rk-body": f'{_LINE} stroke="#222" stroke-width="3.5"',
+    "rk-far": f'{_LINE} stroke="#888" stroke-width="3"',
+    "rk-hl": 'stroke="#ccc" stroke-width="11" stroke-linecap="round"',
+    "rk-support": f'{_LINE} stroke="#555" stroke-width="2" stroke-dasharray="5 3"',
+    "rk-arrow": f'{_LINE} stroke="#000" stroke-width="2"',
+    "rk-prop": 'fill="#ddd" stroke="#444" stroke-width="1.5"',
+    "rk-label": 'font-family="sans-serif" font-size="9" fill="#222"',
+}
 
 
 def figure_text(exercise: Exercise) -> str:
@@ -238,12 +254,18 @@ def figure_text(exercise: Exercise) -> str:
     return " ".join(parts)
 
 
-def _svg(exercise: Exercise, width: float, body: str, extra_style: str = "") -> str:
+def _top(figure: Figure, poses: Iterable[Pose]) -> float:
+    """The top of the picture: the highest point of any pose drawn, less a margin (the floor stays at the bottom)."""
+    highest = min(y for pose in poses for _, y in _placed(pose, figure).values()) - _HEAD_RADIUS - 22
+    return max(0.0, min(highest, _PANEL - 60))
+
+
+def _svg(exercise: Exercise, width: float, body: str, top: float, css: str = "") -> str:
     title = escape(figure_text(exercise), quote=False)
+    style = f"<style>{css}</style>" if css else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(width)} {_fmt(_PANEL)}" '
-        f'role="img" aria-labelledby="rk-fig-{exercise.id}" class="rk-figure">'
-        f'<title id="rk-fig-{exercise.id}">{title}</title><style>{_STYLE}{extra_style}</style>{_DEFS}{body}</svg>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {_fmt(top)} {_fmt(width)} {_fmt(_PANEL - top)}" '
+        f'role="img" class="rk-figure"><title>{title}</title>{style}{body}</svg>\n'
     )
 
 
@@ -253,13 +275,14 @@ def still_svg(exercise: Exercise) -> str:
     if figure is None:
         raise ValueError(f"exercise {exercise.id!r} has no figure")
     end = figure.poses[-1]
+    label = f'<text class="rk-label" {_LOOK["rk-label"]} x="6" y="{_fmt(_PANEL - 2)}">'
     body = (
         f"<g>{_panel(figure.start, figure, end=False)}"
-        f'<text class="rk-label" x="6" y="{_fmt(_PANEL - 2)}">Start</text></g>'
+        f"{label}Start</text></g>"
         f'<g transform="translate({_fmt(_PANEL)} 0)">{_panel(end, figure, end=True)}'
-        f'<text class="rk-label" x="6" y="{_fmt(_PANEL - 2)}">{escape(end.label or "End")}</text></g>'
+        f"{label}{escape(end.label or 'End')}</text></g>"
     )
-    return _svg(exercise, 2 * _PANEL, body)
+    return _svg(exercise, 2 * _PANEL, body, _top(figure, (figure.start, end)))
 
 
 def _between(a: Pose, b: Pose, share: float) -> Pose:
@@ -304,4 +327,5 @@ def animated_svg(exercise: Exercise) -> str:
         ".rk-still{opacity:0}@media (prefers-reduced-motion: reduce){.rk-frame{animation:none}.rk-still{opacity:1}}"
     )
     still = f'<g class="rk-still">{_panel(figure.start, figure, end=False)}</g>'
-    return _svg(exercise, _PANEL, "".join(groups) + still, "".join(style))
+    top = _top(figure, (pose for pose, _ in frames))
+    return _svg(exercise, _PANEL, "".join(groups) + still, top, "".join(style))
