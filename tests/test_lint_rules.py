@@ -607,3 +607,10 @@ def test_rk601_fires_exactly_when_an_angle_is_outside_the_body_models_range(join
     spec = body_model()["joints"][joint]
     findings = [f for f in check(_mutate(_set("exercises.0.figure", _figure(**{joint: angle})))()) if f.code == "RK601"]
     assert bool(findings) == (not spec["min"] <= angle <= spec["max"])
+
+
+@pytest.mark.parametrize("angle", [10**400, -(10**400)])
+def test_rk601_names_a_huge_or_odd_angle_rather_than_failing(angle) -> None:
+    findings = check(_mutate(_set("exercises.0.figure", _figure(knee=angle)))())
+    assert [f.code for f in findings if f.code.startswith("RK0")] == []  # no crashed rule (RK099)
+    assert [f.code for f in findings if f.code == "RK601"] == ["RK601"]

@@ -114,7 +114,8 @@ def angle_problems(pose: Pose) -> list[str]:
         if spec is None or (joint != name and not spec["paired"]):
             problems.append(f"{name!r} is not a joint of the body model")
         elif not spec["min"] <= value <= spec["max"]:
-            problems.append(f"{name} {value:g} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}")
+            shown = value if isinstance(value, int) else f"{value:g}"  # a huge whole number is no float
+            problems.append(f"{name} {shown} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}")
     return problems
 
 
