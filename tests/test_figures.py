@@ -245,3 +245,13 @@ def test_a_pdf_handout_still_reads_with_the_figure(cli, tmp_path) -> None:
     tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
     card = words.split("Pelvic tilt 1 set", 1)[1]
     assert card.index("Start back flattened") < card.index(f"1. {tilt.steps[0]}")  # the figure's labels, then steps
+
+
+def test_a_figure_with_a_huge_angle_still_draws() -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    figure = copy.deepcopy(PELVIC_TILT)
+    figure["poses"][0]["angles"]["knee"] = 10**400  # lint rule RK601 reports it; drawing must not crash
+    exercise = _exercise(figure)
+    ET.fromstring(still_svg(exercise))
+    ET.fromstring(animated_svg(exercise))

@@ -52,10 +52,15 @@ def body_model() -> dict[str, Any]:
     return model
 
 
+def _turn(value: float) -> float:
+    """An angle as the same turn between -180 and 180 degrees (a huge whole number too, which is no float)."""
+    return float((value + 180) % 360 - 180)
+
+
 def _angle(angles: Mapping[str, float], joint: str, side: str = "") -> float:
     if side and f"{side}-{joint}" in angles:
-        return float(angles[f"{side}-{joint}"])
-    return float(angles.get(joint, 0.0))
+        return _turn(angles[f"{side}-{joint}"])
+    return _turn(angles.get(joint, 0.0))
 
 
 def _step(start: tuple[float, float], direction: float, length: float) -> tuple[float, float]:
@@ -287,7 +292,8 @@ def still_svg(exercise: Exercise) -> str:
 
 
 def _between(a: Pose, b: Pose, share: float) -> Pose:
-    first, second = dict(a.angles), dict(b.angles)
+    first = {name: _turn(value) for name, value in a.angles}
+    second = {name: _turn(value) for name, value in b.angles}
     names = sorted(set(first) | set(second))
     return Pose(angles=tuple((n, first.get(n, 0.0) + (second.get(n, 0.0) - first.get(n, 0.0)) * share) for n in names))
 
