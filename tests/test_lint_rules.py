@@ -151,6 +151,15 @@ def _stages(*stages: str) -> Callable[[dict[str, Any]], None]:
     return step
 
 
+def _figure(*, support: str = "floor", pelvis: float = 0, **end: float) -> dict[str, Any]:
+    return {
+        "view": "side",
+        "support": support,
+        "start": {"angles": {"pelvis": pelvis}},
+        "poses": [{"angles": {"pelvis": pelvis, **end}}],
+    }
+
+
 # code -> (breaks the rule, close variant that keeps it, words the finding must contain)
 CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]], str]] = {
     "RK101": (
@@ -316,6 +325,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("title", "Minimal\x1b[2J protocol")),
         _mutate(_set("title", "Minimal protocol\twith a tab, 'quotes' and \u00e9")),
         "'title' holds \\x1b (ESCAPE) at character 8",
+    ),
+    "RK601": (
+        _mutate(_set("exercises.0.figure", _figure(knee=-20))),
+        _mutate(_set("exercises.0.figure", _figure(knee=20))),
+        "knee -20 degrees is outside knee's range 0..150",
     ),
 }
 
@@ -539,3 +553,64 @@ def _strings(value: Any) -> Any:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+@pytest.mark.parametrize(
+    ("figure", "position", "found"),
+    [
+        (_figure(support="none", pelvis=-90), None, True),  # lying on the back on nothing
+        (_figure(support="none", pelvis=90), None, True),  # face down (on hands and knees) on nothing
+        (_figure(support="none"), "kneeling", True),
+        (_figure(support="floor", pelvis=-90), "supine", False),
+        (_figure(support="none"), "standing", False),
+    ],
+)
+def test_rk601_a_lying_or_kneeling_figure_needs_a_support(figure, position, found) -> None:
+    steps = [_set("exercises.0.figure", figure)] + ([_set("exercises.0.position", position)] if position else [])
+    messages = [f.message for f in check(_mutate(*steps)()) if f.code == "RK601"]
+    assert messages == (
+        [
+            "exercise 'chin-tuck': the figure lies or kneels on nothing: give its 'support' "
+            "(floor, table, chair, wall or bar)."
+        ]
+        if found
+        else []
+    )
+
+
+@pytest.mark.parametrize("missing", ["licence", "credit"])
+def test_rk601_media_name_their_licence_and_credit(missing) -> None:
+    media = {
+        "type": "image",
+        "url": "pics/tuck.png",
+        "alt": "Chin tuck.",
+        "licence": "CC-BY-4.0",
+        "credit": "A. Clinic",
+    }
+    assert [f for f in check(_mutate(_set("exercises.0.media", [media]))()) if f.code == "RK601"] == []
+    del media[missing]
+    findings = [f for f in check(_mutate(_set("exercises.0.media", [media]))()) if f.code == "RK601"]
+    assert [f.message for f in findings] == [
+        f"exercise 'chin-tuck': media 'pics/tuck.png' has no {missing}: give the licence the file is shared under "
+        "and who made it (shown under the picture), or leave it out."
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    joint=st.sampled_from(["neck", "head", "lower-trunk", "upper-trunk", "shoulder", "elbow", "hip", "knee", "ankle"]),
+    angle=st.integers(min_value=-200, max_value=200),
+)
+def test_rk601_fires_exactly_when_an_angle_is_outside_the_body_models_range(joint, angle) -> None:
+    from rehabkit._outputs.figures import body_model
+
+    spec = body_model()["joints"][joint]
+    findings = [f for f in check(_mutate(_set("exercises.0.figure", _figure(**{joint: angle})))()) if f.code == "RK601"]
+    assert bool(findings) == (not spec["min"] <= angle <= spec["max"])
+
+
+@pytest.mark.parametrize("angle", [10**400, -(10**400)])
+def test_rk601_names_a_huge_or_odd_angle_rather_than_failing(angle) -> None:
+    findings = check(_mutate(_set("exercises.0.figure", _figure(knee=angle)))())
+    assert [f.code for f in findings if f.code.startswith("RK0")] == []  # no crashed rule (RK099)
+    assert [f.code for f in findings if f.code == "RK601"] == ["RK601"]

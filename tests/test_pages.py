@@ -105,6 +105,22 @@ def test_the_handout_opens_cleanly_is_accessible_and_prints_without_stranded_hea
     page.close()
 
 
+def test_a_handout_with_exercise_figures_opens_cleanly_and_is_accessible(browser, cli, tmp_path) -> None:
+    out = tmp_path / "handout.html"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page, errors, requests = _open(browser, out)
+    assert errors == []
+    assert requests == [out.as_uri()]
+    figures = page.locator("figure.exercise-figure svg[role=img]")
+    assert figures.count() >= 1
+    assert figures.first.bounding_box()["height"] > 40  # drawn, not collapsed
+    title = page.evaluate("document.querySelector('figure.exercise-figure svg title').textContent")
+    assert title.startswith("Line drawing of Pelvic tilt: start position (left)")
+    assert _serious_violations(page) == []
+    page.close()
+
+
 def test_a_title_with_a_script_tag_stays_inert_in_the_browser(browser, cli, tmp_path) -> None:
     import yaml
 

@@ -25,8 +25,12 @@ __all__ = [
     "Exercise",
     "ExerciseLibrary",
     "ExerciseRef",
+    "Figure",
+    "FigureArrow",
+    "FigureProp",
     "Media",
     "Phase",
+    "Pose",
     "Precaution",
     "Protocol",
     "Range",
@@ -321,6 +325,67 @@ class Media(_Model):
     type: str
     url: str
     alt: str
+    licence: str | None = None
+    credit: str | None = None
+
+
+@_model
+class Pose(_Model):
+    """A pose of an exercise figure: joint name -> angle in degrees (``schemas/body-model.json`` names the joints)."""
+
+    SCHEMA_DEF: ClassVar[str] = "pose"
+    #: The angles as (joint, degrees) pairs, in the document's order (a tuple, so that a pose hashes).
+    angles: tuple[tuple[str, float], ...]
+    label: str | None = None
+
+    @classmethod
+    def from_value(cls, value: Any) -> Pose:
+        """Read ``{"label": ..., "angles": {joint: degrees}}``."""
+        return cls(angles=tuple(value["angles"].items()), label=value.get("label"))
+
+    def to_value(self) -> Any:
+        """The document form, angles as a mapping."""
+        out: dict[str, Any] = {"angles": dict(self.angles)}
+        if self.label is not None:
+            out["label"] = self.label
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`to_value`."""
+        value: dict[str, Any] = self.to_value()
+        return value
+
+
+@_model
+class FigureProp(_Model):
+    """A prop drawn in an exercise figure, at a point of the body."""
+
+    SCHEMA_DEF: ClassVar[str] = "figureProp"
+    item: str
+    at: str
+
+
+@_model
+class FigureArrow(_Model):
+    """An arrow on an exercise figure: which way a point of the body moves."""
+
+    SCHEMA_DEF: ClassVar[str] = "figureArrow"
+    at: str
+    direction: str
+
+
+@_model
+class Figure(_Model):
+    """A line drawing of an exercise as data: a view, the support, a start pose and key poses."""
+
+    SCHEMA_DEF: ClassVar[str] = "figure"
+    view: str
+    support: str
+    start: Pose = _nested(Pose)
+    poses: tuple[Pose, ...] = _nested(Pose, many=True)
+    props: tuple[FigureProp, ...] = _nested(FigureProp, many=True, default=())
+    arrows: tuple[FigureArrow, ...] = _nested(FigureArrow, many=True, default=())
+    highlight: tuple[str, ...] = _texts(default=())
 
 
 @_model
@@ -458,6 +523,7 @@ class Exercise(_Model):
     progression: str | None = None
     dose: Dose | None = _nested(Dose, default=None)
     media: tuple[Media, ...] = _nested(Media, many=True, default=())
+    figure: Figure | None = _nested(Figure, default=None)
 
 
 @_model

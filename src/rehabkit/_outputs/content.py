@@ -65,6 +65,10 @@ class ExerciseCard:
     id: str = ""
     #: The weekdays it is planned on, in words (``""``: every exercise day).
     days: str = ""
+    #: The exercise's figure as still SVG markup made by rehabkit (start and end pose; ``""``: it has none).
+    figure_svg: str = ""
+    #: The figure's text alternative, built from the steps (``""``: no figure).
+    figure_text: str = ""
 
 
 @attrs.frozen(slots=True)

@@ -19,7 +19,7 @@ from ..engine import Course, PlannedExercise, SessionPlan
 from ..engine.progress import weeks_after
 from ..engine.schedule import DAY_NAMES, WeekSchedule
 from ..engine.today import schedule_of
-from ..model import Phase, Precaution, Protocol, ScreeningQuestion
+from ..model import Exercise, Phase, Precaution, Protocol, ScreeningQuestion
 from .content import ExerciseCard, Handout, HelpGroup, PaperLog, WeekDay
 
 __all__ = ["and_list", "build_handout", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
@@ -170,6 +170,7 @@ def _card(item: PlannedExercise, protocol: Protocol, schedule: WeekSchedule) -> 
     exercise = item.exercise
     key = item.schedule_key
     days = "" if schedule.is_daily(key) else and_list(schedule.weekday_names(schedule.days_of(key)))
+    figure_svg, figure_text = _figure(exercise)
     return ExerciseCard(
         id=exercise.id,
         name=exercise.name,
@@ -182,7 +183,18 @@ def _card(item: PlannedExercise, protocol: Protocol, schedule: WeekSchedule) -> 
         note=item.note,
         replaces=item.replaces_name,
         days=days,
+        figure_svg=figure_svg,
+        figure_text=figure_text,
     )
+
+
+def _figure(exercise: Exercise) -> tuple[str, str]:
+    """The card's figure: the still SVG and its text alternative (both ``""`` when the exercise has none)."""
+    if exercise.figure is None:
+        return "", ""
+    from .figures import figure_text, still_svg
+
+    return still_svg(exercise), figure_text(exercise)
 
 
 def _help_groups(

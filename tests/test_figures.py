@@ -1,0 +1,257 @@
+"""Exercise figures: a figure is data in the exercise schema, drawn by rehabkit as deterministic SVG."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rehabkit.model import Exercise
+
+from conftest import CORPUS
+
+MINIMAL: dict[str, Any] = yaml.safe_load((CORPUS / "good" / "minimal.yaml").read_text())
+MINIMAL["reviewed"] = str(MINIMAL["reviewed"])
+SVG = "{http://www.w3.org/2000/svg}"
+
+PELVIC_TILT: dict[str, Any] = {
+    "view": "side",
+    "support": "floor",
+    "start": {"angles": {"pelvis": -90, "hip": 45, "knee": 90, "ankle": -45}},
+    "poses": [{"label": "tilt", "angles": {"pelvis": -98, "lower-trunk": 8, "hip": 53, "knee": 90, "ankle": -45}}],
+    "highlight": ["lower-trunk"],
+    "arrows": [{"at": "pelvis", "direction": "up"}],
+}
+
+
+def _with_figure(tmp_path: Path, figure: dict[str, Any]) -> Path:
+    """The minimal protocol with a figure on its first exercise, written as YAML."""
+    data = copy.deepcopy(MINIMAL)
+    data["exercises"][0]["figure"] = figure
+    path = tmp_path / "with-figure.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_figure_is_valid_exercise_data(cli, tmp_path) -> None:
+    result = cli("validate", str(_with_figure(tmp_path, PELVIC_TILT)))
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_a_misspelt_joint_is_a_schema_error_at_its_line(cli, tmp_path) -> None:
+    figure = copy.deepcopy(PELVIC_TILT)
+    figure["start"]["angles"]["kne"] = 90
+    path = _with_figure(tmp_path, figure)
+    result = cli("validate", str(path))
+    assert result.exit_code == 1
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "kne:" in text)
+    assert f"{path}:{line}:" in result.stdout
+    assert "unknown field 'kne'. Did you mean 'knee'?" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_figure_round_trips_through_the_model() -> None:
+    exercise = dict(MINIMAL["exercises"][0], figure=PELVIC_TILT)
+    assert Exercise.from_dict(exercise).to_dict() == exercise
+
+
+def test_the_body_model_is_data_beside_the_schema() -> None:
+    from rehabkit._outputs.figures import body_model
+
+    shipped = json.loads((Path(__file__).parent.parent / "schemas" / "body-model.json").read_text())
+    assert body_model() == shipped
+    for joint in ("neck", "head", "upper-trunk", "lower-trunk", "pelvis", "shoulder", "elbow", "hip", "knee"):
+        assert shipped["joints"][joint]["min"] < shipped["joints"][joint]["max"]
+
+
+def test_the_schema_names_exactly_the_body_models_joints() -> None:
+    from rehabkit._documents.schemas import LIBRARY_SCHEMA, load_schema
+    from rehabkit._outputs.figures import body_model
+
+    joints = body_model()["joints"]
+    expected = set(joints) | {
+        f"{side}-{j}" for j, spec in joints.items() if spec["paired"] for side in ("left", "right")
+    }
+    for name in ("protocol.schema.json", LIBRARY_SCHEMA):
+        assert set(load_schema(name)["$defs"]["pose"]["properties"]["angles"]["properties"]) == expected
+
+
+# --- drawing ---------------------------------------------------------------------------
+
+
+def _exercise(figure: dict[str, Any] | None = None, **extra: Any) -> Exercise:
+    data = dict(MINIMAL["exercises"][0], figure=figure or PELVIC_TILT, **extra)
+    return Exercise.from_dict(data)
+
+
+def test_the_same_figure_gives_the_same_bytes_in_another_process() -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    code = (
+        "import json,sys;from rehabkit.model import Exercise;"
+        "from rehabkit._outputs.figures import still_svg,animated_svg;"
+        "e=Exercise.from_dict(json.loads(sys.argv[1]));sys.stdout.write(still_svg(e)+animated_svg(e))"
+    )
+    exercise = _exercise()
+    data = json.dumps(exercise.to_dict())
+    runs = {
+        subprocess.run([sys.executable, "-c", code, data], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
+    assert runs == {still_svg(exercise) + animated_svg(exercise)}
+
+
+def test_the_still_figure_shows_start_and_end_side_by_side_with_a_text_alternative() -> None:
+    from rehabkit._outputs.figures import still_svg
+
+    exercise = _exercise()
+    root = ET.fromstring(still_svg(exercise))
+    title = root.find(f"{SVG}title")
+    assert title is not None and title.text is not None
+    assert root.get("role") == "img"  # its <title> names it
+    assert "start position (left) and tilt (right)" in title.text
+    for i, step in enumerate(exercise.steps, 1):
+        assert f"{i}. {step}" in title.text
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert labels == ["Start", "tilt"]
+    assert root.find(f".//{SVG}script") is None
+
+
+def test_the_figure_is_grey_only() -> None:
+    import re
+
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    for svg in (still_svg(_exercise()), animated_svg(_exercise())):
+        for colour in re.findall(r"#([0-9a-fA-F]{3,6})\b", svg):
+            channels = [c * 2 for c in colour] if len(colour) == 3 else [colour[i : i + 2] for i in (0, 2, 4)]
+            assert len(set(channels)) == 1, f"#{colour} is not a grey"
+
+
+def test_a_bent_knee_is_drawn_bent() -> None:
+    from rehabkit._outputs.figures import pose_points
+    from rehabkit.model import Pose
+
+    standing = pose_points(Pose(angles=(("knee", 0),)))
+    assert standing["left-ankle"][0] == pytest.approx(standing["left-knee"][0])  # straight below the knee
+    bent = pose_points(Pose(angles=(("knee", 90),)))
+    assert bent["left-ankle"][0] < bent["left-knee"][0]  # the shank goes backwards (the figure faces right)
+    assert bent["left-ankle"][1] == pytest.approx(bent["left-knee"][1])
+
+
+def test_the_animation_moves_by_css_only_and_is_still_under_reduced_motion() -> None:
+    from rehabkit._outputs.figures import animated_svg
+
+    svg = animated_svg(_exercise(dose={"reps": 10, "hold_seconds": 5}))
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}script") is None
+    assert "@keyframes" in svg and "@media (prefers-reduced-motion: reduce)" in svg
+    frames = [g for g in root.iter(f"{SVG}g") if "rk-frame" in (g.get("class") or "")]
+    assert len(frames) > 2 and all(g.get("opacity") == "0" for g in frames)
+    still = [g for g in root.iter(f"{SVG}g") if g.get("class") == "rk-still"]
+    assert len(still) == 1
+    reduced = svg.split("@media (prefers-reduced-motion: reduce)", 1)[1]
+    assert ".rk-frame{animation:none}" in reduced and ".rk-still{opacity:1}" in reduced
+
+
+def test_the_hold_follows_the_dose() -> None:
+    import re
+
+    from rehabkit._outputs.figures import animated_svg
+
+    def loop(hold: int) -> float:
+        svg = animated_svg(_exercise(dose={"reps": 10, "hold_seconds": hold}))
+        return float(re.search(r"animation:rk-f0 ([0-9.]+)s", svg).group(1))  # type: ignore[union-attr]
+
+    assert loop(10) - loop(5) == pytest.approx(5)
+
+
+# --- shipped figures and handouts ----------------------------------------------------------
+
+LIBRARY_FILE = Path(__file__).parent.parent / "protocols" / "exercises" / "spine-exercises.yaml"
+FIRST_FIGURES = {
+    "chin-tuck": "cervical",
+    "pelvic-tilt": "lumbar",
+    "glute-bridge": "lumbar",
+    "dead-bug": "lumbar",
+    "cat-camel": "whole-spine",
+    "bird-dog": "whole-spine",
+    "standing-back-extension": "lumbar",
+    "prone-on-elbows": "lumbar",
+}
+
+
+def _shipped() -> list[Exercise]:
+    data = yaml.safe_load(LIBRARY_FILE.read_text())
+    return [Exercise.from_dict(e) for e in data["exercises"] if "figure" in e]
+
+
+def test_the_first_shipped_exercises_have_figures_across_regions() -> None:
+    shipped = {e.id: e.region for e in _shipped()}
+    assert shipped == FIRST_FIGURES
+
+
+def test_every_angle_of_every_shipped_figure_is_within_the_body_models_range() -> None:
+    from rehabkit._outputs.figures import angle_problems
+
+    for exercise in _shipped():
+        assert exercise.figure is not None
+        for pose in (exercise.figure.start, *exercise.figure.poses):
+            assert angle_problems(pose) == [], exercise.id
+
+
+def test_every_shipped_figure_draws_as_well_formed_svg() -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    for exercise in _shipped():
+        for svg in (still_svg(exercise), animated_svg(exercise)):
+            root = ET.fromstring(svg)
+            assert root.tag == f"{SVG}svg"
+            assert exercise.name in (root.findtext(f"{SVG}title") or "")
+
+
+def test_a_handout_card_holds_the_figure_with_its_text_alternative(cli, tmp_path) -> None:
+    from rehabkit._outputs.figures import figure_text
+
+    out = tmp_path / "h.html"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
+    card = text.split("Pelvic tilt</h3>", 1)[1].split("</article>", 1)[0]
+    assert '<figure class="exercise-figure"><svg' in card
+    root = ET.fromstring(card.split('<figure class="exercise-figure">', 1)[1].split("</figure>", 1)[0])
+    assert root.get("role") == "img"
+    assert root.findtext(f"{SVG}title") == figure_text(tilt)
+    assert "<script" not in text
+    breathing = text.split("Relaxed belly breathing</h3>", 1)[1].split("</article>", 1)[0]
+    assert "<svg" not in breathing  # an exercise without a figure has none
+
+
+def test_a_pdf_handout_still_reads_with_the_figure(cli, tmp_path) -> None:
+    pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
+    out = tmp_path / "h.pdf"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.split())
+    tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
+    card = words.split("Pelvic tilt 1 set", 1)[1]
+    assert card.index("Start back flattened") < card.index(f"1. {tilt.steps[0]}")  # the figure's labels, then steps
+
+
+def test_a_figure_with_a_huge_angle_still_draws() -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    figure = copy.deepcopy(PELVIC_TILT)
+    figure["poses"][0]["angles"]["knee"] = 10**400  # lint rule RK601 reports it; drawing must not crash
+    exercise = _exercise(figure)
+    ET.fromstring(still_svg(exercise))
+    ET.fromstring(animated_svg(exercise))
