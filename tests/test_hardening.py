@@ -166,7 +166,7 @@ def test_concurrent_upgrade_of_an_old_store_runs_each_migration_once(tmp_path) -
     connection.close()
     results = _spawn_many([["db", "upgrade", "--db", str(path)] for _ in range(5)])
     assert [r.returncode for r in results] == [0] * 5, [r.stderr for r in results]
-    assert sum("schema version 1 -> 8" in r.stdout for r in results) >= 1
+    assert sum(f"schema version 1 -> {len(MIGRATIONS)}" in r.stdout for r in results) >= 1
     with Store(path) as store:
         assert store.schema_version == len(MIGRATIONS) and store.has_patient("P1")
 

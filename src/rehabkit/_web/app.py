@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
+from .common import SECURITY_HEADERS, TOO_MANY, Tries, client_of
+from .staff_pages import StaffPages
 from .visits import Visit, Visits, Words
 
 __all__ = ["COOKIE", "Site", "create_app"]
@@ -39,17 +40,6 @@ __all__ = ["COOKIE", "Site", "create_app"]
 TEMPLATES = Path(__file__).parent / "templates"
 #: The session cookie's name.
 COOKIE = "rehabkit-session"
-#: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "cache-control": "no-store",
-    "x-frame-options": "DENY",
-}
 
 
 @attrs.frozen
@@ -63,42 +53,6 @@ class Site:
     today: Callable[[], datetime.date] = datetime.date.today
     #: True behind https (the cookie is then Secure).
     secure: bool = False
-
-
-#: Links that cannot sign in, tried from one address, before that address must wait; and how long it waits.
-MOST_FAILED_LINKS = 10
-FAILED_LINK_WINDOW = 15 * 60
-TOO_MANY = (
-    "Too many sign-in links that cannot sign in were tried from here. Wait a quarter of an hour, or ask your clinic "
-    "for a new sign-in link."
-)
-
-
-class Tries:
-    """Links refused, by the address that tried them, over the last :data:`FAILED_LINK_WINDOW` seconds."""
-
-    def __init__(self) -> None:
-        self._failed: dict[str, list[float]] = {}
-
-    def _recent(self, client: str) -> list[float]:
-        now = time.monotonic()
-        recent = [t for t in self._failed.get(client, []) if now - t < FAILED_LINK_WINDOW]
-        self._failed[client] = recent
-        return recent
-
-    def exhausted(self, client: str) -> bool:
-        """True when ``client`` tried too many links that could not sign in, lately."""
-        return len(self._recent(client)) >= MOST_FAILED_LINKS
-
-    def failed(self, client: str) -> None:
-        """A link ``client`` tried could not sign in."""
-        self._recent(client).append(time.monotonic())
-
-
-def _client(request: Request) -> str:
-    """The address a request came from (behind a reverse proxy on this machine, the one it forwards: uvicorn's
-    proxy headers)."""
-    return request.client.host if request.client else "-"
 
 
 class _Pages:
@@ -134,7 +88,7 @@ class _Pages:
         return _signed_out(self.message)
 
     async def sign_in_page(self, request: Request) -> Response:
-        token, client = request.path_params["token"], _client(request)
+        token, client = request.path_params["token"], client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY], 429)
         try:
@@ -145,7 +99,7 @@ class _Pages:
         return self.page("sign_in.html", token=token)
 
     async def sign_in(self, request: Request) -> Response:
-        form, client = await request.form(), _client(request)
+        form, client = await request.form(), client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY], 429)
         try:
@@ -244,6 +198,7 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
+            *StaffPages(lambda: self.store, self.page, self.message, self.site.secure).routes(),
         ]
 
 

@@ -1,0 +1,167 @@
+"""rehabkit serve, the clinician's side: staff passwords ('rehabkit staff password'), sign-in, lock-out, expiry, the
+staff cookie, and every staff route refused without it.
+
+Routes go through Starlette's test client against the application 'rehabkit serve' builds on a real store; the whole
+walk of a clinician runs in real uvicorn and Chromium (tests/test_serve_browser.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+pytest.importorskip("starlette", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
+pytest.importorskip("argon2", reason="staff passwords need the serve extra (pip install -e '.[serve]')")
+
+from starlette.testclient import TestClient
+from test_serve import ORIGIN, app_for, invite, patient_on_course, sign_in_with
+
+from conftest import TEST_CLINICIAN, sign_in
+
+PASSWORD = "correct horse battery staple"
+#: Every page of the clinician's side (GET), which needs a signed-in member of staff.
+STAFF_PAGES = ("/staff/clinic",)
+
+
+def add_staff(cli, db: str, staff: str = "PT-9", role: str = "physiotherapist", password: str = PASSWORD) -> None:
+    """``staff`` registered with ``role`` (acting from no account of this machine) and given ``password``, by the
+    suite's clinician as the store's admin."""
+    sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
+    added = cli("staff", "add", staff, "--role", role, "--os-user", f"nobody-{staff.lower()}", "--db", db)
+    assert added.exit_code == 0, added.output
+    if password:
+        done = cli("staff", "password", staff, "--password-stdin", "--db", db, input=password + "\n")
+        assert done.exit_code == 0, done.output
+
+
+def staff_rows(db: str, staff: str) -> list[tuple[str, str | None, str | None, str]]:
+    from rehabkit._sessions.backends import open_store
+
+    with open_store(db, create=False) as store:
+        return store.staff_sign_ins_of(staff)
+
+
+def sign_in_staff(client: TestClient, staff: str = "PT-9", password: str = PASSWORD):
+    return client.post("/staff/sign-in", data={"staff": staff, "password": password}, headers=ORIGIN)
+
+
+def test_staff_password_keeps_an_argon2_hash_appended_and_audited(cli, store_db) -> None:
+    add_staff(cli, store_db)
+    rows = staff_rows(store_db, "PT-9")
+    assert [kind for kind, *_ in rows] == ["password"]
+    assert rows[0][1].startswith("$argon2id$") and PASSWORD not in rows[0][1]
+    add_staff(cli, store_db, "PT-8", password="")
+    done = cli("staff", "password", "PT-9", "--password-stdin", "--db", store_db, input="another long password\n")
+    assert done.exit_code == 0, done.output
+    assert [kind for kind, *_ in staff_rows(store_db, "PT-9")] == ["password", "password"]  # appended, none changed
+    from rehabkit._sessions.backends import open_store
+
+    with open_store(store_db, create=False) as store:
+        entries = [e for e in store.audit_entries() if e.tbl == "staff_sign_ins"]
+    assert len(entries) == 2 and {e.actor for e in entries} == {TEST_CLINICIAN} and not any(e.patient for e in entries)
+    assert cli("audit", "verify", "--db", store_db).exit_code == 0
+
+
+def test_staff_password_is_refused_for_a_patient_a_short_one_and_anothers_by_a_non_admin(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    add_staff(cli, db)
+    refused = cli("staff", "password", "P-1", "--password-stdin", "--db", db, input=PASSWORD + "\n")
+    assert refused.exit_code == 9 and "patients sign in with the link" in refused.output
+    short = cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input="short\n")
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
+    sign_in(db, "PT-7", ("physiotherapist",))
+    others = cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input=PASSWORD + "\n")
+    assert others.exit_code == 9 and "may not register or disable staff" in others.output
+    own = cli("staff", "password", "PT-7", "--password-stdin", "--db", db, input=PASSWORD + "\n")
+    assert own.exit_code == 0, own.output
+    assert [kind for kind, *_ in staff_rows(db, "PT-9")] == ["password"]
+
+
+def test_staff_sign_in_gives_a_strict_http_only_cookie_of_its_own_and_signs_out(cli, store_db) -> None:
+    add_staff(cli, store_db)
+    with TestClient(app_for(store_db), follow_redirects=False) as client:
+        assert client.get("/staff").status_code == 200 and 'name="password"' in client.get("/staff").text
+        signed = sign_in_staff(client)
+        assert signed.status_code == 303 and signed.headers["location"] == "/staff/clinic"
+        cookie = signed.headers["set-cookie"]
+        assert cookie.startswith("rehabkit-staff=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert "Path=/staff" in cookie and "rehabkit-session" not in cookie
+        page = client.get("/staff/clinic")
+        assert page.status_code == 200 and "Signed in as PT-9 (physiotherapist)" in page.text
+        assert client.post("/staff/sign-out", headers=ORIGIN).status_code == 303
+        client.cookies.set("rehabkit-staff", cookie.split(";")[0].split("=", 1)[1], path="/staff")
+        assert client.get("/staff/clinic").status_code == 401  # the session ended in the store, not only the browser
+    kinds = [kind for kind, *_ in staff_rows(store_db, "PT-9")]
+    assert kinds == ["password", "session", "sign-out"]
+
+
+def test_a_wrong_password_an_unknown_id_and_a_disabled_person_are_refused_alike(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    add_staff(cli, db)
+    with TestClient(app_for(db)) as client:
+        for staff, password in (("PT-9", "wrong password here"), ("PT-404", PASSWORD), ("PT-9", "")):
+            refused = sign_in_staff(client, staff, password)
+            assert refused.status_code == 401 and "do not match" in refused.text and "Traceback" not in refused.text
+            assert "rehabkit-staff" not in client.cookies
+        sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
+        assert cli("staff", "disable", "PT-9", "--db", db).exit_code == 0
+        assert sign_in_staff(client).status_code == 401
+
+
+def test_repeated_failures_lock_the_person_out_until_a_new_password(cli, tmp_path) -> None:
+    from rehabkit._sessions.staff_sign_in import MOST_FAILURES
+
+    db = str(tmp_path / "store.sqlite3")
+    add_staff(cli, db)
+    with TestClient(app_for(db)) as client:
+        for _ in range(MOST_FAILURES - 1):
+            assert sign_in_staff(client, password="not the password").status_code == 401
+        locked = sign_in_staff(client, password="not the password")
+        assert locked.status_code == 429 and "locked for 15 minutes" in locked.text
+        assert sign_in_staff(client).status_code == 429  # the right password too, while locked
+        done = cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input="a brand new password\n")
+        assert done.exit_code == 0
+        assert sign_in_staff(client, password="a brand new password").status_code == 200
+    kinds = [kind for kind, *_ in staff_rows(db, "PT-9")]
+    assert kinds.count("failed") == MOST_FAILURES + 1 and kinds[-1] == "session"
+
+
+def test_an_expired_staff_session_signs_out(cli, tmp_path) -> None:
+    from rehabkit._sessions.backends import open_store
+    from rehabkit._sessions.sign_in import hashed
+
+    db = str(tmp_path / "store.sqlite3")
+    add_staff(cli, db)
+    past = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).isoformat(timespec="seconds")
+    with open_store(db, create=False) as store:
+        store.add_staff_sign_in("PT-9", "session", hashed("an-old-cookie"), past)
+    with TestClient(app_for(db)) as client:
+        client.cookies.set("rehabkit-staff", "an-old-cookie", path="/staff")
+        assert client.get("/staff/clinic").status_code == 401
+
+
+def test_every_staff_page_needs_a_staff_cookie_not_a_patients(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    token = invite(cli, db)
+    with TestClient(app_for(db)) as client:
+        for path in STAFF_PAGES:
+            refused = client.get(path)
+            assert refused.status_code == 401 and "Staff sign-in" in refused.text, path
+        sign_in_with(client, token)  # a patient's cookie
+        for path in STAFF_PAGES:
+            refused = client.get(path)
+            assert refused.status_code == 401 and "P-1" not in refused.text, path
+        assert client.get("/session").status_code == 200  # their own page still opens
+
+
+def test_staff_sign_in_forms_from_another_site_are_refused(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    add_staff(cli, db)
+    with TestClient(app_for(db)) as client:
+        refused = client.post("/staff/sign-in", data={"staff": "PT-9", "password": PASSWORD},
+                              headers={"origin": "https://evil.example"})  # fmt: skip
+        assert refused.status_code == 403 and "rehabkit-staff" not in client.cookies
+    assert [kind for kind, *_ in staff_rows(db, "PT-9")] == ["password"]
