@@ -7,7 +7,12 @@ walk of a clinician runs in real uvicorn and Chromium (tests/test_serve_browser.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import html
+import json
+import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,13 +20,13 @@ pytest.importorskip("starlette", reason="rehabkit serve needs the serve extra (p
 pytest.importorskip("argon2", reason="staff passwords need the serve extra (pip install -e '.[serve]')")
 
 from starlette.testclient import TestClient
-from test_serve import ORIGIN, app_for, invite, patient_on_course, sign_in_with
+from test_serve import DAY, ORIGIN, app_for, invite, patient_on_course, sign_in_with, step_of
 
 from conftest import TEST_CLINICIAN, sign_in
 
 PASSWORD = "correct horse battery staple"
 #: Every page of the clinician's side (GET), which needs a signed-in member of staff.
-STAFF_PAGES = ("/staff/clinic",)
+STAFF_PAGES = ("/staff/clinic", "/staff/patients/0123456789abcdef0123456789abcdef")
 
 
 def add_staff(cli, db: str, staff: str = "PT-9", role: str = "physiotherapist", password: str = PASSWORD) -> None:
@@ -165,3 +170,168 @@ def test_staff_sign_in_forms_from_another_site_are_refused(cli, tmp_path) -> Non
                               headers={"origin": "https://evil.example"})  # fmt: skip
         assert refused.status_code == 403 and "rehabkit-staff" not in client.cookies
     assert [kind for kind, *_ in staff_rows(db, "PT-9")] == ["password"]
+
+
+# --- the clinic overview and a patient's page ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def signed_in_staff(app, staff: str = "PT-9") -> Iterator[TestClient]:
+    """A browser of ``staff`` signed in at /staff."""
+    with TestClient(app) as client:
+        assert sign_in_staff(client, staff).status_code == 200
+        yield client
+
+
+def patient_link(client: TestClient, patient: str) -> str:
+    """The patient's page as the overview links it."""
+    page = client.get("/staff/clinic").text
+    found = re.search(rf'<a href="(/staff/patients/[0-9a-f]+)">{re.escape(patient)}</a>', page)
+    assert found, page
+    return found.group(1)
+
+
+def withdrawn(cli, db: str, patient: str) -> None:
+    """``patient`` on the neck-pain course whose clinician's approval into its first phase was withdrawn: refused a
+    session until a clinician approves again."""
+    patient_on_course(cli, db, patient)
+    sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
+    done = cli("approve", patient, "--phase", "acute", "--withdraw", "--date", DAY.isoformat(), "--db", db)
+    assert done.exit_code == 0, done.output
+
+
+def test_the_overview_ranks_the_patients_as_rehabkit_clinic_does(cli, store_db) -> None:
+    later = DAY + datetime.timedelta(days=30)
+    for patient in ("P-1", "P-2", "P-3"):
+        patient_on_course(cli, store_db, patient)
+    withdrawn(cli, store_db, "P-4")
+    add_staff(cli, store_db)
+    terminal = json.loads(cli("clinic", "--db", store_db, "--format", "json", "--date", later.isoformat()).stdout)
+    with signed_in_staff(app_for(store_db, later)) as client:
+        page = client.get("/staff/clinic").text
+    shown = re.findall(r'<a href="/staff/patients/[0-9a-f]+">([^<]+)</a>', page)
+    assert shown == [course["patient"] for course in terminal["courses"]] and len(shown) == 4
+    for course in terminal["courses"]:
+        for reason in course["reasons"]:
+            assert reason["text"] in html.unescape(page)
+    assert "P-" not in "".join(re.findall(r'href="([^"]+)"', page))  # no patient id in any URL
+
+
+def test_a_physiotherapist_approves_a_gate_the_patient_may_start_and_the_rows_equal_rehabkit_approve(
+    cli, store_db
+) -> None:
+    from rehabkit._sessions.backends import open_store
+
+    for patient in ("P-1", "P-2"):
+        withdrawn(cli, store_db, patient)
+    add_staff(cli, store_db)
+    token = invite(cli, store_db, "P-1")
+    sign_in(store_db, TEST_CLINICIAN, ("admin", "clinician"))
+    done = cli("approve", "P-2", "--phase", "acute", "--date", DAY.isoformat(), "--db", store_db)
+    assert done.exit_code == 0, done.output
+    with TestClient(app_for(store_db)) as browser:  # one app, one browser: the patient's cookie and the staff's
+        sign_in_with(browser, token)
+        refused = browser.post("/session/start", headers=ORIGIN).text
+        assert "clinician" in refused and step_of(refused) is None  # the gate is shut: no first question
+        assert sign_in_staff(browser).status_code == 200
+        page = browser.get(patient_link(browser, "P-1")).text
+        assert "Approve" in page and 'value="clinician-approval"' in page and "surgeon-clearance" not in page
+        approved = browser.post(patient_link(browser, "P-1") + "/approve",
+                                data={"phase": "acute", "kind": "clinician-approval"}, headers=ORIGIN)  # fmt: skip
+        assert approved.status_code == 200, approved.text
+        said = done.stdout.splitlines()[0].replace("P-2", "P-1").replace(TEST_CLINICIAN, "PT-9")
+        assert said in html.unescape(approved.text)  # the terminal's words
+        assert step_of(browser.post("/session/start", headers=ORIGIN).text).startswith("question:")
+    with open_store(store_db, create=False) as store:
+        web, terminal = (
+            [(e.kind, e.protocol, e.phase, e.date, e.detail) for e in store.events(p) if e.kind == "approval"]
+            for p in ("P-1", "P-2")
+        )
+        by = [e.by for e in store.events("P-1") if e.kind == "approval"]
+        entries = [e for e in store.audit_entries() if e.tbl == "course_events" and e.patient == "P-1"]
+    approvals = [e.actor for e in entries if '"approval"' in (e.content or "")]
+    assert web == terminal and by[-1] == "PT-9" and approvals[-1] == "PT-9"
+
+
+def test_a_physiotherapist_cannot_give_a_surgeons_clearance_refused_in_the_terminals_words(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    sign_in(db, TEST_CLINICIAN, ("admin", "clinician", "surgeon"))
+    for patient in ("P-5", "P-6"):
+        done = cli("approve", patient, "--protocol", "post-surgical-lumbar", "--phase", "acute", "--kind",
+                   "surgeon-clearance", "--surgery-date", (DAY - datetime.timedelta(days=3)).isoformat(),
+                   "--date", DAY.isoformat(), "--db", db)  # fmt: skip
+        assert done.exit_code == 0, done.output
+    add_staff(cli, db)
+    sign_in(db, "PT-7", ("physiotherapist",))
+    terminal = cli("approve", "P-6", "--phase", "acute", "--kind", "surgeon-clearance", "--db", db)
+    assert terminal.exit_code == 9
+    with signed_in_staff(app_for(db)) as client:
+        link = patient_link_any(client, "P-5")
+        page = client.get(link).text
+        assert 'value="surgeon-clearance"' not in page  # no button for it
+        refused = client.post(link + "/approve", data={"phase": "acute", "kind": "surgeon-clearance"}, headers=ORIGIN)
+    words = terminal.stderr.strip().removeprefix("rehabkit: not permitted: ").replace("PT-7", "PT-9")
+    assert refused.status_code == 403 and words in html.unescape(refused.text), (words, refused.text)
+    with contextlib.closing(open_store_of(db)) as store:
+        assert [e.kind for e in store.events("P-5")].count("approval") == 1  # nothing recorded
+
+
+def patient_link_any(client: TestClient, patient: str) -> str:
+    """The page of a patient whether or not the overview lists them: opened by id with the overview's form."""
+    found = client.post("/staff/find", data={"patient": patient}, headers=ORIGIN, follow_redirects=False)
+    assert found.status_code == 303, found.text
+    return found.headers["location"]
+
+
+def open_store_of(db: str):
+    from rehabkit._sessions.backends import open_store
+
+    return open_store(db, create=False)
+
+
+def test_the_sign_in_link_button_makes_a_link_that_signs_the_patient_in(cli, tmp_path) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    withdrawn(cli, db, "P-1")
+    add_staff(cli, db)
+    app = app_for(db)
+    with signed_in_staff(app) as staff:
+        made = staff.post(patient_link(staff, "P-1") + "/invite", headers=ORIGIN)
+    token = re.search(r"/sign-in/([A-Za-z0-9_-]+)", made.text).group(1)
+    with TestClient(app) as patient:
+        sign_in_with(patient, token)
+    with open_store_of(db) as store:
+        rows = store.sign_ins_of("P-1")
+        entries = [e for e in store.audit_entries() if e.tbl == "sign_ins"]
+    assert [kind for kind, _ in rows] == ["link", "exchange"] and entries[0].actor == "PT-9"
+
+
+@pytest.mark.parametrize("route", ["", "/approve", "/review", "/invite"])
+def test_every_patient_route_of_the_staff_refuses_no_cookie_a_patients_cookie_and_the_wrong_role(
+    cli, tmp_path, route
+) -> None:
+    db = str(tmp_path / "store.sqlite3")
+    withdrawn(cli, db, "P-1")
+    token = invite(cli, db, "P-1")
+    add_staff(cli, db)
+    add_staff(cli, db, "AD-1", role="admin")
+    app = app_for(db)
+    with signed_in_staff(app) as staff:
+        link = patient_link(staff, "P-1") + route
+    form = {"phase": "acute", "kind": "clinician-approval", "outcome": "resume", "note": "seen"}
+
+    def ask(client: TestClient):
+        return client.get(link) if route == "" else client.post(link, data=form, headers=ORIGIN)
+
+    with TestClient(app) as client:
+        assert ask(client).status_code == 401
+        sign_in_with(client, token)
+        assert ask(client).status_code == 401
+    with signed_in_staff(app, "AD-1") as admin:
+        answer = ask(admin)
+        if route:
+            assert answer.status_code == 403 and "AD-1 (admin) may not" in answer.text
+        else:
+            assert answer.status_code == 200 and "<form" not in answer.text.split("Sign out")[-1].split("History")[0]
+    with open_store_of(db) as store:
+        assert [e.kind for e in store.events("P-1")] == ["approval", "approval"]
+        assert [kind for kind, _ in store.sign_ins_of("P-1")] == ["link", "exchange"]  # the patient's own

@@ -32,7 +32,7 @@ from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 from .common import SECURITY_HEADERS, TOO_MANY, Tries, client_of
-from .staff_pages import StaffPages
+from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
 
 __all__ = ["COOKIE", "Site", "create_app"]
@@ -53,6 +53,8 @@ class Site:
     today: Callable[[], datetime.date] = datetime.date.today
     #: True behind https (the cookie is then Secure).
     secure: bool = False
+    #: What the clinician's pages take from the terminal's commands (None: no clinician's pages but sign-in).
+    staff: StaffWords | None = None
 
 
 class _Pages:
@@ -198,7 +200,7 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
-            *StaffPages(lambda: self.store, self.page, self.message, self.site.secure).routes(),
+            *StaffPages(lambda: self.store, self.page, self.message, self.site.secure, self.site).routes(),
         ]
 
 

@@ -9,8 +9,14 @@ deciding what they may do, and every write recorded and audited in their name.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
+import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+import attrs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -20,7 +26,7 @@ from .._sessions.staff_sign_in import STAFF_SESSION_HOURS, SignInRefused, end_st
 from .._sessions.store_api import SessionStore
 from .common import SECURITY_HEADERS, Tries, client_of
 
-__all__ = ["STAFF_COOKIE", "StaffPages"]
+__all__ = ["STAFF_COOKIE", "StaffPages", "StaffWords"]
 
 #: The staff session cookie's name (a patient's is another).
 STAFF_COOKIE = "rehabkit-staff"
@@ -33,6 +39,17 @@ TOO_MANY_HERE = (
 StaffHandler = Callable[[Request, Actor], Awaitable[Response]]
 
 
+@attrs.frozen
+class StaffWords:
+    """What the clinician's pages take from the terminal's commands, so that they say and rank what the terminal
+    does: the clinic overview's assessment (``rehabkit clinic``: store, today -> its assessment), and the words of an
+    approval and of a review recorded (``rehabkit approve``, ``rehabkit review``)."""
+
+    overview: Callable[[SessionStore, datetime.date], Any]
+    approved: Callable[..., tuple[list[str], list[str]]]
+    reviewed: Callable[..., list[str]]
+
+
 class StaffPages:
     """The staff routes' handlers, on the application's store and pages."""
 
@@ -42,9 +59,13 @@ class StaffPages:
         page: Callable[..., HTMLResponse],
         message: Callable[..., HTMLResponse],
         secure: bool,
+        site: Any = None,
     ) -> None:
         self._store, self.page, self.message, self.secure = store, page, message, secure
+        self.site = site
         self.tries = Tries()
+        #: The key of this process's references to patients in URLs (no patient id in a URL; new at each start).
+        self._key = secrets.token_bytes(32)
 
     @property
     def store(self) -> SessionStore:
@@ -95,8 +116,70 @@ class StaffPages:
 
         return route
 
+    def ref(self, patient: str) -> str:
+        """The patient's reference in this server's URLs: a keyed hash, never their id."""
+        return hmac.new(self._key, patient.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def patient_of(self, ref: str) -> str | None:
+        """The patient a reference stands for (None: no patient of this store)."""
+        return next((p for p in self.store.patient_ids() if hmac.compare_digest(self.ref(p), ref)), None)
+
     async def clinic(self, request: Request, actor: Actor) -> Response:
-        return self.page("clinic.html", actor=actor, rows=[], notes=[])
+        from .clinic_pages import overview_rows
+
+        assessment = self.site.staff.overview(self.store, self.site.today())
+        rows = overview_rows(assessment, self.ref)
+        return self.page("clinic.html", actor=actor, assessment=assessment, rows=rows, notes=[])
+
+    async def find(self, request: Request, actor: Actor) -> Response:
+        """The page of the patient whose id the form names (a POST: no patient id in a URL)."""
+        patient = (await self._form(request)).get("patient", "").strip()
+        if not self.store.has_patient(patient):
+            return self.message("No such patient", [f"No patient {patient!r} is recorded on this store."], 404)
+        return self._go(f"{STAFF}/patients/{self.ref(patient)}")
+
+    def patient_route(self, handler: Callable[[Request, Actor, str], Awaitable[Response]]) -> StaffHandler:
+        """A staff route about one patient, found from the reference in its URL (404 for none)."""
+
+        async def route(request: Request, actor: Actor) -> Response:
+            patient = self.patient_of(request.path_params["ref"])
+            if patient is None:
+                return self.message("No such patient", ["Open the patient from the clinic overview."], 404)
+            return await handler(request, actor, patient)
+
+        return route
+
+    async def patient_page(self, request: Request, actor: Actor, patient: str) -> Response:
+        return self.patient_view(actor, patient)
+
+    def patient_view(self, actor: Actor, patient: str, notes: list[str] | None = None, status: int = 200) -> Response:
+        """The patient's page as ``actor`` may use it, with ``notes`` (what a form recorded, or why it was refused)."""
+        from .clinic_pages import patient_view
+
+        view = patient_view(self.store, self.site, actor, patient)
+        return self.page("staff_patient.html", status, actor=actor, view=view, ref=self.ref(patient),
+                         notes=notes or [])  # fmt: skip
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        return {key: str(value) for key, value in (await request.form()).items()}
+
+    async def approve(self, request: Request, actor: Actor, patient: str) -> Response:
+        from .clinic_pages import record_approval
+
+        status, lines = record_approval(self.store, self.site, actor, patient, await self._form(request))
+        return self.patient_view(actor, patient, lines, status)
+
+    async def review(self, request: Request, actor: Actor, patient: str) -> Response:
+        from .clinic_pages import record_review
+
+        status, lines = record_review(self.store, self.site, actor, patient, await self._form(request))
+        return self.patient_view(actor, patient, lines, status)
+
+    async def invite(self, request: Request, actor: Actor, patient: str) -> Response:
+        from .clinic_pages import new_link
+
+        status, lines = new_link(self.store, actor, patient, str(request.base_url).rstrip("/"))
+        return self.patient_view(actor, patient, lines, status)
 
     def routes(self) -> list[Route]:
         staff = self.staff_route
@@ -105,4 +188,9 @@ class StaffPages:
             Route(f"{STAFF}/sign-in", self.sign_in, methods=["POST"]),
             Route(f"{STAFF}/sign-out", self.sign_out, methods=["POST"]),
             Route(f"{STAFF}/clinic", staff(self.clinic)),
+            Route(f"{STAFF}/find", staff(self.find), methods=["POST"]),
+            Route(STAFF + "/patients/{ref}", staff(self.patient_route(self.patient_page))),
+            Route(STAFF + "/patients/{ref}/approve", staff(self.patient_route(self.approve)), methods=["POST"]),
+            Route(STAFF + "/patients/{ref}/review", staff(self.patient_route(self.review)), methods=["POST"]),
+            Route(STAFF + "/patients/{ref}/invite", staff(self.patient_route(self.invite)), methods=["POST"]),
         ]
