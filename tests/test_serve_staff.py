@@ -233,6 +233,7 @@ def test_a_physiotherapist_approves_a_gate_the_patient_may_start_and_the_rows_eq
         sign_in_with(browser, token)
         refused = browser.post("/session/start", headers=ORIGIN).text
         assert "clinician" in refused and step_of(refused) is None  # the gate is shut: no first question
+        assert 'action="/session/start"' in refused and "Try again" in refused  # not stuck once a clinician acts
         assert sign_in_staff(browser).status_code == 200
         page = browser.get(patient_link(browser, "P-1")).text
         assert "Approve" in page and 'value="clinician-approval"' in page and "surgeon-clearance" not in page

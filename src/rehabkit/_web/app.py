@@ -241,8 +241,8 @@ def _step_page(
     """The page of the step the patient stands at."""
     step, run = visit.step, visit.run
     notes = visit.take_notes()
-    if visit.refusal is not None:
-        return message(visit.refusal.title, [*notes, *visit.refusal.lines])
+    if visit.refusal is not None:  # with a button to try again: a clinician may open the gate meanwhile
+        return page("refused.html", title=visit.refusal.title, lines=[*notes, *visit.refusal.lines])
     if visit.outcome is not None:
         return page("outcome.html", outcome=visit.outcome, notes=notes, words=words)
     if run is None or step == "end":  # none yet, or one that ended without a decision: start (again)
