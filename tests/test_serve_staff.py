@@ -336,3 +336,37 @@ def test_every_patient_route_of_the_staff_refuses_no_cookie_a_patients_cookie_an
     with open_store_of(db) as store:
         assert [e.kind for e in store.events("P-1")] == ["approval", "approval"]
         assert [kind for kind, _ in store.sign_ins_of("P-1")] == ["link", "exchange"]  # the patient's own
+
+
+def test_a_review_from_the_patients_page_stores_what_rehabkit_review_stores(cli, store_db, tmp_path) -> None:
+    """Twins stopped by a red-flag yes: a clinician's review on the web (P-1) and 'rehabkit review' (P-2) store the
+    same review event, the web's named and audited as that clinician, said in the terminal's words."""
+    import yaml
+    from test_serve import CALM
+
+    file = tmp_path / "answers.yaml"
+    file.write_text(yaml.safe_dump({**CALM, "screening": {"all": True}}))
+    for patient in ("P-1", "P-2"):
+        patient_on_course(cli, store_db, patient)
+        cli("run", "neck-pain", "--patient", patient, "--answers", str(file), "--date", DAY.isoformat(),
+            "--db", store_db)  # fmt: skip
+    add_staff(cli, store_db, "CL-1", role="clinician")
+    sign_in(store_db, TEST_CLINICIAN, ("admin", "clinician"))
+    done = cli("review", "P-2", "--outcome", "resume", "--note", "seen, no red flag", "--date", DAY.isoformat(),
+               "--db", store_db)  # fmt: skip
+    assert done.exit_code == 0 and "It reviews:" in done.stdout, done.output  # the course was paused
+    with signed_in_staff(app_for(store_db), "CL-1") as client:
+        link = patient_link(client, "P-1")  # a paused course is on the overview
+        assert "Record the review" in client.get(link).text
+        reviewed = client.post(link + "/review", data={"outcome": "resume", "note": "seen, no red flag"},
+                               headers=ORIGIN)  # fmt: skip
+    assert reviewed.status_code == 200, reviewed.text
+    for line in done.stdout.splitlines():
+        assert line.replace("P-2", "P-1").replace(TEST_CLINICIAN, "CL-1") in html.unescape(reviewed.text)
+    with open_store_of(store_db) as store:
+        web, terminal = (
+            [(e.kind, e.protocol, e.phase, e.date, e.detail) for e in store.events(p) if e.kind == "review"]
+            for p in ("P-1", "P-2")
+        )
+        by = [e.by for e in store.events("P-1") if e.kind == "review"]
+    assert web == terminal and len(web) == 1 and by == ["CL-1"]
