@@ -26,7 +26,7 @@ from conftest import TEST_CLINICIAN, sign_in
 
 PASSWORD = "correct horse battery staple"
 #: Every page of the clinician's side (GET), which needs a signed-in member of staff.
-STAFF_PAGES = ("/staff/clinic", "/staff/patients/0123456789abcdef0123456789abcdef")
+STAFF_PAGES = ("/staff/clinic", "/staff/events", "/staff/patients/0123456789abcdef0123456789abcdef")
 
 
 def add_staff(cli, db: str, staff: str = "PT-9", role: str = "physiotherapist", password: str = PASSWORD) -> None:

@@ -31,7 +31,7 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
-from .common import SECURITY_HEADERS, TOO_MANY, Tries, client_of
+from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of
 from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
 
@@ -67,6 +67,7 @@ class _Pages:
         self.store: SessionStore
         self.visits: Visits
         self.tries = Tries()
+        self.changes = Changes()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -139,7 +140,12 @@ class _Pages:
             except NotPermitted:
                 return self.message("You are signed out", ["Ask your clinic for a new sign-in link."], 403)
             self.store.clinician, self.store.account = actor.id, actor.account
-            return await handler(request, self.visits.get(patient), actor)
+            visit = self.visits.get(patient)
+            ended = visit.step == "end"
+            response = await handler(request, visit, actor)
+            if visit.step == "end" and not ended:
+                self.changes.changed()  # the session ended: the clinicians' overviews change
+            return response
 
         return route
 
@@ -186,6 +192,10 @@ class _Pages:
         return self.page("pain.html", step=visit.step, hurts=True, notes=[],
                          prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
+    def staff_pages(self) -> StaffPages:
+        """The clinician's pages, on this application's store, pages and changes."""
+        return StaffPages(lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes)
+
     def routes(self) -> list[Route]:
         patient = self.patient_route
         return [
@@ -200,7 +210,9 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
-            *StaffPages(lambda: self.store, self.page, self.message, self.site.secure, self.site).routes(),
+            *StaffPages(
+                lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes
+            ).routes(),
         ]
 
 

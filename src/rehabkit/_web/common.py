@@ -3,17 +3,26 @@ sign-ins by address, the address a request came from."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from starlette.requests import Request
 
-__all__ = ["FAILED_LINK_WINDOW", "MOST_FAILED_LINKS", "SECURITY_HEADERS", "TOO_MANY", "Tries", "client_of"]
+__all__ = [
+    "FAILED_LINK_WINDOW",
+    "MOST_FAILED_LINKS",
+    "SECURITY_HEADERS",
+    "TOO_MANY",
+    "Changes",
+    "Tries",
+    "client_of",
+]
 
 #: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -56,3 +65,28 @@ def client_of(request: Request) -> str:
     """The address a request came from (behind a reverse proxy on this machine, the one it forwards: uvicorn's
     proxy headers)."""
     return request.client.host if request.client else "-"
+
+
+class Changes:
+    """Tells the clinician's open overview pages that a patient's session ended in this server (finished, stopped or
+    refused): each page listening (server-sent events) has a queue of its own, and nothing about the patient is sent,
+    only that the overview changed."""
+
+    def __init__(self) -> None:
+        self._listeners: set[asyncio.Queue[str]] = set()
+
+    def listen(self) -> asyncio.Queue[str]:
+        """A new listener's queue (:meth:`stop` it when its page goes)."""
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
+        self._listeners.add(queue)
+        return queue
+
+    def stop(self, queue: asyncio.Queue[str]) -> None:
+        """Forget a listener."""
+        self._listeners.discard(queue)
+
+    def changed(self) -> None:
+        """Tell every listener the overview changed (a listener already told and not yet reading is told once)."""
+        for queue in self._listeners:
+            if queue.empty():
+                queue.put_nowait("overview")

@@ -9,27 +9,32 @@ deciding what they may do, and every write recorded and audited in their name.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .._sessions.staff import Actor
 from .._sessions.staff_sign_in import STAFF_SESSION_HOURS, SignInRefused, end_staff_session, sign_in_staff, staff_actor
 from .._sessions.store_api import SessionStore
-from .common import SECURITY_HEADERS, Tries, client_of
+from .common import SECURITY_HEADERS, Changes, Tries, client_of
 
 __all__ = ["STAFF_COOKIE", "StaffPages", "StaffWords"]
 
 #: The staff session cookie's name (a patient's is another).
 STAFF_COOKIE = "rehabkit-staff"
+TEMPLATES = Path(__file__).parent / "templates"
+#: Seconds between the comments that keep an overview's event stream open.
+KEEP_ALIVE = 15
 #: Where the staff pages live (the cookie's path).
 STAFF = "/staff"
 TOO_MANY_HERE = (
@@ -60,9 +65,10 @@ class StaffPages:
         message: Callable[..., HTMLResponse],
         secure: bool,
         site: Any = None,
+        changes: Changes | None = None,
     ) -> None:
         self._store, self.page, self.message, self.secure = store, page, message, secure
-        self.site = site
+        self.site, self.changes = site, changes or Changes()
         self.tries = Tries()
         #: The key of this process's references to patients in URLs (no patient id in a URL; new at each start).
         self._key = secrets.token_bytes(32)
@@ -138,6 +144,27 @@ class StaffPages:
             return self.message("No such patient", [f"No patient {patient!r} is recorded on this store."], 404)
         return self._go(f"{STAFF}/patients/{self.ref(patient)}")
 
+    async def events(self, request: Request, actor: Actor) -> Response:
+        """Server-sent events: ``overview`` when a patient's session ends here (the overview page then reloads its
+        list); a comment every :data:`KEEP_ALIVE` seconds, so that a closed page is noticed."""
+        queue = self.changes.listen()
+
+        async def stream() -> AsyncIterator[str]:
+            try:
+                yield "retry: 5000\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        yield f"event: {await asyncio.wait_for(queue.get(), KEEP_ALIVE)}\ndata: changed\n\n"
+                    except TimeoutError:
+                        yield ": still here\n\n"
+            finally:
+                self.changes.stop(queue)
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=SECURITY_HEADERS)
+
+    async def overview_script(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "overview.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
     def patient_route(self, handler: Callable[[Request, Actor, str], Awaitable[Response]]) -> StaffHandler:
         """A staff route about one patient, found from the reference in its URL (404 for none)."""
 
@@ -189,6 +216,8 @@ class StaffPages:
             Route(f"{STAFF}/sign-out", self.sign_out, methods=["POST"]),
             Route(f"{STAFF}/clinic", staff(self.clinic)),
             Route(f"{STAFF}/find", staff(self.find), methods=["POST"]),
+            Route(f"{STAFF}/events", staff(self.events)),
+            Route(f"{STAFF}/overview.js", self.overview_script),
             Route(STAFF + "/patients/{ref}", staff(self.patient_route(self.patient_page))),
             Route(STAFF + "/patients/{ref}/approve", staff(self.patient_route(self.approve)), methods=["POST"]),
             Route(STAFF + "/patients/{ref}/review", staff(self.patient_route(self.review)), methods=["POST"]),

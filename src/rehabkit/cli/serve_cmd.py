@@ -72,12 +72,16 @@ def serve(
     _run(app, host, port, certfile, keyfile)
 
 
+#: Seconds a stopping server waits for open requests (a clinician's overview keeps its event stream open) to end.
+GRACE = 5
+
+
 def _run(app: Any, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
     """Serve until Ctrl-C. No access log: a sign-in link's token is in the one URL that exchanges it."""
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile, access_log=False,
-                log_level="warning", server_header=False)  # fmt: skip
+                log_level="warning", server_header=False, timeout_graceful_shutdown=GRACE)  # fmt: skip
 
 
 def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
