@@ -297,7 +297,7 @@ def test_an_upgraded_store_verifies_with_its_older_records_as_unverified_history
     with open_store(store_db, create=False) as store:
         (session,) = store.sessions("P-1")
         assert session.clinician == "pt-1 (typed)"  # kept as recorded
-        assert store.schema_version == 9  # upgraded through 8 (the audit trail) and on
+        assert store.schema_version == 10  # upgraded through 8 (the audit trail) and on
     entries = json.loads(cli("audit", "show", "--format", "json", "--db", store_db).stdout)
     entries = [e for e in entries if e["table"] != "staff_events"]  # the admin registered since, to read the trail
     assert [e["unverified"] for e in entries] == [True] * 4 and [e["actor"] for e in entries] == [None] * 4

@@ -104,8 +104,30 @@ def test_a_physiotherapists_login_makes_sign_in_links_also_on_a_store_upgraded_t
         done = rehabkit(*args, "--db", pg_url, as_staff=False)
         assert done.returncode == 0, (args, done.stderr)
     # The store as schema 8 left it: no sign-in links' table (PT-1's login was granted the tables of its day).
-    pg_server.psql(database, "DROP TABLE sign_ins; UPDATE rehabkit_schema SET version = 8")
+    pg_server.psql(database, "DROP TABLE staff_sign_ins; DROP TABLE sign_ins; UPDATE rehabkit_schema SET version = 8")
     upgraded = rehabkit("db", "upgrade", "--db", pg_url, as_staff=False)
     assert upgraded.returncode == 0, upgraded.stderr
     invited = rehabkit("invite", "P1", "--db", pt_url, as_staff=False)
     assert invited.returncode == 0 and "/sign-in/" in invited.stdout, invited.stderr
+
+
+def test_a_physiotherapists_login_sets_their_password_also_on_a_store_upgraded_to_schema_10(
+    rehabkit, pg_server, pg_url, logins
+) -> None:
+    """Schema 10's staff passwords' table is granted to the staff logins registered before it existed: a
+    physiotherapist's login sets their own password ('rehabkit staff password') after 'db upgrade'."""
+    pt, pt_url = logins["pt"]
+    database = pg_url.rsplit("/", 1)[1].split("?")[0]
+    for args in (
+        ("staff", "add", "ADM-1", "--role", "clinician"),
+        ("staff", "add", "PT-1", "--role", "physiotherapist", "--db-role", pt),
+    ):
+        done = rehabkit(*args, "--db", pg_url, as_staff=False)
+        assert done.returncode == 0, (args, done.stderr)
+    # The store as schema 9 left it: no staff passwords' table (PT-1's login was granted the tables of its day).
+    pg_server.psql(database, "DROP TABLE staff_sign_ins; UPDATE rehabkit_schema SET version = 9")
+    upgraded = rehabkit("db", "upgrade", "--db", pg_url, as_staff=False)
+    assert upgraded.returncode == 0, upgraded.stderr
+    done = rehabkit("staff", "password", "PT-1", "--password-stdin", "--db", pt_url, as_staff=False,
+                    input="correct horse battery staple\n")  # fmt: skip
+    assert done.returncode == 0 and "password is set" in done.stdout, done.stderr

@@ -398,7 +398,7 @@ def test_stopping_the_server_keeps_the_answers_and_marks_the_session_incomplete(
 def test_too_many_links_that_cannot_sign_in_from_one_address_must_wait(cli, tmp_path) -> None:
     """Ten refused links from one address, and even a good link from there waits (429, nothing recorded); the
     good link still signs in from another address."""
-    from rehabkit._web.app import MOST_FAILED_LINKS
+    from rehabkit._web.common import MOST_FAILED_LINKS
 
     db = str(tmp_path / "store.sqlite3")
     patient_on_course(cli, db)

@@ -200,3 +200,106 @@ def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server
     plain.goto(page.url)
     assert plain.locator("#timer").is_hidden() and plain.locator(".dose").inner_text()
     plain.context.close()
+
+
+def test_a_clinician_signs_in_approves_a_gate_and_the_patient_then_starts_in_chromium(cli, tmp_path, browser) -> None:
+    """A physiotherapist signs in at /staff, opens the patient from the overview, approves the gate their clinician's
+    approval was withdrawn from, and the patient, who was refused, then starts today's session; the approval is
+    recorded as that physiotherapist."""
+    from rehabkit._sessions.backends import open_store
+
+    db = str(tmp_path / "store.sqlite3")
+    today = datetime.date.today().isoformat()
+    sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
+    for args in (
+        ("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--date", today),
+        ("approve", "P-1", "--phase", "acute", "--withdraw", "--date", today),
+        ("staff", "add", "P-1", "--role", "patient"),
+        ("staff", "add", "PT-9", "--role", "physiotherapist", "--os-user", "nobody-pt9"),
+    ):
+        assert cli(*args, "--db", db).exit_code == 0, args
+    password = "correct horse battery staple"
+    set_password = cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input=password + "\n")
+    assert set_password.exit_code == 0, set_password.output
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    link = re.search(r"http://\S+", cli("invite", "P-1", "--url", base, "--db", db).output).group(0)
+    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
+    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        _wait_until_it_answers(process, base + "/")
+        patient = browser.new_context(java_script_enabled=False).new_page()
+        patient.goto(link)
+        patient.get_by_role("button", name="Sign in").click()
+        patient.get_by_role("button", name="Start today's session").click()
+        patient.get_by_role("button", name="Try again").wait_for()  # refused: the gate is shut
+        assert "Safety question" not in patient.content() and "approval" in patient.content()
+        clinician = browser.new_context(java_script_enabled=False).new_page()
+        clinician.goto(base + "/staff")
+        clinician.get_by_label("Staff id").fill("PT-9")
+        clinician.get_by_label("Password").fill(password)
+        clinician.get_by_role("button", name="Sign in").click()
+        clinician.get_by_role("heading", name="Clinic overview").wait_for()
+        clinician.get_by_role("link", name="P-1").click()
+        assert "P-" not in clinician.url
+        clinician.get_by_label("Phase", exact=True).select_option("acute")
+        clinician.get_by_label("Kind").select_option("clinician-approval")
+        clinician.get_by_role("button", name="Approve").click()
+        clinician.get_by_text("Recorded the").wait_for()
+        assert "by PT-9" in clinician.content()
+        patient.goto(base + "/session")  # still the refusal, with a button to try again
+        patient.get_by_role("button", name="Try again").click()
+        patient.get_by_text("Safety question").first.wait_for()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    with open_store(db, create=False) as store:
+        approvals = [e for e in store.events("P-1") if e.kind == "approval"]
+    assert [e.by for e in approvals][-1] == "PT-9" and len(approvals) == 3
+
+
+def test_the_overview_changes_without_a_reload_when_a_patient_is_stopped_in_chromium(cli, tmp_path, browser) -> None:
+    """A clinician's overview open in Chromium (JavaScript on) lists a patient as paused, without a reload, once the
+    patient answers yes to a red-flag question in their own browser (server-sent events)."""
+    db = str(tmp_path / "store.sqlite3")
+    today = datetime.date.today().isoformat()
+    sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
+    for args in (
+        ("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--date", today),
+        ("staff", "add", "P-1", "--role", "patient"),
+        ("staff", "add", "PT-9", "--role", "physiotherapist", "--os-user", "nobody-pt9"),
+    ):
+        assert cli(*args, "--db", db).exit_code == 0, args
+    password = "correct horse battery staple"
+    assert cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input=password + "\n").exit_code == 0
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    link = re.search(r"http://\S+", cli("invite", "P-1", "--url", base, "--db", db).output).group(0)
+    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
+    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        _wait_until_it_answers(process, base + "/")
+        clinician = browser.new_context().new_page()
+        clinician.goto(base + "/staff")
+        clinician.get_by_label("Staff id").fill("PT-9")
+        clinician.get_by_label("Password").fill(password)
+        clinician.get_by_role("button", name="Sign in").click()
+        clinician.get_by_role("heading", name="Clinic overview").wait_for()
+        assert clinician.get_by_role("link", name="P-1").count() == 0
+        clinician.evaluate("window.notReloaded = true")
+        patient = browser.new_context(java_script_enabled=False).new_page()
+        patient.goto(link)
+        patient.get_by_role("button", name="Sign in").click()
+        patient.get_by_role("button", name="Start today's session").click()
+        patient.get_by_role("button", name="Yes", exact=True).click()
+        clinician.get_by_role("link", name="P-1").wait_for()
+        assert clinician.evaluate("window.notReloaded") is True
+        assert "paused" in clinician.locator("#overview").inner_text()
+        clinician.context.close()  # its event stream ends with it
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err, err

@@ -362,7 +362,7 @@ def test_each_database_runs_statements_written_for_it() -> None:
     from rehabkit._sessions.statements import POSTGRES, SQLITE, Statements
 
     inserts = {"start_session", "add_event", "set_surgery_date", "add_staff_event", "add_answer", "add_measure",
-               "add_sign_in"}  # fmt: skip
+               "add_sign_in", "add_staff_sign_in"}  # fmt: skip
     own = {"add_patient", "add_setting", "add_next_day", *inserts}
     json_state = {"overview_sessions", "check_sessions"}
     names = [name for name in Statements.__annotations__ if name not in ("dialect", "placeholder")]

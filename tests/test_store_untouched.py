@@ -147,13 +147,13 @@ def test_only_db_upgrade_upgrades_an_older_store(cli, tmp_path) -> None:
     _older(db)
     refused = cli("history", "P-1", "--db", str(db), as_staff=False)
     assert refused.exit_code == 1
-    assert "schema version 7, older than this rehabkit's (9)" in refused.stderr
+    assert "schema version 7, older than this rehabkit's (10)" in refused.stderr
     assert "Upgrade it once with 'rehabkit db upgrade' and the same --db" in refused.stderr
     added = cli("staff", "add", "CLIN-1", "--role", "clinician", "--db", str(db), as_staff=False)
     assert added.exit_code == 1 and "older than this rehabkit's" in added.stderr
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 7
     upgraded = cli("db", "upgrade", "--db", str(db), as_staff=False)
-    assert upgraded.exit_code == 0 and "schema version 7 -> 9" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "schema version 7 -> 10" in upgraded.stdout
     assert cli("history", "P-1", "--db", str(db), as_staff=False).exit_code == 0
 
 

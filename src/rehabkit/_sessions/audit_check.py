@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from .audit import BASELINE, ERASE, GENESIS, AuditEntry, canonical, content_digest, record_of
-from .statements import AUDIT_COLUMNS, RECORD_TABLES
+from .statements import AUDIT_COLUMNS, RECORD_TABLES, STAFF_TABLES
 from .transfer import columns_of, read_snapshot, table_rows
 
 __all__ = ["AuditFinding", "Verification", "verify_store"]
@@ -155,7 +155,7 @@ class _Chain:
         if table == "answers":
             found = _SESSION.search(content)
             return self.sessions.get(found.group(1)) if found else None
-        if table == "staff_events":
+        if table in STAFF_TABLES:
             return None
         column = "id" if table == "patients" else "patient"
         if f'"{column}":{json.dumps(patient, ensure_ascii=False)}' in content:

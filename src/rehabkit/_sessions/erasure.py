@@ -23,7 +23,7 @@ import attrs
 
 from .._common.errors import StoreError
 from .._common.exit_codes import ExitCode
-from .statements import RECORD_TABLES
+from .statements import RECORD_TABLES, STAFF_TABLES
 
 __all__ = ["Erasure", "ErasureRefused", "erase_patient", "mentions", "patient_rows"]
 
@@ -69,7 +69,7 @@ def patient_rows(store: Any, patient: str) -> dict[str, list[dict[str, Any]]]:
     """Every row of every record table that is the patient's, by table, each as column -> value, in id order."""
     found: dict[str, list[dict[str, Any]]] = {}
     for table in RECORD_TABLES:
-        if table == "staff_events":
+        if table in STAFF_TABLES:
             continue
         cursor = store._db.execute(store._sql.of_patient(table), (patient,))
         names = [d[0] for d in cursor.description]

@@ -492,6 +492,24 @@ class StoreQueries:
         row = self._db.execute(self._sql.sign_in_session, (session,)).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
 
+    # --- staff passwords and web sessions (issue 27) ---------------------------
+
+    def add_staff_sign_in(self, staff: str, kind: str, secret: str | None = None, expires: str | None = None) -> int:
+        """Record a staff password set (``password``: its argon2 hash), a sign-in refused (``failed``), or a web
+        session begun (``session``) or ended (``sign-out``: the cookie's SHA-256); returns the row's id."""
+        values = (staff, kind, secret, expires, _now(), self.clinician)
+        return int(self._write("staff_sign_ins", self._sql.add_staff_sign_in, values))
+
+    def staff_sign_ins_of(self, staff: str) -> list[tuple[str, str | None, str | None, str]]:
+        """Every password, refusal and web session of ``staff``, in the order recorded: (kind, secret, expires, at)."""
+        rows = self._db.execute(self._sql.staff_sign_ins_of, (staff,)).fetchall()
+        return [(str(kind), secret, expires, str(at)) for kind, secret, expires, at in rows]
+
+    def staff_session(self, session: str) -> tuple[str, str] | None:
+        """The person and expiry of the staff web session whose hashed cookie is ``session`` (None: none, or ended)."""
+        row = self._db.execute(self._sql.staff_session, (session,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
     # --- the staff register ------------------------------------------------------
 
     def add_staff_event(self, change: StaffChange) -> int:

@@ -18,7 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["AUDIT_COLUMNS", "POSTGRES", "RECORD_TABLES", "SCHEMA_8_TABLES", "SIGN_INS", "SQLITE", "Statements"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "POSTGRES",
+    "RECORD_TABLES",
+    "SCHEMA_8_TABLES",
+    "SIGN_INS",
+    "SQLITE",
+    "STAFF_SIGN_INS",
+    "STAFF_TABLES",
+    "Statements",
+]
 
 #: A session as :class:`rehabkit.engine.PastSession` is read from every column the store keeps of it.
 SESSION_COLUMNS = (
@@ -51,7 +61,10 @@ RECORD_TABLES = (
     "staff_events",
     "surgery_dates",
     "sign_ins",
+    "staff_sign_ins",
 )
+#: The record tables about staff, not about a patient: an erasure leaves them, the audit names no patient for them.
+STAFF_TABLES = ("staff_events", "staff_sign_ins")
 #: The record tables of schema 8, when the audit trail and its guards came: the migration to 8 covers these only
 #: (a later table gets its guards, and needs no baseline, in the migration that makes it).
 SCHEMA_8_TABLES = RECORD_TABLES[:8]
@@ -73,6 +86,23 @@ SIGN_INS = """
     CREATE INDEX sign_ins_by_token ON sign_ins (token, id);
     CREATE INDEX sign_ins_by_session ON sign_ins (session);
     CREATE INDEX sign_ins_by_patient ON sign_ins (patient, id)
+"""
+
+#: Schema 10 (issue 27): the staff's passwords and web sessions for the clinician's pages, as records appended, never
+#: changed: a password set (``password``: its argon2 hash), a sign-in refused (``failed``), a web session begun
+#: (``session``: the cookie's SHA-256, when it expires) or ended (``sign-out``: that session's hash).
+STAFF_SIGN_INS = """
+    CREATE TABLE staff_sign_ins (
+        id {id},
+        staff TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('password', 'failed', 'session', 'sign-out')),
+        secret TEXT,
+        expires TEXT,
+        at TEXT NOT NULL,
+        clinician TEXT
+    );
+    CREATE INDEX staff_sign_ins_by_staff ON staff_sign_ins (staff, id);
+    CREATE INDEX staff_sign_ins_by_secret ON staff_sign_ins (secret)
 """
 
 _NEXT_DAYS = "SELECT id, session, date, pain, settled_hours FROM next_day WHERE patient = ? AND session IS NOT NULL"
@@ -191,6 +221,9 @@ class Statements:
     sign_in_link: str
     sign_in_session: str
     sign_ins_of: str
+    add_staff_sign_in: str
+    staff_sign_ins_of: str
+    staff_session: str
     staff_event_ids: str
     #: Every entry of the staff register's changes (which of them an erasure blanks: few, and erasures are rare).
     audit_of_staff_events: str
@@ -251,7 +284,7 @@ class Statements:
                 f"SELECT answers.* FROM sessions JOIN answers ON answers.session = sessions.id "
                 f"WHERE sessions.patient = {mark} ORDER BY answers.id"
             )
-        if table not in RECORD_TABLES or table == "staff_events":
+        if table not in RECORD_TABLES or table in STAFF_TABLES:
             raise ValueError(f"{table!r} holds no patient's rows")
         return f"SELECT * FROM {table} WHERE patient = {mark} ORDER BY id"
 
@@ -349,6 +382,12 @@ _PORTABLE: dict[str, str] = {
         "SELECT e.patient, e.expires, e.token FROM sign_ins AS e WHERE e.session = ? AND e.kind = 'exchange' "
         "AND NOT EXISTS (SELECT 1 FROM sign_ins AS r WHERE r.token = e.token AND r.kind = 'revoke')"
     ),
+    # A person's passwords, refusals and web sessions; a staff web session by its hashed cookie, unless ended.
+    "staff_sign_ins_of": "SELECT kind, secret, expires, at FROM staff_sign_ins WHERE staff = ? ORDER BY id",
+    "staff_session": (
+        "SELECT s.staff, s.expires FROM staff_sign_ins AS s WHERE s.secret = ? AND s.kind = 'session' "
+        "AND NOT EXISTS (SELECT 1 FROM staff_sign_ins AS o WHERE o.secret = s.secret AND o.kind = 'sign-out')"
+    ),
     "staff_event_ids": "SELECT id FROM staff_events WHERE staff = ? ORDER BY id",
     "audit_of_staff_events": "SELECT id, record FROM audit WHERE tbl = 'staff_events' ORDER BY id",
     "blank_audit_entry": "UPDATE audit SET content = NULL, patient = NULL WHERE id = ?",
@@ -387,6 +426,9 @@ _ADD_STAFF_EVENT = (
 _ADD_SIGN_IN = (
     "INSERT INTO sign_ins (patient, kind, token, session, expires, at, clinician) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+_ADD_STAFF_SIGN_IN = (
+    "INSERT INTO staff_sign_ins (staff, kind, secret, expires, at, clinician) VALUES (?, ?, ?, ?, ?, ?)"
+)
 _ADD_ANSWER = "INSERT INTO answers (session, kind, key, value, at) VALUES (?, ?, ?, ?, ?)"
 _ADD_MEASURE = (
     "INSERT INTO measures (patient, measure, value, unit, band, answers, at, date, clinician) "
@@ -410,6 +452,7 @@ _OWN: dict[str, dict[str, str]] = {
         "add_event": _ADD_EVENT,
         "add_answer": _ADD_ANSWER,
         "add_sign_in": _ADD_SIGN_IN,
+        "add_staff_sign_in": _ADD_STAFF_SIGN_IN,
         "add_measure": _ADD_MEASURE,
         "add_next_day": _ADD_NEXT_DAY,
         "add_setting": "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
@@ -422,6 +465,7 @@ _OWN: dict[str, dict[str, str]] = {
         "add_event": _ADD_EVENT + " RETURNING id",
         "add_answer": _ADD_ANSWER + " RETURNING id",
         "add_sign_in": _ADD_SIGN_IN + " RETURNING id",
+        "add_staff_sign_in": _ADD_STAFF_SIGN_IN + " RETURNING id",
         "add_measure": _ADD_MEASURE + " RETURNING id",
         "add_next_day": _ADD_NEXT_DAY + " RETURNING id",
         "add_setting": "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",

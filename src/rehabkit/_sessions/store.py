@@ -168,6 +168,18 @@ def _migrate_to_sign_ins(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _migrate_to_staff_sign_ins(db: sqlite3.Connection) -> None:
+    """Schema 10 (issue 27): the staff's passwords and web sessions, its rows never changed in place (its guards)."""
+    from .guards import sqlite_guards
+    from .statements import STAFF_SIGN_INS
+
+    for statement in (s.strip() for s in STAFF_SIGN_INS.format(id="INTEGER PRIMARY KEY").split(";")):
+        if statement:
+            db.execute(statement)
+    for statement in sqlite_guards(("staff_sign_ins",)):
+        db.execute(statement)
+
+
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
@@ -286,6 +298,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """,
     _migrate_to_audit_trail,
     _migrate_to_sign_ins,
+    _migrate_to_staff_sign_ins,
 )
 
 
@@ -423,6 +436,7 @@ class Store(StoreQueries):
             "settings",
             "audit",
             "sign_ins",
+            "staff_sign_ins",
         }
         if tables - ours or (tables and "patients" not in tables):
             raise StoreError(

@@ -383,6 +383,18 @@ class SessionStore(Protocol):
         """The patient and expiry of the web session whose hashed cookie is ``session``."""
         ...
 
+    def add_staff_sign_in(self, staff: str, kind: str, secret: str | None = None, expires: str | None = None) -> int:
+        """Record a staff password set, a sign-in refused, or a web session begun or ended; returns its id."""
+        ...
+
+    def staff_sign_ins_of(self, staff: str) -> list[tuple[str, str | None, str | None, str]]:
+        """Every password, refusal and web session of ``staff``: (kind, secret, expires, at)."""
+        ...
+
+    def staff_session(self, session: str) -> tuple[str, str] | None:
+        """The person and expiry of the staff web session whose hashed cookie is ``session``."""
+        ...
+
     def add_staff_event(self, change: StaffChange) -> int:
         """Record one change of the staff register; returns its id."""
         ...

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
+from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of
+from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
 
 __all__ = ["COOKIE", "Site", "create_app"]
@@ -39,17 +40,6 @@ __all__ = ["COOKIE", "Site", "create_app"]
 TEMPLATES = Path(__file__).parent / "templates"
 #: The session cookie's name.
 COOKIE = "rehabkit-session"
-#: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "cache-control": "no-store",
-    "x-frame-options": "DENY",
-}
 
 
 @attrs.frozen
@@ -63,42 +53,8 @@ class Site:
     today: Callable[[], datetime.date] = datetime.date.today
     #: True behind https (the cookie is then Secure).
     secure: bool = False
-
-
-#: Links that cannot sign in, tried from one address, before that address must wait; and how long it waits.
-MOST_FAILED_LINKS = 10
-FAILED_LINK_WINDOW = 15 * 60
-TOO_MANY = (
-    "Too many sign-in links that cannot sign in were tried from here. Wait a quarter of an hour, or ask your clinic "
-    "for a new sign-in link."
-)
-
-
-class Tries:
-    """Links refused, by the address that tried them, over the last :data:`FAILED_LINK_WINDOW` seconds."""
-
-    def __init__(self) -> None:
-        self._failed: dict[str, list[float]] = {}
-
-    def _recent(self, client: str) -> list[float]:
-        now = time.monotonic()
-        recent = [t for t in self._failed.get(client, []) if now - t < FAILED_LINK_WINDOW]
-        self._failed[client] = recent
-        return recent
-
-    def exhausted(self, client: str) -> bool:
-        """True when ``client`` tried too many links that could not sign in, lately."""
-        return len(self._recent(client)) >= MOST_FAILED_LINKS
-
-    def failed(self, client: str) -> None:
-        """A link ``client`` tried could not sign in."""
-        self._recent(client).append(time.monotonic())
-
-
-def _client(request: Request) -> str:
-    """The address a request came from (behind a reverse proxy on this machine, the one it forwards: uvicorn's
-    proxy headers)."""
-    return request.client.host if request.client else "-"
+    #: What the clinician's pages take from the terminal's commands (None: no clinician's pages but sign-in).
+    staff: StaffWords | None = None
 
 
 class _Pages:
@@ -111,6 +67,7 @@ class _Pages:
         self.store: SessionStore
         self.visits: Visits
         self.tries = Tries()
+        self.changes = Changes()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -134,7 +91,7 @@ class _Pages:
         return _signed_out(self.message)
 
     async def sign_in_page(self, request: Request) -> Response:
-        token, client = request.path_params["token"], _client(request)
+        token, client = request.path_params["token"], client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY], 429)
         try:
@@ -145,7 +102,7 @@ class _Pages:
         return self.page("sign_in.html", token=token)
 
     async def sign_in(self, request: Request) -> Response:
-        form, client = await request.form(), _client(request)
+        form, client = await request.form(), client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY], 429)
         try:
@@ -183,7 +140,12 @@ class _Pages:
             except NotPermitted:
                 return self.message("You are signed out", ["Ask your clinic for a new sign-in link."], 403)
             self.store.clinician, self.store.account = actor.id, actor.account
-            return await handler(request, self.visits.get(patient), actor)
+            visit = self.visits.get(patient)
+            ended = visit.step == "end"
+            response = await handler(request, visit, actor)
+            if visit.step == "end" and not ended:
+                self.changes.changed()  # the session ended: the clinicians' overviews change
+            return response
 
         return route
 
@@ -230,6 +192,10 @@ class _Pages:
         return self.page("pain.html", step=visit.step, hurts=True, notes=[],
                          prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
+    def staff_pages(self) -> StaffPages:
+        """The clinician's pages, on this application's store, pages and changes."""
+        return StaffPages(lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes)
+
     def routes(self) -> list[Route]:
         patient = self.patient_route
         return [
@@ -244,6 +210,9 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
+            *StaffPages(
+                lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes
+            ).routes(),
         ]
 
 
@@ -284,8 +253,8 @@ def _step_page(
     """The page of the step the patient stands at."""
     step, run = visit.step, visit.run
     notes = visit.take_notes()
-    if visit.refusal is not None:
-        return message(visit.refusal.title, [*notes, *visit.refusal.lines])
+    if visit.refusal is not None:  # with a button to try again: a clinician may open the gate meanwhile
+        return page("refused.html", title=visit.refusal.title, lines=[*notes, *visit.refusal.lines])
     if visit.outcome is not None:
         return page("outcome.html", outcome=visit.outcome, notes=notes, words=words)
     if run is None or step == "end":  # none yet, or one that ended without a decision: start (again)

@@ -171,24 +171,37 @@ def approve(
 
 def _say_approved(recorded: Any, protocol: Any, phase_id: str, day: datetime.date, evidence: str | None) -> None:
     """What ``approve`` says it recorded, and a warning when it opens a gate again after a withdrawal."""
+    said, warnings = approved_lines(recorded, protocol, phase_id, day, evidence)
+    for line in said:
+        echo(line)
+    for line in warnings:
+        echo(line, err=True)
+
+
+def approved_lines(
+    recorded: Any, protocol: Any, phase_id: str, day: datetime.date, evidence: str | None
+) -> tuple[list[str], list[str]]:
+    """The words of an approval recorded (the terminal's and the clinician's page's): what was recorded, and the
+    warnings (a gate opened again after a withdrawal; an approval the gate does not ask for)."""
     word = APPROVAL_WORDS[recorded.kind]
     phase = protocol.phase(phase_id)
     how = "withdrawn" if not recorded.given else "given"
     who = f"{recorded.by}" if recorded.surgeon is None else f"{recorded.surgeon}, transcribed by {recorded.by}"
-    echo(
+    said = [
         f"Recorded the {word} ({how}) by {who} on {day.isoformat()} for the phase {phase.name!r} ({phase_id}) of "
         f"{protocol.title}."
-    )
+    ]
     if recorded.surgeon is not None:
-        echo(f"  From: {evidence}")
+        said.append(f"  From: {evidence}")
+    warnings = []
     if recorded.withdrawn is not None:
-        echo(
+        warnings.append(
             f"rehabkit: warning: the {word} for this gate was withdrawn on {recorded.withdrawn.isoformat()}; this "
-            "opens the gate again (the clinic overview lists it).",
-            err=True,
+            "opens the gate again (the clinic overview lists it)."
         )
     if not recorded.asked:
-        echo(f"Note: the gate into {phase_id!r} does not ask for the {word}.", err=True)
+        warnings.append(f"Note: the gate into {phase_id!r} does not ask for the {word}.")
+    return said, warnings
 
 
 @click.command(
@@ -259,7 +272,7 @@ def review(
         actor = acting(store, clinician)
         clinician = actor.id
         with course_lock(store, patient, "a review", actor.id):
-            protocol, course, before, after = _record_review(
+            protocol, course, _before, after = _record_review(
                 state, store, patient, actor, outcome, phase_id, note, protocol_id, day
             )
     if output_format == "json":
@@ -280,11 +293,23 @@ def review(
             )
         )
         return
-    echo(f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}.")
+    for line in reviewed_lines(patient, day, clinician, outcome, protocol, course, after):
+        echo(line)
+    if after.stopped and outcome in ("resume", "earlier-phase"):
+        raise exit_with(ExitCode.COURSE_STOPPED)
+
+
+def reviewed_lines(
+    patient: str, day: datetime.date, clinician: str | None, outcome: str, protocol: Any, course: Any, after: Any
+) -> list[str]:
+    """The words of a review recorded (the terminal's and the clinician's page's): who reviewed what, and what
+    follows for the course (``course``: before the review; ``after``: after it)."""
+    before = describe_stop(course, patient)[:1]
+    lines = [f"Review recorded for {patient} on {day.isoformat()} by {clinician}: {outcome}."]
     if before:
-        echo(f"  It reviews: {before[0]}")
+        lines.append(f"  It reviews: {before[0]}")
     elif course.status == "active":
-        echo("  (The course was not paused.)")
+        lines.append("  (The course was not paused.)")
     phase = protocol.phase(after.phase)
     messages = {
         "resume": f"The course of {protocol.title} goes on in the phase {phase.name!r}.",
@@ -292,9 +317,7 @@ def review(
         "discharge": f"The patient is discharged from {protocol.title}: no more sessions of it are run.",
         "refer": "The patient is referred on: no session runs until a later review resumes the course.",
     }
-    echo(messages[outcome])
-    if after.stopped and outcome in ("resume", "earlier-phase"):
-        raise exit_with(ExitCode.COURSE_STOPPED)
+    return [*lines, messages[outcome]]
 
 
 def _record_review(

@@ -72,12 +72,16 @@ def serve(
     _run(app, host, port, certfile, keyfile)
 
 
+#: Seconds a stopping server waits for open requests (a clinician's overview keeps its event stream open) to end.
+GRACE = 5
+
+
 def _run(app: Any, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
     """Serve until Ctrl-C. No access log: a sign-in link's token is in the one URL that exchanges it."""
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile, access_log=False,
-                log_level="warning", server_header=False)  # fmt: skip
+                log_level="warning", server_header=False, timeout_graceful_shutdown=GRACE)  # fmt: skip
 
 
 def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
@@ -105,4 +109,26 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
         screening_pause=SCREENING_PAUSE,
         decision_pause=DECISION_PAUSE,
     )
-    return Site(lambda: open_store(db, create=False), context, words, secure=secure)
+    return Site(lambda: open_store(db, create=False), context, words, secure=secure, staff=_staff_words(state))
+
+
+def _staff_words(state: AppState) -> Any:
+    """What the clinician's pages take from the terminal's commands: ``clinic``'s assessment, the words of
+    ``approve`` and ``review``."""
+    from .._sessions.clinic import assess
+    from .._web.staff_pages import StaffWords
+    from .course_cmds import approved_lines, reviewed_lines
+
+    registry = state.registry()
+
+    def find(protocol_id: str) -> Any:
+        try:
+            return registry.find_protocol(protocol_id).item
+        except LookupError:
+            return None
+
+    def overview(store: Any, day: Any) -> Any:
+        measures = {key: r.item for key, r in registry.outcome_measures.items()}
+        return assess(store, find, measures, day, None, int(registry.policy()["staff"]["trust_event_days"]))
+
+    return StaffWords(overview=overview, approved=approved_lines, reviewed=reviewed_lines)

@@ -1,4 +1,4 @@
-"""``rehabkit staff``: who may act on the store's courses (add, list, disable, enable, whoami)."""
+"""``rehabkit staff``: who may act on the store's courses (add, list, disable, enable, whoami, password)."""
 
 from __future__ import annotations
 
@@ -280,3 +280,48 @@ def whoami(db: str | None) -> None:
     with open_store(db, read_only=True) as store:
         actor = acting(store)
     echo(f"{actor.id} ({', '.join(actor.roles)}), acting from {actor.account!r}.")
+
+
+@staff.command("password", epilog=EXIT_CODES)
+@click.argument("staff_id", metavar="ID")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking for it twice.",
+)
+@db_option
+def password(staff_id: str, password_stdin: bool, db: str | None) -> None:
+    """Set a person's password for the clinician's pages ('rehabkit serve').
+
+    An admin sets anyone's; a person sets their own. The store keeps its
+    Argon2id hash only (never the password), as a record appended and audited;
+    a new password ends a lock-out. Patients sign in with links instead
+    ('rehabkit invite'). At least 12 characters.
+
+    \b
+    Examples:
+      rehabkit staff password PT-2
+      printf '%s\\n' "$NEW_PASSWORD" | rehabkit staff password PT-2 --password-stdin
+    """
+    import sys
+
+    from .._sessions.staff import may
+    from .._sessions.staff_sign_in import MIN_PASSWORD_LENGTH, set_password
+
+    with open_store(db, create=False) as store:
+        actor = acting(store)
+        if actor.id != staff_id and not may(actor, "manage-staff"):
+            from .._sessions.staff import require
+
+            require(actor, "manage-staff")
+        if password_stdin:
+            secret = sys.stdin.readline().rstrip("\r\n")
+        else:
+            secret = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        if len(secret) < MIN_PASSWORD_LENGTH:
+            raise click.BadParameter(
+                f"a password must be at least {MIN_PASSWORD_LENGTH} characters long: choose a longer one.",
+                param_hint="the password",
+            )
+        set_password(store, staff_id, secret)
+    echo(f"{staff_id}'s password is set: they sign in at the clinic's 'rehabkit serve' address, /staff.")
