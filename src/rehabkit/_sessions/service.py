@@ -971,7 +971,9 @@ def record_measure(
     answers: Mapping[str, int | None],
     policy: Mapping[str, Any] | None = None,
 ) -> Score:
-    """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score.
+    """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score; a
+    patient the store does not know yet is recorded with it, in one transaction (a baseline measure before the
+    first session).
 
     Raises :class:`rehabkit._sessions.outcomes.ScoringError` when the published scoring rule cannot score them
     (too many items skipped, a score out of range); nothing is recorded then.
