@@ -117,3 +117,18 @@ def test_the_schemas_know_the_current_format_and_refuse_a_newer_one(rehabkit, tm
     newer = _protocol(tmp_path, "newer.yaml", format=CURRENT_FORMAT + 1)
     result = rehabkit("validate", newer)
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_an_old_rules_own_above_still_acts_where_a_phase_has_no_review_after_weeks() -> None:
+    """The old form keeps its old meaning: with no phase limit the rule's own 'above' decides; a phase's
+    review_after_weeks, where given, replaces it."""
+    from rehabkit import SymptomRule
+    from rehabkit.engine.symptoms import Observation, fires
+
+    rule = SymptomRule.from_dict(
+        {"id": "stuck", "measure": "no-improvement-weeks", "above": 3, "min_change": 2, "action": "stop-and-review",
+         "message": "See your clinician."}
+    )  # fmt: skip
+    assert fires(rule, Observation("no-improvement-weeks", 3.5))
+    assert not fires(rule, Observation("no-improvement-weeks", 2.5))
+    assert not fires(rule, Observation("no-improvement-weeks", 3.5, limit=6))
