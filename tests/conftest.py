@@ -26,6 +26,9 @@ SCREEN_WAIT = 300
 CORPUS = REPO / "tests" / "corpus"
 PROTOCOLS = REPO / "protocols"
 TEST_PACKS = REPO / "tests" / "plugins"
+#: The compatibility corpus's packs hold their own tests: tests/test_compat_corpus.py runs them, installed, with their
+#: own configuration; the suite does not collect them itself.
+collect_ignore_glob = ["compat/rehabkit-compat-*"]
 #: The example code pack in plugins/, installed like the test packs (as "example-clinic").
 EXAMPLE_PACK = REPO / "plugins" / "rehabkit-example-clinic"
 

@@ -88,12 +88,13 @@ def test_commands_that_read_a_record_never_create_a_store(cli, tmp_path) -> None
     for args in (
         ("history", "P1"),
         ("next-day", "P1", "--pain", "3"),
-        ("measure", "P1", "nprs", "--score", "pain=3"),
         ("review", "P1", "--clinician", "PT-1", "--outcome", "resume"),
     ):
         result = cli(*args, "--db", str(missing))
         assert result.exit_code == 1, args
         assert "there is no session store at" in result.stderr
+    baseline = cli("measure", "P1", "nprs", "--score", "pain=3", "--db", str(missing))  # starts a record: as run does
+    assert baseline.exit_code == 9 and "rehabkit staff add YOUR-STAFF-ID --role ROLE" in baseline.stderr
     plan = cli("run", "neck-pain", "--patient", "P1", "--db", str(missing), "--plan")
     assert plan.exit_code == 7  # the first gate: nothing recorded, and no store made to say so
     assert not missing.parent.exists()

@@ -8,6 +8,8 @@ import pytest
 
 from rehabkit._sessions.store import Store
 
+from conftest import sign_in
+
 ODI = [
     "pain-intensity=2",
     "personal-care=1",
@@ -40,6 +42,45 @@ def test_measure_scores_and_records_with_a_skipped_section(cli, db) -> None:
     assert result.stdout == "ODI 35.6 % (moderate disability), 9 of 10 items answered: recorded for P1.\n"
     with Store(db) as store:
         assert store.latest_measures("P1") == {"odi": 35.6}
+
+
+def test_a_baseline_measure_before_the_first_session_records_the_patient(cli, tmp_path) -> None:
+    """Issue 30: the first visit scores a baseline before any session; the store made by 'staff add' records the
+    patient with it, as 'run' and 'approve' do."""
+    db = str(tmp_path / "s.db")
+    sign_in(db)  # 'rehabkit staff add': the only command that makes a store
+    result = cli("measure", "M-1", "nprs", "--score", "pain=6", "--db", db, "--date", "2026-11-02")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "NPRS 6 /10: recorded for M-1.\n"
+    history = cli("history", "M-1", "--db", db, "--format", "json")
+    assert history.exit_code == 0, history.output
+    assert json.loads(history.stdout)["measures"] == [
+        {"measure": "nprs", "value": 6.0, "date": "2026-11-02", "band": None}
+    ]
+
+
+def test_a_baseline_measure_on_a_look_alike_id_asks_for_new_patient(cli, db) -> None:
+    refused = cli("measure", "P-1", "nprs", "--score", "pain=6", "--db", db)
+    assert refused.exit_code == 2
+    assert "Did you mean 'P1'?" in refused.stderr and "--new-patient" in refused.stderr
+    with Store(db) as store:
+        assert not store.has_patient("P-1")
+    given = cli("measure", "P-1", "nprs", "--score", "pain=6", "--new-patient", "--db", db)
+    assert given.exit_code == 0, given.output
+
+
+def test_a_measure_names_a_patient_id_that_is_a_name(cli, db) -> None:
+    refused = cli("measure", "Jane Doe", "nprs", "--score", "pain=6", "--db", db)
+    assert refused.exit_code == 2
+    assert "'Jane Doe' is not a patient id" in refused.stderr and "Traceback" not in refused.output
+
+
+def test_a_measure_with_no_store_is_refused_and_names_staff_add(cli, tmp_path) -> None:
+    db = tmp_path / "none.db"
+    result = cli("measure", "M-1", "nprs", "--score", "pain=6", "--db", str(db))
+    assert result.exit_code == 9
+    assert "rehabkit staff add YOUR-STAFF-ID --role ROLE" in result.stderr
+    assert not db.exists()
 
 
 def test_measure_asks_for_items_not_given_and_reprompts_bad_answers(cli, db) -> None:
@@ -110,7 +151,6 @@ def test_a_next_morning_report_naming_a_protocol_that_is_not_there_records_nothi
     "args",
     [
         ("next-day", "NEWGUY", "--pain", "3"),
-        ("measure", "NEWGUY", "nprs", "--score", "pain=3"),
         ("history", "NEWGUY"),
         ("review", "NEWGUY", "--clinician", "PT-1", "--outcome", "resume"),
     ],

@@ -36,7 +36,7 @@ READERS = (
 #: Commands that record, each given something they refuse before recording (an unknown patient, phase or person).
 REFUSED_WRITERS = (
     ("next-day", "P-404", "--pain", "3"),
-    ("measure", "P-404", "nprs", "--score", "pain=3"),
+    ("measure", "P-404", "nprs", "--score", "pain=11"),
     ("review", "P-404", "--outcome", "resume", "--note", "seen"),
     ("approve", "P-1", "--protocol", "neck-pain", "--phase", "no-such-phase"),
     ("patient", "export", "P-404", "-o", "{out}/p.json"),
@@ -112,7 +112,7 @@ def test_no_command_writes_a_file_that_is_not_a_current_store(cli, tmp_path, sta
         assert result.exit_code != 0, (command, result.output)
         if "--answers" in command or ("--plan" in command and make in (None, STATES["empty"][0])):
             continue  # a missing answers file is refused first; --plan plans from an empty store in memory
-        if command[0] in ("run", "approve") and make in (None, STATES["empty"][0]):
+        if command[0] in ("run", "approve", "measure") and make in (None, STATES["empty"][0]):
             assert result.exit_code == 9 and "rehabkit staff add YOUR-STAFF-ID --role ROLE" in result.stderr
         else:
             assert said in result.stderr, (command, result.stderr)

@@ -667,6 +667,8 @@ class Protocol(_Model):
     advice: tuple[str, ...] = _texts(default=())
     authors: tuple[str, ...] = _texts(default=())
     suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
+    #: The document format it was written for (``format``); ``None``: none declared, the first format.
+    format_version: int | None = attrs.field(default=None, metadata={"key": "format"})
 
     @property
     def key(self) -> str:
@@ -697,6 +699,8 @@ class ExerciseLibrary(_Model):
     summary: str | None = None
     authors: tuple[str, ...] = _texts(default=())
     suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
+    #: The document format it was written for (``format``); ``None``: none declared, the first format.
+    format_version: int | None = attrs.field(default=None, metadata={"key": "format"})
 
     @property
     def key(self) -> str:

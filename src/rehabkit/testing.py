@@ -148,7 +148,10 @@ class PackHarness:
     def assert_protocols_clean(self, *, allow_warnings: bool = False, today: datetime.date | None = None) -> None:
         """Fail unless the pack contributes at least one protocol and none has a finding.
 
-        ``allow_warnings=True`` accepts warning findings and fails on errors only.
+        ``allow_warnings=True`` accepts warning findings and fails on errors only. A protocol of an older document
+        format (written for rehabkit 0.1, without ``format``) fails on errors only too: the warnings rehabkit's own
+        rules added since report for it (deprecations, RK205) are given as one :class:`DeprecationWarning`, so that a
+        test written for that release passes and says what to change.
         """
         self.assert_loaded()
         results = self.check_protocols(today)
@@ -156,14 +159,33 @@ class PackHarness:
             raise PackTestError(
                 f"pack {self.pack!r} contributes no protocol; its register_protocols hook registered none."
             )
-        lines = [
-            f.format_text()
-            for findings in results.values()
-            for f in findings
-            if not (allow_warnings and f.severity is Severity.WARNING)
-        ]
+        older = self._older_format(results)
+        lines, deprecated = [], []
+        for key, findings in results.items():
+            for f in findings:
+                if f.severity is Severity.WARNING and (allow_warnings or (key in older and f.source == "core")):
+                    deprecated += [f.format_text()] if key in older and f.source == "core" else []
+                    continue
+                lines.append(f.format_text())
+        if deprecated:
+            import warnings
+
+            warnings.warn(
+                f"pack {self.pack!r}: protocols of an older document format have warnings from rules added since "
+                "(mend them, then declare 'format: 2'; see docs/plugins.md, 'When rehabkit changes'):\n  "
+                + "\n  ".join(deprecated),
+                DeprecationWarning,
+                stacklevel=2,
+            )
         if lines:
             raise PackTestError(f"pack {self.pack!r}: protocols with findings:\n  " + "\n  ".join(lines))
+
+    def _older_format(self, results: Mapping[str, Any]) -> set[str]:
+        """The keys of the protocols in ``results`` written for an older document format than the current one."""
+        from ._common.formats import CURRENT_FORMAT, document_format
+
+        contributed = self.contributed("protocols")
+        return {key for key in results if document_format(contributed[key].item) < CURRENT_FORMAT}
 
     # --- sessions and the command line ----------------------------------------
 
@@ -187,12 +209,17 @@ class PackHarness:
         the gate the patient stands at (the first phase before the course starts,
         else the next one), as ``rehabkit run --surgeon-cleared`` does: a withdrawal
         (``False``) closes the phase the patient is in as well as the next one, as
-        ``run --surgeon-not-cleared`` does (before 0.2 the harness closed the next one only). Raises
-        :class:`rehabkit._sessions.runner.CourseStopped` or :class:`rehabkit._sessions.runner.GateClosed`
-        when the course may not run today.
+        ``run --surgeon-not-cleared`` does (before 0.2 the harness closed the next one only).
+
+        Without ``approvals`` (a test written for rehabkit 0.1, whose harness ran the first phase without its gate),
+        the first gate of a course not started yet is approved with every kind it asks for, with a
+        :class:`DeprecationWarning`: from rehabkit 0.3 nothing is approved unless ``approvals`` says so. Give
+        ``approvals={}`` to leave the gate closed. Raises :class:`rehabkit._sessions.runner.CourseStopped` or
+        :class:`rehabkit._sessions.runner.GateClosed` when the course may not run today, with a note saying what a
+        test changes to go on.
         """
         from ._sessions.runner import Display, FileAnswers, run_session
-        from ._sessions.service import CourseContext, record_gate_approvals, set_surgery_date
+        from ._sessions.service import CourseContext, CourseStopped, GateClosed, record_gate_approvals, set_surgery_date
         from ._sessions.store import Store
 
         if self.db_path is None:
@@ -212,10 +239,17 @@ class PackHarness:
             actor = _tester(store)
             surgery = datetime.date.fromisoformat(surgery_date) if surgery_date else None
             set_surgery_date(store, patient, surgery, day, actor)
-            if approvals:
-                record_gate_approvals(store, context, patient, actor, day, dict(approvals), via=None)
+            given = _first_gate_by_default(store, context, patient, day) if approvals is None else approvals
+            if given:
+                record_gate_approvals(store, context, patient, actor, day, dict(given), via=None)
             answered = FileAnswers(answers, "<scripted answers>")
-            outcome = run_session(store, context, patient, answered, Display(transcript.append), actor=actor, today=day)
+            try:
+                outcome = run_session(
+                    store, context, patient, answered, Display(transcript.append), actor=actor, today=day
+                )
+            except (CourseStopped, GateClosed) as exc:
+                exc.add_note(_WHAT_TO_CHANGE[type(exc).__name__])
+                raise
         return ScriptedSession(outcome, tuple(transcript))
 
     def invoke(self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None) -> Any:
@@ -234,6 +268,46 @@ class PackHarness:
                 _tester(store)
         environment.update(env or {})
         return CliRunner().invoke(main, list(args), input=input, env=environment, catch_exceptions=False)
+
+
+#: What a pack's test changes when ``run_session`` raises, by the exception's name (added to it as a note).
+_WHAT_TO_CHANGE = {
+    "GateClosed": (
+        "rehabkit.testing: the gate into the patient's phase is closed. Give run_session(..., approvals="
+        "{'clinician-approval': True}) (or the kinds the gate asks for, such as 'surgeon-clearance'), or a date or "
+        "answers that meet its criteria. Since rehabkit 0.2 the harness checks gates as 'rehabkit run' does."
+    ),
+    "CourseStopped": (
+        "rehabkit.testing: the course was stopped by an earlier session (a red flag or a rule asked for review), and "
+        "since rehabkit 0.2 a stopped course runs no session until a review is recorded, as 'rehabkit run' does. Use "
+        "another patient= for the next scripted session, or record a review first: "
+        "harness.invoke('review', PATIENT, '--outcome', 'resume', '--note', '...')."
+    ),
+}
+
+
+def _first_gate_by_default(store: Any, context: Any, patient: str, day: datetime.date) -> dict[str, bool]:
+    """The approvals a 0.1 test relied on, given no ``approvals=``: every kind the first gate asks for, while the
+    course has not started (warned as deprecated), else none."""
+    import warnings
+
+    from ._common.formats import ERROR_IN_RELEASE
+    from ._sessions.service import gate_kinds
+
+    if context.course(store, patient, day).started or not context.protocol.phases:
+        return {}
+    kinds = gate_kinds(context.protocol, context.protocol.phases[0].id)
+    if not kinds:
+        return {}
+    given = {kind: True for kind in kinds}
+    warnings.warn(
+        f"run_session() without approvals= approved the first gate of {context.protocol.id!r} ({given}), as rehabkit "
+        f"0.1's harness ran the first phase without its gate; from rehabkit {ERROR_IN_RELEASE} nothing is approved "
+        f"unless the test says so: pass approvals={given} (or approvals={{}} to leave the gate closed).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return given
 
 
 #: The person a harness's store registers for the account running the tests: every clinical role, and admin.

@@ -55,6 +55,9 @@ class Violation:
     path: tuple[str | int, ...] = ()
     #: Point at the key rather than its value (for "this field should not be here").
     at_key: bool = False
+    #: The finding's severity when not the rule's: a rule reports a deprecation warning for a document of an older
+    #: format where the current format makes the same thing an error (``rehabkit._common.formats``).
+    severity: Severity | None = None
 
 
 @attrs.frozen(slots=True)
@@ -243,7 +246,7 @@ def _report(rule: LintRule, document: Document, violations: list[Violation], fin
                 line=line,
                 column=column,
                 json_path=format_json_path(violation.path),
-                severity=rule.severity,
+                severity=rule.severity if violation.severity is None else violation.severity,
                 source=rule.pack,
             )
         )

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "rules": ("rehabkit.cli.rules_cmd:rules", "List the lint rules, or explain one (rehabkit rules RK303)."),
     "schema": ("rehabkit.cli.schema_cmd:schema", "Print a published JSON Schema (for editors and CI)."),
+    "upgrade": ("rehabkit.cli.upgrade_cmd:upgrade", "Rewrite protocols of an older format to the current one."),
     "staff": ("rehabkit.cli.staff_cmds:staff", "Register who may act on the store's courses, and their roles."),
     "clinic": ("rehabkit.cli.clinic_cmd:clinic", "List the patients who need attention, most urgent first."),
     "db": ("rehabkit.cli.db_cmds:db", "Show, upgrade or copy a session store (SQLite or PostgreSQL)."),

@@ -123,12 +123,29 @@ class CourseContext:
 
     @property
     def questions(self) -> tuple[ScreeningQuestion, ...]:
-        """Every red-flag question of the session: the protocol's, then those packs add."""
-        return (*self.protocol.red_flags, *self.extra_screening)
+        """Every red-flag question of the session: the protocol's, then those packs add, then rehabkit's shared
+        question for each sign of the red-flag minimum set in force that none of them covers (a protocol of an older
+        format, which lint warns about: no patient misses a sign the clinic requires)."""
+        asked = (*self.protocol.red_flags, *self.extra_screening)
+        return (*asked, *shared_questions(self.policy, self.protocol.conditions, asked))
 
     def course(self, store: SessionStore, patient: str, day: datetime.date) -> Course:
         """The patient's course in this protocol on ``day``."""
         return load_course(store, patient, self.protocol, self.measures, day)
+
+
+def shared_questions(
+    policy: Mapping[str, Any], conditions: Collection[str], asked: Collection[ScreeningQuestion]
+) -> tuple[ScreeningQuestion, ...]:
+    """rehabkit's shared red-flag questions for the signs that ``policy`` (the clinical policy in force; empty: the
+    defaults) requires for ``conditions`` and that no question ``asked`` covers, in the minimum set's order."""
+    from .._common.clinical_data import policy as default_policy
+    from .._common.clinical_data import shared_red_flags, uncovered_signs
+
+    flags = policy.get("red_flags") or default_policy()["red_flags"]
+    missing = uncovered_signs(flags, conditions, (sign for q in asked for sign in q.covers))
+    shared = shared_red_flags()
+    return tuple(ScreeningQuestion.from_dict(shared[sign]) for sign in missing if sign in shared)
 
 
 class CourseStopped(RehabkitError, RuntimeError):
@@ -971,7 +988,9 @@ def record_measure(
     answers: Mapping[str, int | None],
     policy: Mapping[str, Any] | None = None,
 ) -> Score:
-    """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score.
+    """Score a questionnaire's answers (item id -> score, ``None`` for a skipped item) and record the score; a
+    patient the store does not know yet is recorded with it, in one transaction (a baseline measure before the
+    first session).
 
     Raises :class:`rehabkit._sessions.outcomes.ScoringError` when the published scoring rule cannot score them
     (too many items skipped, a score out of range); nothing is recorded then.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,7 +15,16 @@ from .completion import complete_measures
 from .exits import error_exit, exit_with, request_error
 from .options import PAIN_SCORE, Score, clinician_option, date_option, db_option, format_option, patient_argument
 from .protocols import resolve_protocol
-from .stores import acting, course_lock, open_store, require_patient
+from .stores import (
+    acting,
+    check_new_patient,
+    check_patient_id,
+    check_record,
+    course_lock,
+    open_store,
+    require_patient,
+    require_store_to_record,
+)
 
 if TYPE_CHECKING:
     pass
@@ -414,6 +424,11 @@ def _next_day_protocol(state: AppState, session_protocol: str, protocol_id: str 
     help="An item's score (repeatable); items not given are asked for.",
 )
 @click.option("--skip", "skips", multiple=True, metavar="ITEM", help="An item the patient left out (repeatable).")
+@click.option(
+    "--new-patient",
+    is_flag=True,
+    help="PATIENT is a new patient although the id looks like a recorded one (asked at a terminal).",
+)
 @format_option("text: the score and its band; json: the score as one object.")
 @date_option("the questionnaire was filled in")
 @clinician_option
@@ -425,6 +440,7 @@ def measure(
     measure_id: str,
     scores: tuple[str, ...],
     skips: tuple[str, ...],
+    new_patient: bool,
     output_format: str,
     day: datetime.date,
     clinician: str | None,
@@ -434,7 +450,9 @@ def measure(
 
     Each item is scored from the official form (0-5 for ODI and NDI sections);
     a blank answer skips the item, which the published scoring rule allows
-    for. Phase criteria such as odi-percent use the latest score.
+    for. Phase criteria such as odi-percent use the latest score. A baseline
+    measure may come before the first session: a patient the store does not
+    know yet is recorded, as 'run' and 'approve' do.
 
     \b
     Examples:
@@ -450,10 +468,13 @@ def measure(
         outcome = registry.measure(measure_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="'MEASURE'") from None
+    check_patient_id(patient)
+    require_store_to_record(db)
     with open_store(db, read_only=True) as store:
-        require_patient(store, patient)
+        check_record(store, patient)
         actor = acting(store, clinician)  # refused before a question is asked
         require(actor, "record-measure", registry.policy(), patient)
+        check_new_patient(store, patient, confirmed=new_patient, interactive=sys.stdin.isatty())
     answers = _measure_answers(outcome, scores, skips, patient)
     try:
         with (

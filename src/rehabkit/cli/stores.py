@@ -193,6 +193,19 @@ def check_new_patient(store: Any, patient: str, *, confirmed: bool, interactive:
     )
 
 
+def check_patient_id(patient: str) -> None:
+    """A usage error naming PATIENT, before anything is asked or recorded, unless ``patient`` is a pseudonymous code
+    (the form a store keeps: letters, digits, '-', '_', '.')."""
+    from .._sessions.store import PATIENT_ID
+
+    if not PATIENT_ID.fullmatch(patient):
+        raise click.BadParameter(
+            f"{patient!r} is not a patient id: use a pseudonymous code of letters, digits, '-', '_' or '.' "
+            "(at most 64), never a name.",
+            param_hint="'PATIENT'",
+        )
+
+
 def require_patient(store: Any, patient: str) -> None:
     """Exit 10 when the patient's stored record holds a row that cannot be read (:func:`check_record`: their own row
     deleted while their sessions remain is one); else exit 1 unless the store knows the patient (commands that read or
@@ -204,7 +217,7 @@ def require_patient(store: Any, patient: str) -> None:
         raise error_exit(
             ExitCode.FINDINGS,
             f"no patient {patient!r} in the session store {str(store.path)!r}.{guess} A patient's record starts with "
-            "their first 'rehabkit run' or 'rehabkit approve'; check the id and --db.",
+            "their first 'rehabkit run', 'rehabkit approve' or 'rehabkit measure'; check the id and --db.",
         )
 
 

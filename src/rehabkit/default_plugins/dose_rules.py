@@ -287,7 +287,9 @@ RULES = (
             "rehabkit starts at 'min' and moves up by the range's 'step' after 'sessions_per_step' days in a "
             "row within the pain limits, never past 'max', and back one step after too much pain. rehabkit "
             "invents no increment, so a range without a step stays at its minimum. Progression should be "
-            "gradual and guided by the symptom response (seed documents; pain-monitoring model, Silbernagel 2007)."
+            "gradual and guided by the symptom response (seed documents; pain-monitoring model, Silbernagel 2007). "
+            "A warning for every format: 'step' did not exist in format 1 (rehabkit 0.1), and a range without one "
+            "keeps the meaning it had there."
         ),
     ),
     LintRule(

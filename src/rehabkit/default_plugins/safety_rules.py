@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._common.clinical_data import policy
+from .._common.clinical_data import policy, required_signs, shared_red_flags
 from .._common.errors import Severity
+from .._common.formats import CURRENT_FORMAT, ERROR_IN_RELEASE, deprecated, document_format
 from .._common.text import number_text
 from .._common.vocabulary import EXERCISE_ACTIONS, RED_FLAG_SIGNS, REVIEW_ACTIONS, STAGES, SYMPTOM_MEASURES
 from .._documents.lint import LintContext, LintRule, Violation
@@ -25,34 +26,31 @@ AFTER_SESSION = frozenset(
 )
 
 
-def required_signs(flags: Mapping[str, Any], conditions: Iterable[str]) -> dict[str, str]:
-    """The signs a protocol for ``conditions`` must screen for (``flags``: the policy's ``red_flags``), sign ->
-    the region that asks for it (``""``: every protocol): the minimum set, then each region's own."""
-    conditions = set(conditions)
-    required = {sign: "" for sign in flags["required_signs"]}
-    if set(flags["lumbar_conditions"]) & conditions:
-        required.update({sign: "the lower back" for sign in flags["lumbar_required_signs"] if sign not in required})
-    for group in flags.get("region_required_signs", ()):
-        if set(group["conditions"]) & conditions:
-            required.update({sign: group["region"] for sign in group["signs"] if sign not in required})
-    return required
-
-
 def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     """The red-flag questions cover the minimum set of signs and their region's own (cauda equina for the low back),
     and at least one of them refers urgently."""
     protocol = context.protocol
     assert protocol is not None
     covered = {sign for question in protocol.red_flags for sign in question.covers}
+    older = document_format(protocol) < CURRENT_FORMAT
     for sign, region in required_signs(context.policy["red_flags"], protocol.conditions).items():
         if sign not in covered:
             why = f" (needed for {region})" if region else ""
-            yield Violation(
+            message = (
                 f"no red-flag question screens for {RED_FLAG_SIGNS[sign]}{why}: add one, or tag an existing question "
-                f"with 'covers: [{sign}]'.",
-                ("red_flags",),
-                at_key=True,
+                f"with 'covers: [{sign}]'."
             )
+            if older and sign in shared_red_flags():
+                yield Violation(
+                    message + f" Until then each session asks rehabkit's shared question "
+                    f"{shared_red_flags()[sign]['id']!r} for it."
+                    + deprecated(document_format(protocol), f"add a question with 'covers: [{sign}]',"),
+                    ("red_flags",),
+                    at_key=True,
+                    severity=Severity.WARNING,
+                )
+            else:
+                yield Violation(message, ("red_flags",), at_key=True)
     if not any(question.action == "refer-urgently" for question in protocol.red_flags):
         yield Violation(
             "no red-flag question refers urgently: every protocol asks at least one question whose 'yes' sends the "
@@ -117,15 +115,9 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
                 "pain, for example 2).",
                 ("symptom_rules", i, "measure"),
             )
-        if rule.above is not None:
-            yield Violation(
-                f"symptom rule {rule.id!r} sets its own limit ('above: {number_text(rule.above)}'), but the time "
-                "without "
-                "improvement "
-                "is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' "
-                "review_after_weeks.",
-                ("symptom_rules", i, "above"),
-            )
+        yield from _own_limit(protocol, i)
+        if rule.above is not None and document_format(protocol) < CURRENT_FORMAT:
+            continue  # the old form keeps its meaning: the rule's own limit acts in a phase without review_after_weeks
         for k, phase in enumerate(protocol.phases):
             if phase.review_after_weeks is None:
                 yield Violation(
@@ -134,6 +126,27 @@ def symptom_rule_coverage(context: LintContext) -> Iterator[Violation]:
                     "in it: add how many weeks without improvement lead to a review.",
                     ("phases", k, "name"),
                 )
+
+
+def _own_limit(protocol: Protocol, index: int) -> Iterator[Violation]:
+    """A no-improvement rule's own ``above``: an error for the current format; for an older one a deprecation warning,
+    the limit still acting in the phases without 'review_after_weeks'."""
+    rule = protocol.symptom_rules[index]
+    if rule.above is None:
+        return
+    message = (
+        f"symptom rule {rule.id!r} sets its own limit ('above: {number_text(rule.above)}'), but the time without "
+        "improvement is compared with each phase's 'review_after_weeks': remove 'above' and set the phases' "
+        "review_after_weeks."
+    )
+    path = ("symptom_rules", index, "above")
+    if document_format(protocol) >= CURRENT_FORMAT:
+        yield Violation(message, path)
+        return
+    bare = [phase.id for phase in protocol.phases if phase.review_after_weeks is None]
+    still = f" It still acts in the phases without one ({', '.join(bare)})." if bare else ""
+    mend = f"set 'review_after_weeks: {number_text(rule.above)}' on each phase that has none and remove 'above',"
+    yield Violation(message + still + deprecated(document_format(protocol), mend), path, severity=Severity.WARNING)
 
 
 def _weeks(days: float) -> float:
@@ -312,6 +325,16 @@ _SOURCES = (
 )
 
 
+#: What RK301 decides per document format (``rehabkit rules RK301``).
+_PER_FORMAT = (
+    f"Per format: for a document declaring 'format: {CURRENT_FORMAT}' (the current format) a sign not covered is an "
+    "error. For a document of format 1 (no 'format': written for rehabkit 0.1) it is a deprecation warning until "
+    f"rehabkit {ERROR_IN_RELEASE} when rehabkit's shared red-flag set has a question for the sign, and that shared "
+    "question is asked before every session meanwhile, so that no patient misses it; a sign the shared set has no "
+    "question for stays an error. "
+)
+
+
 def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -> str:
     """RK301's explanation for the red-flag minimum set, the lower-back conditions and the signs they add, as
     ``policy`` (clinical_policy.json's shape) has them; ``set_by``: the settings packs set, setting -> pack."""
@@ -330,7 +353,7 @@ def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -
             f"Protocols for {group['region']} (conditions {', '.join(sorted(group['conditions']))}) must also screen "
             f"for {'; '.join(RED_FLAG_SIGNS[s] for s in group['signs'])}. "
         )
-    text += "Every protocol has at least one question that refers urgently ('action: refer-urgently'). "
+    text += "Every protocol has at least one question that refers urgently ('action: refer-urgently'). " + _PER_FORMAT
     if not set_by:
         return (
             f"{text}Source: {_SOURCES}. These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set "
@@ -368,7 +391,11 @@ RULES = (
             "it takes to settle), and no improvement over weeks ('no-improvement-weeks' with "
             "stop-and-review and a 'min_change', the fall in pain that counts as an improvement). The time "
             "without improvement is compared with each phase's 'review_after_weeks', so every phase needs one "
-            "and the rule gives no 'above' of its own. See the "
+            "and the rule gives no 'above' of its own. Per format: for a document declaring "
+            f"'format: {CURRENT_FORMAT}' the rule's own 'above' is an error; for a document of format 1 (no "
+            f"'format': written for rehabkit 0.1) it is a deprecation warning until rehabkit {ERROR_IN_RELEASE}, "
+            "and it "
+            "keeps its old meaning: it is the limit in every phase without 'review_after_weeks'. See the "
             "pain-monitoring model (Silbernagel et al. 2007) and, for a meaningful change of 2 points, Childs et al. "
             "2005."
         ),

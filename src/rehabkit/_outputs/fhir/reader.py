@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._common.formats import CURRENT_FORMAT
 from . import terms
 from .elements import Element, Problems
 from .expressions import ExpressionError, parse_criteria, parse_fields, parse_rule, read_sections
@@ -275,6 +276,7 @@ def _heading(plan: Element) -> dict[str, Any]:
     """The document's first fields: kind, id, version, title, summary and the conditions it is for."""
     return {
         "kind": "protocol",
+        "format": CURRENT_FORMAT,  # written by this rehabkit, in its format
         "id": plan.text("id"),
         "version": plan.text("version"),
         "title": plan.text("title"),

@@ -6,6 +6,7 @@ from rehabkit import hookimpl
 
 PROTOCOL = {
     "kind": "protocol",
+    "format": 2,  # a current protocol: its lint errors stay errors
     "id": "neck-pain",
     "version": "2.1.0",
     "title": "A clashing neck protocol",

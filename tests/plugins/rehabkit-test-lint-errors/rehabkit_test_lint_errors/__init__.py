@@ -7,6 +7,7 @@ from rehabkit import hookimpl
 
 PROTOCOL = {
     "kind": "protocol",
+    "format": 2,  # a protocol of the current format: RK301 and RK302 are errors for it
     "id": "unsafe-neck",
     "version": "0.1.0",
     "title": "An unsafe neck protocol",

@@ -1,0 +1,151 @@
+"""``rehabkit upgrade``: rewrite a protocol or exercise-library document of an older format to the current one.
+
+The YAML is read and written with ruamel.yaml's round-trip mode, so that comments, key order and suppression
+comments stay; it is imported here only, when a document is upgraded. What is mended for a format-1 document:
+
+- a ``no-improvement-weeks`` rule's own ``above`` becomes the ``review_after_weeks`` of each phase that has none
+  (the meaning it had), and ``above`` goes;
+- each sign of the red-flag minimum set in force that no question covers gets rehabkit's shared question for it
+  (the one asked at run time meanwhile);
+- ``format`` is set to the current format, after ``kind``.
+
+What it cannot mend is said, with why: a range without ``step`` (how much one step adds is the author's clinical
+decision), a sign the shared red-flag set has no question for. Upgrading a current document changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .._common.clinical_data import shared_red_flags, uncovered_signs
+from .._common.formats import CURRENT_FORMAT, FIRST_FORMAT
+
+__all__ = ["Upgrade", "upgrade_text"]
+
+_KINDS = ("protocol", "exercise-library")
+
+
+@attrs.frozen
+class Upgrade:
+    """The document's text after upgrading (``text``; the same text when nothing changed), what was mended and what
+    was left for the author, with why."""
+
+    text: str
+    mended: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether upgrading changed the document (``text`` differs from what was read)."""
+        return bool(self.mended)
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never wrap a line the author wrote on one
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def upgrade_text(text: str, flags: Mapping[str, Any]) -> Upgrade:
+    """Upgrade one YAML document's ``text`` (``flags``: the ``red_flags`` of the clinical policy in force). Raises
+    ``ValueError`` naming the line when the text is not YAML rehabkit can read."""
+    from ruamel.yaml.error import YAMLError
+
+    yaml = _yaml()
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:
+        raise ValueError(f"not readable as YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict) or data.get("kind") not in _KINDS:
+        return Upgrade(text, left=("not a protocol or an exercise library: left as it is.",))
+    if int(data.get("format", FIRST_FORMAT)) >= CURRENT_FORMAT:
+        return Upgrade(text)
+    mended: list[str] = []
+    left: list[str] = list(_ranges_without_step(data))
+    if data["kind"] == "protocol":
+        mended += _own_limits(data)
+        added, unknown = _shared_questions(data, flags)
+        mended += added
+        left += unknown
+    _set_format(data)
+    mended.append(f"format: {CURRENT_FORMAT} declared.")
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return Upgrade(out.getvalue(), tuple(mended), tuple(left))
+
+
+def _set_format(data: Any) -> None:
+    if "format" in data:
+        data["format"] = CURRENT_FORMAT
+    else:
+        data.insert(list(data).index("kind") + 1, "format", CURRENT_FORMAT)
+
+
+def _own_limits(data: Any) -> list[str]:
+    """Move a no-improvement rule's own ``above`` to the phases without ``review_after_weeks``."""
+    said = []
+    for rule in data.get("symptom_rules") or ():
+        if rule.get("measure") != "no-improvement-weeks" or "above" not in rule:
+            continue
+        limit = rule.pop("above")
+        bare = [phase for phase in data.get("phases") or () if "review_after_weeks" not in phase]
+        for phase in bare:
+            phase["review_after_weeks"] = limit
+        where = ", ".join(str(p.get("id")) for p in bare) or "no phase (each has its own)"
+        said.append(
+            f"symptom rule {rule.get('id')!r}: its own 'above: {limit}' became 'review_after_weeks: {limit}' of "
+            f"{where}, the meaning it had (RK302)."
+        )
+    return said
+
+
+def _shared_questions(data: Any, flags: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Add the shared question for each sign of the minimum set no question covers; name the signs it cannot."""
+    questions = data.get("red_flags")
+    if questions is None:
+        return [], ["no 'red_flags' list: add the protocol's red-flag questions (RK301)."]
+    covered = [sign for q in questions for sign in (q.get("covers") or ())]
+    added, unknown = [], []
+    for sign in uncovered_signs(flags, data.get("conditions") or (), covered):
+        shared = shared_red_flags().get(sign)
+        if shared is None:
+            unknown.append(
+                f"no question covers '{sign}' and rehabkit's shared red-flag set has none for it: write one "
+                "(RK301; a clinical decision only the author can make)."
+            )
+            continue
+        order = ("id", "question", "covers", "action", "message")
+        questions.append({key: copy.deepcopy(shared[key]) for key in (*order, *shared) if key in shared})
+        added.append(
+            f"red flag {shared['id']!r} added from rehabkit's shared red-flag set for '{sign}' (RK301): check its "
+            "wording suits your patients."
+        )
+    return added, unknown
+
+
+def _ranges_without_step(data: Any) -> list[str]:
+    """A range without ``step`` in any dose: left for the author (RK205 stays a warning)."""
+    doses = [(f"exercise {e.get('id')!r}", e.get("dose")) for e in data.get("exercises") or ()]
+    for phase in data.get("phases") or ():
+        doses += [
+            (f"phase {phase.get('id')!r}, exercise {ref.get('exercise')!r}", ref.get("dose"))
+            for ref in phase.get("exercises") or ()
+        ]
+    said = []
+    for where, dose in doses:
+        for field, value in (dose or {}).items():
+            if isinstance(value, Mapping) and "min" in value and "step" not in value:
+                said.append(
+                    f"{where}: the range of {field} has no 'step' and stays at its minimum (RK205, a warning): how "
+                    "much one step adds is a clinical decision only the author can make."
+                )
+    return said

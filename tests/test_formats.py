@@ -1,0 +1,134 @@
+"""Document formats (issue 30): a protocol written for rehabkit 0.1 (no 'format') keeps working with deprecation
+warnings for the rules added since, and a red flag of the clinic's minimum set it does not cover is asked from
+rehabkit's shared red-flag set; the same protocol declaring the current format fails. Through the real commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from rehabkit._common.formats import CURRENT_FORMAT, ERROR_IN_RELEASE
+
+REPO = Path(__file__).resolve().parent.parent
+MINIMAL = REPO / "tests" / "corpus" / "good" / "minimal.yaml"
+#: The example clinic's pack adds immunosuppression to the red-flag minimum set; the minimal protocol does not cover it.
+CLINIC = ["example-clinic"]
+DAY = "2026-11-02"
+
+
+def _protocol(tmp_path: Path, name: str = "old.yaml", **changes: object) -> str:
+    data = yaml.safe_load(MINIMAL.read_text())
+    data["reviewed"] = str(data["reviewed"])
+    del data["format"]  # written for 0.1: no format
+    data.update(changes)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+def _findings(rehabkit, path: str, code: str) -> list[dict]:
+    result = rehabkit("validate", path, "--format", "json", packs=CLINIC)
+    return [f for f in json.loads(result.stdout)["files"][0]["findings"] if f["code"] == code]
+
+
+def _answers(tmp_path: Path, screening: dict[str, bool]) -> str:
+    path = tmp_path / "answers.yaml"
+    data = {"screening": screening, "pain_before": 2, "exercises": {"all": 1}, "pain_after": 2, "new_symptom": False}
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def test_an_old_protocol_missing_immunosuppression_validates_with_a_deprecation_warning(rehabkit, tmp_path) -> None:
+    path = _protocol(tmp_path)
+    result = rehabkit("validate", path, packs=CLINIC)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (finding,) = _findings(rehabkit, path, "RK301")
+    assert finding["severity"] == "warning"
+    message = finding["message"]
+    assert "immunosuppression" in message and "'shared-immunosuppression'" in message
+    assert f"a warning until rehabkit {ERROR_IN_RELEASE}, where it becomes an error" in message
+    assert f"then declare 'format: {CURRENT_FORMAT}'" in message
+
+
+def test_the_same_protocol_declaring_the_current_format_fails_validate(rehabkit, tmp_path) -> None:
+    path = _protocol(tmp_path, "current.yaml", format=CURRENT_FORMAT)
+    result = rehabkit("validate", path, packs=CLINIC)
+    assert result.returncode == 1, result.stdout
+    (finding,) = _findings(rehabkit, path, "RK301")
+    assert finding["severity"] == "error" and "Deprecated" not in finding["message"]
+
+
+def test_run_asks_the_shared_question_and_a_yes_stops_the_session(rehabkit, tmp_path) -> None:
+    path, db = _protocol(tmp_path), str(tmp_path / "s.db")
+    stopped = rehabkit(
+        "run", path, "--patient", "P-1", "--db", db, "--date", DAY, "--answers",
+        _answers(tmp_path, {"all": False, "shared-immunosuppression": True}), packs=CLINIC,
+    )  # fmt: skip
+    assert stopped.returncode == 4, stopped.stdout + stopped.stderr
+    assert "STOP: no exercise today." in stopped.stdout
+    history = json.loads(rehabkit("history", "P-1", "--db", db, "--format", "json", packs=CLINIC).stdout)
+    (session,) = history["sessions"]
+    assert session["decision"] == "stop-and-review"
+
+
+def test_run_without_a_yes_records_the_shared_answer(rehabkit, tmp_path) -> None:
+    path, db = _protocol(tmp_path), str(tmp_path / "s.db")
+    ran = rehabkit(
+        "run", path, "--patient", "P-1", "--db", db, "--date", DAY, "--answers", _answers(tmp_path, {"all": False}),
+        packs=CLINIC,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    from rehabkit._sessions.store import Store
+
+    with Store(db) as store:
+        (session,) = store.sessions("P-1")
+        assert ("screening", "shared-immunosuppression", False) in store.answers(session.id)
+
+
+def test_an_old_no_improvement_rule_with_its_own_above_is_a_deprecation_warning(rehabkit, tmp_path) -> None:
+    data = yaml.safe_load(MINIMAL.read_text())
+    rules = data["symptom_rules"]
+    rules[2]["above"] = 4
+    del data["phases"][0]["review_after_weeks"]
+    old = _protocol(tmp_path, "old.yaml", symptom_rules=rules, phases=data["phases"])
+    assert rehabkit("validate", old).returncode == 0
+    (finding,) = [f for f in _findings(rehabkit, old, "RK302")]
+    assert finding["severity"] == "warning"
+    assert "It still acts in the phases without one (acute)" in finding["message"]
+    assert "set 'review_after_weeks: 4' on each phase that has none and remove 'above'" in finding["message"]
+    current = _protocol(tmp_path, "current.yaml", symptom_rules=rules, phases=data["phases"], format=CURRENT_FORMAT)
+    assert rehabkit("validate", current).returncode == 1
+    assert {f["severity"] for f in _findings(rehabkit, current, "RK302")} == {"error"}
+
+
+def test_rules_explains_the_per_format_decision(rehabkit) -> None:
+    for code in ("RK301", "RK302"):
+        text = rehabkit("rules", code).stdout
+        assert f"rehabkit {ERROR_IN_RELEASE}" in text and f"format: {CURRENT_FORMAT}" in text, (code, text)
+    assert "every format" in rehabkit("rules", "RK205").stdout
+
+
+def test_the_schemas_know_the_current_format_and_refuse_a_newer_one(rehabkit, tmp_path) -> None:
+    for name in ("protocol.schema.json", "exercise-library.schema.json"):
+        schema = json.loads((REPO / "schemas" / name).read_text())
+        assert schema["properties"]["format"]["maximum"] == CURRENT_FORMAT
+    newer = _protocol(tmp_path, "newer.yaml", format=CURRENT_FORMAT + 1)
+    result = rehabkit("validate", newer)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_an_old_rules_own_above_still_acts_where_a_phase_has_no_review_after_weeks() -> None:
+    """The old form keeps its old meaning: with no phase limit the rule's own 'above' decides; a phase's
+    review_after_weeks, where given, replaces it."""
+    from rehabkit import SymptomRule
+    from rehabkit.engine.symptoms import Observation, fires
+
+    rule = SymptomRule.from_dict(
+        {"id": "stuck", "measure": "no-improvement-weeks", "above": 3, "min_change": 2, "action": "stop-and-review",
+         "message": "See your clinician."}
+    )  # fmt: skip
+    assert fires(rule, Observation("no-improvement-weeks", 3.5))
+    assert not fires(rule, Observation("no-improvement-weeks", 2.5))
+    assert not fires(rule, Observation("no-improvement-weeks", 3.5, limit=6))

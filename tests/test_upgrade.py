@@ -1,0 +1,70 @@
+"""`rehabkit upgrade` (issue 30): a protocol written for 0.1 becomes current, keeping its comments and key order,
+says what it could not mend, validates with no deprecation warning left, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import REPO
+
+OLD = REPO / "tests" / "compat" / "rehabkit-compat-v01" / "rehabkit_compat_v01" / "protocols" / "cervical-postop.yaml"
+
+
+def _copy(tmp_path: Path) -> Path:
+    path = tmp_path / "cervical-postop.yaml"
+    shutil.copyfile(OLD, path)
+    return path
+
+
+def test_upgrade_makes_a_01_protocol_current_and_keeps_its_comments_and_order(cli, tmp_path) -> None:
+    path = _copy(tmp_path)
+    result = cli("upgrade", str(path))
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert text.startswith("# Written for rehabkit 0.1: no 'format'")
+    assert "reps: {min: 6, max: 10}   # 0.1 had no 'step'" in text
+    keys = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
+    assert keys[:4] == ["kind", "format", "id", "version"]
+    assert "review_after_weeks: 3" in text and "shared-spinal-cord-compression" in text
+    assert "not mended: phase 'early', exercise 'compat-chin-nod': the range of reps has no 'step'" in result.stderr
+    checked = cli("validate", str(path), "--format", "json")
+    assert checked.exit_code == 0, checked.output
+    codes = {f["code"] for f in json.loads(checked.stdout)["files"][0]["findings"]}
+    assert codes == {"RK205"}  # the step is the author's decision; no deprecation is left
+
+
+def test_upgrade_is_idempotent(cli, tmp_path) -> None:
+    path = _copy(tmp_path)
+    assert cli("upgrade", str(path)).exit_code == 0
+    once = path.read_bytes()
+    again = cli("upgrade", str(path))
+    assert again.exit_code == 0 and "upgraded" not in again.stdout
+    assert path.read_bytes() == once
+    assert cli("upgrade", "--check", str(path)).exit_code == 0
+
+
+def test_check_and_diff_write_nothing(cli, tmp_path) -> None:
+    path = _copy(tmp_path)
+    check = cli("upgrade", "--check", str(tmp_path))
+    assert check.exit_code == 1 and "not current" in check.stdout
+    diff = cli("upgrade", "--diff", str(path))
+    assert diff.exit_code == 0
+    assert "+format: 2\n" in diff.stdout and "-    above: 3     # its own limit, as 0.1 allowed\n" in diff.stdout
+    assert path.read_bytes() == OLD.read_bytes()
+
+
+def test_current_documents_are_left_alone(cli, tmp_path) -> None:
+    shipped = tmp_path / "neck-pain.yaml"
+    shutil.copyfile(REPO / "protocols" / "neck" / "neck-pain.yaml", shipped)
+    result = cli("upgrade", "--check", str(shipped))
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_unreadable_yaml_is_named_without_a_traceback(cli, tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: protocol\nid: [unclosed\n")
+    result = cli("upgrade", str(bad))
+    assert result.exit_code == 1 and f"{bad}: not readable as YAML" in result.stderr
+    assert "Traceback" not in result.output
