@@ -138,3 +138,15 @@ def test_a_rerun_after_every_exercise_stopped_for_pain_today_is_nothing_more_tod
     assert "stopped for the rest of the day" in out["left_out"][0]["why"]
     assert _sessions(course) == before
     assert course.run(1)[0].exit_code == 0  # back the next day
+
+
+def test_an_exercise_without_set_days_is_next_due_tomorrow_within_the_phases_most_sessions(cli, tmp_path) -> None:
+    """Five to seven sessions a week plan five days (0, 1, 2, 4, 5), but the stretch without set days may be done any
+    day up to seven: done today, it is next due tomorrow, even on day 3, which is not a planned day."""
+    course = Course(cli, tmp_path, _protocol(tmp_path, sessions_per_week={"min": 5, "max": 7}))
+    for n in range(3):
+        assert course.run(n)[0].exit_code == 0
+    _result, out = course.run(2)  # again on day 2: today's exercises are done
+    assert out["status"] == "rest-day" and out["next_session"] == day(3)
+    _result, out = course.run(3)
+    assert "chin-tuck" in _done(out) and "wall-push" not in _done(out)

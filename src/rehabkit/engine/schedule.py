@@ -120,7 +120,11 @@ class WeekSchedule:
         return self.week_of(day) + datetime.timedelta(days=7)
 
     def next_day(self, key: str, after: datetime.date) -> datetime.date:
-        """The next day after ``after`` that exercise ``key`` is planned on."""
+        """The next day after ``after`` that exercise ``key`` may be done on: the next of its planned days for one with
+        a days-a-week count, else the next day (as :meth:`due` allows it any day); ``key`` ``""``: the next session
+        day."""
+        if key and key not in self.exercise_days:
+            return after + datetime.timedelta(days=1)
         planned = set(self.days_of(key))
         day = after + datetime.timedelta(days=1)
         while self.offset(day) not in planned:
