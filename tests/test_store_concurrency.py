@@ -189,11 +189,14 @@ def test_sessions_for_one_patient_started_together_are_never_interleaved(store_d
         )
         for _ in range(4)
     ]
-    codes = [p.wait(120) for p in runs]
-    assert set(codes) <= {0, 8} and 0 in codes, [p.communicate() for p in runs]
+    outputs = [p.communicate(timeout=120) for p in runs]
+    codes = [p.returncode for p in runs]
+    assert set(codes) <= {0, 8} and 0 in codes, outputs
+    # a run after another finished the same day finds today's exercises done (the weekly schedule): it records nothing
+    rested = sum("Nothing more is planned for today" in out for out, _ in outputs)
     with open_store(store_db) as store:
         sessions = store.sessions("P-1")
-        assert len(sessions) == codes.count(0)
+        assert len(sessions) == codes.count(0) - rested >= 1
         assert all(s.status == "complete" for s in sessions)
         for session in sessions:  # each session's answers are its own, in one unbroken run
             kinds = [kind for kind, _, _ in store.answers(session.id)]
