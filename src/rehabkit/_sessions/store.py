@@ -156,28 +156,30 @@ def _migrate_to_audit_trail(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-def _migrate_to_sign_ins(db: sqlite3.Connection) -> None:
-    """Schema 9 (issue 27): the sign-in links' table, its rows never changed in place (its guards)."""
+def _add_append_only_table(db: sqlite3.Connection, ddl: str, table: str) -> None:
+    """A new table from its statements (``ddl``, with ``{id}`` for its key column) and the guards that keep its
+    rows from being changed in place."""
     from .guards import sqlite_guards
-    from .statements import SIGN_INS
 
-    for statement in (s.strip() for s in SIGN_INS.format(id="INTEGER PRIMARY KEY").split(";")):
+    for statement in (s.strip() for s in ddl.format(id="INTEGER PRIMARY KEY").split(";")):
         if statement:
             db.execute(statement)
-    for statement in sqlite_guards(("sign_ins",)):
+    for statement in sqlite_guards((table,)):
         db.execute(statement)
+
+
+def _migrate_to_sign_ins(db: sqlite3.Connection) -> None:
+    """Schema 9 (issue 27): the sign-in links' table, its rows never changed in place (its guards)."""
+    from .statements import SIGN_INS
+
+    _add_append_only_table(db, SIGN_INS, "sign_ins")
 
 
 def _migrate_to_staff_sign_ins(db: sqlite3.Connection) -> None:
     """Schema 10 (issue 27): the staff's passwords and web sessions, its rows never changed in place (its guards)."""
-    from .guards import sqlite_guards
     from .statements import STAFF_SIGN_INS
 
-    for statement in (s.strip() for s in STAFF_SIGN_INS.format(id="INTEGER PRIMARY KEY").split(";")):
-        if statement:
-            db.execute(statement)
-    for statement in sqlite_guards(("staff_sign_ins",)):
-        db.execute(statement)
+    _add_append_only_table(db, STAFF_SIGN_INS, "staff_sign_ins")
 
 
 def _loads(text: str) -> Any:
