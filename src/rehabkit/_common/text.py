@@ -14,9 +14,23 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["character_name", "colour_wanted", "control_characters", "json_text", "number_text", "visible"]
+__all__ = [
+    "and_list",
+    "character_name",
+    "colour_wanted",
+    "control_characters",
+    "json_text",
+    "number_text",
+    "visible",
+]
+
+
+def and_list(words: Sequence[str]) -> str:
+    """Words joined as a sentence lists them: ``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def colour_wanted(stream: TextIO) -> bool:

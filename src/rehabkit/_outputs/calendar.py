@@ -12,19 +12,13 @@ from __future__ import annotations
 import datetime
 
 from .._common.text import visible
-from ..engine.schedule import WeekSchedule, spread
+from ..engine.schedule import WeekSchedule
 from ..engine.today import schedule_of
 from .content import Handout
 
-__all__ = ["render_calendar", "weekdays"]
+__all__ = ["render_calendar"]
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def weekdays(start: datetime.date, per_week: int) -> tuple[str, ...]:
-    """The RFC 5545 weekdays of ``per_week`` sessions spread over a week beginning on ``start``'s weekday (the weekly
-    schedule's :func:`~rehabkit.engine.schedule.spread`)."""
-    return _byday(start, spread(max(1, min(7, per_week))))
 
 
 def _byday(start: datetime.date, offsets: tuple[int, ...]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._common.text import and_list
 from .._common.vocabulary import REVIEW_ACTIONS, SCREENING_ACTIONS, SYMPTOM_ACTIONS
 from ..engine import Course, PlannedExercise, SessionPlan
 from ..engine.progress import weeks_after
@@ -22,7 +23,7 @@ from ..engine.today import schedule_of
 from ..model import Exercise, Phase, Precaution, Protocol, ScreeningQuestion
 from .content import ExerciseCard, Handout, HelpGroup, PaperLog, WeekDay
 
-__all__ = ["and_list", "build_handout", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
+__all__ = ["build_handout", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
 
 #: The longest paper log printed at once (six weeks); a later review gets a note to print another sheet.
 MAX_LOG_DAYS = 42
@@ -80,11 +81,6 @@ def schedule_start(course: Course | None, date: datetime.date | None) -> datetim
     if date is not None:
         return date
     return datetime.date(2026, 1, 5)  # a Monday: a phase's week reads Monday first
-
-
-def and_list(words: tuple[str, ...]) -> str:
-    """Words joined as a sentence lists them: ``Monday, Wednesday and Friday``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _week(plan: SessionPlan, schedule: WeekSchedule) -> tuple[WeekDay, ...]:

@@ -8,14 +8,11 @@ defaults they read as they always have.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+
+from .._common.text import and_list
 
 __all__ = ["and_list", "in_force"]
-
-
-def and_list(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def in_force(set_by: Mapping[str, str]) -> str:

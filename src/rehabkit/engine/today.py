@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from .._common.text import and_list
 from .._common.vocabulary import CRITERION_MEASURES, SESSION_MEASURED
 from ..model import Exercise
 from .course import Course, counts
@@ -151,7 +152,7 @@ def _on_schedule(plan: SessionPlan, course: Course, day: datetime.date) -> Sessi
             if full
             else "already done today"
             if any(d.date == day and (d.done is None or key in d.done) for d in done)
-            else f"planned {len(days)} days a week ({', '.join(schedule.weekday_names(days))})"
+            else f"planned {len(days)} days a week ({and_list(schedule.weekday_names(days))})"
         )
         later.append(LeftOut(item.exercise.id, item.exercise.name, f"{why}; next on {day_words(when)}"))
     if not later:
