@@ -68,3 +68,51 @@ def test_unreadable_yaml_is_named_without_a_traceback(cli, tmp_path) -> None:
     result = cli("upgrade", str(bad))
     assert result.exit_code == 1 and f"{bad}: not readable as YAML" in result.stderr
     assert "Traceback" not in result.output
+
+
+def _json_copy(tmp_path: Path) -> Path:
+    import yaml
+
+    data = yaml.safe_load(OLD.read_text())
+    data["reviewed"] = str(data["reviewed"])
+    path = tmp_path / "cervical-postop.json"
+    path.write_text(json.dumps(data, indent=4) + "\n")
+    return path
+
+
+def test_upgrade_makes_a_01_json_protocol_current_keeping_its_key_order(cli, tmp_path) -> None:
+    from rehabkit._common.exit_codes import ExitCode
+
+    path = _json_copy(tmp_path)
+    before = json.loads(path.read_text())
+    check = cli("upgrade", "--check", str(tmp_path))  # a folder's .json documents are found too
+    assert check.exit_code == ExitCode.FINDINGS and f"{path}: not current" in check.stdout
+    result = cli("upgrade", str(path))
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    after = json.loads(text)
+    assert list(after) == [*list(before)[:1], "format", *list(before)[1:]] and after["format"] == 2
+    assert text.startswith('{\n    "kind": "protocol",\n    "format": 2,\n')  # the indentation it had
+    rules = [r for r in after["symptom_rules"] if r["measure"] == "no-improvement-weeks"]
+    assert rules and all("above" not in r for r in rules)
+    assert list(after["symptom_rules"][0]) == list(before["symptom_rules"][0])
+    assert "shared-spinal-cord-compression" in {q["id"] for q in after["red_flags"]}
+    checked = cli("validate", str(path), "--format", "json")
+    assert checked.exit_code == 0, checked.output
+    assert {f["code"] for f in json.loads(checked.stdout)["files"][0]["findings"]} == {"RK205"}
+    once = path.read_bytes()
+    again = cli("upgrade", str(path))
+    assert again.exit_code == 0 and "upgraded" not in again.stdout and path.read_bytes() == once
+    assert cli("upgrade", "--check", str(path)).exit_code == ExitCode.OK
+
+
+def test_unreadable_json_is_named_without_a_traceback(cli, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"kind": "protocol",\n "id": }\n')
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"kind": "protocol", "kind": "protocol"}\n')
+    result = cli("upgrade", str(bad), str(twice))
+    assert result.exit_code == 1, result.output
+    assert f"{bad}: not readable as JSON: Expecting value (line 2, column 8)" in result.stderr
+    assert f"{twice}: not readable as JSON: the key 'kind' is given twice" in result.stderr
+    assert "Traceback" not in result.output

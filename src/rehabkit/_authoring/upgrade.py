@@ -1,7 +1,8 @@
 """``rehabkit upgrade``: rewrite a protocol or exercise-library document of an older format to the current one.
 
 The YAML is read and written with ruamel.yaml's round-trip mode, so that comments, key order and suppression
-comments stay; it is imported here only, when a document is upgraded. What is mended for a format-1 document:
+comments stay; it is imported here only, when a document is upgraded. A JSON document (which has no comments) is
+read keeping its key order and written back with the indentation it had. What is mended for a format-1 document:
 
 - a ``no-improvement-weeks`` rule's own ``above`` becomes the ``review_after_weeks`` of each phase that has none
   (the meaning it had), and ``above`` goes;
@@ -25,7 +26,7 @@ import attrs
 from .._common.clinical_data import shared_red_flags, uncovered_signs
 from .._common.formats import CURRENT_FORMAT, FIRST_FORMAT
 
-__all__ = ["Upgrade", "upgrade_text"]
+__all__ = ["Upgrade", "upgrade_json", "upgrade_text"]
 
 _KINDS = ("protocol", "exercise-library")
 
@@ -65,10 +66,68 @@ def upgrade_text(text: str, flags: Mapping[str, Any]) -> Upgrade:
         data = yaml.load(text)
     except YAMLError as exc:
         raise ValueError(f"not readable as YAML: {str(exc).splitlines()[0]}") from None
+    mended, left = _mend(data, flags)
+    if not mended:
+        return Upgrade(text, left=tuple(left))
+    if "format" in data:
+        data["format"] = CURRENT_FORMAT
+    else:
+        data.insert(list(data).index("kind") + 1, "format", CURRENT_FORMAT)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return Upgrade(out.getvalue(), tuple(mended), tuple(left))
+
+
+def upgrade_json(text: str, flags: Mapping[str, Any]) -> Upgrade:
+    """Upgrade one JSON document's ``text`` as :func:`upgrade_text` does a YAML one: the same mending, the keys in
+    the order they were, ``format`` after ``kind``, written with the indentation the text had. Raises ``ValueError``
+    naming the line when the text is not JSON rehabkit can read."""
+    import json
+
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not readable as JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    mended, left = _mend(data, flags)
+    if not mended:
+        return Upgrade(text, left=tuple(left))
+    if "format" in data:
+        data["format"] = CURRENT_FORMAT
+        upgraded = data
+    else:
+        items = list(data.items())
+        at = list(data).index("kind") + 1
+        upgraded = dict([*items[:at], ("format", CURRENT_FORMAT), *items[at:]])
+    dumped = json.dumps(upgraded, indent=_json_indent(text), ensure_ascii=False)
+    return Upgrade(dumped + "\n", tuple(mended), tuple(left))
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's keys in order; a key given twice is refused (the loader refuses it too)."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"not readable as JSON: the key {key!r} is given twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _json_indent(text: str) -> int | None:
+    """The indentation of the first indented line of ``text`` (``None``: the document is on one line)."""
+    for line in text.splitlines()[1:]:
+        stripped = line.lstrip(" ")
+        if stripped and len(stripped) < len(line):
+            return len(line) - len(stripped)
+    return None
+
+
+def _mend(data: Any, flags: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Mend a parsed document in place: what was mended (empty: the document is current, or not one upgrade knows)
+    and what was left for the author, with why."""
     if not isinstance(data, dict) or data.get("kind") not in _KINDS:
-        return Upgrade(text, left=("not a protocol or an exercise library: left as it is.",))
+        return [], ["not a protocol or an exercise library: left as it is."]
     if int(data.get("format", FIRST_FORMAT)) >= CURRENT_FORMAT:
-        return Upgrade(text)
+        return [], []
     mended: list[str] = []
     left: list[str] = list(_ranges_without_step(data))
     if data["kind"] == "protocol":
@@ -76,18 +135,8 @@ def upgrade_text(text: str, flags: Mapping[str, Any]) -> Upgrade:
         added, unknown = _shared_questions(data, flags)
         mended += added
         left += unknown
-    _set_format(data)
     mended.append(f"format: {CURRENT_FORMAT} declared.")
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return Upgrade(out.getvalue(), tuple(mended), tuple(left))
-
-
-def _set_format(data: Any) -> None:
-    if "format" in data:
-        data["format"] = CURRENT_FORMAT
-    else:
-        data.insert(list(data).index("kind") + 1, "format", CURRENT_FORMAT)
+    return mended, left
 
 
 def _own_limits(data: Any) -> list[str]:

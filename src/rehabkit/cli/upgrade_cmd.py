@@ -15,6 +15,9 @@ from .exits import error_exit
 
 __all__ = ["upgrade"]
 
+#: The files a folder is searched for.
+_SUFFIXES = (".yaml", ".yml", ".json")
+
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
@@ -22,13 +25,14 @@ __all__ = ["upgrade"]
 @click.option("--check", is_flag=True, help="Exit 1 when a document is not current (for CI); write nothing.")
 @click.pass_obj
 def upgrade(state: AppState, paths: tuple[Path, ...], show_diff: bool, check: bool) -> None:
-    """Rewrite YAML protocols and exercise libraries of an older format to the current one, in place.
+    """Rewrite protocols and exercise libraries (YAML or JSON) of an older format to the current one, in place.
 
-    Comments, key order and suppressions stay. It mends what has one meaning
+    Comments, key order and suppressions stay (JSON has no comments: its key
+    order and indentation stay). It mends what has one meaning
     (a no-improvement rule's own 'above' moves to the phases' 'review_after_weeks';
     a red-flag sign no question covers gets rehabkit's shared question) and
     says what only the author can decide (a range's 'step'). Running it again
-    changes nothing. Folders are searched for .yaml and .yml files.
+    changes nothing. Folders are searched for .yaml, .yml and .json files.
 
     \b
     Examples:
@@ -36,14 +40,14 @@ def upgrade(state: AppState, paths: tuple[Path, ...], show_diff: bool, check: bo
       rehabkit upgrade --check protocols/
       rehabkit upgrade --diff my-protocol.yaml
     """
-    from .._authoring.upgrade import upgrade_text
+    from .._authoring.upgrade import upgrade_json, upgrade_text
 
     flags = state.registry(protocols=False, exercises=False).policy()["red_flags"]
     stale = unreadable = 0
     for path in _documents(paths):
         before = path.read_text(encoding="utf-8")
         try:
-            result = upgrade_text(before, flags)
+            result = (upgrade_json if path.suffix.lower() == ".json" else upgrade_text)(before, flags)
         except ValueError as exc:
             echo(f"{path}: {exc}", err=True)
             unreadable += 1
@@ -70,7 +74,7 @@ def _documents(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in _SUFFIXES and p.is_file())
         else:
             found.append(path)
     return found
