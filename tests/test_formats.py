@@ -60,31 +60,59 @@ def test_the_same_protocol_declaring_the_current_format_fails_validate(rehabkit,
     assert finding["severity"] == "error" and "Deprecated" not in finding["message"]
 
 
+def _without_no_improvement(tmp_path: Path) -> str:
+    """A 0.1 protocol whose questions leave a sign of rehabkit's own minimum set (no improvement) uncovered."""
+    questions = yaml.safe_load(MINIMAL.read_text())["red_flags"]
+    return _protocol(tmp_path, red_flags=[q for q in questions if "no-improvement" not in q["covers"]])
+
+
 def test_run_asks_the_shared_question_and_a_yes_stops_the_session(rehabkit, tmp_path) -> None:
-    path, db = _protocol(tmp_path), str(tmp_path / "s.db")
+    path, db = _without_no_improvement(tmp_path), str(tmp_path / "s.db")
     stopped = rehabkit(
         "run", path, "--patient", "P-1", "--db", db, "--date", DAY, "--answers",
-        _answers(tmp_path, {"all": False, "shared-immunosuppression": True}), packs=CLINIC,
+        _answers(tmp_path, {"all": False, "shared-no-improvement": True}),
     )  # fmt: skip
     assert stopped.returncode == 4, stopped.stdout + stopped.stderr
     assert "STOP: no exercise today." in stopped.stdout
-    history = json.loads(rehabkit("history", "P-1", "--db", db, "--format", "json", packs=CLINIC).stdout)
+    history = json.loads(rehabkit("history", "P-1", "--db", db, "--format", "json").stdout)
     (session,) = history["sessions"]
     assert session["decision"] == "stop-and-review"
 
 
 def test_run_without_a_yes_records_the_shared_answer(rehabkit, tmp_path) -> None:
-    path, db = _protocol(tmp_path), str(tmp_path / "s.db")
+    path, db = _without_no_improvement(tmp_path), str(tmp_path / "s.db")
     ran = rehabkit(
         "run", path, "--patient", "P-1", "--db", db, "--date", DAY, "--answers", _answers(tmp_path, {"all": False}),
-        packs=CLINIC,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stdout + ran.stderr
     from rehabkit._sessions.store import Store
 
     with Store(db) as store:
         (session,) = store.sessions("P-1")
-        assert ("screening", "shared-immunosuppression", False) in store.answers(session.id)
+        assert ("screening", "shared-no-improvement", False) in store.answers(session.id)
+
+
+def test_the_clinics_own_immunosuppression_question_is_asked_once(rehabkit, tmp_path) -> None:
+    """The example clinic raises the minimum set with immunosuppression and asks its own question for it (covers:
+    [immunosuppression]): the shared question for the sign is not asked as well; every question is asked once."""
+    path, db = _protocol(tmp_path), str(tmp_path / "s.db")
+    questions = [q["question"] for q in yaml.safe_load(MINIMAL.read_text())["red_flags"]]
+    ran = rehabkit(
+        "run", path, "--patient", "P-1", "--db", db, "--date", DAY, "--no-timer", packs=CLINIC,
+        input="no\n" * 3 + "2\n1\n2\nno\n",
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    clinic = "Have you started long-term steroid tablets, or any medicine or treatment that weakens the immune system"
+    said = " ".join((ran.stdout + ran.stderr).split())  # the questions as asked (prompts on stderr), unwrapped
+    for question in [*questions, clinic]:
+        assert said.count(" ".join(question.split())) == 1, (question, ran.stdout)
+    assert "immune system is weak" not in said  # the shared question's words
+    from rehabkit._sessions.store import Store
+
+    with Store(db) as store:
+        (session,) = store.sessions("P-1")
+        ids = [key for kind, key, _ in store.answers(session.id) if kind == "screening"]
+    assert ids == ["worse", "no-better", "immune-or-steroid-treatment"]
 
 
 def test_an_old_no_improvement_rule_with_its_own_above_is_a_deprecation_warning(rehabkit, tmp_path) -> None:
