@@ -160,3 +160,49 @@ def test_an_old_rules_own_above_still_acts_where_a_phase_has_no_review_after_wee
     assert fires(rule, Observation("no-improvement-weeks", 3.5))
     assert not fires(rule, Observation("no-improvement-weeks", 2.5))
     assert not fires(rule, Observation("no-improvement-weeks", 3.5, limit=6))
+
+
+#: Session days over four weeks (three a week), the same pain at rest each time: no improvement.
+COURSE_DAYS = ["2026-11-02", "2026-11-04", "2026-11-06", "2026-11-09", "2026-11-11", "2026-11-13", "2026-11-16",
+               "2026-11-18", "2026-11-20"]  # fmt: skip
+
+
+def _stuck_course(cli, path: str, db: str, answers: str) -> list[tuple[str, int, str]]:
+    """Run the course's days through the real command until one ends other than with 'carry on': (day, exit code,
+    the reason's line) of each session run."""
+    ran = []
+    for day in COURSE_DAYS:
+        result = cli("run", path, "--patient", "P-1", "--db", db, "--date", day, "--answers", answers)
+        why = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("- ")]
+        ran.append((day, result.exit_code, why[0] if why else ""))
+        if result.exit_code != 0:
+            break
+    return ran
+
+
+def test_an_old_rules_own_above_acts_over_a_weeks_long_course_and_after_upgrade_the_phases_limit(cli, tmp_path) -> None:
+    """A 0.1 protocol whose no-improvement rule has its own 'above: 2' (weeks) and whose phase has no
+    review_after_weeks: over dated sessions with the same pain the course stops for review once two weeks are passed
+    without improvement, as in 0.1; after 'rehabkit upgrade' the phase's review_after_weeks (2) stops it once they are
+    reached ("after N weeks"), which upgrade says: the session on day 14 is reviewed, one session earlier."""
+    data = yaml.safe_load(MINIMAL.read_text())
+    phases, rules = data["phases"], data["symptom_rules"]
+    del phases[0]["review_after_weeks"]
+    phases[0]["exit"]["all"] = [{"measure": "pain-at-rest", "at_most": 2}]  # not reached: the course goes on
+    rules[2]["above"] = 2
+    old = _protocol(tmp_path, "stuck.yaml", phases=phases, symptom_rules=rules)
+    answers = tmp_path / "same.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 5, "exercises": {"all": 3},
+                                       "pain_after": 4, "new_symptom": False}))  # fmt: skip
+    before = _stuck_course(cli, old, str(tmp_path / "old.db"), str(answers))
+    assert [code for _, code, _ in before] == [0] * 7 + [4], before
+    day, _, why = before[-1]
+    assert day == "2026-11-18" and "the review point is 2 weeks" in why, before  # 16 days: past 2 weeks
+    upgraded = cli("upgrade", old)
+    assert upgraded.exit_code == 0 and "review_after_weeks: 2" in Path(old).read_text(), upgraded.output
+    assert "a review now comes once 2 weeks without improvement are reached rather than passed" in upgraded.stdout
+    assert "above: 2" not in Path(old).read_text().split("stuck")[1].split("message")[0]
+    after = _stuck_course(cli, old, str(tmp_path / "new.db"), str(answers))
+    assert [code for _, code, _ in after] == [0] * 6 + [4], after
+    day, _, why = after[-1]
+    assert day == "2026-11-16" and "2 weeks, the review point is 2 weeks" in why, after  # 14 days: reached

@@ -5,7 +5,8 @@ comments stay; it is imported here only, when a document is upgraded. A JSON doc
 read keeping its key order and written back with the indentation it had. What is mended for a format-1 document:
 
 - a ``no-improvement-weeks`` rule's own ``above`` becomes the ``review_after_weeks`` of each phase that has none
-  (the meaning it had), and ``above`` goes;
+  (the meaning it had, but for one edge: ``above: N`` asked for review once N weeks were passed, a phase's
+  ``review_after_weeks: N`` once they are reached, so a session on the very day is reviewed), and ``above`` goes;
 - each sign of the red-flag minimum set in force that no question covers gets rehabkit's shared question for it
   (the one asked at run time meanwhile);
 - ``format`` is set to the current format, after ``kind``.
@@ -152,7 +153,8 @@ def _own_limits(data: Any) -> list[str]:
         where = ", ".join(str(p.get("id")) for p in bare) or "no phase (each has its own)"
         said.append(
             f"symptom rule {rule.get('id')!r}: its own 'above: {limit}' became 'review_after_weeks: {limit}' of "
-            f"{where}, the meaning it had (RK302)."
+            f"{where}, the meaning it had (RK302), but a review now comes once {limit} weeks without improvement are "
+            "reached rather than passed: a session on the day they are reached is reviewed."
         )
     return said
 
