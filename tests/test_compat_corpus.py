@@ -87,3 +87,23 @@ def test_a_course_through_the_01_pack(v01, tmp_path) -> None:
         asked = {key for kind, key, _ in store.answers(store.sessions("M-1")[0].id) if kind == "screening"}
     # the pack's question, and the shared one for the neck's sign the 0.1 protocol does not cover
     assert {"compat-new-medicine", "shared-spinal-cord-compression"} <= asked
+
+
+def test_ci_runs_the_compatibility_corpus() -> None:
+    """CI (.ci/run) is 'make test', whose pytest runs the suite's testpaths with nothing left out: this module, and
+    with it every pack of tests/compat, is in it; each corpus pack is one this module installs and runs."""
+    import fnmatch
+    import tomllib
+
+    import conftest
+
+    assert (REPO / ".ci" / "run").read_text().rstrip().endswith("\nmake test")
+    makefile = (REPO / "Makefile").read_text()
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "\n\t$(TEST_VENV)/bin/python -m pytest\n" in recipe + "\n", recipe  # no -k, --ignore or path narrowing
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert settings["testpaths"] == ["tests"] and "-k" not in settings["addopts"].split()
+    here = Path(__file__).relative_to(REPO / "tests").as_posix()
+    assert not any(fnmatch.fnmatch(here, glob) for glob in conftest.collect_ignore_glob)
+    packs = sorted(p.name for p in COMPAT.iterdir() if p.is_dir() and p.name.startswith("rehabkit-compat-"))
+    assert packs == [V01.name], f"a corpus pack this module does not run: {packs}"
