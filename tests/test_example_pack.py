@@ -30,6 +30,7 @@ def test_plugins_lists_everything_the_example_pack_adds(rehabkit) -> None:
         "commands": ["dose-table"],
         "clinical_policy": ["red_flags.required_signs"],
         "renderers": ["clinic-handout"],
+        "red_flag_libraries": [],
     }
     text = rehabkit("plugins", packs=PACK).stdout
     assert "  commands: dose-table" in text and "  renderers: clinic-handout" in text

@@ -51,11 +51,14 @@ def _shipped() -> list[str]:
 
 
 def _installed(key: str):
+    """The installed protocol as a session, a handout or an export sees it: the red-flag questions it takes from a
+    library (shared_red_flags) written in with its own."""
     from rehabkit._plugins.manager import PluginManager
 
     manager = PluginManager.from_environment()
     manager.load()
-    return manager.registry().protocols[key].item
+    registry = manager.registry()
+    return registry.with_shared_red_flags(registry.protocols[key].item)
 
 
 SHIPPED = _shipped()

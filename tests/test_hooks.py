@@ -96,6 +96,14 @@ def test_hook_rehabkit_register_screening(manager) -> None:
     assert screening["immune-or-steroid-treatment"].item.action == "stop-and-review"
 
 
+def test_hook_rehabkit_register_red_flag_libraries(manager) -> None:
+    libraries = manager.registry().red_flag_libraries
+    assert libraries["rehabkit-red-flags"].pack == "core"  # rehabkit's shared set, from its document
+    assert libraries["rehabkit-red-flags"].source.endswith("shared_red_flags.json")
+    assert libraries["test-extra-red-flags"].pack == "test-extras"  # from one mapping
+    assert libraries["test-extra-red-flags"].item.question("test-extra-bone-thinning").covers == ("osteoporosis",)
+
+
 def test_hook_rehabkit_register_lint_rules(manager) -> None:
     rules = {rule.code: rule for rule in manager.registry().rules()}
     assert rules["EXC001"].pack == "example-clinic"

@@ -266,8 +266,8 @@ def test_unknown_kind_is_named(cli, tmp_path) -> None:
     result = cli("validate", _write(tmp_path, GOOD.replace("kind: protocol", "kind: exercise-list")))
     assert result.exit_code == 1
     assert (
-        ":1:7: RK020 kind \"exercise-list\" is not a rehabkit document kind: write 'protocol' or 'exercise-library'."
-        " [$.kind]" in result.stdout
+        ":1:7: RK020 kind \"exercise-list\" is not a rehabkit document kind: write 'protocol', 'exercise-library' "
+        "or 'red-flag-library'. [$.kind]" in result.stdout
     )
 
 

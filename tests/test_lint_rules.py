@@ -205,6 +205,16 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("phases.0.exit.all", [{"measure": "clinician-approval", "equals": True}])),
         "is a yes/no fact: use 'equals: true'",
     ),
+    "RK110": (
+        _mutate(
+            _set("shared_red_flags", {"minimum_set_from": "rehabkit-red-flags", "questions": ["shared-blod-clot"]})
+        ),
+        _mutate(
+            _set("shared_red_flags", {"minimum_set_from": "rehabkit-red-flags", "questions": ["shared-blood-clot"]})
+        ),
+        "red-flag question 'shared-blod-clot' is in no installed red-flag library (the libraries searched: "
+        "rehabkit-red-flags). Did you mean 'shared-blood-clot'?",
+    ),
     "RK201": (
         _mutate(_set("phases.0.exercises.0.dose.reps", 0)),
         _mutate(_set("phases.0.exercises.0.dose.rest_seconds", 0)),

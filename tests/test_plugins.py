@@ -30,7 +30,7 @@ LOW_BACK = [
     "disc-conservative@1.1.0",
     "low-back-pain-acute@1.1.0",
     "low-back-pain-chronic@1.1.0",
-    "recurrent-back-pain@1.1.0",
+    "recurrent-back-pain@1.2.0",
     "spinal-stiffness@1.1.0",
 ]
 #: pack -> the protocols it contributes
@@ -208,6 +208,7 @@ def test_library_exercises_screening_and_rules_from_a_pack(rehabkit, tmp_path) -
         "commands": [],
         "clinical_policy": [],
         "renderers": [],
+        "red_flag_libraries": ["test-extra-red-flags"],
     }
     blocked = rehabkit("-p", "no:test-extras", "validate", str(path), packs=["extras"])
     assert "RK101 phase 'acute' names exercise 'wall-angel'" in blocked.stdout

@@ -34,6 +34,7 @@ __all__ = [
     "RegisterLintRule",
     "RegisterOutcomeMeasure",
     "RegisterProtocol",
+    "RegisterRedFlagLibrary",
     "RegisterRenderer",
     "RegisterScreening",
     "hookimpl",
@@ -45,6 +46,7 @@ __all__ = [
     "rehabkit_register_lint_rules",
     "rehabkit_register_outcome_measures",
     "rehabkit_register_protocols",
+    "rehabkit_register_red_flag_libraries",
     "rehabkit_register_renderers",
     "rehabkit_register_screening",
 ]
@@ -62,6 +64,9 @@ RegisterProtocol = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 RegisterExercise = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 #: ``register(question)``: a screening question in the schema's ``screeningQuestion`` form.
 RegisterScreening = Callable[[Mapping[str, Any]], None]
+#: ``register(source)``: a red-flag library document (``kind: red-flag-library``) as a mapping, or the path of one or
+#: of a directory of them.
+RegisterRedFlagLibrary = Callable[["Mapping[str, Any] | str | PathLike[str]"], None]
 #: ``register(rule)``: a :class:`rehabkit.LintRule`.
 RegisterLintRule = Callable[["LintRule"], None]
 #: ``register(measure)``: a :class:`rehabkit.OutcomeMeasure`, or a mapping in its ``from_dict`` form.
@@ -126,6 +131,25 @@ def rehabkit_register_screening(register: RegisterScreening) -> None:
         def rehabkit_register_screening(register):
             register({"id": "recent-fall", "question": "Have you had a fall since your last session?",
                       "action": "stop-and-review", "message": "Please see your clinician before exercising again."})
+    """
+
+
+@hookspec
+def rehabkit_register_red_flag_libraries(register: RegisterRedFlagLibrary) -> None:
+    """Contribute red-flag libraries: screening questions that protocols take by id instead of copying them.
+
+    Call ``register`` with a red-flag library document (``kind: red-flag-library``, checked against
+    ``red-flag-library.schema.json``) as a mapping, or with the path of one or of a directory of them. A protocol
+    takes a library's questions with ``shared_red_flags``: ``minimum_set_from: LIBRARY-ID`` asks the library's
+    question for every sign of the clinic's red-flag minimum set the protocol's own questions do not cover, and
+    ``questions: [ID, ...]`` takes questions by id. rehabkit's own pack registers its shared set,
+    ``rehabkit-red-flags``. Two packs registering the same library id are a conflict.
+
+    Example::
+
+        @hookimpl
+        def rehabkit_register_red_flag_libraries(register):
+            register(Path(__file__).parent / "red-flags")   # a folder of red-flag library documents
     """
 
 

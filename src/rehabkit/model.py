@@ -34,8 +34,10 @@ __all__ = [
     "Precaution",
     "Protocol",
     "Range",
+    "RedFlagLibrary",
     "Reference",
     "ScreeningQuestion",
+    "SharedRedFlags",
     "Supervision",
     "Suppression",
     "SymptomRule",
@@ -590,6 +592,16 @@ class ScreeningQuestion(_Model):
 
 
 @_model
+class SharedRedFlags(_Model):
+    """The red-flag questions a protocol takes from red-flag libraries (``shared_red_flags``): a library's question
+    for each sign it must screen for that no other question covers, and questions by id."""
+
+    SCHEMA_DEF: ClassVar[str] = "sharedRedFlags"
+    minimum_set_from: str | None = None
+    questions: tuple[str, ...] = _texts(default=())
+
+
+@_model
 class Precaution(_Model):
     """A movement or load to avoid, its limit and until when."""
 
@@ -660,6 +672,9 @@ class Protocol(_Model):
     references: tuple[Reference, ...] = _nested(Reference, many=True)
     reviewed: str
     schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
+    #: Questions taken from red-flag libraries; :func:`rehabkit._documents.red_flag_refs.with_shared_red_flags` adds
+    #: them to ``red_flags`` for a session, a handout or ``show``.
+    shared_red_flags: SharedRedFlags | None = _nested(SharedRedFlags, default=None)
     eligibility: Eligibility | None = _nested(Eligibility, default=None)
     goals: tuple[str, ...] = _texts(default=())
     exercises: tuple[Exercise, ...] = _nested(Exercise, many=True, default=())
@@ -706,3 +721,35 @@ class ExerciseLibrary(_Model):
     def key(self) -> str:
         """``id@version``, the library's unique name."""
         return f"{self.id}@{self.version}"
+
+
+@_model
+class RedFlagLibrary(_Model):
+    """A set of red-flag questions that protocols take by id (``red-flag-library.schema.json``)."""
+
+    SCHEMA_DEF: ClassVar[str] = "red-flag-library.schema.json"
+    kind: str
+    id: str
+    version: str
+    title: str
+    questions: tuple[ScreeningQuestion, ...] = _nested(ScreeningQuestion, many=True)
+    references: tuple[Reference, ...] = _nested(Reference, many=True)
+    reviewed: str
+    schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
+    summary: str | None = None
+    authors: tuple[str, ...] = _texts(default=())
+    #: The document format it was written for (``format``); ``None``: none declared.
+    format_version: int | None = attrs.field(default=None, metadata={"key": "format"})
+
+    @property
+    def key(self) -> str:
+        """``id@version``, the library's unique name."""
+        return f"{self.id}@{self.version}"
+
+    def question(self, question_id: str) -> ScreeningQuestion | None:
+        """The library's question with this id, or None."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def for_sign(self, sign: str) -> ScreeningQuestion | None:
+        """The library's first question that covers ``sign``, or None."""
+        return next((q for q in self.questions if sign in q.covers), None)

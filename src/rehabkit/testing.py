@@ -111,6 +111,7 @@ class PackHarness:
             rules=rules,
             policy=self.registry.policy(),
             measure_scales=self.registry.measure_scales() or None,
+            red_flag_libraries=self.registry.red_flag_library(),
             known_codes=frozenset(r.code for r in rules),
             today=today,
         )

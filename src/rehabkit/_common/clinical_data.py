@@ -6,8 +6,10 @@ bounds of doses, the question asked after each session, the handouts' headings).
 ``outcome_measures.json``: the core outcome measures (numeric pain rating,
 Oswestry and Neck Disability Index: items, scoring, bands, references).
 ``shared_red_flags.json``: the shared red-flag set, one question per sign a protocol
-may have to screen for, asked at run time for a sign an older-format protocol does
-not cover (:func:`shared_questions_for`).
+may have to screen for: a red-flag library document (``kind: red-flag-library``, id
+:data:`SHARED_RED_FLAG_LIBRARY`) that rehabkit's own pack registers, so that protocols
+take its questions with ``shared_red_flags``; the same document gives the question asked
+at run time for a sign no question of a protocol covers (:func:`shared_red_flags`).
 
 Clinical choices are data, not constants in the code that uses them. They are
 here, at the bottom of the layers, because every part reads them: the
@@ -31,6 +33,7 @@ __all__ = [
     "MEASURES_FILE",
     "POLICY_FILE",
     "SHARED_RED_FLAGS_FILE",
+    "SHARED_RED_FLAG_LIBRARY",
     "outcome_measures",
     "policy",
     "required_signs",
@@ -42,6 +45,8 @@ __all__ = [
 POLICY_FILE = Path(__file__).with_name("clinical_policy.json")
 MEASURES_FILE = Path(__file__).with_name("outcome_measures.json")
 SHARED_RED_FLAGS_FILE = Path(__file__).with_name("shared_red_flags.json")
+#: The id of rehabkit's shared red-flag library, the document in :data:`SHARED_RED_FLAGS_FILE`.
+SHARED_RED_FLAG_LIBRARY = "rehabkit-red-flags"
 
 
 @cache
@@ -61,7 +66,7 @@ def outcome_measures() -> list[dict[str, Any]]:
 @cache
 def shared_red_flags() -> dict[str, dict[str, Any]]:
     """The shared red-flag set's questions (screening-question mappings), by the one sign each covers (cached: treat
-    as read-only)."""
+    as read-only): the questions of the red-flag library document protocols take them from."""
     data = json.loads(SHARED_RED_FLAGS_FILE.read_text(encoding="utf-8"))
     return {question["covers"][0]: question for question in data["questions"]}
 

@@ -6,14 +6,29 @@ packs register, and by the command line for a protocol file a user names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .._common.errors import DocumentError, Finding, format_json_path
-from ..model import ExerciseLibrary, Protocol
+from ..model import ExerciseLibrary, Protocol, RedFlagLibrary
 from .loader import Document
-from .schemas import SCHEMA_CODE, SCHEMA_FOR_KIND, library_validator, protocol_validator
+from .schemas import (
+    SCHEMA_CODE,
+    SCHEMA_FOR_KIND,
+    SchemaValidator,
+    library_validator,
+    protocol_validator,
+    red_flag_library_validator,
+)
 
-__all__ = ["InvalidDocument", "document_kind", "library_from_document", "model_from_document", "protocol_from_document"]
+__all__ = [
+    "InvalidDocument",
+    "document_kind",
+    "library_from_document",
+    "model_from_document",
+    "protocol_from_document",
+    "red_flag_library_from_document",
+]
 
 
 class InvalidDocument(DocumentError):
@@ -45,7 +60,8 @@ def document_kind(document: Document) -> str:
     import json
 
     line, column = document.position(("kind",))
-    kinds = " or ".join(repr(k) for k in SCHEMA_FOR_KIND)
+    names = [repr(k) for k in SCHEMA_FOR_KIND]
+    kinds = f"{', '.join(names[:-1])} or {names[-1]}"
     raise InvalidDocument(
         [
             Finding(
@@ -60,19 +76,24 @@ def document_kind(document: Document) -> str:
     )
 
 
-def model_from_document(document: Document) -> Protocol | ExerciseLibrary:
+_BUILT: dict[str, tuple[Any, Callable[[], SchemaValidator]]] = {
+    "protocol": (Protocol, protocol_validator),
+    "exercise-library": (ExerciseLibrary, library_validator),
+    "red-flag-library": (RedFlagLibrary, red_flag_library_validator),
+}
+
+
+def model_from_document(document: Document) -> Protocol | ExerciseLibrary | RedFlagLibrary:
     """Check a loaded document against the schema of its kind and build the model object.
 
     Raises :class:`InvalidDocument` listing every schema violation.
     """
-    kind = document_kind(document)
-    validator = protocol_validator() if kind == "protocol" else library_validator()
-    findings = validator.findings(document)
+    cls, validator = _BUILT[document_kind(document)]
+    findings = validator().findings(document)
     if findings:
         raise InvalidDocument(findings)
-    if kind == "protocol":
-        return Protocol.from_dict(document.data)
-    return ExerciseLibrary.from_dict(document.data)
+    built: Protocol | ExerciseLibrary | RedFlagLibrary = cls.from_dict(document.data)
+    return built
 
 
 def protocol_from_document(document: Document) -> Protocol:
@@ -83,7 +104,7 @@ def protocol_from_document(document: Document) -> Protocol:
     """
     item = model_from_document(document)
     if not isinstance(item, Protocol):
-        raise _wrong_kind(document, "protocol", "rehabkit_register_exercises")
+        raise _wrong_kind(document, "protocol")
     return item
 
 
@@ -91,11 +112,28 @@ def library_from_document(document: Document) -> ExerciseLibrary:
     """Check a loaded document against the exercise-library schema and build it."""
     item = model_from_document(document)
     if not isinstance(item, ExerciseLibrary):
-        raise _wrong_kind(document, "exercise-library", "rehabkit_register_protocols")
+        raise _wrong_kind(document, "exercise-library")
     return item
 
 
-def _wrong_kind(document: Document, wanted: str, hook: str) -> InvalidDocument:
+def red_flag_library_from_document(document: Document) -> RedFlagLibrary:
+    """Check a loaded document against the red-flag library schema and build it."""
+    item = model_from_document(document)
+    if not isinstance(item, RedFlagLibrary):
+        raise _wrong_kind(document, "red-flag-library")
+    return item
+
+
+#: The hook that registers each kind of document.
+_HOOK_FOR_KIND = {
+    "protocol": "rehabkit_register_protocols",
+    "exercise-library": "rehabkit_register_exercises",
+    "red-flag-library": "rehabkit_register_red_flag_libraries",
+}
+
+
+def _wrong_kind(document: Document, wanted: str) -> InvalidDocument:
+    hook = _HOOK_FOR_KIND[document_kind(document)]
     line, column = document.position(("kind",))
     return InvalidDocument(
         [

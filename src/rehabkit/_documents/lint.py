@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._common.errors import Finding, PackInterrupted, Severity, format_json_path
-from ..model import Exercise, ExerciseLibrary, Protocol
+from ..model import Exercise, ExerciseLibrary, Protocol, RedFlagLibrary
 from .loader import Document
 
 if TYPE_CHECKING:
@@ -81,8 +81,19 @@ class LintContext:
     policy: Mapping[str, Any] = attrs.field(factory=lambda: _default_policy())
     #: The scale of each criterion an installed outcome measure feeds (``odi-percent`` -> 0-100), from the measures.
     measure_scales: Mapping[str, tuple[float, float]] = attrs.field(factory=lambda: _core_measure_scales())
+    #: The installed red-flag libraries by id, that ``shared_red_flags`` takes questions from (rehabkit's own alone
+    #: unless given).
+    red_flag_libraries: Mapping[str, RedFlagLibrary] = attrs.field(factory=lambda: _core_red_flag_libraries())
     #: What the core rules work out once and share within one check (every dose and where it is).
     _shared: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+
+    def taken_red_flags(self) -> tuple[Any, ...]:
+        """The red-flag questions the protocol takes from the installed libraries (``shared_red_flags``), for the
+        clinical policy in force: asked as if written under ``red_flags``."""
+        from .red_flag_refs import referenced_questions
+
+        assert self.protocol is not None
+        return referenced_questions(self.protocol, self.red_flag_libraries, self.policy["red_flags"])
 
     @property
     def kind(self) -> str:
@@ -99,6 +110,13 @@ class LintContext:
     def own_exercises(self) -> tuple[Exercise, ...]:
         """The exercises the document itself defines."""
         return self.document.exercises
+
+
+def _core_red_flag_libraries() -> dict[str, RedFlagLibrary]:
+    from .red_flag_refs import rehabkit_red_flags
+
+    library = rehabkit_red_flags()
+    return {library.id: library}
 
 
 def _today() -> datetime.date:

@@ -1,11 +1,11 @@
-"""The exercise-library schema made self-contained: the protocol schema's definitions it uses, copied in.
+"""The library schemas made self-contained: the protocol schema's definitions they use, copied in.
 
-A standard validator given only ``exercise-library.schema.json`` (check-jsonschema,
-an editor's YAML language server) cannot fetch ``protocol.schema.json`` from the
-schema's ``$id``, so the library schema carries copies of the ``$defs`` it
+A standard validator given only ``exercise-library.schema.json`` or ``red-flag-library.schema.json``
+(check-jsonschema, an editor's YAML language server) cannot fetch ``protocol.schema.json`` from the
+schema's ``$id``, so each library schema carries copies of the ``$defs`` it
 needs. The protocol schema stays the one place they are written:
-``python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json``
-refreshes the copies, and a test fails when they drift.
+``python -m rehabkit._documents.schema_bundle --write schemas/exercise-library.schema.json`` (or the
+red-flag library's) refreshes the copies, and a test fails when they drift.
 """
 
 from __future__ import annotations
@@ -68,9 +68,11 @@ def bundle_library_schema(library: dict[str, Any], protocol: dict[str, Any]) -> 
 
 
 def main(argv: list[str]) -> int:
-    """``--write PATH`` writes the bundled library schema; without it, prints it."""
+    """``--write PATH`` writes the bundled library schema named as PATH is (the exercise library's by default);
+    without it, prints it."""
     root = Path(__file__).parent.parent / "schema_files"
-    library = json.loads((root / "exercise-library.schema.json").read_text(encoding="utf-8"))
+    name = Path(argv[1]).name if argv[:1] == ["--write"] and len(argv) == 2 else "exercise-library.schema.json"
+    library = json.loads((root / name).read_text(encoding="utf-8"))
     protocol = json.loads((root / "protocol.schema.json").read_text(encoding="utf-8"))
     text = json.dumps(bundle_library_schema(library, protocol), indent=2, ensure_ascii=False) + "\n"
     if argv[:1] == ["--write"] and len(argv) == 2:

@@ -21,6 +21,7 @@ from .loader import Document
 __all__ = [
     "LIBRARY_SCHEMA",
     "PROTOCOL_SCHEMA",
+    "RED_FLAG_LIBRARY_SCHEMA",
     "SCHEMA_CODE",
     "SCHEMA_FOR_KIND",
     "SchemaValidator",
@@ -28,13 +29,19 @@ __all__ = [
     "library_validator",
     "load_schema",
     "protocol_validator",
+    "red_flag_library_validator",
     "schema_text",
 ]
 
 PROTOCOL_SCHEMA = "protocol.schema.json"
 LIBRARY_SCHEMA = "exercise-library.schema.json"
+RED_FLAG_LIBRARY_SCHEMA = "red-flag-library.schema.json"
 #: Document ``kind`` -> the shipped schema that describes it.
-SCHEMA_FOR_KIND = {"protocol": PROTOCOL_SCHEMA, "exercise-library": LIBRARY_SCHEMA}
+SCHEMA_FOR_KIND = {
+    "protocol": PROTOCOL_SCHEMA,
+    "exercise-library": LIBRARY_SCHEMA,
+    "red-flag-library": RED_FLAG_LIBRARY_SCHEMA,
+}
 #: Finding code of every schema violation.
 SCHEMA_CODE = "RK020"
 _MAX_ERRORS = 50
@@ -172,6 +179,12 @@ def protocol_validator() -> SchemaValidator:
 def library_validator() -> SchemaValidator:
     """The shared validator for exercise-library documents (which refer to the protocol schema)."""
     return SchemaValidator(load_schema(LIBRARY_SCHEMA))  # self-contained: see rehabkit._documents.schema_bundle
+
+
+@cache
+def red_flag_library_validator() -> SchemaValidator:
+    """The shared validator for red-flag library documents (self-contained, as the exercise library's)."""
+    return SchemaValidator(load_schema(RED_FLAG_LIBRARY_SCHEMA))
 
 
 @cache

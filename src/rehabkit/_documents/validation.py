@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._common.errors import DocumentError, Finding
-from ..model import Exercise, Protocol
+from .._common.errors import DocumentError, Finding, format_json_path
+from ..model import Exercise, Protocol, RedFlagLibrary
 from .builders import InvalidDocument, document_kind, library_from_document, model_from_document, protocol_from_document
 from .lint import RULE_CRASH_CODE, LintContext, LintRule, run_rules
 from .loader import DEFAULT_LIMITS, DOCUMENT_SUFFIXES, Document, Limits, load_file
@@ -152,6 +152,8 @@ class Checker:
     policy: Mapping[str, Any] | None = None
     #: Scales of the outcome-score criteria from the installed measures (None: rehabkit's own measures).
     measure_scales: Mapping[str, tuple[float, float]] | None = None
+    #: The installed red-flag libraries by id (None: rehabkit's own alone).
+    red_flag_libraries: Mapping[str, RedFlagLibrary] | None = None
 
     def check_file(self, path: str) -> list[Finding]:
         """All findings for one file; never raises for bad input."""
@@ -185,6 +187,8 @@ class Checker:
             item = model_from_document(document)
         except InvalidDocument as exc:
             return exc.findings
+        if isinstance(item, RedFlagLibrary):
+            return in_order(_red_flag_library_findings(document, item))
         # The document's own exercises first; the library is consulted only for the rest.
         exercises: Mapping[str, Exercise]
         if type(self.library) is dict:  # in memory already (a batch): one plain dict, the document's own winning
@@ -197,6 +201,8 @@ class Checker:
             options["policy"] = self.policy
         if self.measure_scales is not None:
             options["measure_scales"] = self.measure_scales
+        if self.red_flag_libraries is not None:
+            options["red_flag_libraries"] = self.red_flag_libraries
         if isinstance(item, Protocol):
             context = LintContext(protocol=item, exercises=exercises, data=document.data, **options)
         else:
@@ -209,6 +215,26 @@ class Checker:
             known = self.known_codes | {rule.code for rule in self.rules}
             findings = apply_suppressions(findings, document, item.suppress, ran, known)
         return in_order(findings)
+
+
+def _red_flag_library_findings(document: Document, library: RedFlagLibrary) -> Iterator[Finding]:
+    """What a red-flag library is checked for beyond its schema: each question's id used once (RK102)."""
+    seen: dict[str, int] = {}
+    for index, question in enumerate(library.questions):
+        if question.id not in seen:
+            seen[question.id] = index
+            continue
+        path = ("questions", index, "id")
+        line, column = document.position(path)
+        yield Finding(
+            document.path,
+            "RK102",
+            f"id {question.id!r} is used twice in 'questions' (first at index {seen[question.id]}): give each "
+            "question its own id.",
+            line=line,
+            column=column,
+            json_path=format_json_path(path),
+        )
 
 
 def in_order(findings: Iterable[Finding]) -> list[Finding]:

@@ -36,7 +36,7 @@ import pluggy
 from .. import hookspecs
 from .._common.errors import DocumentError, PackInterrupted, PluginError
 from .._common.version import HOOK_API_VERSION, __version__
-from .._documents.builders import library_from_document, protocol_from_document
+from .._documents.builders import library_from_document, protocol_from_document, red_flag_library_from_document
 from .._documents.lint import LintRule, forget_timed_out_rules
 from .._documents.loader import DOCUMENT_SUFFIXES, Document, load_text
 from .._documents.schemas import def_validator
@@ -327,7 +327,13 @@ class PluginManager:
     # --- collecting --------------------------------------------------------
 
     def registry(
-        self, *, protocols: bool = True, exercises: bool = True, measures: bool = True, renderers: bool = True
+        self,
+        *,
+        protocols: bool = True,
+        exercises: bool = True,
+        measures: bool = True,
+        renderers: bool = True,
+        red_flags: bool = True,
     ) -> Registry:
         """Call the packs' register hooks once and return the merged registry.
 
@@ -336,7 +342,9 @@ class PluginManager:
         commands which do not need them need not parse every pack's documents
         or build its measures (``validate`` asks for the exercise library only
         when a document names an exercise it does not define); ``renderers=False``
-        skips the renderers hook (only the output commands and ``plugins`` use it). A registry built
+        skips the renderers hook (only the output commands and ``plugins`` use it), ``red_flags=False`` the
+        red-flag libraries hook (``validate`` reads them only for a protocol that takes questions from one). A
+        registry built
         with more hooks serves later calls that ask for fewer. Strict mode always
         builds the full registry, so CI sees every failure.
         """
@@ -345,6 +353,7 @@ class PluginManager:
             "rehabkit_register_exercises": not exercises,
             "rehabkit_register_outcome_measures": not measures,
             "rehabkit_register_renderers": not renderers,
+            "rehabkit_register_red_flag_libraries": not red_flags,
         }
         wanted = frozenset(hook for hook in _REGISTER_HOOKS if self.strict or not skipped.get(hook, False))
         if self._registry is None or not wanted <= self._registry_hooks:
@@ -544,6 +553,23 @@ class _Registrar:
                 raise _Rejected(f"an exercise library that could not be used: {exc}") from None
             self._staged.extend(Registered(e, self.pack, name) for e in library.exercises)
 
+    def _red_flag_libraries(self, item: Any) -> None:
+        if isinstance(item, Mapping):
+            try:
+                library = red_flag_library_from_document(_document_from_mapping(item, f"<pack {self.pack}>"))
+            except DocumentError as exc:
+                raise _Rejected(f"a red-flag library that could not be used: {_one_line(exc)}") from None
+            self._staged.append(Registered(library, self.pack))
+            return
+        if not isinstance(item, (str, os.PathLike)):
+            raise _Rejected(f"{_short(item)}: expected a red-flag library document (a mapping) or the path of one")
+        for name in _files(item):
+            try:
+                library = self.cache.model(name, "red-flag-library", functools.partial(_red_flag_library_file, name))
+            except DocumentError as exc:
+                raise _Rejected(f"a red-flag library that could not be used: {_one_line(exc)}") from None
+            self._staged.append(Registered(library, self.pack, name))
+
     def _screening(self, item: Any) -> None:
         self._staged.append(Registered(_build(ScreeningQuestion, "screeningQuestion", item), self.pack))
 
@@ -677,6 +703,11 @@ def _protocol_file(name: str, fmt: str, raw: bytes, parsed: dict[str, Document])
 def _library_file(name: str, fmt: str, raw: bytes) -> Any:
     """The exercise library in a pack's file."""
     return library_from_document(load_text(raw, path=name, fmt=fmt))
+
+
+def _red_flag_library_file(name: str, fmt: str, raw: bytes) -> Any:
+    """The red-flag library in a pack's file."""
+    return red_flag_library_from_document(load_text(raw, path=name, fmt=fmt))
 
 
 def _measure(item: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .._documents.lint import LintRule
-from ..model import Exercise, Protocol
+from ..model import Exercise, Protocol, RedFlagLibrary
 from .doc_cache import CachedProtocol
 
 __all__ = ["KINDS", "Conflict", "ContributionKind", "Contributions", "Registered", "Registry"]
@@ -36,6 +36,9 @@ class Registered:
     #: The name the document cache knows a protocol registered as a mapping by (its lint results are kept under
     #: it); None for anything else, or with the cache off.
     cache_name: str | None = attrs.field(default=None, eq=False, repr=False)
+    #: What :attr:`item` makes of the contribution when first used (``find_protocol``: a protocol with the red-flag
+    #: questions it takes from libraries written in); None: the contribution as registered.
+    _resolve: Callable[[Any], Any] | None = attrs.field(default=None, eq=False, repr=False, alias="resolve")
 
     @property
     def lint_name(self) -> str | None:
@@ -49,6 +52,10 @@ class Registered:
         if type(item) is CachedProtocol:
             item = item.load()
             object.__setattr__(self, "_item", item)  # read back once
+        if self._resolve is not None:
+            item = self._resolve(item)
+            object.__setattr__(self, "_item", item)
+            object.__setattr__(self, "_resolve", None)  # made once
         return item
 
     def peek(self) -> Any:
@@ -125,6 +132,7 @@ KINDS: tuple[ContributionKind, ...] = (
     ContributionKind("rehabkit_register_commands", "commands", "command", _name),
     ContributionKind("rehabkit_register_clinical_policy", "clinical_policy", "clinical policy setting", _name),
     ContributionKind("rehabkit_register_renderers", "renderers", "renderer", _name),
+    ContributionKind("rehabkit_register_red_flag_libraries", "red_flag_libraries", "red-flag library", _id),
     ContributionKind("rehabkit_register_protocols", "protocols", "protocol", _protocol_key),
 )
 
@@ -167,6 +175,8 @@ class Registry:
     clinical_policy: dict[str, Registered] = attrs.Factory(dict)
     #: Output formats (:class:`rehabkit.Renderer`), by name.
     renderers: dict[str, Registered] = attrs.Factory(dict)
+    #: Red-flag libraries (:class:`rehabkit.RedFlagLibrary`) protocols take questions from, by id.
+    red_flag_libraries: dict[str, Registered] = attrs.Factory(dict)
     conflicts: list[Conflict] = attrs.Factory(list)
 
     def add(self, contributions: Contributions) -> list[Conflict]:
@@ -212,7 +222,8 @@ class Registry:
         if version is not None:
             candidates = [r for r in candidates if r.peek().version == version]
         if candidates:
-            return max(candidates, key=lambda r: _semver_key(r.peek().version))
+            found = max(candidates, key=lambda r: _semver_key(r.peek().version))
+            return attrs.evolve(found, resolve=self.with_shared_red_flags)
         for conflict in self.conflicts:
             if conflict.kind == "protocol" and conflict.name.split("@")[0] == protocol_id:
                 raise LookupError(conflict.describe())
@@ -223,6 +234,21 @@ class Registry:
     def sorted_protocols(self) -> Iterator[Registered]:
         """Protocols by id, then version."""
         return iter(sorted(self.protocols.values(), key=lambda r: (r.peek().id, _semver_key(r.peek().version))))
+
+    def red_flag_library(self) -> dict[str, RedFlagLibrary]:
+        """Installed red-flag libraries by id."""
+        return {key: r.item for key, r in self.red_flag_libraries.items()}
+
+    def with_shared_red_flags(self, protocol: Protocol) -> Protocol:
+        """``protocol`` with the red-flag questions it takes from the installed libraries written under its
+        ``red_flags``, for the clinical policy in force (a sign a pack's screening question covers, asked in every
+        protocol, is not asked twice)."""
+        if protocol.shared_red_flags is None:
+            return protocol
+        from .._documents.red_flag_refs import with_shared_red_flags
+
+        covered = [sign for r in self.screening.values() for sign in r.item.covers]
+        return with_shared_red_flags(protocol, self.red_flag_library(), self.policy()["red_flags"], covered)
 
     def exercise_library(self) -> dict[str, Exercise]:
         """Installed exercises by id."""

@@ -54,6 +54,7 @@ def installed_checker(registry: Any) -> Checker:
         known_codes=frozenset(r.code for r in rules),
         policy=registry.policy(),
         measure_scales=registry.measure_scales() or None,
+        red_flag_libraries=registry.red_flag_library(),
     )
 
 
@@ -67,7 +68,8 @@ def resolve_protocol(state: AppState, wanted: str, *, lint: bool = True) -> tupl
     registry = state.registry()
     checker = installed_checker(registry)
     if looks_like_path(wanted):
-        return _protocol_file(registry, checker, wanted, lint=lint), f"file {wanted}"
+        protocol = _protocol_file(registry, checker, wanted, lint=lint)
+        return registry.with_shared_red_flags(protocol), f"file {wanted}"
     try:
         registered = registry.find_protocol(wanted)
     except LookupError as exc:

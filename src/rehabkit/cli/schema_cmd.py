@@ -10,10 +10,10 @@ from . import EXIT_CODES
 @click.command(epilog=EXIT_CODES)
 @click.option(
     "--kind",
-    type=click.Choice(["protocol", "exercise-library"]),
+    type=click.Choice(["protocol", "exercise-library", "red-flag-library"]),
     default="protocol",
     show_default=True,
-    help="Which document kind's schema. The exercise-library schema refers to the protocol schema's definitions.",
+    help="Which document kind's schema. The library schemas carry copies of the protocol schema's definitions.",
 )
 @click.option(
     "-o",

@@ -103,7 +103,7 @@ def _checker(state: AppState, select: tuple[str, ...], ignore: tuple[str, ...]) 
     from .._documents.lint import RuleSelection
     from .._documents.validation import Checker
 
-    registry = state.registry(protocols=False, exercises=False, renderers=False)
+    registry = state.registry(protocols=False, exercises=False, renderers=False, red_flags=False)
     rules = registry.rules()
     selection = RuleSelection(select=_codes(select), ignore=_codes(ignore))
     unmatched = selection.unmatched(rule.code for rule in rules)
@@ -120,6 +120,10 @@ def _checker(state: AppState, select: tuple[str, ...], ignore: tuple[str, ...]) 
         ),
         rules=selection.apply(rules),
         known_codes=frozenset(rule.code for rule in rules),
+        # the installed red-flag libraries, read only if a protocol takes questions from one
+        red_flag_libraries=LazyMapping(
+            lambda: state.registry(protocols=False, measures=False, renderers=False).red_flag_library()
+        ),
     )
 
 

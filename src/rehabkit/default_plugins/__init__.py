@@ -8,6 +8,7 @@ DEFAULT_PLUGINS = (
     "rehabkit.default_plugins.lint_rules",
     "rehabkit.default_plugins.outcome_measures",
     "rehabkit.default_plugins.progression",
+    "rehabkit.default_plugins.red_flag_library",
     "rehabkit.default_plugins.renderers",
 )
 

@@ -9,16 +9,21 @@ from .._documents.lint import LintRule
 from ..hookspecs import RegisterLintRule, hookimpl
 from . import dose_rules, figure_rules, metadata_rules, phase_rules, reference_rules, safety_rules, text_rules
 
-#: Every core rule: references (RK101-105), phases (RK106-109), doses (RK201-206),
+#: Every core rule: references (RK101-105, RK110), phases (RK106-109), doses (RK201-206),
 #: safety (RK301-308), metadata (RK401-403), text (RK501), figures and media (RK601).
-RULES = (
-    *reference_rules.RULES,
-    *phase_rules.RULES,
-    *dose_rules.RULES,
-    *safety_rules.RULES,
-    *metadata_rules.RULES,
-    *text_rules.RULES,
-    *figure_rules.RULES,
+RULES = tuple(
+    sorted(
+        (
+            *reference_rules.RULES,
+            *phase_rules.RULES,
+            *dose_rules.RULES,
+            *safety_rules.RULES,
+            *metadata_rules.RULES,
+            *text_rules.RULES,
+            *figure_rules.RULES,
+        ),
+        key=lambda rule: rule.code,  # registered, listed and explained by code
+    )
 )
 
 

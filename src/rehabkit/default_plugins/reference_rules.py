@@ -33,6 +33,35 @@ def unknown_exercise(context: LintContext) -> Iterator[Violation]:
             )
 
 
+def unknown_red_flag(context: LintContext) -> Iterator[Violation]:
+    """Every red-flag library and question ``shared_red_flags`` names is installed."""
+    assert context.protocol is not None
+    shared = context.protocol.shared_red_flags
+    if shared is None:
+        return
+    libraries = context.red_flag_libraries
+    searched = ", ".join(sorted(libraries)) or "none is installed"
+    if shared.minimum_set_from is not None and shared.minimum_set_from not in libraries:
+        hint = _hint(shared.minimum_set_from, sorted(libraries), " Install the pack that provides it.")
+        yield Violation(
+            f"'minimum_set_from' names the red-flag library {shared.minimum_set_from!r}, which is not installed "
+            f"(the red-flag libraries searched: {searched}).{hint}",
+            ("shared_red_flags", "minimum_set_from"),
+        )
+    known = sorted({q.id for library in libraries.values() for q in library.questions})
+    for i, question_id in enumerate(shared.questions):
+        if any(library.question(question_id) for library in libraries.values()):
+            continue
+        hint = _hint(
+            question_id, known, " Install the pack whose library has it, or write the question under 'red_flags'."
+        )
+        yield Violation(
+            f"red-flag question {question_id!r} is in no installed red-flag library (the libraries searched: "
+            f"{searched}).{hint}",
+            ("shared_red_flags", "questions", i),
+        )
+
+
 def duplicate_ids(context: LintContext) -> Iterator[Violation]:
     """Ids are unique within each list of the document."""
     document = context.document
@@ -185,6 +214,19 @@ RULES = (
             "'phase-completed' criteria must name the phase with 'phase: ID', and precautions with "
             "'until_phase' must name a phase of the same protocol. A wrong id would make a phase "
             "impossible to enter or a precaution impossible to lift."
+        ),
+    ),
+    LintRule(
+        code="RK110",
+        severity=Severity.ERROR,
+        summary="a protocol takes a red-flag question or library that is not installed",
+        check=unknown_red_flag,
+        explanation=(
+            "'shared_red_flags' takes red-flag questions from red-flag libraries (documents of kind "
+            "'red-flag-library' that packs register; rehabkit's own is 'rehabkit-red-flags'): 'minimum_set_from' "
+            "names a library, 'questions' names questions by id, searched in every installed library. A name no "
+            "installed library has would leave a patient without a screening question their clinician chose; the "
+            "finding names the libraries searched (see 'rehabkit plugins')."
         ),
     ),
 )

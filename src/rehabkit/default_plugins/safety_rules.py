@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._common.clinical_data import policy, required_signs, shared_red_flags
+from .._common.clinical_data import SHARED_RED_FLAG_LIBRARY, policy, required_signs, shared_red_flags
 from .._common.errors import Severity
 from .._common.formats import CURRENT_FORMAT, ERROR_IN_RELEASE, deprecated, document_format
 from .._common.text import number_text
@@ -31,14 +31,16 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
     and at least one of them refers urgently."""
     protocol = context.protocol
     assert protocol is not None
-    covered = {sign for question in protocol.red_flags for sign in question.covers}
+    asked = (*protocol.red_flags, *context.taken_red_flags())  # its own, and those it takes from a library
+    covered = {sign for question in asked for sign in question.covers}
     older = document_format(protocol) < CURRENT_FORMAT
     for sign, region in required_signs(context.policy["red_flags"], protocol.conditions).items():
         if sign not in covered:
             why = f" (needed for {region})" if region else ""
             message = (
-                f"no red-flag question screens for {RED_FLAG_SIGNS[sign]}{why}: add one, or tag an existing question "
-                f"with 'covers: [{sign}]'."
+                f"no red-flag question screens for {RED_FLAG_SIGNS[sign]}{why}: add one, tag an existing question "
+                f"with 'covers: [{sign}]', or take the shared set's ('shared_red_flags: {{minimum_set_from: "
+                f"{SHARED_RED_FLAG_LIBRARY}}}')."
             )
             if older and sign in shared_red_flags():
                 yield Violation(
@@ -51,7 +53,7 @@ def red_flag_coverage(context: LintContext) -> Iterator[Violation]:
                 )
             else:
                 yield Violation(message, ("red_flags",), at_key=True)
-    if not any(question.action == "refer-urgently" for question in protocol.red_flags):
+    if not any(question.action == "refer-urgently" for question in asked):
         yield Violation(
             "no red-flag question refers urgently: every protocol asks at least one question whose 'yes' sends the "
             "patient for medical help the same day ('action: refer-urgently'), such as signs of a serious cause.",
@@ -353,7 +355,13 @@ def coverage_explanation(policy: Mapping[str, Any], set_by: Mapping[str, str]) -
             f"Protocols for {group['region']} (conditions {', '.join(sorted(group['conditions']))}) must also screen "
             f"for {'; '.join(RED_FLAG_SIGNS[s] for s in group['signs'])}. "
         )
-    text += "Every protocol has at least one question that refers urgently ('action: refer-urgently'). " + _PER_FORMAT
+    text += (
+        "Every protocol has at least one question that refers urgently ('action: refer-urgently'). Questions a "
+        "protocol takes from a red-flag library count as its own: 'shared_red_flags: {minimum_set_from: "
+        f"{SHARED_RED_FLAG_LIBRARY}}}' asks rehabkit's shared question for each sign the minimum set in force requires "
+        "and no other question covers (a sign the clinic adds is then asked with no change to the protocol), and "
+        "'shared_red_flags: {questions: [ID, ...]}' takes questions by id; their 'covers' count here. "
+    ) + _PER_FORMAT
     if not set_by:
         return (
             f"{text}Source: {_SOURCES}. These are rehabkit's defaults (clinical_policy.json); a clinic's pack may set "

@@ -1,4 +1,4 @@
-"""A pack contributing an exercise-library entry, a screening question and two lint rules.
+"""A pack contributing an exercise-library entry, a screening question, a red-flag library and two lint rules.
 
 One rule always raises, on purpose: rehabkit must report it by code and pack
 and still run the other rules.
@@ -32,6 +32,31 @@ def rehabkit_register_screening(register):
             "question": "Have you had a fall since your last session?",
             "action": "stop-and-review",
             "message": "Please see your clinician before exercising again.",
+        }
+    )
+
+
+@hookimpl
+def rehabkit_register_red_flag_libraries(register):
+    register(
+        {
+            "kind": "red-flag-library",
+            "format": 2,
+            "id": "test-extra-red-flags",
+            "version": "1.0.0",
+            "title": "A test pack's red-flag library",
+            "questions": [
+                {
+                    "id": "test-extra-bone-thinning",
+                    "question": "Have you been told your bones are thin (osteoporosis)?",
+                    "covers": ["osteoporosis"],
+                    "action": "note",
+                    "omit_movements": ["hang"],
+                    "message": "The hanging exercises are left out today.",
+                }
+            ],
+            "references": [{"citation": "Test pack, not clinical content.", "url": "https://example.org/test"}],
+            "reviewed": "2026-01-01",
         }
     )
 
