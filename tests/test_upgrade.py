@@ -27,7 +27,11 @@ def test_upgrade_makes_a_01_protocol_current_and_keeps_its_comments_and_order(cl
     assert "reps: {min: 6, max: 10}   # 0.1 had no 'step'" in text
     keys = [line.split(":")[0] for line in text.splitlines() if line and line[0].isalpha()]
     assert keys[:4] == ["kind", "format", "id", "version"]
-    assert "review_after_weeks: 3" in text and "shared-spinal-cord-compression" in text
+    assert "review_after_weeks: 3" in text and "shared-spinal-cord-compression" not in text  # taken, not copied
+    assert "shared_red_flags:\n  minimum_set_from: rehabkit-red-flags\n" in text
+    assert "'shared-spinal-cord-compression' for 'spinal-cord-compression'" in result.stdout
+    shown = cli("show", str(path))
+    assert "- shared-spinal-cord-compression: " in shown.stdout, shown.output
     assert "not mended: phase 'early', exercise 'compat-chin-nod': the range of reps has no 'step'" in result.stderr
     checked = cli("validate", str(path), "--format", "json")
     assert checked.exit_code == 0, checked.output
@@ -91,12 +95,14 @@ def test_upgrade_makes_a_01_json_protocol_current_keeping_its_key_order(cli, tmp
     assert result.exit_code == 0, result.output
     text = path.read_text()
     after = json.loads(text)
-    assert list(after) == [*list(before)[:1], "format", *list(before)[1:]] and after["format"] == 2
+    kept = [key for key in after if key != "shared_red_flags"]  # added after red_flags (below)
+    assert kept == [*list(before)[:1], "format", *list(before)[1:]] and after["format"] == 2
     assert text.startswith('{\n    "kind": "protocol",\n    "format": 2,\n')  # the indentation it had
     rules = [r for r in after["symptom_rules"] if r["measure"] == "no-improvement-weeks"]
     assert rules and all("above" not in r for r in rules)
     assert list(after["symptom_rules"][0]) == list(before["symptom_rules"][0])
-    assert "shared-spinal-cord-compression" in {q["id"] for q in after["red_flags"]}
+    assert after["shared_red_flags"] == {"minimum_set_from": "rehabkit-red-flags"}
+    assert list(after)[list(after).index("red_flags") + 1] == "shared_red_flags"
     checked = cli("validate", str(path), "--format", "json")
     assert checked.exit_code == 0, checked.output
     assert {f["code"] for f in json.loads(checked.stdout)["files"][0]["findings"]} == {"RK205"}

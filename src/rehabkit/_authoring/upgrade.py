@@ -7,8 +7,9 @@ read keeping its key order and written back with the indentation it had. What is
 - a ``no-improvement-weeks`` rule's own ``above`` becomes the ``review_after_weeks`` of each phase that has none
   (the meaning it had, but for one edge: ``above: N`` asked for review once N weeks were passed, a phase's
   ``review_after_weeks: N`` once they are reached, so a session on the very day is reviewed), and ``above`` goes;
-- each sign of the red-flag minimum set in force that no question covers gets rehabkit's shared question for it
-  (the one asked at run time meanwhile);
+- a sign of the red-flag minimum set in force that no question covers makes the protocol take rehabkit's shared
+  red-flag set (``shared_red_flags: {minimum_set_from: rehabkit-red-flags}``): its question for the sign is the one
+  asked at run time meanwhile, and a sign added to the set later is asked too;
 - ``format`` is set to the current format, after ``kind``.
 
 What it cannot mend is said, with why: a range without ``step`` (how much one step adds is the author's clinical
@@ -17,14 +18,13 @@ decision), a sign the shared red-flag set has no question for. Upgrading a curre
 
 from __future__ import annotations
 
-import copy
 import io
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from .._common.clinical_data import shared_red_flags, uncovered_signs
+from .._common.clinical_data import SHARED_RED_FLAG_LIBRARY, shared_red_flags, uncovered_signs
 from .._common.formats import CURRENT_FORMAT, FIRST_FORMAT
 
 __all__ = ["Upgrade", "upgrade_json", "upgrade_text"]
@@ -160,27 +160,46 @@ def _own_limits(data: Any) -> list[str]:
 
 
 def _shared_questions(data: Any, flags: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """Add the shared question for each sign of the minimum set no question covers; name the signs it cannot."""
+    """Take rehabkit's shared red-flag set (``shared_red_flags.minimum_set_from``) when a sign of the minimum set in
+    force has no question and the set has one for it, rather than copying the question in: a sign added to the set
+    later reaches the protocol too. Name the signs the set has no question for."""
     questions = data.get("red_flags")
     if questions is None:
         return [], ["no 'red_flags' list: add the protocol's red-flag questions (RK301)."]
     covered = [sign for q in questions for sign in (q.get("covers") or ())]
-    added, unknown = [], []
-    for sign in uncovered_signs(flags, data.get("conditions") or (), covered):
-        shared = shared_red_flags().get(sign)
-        if shared is None:
-            unknown.append(
-                f"no question covers '{sign}' and rehabkit's shared red-flag set has none for it: write one "
-                "(RK301; a clinical decision only the author can make)."
-            )
-            continue
-        order = ("id", "question", "covers", "action", "message")
-        questions.append({key: copy.deepcopy(shared[key]) for key in (*order, *shared) if key in shared})
-        added.append(
-            f"red flag {shared['id']!r} added from rehabkit's shared red-flag set for '{sign}' (RK301): check its "
-            "wording suits your patients."
-        )
+    missing = list(uncovered_signs(flags, data.get("conditions") or (), covered))
+    found = [sign for sign in missing if sign in shared_red_flags()]
+    unknown = [
+        f"no question covers '{sign}' and rehabkit's shared red-flag set has none for it: write one "
+        "(RK301; a clinical decision only the author can make)."
+        for sign in missing
+        if sign not in shared_red_flags()
+    ]
+    if not found:
+        return [], unknown
+    shared = data.get("shared_red_flags")
+    if shared is None:
+        _insert_after(data, "red_flags", "shared_red_flags", {"minimum_set_from": SHARED_RED_FLAG_LIBRARY})
+    elif "minimum_set_from" not in shared:
+        shared["minimum_set_from"] = SHARED_RED_FLAG_LIBRARY
+    asked = ", ".join(f"{shared_red_flags()[sign]['id']!r} for '{sign}'" for sign in found)
+    added = [
+        f"shared_red_flags: {{minimum_set_from: {SHARED_RED_FLAG_LIBRARY}}} added: rehabkit's shared red-flag set "
+        f"asks {asked} (RK301), and any sign added to the minimum set later; check the wording suits your patients "
+        "('rehabkit show' lists the questions)."
+    ]
     return added, unknown
+
+
+def _insert_after(data: Any, after: str, key: str, value: Any) -> None:
+    """Set ``key`` just after ``after`` in a mapping read from YAML (ruamel's, which can insert) or JSON (a dict)."""
+    at = list(data).index(after) + 1
+    if hasattr(data, "insert"):
+        data.insert(at, key, value)
+        return
+    tail = [(k, data.pop(k)) for k in list(data)[at:]]
+    data[key] = value
+    data.update(tail)
 
 
 def _ranges_without_step(data: Any) -> list[str]:
