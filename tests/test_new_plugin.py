@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -85,6 +86,68 @@ def test_a_generated_pack_installs_passes_its_tests_and_shows_in_plugins_and_lis
     validated = _run(python, "-m", "rehabkit", "validate", "myclinic/src/rehabkit_myclinic/protocols", cwd=tmp_path)
     assert validated.returncode == 0, validated.stdout
     assert "1 file checked: all valid." in validated.stderr
+
+
+def test_the_generated_sample_takes_the_shared_red_flags_and_is_an_example_run_refuses(tmp_path: Path) -> None:
+    """Where a clinic's policy pack raises the red-flag minimum set (the example clinic adds immunosuppression), the
+    generated sample still validates clean: it takes rehabkit's shared red-flag set. It is marked 'status: example':
+    'run --plan' shows it, 'run' refuses to record a session in it; once its author removes the mark, a session runs
+    and asks the shared questions, immunosuppression once (the clinic's own question)."""
+    import shutil
+
+    import yaml
+
+    from conftest import EXAMPLE_PACK
+
+    assert _run(Path(sys.executable), "-m", "rehabkit", "new-plugin", "myclinic", cwd=tmp_path).returncode == 0
+    python = _layered_env(tmp_path / "env")
+    for source in ("./myclinic", str(EXAMPLE_PACK)):
+        installed = _run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                         "--disable-pip-version-check", source, cwd=tmp_path)  # fmt: skip
+        assert installed.returncode == 0, installed.stderr
+    sample = tmp_path / "myclinic" / "src" / "rehabkit_myclinic" / "protocols" / "myclinic-sample.yaml"
+    assert yaml.safe_load(sample.read_text())["shared_red_flags"] == {"minimum_set_from": "rehabkit-red-flags"}
+    validated = _run(python, "-m", "rehabkit", "validate", "--strict", str(sample), cwd=tmp_path)
+    assert validated.returncode == 0, validated.stdout  # no RK301 for immunosuppression, no warning at all
+    shown = " ".join(_run(python, "-m", "rehabkit", "show", "myclinic-sample", cwd=tmp_path).stdout.split())
+    assert "- shared-night-or-rest-pain: " in shown and "- shared-no-improvement: " in shown
+
+    def rehabkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return _run(python, "-m", "rehabkit", *args, cwd=tmp_path)
+
+    assert rehabkit("staff", "add", "PT-1", "--role", "physiotherapist", "--name", "A", "--db", "s.db").returncode == 0
+    answers = tmp_path / "calm.yaml"
+    answers.write_text(yaml.safe_dump({"screening": {"all": False}, "pain_before": 2, "exercises": {"all": 1},
+                                       "pain_after": 2, "new_symptom": False}))  # fmt: skip
+    planned = rehabkit("run", "myclinic-sample", "--patient", "P-1", "--plan")  # planned, not refused: its gate
+    assert planned.returncode == 7 and "still needed: your clinician's approval" in planned.stderr, planned.stderr
+    refused = rehabkit("run", "myclinic-sample", "--patient", "P-1", "--db", "s.db", "--answers", str(answers))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "myclinic-sample@1.0.0 is an example ('status: example'), not a protocol for patients" in refused.stderr
+    approve = rehabkit("approve", "P-1", "--protocol", "myclinic-sample", "--phase", "settle", "--db", "s.db")
+    assert approve.returncode == 1 and "is an example" in approve.stderr, approve.stderr
+    assert rehabkit("history", "P-1", "--db", "s.db", "--format", "json").returncode == 1  # nothing recorded
+
+    mine = tmp_path / "mine.yaml"  # the author's own: the mark removed, a version of its own
+    data = yaml.safe_load(sample.read_text())
+    del data["status"]
+    data.update(version="1.0.1", reviewed=str(data["reviewed"]))
+    mine.write_text(yaml.safe_dump(data, sort_keys=False))
+    approved = rehabkit("approve", "P-1", "--protocol", str(mine), "--phase", "settle", "--db", "s.db")
+    assert approved.returncode == 0 and "Recorded the clinician's approval" in approved.stdout, approved.stderr
+    ran = rehabkit("run", str(mine), "--patient", "P-1", "--db", "s.db", "--answers", str(answers))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    history = json.loads(rehabkit("history", "P-1", "--db", "s.db", "--format", "json").stdout)
+    assert [s["decision"] for s in history["sessions"]] == ["continue"]
+    from rehabkit._sessions.store import Store
+
+    with Store(str(tmp_path / "s.db")) as store:
+        (session,) = store.sessions("P-1")
+        asked = [key for kind, key, _ in store.answers(session.id) if kind == "screening"]
+    assert asked[:3] == ["numbness-weakness", "spreading-pain", "hand-clumsiness"]
+    assert {"shared-night-or-rest-pain", "shared-no-improvement", "immune-or-steroid-treatment"} <= set(asked)
+    assert "shared-immunosuppression" not in asked and len(asked) == len(set(asked))
+    shutil.rmtree(tmp_path / "env")
 
 
 def test_an_existing_folder_is_refused_and_left_alone(cli, tmp_path: Path) -> None:

@@ -672,6 +672,8 @@ class Protocol(_Model):
     references: tuple[Reference, ...] = _nested(Reference, many=True)
     reviewed: str
     schema_uri: str | None = attrs.field(default=None, metadata={"key": "$schema"})
+    #: ``example``: a sample not for patients (``run`` and ``approve`` refuse to record a course in it); None: active.
+    status: str | None = None
     #: Questions taken from red-flag libraries; :func:`rehabkit._documents.red_flag_refs.with_shared_red_flags` adds
     #: them to ``red_flags`` for a session, a handout or ``show``.
     shared_red_flags: SharedRedFlags | None = _nested(SharedRedFlags, default=None)

@@ -22,7 +22,7 @@ from .options import (
     surgery_date,
     surgery_date_option,
 )
-from .protocols import course_context, resolve_protocol
+from .protocols import course_context, refuse_example, resolve_protocol
 from .refusals import APPROVAL_WORDS, describe_stop
 from .stores import (
     acting,
@@ -152,6 +152,8 @@ def approve(
         check_new_patient(store, patient, confirmed=new_patient, interactive=sys.stdin.isatty())
         with course_lock(store, patient, "an approval", actor.id):
             protocol = _course_protocol(state, store, patient, protocol_id)
+            if not withdraw:
+                refuse_example(protocol, "an approval")
             context = course_context(state, protocol)
             try:
                 kind = approval_kind(protocol, phase_id, kind)  # a request refused before the surgery date is read

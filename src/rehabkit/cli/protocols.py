@@ -32,6 +32,7 @@ __all__ = [
     "looks_like_path",
     "patient_protocol",
     "protocol_errors",
+    "refuse_example",
     "resolve_protocol",
     "split_outcome",
 ]
@@ -115,6 +116,19 @@ def _protocol_file(registry: Any, checker: Checker, wanted: str, *, lint: bool) 
             param_hint="'PROTOCOL'",
         )
     return protocol
+
+
+def refuse_example(protocol: Protocol, what: str) -> None:
+    """Exit with FINDINGS when ``protocol`` is marked ``status: example`` (a sample, not for patients): ``what`` is
+    what would have been recorded ("a session")."""
+    if protocol.status != "example":
+        return
+    raise error_exit(
+        ExitCode.FINDINGS,
+        f"{protocol.key} is an example ('status: example'), not a protocol for patients, so {what} is not recorded "
+        "in it. Make it your own (its content, references and version), then remove 'status: example' (or write "
+        "'status: active'); 'rehabkit run --plan' and 'rehabkit show' work meanwhile.",
+    )
 
 
 def patient_protocol(

@@ -24,7 +24,7 @@ from .options import (
     surgery_date,
     surgery_date_option,
 )
-from .protocols import course_context, resolve_protocol
+from .protocols import course_context, refuse_example, resolve_protocol
 from .refusals import gate_refusal, how_to_record, stop_refusal
 from .stores import (
     acting,
@@ -186,6 +186,7 @@ def run(
     # database's tables.
     location = db if not plan_only or store_exists(db) else ":memory:"
     if not plan_only:
+        refuse_example(protocol, "a session")
         require_store_to_record(db)
     with open_store(location, create=location == ":memory:", read_only=plan_only and location != ":memory:") as store:
         if plan_only:
