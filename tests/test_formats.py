@@ -137,6 +137,13 @@ def test_rules_explains_the_per_format_decision(rehabkit) -> None:
         assert f"rehabkit {ERROR_IN_RELEASE}" in text and f"format: {CURRENT_FORMAT}" in text, (code, text)
     assert "every format" in rehabkit("rules", "RK205").stdout
 
+    def unwrapped(code: str) -> str:  # the text as written, before wrapping (which breaks after a hyphen)
+        return " ".join(rehabkit("rules", code).stdout.replace("-\n", "-").split())
+
+    shared = unwrapped("RK301")
+    assert "shared_red_flags: {minimum_set_from: rehabkit-red-flags}" in shared and "their 'covers' count" in shared
+    assert "rehabkit's own is 'rehabkit-red-flags'" in unwrapped("RK110")
+
 
 def test_the_schemas_know_the_current_format_and_refuse_a_newer_one(rehabkit, tmp_path) -> None:
     for name in ("protocol.schema.json", "exercise-library.schema.json"):

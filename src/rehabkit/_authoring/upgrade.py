@@ -29,7 +29,7 @@ from .._common.formats import CURRENT_FORMAT, FIRST_FORMAT
 
 __all__ = ["Upgrade", "upgrade_json", "upgrade_text"]
 
-_KINDS = ("protocol", "exercise-library")
+_KINDS = ("protocol", "exercise-library", "red-flag-library")
 
 
 @attrs.frozen
@@ -126,7 +126,7 @@ def _mend(data: Any, flags: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Mend a parsed document in place: what was mended (empty: the document is current, or not one upgrade knows)
     and what was left for the author, with why."""
     if not isinstance(data, dict) or data.get("kind") not in _KINDS:
-        return [], ["not a protocol or an exercise library: left as it is."]
+        return [], ["not a protocol or a library: left as it is."]
     if int(data.get("format", FIRST_FORMAT)) >= CURRENT_FORMAT:
         return [], []
     mended: list[str] = []
