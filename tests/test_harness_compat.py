@@ -52,3 +52,13 @@ def test_a_stopped_course_says_what_the_test_changes(harness) -> None:
     with pytest.raises(CourseStopped) as raised:
         harness.run_session("neck-pain", CALM, today=DAY + datetime.timedelta(days=1), approvals={})
     assert "Use another patient=" in "".join(raised.value.__notes__)
+
+
+def test_a_pack_tested_without_the_library_it_names_is_told_to_add_rehabkit_with(tmp_path) -> None:
+    # The neck pack's protocols name exercises of the installed exercises pack; a test loading only the neck pack
+    # (a scaffold's test before its author sets rehabkit_with) fails with RK101 and is told what to add.
+    alone = PackHarness("neck", db_path=tmp_path / "alone.db")
+    with pytest.raises(AssertionError, match="RK101") as failure:
+        alone.assert_protocols_clean()
+    assert 'rehabkit_with = ["exercises"]' in str(failure.value)
+    PackHarness("neck", ["exercises"], db_path=tmp_path / "with.db").assert_protocols_clean()

@@ -179,7 +179,32 @@ class PackHarness:
                 stacklevel=2,
             )
         if lines:
-            raise PackTestError(f"pack {self.pack!r}: protocols with findings:\n  " + "\n  ".join(lines))
+            hint = self._rehabkit_with_hint() if any(f.code == "RK101" for fs in results.values() for f in fs) else ""
+            raise PackTestError(f"pack {self.pack!r}: protocols with findings:\n  " + "\n  ".join(lines) + hint)
+
+    def _rehabkit_with_hint(self) -> str:
+        """A sentence naming the installed packs, not loaded in this test, that define exercises the pack's
+        protocols name: a test loads only the pack under test unless ``rehabkit_with`` names others."""
+        named = {
+            ref.exercise
+            for registered in self.contributed("protocols").values()
+            for phase in registered.item.phases
+            for ref in phase.exercises
+        }
+        loaded = self.registry.exercise_library()
+        everything = PluginManager(Selection(), strict=False)
+        everything.load()
+        providers = sorted(
+            {r.pack for key, r in everything.registry().exercises.items() if key in named and key not in loaded}
+        )
+        if not providers:
+            return ""
+        packs = ", ".join(f'"{name}"' for name in providers)
+        return (
+            f"\nThe installed pack(s) {packs} define exercises these protocols name, but a test loads only the pack "
+            f"under test: add rehabkit_with = [{packs}] under [tool.pytest.ini_options] in pyproject.toml "
+            f"(or mark the test @pytest.mark.rehabkit_with({packs}))."
+        )
 
     def _older_format(self, results: Mapping[str, Any]) -> set[str]:
         """The keys of the protocols in ``results`` written for an older document format than the current one."""
