@@ -47,12 +47,17 @@ StaffHandler = Callable[[Request, Actor], Awaitable[Response]]
 @attrs.frozen
 class StaffWords:
     """What the clinician's pages take from the terminal's commands, so that they say and rank what the terminal
-    does: the clinic overview's assessment (``rehabkit clinic``: store, today -> its assessment), and the words of an
-    approval and of a review recorded (``rehabkit approve``, ``rehabkit review``)."""
+    does: the clinic overview's assessment (``rehabkit clinic``: store, today -> its assessment), the words of an
+    approval and of a review recorded (``rehabkit approve``, ``rehabkit review``), the course report's content
+    (``rehabkit report``: store, patient, today), and a patient's file to download (store, patient, what, today,
+    options -> :class:`~rehabkit._web.clinic_pages.Download`, made as ``handout``, ``report``, ``calendar`` and
+    ``export`` make it; refused with :class:`~rehabkit._web.clinic_pages.DownloadRefused` in their words)."""
 
     overview: Callable[[SessionStore, datetime.date], Any]
     approved: Callable[..., tuple[list[str], list[str]]]
     reviewed: Callable[..., list[str]]
+    report: Callable[[SessionStore, str, datetime.date], Any] | None = None
+    download: Callable[..., Any] | None = None
 
 
 class StaffPages:
@@ -208,6 +213,19 @@ class StaffPages:
         status, lines = new_link(self.store, actor, patient, str(request.base_url).rstrip("/"))
         return self.patient_view(actor, patient, lines, status)
 
+    async def download(self, request: Request, actor: Actor, patient: str) -> Response:
+        """A file of the patient's (handout, report, calendar, FHIR), sent as an attachment and not kept by the
+        browser's cache; refused on the patient's page in the terminal's words."""
+        from .clinic_pages import Download, download
+
+        base = str(request.base_url).rstrip("/")
+        made = download(self.store, self.site, actor, patient, await self._form(request), base)
+        if not isinstance(made, Download):
+            return self.patient_view(actor, patient, made[1], made[0])
+        disposition = f'attachment; filename="{made.filename}"'
+        return Response(made.data, media_type=made.media_type,
+                        headers={**SECURITY_HEADERS, "content-disposition": disposition})  # fmt: skip
+
     def routes(self) -> list[Route]:
         staff = self.staff_route
         return [
@@ -222,4 +240,5 @@ class StaffPages:
             Route(STAFF + "/patients/{ref}/approve", staff(self.patient_route(self.approve)), methods=["POST"]),
             Route(STAFF + "/patients/{ref}/review", staff(self.patient_route(self.review)), methods=["POST"]),
             Route(STAFF + "/patients/{ref}/invite", staff(self.patient_route(self.invite)), methods=["POST"]),
+            Route(STAFF + "/patients/{ref}/download", staff(self.patient_route(self.download)), methods=["POST"]),
         ]

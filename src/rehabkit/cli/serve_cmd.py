@@ -114,10 +114,12 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
 
 def _staff_words(state: AppState) -> Any:
     """What the clinician's pages take from the terminal's commands: ``clinic``'s assessment, the words of
-    ``approve`` and ``review``."""
+    ``approve`` and ``review``, ``report``'s content and the files ``handout``, ``report``, ``calendar`` and
+    ``export`` write."""
     from .._sessions.clinic import assess
     from .._web.staff_pages import StaffWords
     from .course_cmds import approved_lines, reviewed_lines
+    from .serve_files import course_report, patient_download
 
     registry = state.registry()
 
@@ -131,4 +133,5 @@ def _staff_words(state: AppState) -> Any:
         measures = {key: r.item for key, r in registry.outcome_measures.items()}
         return assess(store, find, measures, day, None, int(registry.policy()["staff"]["trust_event_days"]))
 
-    return StaffWords(overview=overview, approved=approved_lines, reviewed=reviewed_lines)
+    return StaffWords(overview=overview, approved=approved_lines, reviewed=reviewed_lines, report=course_report(state),
+                      download=patient_download(state))  # fmt: skip
