@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .._sessions.staff import Actor
-from .._sessions.staff_sign_in import STAFF_SESSION_HOURS, SignInRefused, end_staff_session, sign_in_staff, staff_actor
+from .._sessions.staff_sign_in import SignInRefused, SignInRules, end_staff_session, sign_in_staff, staff_actor
 from .._sessions.store_api import SessionStore
 from .common import SECURITY_HEADERS, Changes, Tries, client_of
 
@@ -51,13 +51,15 @@ class StaffWords:
     approval and of a review recorded (``rehabkit approve``, ``rehabkit review``), the course report's content
     (``rehabkit report``: store, patient, today), and a patient's file to download (store, patient, what, today,
     options -> :class:`~rehabkit._web.clinic_pages.Download`, made as ``handout``, ``report``, ``calendar`` and
-    ``export`` make it; refused with :class:`~rehabkit._web.clinic_pages.DownloadRefused` in their words)."""
+    ``export`` make it; refused with :class:`~rehabkit._web.clinic_pages.DownloadRefused` in their words), and the
+    sign-in settings ``rehabkit serve`` was given (lock-out, session length)."""
 
     overview: Callable[[SessionStore, datetime.date], Any]
     approved: Callable[..., tuple[list[str], list[str]]]
     reviewed: Callable[..., list[str]]
     report: Callable[[SessionStore, str, datetime.date], Any] | None = None
     download: Callable[..., Any] | None = None
+    rules: SignInRules = attrs.field(factory=SignInRules)
 
 
 class StaffPages:
@@ -98,14 +100,15 @@ class StaffPages:
         form, client = await request.form(), client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY_HERE], 429)
+        rules = self.site.staff.rules if self.site is not None and self.site.staff is not None else SignInRules()
         try:
-            _, cookie = sign_in_staff(self.store, str(form.get("staff", "")), str(form.get("password", "")))
+            _, cookie = sign_in_staff(self.store, str(form.get("staff", "")), str(form.get("password", "")), rules)
         except SignInRefused as exc:
             self.tries.failed(client)
             return self.sign_in_form(429 if exc.locked else 401, [str(exc)])
-        response = self._go(f"{STAFF}/clinic")
-        response.set_cookie(STAFF_COOKIE, cookie, max_age=STAFF_SESSION_HOURS * 3600, path=STAFF,
-                            secure=self.secure, httponly=True, samesite="strict")  # fmt: skip
+        response, secure = self._go(f"{STAFF}/clinic"), self.secure or request.url.scheme == "https"
+        response.set_cookie(STAFF_COOKIE, cookie, max_age=int(rules.session_hours * 3600), path=STAFF,
+                            secure=secure, httponly=True, samesite="strict")  # fmt: skip
         return response
 
     async def sign_out(self, request: Request) -> Response:
