@@ -216,3 +216,40 @@ def test_a_download_needs_a_staff_cookie_not_a_patients(cli, tmp_path) -> None:
         sign_in_with(client, token)
         refused = _download(client, page, "fhir-r5")
         assert refused.status_code == 401 and "content-disposition" not in refused.headers
+
+
+def test_the_overview_and_rehabkit_clinic_page_the_same_ranking(cli, tmp_path, monkeypatch) -> None:
+    """Pages of --limit N, read one after the other, are the whole ranking, numbered from the first page on; the
+    overview's pages of 50 likewise; a page past the last is refused, saying how many there are."""
+    from rehabkit._web import staff_pages
+
+    db = str(tmp_path / "store.sqlite3")
+    for n in range(5):
+        patient_on_course(cli, db, f"P-{n}")
+    add_staff(cli, db)
+    later = ("--date", (DAY + datetime.timedelta(days=30)).isoformat(), "--db", db)
+    whole = json.loads(cli("clinic", "--format", "json", *later).stdout)["courses"]
+    assert len(whole) == 5
+    for limit in (1, 2, 3, 5, 7):
+        paged = []
+        for page in range(1, -(-5 // limit) + 1):
+            got = json.loads(
+                cli("clinic", "--format", "json", "--limit", str(limit), "--page", str(page), *later).stdout
+            )
+            assert got["courses_in_all"] == 5 and got["page"] == page
+            paged += got["courses"]
+        assert paged == whole, limit
+    text = cli("clinic", "--limit", "2", "--page", "2", *later).stdout
+    assert "Courses 3-4 of 5 (page 2 of 3)" in text and f"3. {whole[2]['patient']}" in text
+    past = cli("clinic", "--limit", "2", "--page", "4", *later)
+    assert past.exit_code == 2 and "there are 3 pages of 2 courses (5 in all)" in past.output
+    assert cli("clinic", "--page", "2", *later).exit_code == 2
+    monkeypatch.setattr(staff_pages, "OVERVIEW_PAGE", 2)  # pages of 2 rather than 50, to need only 5 patients
+    with signed_in_staff(app_for(db, DAY + datetime.timedelta(days=30))) as client:
+        shown = []
+        for page in (1, 2, 3):
+            text = client.get(f"/staff/clinic?page={page}").text
+            shown += re.findall(r'<a href="/staff/patients/[0-9a-f]+">([^<]+)</a>', text)
+            assert ("Next page" in text) == (page < 3) and ("Previous page" in text) == (page > 1)
+        assert "page 3 of 3" in client.get("/staff/clinic?page=99").text  # past the last: the last
+    assert shown == [course["patient"] for course in whole]

@@ -72,6 +72,7 @@ __all__ = [
     "Assessment",
     "Attention",
     "CourseAttention",
+    "Page",
     "abandoned_over_limit",
     "assess",
     "entered_late",
@@ -175,6 +176,31 @@ class Assessment(NamedTuple):
     considered: int
     courses: list[CourseAttention]
     damaged: list[DamagedRow]
+
+
+@attrs.frozen(slots=True)
+class Page:
+    """One page of the ranked courses: ``courses`` are those ranked ``first`` (1-based) onwards, of ``total``; page
+    ``number`` of ``pages``."""
+
+    courses: list[CourseAttention]
+    number: int
+    pages: int
+    first: int
+    total: int
+
+    @classmethod
+    def of(cls, courses: list[CourseAttention], limit: int | None, number: int = 1) -> Page:
+        """Page ``number`` of ``limit`` courses (``None``: every course on one page). :class:`ValueError` for a page
+        past the last, saying how many there are."""
+        total = len(courses)
+        size = limit or max(total, 1)
+        pages = max(math.ceil(total / size), 1)
+        if not 1 <= number <= pages:
+            raise ValueError(f"there {'is' if pages == 1 else 'are'} {pages} page{'s' * (pages != 1)} of {size} "
+                             f"courses ({total} in all): choose a page from 1 to {pages}.")  # fmt: skip
+        start = (number - 1) * size
+        return cls(courses[start : start + size], number, pages, start + 1, total)
 
 
 def read_store(store: SessionStore) -> tuple[dict[str, _Patient], list[DamagedRow]]:

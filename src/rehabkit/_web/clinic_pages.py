@@ -64,9 +64,9 @@ class DownloadRefused(RehabkitError, RuntimeError):
         self.lines, self.status = lines, status
 
 
-def overview_rows(assessment: Any, ref: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The overview's courses, most urgent first, each with the reference of its patient's page."""
-    return [{"course": course, "ref": ref(course.patient)} for course in assessment.courses]
+def overview_rows(courses: list[Any], ref: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The overview's courses (a page of them, most urgent first), each with the reference of its patient's page."""
+    return [{"course": course, "ref": ref(course.patient)} for course in courses]
 
 
 @attrs.frozen

@@ -35,6 +35,8 @@ STAFF_COOKIE = "rehabkit-staff"
 TEMPLATES = Path(__file__).parent / "templates"
 #: Seconds between the comments that keep an overview's event stream open.
 KEEP_ALIVE = 15
+#: Courses on a page of the clinic overview.
+OVERVIEW_PAGE = 50
 #: Where the staff pages live (the cookie's path).
 STAFF = "/staff"
 TOO_MANY_HERE = (
@@ -139,11 +141,18 @@ class StaffPages:
         return next((p for p in self.store.patient_ids() if hmac.compare_digest(self.ref(p), ref)), None)
 
     async def clinic(self, request: Request, actor: Actor) -> Response:
+        """The overview, :data:`OVERVIEW_PAGE` courses a page (``?page=N``: the N-th; a page past the last, the
+        last)."""
+        from .._sessions.clinic import Page
         from .clinic_pages import overview_rows
 
         assessment = self.site.staff.overview(self.store, self.site.today())
-        rows = overview_rows(assessment, self.ref)
-        return self.page("clinic.html", actor=actor, assessment=assessment, rows=rows, notes=[])
+        wanted = request.query_params.get("page", "1")
+        number = int(wanted) if wanted.isdigit() and 0 < int(wanted) < 10**6 else 1
+        pages = max(-(-len(assessment.courses) // OVERVIEW_PAGE), 1)
+        page = Page.of(assessment.courses, OVERVIEW_PAGE, min(number, pages))
+        rows = overview_rows(page.courses, self.ref)
+        return self.page("clinic.html", actor=actor, assessment=assessment, rows=rows, page=page, notes=[])
 
     async def find(self, request: Request, actor: Actor) -> Response:
         """The page of the patient whose id the form names (a POST: no patient id in a URL)."""
