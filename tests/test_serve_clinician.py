@@ -253,3 +253,16 @@ def test_the_overview_and_rehabkit_clinic_page_the_same_ranking(cli, tmp_path, m
             assert ("Next page" in text) == (page < 3) and ("Previous page" in text) == (page > 1)
         assert "page 3 of 3" in client.get("/staff/clinic?page=99").text  # past the last: the last
     assert shown == [course["patient"] for course in whole]
+
+
+def test_a_pdf_handout_downloads_when_the_pdf_extra_is_there(cli, tmp_path) -> None:
+    pytest.importorskip("weasyprint", reason="PDF needs the pdf extra (pip install -e '.[pdf]')")
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    add_staff(cli, db)
+    with signed_in_staff(app_for(db)) as client:
+        link = patient_link_any(client, "P-1")
+        assert 'value="handout-pdf"' in client.get(link).text
+        pdf = _download(client, link, "handout-pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-disposition"].endswith('handout.pdf"')

@@ -40,6 +40,14 @@ def staff_db(cli, tmp_path) -> str:
     return db
 
 
+def _link(cli, db: str) -> str:
+    """P-1 on a course, registered as a patient, and a sign-in link's token for them."""
+    from test_serve import invite, patient_on_course
+
+    patient_on_course(cli, db)
+    return invite(cli, db)
+
+
 @pytest.fixture
 def server(staff_db) -> Iterator[int]:
     """'rehabkit serve' with the lock-out after 2 refusals for 1 minute and half-hour sessions, set in its
@@ -56,10 +64,15 @@ def server(staff_db) -> Iterator[int]:
 
 def _sign_in(port: int, password: str, **headers: str) -> http.client.HTTPResponse:
     """A staff sign-in form posted to the server as a browser (or a proxy before it) sends it."""
+    return _post(port, "/staff/sign-in", {"staff": "PT-9", "password": password}, **headers)
+
+
+def _post(port: int, path: str, form: dict[str, str], **headers: str) -> http.client.HTTPResponse:
+    """A form posted to the server as a browser (or a proxy before it) sends it."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = urllib.parse.urlencode({"staff": "PT-9", "password": password})
+    body = urllib.parse.urlencode(form)
     sent = {"Host": f"127.0.0.1:{port}", "Origin": f"http://127.0.0.1:{port}", **headers}
-    connection.request("POST", "/staff/sign-in", body, {"Content-Type": "application/x-www-form-urlencoded", **sent})
+    connection.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **sent})
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -112,15 +125,23 @@ def test_an_unknown_id_is_refused_with_the_same_argon2_work_as_a_wrong_password(
 
 
 def test_behind_a_tls_proxy_the_forwarded_host_and_scheme_pass_the_form_check_from_trusted_addresses_only(
-    server, staff_db
+    cli, staff_db
 ) -> None:
+    token = _link(cli, staff_db)
     forwarded = {"Origin": f"https://{PUBLIC}", "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC}
-    signed = _sign_in(server, PASSWORD, **forwarded)
+    process, server = _serve(staff_db)
+    try:
+        signed = _sign_in(server, PASSWORD, **forwarded)
+        patient = _post(server, "/sign-in", {"token": token}, **forwarded)
+        unforwarded = _sign_in(server, PASSWORD, Origin=f"https://{PUBLIC}")
+        elsewhere = _sign_in(server, PASSWORD, **{**forwarded, "Origin": "https://evil.example"})
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
     assert signed.status == 303, signed.status
     assert "Secure" in signed.getheader("set-cookie")  # the proxy speaks https to the browser
-    assert _sign_in(server, PASSWORD, Origin=f"https://{PUBLIC}").status == 403  # no forwarded headers: refused
-    elsewhere = {**forwarded, "Origin": "https://evil.example"}
-    assert _sign_in(server, PASSWORD, **elsewhere).status == 403
+    assert patient.status == 303 and "Secure" in patient.getheader("set-cookie")  # the patient's cookie too
+    assert unforwarded.status == 403 and elsewhere.status == 403
     process, port = _serve(staff_db, "--forwarded-allow-ips", "10.9.9.9")  # the proxy is another machine
     try:
         assert _sign_in(port, PASSWORD, **forwarded).status == 403  # headers from 127.0.0.1 are not trusted there
