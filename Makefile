@@ -53,13 +53,14 @@ test: $(TEST_VENV)/bin/python system-packages
 	$(TEST_VENV)/bin/python -m pytest
 
 bench: $(TEST_VENV)/bin/python system-packages
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench,postgres]"
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -e ".[test,bench,postgres,serve]"
 	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) $(PACKS)
 	$(TEST_VENV)/bin/python bench/bench_validate.py
 	$(TEST_VENV)/bin/python bench/bench_packs.py
 	$(TEST_VENV)/bin/python bench/bench_history.py
 	$(TEST_VENV)/bin/python bench/bench_registration.py
 	$(TEST_VENV)/bin/python bench/bench_store.py
+	$(TEST_VENV)/bin/python bench/bench_serve.py
 
 # Wheels of rehabkit and every first-party pack into dist/, for installing where the package index has none.
 wheels: $(TEST_VENV)/bin/python

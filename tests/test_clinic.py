@@ -151,7 +151,9 @@ def _clinic(cli, db: str, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(cli, store_db, tmp_path) -> None:
+def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(
+    cli, store_db, tmp_path, monkeypatch
+) -> None:
     calm = _file(tmp_path, "calm")
     flag = _file(tmp_path, "flag", screening={"all": False, "spreading-pain": True})
     urgent = _file(tmp_path, "urgent", screening={"all": False, "numbness-weakness": True})
@@ -233,6 +235,10 @@ def test_the_clinic_ranks_who_needs_attention_from_each_protocols_own_data(cli, 
     assert text.splitlines()[0].startswith("5 of 7 patients need attention") and "1. P-URGENT" in text
     later = _clinic(cli, store_db, "--date", _day(12), "--since", _day(11))
     assert later["patients_considered"] == 4  # P-STEADY, P-WORSE and P-AWAY recorded nothing since
+    from rehabkit._sessions import clinic
+
+    monkeypatch.setattr(clinic, "PART", 2)  # read two patients at a time: the same ranking (on either database)
+    assert _clinic(cli, store_db, "--date", _day(11)) == report
 
 
 def test_a_measure_due_at_the_phase_review(cli, tmp_path) -> None:

@@ -435,3 +435,21 @@ def test_damaged_rows_on_postgresql(cli, pg_url, tmp_path) -> None:
     assert cli(*approve, "--db", pg_url).exit_code == 0  # a new patient is not held up by the others' damage
     calm = _answers(tmp_path, "calm")
     assert cli("run", "neck-pain", "--patient", "D", "--answers", calm, "--db", pg_url, "--date", day(6)).exit_code == 0
+
+
+@pytest.mark.parametrize("damage", [None, "patient-row-deleted", "decision-detail-not-json", "surgery-date"])
+def test_the_clinic_read_a_patient_at_a_time_says_what_it_says_read_whole(cli, store, damage, monkeypatch) -> None:
+    """The clinic reads a large store a part at a time (rehabkit._sessions.clinic.PART patients), so that its memory
+    does not grow with the store: with parts of one patient, the ranking, the count and the damaged rows are those of
+    one part holding every patient (a patient's row deleted puts their rows in a neighbour's part)."""
+    from rehabkit._sessions import clinic
+
+    if damage is not None:
+        _sql(store, *DAMAGES[damage][0])
+    reports = []
+    for part in (1, 1000):
+        monkeypatch.setattr(clinic, "PART", part)
+        result = cli("clinic", "--db", store, "--date", day(20), "--format", "json")
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(result.stdout))
+    assert reports[0] == reports[1] and reports[0]["patients_considered"] == 3

@@ -29,6 +29,7 @@ __all__ = [
     "MeasureSeries",
     "PaperLog",
     "Renderer",
+    "SignInCode",
     "TimelineEntry",
     "WeekAdherence",
     "WeekDay",
@@ -111,6 +112,16 @@ class PaperLog:
 
 
 @attrs.frozen(slots=True)
+class SignInCode:
+    """A patient's sign-in link printed on their handout (``rehabkit serve``): the link, until when it signs in, and
+    the link as a QR code for a phone's camera (an SVG image as a ``data:`` URI)."""
+
+    url: str
+    until: str
+    qr: str
+
+
+@attrs.frozen(slots=True)
 class Handout:
     """A printable handout: for a phase of a protocol (``protocol-phase``) or a patient's plan (``patient-plan``)."""
 
@@ -141,6 +152,8 @@ class Handout:
     week_note: str = ""
     #: The first day of the weekly schedule's weeks (the day the phase was entered), which the calendar shares.
     week_start: datetime.date | None = None
+    #: A new sign-in link for the patient, printed with its QR code (asked for on the clinician's page); else None.
+    sign_in: SignInCode | None = None
 
 
 @attrs.frozen(slots=True)

@@ -72,10 +72,12 @@ __all__ = [
     "Assessment",
     "Attention",
     "CourseAttention",
+    "Page",
     "abandoned_over_limit",
     "assess",
     "entered_late",
     "long_gaps",
+    "parts",
     "read_store",
 ]
 
@@ -177,11 +179,52 @@ class Assessment(NamedTuple):
     damaged: list[DamagedRow]
 
 
-def read_store(store: SessionStore) -> tuple[dict[str, _Patient], list[DamagedRow]]:
-    """Every patient's records from :meth:`rehabkit._sessions.store_api.SessionStore.overview`, grouped by patient;
-    and the damaged rows, whose patients are left out."""
+@attrs.frozen(slots=True)
+class Page:
+    """One page of the ranked courses: ``courses`` are those ranked ``first`` (1-based) onwards, of ``total``; page
+    ``number`` of ``pages``."""
+
+    courses: list[CourseAttention]
+    number: int
+    pages: int
+    first: int
+    total: int
+
+    @classmethod
+    def of(cls, courses: list[CourseAttention], limit: int | None, number: int = 1) -> Page:
+        """Page ``number`` of ``limit`` courses (``None``: every course on one page). :class:`ValueError` for a page
+        past the last, saying how many there are."""
+        total = len(courses)
+        size = limit or max(total, 1)
+        pages = max(math.ceil(total / size), 1)
+        if not 1 <= number <= pages:
+            raise ValueError(f"there {'is' if pages == 1 else 'are'} {pages} page{'s' * (pages != 1)} of {size} "
+                             f"courses ({total} in all): choose a page from 1 to {pages}.")  # fmt: skip
+        start = (number - 1) * size
+        return cls(courses[start : start + size], number, pages, start + 1, total)
+
+
+#: Patients read at a time: the overview's memory grows with this, not with the store.
+PART = 500
+
+
+def read_store(
+    store: SessionStore, between: tuple[str, str] | None = None
+) -> tuple[dict[str, _Patient], list[DamagedRow]]:
+    """Every patient's records (``between``: of the ids in that range, see
+    :meth:`rehabkit._sessions.store_api.SessionStore.overview`), grouped by patient; and the damaged rows, whose
+    patients are left out."""
     with _collector_paused():
-        return _grouped(store.overview())
+        return _grouped(store.overview(between))
+
+
+def parts(store: SessionStore, size: int | None = None) -> list[tuple[str, str]]:
+    """The ranges of patient ids that cover the whole store, ``size`` (:data:`PART`) patients each (the last
+    open-ended, the first from the empty id: rows naming no recorded patient fall in one of them too)."""
+    size = size or PART
+    starts = store.patient_ids()[size::size]
+    bounds = ["", *starts, ""]
+    return list(itertools.pairwise(bounds))
 
 
 def _grouped(overview: Overview) -> tuple[dict[str, _Patient], list[DamagedRow]]:
@@ -246,16 +289,20 @@ def assess(
     """
     criteria = {key: m.criterion for key, m in measures.items() if m.criterion}
     found: list[CourseAttention] = []
-    patients, damaged = read_store(store)
-    considered = len({row.patient for row in damaged})
-    for patient, record in patients.items():
-        if since is not None and record.latest < since:
-            continue
-        considered += 1
-        try:
-            found += _attention(patient, record, find_protocol, today, criteria, trust_days)
-        except DamagedRecord as exc:  # a record read when it was needed (an older session's decision record)
-            damaged += exc.for_patient(patient).rows
+    damaged: list[DamagedRow] = []
+    considered = 0
+    for between in parts(store):  # a part at a time: memory stays that of one part, however large the store
+        patients, set_aside = read_store(store, between)
+        damaged += set_aside
+        considered += len({row.patient for row in set_aside})
+        for patient, record in patients.items():
+            if since is not None and record.latest < since:
+                continue
+            considered += 1
+            try:
+                found += _attention(patient, record, find_protocol, today, criteria, trust_days)
+            except DamagedRecord as exc:  # a record read when it was needed (an older session's decision record)
+                damaged += exc.for_patient(patient).rows
     found.sort(key=CourseAttention.sort_key)
     damaged.sort(key=lambda r: (r.patient or "", r.table, str(r.row).rjust(20)))
     return Assessment(considered, found, damaged)

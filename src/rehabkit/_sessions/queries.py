@@ -589,37 +589,44 @@ class StoreQueries:
 
     # --- the whole clinic -----------------------------------------------------
 
-    def overview(self) -> Overview:
+    def overview(self, between: tuple[str, str] | None = None) -> Overview:
         """Every patient's records, one query per table, for the clinic overview (:mod:`rehabkit._sessions.clinic`).
 
         A session's decision record comes whole only for the latest two of each course (all the engine reads of it
         beyond ``within_limits``, which has a column); any other is read from the store when asked. A row that cannot
         be read is left out and named in ``damaged`` (the overview sets its patient aside); whether each decision record
         is a JSON object is asked of the database, so that 50,000 records are checked without decoding them.
+        ``between``: only the patients whose ids are from the first on and before the second ('' for no end), and
+        the rows that name them, so that a large store can be read a part at a time.
         """
         sql, damaged = self._sql, []
+        suffix, ranged = ("_in", (between[0], between[1], between[1])) if between else ("", ())
+
+        def rows(name: str) -> list[Any]:
+            return list(self._db.execute(getattr(sql, name + suffix), ranged).fetchall())
+
         patients = []
-        for id_, surgery in self._db.execute(sql.overview_patients).fetchall():
+        for id_, surgery in rows("overview_patients"):
             problem = surgery_problem(surgery)
             if problem is not None:
                 damaged.append(DamagedRow("patients", id_, id_, problem))
             patients.append(PatientRow(id_, surgery if problem is None else None))
-        sessions = self._overview_sessions(damaged)
+        sessions = self._overview_sessions(damaged, suffix, ranged)
         events = []
-        for row in self._db.execute(sql.overview_events).fetchall():
+        for row in rows("overview_events"):
             try:
                 events.append(_event(row))
             except DamagedRecord as exc:
                 damaged += exc.rows
         next_days = []
-        for id_, patient, session, day, pain, settled in self._db.execute(sql.overview_next_days).fetchall():
+        for id_, patient, session, day, pain, settled in rows("overview_next_days"):
             problem = next_day_problem(session, day, pain, settled)
             if problem is not None:
                 damaged.append(DamagedRow("next_day", id_, patient, problem))
             else:
                 next_days.append(NextDayRow(patient, session, day, pain, settled))
         measures = []
-        for id_, patient, measure, value, day in self._db.execute(sql.overview_measures).fetchall():
+        for id_, patient, measure, value, day in rows("overview_measures"):
             problem = measure_problem(day, value)
             if problem is not None:
                 damaged.append(DamagedRow("measures", id_, patient, problem))
@@ -627,7 +634,9 @@ class StoreQueries:
                 measures.append(MeasureRow(patient, measure, value, day))
         return Overview(patients, sessions, events, next_days, measures, tuple(damaged))
 
-    def _overview_sessions(self, damaged: list[DamagedRow]) -> list[PastSession]:
+    def _overview_sessions(
+        self, damaged: list[DamagedRow], suffix: str = "", ranged: Sequence[str] = ()
+    ) -> list[PastSession]:
         """Every session of the store, as :meth:`overview` gives them (one that cannot be read is added to
         ``damaged``)."""
         fetch, sessions = self.decision_detail, []
@@ -647,7 +656,7 @@ class StoreQueries:
             clinician,
             started,
             state,
-        ) in self._rows_with_json_state("overview_sessions", ()):
+        ) in self._rows_with_json_state("overview_sessions" + suffix, ranged):
             problem = session_problem(day, status, before, after, state)
             if problem is not None:
                 damaged.append(DamagedRow("sessions", sid, patient, problem))

@@ -240,6 +240,13 @@ class Statements:
     overview_events: str
     overview_next_days: str
     overview_measures: str
+    #: The overview's statements for a range of patients (from, before or '' for no end, the same again).
+    overview_patients_in: str
+    overview_sessions_in: str
+    overview_sessions_in_text: str
+    overview_events_in: str
+    overview_next_days_in: str
+    overview_measures_in: str
     # --- a patient's whole record, checked before a command acts on it (``damaged_rows``)
     #: How many rows of each table (sessions, course events, next-morning reports, measures) name the patient.
     patient_rows: str
@@ -482,8 +489,35 @@ def _with_json_state(dialect: str) -> dict[str, str]:
     }
 
 
+#: Where each overview statement reads its rows from, and that text with the patients limited to a range: ids from
+#: the first parameter on, and before the second unless it is empty (the clinic reads a large store in parts).
+_RANGES = {
+    "overview_patients": ("FROM patients", "FROM patients WHERE {range}"),
+    "overview_sessions": ("FROM sessions)", "FROM sessions WHERE {range})"),
+    "overview_sessions_text": ("FROM sessions)", "FROM sessions WHERE {range})"),
+    "overview_events": ("FROM course_events ", "FROM course_events WHERE {range} "),
+    "overview_next_days": ("WHERE session IS NOT NULL", "WHERE session IS NOT NULL AND {range}"),
+    "overview_measures": ("FROM measures ", "FROM measures WHERE {range} "),
+}
+
+
+def _in_range(texts: dict[str, str]) -> dict[str, str]:
+    """The overview's statements for a range of patients (``NAME_in``, ``overview_sessions_in_text``; see
+    :data:`_RANGES`)."""
+    ranged = {}
+    for name, (plain, limited) in _RANGES.items():
+        column = "id" if name == "overview_patients" else "patient"
+        where = f"{column} >= ? AND (? = '' OR {column} < ?)"
+        assert texts[name].count(plain) == 1, name
+        ranged[name.replace("_text", "") + "_in" + ("_text" if name.endswith("_text") else "")] = texts[name].replace(
+            plain, limited.format(range=where)
+        )
+    return ranged
+
+
 def _statements(dialect: str, placeholder: str) -> Statements:
     texts = {**_PORTABLE, **_OWN[dialect], **_with_json_state(dialect)}
+    texts.update(_in_range(texts))
     if any("%" in text for text in texts.values()):
         raise ValueError("a statement holds a literal '%'")  # psycopg would read it as a placeholder
     return Statements(dialect, placeholder, {name: text.replace("?", placeholder) for name, text in texts.items()})

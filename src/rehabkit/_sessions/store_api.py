@@ -430,9 +430,10 @@ class SessionStore(Protocol):
 
     # --- the whole clinic
 
-    def overview(self) -> Overview:
+    def overview(self, between: tuple[str, str] | None = None) -> Overview:
         """Every patient's records, one query per table, for the clinic overview; the rows that cannot be read are
-        left out and named in ``damaged``."""
+        left out and named in ``damaged``. ``between``: only ids from the first on and before the second ('' for no
+        end), and the rows naming them."""
         ...
 
     # --- damaged records

@@ -111,7 +111,8 @@ class _Pages:
             self.tries.failed(client)
             return self.message("This link cannot sign you in", [str(exc)], 410)
         response = _go("/session")
-        response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=self.site.secure,
+        secure = self.site.secure or request.url.scheme == "https"  # behind a TLS proxy too (rehabkit._web.proxy)
+        response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=secure,
                             httponly=True, samesite="strict")  # fmt: skip
         return response
 

@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .._sessions.staff import Actor
-from .._sessions.staff_sign_in import STAFF_SESSION_HOURS, SignInRefused, end_staff_session, sign_in_staff, staff_actor
+from .._sessions.staff_sign_in import SignInRefused, SignInRules, end_staff_session, sign_in_staff, staff_actor
 from .._sessions.store_api import SessionStore
 from .common import SECURITY_HEADERS, Changes, Tries, client_of
 
@@ -35,6 +35,8 @@ STAFF_COOKIE = "rehabkit-staff"
 TEMPLATES = Path(__file__).parent / "templates"
 #: Seconds between the comments that keep an overview's event stream open.
 KEEP_ALIVE = 15
+#: Courses on a page of the clinic overview.
+OVERVIEW_PAGE = 50
 #: Where the staff pages live (the cookie's path).
 STAFF = "/staff"
 TOO_MANY_HERE = (
@@ -47,12 +49,19 @@ StaffHandler = Callable[[Request, Actor], Awaitable[Response]]
 @attrs.frozen
 class StaffWords:
     """What the clinician's pages take from the terminal's commands, so that they say and rank what the terminal
-    does: the clinic overview's assessment (``rehabkit clinic``: store, today -> its assessment), and the words of an
-    approval and of a review recorded (``rehabkit approve``, ``rehabkit review``)."""
+    does: the clinic overview's assessment (``rehabkit clinic``: store, today -> its assessment), the words of an
+    approval and of a review recorded (``rehabkit approve``, ``rehabkit review``), the course report's content
+    (``rehabkit report``: store, patient, today), and a patient's file to download (store, patient, what, today,
+    options -> :class:`~rehabkit._web.clinic_pages.Download`, made as ``handout``, ``report``, ``calendar`` and
+    ``export`` make it; refused with :class:`~rehabkit._web.clinic_pages.DownloadRefused` in their words), and the
+    sign-in settings ``rehabkit serve`` was given (lock-out, session length)."""
 
     overview: Callable[[SessionStore, datetime.date], Any]
     approved: Callable[..., tuple[list[str], list[str]]]
     reviewed: Callable[..., list[str]]
+    report: Callable[[SessionStore, str, datetime.date], Any] | None = None
+    download: Callable[..., Any] | None = None
+    rules: SignInRules = attrs.field(factory=SignInRules)
 
 
 class StaffPages:
@@ -93,14 +102,15 @@ class StaffPages:
         form, client = await request.form(), client_of(request)
         if self.tries.exhausted(client):
             return self.message("Too many tries", [TOO_MANY_HERE], 429)
+        rules = self.site.staff.rules if self.site is not None and self.site.staff is not None else SignInRules()
         try:
-            _, cookie = sign_in_staff(self.store, str(form.get("staff", "")), str(form.get("password", "")))
+            _, cookie = sign_in_staff(self.store, str(form.get("staff", "")), str(form.get("password", "")), rules)
         except SignInRefused as exc:
             self.tries.failed(client)
             return self.sign_in_form(429 if exc.locked else 401, [str(exc)])
-        response = self._go(f"{STAFF}/clinic")
-        response.set_cookie(STAFF_COOKIE, cookie, max_age=STAFF_SESSION_HOURS * 3600, path=STAFF,
-                            secure=self.secure, httponly=True, samesite="strict")  # fmt: skip
+        response, secure = self._go(f"{STAFF}/clinic"), self.secure or request.url.scheme == "https"
+        response.set_cookie(STAFF_COOKIE, cookie, max_age=int(rules.session_hours * 3600), path=STAFF,
+                            secure=secure, httponly=True, samesite="strict")  # fmt: skip
         return response
 
     async def sign_out(self, request: Request) -> Response:
@@ -131,11 +141,18 @@ class StaffPages:
         return next((p for p in self.store.patient_ids() if hmac.compare_digest(self.ref(p), ref)), None)
 
     async def clinic(self, request: Request, actor: Actor) -> Response:
+        """The overview, :data:`OVERVIEW_PAGE` courses a page (``?page=N``: the N-th; a page past the last, the
+        last)."""
+        from .._sessions.clinic import Page
         from .clinic_pages import overview_rows
 
         assessment = self.site.staff.overview(self.store, self.site.today())
-        rows = overview_rows(assessment, self.ref)
-        return self.page("clinic.html", actor=actor, assessment=assessment, rows=rows, notes=[])
+        wanted = request.query_params.get("page", "1")
+        number = int(wanted) if wanted.isdigit() and 0 < int(wanted) < 10**6 else 1
+        pages = max(-(-len(assessment.courses) // OVERVIEW_PAGE), 1)
+        page = Page.of(assessment.courses, OVERVIEW_PAGE, min(number, pages))
+        rows = overview_rows(page.courses, self.ref)
+        return self.page("clinic.html", actor=actor, assessment=assessment, rows=rows, page=page, notes=[])
 
     async def find(self, request: Request, actor: Actor) -> Response:
         """The page of the patient whose id the form names (a POST: no patient id in a URL)."""
@@ -208,6 +225,19 @@ class StaffPages:
         status, lines = new_link(self.store, actor, patient, str(request.base_url).rstrip("/"))
         return self.patient_view(actor, patient, lines, status)
 
+    async def download(self, request: Request, actor: Actor, patient: str) -> Response:
+        """A file of the patient's (handout, report, calendar, FHIR), sent as an attachment and not kept by the
+        browser's cache; refused on the patient's page in the terminal's words."""
+        from .clinic_pages import Download, download
+
+        base = str(request.base_url).rstrip("/")
+        made = download(self.store, self.site, actor, patient, await self._form(request), base)
+        if not isinstance(made, Download):
+            return self.patient_view(actor, patient, made[1], made[0])
+        disposition = f'attachment; filename="{made.filename}"'
+        return Response(made.data, media_type=made.media_type,
+                        headers={**SECURITY_HEADERS, "content-disposition": disposition})  # fmt: skip
+
     def routes(self) -> list[Route]:
         staff = self.staff_route
         return [
@@ -222,4 +252,5 @@ class StaffPages:
             Route(STAFF + "/patients/{ref}/approve", staff(self.patient_route(self.approve)), methods=["POST"]),
             Route(STAFF + "/patients/{ref}/review", staff(self.patient_route(self.review)), methods=["POST"]),
             Route(STAFF + "/patients/{ref}/invite", staff(self.patient_route(self.invite)), methods=["POST"]),
+            Route(STAFF + "/patients/{ref}/download", staff(self.patient_route(self.download)), methods=["POST"]),
         ]

@@ -25,12 +25,22 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     callback=_since,
     help="Only patients with something recorded on or after this date (leaves out courses long ended).",
 )
+@click.option("--limit", type=click.IntRange(1), default=None, metavar="N",
+              help="Show N courses a page (default: every course).")  # fmt: skip
+@click.option("--page", "page_number", type=click.IntRange(1), default=1, show_default=True, metavar="P",
+              help="With --limit: which page of the ranking to show.")  # fmt: skip
 @date_option("to assess the courses on")
 @format_option("text: one line a course, its reasons below; json: the ranked courses and their reasons as one object.")
 @db_option
 @click.pass_obj
 def clinic(
-    state: AppState, since: datetime.date | None, day: datetime.date, output_format: str, db: str | None
+    state: AppState,
+    since: datetime.date | None,
+    limit: int | None,
+    page_number: int,
+    day: datetime.date,
+    output_format: str,
+    db: str | None,
 ) -> None:
     """List the patients who need attention, most urgent first.
 
@@ -48,12 +58,19 @@ def clinic(
     triggers gone, an entry missing, the latest entries' chain broken); 'rehabkit
     audit verify' is the full check.
 
+    With --limit N, N courses a page, --page P the P-th (ranks count from
+    the first page).
+
     \b
     Examples:
       rehabkit clinic
       rehabkit clinic --since 2026-11-01 --format json
+      rehabkit clinic --limit 50 --page 1
     """
-    from .._sessions.clinic import assess
+    from .._sessions.clinic import Page, assess
+
+    if page_number != 1 and limit is None:
+        raise click.UsageError("--page P shows a page of --limit N courses: give --limit too.")
 
     registry = state.registry()
     measures = {key: r.item for key, r in registry.outcome_measures.items()}
@@ -70,27 +87,34 @@ def clinic(
         from .._sessions.audit_check import quick_check
 
         trail = quick_check(store)
+    try:
+        page = Page.of(assessment.courses, limit, page_number)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--page'") from None
     if output_format == "json":
-        click.echo(json.dumps({**_as_json(assessment, day, since), "audit_trail_problems": trail}, indent=2))
+        click.echo(json.dumps({**_as_json(assessment, page, day, since), "audit_trail_problems": trail}, indent=2))
         return
     for problem in trail:
         echo(f"The audit trail does not verify: {problem}. Run 'rehabkit audit verify' (docs/security.md).")
-    _print(assessment, day, since)
+    _print(assessment, page, day, since)
 
 
-def _as_json(assessment: Any, day: datetime.date, since: datetime.date | None) -> dict[str, Any]:
+def _as_json(assessment: Any, page: Any, day: datetime.date, since: datetime.date | None) -> dict[str, Any]:
     from .._common.errors import DamagedRecord
 
     return {
         "date": day.isoformat(),
         "since": since.isoformat() if since else None,
         "patients_considered": assessment.considered,
-        "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(assessment.courses, 1)],
+        "courses_in_all": page.total,
+        "page": page.number,
+        "pages": page.pages,
+        "courses": [dict(rank=n, **c.to_dict()) for n, c in enumerate(page.courses, page.first)],
         "damaged_records": [{**row.to_dict(), "what_to_do": DamagedRecord.remedy} for row in assessment.damaged],
     }
 
 
-def _print(assessment: Any, day: datetime.date, since: datetime.date | None) -> None:
+def _print(assessment: Any, page: Any, day: datetime.date, since: datetime.date | None) -> None:
     """The courses that need attention, one line a course with its reasons below; the damaged records first."""
     courses, damaged = assessment.courses, assessment.damaged
     scope = f" with records since {since.isoformat()}" if since else ""
@@ -104,8 +128,11 @@ def _print(assessment: Any, day: datetime.date, since: datetime.date | None) -> 
     )
     if damaged:
         _print_damaged(damaged)
+    if page.pages > 1:
+        last = page.first + len(page.courses) - 1
+        echo(f"Courses {page.first}-{last} of {page.total} (page {page.number} of {page.pages}):")
     width = len(str(len(courses)))
-    for number, course in enumerate(courses, 1):
+    for number, course in enumerate(page.courses, page.first):
         head = f"{number:>{width}}. {course.patient}  {course.protocol} ({course.phase}, {course.status})"
         echo(head)
         for reason in course.reasons:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import click
 
 from .._common.exit_codes import GENERAL_EXIT_CODES, ExitCode, exit_code_help
+from .._sessions.staff_sign_in import LOCK_MINUTES, MOST_FAILURES, STAFF_SESSION_HOURS
 from . import AppState, echo
 from .exits import error_exit
 from .options import db_option
@@ -29,10 +31,33 @@ __all__ = ["serve"]
               help="A TLS certificate (PEM): serve https (give --keyfile too).")  # fmt: skip
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The TLS certificate's private key (PEM).")  # fmt: skip
+@click.option("--forwarded-allow-ips", default=None, metavar="ADDRESSES", envvar="FORWARDED_ALLOW_IPS",
+              callback=lambda ctx, param, value: _addresses(value),
+              help="Reverse proxies whose X-Forwarded-Proto, -For and -Host headers are trusted, comma-separated "
+              "addresses or networks ('*': any) [default: 127.0.0.1,::1; env FORWARDED_ALLOW_IPS].")  # fmt: skip
+@click.option("--staff-lockout-failures", default=MOST_FAILURES, show_default=True, type=click.IntRange(1, 1000),
+              envvar="REHABKIT_STAFF_LOCKOUT_FAILURES", show_envvar=True,
+              help="Refused staff sign-ins in a row that lock the staff id.")  # fmt: skip
+@click.option("--staff-lockout-minutes", default=LOCK_MINUTES, show_default=True, type=click.IntRange(1, 7 * 24 * 60),
+              envvar="REHABKIT_STAFF_LOCKOUT_MINUTES", show_envvar=True,
+              help="How long a locked staff id stays locked after its last refused sign-in.")  # fmt: skip
+@click.option("--staff-session-hours", default=STAFF_SESSION_HOURS, show_default=True,
+              type=click.FloatRange(0.05, 7 * 24), envvar="REHABKIT_STAFF_SESSION_HOURS", show_envvar=True,
+              help="How long a staff member stays signed in.")  # fmt: skip
 @click.option("--check", is_flag=True, help="Check the store and the serve extra, say where it would listen, and exit.")
 @click.pass_obj
 def serve(
-    state: AppState, db: str | None, host: str, port: int, certfile: str | None, keyfile: str | None, check: bool
+    state: AppState,
+    db: str | None,
+    host: str,
+    port: int,
+    certfile: str | None,
+    keyfile: str | None,
+    forwarded_allow_ips: str | None,
+    staff_lockout_failures: int,
+    staff_lockout_minutes: int,
+    staff_session_hours: float,
+    check: bool,
 ) -> None:
     """Serve the patient's session in a browser (needs the serve extra).
 
@@ -67,9 +92,31 @@ def serve(
     if check:
         echo(f"Ready: rehabkit serve would listen on {scheme}://{host}:{port}/ with the store {db or 'default'}.")
         return
-    app = create_app(_site(state, db, secure=certfile is not None))
+    from .._sessions.staff_sign_in import SignInRules
+    from .._web.proxy import behind_proxies
+
+    rules = SignInRules(staff_lockout_failures, staff_lockout_minutes, staff_session_hours)
+    site = _site(state, db, secure=certfile is not None)
+    app = create_app(attrs.evolve(site, staff=attrs.evolve(site.staff, rules=rules)))
     echo(f"rehabkit serve: {scheme}://{host}:{port}/ (Ctrl-C stops it; open sessions are kept, marked incomplete)")
-    _run(app, host, port, certfile, keyfile)
+    _run(behind_proxies(app, forwarded_allow_ips), host, port, certfile, keyfile)
+
+
+def _addresses(value: str | None) -> str | None:
+    """``--forwarded-allow-ips`` checked: ``*``, or addresses and networks separated by commas."""
+    import ipaddress
+
+    for part in (value or "").split(","):
+        if part.strip() not in ("", "*"):
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{part.strip()!r} is not an address or network: give addresses such as 127.0.0.1,10.0.0.0/8, "
+                    "or * for any.",
+                    param_hint="'--forwarded-allow-ips'",
+                ) from None
+    return value
 
 
 #: Seconds a stopping server waits for open requests (a clinician's overview keeps its event stream open) to end.
@@ -80,8 +127,18 @@ def _run(app: Any, host: str, port: int, certfile: str | None, keyfile: str | No
     """Serve until Ctrl-C. No access log: a sign-in link's token is in the one URL that exchanges it."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile, access_log=False,
-                log_level="warning", server_header=False, timeout_graceful_shutdown=GRACE)  # fmt: skip
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        timeout_graceful_shutdown=GRACE,
+        proxy_headers=False,
+    )  # fmt: skip (the application takes them itself: rehabkit._web.proxy)
 
 
 def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
@@ -114,10 +171,12 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
 
 def _staff_words(state: AppState) -> Any:
     """What the clinician's pages take from the terminal's commands: ``clinic``'s assessment, the words of
-    ``approve`` and ``review``."""
+    ``approve`` and ``review``, ``report``'s content and the files ``handout``, ``report``, ``calendar`` and
+    ``export`` write."""
     from .._sessions.clinic import assess
     from .._web.staff_pages import StaffWords
     from .course_cmds import approved_lines, reviewed_lines
+    from .serve_files import course_report, patient_download
 
     registry = state.registry()
 
@@ -131,4 +190,5 @@ def _staff_words(state: AppState) -> Any:
         measures = {key: r.item for key, r in registry.outcome_measures.items()}
         return assess(store, find, measures, day, None, int(registry.policy()["staff"]["trust_event_days"]))
 
-    return StaffWords(overview=overview, approved=approved_lines, reviewed=reviewed_lines)
+    return StaffWords(overview=overview, approved=approved_lines, reviewed=reviewed_lines, report=course_report(state),
+                      download=patient_download(state))  # fmt: skip

@@ -9,7 +9,7 @@
   }
   const events = new EventSource("/staff/events");
   events.addEventListener("overview", async function () {
-    const response = await fetch("/staff/clinic", { credentials: "same-origin" });
+    const response = await fetch(location.pathname + location.search, { credentials: "same-origin" });
     if (!response.ok) {
       return;
     }
