@@ -262,13 +262,17 @@ def _spawn(args: list[str], tmp_path: Path):
     )
 
 
-def _interrupt(child) -> None:
-    """Ctrl-C in the terminal: the session says it kept the answers and exits with 130."""
+def _interrupt(child, *, at_prompt: bool = True) -> None:
+    """Ctrl-C in the terminal: the session says it kept the answers and exits with 130.
+
+    At a prompt the test first waits until the process reads the terminal (see conftest); during a countdown the
+    process never blocks in such a read (it waits on a timer), and a Ctrl-C there lands at once."""
     import pexpect
 
     from conftest import wait_until_reading_the_terminal
 
-    wait_until_reading_the_terminal(child.pid)
+    if at_prompt:
+        wait_until_reading_the_terminal(child.pid)
     child.sendintr()
     child.expect("marked incomplete")
     child.expect(pexpect.EOF)
@@ -297,7 +301,7 @@ def test_ctrl_c_in_a_real_terminal_keeps_the_answers(cli, tmp_path) -> None:
     child.expect(r"Press Enter to start set 1/1")
     child.sendline("")
     child.expect(r"set 1/1 · rep 1/10 · hold 4 s")  # Chin nod lying down: a countdown runs
-    _interrupt(child)
+    _interrupt(child, at_prompt=False)
     with Store(db) as store:
         (session,) = store.sessions("P1")
         assert session.status == "incomplete" and session.pain_before == 4
