@@ -27,28 +27,56 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "schemas" / "protocol.schema.json"
-SOURCE = REPO / "protocols" / "neck" / "neck-pain.yaml"
-LIBRARY = REPO / "protocols" / "exercises" / "spine-exercises.yaml"
+PROTOCOLS = REPO / "protocols"
+SOURCE = PROTOCOLS / "neck" / "neck-pain.yaml"
 BIN = Path(sys.executable).parent
 
 
-def generate(out: Path, json_count: int, yaml_count: int) -> tuple[Path, Path]:
-    """Write distinct valid, lint-clean protocols derived from the neck protocol (sizes: see the module text).
+def installed_library() -> dict[str, dict]:
+    """The exercises of the installed exercise library (the rehabkit-exercises pack; the repository's copy
+    of it when the pack is not installed), by id."""
+    try:
+        from rehabkit_exercises import EXERCISES as folder
+    except ImportError:
+        folder = PROTOCOLS / "exercises"
+    library: dict[str, dict] = {}
+    for name in sorted(Path(folder).glob("*.yaml")):
+        library.update((e["id"], e) for e in yaml.safe_load(name.read_text(encoding="utf-8"))["exercises"])
+    return library
 
-    The exercises it names are copied in from the shared library, so that each
-    document stands alone, as check-jsonschema needs.
-    """
-    base = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
-    base["reviewed"] = str(base["reviewed"])
-    library = {e["id"]: e for e in yaml.safe_load(LIBRARY.read_text(encoding="utf-8"))["exercises"]}
-    named = {ref["exercise"] for phase in base["phases"] for ref in phase["exercises"]}
-    base["exercises"] = [library[name] for name in sorted(named)]
-    # Trim the shipped protocol: its long lists of text add size without adding anything to check.
+
+def standalone(source: Path, library: dict[str, dict]) -> dict | None:
+    """A shipped protocol as it is, with the exercises it names copied in from the library (so that it
+    stands alone, as check-jsonschema needs); None for a document that is not a protocol."""
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if data.get("kind") != "protocol":
+        return None
+    data["reviewed"] = str(data["reviewed"])  # YAML reads a date; JSON and the schema want the text
+    named = {ref["exercise"] for phase in data["phases"] for ref in phase["exercises"]}
+    own = {e["id"] for e in data.get("exercises", ())}
+    data["exercises"] = [*data.get("exercises", ()), *(library[name] for name in sorted(named - own))]
+    return data
+
+
+def real_corpus() -> list[dict]:
+    """Every shipped protocol (all of protocols/, which the first-party packs link to), untrimmed."""
+    library = installed_library()
+    found = (standalone(source, library) for source in sorted(PROTOCOLS.rglob("*.yaml")))
+    return [data for data in found if data is not None]
+
+
+def trimmed_corpus() -> list[dict]:
+    """The neck protocol trimmed as earlier benchmarks had it: no eligibility, goals, precautions or advice,
+    two references, and each exercise without cues, contraindications, regressions, progressions or
+    equipment, with two steps (a second row, to show how the cost grows with a document's size)."""
+    base = standalone(SOURCE, installed_library())
+    assert base is not None
     for key in ("eligibility", "goals", "precautions", "advice"):
         base.pop(key, None)
     base["references"] = base["references"][:2]
@@ -56,12 +84,19 @@ def generate(out: Path, json_count: int, yaml_count: int) -> tuple[Path, Path]:
         for key in ("cues", "contraindications", "regression", "progression", "equipment"):
             exercise.pop(key, None)
         exercise["steps"] = exercise["steps"][:2]
+    return [base]
+
+
+def generate(out: Path, bases: list[dict], json_count: int, yaml_count: int) -> tuple[Path, Path]:
+    """Write ``json_count`` JSON and ``yaml_count`` YAML copies of ``bases``, taking turns, each differing
+    from its original in its id only."""
     json_dir, yaml_dir = out / "json", out / "yaml"
     for folder in (json_dir, yaml_dir):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     for i in range(max(json_count, yaml_count)):
-        doc = dict(base, id=f"bench-protocol-{i}", title=f"Benchmark protocol {i}")
+        base = bases[i % len(bases)]
+        doc = dict(base, id=f"{base['id']}-copy-{i}")
         if i < json_count:
             (json_dir / f"p{i:05}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         if i < yaml_count:
@@ -104,17 +139,123 @@ def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-Row = tuple[str, float, float, float, str, bool]
+class Row(NamedTuple):
+    """One measure: ours against the other side, the ratio, the target and whether it holds."""
+
+    name: str
+    ours: float
+    other: float
+    ratio: float
+    target: str
+    ok: bool
+    documents: int = 1  # how many documents each side checked (for the cost per document)
 
 
-def faster(name: str, ours: float, theirs: float, at_least: float) -> Row:
+def faster(name: str, ours: float, theirs: float, at_least: float, documents: int = 1) -> Row:
     ratio = theirs / ours
-    return (name, ours, theirs, ratio, f">= {at_least:g}x faster", ratio >= at_least)
+    return Row(name, ours, theirs, ratio, f">= {at_least:g}x faster", ratio >= at_least, documents)
 
 
-def within(name: str, ours: float, base: float, at_most: float) -> Row:
+def within(name: str, ours: float, base: float, at_most: float, documents: int = 1) -> Row:
     ratio = ours / base
-    return (name, ours, base, ratio, f"<= {at_most:g}x of it", ratio <= at_most)
+    return Row(name, ours, base, ratio, f"<= {at_most:g}x of it", ratio <= at_most, documents)
+
+
+#: Targets of the batches: (default jobs, --jobs 1) against check-jsonschema, and --jobs 1 against the floor.
+BATCH_TARGETS = {"JSON": (20.0, 15.0, 4.5), "YAML": (15.0, 10.0, None)}
+
+
+def batch_rows(corpus: str, kind: str, folder: Path, files: list[str], runs: int) -> list[Row]:
+    """A batch checked by rehabkit (default jobs, --jobs 1), check-jsonschema and the floor, side by side."""
+    rehabkit = str(BIN / "rehabkit")
+    default_target, one_job_target, floor_target = BATCH_TARGETS[kind]
+    label = f"{corpus}: {len(files)} {kind}"
+    t = interleaved(
+        {
+            "default": [rehabkit, "validate", str(folder)],
+            "one-job": [rehabkit, "validate", "--jobs", "1", str(folder)],
+            "theirs": [*checker_command(), *files],
+            "floor": [sys.executable, "-c", FLOOR, str(SCHEMA), *files],
+        },
+        runs,
+    )
+    n = len(files)
+    rows = [
+        faster(f"{label} vs check-jsonschema (default jobs)", t["default"], t["theirs"], default_target, n),
+        faster(f"{label} vs check-jsonschema (--jobs 1)", t["one-job"], t["theirs"], one_job_target, n),
+    ]
+    name = f"{label} --jobs 1 vs the floor"
+    if floor_target is not None:
+        rows.append(within(name, t["one-job"], t["floor"], floor_target, n))
+    else:  # reported, no target: libyaml's own parse is most of the floor
+        rows.append(Row(name, t["one-job"], t["floor"], t["one-job"] / t["floor"], "(reported)", True, n))
+    return rows
+
+
+def checker_command() -> list[str]:
+    checker = shutil.which("check-jsonschema", path=str(BIN)) or shutil.which("check-jsonschema")
+    if checker is None:
+        raise SystemExit("check-jsonschema is not installed: run 'make bench' or pip install check-jsonschema orjson")
+    return [checker, "--schemafile", str(SCHEMA)]
+
+
+def sorted_files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.iterdir())
+
+
+def real_rows(out: Path, json_count: int, yaml_count: int, runs: int) -> list[Row]:
+    """Start-up, batches and single files on the shipped protocols as they are."""
+    bases = real_corpus()
+    json_dir, yaml_dir = generate(out / "real", bases, json_count, yaml_count)
+    json_files, yaml_files = sorted_files(json_dir), sorted_files(yaml_dir)
+    size = statistics.mean(os.path.getsize(p) for p in json_files[: len(bases)])
+    print(f"real corpus: the {len(bases)} shipped protocols with their exercises, ~{size / 1024:.1f} KB as JSON")
+    rehabkit = str(BIN / "rehabkit")
+    rows: list[Row] = []
+    t = interleaved(
+        {
+            "help": [rehabkit, "--help"],
+            "one": [rehabkit, "validate", json_files[0]],
+            "click": [sys.executable, "-c", "import click"],
+        },
+        runs * 5,
+    )
+    rows.append(within("start-up: rehabkit --help vs import click", t["help"], t["click"], 1.3))
+    rows.append(within("start-up: rehabkit validate one.json vs import click", t["one"], t["click"], 2))
+    rows += batch_rows("real", "JSON", json_dir, json_files, runs)
+    rows += batch_rows("real", "YAML", yaml_dir, yaml_files, runs)
+    for label, one in (("one JSON file", json_files[0]), ("one YAML file", yaml_files[0])):
+        # as many runs as start-up: 0.1 s each
+        t = interleaved({"ours": [rehabkit, "validate", one], "theirs": [*checker_command(), one]}, runs * 5)
+        rows.append(faster(f"real: {label} vs check-jsonschema", t["ours"], t["theirs"], 2.5))
+    return rows
+
+
+def trimmed_rows(out: Path, json_count: int, yaml_count: int, runs: int) -> list[Row]:
+    """The batches on the trimmed neck protocol (the corpus of earlier benchmarks)."""
+    json_dir, yaml_dir = generate(out / "trimmed", trimmed_corpus(), json_count, yaml_count)
+    json_files, yaml_files = sorted_files(json_dir), sorted_files(yaml_dir)
+    size = os.path.getsize(json_files[0])
+    print(f"trimmed corpus: the neck protocol trimmed, ~{size / 1024:.1f} KB as JSON")
+    return [
+        *batch_rows("trimmed", "JSON", json_dir, json_files, runs),
+        *batch_rows("trimmed", "YAML", yaml_dir, yaml_files, runs),
+    ]
+
+
+def print_rows(rows: list[Row]) -> None:
+    width = max(len(r.name) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'rehabkit':>9}  {'other':>9}  {'ratio':>7}  {'per document':>17}  target")
+    for row in rows:
+        per = (
+            f"{row.ours / row.documents * 1000:.2f} / {row.other / row.documents * 1000:.2f} ms"
+            if row.documents > 1
+            else ""
+        )
+        print(
+            f"{row.name.ljust(width)}  {row.ours * 1000:7.0f}ms  {row.other * 1000:7.0f}ms  {row.ratio:6.2f}x"
+            f"  {per:>17}  {row.target} {'ok' if row.ok else 'MISSED'}"
+        )
 
 
 def main() -> int:
@@ -124,78 +265,24 @@ def main() -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="runs per batch command (start-up and one-file rows run 5x this)"
     )
+    parser.add_argument(
+        "--corpus",
+        choices=("both", "real", "trimmed"),
+        default="both",
+        help="the shipped protocols as they are (real, first), the trimmed neck protocol (trimmed), or both",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
-
-    rehabkit = str(BIN / "rehabkit")
-    checker = shutil.which("check-jsonschema", path=str(BIN)) or shutil.which("check-jsonschema")
-    if checker is None:
-        raise SystemExit("check-jsonschema is not installed: run 'make bench' or pip install check-jsonschema orjson")
-    json_dir, yaml_dir = generate(args.out, args.json_files, args.yaml_files)
-    json_files = sorted(str(p) for p in json_dir.iterdir())
-    yaml_files = sorted(str(p) for p in yaml_dir.iterdir())
-    size = statistics.mean(os.path.getsize(p) for p in json_files[:50])
-    print(
-        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; documents ~{size / 1024:.1f} KB "
-        f"(JSON); medians of {args.runs} interleaved runs"
-    )
-    cj = [checker, "--schemafile", str(SCHEMA)]
-    floor = [sys.executable, "-c", FLOOR, str(SCHEMA)]
-    click_only = [sys.executable, "-c", "import click"]
-
+    checker_command()  # before any work: say at once when check-jsonschema is missing
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.runs} interleaved runs")
     rows: list[Row] = []
-    t = interleaved(
-        {"help": [rehabkit, "--help"], "one": [rehabkit, "validate", json_files[0]], "click": click_only}, args.runs * 5
-    )
-    rows.append(within("start-up: rehabkit --help vs import click", t["help"], t["click"], 1.3))
-    rows.append(within("start-up: rehabkit validate one.json vs import click", t["one"], t["click"], 2))
-    for kind, folder, files, default_target, one_job_target in (
-        ("JSON", json_dir, json_files, 20, 15),
-        ("YAML", yaml_dir, yaml_files, 15, 10),
-    ):
-        label = f"{len(files)} {kind}"
-        t = interleaved(
-            {
-                "default": [rehabkit, "validate", str(folder)],
-                "one-job": [rehabkit, "validate", "--jobs", "1", str(folder)],
-                "theirs": cj + files,
-                "floor": floor + files,
-            },
-            args.runs,
-        )
-        rows.append(
-            faster(f"validate {label} vs check-jsonschema (default jobs)", t["default"], t["theirs"], default_target)
-        )
-        rows.append(
-            faster(f"validate {label} vs check-jsonschema (--jobs 1)", t["one-job"], t["theirs"], one_job_target)
-        )
-        if kind == "JSON":
-            rows.append(within(f"validate {label} --jobs 1 vs the floor", t["one-job"], t["floor"], 3))
-        else:  # reported, no target: libyaml's own parse is most of the floor
-            rows.append(
-                (
-                    f"validate {label} --jobs 1 vs the floor",
-                    t["one-job"],
-                    t["floor"],
-                    t["one-job"] / t["floor"],
-                    "(reported)",
-                    True,
-                )
-            )
-    for label, one in (("one JSON file", json_files[0]), ("one YAML file", yaml_files[0])):
-        # as many runs as start-up: 0.1 s each
-        t = interleaved({"ours": [rehabkit, "validate", one], "theirs": [*cj, one]}, args.runs * 5)
-        rows.append(faster(f"validate {label} vs check-jsonschema", t["ours"], t["theirs"], 2.5))
-
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure'.ljust(width)}  {'rehabkit':>9}  {'other':>9}  {'ratio':>7}  target")
-    for name, a, b, ratio, target, ok in rows:
-        print(
-            f"{name.ljust(width)}  {a * 1000:7.0f}ms  {b * 1000:7.0f}ms  {ratio:6.2f}x"
-            f"  {target} {'ok' if ok else 'MISSED'}"
-        )
-    return 1 if args.check and not all(r[-1] for r in rows) else 0
+    if args.corpus in ("both", "real"):
+        rows += real_rows(args.out, args.json_files, args.yaml_files, args.runs)
+    if args.corpus in ("both", "trimmed"):
+        rows += trimmed_rows(args.out, args.json_files, args.yaml_files, args.runs)
+    print_rows(rows)
+    return 1 if args.check and not all(r.ok for r in rows) else 0
 
 
 if __name__ == "__main__":
