@@ -3,7 +3,12 @@
 The corpus is the test corpus, every shipped protocol, and four deterministic
 mutations of each shipped protocol in YAML and in JSON (an unknown exercise, a
 zero dose, red flags cut to one, a malformed version; the YAML and JSON copies
-of the last share an id and version, so RK013 is in the corpus too). A change that alters a
+of the last share an id and version, so RK013 is in the corpus too). It also
+holds the documents ``bench/bench_validate.py`` measures (the real corpus): each
+shipped protocol as it is with the exercises it names copied in from the
+library, under a new id, in YAML and in JSON, and three mutations of each that
+reach the exercises' own text lists and links (a regression naming no exercise,
+a progression naming its own exercise, a control character in a cue). A change that alters a
 finding fails here; one that means to (a better message) regenerates the file
 with ``UPDATE_GOLDEN=1 pytest tests/test_golden_findings.py`` and the diff shows
 every finding that changed.
@@ -61,10 +66,37 @@ def _edge_cases(folder: Path, base: dict) -> None:
     )
 
 
+def _standalone(data: dict, library: dict[str, dict]) -> dict:
+    """The protocol with the exercises it names copied in from the library, as the benchmark's real corpus has it."""
+    named = {ref["exercise"] for phase in data["phases"] for ref in phase["exercises"]}
+    own = {e["id"] for e in data.get("exercises", ())}
+    return {**data, "exercises": [*data.get("exercises", ()), *(library[n] for n in sorted(named - own))]}
+
+
+def _real_copies(folder: Path, stem: str, data: dict, library: dict[str, dict]) -> None:
+    """The benchmark's real document for ``data`` (a new id only) and three mutations reaching its exercises."""
+    base = _standalone(data, library)
+    copies = {name: copy.deepcopy(base) for name in ("real", "real-regression", "real-circular", "real-control")}
+    first = lambda name: copies[name]["exercises"][0]  # noqa: E731 - the first exercise of one copy
+    first("real-regression")["regression"] = "no-such-exercise"
+    first("real-circular")["progression"] = first("real-circular")["id"]
+    first("real-control")["cues"] = ["Breathe\x07 out slowly.", *first("real-control").get("cues", ())]
+    for name, document in copies.items():
+        document["id"] = f"{data['id']}-{name}"
+        (folder / f"{stem}.{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        as_json = {**document, "id": f"{document['id']}-json"}
+        (folder / f"{stem}.{name}.json").write_text(json.dumps(as_json, indent=2), encoding="utf-8")
+
+
 def _corpus(folder: Path) -> Path:
     neck = yaml.safe_load((PROTOCOLS / "neck" / "neck-pain.yaml").read_text(encoding="utf-8"))
     neck["reviewed"] = str(neck["reviewed"])
     _edge_cases(folder, neck)
+    library = {
+        e["id"]: e
+        for name in sorted((PROTOCOLS / "exercises").glob("*.yaml"))
+        for e in yaml.safe_load(name.read_text(encoding="utf-8"))["exercises"]
+    }
     for source in sorted(PROTOCOLS.rglob("*.yaml")):
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
         if data.get("kind") != "protocol":
@@ -76,6 +108,7 @@ def _corpus(folder: Path) -> Path:
             )
             as_json = mutated if name == "bad-version" else {**mutated, "id": f"{mutated['id']}-json"}
             (folder / f"{source.stem}.{name}.json").write_text(json.dumps(as_json, indent=2), encoding="utf-8")
+        _real_copies(folder, source.stem, data, library)
     return folder
 
 

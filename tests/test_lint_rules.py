@@ -554,6 +554,39 @@ def test_the_quick_look_for_hidden_characters_is_the_walk(data: dict[str, Any]) 
         assert not any(control_characters(t) for t in texts)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON_VALUES, max_size=5), st.dictionaries(_KEYS, _JSON_VALUES, max_size=5))
+def test_rk501_takes_the_loaders_writing_for_that_document_only(read: dict[str, Any], other: dict[str, Any]) -> None:
+    """RK501 reuses orjson's writing the loader made of the JSON document it read last, and only for that document:
+    another document's data (read before, or built in memory) is written afresh, whatever it holds."""
+    import orjson
+
+    from rehabkit._documents.loader import compact_json, load_text
+
+    try:
+        orjson.dumps(read)
+        orjson.dumps(other)
+    except TypeError:  # an integer beyond 64 bits: orjson writes neither, the rule walks the values instead
+        return
+    loaded = load_text(json.dumps(read), fmt="json").data
+    assert loaded == read
+    assert compact_json(loaded) == orjson.dumps(loaded)
+    assert compact_json(other) == orjson.dumps(other)  # not the last document's writing
+    assert compact_json(dict(loaded)) == orjson.dumps(loaded)  # an equal copy: written afresh, the same bytes
+
+
+def test_rk501_finds_a_control_character_in_a_document_checked_after_a_clean_one_was_read() -> None:
+    from rehabkit._documents.loader import load_text
+
+    load_text(json.dumps(MINIMAL), fmt="json")  # the loader keeps its writing of this clean document
+    findings = [f for f in check(_mutate(_set("title", "Neck\x07"))()) if f.code == "RK501"]
+    assert [f.json_path for f in findings] == ["$.title"]
+    text = json.dumps({**MINIMAL, "summary": "Bell\x07"}, indent=2)
+    document = load_text(text, path="read.json", fmt="json")
+    checker = Checker(library=LIBRARY, rules=RULES, today=TODAY)
+    assert [f.json_path for f in checker.check_document(document) if f.code == "RK501"] == ["$.summary"]
+
+
 def _strings(value: Any) -> Any:
     if isinstance(value, str):
         yield value

@@ -177,3 +177,15 @@ def test_a_file_that_states_no_size_is_read_to_its_end(tmp_path) -> None:
     big = tmp_path / "big.json"
     big.write_bytes(b"x" * 5000)
     assert len(read_file(big, Limits(max_bytes=100))[1]) == 101  # one byte past the limit, for the size error
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b.", ".", "..", "/", ".json", "x.yaml", "Y.YML", "é", " "]), max_size=6))
+def test_a_files_type_is_read_from_its_suffix_as_pathlib_reads_it(parts: list[str]) -> None:
+    """The loader's suffix (a batch asks it of every file, without building a path object) is PurePath's."""
+    from pathlib import PurePath
+
+    from rehabkit._documents.loader import _suffix
+
+    name = "".join(parts)
+    assert _suffix(name) == PurePath(name).suffix

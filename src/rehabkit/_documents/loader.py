@@ -179,7 +179,7 @@ def _read_all(descriptor: int, size: int, limit: int) -> bytes:
 
 
 def _format_for(name: str) -> str:
-    suffix = Path(name).suffix.lower()
+    suffix = _suffix(name).lower()
     if suffix == ".json":
         return "json"
     if suffix in (".yaml", ".yml"):
@@ -189,6 +189,15 @@ def _format_for(name: str) -> str:
         f"unknown file type {suffix or '(no suffix)'!r}: protocol documents end in .json, .yaml or .yml.",
         path=name,
     )
+
+
+def _suffix(name: str) -> str:
+    """``PurePath(name).suffix``, without building a path object (a batch asks it of every file)."""
+    base = os.path.basename(name)
+    if base in ("", "."):  # "folder/" or "folder/.": the path's own reading of its last part
+        return Path(name).suffix
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
 
 
 def load_text(
@@ -311,7 +320,27 @@ def _fast_json(text: str) -> Any:
         return None  # a duplicate key: the careful reading names it
     if b"+" in written and b"e+" in written and _LONG_DIGITS in text.encode().translate(_DIGITS_AS_ZERO):
         return None  # perhaps an integer orjson read as a float
+    global _LAST_WRITTEN
+    _LAST_WRITTEN = (data, written)
     return data
+
+
+#: The data of the JSON document read last through orjson, with orjson's compact writing of it (kept alive
+#: here, so that no other object can take its identity): lint rule RK501 looks at that writing too.
+_LAST_WRITTEN: tuple[Any, bytes] | None = None
+
+
+def compact_json(data: Any) -> bytes:
+    """orjson's compact writing of plain ``data`` (``orjson.dumps(data)``), taken from the loader when ``data`` is
+    the data of the JSON document it read last (loaded data is read-only); raises ``TypeError`` where orjson
+    refuses a value (an integer beyond 64 bits), and ``ImportError`` without orjson."""
+    last = _LAST_WRITTEN
+    if last is not None and last[0] is data:
+        return last[1]
+    if _orjson is None:
+        raise ImportError("orjson is not installed")
+    written: bytes = _orjson.dumps(data)
+    return written
 
 
 def _parse_json(text: str, path: str, limits: Limits) -> Any:

@@ -400,11 +400,16 @@ def _check_files(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # The first file is checked here, before the fork: what a check makes on first use (modules imported then,
+    # the clinical data read, compiled patterns, the model's builders) is then inherited by every worker
+    # rather than made again in each.
+    first = (files[0], *checker.check_file_keyed(files[0]))
+    rest = files[1:]
     _WORKER_CHECKER = checker  # inherited by the forked workers: nothing to pickle
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunk = max(1, len(files) // (workers * 8))
-            return list(pool.map(_check_in_worker, files, chunksize=chunk))
+            chunk = max(1, len(rest) // (workers * 8))
+            return [first, *pool.map(_check_in_worker, rest, chunksize=chunk)]
     finally:
         _WORKER_CHECKER = None
 

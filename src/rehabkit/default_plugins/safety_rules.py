@@ -192,15 +192,19 @@ def precaution_conflict(context: LintContext) -> Iterator[Violation]:
     """No phase uses an exercise involving a movement that a precaution rules out at that time."""
     protocol = context.protocol
     assert protocol is not None
+    ruling_out = [p for p in protocol.precautions if p.movement != "other"]
+    movements = {p.movement for p in ruling_out}
+    if not movements:
+        return
     order = {p.id: i for i, p in enumerate(protocol.phases)}
     weeks = _earliest_weeks(protocol)
     for i, phase in enumerate(protocol.phases):
         for j, ref in enumerate(phase.exercises):
             exercise = context.exercises.get(ref.exercise)
-            if exercise is None:
-                continue
-            for precaution in protocol.precautions:
-                if precaution.movement == "other" or precaution.movement not in exercise.movements:
+            if exercise is None or movements.isdisjoint(exercise.movements):
+                continue  # the usual case: no precaution names a movement of this exercise
+            for precaution in ruling_out:
+                if precaution.movement not in exercise.movements:
                     continue
                 if precaution.region is not None and exercise.region not in (precaution.region, "whole-spine"):
                     continue  # restricted in another part of the spine

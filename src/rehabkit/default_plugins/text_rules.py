@@ -25,6 +25,7 @@ from typing import Any
 from .._common.errors import Severity
 from .._common.text import character_name, control_characters
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+from .._documents.loader import compact_json
 
 #: Fields that are one line wherever they are shown (a heading, a table cell, a question the patient answers);
 #: any other text is a paragraph that rehabkit wraps.
@@ -47,11 +48,9 @@ def _all_printable(data: Any) -> bool:
     usual case, found in C rather than by a walk over the values (a fifth of the time on a shipped protocol).
     orjson writes the document; a C0 control is one of its escapes, DEL is written as it is, and the characters
     beyond ASCII are few, so only they are decoded and looked at."""
-    import orjson
-
     try:
-        written = orjson.dumps(data)
-    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
+        written = compact_json(data)  # the loader's own writing of a JSON document it has just read
+    except (TypeError, ImportError):  # orjson.JSONEncodeError: an integer beyond 64 bits, say
         return _walked_printable(data)
     if b"\x7f" in written:
         return False
