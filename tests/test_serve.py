@@ -256,6 +256,9 @@ ROUTES = [
     ("GET", "/session/hurts"),
     ("POST", "/session/start"),
     ("POST", "/session/answer"),
+    ("GET", "/morning"),
+    ("POST", "/morning"),
+    ("GET", "/progress"),
 ]
 
 

@@ -32,6 +32,7 @@ from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of
+from .patient_pages import PatientPages
 from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
 
@@ -198,6 +199,7 @@ class _Pages:
 
     def routes(self) -> list[Route]:
         patient = self.patient_route
+        mine = PatientPages(lambda: self.store, self.page, self.site, self.changes)
         return [
             Route("/", self.home),
             Route("/sign-in/{token}", self.sign_in_page),
@@ -210,6 +212,9 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
+            Route("/morning", patient(mine.morning_page)),
+            Route("/morning", patient(mine.morning), methods=["POST"]),
+            Route("/progress", patient(mine.progress)),
             *StaffPages(
                 lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes
             ).routes(),

@@ -62,6 +62,8 @@ class Words:
     screening_stop: Callable[[Any], list[str]]
     screening_pause: str
     decision_pause: str
+    #: What 'rehabkit next-day' says of a report it recorded: (patient, day, pain, recorded) -> lines.
+    morning: Callable[[str, datetime.date, float, Any], list[str]]
 
 
 @attrs.frozen(slots=True)
