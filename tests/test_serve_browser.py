@@ -184,6 +184,9 @@ def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server
     assert timed is not None, "no exercise of the neck-pain plan has holds"
     hold = int(page.locator("#timer").get_attribute("data-hold"))
     page.get_by_role("button", name="Start the timer").click()
+    ready = int(page.locator("#timer").get_attribute("data-ready"))
+    assert page.locator("#timer-text").inner_text().startswith("Get ready: Set 1 of")
+    page.clock.run_for(ready * 1000)
     first = page.locator("#timer-text").inner_text()
     assert "hold 1 of" in first and f"{hold} s" in first
     page.clock.run_for(1000)

@@ -172,10 +172,11 @@ class _Pages:
         elif step == "new-symptom" and value in ("yes", "no"):
             visit.new_symptom(value == "yes")
         elif step in ("pain-before", "pain-after") or step.startswith("exercise:"):
-            self._pain(visit, step, _pain(value), form.get("hurts") == "1")
+            hurts = (_sets_done(form.get("done"), visit) or 0) if form.get("hurts") == "1" else None
+            self._pain(visit, step, _pain(value), hurts)
         return _go("/session")
 
-    def _pain(self, visit: Visit, step: str, pain: float | None, hurts: bool) -> None:
+    def _pain(self, visit: Visit, step: str, pain: float | None, hurts: int | None) -> None:
         if pain is None:
             visit.notes.append("Choose a number from 0 (no pain) to 10 (the worst pain imaginable).")
         elif step == "pain-before":
@@ -190,7 +191,8 @@ class _Pages:
             return _go("/session")
         assert visit.run is not None and visit.run.plan is not None
         item = visit.run.plan.items[visit.exercise]
-        return self.page("pain.html", step=visit.step, hurts=True, notes=[],
+        done = _sets_done(request.query_params.get("done"), visit)
+        return self.page("pain.html", step=visit.step, hurts=True, notes=[], sets=visit.sets(), done=done or 0,
                          prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
     def staff_pages(self) -> StaffPages:
@@ -279,8 +281,21 @@ def _step_page(
     return page("pain.html", step=step, prompt=prompt, notes=notes)
 
 
-def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
-    """What the hold timer counts (the dose's lower bounds, as the terminal guides them); None without holds."""
+def _sets_done(value: Any, visit: Visit) -> int | None:
+    """The sets finished before "this hurts", as a form gives it (0 to the exercise's sets), else None."""
+    text = str(value or "").strip()
+    if not text.isdecimal() or len(text) > 3:
+        return None
+    return int(text) if int(text) <= visit.sets() else None
+
+
+#: Seconds of the get-ready countdown before each set's first hold (the page's pacing, not a dose).
+GET_READY_SECONDS = 5
+
+
+def _timer(item: Any, relax_default: int) -> dict[str, int | str] | None:
+    """What the hold timer counts, as the terminal guides it (the dose's lower bounds; the rest's upper bound), and
+    how the sides are done; None without holds."""
     dose = item.dose
     if dose is None or dose.hold_seconds is None:
         return None
@@ -288,12 +303,15 @@ def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
     def low(value: Any, default: int) -> int:
         return int(value.min) if value is not None else default
 
+    each = dose.side == "each"
     return {
         "sets": low(dose.sets, 1),
         "reps": low(dose.reps, 1),
         "hold": low(dose.hold_seconds, 0),
         "relax": low(dose.relax_seconds, relax_default),
-        "rest": low(dose.rest_seconds, 0),
+        "rest": int(dose.rest_seconds.max) if dose.rest_seconds is not None else 0,
+        "ready": GET_READY_SECONDS,
+        "sides": ("alternating" if item.exercise.sides == "alternating" else "each") if each else "",
     }
 
 

@@ -195,17 +195,27 @@ class Visit:
         if isinstance(planned, RunOutcome):
             self._end(planned)
 
-    def pain_during(self, pain: float, hurts: bool) -> None:
-        """Pain during the exercise shown: after it, or reported while it runs ("this hurts"); above its limit the
-        exercise stops for today at once."""
+    def sets(self) -> int:
+        """The sets of the exercise shown, as the terminal guides them (the dose's lower bound; 1 without one)."""
+        run = self._run()
+        assert run.plan is not None
+        dose = run.plan.items[self.exercise].dose
+        return int(dose.sets.min) if dose is not None and dose.sets is not None else 1
+
+    def pain_during(self, pain: float, hurts: int | None) -> None:
+        """Pain during the exercise shown: after it (``hurts`` None), or reported while it ran ("this hurts", after
+        ``hurts`` sets); above its limit the exercise stops for today at once, recorded as stopped part-way after the
+        sets finished, as the terminal records a stop for pain."""
         run = self._run()
         assert run.plan is not None
         item = run.plan.items[self.exercise]
         limit = run.pain_during(item.exercise.id, pain)
         if limit is not None:
+            if hurts is not None:
+                run.stopped_part_way(item.exercise.id, hurts, self.sets())
             self.notes.append(above_limit_words(limit))
             self.exercise += 1
-        elif hurts:
+        elif hurts is not None:
             self.notes.append(f"{WITHIN_LIMIT_WORDS}, or tell us your pain when you have finished it.")
         else:
             self.exercise += 1
