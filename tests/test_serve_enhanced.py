@@ -185,3 +185,24 @@ def test_this_hurts_inside_the_timer_records_pain_and_the_sets_done_part_way(ser
         ("pain-during", "glute-bridge", 9.0),
         ("stopped-part-way", "glute-bridge", {"sets_done": 1, "sets": 2}),
     ]
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_the_exercise_page_shows_its_animated_figure_still_under_reduced_motion(server, browser, motion) -> None:  # noqa: F811
+    """The exercise's figure (the handout's animated SVG, inline) with its text alternative; the page's policy allows
+    its style by hash (no 'unsafe-inline', no violation reported); it moves, and stands still under reduced motion."""
+    _, link, _ = server
+    page = browser.new_context(reduced_motion=motion).new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
+    _to_exercise(page, link, "Bridge")
+    figure = page.get_by_role("img", name=re.compile(r"^Line drawing of Bridge"))
+    assert figure.count() == 1 and "1. " in figure.locator("title").text_content()  # what it shows, then the steps
+    still = page.evaluate("getComputedStyle(document.querySelector('.rk-still')).opacity")
+    moving = page.evaluate("getComputedStyle(document.querySelector('.rk-f1')).animationName")
+    if motion == "reduce":
+        assert still == "1" and moving == "none"
+    else:
+        assert still == "0" and moving == "rk-f1"
+    assert refused == []
+    page.context.close()

@@ -31,7 +31,8 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
-from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of
+from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of, with_styles
+from .figures import Figure
 from .patient_pages import PatientPages
 from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
@@ -80,8 +81,12 @@ class _Pages:
             self.store.close()
 
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """The template ``name`` rendered with ``values``; a ``figure`` (an exercise's animated SVG) has its own
+        style element allowed by its hash in the Content-Security-Policy (no 'unsafe-inline')."""
         html = self.env.get_template(name).render(**values)
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        figure = values.get("figure")
+        headers = with_styles(SECURITY_HEADERS, figure.styles) if figure is not None else SECURITY_HEADERS
+        return HTMLResponse(html, status_code=status, headers=headers)
 
     def message(self, title: str, lines: list[str] | tuple[str, ...], status: int = 200) -> HTMLResponse:
         return self.page("message.html", status, title=title, lines=lines)
@@ -274,7 +279,8 @@ def _step_page(
         assert run.plan is not None
         item = run.plan.items[visit.exercise]
         return page("exercise.html", step=step, item=item, notes=notes, number=visit.exercise + 1,
-                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds))  # fmt: skip
+                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds),
+                    figure=Figure.of(item.exercise))  # fmt: skip
     if step == "new-symptom":
         return page("question.html", step=step, question=run.ctx.new_symptom_question, notes=notes, yes_no=True)
     prompt = "Pain now, before exercise (0-10)" if step == "pain-before" else "Pain now, after the session (0-10)"
