@@ -149,7 +149,7 @@ def test_every_page_of_the_session_has_no_serious_accessibility_violation(server
 
     def check(page) -> None:
         sources = page.evaluate("Array.from(document.scripts, s => s.src)")
-        assert all(src.endswith("/timer.js") for src in sources)  # the timer's file only: nothing inline
+        assert all(src.endswith(("/timer.js", "/offline.js")) for src in sources)  # this site's files: none inline
         violations = _serious_violations(page)
         if violations:
             found[page.locator("title").inner_text()] = violations

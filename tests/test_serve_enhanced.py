@@ -10,16 +10,19 @@ script), so that a test can tell what the page asked for; the page itself is the
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from unittest.mock import ANY
 
 import pytest
 from test_pages import CHROMIUM
 from test_serve_browser import _free_port, _press, _wait_until_it_answers, browser  # noqa: F401
 
-from conftest import TEST_CLINICIAN, clean_env, sign_in
+from conftest import SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
 
 pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
@@ -206,3 +209,69 @@ def test_the_exercise_page_shows_its_animated_figure_still_under_reduced_motion(
         assert still == "0" and moving == "rk-f1"
     assert refused == []
     page.context.close()
+
+
+def _until(page, condition: str) -> None:
+    """Wait until ``condition`` (a JavaScript function) holds in ``page``: a cap, never a pause (page.wait_for_function
+    evaluates a string, which the page's policy forbids; page.evaluate does not)."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + SCREEN_WAIT
+    while True:
+        try:
+            if page.evaluate(condition):
+                return
+        except Error as exc:  # the page went to another meanwhile: look again at the new one
+            assert "context was destroyed" in str(exc), exc
+        assert time.monotonic() < deadline, condition
+        page.wait_for_timeout(20)
+
+
+def _answers(db: str) -> list[tuple[str, str, object]]:
+    from rehabkit._sessions.backends import open_store
+
+    with open_store(db, create=False) as store:
+        return [(s.status, *a) for s in store.sessions("P-1") for a in store.answers(s.id)]
+
+
+def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_stores_one_session(server, browser):  # noqa: F811
+    """Online until the first exercise (the service worker then keeps the pages ahead), offline for every exercise,
+    pain after and the new-symptom question (kept on the device, nothing sent), back online: the answers are sent in
+    order and the decision shows. The same queue sent again stores nothing more."""
+    _, link, db = server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(link)
+    _press(page, "Sign in")
+    _press(page, "Start today's session")
+    while page.get_by_text("Safety question").count():
+        _press(page, "No")
+    _press(page, "2 out of 10")
+    ahead = page.locator('meta[name="rehabkit-ahead"]').get_attribute("content").split()
+    _until(page, "() => navigator.serviceWorker.controller !== null")
+    _until(page, "() => caches.open('rehabkit-today').then(c => c.keys()).then(k => k.filter(r => "
+           f"r.url.includes('/ahead/')).length === {len(ahead)})")  # fmt: skip
+    before = _answers(db)
+    context.set_offline(True)
+    _until(page, "() => !navigator.onLine")
+    exercises = 0
+    while page.get_by_role("button", name="This hurts").count():
+        exercises += 1
+        _press(page, "1 out of 10")
+    assert exercises == len(ahead) - 1
+    _press(page, "2 out of 10")  # pain after
+    page.get_by_role("button", name="No", exact=True).click()  # no new symptom: the last answer
+    page.get_by_text("kept on this device").wait_for()
+    kept = page.evaluate("localStorage.getItem('rehabkit-queue')")
+    assert len(json.loads(kept)) == exercises + 2 and _answers(db) == before  # nothing sent while offline
+    with page.expect_navigation():
+        context.set_offline(False)  # back online: the answers are sent, then the session's page
+    page.get_by_role("heading", name=re.compile("^Decision:")).wait_for()
+    stored = _answers(db)
+    assert {status for status, *_ in stored} == {"complete"}
+    assert [a for a in stored if a[1] == "pain-during"] == [("complete", "pain-during", ANY, 1.0)] * exercises
+    page.evaluate("queue => localStorage.setItem('rehabkit-queue', queue)", kept)  # the same queue, sent again
+    page.reload()
+    _until(page, "() => localStorage.getItem('rehabkit-queue') === '[]'")
+    assert _answers(db) == stored  # stored once
+    context.close()

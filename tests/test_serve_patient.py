@@ -112,5 +112,43 @@ def test_the_patients_pain_chart_shows_every_value_in_a_picture_and_a_table(cli,
     assert "<title" in page and "The table below gives every value." in page
     row = re.search(r"<tr><th scope=\"row\">" + DAY.isoformat() + r"</th>(.*?)</tr>", page).group(1)
     assert re.findall(r"<td>(.*?)</td>", row) == ["3", "4", "2"]
-    assert "<script" not in page and "P-1" not in page  # no patient id on the page
+    assert "<script>" not in page and "P-1" not in page  # no inline script, no patient id on the page
     assert "unsafe-" not in response.headers["content-security-policy"]
+
+
+def test_a_repeated_idempotency_key_returns_the_first_result_and_stores_nothing_new(cli, tmp_path) -> None:
+    """An answer sent again with its key (a queue of answers given offline, sent twice) is not stored again, where
+    the step would take it again: a morning report, and pain reported within the limit during an exercise."""
+    from test_serve import answer_through, step_of
+
+    from rehabkit._sessions.backends import open_store
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    _run(cli, db, "P-1", tmp_path)
+    with signed_in_client(app_for(db, MORNING), invite(cli, db)) as client:
+        for _ in range(2):
+            page = client.post("/morning", data={"answer": "3", "key": "k-morning"}, headers=ORIGIN).text
+            assert "recorded for P-1" in page or "Morning check-in" in page
+        assert len(_mornings(db, "P-1")["reports"]) == 1
+        page = client.post("/session/start", headers=ORIGIN).text
+        while not step_of(page).startswith("exercise:"):
+            page = answer_through_one(client, page)
+        step = step_of(page)
+        for key in ("k-1", "k-1", "k-2"):
+            data = {"step": step, "answer": "0", "hurts": "1", "key": key}
+            assert step_of(client.post("/session/answer", data=data, headers=ORIGIN).text) == step
+        answer_through(client, client.get("/session").text, CALM)
+    with open_store(db, create=False) as store:
+        session = store.sessions("P-1")[-1]
+        during = [a for a in store.answers(session.id) if a[0] == "pain-during" and a[1] == step.split(":")[1]]
+    assert [value for *_, value in during] == [0.0, 0.0, 1.0]  # k-1 once, k-2, then the pain after it
+
+
+def answer_through_one(client, page: str) -> str:
+    """Answer the page's step (no to a question, 2 for pain before)."""
+    from test_serve import step_of
+
+    step = step_of(page)
+    answer = "no" if step.startswith("question:") else "2"
+    return client.post("/session/answer", data={"step": step, "answer": answer}, headers=ORIGIN).text

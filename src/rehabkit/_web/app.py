@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
+from . import ahead
 from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of, with_styles
 from .figures import Figure
 from .patient_pages import PatientPages
@@ -124,6 +126,7 @@ class _Pages:
     async def sign_out(self, request: Request) -> Response:
         response = _go("/")
         response.delete_cookie(COOKIE, path="/", secure=self.site.secure, httponly=True, samesite="strict")
+        response.headers["clear-site-data"] = '"cache", "storage"'  # the pages kept for offline use, on this device
         return response
 
     async def style(self, request: Request) -> Response:
@@ -131,6 +134,13 @@ class _Pages:
 
     async def timer(self, request: Request) -> Response:
         return FileResponse(TEMPLATES / "timer.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    async def offline_script(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "offline.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    async def service_worker(self, request: Request) -> Response:
+        """The service worker (scope /): it keeps today's session pages on the device for use offline."""
+        return FileResponse(TEMPLATES / "sw.js", media_type="text/javascript", headers=SECURITY_HEADERS)
 
     def patient_route(
         self, handler: Callable[[Request, Visit, Actor], Awaitable[Response]]
@@ -170,6 +180,8 @@ class _Pages:
     async def answer(self, request: Request, visit: Visit, actor: Actor) -> Response:
         form = await request.form()
         step, value = str(form.get("step", "")), str(form.get("answer", ""))
+        if visit.repeated(str(form.get("key", ""))):
+            return _go("/session")  # sent before (a queue of answers given offline, sent again): the first result
         if step != visit.step:
             return _go("/session")  # an answer for another step (sent twice, an old page): not recorded
         if step.startswith("question:") and value in ("yes", "no", "not-sure"):
@@ -191,6 +203,15 @@ class _Pages:
         else:
             visit.pain_during(pain, hurts=hurts)
 
+    async def ahead_page(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        """A page of today's plan ahead of the patient's step, for the device to keep for offline use; the session's
+        page once the patient stands there or beyond."""
+        wanted, position = request.path_params["n"], ahead.position(visit)
+        if position is None or not position < wanted <= ahead.last(visit):
+            return _go("/session")
+        page = functools.partial(self.page, offline=True)
+        return _planned_page(page, visit.run, wanted, [], [])
+
     async def hurts(self, request: Request, visit: Visit, actor: Actor) -> Response:
         if not visit.step.startswith("exercise:"):
             return _go("/session")
@@ -198,7 +219,7 @@ class _Pages:
         item = visit.run.plan.items[visit.exercise]
         done = _sets_done(request.query_params.get("done"), visit)
         return self.page("pain.html", step=visit.step, hurts=True, notes=[], sets=visit.sets(), done=done or 0,
-                         prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
+                         offline=True, prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
     def staff_pages(self) -> StaffPages:
         """The clinician's pages, on this application's store, pages and changes."""
@@ -206,7 +227,7 @@ class _Pages:
 
     def routes(self) -> list[Route]:
         patient = self.patient_route
-        mine = PatientPages(lambda: self.store, self.page, self.site, self.changes)
+        mine = PatientPages(lambda: self.store, functools.partial(self.page, offline=True), self.site, self.changes)
         return [
             Route("/", self.home),
             Route("/sign-in/{token}", self.sign_in_page),
@@ -219,6 +240,9 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
+            Route("/session/ahead/{n:int}", patient(self.ahead_page)),
+            Route("/sw.js", self.service_worker),
+            Route("/offline.js", self.offline_script),
             Route("/morning", patient(mine.morning_page)),
             Route("/morning", patient(mine.morning), methods=["POST"]),
             Route("/progress", patient(mine.progress)),
@@ -265,6 +289,7 @@ def _step_page(
     """The page of the step the patient stands at."""
     step, run = visit.step, visit.run
     notes = visit.take_notes()
+    page = functools.partial(page, offline=True)
     if visit.refusal is not None:  # with a button to try again: a clinician may open the gate meanwhile
         return page("refused.html", title=visit.refusal.title, lines=[*notes, *visit.refusal.lines])
     if visit.outcome is not None:
@@ -275,16 +300,28 @@ def _step_page(
         question = run.ctx.questions[visit.question]
         return page("question.html", step=step, question=question.question, notes=notes,
                     number=visit.question + 1, total=len(run.ctx.questions))  # fmt: skip
-    if step.startswith("exercise:"):
-        assert run.plan is not None
-        item = run.plan.items[visit.exercise]
-        return page("exercise.html", step=step, item=item, notes=notes, number=visit.exercise + 1,
-                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds),
-                    figure=Figure.of(item.exercise))  # fmt: skip
-    if step == "new-symptom":
-        return page("question.html", step=step, question=run.ctx.new_symptom_question, notes=notes, yes_no=True)
-    prompt = "Pain now, before exercise (0-10)" if step == "pain-before" else "Pain now, after the session (0-10)"
-    return page("pain.html", step=step, prompt=prompt, notes=notes)
+    if step == "pain-before":
+        return page("pain.html", step=step, prompt="Pain now, before exercise (0-10)", notes=notes)
+    position = ahead.position(visit)
+    assert position is not None
+    return _planned_page(page, run, position, notes, ahead.pages_after(visit))
+
+
+def _planned_page(
+    page: Callable[..., HTMLResponse], run: Any, position: int, notes: list[str], pages_ahead: list[str]
+) -> HTMLResponse:
+    """The page of the step at ``position`` of today's plan (its exercises, then pain after, then the new-symptom
+    question); its forms name the page that follows, for answers given offline."""
+    items = run.plan.items
+    values = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
+    if position < len(items):
+        item = items[position]
+        return page("exercise.html", step=f"exercise:{item.exercise.id}", item=item, number=position + 1,
+                    total=len(items), timer=_timer(item, run.ctx.relax_seconds), figure=Figure.of(item.exercise),
+                    **values)  # fmt: skip
+    if position == len(items):
+        return page("pain.html", step="pain-after", prompt="Pain now, after the session (0-10)", **values)
+    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True, **values)
 
 
 def _sets_done(value: Any, visit: Visit) -> int | None:

@@ -74,6 +74,8 @@ class PatientPages:
         """Record this morning's pain (and the hours it took to settle, where given) and act on the protocol's
         next-morning rules at once."""
         form = await request.form()
+        if visit.repeated(str(form.get("key", ""))):
+            return _go("/morning")  # sent before (a check-in given offline, sent again): recorded once
         pain, settled = _number(form.get("answer"), 10.0), _number(form.get("settled"), MOST_SETTLE_HOURS)
         if pain is None or (settled is None and str(form.get("settled") or "").strip()):
             visit.notes.append("Choose a number from 0 (no pain) to 10; hours to settle from 0 to 72, or leave empty.")

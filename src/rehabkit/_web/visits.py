@@ -39,10 +39,12 @@ from .._sessions.service import (
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 
-__all__ = ["IDLE_SECONDS", "Refusal", "Visit", "Visits", "Words"]
+__all__ = ["IDLE_SECONDS", "KEPT_KEYS", "Refusal", "Visit", "Visits", "Words"]
 
 #: How long a session may wait for the patient's next answer before it is marked incomplete.
 IDLE_SECONDS = 2 * 3600
+#: How many answers' idempotency keys a visit keeps (far more than a session's answers).
+KEPT_KEYS = 500
 
 
 @attrs.frozen(slots=True)
@@ -88,6 +90,20 @@ class Visit:
     outcome: RunOutcome | None = None
     refusal: Refusal | None = None
     seen: float = attrs.field(factory=time.monotonic)
+    #: The idempotency keys of the answers this visit took (the latest :data:`KEPT_KEYS`), oldest first.
+    keys: dict[str, None] = attrs.field(factory=dict)
+
+    def repeated(self, key: str) -> bool:
+        """True when an answer with the idempotency key ``key`` was taken before (a queue sent again); else the key
+        is kept, and False. No key (a form sent without the page's script) is never a repeat."""
+        if not key:
+            return False
+        if key in self.keys:
+            return True
+        self.keys[key] = None
+        while len(self.keys) > KEPT_KEYS:
+            del self.keys[next(iter(self.keys))]
+        return False
 
     @property
     def step(self) -> str:
