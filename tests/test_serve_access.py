@@ -6,7 +6,7 @@ The pages that need a fixed day or clock (a rest day, an expired link) are shown
 client: Chromium asks for http://testserver/..., and each request is answered by the application 'rehabkit serve'
 builds (its store, packs and words), the test client keeping the patient's cookie. The keyboard walk and large print
 run against 'rehabkit serve' in its own process. Reduced motion: see
-tests/test_serve_enhanced.py::test_the_exercise_page_shows_its_animated_figure_still_under_reduced_motion.
+tests/test_serve_enhanced.py::test_the_exercise_page_shows_its_animated_figure_and_a_stretch_is_timed_side_by_side.
 """
 
 from __future__ import annotations
