@@ -149,7 +149,7 @@ def test_every_page_of_the_session_has_no_serious_accessibility_violation(server
 
     def check(page) -> None:
         sources = page.evaluate("Array.from(document.scripts, s => s.src)")
-        assert all(src.endswith("/timer.js") for src in sources)  # the timer's file only: nothing inline
+        assert all(src.endswith(("/timer.js", "/offline.js")) for src in sources)  # this site's files: none inline
         violations = _serious_violations(page)
         if violations:
             found[page.locator("title").inner_text()] = violations
@@ -184,6 +184,9 @@ def test_the_hold_timer_counts_down_with_javascript_and_is_absent_without(server
     assert timed is not None, "no exercise of the neck-pain plan has holds"
     hold = int(page.locator("#timer").get_attribute("data-hold"))
     page.get_by_role("button", name="Start the timer").click()
+    ready = int(page.locator("#timer").get_attribute("data-ready"))
+    assert page.locator("#timer-text").inner_text().startswith("Get ready: Set 1 of")
+    page.clock.run_for(ready * 1000)
     first = page.locator("#timer-text").inner_text()
     assert "hold 1 of" in first and f"{hold} s" in first
     page.clock.run_for(1000)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,10 @@ from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
-from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of
+from . import ahead
+from .common import SECURITY_HEADERS, TOO_MANY, Changes, Tries, client_of, with_styles
+from .figures import Figure
+from .patient_pages import PatientPages
 from .staff_pages import StaffPages, StaffWords
 from .visits import Visit, Visits, Words
 
@@ -79,8 +83,12 @@ class _Pages:
             self.store.close()
 
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """The template ``name`` rendered with ``values``; a ``figure`` (an exercise's animated SVG) has its own
+        style element allowed by its hash in the Content-Security-Policy (no 'unsafe-inline')."""
         html = self.env.get_template(name).render(**values)
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        figure = values.get("figure")
+        headers = with_styles(SECURITY_HEADERS, figure.styles) if figure is not None else SECURITY_HEADERS
+        return HTMLResponse(html, status_code=status, headers=headers)
 
     def message(self, title: str, lines: list[str] | tuple[str, ...], status: int = 200) -> HTMLResponse:
         return self.page("message.html", status, title=title, lines=lines)
@@ -119,6 +127,7 @@ class _Pages:
     async def sign_out(self, request: Request) -> Response:
         response = _go("/")
         response.delete_cookie(COOKIE, path="/", secure=self.site.secure, httponly=True, samesite="strict")
+        response.headers["clear-site-data"] = '"cache", "storage"'  # the pages kept for offline use, on this device
         return response
 
     async def style(self, request: Request) -> Response:
@@ -126,6 +135,13 @@ class _Pages:
 
     async def timer(self, request: Request) -> Response:
         return FileResponse(TEMPLATES / "timer.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    async def offline_script(self, request: Request) -> Response:
+        return FileResponse(TEMPLATES / "offline.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+    async def service_worker(self, request: Request) -> Response:
+        """The service worker (scope /): it keeps today's session pages on the device for use offline."""
+        return FileResponse(TEMPLATES / "sw.js", media_type="text/javascript", headers=SECURITY_HEADERS)
 
     def patient_route(
         self, handler: Callable[[Request, Visit, Actor], Awaitable[Response]]
@@ -165,6 +181,8 @@ class _Pages:
     async def answer(self, request: Request, visit: Visit, actor: Actor) -> Response:
         form = await request.form()
         step, value = str(form.get("step", "")), str(form.get("answer", ""))
+        if visit.repeated(str(form.get("key", ""))):
+            return _go("/session")  # sent before (a queue of answers given offline, sent again): the first result
         if step != visit.step:
             return _go("/session")  # an answer for another step (sent twice, an old page): not recorded
         if step.startswith("question:") and value in ("yes", "no", "not-sure"):
@@ -172,10 +190,11 @@ class _Pages:
         elif step == "new-symptom" and value in ("yes", "no"):
             visit.new_symptom(value == "yes")
         elif step in ("pain-before", "pain-after") or step.startswith("exercise:"):
-            self._pain(visit, step, _pain(value), form.get("hurts") == "1")
+            hurts = (_sets_done(form.get("done"), visit) or 0) if form.get("hurts") == "1" else None
+            self._pain(visit, step, _pain(value), hurts)
         return _go("/session")
 
-    def _pain(self, visit: Visit, step: str, pain: float | None, hurts: bool) -> None:
+    def _pain(self, visit: Visit, step: str, pain: float | None, hurts: int | None) -> None:
         if pain is None:
             visit.notes.append("Choose a number from 0 (no pain) to 10 (the worst pain imaginable).")
         elif step == "pain-before":
@@ -185,13 +204,23 @@ class _Pages:
         else:
             visit.pain_during(pain, hurts=hurts)
 
+    async def ahead_page(self, request: Request, visit: Visit, actor: Actor) -> Response:
+        """A page of today's plan ahead of the patient's step, for the device to keep for offline use; the session's
+        page once the patient stands there or beyond."""
+        wanted, position = request.path_params["n"], ahead.position(visit)
+        if position is None or not position < wanted <= ahead.last(visit):
+            return _go("/session")
+        page = functools.partial(self.page, offline=True)
+        return _planned_page(page, visit.run, wanted, [], [])
+
     async def hurts(self, request: Request, visit: Visit, actor: Actor) -> Response:
         if not visit.step.startswith("exercise:"):
             return _go("/session")
         assert visit.run is not None and visit.run.plan is not None
         item = visit.run.plan.items[visit.exercise]
-        return self.page("pain.html", step=visit.step, hurts=True, notes=[],
-                         prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
+        done = _sets_done(request.query_params.get("done"), visit)
+        return self.page("pain.html", step=visit.step, hurts=True, notes=[], sets=visit.sets(), done=done or 0,
+                         offline=True, prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
     def staff_pages(self) -> StaffPages:
         """The clinician's pages, on this application's store, pages and changes."""
@@ -199,6 +228,7 @@ class _Pages:
 
     def routes(self) -> list[Route]:
         patient = self.patient_route
+        mine = PatientPages(lambda: self.store, functools.partial(self.page, offline=True), self.site, self.changes)
         return [
             Route("/", self.home),
             Route("/sign-in/{token}", self.sign_in_page),
@@ -211,6 +241,12 @@ class _Pages:
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
             Route("/session/hurts", patient(self.hurts)),
+            Route("/session/ahead/{n:int}", patient(self.ahead_page)),
+            Route("/sw.js", self.service_worker),
+            Route("/offline.js", self.offline_script),
+            Route("/morning", patient(mine.morning_page)),
+            Route("/morning", patient(mine.morning), methods=["POST"]),
+            Route("/progress", patient(mine.progress)),
             *StaffPages(
                 lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes
             ).routes(),
@@ -254,6 +290,7 @@ def _step_page(
     """The page of the step the patient stands at."""
     step, run = visit.step, visit.run
     notes = visit.take_notes()
+    page = functools.partial(page, offline=True)
     if visit.refusal is not None:  # with a button to try again: a clinician may open the gate meanwhile
         return page("refused.html", title=visit.refusal.title, lines=[*notes, *visit.refusal.lines])
     if visit.outcome is not None:
@@ -264,19 +301,45 @@ def _step_page(
         question = run.ctx.questions[visit.question]
         return page("question.html", step=step, question=question.question, notes=notes,
                     number=visit.question + 1, total=len(run.ctx.questions))  # fmt: skip
-    if step.startswith("exercise:"):
-        assert run.plan is not None
-        item = run.plan.items[visit.exercise]
-        return page("exercise.html", step=step, item=item, notes=notes, number=visit.exercise + 1,
-                    total=len(run.plan.items), timer=_timer(item, run.ctx.relax_seconds))  # fmt: skip
-    if step == "new-symptom":
-        return page("question.html", step=step, question=run.ctx.new_symptom_question, notes=notes, yes_no=True)
-    prompt = "Pain now, before exercise (0-10)" if step == "pain-before" else "Pain now, after the session (0-10)"
-    return page("pain.html", step=step, prompt=prompt, notes=notes)
+    if step == "pain-before":
+        return page("pain.html", step=step, prompt="Pain now, before exercise (0-10)", notes=notes)
+    position = ahead.position(visit)
+    assert position is not None
+    return _planned_page(page, run, position, notes, ahead.pages_after(visit))
 
 
-def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
-    """What the hold timer counts (the dose's lower bounds, as the terminal guides them); None without holds."""
+def _planned_page(
+    page: Callable[..., HTMLResponse], run: Any, position: int, notes: list[str], pages_ahead: list[str]
+) -> HTMLResponse:
+    """The page of the step at ``position`` of today's plan (its exercises, then pain after, then the new-symptom
+    question); its forms name the page that follows, for answers given offline."""
+    items = run.plan.items
+    values = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
+    if position < len(items):
+        item = items[position]
+        return page("exercise.html", step=f"exercise:{item.exercise.id}", item=item, number=position + 1,
+                    total=len(items), timer=_timer(item, run.ctx.relax_seconds), figure=Figure.of(item.exercise),
+                    **values)  # fmt: skip
+    if position == len(items):
+        return page("pain.html", step="pain-after", prompt="Pain now, after the session (0-10)", **values)
+    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True, **values)
+
+
+def _sets_done(value: Any, visit: Visit) -> int | None:
+    """The sets finished before "this hurts", as a form gives it (0 to the exercise's sets), else None."""
+    text = str(value or "").strip()
+    if not text.isdecimal() or len(text) > 3:
+        return None
+    return int(text) if int(text) <= visit.sets() else None
+
+
+#: Seconds of the get-ready countdown before each set's first hold (the page's pacing, not a dose).
+GET_READY_SECONDS = 5
+
+
+def _timer(item: Any, relax_default: int) -> dict[str, int | str] | None:
+    """What the hold timer counts, as the terminal guides it (the dose's lower bounds; the rest's upper bound), and
+    how the sides are done; None without holds."""
     dose = item.dose
     if dose is None or dose.hold_seconds is None:
         return None
@@ -284,12 +347,15 @@ def _timer(item: Any, relax_default: int) -> dict[str, int] | None:
     def low(value: Any, default: int) -> int:
         return int(value.min) if value is not None else default
 
+    each = dose.side == "each"
     return {
         "sets": low(dose.sets, 1),
         "reps": low(dose.reps, 1),
         "hold": low(dose.hold_seconds, 0),
         "relax": low(dose.relax_seconds, relax_default),
-        "rest": low(dose.rest_seconds, 0),
+        "rest": int(dose.rest_seconds.max) if dose.rest_seconds is not None else 0,
+        "ready": GET_READY_SECONDS,
+        "sides": ("alternating" if item.exercise.sides == "alternating" else "each") if each else "",
     }
 
 

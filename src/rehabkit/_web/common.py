@@ -4,7 +4,10 @@ sign-ins by address, the address a request came from."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import time
+from collections.abc import Iterable, Mapping
 
 from starlette.requests import Request
 
@@ -16,6 +19,7 @@ __all__ = [
     "Changes",
     "Tries",
     "client_of",
+    "with_styles",
 ]
 
 #: Sent with every response: no script, frame, plugin or other site's resource; forms post to this site only.
@@ -29,6 +33,16 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
     "x-frame-options": "DENY",
 }
+
+
+def with_styles(headers: Mapping[str, str], styles: Iterable[str]) -> dict[str, str]:
+    """``headers`` whose Content-Security-Policy also allows the style elements ``styles`` (their text, exactly), by
+    their SHA-256 hashes: an inline SVG's own style, and nothing else inline."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'" for text in styles
+    )
+    policy = headers["content-security-policy"].replace("style-src 'self';", f"style-src 'self' {hashes};")
+    return {**headers, "content-security-policy": policy}
 
 
 #: Links that cannot sign in, tried from one address, before that address must wait; and how long it waits.

@@ -39,10 +39,12 @@ from .._sessions.service import (
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 
-__all__ = ["IDLE_SECONDS", "Refusal", "Visit", "Visits", "Words"]
+__all__ = ["IDLE_SECONDS", "KEPT_KEYS", "Refusal", "Visit", "Visits", "Words"]
 
 #: How long a session may wait for the patient's next answer before it is marked incomplete.
 IDLE_SECONDS = 2 * 3600
+#: How many answers' idempotency keys a visit keeps (far more than a session's answers).
+KEPT_KEYS = 500
 
 
 @attrs.frozen(slots=True)
@@ -62,6 +64,8 @@ class Words:
     screening_stop: Callable[[Any], list[str]]
     screening_pause: str
     decision_pause: str
+    #: What 'rehabkit next-day' says of a report it recorded: (patient, day, pain, recorded) -> lines.
+    morning: Callable[[str, datetime.date, float, Any], list[str]]
 
 
 @attrs.frozen(slots=True)
@@ -86,6 +90,20 @@ class Visit:
     outcome: RunOutcome | None = None
     refusal: Refusal | None = None
     seen: float = attrs.field(factory=time.monotonic)
+    #: The idempotency keys of the answers this visit took (the latest :data:`KEPT_KEYS`), oldest first.
+    keys: dict[str, None] = attrs.field(factory=dict)
+
+    def repeated(self, key: str) -> bool:
+        """True when an answer with the idempotency key ``key`` was taken before (a queue sent again); else the key
+        is kept, and False. No key (a form sent without the page's script) is never a repeat."""
+        if not key:
+            return False
+        if key in self.keys:
+            return True
+        self.keys[key] = None
+        while len(self.keys) > KEPT_KEYS:
+            del self.keys[next(iter(self.keys))]
+        return False
 
     @property
     def step(self) -> str:
@@ -193,17 +211,27 @@ class Visit:
         if isinstance(planned, RunOutcome):
             self._end(planned)
 
-    def pain_during(self, pain: float, hurts: bool) -> None:
-        """Pain during the exercise shown: after it, or reported while it runs ("this hurts"); above its limit the
-        exercise stops for today at once."""
+    def sets(self) -> int:
+        """The sets of the exercise shown, as the terminal guides them (the dose's lower bound; 1 without one)."""
+        run = self._run()
+        assert run.plan is not None
+        dose = run.plan.items[self.exercise].dose
+        return int(dose.sets.min) if dose is not None and dose.sets is not None else 1
+
+    def pain_during(self, pain: float, hurts: int | None) -> None:
+        """Pain during the exercise shown: after it (``hurts`` None), or reported while it ran ("this hurts", after
+        ``hurts`` sets); above its limit the exercise stops for today at once, recorded as stopped part-way after the
+        sets finished, as the terminal records a stop for pain."""
         run = self._run()
         assert run.plan is not None
         item = run.plan.items[self.exercise]
         limit = run.pain_during(item.exercise.id, pain)
         if limit is not None:
+            if hurts is not None:
+                run.stopped_part_way(item.exercise.id, hurts, self.sets())
             self.notes.append(above_limit_words(limit))
             self.exercise += 1
-        elif hurts:
+        elif hurts is not None:
             self.notes.append(f"{WITHIN_LIMIT_WORDS}, or tell us your pain when you have finished it.")
         else:
             self.exercise += 1

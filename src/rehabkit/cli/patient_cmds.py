@@ -354,11 +354,8 @@ def _record_next_day(
     protocol = _next_day_protocol(state, session.protocol, protocol_id)
     recorded = record_next_day(store, patient, actor, day, session=session, pain=pain, settled=settled,
                                protocol=protocol, policy=state.registry().policy())  # fmt: skip
-    compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
-    echo(
-        f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
-        f"{session.date}{compared}."
-    )
+    lines = next_day_lines(patient, day, pain, recorded)
+    echo(lines[0])
     if protocol is None:
         echo(
             f"(protocol {session.protocol!r} is not installed: its next-morning rules act when the next session "
@@ -366,16 +363,33 @@ def _record_next_day(
             err=True,
         )
         return
-    for reason in recorded.reasons:
-        echo(f"  {reason.describe()}: {reason.rule.message}")
+    for line in lines[1 : 1 + len(recorded.reasons)]:
+        echo(line)
     _say_unruled(recorded.unruled, protocol.key, patient, pain, settled)
+    for line in lines[1 + len(recorded.reasons) :]:
+        echo(line)
     if recorded.paused:
-        echo("The programme is paused until a clinician has reviewed you (rehabkit review).")
         urgent = recorded.action == "refer-urgently"
         raise exit_with(ExitCode.URGENT_REFERRAL if urgent else ExitCode.STOPPED_FOR_REVIEW)
-    if recorded.reasons:
+
+
+def next_day_lines(patient: str, day: datetime.date, pain: float, recorded: Any) -> list[str]:
+    """What 'rehabkit next-day' says of a report it recorded (``recorded``: the course service's
+    ``NextDayRecorded``): what was recorded, each rule it fired, and what happens to the course; the browser's
+    morning check-in says the same."""
+    session = recorded.session
+    compared = f" (pain before that session: {session.pain_before:g}/10)" if session.pain_before is not None else ""
+    lines = [
+        f"Next-morning pain {pain:g}/10 recorded for {patient} on {day.isoformat()}, after the session of "
+        f"{session.date}{compared}."
+    ]
+    lines += [f"  {reason.describe()}: {reason.rule.message}" for reason in recorded.reasons]
+    if recorded.paused:
+        lines.append("The programme is paused until a clinician has reviewed you (rehabkit review).")
+    elif recorded.reasons:
         lower = recorded.action == "reduce-load"
-        echo("The next session's plan " + ("is one step lower." if lower else "keeps the same doses."))
+        lines.append("The next session's plan " + ("is one step lower." if lower else "keeps the same doses."))
+    return lines
 
 
 def _say_unruled(unruled: tuple[str, ...], protocol: str, patient: str, pain: float, settled: float | None) -> None:

@@ -145,6 +145,7 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
     """What the application serves from: the store, each protocol's course context, the terminal's words."""
     from .._web.app import Site
     from .._web.visits import Words
+    from .patient_cmds import next_day_lines
     from .protocols import course_context, resolve_protocol
     from .refusals import describe_stop, gate_lines
     from .run_cmd import DECISION_PAUSE, SCREENING_PAUSE, decision_words, rest_day_words, screening_stop_words
@@ -165,6 +166,7 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
         screening_stop=screening_stop_words,
         screening_pause=SCREENING_PAUSE,
         decision_pause=DECISION_PAUSE,
+        morning=next_day_lines,
     )
     return Site(lambda: open_store(db, create=False), context, words, secure=secure, staff=_staff_words(state))
 
