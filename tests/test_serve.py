@@ -418,3 +418,20 @@ def test_too_many_links_that_cannot_sign_in_from_one_address_must_wait(cli, tmp_
     with TestClient(app, client=("192.0.2.7", 4000), follow_redirects=False) as elsewhere:
         signed = elsewhere.post("/sign-in", data={"token": token}, headers=ORIGIN)
         assert signed.status_code == 303 and signed.headers["location"] == "/session"
+
+
+def test_a_course_whose_protocol_is_not_installed_is_a_page_not_a_server_error(cli, tmp_path, monkeypatch) -> None:
+    # The clinic uninstalls (or blocks) the pack a patient's course is in: the patient is told to contact the clinic,
+    # nothing is recorded, and the server goes on serving.
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db, "P-1")
+    token = invite(cli, db, "P-1")
+    before = records(db, "P-1")
+    monkeypatch.setenv("REHABKIT_BLOCK_PLUGINS", "neck")
+    with signed_in_client(app_for(db), token) as client:
+        for _ in range(2):  # and again: the server goes on answering
+            response = client.post("/session/start", headers=ORIGIN)
+            assert response.status_code == 503, response.text
+            assert "contact your clinic" in response.text and "Traceback" not in response.text
+        assert client.get("/progress").status_code == 200
+    assert records(db, "P-1") == before

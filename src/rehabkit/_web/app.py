@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .._common.errors import NotPermitted
+from .._common.errors import NotPermitted, RehabkitError
 from .._sessions.service import CourseContext
 from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
 from .._sessions.staff import Actor
@@ -44,6 +44,18 @@ __all__ = ["COOKIE", "Site", "create_app"]
 TEMPLATES = Path(__file__).parent / "templates"
 #: The session cookie's name.
 COOKIE = "rehabkit-session"
+
+
+class ProgrammeUnavailable(RehabkitError, LookupError):
+    """A course's protocol cannot be opened by this server (its pack is not installed, or its findings refuse it):
+    the message is the terminal's. Pages answer it with a page saying what to do, never a server error."""
+
+
+#: What a patient is told when their programme cannot be opened (the reason is for the clinic, shown to staff).
+UNAVAILABLE = (
+    "Your exercise programme cannot be opened here just now. Nothing was recorded. Please contact your clinic: "
+    "they can check it."
+)
 
 
 @attrs.frozen
@@ -92,6 +104,11 @@ class _Pages:
 
     def message(self, title: str, lines: list[str] | tuple[str, ...], status: int = 200) -> HTMLResponse:
         return self.page("message.html", status, title=title, lines=lines)
+
+    async def unavailable(self, request: Request, exc: Exception) -> Response:
+        """A course whose protocol cannot be opened: the patient is told to contact the clinic, staff see why."""
+        lines = [UNAVAILABLE] if not request.url.path.startswith("/staff") else [str(exc), "Nothing was recorded."]
+        return self.message("Programme unavailable", lines, 503)
 
     async def home(self, request: Request) -> Response:
         if session_patient(self.store, request.cookies.get(COOKIE)):
@@ -256,7 +273,12 @@ class _Pages:
 def create_app(site: Site) -> Starlette:
     """The application serving ``site``."""
     pages = _Pages(site)
-    return Starlette(routes=pages.routes(), lifespan=pages.lifespan, middleware=[_same_site_posts_only()])
+    return Starlette(
+        routes=pages.routes(),
+        lifespan=pages.lifespan,
+        middleware=[_same_site_posts_only()],
+        exception_handlers={ProgrammeUnavailable: pages.unavailable},
+    )
 
 
 async def _no_icon(request: Request) -> Response:

@@ -143,10 +143,10 @@ def _run(app: Any, host: str, port: int, certfile: str | None, keyfile: str | No
 
 def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
     """What the application serves from: the store, each protocol's course context, the terminal's words."""
-    from .._web.app import Site
+    from .._web.app import ProgrammeUnavailable, Site
     from .._web.visits import Words
     from .patient_cmds import next_day_lines
-    from .protocols import course_context, resolve_protocol
+    from .protocols import course_context, refuse_example, resolve_protocol
     from .refusals import describe_stop, gate_lines
     from .run_cmd import DECISION_PAUSE, SCREENING_PAUSE, decision_words, rest_day_words, screening_stop_words
 
@@ -154,7 +154,11 @@ def _site(state: AppState, db: str | None, *, secure: bool) -> Any:
 
     def context(protocol_id: str) -> Any:
         if protocol_id not in contexts:
-            protocol, _ = resolve_protocol(state, protocol_id)
+            try:
+                protocol, _ = resolve_protocol(state, protocol_id)
+                refuse_example(protocol, "a session")  # a sample, not for patients, as 'run' refuses it
+            except click.ClickException as exc:  # not installed, refused by its findings, an example: run's words
+                raise ProgrammeUnavailable(exc.format_message().removeprefix("rehabkit: error: ")) from None
             contexts[protocol_id] = course_context(state, protocol, session=True)
         return contexts[protocol_id]
 
