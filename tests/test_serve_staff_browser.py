@@ -6,6 +6,7 @@ page a form answers with; a handout with a sign-in link's QR code downloaded as 
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from test_pages import CHROMIUM, FLAGS
 from test_serve import CALM
 from test_serve_browser import _free_port, _wait_until_it_answers
 
-from conftest import TEST_CLINICIAN, clean_env, sign_in
+from conftest import REPO, TEST_CLINICIAN, clean_env, sign_in
 
 pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
@@ -31,14 +32,19 @@ def clinic(cli, tmp_path) -> Iterator[str]:
     today = datetime.date.today().isoformat()
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(CALM))
+    flagged = tmp_path / "red-flag.yaml"  # P-2 answers yes to a red flag: the overview has someone to show
+    flagged.write_text(yaml.safe_dump({**CALM, "screening": {"all": True}}))
     sign_in(db, TEST_CLINICIAN, ("admin", "clinician"))
     for args in (
         ("approve", "P-1", "--protocol", "neck-pain", "--phase", "acute", "--date", today),
         ("run", "neck-pain", "--patient", "P-1", "--answers", str(answers), "--date", today),
+        ("approve", "P-2", "--protocol", "neck-pain", "--phase", "acute", "--date", today),
         ("staff", "add", "P-1", "--role", "patient"),
         ("staff", "add", "PT-9", "--role", "physiotherapist", "--os-user", "nobody-pt9"),
     ):
         assert cli(*args, "--db", db).exit_code == 0, args
+    flagged_run = cli("run", "neck-pain", "--patient", "P-2", "--answers", str(flagged), "--date", today, "--db", db)
+    assert flagged_run.exit_code not in (0, 1, 2), flagged_run.output  # stopped by the red flag (its own exit code)
     assert cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input=PASSWORD + "\n").exit_code == 0
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -116,7 +122,11 @@ def test_a_clinicians_pages_and_a_handout_with_a_qr_code_are_accessible(cli, tmp
     page.goto(clinic + "/staff")
     _sign_in(page, clinic, "PT-9", PASSWORD)
     page.get_by_role("heading", name="Clinic overview").wait_for()
+    page.get_by_text("P-2").first.wait_for()  # the paused course is listed
     check("overview")
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture of the overview (UPDATE_SCREENSHOTS=docs)
+        page.set_viewport_size({"width": 1000, "height": 700})
+        page.screenshot(path=str(REPO / os.environ["UPDATE_SCREENSHOTS"] / "serve-overview.png"))
     page.get_by_label("Open a patient").fill("P-1")
     page.get_by_role("button", name="Open", exact=True).click()
     page.get_by_role("heading", name="P-1").wait_for()
