@@ -255,3 +255,67 @@ def test_a_figure_with_a_huge_angle_still_draws() -> None:
     exercise = _exercise(figure)
     ET.fromstring(still_svg(exercise))
     ET.fromstring(animated_svg(exercise))
+
+
+# --- the figure against the body model and the exercise's movements (RK601, RK602) ---------------
+
+
+def _line_of(path: Path, words: str) -> int:
+    return next(i for i, text in enumerate(path.read_text().splitlines(), 1) if words in text)
+
+
+def test_validate_names_the_line_of_a_knee_bent_backwards(cli, tmp_path) -> None:
+    figure = copy.deepcopy(PELVIC_TILT)
+    figure["poses"][0]["angles"]["knee"] = -30
+    path = _with_figure(tmp_path, figure)
+    result = cli("validate", str(path))
+    assert result.exit_code == 1, result.output
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "knee: -30" in text)
+    assert f"{path}:{line}:" in result.stdout, result.stdout  # the angles of the pose that bends it backwards
+    assert "RK601" in result.stdout and "knee -30 degrees is outside knee's range 0..150" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _lumbar(tmp_path: Path, figure: dict[str, Any], movements: list[str] | None) -> Path:
+    data = copy.deepcopy(MINIMAL)
+    exercise = data["exercises"][0]
+    exercise.update(region="lumbar", figure=figure)
+    if movements:
+        exercise["movements"] = movements
+    path = tmp_path / "lumbar.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+ROUNDED = {
+    "view": "side",
+    "support": "floor",
+    "start": {"angles": {"pelvis": 76, "hip": 76, "knee": 100, "shoulder": 76}},
+    "poses": [{"label": "rounded", "angles": {"pelvis": 60, "hip": 60, "knee": 100, "lower-trunk": 30}}],
+}
+
+
+def test_validate_catches_a_figure_that_flexes_the_spine_in_an_exercise_tagged_without_flexion(cli, tmp_path) -> None:
+    path = _lumbar(tmp_path, ROUNDED, ["kneel"])
+    result = cli("validate", str(path))
+    assert result.exit_code == 1, result.output
+    assert "RK602" in result.stdout
+    assert (
+        "its figure shows the lower back bent forward (lower-trunk 30 degrees in pose 'rounded') but the "
+        "exercise is not tagged 'bend'" in result.stdout
+    )
+    assert f"{path}:{_line_of(path, 'movements:') + 1}:" in result.stdout  # the list under the key
+    assert cli("validate", str(_lumbar(tmp_path, ROUNDED, ["kneel", "bend"]))).exit_code == 0
+
+
+def test_validate_catches_an_exercise_tagged_bend_whose_figure_does_not_bend(cli, tmp_path) -> None:
+    path = _lumbar(tmp_path, PELVIC_TILT, ["bend", "lift"])
+    result = cli("validate", str(path))
+    assert result.exit_code == 1, result.output
+    assert "exercise 'chin-tuck' is tagged 'bend' but its figure does not show it" in result.stdout
+    assert f"{path}:{_line_of(path, 'figure:') + 1}:" in result.stdout  # the mapping under the key
+    hinge = copy.deepcopy(PELVIC_TILT)
+    hinge["start"] = {"angles": {"hip": 0}}
+    hinge["poses"] = [{"label": "hinged", "angles": {"pelvis": 45, "hip": 45}}]  # tipped from the hips
+    hinge["support"] = "none"
+    assert cli("validate", str(_lumbar(tmp_path, hinge, ["bend", "lift"]))).exit_code == 0

@@ -331,6 +331,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("exercises.0.figure", _figure(knee=20))),
         "knee -20 degrees is outside knee's range 0..150",
     ),
+    "RK602": (
+        _mutate(_set("exercises.0.figure", _figure(neck=40))),
+        _mutate(_set("exercises.0.figure", _figure(neck=40)), _set("exercises.0.movements", ["bend"])),
+        "its figure shows the neck bent forward (neck 40 degrees in pose 1) but the exercise is not tagged 'bend'",
+    ),
 }
 
 
@@ -614,3 +619,20 @@ def test_rk601_names_a_huge_or_odd_angle_rather_than_failing(angle) -> None:
     findings = check(_mutate(_set("exercises.0.figure", _figure(knee=angle)))())
     assert [f.code for f in findings if f.code.startswith("RK0")] == []  # no crashed rule (RK099)
     assert [f.code for f in findings if f.code == "RK601"] == ["RK601"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(flexion=st.integers(min_value=-35, max_value=60), tagged=st.booleans())
+def test_rk602_asks_for_bend_exactly_when_the_lower_back_reaches_the_body_models_threshold(flexion, tagged) -> None:
+    from rehabkit._outputs.figures import body_model
+
+    rows = body_model()["movements"]
+    threshold = next(row["min"] for row in rows["bend"] if row["joints"] == ["lower-trunk"])
+    arch = next(row["max"] for row in rows["extend"] if row["joints"] == ["lower-trunk"])
+    steps = [_set("exercises.0.region", "lumbar"), _set("exercises.0.figure", _figure(**{"lower-trunk": flexion}))]
+    if tagged:
+        steps.append(_set("exercises.0.movements", ["bend"]))
+    messages = [f.message for f in check(_mutate(*steps)()) if f.code == "RK602"]
+    assert any("is not tagged 'bend'" in m for m in messages) == (not tagged and flexion >= threshold)
+    assert any("is tagged 'bend' but" in m for m in messages) == (tagged and flexion < threshold)
+    assert any("is not tagged 'extend'" in m for m in messages) == (flexion <= arch)

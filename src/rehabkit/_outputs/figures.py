@@ -20,7 +20,17 @@ from typing import Any
 
 from ..model import Exercise, Figure, Pose
 
-__all__ = ["BODY_MODEL", "angle_problems", "animated_svg", "body_model", "figure_text", "pose_points", "still_svg"]
+__all__ = [
+    "BODY_MODEL",
+    "angle_problem",
+    "angle_problems",
+    "animated_svg",
+    "body_model",
+    "figure_text",
+    "joint_angle",
+    "pose_points",
+    "still_svg",
+]
 
 #: The body model's file name among the shipped schema files.
 BODY_MODEL = "body-model.json"
@@ -55,6 +65,11 @@ def body_model() -> dict[str, Any]:
 def _turn(value: float) -> float:
     """An angle as the same turn between -180 and 180 degrees (a huge whole number too, which is no float)."""
     return float((value + 180) % 360 - 180)
+
+
+def joint_angle(pose: Pose, joint: str) -> float:
+    """A pose's angle at a joint (0 when left out), as the same turn between -180 and 180 degrees."""
+    return _angle(dict(pose.angles), joint)
 
 
 def _angle(angles: Mapping[str, float], joint: str, side: str = "") -> float:
@@ -111,17 +126,20 @@ def _limbs(
 
 def angle_problems(pose: Pose) -> list[str]:
     """What is wrong with a pose's angles: unknown joints, angles outside the body model's range."""
+    return [problem for name, value in pose.angles if (problem := angle_problem(name, value)) is not None]
+
+
+def angle_problem(name: str, value: float) -> str | None:
+    """What is wrong with one angle of a pose (an unknown joint, outside the joint's range), or None."""
     joints = body_model()["joints"]
-    problems = []
-    for name, value in pose.angles:
-        joint = name.removeprefix("left-").removeprefix("right-")
-        spec = joints.get(joint)
-        if spec is None or (joint != name and not spec["paired"]):
-            problems.append(f"{name!r} is not a joint of the body model")
-        elif not spec["min"] <= value <= spec["max"]:
-            shown = value if isinstance(value, int) else f"{value:g}"  # a huge whole number is no float
-            problems.append(f"{name} {shown} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}")
-    return problems
+    joint = name.removeprefix("left-").removeprefix("right-")
+    spec = joints.get(joint)
+    if spec is None or (joint != name and not spec["paired"]):
+        return f"{name!r} is not a joint of the body model"
+    if not spec["min"] <= value <= spec["max"]:
+        shown = value if isinstance(value, int) else f"{value:g}"  # a huge whole number is no float
+        return f"{name} {shown} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}"
+    return None
 
 
 def _fmt(value: float) -> str:
