@@ -636,3 +636,56 @@ def test_rk602_asks_for_bend_exactly_when_the_lower_back_reaches_the_body_models
     assert any("is not tagged 'bend'" in m for m in messages) == (not tagged and flexion >= threshold)
     assert any("is tagged 'bend' but" in m for m in messages) == (tagged and flexion < threshold)
     assert any("is not tagged 'extend'" in m for m in messages) == (flexion <= arch)
+
+
+def _front(**end: float) -> dict[str, Any]:
+    return {"view": "front", "support": "chair", "start": {"angles": {"knee": 90}}, "poses": [{"angles": end}]}
+
+
+@pytest.mark.parametrize(
+    ("figure", "movements", "rk601", "rk602"),
+    [
+        (_front(neck=30), ["side-bend"], [], []),  # bending the neck sideways, tagged so
+        (_front(neck=30), None, [], ["its figure shows the neck bent sideways (neck 30 degrees in pose 1)"]),
+        (_front(head=60), ["twist"], [], []),  # the head turned, from the front
+        (_front(head=60), None, [], ["its figure shows the head turned (head 60 degrees in pose 1)"]),
+        (
+            _front(neck=-60),
+            ["side-bend"],
+            ["neck -60 degrees is outside neck side-bend's range -45..45 (seen from the front)"],
+            [],
+        ),
+        (_front(shoulder=90), ["bend"], [], []),  # bending forward cannot show from the front: not checked
+    ],
+)
+def test_a_front_view_figure_is_checked_against_the_front_views_ranges_and_movements(
+    figure, movements, rk601, rk602
+) -> None:
+    steps = [_set("exercises.0.figure", figure)] + ([_set("exercises.0.movements", movements)] if movements else [])
+    findings = check(_mutate(*steps)())
+    for code, expected in (("RK601", rk601), ("RK602", rk602)):
+        messages = [f.message for f in findings if f.code == code]
+        assert len(messages) == len(expected) and all(w in m for w, m in zip(expected, messages, strict=True)), messages
+
+
+def test_rk402_a_library_whose_figures_are_reviewed_in_the_future() -> None:
+    library = {
+        "kind": "exercise-library",
+        "id": "lib",
+        "version": "1.0.0",
+        "title": "Library",
+        "exercises": [_exercise("a")],
+        "references": [{"citation": "A book.", "url": "https://example.org/book"}],
+        "reviewed": "2026-01-01",
+        "figure_review": {"authors": ["The developers"], "reviewed": "2026-11-22", "clinician": False},
+    }
+    findings = [f for f in check(library) if f.code == "RK402"]
+    assert [(f.message, f.json_path) for f in findings] == [
+        (
+            "figure_review.reviewed 2026-11-22 is in the future (today is 2026-11-21): give the date the figures' "
+            "review took place.",
+            "$.figure_review.reviewed",
+        )
+    ]
+    library["figure_review"]["reviewed"] = "2026-11-21"
+    assert [f for f in check(library) if f.code == "RK402"] == []

@@ -79,6 +79,35 @@ def exercises(
         echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
 
 
+def figure_line(registered: Any) -> str:
+    """What an exercise's figure shows and who reviewed it (its library's ``figure_review``), in one line."""
+    from .._outputs.figures import seen_from
+
+    exercise = registered.item
+    poses = ", ".join(repr(pose.label) for pose in exercise.figure.poses if pose.label) or "its end position"
+    return f"Figure: seen from {seen_from(exercise)}, start and {poses}. {figure_review(registered)}"
+
+
+def figure_review(registered: Any) -> str:
+    """Who drew and reviewed the figure of an exercise, from its library; said plainly when nothing is recorded."""
+    review = _library_review(registered.source) if registered.source else None
+    if review is None:
+        return "Who reviewed the figure is not recorded."
+    text: str = review.describe()
+    return text
+
+
+def _library_review(source: str) -> Any:
+    from .._common.errors import DocumentError
+    from .._documents.builders import library_from_document
+    from .._documents.loader import load_file
+
+    try:
+        return library_from_document(load_file(source)).figure_review
+    except (DocumentError, OSError):
+        return None
+
+
 def _show(registered: Any, output_format: str) -> None:
     exercise = registered.item
     if output_format == "json":
@@ -102,5 +131,7 @@ def _show(registered: Any, output_format: str) -> None:
     links += [f"harder: {exercise.progression}"] if exercise.progression else []
     if links:
         lines.append("; ".join(links))
+    if exercise.figure is not None:
+        lines.append(figure_line(registered))
     for line in lines:  # a line break of the exercise's own is written out, never folded away by wrapping
         echo(*(textwrap.wrap(visible(line), width=78, subsequent_indent="     ") or [line]))

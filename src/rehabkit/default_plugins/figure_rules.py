@@ -29,17 +29,21 @@ def figures_and_media(context: LintContext) -> Iterator[Violation]:
                 )
 
 
+def _in_view(view: str) -> str:
+    return "" if view == "side" else f" (seen from the {view})"
+
+
 def _figure(exercise: Exercise, figure: Figure, at: tuple[str | int, ...]) -> Iterator[Violation]:
     from .._outputs.figures import angle_problem, body_model
 
     poses = [(figure.start, (*at, "start")), *((pose, (*at, "poses", i)) for i, pose in enumerate(figure.poses))]
     for pose, where in poses:
         for name, value in pose.angles:
-            problem = angle_problem(name, value)
+            problem = angle_problem(name, value, figure.view)
             if problem is not None:
                 yield Violation(
-                    f"exercise {exercise.id!r}: {problem}: draw an angle the body can make "
-                    "(schemas/body-model.json gives each joint's range).",
+                    f"exercise {exercise.id!r}: {problem}{_in_view(figure.view)}: draw an angle the body can make "
+                    "(schemas/body-model.json gives each joint's range in each view).",
                     (*where, "angles", name),
                 )
     rule = body_model()["needs_support"]
@@ -70,7 +74,11 @@ def _tag_and_figure(
     exercise: Exercise, figure: Figure, tag: str, rows: Sequence[Mapping[str, Any]], at: tuple[str | int, ...]
 ) -> Iterator[Violation]:
     """A tagged movement the figure does not show; a movement the figure shows that is not tagged."""
-    mine = [row for row in rows if exercise.region == "whole-spine" or exercise.region in row["regions"]]
+    mine = [
+        row
+        for row in rows
+        if figure.view in row["views"] and (exercise.region == "whole-spine" or exercise.region in row["regions"])
+    ]
     met = [(row, shown) for row in mine if (shown := _meets(row, figure)) is not None]
     if tag in exercise.movements and mine and not met:
         wanted = "; ".join(_sign_words(row) for row in mine)
@@ -97,6 +105,8 @@ def _meets(row: Mapping[str, Any], figure: Figure) -> str | None:
     ]
     for name, pose in labelled:
         value = _sum(row["joints"], pose) - start
+        if row.get("either_side"):
+            value = abs(value)
         if ("min" in row and value >= row["min"]) or ("max" in row and value <= row["max"]):
             change = " more than at the start" if row.get("from_start") else ""
             return f"{' + '.join(row['joints'])} {value:g} degrees{change} in {name}"
@@ -111,6 +121,8 @@ def _sum(joints: Sequence[str], pose: Pose) -> float:
 
 def _sign_words(row: Mapping[str, Any]) -> str:
     limit = f"at least {row['min']}" if "min" in row else f"at most {row['max']}"
+    if row.get("either_side"):
+        limit += " either way"
     change = " more than at the start" if row.get("from_start") else ""
     return f"{row['shows']}: {' + '.join(row['joints'])} {limit} degrees{change}"
 
