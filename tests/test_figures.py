@@ -392,3 +392,95 @@ def test_rehabkit_exercises_shows_the_figure_and_who_reviewed_it(cli) -> None:
     words = " ".join(result.stdout.split())
     assert "Figure: seen from the head end, start and 'book open'." in words
     assert "Figures drawn by rehabkit developers; last reviewed 2026-12-08; not yet reviewed by a clinician." in words
+
+
+# --- where people look: the figure file, the gallery, the Markdown handout, the report ----------------
+
+
+def test_exercises_figure_writes_the_still_or_animated_svg(cli, tmp_path) -> None:
+    from rehabkit._outputs.figures import animated_svg, still_svg
+
+    bridge = next(e for e in _shipped() if e.id == "glute-bridge")
+    out = tmp_path / "bridge.svg"
+    result = cli("exercises", "glute-bridge", "--figure", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == still_svg(bridge)
+    assert cli("exercises", "glute-bridge", "--figure", "--animated", "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8") == animated_svg(bridge)
+    for wrong in (["--figure", "-o", str(out)], ["glute-bridge", "--figure"], ["glute-bridge", "-o", str(out)]):
+        refused = cli("exercises", *wrong)
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
+    assert cli("exercises", "glute-brige", "--figure", "-o", str(out)).exit_code == 1  # no such exercise
+
+
+def test_the_gallery_shows_every_exercise_with_its_figure_steps_tags_and_review(cli, tmp_path) -> None:
+    from test_outputs import Page
+
+    out = tmp_path / "gallery.html"
+    result = cli("exercises", "--gallery", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert "script" not in page.tags and page.fetches == []  # self-contained, no script
+    shipped = _shipped()
+    assert text.count('<figure class="exercise-figure"><svg') == len(shipped)
+    cards = [Page("<article" + chunk).words for chunk in text.split("<article")[1:]]
+    assert len(cards) == len(shipped)
+    for exercise in shipped:
+        tags = ", ".join(exercise.movements) if exercise.movements else "none tagged"
+        head = f"{exercise.name} {exercise.id} · {exercise.region} · pack exercises Movements: {tags}"
+        (card,) = [c for c in cards if c.startswith(head)]
+        assert all(" ".join(step.split()) in card for step in exercise.steps)
+        assert f"Line drawing of {exercise.name}" in card and "not yet reviewed by a clinician" in card
+    words = page.words
+    assert words.count("not yet reviewed by a clinician") == len(shipped)
+    lumbar = tmp_path / "lumbar.html"
+    assert cli("exercises", "--gallery", "--region", "cervical", "-o", str(lumbar)).exit_code == 0
+    cervical = [e for e in shipped if e.region == "cervical"]
+    assert lumbar.read_text(encoding="utf-8").count("<article") == len(cervical)
+
+
+def test_a_markdown_handout_links_its_figures_written_beside_it(cli, tmp_path) -> None:
+    out = tmp_path / "acute.md"
+    result = cli("handout", "low-back-pain-acute", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    tilt = next(e for e in _shipped() if e.id == "pelvic-tilt")
+    figure = tmp_path / "acute-pelvic-tilt.svg"
+    assert "(acute-pelvic-tilt.svg)" in text.split("\\. Pelvic tilt\n", 1)[1].split("###", 1)[0]  # on its card
+    root = ET.fromstring(figure.read_text(encoding="utf-8"))
+    assert root.findtext(f"{SVG}title") == figure_text_of(tilt)
+    assert oct(figure.stat().st_mode & 0o777) == "0o600"  # private, as the handout
+    links = [line for line in text.splitlines() if line.startswith("![")]
+    assert links and all((tmp_path / line.rsplit("(", 1)[1].rstrip(")")).is_file() for line in links)
+    assert "acute-pelvic-tilt.svg" in result.stderr
+    piped = cli("handout", "low-back-pain-acute", "-o", "-", "--renderer", "markdown")
+    assert piped.exit_code == 0 and "![" not in piped.stdout  # nowhere to write figures beside standard output
+
+
+def figure_text_of(exercise: Exercise) -> str:
+    from rehabkit._outputs.figures import figure_text
+
+    return figure_text(exercise)
+
+
+def test_the_course_reports_plan_shows_each_exercises_figure(cli, tmp_path) -> None:
+    from test_courses import Course
+
+    course = Course(cli, tmp_path, "neck-pain", patient="P-9")
+    course.approve("acute", 0)
+    result, _ = course.run(0)
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "report.html"
+    assert cli("report", "P-9", "--db", course.db, "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    plan = text.split('<h2 id="plan">The plan</h2>', 1)[1].split("</section>", 1)[0]
+    neck = yaml.safe_load((ROOT / "protocols" / "neck" / "neck-pain.yaml").read_text())
+    acute = next(p for p in neck["phases"] if p["id"] == "acute")
+    library = {e.id: e for e in _shipped()}
+    assert plan.count("<h3>") == len(acute["exercises"])
+    for ref in acute["exercises"]:
+        exercise = library[ref["exercise"]]
+        card = plan.split(f"<h3>{exercise.name}</h3>", 1)[1].split("</div>", 1)[0]
+        root = ET.fromstring(card.split('<figure class="exercise-figure">', 1)[1].split("</figure>", 1)[0])
+        assert root.findtext(f"{SVG}title") == figure_text_of(exercise)
