@@ -484,3 +484,26 @@ def test_the_course_reports_plan_shows_each_exercises_figure(cli, tmp_path) -> N
         card = plan.split(f"<h3>{exercise.name}</h3>", 1)[1].split("</div>", 1)[0]
         root = ET.fromstring(card.split('<figure class="exercise-figure">', 1)[1].split("</figure>", 1)[0])
         assert root.findtext(f"{SVG}title") == figure_text_of(exercise)
+
+
+# --- golden figures -----------------------------------------------------------------------------------
+
+#: One figure of each view, kept byte for byte in tests/golden/figures/ (what a reader of the repository can open
+#: to see them). A change to the drawing fails here; one that means to regenerates the files with
+#: ``UPDATE_GOLDEN=1 pytest tests/test_figures.py -k golden`` and the diff (and the files, opened) shows it.
+GOLDEN_FIGURES = ("pelvic-tilt", "upper-trapezius-stretch", "open-book")
+GOLDEN = Path(__file__).parent / "golden" / "figures"
+
+
+@pytest.mark.parametrize("exercise_id", GOLDEN_FIGURES)
+def test_golden_figures_are_drawn_byte_for_byte(exercise_id: str) -> None:
+    import os
+
+    from rehabkit._outputs.figures import still_svg
+
+    svg = still_svg(next(e for e in _shipped() if e.id == exercise_id))
+    golden = GOLDEN / f"{exercise_id}.svg"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(svg, encoding="utf-8")
+    assert golden.exists(), "no golden file yet: run UPDATE_GOLDEN=1 pytest tests/test_figures.py -k golden"
+    assert svg == golden.read_text(encoding="utf-8"), "the drawing changed: if on purpose, UPDATE_GOLDEN=1 and look"
