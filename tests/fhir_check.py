@@ -180,6 +180,11 @@ class _Walker:
         if url is None:
             return
         valueset = self.data["valueSets"][url]
+        if "codes" not in valueset and "urn:ietf:bcp:13" in valueset.get("unexpandable", ""):
+            # Media types (BCP 13) are IANA's registry, not in the package: the ones rehabkit writes are listed.
+            if value not in IANA_MEDIA_TYPES:
+                self.errors.append(f"{where}: {value!r} is not a media type this checker knows IANA registers")
+            return
         if "codes" not in valueset:
             self.errors.append(
                 f"{where}: the required binding {url} cannot be checked offline ({valueset['unexpandable']})"
@@ -231,6 +236,11 @@ class _Walker:
                     self.node(item, type_name, child_path, at, root, item_base)
                 elif code_type and code_type[:1].isupper() and isinstance(item, dict):
                     self.node(item, code_type, code_type, at, root, item_base)
+
+
+#: The media types rehabkit's exports use, as IANA registers them (https://www.iana.org/assignments/media-types):
+#: an exercise figure is ``image/svg+xml``.
+IANA_MEDIA_TYPES = frozenset({"image/svg+xml"})
 
 
 def _walk(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:

@@ -341,6 +341,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]
         _mutate(_set("exercises.0.figure", _figure(knee=20))),
         "knee -20 degrees is outside knee's range 0..150",
     ),
+    "RK602": (
+        _mutate(_set("exercises.0.figure", _figure(neck=40))),
+        _mutate(_set("exercises.0.figure", _figure(neck=40)), _set("exercises.0.movements", ["bend"])),
+        "its figure shows the neck bent forward (neck 40 degrees in pose 1) but the exercise is not tagged 'bend'",
+    ),
 }
 
 
@@ -657,3 +662,73 @@ def test_rk601_names_a_huge_or_odd_angle_rather_than_failing(angle) -> None:
     findings = check(_mutate(_set("exercises.0.figure", _figure(knee=angle)))())
     assert [f.code for f in findings if f.code.startswith("RK0")] == []  # no crashed rule (RK099)
     assert [f.code for f in findings if f.code == "RK601"] == ["RK601"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(flexion=st.integers(min_value=-35, max_value=60), tagged=st.booleans())
+def test_rk602_asks_for_bend_exactly_when_the_lower_back_reaches_the_body_models_threshold(flexion, tagged) -> None:
+    from rehabkit._outputs.figures import body_model
+
+    rows = body_model()["movements"]
+    threshold = next(row["min"] for row in rows["bend"] if row["joints"] == ["lower-trunk"])
+    arch = next(row["max"] for row in rows["extend"] if row["joints"] == ["lower-trunk"])
+    steps = [_set("exercises.0.region", "lumbar"), _set("exercises.0.figure", _figure(**{"lower-trunk": flexion}))]
+    if tagged:
+        steps.append(_set("exercises.0.movements", ["bend"]))
+    messages = [f.message for f in check(_mutate(*steps)()) if f.code == "RK602"]
+    assert any("is not tagged 'bend'" in m for m in messages) == (not tagged and flexion >= threshold)
+    assert any("is tagged 'bend' but" in m for m in messages) == (tagged and flexion < threshold)
+    assert any("is not tagged 'extend'" in m for m in messages) == (flexion <= arch)
+
+
+def _front(**end: float) -> dict[str, Any]:
+    return {"view": "front", "support": "chair", "start": {"angles": {"knee": 90}}, "poses": [{"angles": end}]}
+
+
+@pytest.mark.parametrize(
+    ("figure", "movements", "rk601", "rk602"),
+    [
+        (_front(neck=30), ["side-bend"], [], []),  # bending the neck sideways, tagged so
+        (_front(neck=30), None, [], ["its figure shows the neck bent sideways (neck 30 degrees in pose 1)"]),
+        (_front(head=60), ["twist"], [], []),  # the head turned, from the front
+        (_front(head=60), None, [], ["its figure shows the head turned (head 60 degrees in pose 1)"]),
+        (
+            _front(neck=-60),
+            ["side-bend"],
+            ["neck -60 degrees is outside neck side-bend's range -45..45 (seen from the front)"],
+            [],
+        ),
+        (_front(shoulder=90), ["bend"], [], []),  # bending forward cannot show from the front: not checked
+    ],
+)
+def test_a_front_view_figure_is_checked_against_the_front_views_ranges_and_movements(
+    figure, movements, rk601, rk602
+) -> None:
+    steps = [_set("exercises.0.figure", figure)] + ([_set("exercises.0.movements", movements)] if movements else [])
+    findings = check(_mutate(*steps)())
+    for code, expected in (("RK601", rk601), ("RK602", rk602)):
+        messages = [f.message for f in findings if f.code == code]
+        assert len(messages) == len(expected) and all(w in m for w, m in zip(expected, messages, strict=True)), messages
+
+
+def test_rk402_a_library_whose_figures_are_reviewed_in_the_future() -> None:
+    library = {
+        "kind": "exercise-library",
+        "id": "lib",
+        "version": "1.0.0",
+        "title": "Library",
+        "exercises": [_exercise("a")],
+        "references": [{"citation": "A book.", "url": "https://example.org/book"}],
+        "reviewed": "2026-01-01",
+        "figure_review": {"authors": ["The developers"], "reviewed": "2026-11-22", "clinician": False},
+    }
+    findings = [f for f in check(library) if f.code == "RK402"]
+    assert [(f.message, f.json_path) for f in findings] == [
+        (
+            "figure_review.reviewed 2026-11-22 is in the future (today is 2026-11-21): give the date the figures' "
+            "review took place.",
+            "$.figure_review.reviewed",
+        )
+    ]
+    library["figure_review"]["reviewed"] = "2026-11-21"
+    assert [f for f in check(library) if f.code == "RK402"] == []

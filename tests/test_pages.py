@@ -116,7 +116,31 @@ def test_a_handout_with_exercise_figures_opens_cleanly_and_is_accessible(browser
     assert figures.count() >= 1
     assert figures.first.bounding_box()["height"] > 40  # drawn, not collapsed
     title = page.evaluate("document.querySelector('figure.exercise-figure svg title').textContent")
-    assert title.startswith("Line drawing of Pelvic tilt: start position (left)")
+    assert title.startswith("Line drawing of Relaxed belly breathing: start position (left)")
+    assert _serious_violations(page) == []
+    # The README's picture of a handout card with its figure (UPDATE_SCREENSHOTS=docs writes it there).
+    card = page.locator("article.card").filter(has=page.locator("h3", has_text="Knee to chest"))
+    folder = os.environ.get("UPDATE_SCREENSHOTS")
+    target = (REPO / folder if folder else tmp_path) / "handout-card.png"
+    card.screenshot(path=str(target))
+    assert 5_000 < target.stat().st_size < 80_000  # a card, kept small
+    page.close()
+
+
+def test_the_figure_gallery_opens_cleanly_and_is_accessible(browser, cli, tmp_path) -> None:
+    out = tmp_path / "gallery.html"
+    result = cli("exercises", "--gallery", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page, errors, requests = _open(browser, out)
+    assert errors == []
+    assert requests == [out.as_uri()]
+    assert page.evaluate("document.scripts.length") == 0
+    figures = page.locator("figure.exercise-figure svg[role=img]")
+    assert figures.count() == page.locator("article").count() >= 46
+    heights = page.evaluate(
+        "[...document.querySelectorAll('figure.exercise-figure svg')].map(s => s.getBoundingClientRect().height)"
+    )
+    assert min(heights) > 40  # every figure drawn, none collapsed
     assert _serious_violations(page) == []
     page.close()
 
@@ -168,7 +192,10 @@ def test_the_course_report_opens_cleanly_and_is_accessible(browser, cli, tmp_pat
     assert cli("report", "P-7", "--db", course.db, "--date", day(10), "-o", str(out)).exit_code == 0
     page, errors, requests = _open(browser, out)
     assert errors == [] and requests == [out.as_uri()]
-    assert page.evaluate("document.querySelectorAll('svg[role=img] > title').length") == 3  # each chart is named
+    charts = "document.querySelectorAll('svg[role=img]:not(.rk-figure) > title').length"
+    assert page.evaluate(charts) == 3  # each chart is named
+    figures = "document.querySelectorAll('#plan ~ .plan svg.rk-figure[role=img] > title').length"
+    assert page.evaluate(figures) >= 1  # the plan's exercise figures, each with its text alternative
     assert _serious_violations(page) == []
     _screenshot(page, "report.png", tmp_path)
     page.close()

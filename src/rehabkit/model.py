@@ -29,6 +29,7 @@ __all__ = [
     "Figure",
     "FigureArrow",
     "FigureProp",
+    "FigureReview",
     "Media",
     "Phase",
     "Pose",
@@ -654,6 +655,22 @@ class Reference(_Model):
 
 
 @_model
+class FigureReview(_Model):
+    """Who drew and last reviewed an exercise library's figures, and when; whether a clinician took part."""
+
+    SCHEMA_DEF: ClassVar[str] = "figureReview"
+    authors: tuple[str, ...] = attrs.field(converter=_as_tuple, metadata={"many": True})
+    reviewed: str
+    clinician: bool
+
+    def describe(self) -> str:
+        """In words, as shown under the figures (``...; not yet reviewed by a clinician.``)."""
+        who = ", ".join(self.authors)
+        clinical = "reviewed by a clinician" if self.clinician else "not yet reviewed by a clinician"
+        return f"Figures drawn by {who}; last reviewed {self.reviewed}; {clinical}."
+
+
+@_model
 class Suppression(_Model):
     """A lint finding a document accepts on purpose, with the reason."""
 
@@ -727,6 +744,8 @@ class ExerciseLibrary(_Model):
     suppress: tuple[Suppression, ...] = _nested(Suppression, many=True, default=())
     #: The document format it was written for (``format``); ``None``: none declared, the first format.
     format_version: int | None = attrs.field(default=None, metadata={"key": "format"})
+    #: Who drew and reviewed the figures, and when (``figure_review``); ``None``: not recorded.
+    figure_review: FigureReview | None = _nested(FigureReview, default=None)
 
     @property
     def key(self) -> str:

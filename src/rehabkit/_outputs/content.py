@@ -70,6 +70,8 @@ class ExerciseCard:
     figure_svg: str = ""
     #: The figure's text alternative, built from the steps (``""``: no figure).
     figure_text: str = ""
+    #: The figure's file, beside a Markdown handout, when the command writes one (``""``: none; link to it).
+    figure_file: str = ""
 
 
 @attrs.frozen(slots=True)
@@ -245,6 +247,8 @@ class CourseReport:
     paper: str = "a4"
     #: Pain during each exercise of each session, oldest first, with part-way stops.
     exercise_pain: tuple[ExercisePain, ...] = ()
+    #: The current phase's exercises at the patient's dose, each with its figure (none while the course is stopped).
+    plan: tuple[ExerciseCard, ...] = ()
 
     @property
     def kind(self) -> str:

@@ -19,8 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Exercise, Figure, Pose
+from .figure_views import front_points, top_points
 
-__all__ = ["BODY_MODEL", "angle_problems", "animated_svg", "body_model", "figure_text", "pose_points", "still_svg"]
+__all__ = [
+    "BODY_MODEL",
+    "angle_problem",
+    "angle_problems",
+    "animated_svg",
+    "body_model",
+    "figure_text",
+    "joint_angle",
+    "joints",
+    "pose_points",
+    "seen_from",
+    "still_svg",
+]
 
 #: The body model's file name among the shipped schema files.
 BODY_MODEL = "body-model.json"
@@ -57,6 +70,11 @@ def _turn(value: float) -> float:
     return float((value + 180) % 360 - 180)
 
 
+def joint_angle(pose: Pose, joint: str) -> float:
+    """A pose's angle at a joint (0 when left out), as the same turn between -180 and 180 degrees."""
+    return _angle(dict(pose.angles), joint)
+
+
 def _angle(angles: Mapping[str, float], joint: str, side: str = "") -> float:
     if side and f"{side}-{joint}" in angles:
         return _turn(angles[f"{side}-{joint}"])
@@ -69,10 +87,18 @@ def _step(start: tuple[float, float], direction: float, length: float) -> tuple[
     return start[0] + length * math.sin(radians), start[1] - length * math.cos(radians)
 
 
-def pose_points(pose: Pose) -> dict[str, tuple[float, float]]:
-    """Each point of the body in a pose, hip at the origin (y down), both sides: ``left-knee``, ``right-knee``..."""
+def pose_points(pose: Pose, view: str = "side") -> dict[str, tuple[float, float]]:
+    """Each point of the body in a pose, hip at the origin (y down), both sides: ``left-knee``, ``right-knee``...
+
+    ``view``: ``side`` (the figure facing right, its left side nearest), ``front`` or ``top``
+    (:mod:`rehabkit._outputs.figure_views`).
+    """
     angles = dict(pose.angles)
     length = {name: share * _HEIGHT for name, share in body_model()["segments"].items()}
+    if view in ("front", "top"):
+        width = {name: body_model()["widths"][name] * _HEIGHT for name in ("hips", "shoulders")}
+        views = {"front": front_points, "top": top_points}
+        return views[view](lambda joint, side: _angle(angles, joint, side), length, width)
     points: dict[str, tuple[float, float]] = {"hip": (0.0, 0.0)}
     direction = _angle(angles, "pelvis")
     points["pelvis"] = _step(points["hip"], direction, length["pelvis"])
@@ -109,19 +135,29 @@ def _limbs(
         points[f"{side}-{point}"] = _step(points[f"{side}-{start}"], direction, length[segment])
 
 
-def angle_problems(pose: Pose) -> list[str]:
-    """What is wrong with a pose's angles: unknown joints, angles outside the body model's range."""
-    joints = body_model()["joints"]
-    problems = []
-    for name, value in pose.angles:
-        joint = name.removeprefix("left-").removeprefix("right-")
-        spec = joints.get(joint)
-        if spec is None or (joint != name and not spec["paired"]):
-            problems.append(f"{name!r} is not a joint of the body model")
-        elif not spec["min"] <= value <= spec["max"]:
-            shown = value if isinstance(value, int) else f"{value:g}"  # a huge whole number is no float
-            problems.append(f"{name} {shown} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}")
-    return problems
+def joints(view: str = "side") -> dict[str, Any]:
+    """The body model's joints with their ranges as a view means them (``views`` in the body model)."""
+    model = body_model()
+    table: dict[str, Any] = model["joints"] if view == "side" else model["views"][view]["joints"]
+    return table
+
+
+def angle_problems(pose: Pose, view: str = "side") -> list[str]:
+    """What is wrong with a pose's angles: unknown joints, angles outside the body model's range for the view."""
+    return [problem for name, value in pose.angles if (problem := angle_problem(name, value, view)) is not None]
+
+
+def angle_problem(name: str, value: float, view: str = "side") -> str | None:
+    """What is wrong with one angle of a pose (an unknown joint, outside the joint's range), or None."""
+    table = joints(view)
+    joint = name.removeprefix("left-").removeprefix("right-")
+    spec = table.get(joint)
+    if spec is None or (joint != name and not spec["paired"]):
+        return f"{name!r} is not a joint of the body model"
+    if not spec["min"] <= value <= spec["max"]:
+        shown = value if isinstance(value, int) else f"{value:g}"  # a huge whole number is no float
+        return f"{name} {shown} degrees is outside {spec['name']}'s range {spec['min']}..{spec['max']}"
+    return None
 
 
 def _fmt(value: float) -> str:
@@ -131,7 +167,7 @@ def _fmt(value: float) -> str:
 
 def _placed(pose: Pose, figure: Figure) -> dict[str, tuple[float, float]]:
     """The pose's points moved so that the body rests on the bottom of its panel (its lowest point on the floor)."""
-    points = pose_points(pose)
+    points = pose_points(pose, figure.view)
     centre = _head_centre(points)
     xs = [x for x, _ in points.values()]
     bottom = max(max(y for _, y in points.values()), centre[1] + _HEAD_RADIUS)
@@ -159,49 +195,92 @@ def _body(points: Mapping[str, tuple[float, float]], figure: Figure) -> list[str
     ]
     for side, css in (("right", "rk-far"), (None, "rk-body"), ("left", "rk-body")):
         if side is None:
-            out += [_line(points[start], points[point], css) for _, start, point, _ in _SPINE[:3]]
-            centre = _head_centre(points)
-            out.append(
-                f'<circle class="{css}" {_LOOK[css]} cx="{_fmt(centre[0])}" cy="{_fmt(centre[1])}" '
-                f'r="{_HEAD_RADIUS:g}"/>'
-            )
+            out += _spine_and_head(points, figure, css)
             continue
         out += [_line(points[f"{side}-{a}"], points[f"{side}-{b}"], css) for a, b, _ in _LINKS]
     return out
+
+
+def _spine_and_head(points: Mapping[str, tuple[float, float]], figure: Figure, css: str) -> list[str]:
+    """The spine (not from above, where it is under the head), the hip and shoulder lines (front and top views),
+    the head, and the nose that shows where the head turns (front and top views)."""
+    spine = [] if figure.view == "top" else [(start, point) for _, start, point, _ in _SPINE[:3]]
+    across = [] if figure.view == "side" else [("left-hip", "right-hip"), ("left-shoulder", "right-shoulder")]
+    out = [_line(points[a], points[b], css) for a, b in (*spine, *across)]
+    centre = _head_centre(points)
+    out.append(
+        f'<circle class="{css}" {_LOOK[css]} cx="{_fmt(centre[0])}" cy="{_fmt(centre[1])}" r="{_HEAD_RADIUS:g}"/>'
+    )
+    if "nose" in points:
+        start = centre if figure.view == "front" else _step(centre, _bearing(centre, points["nose"]), _HEAD_RADIUS)
+        out.append(_line(start, points["nose"], "rk-nose"))
+    return out
+
+
+def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The direction from ``a`` to ``b`` (degrees, 0 up the page, 90 to the right)."""
+    return math.degrees(math.atan2(b[0] - a[0], a[1] - b[1]))
 
 
 def _segments(points: Mapping[str, tuple[float, float]]) -> Iterable[tuple[str, str, str]]:
     for _, start, point, segment in _SPINE:
         yield start, point, segment
     yield "hip", "pelvis", "pelvis"
+    if "nose" in points:  # front and top views: the hip and shoulder lines
+        yield "left-hip", "right-hip", "pelvis"
+        yield "left-shoulder", "right-shoulder", "upper-trunk"
     for side in ("left", "right"):
         for a, b, segment in _LINKS:
             yield f"{side}-{a}", f"{side}-{b}", segment
 
 
-def _support(points: Mapping[str, tuple[float, float]], support: str) -> list[str]:
+def _support(points: Mapping[str, tuple[float, float]], figure: Figure, above: bool) -> list[str]:
+    """The support as dashed lines: a floor line with the chair, wall, table or bar on it; seen from above, an
+    outline under the body (the mat or the seat)."""
+    if figure.support == "none":
+        return []
+    xs, ys = [x for x, _ in points.values()], [y for _, y in points.values()]
+    if above:
+        return [
+            f'<rect class="rk-support" {_LOOK["rk-support"]} x="{_fmt(min(xs) - 8)}" y="{_fmt(min(ys) - 8)}" '
+            f'width="{_fmt(max(xs) - min(xs) + 16)}" height="{_fmt(max(ys) - min(ys) + 16)}" rx="4"/>'
+        ]
     floor = _PANEL - 12
     lines = [_line((4, floor), (_PANEL - 4, floor), "rk-support")]
-    if support == "none":
-        return []
-    if support == "chair":
-        seat = points["hip"][1] + 3
-        back = points["hip"][0] - 8
+    if figure.support == "chair":
+        lines += _chair(points, floor, side=figure.view == "side")
+    elif figure.support == "wall" and figure.view == "side":
+        lines.append(_line((min(xs) - 2, 6), (min(xs) - 2, floor), "rk-support"))
+    elif figure.support == "table":
+        top = max(points["left-elbow"][1], points["left-hand"][1]) + 3
+        edge = min(points["left-elbow"][0], points["left-hand"][0]) - 4
         lines += [
-            _line((back, seat), (back + 26, seat), "rk-support"),
-            _line((back, seat), (back, seat - 30), "rk-support"),
-            _line((back, seat), (back, floor), "rk-support"),
-            _line((back + 26, seat), (back + 26, floor), "rk-support"),
+            _line((edge, top), (_PANEL - 4, top), "rk-support"),
+            _line((edge + 4, top), (edge + 4, floor), "rk-support"),
         ]
-    elif support == "wall":
-        wall = min(x for x, _ in points.values()) - 2
-        lines.append(_line((wall, 6), (wall, floor), "rk-support"))
-    elif support == "table":
-        lines = [_line((4, floor), (_PANEL - 4, floor), "rk-support")]
-    elif support == "bar":
-        top = min(y for _, y in points.values()) - 2
+    elif figure.support == "bar":
+        top = min(points["left-hand"][1], points["right-hand"][1]) - 1
         lines.append(_line((10, top), (_PANEL - 10, top), "rk-support"))
     return lines
+
+
+def _chair(points: Mapping[str, tuple[float, float]], floor: float, *, side: bool) -> list[str]:
+    """A chair whose seat is at knee height: under the hips when sitting, else behind the body (side view)."""
+    seat = floor - body_model()["segments"]["shank"] * _HEIGHT - 1
+    hip_x = points["hip"][0]
+    if not side:
+        left, right = hip_x - 16, hip_x + 16
+        return [_line((left, seat), (right, seat), "rk-support")] + [
+            _line((x, seat), (x, floor), "rk-support") for x in (left + 2, right - 2)
+        ]
+    sitting = abs(points["hip"][1] + 3 - seat) < 8
+    back = hip_x - 8 if sitting else min(x for x, _ in points.values()) - 30
+    return [
+        _line((back, seat), (back + 26, seat), "rk-support"),
+        _line((back, seat), (back, seat - 30), "rk-support"),
+        _line((back, seat), (back, floor), "rk-support"),
+        _line((back + 26, seat), (back + 26, floor), "rk-support"),
+    ]
 
 
 def _extras(points: Mapping[str, tuple[float, float]], figure: Figure, end: bool) -> list[str]:
@@ -228,10 +307,33 @@ def _point(points: Mapping[str, tuple[float, float]], name: str) -> tuple[float,
     return points.get(name) or points[f"left-{name}"]
 
 
-def _panel(pose: Pose, figure: Figure, *, end: bool) -> str:
+def _panel(pose: Pose, figure: Figure, *, end: bool, above: bool = False) -> str:
     points = _placed(pose, figure)
-    parts = [*_support(points, figure.support), *_body(points, figure), *_extras(points, figure, end)]
+    parts = [*_support(points, figure, above), *_body(points, figure), *_extras(points, figure, end)]
     return "".join(parts)
+
+
+def seen_from(exercise: Exercise) -> str:
+    """Where the reader of an exercise's figure looks from, in words (``the side``, ``the front``, ``above``)."""
+    figure = exercise.figure
+    if figure is None or figure.view == "side":
+        return "the side"
+    if _above(exercise):
+        return "above"
+    if figure.view == "top":
+        return "the head end"
+    return "the front"
+
+
+def _above(exercise: Exercise) -> bool:
+    """Whether the figure is seen from above: the front of a body lying on its back or front, or the top of an
+    upright body (a body lying on one side seen from its top is seen from the head end, the floor below)."""
+    figure = exercise.figure
+    if figure is None or figure.view == "side":
+        return False
+    if figure.view == "front":
+        return exercise.position in ("supine", "prone")
+    return abs(joint_angle(figure.start, "pelvis")) < 60
 
 
 #: How each kind of mark looks, as presentation attributes (no style sheet: the still figure shows under any
@@ -243,6 +345,7 @@ _LOOK = {
     "rk-hl": 'stroke="#ccc" stroke-width="11" stroke-linecap="round"',
     "rk-support": f'{_LINE} stroke="#555" stroke-width="2" stroke-dasharray="5 3"',
     "rk-arrow": f'{_LINE} stroke="#000" stroke-width="2"',
+    "rk-nose": f'{_LINE} stroke="#222" stroke-width="2.5"',
     "rk-prop": 'fill="#ddd" stroke="#444" stroke-width="1.5"',
     "rk-label": 'font-family="sans-serif" font-size="9" fill="#222"',
 }
@@ -253,7 +356,8 @@ def figure_text(exercise: Exercise) -> str:
     figure = exercise.figure
     assert figure is not None
     end = figure.poses[-1].label or "end position"
-    parts = [f"Line drawing of {exercise.name}: start position (left) and {end} (right)."]
+    seen = "" if figure.view == "side" else f", seen from {seen_from(exercise)}"
+    parts = [f"Line drawing of {exercise.name}{seen}: start position (left) and {end} (right)."]
     if figure.props:
         parts.append("With " + ", ".join(prop.item for prop in figure.props) + ".")
     parts += [f"{i}. {step}" for i, step in enumerate(exercise.steps, 1)]
@@ -280,12 +384,12 @@ def still_svg(exercise: Exercise) -> str:
     figure = exercise.figure
     if figure is None:
         raise ValueError(f"exercise {exercise.id!r} has no figure")
-    end = figure.poses[-1]
+    end, above = figure.poses[-1], _above(exercise)
     label = f'<text class="rk-label" {_LOOK["rk-label"]} x="6" y="{_fmt(_PANEL - 2)}">'
     body = (
-        f"<g>{_panel(figure.start, figure, end=False)}"
+        f"<g>{_panel(figure.start, figure, end=False, above=above)}"
         f"{label}Start</text></g>"
-        f'<g transform="translate({_fmt(_PANEL)} 0)">{_panel(end, figure, end=True)}'
+        f'<g transform="translate({_fmt(_PANEL)} 0)">{_panel(end, figure, end=True, above=above)}'
         f"{label}{escape(end.label or 'End')}</text></g>"
     )
     return _svg(exercise, 2 * _PANEL, body, _top(figure, (figure.start, end)))
@@ -318,7 +422,7 @@ def animated_svg(exercise: Exercise) -> str:
         raise ValueError(f"exercise {exercise.id!r} has no figure")
     hold_range = exercise.dose.hold_seconds if exercise.dose else None
     hold = float(max(1, hold_range.min if hold_range else 1))
-    frames = _frames(figure, hold)
+    frames, above = _frames(figure, hold), _above(exercise)
     total = sum(seconds for _, seconds in frames)
     style, groups, elapsed = [], [], 0.0
     for i, (pose, seconds) in enumerate(frames):
@@ -328,11 +432,13 @@ def animated_svg(exercise: Exercise) -> str:
             f"@keyframes rk-f{i}{{0%{{opacity:{0 if begin else 1}}}{shown}{_fmt(finish)}%{{opacity:0}}}}"
             f".rk-f{i}{{animation:rk-f{i} {_fmt(total)}s step-end infinite}}"
         )
-        groups.append(f'<g class="rk-frame rk-f{i}" opacity="0">{_panel(pose, figure, end=pose in figure.poses)}</g>')
+        groups.append(
+            f'<g class="rk-frame rk-f{i}" opacity="0">{_panel(pose, figure, end=pose in figure.poses, above=above)}</g>'
+        )
         elapsed += seconds
     style.append(
         ".rk-still{opacity:0}@media (prefers-reduced-motion: reduce){.rk-frame{animation:none}.rk-still{opacity:1}}"
     )
-    still = f'<g class="rk-still">{_panel(figure.start, figure, end=False)}</g>'
+    still = f'<g class="rk-still">{_panel(figure.start, figure, end=False, above=above)}</g>'
     top = _top(figure, (pose for pose, _ in frames))
     return _svg(exercise, _PANEL, "".join(groups) + still, top, "".join(style))

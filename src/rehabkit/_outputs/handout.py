@@ -23,7 +23,7 @@ from ..engine.today import schedule_of
 from ..model import Exercise, Phase, Precaution, Protocol, ScreeningQuestion
 from .content import ExerciseCard, Handout, HelpGroup, PaperLog, WeekDay
 
-__all__ = ["build_handout", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
+__all__ = ["build_handout", "exercise_figure", "phase_precautions", "review_date", "schedule_start", "stop_threshold"]
 
 #: The longest paper log printed at once (six weeks); a later review gets a note to print another sheet.
 MAX_LOG_DAYS = 42
@@ -166,7 +166,7 @@ def _card(item: PlannedExercise, protocol: Protocol, schedule: WeekSchedule) -> 
     exercise = item.exercise
     key = item.schedule_key
     days = "" if schedule.is_daily(key) else and_list(schedule.weekday_names(schedule.days_of(key)))
-    figure_svg, figure_text = _figure(exercise)
+    figure_svg, figure_text = exercise_figure(exercise)
     return ExerciseCard(
         id=exercise.id,
         name=exercise.name,
@@ -184,8 +184,8 @@ def _card(item: PlannedExercise, protocol: Protocol, schedule: WeekSchedule) -> 
     )
 
 
-def _figure(exercise: Exercise) -> tuple[str, str]:
-    """The card's figure: the still SVG and its text alternative (both ``""`` when the exercise has none)."""
+def exercise_figure(exercise: Exercise) -> tuple[str, str]:
+    """An exercise card's figure: the still SVG and its text alternative (both ``""`` when the exercise has none)."""
     if exercise.figure is None:
         return "", ""
     from .figures import figure_text, still_svg

@@ -15,7 +15,7 @@ from typing import Any
 from .._common.text import visible
 from .content import CourseReport, Handout
 
-__all__ = ["PAPER_SIZES", "css_string", "render_handout_html", "render_report_html"]
+__all__ = ["PAPER_SIZES", "css_string", "render_handout_html", "render_page", "render_report_html"]
 
 #: Paper sizes a handout is laid out for (CSS ``@page size``).
 PAPER_SIZES: dict[str, str] = {"a4": "A4", "letter": "letter"}
@@ -98,3 +98,10 @@ def render_report_html(report: CourseReport) -> str:
         "measures": [measure_chart(series) for series in report.measures],
     }
     return str(template.render(r=report, css=css, footer=footer, charts=charts, version=_version()))
+
+
+def render_page(template_name: str, footer: str, **values: Any) -> str:
+    """A page of rehabkit's own from its template (A4, normal print, the footer on every printed page)."""
+    css = _css("a4", False, footer)
+    template = _environment().get_template(template_name)
+    return str(template.render(css=css, footer=footer, version=_version(), **values))

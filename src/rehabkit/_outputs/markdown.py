@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from urllib.parse import quote
 
 from .content import Handout
 
@@ -68,6 +69,8 @@ def render_handout_markdown(handout: Handout) -> str:
         if card.replaces:
             lines += [f"In place of {md(card.replaces)}, for now.", ""]
         lines += [f"**Dose:** {md(card.dose)}", ""]
+        if card.figure_file:  # written beside the handout by 'rehabkit handout -o NAME.md'
+            lines += [f"![{md(card.figure_text)}]({quote(card.figure_file)})", ""]
         if card.days:
             lines += [f"On {md(card.days)}.", ""]
         if card.equipment:

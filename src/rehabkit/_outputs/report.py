@@ -19,8 +19,16 @@ from .._sessions.course import parse_date
 from .._sessions.store_api import EventRecord, SessionStore
 from ..engine import Course, PastSession, check_criteria, pain_target
 from ..model import Exercise, Protocol
-from .content import ChartPoint, CourseReport, ExercisePain, MeasureSeries, TimelineEntry, WeekAdherence
-from .handout import stop_threshold
+from .content import (
+    ChartPoint,
+    CourseReport,
+    ExerciseCard,
+    ExercisePain,
+    MeasureSeries,
+    TimelineEntry,
+    WeekAdherence,
+)
+from .handout import exercise_figure, stop_threshold
 
 __all__ = ["build_report", "event_text"]
 
@@ -219,4 +227,31 @@ def build_report(
         source=protocol.key,
         paper=paper,
         exercise_pain=tuple(exercise_pain),
+        plan=_plan(course, library),
     )
+
+
+def _plan(course: Course, library: Mapping[str, Exercise] | None) -> tuple[ExerciseCard, ...]:
+    """The current phase's exercises at the patient's dose, each with its figure (none while stopped)."""
+    from ..engine.today import plan_for
+
+    if course.stopped or library is None:
+        return ()
+    try:
+        plan = plan_for(course, library)
+    except LookupError:  # an exercise the installed packs no longer provide: the report still reads
+        return ()
+    cards = []
+    for item in plan.items:
+        svg, text = exercise_figure(item.exercise)
+        cards.append(
+            ExerciseCard(
+                id=item.exercise.id,
+                name=item.exercise.name,
+                dose=item.dose_text,
+                steps=item.exercise.steps,
+                figure_svg=svg,
+                figure_text=text,
+            )
+        )
+    return tuple(cards)

@@ -133,14 +133,44 @@ def handout(
             content = _patient_handout(state, store, patient, protocol, day, **options)
     else:
         content = _phase_handout(state, str(protocol_id), phase_id, options)
+    content = _figure_files(content, output)
     where = write_output(output, *render(renderer, content))
     if output != "-":
         echo(
             f"Wrote the {renderer.name} handout of {content.protocol.key}, phase {content.phase.id}"
             + (f", for {patient}" if patient else "")
-            + f", to {where}.",
+            + f", to {where}."
+            + _figures_written(content),
             err=True,
         )
+
+
+def _figures_written(content: Any) -> str:
+    files = [card.figure_file for card in content.cards if card.figure_file]
+    if not files:
+        return ""
+    return f"X{', '.join(files)}."
+
+
+def _figure_files(content: Any, output: str) -> Any:
+    """For a Markdown handout written to a file, each figure written beside it as ``NAME-EXERCISE.svg`` (0600, as
+    the handout) and named on its card, for the Markdown to link; any other handout as it was."""
+    import re
+    from pathlib import Path
+
+    import attrs
+
+    path = Path(output)
+    if output == "-" or path.suffix.lower() not in (".md", ".markdown"):
+        return content
+    cards = []
+    for card in content.cards:
+        if card.figure_svg:
+            name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{path.stem}-{card.id}.svg")
+            write_output(str(path.with_name(name)), card.figure_svg.encode("utf-8"))
+            card = attrs.evolve(card, figure_file=name)
+        cards.append(card)
+    return attrs.evolve(content, cards=tuple(cards))
 
 
 def _phase_handout(state: AppState, protocol_id: str, phase_id: str | None, options: dict[str, Any]) -> Any:

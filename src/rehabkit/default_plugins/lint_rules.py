@@ -10,7 +10,7 @@ from ..hookspecs import RegisterLintRule, hookimpl
 from . import dose_rules, figure_rules, metadata_rules, phase_rules, reference_rules, safety_rules, text_rules
 
 #: Every core rule: references (RK101-105, RK110), phases (RK106-109), doses (RK201-206),
-#: safety (RK301-308), metadata (RK401-403), text (RK501), figures and media (RK601).
+#: safety (RK301-308), metadata (RK401-403), text (RK501), figures and media (RK601-602).
 RULES = tuple(
     sorted(
         (

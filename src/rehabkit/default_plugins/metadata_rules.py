@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .._common.errors import Severity
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
+
+if TYPE_CHECKING:
+    import datetime
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -26,18 +30,27 @@ def citable_references(context: LintContext) -> Iterator[Violation]:
 
 
 def review_date(context: LintContext) -> Iterator[Violation]:
-    """The review date is not in the future."""
-    import datetime
+    """The review date, and an exercise library's figures' review date, are not in the future."""
+    dates: list[tuple[str, tuple[str, ...], str]] = [(context.document.reviewed, ("reviewed",), "the clinical review")]
+    figures = getattr(context.document, "figure_review", None)
+    if figures is not None:
+        dates.append((figures.reviewed, ("figure_review", "reviewed"), "the figures' review"))
+    for text, at, what in dates:
+        yield from _not_future(text, at, what, context.today)
+
+
+def _not_future(text: str, at: tuple[str, ...], what: str, today: datetime.date) -> Iterator[Violation]:
+    import datetime  # only when the rule runs: keeps the import off start-up
 
     try:
-        reviewed = datetime.date.fromisoformat(context.document.reviewed)
+        reviewed = datetime.date.fromisoformat(text)
     except ValueError:
         return  # the schema reports malformed dates
-    if reviewed > context.today:
+    if reviewed > today:
         yield Violation(
-            f"reviewed {reviewed.isoformat()} is in the future (today is {context.today.isoformat()}): "
-            "give the date the clinical review took place.",
-            ("reviewed",),
+            f"{'.'.join(at)} {reviewed.isoformat()} is in the future (today is {today.isoformat()}): "
+            f"give the date {what} took place.",
+            at,
         )
 
 

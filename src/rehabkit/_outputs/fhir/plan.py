@@ -22,7 +22,7 @@ from ...model import Criteria, Dose, Exercise, Phase, Precaution, Protocol, Rang
 from . import terms
 from .expressions import format_criteria, format_fields, format_rule, write_sections
 
-__all__ = ["ACTIVITY_SECTIONS", "PURPOSE_SECTIONS", "activity_id", "plan_definition"]
+__all__ = ["ACTIVITY_SECTIONS", "PURPOSE_SECTIONS", "activity_id", "figure_artifact", "plan_definition"]
 
 #: Headings of the Markdown sections an activity's description and the plan's purpose are written in.
 ACTIVITY_SECTIONS = {
@@ -166,11 +166,33 @@ def _activity(protocol: Protocol, phase: Phase, ref: Any, exercise: Exercise, so
                 "display": f"exercise {exercise.id}, defined by the protocol {protocol.key}",
             }
         ]
+    if exercise.figure is not None:
+        activity["relatedArtifact"].append(figure_artifact(exercise))
     when = timing(dose) if dose is not None else None
     if when is not None:
         activity["timingTiming"] = when
     activity["bodySite"] = [_coded(terms.REGION_CS, exercise.region)]
     return activity
+
+
+def figure_artifact(exercise: Exercise) -> dict[str, Any]:
+    """The exercise's figure as a ``relatedArtifact`` of the ActivityDefinition: an attachment of the still SVG
+    (``image/svg+xml``, base64) whose ``title`` is its text alternative. Import leaves it out (rehabkit draws the
+    figure from the exercise's data, which the export does not carry)."""
+    import base64
+
+    from ..figures import figure_text, still_svg
+
+    return {
+        "type": "documentation",
+        "label": "figure",
+        "display": f"Figure of {exercise.name}",
+        "document": {
+            "contentType": "image/svg+xml",
+            "data": base64.b64encode(still_svg(exercise).encode("utf-8")).decode("ascii"),
+            "title": figure_text(exercise),
+        },
+    }
 
 
 def _condition(kind: str, name: str, description: str, expression: str) -> dict[str, Any]:
