@@ -237,12 +237,16 @@ def test_every_shipped_figure_draws_as_well_formed_svg_with_its_text_alternative
     from rehabkit._outputs.figures import animated_svg, figure_text, still_svg
 
     for exercise in _shipped():
-        for svg in (still_svg(exercise), animated_svg(exercise)):
+        for svg, animated in ((still_svg(exercise), False), (animated_svg(exercise), True)):
             root = ET.fromstring(svg)
             assert root.tag == f"{SVG}svg" and root.get("role") == "img"
             title = root.findtext(f"{SVG}title") or ""
-            assert title == figure_text(exercise)
-            assert title.startswith(f"Line drawing of {exercise.name}") and exercise.steps[-1] in title
+            assert title == figure_text(exercise, animated=animated)
+            assert exercise.steps[-1] in title
+            if animated:  # it moves: no 'left' and 'right'
+                assert title.startswith(f"Moving line drawing of {exercise.name}") and "(left)" not in title
+            else:
+                assert title.startswith(f"Line drawing of {exercise.name}") and "(left)" in title
             assert root.findall(f".//{SVG}line"), exercise.id  # a body is drawn
 
 

@@ -188,7 +188,7 @@ def test_the_exercise_page_shows_its_animated_figure_and_a_stretch_is_timed_side
     page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
     page.clock.install()
     _to_exercise(page, link, "Bridge")
-    figure = page.get_by_role("img", name=re.compile(r"^Line drawing of Bridge"))
+    figure = page.get_by_role("img", name=re.compile(r"^Moving line drawing of Bridge"))
     assert figure.count() == 1 and "1. " in figure.locator("title").text_content()  # what it shows, then the steps
     assert _motion(page) == ("0", "rk-f1")  # the still frame hidden, the frames moving
     calm = browser.new_context(reduced_motion="reduce", storage_state=context.storage_state()).new_page()

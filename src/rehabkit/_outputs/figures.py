@@ -351,13 +351,19 @@ _LOOK = {
 }
 
 
-def figure_text(exercise: Exercise) -> str:
-    """The figure's text alternative: what it shows, then the exercise's steps."""
+def figure_text(exercise: Exercise, *, animated: bool = False) -> str:
+    """The figure's text alternative: what it shows (the still one: start and end side by side; the animated one:
+    moving between them), then the exercise's steps."""
     figure = exercise.figure
     assert figure is not None
     end = figure.poses[-1].label or "end position"
     seen = "" if figure.view == "side" else f", seen from {seen_from(exercise)}"
-    parts = [f"Line drawing of {exercise.name}{seen}: start position (left) and {end} (right)."]
+    shows = (
+        f"moving from the start position to {end} and back (still in the start position where motion is reduced)"
+        if animated
+        else f"start position (left) and {end} (right)"
+    )
+    parts = [f"{'Moving line' if animated else 'Line'} drawing of {exercise.name}{seen}: {shows}."]
     if figure.props:
         parts.append("With " + ", ".join(prop.item for prop in figure.props) + ".")
     parts += [f"{i}. {step}" for i, step in enumerate(exercise.steps, 1)]
@@ -371,7 +377,8 @@ def _top(figure: Figure, poses: Iterable[Pose]) -> float:
 
 
 def _svg(exercise: Exercise, width: float, body: str, top: float, css: str = "") -> str:
-    title = escape(figure_text(exercise), quote=False)
+    """The SVG document: a still one, or with ``css`` (its keyframes) an animated one, titled to match."""
+    title = escape(figure_text(exercise, animated=css != ""), quote=False)
     style = f"<style>{css}</style>" if css else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {_fmt(top)} {_fmt(width)} {_fmt(_PANEL - top)}" '
