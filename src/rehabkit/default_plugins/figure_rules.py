@@ -4,12 +4,15 @@ exercise is tagged with, and no untagged bending or arching of the spine (RK602)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+import attrs
 
 from .._common.errors import Severity
 from .._documents.lint import DOCUMENT_KINDS, LintContext, LintRule, Violation
-from ..model import Exercise, Figure, Pose
+from ..model import Figure, Pose
 
 
 def figures_and_media(context: LintContext) -> Iterator[Violation]:
@@ -18,7 +21,8 @@ def figures_and_media(context: LintContext) -> Iterator[Violation]:
     for index, exercise in enumerate(context.own_exercises()):
         at: tuple[str | int, ...] = ("exercises", index)
         if exercise.figure is not None:
-            yield from _figure(exercise, exercise.figure, (*at, "figure"))
+            for found in _figure_problems(exercise.id, exercise.position, exercise.figure):
+                yield attrs.evolve(found, path=(*at, *found.path))
         for number, media in enumerate(exercise.media):
             missing = [name for name in ("licence", "credit") if getattr(media, name) is None]
             if missing:
@@ -33,7 +37,19 @@ def _in_view(view: str) -> str:
     return "" if view == "side" else f" (seen from the {view})"
 
 
-def _figure(exercise: Exercise, figure: Figure, at: tuple[str | int, ...]) -> Iterator[Violation]:
+#: Figures checked, by what their findings depend on: a library's exercises are copied into many documents (and one
+#: document is checked by many commands), and a figure's geometry is the same every time. Bounded, never stale: the
+#: key holds everything the findings are made of (the body model is read once per process).
+_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _figure_problems(exercise_id: str, position: str | None, figure: Figure) -> tuple[Violation, ...]:
+    """RK601's findings for one figure, at paths below the exercise."""
+    return tuple(_figure(exercise_id, position, figure, ("figure",)))
+
+
+def _figure(exercise_id: str, position: str | None, figure: Figure, at: tuple[str | int, ...]) -> Iterator[Violation]:
     from .._outputs.figures import angle_problem, body_model
 
     poses = [(figure.start, (*at, "start")), *((pose, (*at, "poses", i)) for i, pose in enumerate(figure.poses))]
@@ -42,15 +58,15 @@ def _figure(exercise: Exercise, figure: Figure, at: tuple[str | int, ...]) -> It
             problem = angle_problem(name, value, figure.view)
             if problem is not None:
                 yield Violation(
-                    f"exercise {exercise.id!r}: {problem}{_in_view(figure.view)}: draw an angle the body can make "
+                    f"exercise {exercise_id!r}: {problem}{_in_view(figure.view)}: draw an angle the body can make "
                     "(schemas/body-model.json gives each joint's range in each view).",
                     (*where, "angles", name),
                 )
     rule = body_model()["needs_support"]
     lying = any(abs(dict(pose.angles).get("pelvis", 0)) >= rule["tilt"] for pose, _ in poses)
-    if figure.support == "none" and (lying or exercise.position in rule["positions"]):
+    if figure.support == "none" and (lying or position in rule["positions"]):
         yield Violation(
-            f"exercise {exercise.id!r}: the figure lies or kneels on nothing: give its 'support' "
+            f"exercise {exercise_id!r}: the figure lies or kneels on nothing: give its 'support' "
             "(floor, table, chair, wall or bar).",
             (*at, "support"),
         )
@@ -59,19 +75,40 @@ def _figure(exercise: Exercise, figure: Figure, at: tuple[str | int, ...]) -> It
 def figure_movements(context: LintContext) -> Iterator[Violation]:
     """A figure shows each spine movement its exercise is tagged with, and its exercise is tagged with each
     spine movement the figure shows (which angles show which tag: ``movements`` in the body model)."""
-    from .._outputs.figures import body_model
-
-    signs: Mapping[str, Sequence[Mapping[str, Any]]] = {
-        tag: rows for tag, rows in body_model()["movements"].items() if tag != "description"
-    }
     for index, exercise in enumerate(context.own_exercises()):
         if exercise.figure is not None:
-            for tag, rows in signs.items():
-                yield from _tag_and_figure(exercise, exercise.figure, tag, rows, ("exercises", index))
+            key = (exercise.id, exercise.region, exercise.movements, exercise.figure)
+            for found in _movement_problems(*key):
+                yield attrs.evolve(found, path=("exercises", index, *found.path))
+
+
+class _Tagged(NamedTuple):
+    """What RK602 reads of an exercise besides its figure."""
+
+    id: str
+    region: str
+    movements: tuple[str, ...]
+
+
+@functools.cache
+def _signs() -> Mapping[str, Sequence[Mapping[str, Any]]]:
+    """Which angles show which movement tag (``movements`` in the body model), by tag."""
+    from .._outputs.figures import body_model
+
+    return {tag: rows for tag, rows in body_model()["movements"].items() if tag != "description"}
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _movement_problems(
+    exercise_id: str, region: str, movements: tuple[str, ...], figure: Figure
+) -> tuple[Violation, ...]:
+    """RK602's findings for one figure of an exercise with this region and these movement tags."""
+    exercise = _Tagged(exercise_id, region, movements)
+    return tuple(found for tag, rows in _signs().items() for found in _tag_and_figure(exercise, figure, tag, rows, ()))
 
 
 def _tag_and_figure(
-    exercise: Exercise, figure: Figure, tag: str, rows: Sequence[Mapping[str, Any]], at: tuple[str | int, ...]
+    exercise: _Tagged, figure: Figure, tag: str, rows: Sequence[Mapping[str, Any]], at: tuple[str | int, ...]
 ) -> Iterator[Violation]:
     """A tagged movement the figure does not show; a movement the figure shows that is not tagged."""
     mine = [
