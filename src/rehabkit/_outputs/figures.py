@@ -14,7 +14,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -378,6 +377,8 @@ def _top(figure: Figure, poses: Iterable[Pose]) -> float:
 
 def _svg(exercise: Exercise, width: float, body: str, top: float, css: str = "") -> str:
     """The SVG document: a still one, or with ``css`` (its keyframes) an animated one, titled to match."""
+    from html import escape  # on use: lint reads this module's body model, and validate starts light
+
     title = escape(figure_text(exercise, animated=css != ""), quote=False)
     style = f"<style>{css}</style>" if css else ""
     return (
@@ -391,6 +392,8 @@ def still_svg(exercise: Exercise) -> str:
     figure = exercise.figure
     if figure is None:
         raise ValueError(f"exercise {exercise.id!r} has no figure")
+    from html import escape  # on use (see _svg)
+
     end, above = figure.poses[-1], _above(exercise)
     label = f'<text class="rk-label" {_LOOK["rk-label"]} x="6" y="{_fmt(_PANEL - 2)}">'
     body = (
