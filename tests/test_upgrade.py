@@ -122,3 +122,24 @@ def test_unreadable_json_is_named_without_a_traceback(cli, tmp_path) -> None:
     assert f"{bad}: not readable as JSON: Expecting value (line 2, column 8)" in result.stderr
     assert f"{twice}: not readable as JSON: the key 'kind' is given twice" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_tab_indented_json_protocol_keeps_its_tabs(cli, tmp_path) -> None:
+    path = _json_copy(tmp_path)
+    path.write_text(json.dumps(json.loads(path.read_text()), indent="\t") + "\n")
+    assert cli("upgrade", str(path)).exit_code == 0
+    text = path.read_text()
+    assert text.startswith('{\n\t"kind": "protocol",\n\t"format": 2,\n') and json.loads(text)["format"] == 2
+
+
+def test_a_format_that_is_not_a_number_and_a_file_that_is_not_utf8_are_named_without_a_traceback(cli, tmp_path) -> None:
+    path = _json_copy(tmp_path)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "format": None}, indent=2))
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"kind": "protocol", "title": "Nacken\u00fcbungen"}'.encode("latin-1"))
+    result = cli("upgrade", str(path), str(latin))
+    assert result.exit_code == 1, result.output  # the file it could not read
+    assert "'format' is None, not a whole number: left as it is" in result.stderr
+    assert f"{latin}: not UTF-8 text" in result.stderr and "Traceback" not in result.output
+    assert json.loads(path.read_text())["format"] is None  # nothing written

@@ -113,12 +113,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def _json_indent(text: str) -> int | None:
-    """The indentation of the first indented line of ``text`` (``None``: the document is on one line)."""
+def _json_indent(text: str) -> int | str | None:
+    """The indentation of the first indented line of ``text``: a number of spaces, the tabs or other whitespace
+    it is made of, or ``None``: the document is on one line."""
     for line in text.splitlines()[1:]:
-        stripped = line.lstrip(" ")
+        stripped = line.lstrip(" \t")
         if stripped and len(stripped) < len(line):
-            return len(line) - len(stripped)
+            indent = line[: len(line) - len(stripped)]
+            return len(indent) if indent.strip(" ") == "" else indent
     return None
 
 
@@ -127,7 +129,11 @@ def _mend(data: Any, flags: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     and what was left for the author, with why."""
     if not isinstance(data, dict) or data.get("kind") not in _KINDS:
         return [], ["not a protocol or a library: left as it is."]
-    if int(data.get("format", FIRST_FORMAT)) >= CURRENT_FORMAT:
+    declared = data.get("format", FIRST_FORMAT)
+    if isinstance(declared, bool) or not isinstance(declared, int):
+        return [], [f"'format' is {declared!r}, not a whole number: left as it is (write the format it was written "
+                    f"for, 1 if none, and upgrade again)."]  # fmt: skip
+    if declared >= CURRENT_FORMAT:
         return [], []
     mended: list[str] = []
     left: list[str] = list(_ranges_without_step(data))

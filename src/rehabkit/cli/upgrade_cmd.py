@@ -45,8 +45,8 @@ def upgrade(state: AppState, paths: tuple[Path, ...], show_diff: bool, check: bo
     flags = state.registry(protocols=False, exercises=False).policy()["red_flags"]
     stale = unreadable = 0
     for path in _documents(paths):
-        before = path.read_text(encoding="utf-8")
         try:
+            before = _read(path)
             result = (upgrade_json if path.suffix.lower() == ".json" else upgrade_text)(before, flags)
         except ValueError as exc:
             echo(f"{path}: {exc}", err=True)
@@ -91,3 +91,13 @@ def _write(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _read(path: Path) -> str:
+    """The document's text; ``ValueError`` naming why when it cannot be read as UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start + 1}): save it as UTF-8 and upgrade again") from None
+    except OSError as exc:
+        raise ValueError(f"cannot be read: {exc.strerror}") from None
