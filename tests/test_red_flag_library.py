@@ -122,3 +122,17 @@ def test_a_sign_added_to_the_minimum_set_reaches_the_protocol_with_no_change(reh
     made = rehabkit("handout", "recurrent-back-pain", "-o", str(handout), packs=["policy"])
     assert made.returncode == 0, made.stderr
     assert question.split(",")[0] in " ".join(handout.read_text().split())
+
+
+def test_a_question_id_two_installed_libraries_have_is_refused_by_lint(rehabkit, tmp_path) -> None:
+    """The test pack's library has a question with the id of one of rehabkit's shared set, worded and acting
+    otherwise: which one a protocol taking it by id would ask must not depend on the libraries' names."""
+    path = _protocol(tmp_path, {"minimum_set_from": "rehabkit-red-flags", "questions": ["shared-wound-problem"]})
+    assert [f["code"] for f in _findings(rehabkit, path)] == []  # one library has it
+    findings = [f for f in _findings(rehabkit, path, ("red-flags",)) if f["code"] == "RK110"]
+    assert len(findings) == 1 and findings[0]["severity"] == "error"
+    assert (
+        "more than one installed red-flag library (rehabkit-red-flags, test-clinic-red-flags)" in findings[0]["message"]
+    )
+    ran = rehabkit("run", path, "--patient", "P-1", "--plan", packs=["red-flags"])
+    assert ran.returncode != 0 and "RK110" in ran.stdout + ran.stderr  # the protocol is refused, not guessed

@@ -50,7 +50,15 @@ def unknown_red_flag(context: LintContext) -> Iterator[Violation]:
         )
     known = sorted({q.id for library in libraries.values() for q in library.questions})
     for i, question_id in enumerate(shared.questions):
-        if any(library.question(question_id) for library in libraries.values()):
+        holding = sorted(name for name, library in libraries.items() if library.question(question_id))
+        if len(holding) > 1:
+            yield Violation(
+                f"red-flag question {question_id!r} is in more than one installed red-flag library "
+                f"({', '.join(holding)}), which may word and act on it differently: ask the packs' authors to "
+                "rename one, or write the question you mean under 'red_flags'.",
+                ("shared_red_flags", "questions", i),
+            )
+        if holding:
             continue
         hint = _hint(
             question_id, known, " Install the pack whose library has it, or write the question under 'red_flags'."
