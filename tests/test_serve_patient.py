@@ -152,3 +152,40 @@ def answer_through_one(client, page: str) -> str:
     step = step_of(page)
     answer = "no" if step.startswith("question:") else "2"
     return client.post("/session/answer", data={"step": step, "answer": answer}, headers=ORIGIN).text
+
+
+def test_a_key_sent_with_an_unrecorded_answer_leaves_its_retry_free(cli, tmp_path) -> None:
+    """A first attempt that recorded nothing (a wrong number) does not use up its idempotency key: the retry with
+    the same key records the answer (it was a silent no-op). Morning check-in and pain during an exercise."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    _run(cli, db, "P-1", tmp_path)
+    with signed_in_client(app_for(db, MORNING), invite(cli, db)) as client:
+        client.post("/morning", data={"answer": "x", "key": "k-m"}, headers=ORIGIN)
+        client.post("/morning", data={"answer": "3", "key": "k-m"}, headers=ORIGIN)
+        assert len(_mornings(db, "P-1")["reports"]) == 1
+        page = client.post("/session/start", headers=ORIGIN).text
+        step = step_of(page)
+        assert step.startswith("question:")
+        client.post("/session/answer", data={"step": step, "answer": "maybe", "key": "k-q"}, headers=ORIGIN)
+        page = client.post("/session/answer", data={"step": step, "answer": "no", "key": "k-q"}, headers=ORIGIN).text
+        assert step_of(page) != step  # the retry was recorded: the patient moved on
+
+
+def test_a_queued_answer_for_another_step_is_refused_409_and_not_recorded(cli, tmp_path) -> None:
+    """A keyed (queued offline) answer whose step is not the patient's is 409 with words saying it was not recorded,
+    so the device drops it and tells the patient (it was a redirect, which the device took as sent)."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    with signed_in_client(app_for(db, DAY), invite(cli, db)) as client:
+        step = step_of(client.post("/session/start", headers=ORIGIN).text)
+        response = client.post("/session/answer", data={"step": "pain-after", "answer": "2", "key": "k-old"},
+                               headers=ORIGIN)  # fmt: skip
+        assert response.status_code == 409 and "was not recorded" in html.unescape(response.text)
+        assert step_of(client.get("/session").text) == step
+        plain = client.post("/session/answer", data={"step": "pain-after", "answer": "2"}, headers=ORIGIN)
+        assert plain.status_code == 200 and step_of(plain.text) == step  # a form without the script: as before

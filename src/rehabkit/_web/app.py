@@ -197,19 +197,30 @@ class _Pages:
 
     async def answer(self, request: Request, visit: Visit, actor: Actor) -> Response:
         form = await request.form()
-        step, value = str(form.get("step", "")), str(form.get("answer", ""))
-        if visit.repeated(str(form.get("key", ""))):
+        step, value, key = str(form.get("step", "")), str(form.get("answer", "")), str(form.get("key", ""))
+        if visit.repeated(key):
             return _go("/session")  # sent before (a queue of answers given offline, sent again): the first result
-        if step != visit.step:
-            return _go("/session")  # an answer for another step (sent twice, an old page): not recorded
+        recorded = step == visit.step and self._record(visit, step, value, form)
+        if recorded:
+            visit.taken(key)  # only now: a first attempt that failed leaves its retry free to record it
+        elif key:
+            return _not_recorded(self.message)  # a queued answer for another step (an old page): the device says so
+        return _go("/session")
+
+    def _record(self, visit: Visit, step: str, value: str, form: Any) -> bool:
+        """Record the answer ``value`` to ``step`` (the visit's step); False when it was no answer to record."""
         if step.startswith("question:") and value in ("yes", "no", "not-sure"):
             visit.answer(value)
         elif step == "new-symptom" and value in ("yes", "no"):
             visit.new_symptom(value == "yes")
         elif step in ("pain-before", "pain-after") or step.startswith("exercise:"):
             hurts = (_sets_done(form.get("done"), visit) or 0) if form.get("hurts") == "1" else None
-            self._pain(visit, step, _pain(value), hurts)
-        return _go("/session")
+            pain = _pain(value)
+            self._pain(visit, step, pain, hurts)
+            return pain is not None
+        else:
+            return False
+        return True
 
     def _pain(self, visit: Visit, step: str, pain: float | None, hurts: int | None) -> None:
         if pain is None:
@@ -270,6 +281,13 @@ class _Pages:
         ]
 
 
+#: What the patient reads when an answer they gave offline could not be recorded.
+NOT_RECORDED_WORDS = (
+    "An answer you gave offline was not recorded: your session had moved on, or the page was old. "
+    "Open your session again and answer there."
+)
+
+
 def create_app(site: Site) -> Starlette:
     """The application serving ``site``."""
     pages = _Pages(site)
@@ -288,6 +306,11 @@ async def _no_icon(request: Request) -> Response:
 
 def _go(path: str) -> Response:
     return RedirectResponse(path, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _not_recorded(message: Callable[..., Response]) -> Response:
+    """409: an answer sent with its key (given offline) that was not recorded; the device drops it and says so."""
+    return message("Not recorded", [NOT_RECORDED_WORDS], 409)
 
 
 def _signed_out(message: Callable[..., HTMLResponse], status: int = 200) -> HTMLResponse:

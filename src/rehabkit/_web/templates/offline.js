@@ -3,10 +3,10 @@
 // ahead of this one (named by the page); gives every form an idempotency key; and, while the device is offline,
 // keeps an answer on this device (localStorage) instead of sending it, then shows the next page kept. Back online,
 // the answers kept are sent in the order given, each with its key: the server takes a key once, so a queue sent
-// twice stores one session.
+// twice stores one session. An answer the server refuses (409) is dropped and the patient is told it was not recorded.
 "use strict";
 (function () {
-  var QUEUE = "rehabkit-queue", CACHE = "rehabkit-today";
+  var QUEUE = "rehabkit-queue", CACHE = "rehabkit-today", DROPPED = "rehabkit-dropped";
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* http: no offline use */ });
   }
@@ -44,6 +44,13 @@
     });
   }
 
+  // Answers the server refused (409: the session had moved on, an old page) are dropped, never silently.
+  function dropped() {
+    localStorage.removeItem(DROPPED);
+    status("Some answers you gave offline were NOT recorded: your session had moved on or the page was old. " +
+      "Open your session again and answer there.");
+  }
+
   function send() {
     var items = queue();
     if (!items.length || !navigator.onLine) { return; }
@@ -51,9 +58,11 @@
     var item = items[0];
     var body = new URLSearchParams(item.fields);
     fetch(item.action, { method: "POST", body: body, credentials: "same-origin" }).then(function (response) {
-      if (!response.ok) { status("Your answers could not be sent: open this page again, or ask your clinic."); return; }
+      if (response.status === 409) { localStorage.setItem(DROPPED, "1"); }
+      else if (!response.ok) { status("Your answers could not be sent: open this page again, or ask your clinic."); return; }
       keep(queue().filter(function (other) { return other.key !== item.key; }));
-      if (queue().length) { send(); } else { location.assign(item.action === "/morning" ? "/morning" : "/session"); }
+      if (queue().length) { send(); } else if (localStorage.getItem(DROPPED)) { dropped(); }
+      else { location.assign(item.action === "/morning" ? "/morning" : "/session"); }
     }, function () { status("Your answers are kept on this device and will be sent when you are back online."); });
   }
 
