@@ -189,3 +189,18 @@ def test_a_queued_answer_for_another_step_is_refused_409_and_not_recorded(cli, t
         assert step_of(client.get("/session").text) == step
         plain = client.post("/session/answer", data={"step": "pain-after", "answer": "2"}, headers=ORIGIN)
         assert plain.status_code == 200 and step_of(plain.text) == step  # a form without the script: as before
+
+
+def test_patient_sign_out_ends_the_session_on_the_server_and_no_nav_in_the_title(cli, tmp_path) -> None:
+    """Signing out ends the web session itself: its cookie, kept or copied, no longer signs in (it only lost the
+    cookie). The start and outcome pages' <title> is plain words (it held the navigation's markup)."""
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    app = app_for(db, DAY)
+    with TestClient(app, follow_redirects=True) as client:
+        cookie = sign_in_with(client, invite(cli, db))
+        title = re.search(r"<title>(.*?)</title>", client.get("/session").text, re.S).group(1)
+        assert title == "Today's session · rehabkit"
+        assert client.post("/sign-out", headers=ORIGIN).status_code == 200
+    with TestClient(app, follow_redirects=False, cookies={"rehabkit-session": cookie}) as copied:
+        assert copied.get("/session").status_code == 401

@@ -29,7 +29,15 @@ from starlette.routing import Route
 
 from .._common.errors import NotPermitted, RehabkitError
 from .._sessions.service import CourseContext
-from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
+from .._sessions.sign_in import (
+    SESSION_HOURS,
+    LinkRefused,
+    check_link,
+    end_session,
+    exchange,
+    patient_actor,
+    session_patient,
+)
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 from . import ahead
@@ -142,8 +150,10 @@ class _Pages:
         return response
 
     async def sign_out(self, request: Request) -> Response:
+        end_session(self.store, request.cookies.get(COOKIE))  # the cookie no longer signs in, kept or copied
         response = _go("/")
-        response.delete_cookie(COOKIE, path="/", secure=self.site.secure, httponly=True, samesite="strict")
+        secure = self.site.secure or request.url.scheme == "https"  # as sign-in set it
+        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
         response.headers["clear-site-data"] = '"cache", "storage"'  # the pages kept for offline use, on this device
         return response
 
