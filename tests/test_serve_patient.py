@@ -204,3 +204,39 @@ def test_patient_sign_out_ends_the_session_on_the_server_and_no_nav_in_the_title
         assert client.post("/sign-out", headers=ORIGIN).status_code == 200
     with TestClient(app, follow_redirects=False, cookies={"rehabkit-session": cookie}) as copied:
         assert copied.get("/session").status_code == 401
+
+
+def _tag(page: str) -> str:
+    return re.search(r'<meta name="rehabkit-tag" content="([0-9a-f]+)">', page).group(1)
+
+
+def test_on_a_shared_device_a_queued_answer_of_the_last_patient_is_refused_not_recorded_for_the_next(
+    cli, tmp_path
+) -> None:
+    """Pages carry an opaque tag of the sign-in (not the patient's id); a queued answer posted under another
+    sign-in's tag is 409 and records nothing (P-1's answer was recorded for P-2 who signed in after); a successful
+    sign-in clears the pages kept on the device (Clear-Site-Data: "cache")."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    for patient in ("P-1", "P-2"):
+        patient_on_course(cli, db, patient)
+    with TestClient(app_for(db, DAY), follow_redirects=True) as client:
+        sign_in_with(client, invite(cli, db, "P-1"))
+        first = client.post("/session/start", headers=ORIGIN).text
+        tag_1, step = _tag(first), step_of(first)
+        assert "P-1" not in first
+        signed = client.post("/sign-in", data={"token": invite(cli, db, "P-2")}, headers=ORIGIN,
+                             follow_redirects=False)  # fmt: skip
+        assert signed.headers["clear-site-data"] == '"cache"'
+        second = client.post("/session/start", headers=ORIGIN).text
+        tag_2 = _tag(second)
+        assert tag_2 != tag_1 and step_of(second) == step
+        queued = {"step": step, "answer": "yes", "key": "k-of-p1", "tag": tag_1}
+        response = client.post("/session/answer", data=queued, headers=ORIGIN)
+        assert response.status_code == 409 and "was not recorded" in html.unescape(response.text)
+        assert step_of(client.get("/session").text) == step  # nothing recorded for P-2
+        page = client.post("/session/answer", data={**queued, "answer": "no", "tag": tag_2}, headers=ORIGIN).text
+        assert step_of(page) != step
+        morning = client.post("/morning", data={"answer": "9", "key": "k-m", "tag": tag_1}, headers=ORIGIN)
+        assert morning.status_code == 409

@@ -14,8 +14,10 @@ which redirects to a clean URL and sends a Referer to this site only.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import functools
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,7 @@ class _Pages:
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         """The template ``name`` rendered with ``values``; a ``figure`` (an exercise's animated SVG) has its own
         style element allowed by its hash in the Content-Security-Policy (no 'unsafe-inline')."""
+        values = {"tag": _TAG.get(""), "day": self.site.today().isoformat(), **values}
         html = self.env.get_template(name).render(**values)
         figure = values.get("figure")
         headers = with_styles(SECURITY_HEADERS, figure.styles) if figure is not None else SECURITY_HEADERS
@@ -144,6 +147,7 @@ class _Pages:
             self.tries.failed(client)
             return self.message("This link cannot sign you in", [str(exc)], 410)
         response = _go("/session")
+        response.headers["clear-site-data"] = '"cache"'  # pages another patient's sign-in kept on a shared device
         secure = self.site.secure or request.url.scheme == "https"  # behind a TLS proxy too (rehabkit._web.proxy)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=secure,
                             httponly=True, samesite="strict")  # fmt: skip
@@ -184,9 +188,16 @@ class _Pages:
             except NotPermitted:
                 return self.message("You are signed out", ["Ask your clinic for a new sign-in link."], 403)
             self.store.clinician, self.store.account = actor.id, actor.account
+            tag = session_tag(request.cookies.get(COOKIE, ""))
+            if request.method == "POST" and str((await request.form()).get("tag") or tag) != tag:
+                return _not_recorded(self.message)  # given offline under another sign-in on this device
             visit = self.visits.get(patient)
             ended = visit.step == "end"
-            response = await handler(request, visit, actor)
+            reset = _TAG.set(tag)
+            try:
+                response = await handler(request, visit, actor)
+            finally:
+                _TAG.reset(reset)
             if visit.step == "end" and not ended:
                 self.changes.changed()  # the session ended: the clinicians' overviews change
             return response
@@ -291,9 +302,21 @@ class _Pages:
         ]
 
 
+#: The page's session tag (see :func:`session_tag`) while a patient's route renders it.
+_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("rehabkit_session_tag")
+
+
+def session_tag(cookie: str) -> str:
+    """An opaque tag of the web session ``cookie`` (a one-way hash: neither the cookie nor the patient's id): the
+    pages carry it, offline.js keeps it with each answer queued, and an answer posted under another session's tag is
+    refused (409), so that on a shared device one patient's queued answers are never recorded for the next."""
+    return hashlib.sha256(b"rehabkit-offline-tag\0" + cookie.encode()).hexdigest()[:32]
+
+
 #: What the patient reads when an answer they gave offline could not be recorded.
 NOT_RECORDED_WORDS = (
-    "An answer you gave offline was not recorded: your session had moved on, or the page was old. "
+    "An answer you gave offline was not recorded: your session had moved on, the page was old, or another person "
+    "signed in on this device since. "
     "Open your session again and answer there."
 )
 
