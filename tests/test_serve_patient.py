@@ -240,3 +240,23 @@ def test_on_a_shared_device_a_queued_answer_of_the_last_patient_is_refused_not_r
         assert step_of(page) != step
         morning = client.post("/morning", data={"answer": "9", "key": "k-m", "tag": tag_1}, headers=ORIGIN)
         assert morning.status_code == 409
+
+
+def test_safety_steps_need_the_connection_and_this_hurts_posts_its_pain_out_of_the_url(cli, tmp_path) -> None:
+    """The new-symptom question names no page to show next offline (its "yes" must show the pause words, not "sent
+    later") and says it needs the connection; "This hurts" is a POST form (the sets done are no URL) that, offline,
+    tells the patient to stop the exercise and reconnect to report pain."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    with signed_in_client(app_for(db, DAY), invite(cli, db)) as client:
+        page = client.post("/session/start", headers=ORIGIN).text
+        while not step_of(page).startswith("exercise:"):
+            page = answer_through_one(client, page)
+        hurts = re.search(r"<form[^>]*hurts-form[^>]*>", page).group(0)
+        assert 'method="post"' in hurts and "Stop this exercise now" in html.unescape(hurts)
+        while step_of(page) != "new-symptom":
+            page = client.post("/session/answer", data={"step": step_of(page), "answer": "1"}, headers=ORIGIN).text
+        form = re.search(r"<form[^>]*>", page.split("</h1>")[-1]).group(0)
+        assert "data-next" not in form and "needs the connection" in html.unescape(form)

@@ -267,7 +267,7 @@ class _Pages:
             return _go("/session")
         assert visit.run is not None and visit.run.plan is not None
         item = visit.run.plan.items[visit.exercise]
-        done = _sets_done(request.query_params.get("done"), visit)
+        done = _sets_done((await request.form()).get("done"), visit)
         return self.page("pain.html", step=visit.step, hurts=True, notes=[], sets=visit.sets(), done=done or 0,
                          offline=True, prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
@@ -289,7 +289,7 @@ class _Pages:
             Route("/session", patient(self.session_page)),
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
-            Route("/session/hurts", patient(self.hurts)),
+            Route("/session/hurts", patient(self.hurts), methods=["POST"]),
             Route("/session/ahead/{n:int}", patient(self.ahead_page)),
             Route("/sw.js", self.service_worker),
             Route("/offline.js", self.offline_script),
@@ -301,6 +301,17 @@ class _Pages:
             ).routes(),
         ]
 
+
+#: What the new-symptom question says when answered offline (it is not kept on the device to send later).
+NEEDS_CONNECTION = (
+    "You are offline: this question needs the connection, so that what you answer is acted on at once. "
+    "Connect to the internet and answer it again."
+)
+#: What "This hurts" says offline: pain is never kept on the device to send later.
+HURTS_OFFLINE = (
+    "Stop this exercise now. You are offline: connect to the internet to tell us about your pain; "
+    "it cannot be sent later from this device."
+)
 
 #: The page's session tag (see :func:`session_tag`) while a patient's route renders it.
 _TAG: contextvars.ContextVar[str] = contextvars.ContextVar("rehabkit_session_tag")
@@ -392,15 +403,18 @@ def _planned_page(
     """The page of the step at ``position`` of today's plan (its exercises, then pain after, then the new-symptom
     question); its forms name the page that follows, for answers given offline."""
     items = run.plan.items
-    values = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
+    values: dict[str, Any] = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
     if position < len(items):
         item = items[position]
         return page("exercise.html", step=f"exercise:{item.exercise.id}", item=item, number=position + 1,
                     total=len(items), timer=_timer(item, run.ctx.relax_seconds), figure=Figure.of(item.exercise),
+                    hurts_offline=HURTS_OFFLINE,
                     **values)  # fmt: skip
     if position == len(items):
         return page("pain.html", step="pain-after", prompt="Pain now, after the session (0-10)", **values)
-    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True, **values)
+    values["next"] = None  # a safety question needs the connection: a "yes" is acted on (the pause words) at once
+    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True,
+                offline_words=NEEDS_CONNECTION, **values)  # fmt: skip
 
 
 def _sets_done(value: Any, visit: Visit) -> int | None:

@@ -118,7 +118,10 @@
     event.preventDefault();
     if (stale()) { return; }
     var next = form.dataset.next;
-    if (!next) { status("You are offline: this step needs the connection. Try again when you are back online."); return; }
+    if (!next) {
+      status(form.dataset.offline || "You are offline: this step needs the connection. Try again when you are back online.");
+      return;
+    }
     var fields = Array.from(new FormData(form, event.submitter).entries());
     var items = queue();
     items.push({ key: form.elements.key.value, tag: TAG, action: form.getAttribute("action"), fields: fields });
