@@ -280,3 +280,29 @@ def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_store
     _until(page, "() => localStorage.getItem('rehabkit-queue') === '[]'")
     assert _answers(db) == stored  # stored once
     context.close()
+
+
+def test_offline_this_hurts_says_stop_and_a_page_kept_from_yesterday_is_not_todays(server, browser):  # noqa: F811
+    """Offline on an exercise page, "This hurts" tells the patient to stop and reconnect (nothing queued); the next
+    day, still offline, the session's page the device kept says it is not today's and shows no form to answer."""
+    _, link, db = server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(link)
+    _press(page, "Sign in")
+    _press(page, "Start today's session")
+    while page.get_by_text("Safety question").count():
+        _press(page, "No")
+    _press(page, "2 out of 10")
+    _until(page, "() => navigator.serviceWorker.controller !== null")
+    _until(page, "() => caches.match('/session').then(hit => hit !== undefined)")
+    context.set_offline(True)
+    _until(page, "() => !navigator.onLine")
+    page.get_by_role("button", name="This hurts").click()
+    page.get_by_text("Stop this exercise now").wait_for()
+    assert page.evaluate("localStorage.getItem('rehabkit-queue') || '[]'") == "[]"
+    page.clock.install(time=datetime.datetime.now() + datetime.timedelta(days=1))
+    page.reload()
+    page.get_by_text("not today").wait_for()
+    assert not page.get_by_role("button", name="1 out of 10").is_visible()
+    context.close()
