@@ -285,7 +285,7 @@ def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_store
 def test_offline_this_hurts_says_stop_and_a_page_kept_from_yesterday_is_not_todays(server, browser):  # noqa: F811
     """Offline on an exercise page, "This hurts" tells the patient to stop and reconnect (nothing queued); the next
     day, still offline, the session's page the device kept says it is not today's and shows no form to answer."""
-    _, link, db = server
+    _, link, _ = server
     context = browser.new_context()
     page = context.new_page()
     page.goto(link)
