@@ -238,9 +238,10 @@ def _answers(db: str) -> list[tuple[str, str, object]]:
 
 
 def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_stores_one_session(server, browser):  # noqa: F811
-    """Online until the first exercise (the service worker then keeps the pages ahead), offline for every exercise,
-    pain after and the new-symptom question (kept on the device, nothing sent), back online: the answers are sent in
-    order and the decision shows. The same queue sent again stores nothing more."""
+    """Online until the first exercise (the service worker then keeps the pages ahead), offline for every exercise and
+    pain after (kept on the device, nothing sent); the new-symptom question says it needs the connection (a "yes" is
+    acted on at once); back online: the answers are sent in order, the question is answered and the decision shows.
+    The same queue sent again stores nothing more."""
     _, link, db = server
     context = browser.new_context()
     page = context.new_page()
@@ -263,12 +264,13 @@ def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_store
         _press(page, "1 out of 10")
     assert exercises == len(ahead) - 1
     _press(page, "2 out of 10")  # pain after
-    page.get_by_role("button", name="No", exact=True).click()  # no new symptom: the last answer
-    page.get_by_text("kept on this device").wait_for()
+    page.get_by_role("button", name="No", exact=True).click()  # the new-symptom question needs the connection
+    page.get_by_text("this question needs the connection").wait_for()
     kept = page.evaluate("localStorage.getItem('rehabkit-queue')")
-    assert len(json.loads(kept)) == exercises + 2 and _answers(db) == before  # nothing sent while offline
+    assert len(json.loads(kept)) == exercises + 1 and _answers(db) == before  # nothing sent while offline
     with page.expect_navigation():
         context.set_offline(False)  # back online: the answers are sent, then the session's page
+    page.get_by_role("button", name="No", exact=True).click()  # no new symptom, online
     page.get_by_role("heading", name=re.compile("^Decision:")).wait_for()
     stored = _answers(db)
     assert {status for status, *_ in stored} == {"complete"}
@@ -277,4 +279,30 @@ def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_store
     page.reload()
     _until(page, "() => localStorage.getItem('rehabkit-queue') === '[]'")
     assert _answers(db) == stored  # stored once
+    context.close()
+
+
+def test_offline_this_hurts_says_stop_and_a_page_kept_from_yesterday_is_not_todays(server, browser):  # noqa: F811
+    """Offline on an exercise page, "This hurts" tells the patient to stop and reconnect (nothing queued); the next
+    day, still offline, the session's page the device kept says it is not today's and shows no form to answer."""
+    _, link, _ = server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(link)
+    _press(page, "Sign in")
+    _press(page, "Start today's session")
+    while page.get_by_text("Safety question").count():
+        _press(page, "No")
+    _press(page, "2 out of 10")
+    _until(page, "() => navigator.serviceWorker.controller !== null")
+    _until(page, "() => caches.match('/session').then(hit => hit !== undefined)")
+    context.set_offline(True)
+    _until(page, "() => !navigator.onLine")
+    page.get_by_role("button", name="This hurts").click()
+    page.get_by_text("Stop this exercise now").wait_for()
+    assert page.evaluate("localStorage.getItem('rehabkit-queue') || '[]'") == "[]"
+    page.clock.install(time=datetime.datetime.now() + datetime.timedelta(days=1))
+    page.reload()
+    page.get_by_text("not today").wait_for()
+    assert not page.get_by_role("button", name="1 out of 10").is_visible()
     context.close()

@@ -152,3 +152,111 @@ def answer_through_one(client, page: str) -> str:
     step = step_of(page)
     answer = "no" if step.startswith("question:") else "2"
     return client.post("/session/answer", data={"step": step, "answer": answer}, headers=ORIGIN).text
+
+
+def test_a_key_sent_with_an_unrecorded_answer_leaves_its_retry_free(cli, tmp_path) -> None:
+    """A first attempt that recorded nothing (a wrong number) does not use up its idempotency key: the retry with
+    the same key records the answer (it was a silent no-op). Morning check-in and pain during an exercise."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    _run(cli, db, "P-1", tmp_path)
+    with signed_in_client(app_for(db, MORNING), invite(cli, db)) as client:
+        client.post("/morning", data={"answer": "x", "key": "k-m"}, headers=ORIGIN)
+        client.post("/morning", data={"answer": "3", "key": "k-m"}, headers=ORIGIN)
+        assert len(_mornings(db, "P-1")["reports"]) == 1
+        page = client.post("/session/start", headers=ORIGIN).text
+        step = step_of(page)
+        assert step.startswith("question:")
+        client.post("/session/answer", data={"step": step, "answer": "maybe", "key": "k-q"}, headers=ORIGIN)
+        page = client.post("/session/answer", data={"step": step, "answer": "no", "key": "k-q"}, headers=ORIGIN).text
+        assert step_of(page) != step  # the retry was recorded: the patient moved on
+
+
+def test_a_queued_answer_for_another_step_is_refused_409_and_not_recorded(cli, tmp_path) -> None:
+    """A keyed (queued offline) answer whose step is not the patient's is 409 with words saying it was not recorded,
+    so the device drops it and tells the patient (it was a redirect, which the device took as sent)."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    with signed_in_client(app_for(db, DAY), invite(cli, db)) as client:
+        step = step_of(client.post("/session/start", headers=ORIGIN).text)
+        response = client.post("/session/answer", data={"step": "pain-after", "answer": "2", "key": "k-old"},
+                               headers=ORIGIN)  # fmt: skip
+        assert response.status_code == 409 and "was not recorded" in html.unescape(response.text)
+        assert step_of(client.get("/session").text) == step
+        plain = client.post("/session/answer", data={"step": "pain-after", "answer": "2"}, headers=ORIGIN)
+        assert plain.status_code == 200 and step_of(plain.text) == step  # a form without the script: as before
+
+
+def test_patient_sign_out_ends_the_session_on_the_server_and_no_nav_in_the_title(cli, tmp_path) -> None:
+    """Signing out ends the web session itself: its cookie, kept or copied, no longer signs in (it only lost the
+    cookie). The start and outcome pages' <title> is plain words (it held the navigation's markup)."""
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    app = app_for(db, DAY)
+    with TestClient(app, follow_redirects=True) as client:
+        cookie = sign_in_with(client, invite(cli, db))
+        title = re.search(r"<title>(.*?)</title>", client.get("/session").text, re.S).group(1)
+        assert title == "Today's session · rehabkit"
+        assert client.post("/sign-out", headers=ORIGIN).status_code == 200
+    with TestClient(app, follow_redirects=False, cookies={"rehabkit-session": cookie}) as copied:
+        assert copied.get("/session").status_code == 401
+
+
+def _tag(page: str) -> str:
+    return re.search(r'<meta name="rehabkit-tag" content="([0-9a-f]+)">', page).group(1)
+
+
+def test_on_a_shared_device_a_queued_answer_of_the_last_patient_is_refused_not_recorded_for_the_next(
+    cli, tmp_path
+) -> None:
+    """Pages carry an opaque tag of the sign-in (not the patient's id); a queued answer posted under another
+    sign-in's tag is 409 and records nothing (P-1's answer was recorded for P-2 who signed in after); a successful
+    sign-in clears the pages kept on the device (Clear-Site-Data: "cache")."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    for patient in ("P-1", "P-2"):
+        patient_on_course(cli, db, patient)
+    with TestClient(app_for(db, DAY), follow_redirects=True) as client:
+        sign_in_with(client, invite(cli, db, "P-1"))
+        first = client.post("/session/start", headers=ORIGIN).text
+        tag_1, step = _tag(first), step_of(first)
+        assert "P-1" not in first
+        signed = client.post("/sign-in", data={"token": invite(cli, db, "P-2")}, headers=ORIGIN,
+                             follow_redirects=False)  # fmt: skip
+        assert signed.headers["clear-site-data"] == '"cache"'
+        second = client.post("/session/start", headers=ORIGIN).text
+        tag_2 = _tag(second)
+        assert tag_2 != tag_1 and step_of(second) == step
+        queued = {"step": step, "answer": "yes", "key": "k-of-p1", "tag": tag_1}
+        response = client.post("/session/answer", data=queued, headers=ORIGIN)
+        assert response.status_code == 409 and "was not recorded" in html.unescape(response.text)
+        assert step_of(client.get("/session").text) == step  # nothing recorded for P-2
+        page = client.post("/session/answer", data={**queued, "answer": "no", "tag": tag_2}, headers=ORIGIN).text
+        assert step_of(page) != step
+        morning = client.post("/morning", data={"answer": "9", "key": "k-m", "tag": tag_1}, headers=ORIGIN)
+        assert morning.status_code == 409
+
+
+def test_safety_steps_need_the_connection_and_this_hurts_posts_its_pain_out_of_the_url(cli, tmp_path) -> None:
+    """The new-symptom question names no page to show next offline (its "yes" must show the pause words, not "sent
+    later") and says it needs the connection; "This hurts" is a POST form (the sets done are no URL) that, offline,
+    tells the patient to stop the exercise and reconnect to report pain."""
+    from test_serve import step_of
+
+    db = str(tmp_path / "store.sqlite3")
+    patient_on_course(cli, db)
+    with signed_in_client(app_for(db, DAY), invite(cli, db)) as client:
+        page = client.post("/session/start", headers=ORIGIN).text
+        while not step_of(page).startswith("exercise:"):
+            page = answer_through_one(client, page)
+        hurts = re.search(r"<form[^>]*hurts-form[^>]*>", page).group(0)
+        assert 'method="post"' in hurts and "Stop this exercise now" in html.unescape(hurts)
+        while step_of(page) != "new-symptom":
+            page = client.post("/session/answer", data={"step": step_of(page), "answer": "1"}, headers=ORIGIN).text
+        form = re.search(r"<form[^>]*>", page.split("</h1>")[-1]).group(0)
+        assert "data-next" not in form and "needs the connection" in html.unescape(form)

@@ -124,7 +124,7 @@ def test_an_unknown_id_is_refused_with_the_same_argon2_work_as_a_wrong_password(
     assert verified == ["argon2id"] * 3
 
 
-def test_behind_a_tls_proxy_the_forwarded_host_and_scheme_pass_the_form_check_from_trusted_addresses_only(
+def test_behind_a_tls_proxy_the_last_forwarded_host_and_scheme_pass_the_form_check_from_trusted_addresses_only(
     cli, staff_db
 ) -> None:
     token = _link(cli, staff_db)
@@ -135,6 +135,12 @@ def test_behind_a_tls_proxy_the_forwarded_host_and_scheme_pass_the_form_check_fr
         patient = _post(server, "/sign-in", {"token": token}, **forwarded)
         unforwarded = _sign_in(server, PASSWORD, Origin=f"https://{PUBLIC}")
         elsewhere = _sign_in(server, PASSWORD, **{**forwarded, "Origin": "https://evil.example"})
+        # A client's own X-Forwarded-Host comes first; the proxy appends the public name: the last value is taken.
+        spoofed = {**forwarded, "X-Forwarded-Host": f"evil.example, {PUBLIC}"}
+        appended = _sign_in(server, PASSWORD, **spoofed)
+        spoofing = _sign_in(server, PASSWORD, **{**spoofed, "Origin": "https://evil.example"})
+        cookie = patient.getheader("set-cookie").split(";")[0]
+        out = _post(server, "/sign-out", {}, Cookie=cookie, **forwarded)
     finally:
         process.terminate()
         process.communicate(timeout=60)
@@ -142,6 +148,8 @@ def test_behind_a_tls_proxy_the_forwarded_host_and_scheme_pass_the_form_check_fr
     assert "Secure" in signed.getheader("set-cookie")  # the proxy speaks https to the browser
     assert patient.status == 303 and "Secure" in patient.getheader("set-cookie")  # the patient's cookie too
     assert unforwarded.status == 403 and elsewhere.status == 403
+    assert appended.status == 303 and spoofing.status == 403
+    assert out.status == 303 and "Secure" in out.getheader("set-cookie")  # deleted as it was set: over https
     process, port = _serve(staff_db, "--forwarded-allow-ips", "10.9.9.9")  # the proxy is another machine
     try:
         assert _sign_in(port, PASSWORD, **forwarded).status == 403  # headers from 127.0.0.1 are not trusted there

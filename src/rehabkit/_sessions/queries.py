@@ -486,11 +486,11 @@ class StoreQueries:
         rows = self._db.execute(self._sql.sign_ins_of, (patient,)).fetchall()
         return [(str(kind), str(token)) for kind, token in rows]
 
-    def sign_in_session(self, session: str) -> tuple[str, str] | None:
-        """The patient and expiry of the web session whose hashed cookie is ``session`` (None: none, or its link was
-        revoked)."""
+    def sign_in_session(self, session: str) -> tuple[str, str, str] | None:
+        """The patient, expiry and hashed link token of the web session whose hashed cookie is ``session`` (None:
+        none, or its link was revoked)."""
         row = self._db.execute(self._sql.sign_in_session, (session,)).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]))
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
 
     # --- staff passwords and web sessions (issue 27) ---------------------------
 

@@ -24,6 +24,7 @@ __all__ = [
     "SESSION_HOURS",
     "LinkRefused",
     "check_link",
+    "end_session",
     "exchange",
     "hashed",
     "make_link",
@@ -136,6 +137,20 @@ def session_patient(store: SessionStore, cookie: str | None) -> str | None:
     if found is None or datetime.datetime.fromisoformat(found[1]) <= _now():
         return None
     return found[0]
+
+
+def end_session(store: SessionStore, cookie: str | None) -> None:
+    """Sign out: the web session of ``cookie`` ends (its link, already used, is recorded revoked in the patient's
+    name, which ends every session made with it); nothing for no session."""
+    found = store.sign_in_session(hashed(cookie)) if cookie else None
+    if found is None:
+        return
+    try:
+        actor = patient_actor(store, found[0])
+    except NotPermitted:
+        return  # disabled since: their sessions have ended already
+    store.clinician, store.account = actor.id, actor.account
+    store.add_sign_in(found[0], "revoke", found[2])
 
 
 def revoke_links(store: SessionStore, patient: str, actor: Actor, policy: Mapping[str, Any] | None = None) -> int:

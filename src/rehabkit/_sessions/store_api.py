@@ -379,8 +379,8 @@ class SessionStore(Protocol):
         """Every sign-in row of ``patient``: (kind, hashed link token)."""
         ...
 
-    def sign_in_session(self, session: str) -> tuple[str, str] | None:
-        """The patient and expiry of the web session whose hashed cookie is ``session``."""
+    def sign_in_session(self, session: str) -> tuple[str, str, str] | None:
+        """The patient, expiry and hashed link token of the web session whose hashed cookie is ``session``."""
         ...
 
     def add_staff_sign_in(self, staff: str, kind: str, secret: str | None = None, expires: str | None = None) -> int:

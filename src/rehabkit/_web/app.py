@@ -14,8 +14,10 @@ which redirects to a clean URL and sends a Referer to this site only.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import functools
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,15 @@ from starlette.routing import Route
 
 from .._common.errors import NotPermitted, RehabkitError
 from .._sessions.service import CourseContext
-from .._sessions.sign_in import SESSION_HOURS, LinkRefused, check_link, exchange, patient_actor, session_patient
+from .._sessions.sign_in import (
+    SESSION_HOURS,
+    LinkRefused,
+    check_link,
+    end_session,
+    exchange,
+    patient_actor,
+    session_patient,
+)
 from .._sessions.staff import Actor
 from .._sessions.store_api import SessionStore
 from . import ahead
@@ -97,6 +107,7 @@ class _Pages:
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         """The template ``name`` rendered with ``values``; a ``figure`` (an exercise's animated SVG) has its own
         style element allowed by its hash in the Content-Security-Policy (no 'unsafe-inline')."""
+        values = {"tag": _TAG.get(""), "day": self.site.today().isoformat(), **values}
         html = self.env.get_template(name).render(**values)
         figure = values.get("figure")
         headers = with_styles(SECURITY_HEADERS, figure.styles) if figure is not None else SECURITY_HEADERS
@@ -136,14 +147,17 @@ class _Pages:
             self.tries.failed(client)
             return self.message("This link cannot sign you in", [str(exc)], 410)
         response = _go("/session")
+        response.headers["clear-site-data"] = '"cache"'  # pages another patient's sign-in kept on a shared device
         secure = self.site.secure or request.url.scheme == "https"  # behind a TLS proxy too (rehabkit._web.proxy)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, path="/", secure=secure,
                             httponly=True, samesite="strict")  # fmt: skip
         return response
 
     async def sign_out(self, request: Request) -> Response:
+        end_session(self.store, request.cookies.get(COOKIE))  # the cookie no longer signs in, kept or copied
         response = _go("/")
-        response.delete_cookie(COOKIE, path="/", secure=self.site.secure, httponly=True, samesite="strict")
+        secure = self.site.secure or request.url.scheme == "https"  # as sign-in set it
+        response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
         response.headers["clear-site-data"] = '"cache", "storage"'  # the pages kept for offline use, on this device
         return response
 
@@ -174,9 +188,16 @@ class _Pages:
             except NotPermitted:
                 return self.message("You are signed out", ["Ask your clinic for a new sign-in link."], 403)
             self.store.clinician, self.store.account = actor.id, actor.account
+            tag = session_tag(request.cookies.get(COOKIE, ""))
+            if request.method == "POST" and str((await request.form()).get("tag") or tag) != tag:
+                return _not_recorded(self.message)  # given offline under another sign-in on this device
             visit = self.visits.get(patient)
             ended = visit.step == "end"
-            response = await handler(request, visit, actor)
+            reset = _TAG.set(tag)
+            try:
+                response = await handler(request, visit, actor)
+            finally:
+                _TAG.reset(reset)
             if visit.step == "end" and not ended:
                 self.changes.changed()  # the session ended: the clinicians' overviews change
             return response
@@ -197,19 +218,30 @@ class _Pages:
 
     async def answer(self, request: Request, visit: Visit, actor: Actor) -> Response:
         form = await request.form()
-        step, value = str(form.get("step", "")), str(form.get("answer", ""))
-        if visit.repeated(str(form.get("key", ""))):
+        step, value, key = str(form.get("step", "")), str(form.get("answer", "")), str(form.get("key", ""))
+        if visit.repeated(key):
             return _go("/session")  # sent before (a queue of answers given offline, sent again): the first result
-        if step != visit.step:
-            return _go("/session")  # an answer for another step (sent twice, an old page): not recorded
+        recorded = step == visit.step and self._record(visit, step, value, form)
+        if recorded:
+            visit.taken(key)  # only now: a first attempt that failed leaves its retry free to record it
+        elif key:
+            return _not_recorded(self.message)  # a queued answer for another step (an old page): the device says so
+        return _go("/session")
+
+    def _record(self, visit: Visit, step: str, value: str, form: Any) -> bool:
+        """Record the answer ``value`` to ``step`` (the visit's step); False when it was no answer to record."""
         if step.startswith("question:") and value in ("yes", "no", "not-sure"):
             visit.answer(value)
         elif step == "new-symptom" and value in ("yes", "no"):
             visit.new_symptom(value == "yes")
         elif step in ("pain-before", "pain-after") or step.startswith("exercise:"):
             hurts = (_sets_done(form.get("done"), visit) or 0) if form.get("hurts") == "1" else None
-            self._pain(visit, step, _pain(value), hurts)
-        return _go("/session")
+            pain = _pain(value)
+            self._pain(visit, step, pain, hurts)
+            return pain is not None
+        else:
+            return False
+        return True
 
     def _pain(self, visit: Visit, step: str, pain: float | None, hurts: int | None) -> None:
         if pain is None:
@@ -235,7 +267,7 @@ class _Pages:
             return _go("/session")
         assert visit.run is not None and visit.run.plan is not None
         item = visit.run.plan.items[visit.exercise]
-        done = _sets_done(request.query_params.get("done"), visit)
+        done = _sets_done((await request.form()).get("done"), visit)
         return self.page("pain.html", step=visit.step, hurts=True, notes=[], sets=visit.sets(), done=done or 0,
                          offline=True, prompt=f"Pain now, during {item.exercise.name} (0-10)")  # fmt: skip
 
@@ -257,7 +289,7 @@ class _Pages:
             Route("/session", patient(self.session_page)),
             Route("/session/start", patient(self.start), methods=["POST"]),
             Route("/session/answer", patient(self.answer), methods=["POST"]),
-            Route("/session/hurts", patient(self.hurts)),
+            Route("/session/hurts", patient(self.hurts), methods=["POST"]),
             Route("/session/ahead/{n:int}", patient(self.ahead_page)),
             Route("/sw.js", self.service_worker),
             Route("/offline.js", self.offline_script),
@@ -268,6 +300,36 @@ class _Pages:
                 lambda: self.store, self.page, self.message, self.site.secure, self.site, self.changes
             ).routes(),
         ]
+
+
+#: What the new-symptom question says when answered offline (it is not kept on the device to send later).
+NEEDS_CONNECTION = (
+    "You are offline: this question needs the connection, so that what you answer is acted on at once. "
+    "Connect to the internet and answer it again."
+)
+#: What "This hurts" says offline: pain is never kept on the device to send later.
+HURTS_OFFLINE = (
+    "Stop this exercise now. You are offline: connect to the internet to tell us about your pain; "
+    "it cannot be sent later from this device."
+)
+
+#: The page's session tag (see :func:`session_tag`) while a patient's route renders it.
+_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("rehabkit_session_tag")
+
+
+def session_tag(cookie: str) -> str:
+    """An opaque tag of the web session ``cookie`` (a one-way hash: neither the cookie nor the patient's id): the
+    pages carry it, offline.js keeps it with each answer queued, and an answer posted under another session's tag is
+    refused (409), so that on a shared device one patient's queued answers are never recorded for the next."""
+    return hashlib.sha256(b"rehabkit-offline-tag\0" + cookie.encode()).hexdigest()[:32]
+
+
+#: What the patient reads when an answer they gave offline could not be recorded.
+NOT_RECORDED_WORDS = (
+    "An answer you gave offline was not recorded: your session had moved on, the page was old, or another person "
+    "signed in on this device since. "
+    "Open your session again and answer there."
+)
 
 
 def create_app(site: Site) -> Starlette:
@@ -288,6 +350,11 @@ async def _no_icon(request: Request) -> Response:
 
 def _go(path: str) -> Response:
     return RedirectResponse(path, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _not_recorded(message: Callable[..., Response]) -> Response:
+    """409: an answer sent with its key (given offline) that was not recorded; the device drops it and says so."""
+    return message("Not recorded", [NOT_RECORDED_WORDS], 409)
 
 
 def _signed_out(message: Callable[..., HTMLResponse], status: int = 200) -> HTMLResponse:
@@ -336,15 +403,18 @@ def _planned_page(
     """The page of the step at ``position`` of today's plan (its exercises, then pain after, then the new-symptom
     question); its forms name the page that follows, for answers given offline."""
     items = run.plan.items
-    values = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
+    values: dict[str, Any] = {"notes": notes, "ahead": pages_ahead, "next": ahead.next_page(position, len(items))}
     if position < len(items):
         item = items[position]
         return page("exercise.html", step=f"exercise:{item.exercise.id}", item=item, number=position + 1,
                     total=len(items), timer=_timer(item, run.ctx.relax_seconds), figure=Figure.of(item.exercise),
+                    hurts_offline=HURTS_OFFLINE,
                     **values)  # fmt: skip
     if position == len(items):
         return page("pain.html", step="pain-after", prompt="Pain now, after the session (0-10)", **values)
-    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True, **values)
+    values["next"] = None  # a safety question needs the connection: a "yes" is acted on (the pause words) at once
+    return page("question.html", step="new-symptom", question=run.ctx.new_symptom_question, yes_no=True,
+                offline_words=NEEDS_CONNECTION, **values)  # fmt: skip
 
 
 def _sets_done(value: Any, visit: Visit) -> int | None:

@@ -74,7 +74,8 @@ class PatientPages:
         """Record this morning's pain (and the hours it took to settle, where given) and act on the protocol's
         next-morning rules at once."""
         form = await request.form()
-        if visit.repeated(str(form.get("key", ""))):
+        key = str(form.get("key", ""))
+        if visit.repeated(key):
             return _go("/morning")  # sent before (a check-in given offline, sent again): recorded once
         pain, settled = _number(form.get("answer"), 10.0), _number(form.get("settled"), MOST_SETTLE_HOURS)
         if pain is None or (settled is None and str(form.get("settled") or "").strip()):
@@ -85,10 +86,10 @@ class PatientPages:
             return _go("/morning")
         try:
             lines = self._record(visit.patient, actor, pain, settled)
-        except PatientBusy as exc:
+        except (PatientBusy, NotPermitted) as exc:
             lines = [str(exc)]
-        except NotPermitted as exc:
-            lines = [str(exc)]
+        else:
+            visit.taken(key)  # only once stored: a first attempt that failed leaves its retry free to record it
         self.replies.say(visit.patient, lines)
         return _go("/morning")
 

@@ -38,7 +38,8 @@ class _Trusted:
 
 
 class _ForwardedHost:
-    """Takes ``X-Forwarded-Host`` (its first value) as the ``Host`` of a request from a trusted proxy."""
+    """Takes ``X-Forwarded-Host`` as the ``Host`` of a request from a trusted proxy: its last value, the one the
+    proxy added (earlier ones came from the client)."""
 
     def __init__(self, app: Any, trusted: _Trusted) -> None:
         self.app, self.trusted = app, trusted
@@ -47,7 +48,7 @@ class _ForwardedHost:
         client = scope.get("client")
         if scope["type"] in ("http", "websocket") and client and client[0] in self.trusted:
             headers = dict(scope["headers"])
-            forwarded = headers.get(b"x-forwarded-host", b"").split(b",")[0].strip()
+            forwarded = headers.get(b"x-forwarded-host", b"").split(b",")[-1].strip()
             if forwarded:
                 kept = [(k, v) for k, v in scope["headers"] if k != b"host"]
                 scope = {**scope, "headers": [*kept, (b"host", forwarded)]}

@@ -94,16 +94,18 @@ class Visit:
     keys: dict[str, None] = attrs.field(factory=dict)
 
     def repeated(self, key: str) -> bool:
-        """True when an answer with the idempotency key ``key`` was taken before (a queue sent again); else the key
-        is kept, and False. No key (a form sent without the page's script) is never a repeat."""
+        """True when an answer with the idempotency key ``key`` was recorded before (a queue sent again). No key (a
+        form sent without the page's script) is never a repeat. Checking keeps nothing: see :meth:`taken`."""
+        return bool(key) and key in self.keys
+
+    def taken(self, key: str) -> None:
+        """Keep ``key`` as the key of an answer just recorded (the latest :data:`KEPT_KEYS` are kept); only after the
+        answer is stored, so that a first attempt that failed leaves its retry free to record it."""
         if not key:
-            return False
-        if key in self.keys:
-            return True
+            return
         self.keys[key] = None
         while len(self.keys) > KEPT_KEYS:
             del self.keys[next(iter(self.keys))]
-        return False
 
     @property
     def step(self) -> str:
