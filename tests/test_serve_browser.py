@@ -7,6 +7,7 @@ off, as the pages need none. The server is waited for until it answers, never fo
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
@@ -47,6 +48,29 @@ def _wait_until_it_answers(server: subprocess.Popen, url: str) -> None:
     raise AssertionError("rehabkit serve did not answer")
 
 
+class Served:
+    """A 'rehabkit serve' process started by :func:`serving`: its standard error once it has stopped."""
+
+    err: str = ""
+
+
+@contextlib.contextmanager
+def serving(db: str, port: int) -> Iterator[Served]:
+    """'rehabkit serve --db DB --port PORT' in its own process, answering; stopped at the end, which fails if the
+    server wrote a traceback (its standard error is then in the yielded object's ``err``)."""
+    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
+    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    served = Served()
+    try:
+        _wait_until_it_answers(process, f"http://127.0.0.1:{port}/")
+        yield served
+    finally:
+        process.terminate()
+        served.err = process.communicate(timeout=60)[1]
+    assert "Traceback" not in served.err, served.err
+
+
 @pytest.fixture
 def server(cli, tmp_path) -> Iterator[tuple[str, str]]:
     """A store with P-1 on the neck-pain course, 'rehabkit serve' on a free port; (base URL, P-1's sign-in link)."""
@@ -61,17 +85,9 @@ def server(cli, tmp_path) -> Iterator[tuple[str, str]]:
     base = f"http://127.0.0.1:{port}"
     invited = cli("invite", "P-1", "--url", base, "--db", db)
     link = re.search(r"http://\S+", invited.output).group(0)
-    env = clean_env(PYTHONUNBUFFERED="1")
-    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_it_answers(process, base + "/")
+    with serving(db, port) as served:
         yield base, link
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=60)
-        assert "Traceback" not in err, err
-        assert link.rsplit("/", 1)[1] not in err  # the token is never logged
+    assert link.rsplit("/", 1)[1] not in served.err  # the token is never logged
 
 
 @pytest.fixture(scope="module")
@@ -227,11 +243,7 @@ def test_a_clinician_signs_in_approves_a_gate_and_the_patient_then_starts_in_chr
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     link = re.search(r"http://\S+", cli("invite", "P-1", "--url", base, "--db", db).output).group(0)
-    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
-    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        _wait_until_it_answers(process, base + "/")
+    with serving(db, port):
         patient = browser.new_context(java_script_enabled=False).new_page()
         patient.goto(link)
         patient.get_by_role("button", name="Sign in").click()
@@ -254,10 +266,6 @@ def test_a_clinician_signs_in_approves_a_gate_and_the_patient_then_starts_in_chr
         patient.goto(base + "/session")  # still the refusal, with a button to try again
         patient.get_by_role("button", name="Try again").click()
         patient.get_by_text("Safety question").first.wait_for()
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=60)
-    assert "Traceback" not in err, err
     with open_store(db, create=False) as store:
         approvals = [e for e in store.events("P-1") if e.kind == "approval"]
     assert [e.by for e in approvals][-1] == "PT-9" and len(approvals) == 3
@@ -280,11 +288,7 @@ def test_the_overview_changes_without_a_reload_when_a_patient_is_stopped_in_chro
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     link = re.search(r"http://\S+", cli("invite", "P-1", "--url", base, "--db", db).output).group(0)
-    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
-    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        _wait_until_it_answers(process, base + "/")
+    with serving(db, port):
         clinician = browser.new_context().new_page()
         clinician.goto(base + "/staff")
         clinician.get_by_label("Staff id").fill("PT-9")
@@ -302,7 +306,3 @@ def test_the_overview_changes_without_a_reload_when_a_patient_is_stopped_in_chro
         assert clinician.evaluate("window.notReloaded") is True
         assert "paused" in clinician.locator("#overview").inner_text()
         clinician.context.close()  # its event stream ends with it
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=60)
-    assert "Traceback" not in err, err

@@ -12,17 +12,15 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from unittest.mock import ANY
 
 import pytest
 from test_pages import CHROMIUM
-from test_serve_browser import _free_port, _press, _wait_until_it_answers, browser  # noqa: F401
+from test_serve_browser import _free_port, _press, browser, serving  # noqa: F401
 
-from conftest import SCREEN_WAIT, TEST_CLINICIAN, clean_env, sign_in
+from conftest import SCREEN_WAIT, TEST_CLINICIAN, sign_in
 
 pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
@@ -58,16 +56,8 @@ def server(cli, tmp_path) -> Iterator[tuple[str, str, str]]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     link = re.search(r"http://\S+", cli("invite", "P-1", "--url", base, "--db", db).output).group(0)
-    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
-    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        _wait_until_it_answers(process, base + "/")
+    with serving(db, port):
         yield base, link, db
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=60)
-        assert "Traceback" not in err, err
 
 
 def _to_exercise(page, link: str, name: str) -> None:

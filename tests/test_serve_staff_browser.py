@@ -8,17 +8,15 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 import yaml
 from test_pages import CHROMIUM, FLAGS
 from test_serve import CALM
-from test_serve_browser import _free_port, _wait_until_it_answers
+from test_serve_browser import _free_port, serving
 
-from conftest import REPO, TEST_CLINICIAN, clean_env, sign_in
+from conftest import REPO, TEST_CLINICIAN, sign_in
 
 pytest.importorskip("uvicorn", reason="rehabkit serve needs the serve extra (pip install -e '.[serve]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
@@ -48,16 +46,8 @@ def clinic(cli, tmp_path) -> Iterator[str]:
     assert cli("staff", "password", "PT-9", "--password-stdin", "--db", db, input=PASSWORD + "\n").exit_code == 0
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "rehabkit", "serve", "--db", db, "--port", str(port)]
-    process = subprocess.Popen(command, env=clean_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        _wait_until_it_answers(process, base + "/")
+    with serving(db, port):
         yield base
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=60)
-    assert "Traceback" not in err, err
 
 
 @pytest.fixture(scope="module")
