@@ -60,14 +60,19 @@ def server(cli, tmp_path) -> Iterator[tuple[str, str, str]]:
         yield base, link, db
 
 
-def _to_exercise(page, link: str, name: str) -> None:
-    """Sign in, answer no to every question and 2 for pain, then pass each exercise (1/10) until ``name``."""
+def _to_first_exercise(page, link: str) -> None:
+    """Sign in with ``link``, answer no to every safety question and 2 for pain before: the first exercise shows."""
     page.goto(link)
     _press(page, "Sign in")
     _press(page, "Start today's session")
     while page.get_by_text("Safety question").count():
         _press(page, "No")
     _press(page, "2 out of 10")
+
+
+def _to_exercise(page, link: str, name: str) -> None:
+    """Sign in, answer no to every question and 2 for pain, then pass each exercise (1/10) until ``name``."""
+    _to_first_exercise(page, link)
     for _ in range(10):
         if page.locator("h1").inner_text() == name:
             return
@@ -240,12 +245,7 @@ def test_answers_given_offline_are_kept_on_the_device_and_a_replayed_queue_store
         " return sessionStorage.getItem('test-offline') !== '1' && online.call(this); }}); })()"
     )
     page = context.new_page()
-    page.goto(link)
-    _press(page, "Sign in")
-    _press(page, "Start today's session")
-    while page.get_by_text("Safety question").count():
-        _press(page, "No")
-    _press(page, "2 out of 10")
+    _to_first_exercise(page, link)
     ahead = page.locator('meta[name="rehabkit-ahead"]').get_attribute("content").split()
     _until(page, "() => navigator.serviceWorker.controller !== null")
     _until(page, "() => caches.open('rehabkit-today').then(c => c.keys()).then(k => k.filter(r => "
@@ -292,12 +292,7 @@ def test_offline_this_hurts_says_stop_and_a_page_kept_from_yesterday_is_not_toda
     _, link, _ = server
     context = browser.new_context()
     page = context.new_page()
-    page.goto(link)
-    _press(page, "Sign in")
-    _press(page, "Start today's session")
-    while page.get_by_text("Safety question").count():
-        _press(page, "No")
-    _press(page, "2 out of 10")
+    _to_first_exercise(page, link)
     _until(page, "() => navigator.serviceWorker.controller !== null")
     _until(page, "() => caches.match('/session').then(hit => hit !== undefined)")
     context.set_offline(True)
